@@ -1,0 +1,26 @@
+"""``kindling._C``: the names PyTorch's C extension exposes, over the Python dispatcher.
+
+Only re-exports and thin adapters live here; the logic is in ``kindling._dispatcher``.
+"""
+from __future__ import annotations
+
+from .._dispatcher.keys import DispatchKey, DispatchKeySet, parse_key  # noqa: F401
+from .._dispatcher import guards as _guards
+from .._dispatcher.guards import (  # noqa: F401
+    _AutoDispatchBelowAutograd, _AutoDispatchBelowADInplaceOrView, _ExcludeDispatchKeyGuard,
+    _ForceDispatchKeyGuard, _IncludeDispatchKeyGuard, _dispatch_tls_is_dispatch_key_excluded,
+    _dispatch_tls_is_dispatch_key_included, _dispatch_tls_local_exclude_set,
+    _dispatch_tls_local_include_set, _dispatch_tls_set_dispatch_key_excluded,
+    _dispatch_tls_set_dispatch_key_included,
+)
+from .._dispatcher.introspect import (  # noqa: F401
+    _dispatch_call_boxed, _dispatch_dump, _dispatch_dump_table, _dispatch_find_schema_or_throw,
+    _dispatch_has_kernel, _dispatch_has_kernel_for_any_dispatch_key,
+    _dispatch_has_kernel_for_dispatch_key, _dispatch_key_for_device, _dispatch_keys,
+    _dispatch_keyset_full, _dispatch_keyset_full_after, _dispatch_keyset_to_string,
+    _dispatch_isTensorSubclassLike, parse_schema, FunctionSchema, Argument,
+)
+from .._tensor import Tensor as TensorBase  # noqa: F401
+from .._ops import OpOverload as _OpOverload  # noqa: F401
+
+_ = _guards

@@ -1,0 +1,36 @@
+"""kindling: PyTorch's eager core in readable Python on NumPy.
+
+``import kindling as torch`` and write PyTorch: tensors, dtypes, views, ``torch.ops``, and a
+dispatcher with PyTorch's dispatch keys, all in plain Python you can step through.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import _dtype
+from ._dtype import (  # noqa: F401
+    bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, float, float8_e4m3fn,
+    float8_e5m2, float16, float32, float64, half, int, int8, int16, int32, int64, long, short,
+    uint8, uint16, uint32, uint64, promote_types, can_cast, get_default_dtype, set_default_dtype,
+)
+from ._device import device  # noqa: F401
+from ._layout import (  # noqa: F401
+    channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format,
+    sparse_coo, sparse_csr, strided,
+)
+from ._tensor import Size, Tensor  # noqa: F401
+from ._storage import UntypedStorage  # noqa: F401
+from . import _ops as _ops_module
+from ._ops import ops  # noqa: F401
+
+_ops_module._set_tensor_class(Tensor)
+
+from . import _aten  # noqa: E402  (registers every op)
+from ._aten._api import PUBLIC as _PUBLIC  # noqa: E402
+
+globals().update(_PUBLIC)
+
+from . import _C  # noqa: E402,F401
+from ._aten.promotion import result_type, is_tensor, is_floating_point, is_complex, numel  # noqa: E402,F401
+
+del _PUBLIC

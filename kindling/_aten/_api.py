@@ -1,0 +1,211 @@
+"""The Python API layer: ``kindling.<fn>`` and ``Tensor.<method>`` over aten overloads.
+
+``public("add", add_Tensor, add_out)`` creates ``kindling.add`` and ``Tensor.add``.  A call binds
+its arguments to the first overload whose schema accepts them (``out=`` selects the ``.out``
+overload), the way PyTorch's Python arg parser picks a signature, then calls that OpOverload.
+Bindings that depend only on argument types are cached, so the usual call costs a dict lookup.
+Type errors are TypeErrors in the parser's words: ``add(): argument 'other' (position 2) must be
+Tensor, not str``.
+"""
+from __future__ import annotations
+
+from .. import _ops
+from .._tensor import Tensor
+
+PUBLIC: dict = {}          # kindling.<name> functions
+METHODS: dict = {}         # Tensor.<name> methods
+
+_NOCACHE = (list, tuple, dict)
+
+
+class _Sig:
+    __slots__ = ("op", "pos", "kwonly", "names", "has_out", "first_tensor")
+
+    def __init__(self, op, self_name):
+        self.op = op
+        args = op._schema.arguments
+        self.pos = [a for a in args if not a.kwarg_only]
+        self.kwonly = {a.name: a for a in args if a.kwarg_only}
+        self.names = {}
+        for a in self.pos:
+            self.names[self_name if a.name == "self" else a.name] = a
+        self.has_out = any(a.is_out for a in args)
+        self.first_tensor = bool(self.pos) and self.pos[0].type.base == "Tensor" and \
+            not self.pos[0].type.is_list
+
+    def bind(self, args, kwargs, strict_first=True):
+        """(positional, keyword) arguments for the op, or (None, error text)."""
+        pos = self.pos
+        if len(args) > len(pos):
+            return None, ("too_many", len(args))
+        vals = list(args)
+        kw = {}
+        for k, v in kwargs.items():
+            a = self.names.get(k)
+            if a is not None:
+                i = pos.index(a)
+                if i < len(args):
+                    return None, ("dup", k)
+                while len(vals) <= i:
+                    vals.append(_MISSING)
+                vals[i] = v
+            elif k in self.kwonly:
+                if k == "out" and v is None:
+                    continue
+                a = self.kwonly[k]
+                if not _ops.value_matches(a.type, v):
+                    return None, ("type", a, v, None)
+                kw[k] = v
+            else:
+                return None, ("kw", k)
+        if self.has_out and "out" not in kw:
+            return None, ("needs_out",)
+        for i, a in enumerate(pos):
+            if i >= len(vals):
+                if not a.has_default():
+                    return None, ("missing", a)
+                continue
+            v = vals[i]
+            if v is _MISSING:
+                if not a.has_default():
+                    return None, ("missing", a)
+                vals[i] = a.default_value
+                continue
+            if i == 0 and self.first_tensor and strict_first and not isinstance(v, Tensor):
+                return None, ("type", a, v, i)
+            if not _ops.value_matches(a.type, v):
+                return None, ("type", a, v, i)
+        return (vals, kw), None
+
+
+_MISSING = object()
+
+
+def _tname(v):
+    if isinstance(v, Tensor):
+        return "Tensor"
+    return type(v).__name__
+
+
+def _fmt_sig(sig, self_name, fname):
+    parts = []
+    kwd = False
+    for a in sig.op._schema.arguments:
+        if a.kwarg_only and not kwd:
+            parts.append("*")
+            kwd = True
+        n = self_name if a.name == "self" else a.name
+        t = {"Scalar": "Number", "int": "int", "SymInt": "int"}.get(a.type.base, a.type.base)
+        if a.type.is_list:
+            t = "tuple of ints" if a.type.base in ("int", "SymInt") else f"tuple of {t}s"
+        s = f"{t} {n}"
+        if a.has_default():
+            s += f" = {a._default_text}"
+        elif a.is_out:
+            s += " = None"
+        parts.append(s)
+    return " * (" + ", ".join(parts) + ")"
+
+
+def _error(fname, sigs, errs, args, kwargs, self_name):
+    if len(sigs) == 1 or len({s.op._schema.name for s in sigs}) == 1 and len(
+            [e for e in errs if e[0] == "type"]) == 1 and len(sigs) == 1:
+        e = errs[0]
+    else:
+        e = None
+    if len(sigs) == 1:
+        if e[0] == "type":
+            a, v, i = e[1], e[2], e[3]
+            n = self_name if a.name == "self" else a.name
+            t = "Tensor" if a.type.base == "Tensor" else {
+                "Scalar": "Number", "SymInt": "int"}.get(a.type.base, a.type.base)
+            if a.type.is_list:
+                t = "tuple of ints" if a.type.base in ("int", "SymInt") else f"tuple of {t}s"
+            where = f" (position {i + 1})" if i is not None else ""
+            return TypeError(f"{fname}(): argument '{n}'{where} must be {t}, not {_tname(v)}")
+        if e[0] == "missing":
+            n = self_name if e[1].name == "self" else e[1].name
+            return TypeError(f"{fname}() missing 1 required positional arguments: \"{n}\"")
+        if e[0] == "kw":
+            return TypeError(f"{fname}() got an unexpected keyword argument '{e[1]}'")
+        if e[0] == "too_many":
+            n = len(sigs[0].pos)
+            return TypeError(f"{fname}() takes {n} positional argument{'s' if n != 1 else ''} "
+                             f"but {e[1]} {'were' if e[1] != 1 else 'was'} given")
+        if e[0] == "dup":
+            return TypeError(f"{fname}() got multiple values for argument '{e[1]}'")
+    got = ", ".join([_tname(a) for a in args] + [f"{k}={_tname(v)}" for k, v in kwargs.items()])
+    lines = "\n".join(_fmt_sig(s, self_name, fname) for s in sigs)
+    return TypeError(f"{fname}() received an invalid combination of arguments - got ({got}), "
+                     f"but expected one of:\n{lines}\n")
+
+
+def make_function(fname, overloads, self_name="input", is_method=False):
+    sigs = [_Sig(op, self_name) for op in overloads]
+    cache = {}
+
+    def call(args, kwargs):
+        try:
+            key = (tuple(map(type, args)), tuple(kwargs), tuple(map(type, kwargs.values())))
+            hit = cache.get(key)
+        except TypeError:
+            hit = key = None
+        if hit is not None:
+            return hit(*args, **kwargs)
+        errs = []
+        want_out = kwargs.get("out") is not None
+        tried = [s for s in sigs if s.has_out == want_out] or sigs
+        for s in tried:
+            bound, err = s.bind(args, kwargs)
+            if bound is not None:
+                vals, kw = bound
+                if key is not None and len(vals) == len(args) and kw.keys() == kwargs.keys() \
+                        and not any(isinstance(a, _NOCACHE) for a in args) and \
+                        not any(isinstance(a, _NOCACHE) for a in kwargs.values()):
+                    cache[key] = s.op
+                return s.op(*vals, **kw)
+            errs.append(err)
+        raise _error(fname, tried, errs, args, kwargs, self_name)
+
+    if is_method:
+        def method(self, *args, **kwargs):
+            return call((self,) + args, kwargs)
+        method.__name__ = method.__qualname__ = fname
+        return method
+
+    def function(*args, **kwargs):
+        return call(args, kwargs)
+    function.__name__ = function.__qualname__ = fname
+    function.__module__ = "kindling"
+    return function
+
+
+def public(name, *overloads, function=True, method=True, method_name=None):
+    """Expose ``overloads`` (OpDefs or OpOverloads) as ``kindling.<name>`` and/or a Tensor method."""
+    ops = [getattr(o, "op", o) for o in overloads]
+    if function:
+        f = make_function(name, ops)
+        PUBLIC[name] = f
+    if method:
+        m = make_function(method_name or name, ops, self_name="self", is_method=True)
+        METHODS[method_name or name] = m
+        setattr(Tensor, method_name or name, m)
+    return PUBLIC.get(name)
+
+
+def method(name):
+    """Decorator: attach a hand-written function as ``Tensor.<name>``."""
+    def deco(fn):
+        METHODS[name] = fn
+        setattr(Tensor, name, fn)
+        return fn
+    return deco
+
+
+def function(name=None):
+    """Decorator: export a hand-written function as ``kindling.<name>``."""
+    def deco(fn):
+        PUBLIC[name or fn.__name__] = fn
+        fn.__module__ = "kindling"
+        return fn
+    return deco

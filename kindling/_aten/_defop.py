@@ -1,0 +1,235 @@
+"""Declaring aten ops: schema, kernels, meta function, derivative and samples in one place.
+
+    add = defop("add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+                tags=("pointwise",))
+
+    @add.cpu                      # receives ndarrays and Python scalars, returns ndarrays
+    def _(self, other, alpha=1): ...
+
+    add.meta(pointwise_meta)      # receives meta tensors, returns meta tensors
+    add.samples(binary_samples)   # feeds the OpInfo database (kindling.testing)
+
+``cpu`` kernels are wrapped by an adapter built once per op: tensor arguments become their
+NumPy views, results become fresh tensors.  ``explicit`` registers a CompositeExplicitAutograd
+kernel (tensors in, tensors out, for every backend: views and factories use it), ``composite``
+a CompositeImplicitAutograd decomposition written with other ops.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _ops
+from .._dispatcher import operator as _opreg
+from .._dispatcher.keys import AUTOGRAD_BITS, K, RANK, above, bit
+from .._dispatcher.operator import KernelEntry, caller_site
+from .._tensor import Tensor, from_array
+
+_ALL_OPS: dict = {}  # "add.Tensor" -> OpDef
+
+
+class OpDef:
+    """Everything about one aten overload. ``op`` is its ``OpOverload``."""
+
+    def __init__(self, schema, tags=()):
+        self.entry = _opreg.define("aten::" + schema, site=caller_site(), tags=tags)
+        self.op = _ops.overload_for(self.entry)
+        self.schema = self.entry.schema
+        self.sample_fn = None
+        self.derivatives = None
+        self.error_samples_fn = None
+        self.ref = None  # a NumPy/Python reference for tests, when the kernel is not one
+        _ALL_OPS[str(self.op)[len("aten."):]] = self
+
+    @property
+    def name(self):
+        return self.entry.qualified
+
+    # ---- kernels ------------------------------------------------------------------------------
+    def _register(self, key, fn, raw=None):
+        self.entry.register(key, KernelEntry(fn, caller_site(), raw=raw))
+
+    def cpu(self, fn):
+        """Register a NumPy kernel (ndarrays in, ndarrays out) for the CPU key."""
+        self._register(K.CPU, cpu_adapter(fn, self.schema), raw=fn)
+        return fn
+
+    def cpu_ks(self, fn):
+        """Register a CPU kernel taking ``(keyset, *tensors_and_args)`` (no adaptation)."""
+        self._register(K.CPU, fn)
+        return fn
+
+    def meta(self, fn):
+        """Register the meta function (meta tensors in, meta tensors out)."""
+        self._register(K.Meta, _drop_ks(fn), raw=fn)
+        return fn
+
+    def explicit(self, fn):
+        """Register a CompositeExplicitAutograd kernel (tensors in/out, every backend)."""
+        self._register(K.CompositeExplicitAutograd, _drop_ks(fn), raw=fn)
+        return fn
+
+    def composite(self, fn):
+        """Register a CompositeImplicitAutograd decomposition written with other ops."""
+        self._register(K.CompositeImplicitAutograd, _drop_ks(fn), raw=fn)
+        return fn
+
+    def impl(self, key, with_keyset=False):
+        def deco(fn):
+            self._register(key, fn if with_keyset else _drop_ks(fn), raw=fn)
+            return fn
+        return deco
+
+    # ---- metadata for autograd and tests ------------------------------------------------------
+    def samples(self, fn):
+        """Register a sample-input generator ``fn(dtype) -> iterable[SampleInput]``."""
+        self.sample_fn = fn
+        return fn
+
+    def error_samples(self, fn):
+        self.error_samples_fn = fn
+        return fn
+
+    def derivative(self, **formulas):
+        """Record derivative formulas (consumed by the autograd layer)."""
+        self.derivatives = formulas
+        return self
+
+    def __repr__(self):
+        return f"OpDef({self.name})"
+
+
+def defop(schema, tags=()):
+    """Declare an aten overload from its schema (``name.overload(args) -> returns``)."""
+    return OpDef(schema, tags)
+
+
+def all_ops():
+    return dict(_ALL_OPS)
+
+
+def _drop_ks(fn):
+    def kernel(ks, *args, **kwargs):
+        return fn(*args, **kwargs)
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    kernel.__wrapped__ = fn
+    return kernel
+
+
+# ---- CPU adapter --------------------------------------------------------------------------------
+def unwrap(x):
+    if isinstance(x, Tensor):
+        return x._np
+    if type(x) in (list, tuple) and x and any(isinstance(t, Tensor) for t in x):
+        return [t._np if isinstance(t, Tensor) else t for t in x]
+    return x
+
+
+def wrap(r):
+    """A kernel result as tensors: fresh arrays become tensors, numbers stay numbers."""
+    if type(r) is np.ndarray:
+        if r.base is not None:
+            r = r.copy()
+        return from_array(r)
+    if isinstance(r, np.generic):
+        return from_array(np.asarray(r))
+    if isinstance(r, tuple):
+        return tuple(wrap(x) for x in r)
+    if isinstance(r, list):
+        return [wrap(x) for x in r]
+    return r
+
+
+def cpu_adapter(fn, schema):
+    """Turn a NumPy kernel into a table kernel ``(ks, *args, **kwargs)``."""
+    scan_lists = any(a.type.is_list and a.type.base == "Tensor" for a in schema.arguments)
+
+    if not scan_lists:
+        def kernel(ks, *args, **kwargs):
+            a = [x._np if isinstance(x, Tensor) else x for x in args]
+            if kwargs:
+                kwargs = {k: (v._np if isinstance(v, Tensor) else v) for k, v in kwargs.items()}
+            return wrap(fn(*a, **kwargs))
+    else:
+        def kernel(ks, *args, **kwargs):
+            a = [unwrap(x) for x in args]
+            if kwargs:
+                kwargs = {k: unwrap(v) for k, v in kwargs.items()}
+            return wrap(fn(*a, **kwargs))
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    kernel.__wrapped__ = fn
+    return kernel
+
+
+# ---- default kernels at the layers above the backends --------------------------------------
+_BELOW_AUTOGRAD = ~(AUTOGRAD_BITS | above(K.AutogradMeta))
+
+
+def autograd_passthrough(ks, op, *args, **kwargs):
+    """The Autograd keys' fallback until an op has a derivative: run below autograd."""
+    return op.redispatch(ks & _BELOW_AUTOGRAD, *args, **kwargs)
+
+
+def _install_fallbacks():
+    site = caller_site()
+    ft = dict(site=site, fallthrough=True)
+    for key in (K.BackendSelect, K.ADInplaceOrView, K.PythonTLSSnapshot, K.PreDispatch,
+                K.PythonDispatcher, K.VmapMode, K.FuncTorchVmapMode) + tuple(
+            k for k in K if k.name.startswith("Autocast")):
+        _opreg.register_fallback(key, KernelEntry(_opreg._fallthrough_marker, **ft))
+    for key in K:
+        if RANK.get(key) is not None and bit(key) & AUTOGRAD_BITS:
+            _opreg.register_fallback(key, KernelEntry(autograd_passthrough, site, boxed=True))
+
+
+# ---- in-place / out= bookkeeping at ADInplaceOrView --------------------------------------------
+def inplace_or_view_kernel(op):
+    """The ADInplaceOrView kernel of a mutating op: bump the mutated tensors' version counters."""
+    mutated_pos = [i for i, a in enumerate(op._schema.arguments) if a.is_write and not a.kwarg_only]
+    mutated_kw = [a.name for a in op._schema.arguments if a.is_write and a.kwarg_only]
+    below = ~(above(K.ADInplaceOrView) | bit(K.ADInplaceOrView))
+
+    def kernel(ks, *args, **kwargs):
+        r = op.redispatch(ks & below, *args, **kwargs)
+        for i in mutated_pos:
+            if i < len(args) and isinstance(args[i], Tensor):
+                args[i]._vc[0] += 1
+        for n in mutated_kw:
+            t = kwargs.get(n)
+            if isinstance(t, Tensor):
+                t._vc[0] += 1
+        return r
+    return kernel
+
+
+def finalize_registrations():
+    """After all op modules loaded: ADInplaceOrView kernels for the mutating ops."""
+    for d in _ALL_OPS.values():
+        entry = d.entry
+        if entry.schema.is_mutable and not entry.has_kernel_for(K.ADInplaceOrView):
+            entry.register(K.ADInplaceOrView,
+                           KernelEntry(inplace_or_view_kernel(d.op), entry.def_site))
+
+
+# ---- Python scalars out of tensors ---------------------------------------------------------
+def _py_scalar(v, dt):
+    if dt.is_complex:
+        return complex(v)
+    if dt.is_floating_point:
+        return float(v)
+    if dt._name == "bool":
+        return bool(v)
+    return int(v)
+
+
+def call_item(t):
+    from . import _ops_registry
+    return _ops_registry.aten._local_scalar_dense.default(t)
+
+
+def call_tolist(t):
+    if t._np is None:
+        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+    a = t._np
+    if a.dtype.kind == "V" or t.dtype._name in ("bfloat16", "float8_e4m3fn", "float8_e5m2"):
+        a = a.astype(np.float32)
+    return a.tolist()

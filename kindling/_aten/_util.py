@@ -1,0 +1,120 @@
+"""Shared helpers for op kernels and meta functions: dims, broadcasting, promotion."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype
+
+_NP_TO = _dtype._NP_TO_DTYPE
+
+
+def wrap_dim(dim, ndim, wrap_scalar=True):
+    """PyTorch's ``maybe_wrap_dim``: negative dims count from the end; IndexError when out of range."""
+    if not isinstance(dim, int) and hasattr(dim, "__index__"):
+        dim = dim.__index__()
+    if ndim <= 0:
+        if not wrap_scalar:
+            raise IndexError(f"dimension specified as {dim} but tensor has no dimensions")
+        ndim = 1
+    lo, hi = -ndim, ndim - 1
+    if dim < lo or dim > hi:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+    return dim + ndim if dim < 0 else dim
+
+
+def broadcast_shapes(*shapes):
+    """The broadcast of several shapes, with PyTorch's error text."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for s in shapes:
+        off = ndim - len(s)
+        for i, n in enumerate(s):
+            j = off + i
+            if out[j] == 1:
+                out[j] = n
+            elif n != 1 and n != out[j]:
+                raise RuntimeError(
+                    f"The size of tensor a ({out[j]}) must match the size of tensor b ({n}) at "
+                    f"non-singleton dimension {i if len(s) == ndim else j}")
+    return tuple(out)
+
+
+def broadcast_error(shapes):
+    """The RuntimeError PyTorch raises for two shapes that do not broadcast (a vs b order)."""
+    a, b = shapes[0], shapes[1]
+    ndim = max(len(a), len(b))
+    pa = (1,) * (ndim - len(a)) + tuple(a)
+    pb = (1,) * (ndim - len(b)) + tuple(b)
+    for i in range(ndim - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            return RuntimeError(
+                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at "
+                f"non-singleton dimension {i}")
+    if len(shapes) > 2:
+        return broadcast_error(((broadcast_shapes(a, b)),) + tuple(shapes[2:]))
+    return RuntimeError("shapes do not broadcast")
+
+
+def dtype_of(x):
+    """kindling dtype of an ndarray / tensor-like operand."""
+    d = x.dtype
+    return d if isinstance(d, _dtype.dtype) else _NP_TO[d]
+
+
+def result_type(*operands):
+    """PyTorch's result_type over operands that are ndarrays, meta tensors or Python scalars."""
+    dims, zeros, scalars = [], [], []
+    for x in operands:
+        if x is None:
+            continue
+        nd = getattr(x, "ndim", None)
+        if nd is None:
+            scalars.append(x)
+        elif nd == 0:
+            zeros.append(dtype_of(x))
+        else:
+            dims.append(dtype_of(x))
+    return _dtype.result_type_from(dims, zeros, scalars)
+
+
+def np_scalar(value, dt):
+    """A Python scalar as a NumPy scalar of dtype ``dt`` (integers wrap like C, as in PyTorch)."""
+    npd = dt._np
+    if isinstance(value, (bool, np.bool_)) or dt is _dtype.bool:
+        return npd.type(value)
+    if dt._cat == _dtype.INT and isinstance(value, (int, np.integer)):
+        info = np.iinfo(npd)
+        v = int(value)
+        if v < info.min or v > info.max:
+            v = v % (1 << (8 * npd.itemsize))
+            if info.min < 0 and v > info.max:
+                v -= 1 << (8 * npd.itemsize)
+        return npd.type(v)
+    if dt._cat == _dtype.INT and isinstance(value, float):
+        return npd.type(int(value))
+    if dt._cat != _dtype.COMPLEX and isinstance(value, complex):
+        return npd.type(value.real)
+    return npd.type(value)
+
+
+def as_dtype(x, dt):
+    """``x`` (ndarray or scalar) converted to dtype ``dt`` without copying when it already is."""
+    if isinstance(x, np.ndarray):
+        return x if x.dtype == dt._np else x.astype(dt._np)
+    return np_scalar(x, dt)
+
+
+def normalize_dims(dim, ndim):
+    """A dim argument (None, int or list) as a sorted tuple of wrapped, unique dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, int):
+        dim = [dim]
+    dims = [wrap_dim(d, ndim) for d in dim]
+    seen = set()
+    for d in dims:
+        if d in seen:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        seen.add(d)
+    return tuple(sorted(dims))

@@ -1,0 +1,341 @@
+"""Copies and conversions: ``clone``, ``copy_``, ``_to_copy``/``to``, ``detach``, ``contiguous``,
+``fill_``, ``zero_``, ``resize_``, ``_local_scalar_dense`` (``item``)."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .. import _device, _dtype, _layout
+from .._tensor import Tensor, contiguous_strides, make_tensor
+from ._api import method, public
+from ._defop import _py_scalar, defop
+from ._meta_util import empty_meta
+from ._util import broadcast_error, np_scalar
+
+
+def _dense(t):
+    return t.is_non_overlapping_and_dense()
+
+
+def _copy_array(a, t, dt, memory_format):
+    """A fresh array copy of tensor ``t``'s data following PyTorch's memory-format rules."""
+    if memory_format is _layout.contiguous_format:
+        order = "C"
+    else:
+        order = "K" if _dense(t) else "C"
+    return np.array(a, dtype=dt._np, order=order, copy=True)
+
+
+def _meta_like(t, dt, memory_format):
+    if memory_format is not _layout.contiguous_format and _dense(t):
+        return empty_meta(t.shape, dt, t.stride())
+    return empty_meta(t.shape, dt)
+
+
+# ---- clone --------------------------------------------------------------------------------------
+clone = defop("clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor")
+
+
+@clone.cpu_ks
+def _(ks, self, *, memory_format=None):
+    from .._tensor import from_array
+    return from_array(_copy_array(self._np, self, self.dtype, memory_format))
+
+
+@clone.meta
+def _(self, *, memory_format=None):
+    return _meta_like(self, self.dtype, memory_format)
+
+
+public("clone", clone)
+
+
+# ---- _to_copy / to ------------------------------------------------------------------------------
+_to_copy = defop("_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, "
+                 "Device? device=None, bool? pin_memory=None, bool non_blocking=False, "
+                 "MemoryFormat? memory_format=None) -> Tensor")
+
+
+def _complex_to_real_warning(src, dt):
+    if src.is_complex and not dt.is_complex:
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      UserWarning, stacklevel=4)
+
+
+@_to_copy.cpu_ks
+def _(ks, self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
+      memory_format=None):
+    from .._tensor import from_array
+    dt = dtype or self.dtype
+    dev = _device.canonical(device)
+    if dev is not None and dev.type == "meta":
+        return _meta_like(self, dt, memory_format)
+    _complex_to_real_warning(self.dtype, dt)
+    with np.errstate(all="ignore"):
+        return from_array(_copy_array(self._np, self, dt, memory_format))
+
+
+@_to_copy.meta
+def _(self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
+      memory_format=None):
+    dev = _device.canonical(device)
+    if dev is not None and dev.type != "meta":
+        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+    return _meta_like(self, dtype or self.dtype, memory_format)
+
+
+def _parse_to(args, kwargs):
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    non_blocking = kwargs.pop("non_blocking", False)
+    copy = kwargs.pop("copy", False)
+    memory_format = kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    rest = list(args)
+    if rest and isinstance(rest[0], Tensor):
+        other = rest.pop(0)
+        dtype, device = other.dtype, other.device
+    elif rest and isinstance(rest[0], (str, _device.device)) or (
+            rest and isinstance(rest[0], int) and not isinstance(rest[0], bool)):
+        device = rest.pop(0)
+        if rest and isinstance(rest[0], _dtype.dtype):
+            dtype = rest.pop(0)
+    elif rest and isinstance(rest[0], _dtype.dtype):
+        dtype = rest.pop(0)
+    if rest and isinstance(rest[0], bool):
+        non_blocking = rest.pop(0)
+        if rest and isinstance(rest[0], bool):
+            copy = rest.pop(0)
+    if rest:
+        raise TypeError(f"to() received an invalid combination of arguments - got "
+                        f"({', '.join(type(a).__name__ for a in args)})")
+    return dtype, _device.canonical(device), non_blocking, copy, memory_format
+
+
+@method("to")
+def to(self, *args, **kwargs):
+    """``t.to(dtype)``, ``t.to(device)``, ``t.to(other)``: a converted copy, or ``self`` if nothing changes."""
+    from ._ops_registry import aten
+    dtype, device, non_blocking, copy, memory_format = _parse_to(args, dict(kwargs))
+    if device is not None and device.type == "cpu" and device.index is None:
+        pass
+    same_dtype = dtype is None or dtype is self.dtype
+    same_dev = device is None or (device.type == self.device.type)
+    if same_dtype and same_dev and not copy and (
+            memory_format in (None, _layout.preserve_format) or
+            self.is_contiguous(memory_format)):
+        return self
+    kw = {}
+    if dtype is not None and (not same_dtype or copy):
+        kw["dtype"] = dtype
+    if device is not None and not same_dev:
+        kw["device"] = device
+    if memory_format is not None:
+        kw["memory_format"] = memory_format
+    return aten._to_copy.default(self, **kw)
+
+
+def _conv(name, dt):
+    def fn(self, memory_format=_layout.preserve_format):
+        return self.to(dt)
+    fn.__name__ = name
+    method(name)(fn)
+
+
+for _n, _d in (("float", _dtype.float32), ("double", _dtype.float64), ("half", _dtype.float16),
+               ("bfloat16", _dtype.bfloat16), ("int", _dtype.int32), ("long", _dtype.int64),
+               ("short", _dtype.int16), ("char", _dtype.int8), ("byte", _dtype.uint8),
+               ("bool", _dtype.bool), ("cfloat", _dtype.complex64),
+               ("cdouble", _dtype.complex128)):
+    _conv(_n, _d)
+
+
+@method("cpu")
+def cpu(self, memory_format=_layout.preserve_format):
+    return self.to("cpu")
+
+
+@method("cuda")
+def cuda(self, device=None, non_blocking=False, memory_format=_layout.preserve_format):
+    return self.to("cuda" if device is None else device)
+
+
+@method("type_as")
+def type_as(self, other):
+    return self.to(other.dtype)
+
+
+# ---- copy_ --------------------------------------------------------------------------------------
+copy_ = defop("copy_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!)")
+
+
+def _broadcast_into(dst_shape, src_shape):
+    try:
+        np.broadcast_shapes(tuple(src_shape), tuple(dst_shape))
+        if np.broadcast_shapes(tuple(src_shape), tuple(dst_shape)) != tuple(dst_shape):
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(
+            f"output with shape [{', '.join(map(str, dst_shape))}] doesn't match the broadcast "
+            f"shape [{', '.join(map(str, np.broadcast_shapes(tuple(src_shape), tuple(dst_shape))))}]"
+            if _broadcastable(src_shape, dst_shape) else
+            str(broadcast_error((tuple(dst_shape), tuple(src_shape))))) from None
+
+
+def _broadcastable(a, b):
+    try:
+        np.broadcast_shapes(tuple(a), tuple(b))
+        return True
+    except ValueError:
+        return False
+
+
+@copy_.cpu_ks
+def _(ks, self, src, non_blocking=False):
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(src).__name__}")
+    if src._np is None:
+        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+    _broadcast_into(self.shape, src.shape)
+    _complex_to_real_warning(src.dtype, self.dtype)
+    s = src._np
+    if np.shares_memory(self._np, s) and s is not self._np:
+        s = s.copy()
+    with np.errstate(all="ignore"):
+        np.copyto(self._np, s, casting="unsafe")
+    return self
+
+
+@copy_.meta
+def _(self, src, non_blocking=False):
+    if self.device.type != "meta":
+        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+    _broadcast_into(self.shape, src.shape)
+    return self
+
+
+public("copy_", copy_, function=False)
+
+
+# ---- fill_ / zero_ ------------------------------------------------------------------------------
+fill_scalar = defop("fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)")
+fill_tensor = defop("fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)")
+zero_ = defop("zero_(Tensor(a!) self) -> Tensor(a!)")
+
+
+@fill_scalar.cpu_ks
+def _(ks, self, value):
+    self._np[...] = np_scalar(value, self.dtype)
+    return self
+
+
+@fill_tensor.cpu_ks
+def _(ks, self, value):
+    if value.dim() != 0:
+        raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.dim()} dimensions.")
+    self._np[...] = value._np.astype(self.dtype._np)
+    return self
+
+
+@zero_.cpu_ks
+def _(ks, self):
+    self._np[...] = 0
+    return self
+
+
+@fill_scalar.meta
+@fill_tensor.meta
+def _(self, value):
+    return self
+
+
+@zero_.meta
+def _(self):
+    return self
+
+
+public("fill_", fill_scalar, fill_tensor, function=False)
+public("zero_", zero_, function=False)
+
+fill = defop("fill.Scalar(Tensor self, Scalar value) -> Tensor")
+
+
+@fill.explicit
+def _(self, value):
+    from ._ops_registry import aten
+    return aten.fill_.Scalar(aten.clone.default(self), value)
+
+
+# ---- resize_ ------------------------------------------------------------------------------------
+resize_ = defop("resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) "
+                "-> Tensor(a!)")
+
+
+@resize_.explicit
+def _(self, size, *, memory_format=None):
+    size = tuple(int(s) for s in size)
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
+                           f"[{', '.join(map(str, size))}]")
+    if size == tuple(self._size) and self.is_contiguous():
+        return self
+    storage = self.untyped_storage()
+    stride = contiguous_strides(size)
+    n = 1
+    for s in size:
+        n *= s
+    need = (self._offset + n) * self.dtype.itemsize
+    if need > storage.nbytes():
+        storage.resize_(need)
+    t = make_tensor(storage, size, stride, self._offset, self.dtype, self.device)
+    self._np, self._size, self._stride_ = t._np, t._size, t._stride_
+    return self
+
+
+public("resize_", resize_, function=False)
+
+
+# ---- detach -------------------------------------------------------------------------------------
+detach = defop("detach(Tensor(a) self) -> Tensor(a)")
+
+
+@detach.explicit
+def _(self):
+    t = make_tensor(self.untyped_storage(), self._size, self.stride(), self._offset, self.dtype,
+                    self.device, vc=self._vc)
+    return t
+
+
+public("detach", detach)
+
+
+# ---- contiguous ---------------------------------------------------------------------------------
+@method("contiguous")
+def contiguous(self, memory_format=_layout.contiguous_format):
+    """``self`` if already contiguous in ``memory_format``, else a contiguous clone."""
+    from ._ops_registry import aten
+    if self.is_contiguous(memory_format):
+        return self
+    return aten.clone.default(self, memory_format=memory_format)
+
+
+# ---- _local_scalar_dense (item) -------------------------------------------------------------
+_local_scalar_dense = defop("_local_scalar_dense(Tensor self) -> Scalar")
+
+
+@_local_scalar_dense.cpu_ks
+def _(ks, self):
+    n = self.numel()
+    if n != 1:
+        raise RuntimeError(f"a Tensor with {n} elements cannot be converted to Scalar")
+    v = self._np.reshape(-1)[0]
+    return _py_scalar(v if self.dtype._np.kind != "V" else float(v), self.dtype)
+
+
+@_local_scalar_dense.meta
+def _(self):
+    raise RuntimeError("Tensor.item() cannot be called on meta tensors")

@@ -1,0 +1,530 @@
+"""Factory ops: ``empty``, ``empty_strided``, ``zeros``, ``ones``, ``full``, ``arange``,
+``scalar_tensor``, the ``*_like`` and ``new_*`` families, ``tensor``/``as_tensor``/``from_numpy``.
+
+Factories have no tensor arguments, so they reach a backend through the ``BackendSelect`` key:
+its kernel reads ``device=`` and redispatches to CPU or Meta, as PyTorch's does.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _device, _dtype, _layout
+from .._dispatcher.keys import K, at_and_above, bit
+from .._dispatcher.operator import KernelEntry, caller_site
+from .._tensor import Tensor, from_array, from_numpy_shared
+from ._api import function, method, public
+from ._defop import defop
+from ._meta_util import empty_meta
+from ._util import np_scalar
+
+_BACKEND_BIT = {"cpu": bit(K.CPU), "meta": bit(K.Meta)}
+_BELOW_BS = ~at_and_above(K.BackendSelect)
+
+_FACTORY_KW = ("*, ScalarType? dtype=None, Layout? layout=None, Device? device=None, "
+               "bool? pin_memory=None")
+
+
+def _backend_bit(device):
+    if device is None:
+        return _BACKEND_BIT["cpu"]
+    d = _device.canonical(device)
+    b = _BACKEND_BIT.get(d.type)
+    if b is None:
+        if d.type == "cuda":
+            raise RuntimeError("Found no NVIDIA driver on your system. Please check that you have "
+                               "an NVIDIA GPU and installed a driver from "
+                               "http://www.nvidia.com/Download/index.aspx")
+        raise RuntimeError(f"kindling has no kernels for device type '{d.type}'")
+    return b
+
+
+def backend_select(opdef):
+    """Register the BackendSelect kernel of a factory: pick the backend from ``device=``."""
+    op = opdef.op
+
+    def kernel(ks, *args, **kwargs):
+        return op.redispatch((ks & _BELOW_BS) | _backend_bit(kwargs.get("device")),
+                             *args, **kwargs)
+    opdef.entry.register(K.BackendSelect, KernelEntry(kernel, caller_site()))
+    return opdef
+
+
+def _dt(dtype):
+    return dtype if dtype is not None else _dtype.get_default_dtype()
+
+
+def _check_size(size, name="empty"):
+    for s in size:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"[{', '.join(map(str, size))}]")
+
+
+def _np_full(size, value, dt):
+    _check_size(size)
+    return np.full(tuple(size), np_scalar(value, dt), dtype=dt._np)
+
+
+# ---- empty ------------------------------------------------------------------------------------
+empty = backend_select(defop(
+    f"empty.memory_format(SymInt[] size, {_FACTORY_KW}, MemoryFormat? memory_format=None) -> Tensor"))
+
+
+@empty.cpu
+def _(size, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+    _check_size(size)
+    return np.zeros(tuple(size), dtype=_dt(dtype)._np)
+
+
+@empty.meta
+def _(size, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+    _check_size(size)
+    return empty_meta(size, _dt(dtype))
+
+
+empty_strided = backend_select(defop(
+    f"empty_strided(SymInt[] size, SymInt[] stride, {_FACTORY_KW}) -> Tensor"))
+
+
+@empty_strided.cpu_ks
+def _(ks, size, stride, *, dtype=None, layout=None, device=None, pin_memory=None):
+    from .._storage import UntypedStorage
+    from .._tensor import make_tensor
+    _check_size(size)
+    dt = _dt(dtype)
+    n = 0 if any(s == 0 for s in size) else 1 + sum((a - 1) * b for a, b in zip(size, stride))
+    st = UntypedStorage(n * dt.itemsize)
+    return make_tensor(st, size, stride, 0, dt, _device.CPU)
+
+
+@empty_strided.meta
+def _(size, stride, *, dtype=None, layout=None, device=None, pin_memory=None):
+    _check_size(size)
+    return empty_meta(size, _dt(dtype), stride)
+
+
+# ---- full / zeros / ones ------------------------------------------------------------------------
+full = backend_select(defop(f"full(SymInt[] size, Scalar fill_value, {_FACTORY_KW}) -> Tensor"))
+
+
+def _full_dtype(fill_value, dtype):
+    if dtype is not None:
+        return dtype
+    return _dtype.scalar_dtype(fill_value)
+
+
+@full.cpu
+def _(size, fill_value, *, dtype=None, layout=None, device=None, pin_memory=None):
+    return _np_full(size, fill_value, _full_dtype(fill_value, dtype))
+
+
+@full.meta
+def _(size, fill_value, *, dtype=None, layout=None, device=None, pin_memory=None):
+    _check_size(size)
+    return empty_meta(size, _full_dtype(fill_value, dtype))
+
+
+zeros = backend_select(defop(f"zeros(SymInt[] size, {_FACTORY_KW}) -> Tensor"))
+ones = backend_select(defop(f"ones(SymInt[] size, {_FACTORY_KW}) -> Tensor"))
+
+
+@zeros.cpu
+def _(size, *, dtype=None, layout=None, device=None, pin_memory=None):
+    return _np_full(size, 0, _dt(dtype))
+
+
+@ones.cpu
+def _(size, *, dtype=None, layout=None, device=None, pin_memory=None):
+    return _np_full(size, 1, _dt(dtype))
+
+
+@zeros.meta
+@ones.meta
+def _(size, *, dtype=None, layout=None, device=None, pin_memory=None):
+    _check_size(size)
+    return empty_meta(size, _dt(dtype))
+
+
+scalar_tensor = backend_select(defop(f"scalar_tensor(Scalar s, {_FACTORY_KW}) -> Tensor"))
+
+
+@scalar_tensor.cpu
+def _(s, *, dtype=None, layout=None, device=None, pin_memory=None):
+    return np.asarray(np_scalar(s, _dt(dtype)))
+
+
+@scalar_tensor.meta
+def _(s, *, dtype=None, layout=None, device=None, pin_memory=None):
+    return empty_meta((), _dt(dtype))
+
+
+# ---- arange -------------------------------------------------------------------------------------
+arange = backend_select(defop(
+    f"arange.start_step(Scalar start, Scalar end, Scalar step=1, {_FACTORY_KW}) -> Tensor"))
+
+
+def _arange_dtype(start, end, step, dtype):
+    if dtype is not None:
+        return dtype
+    if any(isinstance(x, float) or (isinstance(x, Tensor) and x.dtype.is_floating_point)
+           for x in (start, end, step)):
+        return _dtype.get_default_dtype()
+    return _dtype.int64
+
+
+def _arange_len(start, end, step):
+    import math
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (step > 0 and start > end) or (step < 0 and start < end):
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    return max(0, math.ceil((end - start) / step))
+
+
+@arange.cpu
+def _(start, end, step=1, *, dtype=None, layout=None, device=None, pin_memory=None):
+    dt = _arange_dtype(start, end, step, dtype)
+    n = _arange_len(start, end, step)
+    if dt.is_floating_point:
+        # PyTorch computes start + i * step in double then casts.
+        return (start + np.arange(n, dtype=np.float64) * step).astype(dt._np)
+    return (np.arange(n, dtype=np.int64) * int(step) + int(start)).astype(dt._np)
+
+
+@arange.meta
+def _(start, end, step=1, *, dtype=None, layout=None, device=None, pin_memory=None):
+    return empty_meta((_arange_len(start, end, step),), _arange_dtype(start, end, step, dtype))
+
+
+# ---- lift_fresh: how freshly made data enters the dispatcher -------------------------------------
+lift_fresh = defop("lift_fresh(Tensor(a) self) -> Tensor(a)")
+
+
+@lift_fresh.explicit
+def _(self):
+    return self
+
+
+# ---- the Python-facing factory functions ---------------------------------------------------------
+def _sizes(size, fname):
+    if len(size) == 1 and isinstance(size[0], (list, tuple, Tensor.__mro__[0])) and \
+            not isinstance(size[0], Tensor):
+        size = tuple(size[0])
+    elif len(size) == 1 and isinstance(size[0], Tensor):
+        raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, "
+                        "but found element of type Tensor at pos 0")
+    out = []
+    for i, s in enumerate(size):
+        if isinstance(s, bool) or not (isinstance(s, (int, np.integer)) or
+                                       (isinstance(s, Tensor) and s.numel() == 1)):
+            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, "
+                            f"but found element of type {type(s).__name__} at pos {i}")
+        out.append(int(s))
+    return out
+
+
+def _finish(t, requires_grad):
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _factory_kwargs(dtype, layout, device, pin_memory):
+    kw = {}
+    if dtype is not None:
+        kw["dtype"] = dtype
+    if layout is not None:
+        kw["layout"] = layout
+    kw["device"] = _device.canonical(device) if device is not None else _device.CPU
+    kw["pin_memory"] = bool(pin_memory)
+    return kw
+
+
+def _write_out(out, result):
+    from ._ops_registry import aten
+    aten.resize_.default(out, list(result.shape))
+    out.copy_(result)
+    return out
+
+
+@function("empty")
+def empty_fn(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False, memory_format=None):
+    """``torch.empty(*size)``: an uninitialised tensor (kindling fills it with zeros)."""
+    kw = _factory_kwargs(dtype, layout, device, pin_memory)
+    if memory_format is not None:
+        kw["memory_format"] = memory_format
+    t = empty.op(_sizes(size, "empty"), **kw)
+    return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+
+
+def _make_const(name, opdef):
+    def fn(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+           pin_memory=False):
+        t = opdef.op(_sizes(size, name), **_factory_kwargs(dtype, layout, device, pin_memory))
+        return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+    fn.__name__ = name
+    fn.__doc__ = f"``torch.{name}(*size)``: a tensor filled with {name[:-1]}."
+    return function(name)(fn)
+
+
+zeros_fn = _make_const("zeros", zeros)
+ones_fn = _make_const("ones", ones)
+
+
+@function("full")
+def full_fn(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
+            requires_grad=False, pin_memory=False):
+    """``torch.full(size, fill_value)``."""
+    t = full.op(_sizes((size,), "full"), fill_value,
+                **_factory_kwargs(dtype, layout, device, pin_memory))
+    return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+
+
+@function("empty_strided")
+def empty_strided_fn(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                     pin_memory=False):
+    t = empty_strided.op(list(size), list(stride),
+                         **_factory_kwargs(dtype, layout, device, pin_memory))
+    return _finish(t, requires_grad)
+
+
+@function("scalar_tensor")
+def scalar_tensor_fn(s, *, dtype=None, layout=None, device=None, requires_grad=False,
+                     pin_memory=False):
+    t = scalar_tensor.op(s, **_factory_kwargs(dtype, layout, device, pin_memory))
+    return _finish(t, requires_grad)
+
+
+@function("arange")
+def arange_fn(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+              requires_grad=False, pin_memory=False):
+    """``torch.arange(end)``, ``torch.arange(start, end, step)``."""
+    if end is None:
+        start, end = 0, start
+    start, end, step = (x.item() if isinstance(x, Tensor) else x for x in (start, end, step))
+    t = arange.op(start, end, step, **_factory_kwargs(dtype, layout, device, pin_memory))
+    return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+
+
+# ---- tensor() / as_tensor() / from_numpy() --------------------------------------------------------
+def _infer_dtype(data):
+    """PyTorch's dtype inference for nested Python data."""
+    cat = -1
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tensor):
+            return x.dtype if cat < 0 else _dtype.promote_types(x.dtype, _cat_dtype(cat))
+        if isinstance(x, np.ndarray):
+            return _dtype.from_numpy_dtype(x.dtype)
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+            continue
+        if isinstance(x, np.generic):
+            return _dtype.from_numpy_dtype(x.dtype)
+        c = _dtype.scalar_category(x) if isinstance(x, numbers.Number) else None
+        if c is None:
+            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+        cat = max(cat, c)
+    return _cat_dtype(cat if cat >= 0 else _dtype.FLOAT)
+
+
+def _cat_dtype(cat):
+    return {_dtype.BOOL: _dtype.bool, _dtype.INT: _dtype.int64,
+            _dtype.FLOAT: _dtype.get_default_dtype(),
+            _dtype.COMPLEX: _dtype.default_complex_dtype()}[cat]
+
+
+def _to_nested_list(data):
+    if isinstance(data, Tensor):
+        return data.tolist()
+    if isinstance(data, (list, tuple)):
+        return [_to_nested_list(x) for x in data]
+    return data
+
+
+def _check_ragged(data, fname="tensor"):
+    def shape(x, depth):
+        if isinstance(x, (list, tuple)):
+            subs = [shape(e, depth + 1) for e in x]
+            if subs and any(s != subs[0] for s in subs):
+                raise ValueError(f"expected sequence of length {len(subs[0]) if subs[0] else 0} "
+                                 f"at dim {depth + 1} (got {len(subs[1]) if subs[1] else 0})")
+            return (len(x),) + (subs[0] if subs else ())
+        return ()
+    shape(data, 0)
+
+
+def data_to_array(data, dtype=None):
+    """Python/NumPy data as a fresh ndarray of the right dtype."""
+    if isinstance(data, Tensor):
+        arr = np.array(data._np)
+        dt = dtype or data.dtype
+        return arr.astype(dt._np), dt
+    if isinstance(data, np.ndarray):
+        dt = dtype or _dtype.from_numpy_dtype(data.dtype)
+        return np.array(data, dtype=dt._np), dt
+    dt = dtype or _infer_dtype(data)
+    if isinstance(data, (list, tuple)):
+        _check_ragged(data)
+        data = _to_nested_list(data)
+    if isinstance(data, str) or (not isinstance(data, (numbers.Number, list, tuple, np.generic))):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if dt._cat == _dtype.INT:
+        arr = np.array(data, dtype=object)
+        if arr.dtype == object and arr.size:
+            arr = np.vectorize(lambda v: np_scalar(v, dt), otypes=[dt._np])(arr)
+        return arr.astype(dt._np), dt
+    if dt is _dtype.bool:
+        return np.array(data, dtype=object).astype(bool), dt
+    if dt._np.kind == "V" or dt._name.startswith(("bfloat", "float8")):
+        return np.array(data, dtype=np.float64).astype(dt._np), dt
+    with np.errstate(all="ignore"):
+        return np.array(data, dtype=dt._np), dt
+
+
+@function("tensor")
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """``torch.tensor(data)``: a new tensor copying ``data`` (lists, numbers, arrays, tensors)."""
+    from ._ops_registry import aten
+    if isinstance(data, Tensor):
+        import warnings
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach()."
+            "clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
+            "torch.tensor(sourceTensor).", UserWarning, stacklevel=2)
+    arr, dt = data_to_array(data, dtype)
+    t = from_array(arr)
+    t = aten.lift_fresh.default(t)
+    dev = _device.canonical(device)
+    if dev is not None and dev.type != "cpu":
+        t = aten._to_copy.default(t, device=dev)
+    return _finish(t, requires_grad)
+
+
+@function("as_tensor")
+def as_tensor(data, dtype=None, device=None):
+    """``torch.as_tensor``: shares memory with a tensor or ndarray when dtype/device allow."""
+    dev = _device.canonical(device)
+    if isinstance(data, Tensor):
+        if (dtype is None or dtype is data.dtype) and (dev is None or dev == data.device):
+            return data
+        return data.to(device=dev, dtype=dtype)
+    if isinstance(data, np.ndarray) and (dev is None or dev.type == "cpu"):
+        t = from_numpy_shared(data)
+        if dtype is not None and dtype is not t.dtype:
+            return t.to(dtype)
+        return t
+    return tensor(data, dtype=dtype, device=dev)
+
+
+asarray = function("asarray")(lambda obj, *, dtype=None, device=None, copy=None,
+                              requires_grad=False: _finish(
+    tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype, device),
+    requires_grad))
+
+
+@function("from_numpy")
+def from_numpy(ndarray):
+    """A CPU tensor sharing ``ndarray``'s memory."""
+    return from_numpy_shared(ndarray)
+
+
+@function("from_dlpack")
+def from_dlpack(ext_tensor):
+    """A tensor sharing the memory of any ``__dlpack__`` producer (CPU)."""
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor
+    return from_numpy_shared(np.from_dlpack(ext_tensor))
+
+
+def legacy_new(cls, *args, **kwargs):
+    """``torch.Tensor(...)``: ``Tensor()`` is empty float, ``Tensor(2, 3)`` sized, ``Tensor([1])`` data."""
+    device = kwargs.pop("device", None)
+    if kwargs:
+        raise TypeError(f"new() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if not args:
+        t = empty_fn(0, device=device)
+    elif all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        t = empty_fn(*args, device=device)
+    elif len(args) == 1 and isinstance(args[0], Tensor):
+        t = args[0]
+    elif len(args) == 1:
+        t = tensor(args[0], dtype=_dtype.get_default_dtype(), device=device)
+    else:
+        raise TypeError("new() received an invalid combination of arguments")
+    if cls is not Tensor:
+        t = t.as_subclass(cls)
+    return t
+
+
+# ---- *_like and new_* -------------------------------------------------------------------------
+def _like(name, opdef, value=None):
+    def fn(input, *args, dtype=None, layout=None, device=None, requires_grad=False,
+           pin_memory=False, memory_format=_layout.preserve_format):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}")
+        kw = dict(dtype=dtype or input.dtype, layout=layout or _layout.strided,
+                  device=_device.canonical(device) or input.device, pin_memory=pin_memory)
+        return _finish(opdef(input, *args, **kw), requires_grad)
+    fn.__name__ = name
+    return function(name)(fn)
+
+
+def _like_op(name, maker):
+    d = defop(f"{name}(Tensor self, {'Scalar fill_value, ' if name == 'full_like' else ''}"
+              f"{_FACTORY_KW}, MemoryFormat? memory_format=None) -> Tensor")
+
+    @d.explicit
+    def _(self, *args, dtype=None, layout=None, device=None, pin_memory=None,
+          memory_format=None):
+        return maker(list(self.shape), *args, dtype=dtype or self.dtype,
+                     device=device or self.device, pin_memory=pin_memory)
+    return d
+
+
+empty_like = _like_op("empty_like", lambda size, **kw: empty.op(size, **kw))
+zeros_like = _like_op("zeros_like", lambda size, **kw: zeros.op(size, **kw))
+ones_like = _like_op("ones_like", lambda size, **kw: ones.op(size, **kw))
+full_like = _like_op("full_like", lambda size, v, **kw: full.op(size, v, **kw))
+for _n, _d in (("empty_like", empty_like), ("zeros_like", zeros_like),
+               ("ones_like", ones_like), ("full_like", full_like)):
+    _like(_n, _d.op)
+
+
+def _new(name, maker):
+    def fn(self, *size, dtype=None, layout=None, device=None, requires_grad=False,
+           pin_memory=False):
+        sizes = _sizes(size, name)
+        kw = dict(dtype=dtype or self.dtype, device=_device.canonical(device) or self.device,
+                  pin_memory=pin_memory)
+        return _finish(maker(sizes, **kw), requires_grad)
+    fn.__name__ = name
+    return method(name)(fn)
+
+
+_new("new_empty", lambda s, **kw: empty.op(s, **kw))
+_new("new_zeros", lambda s, **kw: zeros.op(s, **kw))
+_new("new_ones", lambda s, **kw: ones.op(s, **kw))
+
+
+@method("new_full")
+def new_full(self, size, fill_value, *, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False):
+    return _finish(full.op(_sizes((size,), "new_full"), fill_value, dtype=dtype or self.dtype,
+                           device=_device.canonical(device) or self.device,
+                           pin_memory=pin_memory), requires_grad)
+
+
+@method("new_tensor")
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                  requires_grad=requires_grad)
+
+
+public_ops = [empty, empty_strided, full, zeros, ones, scalar_tensor, arange, lift_fresh]
+_ = public  # re-exported helper for op modules

@@ -1,0 +1,98 @@
+"""``kindling.device``: where a tensor lives. ``cpu`` and ``meta`` run; ``cuda`` parses only."""
+from __future__ import annotations
+
+__all__ = ["device"]
+
+_KNOWN_TYPES = ("cpu", "cuda", "meta", "mps", "xpu", "xla", "hpu", "ipu", "lazy", "mtia",
+                "privateuseone", "hip", "ve", "maia")
+
+
+class device:
+    """A device: ``device('cpu')``, ``device('cuda', 0)``, ``device('cuda:1')``, ``device('meta')``."""
+
+    __slots__ = ("type", "index")
+
+    def __new__(cls, type_or_str, index=None):
+        if isinstance(type_or_str, device):
+            if index is not None:
+                raise TypeError("device(): argument 'type' must be str, not torch.device")
+            return type_or_str
+        if isinstance(type_or_str, int) and not isinstance(type_or_str, bool):
+            # PyTorch treats a bare ordinal as the current accelerator; we have none.
+            raise RuntimeError(
+                "Found no accelerator device; device(int) needs an accelerator such as cuda")
+        if not isinstance(type_or_str, str):
+            raise TypeError(
+                f"device() received an invalid combination of arguments - got "
+                f"({type(type_or_str).__name__}), but expected one of:\n"
+                " * (torch.device device)\n * (str type, int index = -1)\n")
+        s = type_or_str
+        t, _, idx = s.partition(":")
+        if t not in _KNOWN_TYPES:
+            raise RuntimeError(
+                "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, "
+                "fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type "
+                f"at start of device string: {s}")
+        if idx:
+            if index is not None:
+                raise RuntimeError(f"type (string) must not include an index because index was "
+                                   f"passed explicitly: {s}")
+            if not idx.isdigit() or (len(idx) > 1 and idx[0] == "0"):
+                raise RuntimeError(f"Invalid device string: '{s}'")
+            index = int(idx)
+        if index is not None:
+            if not isinstance(index, int) or index < -1:
+                raise RuntimeError(f"Device index must be -1 or non-negative, got {index}")
+            if index == -1:
+                index = None
+        if t == "cpu" and index not in (None, 0):
+            raise RuntimeError(f"CPU device index must be -1 or zero, got {index}")
+        self = object.__new__(cls)
+        object.__setattr__(self, "type", t)
+        object.__setattr__(self, "index", index)
+        return self
+
+    def __setattr__(self, k, v):
+        raise AttributeError(f"attribute '{k}' of 'torch.device' objects is not writable")
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except RuntimeError:
+                return False
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (str(self),))
+
+    def __enter__(self):
+        raise NotImplementedError("kindling: device as a context manager (default device) "
+                                  "is not implemented yet")
+
+    def __exit__(self, *a):
+        return False
+
+
+CPU = device("cpu")
+META = device("meta")
+
+
+def canonical(d):
+    """``device(x)`` for a str/device/None argument; None stays None."""
+    if d is None or type(d) is device:
+        return d
+    return device(d)

@@ -1,0 +1,126 @@
+"""Looking into the dispatcher from Python: ``torch._C._dispatch_*`` functions."""
+from __future__ import annotations
+
+from . import operator as _opreg
+from .keys import FULL, RANK, RUNTIME_KEYS, DispatchKeySet, K, parse_key
+from .schema import Argument, FunctionSchema, parse_schema  # noqa: F401
+
+
+def _split(name):
+    if "." in name.split("::")[-1]:
+        base, _, ov = name.rpartition(".")
+        return base, ov
+    return name, ""
+
+
+def _entry(name, overload=None):
+    if overload is None:
+        name, overload = _split(name)
+    e = _opreg.find(name, overload)
+    if e is None:
+        raise RuntimeError(f"Could not find schema for {name}.{overload}" if overload
+                           else f"Could not find schema for {name}")
+    return e
+
+
+class _OperatorHandle:
+    """What ``_dispatch_find_schema_or_throw`` returns: a handle to call boxed."""
+
+    def __init__(self, entry):
+        self._entry = entry
+
+    @property
+    def schema(self):
+        return self._entry.schema
+
+    def debug(self):
+        return self._entry.def_site
+
+    def __repr__(self):
+        return f"OperatorHandle({self._entry.qualified})"
+
+
+def _dispatch_find_schema_or_throw(name, overload):
+    return _OperatorHandle(_entry(name, overload))
+
+
+def _dispatch_call_boxed(handle, *args, **kwargs):
+    from .._ops import overload_for
+    return overload_for(handle._entry)(*args, **kwargs)
+
+
+def _dispatch_keys(tensor):
+    return DispatchKeySet._from_bits(tensor._ks)
+
+
+def _dispatch_has_kernel(name):
+    try:
+        e = _entry(name)
+    except RuntimeError:
+        return False
+    return bool(e.kernels)
+
+
+def _dispatch_has_kernel_for_dispatch_key(name, key):
+    """Whether ``name`` has a kernel registered directly at ``key`` (fallbacks don't count)."""
+    e = _entry(name)
+    key = parse_key(key)
+    if e.has_kernel_for(key):
+        return True
+    r = RANK.get(key)
+    if r is None:
+        return False
+    src = e.sources[r]
+    return src is not None and src[1] != "backend fallback"
+
+
+def _dispatch_has_kernel_for_any_dispatch_key(name, keyset):
+    return any(_dispatch_has_kernel_for_dispatch_key(name, k) for k in keyset)
+
+
+def _dispatch_key_for_device(device_type):
+    return {"cpu": "CPU", "meta": "Meta", "cuda": "CUDA"}.get(device_type, device_type)
+
+
+def _dispatch_keyset_full():
+    return DispatchKeySet._from_bits(FULL)
+
+
+def _dispatch_keyset_full_after(key):
+    key = parse_key(key)
+    return DispatchKeySet._from_bits(FULL & ((1 << RANK[key]) - 1))
+
+
+def _dispatch_keyset_to_string(ks):
+    return repr(ks)
+
+
+def _dispatch_isTensorSubclassLike(t):
+    from .._tensor import Tensor
+    return type(t) is not Tensor and isinstance(t, Tensor)
+
+
+def _dispatch_dump(name):
+    """Registered kernels of an operator, one line per key (like PyTorch's dump)."""
+    e = _entry(name)
+    lines = [f"name: {e.qualified}", f"schema: {e.schema}", f"debug: registered at {e.def_site}",
+             f"alias analysis kind: FROM_SCHEMA"]
+    for key in sorted(e.kernels, key=lambda k: k.value):
+        for k in reversed(e.kernels[key]):
+            ft = "fallthrough " if k.fallthrough else ""
+            lines.append(f"{key.name}: {ft}registered at {k.site}")
+    return "\n".join(lines) + "\n"
+
+
+def _dispatch_dump_table(name):
+    """The computed dispatch table of an operator: one line per runtime key with an entry."""
+    e = _entry(name)
+    out = []
+    for k in e.available_keys():
+        src, tag = e.sources[RANK[k]]
+        out.append(f"{k.name}: {'fallthrough ' if src.fallthrough else ''}registered at "
+                   f"{src.site} [{tag}]")
+    return "\n".join(out) + "\n"
+
+
+_ = (RUNTIME_KEYS, K)

@@ -1,0 +1,301 @@
+"""Operator entries, kernel tables and the call path.
+
+An ``OperatorEntry`` holds one overload's schema and the kernels registered for it, keyed by
+dispatch key (runtime or alias).  Whenever a registration changes, ``_recompute`` rebuilds the
+entry's *dispatch table*: one callable per runtime key, chosen with PyTorch's resolution order
+(direct kernel, composite aliases, Autograd alias, backend fallback, missing).  A call then only
+ORs key bits, masks, takes the highest bit and indexes the table.
+
+Every table callable has the signature ``kernel(keyset_bits, *args, **kwargs)``: kernels that
+redispatch need the key set they were reached with.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+from . import keys as _k
+from .keys import ALIAS_COVER, AUTOGRAD_BITS, BACKEND_BITS, FULL, RANK, RUNTIME_KEYS, K
+from .schema import FunctionSchema, is_view_schema, parse_schema
+from .tls import state as _tls
+
+_lock = threading.RLock()
+
+_KINDLING_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_INTERNAL = (os.path.join(_KINDLING_DIR, "_dispatcher"), os.path.join(_KINDLING_DIR, "library.py"),
+             os.path.join(_KINDLING_DIR, "_aten", "_defop.py"))
+
+
+def caller_site() -> str:
+    """``file:line`` of the first frame outside the registration machinery."""
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_filename.startswith(_INTERNAL):
+        f = f.f_back
+    if f is None:
+        return "<unknown>"
+    return f"{f.f_code.co_filename}:{f.f_lineno}"
+
+
+class KernelEntry:
+    """A registered kernel: the table callable, whether it is a fallthrough, where it came from."""
+
+    __slots__ = ("fn", "fallthrough", "site", "owner", "raw", "boxed")
+
+    def __init__(self, fn, site, fallthrough=False, owner=None, raw=None, boxed=False):
+        self.fn, self.site, self.fallthrough, self.owner = fn, site, fallthrough, owner
+        self.raw = raw if raw is not None else fn
+        # A boxed kernel (a backend fallback) also receives the OpOverload: fn(ks, op, ...).
+        self.boxed = boxed
+
+
+def _fallthrough_marker(ks, *args, **kwargs):  # never called: fallthrough keys are masked out
+    raise AssertionError("fallthrough kernel called")
+
+
+# Backend fallbacks: runtime key -> stack of KernelEntry (most recent last).
+_fallbacks: dict = {}
+# Every operator entry, by "ns::name" -> {overload: entry}.
+_operators: dict = {}
+
+
+class OperatorEntry:
+    """One operator overload: schema, registered kernels, computed dispatch table."""
+
+    def __init__(self, schema: FunctionSchema, site: str, owner=None, tags=()):
+        self.schema = schema
+        self.name = schema.name                  # 'aten::add'
+        self.overload_name = schema.overload_name
+        self.qualified = self.name + (f".{self.overload_name}" if self.overload_name else "")
+        self.def_site = site
+        self.def_owner = owner
+        self.tags = tuple(tags)
+        self.is_view = is_view_schema(schema)
+        self.kernels: dict = {}                  # DispatchKey -> [KernelEntry]
+        self.table = [None] * _k.NUM_RUNTIME
+        self.sources = [None] * _k.NUM_RUNTIME  # (KernelEntry, tag) per runtime key, for errors
+        self.mask = FULL
+        self.scan_lists = any(a.type.base == "Tensor" and a.type.is_list
+                              for a in schema.arguments)
+        self.py_kernels: dict = {}
+        self.listeners = []                      # callbacks when the table changes (caches)
+        n_pos = [a for a in schema.arguments if not a.kwarg_only]
+        self.max_pos = len(n_pos)
+        self.min_pos = sum(1 for a in n_pos if not a.has_default())
+        self.arg_names = frozenset(a.name for a in schema.arguments)
+        self._recompute()
+
+    # ---- registration ------------------------------------------------------------------------
+    def register(self, key, kentry: KernelEntry):
+        with _lock:
+            self.kernels.setdefault(key, []).append(kentry)
+            self._recompute()
+
+    def deregister(self, key, kentry: KernelEntry):
+        with _lock:
+            stack = self.kernels.get(key, [])
+            if kentry in stack:
+                stack.remove(kentry)
+            if not stack:
+                self.kernels.pop(key, None)
+            self._recompute()
+
+    def has_kernel_for(self, key) -> bool:
+        """Whether a kernel is registered at exactly ``key`` (alias keys included)."""
+        return bool(self.kernels.get(key))
+
+    # ---- table computation (PyTorch's computeDispatchTableEntry) -----------------------------
+    def _top(self, key):
+        s = self.kernels.get(key)
+        return s[-1] if s else None
+
+    def _resolve(self, key):
+        r = RANK[key]
+        b = 1 << r
+        direct = self._top(key)
+        if direct is not None:
+            return direct, "kernel"
+        for alias, tag in ((K.CompositeExplicitAutogradNonFunctional, "default backend kernel"),
+                           (K.CompositeExplicitAutograd, "default backend kernel")):
+            e = self._top(alias)
+            if e is not None and ALIAS_COVER[alias] & b:
+                return e, tag
+        cia = self._top(K.CompositeImplicitAutograd)
+        if cia is not None and ALIAS_COVER[K.CompositeImplicitAutograd] & b:
+            if b & AUTOGRAD_BITS:
+                backend = _k.backend_of(key)
+                has_backend = backend is not None and (
+                    self._top(K[backend]) is not None
+                    or self._top(K.CompositeExplicitAutograd) is not None
+                    or self._top(K.CompositeExplicitAutogradNonFunctional) is not None)
+                if not has_backend:
+                    return cia, "math kernel"
+            else:
+                return cia, "math kernel"
+        if b & AUTOGRAD_BITS:
+            e = self._top(K.Autograd)
+            if e is not None:
+                return e, "autograd kernel"
+        fb = _fallbacks.get(key)
+        if fb:
+            return fb[-1], "backend fallback"
+        return None, None
+
+    def _recompute(self):
+        mask = FULL
+        for i, key in enumerate(RUNTIME_KEYS):
+            e, tag = self._resolve(key)
+            self.sources[i] = (e, tag) if e is not None else None
+            if e is None:
+                self.table[i] = _missing(self, key)
+            elif e.fallthrough:
+                self.table[i] = _fallthrough_marker
+                mask &= ~(1 << i)
+            elif e.boxed:
+                self.table[i] = _bind_boxed(e.fn, self)
+            else:
+                self.table[i] = e.fn
+        # The Undefined slot (no keys at all) reports "no tensor arguments".
+        self.mask = mask
+        for cb in list(self.listeners):
+            cb()
+
+    def available_keys(self):
+        dense = [k for k in RUNTIME_KEYS if BACKEND_BITS & (1 << RANK[k])]
+        order = dense + [k for k in RUNTIME_KEYS if not BACKEND_BITS & (1 << RANK[k])]
+        return [k for k in order if self.sources[RANK[k]] is not None]
+
+    def _available_text(self):
+        keys = self.available_keys()
+        lines = []
+        for k in keys:
+            e, tag = self.sources[RANK[k]]
+            ft = "fallthrough " if e.fallthrough else ""
+            lines.append(f"{k.name}: {ft}registered at {e.site} [{tag}]")
+        return "[" + ", ".join(k.name for k in keys) + "].\n\n" + "\n".join(lines) + "\n"
+
+    def __repr__(self):
+        return f"OperatorEntry({self.qualified})"
+
+
+# Set by kindling._ops: entry -> its OpOverload (boxed kernels receive it).
+overload_of = None
+
+
+def _bind_boxed(fn, entry):
+    op = None
+
+    def boxed(ks, *args, **kwargs):
+        nonlocal op
+        if op is None:
+            op = overload_of(entry)
+        return fn(ks, op, *args, **kwargs)
+    return boxed
+
+
+def _missing(entry, key):
+    def missing(ks, *args, **kwargs):
+        raise NotImplementedError(
+            f"Could not run '{entry.qualified}' with arguments from the '{key.name}' backend. "
+            "This could be because the operator doesn't exist for this backend, or was omitted "
+            "during the selective/custom build process (if using custom build). If you are a "
+            "Facebook employee using PyTorch on mobile, please visit https://fburl.com/ptmfixes "
+            f"for possible resolutions. '{entry.qualified}' is only available for these backends: "
+            + entry._available_text())
+    missing._missing_key = key
+    return missing
+
+
+def no_tensor_error(entry):
+    return NotImplementedError(
+        "There were no tensor arguments to this function (e.g., you passed an empty list of "
+        "Tensors), but no fallback function is registered for schema "
+        f"{entry.qualified}.  This usually means that this function requires a non-empty list "
+        "of Tensors, or that you (the operator writer) forgot to register a fallback function."
+        "  Available functions are " + entry._available_text())
+
+
+# ---- registry ---------------------------------------------------------------------------------
+def define(schema, site=None, owner=None, tags=()) -> OperatorEntry:
+    """Create the entry for a schema (``ns::name.overload(...) -> ...``)."""
+    if isinstance(schema, str):
+        schema = parse_schema(schema)
+    with _lock:
+        byname = _operators.setdefault(schema.name, {})
+        if schema.overload_name in byname:
+            old = byname[schema.overload_name]
+            raise RuntimeError(
+                f"Tried to register an operator ({schema}) with the same name and overload name "
+                "multiple times. Each overload's schema should only be registered with a single "
+                "call to def(). Duplicate registration: "
+                f"registered at {site or caller_site()}. Original registration: "
+                f"registered at {old.def_site}")
+        e = OperatorEntry(schema, site or caller_site(), owner, tags)
+        byname[schema.overload_name] = e
+        return e
+
+
+def undefine(entry):
+    with _lock:
+        byname = _operators.get(entry.name, {})
+        if byname.get(entry.overload_name) is entry:
+            del byname[entry.overload_name]
+        if not byname:
+            _operators.pop(entry.name, None)
+
+
+def find(name: str, overload: str = ""):
+    """The entry for ``ns::name`` and overload, or None."""
+    return _operators.get(name, {}).get(overload)
+
+
+def overloads_of(name: str):
+    return dict(_operators.get(name, {}))
+
+
+def register_fallback(key, kentry):
+    with _lock:
+        _fallbacks.setdefault(key, []).append(kentry)
+        _recompute_all()
+
+
+def deregister_fallback(key, kentry):
+    with _lock:
+        s = _fallbacks.get(key, [])
+        if kentry in s:
+            s.remove(kentry)
+        if not s:
+            _fallbacks.pop(key, None)
+        _recompute_all()
+
+
+def _recompute_all():
+    for byname in list(_operators.values()):
+        for e in list(byname.values()):
+            e._recompute()
+
+
+# ---- the call path ----------------------------------------------------------------------------
+def compute_keyset(entry, args, kwargs, Tensor):
+    """Effective key bits of a call (tensor keys | TLS include) & ~TLS exclude & op mask."""
+    ks = 0
+    for a in args:
+        if isinstance(a, Tensor):
+            ks |= a._ks
+        elif entry.scan_lists and type(a) in (list, tuple):
+            for t in a:
+                if isinstance(t, Tensor):
+                    ks |= t._ks
+    if kwargs:
+        for a in kwargs.values():
+            if isinstance(a, Tensor):
+                ks |= a._ks
+    st = _tls
+    return (ks | st.included) & ~st.excluded & entry.mask
+
+
+def dispatch_bits(entry, ks, args, kwargs):
+    """Run the kernel of the highest key in ``ks`` (already masked)."""
+    if not ks:
+        raise no_tensor_error(entry)
+    return entry.table[ks.bit_length() - 1](ks, *args, **kwargs)

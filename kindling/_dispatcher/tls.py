@@ -1,0 +1,60 @@
+"""Per-thread dispatcher state: included/excluded key bits, grad mode, mode stacks.
+
+Everything a call consults lives on one ``threading.local`` (``state``); ``snapshot()`` and
+``restore()`` copy it whole, which is what ``fork`` and the guards use.
+"""
+from __future__ import annotations
+
+import threading
+
+from .keys import AUTOCAST_BITS, K, bit
+
+# PyTorch's defaults: BackendSelect and ADInplaceOrView are always included, autocast keys
+# are excluded until ``torch.autocast`` removes them.
+DEFAULT_INCLUDED = bit(K.BackendSelect) | bit(K.ADInplaceOrView)
+DEFAULT_EXCLUDED = AUTOCAST_BITS
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.included = DEFAULT_INCLUDED
+        self.excluded = DEFAULT_EXCLUDED
+        self.grad_enabled = True
+        self.inference_mode = False
+        self.fw_grad_enabled = True
+        self.dispatch_modes = []        # TorchDispatchMode stack, top last
+        self.function_modes = []        # TorchFunctionMode stack, top last
+        self.torch_function_disabled = 0  # 0 on, 1 subclasses off, 2 all off
+        self.saved_tensors_hooks = []
+        self.autocast = {}              # device_type -> (enabled, dtype)
+        self.extra = {}                 # other subsystems' per-thread values
+
+
+state = _State()
+
+_FIELDS = ("included", "excluded", "grad_enabled", "inference_mode", "fw_grad_enabled",
+           "torch_function_disabled")
+_LIST_FIELDS = ("dispatch_modes", "function_modes", "saved_tensors_hooks")
+_DICT_FIELDS = ("autocast", "extra")
+
+
+def snapshot():
+    """A copy of this thread's dispatcher state (for fork tasks and guards)."""
+    s = state
+    snap = {f: getattr(s, f) for f in _FIELDS}
+    for f in _LIST_FIELDS:
+        snap[f] = list(getattr(s, f))
+    for f in _DICT_FIELDS:
+        snap[f] = dict(getattr(s, f))
+    return snap
+
+
+def restore(snap):
+    """Make this thread's state equal to ``snap`` (as returned by ``snapshot``)."""
+    s = state
+    for f in _FIELDS:
+        setattr(s, f, snap[f])
+    for f in _LIST_FIELDS:
+        setattr(s, f, list(snap[f]))
+    for f in _DICT_FIELDS:
+        setattr(s, f, dict(snap[f]))

@@ -1,0 +1,380 @@
+"""``kindling.ops``: operator namespaces, ``OpOverloadPacket`` and ``OpOverload`` (``torch._ops``).
+
+``ops.aten.add`` is a packet (callable; picks the overload from the arguments), and
+``ops.aten.add.Tensor`` is an ``OpOverload`` whose ``__call__`` *is* the dispatcher's hot path:
+OR the key bits of the tensor arguments with the thread's include set, mask, index the table.
+"""
+from __future__ import annotations
+
+import types
+
+from ._dispatcher import operator as _opreg
+from ._dispatcher.keys import DispatchKeySet, K, RANK, parse_key
+from ._dispatcher.tls import state as _tls
+
+Tensor = None  # set by kindling._tensor (avoids an import cycle on the hot path)
+
+
+def _set_tensor_class(cls):
+    global Tensor
+    Tensor = cls
+
+
+class OpOverload:
+    """One overload of an operator: ``ops.aten.add.Tensor``. Calling it dispatches."""
+
+    def __init__(self, packet, entry):
+        self._entry = entry
+        self._schema = entry.schema
+        self._overloadpacket = packet
+        self._op = self  # PyTorch keeps the C++ op here; we are our own op.
+        self._overloadname = entry.overload_name or "default"
+        ns, opname = entry.name.split("::")
+        self._ns = ns
+        self._opname = opname
+        self.__name__ = f"{opname}.{self._overloadname}"
+        self.__module__ = f"torch._ops.{ns}"
+        self.__qualname__ = self._overloadname
+        self._name = entry.qualified
+        self.py_kernels = entry.py_kernels
+        self._dispatch_cache = {}
+
+    # The hot path ---------------------------------------------------------------------------
+    def __call__(self, /, *args, **kwargs):
+        entry = self._entry
+        ks = 0
+        for a in args:
+            if isinstance(a, Tensor):
+                ks |= a._ks
+            elif entry.scan_lists and type(a) in (list, tuple):
+                for t in a:
+                    if isinstance(t, Tensor):
+                        ks |= t._ks
+        if kwargs:
+            for a in kwargs.values():
+                if isinstance(a, Tensor):
+                    ks |= a._ks
+            if not kwargs.keys() <= entry.arg_names:
+                _check_call(entry, args, kwargs)
+        n = len(args)
+        if n > entry.max_pos or (n < entry.min_pos and not kwargs):
+            _check_call(entry, args, kwargs)
+        st = _tls
+        ks = (ks | st.included) & ~st.excluded & entry.mask
+        if not ks:
+            raise _opreg.no_tensor_error(entry)
+        return entry.table[ks.bit_length() - 1](ks, *args, **kwargs)
+
+    def redispatch(self, keyset, /, *args, **kwargs):
+        """Call the kernel of the highest key in ``keyset`` (a DispatchKeySet or raw bits)."""
+        entry = self._entry
+        ks = (keyset if type(keyset) is int else keyset._bits) & entry.mask
+        if not ks:
+            raise _opreg.no_tensor_error(entry)
+        return entry.table[ks.bit_length() - 1](ks, *args, **kwargs)
+
+    def _op_dk(self, key, /, *args, **kwargs):
+        """Call the kernel registered for runtime ``key`` directly."""
+        key = parse_key(key)
+        return self._entry.table[RANK[key]](1 << RANK[key], *args, **kwargs)
+
+    def decompose(self, *args, **kwargs):
+        """Run the CompositeImplicitAutograd decomposition, or NotImplemented if there is none."""
+        e = self._entry._top(K.CompositeImplicitAutograd)
+        if e is None:
+            return NotImplemented
+        return e.fn(0, *args, **kwargs)
+
+    # Metadata -------------------------------------------------------------------------------
+    @property
+    def overloadpacket(self):
+        return self._overloadpacket
+
+    @property
+    def namespace(self):
+        return self._ns
+
+    @property
+    def tags(self):
+        return list(self._entry.tags)
+
+    @property
+    def is_view(self):
+        return self._entry.is_view
+
+    def name(self):
+        return self._name
+
+    def __repr__(self):
+        return f"<OpOverload(op='{self._ns}.{self._opname}', overload='{self._overloadname}')>"
+
+    def __str__(self):
+        return f"{self._ns}.{self._opname}.{self._overloadname}"
+
+    def __hash__(self):
+        return id(self)
+
+    def __deepcopy__(self, memo=None):
+        return self
+
+    def __reduce__(self):
+        return (_resolve_overload, (self._ns, self._opname, self._overloadname))
+
+    def has_kernel_for_dispatch_key(self, k):
+        return self._entry.sources[RANK[parse_key(k)]] is not None
+
+    def has_kernel_for_any_dispatch_key(self, ks):
+        return any(self.has_kernel_for_dispatch_key(k) for k in ks)
+
+    def _uncache_dispatch(self, key):
+        self._dispatch_cache.pop(key, None)
+
+
+def _resolve_overload(ns, opname, overload):
+    return getattr(getattr(getattr(ops, ns), opname), overload)
+
+
+class OpOverloadPacket:
+    """All overloads of one operator name: ``ops.aten.add``."""
+
+    def __init__(self, qualified_name, op_name):
+        self._qualified_op_name = qualified_name   # 'aten::add'
+        ns, name = qualified_name.split("::")
+        self._ns = ns
+        self.__name__ = op_name
+        self.__qualname__ = op_name
+        self.__module__ = f"torch._ops.{ns}"
+        self._overload_names_accessed = []
+        self._cache = {}
+        self._op = self
+
+    def __getattr__(self, key):
+        if key.startswith("__"):
+            raise AttributeError(key)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        entry = _opreg.find(self._qualified_op_name, "" if key == "default" else key)
+        if entry is None:
+            raise AttributeError(
+                f"The underlying op of '{self._ns}.{self.__name__}' has no overload name '{key}'")
+        ov = OpOverload(self, entry)
+        self._cache[key] = ov
+        self._overload_names_accessed.append(key)
+        setattr(self, key, ov)
+        return ov
+
+    def __iter__(self):
+        return iter(self._overload_names_accessed)
+
+    def overloads(self):
+        return [n or "default" for n in _opreg.overloads_of(self._qualified_op_name)]
+
+    @property
+    def op(self):
+        return self
+
+    def __repr__(self):
+        return f"<OpOverloadPacket(op='{self._ns}.{self.__name__}')>"
+
+    def __str__(self):
+        return f"{self._ns}.{self.__name__}"
+
+    def __hash__(self):
+        return id(self)
+
+    def __deepcopy__(self, memo=None):
+        return self
+
+    def __call__(self, /, *args, **kwargs):
+        errors = []
+        for name in self.overloads():
+            ov = getattr(self, name)
+            err = match_error(ov._schema, args, kwargs)
+            if err is None:
+                return ov(*args, **kwargs)
+            errors.append(err)
+        if len(errors) == 1:
+            raise RuntimeError(errors[0])
+        raise RuntimeError("Overloaded torch operator invoked from Python failed to match any "
+                           "schema:\n" + "\n\n".join(errors) + "\n\n")
+
+    def _refresh(self):
+        for k in list(self._cache):
+            self.__dict__.pop(k, None)
+        self._cache.clear()
+        self._overload_names_accessed.clear()
+
+
+class _OpNamespace(types.ModuleType):
+    """``ops.<ns>``: resolves operator names to cached packets."""
+
+    def __init__(self, name):
+        super().__init__("torch.ops." + name)
+        self.name = name
+        self._dir = []
+
+    def __iter__(self):
+        return iter(self._dir)
+
+    def __getattr__(self, op_name):
+        if op_name.startswith("__") or op_name in ("name", "_dir"):
+            raise AttributeError(op_name)
+        qualified = f"{self.name}::{op_name}"
+        if not _opreg.overloads_of(qualified):
+            raise AttributeError(f"'_OpNamespace' '{self.name}' object has no attribute '{op_name}'")
+        packet = OpOverloadPacket(qualified, op_name)
+        setattr(self, op_name, packet)
+        self._dir.append(op_name)
+        return packet
+
+
+class _Ops(types.ModuleType):
+    """``kindling.ops``: any attribute is a namespace."""
+
+    def __init__(self):
+        super().__init__("torch.ops")
+        self._namespaces = {}
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        ns = self._namespaces.get(name)
+        if ns is None:
+            ns = _OpNamespace(name)
+            self._namespaces[name] = ns
+            setattr(self, name, ns)
+        return ns
+
+    def __iter__(self):
+        return iter(self._namespaces)
+
+    def _drop_packet(self, qualified):
+        ns, name = qualified.split("::")
+        nsobj = self._namespaces.get(ns)
+        if nsobj is not None and name in nsobj.__dict__:
+            delattr(nsobj, name)
+            if name in nsobj._dir:
+                nsobj._dir.remove(name)
+
+
+ops = _Ops()
+_opreg.overload_of = lambda entry: overload_for(entry)
+
+
+def overload_for(entry) -> OpOverload:
+    """The cached OpOverload object of an operator entry."""
+    ns, name = entry.name.split("::")
+    return getattr(getattr(getattr(ops, ns), name), entry.overload_name or "default")
+
+
+# ---- argument checking (slow path only) -------------------------------------------------------
+def _type_name(v):
+    if Tensor is not None and isinstance(v, Tensor):
+        return "Tensor"
+    return type(v).__name__
+
+
+def value_matches(t, v) -> bool:
+    """Whether a Python value is acceptable for a schema type (as the Python arg parser sees it)."""
+    from . import _dtype, _device, _layout
+    if v is None:
+        return t.optional or (t.base == "Tensor" and not t.is_list) or t.base == "Any"
+    if t.is_list:
+        if t.base in ("int", "SymInt") and isinstance(v, int) and not isinstance(v, bool):
+            return True
+        if t.base in ("int", "SymInt") and _is_intlike(v):
+            return True
+        if not isinstance(v, (list, tuple)):
+            if t.base in ("int", "SymInt") and Tensor is not None and isinstance(v, Tensor):
+                return False
+            return False
+        from ._dispatcher.schema import elem_type
+        et = elem_type(t)
+        return all(value_matches(et, x) for x in v)
+    b = t.base
+    if b == "Tensor":
+        return isinstance(v, Tensor) or _is_number(v)
+    if b in ("int", "SymInt", "DeviceIndex"):
+        return _is_intlike(v)
+    if b in ("float", "SymFloat"):
+        return _is_intlike(v) or isinstance(v, float) or _is_np_float(v)
+    if b in ("bool", "SymBool"):
+        return isinstance(v, bool)
+    if b in ("Scalar", "complex"):
+        return _is_number(v)
+    if b == "str":
+        return isinstance(v, str)
+    if b == "ScalarType":
+        return isinstance(v, _dtype.dtype)
+    if b == "Device":
+        return isinstance(v, (_device.device, str)) or _is_intlike(v)
+    if b == "Layout":
+        return isinstance(v, _layout.layout)
+    if b == "MemoryFormat":
+        return isinstance(v, _layout.memory_format)
+    return True
+
+
+def _is_intlike(v):
+    import numpy as np
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, np.integer)):
+        return True
+    return hasattr(v, "__index__") and not isinstance(v, float) and (
+        Tensor is None or not isinstance(v, Tensor))
+
+
+def _is_np_float(v):
+    import numpy as np
+    return isinstance(v, np.floating)
+
+
+def _is_number(v):
+    import numpy as np
+    if Tensor is not None and isinstance(v, Tensor):
+        return False
+    return isinstance(v, (int, float, complex, bool, np.number, np.bool_))
+
+
+def _schema_type_str(t):
+    if t.base == "Scalar":
+        return "number"
+    return str(t)
+
+
+def match_error(schema, args, kwargs):
+    """None if the call binds to the schema, else PyTorch's JIT-style error text."""
+    opname = schema.name
+    pos = [a for a in schema.arguments if not a.kwarg_only]
+    if len(args) > len(pos):
+        return (f"{opname}() expected at most {len(pos)} argument(s) but received {len(args)} "
+                f"argument(s). Declaration: {schema}")
+    for i, (a, v) in enumerate(zip(pos, args)):
+        if not value_matches(a.type, v):
+            return (f"{opname}() Expected a value of type '{_schema_type_str(a.type)}' for argument "
+                    f"'{a.name}' but instead found type '{_type_name(v)}'.\nPosition: {i}\n"
+                    f"Value: {v!r}\nDeclaration: {schema}\n"
+                    f"Cast error details: Unable to cast {v} to Tensor")
+    names = {a.name: a for a in schema.arguments}
+    for k, v in kwargs.items():
+        if k not in names:
+            return f"Unknown keyword argument '{k}' for operator '{opname}'. Schema: {schema}"
+        if not value_matches(names[k].type, v):
+            return (f"{opname}() Expected a value of type '{_schema_type_str(names[k].type)}' for "
+                    f"argument '{k}' but instead found type '{_type_name(v)}'.\n"
+                    f"Value: {v!r}\nDeclaration: {schema}")
+    for a in schema.arguments[len(args):]:
+        if a.name not in kwargs and not a.has_default():
+            return (f"{opname}() is missing value for argument '{a.name}'. Declaration: {schema}")
+    return None
+
+
+def _check_call(entry, args, kwargs):
+    err = match_error(entry.schema, args, kwargs)
+    if err is not None:
+        if err.startswith("Unknown keyword"):
+            raise RuntimeError(err)
+        raise RuntimeError(err)

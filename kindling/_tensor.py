@@ -1,0 +1,537 @@
+"""``kindling.Tensor``: metadata over a shared storage. Nothing computes here.
+
+A tensor is sizes, strides and an element offset into an ``UntypedStorage``, plus a dtype,
+device, dispatch-key bits and a version counter shared with its views.  CPU tensors also keep a
+NumPy view of exactly their elements (``_np``) that kernels read and write.  Every operation a
+method performs is an op call that goes through the dispatcher; methods and Python operators
+are attached by the op library (``kindling._aten``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _device, _dtype, _layout
+from ._dispatcher.keys import K, bit
+from ._storage import UntypedStorage, storage_for_array
+
+CPU_KEYS = bit(K.CPU) | bit(K.ADInplaceOrView) | bit(K.AutogradCPU) | bit(K.AutocastCPU)
+META_KEYS = bit(K.Meta) | bit(K.ADInplaceOrView) | bit(K.AutogradMeta)
+_DEVICE_KEYS = {"cpu": CPU_KEYS, "meta": META_KEYS}
+_NP_TO = _dtype._NP_TO_DTYPE
+
+
+class Size(tuple):
+    """``torch.Size``: a tuple of ints with PyTorch's repr."""
+
+    def __new__(cls, sizes=()):
+        return tuple.__new__(cls, (_as_int(s) for s in sizes))
+
+    def __repr__(self):
+        return f"torch.Size([{', '.join(str(s) for s in self)}])"
+
+    __str__ = __repr__
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+    def __add__(self, o):
+        return Size(tuple(self) + tuple(o))
+
+    def __radd__(self, o):
+        return Size(tuple(o) + tuple(self))
+
+    def __reduce__(self):
+        return (Size, (tuple(self),))
+
+
+def _as_int(s):
+    if isinstance(s, int):
+        return s
+    if hasattr(s, "__index__"):
+        return s.__index__()
+    raise TypeError(f"torch.Size() takes an iterable of 'int' (item 0 is '{type(s).__name__}')")
+
+
+def contiguous_strides(size):
+    strides = []
+    acc = 1
+    for s in reversed(size):
+        strides.append(acc)
+        acc *= max(s, 1)
+    return tuple(reversed(strides))
+
+
+class Tensor:
+    """A multi-dimensional array on a device, as ``torch.Tensor``."""
+
+    __slots__ = ("_np", "_size", "_stride_", "_offset", "dtype", "_device", "_ks", "_vc",
+                 "_storage", "_base", "_requires_grad", "grad", "grad_fn", "_hooks",
+                 "_retains_grad", "_view_meta", "__weakref__", "__dict__")
+
+    # Tensor() with no arguments is an empty float tensor, as in PyTorch.
+    def __new__(cls, *args, **kwargs):
+        from ._aten import factories
+        return factories.legacy_new(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    # ---- identity / metadata ----------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._size)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._size)
+        return self._size[_wrap_dim(dim, len(self._size))]
+
+    def dim(self):
+        return len(self._size)
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return len(self._size)
+
+    def numel(self):
+        n = 1
+        for s in self._size:
+            n *= s
+        return n
+
+    nelement = numel
+
+    def _stride(self):
+        st = self._stride_
+        if st is None:
+            isz = self.dtype.itemsize
+            st = self._stride_ = tuple(s // isz for s in self._np.strides)
+        return st
+
+    def stride(self, dim=None):
+        st = self._stride()
+        if dim is None:
+            return st
+        return st[_wrap_dim(dim, len(st))]
+
+    def storage_offset(self):
+        return self._offset
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def layout(self):
+        return _layout.strided
+
+    @property
+    def is_meta(self):
+        return self._device.type == "meta"
+
+    @property
+    def is_cpu(self):
+        return self._device.type == "cpu"
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def is_sparse(self):
+        return False
+
+    @property
+    def is_quantized(self):
+        return False
+
+    @property
+    def is_mkldnn(self):
+        return False
+
+    @property
+    def is_nested(self):
+        return False
+
+    def get_device(self):
+        return -1 if self._device.type == "cpu" else (self._device.index or 0)
+
+    def element_size(self):
+        return self.dtype.itemsize
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self.numel() * self.dtype.itemsize
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def is_complex(self):
+        return self.dtype.is_complex
+
+    def is_signed(self):
+        return self.dtype.is_signed
+
+    def is_contiguous(self, memory_format=_layout.contiguous_format):
+        size, st = self._size, self._stride()
+        if memory_format is _layout.contiguous_format:
+            return _is_contig(size, st)
+        if memory_format is _layout.channels_last:
+            if len(size) != 4:
+                return False
+            n, c, h, w = size
+            p = (size[0], size[2], size[3], size[1])
+            ps = (st[0], st[2], st[3], st[1])
+            return _is_contig(p, ps)
+        if memory_format is _layout.preserve_format:
+            raise RuntimeError("is_contiguous(): preserve_memory_format is not supported")
+        return False
+
+    def is_non_overlapping_and_dense(self):
+        pairs = sorted((st, sz) for sz, st in zip(self._size, self._stride()) if sz != 1)
+        expect = 1
+        for st, sz in pairs:
+            if sz == 0:
+                return True
+            if st != expect:
+                return False
+            expect *= sz
+        return True
+
+    def untyped_storage(self):
+        s = self._storage
+        if s is None:
+            s = self._materialize_storage()
+        return s
+
+    def _materialize_storage(self):
+        arr = self._np
+        storage, _ = storage_for_array(arr)
+        self._storage = storage
+        return storage
+
+    def data_ptr(self):
+        if self._np is None:
+            return 0
+        return self._np.__array_interface__["data"][0]
+
+    def _is_view(self):
+        return self._base is not None
+
+    @property
+    def _version(self):
+        return self._vc[0]
+
+    def _bump_version(self):
+        self._vc[0] += 1
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(bool(value))
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place on a leaf; only floating and complex tensors can."""
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if requires_grad and not (self.dtype.is_floating_point or self.dtype.is_complex):
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    # ---- Python numbers ----------------------------------------------------------------------
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        from ._aten import _defop
+        return _defop.call_item(self)
+
+    def __bool__(self):
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+                if self.numel() > 1 else
+                "Boolean value of Tensor with no values is ambiguous")
+        return bool(self.item())
+
+    def __int__(self):
+        return int(self._scalar_for("int"))
+
+    def __float__(self):
+        return float(self._scalar_for("float"))
+
+    def __complex__(self):
+        return complex(self._scalar_for("complex"))
+
+    def _scalar_for(self, what):
+        if self.numel() != 1:
+            raise TypeError("only length-1 tensors can be converted to Python scalars")
+        return self.item()
+
+    def __index__(self):
+        if self.dtype.is_floating_point or self.dtype.is_complex or self.dtype is _dtype.bool \
+                or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __format__(self, spec):
+        if self.dim() == 0 and not self.is_meta:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __len__(self):
+        if not self._size:
+            raise TypeError("len() of a 0-d tensor")
+        return self._size[0]
+
+    def __iter__(self):
+        if not self._size:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self):
+        return id(self)
+
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, int, float, bool, complex)):
+            return bool((element == self).any().item())
+        raise RuntimeError(
+            "Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+            f"{type(element)}.")
+
+    def __reversed__(self):
+        if self.dim() == 0:
+            return self
+        return self.flip(0)
+
+    # ---- NumPy / lists / DLPack --------------------------------------------------------------
+    def tolist(self):
+        from ._aten import _defop
+        return _defop.call_tolist(self)
+
+    def numpy(self, *, force=False):
+        """A NumPy array sharing this tensor's memory (CPU tensors that don't require grad)."""
+        if self._device.type != "cpu":
+            raise TypeError(
+                f"can't convert {self._device.type} device type tensor to numpy. Use "
+                "Tensor.cpu() to copy the tensor to host memory first.")
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        if self.dtype is _dtype.bfloat16 and not force:
+            raise TypeError("Got unsupported ScalarType BFloat16")
+        return self._np
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy(force=False) if not self._requires_grad else self.detach().numpy()
+        if dtype is not None:
+            return a.astype(dtype, copy=False)
+        return a
+
+    def __dlpack__(self, stream=None, **kwargs):
+        if self._requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        return self._np.__dlpack__(**{k: v for k, v in kwargs.items()
+                                      if k in ("max_version", "dl_device", "copy")})
+
+    def __dlpack_device__(self):
+        return (1, 0)
+
+    # ---- printing ----------------------------------------------------------------------------
+    def __repr__(self, *, tensor_contents=None):
+        from . import _tensor_str
+        return _tensor_str._str(self, tensor_contents=tensor_contents)
+
+    def __str__(self):
+        return self.__repr__()
+
+    # ---- misc --------------------------------------------------------------------------------
+    def _typed_legacy_name(self):
+        return f"torch.{self.dtype._legacy}Tensor"
+
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        if dtype is None:
+            if self._device.type == "cpu":
+                return self._typed_legacy_name()
+            return f"torch.{self._device.type}.{self.dtype._legacy}Tensor"
+        if isinstance(dtype, str):
+            dtype = _LEGACY_NAMES[dtype]
+        return self.to(dtype)
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        new = self.clone() if self._np is None else self.detach().clone()
+        new._requires_grad = self._requires_grad
+        memo[id(self)] = new
+        return new
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild_tensor, (np.array(self._np) if self._np is not None else None,
+                                  tuple(self._size), str(self._device), self.dtype._name,
+                                  self._requires_grad))
+
+    def __setstate__(self, state):
+        pass
+
+
+def _rebuild_tensor(arr, size, device, dtype_name, requires_grad):
+    dt = _dtype._ALL[dtype_name]
+    if arr is None:
+        from ._aten import factories
+        t = factories.empty_meta(size, dt)
+    else:
+        t = from_array(np.ascontiguousarray(arr))
+    t._requires_grad = requires_grad
+    return t
+
+
+_LEGACY_NAMES = {f"torch.{d._legacy}Tensor": d for d in _dtype._ALL.values()}
+
+
+def _is_contig(size, stride):
+    expect = 1
+    for sz, st in zip(reversed(size), reversed(stride)):
+        if sz == 1:
+            continue
+        if sz == 0:
+            return True
+        if st != expect:
+            return False
+        expect *= sz
+    return True
+
+
+def _wrap_dim(dim, ndim):
+    from ._aten._util import wrap_dim
+    return wrap_dim(dim, ndim)
+
+
+# ---- constructors (used by kernels; they bypass Tensor.__new__) --------------------------------
+_new = object.__new__
+
+
+def from_array(arr: np.ndarray, cls=Tensor) -> Tensor:
+    """A fresh CPU tensor owning ``arr`` (a kernel's result). ``arr`` must not alias an input."""
+    t = _new(cls)
+    t._np = arr
+    t._size = arr.shape
+    t._stride_ = None
+    t._offset = 0
+    t.dtype = _NP_TO[arr.dtype]
+    t._device = _device.CPU
+    t._ks = CPU_KEYS
+    t._vc = [0]
+    t._storage = None
+    t._base = None
+    t._requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    t._hooks = None
+    t._retains_grad = False
+    t._view_meta = None
+    return t
+
+
+def make_tensor(storage, size, stride, offset, dtype, device, cls=Tensor, vc=None, base=None):
+    """A tensor over ``storage`` with the given geometry (views, meta tensors, from_numpy)."""
+    t = _new(cls)
+    size = tuple(size)
+    stride = tuple(stride)
+    if storage._data is not None:
+        isz = dtype.itemsize
+        t._np = np.ndarray(size, dtype=dtype._np, buffer=storage._data, offset=offset * isz,
+                           strides=tuple(s * isz for s in stride))
+    else:
+        t._np = None
+    t._size = size
+    t._stride_ = stride
+    t._offset = offset
+    t.dtype = dtype
+    t._device = storage.device
+    t._ks = _DEVICE_KEYS[storage.device.type]
+    t._vc = vc if vc is not None else [0]
+    t._storage = storage
+    t._base = base
+    t._requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    t._hooks = None
+    t._retains_grad = False
+    t._view_meta = None
+    return t
+
+
+def check_storage_bounds(storage, size, stride, offset, dtype):
+    """PyTorch's out-of-bounds check for a geometry over a storage."""
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    if any(s == 0 for s in size):
+        return
+    need = (offset + 1 + sum((n - 1) * st for n, st in zip(size, stride))) * dtype.itemsize
+    if need > storage.nbytes():
+        raise RuntimeError(
+            f"setStorage: sizes [{', '.join(map(str, size))}], strides "
+            f"[{', '.join(map(str, stride))}], storage offset {offset}, and itemsize "
+            f"{dtype.itemsize} requiring a storage size of {need} are out of bounds for storage "
+            f"of size {storage.nbytes()}")
+
+
+def make_view(base: Tensor, size, stride, offset, cls=None) -> Tensor:
+    """A view of ``base`` sharing its storage and version counter (``_base`` set)."""
+    storage = base.untyped_storage()
+    root = base._base if base._base is not None else base
+    t = make_tensor(storage, size, stride, offset, base.dtype, base._device,
+                    cls or Tensor, vc=base._vc, base=root)
+    return t
+
+
+def from_numpy_shared(arr: np.ndarray) -> Tensor:
+    """``torch.from_numpy``: a CPU tensor sharing ``arr``'s memory."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
+    dt = _dtype.from_numpy_dtype(arr.dtype)
+    if any(s < 0 for s in arr.strides):
+        raise ValueError(
+            "At least one stride in the given numpy array is negative, and tensors with negative "
+            "strides are not currently supported. (You can probably work around this by making "
+            "a copy of your array  with array.copy().) ")
+    if any(s % arr.itemsize for s in arr.strides):
+        raise ValueError("given numpy array strides not a multiple of the element byte size. "
+                         "Copy the numpy array to reallocate the memory.")
+    storage, off = storage_for_array(arr)
+    stride = tuple(s // arr.itemsize for s in arr.strides)
+    return make_tensor(storage, arr.shape, stride, off, dt, _device.CPU)

@@ -1,0 +1,92 @@
+"""Sample inputs for the OpInfo database, described once and built for any framework.
+
+Samples hold NumPy arrays (``Arr``) plus plain Python arguments; the test harness turns each
+``Arr`` into a kindling tensor and a PyTorch tensor with the same values *and layout*
+(``noncontig=True`` gives a strided, non-contiguous view), so one description drives the
+oracle comparison, the Meta-vs-CPU check and, later, gradcheck.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+FLOATS = ("float32", "float64")
+INTS = ("int64", "int32", "int16", "int8", "uint8")
+ALL_REAL = FLOATS + INTS + ("bool",)
+
+
+class Arr:
+    """A tensor in a sample: values (an ndarray), and whether to lay it out non-contiguously."""
+
+    __slots__ = ("value", "noncontig", "requires_grad")
+
+    def __init__(self, value, noncontig=False, requires_grad=False):
+        self.value = np.asarray(value)
+        self.noncontig = noncontig
+        self.requires_grad = requires_grad
+
+    def __repr__(self):
+        nc = ", noncontig" if self.noncontig else ""
+        return f"Arr({self.value.dtype}{list(self.value.shape)}{nc})"
+
+
+class SampleInput:
+    """``op(input, *args, **kwargs)`` with ``Arr`` leaves anywhere in the arguments."""
+
+    def __init__(self, input, *args, **kwargs):
+        self.input, self.args, self.kwargs = input, args, kwargs
+
+    def __repr__(self):
+        return f"SampleInput({self.input!r}, args={self.args!r}, kwargs={self.kwargs!r})"
+
+
+class ErrorInput:
+    """A sample that must raise ``error_type`` with a message matching ``error_regex``."""
+
+    def __init__(self, sample, error_type=RuntimeError, error_regex=""):
+        self.sample, self.error_type, self.error_regex = sample, error_type, error_regex
+
+
+def make_arr(shape, dtype, *, low=None, high=None, seed=0, noncontig=False, exclude_zero=False):
+    """Deterministic random values of a dtype (NumPy name) and shape."""
+    rng = np.random.default_rng(seed + hash((tuple(shape), dtype)) % 1000)
+    if dtype == "bool":
+        v = rng.integers(0, 2, size=shape).astype(bool)
+    elif dtype.startswith(("int", "uint")):
+        info = np.iinfo(dtype)
+        lo = max(info.min, -9 if low is None else low)
+        hi = min(info.max, 10 if high is None else high)
+        v = rng.integers(lo, hi, size=shape, endpoint=False).astype(dtype)
+        if exclude_zero:
+            v[v == 0] = 1
+    elif dtype.startswith("complex"):
+        v = (rng.uniform(-5, 5, size=shape) + 1j * rng.uniform(-5, 5, size=shape)).astype(dtype)
+    else:
+        lo = -5.0 if low is None else low
+        hi = 5.0 if high is None else high
+        v = rng.uniform(lo, hi, size=shape).astype(dtype)
+        if exclude_zero:
+            v[np.abs(v) < 1e-3] = 1.0
+    return Arr(v, noncontig=noncontig)
+
+
+SHAPES_BINARY = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1, 4), (3, 1)), ((0, 3), (3,)),
+                 ((4, 5), ())]
+
+
+def binary_samples(dtype):
+    """Broadcasting pairs, 0-d, empty, non-contiguous, and Python-scalar right operands."""
+    for i, (sa, sb) in enumerate(SHAPES_BINARY):
+        yield SampleInput(make_arr(sa, dtype, seed=i), make_arr(sb, dtype, seed=i + 50,
+                                                                 exclude_zero=True))
+    yield SampleInput(make_arr((3, 4), dtype, noncontig=True),
+                      make_arr((3, 4), dtype, seed=7, noncontig=True, exclude_zero=True))
+    if dtype != "bool":
+        yield SampleInput(make_arr((2, 3), dtype), 2)
+        yield SampleInput(make_arr((2, 3), dtype), 2.5)
+    yield SampleInput(make_arr((2, 3), dtype), True)
+
+
+def unary_samples(dtype):
+    for i, s in enumerate([(), (5,), (2, 3), (0, 2), (2, 1, 3)]):
+        yield SampleInput(make_arr(s, dtype, seed=i))
+    yield SampleInput(make_arr((3, 4), dtype, noncontig=True))
