@@ -21,7 +21,7 @@ demo: $(VENV)/.installed
 	$(BIN)/python examples/tour.py
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -q -n 2 tests
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks

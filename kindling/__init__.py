@@ -31,6 +31,7 @@ from ._aten._api import PUBLIC as _PUBLIC  # noqa: E402
 globals().update(_PUBLIC)
 
 from . import _C  # noqa: E402,F401
+from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402,F401
 from ._aten.promotion import result_type, is_tensor, is_floating_point, is_complex, numel  # noqa: E402,F401
 
 del _PUBLIC

@@ -1,10 +1,15 @@
 """``kindling.device``: where a tensor lives. ``cpu`` and ``meta`` run; ``cuda`` parses only."""
 from __future__ import annotations
 
+import re
+
 __all__ = ["device"]
 
 _KNOWN_TYPES = ("cpu", "cuda", "meta", "mps", "xpu", "xla", "hpu", "ipu", "lazy", "mtia",
                 "privateuseone", "hip", "ve", "maia")
+
+# "type" or "type:index"; the index has no sign and no leading zeros (PyTorch's parser).
+_DEVICE_RE = re.compile(r"^([a-zA-Z_]+)(?::([1-9][0-9]*|0))?$")
 
 
 class device:
@@ -27,26 +32,26 @@ class device:
                 f"({type(type_or_str).__name__}), but expected one of:\n"
                 " * (torch.device device)\n * (str type, int index = -1)\n")
         s = type_or_str
-        t, _, idx = s.partition(":")
+        m = _DEVICE_RE.match(s)
+        if m is None:
+            raise RuntimeError(f"Invalid device string: '{s}'")
+        t, idx = m.group(1), m.group(2)
         if t not in _KNOWN_TYPES:
             raise RuntimeError(
                 "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, "
                 "fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type "
                 f"at start of device string: {s}")
-        if idx:
+        if idx is not None:
             if index is not None:
                 raise RuntimeError(f"type (string) must not include an index because index was "
                                    f"passed explicitly: {s}")
-            if not idx.isdigit() or (len(idx) > 1 and idx[0] == "0"):
-                raise RuntimeError(f"Invalid device string: '{s}'")
             index = int(idx)
         if index is not None:
-            if not isinstance(index, int) or index < -1:
-                raise RuntimeError(f"Device index must be -1 or non-negative, got {index}")
-            if index == -1:
-                index = None
-        if t == "cpu" and index not in (None, 0):
-            raise RuntimeError(f"CPU device index must be -1 or zero, got {index}")
+            if isinstance(index, bool) or not isinstance(index, int):
+                raise TypeError(f"device(): argument 'index' (position 2) must be int, not "
+                                f"{type(index).__name__}")
+            if index < 0:
+                raise RuntimeError("Device index must not be negative")
         self = object.__new__(cls)
         object.__setattr__(self, "type", t)
         object.__setattr__(self, "index", index)
@@ -64,11 +69,6 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            try:
-                other = device(other)
-            except RuntimeError:
-                return False
         if not isinstance(other, device):
             return NotImplemented
         return self.type == other.type and self.index == other.index

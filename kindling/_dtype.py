@@ -264,7 +264,8 @@ builtins_float, builtins_complex = _builtins.float, _builtins.complex
 def result_type_from(tensor_dtypes, zerodim_dtypes, scalars):
     """PyTorch's ``result_type`` over dimensioned tensors, zero-dim tensors and Python scalars.
 
-    A lower-priority group only matters when it brings a higher category than the groups above it.
+    Each group is promoted within itself; then c10's ``combine_categories`` lets a
+    lower-priority group change the result only by bringing a higher category.
     """
     dim_t = None
     for d in tensor_dtypes:
@@ -272,34 +273,26 @@ def result_type_from(tensor_dtypes, zerodim_dtypes, scalars):
     zero_t = None
     for d in zerodim_dtypes:
         zero_t = d if zero_t is None else promote_types(zero_t, d)
-    sc = -1
+    wrapped = None
     for s in scalars:
-        c = scalar_category(s)
-        if c > sc:
-            sc = c
-    result = dim_t
-    if zero_t is not None:
-        if result is None:
-            result = zero_t
-        elif zero_t._cat > result._cat:
-            result = _promote_up(result, zero_t)
-    if sc >= 0:
-        if result is None:
-            result = {BOOL: bool, INT: int64, FLOAT: _default["dtype"],
-                      COMPLEX: default_complex_dtype()}[sc]
-        elif sc > result._cat:
-            if sc == FLOAT:
-                result = _default["dtype"]
-            elif sc == COMPLEX:
-                result = (complex128 if result is float64 else
-                          default_complex_dtype() if result._cat < FLOAT else result.to_complex())
-            elif sc == INT:
-                result = int64
-    return result
+        d = {BOOL: bool, INT: int64, FLOAT: _default["dtype"],
+             COMPLEX: default_complex_dtype()}[scalar_category(s)]
+        wrapped = d if wrapped is None else promote_types(wrapped, d)
+    return _combine_categories(dim_t, _combine_categories(zero_t, wrapped))
 
 
-def _promote_up(lower, higher):
-    """Promotion where a lower-priority operand of a higher category wins the category only."""
-    if higher._cat == COMPLEX and lower is float64:
-        return complex128
+def _combine_categories(higher, lower):
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.is_complex:
+        return higher
+    if lower.is_complex:
+        # A complex operand keeps the floating operand's precision.
+        return higher.to_complex() if higher.is_floating_point else lower
+    if higher.is_floating_point:
+        return higher
+    if higher is bool or lower.is_floating_point:
+        return promote_types(higher, lower)
     return higher

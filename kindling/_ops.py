@@ -43,27 +43,37 @@ class OpOverload:
     def __call__(self, /, *args, **kwargs):
         entry = self._entry
         ks = 0
-        for a in args:
-            if isinstance(a, Tensor):
-                ks |= a._ks
-            elif entry.scan_lists and type(a) in (list, tuple):
-                for t in a:
-                    if isinstance(t, Tensor):
-                        ks |= t._ks
+        if entry.scan_lists:
+            for a in args:
+                if isinstance(a, Tensor):
+                    ks |= a._ks
+                elif type(a) in (list, tuple):
+                    for t in a:
+                        if isinstance(t, Tensor):
+                            ks |= t._ks
+        else:
+            for a in args:
+                if isinstance(a, Tensor):
+                    ks |= a._ks
         if kwargs:
             for a in kwargs.values():
                 if isinstance(a, Tensor):
                     ks |= a._ks
             if not kwargs.keys() <= entry.arg_names:
                 _check_call(entry, args, kwargs)
-        n = len(args)
-        if n > entry.max_pos or (n < entry.min_pos and not kwargs):
+        elif not entry.min_pos <= len(args) <= entry.max_pos:
             _check_call(entry, args, kwargs)
         st = _tls
         ks = (ks | st.included) & ~st.excluded & entry.mask
         if not ks:
             raise _opreg.no_tensor_error(entry)
-        return entry.table[ks.bit_length() - 1](ks, *args, **kwargs)
+        try:
+            return entry.table[ks.bit_length() - 1](ks, *args, **kwargs)
+        except Exception:
+            # Argument types are only checked once something failed (free on success): a
+            # call that does not match the schema gets PyTorch's error instead of the kernel's.
+            _check_call(entry, args, kwargs)
+            raise
 
     def redispatch(self, keyset, /, *args, **kwargs):
         """Call the kernel of the highest key in ``keyset`` (a DispatchKeySet or raw bits)."""
@@ -276,7 +286,19 @@ def _type_name(v):
     return type(v).__name__
 
 
-def value_matches(t, v) -> bool:
+# Ops whose Tensor arguments also accept Python numbers (PyTorch's
+# ``_should_allow_numbers_as_tensors``); elsewhere a number needs a Scalar overload.
+NUMBERS_AS_TENSORS = frozenset({
+    "add", "sub", "mul", "div", "true_divide", "floor_divide", "copy_", "_to_copy", "_conj",
+    "add_", "sub_", "mul_", "div_", "true_divide_", "floor_divide_", "subtract", "multiply",
+    "divide", "subtract_", "multiply_", "divide_"})
+
+
+def allows_numbers(schema) -> bool:
+    return schema.name.split("::")[-1] in NUMBERS_AS_TENSORS
+
+
+def value_matches(t, v, allow_numbers=True) -> bool:
     """Whether a Python value is acceptable for a schema type (as the Python arg parser sees it)."""
     from . import _dtype, _device, _layout
     if v is None:
@@ -292,10 +314,10 @@ def value_matches(t, v) -> bool:
             return False
         from ._dispatcher.schema import elem_type
         et = elem_type(t)
-        return all(value_matches(et, x) for x in v)
+        return all(value_matches(et, x, allow_numbers) for x in v)
     b = t.base
     if b == "Tensor":
-        return isinstance(v, Tensor) or _is_number(v)
+        return isinstance(v, Tensor) or (allow_numbers and _is_number(v))
     if b in ("int", "SymInt", "DeviceIndex"):
         return _is_intlike(v)
     if b in ("float", "SymFloat"):
@@ -307,7 +329,7 @@ def value_matches(t, v) -> bool:
     if b == "str":
         return isinstance(v, str)
     if b == "ScalarType":
-        return isinstance(v, _dtype.dtype)
+        return isinstance(v, _dtype.dtype) or _is_intlike(v)
     if b == "Device":
         return isinstance(v, (_device.device, str)) or _is_intlike(v)
     if b == "Layout":
@@ -348,12 +370,13 @@ def _schema_type_str(t):
 def match_error(schema, args, kwargs):
     """None if the call binds to the schema, else PyTorch's JIT-style error text."""
     opname = schema.name
+    nums = allows_numbers(schema)
     pos = [a for a in schema.arguments if not a.kwarg_only]
     if len(args) > len(pos):
-        return (f"{opname}() expected at most {len(pos)} argument(s) but received {len(args)} "
-                f"argument(s). Declaration: {schema}")
+        return (f"{opname}() expected at most {len(schema.arguments)} argument(s) but received "
+                f"{len(args)} argument(s). Declaration: {schema}")
     for i, (a, v) in enumerate(zip(pos, args)):
-        if not value_matches(a.type, v):
+        if not value_matches(a.type, v, nums):
             return (f"{opname}() Expected a value of type '{_schema_type_str(a.type)}' for argument "
                     f"'{a.name}' but instead found type '{_type_name(v)}'.\nPosition: {i}\n"
                     f"Value: {v!r}\nDeclaration: {schema}\n"
@@ -362,7 +385,7 @@ def match_error(schema, args, kwargs):
     for k, v in kwargs.items():
         if k not in names:
             return f"Unknown keyword argument '{k}' for operator '{opname}'. Schema: {schema}"
-        if not value_matches(names[k].type, v):
+        if not value_matches(names[k].type, v, nums):
             return (f"{opname}() Expected a value of type '{_schema_type_str(names[k].type)}' for "
                     f"argument '{k}' but instead found type '{_type_name(v)}'.\n"
                     f"Value: {v!r}\nDeclaration: {schema}")
@@ -373,8 +396,7 @@ def match_error(schema, args, kwargs):
 
 
 def _check_call(entry, args, kwargs):
+    """Raise PyTorch's RuntimeError when a direct OpOverload call does not match its schema."""
     err = match_error(entry.schema, args, kwargs)
     if err is not None:
-        if err.startswith("Unknown keyword"):
-            raise RuntimeError(err)
-        raise RuntimeError(err)
+        raise RuntimeError(err) from None

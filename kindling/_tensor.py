@@ -72,8 +72,17 @@ class Tensor:
     """A multi-dimensional array on a device, as ``torch.Tensor``."""
 
     __slots__ = ("_np", "_size", "_stride_", "_offset", "dtype", "_device", "_ks", "_vc",
-                 "_storage", "_base", "_requires_grad", "grad", "grad_fn", "_hooks",
-                 "_retains_grad", "_view_meta", "__weakref__", "__dict__")
+                 "_storage", "__weakref__", "__dict__")
+
+    # Rarely-set fields live in the instance __dict__ only once set; these class-level
+    # defaults keep tensor creation (the hot path of every op) to the nine slots above.
+    _base = None
+    _requires_grad = False
+    grad = None
+    grad_fn = None
+    _hooks = None
+    _retains_grad = False
+    _view_meta = None
 
     # Tensor() with no arguments is an empty float tensor, as in PyTorch.
     def __new__(cls, *args, **kwargs):
@@ -114,7 +123,11 @@ class Tensor:
         st = self._stride_
         if st is None:
             isz = self.dtype.itemsize
-            st = self._stride_ = tuple(s // isz for s in self._np.strides)
+            a = self._np
+            if a.size == 0:  # NumPy gives empty arrays zero strides; PyTorch keeps contiguous ones
+                st = self._stride_ = contiguous_strides(a.shape)
+            else:
+                st = self._stride_ = tuple(s // isz for s in a.strides)
         return st
 
     def stride(self, dim=None):
@@ -254,8 +267,7 @@ class Tensor:
                 "a computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
         if requires_grad and not (self.dtype.is_floating_point or self.dtype.is_complex):
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               "gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(requires_grad)
         return self
 
@@ -292,12 +304,17 @@ class Tensor:
 
     def _scalar_for(self, what):
         if self.numel() != 1:
-            raise TypeError("only length-1 tensors can be converted to Python scalars")
-        return self.item()
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        v = self.item()
+        if what != "complex" and isinstance(v, complex):
+            if v.imag != 0:
+                ctype = "int64_t" if what == "int" else "double"
+                raise RuntimeError(f"value cannot be converted to type {ctype} without overflow")
+            v = v.real
+        return v
 
     def __index__(self):
-        if self.dtype.is_floating_point or self.dtype.is_complex or self.dtype is _dtype.bool \
-                or self.numel() != 1:
+        if self.dtype.is_floating_point or self.dtype.is_complex or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
@@ -443,20 +460,14 @@ def from_array(arr: np.ndarray, cls=Tensor) -> Tensor:
     t = _new(cls)
     t._np = arr
     t._size = arr.shape
-    t._stride_ = None
+    # NumPy gives empty arrays arbitrary strides; PyTorch's are the contiguous ones.
+    t._stride_ = contiguous_strides(arr.shape) if arr.size == 0 else None
     t._offset = 0
     t.dtype = _NP_TO[arr.dtype]
     t._device = _device.CPU
     t._ks = CPU_KEYS
     t._vc = [0]
     t._storage = None
-    t._base = None
-    t._requires_grad = False
-    t.grad = None
-    t.grad_fn = None
-    t._hooks = None
-    t._retains_grad = False
-    t._view_meta = None
     return t
 
 
@@ -467,7 +478,8 @@ def make_tensor(storage, size, stride, offset, dtype, device, cls=Tensor, vc=Non
     stride = tuple(stride)
     if storage._data is not None:
         isz = dtype.itemsize
-        t._np = np.ndarray(size, dtype=dtype._np, buffer=storage._data, offset=offset * isz,
+        t._np = np.ndarray(size, dtype=dtype._np, buffer=storage._data,
+                           offset=offset * isz if all(size) else 0,
                            strides=tuple(s * isz for s in stride))
     else:
         t._np = None
@@ -479,13 +491,8 @@ def make_tensor(storage, size, stride, offset, dtype, device, cls=Tensor, vc=Non
     t._ks = _DEVICE_KEYS[storage.device.type]
     t._vc = vc if vc is not None else [0]
     t._storage = storage
-    t._base = base
-    t._requires_grad = False
-    t.grad = None
-    t.grad_fn = None
-    t._hooks = None
-    t._retains_grad = False
-    t._view_meta = None
+    if base is not None:
+        t._base = base
     return t
 
 

@@ -9,5 +9,7 @@ _defop._install_fallbacks()
 
 from . import factories, copy, pointwise, reductions, views, operators  # noqa: E402,F401
 from . import promotion  # noqa: E402,F401
+from . import linalg  # noqa
+from . import indexing, shape_ops  # noqa: E402,F401
 
 _defop.finalize_registrations()

@@ -19,7 +19,7 @@ _NOCACHE = (list, tuple, dict)
 
 
 class _Sig:
-    __slots__ = ("op", "pos", "kwonly", "names", "has_out", "first_tensor")
+    __slots__ = ("op", "pos", "kwonly", "names", "has_out", "first_tensor", "nums")
 
     def __init__(self, op, self_name):
         self.op = op
@@ -32,6 +32,7 @@ class _Sig:
         self.has_out = any(a.is_out for a in args)
         self.first_tensor = bool(self.pos) and self.pos[0].type.base == "Tensor" and \
             not self.pos[0].type.is_list
+        self.nums = _ops.allows_numbers(op._schema)
 
     def bind(self, args, kwargs, strict_first=True):
         """(positional, keyword) arguments for the op, or (None, error text)."""
@@ -53,7 +54,7 @@ class _Sig:
                 if k == "out" and v is None:
                     continue
                 a = self.kwonly[k]
-                if not _ops.value_matches(a.type, v):
+                if not _ops.value_matches(a.type, v, self.nums):
                     return None, ("type", a, v, None)
                 kw[k] = v
             else:
@@ -73,7 +74,7 @@ class _Sig:
                 continue
             if i == 0 and self.first_tensor and strict_first and not isinstance(v, Tensor):
                 return None, ("type", a, v, i)
-            if not _ops.value_matches(a.type, v):
+            if not _ops.value_matches(a.type, v, self.nums):
                 return None, ("type", a, v, i)
         return (vals, kw), None
 

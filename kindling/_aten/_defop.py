@@ -139,16 +139,26 @@ def wrap(r):
     return r
 
 
+_ndarray = np.ndarray
+
+
 def cpu_adapter(fn, schema):
     """Turn a NumPy kernel into a table kernel ``(ks, *args, **kwargs)``."""
     scan_lists = any(a.type.is_list and a.type.base == "Tensor" for a in schema.arguments)
 
     if not scan_lists:
         def kernel(ks, *args, **kwargs):
-            a = [x._np if isinstance(x, Tensor) else x for x in args]
             if kwargs:
                 kwargs = {k: (v._np if isinstance(v, Tensor) else v) for k, v in kwargs.items()}
-            return wrap(fn(*a, **kwargs))
+            if len(args) == 2:  # the common binary case, unrolled
+                a, b = args
+                r = fn(a._np if isinstance(a, Tensor) else a,
+                       b._np if isinstance(b, Tensor) else b, **kwargs)
+            else:
+                r = fn(*[x._np if isinstance(x, Tensor) else x for x in args], **kwargs)
+            if type(r) is _ndarray and r.base is None:
+                return from_array(r)
+            return wrap(r)
     else:
         def kernel(ks, *args, **kwargs):
             a = [unwrap(x) for x in args]
@@ -176,9 +186,12 @@ def _install_fallbacks():
                 K.PythonDispatcher, K.VmapMode, K.FuncTorchVmapMode) + tuple(
             k for k in K if k.name.startswith("Autocast")):
         _opreg.register_fallback(key, KernelEntry(_opreg._fallthrough_marker, **ft))
+    # Until an op has a derivative formula, autograd has nothing to record for it: its
+    # Autograd keys fall through to the layers below (the autograd layer replaces this).
     for key in K:
         if RANK.get(key) is not None and bit(key) & AUTOGRAD_BITS:
-            _opreg.register_fallback(key, KernelEntry(autograd_passthrough, site, boxed=True))
+            _opreg.register_fallback(key, KernelEntry(_opreg._fallthrough_marker, site,
+                                                      fallthrough=True))
 
 
 # ---- in-place / out= bookkeeping at ADInplaceOrView --------------------------------------------

@@ -98,10 +98,94 @@ def pointwise_meta(*operands, int_to_float=False, out_dtype=None):
 
 def check_inplace_result(op_name, self_dtype, result_dtype, self_shape, result_shape):
     """PyTorch's checks for writing a result into ``self`` (in-place ops, out=)."""
-    if not _dtype.can_cast(result_dtype, self_dtype):
-        raise RuntimeError(f"result type {result_dtype._scalar_name} can't be cast to the desired "
-                           f"output type {self_dtype._scalar_name}")
     if tuple(result_shape) != tuple(self_shape):
         raise RuntimeError(
             f"output with shape [{', '.join(map(str, self_shape))}] doesn't match the broadcast "
             f"shape [{', '.join(map(str, result_shape))}]")
+    if not _dtype.can_cast(result_dtype, self_dtype):
+        raise RuntimeError(f"result type {result_dtype._scalar_name} can't be cast to the desired "
+                           f"output type {self_dtype._scalar_name}")
+
+
+# ---- helpers for the hand-written pointwise kernels ----------------------------------------
+_HALF_NP = (np.dtype(np.float16), _dtype.bfloat16._np)
+_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "uint16": "uint16_t", "uint32": "uint32_t", "uint64": "uint64_t",
+            "bool": "bool", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "float32": "float", "float64": "double"}
+
+
+def dtype_or_none(x):
+    """The kindling dtype of an ndarray/meta tensor operand; None for Python scalars."""
+    d = getattr(x, "dtype", None)
+    if d is None:
+        return None
+    return d if isinstance(d, _dtype.dtype) else _dtype._NP_TO_DTYPE[d]
+
+
+def is_bool_operand(x):
+    """A bool tensor or a Python bool."""
+    d = dtype_or_none(x)
+    return d is _dtype.bool if d is not None else isinstance(x, (bool, np.bool_))
+
+
+def not_implemented(kernel_name, dt):
+    return NotImplementedError(f'"{kernel_name}" not implemented for \'{dt._scalar_name}\'')
+
+
+def promote(*operands):
+    """Operands converted to their PyTorch result dtype (scalars wrap like C); and that dtype."""
+    dt = result_type(*operands)
+    return [None if x is None else as_dtype(x, dt) for x in operands], dt
+
+
+def check_scalar_fits(value, dt):
+    """PyTorch's ``value cannot be converted to type X without overflow`` for integer results."""
+    if dt._cat == _dtype.INT and isinstance(value, (int, np.integer)) and \
+            not isinstance(value, (bool, np.bool_)):
+        info = np.iinfo(dt._np)
+        v = int(value)
+        # c10::overflows: unsigned types accept negatives down to -max (two's complement wrap).
+        lo = -int(info.max) if info.min == 0 else info.min
+        if not lo <= v <= info.max:
+            raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dt._name]} "
+                               "without overflow")
+
+
+def check_int_divisor(b, dt):
+    """Integer division (floor_divide, remainder, fmod, div rounding) by zero raises."""
+    if dt._cat <= _dtype.INT and np.any(np.asarray(b) == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
+def float_compute(fn, a):
+    """Run ``fn`` on ``a``; float16/bfloat16 compute in float32 and round back (as PyTorch)."""
+    if a.dtype in _HALF_NP:
+        with np.errstate(all="ignore"):
+            return np.asarray(fn(a.astype(np.float32))).astype(a.dtype)
+    with np.errstate(all="ignore"):
+        return fn(a)
+
+
+def unary_meta(self, *, int_to_float=False, out_dtype=None):
+    """Meta result of a unary pointwise op."""
+    dt = out_dtype or self.dtype
+    if int_to_float and dt._cat < _dtype.FLOAT:
+        dt = _dtype.get_default_dtype()
+    return empty_meta(tuple(self.shape), dt)
+
+
+class MetaView:
+    """The metadata a meta function reads (shape, dtype, ndim) of a tensor, without building a
+    meta tensor: in-place and out= variants check their result before running the kernel."""
+
+    __slots__ = ("shape", "_size", "dtype", "ndim")
+
+    def __init__(self, t):
+        self.shape = self._size = t._size
+        self.dtype = t.dtype
+        self.ndim = len(t._size)
+
+
+def meta_view(x):
+    return MetaView(x) if hasattr(x, "_np") else x

@@ -132,6 +132,8 @@ ones = backend_select(defop(f"ones(SymInt[] size, {_FACTORY_KW}) -> Tensor"))
 
 @zeros.cpu
 def _(size, *, dtype=None, layout=None, device=None, pin_memory=None):
+    if any(n < 0 for n in size):
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _np_full(size, 0, _dt(dtype))
 
 
@@ -179,7 +181,7 @@ def _arange_len(start, end, step):
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (step > 0 and start > end) or (step < 0 and start < end):
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     return max(0, math.ceil((end - start) / step))
 
 
@@ -227,6 +229,9 @@ def _sizes(size, fname):
 
 def _finish(t, requires_grad):
     if requires_grad:
+        if not (t.dtype.is_floating_point or t.dtype.is_complex):
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
         t.requires_grad_(True)
     return t
 
@@ -310,52 +315,85 @@ def arange_fn(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, d
 
 
 # ---- tensor() / as_tensor() / from_numpy() --------------------------------------------------------
+def _leaf_dtype(x):
+    """The dtype one non-sequence element of ``tensor()`` data contributes to inference."""
+    if isinstance(x, Tensor):
+        return x.dtype
+    if isinstance(x, (np.ndarray, np.generic)):
+        return _dtype.from_numpy_dtype(x.dtype)
+    if isinstance(x, numbers.Number):
+        return _dtype.scalar_dtype(x)
+    raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+
+
 def _infer_dtype(data):
-    """PyTorch's dtype inference for nested Python data."""
-    cat = -1
-    stack = [data]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, Tensor):
-            return x.dtype if cat < 0 else _dtype.promote_types(x.dtype, _cat_dtype(cat))
-        if isinstance(x, np.ndarray):
-            return _dtype.from_numpy_dtype(x.dtype)
-        if isinstance(x, (list, tuple)):
-            stack.extend(x)
-            continue
-        if isinstance(x, np.generic):
-            return _dtype.from_numpy_dtype(x.dtype)
-        c = _dtype.scalar_category(x) if isinstance(x, numbers.Number) else None
-        if c is None:
-            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
-        cat = max(cat, c)
-    return _cat_dtype(cat if cat >= 0 else _dtype.FLOAT)
+    """PyTorch's dtype inference for nested Python data: promote every element's dtype.
+
+    An empty sequence counts as the default dtype (so ``[[], [1]]`` is floating), as in
+    PyTorch's ``infer_scalar_type``.
+    """
+    if isinstance(data, str):
+        raise ValueError("too many dimensions 'str'")
+    if not isinstance(data, (list, tuple)):
+        return _leaf_dtype(data)
+    if len(data) == 0:
+        return _dtype.get_default_dtype()
+    result = None
+    for x in data:
+        d = _infer_dtype(x)
+        result = d if result is None else _dtype.promote_types(result, d)
+        if result is _dtype.complex128:
+            break
+    return result
 
 
-def _cat_dtype(cat):
-    return {_dtype.BOOL: _dtype.bool, _dtype.INT: _dtype.int64,
-            _dtype.FLOAT: _dtype.get_default_dtype(),
-            _dtype.COMPLEX: _dtype.default_complex_dtype()}[cat]
+def _compute_sizes(data):
+    """The shape ``tensor()`` data claims: follow the first element of every level down."""
+    sizes = []
+    x = data
+    while isinstance(x, (list, tuple, np.ndarray)) and not (
+            isinstance(x, np.ndarray) and x.ndim == 0):
+        if len(sizes) > 64:
+            raise ValueError("too many dimensions")
+        sizes.append(len(x))
+        if len(x) == 0:
+            break
+        x = x[0]
+        if isinstance(x, str):
+            raise ValueError("too many dimensions 'str'")
+    return sizes
 
 
-def _to_nested_list(data):
-    if isinstance(data, Tensor):
-        return data.tolist()
-    if isinstance(data, (list, tuple)):
-        return [_to_nested_list(x) for x in data]
-    return data
+def _flatten_checked(data, sizes, dt):
+    """Every scalar of ``data`` in order, checking it has exactly the shape ``sizes``."""
+    out = []
+    ndim = len(sizes)
 
+    def walk(x, dim):
+        if dim == ndim:
+            if isinstance(x, (list, tuple, np.ndarray)) and not (
+                    isinstance(x, np.ndarray) and x.ndim == 0):
+                if dt._cat in (_dtype.FLOAT, _dtype.COMPLEX):
+                    raise TypeError(f"must be real number, not {type(x).__name__}")
+                raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an "
+                                "integer")
+            if isinstance(x, Tensor):
+                if x.numel() != 1:
+                    raise ValueError("only one element tensors can be converted to Python "
+                                     "scalars")
+                x = x.item()
+            out.append(x)
+            return
+        if not isinstance(x, (list, tuple, np.ndarray)):
+            raise TypeError("not a sequence")
+        n = len(x)
+        if n != sizes[dim]:
+            raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {n})")
+        for e in x:
+            walk(e, dim + 1)
 
-def _check_ragged(data, fname="tensor"):
-    def shape(x, depth):
-        if isinstance(x, (list, tuple)):
-            subs = [shape(e, depth + 1) for e in x]
-            if subs and any(s != subs[0] for s in subs):
-                raise ValueError(f"expected sequence of length {len(subs[0]) if subs[0] else 0} "
-                                 f"at dim {depth + 1} (got {len(subs[1]) if subs[1] else 0})")
-            return (len(x),) + (subs[0] if subs else ())
-        return ()
-    shape(data, 0)
+    walk(data, 0)
+    return out
 
 
 def data_to_array(data, dtype=None):
@@ -367,12 +405,19 @@ def data_to_array(data, dtype=None):
     if isinstance(data, np.ndarray):
         dt = dtype or _dtype.from_numpy_dtype(data.dtype)
         return np.array(data, dtype=dt._np), dt
-    dt = dtype or _infer_dtype(data)
-    if isinstance(data, (list, tuple)):
-        _check_ragged(data)
-        data = _to_nested_list(data)
     if isinstance(data, str) or (not isinstance(data, (numbers.Number, list, tuple, np.generic))):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    dt = dtype or _infer_dtype(data)
+    if isinstance(data, (list, tuple)):
+        sizes = _compute_sizes(data)
+        flat = _flatten_checked(data, sizes, dt)
+        arr, dt = _scalars_to_array(flat, dt)
+        return arr.reshape(sizes), dt
+    return _scalars_to_array(data, dt)
+
+
+def _scalars_to_array(data, dt):
+    """A Python scalar or flat list of scalars as an ndarray of ``dt`` (PyTorch's casts)."""
     if dt._cat == _dtype.INT:
         arr = np.array(data, dtype=object)
         if arr.dtype == object and arr.size:
@@ -446,13 +491,20 @@ def legacy_new(cls, *args, **kwargs):
     device = kwargs.pop("device", None)
     if kwargs:
         raise TypeError(f"new() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if device is not None and _device.canonical(device).type != "cpu":
+        raise RuntimeError("legacy constructor expects device type: cpu but device type: "
+                           f"{_device.canonical(device).type} was passed")
     if not args:
         t = empty_fn(0, device=device)
+    elif len(args) == 1 and type(args[0]).__name__ == "Size" and isinstance(args[0], tuple):
+        t = empty_fn(*args[0], device=device)
     elif all(isinstance(a, int) and not isinstance(a, bool) for a in args):
         t = empty_fn(*args, device=device)
     elif len(args) == 1 and isinstance(args[0], Tensor):
         t = args[0]
     elif len(args) == 1:
+        if not isinstance(args[0], (list, tuple, np.ndarray)):
+            raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
         t = tensor(args[0], dtype=_dtype.get_default_dtype(), device=device)
     else:
         raise TypeError("new() received an invalid combination of arguments")
@@ -482,8 +534,21 @@ def _like_op(name, maker):
     @d.explicit
     def _(self, *args, dtype=None, layout=None, device=None, pin_memory=None,
           memory_format=None):
-        return maker(list(self.shape), *args, dtype=dtype or self.dtype,
-                     device=device or self.device, pin_memory=pin_memory)
+        dtype = dtype or self.dtype
+        device = device or self.device
+        if memory_format in (None, _layout.preserve_format) and \
+                self.is_non_overlapping_and_dense() and not self.is_contiguous():
+            # preserve_format keeps a dense input's strides (PyTorch's empty_like rule).
+            from ._ops_registry import aten
+            out = empty_strided.op(list(self.shape), list(self.stride()), dtype=dtype,
+                                   device=device, pin_memory=pin_memory)
+            like = maker(list(self.shape), *args, dtype=dtype, device=device,
+                         pin_memory=pin_memory)
+            if out._np is not None:
+                aten.copy_.default(out, like)
+            return out
+        return maker(list(self.shape), *args, dtype=dtype, device=device,
+                     pin_memory=pin_memory)
     return d
 
 

@@ -1,66 +1,887 @@
 """Pointwise ops: unary and binary math, comparisons, logical ops, ``where``, ``clamp``.
 
-Each family is one row of a table: the aten name, the NumPy ufunc and its promotion flavour.
+Each family is one row of a table: the aten name, the NumPy function and its promotion flavour.
 ``binary_op``/``unary_op`` declare the functional overload, its in-place and ``out=`` forms,
-meta functions, sample inputs, and the public function/method.
+meta functions, sample inputs, and the public function/method.  Kernels receive ndarrays and
+Python scalars; promotion is PyTorch's (dimensioned tensors > 0-d tensors > Python scalars).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from .. import _dtype
-from ._api import public
+from ._api import method, public
 from ._defop import defop
-from ._pointwise_util import binary_kernel, pointwise_meta, unary_kernel
-from ._variants import inplace_variant, out_variant
+from ._pointwise_util import (
+    binary_kernel, check_int_divisor, check_scalar_fits, dtype_or_none, float_compute,
+    is_bool_operand, not_implemented, pointwise_meta, promote, unary_meta)
+from ._util import as_dtype, broadcast_error, result_type
+from ._variants import resize_out
+from .._dispatcher.keys import K
+from .._dispatcher.operator import KernelEntry, caller_site
+from ._defop import unwrap
+from ._pointwise_util import check_inplace_result, meta_view
 from ..testing import samples as S
 
 OPS = {}
+_INT = _dtype.INT
+_FLOAT = _dtype.FLOAT
 
 
-def binary_op(name, ufunc, *, alpha=False, int_to_float=False, out_dtype=None, method=True,
-              inplace=True, samples=S.binary_samples, tags=("pointwise",)):
-    """Declare ``name.Tensor``, ``name_.Tensor`` and ``name.out`` for a binary ufunc."""
-    extra = ", *, Scalar alpha=1" if alpha else ""
-    f = defop(f"{name}.Tensor(Tensor self, Tensor other{extra}) -> Tensor", tags=tags)
-    f.cpu(binary_kernel(ufunc, int_to_float=int_to_float, out_dtype=out_dtype))
-    f.meta(lambda self, other, alpha=1: pointwise_meta(self, other, int_to_float=int_to_float,
-                                                       out_dtype=out_dtype))
-    f.samples(samples)
-    okw = ", *, Scalar alpha=1, Tensor(a!) out" if alpha else ", *, Tensor(a!) out"
-    o = out_variant(f, f"{name}.out(Tensor self, Tensor other{okw}) -> Tensor(a!)",
-                    check_cast=out_dtype is None)
-    public(name, f, o, method=method)
-    OPS[name] = f
-    if inplace:
-        i = inplace_variant(f, f"{name}_.Tensor(Tensor(a!) self, Tensor other{extra}) "
-                               f"-> Tensor(a!)")
-        public(name + "_", i, function=False)
-        OPS[name + "_"] = i
+def _shape(x):
+    return getattr(x, "shape", ())
+
+
+_CPP_NAMES = {"int64": "long int", "uint8": "unsigned char", "int32": "int", "int8": "signed char",
+              "int16": "short int", "bool": "bool", "float32": "float", "float64": "double"}
+
+
+def _inplace_variant(functional, schema, cpp_names=False):
+    """The in-place form of ``functional``.  Like PyTorch's TensorIterator it checks the result
+    shape and dtype (from the meta function) before running the kernel, so a refused cast or
+    broadcast is reported ahead of kernel-specific dtype errors."""
+    d = defop(schema, tags=functional.entry.tags)
+    np_fn, meta_fn = functional._np_fn, functional._meta_fn
+    name = d.entry.qualified
+
+    def meta(ks, self, *args, **kwargs):
+        r = meta_fn(meta_view(self), *[meta_view(a) for a in args], **kwargs)
+        if cpp_names and not _dtype.can_cast(r.dtype, self.dtype):
+            raise RuntimeError(f"result type {r.dtype._scalar_name} can't be cast to the desired "
+                               f"output type {_CPP_NAMES.get(self.dtype._name, self.dtype._name)}")
+        check_inplace_result(name, self.dtype, r.dtype, self._size, r._size)
+        return self
+
+    def cpu(ks, self, *args, **kwargs):
+        try:
+            r = np.asarray(np_fn(self._np, *[unwrap(a) for a in args],
+                                 **{k: unwrap(v) for k, v in kwargs.items()}))
+        except Exception:
+            meta(ks, self, *args, **kwargs)  # shape/cast errors are reported first
+            raise
+        if r.shape != self._np.shape or r.dtype != self._np.dtype:
+            rd = _dtype._NP_TO_DTYPE[r.dtype]
+            if cpp_names and not _dtype.can_cast(rd, self.dtype):
+                meta(ks, self, *args, **kwargs)
+            check_inplace_result(name, self.dtype, rd, self._size, r.shape)
+        with np.errstate(all="ignore"):
+            np.copyto(self._np, r, casting="unsafe")
+        return self
+
+    site = caller_site()
+    d.entry.register(K.CPU, KernelEntry(cpu, site))
+    d.entry.register(K.Meta, KernelEntry(meta, site))
+    d.functional = functional
+    return d
+
+
+def _out_variant(functional, schema, *, check_cast=True):
+    """The ``out=`` form of ``functional`` (cast check before the kernel, as PyTorch)."""
+    d = defop(schema, tags=functional.entry.tags)
+    np_fn, meta_fn = functional._np_fn, functional._meta_fn
+
+    def _meta_args(args):
+        return [meta_view(a) for a in args]
+
+    def meta(ks, *args, out, **kwargs):
+        r = meta_fn(*_meta_args(args), **kwargs)
+        if check_cast and not _dtype.can_cast(r.dtype, out.dtype):
+            raise RuntimeError(f"result type {r.dtype._scalar_name} can't be cast to the "
+                               f"desired output type {out.dtype._scalar_name}")
+        resize_out(out, r._size)
+        return out
+
+    def cpu(ks, *args, out, **kwargs):
+        try:
+            v = np.asarray(np_fn(*[unwrap(a) for a in args],
+                                 **{k: unwrap(v) for k, v in kwargs.items()}))
+        except Exception:
+            meta(ks, *args, out=out.to("meta"), **kwargs)  # cast errors are reported first
+            raise
+        rd = _dtype._NP_TO_DTYPE[v.dtype]
+        if check_cast and not _dtype.can_cast(rd, out.dtype):
+            raise RuntimeError(f"result type {rd._scalar_name} can't be cast to the "
+                               f"desired output type {out.dtype._scalar_name}")
+        resize_out(out, v.shape)
+        with np.errstate(all="ignore"):
+            np.copyto(out._np, v, casting="unsafe")
+        return out
+
+    site = caller_site()
+    d.entry.register(K.CPU, KernelEntry(cpu, site))
+    d.entry.register(K.Meta, KernelEntry(meta, site))
+    d.functional = functional
+    return d
+
+
+def _declare(schema, kernel, meta, samples, *, out=None, inplace=(), check_cast=True,
+             cpp_names=False):
+    """Declare a functional overload with its ``out=`` and in-place forms."""
+    f = defop(schema, tags=("pointwise",))
+    f.cpu(kernel)
+    f.meta(meta)
+    f._np_fn, f._meta_fn = kernel, meta
+    if samples is not None:
+        f.samples(samples)
+    f.out = _out_variant(f, out, check_cast=check_cast) if out else None
+    f.inplace = _inplace_variant(f, inplace, cpp_names) if inplace else None
+    OPS[str(f.op)[len("aten."):]] = f
     return f
 
 
-def unary_op(name, ufunc, *, int_to_float=False, method=True, inplace=True,
-             samples=S.unary_samples, tags=("pointwise",), dtypes=None):
-    """Declare ``name``, ``name_`` and ``name.out`` for a unary ufunc."""
-    f = defop(f"{name}(Tensor self) -> Tensor", tags=tags)
-    f.cpu(unary_kernel(ufunc, int_to_float=int_to_float))
-    f.meta(lambda self: pointwise_meta(self, int_to_float=int_to_float))
-    f.samples(samples)
-    o = out_variant(f, f"{name}.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)")
-    public(name, f, o, method=method)
-    OPS[name] = f
-    if inplace:
-        i = inplace_variant(f, f"{name}_(Tensor(a!) self) -> Tensor(a!)")
-        public(name + "_", i, function=False)
-        OPS[name + "_"] = i
+def _expose(name, funcs, *, function=True, methods=True, inplace_order=None):
+    """``kindling.<name>`` / ``Tensor.<name>`` over the functional and out overloads, and
+    ``Tensor.<name>_`` over the in-place ones (in ``inplace_order`` when given)."""
+    outs = [f.out for f in funcs if f.out is not None]
+    public(name, *funcs, *outs, function=function, method=methods)
+    ins = inplace_order if inplace_order is not None else [f.inplace for f in funcs
+                                                           if f.inplace is not None]
+    if ins:
+        public(name + "_", *ins, function=False)
+
+
+# ================================================================================================
+# Unary ops
+# ================================================================================================
+def _unary_samples(dtype):
+    yield from S.unary_samples(dtype)
+
+
+def _reject(kind, msg_or_kernel):
+    """A dtype check: ``kind`` is a set of categories/dtype names that are refused."""
+    def check(dt):
+        if dt._name in kind or ("int" in kind and dt._cat == _INT):
+            if msg_or_kernel.startswith("!"):
+                raise RuntimeError(msg_or_kernel[1:])
+            raise not_implemented(msg_or_kernel, dt)
+    return check
+
+
+def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=True,
+             check=None, meta_check=False, samples=_unary_samples, int_identity=False):
+    """Declare ``name``, ``name_`` and ``name.out`` for an elementwise NumPy function.
+
+    ``int_to_float``: integer/bool inputs compute in the default float dtype.
+    ``out_dtype``: fixed result dtype (bool for isnan...).  ``check(dtype)`` raises for refused
+    input dtypes (``meta_check``: also on meta tensors, for PyTorch's TORCH_CHECKs).
+    ``int_identity``: integer inputs are returned unchanged (floor, ceil, trunc, round).
+    """
+    def kernel(self):
+        dt = _dtype._NP_TO_DTYPE[self.dtype]
+        if check is not None:
+            check(dt)
+        a = self
+        if int_identity and dt._cat <= _INT:
+            return a.copy()
+        if int_to_float and dt._cat < _FLOAT:
+            a = a.astype(_dtype.get_default_dtype()._np)
+        r = float_compute(fn, a)
+        if out_dtype is not None:
+            r = np.asarray(r).astype(out_dtype._np, copy=False)
+        return r
+
+    def meta(self):
+        if check is not None and meta_check:
+            check(self.dtype)
+        return unary_meta(self, int_to_float=int_to_float, out_dtype=out_dtype)
+
+    kernel.__name__ = meta.__name__ = name
+    f = _declare(f"{name}(Tensor self) -> Tensor", kernel, meta, samples,
+                 out=f"{name}.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)" if out else None,
+                 inplace=f"{name}_(Tensor(a!) self) -> Tensor(a!)" if inplace else None)
+    _expose(name, [f])
     return f
 
 
-add = binary_op("add", np.add, alpha=True)
-sub = binary_op("sub", np.subtract, alpha=True)
-mul = binary_op("mul", np.multiply)
-div = binary_op("div", np.true_divide, int_to_float=True)
+def _sigmoid(a):
+    return 1 / (1 + np.exp(-a))
 
-neg = unary_op("neg", np.negative)
-relu = unary_op("relu", lambda a: np.maximum(a, a.dtype.type(0)))
+
+_erf_scalar = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf(a):
+    return np.asarray(_erf_scalar(a.astype(np.float64))).astype(a.dtype)
+
+
+def _sign(a):
+    if a.dtype == np.bool_:
+        return a.copy()
+    r = np.sign(a)
+    if a.dtype.kind == "f":
+        r = np.where(np.isnan(a), a.dtype.type(0), r)
+    return r
+
+
+def _round(a):
+    return np.rint(a)
+
+
+def _frac(a):
+    return a - np.trunc(a)
+
+
+def _bitwise_not(a):
+    return np.logical_not(a) if a.dtype == np.bool_ else np.invert(a)
+
+
+def _is(fn, int_value):
+    def k(a):
+        if a.dtype.kind in "biu":
+            return np.full(a.shape, int_value, dtype=np.bool_)
+        return fn(a)
+    return k
+
+
+_NO_BOOL = {"bool"}
+_FLOAT_NAMES = {"float16", "bfloat16", "float32", "float64", "float8_e4m3fn", "float8_e5m2"}
+
+abs = unary_op("abs", np.abs, check=_reject(_NO_BOOL, "abs_cpu"))  # noqa: A001
+neg = unary_op("neg", np.negative, meta_check=True, check=_reject(
+    _NO_BOOL, "!Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+    "to invert a mask, use the `~` or `logical_not()` operator instead."))
+relu = unary_op("relu", lambda a: np.maximum(a, a.dtype.type(0)), meta_check=True,
+                check=_reject(_NO_BOOL, "!Boolean inputs not supported for relu"))
+for _n, _f in [("exp", np.exp), ("exp2", np.exp2), ("expm1", np.expm1), ("log", np.log),
+               ("log2", np.log2), ("log10", np.log10), ("log1p", np.log1p), ("sqrt", np.sqrt),
+               ("rsqrt", lambda a: 1 / np.sqrt(a)), ("sin", np.sin), ("cos", np.cos),
+               ("tan", np.tan), ("asin", np.arcsin), ("acos", np.arccos), ("atan", np.arctan),
+               ("sinh", np.sinh), ("cosh", np.cosh), ("tanh", np.tanh), ("sigmoid", _sigmoid),
+               ("reciprocal", lambda a: 1 / a), ("erf", _erf)]:
+    globals()[_n] = unary_op(_n, _f, int_to_float=True)
+floor = unary_op("floor", np.floor, int_identity=True, check=_reject(_NO_BOOL, "floor_vml_cpu"))
+ceil = unary_op("ceil", np.ceil, int_identity=True, check=_reject(_NO_BOOL, "ceil_vml_cpu"))
+trunc = unary_op("trunc", np.trunc, int_identity=True, check=_reject(_NO_BOOL, "trunc_vml_cpu"))
+frac = unary_op("frac", _frac, check=_reject(_NO_BOOL | {"int"}, "frac_cpu"))
+sign = unary_op("sign", _sign)
+bitwise_not = unary_op("bitwise_not", _bitwise_not,
+                       check=_reject(_FLOAT_NAMES, "bitwise_not_cpu"))
+logical_not = unary_op("logical_not", lambda a: a == 0, out_dtype=_dtype.bool)
+isnan = unary_op("isnan", _is(np.isnan, False), out_dtype=_dtype.bool, inplace=False)
+isinf = unary_op("isinf", _is(np.isinf, False), out_dtype=_dtype.bool, inplace=False)
+isfinite = unary_op("isfinite", _is(np.isfinite, True), out_dtype=_dtype.bool, inplace=False,
+                    out=False)
+
+# round: the default overload (half to even) and round.decimals.
+_round_check = _reject(_NO_BOOL, "round_vml_cpu")
+round = unary_op("round", _round, int_identity=True, check=_round_check)  # noqa: A001
+
+
+def _round_decimals_kernel(self, *, decimals):
+    dt = _dtype._NP_TO_DTYPE[self.dtype]
+    if dt._cat <= _INT:
+        raise not_implemented("round_cpu", dt)
+    if decimals == 0:
+        return float_compute(np.rint, self)
+    return float_compute(lambda a: np.round(a, decimals), self)
+
+
+def _round_decimals_samples(dtype):
+    if dtype not in ("float32", "float64"):
+        return
+    yield S.SampleInput(S.make_arr((2, 3), dtype), decimals=1)
+    yield S.SampleInput(S.make_arr((4,), dtype), decimals=-1)
+    yield S.SampleInput(S.make_arr((), dtype), decimals=0)
+
+
+round_decimals = _declare(
+    "round.decimals(Tensor self, *, int decimals) -> Tensor", _round_decimals_kernel,
+    lambda self, *, decimals: unary_meta(self), _round_decimals_samples,
+    out="round.decimals_out(Tensor self, *, int decimals, Tensor(a!) out) -> Tensor(a!)",
+    inplace="round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)")
+_expose("round", [round, round_decimals])
+
+
+# ================================================================================================
+# Binary ops
+# ================================================================================================
+def _checked(kernel, *checks):
+    """``kernel`` preceded by argument checks ``check(self, other)``."""
+    if not checks:
+        return kernel
+
+    def k(self, other, *args, **kwargs):
+        for c in checks:
+            c(self, other)
+        return kernel(self, other, *args, **kwargs)
+    k.__name__ = getattr(kernel, "__name__", "kernel")
+    return k
+
+
+def _meta2(int_to_float=False, out_dtype=None, checks=()):
+    def meta(self, other, *args, **kwargs):
+        for c in checks:
+            c(self, other)
+        return pointwise_meta(self, other, int_to_float=int_to_float, out_dtype=out_dtype)
+    return meta
+
+
+def _sub_check(self, other):
+    if is_bool_operand(self) and is_bool_operand(other):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if is_bool_operand(self) or is_bool_operand(other):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
+def _dtype_check(kernel_name, refuse):
+    """Refuse a promoted dtype: ``refuse(dtype) -> bool``."""
+    def check(self, other):
+        dt = result_type(self, other)
+        if refuse(dt):
+            raise not_implemented(kernel_name, dt)
+    return check
+
+
+def _is_bool(dt):
+    return dt is _dtype.bool
+
+
+def _is_float(dt):
+    return dt._cat >= _FLOAT
+
+
+def _scalar_samples(dtype):
+    """Tensor-Scalar samples (for the ``.Scalar`` overloads)."""
+    yield S.SampleInput(S.make_arr((2, 3), dtype), 3)
+    yield S.SampleInput(S.make_arr((), dtype), -2)
+    yield S.SampleInput(S.make_arr((4,), dtype, noncontig=True), 2.5)
+    yield S.SampleInput(S.make_arr((0, 2), dtype), 1)
+    yield S.SampleInput(S.make_arr((3,), dtype), True)
+
+
+def _tensors_only(dtype):
+    """Binary samples whose operands are all tensors (ops without Scalar overloads)."""
+    for s in S.binary_samples(dtype):
+        if all(hasattr(a, "value") for a in s.args):
+            yield s
+
+
+def _scalar_tensor_samples(dtype):
+    yield S.SampleInput(3, S.make_arr((2, 3), dtype, exclude_zero=True))
+    yield S.SampleInput(-2, S.make_arr((4,), dtype, exclude_zero=True))
+
+
+def _int_scalars(fn):
+    """Samples without float Python scalars (for the bitwise ops)."""
+    def samples(dtype):
+        for s in fn(dtype):
+            if not (s.args and type(s.args[0]) is float):
+                yield s
+    return samples
+
+
+def binary_family(name, kernel, *, tensor="Tensor", scalar=None, scalar_tensor=None,
+                  out_names=("out", "Scalar_out", "Scalar_Tensor_out"), other="other",
+                  int_to_float=False, out_dtype=None, checks=(), meta_checks=None, alpha=False,
+                  inplace=True, inplace_names=("Tensor", "Scalar"), samples=S.binary_samples,
+                  scalar_samples=_scalar_samples, check_cast=True):
+    """Declare the overloads of a binary op: ``name.<tensor>``, optionally ``name.<scalar>``
+    (Tensor, Scalar) and ``name.<scalar_tensor>`` (Scalar, Tensor), with out= and in-place."""
+    if scalar and name not in ("add", "sub", "mul", "div") and samples is S.binary_samples:
+        samples = _tensors_only  # Python scalars go to the .Scalar overload
+    k = _checked(kernel, *checks)
+    meta = _meta2(int_to_float, out_dtype, checks if meta_checks is None else meta_checks)
+    akw = ", *, Scalar alpha=1" if alpha else ""
+    akw_out = ", *, Scalar alpha=1, Tensor(a!) out" if alpha else ", *, Tensor(a!) out"
+    ovl = f".{tensor}" if tensor else ""
+    ins_t = f"{name}_{('.' + inplace_names[0]) if inplace_names[0] else ''}"
+    fs = {}
+    fs["tensor"] = _declare(
+        f"{name}{ovl}(Tensor self, Tensor {other}{akw}) -> Tensor", k, meta, samples,
+        out=f"{name}.{out_names[0]}(Tensor self, Tensor {other}{akw_out}) -> Tensor(a!)",
+        inplace=(f"{ins_t}(Tensor(a!) self, Tensor {other}{akw}) -> Tensor(a!)"
+                 if inplace else None), check_cast=check_cast)
+    if scalar:
+        sa = ", Scalar alpha=1" if alpha else ""
+        fs["scalar"] = _declare(
+            f"{name}.{scalar}(Tensor self, Scalar {other}{sa}) -> Tensor", k, meta,
+            scalar_samples,
+            out=f"{name}.{out_names[1]}(Tensor self, Scalar {other}{sa}, *, Tensor(a!) out) "
+                "-> Tensor(a!)",
+            inplace=(f"{name}_.{inplace_names[1]}(Tensor(a!) self, Scalar {other}{sa}) "
+                     "-> Tensor(a!)" if inplace else None), check_cast=check_cast)
+    if scalar_tensor:
+        fs["scalar_tensor"] = _declare(
+            f"{name}.{scalar_tensor}(Scalar self, Tensor {other}) -> Tensor", k, meta,
+            _scalar_tensor_samples,
+            out=f"{name}.{out_names[2]}(Scalar self, Tensor {other}, *, Tensor(a!) out) "
+                "-> Tensor(a!)", check_cast=check_cast)
+    return fs
+
+
+def _floor_divide(a, b):
+    (a, b), dt = promote(a, b)
+    if dt._cat <= _INT:
+        check_int_divisor(b, dt)
+    with np.errstate(all="ignore"):
+        return _half(np.floor_divide, a, b, dt)
+
+
+def _half(fn, a, b, dt):
+    """Binary ``fn`` computing float16/bfloat16 in float32, rounded back."""
+    if dt in (_dtype.float16, _dtype.bfloat16):
+        return np.asarray(fn(np.asarray(a, np.float32), np.asarray(b, np.float32))).astype(dt._np)
+    return fn(a, b)
+
+
+def _trunc_divide(a, b):
+    (a, b), dt = promote(a, b)
+    with np.errstate(all="ignore"):
+        if dt._cat <= _INT:
+            check_int_divisor(b, dt)
+            q = np.floor_divide(a, b)
+            fix = (np.remainder(a, b) != 0) & ((a < 0) != (b < 0))
+            return np.asarray(q + fix.astype(q.dtype))
+        return _half(lambda x, y: np.trunc(x / y), a, b, dt)
+
+
+def _remainder(a, b):
+    (a, b), dt = promote(a, b)
+    if dt._cat <= _INT:
+        check_int_divisor(b, dt)
+    with np.errstate(all="ignore"):
+        return _half(np.remainder, a, b, dt)
+
+
+def _fmod(a, b):
+    (a, b), dt = promote(a, b)
+    if dt._cat <= _INT:
+        check_int_divisor(b, dt)
+    with np.errstate(all="ignore"):
+        return _half(np.fmod, a, b, dt)
+
+
+def _wrap_broadcast(fn):
+    def k(self, other, *args, **kwargs):
+        try:
+            return fn(self, other, *args, **kwargs)
+        except ValueError:
+            raise broadcast_error((_shape(self), _shape(other))) from None
+    k.__name__ = fn.__name__
+    return k
+
+
+_true_div = binary_kernel(np.true_divide, int_to_float=True)
+
+# ---- add / sub / mul / div ----------------------------------------------------------------------
+_add = binary_family("add", binary_kernel(np.add), scalar="Scalar", alpha=True)
+_sub = binary_family("sub", binary_kernel(np.subtract), scalar="Scalar", alpha=True,
+                     checks=(_sub_check,))
+_mul = binary_family("mul", binary_kernel(np.multiply), scalar="Scalar")
+_div = binary_family("div", _true_div, scalar="Scalar", int_to_float=True)
+add, sub, mul, div = _add["tensor"], _sub["tensor"], _mul["tensor"], _div["tensor"]
+
+
+_sub_k = binary_kernel(np.subtract)
+
+
+def _rsub_kernel(self, other, alpha=1):
+    _sub_check(other, self)
+    return _sub_k(other, self, alpha)
+
+
+_rsub = binary_family("rsub", _rsub_kernel, scalar="Scalar", alpha=True, inplace=False,
+                      out_names=("Tensor_out", "Scalar_out", None),
+                      meta_checks=(lambda s, o: _sub_check(o, s),))
+
+
+def _div_mode_kernel(self, other, *, rounding_mode=None):
+    if rounding_mode is None:
+        return _true_div(self, other)
+    if rounding_mode == "trunc":
+        return _trunc_divide(self, other)
+    if rounding_mode == "floor":
+        return _floor_divide(self, other)
+    raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                       f"found '{rounding_mode}'")
+
+
+def _div_mode_meta(self, other, *, rounding_mode=None):
+    if rounding_mode not in (None, "trunc", "floor"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    return pointwise_meta(self, other, int_to_float=rounding_mode is None)
+
+
+def _div_mode_samples(dtype):
+    for mode in (None, "trunc", "floor"):
+        for i, s in enumerate(S.binary_samples(dtype)):
+            if i % 2 == 0 and (mode is None or dtype != "bool"):
+                yield S.SampleInput(s.input, *s.args, rounding_mode=mode)
+
+
+_DIVM = "*, str? rounding_mode"
+div_mode = _declare(
+    f"div.Tensor_mode(Tensor self, Tensor other, {_DIVM}) -> Tensor",
+    _wrap_broadcast(_div_mode_kernel), _div_mode_meta, _div_mode_samples,
+    out=f"div.out_mode(Tensor self, Tensor other, {_DIVM}, Tensor(a!) out) -> Tensor(a!)",
+    inplace=f"div_.Tensor_mode(Tensor(a!) self, Tensor other, {_DIVM}) -> Tensor(a!)")
+div_scalar_mode = _declare(
+    f"div.Scalar_mode(Tensor self, Scalar other, {_DIVM}) -> Tensor",
+    _div_mode_kernel, _div_mode_meta, None,
+    out=f"div.Scalar_mode_out(Tensor self, Scalar other, {_DIVM}, Tensor(a!) out) "
+        "-> Tensor(a!)",
+    inplace=f"div_.Scalar_mode(Tensor(a!) self, Scalar other, {_DIVM}) -> Tensor(a!)")
+
+for _n, _fam in (("add", _add), ("sub", _sub), ("mul", _mul)):
+    _expose(_n, [_fam["tensor"]], inplace_order=[_fam["tensor"].inplace, _fam["scalar"].inplace])
+public("rsub", _rsub["tensor"], _rsub["scalar"], _rsub["tensor"].out, _rsub["scalar"].out,
+       method=False)
+public("div", div, div_mode, div.out, div_mode.out)
+public("div_", div.inplace, div_mode.inplace, _div["scalar"].inplace, function=False)
+public("true_divide", div, div.out)
+public("true_divide_", div.inplace, function=False)
+public("multiply", mul, mul.out)
+public("subtract", sub, sub.out)
+public("divide", div, div_mode, div.out, div_mode.out)
+
+# ---- floor_divide / remainder / fmod ------------------------------------------------------------
+_no_bool_div = _dtype_check("div_floor_cpu", _is_bool)
+_fd = binary_family("floor_divide", _wrap_broadcast(_floor_divide), tensor=None,
+                    scalar="Scalar", checks=(_no_bool_div,), meta_checks=())
+floor_divide = _fd["tensor"]
+_expose("floor_divide", [floor_divide, _fd["scalar"]])
+
+_rem = binary_family("remainder", _wrap_broadcast(_remainder), scalar="Scalar",
+                     scalar_tensor="Scalar_Tensor",
+                     out_names=("Tensor_out", "Scalar_out", "Scalar_Tensor_out"),
+                     checks=(_dtype_check("remainder_cpu", _is_bool),), meta_checks=())
+remainder = _rem["tensor"]
+_expose("remainder", [_rem["scalar"], remainder, _rem["scalar_tensor"]],
+        inplace_order=[_rem["scalar"].inplace, remainder.inplace])
+
+_fmo = binary_family("fmod", _wrap_broadcast(_fmod), scalar="Scalar",
+                     out_names=("Tensor_out", "Scalar_out", None),
+                     checks=(_dtype_check("fmod_cpu", _is_bool),), meta_checks=())
+fmod = _fmo["tensor"]
+_expose("fmod", [_fmo["scalar"], fmod], inplace_order=[_fmo["scalar"].inplace, fmod.inplace])
+
+
+# ---- pow ------------------------------------------------------------------------------------------
+def _int_pow(a, b):
+    """Integer power wrapping like C; negative exponents give 1, +-1 or 0 as in PyTorch."""
+    a, b = np.asarray(a), np.asarray(b)
+    neg = b < 0
+    if not np.any(neg):
+        return np.power(a, b)
+    r = np.power(a, np.where(neg, 0, b).astype(b.dtype))
+    odd = np.remainder(b, 2) != 0
+    small = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0)).astype(r.dtype)
+    return np.where(neg, small, r)
+
+
+def _pow(self, exponent):
+    (a, b), dt = promote(self, exponent)
+    if dt is _dtype.bool:
+        if dtype_or_none(exponent) is None:
+            return np.asarray(a if bool(exponent) else np.ones_like(a))
+        raise not_implemented("pow", dt)
+    if dt._cat == _INT:
+        if dtype_or_none(exponent) is None:
+            check_scalar_fits(exponent, dt)
+            if dtype_or_none(self) is not None and exponent < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+        with np.errstate(all="ignore"):
+            return np.asarray(_int_pow(a, b))
+    with np.errstate(all="ignore"):
+        return np.asarray(_half(np.power, a, b, dt))
+
+
+def _pow_samples(dtype):
+    hi = None if dtype == "bool" else 4
+    yield S.SampleInput(S.make_arr((2, 3), dtype), S.make_arr((2, 3), dtype, low=0, high=hi,
+                                                              seed=3))
+    yield S.SampleInput(S.make_arr((3,), dtype, low=0 if dtype != "bool" else None),
+                        S.make_arr((2, 1), dtype, low=0, high=hi, seed=4))
+    yield S.SampleInput(S.make_arr((), dtype), S.make_arr((4,), dtype, low=0, high=hi, seed=5))
+
+
+def _pow_scalar_samples(dtype):
+    for e in (2, 3, 0, 0.5, -1.5, True, False):
+        yield S.SampleInput(S.make_arr((2, 3), dtype, low=1 if dtype != "bool" else None), e)
+    if dtype in S.FLOATS:
+        yield S.SampleInput(S.make_arr((4,), dtype), -2)
+
+
+def _pow_scalar_self_samples(dtype):
+    for base in (2, 0.5, -3, True):
+        yield S.SampleInput(base, S.make_arr((2, 3), dtype, low=0, high=5))
+
+
+_pow_meta = _meta2()
+pow_tt = _declare(
+    "pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", _wrap_broadcast(_pow),
+    _pow_meta, _pow_samples,
+    out="pow.Tensor_Tensor_out(Tensor self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)",
+    inplace="pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)")
+pow_ts = _declare(
+    "pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", _pow, _pow_meta,
+    _pow_scalar_samples,
+    out="pow.Tensor_Scalar_out(Tensor self, Scalar exponent, *, Tensor(a!) out) -> Tensor(a!)",
+    inplace="pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)")
+pow_s = _declare(
+    "pow.Scalar(Scalar self, Tensor exponent) -> Tensor", _pow, _pow_meta,
+    _pow_scalar_self_samples,
+    out="pow.Scalar_out(Scalar self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)")
+_expose("pow", [pow_ts, pow_tt, pow_s], inplace_order=[pow_ts.inplace, pow_tt.inplace])
+pow = pow_tt  # noqa: A001
+
+# square = pow(self, 2), as PyTorch decomposes it.
+square = defop("square(Tensor self) -> Tensor", tags=("pointwise",))
+square_out = defop("square.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)",
+                   tags=("pointwise",))
+square_ = defop("square_(Tensor(a!) self) -> Tensor(a!)", tags=("pointwise",))
+square.composite(lambda self: pow_ts.op(self, 2))
+square_out.composite(lambda self, *, out: pow_ts.out.op(self, 2, out=out))
+square_.composite(lambda self: pow_ts.inplace.op(self, 2))
+square.samples(_unary_samples)
+public("square", square, square_out)
+public("square_", square_, function=False)
+OPS["square.default"] = square
+
+# ---- maximum / minimum / atan2 -----------------------------------------------------------------
+maximum = binary_family("maximum", binary_kernel(np.maximum), tensor=None, inplace=False,
+                        samples=_tensors_only)["tensor"]
+minimum = binary_family("minimum", binary_kernel(np.minimum), tensor=None, inplace=False,
+                        samples=_tensors_only)["tensor"]
+_expose("maximum", [maximum])
+_expose("minimum", [minimum])
+
+
+def _atan2(a, b):
+    (a, b), dt = promote(a, b)
+    if dt._cat < _FLOAT:
+        f = _dtype.get_default_dtype()
+        a, b, dt = as_dtype(a, f), as_dtype(b, f), f
+    with np.errstate(all="ignore"):
+        return np.asarray(_half(np.arctan2, a, b, dt))
+
+
+atan2 = binary_family("atan2", _wrap_broadcast(_atan2), tensor=None, int_to_float=True,
+                      inplace_names=(None, None), samples=_tensors_only)["tensor"]
+_expose("atan2", [atan2])
+
+# ---- bitwise / logical ---------------------------------------------------------------------------
+for _n, _uf in (("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or),
+                ("bitwise_xor", np.bitwise_xor)):
+    _fam = binary_family(
+        _n, binary_kernel(_uf), scalar="Scalar", scalar_tensor="Scalar_Tensor",
+        out_names=("Tensor_out", "Scalar_out", "Scalar_Tensor_out"),
+        checks=(_dtype_check(_n + "_cpu", _is_float),), meta_checks=(),
+        samples=_tensors_only, scalar_samples=_int_scalars(_scalar_samples))
+    globals()[_n] = _fam["tensor"]
+    _expose(_n, [_fam["scalar"], _fam["tensor"], _fam["scalar_tensor"]],
+            inplace_order=[_fam["scalar"].inplace, _fam["tensor"].inplace])
+
+
+def _logical(uf):
+    def k(a, b):
+        a = np.asarray(a) != 0
+        b = np.asarray(b) != 0
+        return uf(a, b)
+    return _wrap_broadcast(k)
+
+
+for _n, _uf in (("logical_and", np.logical_and), ("logical_or", np.logical_or),
+                ("logical_xor", np.logical_xor)):
+    _f = binary_family(_n, _logical(_uf), tensor=None, out_dtype=_dtype.bool,
+                       inplace_names=(None, None), check_cast=False,
+                       samples=_tensors_only)["tensor"]
+    globals()[_n] = _f
+    _expose(_n, [_f])
+
+
+# ---- comparisons ---------------------------------------------------------------------------------
+def _compare(uf):
+    def k(self, other):
+        if not (type(self) is np.ndarray and type(other) is np.ndarray
+                and self.dtype == other.dtype):
+            (self, other), _ = promote(self, other)
+        with np.errstate(all="ignore"):
+            return np.asarray(uf(self, other))
+    return _wrap_broadcast(k)
+
+
+def _cmp_scalar_samples(dtype):
+    yield from _scalar_samples(dtype)
+    yield S.SampleInput(S.make_arr((3, 2), dtype), 0)
+    if dtype == "uint8":
+        yield S.SampleInput(S.make_arr((3,), dtype), 300)
+
+
+for _n, _uf in (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
+                ("gt", np.greater), ("ge", np.greater_equal)):
+    _fam = binary_family(_n, _compare(_uf), scalar="Scalar",
+                         out_names=("Tensor_out", "Scalar_out", None), out_dtype=_dtype.bool,
+                         check_cast=False, scalar_samples=_cmp_scalar_samples)
+    globals()[_n] = _fam["tensor"]
+    _expose(_n, [_fam["scalar"], _fam["tensor"]],
+            inplace_order=[_fam["scalar"].inplace, _fam["tensor"].inplace])
+for _a, _n in (("greater", "gt"), ("greater_equal", "ge"), ("less", "lt"), ("less_equal", "le"),
+               ("not_equal", "ne")):
+    _ff = OPS[_n + ".Tensor"], OPS[_n + ".Scalar"]
+    public(_a, _ff[1], _ff[0], _ff[1].out, _ff[0].out)
+
+
+# ================================================================================================
+# where / clamp
+# ================================================================================================
+def _where_check(condition):
+    dt = dtype_or_none(condition)
+    if dt is not _dtype.bool:
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {dt._scalar_name}")
+
+
+def _where_kernel(condition, self, other):
+    _where_check(condition)
+    (a, b), _ = promote(self, other)
+    try:
+        return np.asarray(np.where(condition, a, b))
+    except ValueError:
+        shapes = [_shape(condition), _shape(self), _shape(other)]
+        raise broadcast_error(shapes) from None
+
+
+def _where_meta(condition, self, other):
+    _where_check(condition)
+    return pointwise_meta(condition, self, other, out_dtype=result_type(self, other))
+
+
+def _where_samples(dtype):
+    for i, (sc, sa, sb) in enumerate([((2, 3), (2, 3), (2, 3)), ((3,), (2, 3), ()),
+                                      ((2, 1), (3,), (2, 3)), ((0, 3), (3,), (1,))]):
+        yield S.SampleInput(S.make_arr(sc, "bool", seed=i), S.make_arr(sa, dtype, seed=i + 1),
+                            S.make_arr(sb, dtype, seed=i + 2))
+    yield S.SampleInput(S.make_arr((2, 3), "bool"), S.make_arr((2, 3), dtype, noncontig=True),
+                        S.make_arr((2, 3), "float64"))
+
+
+where = _declare("where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
+                 _where_kernel, _where_meta, _where_samples,
+                 out="where.self_out(Tensor condition, Tensor self, Tensor other, *, "
+                     "Tensor(a!) out) -> Tensor(a!)")
+def _where_scalar_samples(dtype):
+    yield S.SampleInput(S.make_arr((2, 3), "bool"), S.make_arr((2, 3), dtype), 2)
+    yield S.SampleInput(S.make_arr((2, 3), "bool"), S.make_arr((3,), dtype), 1.5)
+    yield S.SampleInput(S.make_arr((2, 3), "bool"), S.make_arr((), dtype), True)
+
+
+_where_so = _declare("where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor",
+                     _where_kernel, _where_meta, _where_scalar_samples)
+_where_ss = _declare("where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor",
+                     _where_kernel, _where_meta, None)
+_where_s = _declare("where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor",
+                    _where_kernel, _where_meta, None)
+_where_fn = public("where", where, _where_so, _where_ss, _where_s, where.out, method=False)
+
+
+@method("where")
+def _where_method(self, condition, other):
+    return _where_fn(condition, self, other)
+
+
+def _clamp_dtype(self, lo, hi):
+    return result_type(self, lo, hi)
+
+
+def _clamp_kernel(self, min=None, max=None):  # noqa: A002
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    dt = _clamp_dtype(self, min, max)
+    if dt is _dtype.bool and dtype_or_none(min if min is not None else max) is None:
+        kname = "clamp_scalar_cpu" if min is not None and max is not None else \
+            "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu"
+        raise not_implemented(kname, dt)
+    if dt is _dtype.bool and min is not None and max is not None:
+        raise not_implemented("clamp_cpu", dt)
+    for v in (min, max):
+        if v is not None and dtype_or_none(v) is None:
+            check_scalar_fits(v, dt)
+    a = as_dtype(self, dt)
+    with np.errstate(all="ignore"):
+        r = a
+        if min is not None:
+            r = _half(np.maximum, r, as_dtype(min, dt), dt)
+        if max is not None:
+            r = _half(np.minimum, r, as_dtype(max, dt), dt)
+    return np.array(r, dtype=dt._np, copy=True)
+
+
+def _clamp_meta(self, min=None, max=None):  # noqa: A002
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    return pointwise_meta(self, *[v for v in (min, max) if v is not None],
+                          out_dtype=_clamp_dtype(self, min, max))
+
+
+def _clamp_samples(dtype):
+    yield S.SampleInput(S.make_arr((2, 3), dtype), -1, 2)
+    yield S.SampleInput(S.make_arr((4,), dtype), 1)
+    yield S.SampleInput(S.make_arr((4,), dtype), None, 1)
+    yield S.SampleInput(S.make_arr((3, 2), dtype, noncontig=True), min=-0.5, max=3.5)
+    yield S.SampleInput(S.make_arr((), dtype), 3, 1)
+    yield S.SampleInput(S.make_arr((0, 2), dtype), 0, 1)
+
+
+def _clamp_tensor_samples(dtype):
+    yield S.SampleInput(S.make_arr((2, 3), dtype), S.make_arr((3,), dtype, seed=1),
+                        S.make_arr((2, 3), dtype, seed=2))
+    yield S.SampleInput(S.make_arr((4,), dtype), S.make_arr((), dtype, seed=3))
+    yield S.SampleInput(S.make_arr((4,), dtype), None, S.make_arr((4,), dtype, seed=4))
+    yield S.SampleInput(S.make_arr((2, 2), dtype), S.make_arr((2, 2), "float64", seed=5))
+
+
+def _clamp1(which):
+    def k(self, bound):
+        return _clamp_kernel(self, **{which: bound})
+
+    def m(self, bound):
+        return _clamp_meta(self, **{which: bound})
+    return k, m
+
+
+def _clamp1_samples(dtype):
+    for s in _clamp_samples(dtype):
+        if len(s.args) >= 1 and s.args[0] is not None and not s.kwargs:
+            yield S.SampleInput(s.input, s.args[0])
+
+
+def _clamp1_tensor_samples(dtype):
+    for s in _clamp_tensor_samples(dtype):
+        if s.args[0] is not None:
+            yield S.SampleInput(s.input, s.args[0])
+
+
+_MM = "Scalar? min=None, Scalar? max=None"
+_TMM = "Tensor? min=None, Tensor? max=None"
+clamp = _declare(f"clamp(Tensor self, {_MM}) -> Tensor", _clamp_kernel, _clamp_meta,
+                 _clamp_samples,
+                 out=f"clamp.out(Tensor self, {_MM}, *, Tensor(a!) out) -> Tensor(a!)",
+                 inplace=f"clamp_(Tensor(a!) self, {_MM}) -> Tensor(a!)", cpp_names=True)
+clamp_tensor = _declare(
+    f"clamp.Tensor(Tensor self, {_TMM}) -> Tensor", _wrap_broadcast(_clamp_kernel),
+    _clamp_meta, _clamp_tensor_samples,
+    out=f"clamp.Tensor_out(Tensor self, {_TMM}, *, Tensor(a!) out) -> Tensor(a!)",
+    inplace=f"clamp_.Tensor(Tensor(a!) self, {_TMM}) -> Tensor(a!)")
+_expose("clamp", [clamp, clamp_tensor])
+_expose("clip", [clamp, clamp_tensor])
+for _w in ("min", "max"):
+    _k, _m = _clamp1(_w)
+    _s = _declare(f"clamp_{_w}(Tensor self, Scalar {_w}) -> Tensor", _k, _m, _clamp1_samples,
+                  out=f"clamp_{_w}.out(Tensor self, Scalar {_w}, *, Tensor(a!) out) "
+                      "-> Tensor(a!)",
+                  inplace=f"clamp_{_w}_(Tensor(a!) self, Scalar {_w}) -> Tensor(a!)",
+                  cpp_names=True)
+    _t = _declare(f"clamp_{_w}.Tensor(Tensor self, Tensor {_w}) -> Tensor",
+                  _wrap_broadcast(_k), _m, _clamp1_tensor_samples,
+                  out=f"clamp_{_w}.Tensor_out(Tensor self, Tensor {_w}, *, Tensor(a!) out) "
+                      "-> Tensor(a!)",
+                  inplace=f"clamp_{_w}_.Tensor(Tensor(a!) self, Tensor {_w}) -> Tensor(a!)")
+    globals()["clamp_" + _w] = _s
+    _expose("clamp_" + _w, [_s, _t])

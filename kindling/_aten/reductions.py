@@ -1,20 +1,43 @@
 """Reductions: ``sum``, ``mean``, ``prod``, ``amax``/``amin``, ``max``/``min``, ``argmax``,
-``all``/``any``, ``std``/``var``, ... with ``dim``/``keepdim``/``dtype`` as PyTorch has them."""
+``all``/``any``, ``std``/``var``, ``logsumexp``, ``cumsum``/``cumprod``, ``count_nonzero``,
+``norm``, with ``dim``/``keepdim``/``dtype`` as PyTorch has them.
+
+Every op has one *plan* function ``(self, ...) -> (dims, out_shape, out_dtype)`` that works on
+ndarrays (CPU kernels) and meta tensors alike: it wraps dims, checks dtypes and empty inputs
+with PyTorch's messages, and fixes the result's metadata.  The NumPy kernel then only computes;
+the meta function is ``empty_meta(out_shape, out_dtype)``.
+"""
 from __future__ import annotations
+
+import types
+import warnings
 
 import numpy as np
 
 from .. import _dtype
-from ._api import public
+from .._tensor import Tensor
+from ._api import PUBLIC, make_function, public
 from ._defop import defop
 from ._meta_util import empty_meta
-from ._util import dtype_of, normalize_dims
+from ._pointwise_util import binary_kernel, pointwise_meta
+from ._util import dtype_of, normalize_dims, wrap_dim
+from ._variants import out_variant, resize_out
 from ..testing import samples as S
 
 OPS = {}
+_TAGS = ("reduction",)
+
+
+# ---- shared planning helpers -------------------------------------------------------------------
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
 
 
 def _sum_dtype(in_dt, dtype):
+    """sum/prod/cumsum: integer and bool inputs accumulate in int64 unless ``dtype`` is given."""
     if dtype is not None:
         return dtype
     if in_dt._cat <= _dtype.INT:
@@ -28,47 +51,812 @@ def _reduced_shape(shape, dims, keepdim):
     return tuple(s for i, s in enumerate(shape) if i not in dims)
 
 
-def _dims(dim, ndim):
-    if dim is None or (isinstance(dim, (list, tuple)) and len(dim) == 0):
+def _dims(dim, ndim, empty_is_all=True):
+    """A dim argument (None, int or list) as a sorted tuple of wrapped dims.
+
+    ``None`` (and ``[]`` when ``empty_is_all``) means every dim.  A 0-d tensor accepts dim 0
+    and -1 (and reduces over nothing)."""
+    if dim is None:
         return tuple(range(ndim))
-    return normalize_dims(dim, max(ndim, 1) if ndim else 0) if ndim else ()
+    if isinstance(dim, (list, tuple)) and len(dim) == 0:
+        return tuple(range(ndim)) if empty_is_all else ()
+    if ndim == 0:
+        for d in ([dim] if not isinstance(dim, (list, tuple)) else dim):
+            wrap_dim(d, 0)
+        return ()
+    return normalize_dims(dim, ndim)
 
 
-sum_default = defop("sum(Tensor self, *, ScalarType? dtype=None) -> Tensor",
-                    tags=("reduction",))
-sum_dim = defop("sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, "
-                "ScalarType? dtype=None) -> Tensor", tags=("reduction",))
+def _check_nonempty(name, shape, dims, dim_given, *, hint=True):
+    """max/amax/argmax...: no identity, so empty reductions are errors (PyTorch's texts)."""
+    if _numel(shape) != 0:
+        return
+    if not dim_given:
+        if hint:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument.")
+        raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                         "input.numel() == 0.")
+    for d in dims:
+        if shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
-@sum_default.cpu
-def _(self, *, dtype=None):
-    dt = _sum_dtype(dtype_of(self), dtype)
-    return np.asarray(np.sum(self, dtype=dt._np))
+def _low_precision(a):
+    """Half/bfloat16 accumulate in float32, as PyTorch's CPU reductions do."""
+    if a.dtype == np.float16 or a.dtype.kind == "V" or "bfloat16" in str(a.dtype):
+        return a.astype(np.float32)
+    return a
 
 
-@sum_default.meta
-def _(self, *, dtype=None):
-    return empty_meta((), _sum_dtype(self.dtype, dtype))
+def _as(a, dt):
+    """ndarray ``a`` converted to kindling dtype ``dt`` (no copy when it already is)."""
+    return a if a.dtype == dt._np else a.astype(dt._np)
 
 
-@sum_dim.cpu
-def _(self, dim, keepdim=False, *, dtype=None):
-    dt = _sum_dtype(dtype_of(self), dtype)
-    dims = _dims(dim, self.ndim)
-    return np.asarray(np.sum(self, axis=dims, keepdims=keepdim, dtype=dt._np))
+def _result(r, dt):
+    return np.asarray(r).astype(dt._np, copy=False)
 
 
-@sum_dim.meta
-def _(self, dim, keepdim=False, *, dtype=None):
-    dims = _dims(dim, self.ndim)
-    return empty_meta(_reduced_shape(self.shape, dims, keepdim), _sum_dtype(self.dtype, dtype))
+def _meta_of(plan):
+    def meta(self, *args, **kwargs):
+        _, shape, dt = plan(self, *args, **kwargs)
+        return empty_meta(shape, dt)
+    return meta
 
 
-def _reduction_samples(dtype):
+def _samples_dims(dtype, *, dim_list=True, with_keepdim=True, noncontig=True, empty=True,
+                  zero_d=True):
+    """Common reduction samples: full, per-dim, negative dim, keepdim, 0-d, non-contiguous."""
     yield S.SampleInput(S.make_arr((3, 4), dtype))
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, seed=1), 1)
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, seed=2), -1, True)
+    if dim_list:
+        yield S.SampleInput(S.make_arr((2, 3, 4), dtype, seed=3), [0, 2])
+        yield S.SampleInput(S.make_arr((2, 3, 4), dtype, seed=4), [-1, 0], True)
+    if zero_d:
+        yield S.SampleInput(S.make_arr((), dtype, seed=5))
+        yield S.SampleInput(S.make_arr((), dtype, seed=5), 0)
+        yield S.SampleInput(S.make_arr((), dtype, seed=6), -1, True)
+    if noncontig:
+        yield S.SampleInput(S.make_arr((3, 4), dtype, seed=7, noncontig=True), 0)
+    if empty:
+        yield S.SampleInput(S.make_arr((0, 3), dtype))
+        yield S.SampleInput(S.make_arr((0, 3), dtype), 0)
+        yield S.SampleInput(S.make_arr((0, 3), dtype), 1, True)
+
+
+def _full_samples(dtype, with_dtype=False):
+    """Samples for the no-dim overloads: full, 0-d, empty, non-contiguous, ``dtype=``."""
+    yield S.SampleInput(S.make_arr((3, 4), dtype))
+    yield S.SampleInput(S.make_arr((), dtype, seed=1))
+    yield S.SampleInput(S.make_arr((0, 3), dtype))
+    yield S.SampleInput(S.make_arr((3, 4), dtype, seed=2, noncontig=True))
+    if with_dtype:
+        yield S.SampleInput(S.make_arr((2, 3), dtype, seed=3), dtype=_dtype.float64)
+
+
+def _register(d, plan, kernel, samples=None, name=None):
+    """CPU kernel ``kernel(self, plan_result, *args, **kwargs)``, meta from ``plan``."""
+    def cpu(self, *args, **kwargs):
+        return kernel(self, plan(self, *args, **kwargs), *args, **kwargs)
+    cpu.__name__ = d.entry.qualified
+    d.cpu(cpu)
+    d.meta(_meta_of(plan))
+    if samples is not None:
+        d.samples(samples)
+    OPS[name or str(d.op)[len("aten."):]] = d
+    return d
+
+
+# ---- sum / prod / mean -------------------------------------------------------------------------
+def _sum_plan(self, dim=None, keepdim=False, *, dtype=None):
+    dims = _dims(dim, self.ndim)
+    return dims, _reduced_shape(self.shape, dims, keepdim), _sum_dtype(dtype_of(self), dtype)
+
+
+def _sum_kernel(self, plan, *a, **k):
+    dims, shape, dt = plan
+    x = _low_precision(_as(self, dt))
+    with np.errstate(all="ignore"):
+        return _result(np.sum(x, axis=dims).reshape(shape), dt)
+
+
+def _sum_default_plan(self, *, dtype=None):
+    return _sum_plan(self, None, False, dtype=dtype)
+
+
+sum_default = _register(
+    defop("sum(Tensor self, *, ScalarType? dtype=None) -> Tensor", tags=_TAGS),
+    _sum_default_plan, _sum_kernel, lambda dt: _full_samples(dt, True))
+sum_dim = _register(
+    defop("sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, "
+          "ScalarType? dtype=None) -> Tensor", tags=_TAGS), _sum_plan, _sum_kernel,
+    _samples_dims)
+sum_out = out_variant(sum_default, "sum.out(Tensor self, *, ScalarType? dtype=None, "
+                                   "Tensor(a!) out) -> Tensor(a!)")
+sum_dim_out = out_variant(sum_dim, "sum.IntList_out(Tensor self, int[1]? dim, bool keepdim=False,"
+                                   " *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)")
+public("sum", sum_default, sum_dim, sum_out, sum_dim_out)
+
+
+def _prod_plan(self, dim=None, keepdim=False, *, dtype=None):
+    dims = tuple(range(self.ndim)) if dim is None else _dims(dim, self.ndim)
+    return dims, _reduced_shape(self.shape, dims, keepdim), _sum_dtype(dtype_of(self), dtype)
+
+
+def _prod_kernel(self, plan, *a, **k):
+    dims, shape, dt = plan
+    x = _low_precision(_as(self, dt))
+    with np.errstate(all="ignore"):
+        return _result(np.prod(x, axis=dims).reshape(shape), dt)
+
+
+def _prod_default_plan(self, *, dtype=None):
+    return _prod_plan(self, None, dtype=dtype)
+
+
+def _prod_dim_samples(dtype):
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, low=-2, high=3), 1)
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, low=-2, high=3), -1, True)
+    yield S.SampleInput(S.make_arr((), dtype), 0)
+    yield S.SampleInput(S.make_arr((0, 3), dtype), 0)
+    yield S.SampleInput(S.make_arr((3, 4), dtype, low=-2, high=3, noncontig=True), 1)
+
+
+def _prod_samples(dtype):
+    yield S.SampleInput(S.make_arr((3, 4), dtype, low=-2, high=3))
     yield S.SampleInput(S.make_arr((), dtype))
+    yield S.SampleInput(S.make_arr((0, 3), dtype))
 
 
-sum_default.samples(_reduction_samples)
-public("sum", sum_default, sum_dim)
-OPS["sum"] = sum_default
+prod_default = _register(defop("prod(Tensor self, *, ScalarType? dtype=None) -> Tensor",
+                               tags=_TAGS), _prod_default_plan, _prod_kernel, _prod_samples)
+prod_dim = _register(defop("prod.dim_int(Tensor self, int dim, bool keepdim=False, *, "
+                           "ScalarType? dtype=None) -> Tensor", tags=_TAGS),
+                     _prod_plan, _prod_kernel, _prod_dim_samples)
+prod_out = out_variant(prod_default, "prod.out(Tensor self, *, ScalarType? dtype=None, "
+                                     "Tensor(a!) out) -> Tensor(a!)")
+prod_dim_out = out_variant(prod_dim, "prod.int_out(Tensor self, int dim, bool keepdim=False, *, "
+                                     "ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)")
+public("prod", prod_default, prod_dim, prod_out, prod_dim_out)
+
+
+def _mean_dtype(in_dt, dtype):
+    dt = in_dt if dtype is None else dtype
+    if dt._cat < _dtype.FLOAT:
+        which = "Input" if dtype is None else "Optional"
+        raise RuntimeError(f"mean(): could not infer output dtype. {which} dtype must be either "
+                           f"a floating point or complex dtype. Got: {dt._scalar_name}")
+    return dt
+
+
+def _mean_plan(self, dim=None, keepdim=False, *, dtype=None):
+    dt = _mean_dtype(dtype_of(self), dtype)
+    dims = _dims(dim, self.ndim)
+    return dims, _reduced_shape(self.shape, dims, keepdim), dt
+
+
+def _mean_kernel(self, plan, *a, **k):
+    dims, shape, dt = plan
+    x = _low_precision(_as(self, dt))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _result(np.mean(x, axis=dims).reshape(shape), dt)
+
+
+def _mean_default_plan(self, *, dtype=None):
+    return _mean_plan(self, None, dtype=dtype)
+
+
+mean_default = _register(defop("mean(Tensor self, *, ScalarType? dtype=None) -> Tensor",
+                               tags=_TAGS), _mean_default_plan, _mean_kernel,
+                         lambda dt: _full_samples(dt, True))
+mean_dim = _register(defop("mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, "
+                           "ScalarType? dtype=None) -> Tensor", tags=_TAGS),
+                     _mean_plan, _mean_kernel, _samples_dims)
+mean_out = out_variant(mean_dim, "mean.out(Tensor self, int[1]? dim, bool keepdim=False, *, "
+                                 "ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)")
+mean_dtype_out = out_variant(mean_default, "mean.dtype_out(Tensor self, *, ScalarType? "
+                                           "dtype=None, Tensor(a!) out) -> Tensor(a!)")
+public("mean", mean_default, mean_dim, mean_dtype_out, mean_out)
+
+
+# ---- amax / amin -------------------------------------------------------------------------------
+def _minmax_plan(name):
+    def plan(self, dim=(), keepdim=False):
+        dims = _dims(dim, self.ndim)
+        given = not (isinstance(dim, (list, tuple)) and len(dim) == 0)
+        _check_nonempty(name, tuple(self.shape), dims, given)
+        return dims, _reduced_shape(self.shape, dims, keepdim), dtype_of(self)
+    return plan
+
+
+def _np_reduce(fn):
+    def kernel(self, plan, *a, **k):
+        dims, shape, dt = plan
+        if self.dtype.kind == "V" or "bfloat16" in str(self.dtype):
+            return _result(fn(self.astype(np.float32), axis=dims).reshape(shape), dt)
+        return np.asarray(fn(self, axis=dims)).reshape(shape)
+    return kernel
+
+
+def _amax_samples(dtype):
+    yield S.SampleInput(S.make_arr((3, 4), dtype))
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, seed=1), 1)
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, seed=2), [0, -1], True)
+    yield S.SampleInput(S.make_arr((), dtype), 0)
+    yield S.SampleInput(S.make_arr((3, 0), dtype), 0)
+    yield S.SampleInput(S.make_arr((3, 4), dtype, noncontig=True), -1)
+
+
+amax = _register(defop("amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
+                       tags=_TAGS), _minmax_plan("amax"), _np_reduce(np.max), _amax_samples)
+amin = _register(defop("amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
+                       tags=_TAGS), _minmax_plan("amin"), _np_reduce(np.min), _amax_samples)
+amax_out = out_variant(amax, "amax.out(Tensor self, int[1] dim=[], bool keepdim=False, *, "
+                             "Tensor(a!) out) -> Tensor(a!)")
+amin_out = out_variant(amin, "amin.out(Tensor self, int[1] dim=[], bool keepdim=False, *, "
+                             "Tensor(a!) out) -> Tensor(a!)")
+public("amax", amax, amax_out)
+public("amin", amin, amin_out)
+
+
+# ---- argmax / argmin ---------------------------------------------------------------------------
+def _arg_plan(name):
+    def plan(self, dim=None, keepdim=False):
+        if dtype_of(self) is _dtype.bool:
+            raise RuntimeError(f"{name}(): does not support bool input")
+        if dim is None:
+            _check_nonempty(name, tuple(self.shape), (), False, hint=False)
+            shape = (1,) * self.ndim if keepdim else ()
+            return None, shape, _dtype.int64
+        dims = _dims(dim, self.ndim)
+        _check_nonempty(name, tuple(self.shape), dims, True)
+        return dims, _reduced_shape(self.shape, dims, keepdim), _dtype.int64
+    return plan
+
+
+def _arg_kernel(fn):
+    def kernel(self, plan, *a, **k):
+        dims, shape, _ = plan
+        x = self.astype(np.float32) if self.dtype.kind == "V" else self
+        if dims is None or self.ndim == 0:
+            r = fn(x.reshape(-1))
+        else:
+            r = fn(x, axis=dims[0])
+        return np.asarray(r, dtype=np.int64).reshape(shape)
+    return kernel
+
+
+def _arg_samples(dtype):
+    yield S.SampleInput(S.make_arr((3, 4), dtype))
+    yield S.SampleInput(S.make_arr((3, 4), dtype, seed=1), None, True)
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, seed=2), 1)
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, seed=3), -1, True)
+    yield S.SampleInput(S.make_arr((), dtype), 0)
+    yield S.SampleInput(S.make_arr((), dtype))
+    yield S.SampleInput(S.make_arr((3, 0), dtype), 0)
+    yield S.SampleInput(S.make_arr((3, 4), dtype, noncontig=True), 1)
+
+
+argmax = _register(defop("argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",
+                         tags=_TAGS), _arg_plan("argmax"), _arg_kernel(np.argmax), _arg_samples)
+argmin = _register(defop("argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",
+                         tags=_TAGS), _arg_plan("argmin"), _arg_kernel(np.argmin), _arg_samples)
+argmax_out = out_variant(argmax, "argmax.out(Tensor self, int? dim=None, bool keepdim=False, *, "
+                                 "Tensor(a!) out) -> Tensor(a!)")
+argmin_out = out_variant(argmin, "argmin.out(Tensor self, int? dim=None, bool keepdim=False, *, "
+                                 "Tensor(a!) out) -> Tensor(a!)")
+public("argmax", argmax, argmax_out)
+public("argmin", argmin, argmin_out)
+
+
+# ---- max / min (full, dim -> (values, indices), binary) ---------------------------------------
+class _StructSeq(tuple):
+    """A ``torch.return_types.<name>``: a tuple with named fields, PyTorch's repr."""
+
+    _fields = ()
+    n_fields = n_sequence_fields = 2
+    n_unnamed_fields = 0
+
+    def __new__(cls, seq):
+        return tuple.__new__(cls, seq)
+
+    def __repr__(self):
+        body = ",\n".join(f"{n}={v!r}" for n, v in zip(self._fields, self))
+        return f"torch.return_types.{type(self).__name__}(\n{body})"
+
+    def __reduce__(self):
+        return (type(self), (tuple(self),))
+
+
+def _structseq(name, fields):
+    ns = {f: property(lambda self, i=i: tuple.__getitem__(self, i)) for i, f in enumerate(fields)}
+    ns["_fields"] = tuple(fields)
+    cls = type(name, (_StructSeq,), ns)
+    cls.__module__ = "torch.return_types"
+    cls.__qualname__ = name
+    return cls
+
+
+return_types = types.ModuleType("torch.return_types")
+for _n in ("max", "min"):
+    setattr(return_types, _n, _structseq(_n, ("values", "indices")))
+
+
+def _dim_plan(name):
+    def plan(self, dim, keepdim=False):
+        dims = _dims(dim, self.ndim)
+        _check_nonempty(name, tuple(self.shape), dims, True)
+        shape = _reduced_shape(self.shape, dims, keepdim)
+        return dims, shape, dtype_of(self)
+    return plan
+
+
+def _dim_kernel(argfn):
+    def kernel(self, plan, *a, **k):
+        dims, shape, _ = plan
+        if self.ndim == 0:
+            return self.copy(), np.zeros((), np.int64)
+        x = self.astype(np.float32) if self.dtype.kind == "V" else self
+        idx = np.asarray(argfn(x, axis=dims[0]), dtype=np.int64)
+        if self.size == 0:
+            vals = np.empty(shape, self.dtype)
+        else:
+            vals = np.take_along_axis(self, np.expand_dims(idx, dims[0]), dims[0])
+        return vals.reshape(shape), idx.reshape(shape)
+    return kernel
+
+
+def _dim_meta(plan):
+    def meta(self, *args, **kwargs):
+        _, shape, dt = plan(self, *args, **kwargs)
+        return empty_meta(shape, dt), empty_meta(shape, _dtype.int64)
+    return meta
+
+
+def _full_plan(name):
+    def plan(self):
+        _check_nonempty(name, tuple(self.shape), (), False)
+        return tuple(range(self.ndim)), (), dtype_of(self)
+    return plan
+
+
+def _dim_out_variant(functional, schema, names):
+    """``max.dim_max``: the two-output out= form (values into ``names[0]``, indices into
+    ``names[1]``)."""
+    d = defop(schema, tags=_TAGS)
+    from .._dispatcher.keys import K
+    from .._dispatcher.operator import KernelEntry, caller_site
+
+    def write(res, outs):
+        for r, o in zip(res, outs):
+            if not _dtype.can_cast(r.dtype, o.dtype) or (r.dtype is _dtype.int64 and
+                                                         o.dtype is not _dtype.int64):
+                raise RuntimeError(f"Expected out tensor to have dtype {r.dtype}, but got "
+                                   f"{o.dtype} instead")
+            resize_out(o, r._size)
+            if o._np is not None and r._np is not None:
+                np.copyto(o._np, r._np, casting="unsafe")
+        return tuple(outs)
+
+    def kernel(ks, self, dim, keepdim=False, **kw):
+        return write(functional.op(self, dim, keepdim), (kw[names[0]], kw[names[1]]))
+    site = caller_site()
+    d.entry.register(K.CPU, KernelEntry(kernel, site))
+    d.entry.register(K.Meta, KernelEntry(kernel, site))
+    d.functional = functional
+    return d
+
+
+def _maxmin(name, np_red, np_arg, ufunc):
+    full_plan, dplan = _full_plan(name), _dim_plan(name)
+    full = defop(f"{name}(Tensor self) -> Tensor", tags=_TAGS)
+    full.cpu(lambda self: np.asarray(_np_reduce(np_red)(self, full_plan(self))))
+    full.meta(_meta_of(full_plan))
+    full.samples(lambda dt: (S.SampleInput(S.make_arr(s, dt, seed=i, noncontig=nc))
+                             for i, (s, nc) in enumerate([((3, 4), False), ((), False),
+                                                          ((5,), False), ((3, 4), True)])))
+    OPS[name] = full
+    dim = defop(f"{name}.dim(Tensor self, int dim, bool keepdim=False) -> "
+                "(Tensor values, Tensor indices)", tags=_TAGS)
+    dim.cpu(lambda self, *a, **k: _dim_kernel(np_arg)(self, dplan(self, *a, **k)))
+    dim.meta(_dim_meta(dplan))
+    dim.samples(lambda dt: (s for s in _arg_samples(dt) if s.args and s.args[0] is not None))
+    OPS[name + ".dim"] = dim
+    other = defop(f"{name}.other(Tensor self, Tensor other) -> Tensor", tags=("pointwise",))
+    other.cpu(binary_kernel(ufunc))
+    other.meta(lambda self, o: pointwise_meta(self, o))
+    other.samples(lambda dt: (s for s in S.binary_samples(dt) if not s.args or
+                              not isinstance(s.args[0], (int, float, bool))))
+    OPS[name + ".other"] = other
+    unary_out = out_variant(full, f"{name}.unary_out(Tensor self, *, Tensor(a!) out) -> "
+                                  "Tensor(a!)")
+    bin_out = out_variant(other, f"{name}.out(Tensor self, Tensor other, *, Tensor(a!) out) -> "
+                                 "Tensor(a!)")
+    vname = name + "_values" if name == "max" else name + "_indices"
+    dim_out = _dim_out_variant(dim, f"{name}.dim_{name}(Tensor self, int dim, bool keepdim=False, "
+                                    f"*, Tensor(a!) {name}, Tensor(b!) {vname}) -> "
+                                    "(Tensor(a!) values, Tensor(b!) indices)", (name, vname))
+    rt = getattr(return_types, name)
+    plain_f = make_function(name, [full.op, dim.op, other.op, unary_out.op, bin_out.op])
+    plain_m = make_function(name, [full.op, dim.op, other.op, unary_out.op, bin_out.op],
+                            self_name="self", is_method=True)
+
+    def call(impl, args, kwargs):
+        out = kwargs.get("out")
+        if isinstance(out, (list, tuple)):
+            kw = dict(kwargs)
+            kw.pop("out")
+            r = impl(*args, **kw)  # validates the arguments
+            if not isinstance(r, tuple):
+                raise TypeError(f"{name}(): out= must be a Tensor for this overload")
+            a = list(args[:3])
+            for k in ("dim", "keepdim"):
+                if k in kw:
+                    a.append(kw[k])
+            return rt(dim_out.op(*a, **{name: out[0], vname: out[1]}))
+        r = impl(*args, **kwargs)
+        return rt(r) if isinstance(r, tuple) else r
+
+    def function(*args, **kwargs):
+        return call(plain_f, args, kwargs)
+
+    def method(self, *args, **kwargs):
+        return call(plain_m, (self,) + args, kwargs)
+    function.__name__ = function.__qualname__ = method.__name__ = method.__qualname__ = name
+    function.__module__ = "kindling"
+    PUBLIC[name] = function
+    setattr(Tensor, name, method)
+    return full, dim, other, dim_out
+
+
+max_default, max_dim, max_other, max_dim_max = _maxmin("max", np.max, np.argmax, np.maximum)
+min_default, min_dim, min_other, min_dim_min = _maxmin("min", np.min, np.argmin, np.minimum)
+if "return_types" not in PUBLIC:
+    PUBLIC["return_types"] = return_types
+
+
+# ---- all / any ---------------------------------------------------------------------------------
+def _bool_red_dtype(self):
+    return _dtype.uint8 if dtype_of(self) is _dtype.uint8 else _dtype.bool
+
+
+def _allany(name, fn):
+    def plan_full(self):
+        return tuple(range(self.ndim)), (), _bool_red_dtype(self)
+
+    def plan_dim(self, dim, keepdim=False):
+        dims = _dims(dim, self.ndim)
+        return dims, _reduced_shape(self.shape, dims, keepdim), _bool_red_dtype(self)
+
+    def plan_dims(self, dim=None, keepdim=False):
+        dims = _dims(dim, self.ndim, empty_is_all=False)
+        return dims, _reduced_shape(self.shape, dims, keepdim), _bool_red_dtype(self)
+
+    def kernel(self, plan, *a, **k):
+        dims, shape, dt = plan
+        x = self.astype(np.float32) if self.dtype.kind == "V" else self
+        return _result(fn(x, axis=dims).reshape(shape), dt)
+
+    def samples_full(dt):
+        for i, s in enumerate([(3, 4), (), (0, 3)]):
+            yield S.SampleInput(S.make_arr(s, dt, low=0, high=2, seed=i))
+        yield S.SampleInput(S.make_arr((3, 4), dt, low=1, high=3))
+
+    def samples_dims(dt):
+        yield S.SampleInput(S.make_arr((3, 4), dt, low=0, high=2), [0, 1])
+        yield S.SampleInput(S.make_arr((2, 3, 4), dt, low=0, high=2), [-1], True)
+        yield S.SampleInput(S.make_arr((2, 3), dt, low=0, high=2), [])
+        yield S.SampleInput(S.make_arr((2, 3), dt, low=0, high=2), None, True)
+        yield S.SampleInput(S.make_arr((0, 3), dt, low=0, high=2), [0])
+
+    full = _register(defop(f"{name}(Tensor self) -> Tensor", tags=_TAGS), plan_full, kernel,
+                     samples_full)
+    dim = _register(defop(f"{name}.dim(Tensor self, int dim, bool keepdim=False) -> Tensor",
+                          tags=_TAGS), plan_dim, kernel,
+                    lambda dt: (s for s in _arg_samples(dt) if s.args and s.args[0] is not None))
+    dims = _register(defop(f"{name}.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> "
+                           "Tensor", tags=_TAGS), plan_dims, kernel, samples_dims)
+    o1 = out_variant(full, f"{name}.all_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)")
+    o2 = out_variant(dim, f"{name}.out(Tensor self, int dim, bool keepdim=False, *, "
+                          "Tensor(a!) out) -> Tensor(a!)")
+    o3 = out_variant(dims, f"{name}.dims_out(Tensor self, int[]? dim=None, bool keepdim=False, *, "
+                           "Tensor(a!) out) -> Tensor(a!)")
+    public(name, full, dim, dims, o1, o2, o3)
+    return full, dim, dims
+
+
+all_default, all_dim, all_dims = _allany("all", np.all)
+any_default, any_dim, any_dims = _allany("any", np.any)
+
+
+# ---- var / std ---------------------------------------------------------------------------------
+def _var_plan(name):
+    def plan(self, dim=None, *, correction=None, keepdim=False):
+        dt = dtype_of(self)
+        if dt._cat < _dtype.FLOAT:
+            raise RuntimeError("std and var only support floating point and complex dtypes")
+        dims = _dims(dim, self.ndim)
+        shape = _reduced_shape(self.shape, dims, keepdim)
+        return dims, shape, dt.to_real()
+    return plan
+
+
+def _var_kernel(name, sqrt):
+    def kernel(self, plan, dim=None, *, correction=None, keepdim=False):
+        dims, shape, dt = plan
+        c = 1 if correction is None else correction
+        n = _numel([self.shape[d] for d in dims]) if self.ndim else 1
+        if n - c <= 0:
+            warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                          "less than the reduction factor (input numel divided by output numel).",
+                          UserWarning, stacklevel=2)
+        x = _low_precision(self)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if n == 0:
+                r = np.full(np.mean(x, axis=dims).shape, np.nan)
+            else:
+                mu = np.mean(x, axis=dims, keepdims=True)
+                d = x - mu
+                ss = np.sum((d * np.conj(d)).real if np.iscomplexobj(d) else d * d, axis=dims)
+                r = ss / max(n - c, 0)
+            if sqrt:
+                r = np.sqrt(r)
+        return _result(np.asarray(r).reshape(shape), dt)
+    return kernel
+
+
+def _var_samples(dtype):
+    yield S.SampleInput(S.make_arr((3, 4), dtype))
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, seed=1), 1)
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, seed=2), [0, -1], keepdim=True)
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, seed=3), -1, correction=0)
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, seed=3), None, correction=2.5)
+    yield S.SampleInput(S.make_arr((3, 4), dtype, seed=4, noncontig=True), 0)
+    yield S.SampleInput(S.make_arr((), dtype), correction=0)
+    yield S.SampleInput(S.make_arr((0, 3), dtype), 1)
+
+
+def _var_family(name, sqrt):
+    plan = _var_plan(name)
+    corr = _register(defop(f"{name}.correction(Tensor self, int[1]? dim=None, *, "
+                           "Scalar? correction=None, bool keepdim=False) -> Tensor", tags=_TAGS),
+                     plan, _var_kernel(name, sqrt), _var_samples)
+    corr_out = out_variant(corr, f"{name}.correction_out(Tensor self, int[1]? dim=None, *, "
+                                 "Scalar? correction=None, bool keepdim=False, Tensor(a!) out) "
+                                 "-> Tensor(a!)")
+    default = defop(f"{name}(Tensor self, bool unbiased=True) -> Tensor", tags=_TAGS)
+    dimf = defop(f"{name}.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) "
+                 "-> Tensor", tags=_TAGS)
+    dim_out = defop(f"{name}.out(Tensor self, int[1]? dim, bool unbiased=True, "
+                    "bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)", tags=_TAGS)
+
+    @default.composite
+    def _(self, unbiased=True):
+        return corr.op(self, None, correction=1 if unbiased else 0)
+
+    @dimf.composite
+    def _(self, dim, unbiased=True, keepdim=False):
+        return corr.op(self, dim, correction=1 if unbiased else 0, keepdim=keepdim)
+
+    @dim_out.composite
+    def _(self, dim, unbiased=True, keepdim=False, *, out):
+        return corr_out.op(self, dim, correction=1 if unbiased else 0, keepdim=keepdim, out=out)
+
+    default.samples(lambda dt: iter([S.SampleInput(S.make_arr((3, 4), dt)),
+                                     S.SampleInput(S.make_arr((5,), dt), False)]))
+    dimf.samples(lambda dt: iter([S.SampleInput(S.make_arr((3, 4), dt), 1, False, True),
+                                  S.SampleInput(S.make_arr((3, 4), dt), [0, 1], True)]))
+    OPS[name] = default
+    OPS[name + ".dim"] = dimf
+    public(name, default, corr, dimf, corr_out, dim_out)
+    return corr
+
+
+var_correction = _var_family("var", False)
+std_correction = _var_family("std", True)
+
+
+# ---- logsumexp ---------------------------------------------------------------------------------
+def _lse_plan(self, dim, keepdim=False):
+    dims = _dims(dim, self.ndim)
+    dt = dtype_of(self)
+    if dt._cat < _dtype.FLOAT:
+        dt = _dtype.get_default_dtype()
+    return dims, _reduced_shape(self.shape, dims, keepdim), dt
+
+
+def _lse_kernel(self, plan, *a, **k):
+    dims, shape, dt = plan
+    x = _low_precision(_as(self, dt))
+    with np.errstate(all="ignore"):
+        if x.size == 0:
+            m = np.zeros(np.sum(x, axis=dims, keepdims=True).shape, x.dtype)
+        else:
+            m = np.max(x, axis=dims, keepdims=True)
+            m = np.where(np.isinf(m), 0, m)
+        r = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+    return _result(r.reshape(shape), dt)
+
+
+logsumexp = _register(defop("logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor",
+                            tags=_TAGS), _lse_plan, _lse_kernel,
+                      lambda dt: (s for s in _samples_dims(dt) if s.args))
+logsumexp_out = out_variant(logsumexp, "logsumexp.out(Tensor self, int[1] dim, bool keepdim=False,"
+                                       " *, Tensor(a!) out) -> Tensor(a!)")
+public("logsumexp", logsumexp, logsumexp_out)
+
+
+# ---- cumsum / cumprod --------------------------------------------------------------------------
+def _cum_plan(self, dim, *, dtype=None):
+    d = wrap_dim(dim, self.ndim)
+    return d, tuple(self.shape), _sum_dtype(dtype_of(self), dtype)
+
+
+def _cum_kernel(fn):
+    def kernel(self, plan, *a, **k):
+        d, shape, dt = plan
+        x = _low_precision(_as(self, dt))
+        if x.ndim == 0:
+            return _result(x.copy(), dt)
+        with np.errstate(all="ignore"):
+            return _result(fn(x, axis=d), dt)
+    return kernel
+
+
+def _cum_samples(dtype):
+    yield S.SampleInput(S.make_arr((3, 4), dtype, low=-2, high=3), 0)
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, low=-2, high=3), -1)
+    yield S.SampleInput(S.make_arr((), dtype), 0)
+    yield S.SampleInput(S.make_arr((0, 3), dtype), 1)
+    yield S.SampleInput(S.make_arr((3, 4), dtype, low=-2, high=3, noncontig=True), 1)
+    if dtype != "bool":
+        yield S.SampleInput(S.make_arr((3, 4), dtype, low=-2, high=3), 1, dtype=_dtype.float64)
+
+
+cumsum = _register(defop("cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
+                         tags=()), _cum_plan, _cum_kernel(np.cumsum), _cum_samples)
+cumprod = _register(defop("cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
+                          tags=()), _cum_plan, _cum_kernel(np.cumprod), _cum_samples)
+cumsum_out = out_variant(cumsum, "cumsum.out(Tensor self, int dim, *, ScalarType? dtype=None, "
+                                 "Tensor(a!) out) -> Tensor(a!)")
+cumprod_out = out_variant(cumprod, "cumprod.out(Tensor self, int dim, *, ScalarType? dtype=None, "
+                                   "Tensor(a!) out) -> Tensor(a!)")
+public("cumsum", cumsum, cumsum_out)
+public("cumprod", cumprod, cumprod_out)
+
+
+# ---- count_nonzero -----------------------------------------------------------------------------
+def _cnz_plan(self, dim=None):
+    dims = _dims(dim, self.ndim)
+    return dims, _reduced_shape(self.shape, dims, False), _dtype.int64
+
+
+def _cnz_kernel(self, plan, *a, **k):
+    dims, shape, _ = plan
+    x = self.astype(np.float32) if self.dtype.kind == "V" else self
+    return np.asarray(np.count_nonzero(x, axis=dims), dtype=np.int64).reshape(shape)
+
+
+def _cnz_samples(dtype):
+    yield S.SampleInput(S.make_arr((3, 4), dtype, low=-1, high=2))
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, low=-1, high=2), -1)
+    yield S.SampleInput(S.make_arr((), dtype), 0)
+    yield S.SampleInput(S.make_arr((0, 3), dtype))
+
+
+count_nonzero = _register(defop("count_nonzero(Tensor self, int? dim=None) -> Tensor"),
+                          _cnz_plan, _cnz_kernel, _cnz_samples)
+count_nonzero_dims = _register(defop("count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor"),
+                               _cnz_plan, _cnz_kernel,
+                               lambda dt: iter([S.SampleInput(S.make_arr((2, 3, 4), dt), [0, 2]),
+                                                S.SampleInput(S.make_arr((2, 3), dt), [])]))
+count_nonzero_out = out_variant(count_nonzero, "count_nonzero.out(Tensor self, int? dim=None, *, "
+                                               "Tensor(a!) out) -> Tensor(a!)")
+count_nonzero_dims_out = out_variant(count_nonzero_dims, "count_nonzero.dim_IntList_out(Tensor "
+                                     "self, int[] dim, *, Tensor(a!) out) -> Tensor(a!)")
+public("count_nonzero", count_nonzero, count_nonzero_dims, count_nonzero_out,
+       count_nonzero_dims_out)
+
+
+# ---- norm --------------------------------------------------------------------------------------
+def _norm_plan(self, p=2, dim=None, keepdim=False):
+    dt = dtype_of(self)
+    if dt._cat < _dtype.FLOAT:
+        raise RuntimeError("norm(): input dtype should be either floating point or complex. "
+                           f"Got {dt._scalar_name} instead.")
+    dims = _dims(dim, self.ndim)
+    p = 2 if p is None else p
+    if p < 0 and _numel(self.shape) == 0 or p == float("inf") and _numel(self.shape) == 0:
+        _check_nonempty("linalg.vector_norm", tuple(self.shape), dims,
+                        dim is not None and not (isinstance(dim, (list, tuple)) and not dim))
+    return dims, _reduced_shape(self.shape, dims, keepdim), dt.to_real()
+
+
+def _norm_kernel(self, plan, p=2, dim=None, keepdim=False):
+    dims, shape, dt = plan
+    p = 2 if p is None else p
+    a = np.abs(_low_precision(self))
+    with np.errstate(all="ignore"):
+        if p == float("inf"):
+            r = np.max(a, axis=dims)
+        elif p == float("-inf"):
+            r = np.min(a, axis=dims)
+        elif p == 0:
+            r = np.sum(a != 0, axis=dims).astype(a.dtype)
+        elif p == 1:
+            r = np.sum(a, axis=dims)
+        elif p == 2:
+            r = np.sqrt(np.sum(a * a, axis=dims))
+        else:
+            r = np.sum(a ** p, axis=dims) ** (1.0 / p)
+    return _result(np.asarray(r).reshape(shape), dt)
+
+
+def _norm_scalar_plan(self, p=2):
+    return _norm_plan(self, p)
+
+
+def _norm_samples(dtype):
+    yield S.SampleInput(S.make_arr((3, 4), dtype))
+    yield S.SampleInput(S.make_arr((3, 4), dtype), 1)
+    yield S.SampleInput(S.make_arr((3, 4), dtype), float("inf"))
+    yield S.SampleInput(S.make_arr((3, 4), dtype), 3)
+    yield S.SampleInput(S.make_arr((), dtype), 0)
+    yield S.SampleInput(S.make_arr((0, 3), dtype))
+
+
+def _norm_dim_samples(dtype):
+    yield S.SampleInput(S.make_arr((3, 4), dtype), 2, [1])
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype), None, [0, -1], True)
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype), float("-inf"), [1])
+    yield S.SampleInput(S.make_arr((2, 3, 4), dtype, noncontig=True), 0.5, [2])
+
+
+norm_scalar = _register(defop("norm.Scalar(Tensor self, Scalar p=2) -> Tensor", tags=_TAGS),
+                        _norm_scalar_plan, lambda s, plan, p=2: _norm_kernel(s, plan, p),
+                        _norm_samples)
+norm_dim = _register(defop("norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, "
+                           "bool keepdim=False) -> Tensor", tags=_TAGS),
+                     _norm_plan, _norm_kernel, _norm_dim_samples)
+norm_scalar_out = out_variant(norm_scalar, "norm.Scalar_out(Tensor self, Scalar p=2, *, "
+                                           "Tensor(a!) out) -> Tensor(a!)")
+norm_dim_out = out_variant(norm_dim, "norm.out(Tensor self, Scalar? p, int[1] dim, "
+                                     "bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)")
+_norm_aten = make_function("norm", [norm_scalar.op, norm_dim.op, norm_scalar_out.op,
+                                    norm_dim_out.op])
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """``torch.norm`` (vector norms; ``'fro'`` is the 2-norm over the given dims)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {input.dtype._scalar_name}")
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str):
+        raise NotImplementedError(f"kindling: norm(p={p!r}) is not implemented yet")
+    kw = {} if out is None else {"out": out}
+    if dim is None:
+        if keepdim:
+            return _norm_aten(input, p, list(range(input.dim())), True, **kw)
+        return _norm_aten(input, p, **kw)
+    if isinstance(dim, int):
+        dim = [dim]
+    return _norm_aten(input, p, list(dim), keepdim, **kw)
+
+
+def _norm_method(self, p="fro", dim=None, keepdim=False, dtype=None):
+    return norm(self, p, dim, keepdim, dtype=dtype)
+
+
+norm.__module__ = "kindling"
+PUBLIC["norm"] = norm
+Tensor.norm = _norm_method
+OPS["norm"] = norm_scalar

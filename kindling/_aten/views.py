@@ -7,9 +7,13 @@ CompositeExplicitAutograd kernel builds the view over the input's storage), exac
 """
 from __future__ import annotations
 
-from .._tensor import Tensor, check_storage_bounds, contiguous_strides, make_view
-from ._api import public
+import warnings
+
+from .. import _dtype
+from .._tensor import Tensor, check_storage_bounds, contiguous_strides, make_tensor, make_view
+from ._api import METHODS, PUBLIC, function as function_export, method, public
 from ._defop import defop
+from ._ops_registry import aten
 from ._util import wrap_dim
 
 OPS = {}
@@ -22,7 +26,7 @@ def view_op(schema, geometry, *, tags=("view",)):
     @d.explicit
     def _(self, *args, **kwargs):
         size, stride, offset = geometry(self, *args, **kwargs)
-        return make_view(self, size, stride, offset)
+        return _view(self, size, stride, offset)
     OPS[d.entry.qualified] = d
     return d
 
@@ -33,9 +37,20 @@ def multi_view_op(schema, geometries, *, tags=("view",)):
 
     @d.explicit
     def _(self, *args, **kwargs):
-        return [make_view(self, s, st, o) for s, st, o in geometries(self, *args, **kwargs)]
+        return [_view(self, s, st, o) for s, st, o in geometries(self, *args, **kwargs)]
     OPS[d.entry.qualified] = d
     return d
+
+
+def _view(self, size, stride, offset):
+    """``make_view``, also for empty views whose offset lies past the end of the storage
+    (PyTorch allows those; NumPy refuses a buffer offset beyond the buffer)."""
+    if 0 in tuple(size) and self._np is not None and \
+            offset * self.dtype.itemsize >= self.untyped_storage().nbytes():
+        t = make_view(self, size, stride, 0)
+        t._offset = offset
+        return t
+    return make_view(self, size, stride, offset)
 
 
 # ---- as_strided ---------------------------------------------------------------------------------
@@ -131,11 +146,19 @@ def _sizes_arg(size, name="view"):
     return list(size)
 
 
-def _view_method(self, *size, dtype=None):
+def _view_method(self, *size, dtype=None, **kw):
+    """``x.view(2, 3)``, ``x.view((2, 3))``, ``x.view(size=...)`` or ``x.view(dtype)``."""
     from ._ops_registry import aten
-    if dtype is not None or (len(size) == 1 and not isinstance(size[0], (int, list, tuple))
-                             and hasattr(size[0], "itemsize")):
-        raise NotImplementedError("kindling: Tensor.view(dtype) is not implemented yet")
+    from .. import _dtype
+    if dtype is None and len(size) == 1 and isinstance(size[0], _dtype.dtype):
+        dtype = size[0]
+        size = ()
+    if dtype is not None:
+        return aten.view.dtype(self, dtype)
+    if "size" in kw:
+        size = (kw.pop("size"),)
+    if kw:
+        raise TypeError(f"view() got an unexpected keyword argument '{next(iter(kw))}'")
     return aten.view.default(self, _sizes_arg(size))
 
 
@@ -155,3 +178,596 @@ def _transpose_geom(self, dim0, dim1):
 transpose = view_op("transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)",
                     _transpose_geom)
 public("transpose", transpose)
+
+def _composite(schema, fn, tags=()):
+    """A CompositeImplicitAutograd op: ``fn`` written with other aten ops."""
+    d = defop(schema, tags=tags)
+    d.composite(fn)
+    OPS[d.entry.qualified] = d
+    return d
+
+
+swapaxes = _composite("swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)",
+                      lambda self, axis0, axis1: aten.transpose.int(self, axis0, axis1))
+swapdims = _composite("swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)",
+                      lambda self, dim0, dim1: aten.transpose.int(self, dim0, dim1))
+public("swapaxes", swapaxes)
+public("swapdims", swapdims)
+
+
+def _t_geom(self):
+    n = self.dim()
+    if n > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
+    if n < 2:
+        return self._size, self.stride(), self._offset
+    return _transpose_geom(self, 0, 1)
+
+
+t = view_op("t(Tensor(a) self) -> Tensor(a)", _t_geom)
+public("t", t)
+
+
+def _adjoint(self):
+    if self.dim() < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
+                           f"matrices. Got {self.dim()}-D tensor.")
+    r = aten.transpose.int(self, -2, -1)
+    if self.dtype.is_complex:
+        return _conj(r)
+    return r
+
+
+def _conj(t):
+    conj = getattr(aten, "conj", None)
+    if conj is None:
+        raise NotImplementedError("kindling: conjugate views are not implemented")
+    return conj.default(t)
+
+
+adjoint = _composite("adjoint(Tensor(a) self) -> Tensor(a)", _adjoint)
+public("adjoint", adjoint)
+
+
+def _numpy_T(self):
+    n = self.dim()
+    if n != 2 and n != 0 and n != 1:
+        warnings.warn(
+            "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+            "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+            "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
+            "reverse the dimensions of a tensor.", UserWarning, stacklevel=4)
+    return aten.permute.default(self, list(range(n - 1, -1, -1)))
+
+
+def _mT(self):
+    if self.dim() < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
+                           f"Got {self.dim()}-D tensor.")
+    return aten.transpose.int(self, -2, -1)
+
+
+def _mH(self):
+    if self.dim() < 2:
+        raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. "
+                           f"Got {self.dim()}-D tensor.")
+    return aten.adjoint.default(self)
+
+
+def _matrix_H(self):
+    if self.dim() != 2:
+        extra = ". For batches of matrices, consider using tensor.mH" if self.dim() > 2 else "."
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{self.dim()}-D tensor{extra}")
+    return aten.adjoint.default(self)
+
+
+numpy_T = _composite("numpy_T(Tensor(a) self) -> Tensor(a)", _numpy_T)
+mT = _composite("mT(Tensor(a) self) -> Tensor(a)", _mT)
+mH = _composite("mH(Tensor(a) self) -> Tensor(a)", _mH)
+matrix_H = _composite("matrix_H(Tensor(a) self) -> Tensor(a)", _matrix_H)
+Tensor.T = property(lambda self: aten.numpy_T.default(self))
+Tensor.mT = property(lambda self: aten.mT.default(self))
+Tensor.mH = property(lambda self: aten.mH.default(self))
+Tensor.H = property(lambda self: aten.matrix_H.default(self))
+
+
+def _permute_geom(self, dims):
+    n = self.dim()
+    dims = list(dims)
+    if len(dims) != n:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {n} is not equal "
+            f"to len(dims) = {len(dims)}")
+    w = [wrap_dim(d, n) for d in dims]
+    if len(set(w)) != len(w):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    st = self.stride()
+    return [self._size[d] for d in w], [st[d] for d in w], self._offset
+
+
+permute = view_op("permute(Tensor(a) self, int[] dims) -> Tensor(a)", _permute_geom)
+public("permute", permute, method=False)
+
+
+@method("permute")
+def _permute_method(self, *dims, **kw):
+    if "dims" in kw:
+        dims = (kw.pop("dims"),)
+    return aten.permute.default(self, _sizes_arg(dims))
+
+
+def _movedim_list(self, source, destination):
+    n = self.dim()
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} dims)")
+    ws = [wrap_dim(d, n) for d in src]
+    wd = [wrap_dim(d, n) for d in dst]
+    if len(set(ws)) != len(ws):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({src})")
+    if len(set(wd)) != len(wd):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({dst})")
+    order = [-1] * n
+    for s_, d_ in zip(ws, wd):
+        order[d_] = s_
+    rest = iter(d for d in range(n) if d not in ws)
+    order = [o if o != -1 else next(rest) for o in order]
+    return aten.permute.default(self, order)
+
+
+movedim_int = _composite("movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)",
+                         _movedim_list)
+movedim_list = _composite("movedim.intlist(Tensor(a) self, int[] source, int[] destination) "
+                          "-> Tensor(a)", _movedim_list)
+moveaxis_int = _composite("moveaxis.int(Tensor(a) self, int source, int destination) "
+                          "-> Tensor(a)", _movedim_list)
+moveaxis_list = _composite("moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) "
+                           "-> Tensor(a)", _movedim_list)
+public("movedim", movedim_int, movedim_list)
+public("moveaxis", moveaxis_int, moveaxis_list)
+
+
+# ---- _unsafe_view / reshape / view_as / reshape_as -------------------------------------------
+_unsafe_view = defop("_unsafe_view(Tensor self, SymInt[] size) -> Tensor")
+
+
+@_unsafe_view.explicit
+def _(self, size):
+    """A view without view tracking (its own version counter, no ``_base``): reshape's copy path."""
+    shape = infer_size(size, self.numel())
+    stride = compute_stride(self._size, self.stride(), shape)
+    if stride is None:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+    return make_tensor(self.untyped_storage(), shape, stride, self._offset, self.dtype,
+                       self.device)
+
+
+def _reshape(self, shape):
+    shape = infer_size(shape, self.numel())
+    if compute_stride(self._size, self.stride(), shape) is not None:
+        return aten.view.default(self, list(shape))
+    return aten._unsafe_view.default(aten.clone.default(self, memory_format=_contig()),
+                                     list(shape))
+
+
+def _contig():
+    from .. import _layout
+    return _layout.contiguous_format
+
+
+reshape = _composite("reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)", _reshape)
+public("reshape", reshape, method=False)
+
+
+@method("reshape")
+def _reshape_method(self, *shape, **kw):
+    if "shape" in kw:
+        shape = (kw.pop("shape"),)
+    return aten.reshape.default(self, _sizes_arg(shape))
+
+
+view_as = _composite("view_as(Tensor(a) self, Tensor other) -> Tensor(a)",
+                     lambda self, other: aten.view.default(self, list(other._size)))
+reshape_as = _composite("reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)",
+                        lambda self, other: aten.reshape.default(self, list(other._size)))
+public("view_as", view_as, function=False)
+public("reshape_as", reshape_as, function=False)
+
+
+# ---- view(dtype) --------------------------------------------------------------------------------
+view_dtype = defop("view.dtype(Tensor(a) self, ScalarType dtype) -> Tensor(a)", tags=("view",))
+
+
+@view_dtype.explicit
+def _(self, dtype):
+    old, new = self.dtype.itemsize, dtype.itemsize
+    size, stride, off = list(self._size), list(self.stride()), self._offset
+    what = f"to view {self.dtype._scalar_name} as {dtype._scalar_name} (different element sizes)"
+    if old != new:
+        if self.dim() == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if stride[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {stride[-1]}")
+    if new > old:
+        r = new // old
+        if size[-1] % r:
+            raise RuntimeError(f"self.size(-1) must be divisible by {r} {what}, but got "
+                               f"{size[-1]}")
+        if off % r:
+            raise RuntimeError(f"self.storage_offset() must be divisible by {r} {what}, but got "
+                               f"{off}")
+        for i in range(len(stride) - 1):
+            if stride[i] % r:
+                raise RuntimeError(f"self.stride({i}) must be divisible by {r} {what}, but got "
+                                   f"{stride[i]}")
+        size[-1] //= r
+        stride = [s // r for s in stride[:-1]] + [1]
+        off //= r
+    elif new < old:
+        r = old // new
+        size[-1] *= r
+        stride = [s * r for s in stride[:-1]] + [1]
+        off *= r
+    # Not differentiable, so not a tracked view (``_is_view()`` is False, as in PyTorch's
+    # ``make_variable_non_differentiable_view``), but the version counter is shared.
+    return make_tensor(self.untyped_storage(), size, stride, off, dtype, self.device,
+                       vc=self._vc)
+
+
+OPS["view.dtype"] = view_dtype
+
+
+# ---- expand -------------------------------------------------------------------------------------
+def infer_expand_geometry(self, size):
+    """PyTorch's ``inferExpandGeometry``: (sizes, strides) of ``self`` expanded to ``size``."""
+    size = [int(s) for s in size]
+    ndim, tdim = len(size), self.dim()
+    if ndim < tdim:
+        raise RuntimeError(
+            f"expand({self._typed_legacy_name() if self.is_cpu else 'torch.' + self.device.type + '.' + self.dtype._legacy + 'Tensor'}"
+            f"{{[{', '.join(map(str, self._size))}]}}, size=[{', '.join(map(str, size))}]): the "
+            f"number of sizes provided ({ndim}) must be greater or equal to the number of "
+            f"dimensions in the tensor ({tdim})")
+    st_in = self.stride()
+    out_size, out_stride = [0] * ndim, [0] * ndim
+    for i in range(ndim - 1, -1, -1):
+        off = ndim - 1 - i
+        dim = tdim - 1 - off
+        sz = self._size[dim] if dim >= 0 else 1
+        st = st_in[dim] if dim >= 0 else (out_size[i + 1] * out_stride[i + 1] if i < ndim - 1
+                                          else 1)
+        target = size[i]
+        if target == -1:
+            if dim < 0:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
+            target = sz
+        if sz != target:
+            if sz != 1:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({target}) must match the existing size "
+                    f"({sz}) at non-singleton dimension {i}.  Target sizes: "
+                    f"[{', '.join(map(str, size))}].  Tensor sizes: "
+                    f"[{', '.join(map(str, self._size))}]")
+            st = 0
+        out_size[i], out_stride[i] = target, st
+    return out_size, out_stride
+
+
+def _expand_geom(self, size, *, implicit=False):
+    sz, st = infer_expand_geometry(self, size)
+    return sz, st, self._offset
+
+
+expand = view_op("expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)",
+                 _expand_geom)
+expand_as = _composite("expand_as(Tensor(a) self, Tensor other) -> Tensor(a)",
+                       lambda self, other: aten.expand.default(self, list(other._size)))
+public("expand_as", expand_as, function=False)
+
+
+@method("expand")
+def _expand_method(self, *size, **kw):
+    if "size" in kw:
+        size = (kw.pop("size"),)
+    return aten.expand.default(self, _sizes_arg(size), **kw)
+
+
+# ---- squeeze / unsqueeze ------------------------------------------------------------------------
+def _squeeze_dims_geom(self, dims):
+    st = self.stride()
+    keep = [i for i in range(self.dim()) if not (i in dims and self._size[i] == 1)]
+    return [self._size[i] for i in keep], [st[i] for i in keep], self._offset
+
+
+squeeze = view_op("squeeze(Tensor(a) self) -> Tensor(a)",
+                  lambda self: _squeeze_dims_geom(self, set(range(self.dim()))))
+squeeze_dim = view_op("squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)",
+                      lambda self, dim: _squeeze_dims_geom(self, {wrap_dim(dim, self.dim())}))
+squeeze_dims = view_op(
+    "squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)",
+    lambda self, dim: _squeeze_dims_geom(
+        self, {wrap_dim(d, self.dim()) for d in ([dim] if isinstance(dim, int) else dim)}))
+public("squeeze", squeeze, squeeze_dim, squeeze_dims)
+
+
+def _unsqueeze_geom(self, dim):
+    n = self.dim()
+    d = wrap_dim(dim, n + 1)
+    size, stride = list(self._size), list(self.stride())
+    new_st = size[d] * stride[d] if d < n else 1
+    size.insert(d, 1)
+    stride.insert(d, new_st)
+    return size, stride, self._offset
+
+
+unsqueeze = view_op("unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", _unsqueeze_geom)
+public("unsqueeze", unsqueeze)
+
+
+# ---- flatten / unflatten ------------------------------------------------------------------------
+def _flatten(self, start_dim=0, end_dim=-1):
+    n = self.dim()
+    s, e = wrap_dim(start_dim, n), wrap_dim(end_dim, n)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if n == 0:
+        return aten.reshape.default(self, [1])
+    if s == e:
+        return self
+    m = 1
+    for x in self._size[s:e + 1]:
+        m *= x
+    shape = list(self._size[:s]) + [m] + list(self._size[e + 1:])
+    return aten.reshape.default(self, shape)
+
+
+flatten = _composite("flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) "
+                     "-> Tensor(a)", _flatten)
+public("flatten", flatten)
+
+
+def _unflatten(self, dim, sizes):
+    n = self.dim()
+    d = wrap_dim(dim, n)
+    sizes = [int(x) for x in sizes]
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if sizes.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for x in sizes:
+        if x != -1:
+            known *= x
+    total = self._size[d]
+    if -1 in sizes:
+        if known == 0 or total % known:
+            raise RuntimeError(
+                f"unflatten: Provided sizes [{', '.join(map(str, sizes))}] don't multiply up to "
+                f"the size of dim {dim} ({total}) in the input tensor")
+        sizes[sizes.index(-1)] = total // known
+    elif known != total:
+        raise RuntimeError(
+            f"unflatten: Provided sizes [{', '.join(map(str, sizes))}] don't multiply up to the "
+            f"size of dim {dim} ({total}) in the input tensor")
+    shape = list(self._size[:d]) + sizes + list(self._size[d + 1:])
+    return aten.view.default(self, shape)
+
+
+unflatten = _composite("unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)",
+                       _unflatten)
+public("unflatten", unflatten)
+
+
+# ---- select / slice / narrow --------------------------------------------------------------------
+def _select_geom(self, dim, index):
+    n = self.dim()
+    if n == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, n)
+    size = self._size[d]
+    index = int(index)
+    if index < -size or index >= size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"[{', '.join(map(str, self._size))}] at dimension {dim}")
+    if index < 0:
+        index += size
+    st = self.stride()
+    return (self._size[:d] + self._size[d + 1:], st[:d] + st[d + 1:],
+            self._offset + index * st[d])
+
+
+select = view_op("select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)", _select_geom)
+public("select", select)
+
+
+def _slice_geom(self, dim=0, start=None, end=None, step=1):
+    n = self.dim()
+    if n == 0:
+        raise RuntimeError("slice() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, n)
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    size = self._size[d]
+    start = 0 if start is None else int(start)
+    end = size if end is None else int(end)
+    if start < 0:
+        start += size
+    if end < 0:
+        end += size
+    start = min(max(start, 0), size)
+    end = min(max(end, start), size)
+    length = (end - start + step - 1) // step
+    sizes, st = list(self._size), list(self.stride())
+    off = self._offset + start * st[d]
+    sizes[d] = length
+    st[d] *= step
+    return sizes, st, off
+
+
+slice_ = view_op("slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, "
+                 "SymInt step=1) -> Tensor(a)", _slice_geom)
+
+
+def _narrow(self, dim, start, length):
+    n = self.dim()
+    if n == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    d = wrap_dim(dim, n)
+    size = self._size[d]
+    if start < -size or start > size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
+    if start < 0:
+        start += size
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}).")
+    return aten.slice.Tensor(self, d, start, start + length, 1)
+
+
+narrow = _composite("narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)",
+                    _narrow)
+public("narrow", narrow)
+
+
+# ---- split / chunk / unbind ---------------------------------------------------------------------
+def _split_with_sizes_geoms(self, split_sizes, dim=0):
+    n = self.dim()
+    if n == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, n)
+    size = self._size[d]
+    split_sizes = [int(s) for s in split_sizes]
+    if any(s < 0 for s in split_sizes) or sum(split_sizes) != size:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
+            f"at dimension {dim}), but got split_sizes=[{', '.join(map(str, split_sizes))}]")
+    out, start = [], 0
+    for s in split_sizes:
+        out.append(_slice_geom(self, d, start, start + s, 1))
+        start += s
+    return out
+
+
+def _split_geoms(self, split_size, dim=0):
+    n = self.dim()
+    if n == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = wrap_dim(dim, n)
+    size = self._size[d]
+    if split_size < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size="
+                           f"{split_size}")
+    if split_size == 0 and size != 0:
+        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension "
+                           f"size of {size}")
+    num = max((size + split_size - 1) // split_size, 1) if split_size else 1
+    return [_slice_geom(self, d, i * split_size, min((i + 1) * split_size, size) if split_size
+                        else size, 1) for i in range(num)]
+
+
+split = multi_view_op("split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) "
+                      "-> Tensor(a)[]", _split_geoms)
+split_with_sizes = multi_view_op("split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, "
+                                 "int dim=0) -> Tensor(a)[]", _split_with_sizes_geoms)
+public("split_with_sizes", split_with_sizes)
+
+
+@function_export("split")
+def _split_fn(tensor, split_size_or_sections, dim=0):
+    if isinstance(split_size_or_sections, (list, tuple)):
+        return tuple(aten.split_with_sizes.default(tensor, list(split_size_or_sections), dim))
+    return tuple(aten.split.Tensor(tensor, split_size_or_sections, dim))
+
+
+@method("split")
+def _split_method(self, split_size, dim=0):
+    return _split_fn(self, split_size, dim)
+
+
+def _chunk(self, chunks, dim=0):
+    if self.dim() == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = wrap_dim(dim, self.dim())
+    size = self._size[d]
+    split_size = (size + chunks - 1) // chunks
+    if split_size == 0 and size == 0:
+        sizes = [split_size] * chunks
+        sizes[-1] = split_size - (split_size * chunks - size)
+        return aten.split_with_sizes.default(self, sizes, d)
+    return aten.split.Tensor(self, split_size, d)
+
+
+chunk = _composite("chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", _chunk)
+public("chunk", chunk)
+
+
+def _unbind_geoms(self, dim=0):
+    n = self.dim()
+    if n == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    d = wrap_dim(dim, n)
+    return [_select_geom(self, d, i) for i in range(self._size[d])]
+
+
+unbind = multi_view_op("unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]",
+                       _unbind_geoms)
+public("unbind", unbind)
+
+
+def _tuple_results(name):
+    """PyTorch's Python bindings return tuples for ``Tensor[]`` results."""
+    f, m = PUBLIC[name], METHODS[name]
+
+    def fn(*args, **kwargs):
+        return tuple(f(*args, **kwargs))
+
+    def meth(self, *args, **kwargs):
+        return tuple(m(self, *args, **kwargs))
+    fn.__name__ = meth.__name__ = name
+    fn.__module__ = "kindling"
+    PUBLIC[name] = fn
+    METHODS[name] = meth
+    setattr(Tensor, name, meth)
+
+
+for _n in ("unbind", "chunk", "split_with_sizes"):
+    _tuple_results(_n)
+
+
+# ---- diagonal / alias ---------------------------------------------------------------------------
+def _diagonal_geom(self, offset=0, dim1=0, dim2=1):
+    n = self.dim()
+    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    size, st = self._size, self.stride()
+    off = self._offset
+    if offset >= 0:
+        diag = max(min(size[d1], size[d2] - offset), 0)
+    else:
+        diag = max(min(size[d1] + offset, size[d2]), 0)
+    if diag > 0:
+        off += offset * st[d2] if offset >= 0 else -offset * st[d1]
+    keep = [i for i in range(n) if i not in (d1, d2)]
+    return ([size[i] for i in keep] + [diag], [st[i] for i in keep] + [st[d1] + st[d2]], off)
+
+
+diagonal = view_op("diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)",
+                   _diagonal_geom)
+public("diagonal", diagonal)
+
+alias = view_op("alias(Tensor(a) self) -> Tensor(a)",
+                lambda self: (self._size, self.stride(), self._offset))
+public("alias", alias, method=False)

@@ -29,8 +29,8 @@ class _OperatorHandle:
     def __init__(self, entry):
         self._entry = entry
 
-    @property
     def schema(self):
+        """The FunctionSchema (a method, as on ``torch._C._DispatchOperatorHandle``)."""
         return self._entry.schema
 
     def debug(self):

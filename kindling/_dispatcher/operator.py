@@ -53,6 +53,9 @@ def _fallthrough_marker(ks, *args, **kwargs):  # never called: fallthrough keys 
     raise AssertionError("fallthrough kernel called")
 
 
+# Called with each entry after its table is rebuilt (the dispatch tracer wraps kernels here).
+table_hooks: list = []
+
 # Backend fallbacks: runtime key -> stack of KernelEntry (most recent last).
 _fallbacks: dict = {}
 # Every operator entry, by "ns::name" -> {overload: entry}.
@@ -157,6 +160,8 @@ class OperatorEntry:
                 self.table[i] = e.fn
         # The Undefined slot (no keys at all) reports "no tensor arguments".
         self.mask = mask
+        for hook in table_hooks:
+            hook(self)
         for cb in list(self.listeners):
             cb()
 

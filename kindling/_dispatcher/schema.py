@@ -13,7 +13,9 @@ BASE_TYPES = {"Tensor", "int", "SymInt", "float", "bool", "str", "Scalar", "Scal
               "Layout", "Device", "MemoryFormat", "Generator", "Stream", "Dimname", "Storage",
               "Any", "SymFloat", "SymBool", "complex", "QScheme", "DeviceIndex", "t", "bool?"}
 
-_TYPE_NAMES = {"SymInt": "int", "SymFloat": "float", "SymBool": "bool", "DeviceIndex": "int"}
+# How PyTorch prints argument types (``str(arg.type)``, and in "Expected a value of type" errors).
+_TYPE_NAMES = {"SymInt": "int", "SymFloat": "float", "SymBool": "bool", "DeviceIndex": "int",
+               "ScalarType": "int", "Layout": "int", "MemoryFormat": "int", "Scalar": "number"}
 
 
 class SchemaType:
@@ -58,15 +60,16 @@ class SchemaType:
 class AliasInfo:
     """``Tensor(a!)``: ``before_set={'a'}``, ``is_write=True``; ``Tensor(a -> *)``: ``after_set={'*'}``."""
 
-    __slots__ = ("before_set", "after_set", "is_write")
+    __slots__ = ("before_set", "after_set", "is_write", "_before", "_after")
 
     def __init__(self, before, after, is_write):
         self.before_set, self.after_set, self.is_write = set(before), set(after), is_write
+        self._before, self._after = list(before), list(after)  # source order, for printing
 
     def __str__(self):
-        s = "|".join(sorted(self.before_set))
+        s = "|".join(self._before)
         if self.after_set != self.before_set:
-            s += " -> " + "|".join(sorted(self.after_set))
+            s += " -> " + "|".join(self._after)
         return s + ("!" if self.is_write else "")
 
     def __repr__(self):
@@ -103,7 +106,9 @@ class Argument:
 
     @property
     def is_write(self):
-        return self.alias_info is not None and self.alias_info.is_write
+        # ``Tensor(a!)[]`` writes its elements: the annotation sits on the element type.
+        ai = self.alias_info or self.elem_alias_info
+        return ai is not None and ai.is_write
 
     @property
     def real_type(self):
@@ -159,7 +164,7 @@ class FunctionSchema:
             rets = [str(r) for r in self.returns]
             if self.is_varret:
                 rets.append("...")
-            if len(rets) == 1 and not self.returns[0].name and not self.is_varret:
+            if len(rets) == 1 and not self.is_varret:
                 ret = rets[0]
             else:
                 ret = "(" + ", ".join(rets) + ")"
@@ -267,9 +272,12 @@ class _Parser:
         if self.peek() == "?":
             self.i += 1
             t.optional = True
-        if self.peek() == "(" and base == "Tensor":
+        if self.peek() == "(":  # alias annotation: Tensor(a!), Generator(a!), t(b -> *)
             self.i += 1
             alias = self.parse_alias()
+            if self.peek() == "?":  # t(a)? x
+                self.i += 1
+                t.optional = True
         if self.peek() == "[":
             self.i += 1
             size = None

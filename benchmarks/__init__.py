@@ -1,0 +1,1 @@
+"""kindling benchmarks: every figure measured beside NumPy and PyTorch in the same process."""

@@ -1,0 +1,15 @@
+"""``make bench``: run every benchmark and print medians and ratios."""
+import platform
+
+from . import bench_import, bench_ops
+
+try:
+    import torch
+    torch.set_num_threads(1)
+except ImportError:  # the benchmarks still run, without the PyTorch column
+    torch = None
+
+print(f"machine: {platform.machine()} {platform.processor() or ''}  python {platform.python_version()}"
+      f"  torch {getattr(torch, '__version__', 'absent')}")
+bench_ops.run(torch)
+bench_import.run()

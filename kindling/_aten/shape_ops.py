@@ -1,0 +1,239 @@
+"""Shape ops that copy: ``cat``, ``stack``, ``flip``, ``roll``."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype
+from ._api import PUBLIC, method, public
+from ._defop import defop
+from ._meta_util import empty_meta
+from ._ops_registry import aten
+from ._util import dtype_of, normalize_dims, wrap_dim
+from ._variants import out_variant
+
+OPS = {}
+
+
+# ---- cat ----------------------------------------------------------------------------------------
+def _cat_geometry(tensors, dim):
+    """(output shape, result dtype, wrapped dim, tensors that take part) with PyTorch's checks.
+
+    Works on ndarrays and meta tensors alike (both have ``shape``, ``ndim`` and ``dtype``)."""
+    if len(tensors) == 0:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    dts = [dtype_of(t) for t in tensors]
+    out_dt = dts[0]
+    for d in dts[1:]:
+        out_dt = _dtype.promote_types(out_dt, d)
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
+    # Legacy behaviour: 1-D empty tensors are skipped whatever their shape.
+    used = [(i, t) for i, t in enumerate(tensors) if not (t.ndim == 1 and t.shape[0] == 0)]
+    if not used:
+        return (0,), out_dt, 0, []
+    ref_i, ref = used[0]
+    d = wrap_dim(dim, ref.ndim)
+    total = 0
+    for i, t in used:
+        if t.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} "
+                               f"and {t.ndim}")
+        for k in range(ref.ndim):
+            if k != d and t.shape[k] != ref.shape[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list.")
+        total += t.shape[d]
+    shape = list(ref.shape)
+    shape[d] = total
+    return tuple(shape), out_dt, d, [t for _, t in used]
+
+
+cat = defop("cat(Tensor[] tensors, int dim=0) -> Tensor")
+OPS["cat"] = cat
+
+
+@cat.cpu
+def _(tensors, dim=0):
+    shape, dt, d, used = _cat_geometry(list(tensors), dim)
+    if not used:
+        return np.empty(shape, dtype=dt._np)
+    with np.errstate(all="ignore"):
+        return np.ascontiguousarray(
+            np.concatenate([np.asarray(t).astype(dt._np, copy=False) for t in used], axis=d))
+
+
+@cat.meta
+def _(tensors, dim=0):
+    shape, dt, _, _ = _cat_geometry(list(tensors), dim)
+    return empty_meta(shape, dt)
+
+
+cat_out = out_variant(cat, "cat.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)")
+OPS["cat.out"] = cat_out
+
+
+def _nonempty_list(name, fn, empty_error):
+    """The Python binding rejects an empty tensor list before dispatch (no tensor to dispatch on)."""
+    def wrapper(tensors, *args, **kwargs):
+        if isinstance(tensors, (list, tuple)) and len(tensors) == 0:
+            raise empty_error()
+        return fn(tensors, *args, **kwargs)
+    wrapper.__name__ = wrapper.__qualname__ = name
+    wrapper.__module__ = "kindling"
+    PUBLIC[name] = wrapper
+    return wrapper
+
+
+for _n in ("cat", "concat", "concatenate"):
+    _nonempty_list(_n, public(_n, cat, cat_out, method=False),
+                   lambda: ValueError("torch.cat(): expected a non-empty list of Tensors"))
+
+
+# ---- stack --------------------------------------------------------------------------------------
+def _stack_inputs(tensors, dim):
+    if len(tensors) == 0:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    s0 = tuple(tensors[0].shape)
+    for i, t in enumerate(tensors[1:], 1):
+        if tuple(t.shape) != s0:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got [{', '.join(map(str, s0))}]"
+                f" at entry 0 and [{', '.join(map(str, t.shape))}] at entry {i}")
+    d = wrap_dim(dim, len(s0) + 1)
+    return [aten.unsqueeze.default(t, d) for t in tensors], d
+
+
+stack = defop("stack(Tensor[] tensors, int dim=0) -> Tensor")
+stack_out = defop("stack.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)")
+OPS["stack"], OPS["stack.out"] = stack, stack_out
+
+
+@stack.composite
+def _(tensors, dim=0):
+    parts, d = _stack_inputs(list(tensors), dim)
+    return aten.cat.default(parts, d)
+
+
+@stack_out.composite
+def _(tensors, dim=0, *, out):
+    parts, d = _stack_inputs(list(tensors), dim)
+    return aten.cat.out(parts, d, out=out)
+
+
+_nonempty_list("stack", public("stack", stack, stack_out, method=False),
+               lambda: RuntimeError("stack expects a non-empty TensorList"))
+
+
+# ---- flip ---------------------------------------------------------------------------------------
+flip = defop("flip(Tensor self, int[] dims) -> Tensor")
+OPS["flip"] = flip
+
+
+@flip.cpu
+def _(self, dims):
+    ax = normalize_dims(list(dims), self.ndim) if self.ndim else ()
+    return _like_input(self, np.flip(self, ax) if ax else self)
+
+
+def _like_input(a, values):
+    """A fresh copy of ``values`` laid out like ``a`` (``empty_like`` preserve-format)."""
+    out = np.empty_like(a, order="K") if _dense(a) else np.empty(a.shape, a.dtype)
+    np.copyto(out, values)
+    return out
+
+
+def _dense(a):
+    pairs = sorted((abs(st), n) for n, st in zip(a.shape, a.strides) if n != 1)
+    expect = a.itemsize
+    for st, n in pairs:
+        if n == 0:
+            return True
+        if st != expect:
+            return False
+        expect *= n
+    return True
+
+
+@flip.meta
+def _(self, dims):
+    if self.dim():
+        normalize_dims(list(dims), self.dim())
+    return _meta_like(self)
+
+
+def _meta_like(self):
+    if self.is_non_overlapping_and_dense():
+        return empty_meta(self._size, self.dtype, self.stride())
+    return empty_meta(self._size, self.dtype)
+
+
+public("flip", flip, method=False)
+
+
+@method("flip")
+def _flip_method(self, *dims, **kw):
+    if "dims" in kw:
+        dims = (kw.pop("dims"),)
+    if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+        dims = dims[0]
+    return aten.flip.default(self, list(dims))
+
+
+fliplr = defop("fliplr(Tensor self) -> Tensor")
+flipud = defop("flipud(Tensor self) -> Tensor")
+
+
+@fliplr.composite
+def _(self):
+    if self.dim() < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return aten.flip.default(self, [1])
+
+
+@flipud.composite
+def _(self):
+    if self.dim() < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return aten.flip.default(self, [0])
+
+
+public("fliplr", fliplr)
+public("flipud", flipud)
+
+
+# ---- roll ---------------------------------------------------------------------------------------
+roll = defop("roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor")
+OPS["roll"] = roll
+
+
+def _roll_check(ndim, shifts, dims):
+    shifts = [shifts] if isinstance(shifts, int) else list(shifts)
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    if not shifts:
+        raise RuntimeError("`shifts` required")
+    if not dims and len(shifts) == 1:
+        return shifts, None
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims:{len(dims)}")
+    return shifts, [wrap_dim(d, ndim) for d in dims]
+
+
+@roll.cpu
+def _(self, shifts, dims=()):
+    sh, ax = _roll_check(self.ndim, shifts, dims)
+    if ax is None:
+        return np.ascontiguousarray(np.roll(self, sh[0]))
+    return np.ascontiguousarray(np.roll(self, sh, axis=ax))
+
+
+@roll.meta
+def _(self, shifts, dims=()):
+    _, ax = _roll_check(self.dim(), shifts, dims)
+    return empty_meta(self._size, self.dtype)
+
+
+public("roll", roll)
