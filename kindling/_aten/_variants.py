@@ -15,7 +15,7 @@ from .._dispatcher.keys import K
 from .._tensor import Tensor
 from ._defop import defop, unwrap
 from ._meta_util import empty_meta
-from ._pointwise_util import check_inplace_result
+from ._pointwise_util import check_inplace_result, meta_view
 
 _NP_TO = _dtype._NP_TO_DTYPE
 
@@ -23,37 +23,6 @@ _NP_TO = _dtype._NP_TO_DTYPE
 def _raw(opdef, key):
     e = opdef.entry._top(key)
     return e.raw if e is not None else None
-
-
-def inplace_variant(functional, schema, *, result_check=True):
-    """Declare ``schema`` (first argument ``Tensor(a!) self``) as the in-place form of
-    ``functional``: compute out of place, check dtype and shape, write into ``self``."""
-    d = defop(schema, tags=functional.entry.tags)
-    np_fn = _raw(functional, K.CPU)
-    meta_fn = _raw(functional, K.Meta)
-    name = d.entry.qualified
-
-    def cpu(ks, self, *args, **kwargs):
-        r = np.asarray(np_fn(self._np, *[unwrap(a) for a in args],
-                             **{k: unwrap(v) for k, v in kwargs.items()}))
-        if result_check:
-            check_inplace_result(name, self.dtype, _NP_TO[r.dtype], self._size, r.shape)
-        with np.errstate(all="ignore"):
-            np.copyto(self._np, r, casting="unsafe")
-        return self
-
-    def meta(ks, self, *args, **kwargs):
-        r = meta_fn(self, *args, **kwargs)
-        if result_check:
-            check_inplace_result(name, self.dtype, r.dtype, self._size, r._size)
-        return self
-
-    site = caller_site()
-    d.entry.register(K.CPU, KernelEntry(cpu, site))
-    d.entry.register(K.Meta, KernelEntry(meta, site))
-    d.sample_fn = None
-    d.functional = functional
-    return d
 
 
 def resize_out(out, shape, op_name=""):
@@ -72,30 +41,79 @@ def resize_out(out, shape, op_name=""):
     aten.resize_.default(out, list(shape))
 
 
-def out_variant(functional, schema, *, check_cast=True):
-    """Declare ``schema`` (with kwarg-only ``Tensor(a!) out``) as the out= form of ``functional``."""
-    d = defop(schema, tags=functional.entry.tags)
-    np_fn = _raw(functional, K.CPU)
-    meta_fn = _raw(functional, K.Meta)
+_CPP_NAMES = {"int64": "long int", "uint8": "unsigned char", "int32": "int", "int8": "signed char",
+              "int16": "short int", "bool": "bool", "float32": "float", "float64": "double"}
 
-    def cpu(ks, *args, out, **kwargs):
-        r = np.asarray(np_fn(*[unwrap(a) for a in args],
-                             **{k: unwrap(v) for k, v in kwargs.items()}))
-        rd = _NP_TO[r.dtype]
-        if check_cast and not _dtype.can_cast(rd, out.dtype):
-            raise RuntimeError(f"result type {rd._scalar_name} can't be cast to the desired "
-                               f"output type {out.dtype._scalar_name}")
-        resize_out(out, r.shape)
+
+def inplace_variant(functional, schema, cpp_names=False):
+    """The in-place form of ``functional``.  Like PyTorch's TensorIterator it checks the result
+    shape and dtype (from the meta function) before running the kernel, so a refused cast or
+    broadcast is reported ahead of kernel-specific dtype errors."""
+    d = defop(schema, tags=functional.entry.tags)
+    np_fn, meta_fn = _raw(functional, K.CPU), _raw(functional, K.Meta)
+    name = d.entry.qualified
+
+    def meta(ks, self, *args, **kwargs):
+        r = meta_fn(meta_view(self), *[meta_view(a) for a in args], **kwargs)
+        if cpp_names and not _dtype.can_cast(r.dtype, self.dtype):
+            raise RuntimeError(f"result type {r.dtype._scalar_name} can't be cast to the desired "
+                               f"output type {_CPP_NAMES.get(self.dtype._name, self.dtype._name)}")
+        check_inplace_result(name, self.dtype, r.dtype, self._size, r._size)
+        return self
+
+    def cpu(ks, self, *args, **kwargs):
+        try:
+            r = np.asarray(np_fn(self._np, *[unwrap(a) for a in args],
+                                 **{k: unwrap(v) for k, v in kwargs.items()}))
+        except Exception:
+            meta(ks, self, *args, **kwargs)  # shape/cast errors are reported first
+            raise
+        if r.shape != self._np.shape or r.dtype != self._np.dtype:
+            rd = _dtype._NP_TO_DTYPE[r.dtype]
+            if cpp_names and not _dtype.can_cast(rd, self.dtype):
+                meta(ks, self, *args, **kwargs)
+            check_inplace_result(name, self.dtype, rd, self._size, r.shape)
         with np.errstate(all="ignore"):
-            np.copyto(out._np, r, casting="unsafe")
-        return out
+            np.copyto(self._np, r, casting="unsafe")
+        return self
+
+    site = caller_site()
+    d.entry.register(K.CPU, KernelEntry(cpu, site))
+    d.entry.register(K.Meta, KernelEntry(meta, site))
+    d.functional = functional
+    return d
+
+
+def out_variant(functional, schema, *, check_cast=True):
+    """The ``out=`` form of ``functional`` (cast check before the kernel, as PyTorch)."""
+    d = defop(schema, tags=functional.entry.tags)
+    np_fn, meta_fn = _raw(functional, K.CPU), _raw(functional, K.Meta)
+
+    def _meta_args(args):
+        return [meta_view(a) for a in args]
 
     def meta(ks, *args, out, **kwargs):
-        r = meta_fn(*args, **kwargs)
+        r = meta_fn(*_meta_args(args), **kwargs)
         if check_cast and not _dtype.can_cast(r.dtype, out.dtype):
             raise RuntimeError(f"result type {r.dtype._scalar_name} can't be cast to the "
                                f"desired output type {out.dtype._scalar_name}")
         resize_out(out, r._size)
+        return out
+
+    def cpu(ks, *args, out, **kwargs):
+        try:
+            v = np.asarray(np_fn(*[unwrap(a) for a in args],
+                                 **{k: unwrap(v) for k, v in kwargs.items()}))
+        except Exception:
+            meta(ks, *args, out=out.to("meta"), **kwargs)  # cast errors are reported first
+            raise
+        rd = _dtype._NP_TO_DTYPE[v.dtype]
+        if check_cast and not _dtype.can_cast(rd, out.dtype):
+            raise RuntimeError(f"result type {rd._scalar_name} can't be cast to the "
+                               f"desired output type {out.dtype._scalar_name}")
+        resize_out(out, v.shape)
+        with np.errstate(all="ignore"):
+            np.copyto(out._np, v, casting="unsafe")
         return out
 
     site = caller_site()
@@ -103,6 +121,7 @@ def out_variant(functional, schema, *, check_cast=True):
     d.entry.register(K.Meta, KernelEntry(meta, site))
     d.functional = functional
     return d
+
 
 
 _ = (Tensor, empty_meta)

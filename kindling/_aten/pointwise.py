@@ -18,7 +18,7 @@ from ._pointwise_util import (
     binary_kernel, check_int_divisor, check_scalar_fits, dtype_or_none, float_compute,
     is_bool_operand, not_implemented, pointwise_meta, promote, unary_meta)
 from ._util import as_dtype, broadcast_error, result_type
-from ._variants import resize_out
+from ._variants import inplace_variant, out_variant, resize_out  # noqa: F401
 from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
 from ._defop import unwrap
@@ -34,99 +34,16 @@ def _shape(x):
     return getattr(x, "shape", ())
 
 
-_CPP_NAMES = {"int64": "long int", "uint8": "unsigned char", "int32": "int", "int8": "signed char",
-              "int16": "short int", "bool": "bool", "float32": "float", "float64": "double"}
-
-
-def _inplace_variant(functional, schema, cpp_names=False):
-    """The in-place form of ``functional``.  Like PyTorch's TensorIterator it checks the result
-    shape and dtype (from the meta function) before running the kernel, so a refused cast or
-    broadcast is reported ahead of kernel-specific dtype errors."""
-    d = defop(schema, tags=functional.entry.tags)
-    np_fn, meta_fn = functional._np_fn, functional._meta_fn
-    name = d.entry.qualified
-
-    def meta(ks, self, *args, **kwargs):
-        r = meta_fn(meta_view(self), *[meta_view(a) for a in args], **kwargs)
-        if cpp_names and not _dtype.can_cast(r.dtype, self.dtype):
-            raise RuntimeError(f"result type {r.dtype._scalar_name} can't be cast to the desired "
-                               f"output type {_CPP_NAMES.get(self.dtype._name, self.dtype._name)}")
-        check_inplace_result(name, self.dtype, r.dtype, self._size, r._size)
-        return self
-
-    def cpu(ks, self, *args, **kwargs):
-        try:
-            r = np.asarray(np_fn(self._np, *[unwrap(a) for a in args],
-                                 **{k: unwrap(v) for k, v in kwargs.items()}))
-        except Exception:
-            meta(ks, self, *args, **kwargs)  # shape/cast errors are reported first
-            raise
-        if r.shape != self._np.shape or r.dtype != self._np.dtype:
-            rd = _dtype._NP_TO_DTYPE[r.dtype]
-            if cpp_names and not _dtype.can_cast(rd, self.dtype):
-                meta(ks, self, *args, **kwargs)
-            check_inplace_result(name, self.dtype, rd, self._size, r.shape)
-        with np.errstate(all="ignore"):
-            np.copyto(self._np, r, casting="unsafe")
-        return self
-
-    site = caller_site()
-    d.entry.register(K.CPU, KernelEntry(cpu, site))
-    d.entry.register(K.Meta, KernelEntry(meta, site))
-    d.functional = functional
-    return d
-
-
-def _out_variant(functional, schema, *, check_cast=True):
-    """The ``out=`` form of ``functional`` (cast check before the kernel, as PyTorch)."""
-    d = defop(schema, tags=functional.entry.tags)
-    np_fn, meta_fn = functional._np_fn, functional._meta_fn
-
-    def _meta_args(args):
-        return [meta_view(a) for a in args]
-
-    def meta(ks, *args, out, **kwargs):
-        r = meta_fn(*_meta_args(args), **kwargs)
-        if check_cast and not _dtype.can_cast(r.dtype, out.dtype):
-            raise RuntimeError(f"result type {r.dtype._scalar_name} can't be cast to the "
-                               f"desired output type {out.dtype._scalar_name}")
-        resize_out(out, r._size)
-        return out
-
-    def cpu(ks, *args, out, **kwargs):
-        try:
-            v = np.asarray(np_fn(*[unwrap(a) for a in args],
-                                 **{k: unwrap(v) for k, v in kwargs.items()}))
-        except Exception:
-            meta(ks, *args, out=out.to("meta"), **kwargs)  # cast errors are reported first
-            raise
-        rd = _dtype._NP_TO_DTYPE[v.dtype]
-        if check_cast and not _dtype.can_cast(rd, out.dtype):
-            raise RuntimeError(f"result type {rd._scalar_name} can't be cast to the "
-                               f"desired output type {out.dtype._scalar_name}")
-        resize_out(out, v.shape)
-        with np.errstate(all="ignore"):
-            np.copyto(out._np, v, casting="unsafe")
-        return out
-
-    site = caller_site()
-    d.entry.register(K.CPU, KernelEntry(cpu, site))
-    d.entry.register(K.Meta, KernelEntry(meta, site))
-    d.functional = functional
-    return d
-
-
 def _declare(schema, kernel, meta, samples, *, out=None, inplace=(), check_cast=True,
              cpp_names=False):
     """Declare a functional overload with its ``out=`` and in-place forms."""
     f = defop(schema, tags=("pointwise",))
     f.cpu(kernel)
     f.meta(meta)
-    f._np_fn, f._meta_fn = kernel, meta
     if samples is not None:
         f.samples(samples)
-    f.out = _out_variant(f, out, check_cast=check_cast) if out else None
-    f.inplace = _inplace_variant(f, inplace, cpp_names) if inplace else None
+    f.out = out_variant(f, out, check_cast=check_cast) if out else None
+    f.inplace = inplace_variant(f, inplace, cpp_names) if inplace else None
     OPS[str(f.op)[len("aten."):]] = f
     return f
 
