@@ -3,9 +3,20 @@
 Importing this package registers all of them; ``finalize_registrations`` then adds the
 layer kernels (ADInplaceOrView for mutating ops) that PyTorch generates.
 """
+import warnings
+
 from . import _defop
+from .._dispatcher import operator as _opreg
+
+# PyTorch computes IEEE results silently (1/0 is inf, 0/0 is nan); NumPy warns.  Hot kernels
+# call ufuncs without np.errstate (it costs ~1 us per call) and rely on this filter, which only
+# covers NumPy's floating-point warnings raised from kindling's own modules.
+warnings.filterwarnings(
+    "ignore", message=r"(overflow|invalid value|divide by zero|underflow) encountered",
+    category=RuntimeWarning, module=r"kindling\.")
 
 _defop._install_fallbacks()
+_opreg.defer_tables()  # build each op's dispatch table once, after all registrations
 
 from . import factories, copy, pointwise, reductions, views, operators  # noqa: E402,F401
 from . import promotion  # noqa: E402,F401
@@ -13,3 +24,4 @@ from . import linalg  # noqa
 from . import indexing, shape_ops  # noqa: E402,F401
 
 _defop.finalize_registrations()
+_opreg.flush_deferred()

@@ -59,6 +59,8 @@ def binary_kernel(ufunc, *, int_to_float=False, out_dtype=None, cast_inputs_to=N
         if alpha != 1:
             b = b * as_dtype(alpha, _dtype._NP_TO_DTYPE[np.asarray(b).dtype])
         try:
+            r = ufunc(a, b)  # NumPy's FP warnings are silenced by a filter (see _aten/__init__)
+        except RuntimeWarning:  # the user turned warnings into errors: PyTorch never warns here
             with np.errstate(all="ignore"):
                 r = ufunc(a, b)
         except ValueError:
@@ -78,8 +80,11 @@ def unary_kernel(ufunc, *, int_to_float=False):
         a = self
         if int_to_float and a.dtype.kind in "biu":
             a = a.astype(_dtype.get_default_dtype()._np)
-        with np.errstate(all="ignore"):
+        try:
             return ufunc(a)
+        except RuntimeWarning:
+            with np.errstate(all="ignore"):
+                return ufunc(a)
     return kernel
 
 

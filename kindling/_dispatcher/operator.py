@@ -58,6 +58,29 @@ table_hooks: list = []
 
 # Backend fallbacks: runtime key -> stack of KernelEntry (most recent last).
 _fallbacks: dict = {}
+# The current fallback per runtime key (by rank), None where there is none.
+_fallback_top: list = [None] * _k.NUM_RUNTIME
+
+# Bulk registration (importing the op library) defers table building until first use.
+_deferred = False
+_dirty: set = set()
+
+
+def defer_tables():
+    """Start deferring table rebuilds (until ``flush_deferred``)."""
+    global _deferred
+    _deferred = True
+
+
+def flush_deferred():
+    """Build every table whose rebuild was deferred, and stop deferring."""
+    global _deferred
+    with _lock:
+        _deferred = False
+        dirty = list(_dirty)
+        _dirty.clear()
+        for e in dirty:
+            e._recompute()
 # Every operator entry, by "ns::name" -> {overload: entry}.
 _operators: dict = {}
 
@@ -145,25 +168,55 @@ class OperatorEntry:
         return None, None
 
     def _recompute(self):
+        """Rebuild the dispatch table.  Only keys some registration of this op covers need the
+        full resolution; every other key takes the backend fallback (or is missing)."""
+        if _deferred:
+            if self not in _dirty:
+                _dirty.add(self)
+                lazy = self._lazy_call
+                self.table[:] = [lazy] * len(self.table)
+                self.mask = FULL
+            return
+        affected = 0
+        for key in self.kernels:
+            cover = ALIAS_COVER.get(key)
+            affected |= cover if cover is not None else (1 << RANK[key]) if key in RANK else 0
         mask = FULL
-        for i, key in enumerate(RUNTIME_KEYS):
-            e, tag = self._resolve(key)
-            self.sources[i] = (e, tag) if e is not None else None
+        table, sources, fbs = self.table, self.sources, _fallback_top
+        for i in range(len(table)):
+            if (affected >> i) & 1:
+                e, tag = self._resolve(RUNTIME_KEYS[i])
+            else:
+                e, tag = fbs[i], "backend fallback"
             if e is None:
-                self.table[i] = _missing(self, key)
-            elif e.fallthrough:
-                self.table[i] = _fallthrough_marker
+                sources[i] = None
+                table[i] = self._missing_call
+                continue
+            sources[i] = (e, tag)
+            if e.fallthrough:
+                table[i] = _fallthrough_marker
                 mask &= ~(1 << i)
             elif e.boxed:
-                self.table[i] = _bind_boxed(e.fn, self)
+                table[i] = _bind_boxed(e.fn, self)
             else:
-                self.table[i] = e.fn
-        # The Undefined slot (no keys at all) reports "no tensor arguments".
+                table[i] = e.fn
         self.mask = mask
         for hook in table_hooks:
             hook(self)
         for cb in list(self.listeners):
             cb()
+
+    def _missing_call(self, ks, *args, **kwargs):
+        """The table slot of a key with no kernel: PyTorch's "Could not run" error."""
+        raise missing_kernel_error(self, RUNTIME_KEYS[ks.bit_length() - 1])
+
+    def _lazy_call(self, ks, *args, **kwargs):
+        """Table slot while tables are being built in bulk: build them, then dispatch."""
+        flush_deferred()
+        ks &= self.mask
+        if not ks:
+            raise no_tensor_error(self)
+        return self.table[ks.bit_length() - 1](ks, *args, **kwargs)
 
     def available_keys(self):
         dense = [k for k in RUNTIME_KEYS if BACKEND_BITS & (1 << RANK[k])]
@@ -198,17 +251,14 @@ def _bind_boxed(fn, entry):
     return boxed
 
 
-def _missing(entry, key):
-    def missing(ks, *args, **kwargs):
-        raise NotImplementedError(
-            f"Could not run '{entry.qualified}' with arguments from the '{key.name}' backend. "
-            "This could be because the operator doesn't exist for this backend, or was omitted "
-            "during the selective/custom build process (if using custom build). If you are a "
-            "Facebook employee using PyTorch on mobile, please visit https://fburl.com/ptmfixes "
-            f"for possible resolutions. '{entry.qualified}' is only available for these backends: "
-            + entry._available_text())
-    missing._missing_key = key
-    return missing
+def missing_kernel_error(entry, key):
+    return NotImplementedError(
+        f"Could not run '{entry.qualified}' with arguments from the '{key.name}' backend. "
+        "This could be because the operator doesn't exist for this backend, or was omitted "
+        "during the selective/custom build process (if using custom build). If you are a "
+        "Facebook employee using PyTorch on mobile, please visit https://fburl.com/ptmfixes "
+        f"for possible resolutions. '{entry.qualified}' is only available for these backends: "
+        + entry._available_text())
 
 
 def no_tensor_error(entry):
@@ -275,6 +325,9 @@ def deregister_fallback(key, kentry):
 
 
 def _recompute_all():
+    for i, key in enumerate(RUNTIME_KEYS):
+        fb = _fallbacks.get(key)
+        _fallback_top[i] = fb[-1] if fb else None
     for byname in list(_operators.values()):
         for e in list(byname.values()):
             e._recompute()

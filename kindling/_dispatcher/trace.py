@@ -55,8 +55,7 @@ def _instrument(entry):
     if not _active:
         return
     for i, fn in enumerate(entry.table):
-        if entry.sources[i] is not None and not getattr(fn, "_missing_key", None) \
-                and fn is not _opreg._fallthrough_marker:
+        if entry.sources[i] is not None and fn is not _opreg._fallthrough_marker:
             entry.table[i] = _wrap(entry, i, fn)
 
 
