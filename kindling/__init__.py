@@ -7,6 +7,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from ._dispatcher import operator as _opreg
+
+# Registrations during import build each op's dispatch table once, at the end (flush below).
+_opreg.defer_tables()
+
 from . import _dtype
 from ._dtype import (  # noqa: F401
     bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, float, float8_e4m3fn,
@@ -35,3 +40,6 @@ from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402,F401
 from ._aten.promotion import result_type, is_tensor, is_floating_point, is_complex, numel  # noqa: E402,F401
 
 del _PUBLIC
+
+# Keep this last: build every dispatch table deferred during import.
+_opreg.flush_deferred()

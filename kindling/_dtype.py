@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 
-import ml_dtypes
 import numpy as np
 
 __all__ = ["dtype", "promote_types", "can_cast", "get_default_dtype", "set_default_dtype"]
@@ -24,10 +23,13 @@ class dtype:
     __slots__ = ("_name", "itemsize", "is_floating_point", "is_complex", "is_signed",
                  "_np", "_cat", "abbr", "_legacy", "_scalar_name", "__weakref__")
 
-    def __init__(self, name, np_dtype, cat, signed, abbr, legacy, scalar_name):
+    def __init__(self, name, np_dtype, cat, signed, abbr, legacy, scalar_name, itemsize=None):
         self._name = name
-        self._np = np.dtype(np_dtype)
-        self.itemsize = self._np.itemsize
+        if np_dtype is not None:
+            self._np = np.dtype(np_dtype)
+            self.itemsize = self._np.itemsize
+        else:  # an ml_dtypes type: its NumPy dtype is loaded on first use (import time)
+            self.itemsize = itemsize
         self._cat = cat
         self.is_floating_point = cat == FLOAT
         self.is_complex = cat == COMPLEX
@@ -35,6 +37,13 @@ class dtype:
         self.abbr = abbr
         self._legacy = legacy          # "Float" as in torch.FloatTensor
         self._scalar_name = scalar_name  # "Float" as in c10::ScalarType names in messages
+
+    def __getattr__(self, name):
+        # Only reached for the unset ``_np`` slot of bfloat16/float8 before ml_dtypes loads.
+        if name == "_np":
+            _load_ml_dtypes()
+            return object.__getattribute__(self, "_np")
+        raise AttributeError(f"'torch.dtype' object has no attribute '{name}'")
 
     def __repr__(self):
         return "torch." + self._name
@@ -68,8 +77,8 @@ class dtype:
 _ALL = {}
 
 
-def _mk(name, np_dtype, cat, signed, abbr, legacy, scalar_name):
-    d = dtype(name, np_dtype, cat, signed, abbr, legacy, scalar_name)
+def _mk(name, np_dtype, cat, signed, abbr, legacy, scalar_name, itemsize=None):
+    d = dtype(name, np_dtype, cat, signed, abbr, legacy, scalar_name, itemsize)
     _ALL[name] = d
     return d
 
@@ -84,24 +93,39 @@ uint16 = _mk("uint16", np.uint16, INT, False, "u16", "UInt16", "UInt16")
 uint32 = _mk("uint32", np.uint32, INT, False, "u32", "UInt32", "UInt32")
 uint64 = _mk("uint64", np.uint64, INT, False, "u64", "UInt64", "UInt64")
 float16 = _mk("float16", np.float16, FLOAT, True, "f16", "Half", "Half")
-bfloat16 = _mk("bfloat16", ml_dtypes.bfloat16, FLOAT, True, "bf16", "BFloat16", "BFloat16")
+bfloat16 = _mk("bfloat16", None, FLOAT, True, "bf16", "BFloat16", "BFloat16", 2)
 float32 = _mk("float32", np.float32, FLOAT, True, "f32", "Float", "Float")
 float64 = _mk("float64", np.float64, FLOAT, True, "f64", "Double", "Double")
 complex64 = _mk("complex64", np.complex64, COMPLEX, True, "c64", "ComplexFloat", "ComplexFloat")
 complex128 = _mk("complex128", np.complex128, COMPLEX, True, "c128", "ComplexDouble",
                  "ComplexDouble")
-float8_e4m3fn = _mk("float8_e4m3fn", ml_dtypes.float8_e4m3fn, FLOAT, True, "f8e4m3fn",
-                    "Float8_e4m3fn", "Float8_e4m3fn")
-float8_e5m2 = _mk("float8_e5m2", ml_dtypes.float8_e5m2, FLOAT, True, "f8e5m2",
-                  "Float8_e5m2", "Float8_e5m2")
+float8_e4m3fn = _mk("float8_e4m3fn", None, FLOAT, True, "f8e4m3fn",
+                    "Float8_e4m3fn", "Float8_e4m3fn", 1)
+float8_e5m2 = _mk("float8_e5m2", None, FLOAT, True, "f8e5m2",
+                  "Float8_e5m2", "Float8_e5m2", 1)
 
 # PyTorch's aliases.
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
 cfloat, cdouble = complex64, complex128
 
-# Promotion order inside a category (PyTorch's table, restricted to the types we have).
-_NP_TO_DTYPE = {d._np: d for d in _ALL.values()}
+_ML_DTYPES = (bfloat16, float8_e4m3fn, float8_e5m2)
+_NP_TO_DTYPE = {d._np: d for d in _ALL.values() if d not in _ML_DTYPES}
+# NumPy dtypes that reductions and some kernels compute in float32 (bfloat16 joins on load).
+LOW_PRECISION_NP = {np.dtype(np.float16)}
+
+
+def _load_ml_dtypes():
+    """Import ml_dtypes (bfloat16, float8) on first use: it is a fifth of kindling's import."""
+    import ml_dtypes
+    for d in _ML_DTYPES:
+        object.__setattr__(d, "_np", np.dtype(getattr(ml_dtypes, d._name)))
+        _NP_TO_DTYPE[d._np] = d
+    LOW_PRECISION_NP.add(bfloat16._np)
+    _loaded.add("_np")
+
+
+_loaded: set = set()
 
 
 def _dtype_by_name(name):
@@ -114,6 +138,9 @@ def from_numpy_dtype(np_dtype):
         return _NP_TO_DTYPE[np_dtype]
     except KeyError:
         pass
+    if not _loaded and getattr(np.dtype(np_dtype), "name", "") in (
+            "bfloat16", "float8_e4m3fn", "float8_e5m2"):
+        _load_ml_dtypes()
     try:
         return _NP_TO_DTYPE[np.dtype(np_dtype)]
     except (KeyError, TypeError):

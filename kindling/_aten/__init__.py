@@ -6,7 +6,6 @@ layer kernels (ADInplaceOrView for mutating ops) that PyTorch generates.
 import warnings
 
 from . import _defop
-from .._dispatcher import operator as _opreg
 
 # PyTorch computes IEEE results silently (1/0 is inf, 0/0 is nan); NumPy warns.  Hot kernels
 # call ufuncs without np.errstate (it costs ~1 us per call) and rely on this filter, which only
@@ -16,7 +15,6 @@ warnings.filterwarnings(
     category=RuntimeWarning, module=r"kindling\.")
 
 _defop._install_fallbacks()
-_opreg.defer_tables()  # build each op's dispatch table once, after all registrations
 
 from . import factories, copy, pointwise, reductions, views, operators  # noqa: E402,F401
 from . import promotion  # noqa: E402,F401
@@ -24,4 +22,3 @@ from . import linalg  # noqa
 from . import indexing, shape_ops  # noqa: E402,F401
 
 _defop.finalize_registrations()
-_opreg.flush_deferred()

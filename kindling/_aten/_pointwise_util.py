@@ -113,7 +113,7 @@ def check_inplace_result(op_name, self_dtype, result_dtype, self_shape, result_s
 
 
 # ---- helpers for the hand-written pointwise kernels ----------------------------------------
-_HALF_NP = (np.dtype(np.float16), _dtype.bfloat16._np)
+_HALF_NP = _dtype.LOW_PRECISION_NP  # float16, and bfloat16 once ml_dtypes is loaded
 _C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
             "int64": "int64_t", "uint16": "uint16_t", "uint32": "uint32_t", "uint64": "uint64_t",
             "bool": "bool", "float16": "c10::Half", "bfloat16": "c10::BFloat16",

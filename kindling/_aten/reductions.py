@@ -83,7 +83,7 @@ def _check_nonempty(name, shape, dims, dim_given, *, hint=True):
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
-_LOW_PRECISION = frozenset({_dtype.float16._np, _dtype.bfloat16._np})
+_LOW_PRECISION = _dtype.LOW_PRECISION_NP  # float16, and bfloat16 once ml_dtypes is loaded
 
 
 def _low_precision(a):

@@ -325,6 +325,7 @@ def deregister_fallback(key, kentry):
 
 
 def _recompute_all():
+    """After a fallback change: every table (deferred ones just stay marked dirty)."""
     for i, key in enumerate(RUNTIME_KEYS):
         fb = _fallbacks.get(key)
         _fallback_top[i] = fb[-1] if fb else None
