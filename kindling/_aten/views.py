@@ -12,6 +12,7 @@ import warnings
 from .. import _dtype
 from .._tensor import Tensor, check_storage_bounds, contiguous_strides, make_tensor, make_view
 from ._api import METHODS, PUBLIC, function as function_export, method, public
+from .._dispatcher.keys import K
 from ._defop import defop
 from ._ops_registry import aten
 from ._util import wrap_dim
@@ -23,10 +24,10 @@ def view_op(schema, geometry, *, tags=("view",)):
     """Declare a single-output view op from its geometry function."""
     d = defop(schema, tags=tags)
 
-    @d.explicit
-    def _(self, *args, **kwargs):
+    def kernel(ks, self, *args, **kwargs):  # CompositeExplicitAutograd, keyset-taking (no wrapper)
         size, stride, offset = geometry(self, *args, **kwargs)
         return _view(self, size, stride, offset)
+    d.impl(K.CompositeExplicitAutograd, with_keyset=True)(kernel)
     OPS[d.entry.qualified] = d
     return d
 
@@ -148,8 +149,6 @@ def _sizes_arg(size, name="view"):
 
 def _view_method(self, *size, dtype=None, **kw):
     """``x.view(2, 3)``, ``x.view((2, 3))``, ``x.view(size=...)`` or ``x.view(dtype)``."""
-    from ._ops_registry import aten
-    from .. import _dtype
     if dtype is None and len(size) == 1 and isinstance(size[0], _dtype.dtype):
         dtype = size[0]
         size = ()
