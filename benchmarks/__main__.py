@@ -1,7 +1,7 @@
 """``make bench``: run every benchmark and print medians and ratios."""
 import platform
 
-from . import bench_import, bench_ops
+from . import bench_fork, bench_import, bench_ops
 
 try:
     import torch
@@ -12,4 +12,7 @@ except ImportError:  # the benchmarks still run, without the PyTorch column
 print(f"machine: {platform.machine()} {platform.processor() or ''}  python {platform.python_version()}"
       f"  torch {getattr(torch, '__version__', 'absent')}")
 bench_ops.run(torch)
+bench_fork.run(torch)
 bench_import.run()
+from . import bench_dispatch; bench_dispatch.run(torch)  # noqa: E402,E702
+from . import bench_autograd; bench_autograd.run(torch)  # noqa: E402,E702

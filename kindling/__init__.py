@@ -31,15 +31,34 @@ from ._ops import ops  # noqa: F401
 _ops_module._set_tensor_class(Tensor)
 
 from . import _aten  # noqa: E402  (registers every op)
+from . import autograd  # noqa: E402  (the Autograd layer: kernels, engine, Function)
+from .autograd.grad_mode import (  # noqa: E402,F401
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+    set_grad_enabled,
+)
+from .autograd.anomaly_mode import (  # noqa: E402,F401
+    is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled,
+)
 from ._aten._api import PUBLIC as _PUBLIC  # noqa: E402
 
 globals().update(_PUBLIC)
 
 from . import _C  # noqa: E402,F401
+from . import library  # noqa: E402,F401
+from ._library._tag import Tag  # noqa: E402,F401
+from ._higher_order_ops import cond  # noqa: E402,F401
+from . import amp  # noqa: E402,F401
+from .amp.autocast_mode import autocast, is_autocast_enabled, set_autocast_enabled, get_autocast_dtype, set_autocast_dtype, is_autocast_cpu_enabled, get_autocast_cpu_dtype, get_autocast_gpu_dtype, is_autocast_cache_enabled, set_autocast_cache_enabled, clear_autocast_cache, autocast_increment_nesting, autocast_decrement_nesting  # noqa: E402,F401,E501
+from . import futures, jit  # noqa: E402,F401
+from .futures._threads import get_num_interop_threads, set_num_interop_threads  # noqa: E402,F401
 from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402,F401
 from ._aten.promotion import result_type, is_tensor, is_floating_point, is_complex, numel  # noqa: E402,F401
+from . import overrides, utils, serialization, profiler  # noqa: E402,F401  (Python dispatch, save/load)
+from .serialization import save, load  # noqa: E402,F401
 
 del _PUBLIC
+
+from .futures._future import Future  # noqa: E402,F401  (torch.Future is torch._C.Future)
 
 # Keep this last: build every dispatch table deferred during import.
 _opreg.flush_deferred()

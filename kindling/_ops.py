@@ -37,6 +37,7 @@ class OpOverload:
         self.__qualname__ = self._overloadname
         self._name = entry.qualified
         self.py_kernels = entry.py_kernels
+        self.python_key_table = entry.python_key_table
         self._dispatch_cache = {}
 
     # The hot path ---------------------------------------------------------------------------
@@ -66,7 +67,7 @@ class OpOverload:
         st = _tls
         ks = (ks | st.included) & ~st.excluded & entry.mask
         if not ks:
-            raise _opreg.no_tensor_error(entry)
+            return _opreg.call_undefined(entry, args, kwargs)
         try:
             return entry.table[ks.bit_length() - 1](ks, *args, **kwargs)
         except Exception:
@@ -80,7 +81,7 @@ class OpOverload:
         entry = self._entry
         ks = (keyset if type(keyset) is int else keyset._bits) & entry.mask
         if not ks:
-            raise _opreg.no_tensor_error(entry)
+            return _opreg.call_undefined(entry, args, kwargs)
         return entry.table[ks.bit_length() - 1](ks, *args, **kwargs)
 
     def _op_dk(self, key, /, *args, **kwargs):
@@ -131,7 +132,41 @@ class OpOverload:
         return (_resolve_overload, (self._ns, self._opname, self._overloadname))
 
     def has_kernel_for_dispatch_key(self, k):
-        return self._entry.sources[RANK[parse_key(k)]] is not None
+        k = parse_key(k)
+        if k in self.py_kernels or self._entry.has_kernel_for(k):
+            return True
+        r = RANK.get(k)
+        return r is not None and self._entry.sources[r] is not None
+
+    def py_impl(self, k):
+        """Decorator: a Python kernel for DispatchKey ``k`` (used by the Python dispatcher),
+        or a handler for a TorchDispatchMode / Tensor subclass type (``fn(mode, *args)``)."""
+        def inner(fn):
+            import inspect
+            if inspect.isclass(k):
+                if k in self.python_key_table:
+                    raise AssertionError(f"{k} already registered in python_key_table")
+                self.python_key_table[k] = fn
+                self.py_kernels[k] = fn
+                self._dispatch_cache.clear()
+                return fn
+            if not isinstance(k, K):
+                raise AssertionError(f"expected DispatchKey, got {type(k)}")
+            if k == K.Python:
+                raise AssertionError(
+                    "Please register a mode for the DispatchKey.Python key instead.")
+            if k in self.py_kernels:
+                raise RuntimeError(
+                    f"Trying to override a python impl for {k} on operator {self.name()}")
+            self.py_kernels[k] = fn
+            self._dispatch_cache.clear()
+            return fn
+        return inner
+
+    def _get_dispatch(self, key):
+        """The Python dispatcher's choice for runtime ``key``: a py_impl kernel or a key."""
+        from ._dispatch.python import get_dispatch
+        return get_dispatch(self, key)
 
     def has_kernel_for_any_dispatch_key(self, ks):
         return any(self.has_kernel_for_dispatch_key(k) for k in ks)
@@ -250,6 +285,8 @@ class _Ops(types.ModuleType):
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
+        if name == "higher_order":
+            return _higher_order_namespace
         ns = self._namespaces.get(name)
         if ns is None:
             ns = _OpNamespace(name)
@@ -267,6 +304,49 @@ class _Ops(types.ModuleType):
             delattr(nsobj, name)
             if name in nsobj._dir:
                 nsobj._dir.remove(name)
+
+
+# Higher-order operators by name (kindling._higher_order_ops registers them).
+_higher_order_ops: dict = {}
+
+
+class _HigherOrderNamespace(types.ModuleType):
+    """``ops.higher_order``: the registered HigherOrderOperators."""
+
+    def __init__(self):
+        super().__init__("torch.ops.higher_order")
+        self._dir = []
+
+    def __iter__(self):
+        return iter(self._dir)
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name == "_dir":
+            raise AttributeError(name)
+        op = _higher_order_ops.get(name)
+        if op is None:
+            from . import _higher_order_ops as _hops  # noqa: F401  (registers the HOPs)
+            op = _higher_order_ops.get(name)
+        if op is None:
+            raise AttributeError(
+                f"'_HigherOrderNamespace' 'torch.ops.higher_order' object has no attribute "
+                f"'{name}'")
+        setattr(self, name, op)
+        self._dir.append(name)
+        return op
+
+
+_higher_order_namespace = _HigherOrderNamespace()
+
+
+def __getattr__(name):  # torch._ops.HigherOrderOperator & co live with the HOPs
+    if name in ("HigherOrderOperator", "OperatorBase"):
+        from ._higher_order_ops import _base
+        return getattr(_base, name)
+    if name == "resolve_key":
+        from ._dispatch.python import resolve_key
+        return resolve_key
+    raise AttributeError(f"module 'kindling._ops' has no attribute '{name}'")
 
 
 ops = _Ops()

@@ -51,6 +51,9 @@ class Size(tuple):
         return (Size, (tuple(self),))
 
 
+_tuple_new = tuple.__new__  # Size from ``_size``, which always holds Python ints
+
+
 def _as_int(s):
     if isinstance(s, int):
         return s
@@ -78,11 +81,18 @@ class Tensor:
     # defaults keep tensor creation (the hot path of every op) to the nine slots above.
     _base = None
     _requires_grad = False
-    grad = None
-    grad_fn = None
     _hooks = None
     _retains_grad = False
     _view_meta = None
+    # Autograd fields (``grad``, ``grad_fn``, ``is_leaf``, ``backward``, hooks... are attached
+    # by ``kindling.autograd._tensor_methods``, which owns their behaviour).
+    _grad = None
+    _grad_fn = None
+    _output_nr = 0
+    _fw_grads = None
+    # Subclass instances made with a metadata slow path (``dispatch_sizes_strides_policy``,
+    # ``dispatch_device``, ``dispatch_layout``) ask ``__torch_dispatch__`` (kindling._tensor_subclass).
+    _meta_slow = 0
 
     # Tensor() with no arguments is an empty float tensor, as in PyTorch.
     def __new__(cls, *args, **kwargs):
@@ -95,23 +105,33 @@ class Tensor:
     # ---- identity / metadata ----------------------------------------------------------------
     @property
     def shape(self):
-        return Size(self._size)
+        if self._meta_slow:
+            return _sub().slow_size(self)
+        return _tuple_new(Size, self._size)
 
     def size(self, dim=None):
+        if self._meta_slow:
+            return _sub().slow_size(self, dim)
         if dim is None:
-            return Size(self._size)
+            return _tuple_new(Size, self._size)
         return self._size[_wrap_dim(dim, len(self._size))]
 
     def dim(self):
+        if self._meta_slow:
+            return _sub().slow_dim(self)
         return len(self._size)
 
     ndimension = dim
 
     @property
     def ndim(self):
+        if self._meta_slow:
+            return _sub().slow_dim(self)
         return len(self._size)
 
     def numel(self):
+        if self._meta_slow:
+            return _sub().slow_numel(self)
         n = 1
         for s in self._size:
             n *= s
@@ -131,20 +151,28 @@ class Tensor:
         return st
 
     def stride(self, dim=None):
+        if self._meta_slow:
+            return _sub().slow_stride(self, dim)
         st = self._stride()
         if dim is None:
             return st
         return st[_wrap_dim(dim, len(st))]
 
     def storage_offset(self):
+        if self._meta_slow:
+            return _sub().slow_storage_offset(self)
         return self._offset
 
     @property
     def device(self):
+        if self._meta_slow:
+            return _sub().slow_device(self)
         return self._device
 
     @property
     def layout(self):
+        if self._meta_slow or self._np is None:
+            return _sub().slow_layout(self)
         return _layout.strided
 
     @property
@@ -199,6 +227,10 @@ class Tensor:
         return self.dtype.is_signed
 
     def is_contiguous(self, memory_format=_layout.contiguous_format):
+        if self._meta_slow:
+            r = _sub().slow_is_contiguous(self, memory_format)
+            if r is not None:
+                return r
         size, st = self._size, self._stride()
         if memory_format is _layout.contiguous_format:
             return _is_contig(size, st)
@@ -214,6 +246,10 @@ class Tensor:
         return False
 
     def is_non_overlapping_and_dense(self):
+        if self._meta_slow:
+            r = _sub().slow_is_non_overlapping_and_dense(self)
+            if r is not None:
+                return r
         pairs = sorted((st, sz) for sz, st in zip(self._size, self._stride()) if sz != 1)
         expect = 1
         for st, sz in pairs:
@@ -232,11 +268,15 @@ class Tensor:
 
     def _materialize_storage(self):
         arr = self._np
+        if arr is None and self._device.type != "meta":  # a wrapper subclass: no memory
+            return _sub().wrapper_storage(self)
         storage, _ = storage_for_array(arr)
         self._storage = storage
         return storage
 
     def data_ptr(self):
+        if self._meta_slow:
+            return _sub().slow_data_ptr(self)
         if self._np is None:
             return 0
         return self._np.__array_interface__["data"][0]
@@ -350,11 +390,16 @@ class Tensor:
 
     # ---- NumPy / lists / DLPack --------------------------------------------------------------
     def tolist(self):
+        if self._ks & _PY_KEYS:
+            raise RuntimeError(".tolist() is not supported for tensor subclasses, got "
+                               f"{type(self).__name__}")
         from ._aten import _defop
         return _defop.call_tolist(self)
 
     def numpy(self, *, force=False):
         """A NumPy array sharing this tensor's memory (CPU tensors that don't require grad)."""
+        if self._ks & _PY_KEYS:
+            raise RuntimeError(".numpy() is not supported for tensor subclasses.")
         if self._device.type != "cpu":
             raise TypeError(
                 f"can't convert {self._device.type} device type tensor to numpy. Use "
@@ -381,6 +426,21 @@ class Tensor:
     def __dlpack_device__(self):
         return (1, 0)
 
+    # ---- subclasses (kindling._tensor_subclass) ------------------------------------------------
+    @staticmethod
+    def _make_subclass(cls, data, require_grad=False, **kwargs):
+        """A ``cls`` instance sharing ``data``'s storage, detached from its graph."""
+        return _sub().make_subclass(cls, data, require_grad, **kwargs)
+
+    @staticmethod
+    def _make_wrapper_subclass(cls, size, *args, **kwargs):
+        """A ``cls`` instance with the given metadata and no memory of its own."""
+        return _sub().make_wrapper_subclass(cls, size, *args, **kwargs)
+
+    def as_subclass(self, cls):
+        """A ``cls`` instance aliasing this tensor (it stays in the autograd graph)."""
+        return _sub().as_subclass(self, cls)
+
     # ---- printing ----------------------------------------------------------------------------
     def __repr__(self, *, tensor_contents=None):
         from . import _tensor_str
@@ -405,18 +465,42 @@ class Tensor:
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
+        if type(self) is not Tensor:
+            return _sub().deepcopy_subclass(self, memo)
         new = self.clone() if self._np is None else self.detach().clone()
         new._requires_grad = self._requires_grad
         memo[id(self)] = new
         return new
 
     def __reduce_ex__(self, proto):
-        return (_rebuild_tensor, (np.array(self._np) if self._np is not None else None,
+        if type(self) is not Tensor:
+            return _sub().reduce_subclass(self, proto)
+        # The elements travel as one NumPy buffer.  Under protocol 5 (Dask, multiprocessing)
+        # a contiguous tensor's buffer goes out of band without a copy; older protocols (and
+        # copy.copy) get a private copy.
+        arr = self._np
+        if arr is not None:
+            arr = np.ascontiguousarray(arr) if proto >= 5 else np.array(arr)
+        return (_rebuild_tensor, (arr,
                                   tuple(self._size), str(self._device), self.dtype._name,
                                   self._requires_grad))
 
     def __setstate__(self, state):
         pass
+
+
+_PY_KEYS = bit(K.Python)
+
+
+_SUB = []
+
+
+def _sub():
+    """``kindling._tensor_subclass`` (imported on first use: it builds on this module)."""
+    if not _SUB:
+        from . import _tensor_subclass
+        _SUB.append(_tensor_subclass)
+    return _SUB[0]
 
 
 def _rebuild_tensor(arr, size, device, dtype_name, requires_grad):
@@ -425,7 +509,8 @@ def _rebuild_tensor(arr, size, device, dtype_name, requires_grad):
         from ._aten import factories
         t = factories.empty_meta(size, dt)
     else:
-        t = from_array(np.ascontiguousarray(arr))
+        # Out-of-band buffers may arrive read-only (bytes received from a socket).
+        t = from_array(np.array(arr) if not arr.flags.writeable else np.ascontiguousarray(arr))
     t._requires_grad = requires_grad
     return t
 

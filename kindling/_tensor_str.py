@@ -317,7 +317,7 @@ def _str(self, *, tensor_contents=None):
     has_default_dtype = dt in (default, _dtype.default_complex_dtype(), _dtype.int64,
                                _dtype.bool)
     shape_str = str(tuple(self.shape))
-    if self._np is None:
+    if self._np is None and (self.is_meta or not custom):  # a wrapper subclass with contents
         suffixes.append("size=" + shape_str)
         if dt is not default:
             suffixes.append(f"dtype={dt}")

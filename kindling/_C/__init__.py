@@ -22,5 +22,13 @@ from .._dispatcher.introspect import (  # noqa: F401
 )
 from .._tensor import Tensor as TensorBase  # noqa: F401
 from .._ops import OpOverload as _OpOverload  # noqa: F401
+from .._dispatch.python import (  # noqa: F401
+    _DisablePythonDispatcher, _EnablePreDispatch, _EnablePythonDispatcher,
+    _dispatch_has_backend_fallback, _dispatch_is_alias_key, _dispatch_is_included_in_alias,
+    _parse_dispatch_key, _is_autocast_available,
+)
+from .._library._tag import Tag  # noqa: F401
+from ._python_dispatch import *  # noqa: F401,F403  (modes, __torch_function__ / __torch_dispatch__)
 
 _ = _guards
+from ..futures._future import Future  # noqa: E402,F401  (torch._C.Future)

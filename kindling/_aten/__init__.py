@@ -20,5 +20,9 @@ from . import factories, copy, pointwise, reductions, views, operators  # noqa: 
 from . import promotion  # noqa: E402,F401
 from . import linalg  # noqa
 from . import indexing, shape_ops  # noqa: E402,F401
+from . import conj_neg  # noqa: E402,F401  (conjugate/negative views, zero tensors)
 
 _defop.finalize_registrations()
+
+from ._api import install_torch_function  # noqa: E402
+install_torch_function()  # __torch_function__ on every public function and Tensor method

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .. import _ops
 from .._tensor import Tensor
+from ..overrides import _KIND, _live_modes, has_overloaded, torch_function_dispatch
 
 PUBLIC: dict = {}          # kindling.<name> functions
 METHODS: dict = {}         # Tensor.<name> methods
@@ -143,16 +144,25 @@ def _error(fname, sigs, errs, args, kwargs, self_name):
 
 def make_function(fname, overloads, self_name="input", is_method=False):
     sigs = [_Sig(op, self_name) for op in overloads]
-    cache = {}
+    cache = {}  # argument types -> OpOverload, only for types without __torch_function__
+    live = _live_modes
 
-    def call(args, kwargs):
+    def call(args, kwargs, api):
         try:
             key = (tuple(map(type, args)), tuple(kwargs), tuple(map(type, kwargs.values())))
             hit = cache.get(key)
         except TypeError:
             hit = key = None
-        if hit is not None:
+        if hit is not None and not live[0]:
             return hit(*args, **kwargs)
+        if live[0] or has_overloaded(args, kwargs):
+            return torch_function_dispatch(api, impl, args, kwargs or None)
+        return bind_and_call(args, kwargs, key)
+
+    def impl(*args, **kwargs):
+        return bind_and_call(args, kwargs, None)
+
+    def bind_and_call(args, kwargs, key):
         errs = []
         want_out = kwargs.get("out") is not None
         tried = [s for s in sigs if s.has_out == want_out] or sigs
@@ -162,7 +172,9 @@ def make_function(fname, overloads, self_name="input", is_method=False):
                 vals, kw = bound
                 if key is not None and len(vals) == len(args) and kw.keys() == kwargs.keys() \
                         and not any(isinstance(a, _NOCACHE) for a in args) and \
-                        not any(isinstance(a, _NOCACHE) for a in kwargs.values()):
+                        not any(isinstance(a, _NOCACHE) for a in kwargs.values()) and \
+                        not any(_KIND.get(t) for t in key[0]) and \
+                        not any(_KIND.get(t) for t in key[2]):
                     cache[key] = s.op
                 return s.op(*vals, **kw)
             errs.append(err)
@@ -170,15 +182,24 @@ def make_function(fname, overloads, self_name="input", is_method=False):
 
     if is_method:
         def method(self, *args, **kwargs):
-            return call((self,) + args, kwargs)
+            return call((self,) + args, kwargs, method)
         method.__name__ = method.__qualname__ = fname
+        _mark(method, f"torch.Tensor.{fname}", impl)
         return method
 
     def function(*args, **kwargs):
-        return call(args, kwargs)
+        return call(args, kwargs, function)
     function.__name__ = function.__qualname__ = fname
     function.__module__ = "kindling"
+    _mark(function, f"torch.{fname}", impl)
     return function
+
+
+def _mark(api, name, impl):
+    """Record that ``api`` runs the ``__torch_function__`` protocol itself."""
+    api._tf_hooked = True
+    api._tf_name = name
+    api._tf_impl = impl
 
 
 def public(name, *overloads, function=True, method=True, method_name=None):
@@ -210,3 +231,79 @@ def function(name=None):
         fn.__module__ = "kindling"
         return fn
     return deco
+
+
+# ---- __torch_function__ for hand-written functions and methods --------------------------------
+# Tensor attributes that are not overridable: metadata reads, protocol hooks, internals.
+_NOT_OVERRIDABLE = frozenset({
+    "__new__", "__init__", "__init_subclass__", "__torch_function__", "__torch_dispatch__",
+    "__hash__", "__deepcopy__", "__reduce_ex__", "__setstate__", "__getstate__", "__iter__",
+    "__array__", "__dlpack__", "__dlpack_device__", "__class__", "__dict__", "__weakref__",
+    "__slots__", "__getattr__", "__setattr__", "__delattr__", "__dir__", "__sizeof__",
+    "__array_priority__", "__array_wrap__", "__module__", "__doc__", "__qualname__",
+    "size", "stride", "dim", "ndimension", "numel", "nelement", "storage_offset",
+    "is_contiguous", "is_non_overlapping_and_dense", "untyped_storage", "data_ptr",
+    "element_size", "is_floating_point", "is_complex", "is_signed", "get_device",
+    "requires_grad_", "as_subclass", "type",
+})
+# dunders PyTorch hands to handlers as another method (``a @ b`` arrives as ``Tensor.matmul``)
+_DUNDER_API = {"__matmul__": "matmul"}
+
+
+def _hook(fn, name, tf_name):
+    """Wrap a hand-written function: the protocol runs only when an argument's type is not
+    exactly Tensor (or a plain value) or a function mode is active."""
+    live = _live_modes
+
+    def hooked(*args, **kwargs):
+        if live[0] or has_overloaded(args, kwargs):
+            return torch_function_dispatch(hooked, fn, args, kwargs or None)
+        return fn(*args, **kwargs)
+    hooked.__name__ = name
+    hooked.__qualname__ = name
+    hooked.__doc__ = getattr(fn, "__doc__", None)
+    hooked.__module__ = getattr(fn, "__module__", "kindling")
+    hooked.__wrapped__ = fn
+    _mark(hooked, tf_name, fn)
+    return hooked
+
+
+def install_torch_function():
+    """Hook every public function and Tensor method not already hooked (run once, after the
+    op library has attached everything)."""
+    import types
+    for name, fn in list(PUBLIC.items()):
+        if isinstance(fn, types.FunctionType) and not getattr(fn, "_tf_hooked", False) and \
+                not name.startswith("_"):
+            PUBLIC[name] = _hook(fn, name, f"torch.{name}")
+    for name, fn in list(vars(Tensor).items()):
+        if not isinstance(fn, types.FunctionType) or getattr(fn, "_tf_hooked", False):
+            continue
+        if name in _NOT_OVERRIDABLE or (name.startswith("_") and not name.startswith("__")):
+            continue
+        h = _hook(fn, name, f"torch.Tensor.{name}")
+        setattr(Tensor, name, h)
+        if name in METHODS:
+            METHODS[name] = h
+    for dunder, target in _DUNDER_API.items():
+        h = vars(Tensor).get(dunder)
+        api = getattr(Tensor, target, None)
+        if h is not None and api is not None and getattr(h, "_tf_hooked", False):
+            fn = h.__wrapped__
+            live = _live_modes
+
+            def make(fn=fn, api=api):
+                def dunder_fn(self, other):
+                    if live[0] or has_overloaded((self, other)):
+                        try:
+                            return torch_function_dispatch(api, fn, (self, other), None)
+                        except TypeError:
+                            return NotImplemented
+                    return fn(self, other)
+                return dunder_fn
+            d = make()
+            d.__name__ = d.__qualname__ = dunder
+            _mark(d, f"torch.Tensor.{dunder}", fn)
+            setattr(Tensor, dunder, d)
+    from . import operators
+    operators.resolve_torch_function_apis()

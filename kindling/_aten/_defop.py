@@ -36,6 +36,9 @@ class OpDef:
         self.schema = self.entry.schema
         self.sample_fn = None
         self.derivatives = None
+        self.derivative_name = None
+        self.jvp_formula = None
+        self.nondiff = False
         self.error_samples_fn = None
         self.ref = None  # a NumPy/Python reference for tests, when the kernel is not one
         _ALL_OPS[str(self.op)[len("aten."):]] = self
@@ -89,9 +92,24 @@ class OpDef:
         self.error_samples_fn = fn
         return fn
 
-    def derivative(self, **formulas):
-        """Record derivative formulas (consumed by the autograd layer)."""
-        self.derivatives = formulas
+    def derivative(opdef, name=None, *, result=None, **formulas):  # noqa: N805 (self= is a formula)
+        """Declare derivative formulas, derivatives.yaml style (consumed by kindling.autograd).
+
+        ``formulas`` maps each differentiable argument to an expression (or a function) of
+        ``grad``, the op's arguments and outputs (``result``) and ``<arg>_sym_sizes``-style
+        derived values, e.g. ``mul.derivative(self="grad * other", other="grad * self")``.
+        ``name`` is the backward node's class name when it is not ``<Op>Backward0``;
+        ``result`` is the forward-mode (jvp) formula over ``<arg>_t`` tangents / ``<arg>_p``
+        primals (or "auto_element_wise" / "auto_linear").
+        """
+        opdef.derivatives = formulas
+        opdef.derivative_name = name
+        opdef.jvp_formula = result
+        return opdef
+
+    def nondifferentiable(self):
+        """Outputs of this op never require grad (comparisons, ``detach``, ``*_like``...)."""
+        self.nondiff = True
         return self
 
     def __repr__(self):

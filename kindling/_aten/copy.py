@@ -49,6 +49,7 @@ def _(self, *, memory_format=None):
 
 
 public("clone", clone)
+clone.derivative(self="grad", result="auto_linear")
 
 
 # ---- _to_copy / to ------------------------------------------------------------------------------
@@ -83,6 +84,9 @@ def _(self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocki
     if dev is not None and dev.type != "meta":
         raise NotImplementedError("Cannot copy out of meta tensor; no data!")
     return _meta_like(self, dtype or self.dtype, memory_format)
+
+
+_to_copy.derivative(self="grad", result="auto_linear")  # the engine casts back to self's dtype
 
 
 def _parse_to(args, kwargs):
@@ -218,6 +222,7 @@ def _(self, src, non_blocking=False):
 
 
 public("copy_", copy_, function=False)
+copy_.derivative("CopyBackwards", self="zeros_like(grad)", src="grad")
 
 
 # ---- fill_ / zero_ ------------------------------------------------------------------------------
@@ -260,8 +265,12 @@ def _(self):
 
 public("fill_", fill_scalar, fill_tensor, function=False)
 public("zero_", zero_, function=False)
+fill_scalar.derivative("FillBackward2", self="zeros_like(grad)")
+fill_tensor.derivative("FillBackward3", self="zeros_like(grad)", value="grad.sum()")
+zero_.derivative(self="zeros_like(grad)")
 
 fill = defop("fill.Scalar(Tensor self, Scalar value) -> Tensor")
+fill.derivative(self="zeros_like(grad)", result="zeros_like(self_t)")
 
 
 @fill.explicit
@@ -311,6 +320,7 @@ def _(self):
 
 
 public("detach", detach)
+detach.nondifferentiable()
 
 
 # ---- contiguous ---------------------------------------------------------------------------------
@@ -325,6 +335,7 @@ def contiguous(self, memory_format=_layout.contiguous_format):
 
 # ---- _local_scalar_dense (item) -------------------------------------------------------------
 _local_scalar_dense = defop("_local_scalar_dense(Tensor self) -> Scalar")
+_local_scalar_dense.nondifferentiable()
 
 
 @_local_scalar_dense.cpu_ks

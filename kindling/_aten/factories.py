@@ -209,6 +209,9 @@ def _(self):
     return self
 
 
+lift_fresh.derivative(self="grad", result="auto_linear")
+
+
 # ---- the Python-facing factory functions ---------------------------------------------------------
 def _sizes(size, fname):
     if len(size) == 1 and isinstance(size[0], (list, tuple, Tensor.__mro__[0])) and \
@@ -556,6 +559,8 @@ empty_like = _like_op("empty_like", lambda size, **kw: empty.op(size, **kw))
 zeros_like = _like_op("zeros_like", lambda size, **kw: zeros.op(size, **kw))
 ones_like = _like_op("ones_like", lambda size, **kw: ones.op(size, **kw))
 full_like = _like_op("full_like", lambda size, v, **kw: full.op(size, v, **kw))
+for _d in (empty_like, zeros_like, ones_like, full_like):
+    _d.nondifferentiable()
 for _n, _d in (("empty_like", empty_like), ("zeros_like", zeros_like),
                ("ones_like", ones_like), ("full_like", full_like)):
     _like(_n, _d.op)

@@ -124,6 +124,7 @@ def _result_shape(self_shape, indices):
 # ---- index.Tensor -------------------------------------------------------------------------------
 index = defop("index.Tensor(Tensor self, Tensor?[] indices) -> Tensor")
 OPS["index.Tensor"] = index
+index.derivative(self="index_backward(grad, self_sym_sizes, indices)", result="auto_linear")
 
 
 @index.cpu_ks
@@ -145,6 +146,10 @@ index_put_ = defop("index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values
 index_put = defop("index_put(Tensor self, Tensor?[] indices, Tensor values, "
                   "bool accumulate=False) -> Tensor")
 OPS["index_put_"], OPS["index_put"] = index_put_, index_put
+for _d in (index_put_, index_put):
+    _d.derivative("IndexPutBackward0",
+                  self="index_put_self_backward(grad, indices, values, accumulate)",
+                  values="index_put_values_backward(grad, indices)")
 
 
 def _check_put(self, values, target_shape):
@@ -307,7 +312,9 @@ def apply_slicing(self, indices):
                 raise ValueError("slice step cannot be zero")
             if step < 0:
                 raise ValueError("step must be greater than zero")
-            result = aten.slice.Tensor(result, dim, start, stop, step)
+            if not _is_full_slice(result, dim, start, stop, step):
+                result = aten.slice.Tensor(result, dim, 0 if start is None else start,
+                                           _INT64_MAX if stop is None else stop, step)
             dim += 1
             real_dim += 1
         elif obj is Ellipsis:
@@ -354,10 +361,28 @@ def _slice_bound(x):
     raise TypeError("slice indices must be integers or None or have an __index__ method")
 
 
+_INT64_MAX = 2 ** 63 - 1
+
+
+def _is_full_slice(t, dim, start, stop, step):
+    """Inside a tuple index, PyTorch skips slices that keep the whole dim (``x[:, 1]``)."""
+    return step == 1 and start in (None, 0) and (stop is None or stop >= t._size[dim])
+
+
 def getitem(self, index):
     """``self[index]`` with PyTorch's semantics."""
     if _is_int(index):  # PyTorch's fast path: a plain select
         return _select(self, 0, int(index), 0)
+    if type(index) is slice and self._size:  # fast path: one slice is always a slice op
+        start, stop, step = (_slice_bound(index.start), _slice_bound(index.stop),
+                             _slice_bound(index.step))
+        step = 1 if step is None else step
+        if step == 0:
+            raise ValueError("slice step cannot be zero")
+        if step < 0:
+            raise ValueError("step must be greater than zero")
+        return aten.slice.Tensor(self, 0, 0 if start is None else start,
+                                 _INT64_MAX if stop is None else stop, step)
     indices = _wrap_tuple(index)
     result, tensor_indices = apply_slicing(self, indices)
     if not any(t is not None for t in tensor_indices):

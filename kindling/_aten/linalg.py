@@ -63,12 +63,20 @@ def _expand_check(shape, target):
 
 def _compute(a):
     """Half/bfloat16 products accumulate in float32."""
+    if a.dtype.itemsize >= 4 and a.dtype.kind in "fc":
+        return a
     if a.dtype == np.float16 or a.dtype.kind == "V" or "bfloat16" in str(a.dtype):
         return a.astype(np.float32)
     return a
 
 
 def _matmul_np(a, b, dt):
+    # Multithreaded OpenBLAS is pathologically slow (ms) on transposed operands of moderate
+    # size; a C-contiguous copy costs microseconds.
+    if a.size > 2048 and not a.flags.c_contiguous:
+        a = np.ascontiguousarray(a)
+    if b.size > 2048 and not b.flags.c_contiguous:
+        b = np.ascontiguousarray(b)
     r = np.matmul(_compute(a), _compute(b))
     return np.asarray(r).astype(dt._np, copy=False)
 
@@ -251,6 +259,15 @@ public("mm", mm, mm_out)
 public("bmm", bmm, bmm_out)
 public("mv", mv, mv_out)
 public("dot", dot, dot_out)
+mm.derivative(self="mm_mat1_backward(grad, mat2, self_sym_sizes, self_sym_strides, 1)",
+              mat2="mm_mat2_backward(grad, self, mat2_sym_sizes, mat2_sym_strides, 1)",
+              result="self_t.mm(mat2_p) + self_p.mm(mat2_t)")
+bmm.derivative(self="grad.bmm(mat2.transpose(1, 2))", mat2="self.transpose(1, 2).bmm(grad)",
+               result="self_t.bmm(mat2_p) + self_p.bmm(mat2_t)")
+mv.derivative(self="grad.outer(vec)", vec="self.t().mv(grad)",
+              result="self_t.mv(vec_p) + self_p.mv(vec_t)")
+dot.derivative(self="grad * tensor", tensor="grad * self",
+               result="self_t.dot(tensor_p) + self_p.dot(tensor_t)")
 
 
 def _add_scaled(prod, self, beta, alpha, dt):
@@ -326,6 +343,17 @@ addmv, addmv_out = _declare(
     "Tensor(a!) out) -> Tensor(a!)")
 public("addmm", addmm, addmm_out)
 public("addmv", addmv, addmv_out)
+addmm.derivative(
+    self="maybe_multiply(grad, beta)",
+    mat1="mm_mat1_backward(grad, mat2, mat1_sym_sizes, mat1_sym_strides, alpha)",
+    mat2="mm_mat2_backward(grad, mat1, mat2_sym_sizes, mat2_sym_strides, alpha)",
+    result="maybe_multiply(self_t, beta) + maybe_multiply(mat1_t.mm(mat2_p), alpha) + "
+           "maybe_multiply(mat1_p.mm(mat2_t), alpha)")
+addmv.derivative(
+    self="maybe_multiply(grad, beta)", mat="maybe_multiply(grad.outer(vec), alpha)",
+    vec="maybe_multiply(mat.t().mv(grad), alpha)",
+    result="maybe_multiply(self_t, beta) + maybe_multiply(mat_t.mv(vec_p), alpha) + "
+           "maybe_multiply(mat_p.mv(vec_t), alpha)")
 
 
 # ---- view helpers for the decompositions (use the view ops when they are registered) ---------

@@ -181,9 +181,35 @@ isinf = unary_op("isinf", _is(np.isinf, False), out_dtype=_dtype.bool, inplace=F
 isfinite = unary_op("isfinite", _is(np.isfinite, True), out_dtype=_dtype.bool, inplace=False,
                     out=False)
 
+# Derivatives (PyTorch's derivatives.yaml): ``grad`` is the output's gradient, ``result`` the
+# output; ``result=`` is the forward-mode formula ("auto_element_wise": the backward formula
+# applied to the tangent).
+_EW = "auto_element_wise"
+abs.derivative(self="grad * self.sign()", result=_EW)
+neg.derivative(self="grad.neg()", result="auto_linear")
+relu.derivative(self="threshold_backward(grad, result, 0)", result=_EW)
+for _n, _fm in {"exp": "grad * result", "exp2": "grad * (result * LN2)",
+                "expm1": "grad * (result + 1)", "log": "grad / self",
+                "log2": "grad / (self * LN2)", "log10": "grad / (self * LN10)",
+                "log1p": "grad / (self + 1)", "sqrt": "grad / (2 * result)",
+                "rsqrt": "-0.5 * grad * result.pow(3)", "sin": "grad * self.cos()",
+                "cos": "grad * -self.sin()", "tan": "grad * (1 + result.pow(2))",
+                "asin": "grad * (-self * self + 1).rsqrt()",
+                "acos": "grad * -((-self * self + 1).rsqrt())",
+                "atan": "grad / (self * self + 1)", "sinh": "grad * self.cosh()",
+                "cosh": "grad * self.sinh()", "tanh": "tanh_backward(grad, result)",
+                "sigmoid": "sigmoid_backward(grad, result)",
+                "reciprocal": "-grad * (result * result)",
+                "erf": "erf_backward(grad, self)"}.items():
+    globals()[_n].derivative(self=_fm, result=_EW)
+for _f in (floor, ceil, trunc, sign):
+    _f.derivative(self="zeros_like(grad)", result="zeros_like(self_t)")
+frac.derivative(self="grad", result="self_t")
+
 # round: the default overload (half to even) and round.decimals.
 _round_check = _reject(_NO_BOOL, "round_vml_cpu")
 round = unary_op("round", _round, int_identity=True, check=_round_check)  # noqa: A001
+round.derivative(self="zeros_like(grad)", result="zeros_like(self_t)")
 
 
 def _round_decimals_kernel(self, *, decimals):
@@ -208,6 +234,8 @@ round_decimals = _declare(
     lambda self, *, decimals: unary_meta(self), _round_decimals_samples,
     out="round.decimals_out(Tensor self, *, int decimals, Tensor(a!) out) -> Tensor(a!)",
     inplace="round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)")
+round_decimals.derivative("RoundBackward1", self="zeros_like(grad)",
+                          result="zeros_like(self_t)")
 _expose("round", [round, round_decimals])
 
 
@@ -392,6 +420,18 @@ _sub = binary_family("sub", binary_kernel(np.subtract), scalar="Scalar", alpha=T
 _mul = binary_family("mul", binary_kernel(np.multiply), scalar="Scalar")
 _div = binary_family("div", _true_div, scalar="Scalar", int_to_float=True)
 add, sub, mul, div = _add["tensor"], _sub["tensor"], _mul["tensor"], _div["tensor"]
+add.derivative(self="grad", other="maybe_multiply(grad, alpha)",
+               result="self_t + maybe_multiply(other_t, alpha)")
+_add["scalar"].derivative("AddBackward1", self="grad", result="self_t.clone()")
+sub.derivative(self="grad", other="maybe_multiply(-grad, alpha)",
+               result="self_t - maybe_multiply(other_t, alpha)")
+_sub["scalar"].derivative("SubBackward1", self="grad", result="self_t.clone()")
+mul.derivative(self="grad * other", other="grad * self",
+               result="other_t * self_p + self_t * other_p")
+_mul["scalar"].derivative("MulBackward1", self="grad * other", result="self_t * other")
+div.derivative(self="grad / other", other="div_other_backward(grad, self, other)",
+               result="(self_t - other_t * result) / other_p")
+_div["scalar"].derivative("DivBackward1", self="grad / other", result="self_t / other")
 
 
 _sub_k = binary_kernel(np.subtract)
@@ -405,6 +445,10 @@ def _rsub_kernel(self, other, alpha=1):
 _rsub = binary_family("rsub", _rsub_kernel, scalar="Scalar", alpha=True, inplace=False,
                       out_names=("Tensor_out", "Scalar_out", None),
                       meta_checks=(lambda s, o: _sub_check(o, s),))
+_rsub["tensor"].derivative(self="maybe_multiply(-grad, alpha)", other="grad",
+                           result="-maybe_multiply(self_t, alpha) + other_t")
+_rsub["scalar"].derivative("RsubBackward1", self="maybe_multiply(-grad, alpha)",
+                           result="-maybe_multiply(self_t, alpha)")
 
 
 def _div_mode_kernel(self, other, *, rounding_mode=None):
@@ -444,6 +488,9 @@ div_scalar_mode = _declare(
     out=f"div.Scalar_mode_out(Tensor self, Scalar other, {_DIVM}, Tensor(a!) out) "
         "-> Tensor(a!)",
     inplace=f"div_.Scalar_mode(Tensor(a!) self, Scalar other, {_DIVM}) -> Tensor(a!)")
+div_mode.derivative("DivBackward2", self="div_mode_self(grad, other, rounding_mode)",
+                    other="div_mode_other(grad, self, other, rounding_mode)")
+div_scalar_mode.derivative("DivBackward3", self="div_mode_self(grad, other, rounding_mode)")
 
 for _n, _fam in (("add", _add), ("sub", _sub), ("mul", _mul)):
     _expose(_n, [_fam["tensor"]], inplace_order=[_fam["tensor"].inplace, _fam["scalar"].inplace])
@@ -469,6 +516,9 @@ _rem = binary_family("remainder", _wrap_broadcast(_remainder), scalar="Scalar",
                      out_names=("Tensor_out", "Scalar_out", "Scalar_Tensor_out"),
                      checks=(_dtype_check("remainder_cpu", _is_bool),), meta_checks=())
 remainder = _rem["tensor"]
+remainder.derivative("RemainderBackward1", self="grad",
+                     other="remainder_other_backward(grad, self, other)")
+_rem["scalar"].derivative(self="grad", result="self_t.clone()")
 _expose("remainder", [_rem["scalar"], remainder, _rem["scalar_tensor"]],
         inplace_order=[_rem["scalar"].inplace, remainder.inplace])
 
@@ -476,6 +526,8 @@ _fmo = binary_family("fmod", _wrap_broadcast(_fmod), scalar="Scalar",
                      out_names=("Tensor_out", "Scalar_out", None),
                      checks=(_dtype_check("fmod_cpu", _is_bool),), meta_checks=())
 fmod = _fmo["tensor"]
+fmod.derivative("FmodBackward1", self="grad", other="fmod_other_backward(grad, self, other)")
+_fmo["scalar"].derivative(self="grad", result="self_t.clone()")
 _expose("fmod", [_fmo["scalar"], fmod], inplace_order=[_fmo["scalar"].inplace, fmod.inplace])
 
 
@@ -547,6 +599,11 @@ pow_s = _declare(
     out="pow.Scalar_out(Scalar self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)")
 _expose("pow", [pow_ts, pow_tt, pow_s], inplace_order=[pow_ts.inplace, pow_tt.inplace])
 pow = pow_tt  # noqa: A001
+pow_ts.derivative(self="pow_backward(grad, self, exponent)",
+                  result="pow_backward(self_t, self_p, exponent)")
+pow_tt.derivative("PowBackward1", self="pow_backward_self(grad, self, exponent)",
+                  exponent="pow_backward_exponent(grad, self, exponent, result)")
+pow_s.derivative("PowBackward2", exponent="pow_backward_exponent(grad, self, exponent, result)")
 
 # square = pow(self, 2), as PyTorch decomposes it.
 square = defop("square(Tensor self) -> Tensor", tags=("pointwise",))
@@ -561,6 +618,63 @@ public("square", square, square_out)
 public("square_", square_, function=False)
 OPS["square.default"] = square
 
+# ---- fused backward ops (what autograd formulas call, as in PyTorch) ----------------------------
+def _promote2(a, b):
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype:
+        return a, b
+    return promote(a, b)[0]
+
+
+def _threshold_backward_kernel(grad_output, self, threshold):
+    g, x = _promote2(grad_output, self)
+    return np.asarray(np.where(x > threshold, g, g.dtype.type(0)))
+
+
+def _sigmoid_backward_kernel(grad_output, output):
+    g, y = _promote2(grad_output, output)
+    return np.asarray(g * (1 - y) * y)
+
+
+def _tanh_backward_kernel(grad_output, output):
+    g, y = _promote2(grad_output, output)
+    return np.asarray(g * (1 - y * y))
+
+
+def _backward_samples(dtype):
+    if dtype not in S.FLOATS:
+        return
+    yield S.SampleInput(S.make_arr((2, 3), dtype), S.make_arr((2, 3), dtype, low=-0.9,
+                                                              high=0.9, seed=1))
+    yield S.SampleInput(S.make_arr((), dtype), S.make_arr((), dtype, seed=2))
+
+
+def _threshold_samples(dtype):
+    for s in _backward_samples(dtype):
+        yield S.SampleInput(s.input, *s.args, 0.25)
+
+
+threshold_backward = _declare(
+    "threshold_backward(Tensor grad_output, Tensor self, Scalar threshold) -> Tensor",
+    _wrap_broadcast(_threshold_backward_kernel),
+    lambda grad_output, self, threshold: pointwise_meta(grad_output, self), _threshold_samples)
+sigmoid_backward = _declare(
+    "sigmoid_backward(Tensor grad_output, Tensor output) -> Tensor",
+    _wrap_broadcast(_sigmoid_backward_kernel), _meta2(), _backward_samples)
+tanh_backward = _declare(
+    "tanh_backward(Tensor grad_output, Tensor output) -> Tensor",
+    _wrap_broadcast(_tanh_backward_kernel), _meta2(), _backward_samples)
+threshold_backward.derivative(grad_output="threshold_backward(grad, self, threshold)",
+                              self="zeros_like(grad)",
+                              result="threshold_backward(grad_output_t, self_p, threshold)")
+sigmoid_backward.derivative(grad_output="sigmoid_backward(grad, output)",
+                            output="grad * grad_output * (-2 * output + 1)",
+                            result="sigmoid_backward(grad_output_t, output_p) + "
+                                   "output_t * grad_output_p * (-2 * output_p + 1)")
+tanh_backward.derivative(grad_output="tanh_backward(grad, output)",
+                         output="-2 * output * grad_output * grad",
+                         result="tanh_backward(grad_output_t, output_p) - "
+                                "2 * output_p * grad_output_p * output_t")
+
 # ---- maximum / minimum / atan2 -----------------------------------------------------------------
 maximum = binary_family("maximum", binary_kernel(np.maximum), tensor=None, inplace=False,
                         samples=_tensors_only)["tensor"]
@@ -568,6 +682,10 @@ minimum = binary_family("minimum", binary_kernel(np.minimum), tensor=None, inpla
                         samples=_tensors_only)["tensor"]
 _expose("maximum", [maximum])
 _expose("minimum", [minimum])
+maximum.derivative(self="max_min_backward(grad, self, other, True, 0)",
+                   other="max_min_backward(grad, self, other, True, 1)")
+minimum.derivative(self="max_min_backward(grad, self, other, False, 0)",
+                   other="max_min_backward(grad, self, other, False, 1)")
 
 
 def _atan2(a, b):
@@ -582,6 +700,8 @@ def _atan2(a, b):
 atan2 = binary_family("atan2", _wrap_broadcast(_atan2), tensor=None, int_to_float=True,
                       inplace_names=(None, None), samples=_tensors_only)["tensor"]
 _expose("atan2", [atan2])
+atan2.derivative(self="atan2_backward(grad, self, other, 0)",
+                 other="atan2_backward(grad, self, other, 1)")
 
 # ---- bitwise / logical ---------------------------------------------------------------------------
 for _n, _uf in (("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or),
@@ -696,6 +816,12 @@ _where_ss = _declare("where.ScalarSelf(Tensor condition, Scalar self, Tensor oth
 _where_s = _declare("where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor",
                     _where_kernel, _where_meta, None)
 _where_fn = public("where", where, _where_so, _where_ss, _where_s, where.out, method=False)
+where.derivative(self="where(condition, grad, 0)", other="where(condition, 0, grad)",
+                 result="where(condition, self_t, other_t)")
+_where_so.derivative("WhereBackward0", self="where(condition, grad, 0)",
+                     result="where(condition, self_t, 0)")
+_where_ss.derivative("WhereBackward0", other="where(condition, 0, grad)",
+                     result="where(condition, 0, other_t)")
 
 
 @method("where")
@@ -788,6 +914,11 @@ clamp_tensor = _declare(
     inplace=f"clamp_.Tensor(Tensor(a!) self, {_TMM}) -> Tensor(a!)")
 _expose("clamp", [clamp, clamp_tensor])
 _expose("clip", [clamp, clamp_tensor])
+clamp.derivative("ClampBackward1", self="clamp_backward(grad, self, min, max)",
+                 result="clamp_backward(self_t, self_p, min, max)")
+clamp_tensor.derivative(self="clamp_self_tensor_backward(grad, self, min, max)",
+                        min="clamp_min_tensor_backward(grad, self, min, max)",
+                        max="clamp_max_tensor_backward(grad, self, max, min)")
 for _w in ("min", "max"):
     _k, _m = _clamp1(_w)
     _s = _declare(f"clamp_{_w}(Tensor self, Scalar {_w}) -> Tensor", _k, _m, _clamp1_samples,
@@ -802,3 +933,9 @@ for _w in ("min", "max"):
                   inplace=f"clamp_{_w}_.Tensor(Tensor(a!) self, Tensor {_w}) -> Tensor(a!)")
     globals()["clamp_" + _w] = _s
     _expose("clamp_" + _w, [_s, _t])
+    _cmp = ">=" if _w == "min" else "<="
+    _s.derivative(**{"self": f"where(self {_cmp} {_w}, grad, 0)",
+                     "result": f"where(self_p {_cmp} {_w}, self_t, 0)"})
+    _t.derivative(f"Clamp{_w.title()}Backward1",
+                  **{"self": f"where(self {_cmp} {_w}, grad, 0)",
+                     _w: f"where(self {_cmp} {_w}, 0, grad)"})

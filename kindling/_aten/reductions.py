@@ -186,6 +186,9 @@ sum_out = out_variant(sum_default, "sum.out(Tensor self, *, ScalarType? dtype=No
 sum_dim_out = out_variant(sum_dim, "sum.IntList_out(Tensor self, int[1]? dim, bool keepdim=False,"
                                    " *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)")
 public("sum", sum_default, sum_dim, sum_out, sum_dim_out)
+sum_default.derivative(self="grad.expand(self_sym_sizes)", result="auto_linear")
+sum_dim.derivative("SumBackward1", self="sum_backward(grad, self_sym_sizes, dim, keepdim)",
+                   result="auto_linear")
 
 
 def _prod_plan(self, dim=None, keepdim=False, *, dtype=None):
@@ -228,6 +231,10 @@ prod_out = out_variant(prod_default, "prod.out(Tensor self, *, ScalarType? dtype
 prod_dim_out = out_variant(prod_dim, "prod.int_out(Tensor self, int dim, bool keepdim=False, *, "
                                      "ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)")
 public("prod", prod_default, prod_dim, prod_out, prod_dim_out)
+prod_default.derivative(self="prod_backward(grad, self, result)",
+                        result="prod_jvp(self_t, self_p, result)")
+prod_dim.derivative("ProdBackward1", self="prod_dim_backward(grad, self, result, dim, keepdim)",
+                    result="prod_jvp(self_t, self_p, result, dim, keepdim)")
 
 
 def _mean_dtype(in_dt, dtype):
@@ -268,6 +275,11 @@ mean_out = out_variant(mean_dim, "mean.out(Tensor self, int[1]? dim, bool keepdi
 mean_dtype_out = out_variant(mean_default, "mean.dtype_out(Tensor self, *, ScalarType? "
                                            "dtype=None, Tensor(a!) out) -> Tensor(a!)")
 public("mean", mean_default, mean_dim, mean_dtype_out, mean_out)
+mean_default.derivative(self="grad.expand(self_sym_sizes) / self_sym_numel",
+                        result="auto_linear")
+mean_dim.derivative("MeanBackward1",
+                    self="mean_backward(grad, self_sym_sizes, dim, self_sym_numel, keepdim)",
+                    result="auto_linear")
 
 
 # ---- amax / amin -------------------------------------------------------------------------------
@@ -308,6 +320,9 @@ amin_out = out_variant(amin, "amin.out(Tensor self, int[1] dim=[], bool keepdim=
                              "Tensor(a!) out) -> Tensor(a!)")
 public("amax", amax, amax_out)
 public("amin", amin, amin_out)
+for _f in (amax, amin):
+    _f.derivative(self="amax_amin_backward(grad, self, result, dim, keepdim)",
+                  result="amax_amin_jvp(self_t, self_p, result, dim, keepdim)")
 
 
 # ---- argmax / argmin ---------------------------------------------------------------------------
@@ -522,6 +537,19 @@ def _maxmin(name, np_red, np_arg, ufunc):
 
 max_default, max_dim, max_other, max_dim_max = _maxmin("max", np.max, np.argmax, np.maximum)
 min_default, min_dim, min_other, min_dim_min = _maxmin("min", np.min, np.argmin, np.minimum)
+for _f, _d, _o, _n in ((max_default, max_dim, max_other, "Max"),
+                       (min_default, min_dim, min_other, "Min")):
+    _f.derivative(f"{_n}Backward1", self="evenly_distribute_backward(grad, self, result)",
+                  result="evenly_read_jvp(self_t, self_p, result)")
+    _d.derivative(f"{_n}Backward0",
+                  self="value_selecting_reduction_backward(grad, dim, indices, self_sym_sizes, "
+                       "keepdim)",
+                  result="value_selecting_jvp(self_t, dim, indices, keepdim)")
+    _is_max = _n == "Max"
+    _o.derivative(f"{_n}imumBackward0",
+                  self=f"max_min_backward(grad, self, other, {_is_max}, 0)",
+                  other=f"max_min_backward(grad, self, other, {_is_max}, 1)",
+                  result="auto_element_wise")
 if "return_types" not in PUBLIC:
     PUBLIC["return_types"] = return_types
 
@@ -666,6 +694,12 @@ def _var_family(name, sqrt):
 
 var_correction = _var_family("var", False)
 std_correction = _var_family("std", True)
+var_correction.derivative(self="var_backward(grad, self, dim, correction, keepdim)",
+                          result="var_jvp(self_t, self_p, result, dim, correction, keepdim)")
+std_correction.derivative(
+    self="std_backward(result, grad, self, dim, correction, keepdim)",
+    result="where(result == 0, 0, var_jvp(self_t, self_p, result, dim, correction, keepdim) / "
+           "(2 * result))")
 
 
 # ---- logsumexp ---------------------------------------------------------------------------------
@@ -696,6 +730,10 @@ logsumexp = _register(defop("logsumexp(Tensor self, int[1] dim, bool keepdim=Fal
 logsumexp_out = out_variant(logsumexp, "logsumexp.out(Tensor self, int[1] dim, bool keepdim=False,"
                                        " *, Tensor(a!) out) -> Tensor(a!)")
 public("logsumexp", logsumexp, logsumexp_out)
+logsumexp.derivative(
+    self="logsumexp_backward(grad, self, result, dim, keepdim)",
+    result="(self_t * (self_p - restore_reduced_dims(result, dim, keepdim, self_p.dim())).exp())"
+           ".sum(dim, keepdim)")
 
 
 # ---- cumsum / cumprod --------------------------------------------------------------------------
@@ -735,6 +773,8 @@ cumprod_out = out_variant(cumprod, "cumprod.out(Tensor self, int dim, *, ScalarT
                                    "Tensor(a!) out) -> Tensor(a!)")
 public("cumsum", cumsum, cumsum_out)
 public("cumprod", cumprod, cumprod_out)
+cumsum.derivative(self="cumsum_backward(grad, dim)", result="auto_linear")
+cumprod.derivative(self="cumprod_backward(grad, self, dim, result)")
 
 
 # ---- count_nonzero -----------------------------------------------------------------------------
@@ -834,6 +874,8 @@ norm_scalar_out = out_variant(norm_scalar, "norm.Scalar_out(Tensor self, Scalar 
                                            "Tensor(a!) out) -> Tensor(a!)")
 norm_dim_out = out_variant(norm_dim, "norm.out(Tensor self, Scalar? p, int[1] dim, "
                                      "bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)")
+norm_scalar.derivative(self="norm_backward(grad, self, p, result)")
+norm_dim.derivative("NormBackward1", self="norm_backward(grad, self, p, result, dim, keepdim)")
 _norm_aten = make_function("norm", [norm_scalar.op, norm_dim.op, norm_scalar_out.op,
                                     norm_dim_out.op])
 

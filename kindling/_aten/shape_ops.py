@@ -53,6 +53,7 @@ def _cat_geometry(tensors, dim):
 
 cat = defop("cat(Tensor[] tensors, int dim=0) -> Tensor")
 OPS["cat"] = cat
+cat.derivative(tensors="cat_backward(grad, tensors_args_sizes, dim)", result="auto_linear")
 
 
 @cat.cpu
@@ -130,6 +131,7 @@ _nonempty_list("stack", public("stack", stack, stack_out, method=False),
 # ---- flip ---------------------------------------------------------------------------------------
 flip = defop("flip(Tensor self, int[] dims) -> Tensor")
 OPS["flip"] = flip
+flip.derivative(self="grad.flip(dims)", result="auto_linear")
 
 
 @flip.cpu
@@ -207,6 +209,7 @@ public("flipud", flipud)
 # ---- roll ---------------------------------------------------------------------------------------
 roll = defop("roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor")
 OPS["roll"] = roll
+roll.derivative(self="roll_backward(grad, shifts, dims)", result="auto_linear")
 
 
 def _roll_check(ndim, shifts, dims):

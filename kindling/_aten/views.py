@@ -67,6 +67,8 @@ def _as_strided_geom(self, size, stride, storage_offset=None):
 as_strided = view_op("as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, "
                      "SymInt? storage_offset=None) -> Tensor(a)", _as_strided_geom)
 public("as_strided", as_strided)
+as_strided.derivative(
+    self="as_strided_backward(grad, self_geometry, size, stride, storage_offset)", result="auto_linear")
 
 
 # ---- view ---------------------------------------------------------------------------------------
@@ -97,6 +99,8 @@ def infer_size(shape, numel):
 def compute_stride(oldshape, oldstride, newshape):
     """Strides for viewing (oldshape, oldstride) as newshape, or None if impossible
     (PyTorch's ``computeStride``)."""
+    if len(oldshape) == 0:  # a 0-d tensor views as any all-ones shape
+        return tuple(1 for _ in newshape)
     numel = 1
     for s in oldshape:
         numel *= s
@@ -139,6 +143,7 @@ def _view_geom(self, size):
 
 
 view = view_op("view(Tensor(a) self, SymInt[] size) -> Tensor(a)", _view_geom)
+view.derivative(self="grad.reshape(self_sym_sizes)", result="auto_linear")
 
 
 def _sizes_arg(size, name="view"):
@@ -177,6 +182,7 @@ def _transpose_geom(self, dim0, dim1):
 transpose = view_op("transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)",
                     _transpose_geom)
 public("transpose", transpose)
+transpose.derivative(self="grad.transpose(dim0, dim1)", result="auto_linear")
 
 def _composite(schema, fn, tags=()):
     """A CompositeImplicitAutograd op: ``fn`` written with other aten ops."""
@@ -205,6 +211,7 @@ def _t_geom(self):
 
 t = view_op("t(Tensor(a) self) -> Tensor(a)", _t_geom)
 public("t", t)
+t.derivative(self="grad.t()", result="auto_linear")
 
 
 def _adjoint(self):
@@ -288,6 +295,7 @@ def _permute_geom(self, dims):
 
 permute = view_op("permute(Tensor(a) self, int[] dims) -> Tensor(a)", _permute_geom)
 public("permute", permute, method=False)
+permute.derivative(self="permute_backwards(grad, dims)", result="auto_linear")
 
 
 @method("permute")
@@ -332,6 +340,7 @@ public("moveaxis", moveaxis_int, moveaxis_list)
 
 # ---- _unsafe_view / reshape / view_as / reshape_as -------------------------------------------
 _unsafe_view = defop("_unsafe_view(Tensor self, SymInt[] size) -> Tensor")
+_unsafe_view.derivative(self="grad.reshape(self_sym_sizes)", result="auto_linear")
 
 
 @_unsafe_view.explicit
@@ -420,6 +429,7 @@ def _(self, dtype):
 
 
 OPS["view.dtype"] = view_dtype
+view_dtype.nondifferentiable()
 
 
 # ---- expand -------------------------------------------------------------------------------------
@@ -466,6 +476,7 @@ def _expand_geom(self, size, *, implicit=False):
 
 expand = view_op("expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)",
                  _expand_geom)
+expand.derivative(self="sum_to(grad, self_sym_sizes)", result="auto_linear")
 expand_as = _composite("expand_as(Tensor(a) self, Tensor other) -> Tensor(a)",
                        lambda self, other: aten.expand.default(self, list(other._size)))
 public("expand_as", expand_as, function=False)
@@ -507,6 +518,11 @@ def _unsqueeze_geom(self, dim):
 
 
 unsqueeze = view_op("unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", _unsqueeze_geom)
+squeeze.derivative(self="unsqueeze_to(grad, self_sym_sizes)", result="auto_linear")
+squeeze_dim.derivative("SqueezeBackward1", self="unsqueeze_to(grad, self_sym_sizes, dim)", result="auto_linear")
+squeeze_dims.derivative("SqueezeBackward2", self="unsqueeze_to(grad, self_sym_sizes, dim)",
+                        result="auto_linear")
+unsqueeze.derivative(self="grad.squeeze(dim)", result="auto_linear")
 public("unsqueeze", unsqueeze)
 
 
@@ -583,6 +599,7 @@ def _select_geom(self, dim, index):
 
 
 select = view_op("select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)", _select_geom)
+select.derivative(self="select_backward(grad, self_sym_sizes, dim, index)", result="auto_linear")
 public("select", select)
 
 
@@ -612,6 +629,7 @@ def _slice_geom(self, dim=0, start=None, end=None, step=1):
 
 slice_ = view_op("slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, "
                  "SymInt step=1) -> Tensor(a)", _slice_geom)
+slice_.derivative(self="slice_backward(grad, self_sym_sizes, dim, start, end, step)", result="auto_linear")
 
 
 def _narrow(self, dim, start, length):
@@ -679,6 +697,11 @@ split = multi_view_op("split.Tensor(Tensor(a -> *) self, SymInt split_size, int 
 split_with_sizes = multi_view_op("split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, "
                                  "int dim=0) -> Tensor(a)[]", _split_with_sizes_geoms)
 public("split_with_sizes", split_with_sizes)
+split.derivative(
+    self="split_backward(grads, split_sizes_of(self_sym_sizes, split_size, dim), dim, "
+         "self_sym_sizes, self_scalar_type)", result="auto_linear")
+split_with_sizes.derivative(
+    self="split_backward(grads, split_sizes, dim, self_sym_sizes, self_scalar_type)", result="auto_linear")
 
 
 @function_export("split")
@@ -723,6 +746,7 @@ def _unbind_geoms(self, dim=0):
 unbind = multi_view_op("unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]",
                        _unbind_geoms)
 public("unbind", unbind)
+unbind.derivative(self="unbind_backward(grads, dim, self_sym_sizes, self_scalar_type)", result="auto_linear")
 
 
 def _tuple_results(name):
@@ -766,7 +790,9 @@ def _diagonal_geom(self, offset=0, dim1=0, dim2=1):
 diagonal = view_op("diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)",
                    _diagonal_geom)
 public("diagonal", diagonal)
+diagonal.derivative(self="diagonal_backward(grad, self_sym_sizes, offset, dim1, dim2)", result="auto_linear")
 
 alias = view_op("alias(Tensor(a) self) -> Tensor(a)",
                 lambda self: (self._size, self.stride(), self._offset))
 public("alias", alias, method=False)
+alias.derivative(self="grad", result="auto_linear")

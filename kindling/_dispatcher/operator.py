@@ -104,6 +104,7 @@ class OperatorEntry:
         self.scan_lists = any(a.type.base == "Tensor" and a.type.is_list
                               for a in schema.arguments)
         self.py_kernels: dict = {}
+        self.python_key_table: dict = {}         # py_impl(ModeClass / subclass) handlers
         self.listeners = []                      # callbacks when the table changes (caches)
         n_pos = [a for a in schema.arguments if not a.kwarg_only]
         self.max_pos = len(n_pos)
@@ -252,6 +253,15 @@ def _bind_boxed(fn, entry):
 
 
 def missing_kernel_error(entry, key):
+    if key is K.Meta and entry.def_owner is not None:
+        # Python-defined ops (torch.library) have PyTorch's Meta backend fallback.
+        return NotImplementedError(
+            f"{entry.qualified}: attempted to run this operator with Meta tensors, but there was "
+            "no fake impl or Meta kernel registered. You may have run into this message while "
+            "using an operator with PT2 compilation APIs (torch.compile/torch.export); in order "
+            "to use this operator with those APIs you'll need to add a fake impl. Please see the "
+            "following for next steps:  "
+            "https://pytorch.org/tutorials/advanced/custom_ops_landing_page.html")
     return NotImplementedError(
         f"Could not run '{entry.qualified}' with arguments from the '{key.name}' backend. "
         "This could be because the operator doesn't exist for this backend, or was omitted "
@@ -259,6 +269,17 @@ def missing_kernel_error(entry, key):
         "Facebook employee using PyTorch on mobile, please visit https://fburl.com/ptmfixes "
         f"for possible resolutions. '{entry.qualified}' is only available for these backends: "
         + entry._available_text())
+
+
+def call_undefined(entry, args, kwargs):
+    """A call with no dispatch key at all (no tensor arguments): like PyTorch's Undefined
+    table entry, run the op's composite kernel if it has one, else the no-tensor error."""
+    for alias in (K.CompositeExplicitAutogradNonFunctional, K.CompositeExplicitAutograd,
+                  K.CompositeImplicitAutograd):
+        e = entry._top(alias)
+        if e is not None and not e.fallthrough:
+            return e.fn(0, *args, **kwargs)
+    raise no_tensor_error(entry)
 
 
 def no_tensor_error(entry):

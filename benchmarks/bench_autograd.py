@@ -1,0 +1,85 @@
+"""Autograd overhead: forward + backward of a 20-op graph on 8-element tensors, and a 3-layer
+MLP step (64-128-128-10, batch 32), kindling beside PyTorch (issue 3 targets: small graph
+within 2x of PyTorch, MLP within 1.5x)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._timing import fmt_row, per_call_us
+
+
+def _small_graph(T, a, b):
+    def step():
+        x = a * b
+        y = x + a
+        z = y.exp()
+        w = z * 0.5
+        v = w - b
+        u = v.tanh()
+        s = u.sigmoid()
+        r = s * x
+        q = r + y
+        p = q.relu()
+        o = p * p
+        n = o / (b + 2)
+        m = n.log1p()
+        k = m + z
+        j = k * a
+        i = j.sin()
+        h = i + w
+        g = h * s
+        f = g.neg()
+        loss = f.sum()
+        loss.backward()
+    return step
+
+
+def _mlp(T, x, y_onehot, w1, b1, w2, b2, w3, b3):
+    def step():
+        h1 = (x @ w1 + b1).relu()
+        h2 = (h1 @ w2 + b2).relu()
+        out = h2 @ w3 + b3
+        loss = ((out - y_onehot) * (out - y_onehot)).sum()
+        loss.backward()
+        for p in (w1, b1, w2, b2, w3, b3):
+            p.grad = None
+    return step
+
+
+def cases(T):
+    rng = np.random.default_rng(0)
+    a = T.from_numpy(rng.uniform(0.5, 1.5, 8).astype(np.float32)).requires_grad_()
+    b = T.from_numpy(rng.uniform(0.5, 1.5, 8).astype(np.float32)).requires_grad_()
+
+    def param(*shape):
+        return T.from_numpy((rng.standard_normal(shape) * 0.1).astype(np.float32)) \
+            .requires_grad_()
+    x = T.from_numpy(rng.standard_normal((32, 64)).astype(np.float32))
+    y = T.from_numpy(np.eye(10, dtype=np.float32)[rng.integers(0, 10, 32)])
+    ps = [param(64, 128), param(128), param(128, 128), param(128), param(128, 10), param(10)]
+    return [("20-op graph fwd+bwd (8 el)", _small_graph(T, a, b)),
+            ("MLP 64-128-128-10 b32 step", _mlp(T, x, y, *ps))]
+
+
+def run(torch=None):
+    import kindling
+    print("\n== autograd: forward + backward (us per step, medians) ==")
+    print(fmt_row("case", ["kindling", "torch", "k/torch"]))
+    rows = []
+    kcases = cases(kindling)
+    tcases = cases(torch) if torch is not None else [(n, None) for n, _ in kcases]
+    for (name, fk), (_, ft) in zip(kcases, tcases):
+        tk = per_call_us(fk, repeat=7, budget_s=0.3)
+        tt = per_call_us(ft, repeat=7, budget_s=0.3) if ft is not None else float("nan")
+        rows.append((name, tk, tt))
+        print(fmt_row(name, [tk, tt, tk / tt]))
+    return rows
+
+
+if __name__ == "__main__":
+    try:
+        import torch as _torch
+        _torch.set_num_threads(1)
+    except ImportError:
+        _torch = None
+    run(_torch)

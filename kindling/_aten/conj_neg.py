@@ -1,0 +1,398 @@
+"""Math-bit tensors: conjugate views, negative views and zero tensors.
+
+``x.conj()`` (complex ``x``) and ``x._neg_view()`` are views that share ``x``'s storage and
+carry a ``Conjugate`` / ``Negative`` key: their *logical* values are the conjugated / negated
+stored ones.  ``torch._efficientzerotensor(size)`` is an immutable all-zero tensor with the
+``ZeroTensor`` key.  Kernels below these keys read stored values, so:
+
+* each key's **fallback materialises** the marked arguments (a resolved copy) and redispatches
+  below the key; a marked argument the op mutates is resolved, mutated, and copied back
+  (zero tensors refuse mutation);
+* **view ops pass through**: the view is taken of the stored values and gets the input's bit;
+* ``clone`` and ``copy_`` have kernels at Negative / Conjugate that apply the negation /
+  conjugation while copying (this is where materialisation happens);
+* ``mul``/``add``/``sub`` have ZeroTensor kernels that keep zero results as zero tensors.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._dispatcher import operator as _opreg
+from .._dispatcher.keys import K, RANK, bit
+from .._dispatcher.operator import KernelEntry, caller_site
+from .._dispatcher.tls import state as _tls
+from .._tensor import Tensor, make_view
+from ._api import public
+from ._defop import defop
+from ._meta_util import empty_meta
+from ._ops_registry import aten
+
+NEG, CONJ, ZT = bit(K.Negative), bit(K.Conjugate), bit(K.ZeroTensor)
+MATH_BITS = NEG | CONJ | ZT
+
+
+def _below(key):
+    """Bits of the keys strictly below ``key``."""
+    return (1 << RANK[key]) - 1
+
+
+def _at_or_below(key):
+    return (1 << (RANK[key] + 1)) - 1
+
+
+def _raw(t, clear):
+    """An alias of ``t`` (same storage, geometry, version counter) without the ``clear`` bits."""
+    v = make_view(t, t._size, t.stride(), t._offset)
+    v._ks = v._ks | (t._ks & MATH_BITS & ~clear)
+    return v
+
+
+def _keyset_of(args, kwargs):
+    ks = 0
+    for a in args:
+        if isinstance(a, Tensor):
+            ks |= a._ks
+        elif type(a) in (list, tuple):
+            for x in a:
+                if isinstance(x, Tensor):
+                    ks |= x._ks
+    for a in kwargs.values():
+        if isinstance(a, Tensor):
+            ks |= a._ks
+    return ks
+
+
+def _call_at_or_below(op, key, *args, **kwargs):
+    """Call ``op`` with the dispatch keys at or below ``key`` only (no autograd, no version
+    bump: we are already below those layers)."""
+    st = _tls
+    ks = (_keyset_of(args, kwargs) | st.included) & ~st.excluded & _at_or_below(key)
+    return op.redispatch(ks, *args, **kwargs)
+
+
+# ---- the ops -------------------------------------------------------------------------------------
+def _toggle_view(self, b):
+    v = make_view(self, self._size, self.stride(), self._offset)
+    v._ks = v._ks | ((self._ks & MATH_BITS) ^ b)
+    return v
+
+
+_neg_view = defop("_neg_view(Tensor(a) self) -> Tensor(a)", tags=("view",))
+_neg_view.explicit(lambda self: _toggle_view(self, NEG))
+_neg_view.derivatives = {"self": "grad.neg()"}
+
+_conj = defop("_conj(Tensor(a) self) -> Tensor(a)", tags=("view",))
+_conj.explicit(lambda self: _toggle_view(self, CONJ) if self.dtype.is_complex
+               else _toggle_view(self, 0))
+_conj.derivatives = {"self": "grad.conj()"}
+
+conj = defop("conj(Tensor(a) self) -> Tensor(a)")
+conj.composite(lambda self: aten._conj.default(self) if self.dtype.is_complex else self)
+
+resolve_conj = defop("resolve_conj(Tensor(a) self) -> Tensor(a)")
+resolve_conj.composite(lambda self: aten.clone.default(self) if self._ks & CONJ else self)
+
+resolve_neg = defop("resolve_neg(Tensor(a) self) -> Tensor(a)")
+resolve_neg.composite(lambda self: aten.clone.default(self) if self._ks & NEG else self)
+
+_conj_physical = defop("_conj_physical(Tensor self) -> Tensor")
+_conj_physical.cpu(lambda self: np.conj(self) if np.iscomplexobj(self) else self.copy())
+_conj_physical.meta(lambda self: empty_meta(self.shape, self.dtype))
+_conj_physical.derivatives = {"self": "grad.conj_physical()"}
+
+conj_physical = defop("conj_physical(Tensor self) -> Tensor")
+conj_physical.composite(
+    lambda self: aten._conj_physical.default(self) if self.dtype.is_complex else self)
+
+conj_physical_ = defop("conj_physical_(Tensor(a!) self) -> Tensor(a!)")
+
+
+@conj_physical_.cpu_ks
+def _(ks, self):
+    a = self._np
+    if np.iscomplexobj(a):
+        np.conjugate(a, out=a)
+    return self
+
+
+conj_physical_.meta(lambda self: self)
+
+is_conj = defop("is_conj(Tensor self) -> bool")
+is_conj.composite(lambda self: bool(self._ks & CONJ))
+is_neg = defop("is_neg(Tensor self) -> bool")
+is_neg.composite(lambda self: bool(self._ks & NEG))
+_is_zerotensor = defop("_is_zerotensor(Tensor self) -> bool")
+_is_zerotensor.composite(lambda self: bool(self._ks & ZT))
+
+for _name, _d in (("conj", conj), ("resolve_conj", resolve_conj), ("resolve_neg", resolve_neg),
+                  ("conj_physical", conj_physical), ("_conj_physical", _conj_physical),
+                  ("_neg_view", _neg_view), ("_conj", _conj)):
+    public(_name, _d)
+public("conj_physical_", conj_physical_, function=True)
+
+
+def _bit_method(b):
+    def m(self):
+        return bool(self._ks & b)
+    return m
+
+
+# Read the bit directly (as PyTorch's Tensor methods do; no dispatch).
+for _name, _b in (("is_conj", CONJ), ("is_neg", NEG), ("_is_zerotensor", ZT)):
+    _m = _bit_method(_b)
+    _m.__name__ = _name
+    setattr(Tensor, _name, _m)
+    public(_name, {"is_conj": is_conj, "is_neg": is_neg, "_is_zerotensor": _is_zerotensor}[_name],
+           method=False)
+
+
+# ---- zero tensors ----------------------------------------------------------------------------
+def _register_efficientzerotensor():
+    from .factories import backend_select
+    d = backend_select(defop(
+        "_efficientzerotensor(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, "
+        "Device? device=None, bool? pin_memory=None) -> Tensor"))
+
+    @d.explicit
+    def _(size, *, dtype=None, layout=None, device=None, pin_memory=None):
+        kw = {"device": device} if device is not None else {}
+        if dtype is not None:
+            kw["dtype"] = dtype
+        t = aten.zeros.default(list(size), **kw)
+        t._ks |= ZT
+        return t
+    return d
+
+
+efficientzerotensor = _register_efficientzerotensor()
+
+
+def _zt_fn(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if len(size) == 1 and isinstance(size[0], (list, tuple)):
+        size = tuple(size[0])
+    kw = {"device": device} if device is not None else {}
+    if dtype is not None:
+        kw["dtype"] = dtype
+    t = efficientzerotensor.op(list(size), **kw)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+_zt_fn.__name__ = "_efficientzerotensor"
+from ._api import PUBLIC  # noqa: E402
+PUBLIC["_efficientzerotensor"] = _zt_fn
+
+
+# ---- fallbacks -----------------------------------------------------------------------------------
+def _materializing_fallback(key, b, resolve, mutable_error=None):
+    below = _below(key)
+
+    def fallback(ks, op, *args, **kwargs):
+        schema = op._schema
+        write_pos, write_kw = _writes(schema)
+        pairs = []
+
+        def fix(v, mutable):
+            if isinstance(v, Tensor) and v._ks & b:
+                if mutable and mutable_error is not None:
+                    raise RuntimeError(mutable_error)
+                r = resolve(v)
+                if mutable:
+                    pairs.append((v, r))
+                return r
+            if type(v) in (list, tuple) and any(isinstance(x, Tensor) and x._ks & b for x in v):
+                return type(v)(fix(x, mutable) for x in v)
+            return v
+
+        new_args = [fix(a, i in write_pos) for i, a in enumerate(args)]
+        new_kwargs = {k: fix(v, k in write_kw) for k, v in kwargs.items()}
+        out = op.redispatch(ks & below, *new_args, **new_kwargs)
+        if not pairs:
+            return out
+        for orig, res in pairs:
+            _call_at_or_below(aten.copy_.default, key, orig, res)
+        return _replace(out, {id(r): o for o, r in pairs})
+    fallback.__name__ = f"{key.name}_fallback"
+    return fallback
+
+
+_WRITES: dict = {}
+
+
+def _writes(schema):
+    w = _WRITES.get(schema)
+    if w is None:
+        pos = {i for i, a in enumerate(a for a in schema.arguments if not a.kwarg_only)
+               if a.is_write}
+        kw = {a.name for a in schema.arguments if a.is_write}
+        w = _WRITES[schema] = (pos, kw)
+    return w
+
+
+def _replace(out, m):
+    if isinstance(out, Tensor):
+        return m.get(id(out), out)
+    if type(out) in (list, tuple):
+        return type(out)(_replace(x, m) for x in out)
+    return out
+
+
+def _resolve_neg(t):
+    return _call_at_or_below(aten.clone.default, K.Negative, t)
+
+
+def _resolve_conj(t):
+    return _call_at_or_below(aten.clone.default, K.Conjugate, t)
+
+
+def _materialize_zero(t):
+    return _call_at_or_below(aten.clone.default, K.Negative, _raw(t, ZT))
+
+
+_ZT_IMMUTABLE = ("ZeroTensors are immutable. Please use the materialized zero tensor obtained "
+                 "using .clone() if you want a mutable tensor.")
+
+
+# ---- clone / copy_ at the math keys (where negation and conjugation are applied) ---------------
+def _clone_kernel(key, b, apply_):
+    below = _below(key)
+
+    def kernel(ks, self, *, memory_format=None):
+        kw = {} if memory_format is None else {"memory_format": memory_format}
+        if not (isinstance(self, Tensor) and self._ks & b):
+            return aten.clone.default.redispatch(ks & below, self, **kw)
+        r = aten.clone.default.redispatch(ks & below, _raw(self, b), **kw)
+        apply_(r)
+        return r
+    return kernel
+
+
+def _neg_inplace(r):
+    _call_at_or_below(aten.neg_.default, K.Conjugate, r)
+
+
+def _conj_inplace(r):
+    _call_at_or_below(aten.conj_physical_.default, K.Conjugate, r)
+
+
+def _copy_kernel(key, b, resolve, transform):
+    below = _below(key)
+
+    def kernel(ks, self, src, non_blocking=False):
+        if isinstance(src, Tensor) and src._ks & b:
+            src = resolve(src)
+        if self._ks & b:
+            # stored = transform(logical): write the transformed source into the stored values
+            src = transform(src)
+            _call_at_or_below(aten.copy_.default, key, _raw(self, b), src, non_blocking)
+            return self
+        return aten.copy_.default.redispatch(ks & below, self, src, non_blocking)
+    return kernel
+
+
+def _neg_of(t):
+    return _call_at_or_below(aten.neg.default, K.Negative, t)
+
+
+def _conj_of(t):
+    if not t.dtype.is_complex:
+        return t
+    return _call_at_or_below(aten._conj_physical.default, K.Conjugate, t)
+
+
+# ---- view ops keep the bit -------------------------------------------------------------------
+def _mark(out, b):
+    if isinstance(out, Tensor):
+        out._ks |= b
+    elif type(out) in (list, tuple):
+        for x in out:
+            _mark(x, b)
+    return out
+
+
+def _bound_view_kernel(op, key, b):
+    below = _below(key)
+
+    def kernel(ks, *args, **kwargs):
+        first = next((a for a in args if isinstance(a, Tensor)), None)
+        if first is None or not first._ks & b:
+            return op.redispatch(ks & below, *args, **kwargs)
+        raw_args = [_raw(a, b) if isinstance(a, Tensor) and a._ks & b else a for a in args]
+        return _mark(op.redispatch(ks & below, *raw_args, **kwargs), b)
+    kernel.__name__ = f"{key.name}_view_passthrough"
+    return kernel
+
+
+# ---- zero-tensor arithmetic ------------------------------------------------------------------
+def _zero_like_result(r):
+    z = aten.zeros.default(list(r.shape), dtype=r.dtype, device=r.device)
+    z._ks |= ZT
+    return z
+
+
+def _zt_binary(op, need_all):
+    below = _below(K.ZeroTensor)
+
+    def kernel(ks, self, other, *rest, **kwargs):
+        zs = isinstance(self, Tensor) and bool(self._ks & ZT)
+        zo = isinstance(other, Tensor) and bool(other._ks & ZT)
+        a = _materialize_zero(self) if zs else self
+        b = _materialize_zero(other) if zo else other
+        r = op.redispatch(ks & below, a, b, *rest, **kwargs)
+        if (zs and zo) if need_all else (zs or zo):
+            return _zero_like_result(r)
+        return r
+    return kernel
+
+
+def _install():
+    site = caller_site()
+
+    def reg(op, key, fn):
+        op._entry.register(key, KernelEntry(fn, site))
+
+    def fallthrough(op, key):
+        op._entry.register(key, KernelEntry(_opreg._fallthrough_marker, site, fallthrough=True))
+
+    _opreg.register_fallback(K.Negative, KernelEntry(
+        _materializing_fallback(K.Negative, NEG, _resolve_neg), site, boxed=True))
+    _opreg.register_fallback(K.Conjugate, KernelEntry(
+        _materializing_fallback(K.Conjugate, CONJ, _resolve_conj), site, boxed=True))
+    _opreg.register_fallback(K.ZeroTensor, KernelEntry(
+        _materializing_fallback(K.ZeroTensor, ZT, _materialize_zero, _ZT_IMMUTABLE), site,
+        boxed=True))
+
+    reg(aten.clone.default, K.Negative, _clone_kernel(K.Negative, NEG, _neg_inplace))
+    reg(aten.clone.default, K.Conjugate, _clone_kernel(K.Conjugate, CONJ, _conj_inplace))
+    reg(aten.copy_.default, K.Negative, _copy_kernel(K.Negative, NEG, _resolve_neg, _neg_of))
+    reg(aten.copy_.default, K.Conjugate,
+        _copy_kernel(K.Conjugate, CONJ, _resolve_conj, _conj_of))
+
+    fallthrough(aten._neg_view.default, K.Negative)
+    fallthrough(aten._conj.default, K.Conjugate)
+    for op in (aten.is_conj.default, aten.is_neg.default, aten._is_zerotensor.default):
+        for key in (K.Negative, K.Conjugate, K.ZeroTensor):
+            fallthrough(op, key)
+
+    for byname in list(_opreg._operators.values()):
+        for entry in list(byname.values()):
+            if not entry.name.startswith("aten::") or not entry.is_view or entry.schema.is_mutable:
+                continue
+            from .._ops import overload_for
+            op = overload_for(entry)
+            for key, b in ((K.ZeroTensor, ZT), (K.Negative, NEG), (K.Conjugate, CONJ)):
+                if not entry.has_kernel_for(key):
+                    reg(op, key, _bound_view_kernel(op, key, b))
+
+    for name in ("mul.Tensor", "mul.Scalar"):
+        base, ov = name.split(".")
+        op = getattr(getattr(aten, base), ov)
+        reg(op, K.ZeroTensor, _zt_binary(op, need_all=False))
+    for name in ("add.Tensor", "sub.Tensor"):
+        base, ov = name.split(".")
+        op = getattr(getattr(aten, base), ov)
+        reg(op, K.ZeroTensor, _zt_binary(op, need_all=True))
+
+
+_install()

@@ -1,0 +1,1 @@
+"""``torch._dispatch``: the Python dispatcher (see ``python.py``)."""

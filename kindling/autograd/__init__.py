@@ -1,0 +1,231 @@
+"""``kindling.autograd``: reverse-mode (and forward-mode) automatic differentiation.
+
+Autograd is a layer of the dispatcher: every differentiable op has an Autograd kernel that,
+when grad mode is on and an input requires grad, records a backward node (``MulBackward0``...)
+built from the derivative formulas declared next to the op, then redispatches below autograd.
+``backward``/``grad`` run the engine over the recorded graph.
+
+* ``grad_mode``: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``
+* ``graph``: nodes, ``AccumulateGrad``, saved tensors and their hooks
+* ``derivatives``: formulas -> node classes and Autograd kernels
+* ``engine``: dependency-counted execution
+* ``function``: custom ``Function`` with its ctx
+* ``forward_ad``, ``functional`` (jacobian, hessian, vjp, jvp), ``gradcheck``, ``anomaly_mode``
+"""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from . import grad_mode, graph, anomaly_mode  # noqa: F401
+from .grad_mode import (  # noqa: F401
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+    set_grad_enabled, set_multithreading_enabled,
+)
+from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: F401
+from . import derivatives as _derivatives
+from . import _tensor_methods
+from .graph import GradientEdge, gradient_edge as _gradient_edge, grad_accumulator
+from . import engine as _engine
+
+__all__ = ["Variable", "Function", "backward", "grad", "grad_mode", "NestedIOFunction",
+           "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck",
+           "inference_mode", "no_grad", "set_detect_anomaly", "set_grad_enabled",
+           "set_multithreading_enabled", "variable"]
+
+
+def _as_tuple(x):
+    if isinstance(x, (Tensor, GradientEdge)):
+        return (x,)
+    return tuple(x)
+
+
+def _tensor_or_tensors_to_tuple(tensors, length):
+    if tensors is None:
+        return (None,) * length
+    if isinstance(tensors, Tensor):
+        return (tensors,)
+    return tuple(tensors)
+
+
+def _make_grads(outputs, grads, is_grads_batched=False):
+    from .._aten._ops_registry import aten
+    from .. import _layout
+    new_grads = []
+    for i, (out, grad) in enumerate(zip(outputs, grads)):
+        if isinstance(out, GradientEdge):
+            new_grads.append(grad)
+            continue
+        if isinstance(grad, Tensor):
+            first = grad[0] if is_grads_batched else grad
+            if tuple(first.shape) != tuple(out.shape):
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {first.shape} and "
+                    f"output[{i}] has a shape of {out.shape}.")
+            if out.dtype.is_complex != grad.dtype.is_complex:
+                raise RuntimeError(
+                    "For complex Tensors, both grad_output and output are required to have the "
+                    f"same dtype. Mismatch in dtype: grad_output[{i}] has a dtype of "
+                    f"{grad.dtype} and output[{i}] has a dtype of {out.dtype}.")
+            new_grads.append(grad)
+        elif grad is None:
+            if out.requires_grad:
+                if out.numel() != 1:
+                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                if not out.dtype.is_floating_point:
+                    raise RuntimeError("grad can be implicitly created only for real scalar "
+                                       f"outputs but got {out.dtype}")
+                new_grads.append(aten.ones_like.default(
+                    out, memory_format=_layout.preserve_format))
+            else:
+                new_grads.append(None)
+        else:
+            raise TypeError("gradients can be either Tensors or None, but got "
+                            f"{type(grad).__name__}")
+    return tuple(new_grads)
+
+
+def _root_edges(tensors):
+    edges = []
+    for i, t in enumerate(tensors):
+        if isinstance(t, GradientEdge):
+            edges.append((t.node, t.output_nr))
+            continue
+        e = _gradient_edge(t)
+        if e[0] is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               "a grad_fn")
+        edges.append(e)
+    return edges
+
+
+def _input_edges(inputs, accumulate):
+    edges = []
+    for t in inputs:
+        if isinstance(t, GradientEdge):
+            edges.append((t.node, t.output_nr))
+            continue
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        fn = t.grad_fn
+        if fn is None:
+            edges.append((grad_accumulator(t), 0))
+        else:
+            if accumulate:
+                t.retain_grad()
+            edges.append((fn, t._output_nr))
+    return edges
+
+
+def _engine_run_backward(tensors, grads, retain_graph, create_graph, inputs, allow_unreachable,
+                         accumulate_grad):
+    roots = _root_edges(tensors)
+    captures = _input_edges(inputs, accumulate_grad) if inputs else None
+    if accumulate_grad and create_graph:
+        import warnings
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this "
+            "function, make sure to reset the .grad fields of your parameters to None after use "
+            "to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
+    return _engine.run_backward(roots, list(grads), retain_graph, create_graph, captures,
+                                accumulate_grad, allow_unreachable)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the graph's leaves (or only
+    of ``inputs``)."""
+    if grad_variables is not None:
+        import warnings
+        warnings.warn("'grad_variables' is deprecated. Use 'grad_tensors' instead.",
+                      FutureWarning, stacklevel=2)
+        if grad_tensors is None:
+            grad_tensors = grad_variables
+        else:
+            raise RuntimeError("'grad_tensors' and 'grad_variables' (deprecated) arguments both "
+                               "passed to backward(). Please only use 'grad_tensors'.")
+    if inputs is not None and len(_as_tuple(inputs)) == 0:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    tensors = _as_tuple(tensors)
+    inputs = _as_tuple(inputs) if inputs is not None else ()
+    grad_tensors_ = _tensor_or_tensors_to_tuple(grad_tensors, len(tensors))
+    grad_tensors_ = _make_grads(tensors, grad_tensors_)
+    if retain_graph is None:
+        retain_graph = create_graph
+    _engine_run_backward(tensors, grad_tensors_, retain_graph, create_graph, inputs,
+                         allow_unreachable=True, accumulate_grad=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs`` (a tuple; ``.grad`` untouched)."""
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads="
+                         "True, but got: allow_unused=False.")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    t_outputs = _as_tuple(outputs)
+    t_inputs = _as_tuple(inputs)
+    if not only_inputs:
+        import warnings
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to "
+                      "True). To accumulate gradient for other parts of the graph, please use "
+                      "torch.autograd.backward.", FutureWarning, stacklevel=2)
+    grad_outputs_ = _tensor_or_tensors_to_tuple(grad_outputs, len(t_outputs))
+    if len(grad_outputs_) != len(t_outputs):
+        raise RuntimeError(f"grad requires one grad_output per output (got {len(grad_outputs_)} "
+                           f"grad_outputs and {len(t_outputs)} outputs)")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if is_grads_batched:
+        return _batched_grad(t_outputs, t_inputs, grad_outputs_, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
+    grad_outputs_ = _make_grads(t_outputs, grad_outputs_)
+    result = _engine_run_backward(t_outputs, grad_outputs_, retain_graph, create_graph,
+                                  t_inputs, allow_unused, accumulate_grad=False)
+    result = list(result)
+    for i, r in enumerate(result):
+        if r is None:
+            if materialize_grads:
+                from .._aten._ops_registry import aten
+                inp = t_inputs[i]
+                result[i] = aten.zeros_like.default(inp)
+            elif not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is "
+                                   "the desired behavior.")
+    return tuple(result)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    from .._aten._ops_registry import aten
+    n = None
+    for g in grad_outputs:
+        if g is not None:
+            n = g.shape[0]
+    per = []
+    for b in range(n):
+        gos = tuple(g[b] if g is not None else None for g in grad_outputs)
+        per.append(grad(outputs, inputs, gos, retain_graph=True, create_graph=create_graph,
+                        allow_unused=allow_unused, materialize_grads=materialize_grads))
+    out = []
+    for i in range(len(inputs)):
+        col = [p[i] for p in per]
+        if any(c is None for c in col):
+            out.append(None)
+        else:
+            out.append(aten.stack.default(col, 0))
+    return tuple(out)
+
+
+# ---- install the autograd layer into the dispatcher ----------------------------------------
+_tensor_methods.attach()
+_derivatives.install()
+
+from .function import Function, NestedIOFunction, InplaceFunction, once_differentiable  # noqa
+from . import function  # noqa: E402,F401
+from . import forward_ad, functional  # noqa: E402,F401
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
+from .variable import Variable  # noqa: E402,F401
+from . import variable  # noqa: E402,F401

@@ -1,0 +1,600 @@
+"""Helpers that derivative formulas call (PyTorch's FunctionsManual, in Python).
+
+Formulas declared next to the ops (``mul.derivative(self="grad * other", ...)``) are evaluated
+with these names in scope.  Everything here computes with dispatched kindling ops (Tensor
+methods and ``aten`` overloads), so modes and subclasses observe backward computations and
+double backward records a graph like any forward code.
+"""
+from __future__ import annotations
+
+import math
+
+from .._aten._ops_registry import aten
+from .. import _dtype
+
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+# ---- generic -----------------------------------------------------------------------------------
+def maybe_multiply(t, s):
+    """``t * s``, or ``t`` itself when ``s`` is 1 (PyTorch skips the multiply)."""
+    if isinstance(s, (bool, int, float)) and s == 1:
+        return t
+    return t * s
+
+
+def zeros_like(t):
+    return aten.zeros_like.default(t)
+
+
+def ones_like(t):
+    return aten.ones_like.default(t)
+
+
+def new_zeros(t, size):
+    return aten.zeros.default(list(size), dtype=t.dtype, device=t.device)
+
+
+def sum_to(t, shape):
+    from .engine import sum_to as _sum_to
+    return _sum_to(t, shape)
+
+
+def is_float(x):
+    return x.dtype.is_floating_point or x.dtype.is_complex
+
+
+def where(cond, a, b):
+    return aten.where.self(cond, a, b) if _is_t(a) and _is_t(b) else (
+        aten.where.ScalarOther(cond, a, b) if _is_t(a) else
+        aten.where.ScalarSelf(cond, a, b) if _is_t(b) else aten.where.Scalar(cond, a, b))
+
+
+def _is_t(x):
+    from .._tensor import Tensor
+    return isinstance(x, Tensor)
+
+
+def _zero(grad):
+    return aten.zeros.default([], dtype=grad.dtype, device=grad.device)
+
+
+def mask_grad(cond, grad):
+    """``grad`` where ``cond`` holds, 0 elsewhere (broadcast to both shapes)."""
+    return aten.where.ScalarOther(cond, grad, 0)
+
+
+# ---- pointwise ---------------------------------------------------------------------------------
+def pow_backward(grad, self, exponent):
+    """d(self ** exponent)/dself for a Python-number exponent."""
+    if exponent == 0:
+        return zeros_like(grad * self)
+    return grad * (self.pow(exponent - 1) * exponent)
+
+
+def pow_backward_self(grad, self, exponent):
+    """d(self ** exponent)/dself for a tensor exponent (0 where the exponent is 0)."""
+    g = grad * (exponent * self.pow(exponent - 1))
+    return aten.where.ScalarSelf(exponent == 0, 0.0, g)
+
+
+def pow_backward_exponent(grad, self, exponent, result):
+    """d(self ** exponent)/dexponent = result * log(self) (0 where self == 0 and exponent >= 0)."""
+    if _is_t(self):
+        cond = (self == 0) & (exponent >= 0)
+        out = aten.where.ScalarSelf(cond, 0.0, grad * (result * self.log()))
+        return out
+    if self == 0:
+        return aten.where.ScalarSelf(exponent >= 0, 0.0, grad * (result * math.log(self)
+                                                                 if self > 0 else result * 0))
+    return grad * (result * math.log(self)) if self > 0 else grad * (result * float("nan"))
+
+
+def threshold_backward(grad, result, threshold):
+    return aten.threshold_backward.default(grad, result, threshold)
+
+
+def sigmoid_backward(grad, result):
+    return aten.sigmoid_backward.default(grad, result)
+
+
+def tanh_backward(grad, result):
+    return aten.tanh_backward.default(grad, result)
+
+
+def abs_backward(grad, self):
+    return grad * self.sign()
+
+
+def erf_backward(grad, self):
+    return grad * ((-(self * self)).exp() * TWO_OVER_SQRT_PI)
+
+
+def div_other_backward(grad, self, other):
+    return -grad * ((self / other) / other)
+
+
+def div_mode_self(grad, other, rounding_mode):
+    return grad / other if rounding_mode is None else zeros_like(grad)
+
+
+def div_mode_other(grad, self, other, rounding_mode):
+    if rounding_mode is None:
+        return div_other_backward(grad, self, other)
+    return zeros_like(grad * other)
+
+
+def remainder_other_backward(grad, self, other):
+    return -grad * self.div(other, rounding_mode="floor")
+
+
+def fmod_other_backward(grad, self, other):
+    return -grad * self.div(other, rounding_mode="trunc")
+
+
+def atan2_backward(grad, self, other, which):
+    recip = (self * self + other * other).reciprocal()
+    return grad * (other * recip) if which == 0 else grad * (-self * recip)
+
+
+def max_min_backward(grad, self, other, is_max, which):
+    """maximum/minimum: the gradient goes to the chosen input, split in half on ties."""
+    if which == 0:
+        win = self > other if is_max else self < other
+    else:
+        win = other > self if is_max else other < self
+    tie = self == other
+    half = aten.where.ScalarOther(tie, grad / 2, 0.0)
+    return aten.where.self(win, grad, half)
+
+
+def clamp_backward(grad, self, min, max):  # noqa: A002
+    if min is None and max is None:
+        return zeros_like(grad)
+    if min is not None and max is not None:
+        cond = (self >= min) & (self <= max)
+    elif min is not None:
+        cond = self >= min
+    else:
+        cond = self <= max
+    return aten.where.ScalarOther(cond, grad, 0.0)
+
+
+def clamp_min_tensor_backward(grad, self, min, max=None):  # noqa: A002
+    cond = self < min
+    if max is not None:
+        cond = cond & (min < max)
+    return aten.where.ScalarOther(cond, grad, 0.0)
+
+
+def clamp_max_tensor_backward(grad, self, max, min=None):  # noqa: A002
+    cond = self > max
+    if min is not None:
+        cond = cond | (max < min)
+    return aten.where.ScalarOther(cond, grad, 0.0)
+
+
+def clamp_self_tensor_backward(grad, self, min, max):  # noqa: A002
+    if min is None and max is None:
+        return grad
+    cond = None
+    if min is not None:
+        cond = self >= min
+    if max is not None:
+        c = self <= max
+        cond = c if cond is None else cond & c
+    return aten.where.ScalarOther(cond, grad, 0.0)
+
+
+# ---- reductions --------------------------------------------------------------------------------
+def _wrap_dims(dim, ndim):
+    if dim is None:
+        return list(range(ndim))
+    if isinstance(dim, int):
+        dim = [dim]
+    dim = list(dim)
+    if not dim:
+        return list(range(ndim))
+    return sorted(d % ndim if ndim else 0 for d in dim)
+
+
+def unsqueeze_multiple(t, dims, ndim):
+    for d in sorted(dims):
+        t = t.unsqueeze(d)
+    return t
+
+
+def sum_backward(grad, sizes, dim, keepdim):
+    n = len(sizes)
+    if not keepdim and n:
+        grad = unsqueeze_multiple(grad, _wrap_dims(dim, n), n)
+    return grad.expand(list(sizes))
+
+
+def _reduced_numel(sizes, dim):
+    dims = _wrap_dims(dim, len(sizes))
+    n = 1
+    for d in dims:
+        n *= sizes[d] if sizes else 1
+    return n
+
+
+def mean_backward(grad, sizes, dim, numel, keepdim):
+    n = numel if dim is None or (isinstance(dim, (list, tuple)) and not dim) else \
+        _reduced_numel(sizes, dim)
+    return sum_backward(grad, sizes, dim, keepdim) / n
+
+
+def restore_reduced_dims(t, dim, keepdim, ndim):
+    if keepdim or ndim == 0:
+        return t
+    return unsqueeze_multiple(t, _wrap_dims(dim, ndim), ndim)
+
+
+def amax_amin_backward(grad, self, result, dim, keepdim):
+    n = self.dim()
+    dims = _wrap_dims(dim, n) if n else []
+    g = restore_reduced_dims(grad, dims, keepdim, n)
+    r = restore_reduced_dims(result, dims, keepdim, n)
+    mask = self == r
+    count = mask.sum(dims, True) if dims else mask.to(grad.dtype)
+    return aten.where.ScalarOther(mask, g / count, 0.0) if dims else \
+        aten.where.ScalarOther(mask, g, 0.0)
+
+
+def evenly_distribute_backward(grad, self, value):
+    mask = (self == value) | (self.isnan() & value.isnan() if self.dtype.is_floating_point
+                              else self == value)
+    count = mask.sum()
+    return aten.where.ScalarOther(mask, grad / count, 0.0)
+
+
+def value_selecting_reduction_backward(grad, dim, indices, sizes, keepdim):
+    n = len(sizes)
+    if n == 0:
+        return grad.reshape([])
+    d = dim % n
+    g = grad if keepdim else grad.unsqueeze(d)
+    idx = indices if keepdim else indices.unsqueeze(d)
+    shape = [1] * n
+    shape[d] = sizes[d]
+    ar = aten.arange.start_step(0, sizes[d], 1, dtype=_dtype.int64, device=grad.device)
+    mask = ar.view(shape) == idx
+    return aten.where.ScalarOther(mask, g.expand(list(sizes)) if g._size != tuple(sizes) else g,
+                                  0.0)
+
+
+def prod_safe_zeros_backward(grad, inp, dim):
+    """grad * (product of all other elements along ``dim``), exact with zeros."""
+    n = inp._size[dim]
+    if n == 0:
+        return grad.expand(list(inp._size)) * 0 if inp.numel() == 0 else zeros_like(inp)
+    ones_shape = list(inp._size)
+    ones_shape[dim] = 1
+    ones = aten.ones.default(ones_shape, dtype=inp.dtype, device=inp.device)
+    exclusive_normal = aten.cat.default([ones, inp.narrow(dim, 0, n - 1)], dim).cumprod(dim)
+    rev = inp.flip([dim])
+    exclusive_reverse = aten.cat.default([ones, rev.narrow(dim, 0, n - 1)], dim).cumprod(dim) \
+        .flip([dim])
+    return grad * (exclusive_normal * exclusive_reverse)
+
+
+def prod_backward(grad, self, result):
+    if self.dim() == 0:
+        return grad
+    flat = self.reshape([-1])
+    g = prod_safe_zeros_backward(grad.reshape([1]).expand([flat._size[0]]), flat, 0)
+    return g.reshape(list(self._size))
+
+
+def prod_dim_backward(grad, self, result, dim, keepdim):
+    if self.dim() == 0:
+        return grad
+    d = dim % self.dim()
+    g = grad if keepdim else grad.unsqueeze(d)
+    g = g.expand(list(self._size))
+    return prod_safe_zeros_backward(g, self, d)
+
+
+def var_backward(grad, self, dim, correction, keepdim):
+    n = self.dim()
+    dims = _wrap_dims(dim, n) if n else []
+    c = 1 if correction is None else correction
+    count = 1
+    for d in dims:
+        count *= self._size[d]
+    g = restore_reduced_dims(grad, dims, keepdim, n)
+    mean = self.mean(dims, True) if dims else self
+    return g * ((self - mean) * (2.0 / max(count - c, 0))) if count - c > 0 else \
+        g * ((self - mean) * float("inf"))
+
+
+def std_backward(result, grad, self, dim, correction, keepdim):
+    g = aten.where.ScalarSelf(result == 0, 0.0, grad / (result * 2))
+    return var_backward(g, self, dim, correction, keepdim)
+
+
+def logsumexp_backward(grad, self, result, dim, keepdim):
+    n = self.dim()
+    dims = _wrap_dims(dim, n) if n else []
+    g = restore_reduced_dims(grad, dims, keepdim, n)
+    r = restore_reduced_dims(result, dims, keepdim, n)
+    return g * (self - r).exp()
+
+
+def cumsum_backward(grad, dim):
+    if grad.dim() == 0:
+        return grad
+    return grad.flip([dim]).cumsum(dim).flip([dim])
+
+
+def cumprod_backward(grad, self, dim, result):
+    if self.dim() == 0 or self.numel() == 0:
+        return grad
+    d = dim % self.dim()
+    n = self._size[d]
+    if not bool((self == 0).any()):
+        return (grad * result).flip([d]).cumsum(d).flip([d]) / self
+    # Exact with zeros: grad_k = sum_{j>=k} grad_j * prod_{i<=j, i!=k} x_i
+    parts = []
+    for k in range(n):
+        before = self.narrow(d, 0, k).prod(d, True) if k else None
+        after = self.narrow(d, k + 1, n - k - 1)
+        ones_shape = list(self._size)
+        ones_shape[d] = 1
+        one = aten.ones.default(ones_shape, dtype=self.dtype, device=self.device)
+        tail = aten.cat.default([one, after], d).cumprod(d)
+        if before is not None:
+            tail = tail * before
+        parts.append((grad.narrow(d, k, n - k) * tail).sum(d, True))
+    return aten.cat.default(parts, d)
+
+
+def norm_backward(grad, self, p, result, dim=None, keepdim=False):
+    n = self.dim()
+    dims = _wrap_dims(dim, n) if n else []
+    p = 2.0 if p is None else float(p)
+    g = restore_reduced_dims(grad, dims, keepdim, n)
+    r = restore_reduced_dims(result, dims, keepdim, n)
+    if p == 0.0:
+        return zeros_like(self)
+    if p == 1.0:
+        return self.sign() * g
+    if p == 2.0:
+        return aten.where.ScalarSelf(r == 0, 0.0, self * (g / r))
+    if math.isinf(p):
+        mask = self.abs() == r
+        count = mask.sum(dims, True) if dims else mask.to(self.dtype)
+        return self.sign() * aten.where.ScalarOther(mask, g / count, 0.0)
+    scale = self * self.abs().pow(p - 2) * g / r.pow(p - 1)
+    return aten.where.ScalarSelf(r == 0, 0.0, scale)
+
+
+# ---- forward-mode formulas for reductions ----------------------------------------------------
+def evenly_read_jvp(self_t, self_p, value):
+    """max()/min() tangent: the mean of the tangents at the extreme positions."""
+    mask = self_p == value
+    return (self_t * mask).sum() / mask.sum()
+
+
+def amax_amin_jvp(self_t, self_p, result, dim, keepdim):
+    n = self_p.dim()
+    dims = _wrap_dims(dim, n) if n else []
+    mask = self_p == restore_reduced_dims(result, dims, keepdim, n)
+    if not dims:
+        return self_t * mask
+    return (self_t * mask).sum(dims, keepdim) / mask.sum(dims, keepdim)
+
+
+def value_selecting_jvp(self_t, dim, indices, keepdim):
+    n = self_t.dim()
+    if n == 0:
+        return self_t
+    d = dim % n
+    idx = indices if keepdim else indices.unsqueeze(d)
+    shape = [1] * n
+    shape[d] = self_t._size[d]
+    ar = aten.arange.start_step(0, self_t._size[d], 1, dtype=_dtype.int64, device=self_t.device)
+    mask = ar.view(shape) == idx
+    return aten.where.ScalarOther(mask, self_t, 0.0).sum([d], keepdim)
+
+
+def var_jvp(self_t, self_p, result, dim, correction, keepdim):
+    n = self_p.dim()
+    dims = _wrap_dims(dim, n) if n else []
+    c = 1 if correction is None else correction
+    count = 1
+    for d in dims:
+        count *= self_p._size[d]
+    mean = self_p.mean(dims, True) if dims else self_p
+    s = (self_t * (self_p - mean)).sum(dims, keepdim) if dims else self_t * (self_p - mean)
+    return s * (2.0 / (count - c))
+
+
+def prod_jvp(self_t, self_p, result, dim=None, keepdim=False):
+    """Tangent of prod: sum of tangent * product of the others (exact with zeros)."""
+    if self_p.dim() == 0:
+        return self_t
+    if dim is None:
+        flat = self_p.reshape([-1])
+        others = prod_safe_zeros_backward(aten.ones_like.default(flat), flat, 0)
+        return (self_t.reshape([-1]) * others).sum()
+    d = dim % self_p.dim()
+    g = aten.ones_like.default(self_p)
+    others = prod_safe_zeros_backward(g, self_p, d)
+    return (self_t * others).sum([d], keepdim)
+
+
+# ---- linear algebra ----------------------------------------------------------------------------
+def mm_mat1_backward(grad, mat2, sizes, strides, alpha):
+    return maybe_multiply(grad.mm(mat2.t()), alpha)
+
+
+def mm_mat2_backward(grad, mat1, sizes, strides, alpha):
+    return maybe_multiply(mat1.t().mm(grad), alpha)
+
+
+# ---- views and shape ops -----------------------------------------------------------------------
+def permute_backwards(grad, dims):
+    n = len(dims)
+    inv = [0] * n
+    for i, d in enumerate(dims):
+        inv[d % n] = i
+    return grad.permute(inv)
+
+
+def unsqueeze_to(grad, sizes, dims=None):
+    n = len(sizes)
+    if dims is None:
+        dims = [i for i, s in enumerate(sizes) if s == 1]
+    elif isinstance(dims, int):
+        dims = [dims]
+    for d in sorted(d % n if n else 0 for d in dims):
+        if n and sizes[d] == 1:
+            grad = grad.unsqueeze(d)
+    return grad.reshape(list(sizes)) if tuple(grad._size) != tuple(sizes) else grad
+
+
+def select_backward(grad, sizes, dim, index):
+    z = new_zeros(grad, sizes)
+    z.select(dim, index).copy_(grad)
+    return z
+
+
+def slice_backward(grad, sizes, dim, start, end, step):
+    z = new_zeros(grad, sizes)
+    aten.slice.Tensor(z, dim, start, end, step).copy_(grad)
+    return z
+
+
+def diagonal_backward(grad, sizes, offset, dim1, dim2):
+    z = new_zeros(grad, sizes)
+    z.diagonal(offset, dim1, dim2).copy_(grad)
+    return z
+
+
+def _first_device(grads):
+    for g in grads:
+        if g is not None:
+            return g.device
+    return None
+
+
+def split_backward(grads, split_sizes, dim, sizes, dtype):
+    n = len(sizes)
+    d = dim % n
+    dev = _first_device(grads)
+    parts = []
+    for g, s in zip(grads, split_sizes):
+        if g is None:
+            shape = list(sizes)
+            shape[d] = s
+            g = aten.zeros.default(shape, dtype=dtype, device=dev)
+        parts.append(g)
+    return aten.cat.default(parts, d)
+
+
+def split_sizes_of(sizes, split_size, dim):
+    n = sizes[dim % len(sizes)]
+    if split_size == 0:
+        return [n]
+    out = []
+    start = 0
+    while start < n:
+        out.append(min(split_size, n - start))
+        start += split_size
+    return out or [0]
+
+
+def unbind_backward(grads, dim, sizes, dtype):
+    n = len(sizes)
+    d = dim % n
+    dev = _first_device(grads)
+    inner = list(sizes[:d]) + list(sizes[d + 1:])
+    parts = [g if g is not None else aten.zeros.default(inner, dtype=dtype, device=dev)
+             for g in grads]
+    return aten.stack.default(parts, d)
+
+
+def cat_backward(grad, sizes_list, dim):
+    out = []
+    if not sizes_list:
+        return out
+    ndim = max(len(s) for s in sizes_list)
+    d = dim % ndim if ndim else 0
+    start = 0
+    for s in sizes_list:
+        if len(s) == 1 and s[0] == 0 and ndim != 1:  # legacy empty tensors are skipped
+            out.append(aten.zeros.default(list(s), dtype=grad.dtype, device=grad.device))
+            continue
+        out.append(grad.narrow(d, start, s[d]))
+        start += s[d]
+    return out
+
+
+def stack_backward(grad, dim, n):
+    if grad.dim() == 0:
+        return [grad]
+    d = dim % grad.dim()
+    return list(grad.unbind(d))
+
+
+def roll_backward(grad, shifts, dims):
+    shifts = [shifts] if isinstance(shifts, int) else list(shifts)
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    return grad.roll([-s for s in shifts], dims)
+
+
+def index_backward(grad, sizes, indices):
+    z = new_zeros(grad, sizes)
+    return aten.index_put.default(z, list(indices), grad, True)
+
+
+def index_put_self_backward(grad, indices, values, accumulate):
+    if accumulate:
+        return grad
+    return aten.index_put.default(grad, list(indices), zeros_like(values), False)
+
+
+def index_put_values_backward(grad, indices):
+    return aten.index.Tensor(grad, list(indices))
+
+
+def as_strided_backward(grad, input_geometry, size, stride, storage_offset):
+    """Gradient of ``as_strided`` onto the input's geometry (overlapping writes accumulate)."""
+    import numpy as np
+    from .._tensor import from_array
+    in_size, in_stride, in_offset = input_geometry
+    off = in_offset if storage_offset is None else storage_offset
+    # storage positions touched by the input and by the output
+    def positions(sz, st, o):
+        idx = np.full(tuple(sz), o, dtype=np.int64)
+        for d, (s, k) in enumerate(zip(sz, st)):
+            shape = [1] * len(sz)
+            shape[d] = s
+            idx = idx + (np.arange(s, dtype=np.int64) * k).reshape(shape)
+        return idx
+    out_pos = positions(size, stride, off)
+    in_pos = positions(in_size, in_stride, in_offset)
+    lo = int(min(out_pos.min(initial=0), in_pos.min(initial=0))) if out_pos.size or in_pos.size \
+        else 0
+    hi = int(max(out_pos.max(initial=0), in_pos.max(initial=0))) + 1
+    storage = aten.zeros.default([hi - lo], dtype=grad.dtype, device=grad.device)
+    if grad.numel():
+        flat_out = from_array(np.ascontiguousarray((out_pos - lo).reshape(-1)))
+        storage = aten.index_put.default(storage, [flat_out], grad.reshape([-1]), True)
+    flat_in = from_array(np.ascontiguousarray((in_pos - lo).reshape(-1)))
+    # inputs whose own elements overlap get the gradient once per storage position
+    r = aten.index.Tensor(storage, [flat_in]).reshape(list(in_size))
+    counts = np.bincount((in_pos - lo).reshape(-1), minlength=hi - lo)
+    if in_pos.size and counts.max() > 1:
+        c = from_array(counts[(in_pos - lo)].astype(np.float64)).to(grad.dtype)
+        r = r / c
+    return r
+
+
+# ---- copies --------------------------------------------------------------------------------------
+def to_copy_backward(grad, self_dtype):
+    return grad.to(self_dtype) if grad.dtype is not self_dtype else grad

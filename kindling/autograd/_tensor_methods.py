@@ -1,0 +1,221 @@
+"""The autograd side of ``Tensor``: ``grad``, ``grad_fn``, ``requires_grad``, ``is_leaf``,
+``backward``, ``register_hook``, ``retain_grad``, ``detach_``, ``data``...
+
+Attached to ``kindling.Tensor`` when ``kindling.autograd`` is imported (the tensor layer does
+not import autograd; it only keeps the fields ``_grad``, ``_grad_fn``, ``_output_nr``).
+"""
+from __future__ import annotations
+
+import warnings
+
+from .._tensor import Tensor, make_tensor
+from .derivatives import requires_grad as _requires_grad_of, view_grad_fn, \
+    is_differentiable_dtype
+from .graph import _add_hook, _HookDict
+
+_NONLEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information.")
+
+
+def _grad_fn(self):
+    if self._base is None:
+        return self._grad_fn
+    return view_grad_fn(self)
+
+
+def _set_grad_fn(self, node):
+    # PyTorch refuses this; kindling allows it for tests that fake a history.
+    self._grad_fn = node
+
+
+def _get_grad(self):
+    g = self._grad
+    if g is None and not self._retains_grad and self.grad_fn is not None:
+        warnings.warn(_NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+    return g
+
+
+_DT_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half",
+             "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int"}
+
+
+def _set_grad(self, value):
+    if value is not None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                            f"{type(value).__name__}")
+        if value._device.type != self._device.type:
+            raise RuntimeError("assigned grad has data located on a different device")
+        gd = self.__dict__.get("_grad_dtype", self.dtype)
+        if gd is not None and value.dtype is not gd:
+            raise RuntimeError(
+                f"attempting to assign a gradient with dtype '{_DT_NAMES.get(value.dtype._name, value.dtype._name)}' "
+                f"to a tensor with grad_dtype '{gd._legacy}'. The gradient must match the "
+                "tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's "
+                "grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
+                "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may "
+                "break downstream systems that assume they match.")
+        if tuple(value._size) != tuple(self._size):
+            raise RuntimeError(
+                f"attempting to assign a gradient of size '[{', '.join(map(str, value._size))}]' "
+                f"to a tensor of size '[{', '.join(map(str, self._size))}]'. Please ensure that "
+                "the gradient and the tensor are the same size")
+    self._grad = value
+
+
+def _del_grad(self):
+    self._grad = None
+
+
+def _get_grad_dtype(self):
+    return self.__dict__.get("_grad_dtype", self.dtype)
+
+
+def _set_grad_dtype(self, dt):
+    self._grad_dtype = dt
+
+
+def _get_requires_grad(self):
+    return self._requires_grad or (self._base is not None and _requires_grad_of(self))
+
+
+def _set_requires_grad(self, value):
+    if not isinstance(value, bool):
+        raise TypeError(f"requires_grad must be a bool, not {type(value).__name__}")
+    self.requires_grad_(value)
+
+
+def requires_grad_(self, requires_grad=True):
+    """Set ``requires_grad`` in place on a leaf; only floating and complex tensors can."""
+    if self.grad_fn is not None:
+        if not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        return self
+    if requires_grad and not is_differentiable_dtype(self.dtype):
+        raise RuntimeError("only Tensors of floating point dtype can require gradients")
+    self._requires_grad = bool(requires_grad)
+    return self
+
+
+def _is_leaf(self):
+    return self.grad_fn is None
+
+
+def _retains_grad(self):
+    return bool(self._retains_grad) and self.grad_fn is not None
+
+
+def retain_grad(self):
+    """Populate ``.grad`` for this non-leaf tensor during backward."""
+    if not self.requires_grad:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    fn = self.grad_fn
+    if fn is None or self._retains_grad:
+        return
+    self._retains_grad = True
+    fn._set_retains_grad(self._output_nr, self)
+
+
+def register_hook(self, hook):
+    """``hook(grad)`` runs when this tensor's gradient is computed; may return a new one."""
+    if not self.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    fn = self.grad_fn
+    if fn is None:
+        d = self.__dict__.get("_hooks")
+        if d is None:
+            d = self._hooks = _HookDict()
+        return _add_hook(d, hook)
+    return fn._add_tensor_pre_hook(self._output_nr, hook)
+
+
+def register_post_accumulate_grad_hook(self, hook):
+    """``hook(tensor)`` runs after the gradient was accumulated into this leaf's ``.grad``."""
+    if not self.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if self.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    d = self.__dict__.get("_post_acc_hooks")
+    if d is None:
+        d = self._post_acc_hooks = _HookDict()
+    return _add_hook(d, hook)
+
+
+def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradient of this tensor into the ``.grad`` of the leaves it depends on."""
+    from . import backward as _backward
+    _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+
+def detach_(self):
+    """Detach in place: no history, no longer requires grad."""
+    if self._base is not None and self._view_meta is not None:
+        raise RuntimeError(
+            "Can't detach views in-place. Use detach() instead. If you are using "
+            "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as "
+            "True, gradients are views of DDP buckets, and hence detach_() cannot be called on "
+            "these gradients. To fix this error, please refer to the Optimizer.zero_grad() "
+            "function in torch/optim/optimizer.py as the solution.")
+    self._grad_fn = None
+    self._output_nr = 0
+    self._requires_grad = False
+    return self
+
+
+def _get_data(self):
+    """An alias of this tensor's memory with no history and a fresh version counter."""
+    if self._np is None and self._storage is None:
+        t = make_tensor.__globals__["_new"](type(self))
+        for s in ("_np", "_size", "_stride_", "_offset", "dtype", "_device", "_ks", "_storage"):
+            setattr(t, s, getattr(self, s))
+        t._vc = [0]
+        return t
+    t = make_tensor(self.untyped_storage(), self._size, self.stride(), self._offset, self.dtype,
+                    self._device, cls=type(self))
+    if t._ks != self._ks:
+        t._ks = self._ks
+    return t
+
+
+def _set_data(self, new):
+    if not isinstance(new, Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(new).__name__}")
+    if self._requires_grad and not is_differentiable_dtype(new.dtype):
+        raise RuntimeError("data set to a tensor that requires gradients must be floating point "
+                           "or complex dtype")
+    for s in ("_np", "_size", "_stride_", "_offset", "dtype", "_device", "_ks", "_storage"):
+        setattr(self, s, getattr(new, s))
+
+
+def _output_nr(self):
+    return self._output_nr if self.grad_fn is not None else 0
+
+
+def is_inference(self):
+    return False
+
+
+def attach():
+    T = Tensor
+    T.grad_fn = property(_grad_fn, _set_grad_fn)
+    T.grad = property(_get_grad, _set_grad, _del_grad)
+    T.grad_dtype = property(_get_grad_dtype, _set_grad_dtype)
+    T.requires_grad = property(_get_requires_grad, _set_requires_grad)
+    T.requires_grad_ = requires_grad_
+    T.is_leaf = property(_is_leaf)
+    T.retains_grad = property(_retains_grad)
+    T.retain_grad = retain_grad
+    T.register_hook = register_hook
+    T.register_post_accumulate_grad_hook = register_post_accumulate_grad_hook
+    T.backward = backward
+    T.detach_ = detach_
+    T.data = property(_get_data, _set_data)
+    T.output_nr = property(_output_nr)
+    T.is_inference = is_inference

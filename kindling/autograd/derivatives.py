@@ -1,0 +1,1115 @@
+"""From derivative formulas to Autograd kernels (PyTorch's autograd codegen, done at import).
+
+Op modules declare formulas beside each op, derivatives.yaml style::
+
+    mul.derivative(self="grad * other", other="grad * self")
+    sum_dim.derivative("SumBackward1", self="sum_backward(grad, self_sym_sizes, dim, keepdim)")
+
+A formula is a Python expression (or a function) over these names: ``grad`` (the gradient of
+the output; ``grads`` for all outputs), the op's arguments by schema name, its outputs
+(``result``, or the schema's return names), derived values ``<arg>_sym_sizes``,
+``<arg>_sym_strides``, ``<arg>_sym_numel``, ``<arg>_scalar_type``, ``<arg>_geometry``,
+``<arg>_args_sizes`` (for tensor lists), and the helpers of ``_formulas``.  The names a formula
+uses decide what the node saves, exactly as PyTorch's codegen does (``_saved_<name>``).
+
+``install()`` turns every declaration into:
+
+* a node class (``MulBackward0``...) whose ``apply`` evaluates the formulas;
+* an Autograd-alias kernel for the op that redispatches below autograd at once when grad mode
+  is off or no input requires grad, and otherwise records a node;
+* kernels for the op's in-place form (history rebase, CopySlices for views, leaf checks) and
+  ``out=`` form (refused when an input requires grad);
+
+and replaces the Autograd fallthrough with a fallback for ops that have no formula.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import traceback
+import warnings
+
+from .._dispatcher import operator as _opreg
+from .._dispatcher.keys import AUTOGRAD_BITS, K, RANK, above, bit
+from .._dispatcher.operator import KernelEntry
+from .._dispatcher.tls import state as _tls
+from .._tensor import Tensor
+from . import _formulas
+from .anomaly_mode import _anomaly
+from .graph import (SavedVariable, _Node, _engine_state, grad_accumulator, gradient_edge,
+                    next_seq, node_display_name)
+
+BELOW_AUTOGRAD = ~(AUTOGRAD_BITS | above(K.AutogradMeta))
+
+# creation_meta of differentiable views (PyTorch's CreationMeta)
+DEFAULT, IN_CUSTOM_FUNCTION, MULTI_OUTPUT_NODE, NO_GRAD_MODE, INFERENCE_MODE = range(5)
+
+_DERIVED = ("_sym_sizes", "_sym_strides", "_sym_numel", "_scalar_type", "_geometry",
+            "_args_sizes")
+_HIDDEN = ("_scalar_type", "_geometry", "_args_sizes")
+_HELPERS = {k: v for k, v in vars(_formulas).items() if not k.startswith("__")}
+
+
+class _FwState:
+    """Whether any forward-AD dual level is open (checked once per op on the hot path)."""
+    active = False
+
+
+FW = _FwState()
+
+
+def camel(opname: str) -> str:
+    """``_to_copy`` -> ``ToCopy`` (how PyTorch names backward nodes)."""
+    return "".join(p.title() for p in opname.split("_") if p)
+
+
+def is_differentiable_dtype(dt):
+    return dt.is_floating_point or dt.is_complex
+
+
+def requires_grad(t):
+    """``t.requires_grad`` (a view also requires grad when its base does)."""
+    if t._requires_grad:
+        return True
+    b = t._base
+    return b is not None and t._view_meta is not None and b.requires_grad and \
+        is_differentiable_dtype(t.dtype)
+
+
+# ---- formulas ---------------------------------------------------------------------------------
+class Formula:
+    """One compiled formula: ``fn(*params)`` with the names it uses as ``params``."""
+
+    __slots__ = ("fn", "params", "text")
+
+    def __init__(self, src, known):
+        if callable(src):
+            self.fn = src
+            self.params = tuple(inspect.signature(src).parameters)
+            self.text = getattr(src, "__name__", "<fn>")
+            return
+        tree = ast.parse(src.strip(), mode="eval")
+        names = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id in known and node.id not in names:
+                names.append(node.id)
+        params = tuple(names)
+        code = f"def _formula({', '.join(params)}):\n    return {src.strip()}\n"
+        ns = dict(_HELPERS)
+        exec(compile(code, f"<formula {src.strip()[:40]}>", "exec"), ns)
+        self.fn = ns["_formula"]
+        self.params = params
+        self.text = src
+
+
+class Slot:
+    """A differentiable input: its name, whether it is a tensor list, its formula."""
+
+    __slots__ = ("name", "is_list", "formula")
+
+    def __init__(self, name, is_list, formula):
+        self.name, self.is_list, self.formula = name, is_list, formula
+
+
+class DerivativeSpec:
+    """Everything recorded about one op's derivatives, and the node class built from it."""
+
+    def __init__(self, opdef, formulas, name=None, mode="formula", jvp=None, base_spec=None):
+        self.opdef = opdef
+        self.entry = opdef.entry
+        self.op = opdef.op
+        self.schema = schema = opdef.schema
+        self.mode = mode                       # "formula" | "nondiff" | "not_implemented"
+        args = schema.arguments
+        self.pos_names = [a.name for a in args if not a.kwarg_only]
+        self.defaults = [(a.name, a.default_value) for a in args if a.has_default()]
+        self.arg_types = {a.name: a.type for a in args}
+        self.tensor_args = [a.name for a in args if a.type.base == "Tensor" and not a.is_out]
+        rets = schema.returns
+        self.multi = len(rets) > 1 or (len(rets) == 1 and rets[0].type.is_list)
+        self.list_return = len(rets) == 1 and rets[0].type.is_list
+        if len(rets) == 1:
+            self.out_names = [rets[0].name or "result"]
+        else:
+            self.out_names = [r.name or f"result{i}" for i, r in enumerate(rets)]
+        self.is_view = opdef.entry.is_view
+        self.opname = schema.name.split("::")[-1]
+        self.node_name = name or (camel(self.opname.rstrip("_")) + "Backward0")
+        self.raw_formulas = dict(formulas)
+        self.jvp_src = jvp
+        self.base_spec = base_spec
+        self._compiled = False
+        self._cls = None
+
+    # Formulas are compiled on first use (keeps ``import kindling`` fast).
+    def compile(self):
+        if self._compiled:
+            return
+        known = set(self.arg_types) | set(self.out_names) | {"grad", "grads"}
+        for n, t in self.arg_types.items():
+            for suf in _DERIVED:
+                known.add(n + suf)
+        slots = []
+        for a in self.schema.arguments:
+            if a.name in self.raw_formulas:
+                slots.append(Slot(a.name, a.type.is_list,
+                                  Formula(self.raw_formulas[a.name], known)))
+        unknown = set(self.raw_formulas) - {s.name for s in slots}
+        if unknown:
+            raise RuntimeError(f"derivative formulas for {self.entry.qualified} name unknown "
+                               f"arguments: {sorted(unknown)}")
+        self.slots = slots
+        # names each slot needs, split by kind
+        self.tensor_inputs = set()
+        self.other_params = []     # non-tensor inputs and derived values (always saved)
+        self.output_params = []
+        seen = set()
+        for s in slots:
+            for p in s.formula.params:
+                if p in ("grad", "grads") or p in seen:
+                    continue
+                seen.add(p)
+                if p in self.out_names:
+                    self.output_params.append(p)
+                elif p in self.arg_types and self.arg_types[p].base == "Tensor":
+                    self.tensor_inputs.add(p)
+                else:
+                    self.other_params.append(p)
+        self.jvp = None
+        if self.jvp_src is not None:
+            from .forward_ad import compile_jvp
+            self.jvp = compile_jvp(self, self.jvp_src)
+        # precomputed for the record path
+        self.has_lists = any(s.is_list for s in slots)
+        self.slot_tensor_params = [tuple(p for p in s.formula.params if p in self.tensor_inputs)
+                                   for s in slots]
+        self.all_tensor_params = tuple(self.tensor_inputs)
+        self.other_getters = [(p, self._getter(p)) for p in self.other_params]
+        self.output_index = [(p, self.out_names.index(p)) for p in self.output_params]
+        self._compiled = True
+
+    def _getter(self, name):
+        """A function ``vals -> value`` for a saved non-tensor or derived name."""
+        for suf in _DERIVED:
+            if name.endswith(suf) and name[:-len(suf)] in self.arg_types:
+                base = name[:-len(suf)]
+                return lambda vals, b=base, s=suf: _derive(vals.get(b), s)
+        t = self.arg_types.get(name)
+        if t is not None and t.is_list and t.base != "Tensor":
+            def get_list(vals, n=name):
+                v = vals.get(n)
+                if isinstance(v, int) and not isinstance(v, bool):
+                    return (v,)
+                return tuple(v) if isinstance(v, (list, tuple)) else v
+            return get_list
+
+        def get(vals, n=name):
+            v = vals.get(n)
+            return tuple(v) if isinstance(v, list) else v
+        return get
+
+    @property
+    def cls(self):
+        if self._cls is None:
+            self.compile()
+            self._cls = _make_node_class(self)
+        return self._cls
+
+    def bind(self, args, kwargs):
+        vals = dict(zip(self.pos_names, args))
+        if kwargs:
+            vals.update(kwargs)
+        for n, d in self.defaults:
+            if n not in vals:
+                vals[n] = d
+        return vals
+
+    def derived(self, name, vals):
+        for suf in _DERIVED:
+            if name.endswith(suf):
+                base = name[:-len(suf)]
+                if base in self.arg_types:
+                    return _derive(vals.get(base), suf)
+        v = vals.get(name)
+        t = self.arg_types.get(name)
+        if t is not None and t.is_list and t.base != "Tensor":
+            if isinstance(v, int) and not isinstance(v, bool):
+                return (v,)
+            if isinstance(v, (list, tuple)):
+                return tuple(v)
+        elif isinstance(v, list):
+            return tuple(v)
+        return v
+
+
+def _derive(t, suf):
+    if suf == "_args_sizes":
+        return [tuple(x._size) for x in t]
+    if t is None or not isinstance(t, Tensor):
+        if suf == "_scalar_type":
+            return None
+        return None
+    if suf == "_sym_sizes":
+        return tuple(t._size)
+    if suf == "_sym_strides":
+        return tuple(t.stride())
+    if suf == "_sym_numel":
+        return t.numel()
+    if suf == "_scalar_type":
+        return t.dtype
+    if suf == "_geometry":
+        return (tuple(t._size), tuple(t.stride()), t._offset)
+    raise AssertionError(suf)
+
+
+# ---- node classes ------------------------------------------------------------------------------
+class FormulaNode(_Node):
+    """A node whose backward evaluates declared formulas over its saved values."""
+
+    __slots__ = ("_sv", "_nlist")
+    _spec = None
+
+    def _get(self, name, grads):
+        if name == "grad":
+            return grads[0]
+        if name == "grads":
+            return grads
+        v = self._sv.get(name)
+        if type(v) is SavedVariable:
+            return v.unpack(self)
+        if type(v) is list:
+            return [x.unpack(self) if type(x) is SavedVariable else x for x in v]
+        return v
+
+    def _run(self, grads, needed=None):
+        spec = self._spec
+        nxt = self._next
+        out = [None] * len(nxt)
+        for g in grads:
+            if g is not None:
+                break
+        else:
+            return out  # no gradient flows in: none flows out
+        if needed is None:
+            task = _engine_state.task
+            ex = task.exec_info if task is not None else None
+            if ex is None:
+                needed = [e[0] is not None for e in nxt]
+            else:
+                needed = [e[0] is not None and e[0] in ex for e in nxt]
+        sv = self._sv
+        i = 0
+        for s in spec.slots:
+            if s.is_list:
+                n = self._nlist[s.name]
+                want = any(needed[i:i + n])
+            else:
+                n = 1
+                want = needed[i]
+            if want:
+                args = []
+                for p in s.formula.params:
+                    if p == "grad":
+                        v = grads[0]
+                    elif p == "grads":
+                        v = grads
+                    else:
+                        v = sv.get(p)
+                        if type(v) is SavedVariable:
+                            v = v.unpack(self)
+                        elif type(v) is list:
+                            v = [x.unpack(self) if type(x) is SavedVariable else x for x in v]
+                    args.append(v)
+                r = s.formula.fn(*args)
+                if n != 1 or s.is_list:
+                    out[i:i + n] = list(r)
+                else:
+                    out[i] = r
+            i += n
+        return out
+
+    def release_variables(self):
+        for v in self._sv.values():
+            if type(v) is SavedVariable:
+                v.release()
+            elif type(v) is list:
+                for x in v:
+                    if type(x) is SavedVariable:
+                        x.release()
+
+
+def _saved_property(name):
+    def get(self):
+        v = self._sv.get(name)
+        if type(v) is SavedVariable:
+            return v.unpack(self)
+        if type(v) is list:
+            return tuple(x.unpack(self) if type(x) is SavedVariable else x for x in v)
+        return v
+    return property(get)
+
+
+def _raw_saved_property(name):
+    def get(self):
+        v = self._sv.get(name)
+        if type(v) is list:
+            return tuple(v)
+        return v
+    return property(get)
+
+
+def _make_node_class(spec):
+    ns = {"__slots__": (), "_spec": spec, "_name": None, "__module__": "builtins"}
+    names = list(spec.tensor_inputs) + spec.output_params + [
+        p for p in spec.other_params if not p.endswith(_HIDDEN)]
+    for n in names:
+        ns["_saved_" + n] = _saved_property(n)
+        if n in spec.tensor_inputs or n in spec.output_params:
+            ns["_raw_saved_" + n] = _raw_saved_property(n)
+    return type(spec.node_name, (FormulaNode,), ns)
+
+
+class NotImplementedNode(_Node):
+    """The node of an aten op without a derivative formula: backward through it raises."""
+
+    __slots__ = ("_opname",)
+    _name = "NotImplemented"
+
+    def _run(self, grads, needed=None):
+        raise RuntimeError(f"derivative for {self._opname} is not implemented")
+
+
+NotImplementedNode.__name__ = NotImplementedNode.__qualname__ = "NotImplemented"
+
+
+class WarnNotImplemented(_Node):
+    """The node the Autograd fallback attaches to outputs of an op without autograd support."""
+
+    __slots__ = ("_opname",)
+    _name = "torch::autograd::WarnNotImplemented"
+
+    def _run(self, grads, needed=None):
+        warnings.warn(
+            f"{self._opname}: an autograd kernel was not registered to the Autograd key(s) but we "
+            "are trying to backprop through it. This may lead to silently incorrect behavior. "
+            "This behavior is deprecated and will be removed in a future version of PyTorch. If "
+            "your operator is differentiable, please ensure you have registered an autograd "
+            "kernel to the correct Autograd key (e.g. DispatchKey::Autograd, "
+            "DispatchKey::CompositeImplicitAutograd). If your operator is not differentiable, "
+            "or to squash this warning and use the previous behavior, please register "
+            "torch::CppFunction::makeFallthrough() to DispatchKey::Autograd.",
+            UserWarning, stacklevel=2)
+        return [None] * len(self._next)
+
+
+WarnNotImplemented.__name__ = WarnNotImplemented.__qualname__ = "CppFunction"
+
+
+class CopySlices(_Node):
+    """In-place op on a view: the base's new history.  Backward copies the base's gradient,
+    runs the in-place op's node on the view's slice of it, and writes the result back."""
+
+    __slots__ = ("base_geom", "view_geom", "fn")
+    _name = "CopySlices"
+
+    def _run(self, grads, needed=None):
+        from .._aten._ops_registry import aten
+        from .. import _layout
+        n = len(self._next)
+        out = [None] * n
+        g = grads[0]
+        if g is None:
+            return out
+        bsize, bstride, boff = self.base_geom
+        vsize, vstride, voff = self.view_geom
+        result = aten.empty_strided.default(list(bsize), list(bstride), dtype=g.dtype,
+                                            device=g.device)
+        aten.copy_.default(result, g)
+        grad_slice = aten.as_strided.default(result, list(vsize), list(vstride), voff - boff)
+        fn_needed = [True] + [self._should_compute(i) for i in range(1, n)]
+        res = self.fn._run([aten.clone.default(grad_slice,
+                                                memory_format=_layout.contiguous_format)],
+                            needed=fn_needed)
+        res = list(res) + [None] * (n - len(res))
+        for i in range(n):
+            if needed is not None and not needed[i]:
+                continue
+            if needed is None and not self._should_compute(i):
+                continue
+            if res[i] is None:
+                continue
+            if i == 0:
+                aten.copy_.default(grad_slice, res[0])
+                out[0] = result
+            else:
+                out[i] = res[i]
+        return out
+
+    def release_variables(self):
+        self.fn.release_variables()
+
+
+# ---- recording ---------------------------------------------------------------------------------
+def _edge(v):
+    if isinstance(v, Tensor) and (v._requires_grad or (v._base is not None and
+                                                       requires_grad(v))):
+        return gradient_edge(v)
+    return (None, 0)
+
+
+def _run_below(table, ks2, args, kwargs):
+    """Run the op below autograd, with autograd excluded for nested calls."""
+    st = _tls
+    prev = st.excluded
+    st.excluded = prev | AUTOGRAD_BITS
+    try:
+        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+    finally:
+        st.excluded = prev
+
+
+def _outputs(spec, out):
+    if spec.multi:
+        return list(out)
+    return [out]
+
+
+def _anomaly_trace(node):
+    hk = node._hooks()
+    hk.trace = traceback.format_stack()[:-3]
+    node.metadata["traceback_"] = hk.trace
+
+
+def _set_history(node, outs, creation=None):
+    """Attach ``node`` to differentiable tensor outputs; returns per-output metadata."""
+    meta = []
+    any_diff = False
+    for i, o in enumerate(outs):
+        if isinstance(o, Tensor) and is_differentiable_dtype(o.dtype):
+            o._grad_fn = node
+            o._output_nr = i
+            o._requires_grad = True
+            if creation is not None and o._base is not None:
+                o._view_meta = (o._vc[0], creation)
+            meta.append((o._size, o.dtype, o._device))
+            any_diff = True
+        else:
+            meta.append(None)
+    node._meta = meta
+    return any_diff
+
+
+def _edge_fast(v):
+    """``gradient_edge`` of ``v`` if it requires grad, else ``(None, 0)`` (inlined common case)."""
+    if isinstance(v, Tensor):
+        if v._base is None:
+            fn = v._grad_fn
+            if fn is not None:
+                return (fn, v._output_nr)
+            if v._requires_grad:
+                return (grad_accumulator(v), 0)
+            return _NO_EDGE
+        return _edge(v)
+    return _NO_EDGE
+
+
+_NO_EDGE = (None, 0)
+
+
+def record_functional(spec, ks, args, kwargs):
+    """The Autograd kernel's slow path: record a node for a functional op."""
+    if spec.mode != "formula":
+        return _record_special(spec, ks, args, kwargs)
+    cls = spec._cls or spec.cls
+    vals = spec.bind(args, kwargs)
+    ks2 = ks & BELOW_AUTOGRAD
+    table = spec.entry.table
+    grad_on = _tls.grad_enabled
+    nlist = None
+    if not spec.has_lists:
+        if grad_on:
+            edges = [_edge_fast(vals.get(s.name)) for s in spec.slots]
+        else:
+            edges = [_NO_EDGE] * len(spec.slots)
+        needed = [e[0] is not None for e in edges]
+    else:
+        edges = []
+        needed = []
+        nlist = {}
+        for s in spec.slots:
+            v = vals.get(s.name)
+            if s.is_list:
+                v = v or ()
+                nlist[s.name] = len(v)
+                es = [_edge_fast(t) if grad_on else _NO_EDGE for t in v]
+                edges.extend(es)
+                needed.append(any(e[0] is not None for e in es))
+            else:
+                e = _edge_fast(v) if grad_on else _NO_EDGE
+                edges.append(e)
+                needed.append(e[0] is not None)
+    if not any(needed):
+        if FW.active:
+            from .forward_ad import run_with_jvp
+            return run_with_jvp(spec, vals, ks2, args, kwargs, None)
+        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+    node = _new_obj(cls)
+    node._next = tuple(edges)
+    node._seq = next_seq()
+    node._hk = None
+    node._nlist = nlist
+    sv = {}
+    # tensor inputs are saved only for the slots whose gradient is needed (before the op runs)
+    if spec.all_tensor_params:
+        if all(needed):
+            names = spec.all_tensor_params
+        else:
+            names = set()
+            for stp, nd in zip(spec.slot_tensor_params, needed):
+                if nd:
+                    names.update(stp)
+        for p in names:
+            v = vals.get(p)
+            if isinstance(v, Tensor):
+                sv[p] = SavedVariable(v)
+            elif type(v) in (list, tuple):
+                sv[p] = [SavedVariable(x) if isinstance(x, Tensor) else x for x in v]
+            else:
+                sv[p] = v
+    for p, get in spec.other_getters:
+        sv[p] = get(vals)
+    node._sv = sv
+    if FW.active:
+        from .forward_ad import run_with_jvp
+        out = run_with_jvp(spec, vals, ks2, args, kwargs, lambda: _run_below(table, ks2, args,
+                                                                             kwargs))
+    else:
+        st = _tls
+        prev = st.excluded
+        st.excluded = prev | AUTOGRAD_BITS
+        try:
+            out = table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+        finally:
+            st.excluded = prev
+    if spec.multi:
+        outs = list(out)
+    else:
+        outs = [out]
+    if spec.is_view:
+        outs = _unalias_outputs(outs, args, kwargs)
+        out = outs if spec.multi else outs[0]
+        creation = (MULTI_OUTPUT_NODE if len(outs) > 1 or spec.list_return else DEFAULT)
+    else:
+        creation = None
+    _set_history(node, outs, creation)
+    for p, idx in spec.output_index:
+        if spec.list_return:
+            sv[p] = [SavedVariable(x, True, node) for x in outs]
+        else:
+            o = outs[idx]
+            if isinstance(o, Tensor):
+                sv[p] = SavedVariable(o, o._grad_fn is node, node)
+    if _anomaly.enabled:
+        _anomaly_trace(node)
+    if spec.list_return and not isinstance(out, list):
+        out = list(outs)
+    return out
+
+
+_new_obj = object.__new__
+
+
+def _unalias_outputs(outs, args, kwargs):
+    """A view op must return new tensors: an input returned as-is becomes an alias."""
+    res = []
+    for o in outs:
+        if any(o is a for a in args) or (kwargs and any(o is a for a in kwargs.values())):
+            from .graph import _alias_without_history
+            a = _alias_without_history(o)
+            a._base = o._base if o._base is not None else o
+            o = a
+        res.append(o)
+    return res
+
+
+def _record_special(spec, ks, args, kwargs):
+    ks2 = ks & BELOW_AUTOGRAD
+    table = spec.entry.table
+    if FW.active and spec.mode == "not_implemented" and any(
+            isinstance(a, Tensor) and a._fw_grads
+            for a in list(args) + (list(kwargs.values()) if kwargs else [])):
+        out = table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+        if any(isinstance(o, Tensor) and is_differentiable_dtype(o.dtype)
+               for o in _outputs(spec, out)):
+            raise NotImplementedError(f"Trying to use forward AD with {spec.entry.name} that "
+                                      "does not support it.")
+        return out
+    if spec.mode == "nondiff" or not _tls.grad_enabled:
+        out = table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+        if spec.mode == "nondiff":
+            return out
+        return out
+    # not implemented: record a node that raises in backward
+    edges = []
+    for a in list(args) + (list(kwargs.values()) if kwargs else []):
+        if isinstance(a, Tensor):
+            edges.append(_edge(a))
+        elif type(a) in (list, tuple):
+            edges.extend(_edge(t) for t in a if isinstance(t, Tensor))
+    if not any(e[0] is not None for e in edges):
+        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+    out = _run_below(table, ks2, args, kwargs)
+    node = NotImplementedNode.__new__(NotImplementedNode)
+    node._next = tuple(edges)
+    node._seq = next_seq()
+    node._hk = None
+    node._opname = spec.entry.name
+    _set_history(node, _outputs(spec, out))
+    return out
+
+
+# ---- views: regenerated history after in-place changes -----------------------------------------
+def view_grad_fn(t):
+    """``t.grad_fn`` for a view: after its base (or another view) changed in place, the view's
+    history is re-derived from the base's: ``AsStridedBackward0``."""
+    vm = t._view_meta
+    fn = t._grad_fn
+    if vm is None:
+        return fn
+    version, creation = vm
+    cur = t._vc[0]
+    if version == cur:
+        return fn
+    base = t._base
+    if not base.requires_grad or not is_differentiable_dtype(t.dtype):
+        t._view_meta = (cur, creation)
+        return fn
+    if creation != DEFAULT:
+        raise RuntimeError(_view_rebase_error(t, creation, fn, regenerate=True))
+    node = _as_strided_node(base, t)
+    t._grad_fn = node
+    t._output_nr = 0
+    t._requires_grad = True
+    t._view_meta = (cur, creation)
+    return node
+
+
+def _as_strided_node(base, view):
+    from .._aten._ops_registry import aten
+    spec = aten.as_strided.default._entry.autograd_spec
+    cls = spec.cls
+    node = cls.__new__(cls)
+    node._next = (gradient_edge(base),)
+    node._seq = next_seq()
+    node._hk = None
+    node._nlist = None
+    node._sv = {"self_geometry": (tuple(base._size), tuple(base.stride()), base._offset),
+                "size": tuple(view._size), "stride": tuple(view.stride()),
+                "storage_offset": view._offset}
+    node._meta = [(view._size, view.dtype, view._device)]
+    return node
+
+
+def _view_rebase_error(t, creation, fn, regenerate=False):
+    if creation == NO_GRAD_MODE:
+        if regenerate:
+            return ("A view was created in no_grad mode and its base or another view of its "
+                    "base has been modified inplace with grad mode enabled. Given that this use "
+                    "case is ambiguous and error-prone, it is forbidden. You can clarify your "
+                    "code by moving both the view and the inplace either both inside the "
+                    "no_grad block (if you don't want the inplace to be tracked) or both "
+                    "outside (if you want the inplace to be tracked).")
+        return ("A view was created in no_grad mode and is being modified inplace with grad "
+                "mode enabled. Given that this use case is ambiguous and error-prone, it is "
+                "forbidden. You can clarify your code by moving both the view and the inplace "
+                "either both inside the no_grad block (if you don't want the inplace to be "
+                "tracked) or both outside (if you want the inplace to be tracked).")
+    if creation == INFERENCE_MODE:
+        return ("A view was created in inference mode and is being modified inplace in normal "
+                "mode.")
+    name = node_display_name(fn) if fn is not None else "Function"
+    nr = t._output_nr
+    if creation == MULTI_OUTPUT_NODE:
+        return (f"Output {nr} of {name} is a view and is being modified inplace. This view is "
+                "the output of a function that returns multiple views. Such functions do not "
+                "allow the output views to be modified inplace. You should replace the inplace "
+                "operation by an out-of-place one.")
+    return (f"Output {nr} of {name} is a view and is being modified inplace. This view was "
+            "created inside a custom Function (or because an input was returned as-is) and the "
+            "autograd logic to handle view+inplace would override the custom backward "
+            "associated with the custom Function, leading to incorrect gradients. This "
+            "behavior is forbidden. You can fix this by cloning the output of the custom "
+            "Function.")
+
+
+def check_inplace(t):
+    """PyTorch's check_inplace: in-place on leaves (or their views) that require grad, and on
+    views whose creation forbids it."""
+    base = t._base
+    vm = t._view_meta
+    if base is not None and vm is not None and is_differentiable_dtype(t.dtype):
+        if vm[1] != DEFAULT:
+            raise RuntimeError(_view_rebase_error(t, vm[1], t._grad_fn))
+        if requires_grad(t) and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+        return True
+    if t._requires_grad and t.grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    return False
+
+
+def rebase_history(t, node, output_nr=0):
+    """Make in-place-modified ``t`` the output ``output_nr`` of ``node``."""
+    base = t._base
+    if base is not None and t._view_meta is not None and is_differentiable_dtype(t.dtype):
+        old = gradient_edge(base)
+        cs = CopySlices.__new__(CopySlices)
+        cs.base_geom = (tuple(base._size), tuple(base.stride()), base._offset)
+        cs.view_geom = (tuple(t._size), tuple(t.stride()), t._offset)
+        cs.fn = node
+        cs._next = (old,) + tuple(node._next[1:])
+        cs._seq = next_seq()
+        cs._hk = None
+        cs._meta = [(base._size, base.dtype, base._device)]
+        base._grad_fn = cs
+        base._output_nr = 0
+        base._requires_grad = True
+        # the view's own history is regenerated from the base on next access
+        t._view_meta = (-1, t._view_meta[1])
+        return cs
+    old_fn = t._grad_fn
+    if old_fn is not None and old_fn._hk is not None and old_fn._hk.retains_grad:
+        old_fn._hk.retains_grad.pop(t._output_nr, None)
+    t._grad_fn = node
+    t._output_nr = output_nr
+    t._requires_grad = True
+    if t.__dict__.get("_retains_grad"):
+        node._set_retains_grad(output_nr, t)
+    return None
+
+
+def record_inplace(spec, ks, args, kwargs):
+    """An in-place op with formulas (its own or its functional form's)."""
+    if FW.active:
+        return _inplace_with_jvp(spec, ks, args, kwargs)
+    return _record_inplace(spec, ks, args, kwargs)
+
+
+def _inplace_with_jvp(spec, ks, args, kwargs):
+    """Forward AD through an in-place op: the functional formula, with ``self_p`` the value
+    before the op; the mutated tensor's tangent is replaced."""
+    from . import forward_ad
+    fspec = spec.base_spec or spec
+    fspec.compile()
+    vals = spec.bind(args, kwargs)
+    level = forward_ad._current_level
+    tangents = {}
+    for sl in fspec.slots:
+        v = vals.get(sl.name)
+        if isinstance(v, Tensor) and v._fw_grads and v._fw_grads.get(level) is not None:
+            tangents[sl.name] = v._fw_grads[level]
+    if not tangents or fspec.jvp is None:
+        if tangents:
+            raise NotImplementedError(f"Trying to use forward AD with {spec.entry.name} that "
+                                      "does not support it.")
+        return _record_inplace(spec, ks, args, kwargs)
+    self_t = vals[spec.self_name]
+    prev = FW.active
+    FW.active = False
+    try:
+        from .._aten._ops_registry import aten
+        from .grad_mode import no_grad
+        with no_grad():
+            before = aten.clone.default(self_t)
+    finally:
+        FW.active = prev
+    out = _record_inplace(spec, ks, args, kwargs)
+    fvals = dict(vals)
+    fvals[spec.self_name] = before
+    t = forward_ad._eval_jvp(fspec, fvals, tangents, [self_t])
+    if isinstance(t, (list, tuple)):
+        t = t[0]
+    if t is not None:
+        if tuple(t._size) != tuple(self_t._size):
+            t = t.expand(list(self_t._size))
+        forward_ad.set_tangent(self_t, t, level)
+    return out
+
+
+def _record_inplace(spec, ks, args, kwargs):
+    fspec = spec.base_spec or spec
+    cls = fspec.cls
+    vals = spec.bind(args, kwargs)
+    self_name = spec.self_name
+    self_t = vals[self_name]
+    ks2 = ks & BELOW_AUTOGRAD
+    table = spec.entry.table
+    if not _tls.grad_enabled or not any(
+            _any_requires_grad(vals.get(s.name)) for s in fspec.slots):
+        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+    is_view = check_inplace(self_t)
+    edges = []
+    nlist = None
+    for s in fspec.slots:
+        v = vals.get(s.name)
+        if s.is_list:
+            v = v or ()
+            nlist = nlist or {}
+            nlist[s.name] = len(v)
+            edges.extend(_edge(x) for x in v)
+        else:
+            edges.append(_edge(v))
+    if not any(e[0] is not None for e in edges):
+        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+    node = cls.__new__(cls)
+    node._next = tuple(edges)
+    node._seq = next_seq()
+    node._hk = None
+    node._nlist = nlist
+    sv = {}
+    need_names = set()
+    i = 0
+    for s in fspec.slots:
+        n = nlist[s.name] if s.is_list else 1
+        if any(edges[i + k][0] is not None for k in range(n)):
+            need_names.update(s.formula.params)
+        i += n
+    from .._aten._ops_registry import aten
+    for p in fspec.tensor_inputs:
+        if p in need_names:
+            v = vals.get(p)
+            if p == self_name and v is self_t:
+                v = aten.clone.default(self_t)  # original_self: the value before the op
+            if isinstance(v, Tensor):
+                sv[p] = SavedVariable(v)
+            elif type(v) in (list, tuple):
+                sv[p] = [SavedVariable(x) if isinstance(x, Tensor) else x for x in v]
+            else:
+                sv[p] = v
+    for p in fspec.other_params:
+        sv[p] = fspec.derived(p, vals)
+    node._sv = sv
+    out = _run_below(table, ks2, args, kwargs)
+    node._meta = [(self_t._size, self_t.dtype, self_t._device)]
+    rebase_history(self_t, node, 0)
+    for p in fspec.output_params:
+        sv[p] = SavedVariable(self_t, not is_view, node)
+    if _anomaly.enabled:
+        _anomaly_trace(node)
+    return out
+
+
+def make_out_kernel(opdef):
+    """``out=`` forms: refused when an input requires grad (PyTorch's message)."""
+    entry = opdef.entry
+    table = entry.table
+    name = opdef.schema.name.split("::")[-1]
+    inputs = [i for i, a in enumerate(opdef.schema.arguments) if not a.is_out]
+    in_names = {a.name for a in opdef.schema.arguments if not a.is_out}
+
+    def kernel(ks, *args, **kwargs):
+        if _tls.grad_enabled:
+            for i in inputs:
+                if i < len(args) and _any_requires_grad(args[i]):
+                    _out_error(name)
+            if kwargs:
+                for k, v in kwargs.items():
+                    if k in in_names and _any_requires_grad(v):
+                        _out_error(name)
+        ks2 = ks & BELOW_AUTOGRAD
+        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+    return kernel
+
+
+def _any_requires_grad(v):
+    if isinstance(v, Tensor):
+        return requires_grad(v)
+    if type(v) in (list, tuple):
+        return any(isinstance(t, Tensor) and requires_grad(t) for t in v)
+    return False
+
+
+def _out_error(name):
+    raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                       "differentiation, but one of the arguments requires grad.")
+
+
+# ---- kernels --------------------------------------------------------------------------------------
+def make_kernel(spec, record):
+    """The Autograd kernel: redispatch at once unless something must be recorded."""
+    table = spec.entry.table
+    scan_lists = spec.entry.scan_lists
+
+    def kernel(ks, *args, **kwargs):
+        if _tls.grad_enabled or FW.active:
+            for a in args:
+                if isinstance(a, Tensor):
+                    if a._requires_grad or a._base is not None and requires_grad(a) or \
+                            FW.active:
+                        return record(spec, ks, args, kwargs)
+                elif scan_lists and type(a) in (list, tuple):
+                    for t in a:
+                        if isinstance(t, Tensor) and (requires_grad(t) or FW.active):
+                            return record(spec, ks, args, kwargs)
+            if kwargs:
+                for a in kwargs.values():
+                    if isinstance(a, Tensor) and (requires_grad(a) or FW.active):
+                        return record(spec, ks, args, kwargs)
+        ks &= BELOW_AUTOGRAD
+        return table[ks.bit_length() - 1](ks, *args, **kwargs)
+
+    def view_kernel(ks, *args, **kwargs):
+        if _tls.grad_enabled or FW.active:
+            for a in args:
+                if isinstance(a, Tensor):
+                    if a._requires_grad or a._base is not None and requires_grad(a) or \
+                            FW.active:
+                        return record(spec, ks, args, kwargs)
+            if kwargs:
+                for a in kwargs.values():
+                    if isinstance(a, Tensor) and (requires_grad(a) or FW.active):
+                        return record(spec, ks, args, kwargs)
+            creation = MULTI_OUTPUT_NODE if spec.multi else DEFAULT
+        else:
+            creation = INFERENCE_MODE if _tls.inference_mode else NO_GRAD_MODE
+        ks &= BELOW_AUTOGRAD
+        out = table[ks.bit_length() - 1](ks, *args, **kwargs)
+        if spec.multi:
+            for o in out:
+                if o._base is not None:
+                    o._view_meta = (o._vc[0], creation)
+        elif isinstance(out, Tensor) and out._base is not None:
+            out._view_meta = (out._vc[0], creation)
+        return out
+    k = view_kernel if spec.is_view else kernel
+    k.__name__ = f"autograd_{spec.opname}"
+    return k
+
+
+def autograd_fallback(ks, op, *args, **kwargs):
+    """Ops without an autograd kernel: run below autograd; outputs of a call with inputs that
+    require grad get a node that warns (and passes no gradient) in backward."""
+    ks2 = ks & BELOW_AUTOGRAD
+    if not _tls.grad_enabled:
+        return op.redispatch(ks2, *args, **kwargs)
+    edges = []
+    for a in list(args) + (list(kwargs.values()) if kwargs else []):
+        if isinstance(a, Tensor):
+            edges.append(_edge(a))
+        elif type(a) in (list, tuple):
+            edges.extend(_edge(t) for t in a if isinstance(t, Tensor))
+    if not any(e[0] is not None for e in edges):
+        return op.redispatch(ks2, *args, **kwargs)
+    st = _tls
+    prev = st.excluded
+    st.excluded = prev | AUTOGRAD_BITS
+    try:
+        out = op.redispatch(ks2, *args, **kwargs)
+    finally:
+        st.excluded = prev
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    inputs = [a for a in args if isinstance(a, Tensor)]
+    todo = [o if isinstance(o, Tensor) and not any(o is i for i in inputs) else None
+            for o in outs]
+    if any(o is not None for o in todo):
+        node = WarnNotImplemented.__new__(WarnNotImplemented)
+        node._next = tuple(edges)
+        node._seq = next_seq()
+        node._hk = None
+        node._opname = op._schema.name
+        meta = []
+        for i, o in enumerate(todo):
+            if o is not None and is_differentiable_dtype(o.dtype) and o.grad_fn is None:
+                o._grad_fn = node
+                o._output_nr = i
+                o._requires_grad = True
+                meta.append((o._size, o.dtype, o._device))
+            else:
+                meta.append(None)
+        node._meta = meta
+    return out
+
+
+# ---- installation ---------------------------------------------------------------------------------
+_specs: dict = {}
+
+
+def spec_for(opdef):
+    return _specs.get(opdef.entry.qualified)
+
+
+def install():
+    """Register Autograd kernels for every aten op, and the fallback for all other ops."""
+    from .._aten._defop import all_ops
+    site = "kindling/autograd/derivatives.py"
+    was_deferred = _opreg._deferred
+    _opreg.defer_tables()
+    try:
+        # the Autograd fallback replaces the fallthrough the op library installed (one table
+        # rebuild for all keys, not one per key)
+        fb = KernelEntry(autograd_fallback, site, boxed=True)
+        with _opreg._lock:
+            for key in K:
+                if RANK.get(key) is not None and bit(key) & AUTOGRAD_BITS:
+                    stack = [e for e in _opreg._fallbacks.get(key, []) if not e.fallthrough]
+                    _opreg._fallbacks[key] = stack + [fb]
+            _opreg._recompute_all()
+        ops = all_ops()
+        for d in ops.values():
+            _install_op(d, site)
+    finally:
+        if not was_deferred:  # else the op library builds every table once, at its end
+            _opreg.flush_deferred()
+
+
+def _install_op(d, site):
+    entry = d.entry
+    if entry.has_kernel_for(K.CompositeImplicitAutograd) or entry.has_kernel_for(K.Autograd):
+        return
+    schema = d.schema
+    is_out = any(a.is_out for a in schema.arguments)
+    mutable = schema.is_mutable
+    functional = getattr(d, "functional", None)
+    if is_out:
+        entry.register(K.Autograd, KernelEntry(make_out_kernel(d), site))
+        return
+    if mutable:
+        fspec = None
+        if d.derivatives is not None:
+            spec = DerivativeSpec(d, d.derivatives, getattr(d, "derivative_name", None))
+        elif functional is not None and functional.derivatives is not None:
+            fspec = _specs.get(functional.entry.qualified) or _make_spec(functional)
+            spec = DerivativeSpec(d, {}, fspec.node_name, base_spec=fspec)
+        elif getattr(d, "nondiff", False):
+            spec = DerivativeSpec(d, {}, mode="nondiff")
+            entry.register(K.Autograd, KernelEntry(make_kernel(spec, _record_special), site))
+            return
+        else:
+            spec = DerivativeSpec(d, {}, mode="not_implemented")
+            entry.register(K.Autograd, KernelEntry(make_kernel(spec, _record_special), site))
+            return
+        spec.self_name = next(a.name for a in schema.arguments if a.is_write)
+        _specs[entry.qualified] = spec
+        entry.autograd_spec = spec
+        entry.register(K.Autograd, KernelEntry(make_kernel(spec, record_inplace), site))
+        return
+    spec = _make_spec(d)
+    entry.register(K.Autograd, KernelEntry(make_kernel(spec, record_functional), site))
+
+
+def _make_spec(d):
+    entry = d.entry
+    if entry.qualified in _specs:
+        return _specs[entry.qualified]
+    if d.derivatives is not None:
+        spec = DerivativeSpec(d, d.derivatives, getattr(d, "derivative_name", None),
+                              jvp=getattr(d, "jvp_formula", None))
+    elif getattr(d, "nondiff", False):
+        spec = DerivativeSpec(d, {}, mode="nondiff")
+    else:
+        spec = DerivativeSpec(d, {}, mode="not_implemented")
+    _specs[entry.qualified] = spec
+    entry.autograd_spec = spec
+    return spec

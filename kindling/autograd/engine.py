@@ -1,0 +1,469 @@
+"""The backward engine: dependency-counted execution of the graph from some roots.
+
+``run_backward`` is what ``Tensor.backward``, ``autograd.backward`` and ``autograd.grad`` call.
+It follows PyTorch's engine:
+
+1. count, for every node reachable from the roots, how many edges lead to it;
+2. when only some gradients are wanted (``inputs=``, ``autograd.grad``), mark the nodes on a
+   path to them (``exec_info``); others are not run;
+3. run ready nodes highest sequence number first (the most recently created), adding each
+   output gradient into the input buffer of the node its edge leads to; a node becomes ready
+   when its count drops to zero;
+4. per node: tensor pre-hooks, retain_grad hooks, node pre-hooks, the node, shape/dtype
+   validation of what it returned, node post-hooks; then, unless ``retain_graph``, free its
+   saved tensors.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import sys
+
+from .. import _layout
+from .._aten._ops_registry import aten
+from .._dispatcher.tls import state as _tls
+from .._tensor import Tensor
+from . import graph as _graph
+from .anomaly_mode import _anomaly
+from .graph import AccumulateGrad, _engine_state, gradient_edge
+
+_task_ids = itertools.count(1)
+
+
+class GraphTask:
+    __slots__ = ("keep_graph", "create_graph", "exec_info", "captures", "captured", "id",
+                 "reached")
+
+    def __init__(self, keep_graph, create_graph):
+        self.keep_graph = keep_graph
+        self.create_graph = create_graph
+        self.exec_info = None     # set of nodes to run, or None for "all"
+        self.captures = None      # node -> [(input_nr, capture index)]
+        self.captured = None
+        self.id = next(_task_ids)
+        self.reached = None
+
+
+def _current_task_id():
+    t = _engine_state.task
+    return t.id if t is not None else 0
+
+
+def _task_will_reach(tensor):
+    t = _engine_state.task
+    if t is None or t.reached is None:
+        return True
+    node = gradient_edge(tensor)[0]
+    return node in t.reached
+
+
+# ---- helpers on gradients --------------------------------------------------------------------
+def _shape_str(s):
+    return "[" + ", ".join(map(str, s)) + "]"
+
+
+def _expandable_to(shape, desired):
+    """Whether a tensor of ``desired`` shape can be expanded to ``shape`` (so a gradient of
+    ``shape`` can be summed back to ``desired``)."""
+    nd, ns = len(desired), len(shape)
+    if nd > ns:
+        return False
+    for i in range(1, nd + 1):
+        d, s = desired[-i], shape[-i]
+        if d != s and d != 1:
+            return False
+    return True
+
+
+def validate_outputs(node, grads):
+    """Sum gradients back to their input's shape, cast dtype (PyTorch's validate_outputs)."""
+    nexts = node._next
+    if len(grads) != len(nexts):
+        raise RuntimeError(f"invalid number of gradients - expected {len(nexts)}, but got "
+                           f"{len(grads)}")
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        nxt, nr = nexts[i]
+        if nxt is None:
+            continue
+        if not isinstance(g, Tensor):
+            raise TypeError(f"expected Variable or None (got {type(g).__name__})")
+        meta = nxt._meta[nr]
+        if meta is None:
+            continue
+        shape, dtype, device = meta
+        if g._size != shape:
+            if not _expandable_to(g._size, shape):
+                raise RuntimeError(
+                    f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                    f"{_shape_str(g._size)} but expected shape compatible with "
+                    f"{_shape_str(shape)}")
+            g = sum_to(g, shape)
+        if g.dtype is not dtype:
+            g = aten._to_copy.default(g, dtype=dtype)
+        if g._device is not device and g._device != device and device.type != "meta" and \
+                g._device.type != "meta":
+            g = aten._to_copy.default(g, device=device)
+        grads[i] = g
+    return grads
+
+
+def sum_to(g, shape):
+    """Sum ``g`` over broadcast dims so it has ``shape`` (at::sum_to)."""
+    shape = tuple(shape)
+    if g._size == shape:
+        return g
+    lead = len(g._size) - len(shape)
+    dims = list(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and g._size[lead + i] != 1:
+            dims.append(lead + i)
+    if dims:
+        g = aten.sum.dim_IntList(g, dims, True)
+    if g._size != shape:
+        g = aten.reshape.default(g, list(shape))
+    return g
+
+
+def _add_grads(old, new):
+    """Accumulate into an input buffer slot: ``new + old``, as PyTorch's InputBuffer does."""
+    return aten.add.Tensor(new, old)
+
+
+# ---- accumulation into .grad --------------------------------------------------------------------
+# References to a gradient we may steal (the input buffer slot and our locals) - more means
+# someone else holds it and it must be copied.
+_STEAL_REFS = 3
+
+
+def _obeys_layout(g, var):
+    """Whether ``g`` may become ``var.grad`` as is (PyTorch's gradient layout contract)."""
+    if g._size == var._size and g.stride() == var.stride():
+        return var.is_non_overlapping_and_dense() or g.is_contiguous()
+    return g.is_contiguous() and var.is_contiguous()
+
+
+def accumulate_grad(var, new_grad):
+    """AccumulateGrad: ``var.grad = new_grad`` (stolen when no one else holds it), else add."""
+    if new_grad is None:
+        return
+    old = var._grad
+    if old is None:
+        if not _tls.grad_enabled and sys.getrefcount(new_grad) <= _STEAL_REFS and \
+                new_grad._grad_fn is None and not new_grad._requires_grad and \
+                _obeys_layout(new_grad, var):
+            var._grad = new_grad
+        else:
+            var._grad = _clone_obey_contract(new_grad, var)
+    elif not _tls.grad_enabled:
+        aten.add_.Tensor(old, new_grad)
+    else:
+        var._grad = aten.add.Tensor(old, new_grad)
+    hooks = var.__dict__.get("_post_acc_hooks")
+    if hooks:
+        for h in list(hooks.values()):
+            h(var)
+
+
+def _clone_obey_contract(g, var):
+    """A copy of ``g`` with ``var``'s strides when ``var`` is dense, else contiguous."""
+    if var.is_non_overlapping_and_dense():
+        out = aten.empty_strided.default(list(var._size), list(var.stride()), dtype=g.dtype,
+                                         device=g.device)
+        return aten.copy_.default(out, g)
+    return aten.clone.default(g, memory_format=_layout.contiguous_format)
+
+
+# ---- running ------------------------------------------------------------------------------------
+def _call_hooks_before(node, grads):
+    hk = node._hk
+    if hk is None:
+        return grads
+    if hk.tensor_pre:
+        for nr, d in hk.tensor_pre.items():
+            for h in list(d.values()):
+                if nr < len(grads) and grads[nr] is not None:
+                    grads[nr] = _tensor_hook(h, grads[nr])
+    if hk.retains_grad:
+        for nr, ref in hk.retains_grad.items():
+            t = ref()
+            if t is not None and nr < len(grads):
+                _retain_grad_hook(t, grads[nr])
+    if hk.pre:
+        for h in list(hk.pre.values()):
+            r = h(tuple(grads))
+            if r is not None:
+                grads = _check_hook_result(list(r), len(grads), "pre-hook")
+    return grads
+
+
+def _call_leaf_tensor_hooks(node, grads):
+    """An AccumulateGrad node's tensor pre-hooks are the leaf's ``register_hook`` hooks."""
+    d = node.variable.__dict__.get("_hooks")
+    if d:
+        g = grads[0]
+        for h in list(d.values()):
+            if g is not None:
+                g = _tensor_hook(h, g)
+        grads[0] = g
+    return grads
+
+
+def _retain_grad_hook(t, grad):
+    if grad is None:
+        return
+    if t._grad is None:
+        t._grad = aten.clone.default(grad, memory_format=_layout.contiguous_format)
+    else:
+        t._grad = aten.add.Tensor(t._grad, grad)
+
+
+def _tensor_hook(h, g):
+    """Run a tensor hook; a replacement must keep the gradient's type, device and size."""
+    r = h(g)
+    if r is None:
+        return g
+    name = getattr(h, "__name__", "hook")
+    if not isinstance(r, Tensor):
+        raise TypeError(f"expected Variable or None (got {type(r).__name__})")
+    if r.dtype is not g.dtype:
+        from .graph import _legacy_type
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {_legacy_type(g)} "
+                           f"got {_legacy_type(r)})")
+    if r._device != g._device:
+        raise RuntimeError(f"hook '{name}' has changed the device of value (was {g.device} got "
+                           f"{r.device})")
+    if tuple(r._size) != tuple(g._size):
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    return r
+
+
+def _check_hook_result(r, n, what):
+    if len(r) != n:
+        raise RuntimeError(f"hook '{what}' has returned an incorrect number of values (got "
+                           f"{len(r)}, but expected {n})")
+    return r
+
+
+def call_function(node, grads):
+    hk = node._hk
+    is_acc = type(node) is AccumulateGrad
+    if is_acc:
+        grads = _call_leaf_tensor_hooks(node, grads)
+    if hk is not None:
+        grads = _call_hooks_before(node, grads)
+    if _anomaly.enabled:
+        outputs = _anomaly_apply(node, grads)
+    else:
+        outputs = node._run(grads)
+    if not is_acc:
+        outputs = validate_outputs(node, outputs if type(outputs) is list else list(outputs))
+    if hk is not None and hk.post:
+        for h in list(hk.post.values()):
+            r = h(tuple(outputs), tuple(grads))
+            if r is not None:
+                outputs = _check_hook_result(list(r), len(outputs), "hook")
+    return outputs
+
+
+def _anomaly_apply(node, grads):
+    import warnings
+    try:
+        outputs = node._run(grads)
+    except Exception:
+        hk = node._hk
+        trace = hk.trace if hk is not None else None
+        msg = f"Error detected in {node.name()}. "
+        if trace:
+            msg += "Traceback of forward call that caused the error:\n" + "".join(trace)
+        else:
+            msg += ("No forward pass information available. Enable detect anomaly during "
+                    "forward pass for more information.")
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        raise
+    if _anomaly.check_nan:
+        import numpy as np
+        for i, g in enumerate(outputs):
+            if g is not None and g._np is not None and g.dtype.is_floating_point and \
+                    np.isnan(g._np).any():
+                raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+                                   "output.")
+    return outputs
+
+
+def _compute_dependencies(roots):
+    deps = {}
+    seen = set()
+    stack = []
+    for n in roots:
+        if n is not None and n not in seen:
+            seen.add(n)
+            stack.append(n)
+    while stack:
+        n = stack.pop()
+        for nxt, _ in n._next:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps, seen
+
+
+def _compute_needed(roots, targets):
+    """The nodes on some path from ``roots`` to a node in ``targets`` (targets included)."""
+    needed = set()
+    memo = {}
+    # iterative post-order DFS
+    for root in roots:
+        if root is None:
+            continue
+        stack = [(root, iter(root._next))]
+        visiting = {root}
+        while stack:
+            node, it = stack[-1]
+            advanced = False
+            for nxt, _ in it:
+                if nxt is None:
+                    continue
+                if nxt in memo:
+                    continue
+                if nxt in visiting:
+                    continue
+                visiting.add(nxt)
+                stack.append((nxt, iter(nxt._next)))
+                advanced = True
+                break
+            if advanced:
+                continue
+            stack.pop()
+            ok = node in targets or any(nxt is not None and memo.get(nxt, False)
+                                        for nxt, _ in node._next)
+            memo[node] = ok
+            if ok:
+                needed.add(node)
+    return needed
+
+
+def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges=None,
+                 accumulate=True, allow_unreachable=False):
+    """Run backward from ``root_edges`` seeded with ``root_grads``.
+
+    ``capture_edges``: edges whose incoming gradients are returned (``autograd.grad``), or,
+    with ``accumulate``, the only leaves/tensors to accumulate into (``inputs=``).
+    """
+    task = GraphTask(keep_graph, create_graph)
+    roots = [e[0] for e in root_edges]
+    deps, reachable = _compute_dependencies(roots)
+    task.reached = reachable
+    if capture_edges is not None:
+        targets = {e[0] for e in capture_edges if e[0] is not None}
+        task.exec_info = _compute_needed(roots, targets)
+        if not accumulate:
+            task.captures = {}
+            for idx, (node, nr) in enumerate(capture_edges):
+                if node is not None:
+                    task.captures.setdefault(node, []).append((nr, idx))
+            task.captured = [None] * len(capture_edges)
+            # captured-only nodes are not run themselves
+            needed_to_run = set()
+            for n in task.exec_info:
+                if any(nxt is not None and nxt in task.exec_info for nxt, _ in n._next):
+                    needed_to_run.add(n)
+            task.exec_info = _ExecInfo(task.exec_info, needed_to_run)
+    buffers = {}
+    counter = itertools.count()
+    heap = []
+    for (node, nr), g in zip(root_edges, root_grads):
+        if node is None:
+            continue
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * len(node._meta)
+        buf[nr] = g if buf[nr] is None else _add_grads(buf[nr], g)
+    for node in buffers:
+        if deps.get(node, 0) == 0:
+            heapq.heappush(heap, (-node._seq, next(counter), node))
+    prev_task = _engine_state.task
+    prev_grad = _tls.grad_enabled
+    _engine_state.task = task
+    _tls.grad_enabled = create_graph
+    push, pop = heapq.heappush, heapq.heappop
+    try:
+        exec_info = task.exec_info
+        captures = task.captures
+        while heap:
+            node = pop(heap)[2]
+            grads = buffers.pop(node, None) or [None] * len(node._meta)
+            if captures is not None:
+                caps = captures.get(node)
+                run_it = node in exec_info.run
+                if caps is not None:
+                    if not run_it:
+                        grads = _call_hooks_before_capture(node, grads)
+                    for nr, idx in caps:
+                        g = grads[nr]
+                        if g is not None:
+                            old = task.captured[idx]
+                            task.captured[idx] = g if old is None else _add_grads(old, g)
+                if not run_it:
+                    continue
+            elif exec_info is not None and node not in exec_info:
+                continue
+            outputs = call_function(node, grads)
+            if not keep_graph:
+                node.release_variables()
+            n_out = len(outputs)
+            i = 0
+            for nxt, nr in node._next:
+                if nxt is not None:
+                    d = deps[nxt] - 1
+                    deps[nxt] = d
+                    if exec_info is None or nxt in exec_info:
+                        g = outputs[i] if i < n_out else None
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            buf = buffers[nxt] = [None] * len(nxt._meta)
+                        if g is not None:
+                            old = buf[nr]
+                            buf[nr] = g if old is None else _add_grads(old, g)
+                        if d == 0:
+                            push(heap, (-nxt._seq, next(counter), nxt))
+                i += 1
+            outputs = g = grads = None  # drop references (gradients may be stolen)
+    finally:
+        _engine_state.task = prev_task
+        _tls.grad_enabled = prev_grad
+    return task.captured
+
+
+class _ExecInfo:
+    """Nodes on a path to a captured gradient (``in``), and those that must also run."""
+
+    __slots__ = ("nodes", "run")
+
+    def __init__(self, nodes, run):
+        self.nodes, self.run = nodes, run
+
+    def __contains__(self, n):
+        return n in self.nodes
+
+
+def _call_hooks_before_capture(node, grads):
+    if isinstance(node, AccumulateGrad):
+        grads = _call_leaf_tensor_hooks(node, list(grads))
+        return grads
+    hk = node._hk
+    if hk is None or not hk.tensor_pre:
+        return grads
+    grads = list(grads)
+    for nr, d in hk.tensor_pre.items():
+        for h in list(d.values()):
+            if nr < len(grads) and grads[nr] is not None:
+                grads[nr] = _tensor_hook(h, grads[nr])
+    return grads
+
+
+_ = _graph

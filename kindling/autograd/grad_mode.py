@@ -1,0 +1,175 @@
+"""Thread-local grad modes: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``.
+
+Each is a context manager and a decorator (``@no_grad`` and ``@no_grad()`` both work), as in
+``torch.autograd.grad_mode``.  The state lives on the dispatcher's thread-local ``state``
+(``grad_enabled``, ``inference_mode``), so it is per thread and part of every TLS snapshot.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+
+from .._dispatcher.keys import AUTOGRAD_BITS, K, bit
+from .._dispatcher.tls import state as _tls
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+           "is_inference_mode_enabled", "set_multithreading_enabled"]
+
+_INFERENCE_EXCLUDED = AUTOGRAD_BITS | bit(K.ADInplaceOrView)
+
+
+def is_grad_enabled() -> bool:
+    """Whether gradient recording is on in this thread."""
+    return _tls.grad_enabled
+
+
+def _set_grad_enabled(mode: bool):
+    _tls.grad_enabled = bool(mode)
+
+
+def is_inference_mode_enabled() -> bool:
+    return _tls.inference_mode
+
+
+class _DecoratorContextManager:
+    """A context manager that also decorates functions and generators (a fresh instance per
+    call, via ``clone``)."""
+
+    def __call__(self, orig_func):
+        if inspect.isclass(orig_func):
+            raise RuntimeError("Please use the decorator on functions, not classes")
+        ctx_factory = self.clone
+        if inspect.isgeneratorfunction(orig_func):
+            @functools.wraps(orig_func)
+            def gen(*args, **kwargs):
+                g = orig_func(*args, **kwargs)
+                try:
+                    with ctx_factory():
+                        response = g.send(None)
+                    while True:
+                        try:
+                            request = yield response
+                        except GeneratorExit:
+                            with ctx_factory():
+                                g.close()
+                            raise
+                        except BaseException:
+                            with ctx_factory():
+                                response = g.throw(*__import__("sys").exc_info())
+                        else:
+                            with ctx_factory():
+                                response = g.send(request)
+                except StopIteration as e:
+                    return e.value
+            return gen
+
+        @functools.wraps(orig_func)
+        def decorate(*args, **kwargs):
+            with ctx_factory():
+                return orig_func(*args, **kwargs)
+        return decorate
+
+    def clone(self):
+        return self.__class__()
+
+
+class _NoParamDecoratorContextManager(_DecoratorContextManager):
+    """``@no_grad`` without parentheses works as ``@no_grad()``."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecoratorContextManager):
+    """Disable gradient recording in this thread (inside the block or decorated function)."""
+
+    def __init__(self) -> None:
+        self.prev = False
+
+    def __enter__(self) -> None:
+        self.prev = _tls.grad_enabled
+        _tls.grad_enabled = False
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        _tls.grad_enabled = self.prev
+
+
+class enable_grad(_NoParamDecoratorContextManager):
+    """Enable gradient recording in this thread (inside ``no_grad``, for instance)."""
+
+    def __enter__(self) -> None:
+        self.prev = _tls.grad_enabled
+        _tls.grad_enabled = True
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        _tls.grad_enabled = self.prev
+
+
+class set_grad_enabled(_DecoratorContextManager):
+    """Set grad mode now; as a context manager, restore the previous mode on exit."""
+
+    def __init__(self, mode: bool) -> None:
+        self.prev = _tls.grad_enabled
+        self.mode = mode
+        _tls.grad_enabled = bool(mode)
+
+    def __call__(self, orig_func):
+        _tls.grad_enabled = self.prev
+        return super().__call__(orig_func)
+
+    def __enter__(self) -> None:
+        _tls.grad_enabled = bool(self.mode)
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        _tls.grad_enabled = self.prev
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+class inference_mode(_DecoratorContextManager):
+    """Like ``no_grad``, and the autograd and ADInplaceOrView layers are skipped entirely."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = mode
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)
+
+    def __enter__(self) -> None:
+        s = _tls
+        self._prev = (s.grad_enabled, s.inference_mode, s.excluded, s.included)
+        if self.mode:
+            s.grad_enabled = False
+            s.inference_mode = True
+            s.excluded = s.excluded | _INFERENCE_EXCLUDED
+            s.included = s.included & ~bit(K.ADInplaceOrView)
+        else:
+            s.inference_mode = False
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        s = _tls
+        s.grad_enabled, s.inference_mode, s.excluded, s.included = self._prev
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+class set_multithreading_enabled(_DecoratorContextManager):
+    """Accepted for compatibility; the engine runs backward on the calling thread."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = mode
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def clone(self):
+        return self.__class__(self.mode)

@@ -1,0 +1,285 @@
+"""``gradcheck`` / ``gradgradcheck``: analytical gradients against finite differences.
+
+The numerical Jacobian perturbs each input element by ``±eps`` (central differences, so use
+float64 inputs); the analytical one comes from backward passes (one per output element), or,
+with ``check_forward_ad``, from forward-mode jvps.  ``fast_mode`` compares random projections
+``u^T J v`` instead of whole Jacobians (PyTorch's fast gradcheck).
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .._tensor import Tensor
+
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "get_numerical_jacobian",
+           "get_analytical_jacobian"]
+
+
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck/gradgradcheck when gradients disagree."""
+
+
+def _as_tuple(x):
+    return x if isinstance(x, tuple) else tuple(x) if isinstance(x, list) else (x,)
+
+
+def _diff_inputs(inputs):
+    return [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+
+
+def _outputs(func, inputs):
+    out = func(*inputs)
+    return _as_tuple(out)
+
+
+def _diff_outputs(outs):
+    return [o for o in outs if isinstance(o, Tensor) and
+            (o.dtype.is_floating_point or o.dtype.is_complex)]
+
+
+def _values(outs):
+    return [np.array(o.detach()._np, dtype=np.float64 if not np.iscomplexobj(o._np)
+                     else np.complex128, copy=True) for o in outs]
+
+
+def _perturbed_eval(func, inputs, x, flat_index, delta):
+    a = x._np
+    idx = np.unravel_index(flat_index, a.shape) if a.ndim else ()
+    orig = a[idx].copy() if a.ndim else a[()].copy()
+    a[idx] = orig + delta
+    try:
+        outs = _diff_outputs(_outputs(func, inputs))
+        vals = _values(outs)
+    finally:
+        a[idx] = orig
+    return vals
+
+
+def get_numerical_jacobian(func, inputs, eps=1e-6):
+    """Per differentiable input, per output: a (numel_in, numel_out) finite-difference array."""
+    inputs = _as_tuple(inputs)
+    result = []
+    for i in _diff_inputs(inputs):
+        x = inputs[i]
+        n = x.numel()
+        cols = None
+        for j in range(n):
+            plus = _perturbed_eval(func, inputs, x, j, eps)
+            minus = _perturbed_eval(func, inputs, x, j, -eps)
+            if cols is None:
+                cols = [np.zeros((n, p.size), dtype=p.dtype) for p in plus]
+            for k, (p, m) in enumerate(zip(plus, minus)):
+                cols[k][j] = ((p - m) / (2 * eps)).reshape(-1)
+        if cols is None:
+            outs = _diff_outputs(_outputs(func, inputs))
+            cols = [np.zeros((0, o.numel())) for o in outs]
+        result.append(cols)
+    return result
+
+
+def get_analytical_jacobian(func, inputs, outs=None):
+    """Per differentiable input, per output: (numel_in, numel_out), from backward passes."""
+    from . import grad as _grad
+    from .._aten._ops_registry import aten
+    inputs = _as_tuple(inputs)
+    di = _diff_inputs(inputs)
+    if outs is None:
+        outs = _diff_outputs(_outputs(func, inputs))
+    jac = [[np.zeros((inputs[i].numel(), o.numel())) for o in outs] for i in di]
+    for k, o in enumerate(outs):
+        if not o.requires_grad:
+            continue
+        for m in range(o.numel()):
+            g = np.zeros(o.numel(), dtype=np.float64)
+            g[m] = 1.0
+            go = aten._to_copy.default(_tensor(g.reshape(o._size)), dtype=o.dtype)
+            grads = _grad([o], [inputs[i] for i in di], [go], retain_graph=True,
+                          allow_unused=True)
+            for a, gi in enumerate(grads):
+                if gi is not None:
+                    jac[a][k][:, m] = np.asarray(gi._np, dtype=np.float64).reshape(-1)
+    return jac
+
+
+def _tensor(arr):
+    from .._tensor import from_array
+    return from_array(np.array(arr, dtype=np.float64 if np.isrealobj(arr) else None,
+                               order="C", copy=True))
+
+
+def _fail(msg, raise_exception):
+    if raise_exception:
+        raise GradcheckError(msg)
+    return False
+
+
+def _check_inputs(inputs):
+    for idx, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.requires_grad:
+            if x.dtype._name not in ("float64", "complex128"):
+                warnings.warn(
+                    f"Input #{idx} requires gradient and is not a double precision floating "
+                    "point or complex. This check will likely fail if all the inputs are not of "
+                    "double precision floating point or complex. ", stacklevel=3)
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
+              check_batched_grad=False, check_batched_forward_grad=False,
+              check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None):
+    """Check the gradients of ``func`` at ``inputs`` against finite differences."""
+    inputs = _as_tuple(inputs)
+    _check_inputs(inputs)
+    if not any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
+                         "none of the them have requires_grad=True.")
+    outs = _diff_outputs(_outputs(func, inputs))
+    di = _diff_inputs(inputs)
+    if fast_mode:
+        ok = _fast_check(func, inputs, outs, di, eps, atol, rtol, raise_exception,
+                         check_backward_ad, check_forward_ad)
+        return ok
+    numerical = get_numerical_jacobian(func, inputs, eps)
+    if check_backward_ad:
+        analytical = get_analytical_jacobian(func, inputs, outs)
+        for a, i in enumerate(di):
+            for k in range(len(outs)):
+                n, an = numerical[a][k], analytical[a][k]
+                if not np.allclose(an, n, rtol=rtol, atol=atol):
+                    return _fail(f"Jacobian mismatch for output {k} with respect to input {i},"
+                                 f"\nnumerical:{_tensor(n)}\nanalytical:{_tensor(an)}\n",
+                                 raise_exception)
+        if check_undefined_grad and outs:
+            _check_undefined_grad(func, inputs, outs, di)
+    if check_forward_ad:
+        fwd = _forward_jacobian(func, inputs, di)
+        for a, i in enumerate(di):
+            for k in range(len(outs)):
+                n, an = numerical[a][k], fwd[a][k]
+                if not np.allclose(an, n, rtol=rtol, atol=atol):
+                    return _fail(f"Jacobian computed with forward mode mismatch for output {k} "
+                                 f"with respect to input {i},\nnumerical:{_tensor(n)}\n"
+                                 f"analytical:{_tensor(an)}\n", raise_exception)
+    return True
+
+
+def _check_undefined_grad(func, inputs, outs, di):
+    """Backward with every output gradient undefined must not fail."""
+    from .engine import run_backward
+    from .graph import gradient_edge
+    roots = [gradient_edge(o) for o in outs if o.requires_grad]
+    if not roots:
+        return
+    caps = [gradient_edge(inputs[i]) for i in di]
+    run_backward(roots, [None] * len(roots), True, False, caps, False)
+
+
+def _forward_jacobian(func, inputs, di):
+    from . import forward_ad as fwAD
+    jac = []
+    for i in di:
+        x = inputs[i]
+        n = x.numel()
+        cols = None
+        for j in range(n):
+            t = np.zeros(n, dtype=np.float64)
+            t[j] = 1.0
+            with fwAD.dual_level():
+                new = list(inputs)
+                tan = _tensor(t.reshape(x._size)).to(x.dtype)
+                new[i] = fwAD.make_dual(x.detach(), tan)
+                outs = _diff_outputs(_outputs(func, new))
+                tans = [fwAD.unpack_dual(o).tangent for o in outs]
+            if cols is None:
+                cols = [np.zeros((n, o.numel())) for o in outs]
+            for k, tg in enumerate(tans):
+                if tg is not None:
+                    cols[k][j] = np.asarray(tg._np, dtype=np.float64).reshape(-1)
+        if cols is None:
+            cols = []
+        jac.append(cols)
+    return jac
+
+
+def _fast_check(func, inputs, outs, di, eps, atol, rtol, raise_exception, check_backward_ad,
+                check_forward_ad):
+    from . import grad as _grad
+    rng = np.random.default_rng(0)
+    us = [rng.uniform(-1, 1, size=o._size) if o.numel() else np.zeros(o._size) for o in outs]
+    vs = {i: rng.uniform(-1, 1, size=inputs[i]._size) for i in di}
+    for i in di:
+        x = inputs[i]
+        a = x._np
+        orig = a.copy()
+        v = vs[i]
+        try:
+            a[...] = orig + eps * v
+            plus = _values(_diff_outputs(_outputs(func, inputs)))
+            a[...] = orig - eps * v
+            minus = _values(_diff_outputs(_outputs(func, inputs)))
+        finally:
+            a[...] = orig
+        jv = [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
+        for k, o in enumerate(outs):
+            num = float(np.sum(us[k] * jv[k]))
+            if check_backward_ad:
+                an = 0.0
+                if o.requires_grad:
+                    go = _tensor(us[k]).to(o.dtype)
+                    (g,) = _grad([o], [x], [go], retain_graph=True, allow_unused=True)
+                    if g is not None:
+                        an = float(np.sum(np.asarray(g._np, dtype=np.float64) * v))
+                if not np.isclose(an, num, rtol=rtol, atol=atol):
+                    return _fail(f"Jacobian mismatch for output {k} with respect to input {i},"
+                                 f"\nnumerical:{num}\nanalytical:{an}\n\nThe above quantities "
+                                 "relating the numerical and analytical jacobians are computed "
+                                 "in fast mode.", raise_exception)
+            if check_forward_ad:
+                from . import forward_ad as fwAD
+                with fwAD.dual_level():
+                    new = list(inputs)
+                    new[i] = fwAD.make_dual(x.detach(), _tensor(v).to(x.dtype))
+                    fo = _diff_outputs(_outputs(func, new))
+                    t = fwAD.unpack_dual(fo[k]).tangent
+                an = 0.0 if t is None else float(np.sum(np.asarray(t._np, np.float64) * us[k]))
+                if not np.isclose(an, num, rtol=rtol, atol=atol):
+                    return _fail(f"Jacobian computed with forward mode mismatch for output {k} "
+                                 f"with respect to input {i},\nnumerical:{num}\nanalytical:"
+                                 f"{an}\n", raise_exception)
+    return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
+                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
+                  masked=False):
+    """Check second derivatives: gradcheck of ``func``'s vector-Jacobian product."""
+    from . import grad as _grad
+    inputs = _as_tuple(inputs)
+    if grad_outputs is None:
+        outs = _diff_outputs(_outputs(func, inputs))
+        rng = np.random.default_rng(1)
+        grad_outputs = tuple(
+            _tensor(rng.uniform(-1, 1, size=o._size)).to(o.dtype).requires_grad_(True)
+            for o in outs)
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+    n_in = len(inputs)
+    di = _diff_inputs(inputs)
+
+    def new_func(*args):
+        ins, gos = args[:n_in], args[n_in:]
+        outs = _diff_outputs(_outputs(func, ins))
+        pairs = [(o, g) for o, g in zip(outs, gos) if o.requires_grad]
+        if not pairs:
+            return ()
+        gi = _grad([o for o, _ in pairs], [ins[i] for i in di], [g for _, g in pairs],
+                   create_graph=True, allow_unused=True, materialize_grads=True)
+        return tuple(gi)
+    return gradcheck(new_func, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, check_undefined_grad=False,
+                     fast_mode=fast_mode, check_forward_ad=check_fwd_over_rev,
+                     check_backward_ad=check_rev_over_rev)

@@ -1,0 +1,562 @@
+"""The autograd graph: nodes, edges, saved tensors and hooks (``torch.autograd.graph``).
+
+A backward graph is made of *nodes*.  Each node stands for one recorded forward op: it holds
+``next_functions`` (one edge ``(node, input_nr)`` per differentiable forward input, ``(None, 0)``
+where that input needs no gradient), the metadata of the forward outputs (shape, dtype,
+device: what the incoming gradients must look like), saved values, and hooks.  Leaves that
+require grad end in an ``AccumulateGrad`` node that writes ``.grad``.
+
+Node classes are generated per op (``MulBackward0``...) by ``kindling.autograd.derivatives``;
+custom ``Function`` nodes by ``kindling.autograd.function``.  All derive from ``_Node`` and are
+instances of the abstract ``Node`` below.
+"""
+from __future__ import annotations
+
+import abc
+import itertools
+import re
+import threading
+import weakref
+
+from .._dispatcher.tls import state as _tls
+
+__all__ = ["Node", "GradientEdge", "get_gradient_edge", "saved_tensors_hooks", "save_on_cpu",
+           "disable_saved_tensors_hooks", "register_multi_grad_hook", "increment_version"]
+
+ERR_BACKWARD_TWICE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed when "
+    "you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward.")
+
+# Sequence numbers order nodes: a node created later runs earlier in backward.
+_seq_counter = itertools.count()
+_MAX_SEQ = (1 << 64) - 1
+
+
+def next_seq():
+    return next(_seq_counter)
+
+
+# ---- removable hook handles ------------------------------------------------------------------
+class RemovableHandle:
+    """A handle that removes one hook from the dict(s) it was added to (``.remove()``)."""
+
+    id: int
+    next_id = 0
+
+    def __init__(self, hooks_dict, *, extra_dict=None):
+        self.hooks_dict_ref = weakref.ref(hooks_dict) if _weakrefable(hooks_dict) else \
+            (lambda d=hooks_dict: d)
+        self.id = RemovableHandle.next_id
+        RemovableHandle.next_id += 1
+        self.extra_dict_ref = ()
+        if extra_dict is not None:
+            self.extra_dict_ref = (weakref.ref(extra_dict) if _weakrefable(extra_dict)
+                                   else (lambda d=extra_dict: d),)
+
+    def remove(self):
+        d = self.hooks_dict_ref()
+        if d is not None and self.id in d:
+            del d[self.id]
+        for ref in self.extra_dict_ref:
+            d = ref()
+            if d is not None and self.id in d:
+                del d[self.id]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _HookDict(dict):
+    """A dict that can be weakly referenced (plain dicts cannot)."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _weakrefable(d):
+    try:
+        weakref.ref(d)
+        return True
+    except TypeError:
+        return False
+
+
+def _add_hook(d, fn):
+    h = RemovableHandle(d)
+    d[h.id] = fn
+    return h
+
+
+# ---- the abstract Node --------------------------------------------------------------------------
+class Node(abc.ABC):
+    """``torch.autograd.graph.Node``: every backward node is an instance of this class."""
+
+    @abc.abstractmethod
+    def name(self) -> str: ...
+
+    @property
+    @abc.abstractmethod
+    def next_functions(self): ...
+
+    @abc.abstractmethod
+    def metadata(self) -> dict: ...
+
+    @abc.abstractmethod
+    def register_hook(self, fn): ...
+
+    @abc.abstractmethod
+    def register_prehook(self, fn): ...
+
+    @classmethod
+    def __subclasshook__(cls, C):
+        if cls is Node and issubclass(C, _Node):
+            return True
+        return NotImplemented
+
+
+class _Hooks:
+    """The rarely used per-node state, created on first use."""
+
+    __slots__ = ("pre", "post", "tensor_pre", "retains_grad", "metadata", "trace")
+
+    def __init__(self):
+        self.pre = _HookDict()           # node pre-hooks fn(grad_outputs)
+        self.post = _HookDict()          # node hooks fn(grad_inputs, grad_outputs)
+        self.tensor_pre = {}             # output_nr -> _HookDict of tensor hooks fn(grad)
+        self.retains_grad = {}           # output_nr -> weakref of the tensor retaining grad
+        self.metadata = None
+        self.trace = None                # anomaly mode: the forward stack
+
+
+class _Node:
+    """Base class of every backward node.
+
+    ``_next``: tuple of edges ``(node or None, input_nr)``; ``_seq``: sequence number;
+    ``_meta``: per forward output ``(shape, dtype, device)`` or None (non-tensor output);
+    ``_hk``: hooks and metadata, or None.
+    """
+
+    __slots__ = ("_next", "_seq", "_meta", "_hk", "__weakref__")
+
+    _name = None  # class attribute: what name() returns
+
+    # ---- introspection ----------------------------------------------------------------------
+    def name(self):
+        return self._name or type(self).__name__
+
+    @property
+    def next_functions(self):
+        return tuple(self._next)
+
+    @property
+    def metadata(self):
+        hk = self._hooks()
+        if hk.metadata is None:
+            hk.metadata = {}
+        return hk.metadata
+
+    def _sequence_nr(self):
+        return self._seq
+
+    def _set_sequence_nr(self, n):
+        self._seq = n
+
+    @property
+    def _input_metadata(self):
+        return tuple(_InputMetadata(m) for m in self._meta)
+
+    def _hooks(self):
+        hk = self._hk
+        if hk is None:
+            hk = self._hk = _Hooks()
+        return hk
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    # ---- hooks --------------------------------------------------------------------------------
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` after the node ran; may return new grad_inputs."""
+        return _add_hook(self._hooks().post, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` before the node runs; may return new grad_outputs."""
+        return _add_hook(self._hooks().pre, fn)
+
+    def _register_hook_dict(self, tensor):
+        pass
+
+    def _add_tensor_pre_hook(self, output_nr, fn):
+        d = self._hooks().tensor_pre.setdefault(output_nr, _HookDict())
+        return _add_hook(d, fn)
+
+    def _set_retains_grad(self, output_nr, tensor):
+        self._hooks().retains_grad[output_nr] = weakref.ref(tensor)
+
+    # ---- running ------------------------------------------------------------------------------
+    def _run(self, grads, needed=None):
+        raise NotImplementedError
+
+    def __call__(self, *grads):
+        r = self._run(list(grads))
+        return tuple(r) if len(r) != 1 else r[0]
+
+    def release_variables(self):
+        pass
+
+    def _should_compute(self, i):
+        """Whether the gradient of forward input ``i`` is needed by the running backward."""
+        nxt = self._next[i][0]
+        if nxt is None:
+            return False
+        task = _engine_state.task
+        if task is None or task.exec_info is None:
+            return True
+        return nxt in task.exec_info
+
+
+class _InputMetadata:
+    def __init__(self, m):
+        self._m = m
+
+    @property
+    def shape(self):
+        from .._tensor import Size
+        return Size(self._m[0]) if self._m else None
+
+    @property
+    def dtype(self):
+        return self._m[1] if self._m else None
+
+    @property
+    def device(self):
+        return self._m[2] if self._m else None
+
+    def __repr__(self):
+        return f"_InputMetadata(shape={self.shape}, dtype={self.dtype}, device={self.device})"
+
+
+class _EngineState(threading.local):
+    def __init__(self):
+        self.task = None
+
+
+_engine_state = _EngineState()
+
+
+def node_display_name(node):
+    """``AddBackward0`` -> ``Add``: how error messages name a producing node."""
+    n = node.name()
+    n = n.rsplit("::", 1)[-1]
+    return re.sub(r"Backward\d*$", "", n)
+
+
+# ---- AccumulateGrad ---------------------------------------------------------------------------
+class AccumulateGrad(_Node):
+    """The node at a leaf that requires grad: accumulates the incoming gradient into ``.grad``."""
+
+    __slots__ = ("variable",)
+    _name = "torch::autograd::AccumulateGrad"
+
+    def __init__(self, variable):
+        self.variable = variable
+        self._next = ()
+        self._seq = _MAX_SEQ
+        self._meta = [(variable._size, variable.dtype, variable._device)]
+        self._hk = None
+
+    def _run(self, grads, needed=None):
+        from .engine import accumulate_grad
+        accumulate_grad(self.variable, grads[0])
+        return []
+
+
+def grad_accumulator(t):
+    """The AccumulateGrad node of leaf ``t`` (the same one while it is alive)."""
+    ref = t.__dict__.get("_grad_acc")
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._grad_acc = weakref.ref(acc)
+    return acc
+
+
+def gradient_edge(t):
+    """``(node, input_nr)`` through which gradient reaches tensor ``t``."""
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._requires_grad:
+        return (grad_accumulator(t), 0)
+    return (None, 0)
+
+
+class GradientEdge(tuple):
+    """``(node, output_nr)`` naming where a tensor's gradient flows (``get_gradient_edge``)."""
+
+    def __new__(cls, node, output_nr):
+        return tuple.__new__(cls, (node, output_nr))
+
+    @property
+    def node(self):
+        return self[0]
+
+    @property
+    def output_nr(self):
+        return self[1]
+
+
+def get_gradient_edge(tensor):
+    if not tensor.requires_grad:
+        raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does "
+                           "not require gradients")
+    node, nr = gradient_edge(tensor)
+    return GradientEdge(node, nr)
+
+
+def increment_version(tensor):
+    tensors = tensor if isinstance(tensor, (list, tuple)) else (tensor,)
+    for t in tensors:
+        t._vc[0] += 1
+
+
+# ---- saved tensors ----------------------------------------------------------------------------
+def _legacy_type(t):
+    return f"torch.{t.dtype._legacy}Tensor" if t.device.type == "cpu" else \
+        f"torch.{t.device.type}.{t.dtype._legacy}Tensor"
+
+
+class SavedVariable:
+    """A tensor saved for backward, with the version it had when saved.
+
+    Inputs are kept as the tensor object itself; a node's own outputs are kept as a shallow
+    copy without history (no reference cycle) and get the node back as ``grad_fn`` when
+    unpacked.  With ``saved_tensors_hooks`` active, only what ``pack_hook`` returned is kept.
+    """
+
+    __slots__ = ("_data", "_version", "_vc", "_output_nr", "_is_output", "_hooks", "_packed",
+                 "_freed")
+
+    def __init__(self, tensor, is_output=False, owner=None):
+        self._freed = False
+        self._is_output = is_output
+        self._hooks = None
+        if tensor is None:
+            self._data = None
+            return
+        self._vc = vc = tensor._vc
+        self._version = vc[0]
+        self._output_nr = tensor._output_nr if is_output else 0
+        if _tls.saved_tensors_hooks and _hooks_disabled[0] is None:
+            pack, unpack = _tls.saved_tensors_hooks[-1]
+            self._data = None
+            self._packed = pack(tensor)
+            self._hooks = unpack
+            return
+        self._data = shallow_copy(tensor) if is_output else tensor
+
+    def register_hooks(self, pack_hook, unpack_hook):
+        if self._data is None and self._hooks is None:
+            raise RuntimeError("None is forbidden")
+        if self._hooks is not None:
+            raise RuntimeError("SavedTensor hooks have already been set on this SavedTensor. "
+                               "Calling register_hooks on a saved tensor whose hooks have "
+                               "already been set is forbidden.")
+        self._packed = pack_hook(self._data)
+        self._hooks = unpack_hook
+        self._data = None
+
+    def unpack(self, node=None):
+        if self._freed:
+            raise RuntimeError(ERR_BACKWARD_TWICE)
+        if self._hooks is not None:
+            t = self._hooks(self._packed)
+            from .._tensor import Tensor
+            if not isinstance(t, Tensor):
+                raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but "
+                                f"got result of type {type(t).__name__}")
+            if self._is_output and node is not None and t.grad_fn is None:
+                t = _alias_with_history(t, node, self._output_nr)
+            return t
+        data = self._data
+        if data is None:
+            return None
+        if self._vc[0] != self._version:
+            raise RuntimeError(self._version_message(data, node))
+        if self._is_output and node is not None:
+            return _alias_with_history(data, node, self._output_nr)
+        return data
+
+    def _version_message(self, data, node):
+        from .anomaly_mode import is_anomaly_enabled
+        sizes = ", ".join(map(str, data._size))
+        where = ""
+        if self._is_output:
+            if node is not None:
+                where = f", which is output {self._output_nr} of {node_display_name(node)},"
+        else:
+            fn = data.grad_fn
+            if fn is not None:
+                where = f", which is output {data._output_nr} of {node_display_name(fn)},"
+        hint = ("Hint: the backtrace further above shows the operation that failed to compute "
+                "its gradient. The variable in question was changed in there or anywhere later. "
+                "Good luck!" if is_anomaly_enabled() else
+                "Hint: enable anomaly detection to find the operation that failed to compute "
+                "its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+        return ("one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{_legacy_type(data)} [{sizes}]]{where} is at version "
+                f"{self._vc[0]}; expected version {self._version} instead. {hint}")
+
+    def release(self):
+        self._freed = True
+        self._data = None
+        self._packed = None
+
+    def __repr__(self):
+        return f"<torch._C._autograd.SavedTensor object at {hex(id(self))}>"
+
+
+_new = object.__new__
+_AUTOGRAD_FIELDS = frozenset({"_grad_fn", "_output_nr", "_requires_grad", "_grad", "_hooks",
+                              "_grad_acc", "_retains_grad", "_post_acc_hooks", "_fw_grads",
+                              "_view_meta"})
+
+
+def shallow_copy(t):
+    """A new tensor object over the same memory, version counter and metadata, no history."""
+    a = _new(type(t))
+    a._np = t._np
+    a._size = t._size
+    a._stride_ = t._stride_
+    a._offset = t._offset
+    a.dtype = t.dtype
+    a._device = t._device
+    a._ks = t._ks
+    a._vc = t._vc
+    a._storage = t._storage
+    d = t.__dict__
+    if d:
+        for k, v in d.items():
+            if k not in _AUTOGRAD_FIELDS:
+                a.__dict__[k] = v
+    return a
+
+
+def _alias_without_history(t):
+    return shallow_copy(t)
+
+
+def _alias_with_history(t, node, output_nr):
+    a = shallow_copy(t)
+    a._grad_fn = node
+    a._output_nr = output_nr
+    a._requires_grad = True
+    return a
+
+
+# ---- saved tensor hooks --------------------------------------------------------------------------
+_hooks_disabled = [None]
+
+
+class saved_tensors_hooks:
+    """Within the block, tensors saved for backward go through ``pack_hook`` when saved and
+    ``unpack_hook`` when used."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        if _hooks_disabled[0] is not None:
+            raise RuntimeError(_hooks_disabled[0])
+        _tls.saved_tensors_hooks.append((self.pack_hook, self.unpack_hook))
+
+    def __exit__(self, *args):
+        _tls.saved_tensors_hooks.pop()
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors are kept on the CPU (they already are, here): a pass-through pair."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        super().__init__(lambda t: (t.device, t), lambda p: p[1])
+
+
+class disable_saved_tensors_hooks:
+    """Within the block, registering saved-tensor hooks raises ``error_message``."""
+
+    def __init__(self, error_message):
+        self.error_message = error_message
+
+    def __enter__(self):
+        self.prev = _hooks_disabled[0]
+        _hooks_disabled[0] = self.error_message
+
+    def __exit__(self, *args):
+        _hooks_disabled[0] = self.prev
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*a, **k):
+            with self:
+                return fn(*a, **k)
+        return wrapper
+
+
+def register_multi_grad_hook(tensors, fn, *, mode="all"):
+    """Call ``fn(grads)`` once the gradients of all ``tensors`` (mode "all"), or of the first
+    one (mode "any"), are computed in a backward pass."""
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    tensors = tuple(tensors)
+    handles = []
+    if mode == "any":
+        fired = [None]
+
+        def any_hook(grad):
+            from .engine import _current_task_id
+            tid = _current_task_id()
+            if fired[0] != tid:
+                fired[0] = tid
+                fn(grad)
+        for t in tensors:
+            if t.requires_grad:
+                handles.append(t.register_hook(any_hook))
+        return _MultiHandle(handles)
+    state = {"count": {}, "grads": {}}
+
+    def make(i):
+        def hook(grad):
+            from .engine import _current_task_id, _task_will_reach
+            tid = _current_task_id()
+            grads = state["grads"].setdefault(tid, [None] * len(tensors))
+            grads[i] = grad
+            cnt = state["count"].get(tid)
+            if cnt is None:
+                cnt = sum(1 for t in tensors if t.requires_grad and _task_will_reach(t))
+            cnt -= 1
+            state["count"][tid] = cnt
+            if cnt == 0:
+                state["count"].pop(tid, None)
+                fn(tuple(state["grads"].pop(tid)))
+        return hook
+    for i, t in enumerate(tensors):
+        if t.requires_grad:
+            handles.append(t.register_hook(make(i)))
+    return _MultiHandle(handles)
+
+
+class _MultiHandle(RemovableHandle):
+    def __init__(self, handles):
+        self.handles = handles
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()

@@ -1,0 +1,1 @@
+"""``torch.utils``: helpers built on the core (Python dispatch utilities, pytrees)."""
