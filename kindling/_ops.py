@@ -20,7 +20,55 @@ def _set_tensor_class(cls):
     Tensor = cls
 
 
-class OpOverload:
+def _is_mode_or_subclass(k):
+    """A TorchDispatchMode subclass or a Tensor subclass (``py_impl`` targets that are types)."""
+    import inspect
+    if not inspect.isclass(k):
+        return False
+    if issubclass(k, Tensor):
+        return True
+    try:
+        from .utils._python_dispatch import TorchDispatchMode
+    except ImportError:
+        return hasattr(k, "__torch_dispatch__")
+    return issubclass(k, TorchDispatchMode)
+
+
+class OperatorBase:
+    """What OpOverload and HigherOrderOperator share: Python kernels per key (``py_kernels``)
+    and per mode/subclass type (``python_key_table``), registered with ``py_impl``."""
+
+    def __init__(self):
+        self._dispatch_cache: dict = {}
+        self.py_kernels: dict = {}
+        self.python_key_table: dict = {}
+        self.functorch_table: dict = {}
+
+    def py_impl(self, k):
+        """Decorator: a Python kernel for DispatchKey ``k`` (used by the Python dispatcher),
+        or a handler for a TorchDispatchMode / Tensor subclass type (``fn(mode, *args)``)."""
+        def inner(fn):
+            if _is_mode_or_subclass(k):
+                if k in self.python_key_table:
+                    raise AssertionError(f"{k} already registered in python_key_table")
+                self.python_key_table[k] = fn
+                self._dispatch_cache.clear()
+                return fn
+            if not isinstance(k, K):
+                raise AssertionError(f"expected DispatchKey, got {type(k)}")
+            if k == K.Python:
+                raise AssertionError(
+                    "Please register a mode for the DispatchKey.Python key instead.")
+            if k in self.py_kernels:
+                raise RuntimeError(
+                    f"Trying to override a python impl for {k} on operator {self.name()}")
+            self.py_kernels[k] = fn
+            self._dispatch_cache.clear()
+            return fn
+        return inner
+
+
+class OpOverload(OperatorBase):
     """One overload of an operator: ``ops.aten.add.Tensor``. Calling it dispatches."""
 
     def __init__(self, packet, entry):
@@ -137,31 +185,6 @@ class OpOverload:
             return True
         r = RANK.get(k)
         return r is not None and self._entry.sources[r] is not None
-
-    def py_impl(self, k):
-        """Decorator: a Python kernel for DispatchKey ``k`` (used by the Python dispatcher),
-        or a handler for a TorchDispatchMode / Tensor subclass type (``fn(mode, *args)``)."""
-        def inner(fn):
-            import inspect
-            if inspect.isclass(k):
-                if k in self.python_key_table:
-                    raise AssertionError(f"{k} already registered in python_key_table")
-                self.python_key_table[k] = fn
-                self.py_kernels[k] = fn
-                self._dispatch_cache.clear()
-                return fn
-            if not isinstance(k, K):
-                raise AssertionError(f"expected DispatchKey, got {type(k)}")
-            if k == K.Python:
-                raise AssertionError(
-                    "Please register a mode for the DispatchKey.Python key instead.")
-            if k in self.py_kernels:
-                raise RuntimeError(
-                    f"Trying to override a python impl for {k} on operator {self.name()}")
-            self.py_kernels[k] = fn
-            self._dispatch_cache.clear()
-            return fn
-        return inner
 
     def _get_dispatch(self, key):
         """The Python dispatcher's choice for runtime ``key``: a py_impl kernel or a key."""

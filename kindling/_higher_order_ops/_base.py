@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import inspect
 
 from .. import _ops
+from .._ops import OperatorBase as _OperatorBase
 from .._dispatcher.keys import FULL, RANK, DispatchKey, DispatchKeySet, K, bit
 from .._dispatcher.tls import state as _tls
 
@@ -52,27 +52,8 @@ def pop_mode_temporarily():
         modes.append(m)
 
 
-def _is_mode_class(k):
-    if not inspect.isclass(k):
-        return False
-    from .._tensor import Tensor
-    if issubclass(k, Tensor):
-        return True
-    try:
-        from ..utils._python_dispatch import TorchDispatchMode
-    except ImportError:
-        return hasattr(k, "__torch_dispatch__")
-    return issubclass(k, TorchDispatchMode)
-
-
-class OperatorBase:
-    """What OpOverload-like Python operators share: ``py_kernels`` and ``py_impl``."""
-
-    def __init__(self):
-        self._dispatch_cache: dict = {}
-        self.py_kernels: dict = {}
-        self.python_key_table: dict = {}
-        self.functorch_table: dict = {}
+class OperatorBase(_OperatorBase):
+    """``OperatorBase`` (kindling._ops) plus the kernel queries HOPs answer from py_kernels."""
 
     def __call__(self, *args, **kwargs):
         raise NotImplementedError
@@ -85,27 +66,6 @@ class OperatorBase:
             if isinstance(k, DispatchKey) and k in RANK and ks.has(k):
                 return True
         return False
-
-    def py_impl(self, k):
-        def inner(fn):
-            if _is_mode_class(k):
-                if k in self.python_key_table:
-                    raise AssertionError(f"{k} already registered in python_key_table")
-                self.python_key_table[k] = fn
-                self._dispatch_cache.clear()
-                return fn
-            if not isinstance(k, DispatchKey):
-                raise AssertionError(f"expected DispatchKey, got {type(k)}")
-            if k == K.Python:
-                raise AssertionError(
-                    "Please register a mode for the DispatchKey.Python key instead.")
-            if k in self.py_kernels:
-                raise RuntimeError(
-                    f"Trying to override a python impl for {k} on operator {self.name()}")
-            self.py_kernels[k] = fn
-            self._dispatch_cache.clear()
-            return fn
-        return inner
 
     def name(self):
         raise NotImplementedError
