@@ -250,15 +250,7 @@ class Tensor:
             r = _sub().slow_is_non_overlapping_and_dense(self)
             if r is not None:
                 return r
-        pairs = sorted((st, sz) for sz, st in zip(self._size, self._stride()) if sz != 1)
-        expect = 1
-        for st, sz in pairs:
-            if sz == 0:
-                return True
-            if st != expect:
-                return False
-            expect *= sz
-        return True
+        return non_overlapping_and_dense(self._size, self._stride())
 
     def untyped_storage(self):
         s = self._storage
@@ -516,6 +508,19 @@ def _rebuild_tensor(arr, size, device, dtype_name, requires_grad):
 
 
 _LEGACY_NAMES = {f"torch.{d._legacy}Tensor": d for d in _dtype._ALL.values()}
+
+
+def non_overlapping_and_dense(size, stride):
+    """Whether the geometry covers a dense block with no element seen twice (any dim order)."""
+    pairs = sorted((st, sz) for sz, st in zip(size, stride) if sz != 1)
+    expect = 1
+    for st, sz in pairs:
+        if sz == 0:
+            return True
+        if st != expect:
+            return False
+        expect *= sz
+    return True
 
 
 def _is_contig(size, stride):

@@ -148,15 +148,9 @@ def _like_input(a, values):
 
 
 def _dense(a):
-    pairs = sorted((abs(st), n) for n, st in zip(a.shape, a.strides) if n != 1)
-    expect = a.itemsize
-    for st, n in pairs:
-        if n == 0:
-            return True
-        if st != expect:
-            return False
-        expect *= n
-    return True
+    """Whether ndarray ``a`` is non-overlapping and dense (strides in elements, sign ignored)."""
+    from .._tensor import non_overlapping_and_dense
+    return non_overlapping_and_dense(a.shape, [abs(st) // a.itemsize for st in a.strides])
 
 
 @flip.meta

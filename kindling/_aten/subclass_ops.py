@@ -46,15 +46,8 @@ def _contig(t, memory_format=_layout.contiguous_format):
 
 
 def _non_overlapping_and_dense(t):
-    pairs = sorted((st, sz) for sz, st in zip(t._size, t._stride()) if sz != 1)
-    expect = 1
-    for st, sz in pairs:
-        if sz == 0:
-            return True
-        if st != expect:
-            return False
-        expect *= sz
-    return True
+    from .._tensor import non_overlapping_and_dense
+    return non_overlapping_and_dense(t._size, t._stride())
 
 
 def _numel(t):
