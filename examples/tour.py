@@ -43,7 +43,7 @@ print(op, repr(op), op.name(), op._schema)
 print(torch._C._dispatch_keys(a))
 print(torch._C._dispatch_keys(torch.ones(1, device="meta")))
 with dispatch_trace() as calls:
-    a + 1                          # one kernel: autograd falls through, CPU runs
+    a + 1                          # Autograd (nothing requires grad) redispatches to CPU
     torch.zeros(2, device="meta")  # BackendSelect picks Meta from device=
     a.add_(1)                      # ADInplaceOrView bumps the version, then CPU
 for c in calls:
@@ -52,3 +52,62 @@ try:
     torch.ones(2) + torch.ones(3)
 except RuntimeError as e:
     print("RuntimeError:", e)
+
+section("autograd: a dispatcher layer")
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = (x * x).sum()
+print(y, y.grad_fn.name(), [f[0].name() if f[0] else None for f in y.grad_fn.next_functions])
+y.backward()
+print("x.grad:", x.grad)
+
+
+class Square(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 2
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 2 * x * g
+
+
+x.grad = None
+Square.apply(x).sum().backward()
+print("custom Function grad:", x.grad)
+
+section("Python dispatch: modes see every aten op")
+from kindling.testing._internal.logging_tensor import LoggingTensorMode, capture_logs  # noqa: E402
+
+with capture_logs(is_mode=True) as logs, LoggingTensorMode():
+    w = torch.ones(2, 3)
+    (w @ w.t()).relu()
+print("\n".join(logs))
+
+
+@torch.library.custom_op("tour::scale", mutates_args=())
+def scale(t: torch.Tensor, factor: float) -> torch.Tensor:
+    return t * factor
+
+
+print(torch.ops.tour.scale(torch.ones(2), 3.0))
+
+section("fork/wait run in parallel, with the caller's thread-local state")
+import warnings  # noqa: E402
+
+warnings.simplefilter("ignore", DeprecationWarning)  # PyTorch deprecates jit.fork; we keep it
+
+
+def chain(m, n):
+    for _ in range(n):
+        m = m @ m
+    return m
+
+
+m = torch.full((64, 64), 1 / 64)
+futs = [torch.jit.fork(chain, m, n=5) for _ in range(4)]
+print([round(torch.jit.wait(f).sum().item(), 3) for f in futs])
+with torch.no_grad():
+    print("grad mode inside a forked task:",
+          torch.jit.wait(torch.jit.fork(torch.is_grad_enabled)))
