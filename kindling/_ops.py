@@ -91,8 +91,14 @@ class OpOverload(OperatorBase):
     # The hot path ---------------------------------------------------------------------------
     def __call__(self, /, *args, **kwargs):
         entry = self._entry
-        ks = 0
-        if entry.scan_lists:
+        n = len(args)
+        if n == 2 and not entry.scan_lists:  # binary ops (the most common call), unrolled
+            a, b = args
+            ks = a._ks if isinstance(a, Tensor) else 0
+            if isinstance(b, Tensor):
+                ks |= b._ks
+        elif entry.scan_lists:
+            ks = 0
             for a in args:
                 if isinstance(a, Tensor):
                     ks |= a._ks
@@ -101,6 +107,7 @@ class OpOverload(OperatorBase):
                         if isinstance(t, Tensor):
                             ks |= t._ks
         else:
+            ks = 0
             for a in args:
                 if isinstance(a, Tensor):
                     ks |= a._ks
@@ -110,14 +117,16 @@ class OpOverload(OperatorBase):
                     ks |= a._ks
             if not kwargs.keys() <= entry.arg_names:
                 _check_call(entry, args, kwargs)
-        elif not entry.min_pos <= len(args) <= entry.max_pos:
+        elif not entry.min_pos <= n <= entry.max_pos:
             _check_call(entry, args, kwargs)
         st = _tls
         ks = (ks | st.included) & ~st.excluded & entry.mask
         if not ks:
             return _opreg.call_undefined(entry, args, kwargs)
         try:
-            return entry.table[ks.bit_length() - 1](ks, *args, **kwargs)
+            if kwargs:
+                return entry.table[ks.bit_length() - 1](ks, *args, **kwargs)
+            return entry.table[ks.bit_length() - 1](ks, *args)  # (``**{}`` is not free)
         except Exception:
             # Argument types are only checked once something failed (free on success): a
             # call that does not match the schema gets PyTorch's error instead of the kernel's.
@@ -196,6 +205,88 @@ class OpOverload(OperatorBase):
 
     def _uncache_dispatch(self, key):
         self._dispatch_cache.pop(key, None)
+
+
+# ---- specialised callers for the hottest call sites ------------------------------------------
+# ``OpOverload.__call__`` must accept any arguments, so it scans them all and checks the
+# arity.  The Python operators always pass exactly two positional arguments, and the API
+# layer's binding cache knows the argument types of the calls it caches; for them these
+# closures (built once per op) do the same dispatch with the scan unrolled: about a third of
+# ``__call__``'s cost.  Both read ``entry.table`` at call time (tables are rebuilt in place).
+
+def binary_caller(op):
+    """``op(a, b)`` with exactly two positional arguments, neither a tensor list (``a + b``)."""
+    entry = op._entry
+    if entry.scan_lists or not entry.min_pos <= 2 <= entry.max_pos:
+        return op
+    table = entry.table
+
+    def call(a, b):
+        ks = a._ks if isinstance(a, Tensor) else 0
+        if isinstance(b, Tensor):
+            ks |= b._ks
+        st = _tls
+        ks = (ks | st.included) & ~st.excluded & entry.mask
+        if not ks:
+            return _opreg.call_undefined(entry, (a, b), {})
+        try:
+            return table[ks.bit_length() - 1](ks, a, b)
+        except Exception:
+            _check_call(entry, (a, b), {})  # as in __call__: the schema's error first
+            raise
+    call.__name__ = call.__qualname__ = f"{op}"
+    return call
+
+
+def positional_caller(op, types):
+    """``op(*args)`` for positional arguments of exactly ``types`` (no list or tuple holding
+    tensors), already known to bind to ``op``'s schema: only the tensors' key bits are read."""
+    entry = op._entry
+    pos = tuple(i for i, t in enumerate(types) if issubclass(t, Tensor))
+    table = entry.table
+
+    def dispatch(ks, args):
+        st = _tls
+        ks = (ks | st.included) & ~st.excluded & entry.mask
+        if not ks:
+            return _opreg.call_undefined(entry, args, {})
+        try:
+            return table[ks.bit_length() - 1](ks, *args)
+        except Exception:
+            _check_call(entry, args, {})  # as in __call__: the schema's error first
+            raise
+
+    # The one- and two-tensor cases (nearly every call) have ``dispatch`` inlined.
+    if pos == (0,):  # unary ops, and methods whose other arguments are not tensors
+        def call(*args):
+            st = _tls
+            ks = (args[0]._ks | st.included) & ~st.excluded & entry.mask
+            if not ks:
+                return _opreg.call_undefined(entry, args, {})
+            try:
+                return table[ks.bit_length() - 1](ks, *args)
+            except Exception:
+                _check_call(entry, args, {})
+                raise
+    elif pos == (0, 1):  # binary ops: torch.add(a, b), a.mul(b)
+        def call(*args):
+            st = _tls
+            ks = (args[0]._ks | args[1]._ks | st.included) & ~st.excluded & entry.mask
+            if not ks:
+                return _opreg.call_undefined(entry, args, {})
+            try:
+                return table[ks.bit_length() - 1](ks, *args)
+            except Exception:
+                _check_call(entry, args, {})
+                raise
+    else:
+        def call(*args):
+            ks = 0
+            for i in pos:
+                ks |= args[i]._ks
+            return dispatch(ks, args)
+    call.__name__ = call.__qualname__ = f"{op}"
+    return call
 
 
 def _resolve_overload(ns, opname, overload):

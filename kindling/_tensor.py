@@ -67,8 +67,10 @@ def contiguous_strides(size):
     acc = 1
     for s in reversed(size):
         strides.append(acc)
-        acc *= max(s, 1)
-    return tuple(reversed(strides))
+        if s > 1:  # size 0 and 1 dims do not scale the strides (``max(s, 1)``, without a call)
+            acc *= s
+    strides.reverse()
+    return tuple(strides)
 
 
 class Tensor:
@@ -147,7 +149,7 @@ class Tensor:
             if a.size == 0:  # NumPy gives empty arrays zero strides; PyTorch keeps contiguous ones
                 st = self._stride_ = contiguous_strides(a.shape)
             else:
-                st = self._stride_ = tuple(s // isz for s in a.strides)
+                st = self._stride_ = tuple([s // isz for s in a.strides])
         return st
 
     def stride(self, dim=None):
@@ -545,28 +547,38 @@ def _wrap_dim(dim, ndim):
 _new = object.__new__
 
 
+_CPU = _device.CPU
+
+
 def from_array(arr: np.ndarray, cls=Tensor) -> Tensor:
     """A fresh CPU tensor owning ``arr`` (a kernel's result). ``arr`` must not alias an input."""
     t = _new(cls)
     t._np = arr
     t._size = arr.shape
     # NumPy gives empty arrays arbitrary strides; PyTorch's are the contiguous ones.
-    t._stride_ = contiguous_strides(arr.shape) if arr.size == 0 else None
+    t._stride_ = None if arr.size else contiguous_strides(arr.shape)
     t._offset = 0
     t.dtype = _NP_TO[arr.dtype]
-    t._device = _device.CPU
+    t._device = _CPU
     t._ks = CPU_KEYS
     t._vc = [0]
     t._storage = None
     return t
 
 
-def make_tensor(storage, size, stride, offset, dtype, device, cls=Tensor, vc=None, base=None):
-    """A tensor over ``storage`` with the given geometry (views, meta tensors, from_numpy)."""
+def make_tensor(storage, size, stride, offset, dtype, device, cls=Tensor, vc=None, base=None,
+                arr=None):
+    """A tensor over ``storage`` with the given geometry (views, meta tensors, from_numpy).
+
+    ``arr``: the tensor's ndarray when the caller already has it, addressing exactly these
+    elements (view kernels slice or reshape the base's array: several times cheaper than an
+    ndarray built over the storage)."""
     t = _new(cls)
     size = tuple(size)
     stride = tuple(stride)
-    if storage._data is not None:
+    if arr is not None:
+        t._np = arr
+    elif storage._data is not None:
         isz = dtype.itemsize
         t._np = np.ndarray(size, dtype=dtype._np, buffer=storage._data,
                            offset=offset * isz if all(size) else 0,
@@ -607,13 +619,13 @@ def check_storage_bounds(storage, size, stride, offset, dtype):
             f"of size {storage.nbytes()}")
 
 
-def make_view(base: Tensor, size, stride, offset, cls=None) -> Tensor:
-    """A view of ``base`` sharing its storage and version counter (``_base`` set)."""
+def make_view(base: Tensor, size, stride, offset, cls=None, arr=None) -> Tensor:
+    """A view of ``base`` sharing its storage and version counter (``_base`` set); ``arr`` as
+    for ``make_tensor``."""
     storage = base.untyped_storage()
     root = base._base if base._base is not None else base
-    t = make_tensor(storage, size, stride, offset, base.dtype, base._device,
-                    cls or Tensor, vc=base._vc, base=root)
-    return t
+    return make_tensor(storage, size, stride, offset, base.dtype, base._device,
+                       cls or Tensor, vc=base._vc, base=root, arr=arr)
 
 
 def from_numpy_shared(arr: np.ndarray) -> Tensor:

@@ -56,6 +56,10 @@ def _compute_device_keys(dev):
         bit(K.AutocastCPU) if name == "CPU" else 0) | PYTHON_BITS
 
 
+_CPU = _device.CPU
+_CPU_KEYS = _device_keys(_CPU)
+
+
 def _check_cls(cls):
     if not isinstance(cls, type) or not issubclass(cls, Tensor):
         raise TypeError(f"cls must be a type (got {type(cls).__name__})" if not isinstance(
@@ -190,7 +194,8 @@ def make_wrapper_subclass(cls, size, *args, strides=None, storage_offset=None,
     t._offset = int(storage_offset) if storage_offset else 0
     t.dtype = dtype or _dtype.get_default_dtype()
     t._device = device
-    ks = _DEVICE_KEYS.get(device)
+    # (devices hash in Python: the CPU device, by far the most common, is checked first)
+    ks = _CPU_KEYS if device is _CPU else _DEVICE_KEYS.get(device)
     if ks is None:
         ks = _device_keys(device)
     t._ks = ks if _extra_dispatch_keys is None else ks | _extra_dispatch_keys._bits

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from .. import _ops
 from .._tensor import Tensor
-from ..overrides import _KIND, _live_modes, has_overloaded, torch_function_dispatch
+from ..overrides import (
+    _KIND, NO_TF_TYPES, _live_modes, has_overloaded, torch_function_dispatch,
+)
 
 PUBLIC: dict = {}          # kindling.<name> functions
 METHODS: dict = {}         # Tensor.<name> methods
@@ -144,7 +146,11 @@ def _error(fname, sigs, errs, args, kwargs, self_name):
 
 def make_function(fname, overloads, self_name="input", is_method=False):
     sigs = [_Sig(op, self_name) for op in overloads]
-    cache = {}  # argument types -> OpOverload, only for types without __torch_function__
+    # Bindings that only depend on the argument types, for types without __torch_function__:
+    # calls with keywords map (types, keyword names, keyword types) to the OpOverload; calls
+    # without keywords (nearly all) map the argument types to a ``positional_caller``.
+    cache = {}
+    fast = {}
     live = _live_modes
 
     def call(args, kwargs, api):
@@ -175,19 +181,53 @@ def make_function(fname, overloads, self_name="input", is_method=False):
                         not any(isinstance(a, _NOCACHE) for a in kwargs.values()) and \
                         not any(_KIND.get(t) for t in key[0]) and \
                         not any(_KIND.get(t) for t in key[2]):
-                    cache[key] = s.op
+                    if kwargs:
+                        cache[key] = s.op
+                    else:
+                        fast[key[0]] = _ops.positional_caller(s.op, key[0])
                 return s.op(*vals, **kw)
             errs.append(err)
         raise _error(fname, tried, errs, args, kwargs, self_name)
 
+    # The fast path (no keywords, no function mode, argument types seen before) is inlined in
+    # the function and the method: one dict lookup, then the op's dispatch.
+    # (Keys are ``tuple(map(type, args))``, spelled out for one or two arguments: building a
+    # tuple through ``map`` costs more than the lookup.)
     if is_method:
         def method(self, *args, **kwargs):
+            if not kwargs and not live[0]:
+                if not args:
+                    key = (type(self),)
+                elif len(args) == 1:
+                    key = (type(self), type(args[0]))
+                else:
+                    key = (type(self), *map(type, args))
+                try:
+                    hit = fast.get(key)
+                except TypeError:  # a type that cannot be hashed (a metaclass without __hash__)
+                    hit = None
+                if hit is not None:
+                    return hit(self, *args)
             return call((self,) + args, kwargs, method)
         method.__name__ = method.__qualname__ = fname
         _mark(method, f"torch.Tensor.{fname}", impl)
         return method
 
     def function(*args, **kwargs):
+        if not kwargs and not live[0]:
+            n = len(args)
+            if n == 1:
+                key = (type(args[0]),)
+            elif n == 2:
+                key = (type(args[0]), type(args[1]))
+            else:
+                key = tuple(map(type, args))
+            try:
+                hit = fast.get(key)
+            except TypeError:
+                hit = None
+            if hit is not None:
+                return hit(*args)
         return call(args, kwargs, function)
     function.__name__ = function.__qualname__ = fname
     function.__module__ = "kindling"
@@ -250,12 +290,23 @@ _NOT_OVERRIDABLE = frozenset({
 _DUNDER_API = {"__matmul__": "matmul"}
 
 
+# Types that never take part in __torch_function__ (``overrides._KIND`` 0 from the start).
+_PLAIN = frozenset({Tensor, int, float, bool, complex, str, slice, type(None), type(Ellipsis)})
+
+
 def _hook(fn, name, tf_name):
     """Wrap a hand-written function: the protocol runs only when an argument's type is not
     exactly Tensor (or a plain value) or a function mode is active."""
     live = _live_modes
 
     def hooked(*args, **kwargs):
+        if not kwargs and not live[0]:
+            # The usual call (a Tensor and plain values) answers has_overloaded inline.
+            for a in args:
+                if type(a) not in _PLAIN:
+                    break
+            else:
+                return fn(*args)
         if live[0] or has_overloaded(args, kwargs):
             return torch_function_dispatch(hooked, fn, args, kwargs or None)
         return fn(*args, **kwargs)
@@ -266,6 +317,25 @@ def _hook(fn, name, tf_name):
     hooked.__wrapped__ = fn
     _mark(hooked, tf_name, fn)
     return hooked
+
+
+def self_hooked(api, impl, name, tf_name):
+    """Mark ``api``, a hot hand-written method that runs the protocol itself, as hooked: its
+    fast path (plain arguments, no function mode) calls straight on, anything else ends in
+    ``torch_function_slow_path``.  A ``_hook`` wrapper costs a call and an argument repack."""
+    api.__name__ = api.__qualname__ = name
+    api.__doc__ = impl.__doc__
+    api.__module__ = impl.__module__
+    api.__wrapped__ = impl
+    _mark(api, tf_name, impl)
+    return api
+
+
+def torch_function_slow_path(api, impl, args, kwargs):
+    """What ``_hook``'s wrapper does, for a self-hooked ``api`` off its fast path."""
+    if _live_modes[0] or has_overloaded(args, kwargs):
+        return torch_function_dispatch(api, impl, args, kwargs or None)
+    return impl(*args, **kwargs)
 
 
 def install_torch_function():
@@ -294,6 +364,9 @@ def install_torch_function():
 
             def make(fn=fn, api=api):
                 def dunder_fn(self, other):
+                    if type(self) in NO_TF_TYPES and type(other) in NO_TF_TYPES and \
+                            not live[0]:  # (as the operators in operators.py)
+                        return fn(self, other)
                     if live[0] or has_overloaded((self, other)):
                         try:
                             return torch_function_dispatch(api, fn, (self, other), None)

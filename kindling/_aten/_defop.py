@@ -127,7 +127,9 @@ def all_ops():
 
 def _drop_ks(fn):
     def kernel(ks, *args, **kwargs):
-        return fn(*args, **kwargs)
+        if kwargs:
+            return fn(*args, **kwargs)
+        return fn(*args)  # (``**{}`` in a call is not free)
     kernel.__name__ = getattr(fn, "__name__", "kernel")
     kernel.__wrapped__ = fn
     return kernel
@@ -166,14 +168,20 @@ def cpu_adapter(fn, schema):
 
     if not scan_lists:
         def kernel(ks, *args, **kwargs):
+            # The common unary and binary calls without keywords are unrolled (``**{}`` in a
+            # call is not free either).
             if kwargs:
                 kwargs = {k: (v._np if isinstance(v, Tensor) else v) for k, v in kwargs.items()}
-            if len(args) == 2:  # the common binary case, unrolled
+                r = fn(*[x._np if isinstance(x, Tensor) else x for x in args], **kwargs)
+            elif len(args) == 2:
                 a, b = args
                 r = fn(a._np if isinstance(a, Tensor) else a,
-                       b._np if isinstance(b, Tensor) else b, **kwargs)
+                       b._np if isinstance(b, Tensor) else b)
+            elif len(args) == 1:
+                a = args[0]
+                r = fn(a._np if isinstance(a, Tensor) else a)
             else:
-                r = fn(*[x._np if isinstance(x, Tensor) else x for x in args], **kwargs)
+                r = fn(*[x._np if isinstance(x, Tensor) else x for x in args])
             if type(r) is _ndarray and r.base is None:
                 return from_array(r)
             return wrap(r)

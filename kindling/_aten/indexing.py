@@ -14,8 +14,10 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._ops import positional_caller
 from .._tensor import Tensor
-from ._api import public
+from ._api import public, self_hooked, torch_function_slow_path
+from ..overrides import _live_modes
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
@@ -354,14 +356,17 @@ def apply_slicing(self, indices):
 
 
 def _slice_bound(x):
-    if x is None or _is_int(x):
-        return None if x is None else int(x)
+    if x is None or type(x) is int:  # the usual bounds, before the general checks
+        return x
+    if _is_int(x):
+        return int(x)
     if hasattr(x, "__index__"):
         return x.__index__()
     raise TypeError("slice indices must be integers or None or have an __index__ method")
 
 
 _INT64_MAX = 2 ** 63 - 1
+_NONE_OR_INT = frozenset({type(None), int})
 
 
 def _is_full_slice(t, dim, start, stop, step):
@@ -369,20 +374,27 @@ def _is_full_slice(t, dim, start, stop, step):
     return step == 1 and start in (None, 0) and (stop is None or stop >= t._size[dim])
 
 
+# aten.slice.Tensor(tensor, 0, start, stop, step) without __call__'s generic argument scan
+_slice_call = positional_caller(aten.slice.Tensor, (Tensor, int, int, int, int))
+
+
 def getitem(self, index):
     """``self[index]`` with PyTorch's semantics."""
-    if _is_int(index):  # PyTorch's fast path: a plain select
+    tp = type(index)
+    if tp is int or tp is not slice and _is_int(index):  # PyTorch's fast path: a plain select
         return _select(self, 0, int(index), 0)
-    if type(index) is slice and self._size:  # fast path: one slice is always a slice op
-        start, stop, step = (_slice_bound(index.start), _slice_bound(index.stop),
-                             _slice_bound(index.step))
+    if tp is slice and self._size:  # fast path: one slice is always a slice op
+        start, stop, step = index.start, index.stop, index.step
+        if not (type(start) in _NONE_OR_INT and type(stop) in _NONE_OR_INT and
+                type(step) in _NONE_OR_INT):  # other bounds need _slice_bound's conversions
+            start, stop, step = _slice_bound(start), _slice_bound(stop), _slice_bound(step)
         step = 1 if step is None else step
         if step == 0:
             raise ValueError("slice step cannot be zero")
         if step < 0:
             raise ValueError("step must be greater than zero")
-        return aten.slice.Tensor(self, 0, 0 if start is None else start,
-                                 _INT64_MAX if stop is None else stop, step)
+        return _slice_call(self, 0, 0 if start is None else start,
+                           _INT64_MAX if stop is None else stop, step)
     indices = _wrap_tuple(index)
     result, tensor_indices = apply_slicing(self, indices)
     if not any(t is not None for t in tensor_indices):
@@ -431,5 +443,17 @@ def setitem(self, index, value):
     aten.index_put_.default(sliced, tensor_indices, _strip_leading_ones(v), False)
 
 
-Tensor.__getitem__ = getitem
+_LIVE = _live_modes
+
+
+def _getitem_method(self, index):
+    """``Tensor.__getitem__``, checking for ``__torch_function__`` itself (one call less)."""
+    if type(self) is Tensor and type(index) in _PLAIN_INDEX and not _LIVE[0]:
+        return getitem(self, index)
+    return torch_function_slow_path(_getitem_method, getitem, (self, index), {})
+
+
+_PLAIN_INDEX = frozenset({int, slice, type(None), type(Ellipsis), Tensor})
+Tensor.__getitem__ = self_hooked(_getitem_method, getitem, "__getitem__",
+                                 "torch.Tensor.__getitem__")
 Tensor.__setitem__ = setitem

@@ -71,9 +71,12 @@ def _compute(a):
 
 
 def _matmul_np(a, b, dt):
-    # Multithreaded OpenBLAS is pathologically slow (ms) on transposed operands of moderate
-    # size; a C-contiguous copy costs microseconds.
-    if a.size > 2048 and not a.flags.c_contiguous:
+    # Multithreaded OpenBLAS is pathologically slow (ms) on a transposed right operand of
+    # moderate size (``grad @ weight.T`` in backward); a C-contiguous copy costs microseconds.
+    # A transposed left operand (``input.T @ grad``) is fast as is: copying it only costs.
+    # Operands BLAS cannot take at all (neither C- nor F-contiguous) would run NumPy's naive
+    # loop: copy them.
+    if a.size > 2048 and not (a.flags.c_contiguous or a.flags.f_contiguous):
         a = np.ascontiguousarray(a)
     if b.size > 2048 and not b.flags.c_contiguous:
         b = np.ascontiguousarray(b)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numbers
 
+from .._ops import binary_caller
 from .._tensor import Tensor
 from ..overrides import NO_TF_TYPES, _live_modes, has_overloaded, torch_function_dispatch
 from ._ops_registry import aten
@@ -57,6 +58,8 @@ def _tf_unary(name, impl, self):
 
 def _binary(op, name):
     """``self op other`` with one overload for tensors and numbers alike."""
+    call = binary_caller(op)  # op(self, other) without the generic argument scan
+
     def impl(self, other):
         if isinstance(other, (Tensor, _Number)):
             return op(self, other)
@@ -64,13 +67,15 @@ def _binary(op, name):
 
     def dunder(self, other):
         if type(self) in _FAST and type(other) in _FAST and not _LIVE[0]:
-            return op(self, other)
+            return call(self, other)
         return _tf_binary(name, impl, self, other)
     return dunder
 
 
 def _split(tensor_op, scalar_op, name):
     """``self op other``: ``tensor_op`` for a Tensor, ``scalar_op`` for a number."""
+    tensor_call, scalar_call = binary_caller(tensor_op), binary_caller(scalar_op)
+
     def impl(self, other):
         if isinstance(other, Tensor):
             return tensor_op(self, other)
@@ -82,15 +87,18 @@ def _split(tensor_op, scalar_op, name):
         if type(self) in _FAST and not _LIVE[0]:
             t = type(other)
             if t is _T:
-                return tensor_op(self, other)
+                return tensor_call(self, other)
             if t in _FAST:
-                return tensor_op(self, other) if issubclass(t, _T) else scalar_op(self, other)
+                return tensor_call(self, other) if issubclass(t, _T) else \
+                    scalar_call(self, other)
         return _tf_binary(name, impl, self, other)
     return dunder
 
 
 def _reflected(op, name):
     """``other op self`` for a number ``other``: ``op(other, self)`` (a Scalar-first overload)."""
+    call = binary_caller(op)
+
     def impl(self, other):
         if isinstance(other, (Tensor, _Number)):
             return op(other, self)
@@ -98,7 +106,7 @@ def _reflected(op, name):
 
     def dunder(self, other):
         if type(self) in _FAST and type(other) in _FAST and not _LIVE[0]:
-            return op(other, self)
+            return call(other, self)
         return _tf_binary(name, impl, self, other)
     return dunder
 

@@ -76,17 +76,30 @@ def _reject(kind, msg_or_kernel):
     return check
 
 
+_NP_TO_DTYPE = _dtype._NP_TO_DTYPE
+_HALF_NP = _dtype.LOW_PRECISION_NP
+
+
 def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=True,
-             check=None, meta_check=False, samples=_unary_samples, int_identity=False):
+             check=None, meta_check=False, samples=_unary_samples, int_identity=False,
+             fp_safe=False):
     """Declare ``name``, ``name_`` and ``name.out`` for an elementwise NumPy function.
 
     ``int_to_float``: integer/bool inputs compute in the default float dtype.
     ``out_dtype``: fixed result dtype (bool for isnan...).  ``check(dtype)`` raises for refused
     input dtypes (``meta_check``: also on meta tensors, for PyTorch's TORCH_CHECKs).
     ``int_identity``: integer inputs are returned unchanged (floor, ceil, trunc, round).
+    ``fp_safe``: ``fn`` never raises NumPy floating-point warnings (relu's ``maximum``), so
+    it runs without ``float_compute``'s guard except for float16/bfloat16.
     """
+    # Input dtypes seen to need nothing but ``fn`` (the check passed; no integer handling,
+    # float32 detour or result cast): later calls with them go straight to ``fn``.
+    direct = set()
+
     def kernel(self):
-        dt = _dtype._NP_TO_DTYPE[self.dtype]
+        if self.dtype in direct:
+            return fn(self) if fp_safe else float_compute(fn, self)
+        dt = _NP_TO_DTYPE[self.dtype]
         if check is not None:
             check(dt)
         a = self
@@ -94,6 +107,9 @@ def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=
             return a.copy()
         if int_to_float and dt._cat < _FLOAT:
             a = a.astype(_dtype.get_default_dtype()._np)
+        elif out_dtype is None and a.dtype not in _HALF_NP:
+            direct.add(a.dtype)
+            return fn(a) if fp_safe else float_compute(fn, a)
         r = float_compute(fn, a)
         if out_dtype is not None:
             r = np.asarray(r).astype(out_dtype._np, copy=False)
@@ -159,7 +175,17 @@ abs = unary_op("abs", np.abs, check=_reject(_NO_BOOL, "abs_cpu"))  # noqa: A001
 neg = unary_op("neg", np.negative, meta_check=True, check=_reject(
     _NO_BOOL, "!Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
     "to invert a mask, use the `~` or `logical_not()` operator instead."))
-relu = unary_op("relu", lambda a: np.maximum(a, a.dtype.type(0)), meta_check=True,
+_ZEROS = {}  # dtype -> a 0-d zero: ``maximum`` takes one faster than a Python 0 (~0.2 us)
+
+
+def _relu(a):
+    z = _ZEROS.get(a.dtype)
+    if z is None:
+        z = _ZEROS[a.dtype] = np.zeros((), a.dtype)
+    return np.maximum(a, z)  # the array's own dtype; ``maximum`` never warns
+
+
+relu = unary_op("relu", _relu, meta_check=True, fp_safe=True,
                 check=_reject(_NO_BOOL, "!Boolean inputs not supported for relu"))
 for _n, _f in [("exp", np.exp), ("exp2", np.exp2), ("expm1", np.expm1), ("log", np.log),
                ("log2", np.log2), ("log10", np.log10), ("log1p", np.log1p), ("sqrt", np.sqrt),

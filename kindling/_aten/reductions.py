@@ -140,10 +140,12 @@ def _full_samples(dtype, with_dtype=False):
         yield S.SampleInput(S.make_arr((2, 3), dtype, seed=3), dtype=_dtype.float64)
 
 
-def _register(d, plan, kernel, samples=None, name=None):
-    """CPU kernel ``kernel(self, plan_result, *args, **kwargs)``, meta from ``plan``."""
-    def cpu(self, *args, **kwargs):
-        return kernel(self, plan(self, *args, **kwargs), *args, **kwargs)
+def _register(d, plan, kernel, samples=None, name=None, cpu=None):
+    """CPU kernel ``kernel(self, plan_result, *args, **kwargs)`` (or ``cpu``, a NumPy kernel
+    with a fast path of its own), meta from ``plan``."""
+    if cpu is None:
+        def cpu(self, *args, **kwargs):
+            return kernel(self, plan(self, *args, **kwargs), *args, **kwargs)
     cpu.__name__ = d.entry.qualified
     d.cpu(cpu)
     d.meta(_meta_of(plan))
@@ -164,7 +166,7 @@ def _sum_kernel(self, plan, *a, **k):
     x = _low_precision(_as(self, dt))
     try:  # FP warnings are silenced by kindling's filter; errstate costs ~1 us per call
         r = np.add.reduce(x, axis=dims)
-    except RuntimeWarning:
+    except (RuntimeWarning, FloatingPointError):  # (NumPy may raise too: np.seterr)
         with np.errstate(all="ignore"):
             r = np.add.reduce(x, axis=dims)
     return _result(r.reshape(shape), dt)
@@ -174,9 +176,25 @@ def _sum_default_plan(self, *, dtype=None):
     return _sum_plan(self, None, False, dtype=dtype)
 
 
+# Full sums of these accumulate in the input dtype, which NumPy does by default.
+_SUM_IN_PLACE_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64,
+                                                       np.complex128))
+_add_reduce = np.add.reduce
+
+
+def _sum_default_cpu(self, *, dtype=None):
+    """``x.sum()``: the common float case skips planning (0-d result, input dtype)."""
+    if dtype is None and self.dtype in _SUM_IN_PLACE_DTYPES:
+        try:  # see _sum_kernel on FP warnings
+            return np.asarray(_add_reduce(self, axis=None))
+        except (RuntimeWarning, FloatingPointError):
+            pass
+    return _sum_kernel(self, _sum_default_plan(self, dtype=dtype))
+
+
 sum_default = _register(
     defop("sum(Tensor self, *, ScalarType? dtype=None) -> Tensor", tags=_TAGS),
-    _sum_default_plan, _sum_kernel, lambda dt: _full_samples(dt, True))
+    _sum_default_plan, _sum_kernel, lambda dt: _full_samples(dt, True), cpu=_sum_default_cpu)
 sum_dim = _register(
     defop("sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, "
           "ScalarType? dtype=None) -> Tensor", tags=_TAGS), _sum_plan, _sum_kernel,

@@ -10,8 +10,13 @@ from __future__ import annotations
 import warnings
 
 from .. import _dtype
+from .._ops import positional_caller
 from .._tensor import Tensor, check_storage_bounds, contiguous_strides, make_tensor, make_view
-from ._api import METHODS, PUBLIC, function as function_export, method, public
+from ._api import (
+    METHODS, PUBLIC, function as function_export, method, public, self_hooked,
+    torch_function_slow_path,
+)
+from ..overrides import _live_modes
 from .._dispatcher.keys import K
 from ._defop import defop
 from ._ops_registry import aten
@@ -20,13 +25,24 @@ from ._util import wrap_dim
 OPS = {}
 
 
-def view_op(schema, geometry, *, tags=("view",)):
-    """Declare a single-output view op from its geometry function."""
+def view_op(schema, geometry, *, tags=("view",), array=None, kernel=None):
+    """Declare a single-output view op from its geometry function.
+
+    ``array(a, size, self, *args, **kwargs)``, where given, derives the view's ndarray from the
+    input's (``a``) with a NumPy reshape, slice or transpose, or returns None where it cannot:
+    several times cheaper than building an ndarray over the storage from the geometry.
+    ``kernel(ks, self, *args, **kwargs)`` replaces the generic kernel below (slice's)."""
     d = defop(schema, tags=tags)
 
-    def kernel(ks, self, *args, **kwargs):  # CompositeExplicitAutograd, keyset-taking (no wrapper)
+    def generic_kernel(ks, self, *args, **kwargs):  # CompositeExplicitAutograd, keyset-taking
         size, stride, offset = geometry(self, *args, **kwargs)
+        a = self._np
+        if array is not None and a is not None:
+            arr = array(a, size, self, *args, **kwargs)
+            if arr is not None:
+                return make_view(self, size, stride, offset, arr=arr)
         return _view(self, size, stride, offset)
+    kernel = kernel or generic_kernel
     d.impl(K.CompositeExplicitAutograd, with_keyset=True)(kernel)
     OPS[d.entry.qualified] = d
     return d
@@ -64,6 +80,9 @@ def _as_strided_geom(self, size, stride, storage_offset=None):
     return size, stride, off
 
 
+_ALL = slice(None)  # ``:`` in the NumPy index expressions below
+
+
 as_strided = view_op("as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, "
                      "SymInt? storage_offset=None) -> Tensor(a)", _as_strided_geom)
 public("as_strided", as_strided)
@@ -74,6 +93,14 @@ as_strided.derivative(
 # ---- view ---------------------------------------------------------------------------------------
 def infer_size(shape, numel):
     """Resolve a single -1 in ``shape`` (PyTorch's ``infer_size``)."""
+    prod = 1
+    for s in shape:  # fast path: non-negative Python ints, nothing to infer
+        if type(s) is not int or s < 0:
+            break
+        prod *= s
+    else:
+        if prod == numel:
+            return tuple(shape)
     shape = [int(s) for s in shape]
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
@@ -101,6 +128,18 @@ def compute_stride(oldshape, oldstride, newshape):
     (PyTorch's ``computeStride``)."""
     if len(oldshape) == 0:  # a 0-d tensor views as any all-ones shape
         return tuple(1 for _ in newshape)
+    # Fast path: exactly contiguous strides (size-1 dims included) make one chunk, and the
+    # algorithm below then gives the new shape's contiguous strides.
+    numel = 1
+    i = len(oldshape)
+    while i:  # (an index loop: cheaper than zip(reversed(...), reversed(...)))
+        i -= 1
+        if oldstride[i] != numel:
+            break
+        numel *= oldshape[i]
+    else:
+        if numel:
+            return contiguous_strides(newshape)
     numel = 1
     for s in oldshape:
         numel *= s
@@ -142,7 +181,9 @@ def _view_geom(self, size):
     return shape, stride, self._offset
 
 
-view = view_op("view(Tensor(a) self, SymInt[] size) -> Tensor(a)", _view_geom)
+# A C-contiguous array reshapes without copying, to the same elements as the geometry's.
+view = view_op("view(Tensor(a) self, SymInt[] size) -> Tensor(a)", _view_geom,
+               array=lambda a, size, self, _: a.reshape(size) if a.flags.c_contiguous else None)
 view.derivative(self="grad.reshape(self_sym_sizes)", result="auto_linear")
 
 
@@ -152,7 +193,7 @@ def _sizes_arg(size, name="view"):
     return list(size)
 
 
-def _view_method(self, *size, dtype=None, **kw):
+def _view_impl(self, *size, dtype=None, **kw):
     """``x.view(2, 3)``, ``x.view((2, 3))``, ``x.view(size=...)`` or ``x.view(dtype)``."""
     if dtype is None and len(size) == 1 and isinstance(size[0], _dtype.dtype):
         dtype = size[0]
@@ -163,10 +204,29 @@ def _view_method(self, *size, dtype=None, **kw):
         size = (kw.pop("size"),)
     if kw:
         raise TypeError(f"view() got an unexpected keyword argument '{next(iter(kw))}'")
+    if isinstance(self, Tensor):
+        return _view_call(self, _sizes_arg(size))
     return aten.view.default(self, _sizes_arg(size))
 
 
-Tensor.view = _view_method
+# aten.view.default(tensor, list) without OpOverload.__call__'s generic argument scan
+_view_call = positional_caller(aten.view.default, (Tensor, list))
+_LIVE = _live_modes
+
+
+def _view_method(self, *size, **kw):
+    """``Tensor.view``, checking for ``__torch_function__`` itself (one call less): a plain
+    tensor viewed with int sizes goes straight to the op."""
+    if not kw and type(self) is Tensor and not _LIVE[0]:
+        for s in size:
+            if type(s) is not int:
+                break
+        else:
+            return _view_call(self, list(size))
+    return torch_function_slow_path(_view_method, _view_impl, (self,) + size, kw)
+
+
+Tensor.view = self_hooked(_view_method, _view_impl, "view", "torch.Tensor.view")
 
 
 # ---- transpose / t / permute ------------------------------------------------------------------
@@ -180,7 +240,9 @@ def _transpose_geom(self, dim0, dim1):
 
 
 transpose = view_op("transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)",
-                    _transpose_geom)
+                    _transpose_geom,
+                    array=lambda a, size, self, dim0, dim1: a.swapaxes(dim0, dim1) if a.ndim
+                    else None)
 public("transpose", transpose)
 transpose.derivative(self="grad.transpose(dim0, dim1)", result="auto_linear")
 
@@ -209,7 +271,7 @@ def _t_geom(self):
     return _transpose_geom(self, 0, 1)
 
 
-t = view_op("t(Tensor(a) self) -> Tensor(a)", _t_geom)
+t = view_op("t(Tensor(a) self) -> Tensor(a)", _t_geom, array=lambda a, size, self: a.T)
 public("t", t)
 t.derivative(self="grad.t()", result="auto_linear")
 
@@ -293,7 +355,8 @@ def _permute_geom(self, dims):
     return [self._size[d] for d in w], [st[d] for d in w], self._offset
 
 
-permute = view_op("permute(Tensor(a) self, int[] dims) -> Tensor(a)", _permute_geom)
+permute = view_op("permute(Tensor(a) self, int[] dims) -> Tensor(a)", _permute_geom,
+                  array=lambda a, size, self, dims: a.transpose(dims) if a.ndim else None)
 public("permute", permute, method=False)
 permute.derivative(self="permute_backwards(grad, dims)", result="auto_linear")
 
@@ -517,7 +580,9 @@ def _unsqueeze_geom(self, dim):
     return size, stride, self._offset
 
 
-unsqueeze = view_op("unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", _unsqueeze_geom)
+unsqueeze = view_op("unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", _unsqueeze_geom,
+                    array=lambda a, size, self, dim: a[(_ALL,) * wrap_dim(dim, a.ndim + 1) +
+                                                       (None,)])
 squeeze.derivative(self="unsqueeze_to(grad, self_sym_sizes)", result="auto_linear")
 squeeze_dim.derivative("SqueezeBackward1", self="unsqueeze_to(grad, self_sym_sizes, dim)", result="auto_linear")
 squeeze_dims.derivative("SqueezeBackward2", self="unsqueeze_to(grad, self_sym_sizes, dim)",
@@ -598,16 +663,19 @@ def _select_geom(self, dim, index):
             self._offset + index * st[d])
 
 
-select = view_op("select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)", _select_geom)
+select = view_op("select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)", _select_geom,
+                 array=lambda a, size, self, dim, index: a[
+                     (_ALL,) * wrap_dim(dim, a.ndim) + (int(index), Ellipsis)])
 select.derivative(self="select_backward(grad, self_sym_sizes, dim, index)", result="auto_linear")
 public("select", select)
 
 
-def _slice_geom(self, dim=0, start=None, end=None, step=1):
+def _slice_bounds(self, dim, start, end, step):
+    """(dim, start, length) of a slice, wrapped and clamped as PyTorch does."""
     n = self.dim()
     if n == 0:
         raise RuntimeError("slice() cannot be applied to a 0-dim tensor.")
-    d = wrap_dim(dim, n)
+    d = dim if type(dim) is int and 0 <= dim < n else wrap_dim(dim, n)
     if step <= 0:
         raise RuntimeError("slice step must be positive")
     size = self._size[d]
@@ -617,9 +685,20 @@ def _slice_geom(self, dim=0, start=None, end=None, step=1):
         start += size
     if end < 0:
         end += size
-    start = min(max(start, 0), size)
-    end = min(max(end, start), size)
-    length = (end - start + step - 1) // step
+    # clamp start to [0, size] and end to [start, size] (branches: cheaper than min/max calls)
+    if start < 0:
+        start = 0
+    elif start > size:
+        start = size
+    if end < start:
+        end = start
+    elif end > size:
+        end = size
+    return d, start, (end - start + step - 1) // step
+
+
+def _slice_geom(self, dim=0, start=None, end=None, step=1):
+    d, start, length = _slice_bounds(self, dim, start, end, step)
     sizes, st = list(self._size), list(self.stride())
     off = self._offset + start * st[d]
     sizes[d] = length
@@ -627,8 +706,22 @@ def _slice_geom(self, dim=0, start=None, end=None, step=1):
     return sizes, st, off
 
 
+def _slice_kernel(ks, self, dim=0, start=None, end=None, step=1):
+    """``_slice_geom``, and the view's ndarray by NumPy basic slicing (the same elements)."""
+    d, start, length = _slice_bounds(self, dim, start, end, step)
+    sizes, st = list(self._size), list(self.stride())
+    off = self._offset + start * st[d]
+    sizes[d] = length
+    st[d] *= step
+    a = self._np
+    if a is None:
+        return _view(self, sizes, st, off)
+    sl = slice(start, start + length * step, step)
+    return make_view(self, sizes, st, off, arr=a[sl] if d == 0 else a[(_ALL,) * d + (sl,)])
+
+
 slice_ = view_op("slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, "
-                 "SymInt step=1) -> Tensor(a)", _slice_geom)
+                 "SymInt step=1) -> Tensor(a)", _slice_geom, kernel=_slice_kernel)
 slice_.derivative(self="slice_backward(grad, self_sym_sizes, dim, start, end, step)", result="auto_linear")
 
 

@@ -40,13 +40,17 @@ def caller_site() -> str:
 class KernelEntry:
     """A registered kernel: the table callable, whether it is a fallthrough, where it came from."""
 
-    __slots__ = ("fn", "fallthrough", "site", "owner", "raw", "boxed")
+    __slots__ = ("fn", "fallthrough", "site", "owner", "raw", "boxed", "bind")
 
-    def __init__(self, fn, site, fallthrough=False, owner=None, raw=None, boxed=False):
+    def __init__(self, fn, site, fallthrough=False, owner=None, raw=None, boxed=False,
+                 bind=None):
         self.fn, self.site, self.fallthrough, self.owner = fn, site, fallthrough, owner
         self.raw = raw if raw is not None else fn
         # A boxed kernel (a backend fallback) also receives the OpOverload: fn(ks, op, ...).
         self.boxed = boxed
+        # ``bind(entry)``: a boxed kernel's table callable for one operator, ``(ks, *args,
+        # **kwargs)``, doing fn's work itself (the hot fallbacks save ``_bind_boxed``'s call).
+        self.bind = bind
 
 
 def _fallthrough_marker(ks, *args, **kwargs):  # never called: fallthrough keys are masked out
@@ -198,7 +202,7 @@ class OperatorEntry:
                 table[i] = _fallthrough_marker
                 mask &= ~(1 << i)
             elif e.boxed:
-                table[i] = _bind_boxed(e.fn, self)
+                table[i] = e.bind(self) if e.bind is not None else _bind_boxed(e.fn, self)
             else:
                 table[i] = e.fn
         self.mask = mask

@@ -40,21 +40,30 @@ class _EntryTLS(threading.local):
 _entry = _EntryTLS()
 
 
+def _snapshot_kernel_for(entry):
+    """PythonTLSSnapshot's table kernel for one operator: record the TLS on entry (if not yet
+    recorded), then go below.  (Bound per operator: one call less than a boxed kernel.)"""
+    table = entry.table
+
+    def snapshot_kernel(ks, *args, **kwargs):
+        e = _entry
+        ks &= BELOW_SNAPSHOT & entry.mask
+        if not ks:
+            raise _opreg.no_tensor_error(entry)
+        if e.saved is not None:
+            return table[ks.bit_length() - 1](ks, *args, **kwargs)
+        st = _tls
+        e.saved = (st.included, st.excluded)
+        try:
+            return table[ks.bit_length() - 1](ks, *args, **kwargs)
+        finally:
+            e.saved = None
+    return snapshot_kernel
+
+
 def _snapshot_kernel(ks, op, *args, **kwargs):
-    """PythonTLSSnapshot: record the TLS on entry (if not yet recorded), then go below."""
-    e = _entry
-    entry = op._entry
-    ks &= BELOW_SNAPSHOT & entry.mask
-    if not ks:
-        raise _opreg.no_tensor_error(entry)
-    if e.saved is not None:
-        return entry.table[ks.bit_length() - 1](ks, *args, **kwargs)
-    st = _tls
-    e.saved = (st.included, st.excluded)
-    try:
-        return entry.table[ks.bit_length() - 1](ks, *args, **kwargs)
-    finally:
-        e.saved = None
+    """The boxed form (what the Python dispatcher calls)."""
+    return _snapshot_kernel_for(op._entry)(ks, *args, **kwargs)
 
 
 class _RestorePythonTLSSnapshot:
@@ -477,71 +486,82 @@ def call_handlers(func, overloaded, args, kwargs, name=None):
     raise multiple_dispatch_error(name or f"{func.__module__}.{func.__name__}", mode, overloaded)
 
 
-_info: dict = {}  # entry -> (normalizer, result kind, is_view)
-
-
 def _entry_info(entry):
+    """(normalizer, result kind, is_view, how many leading positionals pass unnormalised)."""
     nm = normalizer(entry)
-    inf = _info[entry] = (nm, _result_kind(entry.schema), entry.is_view,
-                          min(nm.simple_upto, nm.min_pos))
+    inf = (nm, _result_kind(entry.schema), entry.is_view, min(nm.simple_upto, nm.min_pos))
     _result_kinds[entry] = inf[1]
     return inf
 
 
+def _python_kernel_for(entry, op=None):
+    """The Python key's table kernel for one operator (bound per operator, like the snapshot
+    kernel; ``op`` is looked up on first use: tables are built before OpOverloads exist)."""
+    table = entry.table
+    scan = entry.scan_lists
+    inf = None
+
+    def python_kernel(ks, *args, **kwargs):
+        nonlocal op, inf
+        st = _tls
+        # Overloaded arguments: the tensors carrying the Python key (the common case, no
+        # kwargs and no lists, is scanned inline).
+        if kwargs or scan:
+            overloaded = overloaded_tensors(args, kwargs)
+        else:
+            overloaded = None
+            for a in args:
+                if isinstance(a, Tensor) and a._ks & PY_BIT:
+                    if overloaded is None:
+                        overloaded = [a]
+                    elif type(a) is not type(overloaded[0]):
+                        _append_overloaded(overloaded, a)
+            if overloaded is None:
+                overloaded = ()
+        modes = st.dispatch_modes
+        if not overloaded and not modes:
+            ks &= BELOW_PYTHON & entry.mask
+            if not ks:
+                raise _opreg.no_tensor_error(entry)
+            return table[ks.bit_length() - 1](ks, *args, **kwargs)
+        if op is None:
+            op = _opreg.overload_of(entry)
+        if inf is None:
+            inf = _entry_info(entry)
+        if not kwargs and len(args) <= inf[3]:
+            nargs, nkwargs = args, {}
+        else:
+            nargs, nkwargs = inf[0](args, kwargs)
+        if modes or len(overloaded) != 1:
+            r = call_handlers(op, overloaded, nargs, nkwargs)
+        else:  # one subclass, no mode: call_handlers inlined
+            a = overloaded[0]
+            old = st.excluded
+            st.excluded = old | ABOVE_PYTHON
+            try:
+                h = a.__torch_dispatch__
+                r = NotImplemented if h is _disabled_torch_dispatch_impl else \
+                    h(op, (type(a),), nargs, nkwargs)
+            finally:
+                st.excluded = old
+            if r is NotImplemented:
+                raise multiple_dispatch_error(f"{op.__module__}.{op.__name__}", None,
+                                              overloaded)
+        kind = inf[1][0]
+        if kind == "tensor":
+            if r is not None and not isinstance(r, Tensor):
+                raise RuntimeError(f"Unable to cast {r} to Tensor")
+        elif kind != "other":
+            r = check_result(entry, r)
+        if inf[2] and r is not None:
+            _share_view_counters(entry, args, r)
+        return r
+    return python_kernel
+
+
 def python_fallback(ks, op, *args, **kwargs):
-    """The boxed kernel of the Python key (every operator)."""
-    entry = op._entry
-    st = _tls
-    # Overloaded arguments: the tensors carrying the Python key (the common case, no kwargs
-    # and no lists, is scanned inline).
-    if kwargs or entry.scan_lists:
-        overloaded = overloaded_tensors(args, kwargs)
-    else:
-        overloaded = None
-        for a in args:
-            if isinstance(a, Tensor) and a._ks & PY_BIT:
-                if overloaded is None:
-                    overloaded = [a]
-                elif type(a) is not type(overloaded[0]):
-                    _append_overloaded(overloaded, a)
-        if overloaded is None:
-            overloaded = ()
-    modes = st.dispatch_modes
-    if not overloaded and not modes:
-        ks &= BELOW_PYTHON & entry.mask
-        if not ks:
-            raise _opreg.no_tensor_error(entry)
-        return entry.table[ks.bit_length() - 1](ks, *args, **kwargs)
-    inf = _info.get(entry)
-    if inf is None:
-        inf = _entry_info(entry)
-    if not kwargs and len(args) <= inf[3]:
-        nargs, nkwargs = args, {}
-    else:
-        nargs, nkwargs = inf[0](args, kwargs)
-    if modes or len(overloaded) != 1:
-        r = call_handlers(op, overloaded, nargs, nkwargs)
-    else:  # one subclass, no mode: call_handlers inlined
-        a = overloaded[0]
-        old = st.excluded
-        st.excluded = old | ABOVE_PYTHON
-        try:
-            h = a.__torch_dispatch__
-            r = NotImplemented if h is _disabled_torch_dispatch_impl else \
-                h(op, (type(a),), nargs, nkwargs)
-        finally:
-            st.excluded = old
-        if r is NotImplemented:
-            raise multiple_dispatch_error(f"{op.__module__}.{op.__name__}", None, overloaded)
-    kind = inf[1][0]
-    if kind == "tensor":
-        if r is not None and not isinstance(r, Tensor):
-            raise RuntimeError(f"Unable to cast {r} to Tensor")
-    elif kind != "other":
-        r = check_result(entry, r)
-    if inf[2] and r is not None:
-        _share_view_counters(entry, args, r)
-    return r
+    """The boxed kernel of the Python key (what the Python dispatcher calls)."""
+    return _python_kernel_for(op._entry, op)(ks, *args, **kwargs)
 
 
 _installed = False
@@ -555,6 +575,7 @@ def install(tensor_cls):
         return
     _installed = True
     site = "kindling/_dispatcher/python_fallback.py"
-    _opreg.register_fallback(K.PythonTLSSnapshot,
-                             KernelEntry(_snapshot_kernel, site, boxed=True))
-    _opreg.register_fallback(K.Python, KernelEntry(python_fallback, site, boxed=True))
+    _opreg.register_fallback(K.PythonTLSSnapshot, KernelEntry(
+        _snapshot_kernel, site, boxed=True, bind=_snapshot_kernel_for))
+    _opreg.register_fallback(K.Python, KernelEntry(
+        python_fallback, site, boxed=True, bind=_python_kernel_for))

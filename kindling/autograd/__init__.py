@@ -14,6 +14,8 @@ built from the derivative formulas declared next to the op, then redispatches be
 """
 from __future__ import annotations
 
+from .. import _layout
+from .._aten._ops_registry import aten as _aten
 from .._tensor import Tensor
 from . import grad_mode, graph, anomaly_mode  # noqa: F401
 from .grad_mode import (  # noqa: F401
@@ -47,8 +49,6 @@ def _tensor_or_tensors_to_tuple(tensors, length):
 
 
 def _make_grads(outputs, grads, is_grads_batched=False):
-    from .._aten._ops_registry import aten
-    from .. import _layout
     new_grads = []
     for i, (out, grad) in enumerate(zip(outputs, grads)):
         if isinstance(out, GradientEdge):
@@ -73,7 +73,7 @@ def _make_grads(outputs, grads, is_grads_batched=False):
                 if not out.dtype.is_floating_point:
                     raise RuntimeError("grad can be implicitly created only for real scalar "
                                        f"outputs but got {out.dtype}")
-                new_grads.append(aten.ones_like.default(
+                new_grads.append(_aten.ones_like.default(
                     out, memory_format=_layout.preserve_format))
             else:
                 new_grads.append(None)

@@ -36,8 +36,8 @@ from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
 from . import _formulas
 from .anomaly_mode import _anomaly
-from .graph import (SavedVariable, _Node, _engine_state, grad_accumulator, gradient_edge,
-                    next_seq, node_display_name)
+from .graph import (SavedVariable, _Node, _engine_state, _seq_counter, grad_accumulator,
+                    gradient_edge, next_seq, node_display_name)
 
 BELOW_AUTOGRAD = ~(AUTOGRAD_BITS | above(K.AutogradMeta))
 
@@ -78,28 +78,50 @@ def requires_grad(t):
 
 # ---- formulas ---------------------------------------------------------------------------------
 class Formula:
-    """One compiled formula: ``fn(*params)`` with the names it uses as ``params``."""
+    """One compiled formula: ``fn(*params)`` with the names it uses as ``params``.
 
-    __slots__ = ("fn", "params", "text")
+    ``apply(node, grads, saved)`` evaluates it in backward: ``fn`` called with ``grad`` (or
+    ``grads``) and the node's saved values, each fetched by name - compiled once into a plain
+    call, as PyTorch's codegen writes each node's ``apply``.
+    """
+
+    __slots__ = ("fn", "params", "text", "apply")
 
     def __init__(self, src, known):
         if callable(src):
             self.fn = src
             self.params = tuple(inspect.signature(src).parameters)
             self.text = getattr(src, "__name__", "<fn>")
-            return
-        tree = ast.parse(src.strip(), mode="eval")
-        names = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id in known and node.id not in names:
-                names.append(node.id)
-        params = tuple(names)
-        code = f"def _formula({', '.join(params)}):\n    return {src.strip()}\n"
-        ns = dict(_HELPERS)
-        exec(compile(code, f"<formula {src.strip()[:40]}>", "exec"), ns)
-        self.fn = ns["_formula"]
-        self.params = params
-        self.text = src
+        else:
+            tree = ast.parse(src.strip(), mode="eval")
+            names = []
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name) and node.id in known and node.id not in names:
+                    names.append(node.id)
+            params = tuple(names)
+            code = f"def _formula({', '.join(params)}):\n    return {src.strip()}\n"
+            ns = dict(_HELPERS)
+            exec(compile(code, f"<formula {src.strip()[:40]}>", "exec"), ns)
+            self.fn = ns["_formula"]
+            self.params = params
+            self.text = src
+        args = ", ".join("grads[0]" if p == "grad" else "grads" if p == "grads" else
+                         f"_saved(saved, {p!r}, node)" for p in self.params)
+        ns = {"_fn": self.fn, "_saved": _saved_value}
+        exec(f"def apply(node, grads, saved):\n    return _fn({args})\n", ns)
+        self.apply = ns["apply"]
+
+
+def _saved_value(saved, name, node):
+    """A node's saved value for a formula: saved tensors unpacked (outputs get ``node`` back as
+    their ``grad_fn``), tensor lists element by element, anything else as is."""
+    v = saved.get(name)
+    tv = type(v)
+    if tv is SavedVariable:
+        return v.unpack(node)
+    if tv is list:
+        return [x.unpack(node) if type(x) is SavedVariable else x for x in v]
+    return v
 
 
 class Slot:
@@ -179,32 +201,70 @@ class DerivativeSpec:
         if self.jvp_src is not None:
             from .forward_ad import compile_jvp
             self.jvp = compile_jvp(self, self.jvp_src)
-        # precomputed for the record path
+        # ---- the record plan, so that recording a call does no name lookups ----------------
+        # ``values(args, kwargs)`` gives the call's arguments by schema position; a slot, a
+        # saved tensor or a saved non-tensor is read at a precomputed index.
+        arguments = self.schema.arguments
+        self.arg_index = {a.name: i for i, a in enumerate(arguments)}
+        self.arg_fill = tuple(a.default_value if a.has_default() else None for a in arguments)
+        self.n_pos = len(self.pos_names)
         self.has_lists = any(s.is_list for s in slots)
+        # (bit of the slot in the "needed" mask, position of its argument)
+        self.slot_bits = tuple((1 << k, self.arg_index[s.name]) for k, s in enumerate(slots))
         self.slot_tensor_params = [tuple(p for p in s.formula.params if p in self.tensor_inputs)
                                    for s in slots]
-        self.all_tensor_params = tuple(self.tensor_inputs)
+        self.saves_for = {}        # needed mask -> ((name, position), ...) of tensors to save
         self.other_getters = [(p, self._getter(p)) for p in self.other_params]
         self.output_index = [(p, self.out_names.index(p)) for p in self.output_params]
         self._compiled = True
 
+    def values(self, args, kwargs):
+        """The call's arguments in schema order, defaults filled in (None where absent)."""
+        n = len(args)
+        npos = self.n_pos
+        if n > npos:  # more positionals than the schema has: the extra ones are ignored
+            args, n = args[:npos], npos
+        vals = args + self.arg_fill[n:] if n < len(self.arg_fill) else args
+        if kwargs:
+            vals = list(vals)
+            index = self.arg_index
+            for k, v in kwargs.items():
+                i = index.get(k)
+                if i is not None:
+                    vals[i] = v
+        return vals
+
+    def tensor_saves(self, needed):
+        """``((name, position), ...)``: the tensor inputs read by the formulas of the slots
+        in the ``needed`` bit mask (computed once per mask)."""
+        r = self.saves_for.get(needed)
+        if r is None:
+            names = []
+            for k, params in enumerate(self.slot_tensor_params):
+                if needed >> k & 1:
+                    names.extend(p for p in params if p not in names)
+            r = self.saves_for[needed] = tuple((p, self.arg_index[p]) for p in names)
+        return r
+
     def _getter(self, name):
-        """A function ``vals -> value`` for a saved non-tensor or derived name."""
+        """A function ``vals -> value`` for a saved non-tensor or derived name (``vals`` as
+        returned by ``values``)."""
         for suf in _DERIVED:
             if name.endswith(suf) and name[:-len(suf)] in self.arg_types:
-                base = name[:-len(suf)]
-                return lambda vals, b=base, s=suf: _derive(vals.get(b), s)
+                i = self.arg_index[name[:-len(suf)]]
+                return lambda vals, i=i, derive=_DERIVERS[suf]: derive(vals[i])
         t = self.arg_types.get(name)
+        i = self.arg_index[name]
         if t is not None and t.is_list and t.base != "Tensor":
-            def get_list(vals, n=name):
-                v = vals.get(n)
+            def get_list(vals, i=i):
+                v = vals[i]
                 if isinstance(v, int) and not isinstance(v, bool):
                     return (v,)
                 return tuple(v) if isinstance(v, (list, tuple)) else v
             return get_list
 
-        def get(vals, n=name):
-            v = vals.get(n)
+        def get(vals, i=i):
+            v = vals[i]
             return tuple(v) if isinstance(v, list) else v
         return get
 
@@ -243,23 +303,36 @@ class DerivativeSpec:
 
 
 def _derive(t, suf):
-    if suf == "_args_sizes":
-        return [tuple(x._size) for x in t]
-    if t is None or not isinstance(t, Tensor):
-        if suf == "_scalar_type":
-            return None
-        return None
-    if suf == "_sym_sizes":
-        return tuple(t._size)
-    if suf == "_sym_strides":
-        return tuple(t.stride())
-    if suf == "_sym_numel":
-        return t.numel()
-    if suf == "_scalar_type":
-        return t.dtype
-    if suf == "_geometry":
-        return (tuple(t._size), tuple(t.stride()), t._offset)
-    raise AssertionError(suf)
+    return _DERIVERS[suf](t)
+
+
+def _args_sizes(ts):
+    return [tuple(x._size) for x in ts]
+
+
+def _sym_sizes(t):
+    return tuple(t._size) if isinstance(t, Tensor) else None
+
+
+def _sym_strides(t):
+    return tuple(t.stride()) if isinstance(t, Tensor) else None
+
+
+def _sym_numel(t):
+    return t.numel() if isinstance(t, Tensor) else None
+
+
+def _scalar_type(t):
+    return t.dtype if isinstance(t, Tensor) else None
+
+
+def _geometry(t):
+    return (tuple(t._size), tuple(t.stride()), t._offset) if isinstance(t, Tensor) else None
+
+
+# ``<arg><suffix>`` -> its value, from the argument (None when the argument is no tensor)
+_DERIVERS = {"_sym_sizes": _sym_sizes, "_sym_strides": _sym_strides, "_sym_numel": _sym_numel,
+             "_scalar_type": _scalar_type, "_geometry": _geometry, "_args_sizes": _args_sizes}
 
 
 # ---- node classes ------------------------------------------------------------------------------
@@ -290,38 +363,33 @@ class FormulaNode(_Node):
                 break
         else:
             return out  # no gradient flows in: none flows out
+        # Which inputs want a gradient: those with an edge, on a path the engine runs (or as
+        # the caller says, for CopySlices).
+        ex = None
         if needed is None:
             task = _engine_state.task
-            ex = task.exec_info if task is not None else None
-            if ex is None:
-                needed = [e[0] is not None for e in nxt]
-            else:
-                needed = [e[0] is not None and e[0] in ex for e in nxt]
+            if task is not None:
+                ex = task.exec_info
         sv = self._sv
         i = 0
         for s in spec.slots:
             if s.is_list:
                 n = self._nlist[s.name]
-                want = any(needed[i:i + n])
+                if needed is not None:
+                    want = any(needed[i:i + n])
+                else:
+                    want = any(e[0] is not None and (ex is None or e[0] in ex)
+                               for e in nxt[i:i + n])
             else:
                 n = 1
-                want = needed[i]
+                if needed is not None:
+                    want = needed[i]
+                else:
+                    fn = nxt[i][0]
+                    want = fn is not None and (ex is None or fn in ex)
             if want:
-                args = []
-                for p in s.formula.params:
-                    if p == "grad":
-                        v = grads[0]
-                    elif p == "grads":
-                        v = grads
-                    else:
-                        v = sv.get(p)
-                        if type(v) is SavedVariable:
-                            v = v.unpack(self)
-                        elif type(v) is list:
-                            v = [x.unpack(self) if type(x) is SavedVariable else x for x in v]
-                    args.append(v)
-                r = s.formula.fn(*args)
-                if n != 1 or s.is_list:
+                r = s.formula.apply(self, grads, sv)
+                if s.is_list:
                     out[i:i + n] = list(r)
                 else:
                     out[i] = r
@@ -521,68 +589,71 @@ def record_functional(spec, ks, args, kwargs):
     if spec.mode != "formula":
         return _record_special(spec, ks, args, kwargs)
     cls = spec._cls or spec.cls
-    vals = spec.bind(args, kwargs)
+    if kwargs or len(args) > spec.n_pos:
+        vals = spec.values(args, kwargs)
+    else:  # (a positional call: its values are the arguments, then the remaining defaults)
+        vals = args + spec.arg_fill[len(args):]
     ks2 = ks & BELOW_AUTOGRAD
     table = spec.entry.table
-    grad_on = _tls.grad_enabled
+    # one edge per differentiable input (per tensor of a list slot); ``needed``: bit k set when
+    # the gradient of slot k is wanted
+    edges = []
+    needed = 0
     nlist = None
-    if not spec.has_lists:
-        if grad_on:
-            edges = [_edge_fast(vals.get(s.name)) for s in spec.slots]
-        else:
-            edges = [_NO_EDGE] * len(spec.slots)
-        needed = [e[0] is not None for e in edges]
-    else:
-        edges = []
-        needed = []
-        nlist = {}
-        for s in spec.slots:
-            v = vals.get(s.name)
-            if s.is_list:
-                v = v or ()
-                nlist[s.name] = len(v)
-                es = [_edge_fast(t) if grad_on else _NO_EDGE for t in v]
-                edges.extend(es)
-                needed.append(any(e[0] is not None for e in es))
-            else:
-                e = _edge_fast(v) if grad_on else _NO_EDGE
+    if _tls.grad_enabled:  # (else only forward AD is on: nothing to record)
+        if not spec.has_lists:
+            for bit_, i in spec.slot_bits:
+                e = _edge_fast(vals[i])
                 edges.append(e)
-                needed.append(e[0] is not None)
-    if not any(needed):
+                if e[0] is not None:
+                    needed |= bit_
+        else:
+            nlist = {}
+            for s, (bit_, i) in zip(spec.slots, spec.slot_bits):
+                v = vals[i]
+                if s.is_list:
+                    v = v or ()
+                    nlist[s.name] = len(v)
+                    for t in v:
+                        e = _edge_fast(t)
+                        edges.append(e)
+                        if e[0] is not None:
+                            needed |= bit_
+                else:
+                    e = _edge_fast(v)
+                    edges.append(e)
+                    if e[0] is not None:
+                        needed |= bit_
+    if not needed:
         if FW.active:
             from .forward_ad import run_with_jvp
-            return run_with_jvp(spec, vals, ks2, args, kwargs, None)
+            return run_with_jvp(spec, spec.bind(args, kwargs), ks2, args, kwargs, None)
         return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
     node = _new_obj(cls)
     node._next = tuple(edges)
-    node._seq = next_seq()
+    node._seq = next(_seq_counter)
     node._hk = None
     node._nlist = nlist
     sv = {}
     # tensor inputs are saved only for the slots whose gradient is needed (before the op runs)
-    if spec.all_tensor_params:
-        if all(needed):
-            names = spec.all_tensor_params
+    saves = spec.saves_for.get(needed)
+    if saves is None:
+        saves = spec.tensor_saves(needed)
+    for p, i in saves:
+        v = vals[i]
+        if isinstance(v, Tensor):
+            sv[p] = SavedVariable(v)
+        elif type(v) in (list, tuple):
+            sv[p] = [SavedVariable(x) if isinstance(x, Tensor) else x for x in v]
         else:
-            names = set()
-            for stp, nd in zip(spec.slot_tensor_params, needed):
-                if nd:
-                    names.update(stp)
-        for p in names:
-            v = vals.get(p)
-            if isinstance(v, Tensor):
-                sv[p] = SavedVariable(v)
-            elif type(v) in (list, tuple):
-                sv[p] = [SavedVariable(x) if isinstance(x, Tensor) else x for x in v]
-            else:
-                sv[p] = v
+            sv[p] = v
     for p, get in spec.other_getters:
         sv[p] = get(vals)
     node._sv = sv
     if FW.active:
         from .forward_ad import run_with_jvp
-        out = run_with_jvp(spec, vals, ks2, args, kwargs, lambda: _run_below(table, ks2, args,
-                                                                             kwargs))
+        out = run_with_jvp(spec, spec.bind(args, kwargs), ks2, args, kwargs,
+                           lambda: _run_below(table, ks2, args, kwargs))
     else:
         st = _tls
         prev = st.excluded
@@ -591,17 +662,25 @@ def record_functional(spec, ks, args, kwargs):
             out = table[ks2.bit_length() - 1](ks2, *args, **kwargs)
         finally:
             st.excluded = prev
-    if spec.multi:
-        outs = list(out)
+    if not spec.multi and not spec.is_view:
+        # the common case, one plain output: _set_history(node, [out]) inlined
+        if isinstance(out, Tensor) and is_differentiable_dtype(out.dtype):
+            out._grad_fn = node
+            out._output_nr = 0
+            out._requires_grad = True
+            node._meta = [(out._size, out.dtype, out._device)]
+        else:
+            node._meta = [None]
+        outs = (out,)
     else:
-        outs = [out]
-    if spec.is_view:
-        outs = _unalias_outputs(outs, args, kwargs)
-        out = outs if spec.multi else outs[0]
-        creation = (MULTI_OUTPUT_NODE if len(outs) > 1 or spec.list_return else DEFAULT)
-    else:
-        creation = None
-    _set_history(node, outs, creation)
+        outs = list(out) if spec.multi else [out]
+        if spec.is_view:
+            outs = _unalias_outputs(outs, args, kwargs)
+            out = outs if spec.multi else outs[0]
+            creation = (MULTI_OUTPUT_NODE if len(outs) > 1 or spec.list_return else DEFAULT)
+        else:
+            creation = None
+        _set_history(node, outs, creation)
     for p, idx in spec.output_index:
         if spec.list_return:
             sv[p] = [SavedVariable(x, True, node) for x in outs]
@@ -985,7 +1064,37 @@ def make_kernel(spec, record):
         return out
     k = view_kernel if spec.is_view else kernel
     k.__name__ = f"autograd_{spec.opname}"
+    spec.kernel = k
     return k
+
+
+_ABOVE_AUTOGRAD = above(K.AutogradMeta) & ~AUTOGRAD_BITS
+
+
+def call_no_grad(op, a, b):
+    """``op(a, b)`` for two tensors and a non-view op with an autograd formula, while grad mode
+    is off: what the engine's own additions use.
+
+    The op's Autograd kernel would only redispatch below itself then; this computes the key
+    set as the dispatcher does and calls the kernel below autograd directly.  Whenever more
+    than that hop could happen - forward AD, a key above autograd, an Autograd kernel other
+    than ours - it makes the ordinary call, so modes and subclasses see the same ops.
+    """
+    entry = op._entry
+    st = _tls
+    if st.grad_enabled or FW.active:
+        return op(a, b)
+    ks = (a._ks | b._ks | st.included) & ~st.excluded & entry.mask
+    if ks & _ABOVE_AUTOGRAD or not ks:
+        return op(a, b)
+    if ks & AUTOGRAD_BITS:
+        spec = getattr(entry, "autograd_spec", None)
+        if spec is None or entry.table[ks.bit_length() - 1] is not spec.kernel:
+            return op(a, b)
+        ks &= BELOW_AUTOGRAD
+        if not ks:
+            return op(a, b)
+    return entry.table[ks.bit_length() - 1](ks, a, b)
 
 
 def autograd_fallback(ks, op, *args, **kwargs):

@@ -25,6 +25,7 @@ from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
 from . import graph as _graph
 from .anomaly_mode import _anomaly
+from .derivatives import call_no_grad
 from .graph import AccumulateGrad, _engine_state, gradient_edge
 
 _task_ids = itertools.count(1)
@@ -81,11 +82,8 @@ def validate_outputs(node, grads):
     if len(grads) != len(nexts):
         raise RuntimeError(f"invalid number of gradients - expected {len(nexts)}, but got "
                            f"{len(grads)}")
-    for i, g in enumerate(grads):
-        if g is None:
-            continue
-        nxt, nr = nexts[i]
-        if nxt is None:
+    for i, ((nxt, nr), g) in enumerate(zip(nexts, grads)):
+        if g is None or nxt is None:
             continue
         if not isinstance(g, Tensor):
             raise TypeError(f"expected Variable or None (got {type(g).__name__})")
@@ -93,6 +91,8 @@ def validate_outputs(node, grads):
         if meta is None:
             continue
         shape, dtype, device = meta
+        if g._size == shape and g.dtype is dtype and g._device is device:
+            continue  # the common case: nothing to fix
         if g._size != shape:
             if not _expandable_to(g._size, shape):
                 raise RuntimeError(
@@ -122,13 +122,22 @@ def sum_to(g, shape):
     if dims:
         g = aten.sum.dim_IntList(g, dims, True)
     if g._size != shape:
-        g = aten.reshape.default(g, list(shape))
+        # For a contiguous plain tensor (what ``sum`` returns) reshape decomposes to this very
+        # view (what PyTorch's sum_to calls): skip its stride analysis.
+        if type(g) is Tensor and g.is_contiguous():
+            g = aten.view.default(g, list(shape))
+        else:
+            g = aten.reshape.default(g, list(shape))
     return g
 
 
 def _add_grads(old, new):
     """Accumulate into an input buffer slot: ``new + old``, as PyTorch's InputBuffer does."""
-    return aten.add.Tensor(new, old)
+    return call_no_grad(_ADD, new, old)
+
+
+_ADD = aten.add.Tensor
+_ADD_ = aten.add_.Tensor
 
 
 # ---- accumulation into .grad --------------------------------------------------------------------
@@ -157,7 +166,7 @@ def accumulate_grad(var, new_grad):
         else:
             var._grad = _clone_obey_contract(new_grad, var)
     elif not _tls.grad_enabled:
-        aten.add_.Tensor(old, new_grad)
+        call_no_grad(_ADD_, old, new_grad)
     else:
         var._grad = aten.add.Tensor(old, new_grad)
     hooks = var.__dict__.get("_post_acc_hooks")
@@ -293,6 +302,7 @@ def _anomaly_apply(node, grads):
 
 
 def _compute_dependencies(roots):
+    """How many edges lead to each node reachable from ``roots``; and the set of those nodes."""
     deps = {}
     seen = set()
     stack = []
@@ -300,15 +310,19 @@ def _compute_dependencies(roots):
         if n is not None and n not in seen:
             seen.add(n)
             stack.append(n)
+    get = deps.get
     while stack:
-        n = stack.pop()
-        for nxt, _ in n._next:
+        for nxt, _ in stack.pop()._next:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+            c = get(nxt)
+            if c is None:
+                deps[nxt] = 1
+                if nxt not in seen:  # (a root may be reached again)
+                    seen.add(nxt)
+                    stack.append(nxt)
+            else:
+                deps[nxt] = c + 1
     return deps, seen
 
 
@@ -412,17 +426,30 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                     continue
             elif exec_info is not None and node not in exec_info:
                 continue
-            outputs = call_function(node, grads)
+            if node._hk is not None or _anomaly.enabled:
+                outputs = call_function(node, grads)
+            elif type(node) is AccumulateGrad:
+                # call_function's work for a leaf without hooks.  No extra reference to the
+                # gradient may be held here: accumulate_grad steals it when only the buffer
+                # and its own frame hold it.
+                if node.variable.__dict__.get("_hooks"):
+                    grads = _call_leaf_tensor_hooks(node, grads)
+                accumulate_grad(node.variable, grads[0])
+                grads = None
+                continue  # a leaf has no edges and nothing saved
+            else:
+                # call_function's work for a node without hooks
+                outputs = node._run(grads)
+                outputs = validate_outputs(node, outputs if type(outputs) is list
+                                           else list(outputs))
             if not keep_graph:
                 node.release_variables()
-            n_out = len(outputs)
-            i = 0
-            for nxt, nr in node._next:
+            # (validate_outputs made ``outputs`` as long as ``node._next``)
+            for (nxt, nr), g in zip(node._next, outputs):
                 if nxt is not None:
                     d = deps[nxt] - 1
                     deps[nxt] = d
                     if exec_info is None or nxt in exec_info:
-                        g = outputs[i] if i < n_out else None
                         buf = buffers.get(nxt)
                         if buf is None:
                             buf = buffers[nxt] = [None] * len(nxt._meta)
@@ -431,7 +458,6 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                             buf[nr] = g if old is None else _add_grads(old, g)
                         if d == 0:
                             push(heap, (-nxt._seq, next(counter), nxt))
-                i += 1
             outputs = g = grads = None  # drop references (gradients may be stolen)
     finally:
         _engine_state.task = prev_task
