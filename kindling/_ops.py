@@ -210,9 +210,10 @@ class OpOverload(OperatorBase):
 # ---- specialised callers for the hottest call sites ------------------------------------------
 # ``OpOverload.__call__`` must accept any arguments, so it scans them all and checks the
 # arity.  The Python operators always pass exactly two positional arguments, and the API
-# layer's binding cache knows the argument types of the calls it caches; for them these
-# closures (built once per op) do the same dispatch with the scan unrolled: about a third of
-# ``__call__``'s cost.  Both read ``entry.table`` at call time (tables are rebuilt in place).
+# layer's binding cache (and a few hot methods) know the argument types of their calls; for
+# them these closures, built once per op, do the same dispatch without the generic scan, at
+# about half of ``__call__``'s overhead.  They read ``entry.table`` at call time (tables are
+# rebuilt in place), so later registrations are seen as by ``__call__``.
 
 def binary_caller(op):
     """``op(a, b)`` with exactly two positional arguments, neither a tensor list (``a + b``)."""

@@ -155,7 +155,9 @@ class Tensor:
     def stride(self, dim=None):
         if self._meta_slow:
             return _sub().slow_stride(self, dim)
-        st = self._stride()
+        st = self._stride_
+        if st is None:  # (computed once, by _stride; the cached value is read inline)
+            st = self._stride()
         if dim is None:
             return st
         return st[_wrap_dim(dim, len(st))]

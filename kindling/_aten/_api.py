@@ -322,7 +322,8 @@ def _hook(fn, name, tf_name):
 def self_hooked(api, impl, name, tf_name):
     """Mark ``api``, a hot hand-written method that runs the protocol itself, as hooked: its
     fast path (plain arguments, no function mode) calls straight on, anything else ends in
-    ``torch_function_slow_path``.  A ``_hook`` wrapper costs a call and an argument repack."""
+    ``torch_function_slow_path``.  (A ``_hook`` wrapper costs an argument repack and the
+    ``has_overloaded`` scan: ~0.3 us on ``x.view(2, 4)``.)"""
     api.__name__ = api.__qualname__ = name
     api.__doc__ = impl.__doc__
     api.__module__ = impl.__module__

@@ -447,7 +447,8 @@ _LIVE = _live_modes
 
 
 def _getitem_method(self, index):
-    """``Tensor.__getitem__``, checking for ``__torch_function__`` itself (one call less)."""
+    """``Tensor.__getitem__``, checking for ``__torch_function__`` itself (no ``_hook``
+    wrapper, no ``has_overloaded`` scan for a plain tensor and index)."""
     if type(self) is Tensor and type(index) in _PLAIN_INDEX and not _LIVE[0]:
         return getitem(self, index)
     return torch_function_slow_path(_getitem_method, getitem, (self, index), {})

@@ -81,6 +81,8 @@ def _matmul_np(a, b, dt):
     if b.size > 2048 and not b.flags.c_contiguous:
         b = np.ascontiguousarray(b)
     r = np.matmul(_compute(a), _compute(b))
+    if type(r) is np.ndarray and r.dtype == dt._np:
+        return r  # (the common case: float32/float64 operands, nothing to convert)
     return np.asarray(r).astype(dt._np, copy=False)
 
 

@@ -3,7 +3,9 @@
 Every view is declared by its *geometry* function, ``(self, *args) -> (size, stride, offset)``,
 computed from the input's metadata alone.  The same function serves CPU and Meta (a
 CompositeExplicitAutograd kernel builds the view over the input's storage), exactly as
-``as_strided`` would.
+``as_strided`` would.  On CPU, the hot views (view, slice, select, transpose, t, permute,
+unsqueeze) get their NumPy array from the input's by a reshape, slice or transpose that
+addresses the same elements, rather than building one over the storage.
 """
 from __future__ import annotations
 
@@ -215,8 +217,8 @@ _LIVE = _live_modes
 
 
 def _view_method(self, *size, **kw):
-    """``Tensor.view``, checking for ``__torch_function__`` itself (one call less): a plain
-    tensor viewed with int sizes goes straight to the op."""
+    """``Tensor.view``, checking for ``__torch_function__`` itself (no ``_hook`` wrapper, no
+    ``has_overloaded`` scan): a plain tensor viewed with int sizes goes straight to the op."""
     if not kw and type(self) is Tensor and not _LIVE[0]:
         for s in size:
             if type(s) is not int:

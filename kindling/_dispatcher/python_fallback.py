@@ -486,11 +486,17 @@ def call_handlers(func, overloaded, args, kwargs, name=None):
     raise multiple_dispatch_error(name or f"{func.__module__}.{func.__name__}", mode, overloaded)
 
 
+_info: dict = {}  # entry -> what _entry_info returns
+
+
 def _entry_info(entry):
     """(normalizer, result kind, is_view, how many leading positionals pass unnormalised)."""
-    nm = normalizer(entry)
-    inf = (nm, _result_kind(entry.schema), entry.is_view, min(nm.simple_upto, nm.min_pos))
-    _result_kinds[entry] = inf[1]
+    inf = _info.get(entry)
+    if inf is None:
+        nm = normalizer(entry)
+        inf = _info[entry] = (nm, _result_kind(entry.schema), entry.is_view,
+                              min(nm.simple_upto, nm.min_pos))
+        _result_kinds[entry] = inf[1]
     return inf
 
 
@@ -528,10 +534,11 @@ def _python_kernel_for(entry, op=None):
             op = _opreg.overload_of(entry)
         if inf is None:
             inf = _entry_info(entry)
-        if not kwargs and len(args) <= inf[3]:
+        normalize_args, result_kind, is_view, n_plain = inf
+        if not kwargs and len(args) <= n_plain:
             nargs, nkwargs = args, {}
         else:
-            nargs, nkwargs = inf[0](args, kwargs)
+            nargs, nkwargs = normalize_args(args, kwargs)
         if modes or len(overloaded) != 1:
             r = call_handlers(op, overloaded, nargs, nkwargs)
         else:  # one subclass, no mode: call_handlers inlined
@@ -547,13 +554,13 @@ def _python_kernel_for(entry, op=None):
             if r is NotImplemented:
                 raise multiple_dispatch_error(f"{op.__module__}.{op.__name__}", None,
                                               overloaded)
-        kind = inf[1][0]
+        kind = result_kind[0]
         if kind == "tensor":
             if r is not None and not isinstance(r, Tensor):
                 raise RuntimeError(f"Unable to cast {r} to Tensor")
         elif kind != "other":
             r = check_result(entry, r)
-        if inf[2] and r is not None:
+        if is_view and r is not None:
             _share_view_counters(entry, args, r)
         return r
     return python_kernel

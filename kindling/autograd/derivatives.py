@@ -603,10 +603,23 @@ def record_functional(spec, ks, args, kwargs):
     if _tls.grad_enabled:  # (else only forward AD is on: nothing to record)
         if not spec.has_lists:
             for bit_, i in spec.slot_bits:
-                e = _edge_fast(vals[i])
-                edges.append(e)
-                if e[0] is not None:
-                    needed |= bit_
+                v = vals[i]
+                # _edge_fast(v), inlined for the common case: a tensor that is not a view
+                if isinstance(v, Tensor) and v._base is None:
+                    fn = v._grad_fn
+                    if fn is not None:
+                        edges.append((fn, v._output_nr))
+                        needed |= bit_
+                    elif v._requires_grad:
+                        edges.append((grad_accumulator(v), 0))
+                        needed |= bit_
+                    else:
+                        edges.append(_NO_EDGE)
+                else:
+                    e = _edge_fast(v)
+                    edges.append(e)
+                    if e[0] is not None:
+                        needed |= bit_
         else:
             nlist = {}
             for s, (bit_, i) in zip(spec.slots, spec.slot_bits):
@@ -1082,7 +1095,7 @@ def call_no_grad(op, a, b):
     """
     entry = op._entry
     st = _tls
-    if st.grad_enabled or FW.active:
+    if st.grad_enabled or FW.active or not (isinstance(a, Tensor) and isinstance(b, Tensor)):
         return op(a, b)
     ks = (a._ks | b._ks | st.included) & ~st.excluded & entry.mask
     if ks & _ABOVE_AUTOGRAD or not ks:
