@@ -210,7 +210,16 @@ def _bool_check(check, shape, dt, inner):
         raise RuntimeError("result type Long can't be cast to the desired output type Bool")
 
 
+_FAST_MM_DTYPES = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
+
+
 def _binary_kernel(check, a, b):
+    # Fast path: small same-dtype float matrices, where every check below passes and
+    # _matmul_np would neither copy nor convert (tiny matmuls are dispatch-bound).
+    if check is _mm_check and a.ndim == 2 and b.ndim == 2 and a.size <= 2048 and \
+            b.size <= 2048 and a.dtype == b.dtype and a.dtype in _FAST_MM_DTYPES and \
+            a.shape[1] == b.shape[0]:
+        return np.matmul(a, b)
     shape, dt = check(a, b)
     _bool_check(check, shape, dt, a.shape[-1] if a.ndim else 0)
     return _matmul_np(a, b, dt)
