@@ -168,7 +168,8 @@ def cuda(self, device=None, non_blocking=False, memory_format=_layout.preserve_f
 
 @method("type_as")
 def type_as(self, other):
-    return self.to(other.dtype)
+    """``self.type(other.type())``: other's dtype *and* device type (PyTorch's legacy types)."""
+    return self.to(device=other.device.type, dtype=other.dtype)
 
 
 # ---- copy_ --------------------------------------------------------------------------------------

@@ -169,8 +169,16 @@ def detach_(self):
     return self
 
 
+from .._dispatcher.keys import PYTHON_BITS as _PYTHON_BITS  # noqa: E402
+from .._dispatcher.tls import state as _dispatch_state  # noqa: E402
+
+
 def _get_data(self):
     """An alias of this tensor's memory with no history and a fresh version counter."""
+    if self._ks & _PYTHON_BITS or _dispatch_state.dispatch_modes:
+        # Subclasses with handlers (and active modes) see the ``detach`` PyTorch dispatches.
+        from .._tensor_subclass import get_data
+        return get_data(self)
     if self._np is None and self._storage is None:
         t = make_tensor.__globals__["_new"](type(self))
         for s in ("_np", "_size", "_stride_", "_offset", "dtype", "_device", "_ks", "_storage"):
@@ -190,6 +198,9 @@ def _set_data(self, new):
     if self._requires_grad and not is_differentiable_dtype(new.dtype):
         raise RuntimeError("data set to a tensor that requires gradients must be floating point "
                            "or complex dtype")
+    if self._ks & _PYTHON_BITS:  # a subclass keeps its Python keys (nothing is dispatched)
+        from .._tensor_subclass import set_data
+        return set_data(self, new)
     for s in ("_np", "_size", "_stride_", "_offset", "dtype", "_device", "_ks", "_storage"):
         setattr(self, s, getattr(new, s))
 
