@@ -231,8 +231,7 @@ def test_register_torch_dispatch(ns):
     assert foo(x).tolist() == [0.0, 0.0]
     with MyMode():
         y = foo(x)
-    if y.tolist() != [1.0, 1.0]:
-        pytest.xfail("the Python key does not consult torch_dispatch rules yet")
+    assert y.tolist() == [1.0, 1.0]
 
 
 def test_custom_op_without_tensor_inputs(ns):

@@ -108,6 +108,9 @@ class OperatorEntry:
         self.scan_lists = any(a.type.base == "Tensor" and a.type.is_list
                               for a in schema.arguments)
         self.py_kernels: dict = {}
+        # torch_dispatch rules (torch.library register_torch_dispatch): mode or subclass type
+        # -> handler, consulted by the Python key instead of that type's __torch_dispatch__.
+        self.torch_dispatch_rules: dict = {}
         self.python_key_table: dict = {}         # py_impl(ModeClass / subclass) handlers
         self.listeners = []                      # callbacks when the table changes (caches)
         n_pos = [a for a in schema.arguments if not a.kwarg_only]

@@ -458,6 +458,8 @@ def call_handlers(func, overloaded, args, kwargs, name=None):
     is not NotImplemented wins.  Keys above Python are excluded throughout."""
     st = _tls
     types = tuple([type(a) for a in overloaded]) if overloaded else ()
+    entry = getattr(func, "_entry", None)
+    rules = entry.torch_dispatch_rules if entry is not None else None
     old_excluded = st.excluded
     st.excluded = old_excluded | ABOVE_PYTHON
     try:
@@ -468,13 +470,23 @@ def call_handlers(func, overloaded, args, kwargs, name=None):
             if not modes:
                 st.included &= ~PYTHON_BITS
             try:
-                r = _mode_handler(mode)(func, types, args, kwargs)
+                rule = rules.get(type(mode)) if rules else None
+                if rule is not None:
+                    r = rule(mode, func, types, args, kwargs)
+                else:
+                    r = _mode_handler(mode)(func, types, args, kwargs)
             finally:
                 st.dispatch_modes.append(mode)
                 st.included |= PYTHON_BITS
             if r is not NotImplemented:
                 return r
         for a in overloaded:
+            rule = rules.get(type(a)) if rules else None
+            if rule is not None:
+                r = rule(type(a), func, types, args, kwargs)
+                if r is not NotImplemented:
+                    return r
+                continue
             h = a.__torch_dispatch__
             if h is _disabled_torch_dispatch_impl:
                 continue
@@ -539,7 +551,7 @@ def _python_kernel_for(entry, op=None):
             nargs, nkwargs = args, {}
         else:
             nargs, nkwargs = normalize_args(args, kwargs)
-        if modes or len(overloaded) != 1:
+        if modes or len(overloaded) != 1 or entry.torch_dispatch_rules:
             r = call_handlers(op, overloaded, nargs, nkwargs)
         else:  # one subclass, no mode: call_handlers inlined
             a = overloaded[0]

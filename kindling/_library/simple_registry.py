@@ -37,6 +37,12 @@ class FakeImplHolder:
         return self.kernels[-1] if self.kernels else None
 
 
+def _entries(qualname):
+    """The dispatcher's entries for ``ns::name`` (every overload)."""
+    from .._dispatcher import operator as _opreg
+    return list(_opreg.overloads_of(qualname).values())
+
+
 class GenericTorchDispatchRuleHolder:
     """torch_dispatch rules of one operator, by mode / subclass type."""
 
@@ -51,10 +57,14 @@ class GenericTorchDispatchRuleHolder:
                     f"{torch_dispatch_class} already has a `__torch_dispatch__` rule registered "
                     f"for {self.qualname}")
             self._data[torch_dispatch_class] = func
+            for entry in _entries(self.qualname):  # what the Python key consults
+                entry.torch_dispatch_rules[torch_dispatch_class] = func
 
         def deregister():
             with _lock:
                 self._data.pop(torch_dispatch_class, None)
+                for entry in _entries(self.qualname):
+                    entry.torch_dispatch_rules.pop(torch_dispatch_class, None)
         return RegistrationHandle(deregister)
 
     def find(self, torch_dispatch_class):
