@@ -232,9 +232,6 @@ def test_python_dispatcher_uses_py_kernels(torch, ns):
     assert k == t == [1.0, 100.0, 1.0]
 
 
-@pytest.mark.xfail(reason="kindling's Autograd kernels redispatch with a mask that drops the "
-                          "PythonDispatcher key (PyTorch's after_autograd_keyset keeps it)",
-                   strict=False)
 def test_python_dispatcher_below_autograd(ns):
     with _scoped_library(ns, "DEF") as lib:
         lib.define("bar(Tensor x) -> Tensor")

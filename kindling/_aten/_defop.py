@@ -197,7 +197,9 @@ def cpu_adapter(fn, schema):
 
 
 # ---- default kernels at the layers above the backends --------------------------------------
-_BELOW_AUTOGRAD = ~(AUTOGRAD_BITS | above(K.AutogradMeta))
+# Below autograd, but the PythonDispatcher key stays (as c10's after_autograd_keyset keeps
+# it): with the Python dispatcher on, redispatches go back through its py_impl lookup.
+_BELOW_AUTOGRAD = ~(AUTOGRAD_BITS | above(K.AutogradMeta)) | bit(K.PythonDispatcher)
 
 
 def autograd_passthrough(ks, op, *args, **kwargs):
@@ -225,7 +227,7 @@ def inplace_or_view_kernel(op):
     """The ADInplaceOrView kernel of a mutating op: bump the mutated tensors' version counters."""
     mutated_pos = [i for i, a in enumerate(op._schema.arguments) if a.is_write and not a.kwarg_only]
     mutated_kw = [a.name for a in op._schema.arguments if a.is_write and a.kwarg_only]
-    below = ~(above(K.ADInplaceOrView) | bit(K.ADInplaceOrView))
+    below = ~(above(K.ADInplaceOrView) | bit(K.ADInplaceOrView)) | bit(K.PythonDispatcher)
 
     def kernel(ks, *args, **kwargs):
         r = op.redispatch(ks & below, *args, **kwargs)

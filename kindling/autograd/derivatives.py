@@ -39,7 +39,8 @@ from .anomaly_mode import _anomaly
 from .graph import (SavedVariable, _Node, _engine_state, _seq_counter, grad_accumulator,
                     gradient_edge, next_seq, node_display_name)
 
-BELOW_AUTOGRAD = ~(AUTOGRAD_BITS | above(K.AutogradMeta))
+# The PythonDispatcher key stays, as in c10's after_autograd_keyset (see _aten/_defop.py).
+BELOW_AUTOGRAD = ~(AUTOGRAD_BITS | above(K.AutogradMeta)) | bit(K.PythonDispatcher)
 
 # creation_meta of differentiable views (PyTorch's CreationMeta)
 DEFAULT, IN_CUSTOM_FUNCTION, MULTI_OUTPUT_NODE, NO_GRAD_MODE, INFERENCE_MODE = range(5)
