@@ -41,41 +41,35 @@ _live_lock = threading.Lock()
 ENABLED, SUBCLASSES_DISABLED, ALL_DISABLED = 0, 1, 2
 
 
-class DisableTorchFunctionSubclass:
+class _TorchFunctionState:
+    """Set the thread's torch-function state for a ``with`` block (restored on exit)."""
+
+    _state = ENABLED
+
+    def __enter__(self):
+        self._old = _tls.torch_function_disabled
+        _tls.torch_function_disabled = self._state
+        return self
+
+    def __exit__(self, *exc):
+        _tls.torch_function_disabled = self._old
+        return False
+
+
+class DisableTorchFunctionSubclass(_TorchFunctionState):
     """Inside the block, subclasses' ``__torch_function__`` is skipped (modes still run)."""
 
-    def __enter__(self):
-        self._old = _tls.torch_function_disabled
-        _tls.torch_function_disabled = SUBCLASSES_DISABLED
-        return self
-
-    def __exit__(self, *exc):
-        _tls.torch_function_disabled = self._old
-        return False
+    _state = SUBCLASSES_DISABLED
 
 
-class DisableTorchFunction:
+class DisableTorchFunction(_TorchFunctionState):
     """Inside the block, no ``__torch_function__`` runs at all (modes included)."""
 
-    def __enter__(self):
-        self._old = _tls.torch_function_disabled
-        _tls.torch_function_disabled = ALL_DISABLED
-        return self
-
-    def __exit__(self, *exc):
-        _tls.torch_function_disabled = self._old
-        return False
+    _state = ALL_DISABLED
 
 
-class _EnableTorchFunction:
-    def __enter__(self):
-        self._old = _tls.torch_function_disabled
-        _tls.torch_function_disabled = ENABLED
-        return self
-
-    def __exit__(self, *exc):
-        _tls.torch_function_disabled = self._old
-        return False
+class _EnableTorchFunction(_TorchFunctionState):
+    _state = ENABLED
 
 
 def _is_torch_function_enabled():
@@ -187,16 +181,9 @@ def has_overloaded(args, kwargs=None):
     return False
 
 
-def _append(out, a):
-    ta = type(a)
-    for o in out:
-        if type(o) is ta:
-            return
-    for i, o in enumerate(out):
-        if issubclass(ta, type(o)):
-            out.insert(i, a)
-            return
-    out.append(a)
+# Spec B.3's precedence (first of each type, subclass before its parent), shared with the
+# Python key's overloaded-argument collection.
+from ._dispatcher.python_fallback import _append_overloaded as _append  # noqa: E402
 
 
 def _collect(args, kwargs):
