@@ -400,6 +400,12 @@ class Tensor:
             raise TypeError(
                 f"can't convert {self._device.type} device type tensor to numpy. Use "
                 "Tensor.cpu() to copy the tensor to host memory first.")
+        if self._ks & _CONJ_BIT:
+            raise RuntimeError("Can't call numpy() on Tensor that has conjugate bit set. Use "
+                               "tensor.resolve_conj().numpy() instead.")
+        if self._ks & _NEG_BIT:
+            raise RuntimeError("Can't call numpy() on Tensor that has negative bit set. Use "
+                               "tensor.resolve_neg().numpy() instead.")
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
@@ -550,6 +556,21 @@ _new = object.__new__
 
 
 _CPU = _device.CPU
+
+
+_CONJ_BIT, _NEG_BIT = bit(K.Conjugate), bit(K.Negative)
+
+
+def logical_values(t):
+    """The values a tensor stands for: its NumPy view with a conjugate or negative bit applied
+    (those views share memory with the unconjugated / un-negated data)."""
+    a = t._np
+    if t._ks & (_CONJ_BIT | _NEG_BIT):
+        if t._ks & _CONJ_BIT:
+            a = np.conj(a)
+        if t._ks & _NEG_BIT:
+            a = np.negative(a)
+    return a
 
 
 def from_array(arr: np.ndarray, cls=Tensor) -> Tensor:

@@ -252,8 +252,10 @@ def _nested_str(a, indent, summarize, f1, f2):
 
 
 def _values_str(t, indent):
-    """The bracketed values of a CPU tensor with at least one element."""
-    arr = t._np
+    """The bracketed values of a CPU tensor with at least one element (conjugate/negative
+    bits applied, as PyTorch resolves them before printing)."""
+    from ._tensor import logical_values
+    arr = logical_values(t)
     summarize = t.numel() > PRINT_OPTS.threshold
     kind = _kind(t.dtype)
     a = _as_printable(arr, kind)

@@ -167,3 +167,19 @@ def test_meta_neg_view():
     assert m.is_neg() and m.is_meta
     assert tuple((m + 1).shape) == (2, 3)
     np.testing.assert_array_equal(kindling.ones(2)._neg_view().resolve_neg().numpy(), [-1, -1])
+
+
+def test_conj_and_neg_views_print_and_convert_resolved(torch):
+    """repr and tolist show the logical values of conjugate/negative views; numpy() refuses."""
+    kc = kindling.tensor([1 + 2j, 3 - 1j]).conj()
+    tc = torch.tensor([1 + 2j, 3 - 1j]).conj()
+    kn = kindling.tensor([1.0, 2.0])._neg_view()
+    tn = torch.tensor([1.0, 2.0])._neg_view()
+    assert repr(kc) == repr(tc) and kc.tolist() == tc.tolist()
+    assert repr(kn) == repr(tn) and kn.tolist() == tn.tolist()
+    for k, t in ((kc, tc), (kn, tn)):
+        with pytest.raises(RuntimeError) as ke:
+            k.numpy()
+        with pytest.raises(RuntimeError) as te:
+            t.numpy()
+        assert str(ke.value) == str(te.value)

@@ -270,7 +270,8 @@ def call_item(t):
 def call_tolist(t):
     if t._np is None:
         raise NotImplementedError("Cannot copy out of meta tensor; no data!")
-    a = t._np
+    from .._tensor import logical_values
+    a = logical_values(t)
     if a.dtype.kind == "V" or t.dtype._name in ("bfloat16", "float8_e4m3fn", "float8_e5m2"):
         a = a.astype(np.float32)
     return a.tolist()
