@@ -146,7 +146,7 @@ class Future:
             if not src._done:
                 src._help()
 
-    def _block(self):
+    def _block(self, timeout=None):
         with self._lock:
             if self._done:
                 return
@@ -154,7 +154,7 @@ class Future:
                 self._event = threading.Event()
             event = self._event
         with _threads.blocking():
-            event.wait()
+            event.wait(timeout)
 
     # ---- misc ---------------------------------------------------------------------------------
     def __reduce_ex__(self, protocol):

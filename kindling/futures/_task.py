@@ -24,6 +24,10 @@ PORTABLE_FIELDS = ("included", "excluded", "grad_enabled", "inference_mode", "fw
 LOCAL_ONLY_FIELDS = ("dispatch_modes", "function_modes", "saved_tensors_hooks")
 
 
+# How long a waiting thread leaves a queued task to its busy pool before running it itself.
+_GRACE_S = 0.005
+
+
 def call_site():
     """(filename, line, function) of the first frame outside kindling.futures / kindling.jit."""
     f = sys._getframe(1)
@@ -63,12 +67,17 @@ class ForkTask:
 
     def help(self) -> None:
         """Called by a thread about to block on this task's future: run the task here if no
-        thread has started it, unless an idle worker of its pool is about to (then the waiter
-        just blocks, and the pool keeps exactly its size of threads computing)."""
+        thread has started it.  A thread outside the task's pool first leaves it to the pool
+        (at once when a worker is idle; for a short grace when all are busy, since one is
+        usually about to finish), because a waiter computing beside every worker
+        oversubscribes the cores.  A worker of the same pool runs it at once (no deadlock)."""
         pool = self.pool
-        if (pool is not None and pool.has_idle_thread()
-                and not pool.owns_current_thread()):
-            return
+        if pool is not None and not pool.owns_current_thread():
+            if pool.has_idle_thread():
+                return
+            self.future._block(_GRACE_S)
+            if self.future.done() or pool.has_idle_thread():
+                return
         self.run_if_unclaimed()
 
     def run(self) -> None:
