@@ -738,17 +738,9 @@ def _record_special(spec, ks, args, kwargs):
                                       "does not support it.")
         return out
     if spec.mode == "nondiff" or not _tls.grad_enabled:
-        out = table[ks2.bit_length() - 1](ks2, *args, **kwargs)
-        if spec.mode == "nondiff":
-            return out
-        return out
+        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
     # not implemented: record a node that raises in backward
-    edges = []
-    for a in list(args) + (list(kwargs.values()) if kwargs else []):
-        if isinstance(a, Tensor):
-            edges.append(_edge(a))
-        elif type(a) in (list, tuple):
-            edges.extend(_edge(t) for t in a if isinstance(t, Tensor))
+    edges = _input_edges(args, kwargs)
     if not any(e[0] is not None for e in edges):
         return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
     out = _run_below(table, ks2, args, kwargs)
@@ -1111,18 +1103,24 @@ def call_no_grad(op, a, b):
     return entry.table[ks.bit_length() - 1](ks, a, b)
 
 
-def autograd_fallback(ks, op, *args, **kwargs):
-    """Ops without an autograd kernel: run below autograd; outputs of a call with inputs that
-    require grad get a node that warns (and passes no gradient) in backward."""
-    ks2 = ks & BELOW_AUTOGRAD
-    if not _tls.grad_enabled:
-        return op.redispatch(ks2, *args, **kwargs)
+def _input_edges(args, kwargs):
+    """The gradient edge of every tensor argument (tensors in lists too), in argument order."""
     edges = []
     for a in list(args) + (list(kwargs.values()) if kwargs else []):
         if isinstance(a, Tensor):
             edges.append(_edge(a))
         elif type(a) in (list, tuple):
             edges.extend(_edge(t) for t in a if isinstance(t, Tensor))
+    return edges
+
+
+def autograd_fallback(ks, op, *args, **kwargs):
+    """Ops without an autograd kernel: run below autograd; outputs of a call with inputs that
+    require grad get a node that warns (and passes no gradient) in backward."""
+    ks2 = ks & BELOW_AUTOGRAD
+    if not _tls.grad_enabled:
+        return op.redispatch(ks2, *args, **kwargs)
+    edges = _input_edges(args, kwargs)
     if not any(e[0] is not None for e in edges):
         return op.redispatch(ks2, *args, **kwargs)
     st = _tls
