@@ -74,12 +74,24 @@ class UntypedStorage:
         return f"{body}\n[torch.storage.UntypedStorage(device={self.device}) of size {self._nbytes}]"
 
 
+_new = object.__new__
+
+
 def storage_for_array(arr: np.ndarray):
     """(storage, element offset) for memory NumPy already holds, without copying.
 
     ``arr`` must have non-negative strides; the storage spans from its first to its last
     element (like ``torch.from_numpy``).
     """
+    if arr.flags.c_contiguous and arr.size:
+        # the common case (a kernel's fresh result, ``from_numpy`` of a plain array): the
+        # storage is the array's own bytes; built without __init__'s argument handling
+        s = _new(UntypedStorage)
+        s._data = data = arr.reshape(-1).view(np.uint8)
+        s._nbytes = data.nbytes
+        s.device = _device.CPU
+        s._resizable = True
+        return s, 0
     itemsize = arr.itemsize
     if arr.size == 0:
         return UntypedStorage(0), 0

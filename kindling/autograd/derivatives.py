@@ -342,6 +342,7 @@ class FormulaNode(_Node):
 
     __slots__ = ("_sv", "_nlist")
     _spec = None
+    _formula = True
 
     def _get(self, name, grads):
         if name == "grad":
@@ -407,6 +408,56 @@ class FormulaNode(_Node):
                         x.release()
 
 
+def _compile_run(spec):
+    """``FormulaNode._run`` written out for one node class whose inputs are no tensor lists:
+    one line per differentiable input, its formula called with its saved values directly (what
+    PyTorch's codegen writes into each node's ``apply``)."""
+    n = len(spec.slots)
+    lines = [
+        "def _run(self, grads, needed=None):",
+        "    for g in grads:",
+        "        if g is not None:",
+        "            break",
+        "    else:",
+        f"        return [None] * {n}",
+        "    nxt = self._next",
+        "    if needed is None:",
+        "        task = _engine_state.task",
+        "        ex = None if task is None else task.exec_info",
+        "        if ex is None:",
+    ]
+    lines += [f"            w{k} = nxt[{k}][0] is not None" for k in range(n)]
+    lines += ["        else:"]
+    for k in range(n):
+        lines += [f"            f = nxt[{k}][0]",
+                  f"            w{k} = f is not None and f in ex"]
+    lines += ["    else:"]
+    lines += [f"        w{k} = needed[{k}]" for k in range(n)]
+    lines += ["    sv = self._sv"]
+    env = {"_engine_state": _engine_state, "_saved": _saved_value}
+    saved_names = set(spec.tensor_inputs) | set(spec.output_params)
+    results = []
+    for k, s in enumerate(spec.slots):
+        env[f"F{k}"] = s.formula.fn
+        args = []
+        for p in s.formula.params:
+            if p == "grad":
+                args.append("grads[0]")
+            elif p == "grads":
+                args.append("grads")
+            elif p in saved_names:
+                args.append(f"_saved(sv, {p!r}, self)")
+            else:
+                args.append(f"sv.get({p!r})")
+        results.append(f"F{k}({', '.join(args)}) if w{k} else None")
+    lines += ["    return [" + ", ".join(results) + "]"]
+    src = "\n".join(lines) + "\n"
+    exec(compile(src, f"<{spec.node_name}._run>", "exec"), env)
+    fn = env["_run"]
+    fn.__doc__ = src  # the generated source, for readers stepping through it
+    return fn
+
+
 def _saved_property(name):
     def get(self):
         v = self._sv.get(name)
@@ -429,6 +480,8 @@ def _raw_saved_property(name):
 
 def _make_node_class(spec):
     ns = {"__slots__": (), "_spec": spec, "_name": None, "__module__": "builtins"}
+    if not spec.has_lists:
+        ns["_run"] = _compile_run(spec)
     names = list(spec.tensor_inputs) + spec.output_params + [
         p for p in spec.other_params if not p.endswith(_HIDDEN)]
     for n in names:
@@ -589,7 +642,10 @@ def record_functional(spec, ks, args, kwargs):
     """The Autograd kernel's slow path: record a node for a functional op."""
     if spec.mode != "formula":
         return _record_special(spec, ks, args, kwargs)
-    cls = spec._cls or spec.cls
+    cls = spec._cls
+    if cls is None:  # the op's first recording: compile its formulas, then its fast kernel
+        cls = spec.cls
+        _install_fast_kernel(spec)
     if kwargs or len(args) > spec.n_pos:
         vals = spec.values(args, kwargs)
     else:  # (a positional call: its values are the arguments, then the remaining defaults)
@@ -643,8 +699,17 @@ def record_functional(spec, ks, args, kwargs):
             from .forward_ad import run_with_jvp
             return run_with_jvp(spec, spec.bind(args, kwargs), ks2, args, kwargs, None)
         return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+    return _record_node(spec, cls, ks, args, kwargs, vals, tuple(edges), needed, nlist)
+
+
+def _record_node(spec, cls, ks, args, kwargs, vals, edges, needed, nlist):
+    """Record a ``cls`` node with ``edges`` for a call whose inputs in the ``needed`` slots
+    want a gradient: save what their formulas use, run the op below autograd, attach the
+    node to the outputs."""
+    ks2 = ks & BELOW_AUTOGRAD
+    table = spec.entry.table
     node = _new_obj(cls)
-    node._next = tuple(edges)
+    node._next = edges
     node._seq = next(_seq_counter)
     node._hk = None
     node._nlist = nlist
@@ -666,6 +731,7 @@ def record_functional(spec, ks, args, kwargs):
     node._sv = sv
     if FW.active:
         from .forward_ad import run_with_jvp
+        kwargs = kwargs or {}
         out = run_with_jvp(spec, spec.bind(args, kwargs), ks2, args, kwargs,
                            lambda: _run_below(table, ks2, args, kwargs))
     else:
@@ -673,7 +739,10 @@ def record_functional(spec, ks, args, kwargs):
         prev = st.excluded
         st.excluded = prev | AUTOGRAD_BITS
         try:
-            out = table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+            if kwargs:
+                out = table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+            else:
+                out = table[ks2.bit_length() - 1](ks2, *args)
         finally:
             st.excluded = prev
     if not spec.multi and not spec.is_view:
@@ -710,6 +779,85 @@ def record_functional(spec, ks, args, kwargs):
 
 
 _new_obj = object.__new__
+
+
+# ---- per-op Autograd kernels, generated once an op first records ------------------------------
+def _fast_kernel_source(spec):
+    """The source of the op's own Autograd kernel (as PyTorch's codegen writes VariableType):
+    for a positional call, each differentiable input's edge is computed inline; anything
+    else (keywords, forward AD) takes the generic kernel."""
+    nreq = spec.entry.min_pos
+    npos = spec.n_pos
+    nfull = len(spec.arg_fill)
+    lines = [
+        f"def autograd_{spec.opname}(ks, *args, **kwargs):",
+        f"    n = len(args)",
+        f"    if kwargs or n < {nreq} or n > {npos} or FW.active:",
+        "        return generic(ks, *args, **kwargs)",
+        "    if not _tls.grad_enabled:",
+        "        ks &= BELOW_AUTOGRAD",
+        "        return table[ks.bit_length() - 1](ks, *args)",
+        f"    vals = args if n == {nfull} else args + FILL[n:]",
+        "    needed = 0",
+    ]
+    for k, (bit_, i) in enumerate(spec.slot_bits):
+        lines += [
+            f"    v = vals[{i}]  # {spec.slots[k].name}",
+            "    if isinstance(v, Tensor):",
+            "        if v._base is None:",
+            "            fn = v._grad_fn",
+            "            if fn is not None:",
+            f"                e{k} = (fn, v._output_nr)",
+            f"                needed |= {bit_}",
+            "            elif v._requires_grad:",
+            f"                e{k} = (grad_accumulator(v), 0)",
+            f"                needed |= {bit_}",
+            "            else:",
+            f"                e{k} = NO_EDGE",
+            "        else:",
+            f"            e{k} = edge(v)",
+            f"            if e{k}[0] is not None:",
+            f"                needed |= {bit_}",
+            "    else:",
+            f"        e{k} = NO_EDGE",
+        ]
+    edges = ", ".join(f"e{k}" for k in range(len(spec.slot_bits)))
+    lines += [
+        "    if not needed:",
+        "        ks &= BELOW_AUTOGRAD",
+        "        return table[ks.bit_length() - 1](ks, *args)",
+        f"    return record(spec, cls, ks, args, None, vals, ({edges},), needed, None)",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _install_fast_kernel(spec):
+    """Replace the generic Autograd kernel of a plain functional op (no tensor lists, one
+    output, not a view) by its generated one, in place in the dispatch table."""
+    entry = spec.entry
+    old = getattr(spec, "generic_kernel", None)
+    if old is None or spec.kernel is not old or spec.has_lists or spec.multi or \
+            spec.is_view or entry.scan_lists or not spec.slots:
+        return
+    src = _fast_kernel_source(spec)
+    env = {"FW": FW, "_tls": _tls, "BELOW_AUTOGRAD": BELOW_AUTOGRAD, "table": entry.table,
+           "FILL": spec.arg_fill, "Tensor": Tensor, "grad_accumulator": grad_accumulator,
+           "edge": _edge, "NO_EDGE": _NO_EDGE, "record": _record_node, "spec": spec,
+           "cls": spec._cls, "generic": old}
+    exec(compile(src, f"<autograd kernel {entry.qualified}>", "exec"), env)
+    fast = env[f"autograd_{spec.opname}"]
+    fast.__doc__ = src  # the generated source, for readers stepping through it
+    with _opreg._lock:
+        if spec.kernel is not old:  # (another thread was first)
+            return
+        for kentry in entry.kernels.get(K.Autograd, ()):
+            if kentry.fn is old:
+                kentry.fn = kentry.raw = fast
+        table = entry.table
+        for i, fn in enumerate(table):
+            if fn is old:
+                table[i] = fast
+        spec.kernel = fast
 
 
 def _unalias_outputs(outs, args, kwargs):
@@ -1070,7 +1218,7 @@ def make_kernel(spec, record):
         return out
     k = view_kernel if spec.is_view else kernel
     k.__name__ = f"autograd_{spec.opname}"
-    spec.kernel = k
+    spec.kernel = spec.generic_kernel = k
     return k
 
 

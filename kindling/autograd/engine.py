@@ -25,7 +25,8 @@ from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
 from . import graph as _graph
 from .anomaly_mode import _anomaly
-from .derivatives import call_no_grad
+from .._dispatcher.keys import AUTOGRAD_BITS
+from .derivatives import FW, INFERENCE_MODE, NO_GRAD_MODE, call_no_grad
 from .graph import AccumulateGrad, _engine_state, gradient_edge
 
 _task_ids = itertools.count(1)
@@ -438,10 +439,39 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                 grads = None
                 continue  # a leaf has no edges and nothing saved
             else:
-                # call_function's work for a node without hooks
-                outputs = node._run(grads)
-                outputs = validate_outputs(node, outputs if type(outputs) is list
-                                           else list(outputs))
+                # call_function's work for a node without hooks, with validate_outputs' check
+                # inlined: gradients that already have their input's shape, dtype and device
+                # (nearly all) pass as they are
+                below = node._formula and not create_graph and not FW.active
+                if below:
+                    # A formula's ops with grad mode off: their Autograd kernels would only
+                    # redispatch below themselves (and exclude autograd while doing so, as
+                    # c10's AutoDispatchBelowADInplaceOrView does), so the formula runs below
+                    # autograd from the start.  Modes and subclass handlers, at the Python
+                    # key, see every op as before.
+                    prev_ex = _tls.excluded
+                    _tls.excluded = prev_ex | AUTOGRAD_BITS
+                    try:
+                        outputs = node._run(grads)
+                    finally:
+                        _tls.excluded = prev_ex
+                else:
+                    outputs = node._run(grads)
+                nexts = node._next
+                if type(outputs) is not list or len(outputs) != len(nexts):
+                    outputs = validate_outputs(node, list(outputs))
+                else:
+                    for (nxt, nr), g in zip(nexts, outputs):
+                        if below and g is not None and isinstance(g, Tensor) and \
+                                g._base is not None and g._view_meta is None:
+                            _mark_no_grad_view(g)
+                        if g is not None and nxt is not None:
+                            m = nxt._meta[nr]
+                            if not isinstance(g, Tensor) or m is not None and (
+                                    g._size != m[0] or g.dtype is not m[1] or
+                                    g._device is not m[2]):
+                                outputs = validate_outputs(node, outputs)
+                                break
             if not keep_graph:
                 node.release_variables()
             # (validate_outputs made ``outputs`` as long as ``node._next``)
@@ -463,6 +493,12 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
         _engine_state.task = prev_task
         _tls.grad_enabled = prev_grad
     return task.captured
+
+
+def _mark_no_grad_view(g):
+    """A gradient that is a view made below autograd gets the creation_meta a view made
+    with grad mode off has (what the view's Autograd kernel would have recorded)."""
+    g._view_meta = (g._vc[0], INFERENCE_MODE if _tls.inference_mode else NO_GRAD_MODE)
 
 
 class _ExecInfo:

@@ -144,6 +144,8 @@ class _Node:
     __slots__ = ("_next", "_seq", "_meta", "_hk", "__weakref__")
 
     _name = None  # class attribute: what name() returns
+    _formula = False  # whether backward only evaluates aten formulas (engine: runs them
+    #                   below autograd when no graph is being created)
 
     # ---- introspection ----------------------------------------------------------------------
     def name(self):
