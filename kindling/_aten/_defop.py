@@ -228,9 +228,17 @@ def inplace_or_view_kernel(op):
     mutated_pos = [i for i, a in enumerate(op._schema.arguments) if a.is_write and not a.kwarg_only]
     mutated_kw = [a.name for a in op._schema.arguments if a.is_write and a.kwarg_only]
     below = ~(above(K.ADInplaceOrView) | bit(K.ADInplaceOrView)) | bit(K.PythonDispatcher)
+    entry = op._entry
+    table = entry.table
 
     def kernel(ks, *args, **kwargs):
-        r = op.redispatch(ks & below, *args, **kwargs)
+        ks &= below & entry.mask
+        if not ks:
+            return op.redispatch(ks, *args, **kwargs)  # (the "no kernel" error)
+        if kwargs:
+            r = table[ks.bit_length() - 1](ks, *args, **kwargs)
+        else:
+            r = table[ks.bit_length() - 1](ks, *args)
         for i in mutated_pos:
             if i < len(args) and isinstance(args[i], Tensor):
                 args[i]._vc[0] += 1

@@ -63,18 +63,27 @@ def inplace_variant(functional, schema, cpp_names=False):
 
     def cpu(ks, self, *args, **kwargs):
         try:
-            r = np.asarray(np_fn(self._np, *[unwrap(a) for a in args],
-                                 **{k: unwrap(v) for k, v in kwargs.items()}))
+            if kwargs:
+                r = np_fn(self._np, *[unwrap(a) for a in args],
+                          **{k: unwrap(v) for k, v in kwargs.items()})
+            elif len(args) == 1:  # (``x.add_(y)``: the common call, unrolled)
+                r = np_fn(self._np, unwrap(args[0]))
+            else:
+                r = np_fn(self._np, *[unwrap(a) for a in args])
+            r = np.asarray(r)
         except Exception:
             meta(ks, self, *args, **kwargs)  # shape/cast errors are reported first
             raise
-        if r.shape != self._np.shape or r.dtype != self._np.dtype:
+        a = self._np
+        if r.shape != a.shape or r.dtype != a.dtype:
             rd = _dtype._NP_TO_DTYPE[r.dtype]
             if cpp_names and not _dtype.can_cast(rd, self.dtype):
                 meta(ks, self, *args, **kwargs)
             check_inplace_result(name, self.dtype, rd, self._size, r.shape)
-        with np.errstate(all="ignore"):
-            np.copyto(self._np, r, casting="unsafe")
+            with np.errstate(all="ignore"):
+                np.copyto(a, r, casting="unsafe")
+        else:
+            np.copyto(a, r)  # (same dtype: no cast, nothing to warn about)
         return self
 
     site = caller_site()

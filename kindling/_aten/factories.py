@@ -519,18 +519,32 @@ def legacy_new(cls, *args, **kwargs):
 # ---- *_like and new_* -------------------------------------------------------------------------
 def _like(name, opdef, value=None):
     def fn(input, *args, dtype=None, layout=None, device=None, requires_grad=False,
-           pin_memory=False, memory_format=_layout.preserve_format):
+           pin_memory=False, memory_format=None):
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}")
-        kw = dict(dtype=dtype or input.dtype, layout=layout or _layout.strided,
-                  device=_device.canonical(device) or input.device, pin_memory=pin_memory)
+        # As PyTorch's binding: only the options given are passed (the op defaults the rest
+        # from ``input``), pin_memory always.
+        kw = {}
+        if dtype is not None:
+            kw["dtype"] = dtype
+        if layout is not None:
+            kw["layout"] = layout
+        if device is not None:
+            kw["device"] = _device.canonical(device)
+        kw["pin_memory"] = pin_memory
+        if memory_format is not None:
+            kw["memory_format"] = memory_format
         return _finish(opdef(input, *args, **kw), requires_grad)
     fn.__name__ = name
     return function(name)(fn)
 
 
-def _like_op(name, maker):
+def _like_op(name, maker, fill=None):
+    """``<name>(self, ...)``: ``maker(self.shape, ...)`` with self's dtype, device and (for a
+    dense input) strides.  ``fill``: the constant a CPU result is filled with, built directly
+    rather than by a nested factory call (which no mode or subclass could see either: it
+    happens below them)."""
     d = defop(f"{name}(Tensor self, {'Scalar fill_value, ' if name == 'full_like' else ''}"
               f"{_FACTORY_KW}, MemoryFormat? memory_format=None) -> Tensor")
 
@@ -538,9 +552,14 @@ def _like_op(name, maker):
     def _(self, *args, dtype=None, layout=None, device=None, pin_memory=None,
           memory_format=None):
         dtype = dtype or self.dtype
+        if fill is not None and device is None and self._device is _device.CPU and \
+                self._np is not None and memory_format in (None, _layout.preserve_format,
+                                                           _layout.contiguous_format) and \
+                (memory_format is _layout.contiguous_format or self.is_contiguous()):
+            return from_array(_np_full(self._size, fill, dtype))
         device = device or self.device
         if memory_format in (None, _layout.preserve_format) and \
-                self.is_non_overlapping_and_dense() and not self.is_contiguous():
+                not self.is_contiguous() and self.is_non_overlapping_and_dense():
             # preserve_format keeps a dense input's strides (PyTorch's empty_like rule).
             from ._ops_registry import aten
             out = empty_strided.op(list(self.shape), list(self.stride()), dtype=dtype,
@@ -556,8 +575,8 @@ def _like_op(name, maker):
 
 
 empty_like = _like_op("empty_like", lambda size, **kw: empty.op(size, **kw))
-zeros_like = _like_op("zeros_like", lambda size, **kw: zeros.op(size, **kw))
-ones_like = _like_op("ones_like", lambda size, **kw: ones.op(size, **kw))
+zeros_like = _like_op("zeros_like", lambda size, **kw: zeros.op(size, **kw), fill=0)
+ones_like = _like_op("ones_like", lambda size, **kw: ones.op(size, **kw), fill=1)
 full_like = _like_op("full_like", lambda size, v, **kw: full.op(size, v, **kw))
 for _d in (empty_like, zeros_like, ones_like, full_like):
     _d.nondifferentiable()

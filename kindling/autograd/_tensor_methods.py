@@ -150,6 +150,12 @@ def register_post_accumulate_grad_hook(self, hook):
 
 def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate the gradient of this tensor into the ``.grad`` of the leaves it depends on."""
+    if type(self) is not Tensor or _dispatch_state.function_modes:
+        from ..overrides import handle_torch_function, has_torch_function_unary
+        if has_torch_function_unary(self):
+            return handle_torch_function(backward, (self,), self, gradient=gradient,
+                                         retain_graph=retain_graph, create_graph=create_graph,
+                                         inputs=inputs)
     from . import backward as _backward
     _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 

@@ -533,6 +533,7 @@ class CopySlices(_Node):
 
     __slots__ = ("base_geom", "view_geom", "fn")
     _name = "CopySlices"
+    _formula = True
 
     def _run(self, grads, needed=None):
         from .._aten._ops_registry import aten

@@ -26,6 +26,7 @@ from .._tensor import Tensor
 from . import graph as _graph
 from .anomaly_mode import _anomaly
 from .._dispatcher.keys import AUTOGRAD_BITS
+from ..overrides import ALL_DISABLED
 from .derivatives import FW, INFERENCE_MODE, NO_GRAD_MODE, call_no_grad
 from .graph import AccumulateGrad, _engine_state, gradient_edge
 
@@ -256,6 +257,25 @@ def _check_hook_result(r, n, what):
     return r
 
 
+def _run_formula(node, grads, create_graph):
+    """Run a node that evaluates aten formulas (``node._formula``) as PyTorch's C++ nodes
+    run: no ``__torch_function__`` for their ops (they are not Python API calls), and, when
+    no graph is being created, below autograd - their Autograd kernels would only redispatch
+    below themselves with autograd excluded (c10's AutoDispatchBelowADInplaceOrView).  Modes
+    and subclass ``__torch_dispatch__`` handlers, at the Python key, see every op as before.
+    Returns ``(outputs, below)``."""
+    below = not create_graph and not FW.active
+    st = _tls
+    prev_ex, prev_tf = st.excluded, st.torch_function_disabled
+    st.torch_function_disabled = ALL_DISABLED
+    if below:
+        st.excluded = prev_ex | AUTOGRAD_BITS
+    try:
+        return node._run(grads), below
+    finally:
+        st.excluded, st.torch_function_disabled = prev_ex, prev_tf
+
+
 def call_function(node, grads):
     hk = node._hk
     is_acc = type(node) is AccumulateGrad
@@ -265,6 +285,13 @@ def call_function(node, grads):
         grads = _call_hooks_before(node, grads)
     if _anomaly.enabled:
         outputs = _anomaly_apply(node, grads)
+    elif node._formula:
+        task = _engine_state.task
+        outputs, below = _run_formula(node, grads, task is not None and task.create_graph)
+        if below:
+            for g in outputs:
+                if isinstance(g, Tensor) and g._base is not None and g._view_meta is None:
+                    _mark_no_grad_view(g)
     else:
         outputs = node._run(grads)
     if not is_acc:
@@ -280,7 +307,11 @@ def call_function(node, grads):
 def _anomaly_apply(node, grads):
     import warnings
     try:
-        outputs = node._run(grads)
+        if node._formula:
+            task = _engine_state.task
+            outputs = _run_formula(node, grads, task is not None and task.create_graph)[0]
+        else:
+            outputs = node._run(grads)
     except Exception:
         hk = node._hk
         trace = hk.trace if hk is not None else None
@@ -442,19 +473,19 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                 # call_function's work for a node without hooks, with validate_outputs' check
                 # inlined: gradients that already have their input's shape, dtype and device
                 # (nearly all) pass as they are
-                below = node._formula and not create_graph and not FW.active
-                if below:
-                    # A formula's ops with grad mode off: their Autograd kernels would only
-                    # redispatch below themselves (and exclude autograd while doing so, as
-                    # c10's AutoDispatchBelowADInplaceOrView does), so the formula runs below
-                    # autograd from the start.  Modes and subclass handlers, at the Python
-                    # key, see every op as before.
-                    prev_ex = _tls.excluded
-                    _tls.excluded = prev_ex | AUTOGRAD_BITS
+                below = False
+                if node._formula:
+                    # (_run_formula inlined)
+                    below = not create_graph and not FW.active
+                    st = _tls
+                    prev_ex, prev_tf = st.excluded, st.torch_function_disabled
+                    st.torch_function_disabled = ALL_DISABLED
+                    if below:
+                        st.excluded = prev_ex | AUTOGRAD_BITS
                     try:
                         outputs = node._run(grads)
                     finally:
-                        _tls.excluded = prev_ex
+                        st.excluded, st.torch_function_disabled = prev_ex, prev_tf
                 else:
                     outputs = node._run(grads)
                 nexts = node._next

@@ -19,6 +19,7 @@ import threading
 import weakref
 
 from .._dispatcher.tls import state as _tls
+from .._tensor import Tensor as _Tensor
 
 __all__ = ["Node", "GradientEdge", "get_gradient_edge", "saved_tensors_hooks", "save_on_cpu",
            "disable_saved_tensors_hooks", "register_multi_grad_hook", "increment_version"]
@@ -446,7 +447,33 @@ def shallow_copy(t):
         for k, v in d.items():
             if k not in _AUTOGRAD_FIELDS:
                 a.__dict__[k] = v
+    cls = type(t)
+    if cls is not _Tensor:  # a subclass's own __slots__ (LoggingTensor's ``elem``)
+        slots = _subclass_slots.get(cls)
+        if slots is None:
+            slots = _subclass_slots[cls] = _own_slots(cls)
+        for name in slots:
+            try:
+                setattr(a, name, getattr(t, name))
+            except AttributeError:  # (a slot never assigned)
+                pass
     return a
+
+
+_subclass_slots: dict = {}
+
+
+def _own_slots(cls):
+    """The ``__slots__`` names subclasses of Tensor add (not Tensor's own)."""
+    names = []
+    for c in cls.__mro__:
+        if c is _Tensor:
+            break
+        s = c.__dict__.get("__slots__", ())
+        for n in ([s] if isinstance(s, str) else s):
+            if n not in ("__dict__", "__weakref__") and n not in names:
+                names.append(n)
+    return tuple(names)
 
 
 def _alias_without_history(t):
