@@ -192,13 +192,36 @@ def _sum_default_cpu(self, *, dtype=None):
     return _sum_kernel(self, _sum_default_plan(self, dtype=dtype))
 
 
+def _sum_dim_cpu(self, dim=None, keepdim=False, *, dtype=None):
+    """``x.sum(dims, keepdim)``: the common float case (distinct in-range dims, input dtype)
+    reduces straight into a fresh array, skipping planning and the result's copy."""
+    if dtype is None and self.dtype in _SUM_IN_PLACE_DTYPES and type(dim) in (list, tuple) \
+            and dim:
+        nd = self.ndim
+        axes = []
+        for d in dim:
+            if type(d) is not int or not -nd <= d < nd:
+                break
+            d = d + nd if d < 0 else d
+            if d in axes:
+                break
+            axes.append(d)
+        else:
+            try:  # see _sum_kernel on FP warnings
+                r = _add_reduce(self, axis=tuple(axes), keepdims=keepdim)
+                return r if type(r) is np.ndarray else np.asarray(r)
+            except (RuntimeWarning, FloatingPointError):
+                pass
+    return _sum_kernel(self, _sum_plan(self, dim, keepdim, dtype=dtype))
+
+
 sum_default = _register(
     defop("sum(Tensor self, *, ScalarType? dtype=None) -> Tensor", tags=_TAGS),
     _sum_default_plan, _sum_kernel, lambda dt: _full_samples(dt, True), cpu=_sum_default_cpu)
 sum_dim = _register(
     defop("sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, "
           "ScalarType? dtype=None) -> Tensor", tags=_TAGS), _sum_plan, _sum_kernel,
-    _samples_dims)
+    _samples_dims, cpu=_sum_dim_cpu)
 sum_out = out_variant(sum_default, "sum.out(Tensor self, *, ScalarType? dtype=None, "
                                    "Tensor(a!) out) -> Tensor(a!)")
 sum_dim_out = out_variant(sum_dim, "sum.IntList_out(Tensor self, int[1]? dim, bool keepdim=False,"
