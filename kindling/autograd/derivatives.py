@@ -827,7 +827,47 @@ def _fast_kernel_source(spec):
         "    if not needed:",
         "        ks &= BELOW_AUTOGRAD",
         "        return table[ks.bit_length() - 1](ks, *args)",
-        f"    return record(spec, cls, ks, args, None, vals, ({edges},), needed, None)",
+        # _record_node, written out for this op (one plain output, no forward AD)
+        "    node = new(cls)",
+        f"    node._next = ({edges},)",
+        "    node._seq = next(seq)",
+        "    node._hk = None",
+        "    node._nlist = None",
+        "    sv = {}",
+        "    saves = SAVES.get(needed)",
+        "    if saves is None:",
+        "        saves = spec.tensor_saves(needed)",
+        "    for p, i in saves:",
+        "        v = vals[i]",
+        "        sv[p] = SavedVariable(v) if isinstance(v, Tensor) else v",
+    ]
+    for k, (p, _) in enumerate(spec.other_getters):
+        lines.append(f"    sv[{p!r}] = G{k}(vals)")
+    lines += [
+        "    node._sv = sv",
+        "    st = _tls",
+        "    prev = st.excluded",
+        "    st.excluded = prev | AUTOGRAD_BITS",
+        "    ks &= BELOW_AUTOGRAD",
+        "    try:",
+        "        out = table[ks.bit_length() - 1](ks, *args)",
+        "    finally:",
+        "        st.excluded = prev",
+        "    if isinstance(out, Tensor) and (out.dtype.is_floating_point or out.dtype.is_complex):",
+        "        out._grad_fn = node",
+        "        out._output_nr = 0",
+        "        out._requires_grad = True",
+        "        node._meta = [(out._size, out.dtype, out._device)]",
+        "    else:",
+        "        node._meta = [None]",
+    ]
+    for p, _ in spec.output_index:
+        lines += ["    if isinstance(out, Tensor):",
+                  f"        sv[{p!r}] = SavedVariable(out, out._grad_fn is node, node)"]
+    lines += [
+        "    if anomaly.enabled:",
+        "        anomaly_trace(node)",
+        "    return out",
     ]
     return "\n".join(lines) + "\n"
 
@@ -841,10 +881,16 @@ def _install_fast_kernel(spec):
             spec.is_view or entry.scan_lists or not spec.slots:
         return
     src = _fast_kernel_source(spec)
+    if any(spec.arg_types[p].is_list for p in spec.tensor_inputs):
+        return  # (tensor-list saves: the generic kernel's business)
     env = {"FW": FW, "_tls": _tls, "BELOW_AUTOGRAD": BELOW_AUTOGRAD, "table": entry.table,
            "FILL": spec.arg_fill, "Tensor": Tensor, "grad_accumulator": grad_accumulator,
-           "edge": _edge, "NO_EDGE": _NO_EDGE, "record": _record_node, "spec": spec,
-           "cls": spec._cls, "generic": old}
+           "edge": _edge, "NO_EDGE": _NO_EDGE, "spec": spec, "cls": spec._cls,
+           "generic": old, "new": _new_obj, "seq": _seq_counter, "SAVES": spec.saves_for,
+           "SavedVariable": SavedVariable, "AUTOGRAD_BITS": AUTOGRAD_BITS,
+           "anomaly": _anomaly, "anomaly_trace": _anomaly_trace}
+    for k, (_, get) in enumerate(spec.other_getters):
+        env[f"G{k}"] = get
     exec(compile(src, f"<autograd kernel {entry.qualified}>", "exec"), env)
     fast = env[f"autograd_{spec.opname}"]
     fast.__doc__ = src  # the generated source, for readers stepping through it
