@@ -228,3 +228,26 @@ def test_ones_like_fast_path_keeps_strides_dtype_and_device(torch):
             res.append([(tuple(o.shape), o.stride(), str(o.dtype), str(o.device),
                          o.tolist() if o.device.type == "cpu" else None) for o in outs])
         assert res[0] == res[1]
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_same_float_fast_path_matches_torch(torch, op):
+    import warnings
+    for dt in ("float32", "float64"):
+        res = []
+        for T in (kindling, torch):
+            f = getattr(T, op)
+            a = T.tensor(np.arange(12.).reshape(3, 4) - 5, dtype=getattr(T, dt))
+            b = T.tensor(np.linspace(-2, 2, 12).reshape(3, 4), dtype=getattr(T, dt))
+            z = T.tensor(0.0, dtype=getattr(T, dt))
+            outs = [f(a, b), f(a.t(), b.t()), f(z, z), f(a, z), f(a[:, :1], b)]
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                outs.append(f(a, T.zeros_like(a)))  # inf/nan: no warning, PyTorch's values
+            try:
+                f(a, b[:2])
+                err = None
+            except RuntimeError as e:
+                err = str(e)
+            res.append([(repr(o.tolist()), o.stride(), str(o.dtype)) for o in outs] + [err])
+        assert res[0] == res[1]

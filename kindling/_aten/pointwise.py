@@ -24,6 +24,7 @@ from .._dispatcher.operator import KernelEntry, caller_site
 from ._defop import unwrap
 from ._pointwise_util import check_inplace_result, meta_view
 from ..testing import samples as S
+from .._tensor import Tensor, from_array
 
 OPS = {}
 _INT = _dtype.INT
@@ -446,6 +447,44 @@ _sub = binary_family("sub", binary_kernel(np.subtract), scalar="Scalar", alpha=T
 _mul = binary_family("mul", binary_kernel(np.multiply), scalar="Scalar")
 _div = binary_family("div", _true_div, scalar="Scalar", int_to_float=True)
 add, sub, mul, div = _add["tensor"], _sub["tensor"], _mul["tensor"], _div["tensor"]
+
+
+# ---- the same-dtype float fast path of the arithmetic ops ---------------------------------------
+_FAST_FLOATS = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
+
+
+def same_float_fast_path(opdef, ufunc):
+    """Give ``opdef``'s CPU kernel a front for its most common call - two plain tensors of
+    the same float32/float64 dtype, no keywords - that runs ``ufunc`` and wraps the result
+    directly (nothing to promote or check; two Python frames fewer than the generic adapter
+    and kernel).  Everything else, errors included, goes to the generic kernel."""
+    entry = opdef.entry
+    kentry = entry._top(K.CPU)
+    generic = kentry.fn
+    ndarray = np.ndarray
+
+    def kernel(ks, *args, **kwargs):
+        if len(args) == 2 and not kwargs:
+            a, b = args
+            if type(a) is Tensor and type(b) is Tensor:
+                x, y = a._np, b._np
+                if x is not None and y is not None:
+                    dt = x.dtype
+                    if dt is y.dtype and dt in _FAST_FLOATS:
+                        try:
+                            r = ufunc(x, y)
+                        except (ValueError, RuntimeWarning, FloatingPointError):
+                            return generic(ks, a, b)  # (the generic kernel's error/recovery)
+                        return from_array(r if type(r) is ndarray else np.asarray(r))
+        return generic(ks, *args, **kwargs)
+    kernel.__name__ = getattr(generic, "__name__", "kernel")
+    kernel.__wrapped__ = generic
+    kentry.fn = kernel
+    entry._recompute()
+
+
+for _d, _uf in ((add, np.add), (sub, np.subtract), (mul, np.multiply), (div, np.true_divide)):
+    same_float_fast_path(_d, _uf)
 add.derivative(self="grad", other="maybe_multiply(grad, alpha)",
                result="self_t + maybe_multiply(other_t, alpha)")
 _add["scalar"].derivative("AddBackward1", self="grad", result="self_t.clone()")
