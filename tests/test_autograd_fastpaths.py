@@ -251,3 +251,44 @@ def test_same_float_fast_path_matches_torch(torch, op):
                 err = str(e)
             res.append([(repr(o.tolist()), o.stride(), str(o.dtype)) for o in outs] + [err])
         assert res[0] == res[1]
+
+
+def test_user_code_in_backward_runs_in_the_callers_state(torch):
+    """Hooks, unpack hooks and custom Function backward see the thread state the caller had,
+    not the engine's formula mode."""
+    def script(T):
+        C = T._C
+        seen = []
+
+        def state(tag):
+            seen.append((tag, C._is_torch_function_enabled(),
+                         C._dispatch_tls_is_dispatch_key_excluded(C.DispatchKey.AutogradCPU)))
+
+        class Twice(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                state("function")
+                return g * 2
+
+        def pack(t):
+            return t
+
+        def unpack(t):
+            state("unpack")
+            return t
+
+        x = T.ones(3, requires_grad=True)
+        x.register_hook(lambda g: state("leaf hook"))
+        with T.autograd.graph.saved_tensors_hooks(pack, unpack):
+            y = Twice.apply(x).sin()
+        y.register_hook(lambda g: state("tensor hook"))
+        y.grad_fn.register_hook(lambda gi, go: state("post hook"))
+        y.sum().backward()
+        (gx,) = T.autograd.grad(Twice.apply(x).exp().sum(), x)
+        state("after")
+        return seen
+    assert script(kindling) == script(torch)

@@ -85,30 +85,34 @@ def validate_outputs(node, grads):
         raise RuntimeError(f"invalid number of gradients - expected {len(nexts)}, but got "
                            f"{len(grads)}")
     for i, ((nxt, nr), g) in enumerate(zip(nexts, grads)):
-        if g is None or nxt is None:
-            continue
-        if not isinstance(g, Tensor):
-            raise TypeError(f"expected Variable or None (got {type(g).__name__})")
-        meta = nxt._meta[nr]
-        if meta is None:
-            continue
-        shape, dtype, device = meta
-        if g._size == shape and g.dtype is dtype and g._device is device:
-            continue  # the common case: nothing to fix
-        if g._size != shape:
-            if not _expandable_to(g._size, shape):
-                raise RuntimeError(
-                    f"Function {node.name()} returned an invalid gradient at index {i} - got "
-                    f"{_shape_str(g._size)} but expected shape compatible with "
-                    f"{_shape_str(shape)}")
-            g = sum_to(g, shape)
-        if g.dtype is not dtype:
-            g = aten._to_copy.default(g, dtype=dtype)
-        if g._device is not device and g._device != device and device.type != "meta" and \
-                g._device.type != "meta":
-            g = aten._to_copy.default(g, device=device)
-        grads[i] = g
+        if g is not None and nxt is not None:
+            grads[i] = _validate_one(node, i, nxt, nr, g)
     return grads
+
+
+def _validate_one(node, i, nxt, nr, g):
+    """validate_outputs for the gradient ``g`` at index ``i`` flowing to edge ``(nxt, nr)``."""
+    if not isinstance(g, Tensor):
+        raise TypeError(f"expected Variable or None (got {type(g).__name__})")
+    meta = nxt._meta[nr]
+    if meta is None:
+        return g
+    shape, dtype, device = meta
+    if g._size == shape and g.dtype is dtype and g._device is device:
+        return g  # the common case: nothing to fix
+    if g._size != shape:
+        if not _expandable_to(g._size, shape):
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{_shape_str(g._size)} but expected shape compatible with "
+                f"{_shape_str(shape)}")
+        g = sum_to(g, shape)
+    if g.dtype is not dtype:
+        g = aten._to_copy.default(g, dtype=dtype)
+    if g._device is not device and g._device != device and device.type != "meta" and \
+            g._device.type != "meta":
+        g = aten._to_copy.default(g, device=device)
+    return g
 
 
 def sum_to(g, shape):
@@ -434,8 +438,21 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
             heapq.heappush(heap, (-node._seq, next(counter), node))
     prev_task = _engine_state.task
     prev_grad = _tls.grad_enabled
+    prev_outer = _engine_state.outer
     _engine_state.task = task
-    _tls.grad_enabled = create_graph
+    st = _tls
+    st.grad_enabled = create_graph
+    # The engine runs in "formula mode", as PyTorch's C++ engine does: aten ops it calls
+    # (formulas, sum_to, accumulation) see no __torch_function__ and, without create_graph,
+    # run below autograd - their Autograd kernels would only redispatch below themselves,
+    # with autograd excluded (c10's AutoDispatchBelowADInplaceOrView).  Modes and subclass
+    # __torch_dispatch__ handlers, at the Python key, see every op.  User code (hooks, custom
+    # Function backward, leaves' hooks, unpack hooks) runs in the caller's state (``user``).
+    outer_ex, outer_tf = st.excluded, st.torch_function_disabled
+    below = not create_graph and not FW.active
+    f_ex = outer_ex | AUTOGRAD_BITS if below else outer_ex
+    _engine_state.outer = (outer_ex, outer_tf)
+    st.excluded, st.torch_function_disabled = f_ex, ALL_DISABLED
     push, pop = heapq.heappush, heapq.heappop
     try:
         exec_info = task.exec_info
@@ -448,7 +465,11 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                 run_it = node in exec_info.run
                 if caps is not None:
                     if not run_it:
-                        grads = _call_hooks_before_capture(node, grads)
+                        st.excluded, st.torch_function_disabled = outer_ex, outer_tf
+                        try:
+                            grads = _call_hooks_before_capture(node, grads)
+                        finally:
+                            st.excluded, st.torch_function_disabled = f_ex, ALL_DISABLED
                     for nr, idx in caps:
                         g = grads[nr]
                         if g is not None:
@@ -458,71 +479,65 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                     continue
             elif exec_info is not None and node not in exec_info:
                 continue
-            if node._hk is not None or _anomaly.enabled:
-                outputs = call_function(node, grads)
-            elif type(node) is AccumulateGrad:
-                # call_function's work for a leaf without hooks.  No extra reference to the
-                # gradient may be held here: accumulate_grad steals it when only the buffer
-                # and its own frame hold it.
-                if node.variable.__dict__.get("_hooks"):
-                    grads = _call_leaf_tensor_hooks(node, grads)
-                accumulate_grad(node.variable, grads[0])
-                grads = None
-                continue  # a leaf has no edges and nothing saved
+            if node._hk is not None or _anomaly.enabled or not node._formula:
+                # hooks, anomaly checks, leaves and custom nodes: user code may run
+                st.excluded, st.torch_function_disabled = outer_ex, outer_tf
+                try:
+                    if type(node) is AccumulateGrad and node._hk is None and \
+                            not _anomaly.enabled:
+                        # call_function's work for a leaf without hooks.  No extra reference
+                        # to the gradient may be held here: accumulate_grad steals it when
+                        # only the buffer and its own frame hold it.
+                        if node.variable.__dict__.get("_hooks"):
+                            grads = _call_leaf_tensor_hooks(node, grads)
+                        accumulate_grad(node.variable, grads[0])
+                        grads = None
+                        continue  # a leaf has no edges and nothing saved
+                    outputs = call_function(node, grads)  # (validated, post hooks run)
+                finally:
+                    st.excluded, st.torch_function_disabled = f_ex, ALL_DISABLED
+                fresh = check = False
             else:
-                # call_function's work for a node without hooks, with validate_outputs' check
-                # inlined: gradients that already have their input's shape, dtype and device
-                # (nearly all) pass as they are
-                below = False
-                if node._formula:
-                    # (_run_formula inlined)
-                    below = not create_graph and not FW.active
-                    st = _tls
-                    prev_ex, prev_tf = st.excluded, st.torch_function_disabled
-                    st.torch_function_disabled = ALL_DISABLED
-                    if below:
-                        st.excluded = prev_ex | AUTOGRAD_BITS
-                    try:
-                        outputs = node._run(grads)
-                    finally:
-                        st.excluded, st.torch_function_disabled = prev_ex, prev_tf
-                else:
-                    outputs = node._run(grads)
-                nexts = node._next
-                if type(outputs) is not list or len(outputs) != len(nexts):
-                    outputs = validate_outputs(node, list(outputs))
-                else:
-                    for (nxt, nr), g in zip(nexts, outputs):
-                        if below and g is not None and isinstance(g, Tensor) and \
-                                g._base is not None and g._view_meta is None:
-                            _mark_no_grad_view(g)
-                        if g is not None and nxt is not None:
-                            m = nxt._meta[nr]
-                            if not isinstance(g, Tensor) or m is not None and (
-                                    g._size != m[0] or g.dtype is not m[1] or
-                                    g._device is not m[2]):
-                                outputs = validate_outputs(node, outputs)
-                                break
+                outputs = node._run(grads)  # (call_function's work, already in formula mode)
+                fresh, check = below, True
+                if type(outputs) is not list:
+                    outputs = list(outputs)
+            nexts = node._next
+            if check and len(outputs) != len(nexts):
+                validate_outputs(node, outputs)  # (raises PyTorch's count error)
+            # validate_outputs' work (inlined: nearly every gradient already has its input's
+            # shape, dtype and device), then each gradient goes to the buffer of its edge
+            i = -1
+            for (nxt, nr), g in zip(nexts, outputs):
+                i += 1
+                if nxt is None:
+                    continue
+                if g is not None and check:
+                    m = nxt._meta[nr]
+                    if not isinstance(g, Tensor) or m is not None and (
+                            g._size != m[0] or g.dtype is not m[1] or g._device is not m[2]):
+                        g = _validate_one(node, i, nxt, nr, g)
+                    if fresh and g._base is not None and g._view_meta is None:
+                        _mark_no_grad_view(g)
+                d = deps[nxt] - 1
+                deps[nxt] = d
+                if exec_info is None or nxt in exec_info:
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buf = buffers[nxt] = [None] * len(nxt._meta)
+                    if g is not None:
+                        old = buf[nr]
+                        buf[nr] = g if old is None else _add_grads(old, g)
+                    if d == 0:
+                        push(heap, (-nxt._seq, next(counter), nxt))
             if not keep_graph:
                 node.release_variables()
-            # (validate_outputs made ``outputs`` as long as ``node._next``)
-            for (nxt, nr), g in zip(node._next, outputs):
-                if nxt is not None:
-                    d = deps[nxt] - 1
-                    deps[nxt] = d
-                    if exec_info is None or nxt in exec_info:
-                        buf = buffers.get(nxt)
-                        if buf is None:
-                            buf = buffers[nxt] = [None] * len(nxt._meta)
-                        if g is not None:
-                            old = buf[nr]
-                            buf[nr] = g if old is None else _add_grads(old, g)
-                        if d == 0:
-                            push(heap, (-nxt._seq, next(counter), nxt))
             outputs = g = grads = None  # drop references (gradients may be stolen)
     finally:
+        st.excluded, st.torch_function_disabled = outer_ex, outer_tf
+        _engine_state.outer = prev_outer
         _engine_state.task = prev_task
-        _tls.grad_enabled = prev_grad
+        st.grad_enabled = prev_grad
     return task.captured
 
 

@@ -247,6 +247,9 @@ class _InputMetadata:
 class _EngineState(threading.local):
     def __init__(self):
         self.task = None
+        # while the engine runs: the caller's (excluded keys, torch-function state), which
+        # user code called from inside a formula (unpack hooks) runs in
+        self.outer = None
 
 
 _engine_state = _EngineState()
@@ -378,7 +381,17 @@ class SavedVariable:
         if self._freed:
             raise RuntimeError(ERR_BACKWARD_TWICE)
         if self._hooks is not None:
-            t = self._hooks(self._packed)
+            outer = _engine_state.outer
+            if outer is None:
+                t = self._hooks(self._packed)
+            else:  # user code: in the caller's state, not the engine's formula mode
+                st = _tls
+                cur = st.excluded, st.torch_function_disabled
+                st.excluded, st.torch_function_disabled = outer
+                try:
+                    t = self._hooks(self._packed)
+                finally:
+                    st.excluded, st.torch_function_disabled = cur
             from .._tensor import Tensor
             if not isinstance(t, Tensor):
                 raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but "
