@@ -81,6 +81,55 @@ _NP_TO_DTYPE = _dtype._NP_TO_DTYPE
 _HALF_NP = _dtype.LOW_PRECISION_NP
 
 
+# ---- the same-dtype float fast path of the hottest ufunc ops -------------------------------------
+_FAST_FLOATS = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
+
+
+def same_float_fast_path(opdef, ufunc, nargs):
+    """Give ``opdef``'s CPU kernel a front for its most common call - ``nargs`` (1 or 2)
+    plain tensors of the same float32/float64 dtype, no keywords - that runs ``ufunc`` and
+    wraps the result directly (nothing to promote or check; two Python frames fewer than the
+    generic adapter and kernel).  Everything else, errors included, goes to the generic
+    kernel."""
+    entry = opdef.entry
+    kentry = entry._top(K.CPU)
+    generic = kentry.fn
+    ndarray = np.ndarray
+
+    if nargs == 1:
+        def kernel(ks, *args, **kwargs):
+            if len(args) == 1 and not kwargs:
+                a = args[0]
+                if type(a) is Tensor:
+                    x = a._np
+                    if x is not None and x.dtype in _FAST_FLOATS:
+                        try:
+                            r = ufunc(x)
+                        except (RuntimeWarning, FloatingPointError):
+                            return generic(ks, a)  # (the generic kernel's recovery)
+                        return from_array(r if type(r) is ndarray else np.asarray(r))
+            return generic(ks, *args, **kwargs)
+    else:
+        def kernel(ks, *args, **kwargs):
+            if len(args) == 2 and not kwargs:
+                a, b = args
+                if type(a) is Tensor and type(b) is Tensor:
+                    x, y = a._np, b._np
+                    if x is not None and y is not None:
+                        dt = x.dtype
+                        if dt is y.dtype and dt in _FAST_FLOATS:
+                            try:
+                                r = ufunc(x, y)
+                            except (ValueError, RuntimeWarning, FloatingPointError):
+                                return generic(ks, a, b)  # (the generic kernel's error)
+                            return from_array(r if type(r) is ndarray else np.asarray(r))
+            return generic(ks, *args, **kwargs)
+    kernel.__name__ = getattr(generic, "__name__", "kernel")
+    kernel.__wrapped__ = generic
+    kentry.fn = kernel
+    entry._recompute()
+
+
 def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=True,
              check=None, meta_check=False, samples=_unary_samples, int_identity=False,
              fp_safe=False):
@@ -125,6 +174,8 @@ def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=
     f = _declare(f"{name}(Tensor self) -> Tensor", kernel, meta, samples,
                  out=f"{name}.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)" if out else None,
                  inplace=f"{name}_(Tensor(a!) self) -> Tensor(a!)" if inplace else None)
+    if type(fn) is np.ufunc and check is None and out_dtype is None:
+        same_float_fast_path(f, fn, 1)
     _expose(name, [f])
     return f
 
@@ -214,6 +265,7 @@ isfinite = unary_op("isfinite", _is(np.isfinite, True), out_dtype=_dtype.bool, i
 _EW = "auto_element_wise"
 abs.derivative(self="grad * self.sign()", result=_EW)
 neg.derivative(self="grad.neg()", result="auto_linear")
+same_float_fast_path(neg, np.negative, 1)  # (its check refuses bool only)
 relu.derivative(self="threshold_backward(grad, result, 0)", result=_EW)
 for _n, _fm in {"exp": "grad * result", "exp2": "grad * (result * LN2)",
                 "expm1": "grad * (result + 1)", "log": "grad / self",
@@ -449,42 +501,8 @@ _div = binary_family("div", _true_div, scalar="Scalar", int_to_float=True)
 add, sub, mul, div = _add["tensor"], _sub["tensor"], _mul["tensor"], _div["tensor"]
 
 
-# ---- the same-dtype float fast path of the arithmetic ops ---------------------------------------
-_FAST_FLOATS = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
-
-
-def same_float_fast_path(opdef, ufunc):
-    """Give ``opdef``'s CPU kernel a front for its most common call - two plain tensors of
-    the same float32/float64 dtype, no keywords - that runs ``ufunc`` and wraps the result
-    directly (nothing to promote or check; two Python frames fewer than the generic adapter
-    and kernel).  Everything else, errors included, goes to the generic kernel."""
-    entry = opdef.entry
-    kentry = entry._top(K.CPU)
-    generic = kentry.fn
-    ndarray = np.ndarray
-
-    def kernel(ks, *args, **kwargs):
-        if len(args) == 2 and not kwargs:
-            a, b = args
-            if type(a) is Tensor and type(b) is Tensor:
-                x, y = a._np, b._np
-                if x is not None and y is not None:
-                    dt = x.dtype
-                    if dt is y.dtype and dt in _FAST_FLOATS:
-                        try:
-                            r = ufunc(x, y)
-                        except (ValueError, RuntimeWarning, FloatingPointError):
-                            return generic(ks, a, b)  # (the generic kernel's error/recovery)
-                        return from_array(r if type(r) is ndarray else np.asarray(r))
-        return generic(ks, *args, **kwargs)
-    kernel.__name__ = getattr(generic, "__name__", "kernel")
-    kernel.__wrapped__ = generic
-    kentry.fn = kernel
-    entry._recompute()
-
-
 for _d, _uf in ((add, np.add), (sub, np.subtract), (mul, np.multiply), (div, np.true_divide)):
-    same_float_fast_path(_d, _uf)
+    same_float_fast_path(_d, _uf, 2)
 add.derivative(self="grad", other="maybe_multiply(grad, alpha)",
                result="self_t + maybe_multiply(other_t, alpha)")
 _add["scalar"].derivative("AddBackward1", self="grad", result="self_t.clone()")
