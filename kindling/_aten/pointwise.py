@@ -113,16 +113,24 @@ def same_float_fast_path(opdef, ufunc, nargs):
         def kernel(ks, *args, **kwargs):
             if len(args) == 2 and not kwargs:
                 a, b = args
-                if type(a) is Tensor and type(b) is Tensor:
-                    x, y = a._np, b._np
-                    if x is not None and y is not None:
-                        dt = x.dtype
-                        if dt is y.dtype and dt in _FAST_FLOATS:
-                            try:
-                                r = ufunc(x, y)
-                            except (ValueError, RuntimeWarning, FloatingPointError):
-                                return generic(ks, a, b)  # (the generic kernel's error)
-                            return from_array(r if type(r) is ndarray else np.asarray(r))
+                if type(a) is Tensor:
+                    x = a._np
+                    tb = type(b)
+                    if tb is Tensor:
+                        y = b._np
+                        ok = x is not None and y is not None and x.dtype is y.dtype and \
+                            x.dtype in _FAST_FLOATS
+                    else:  # a Python number: weak, as PyTorch's wrapped numbers (NEP 50)
+                        y = b
+                        ok = (tb is float or tb is int) and x is not None and \
+                            x.dtype in _FAST_FLOATS
+                    if ok:
+                        try:
+                            r = ufunc(x, y)
+                        except (ValueError, RuntimeWarning, FloatingPointError,
+                                OverflowError):
+                            return generic(ks, a, b)  # (the generic kernel's error)
+                        return from_array(r if type(r) is ndarray else np.asarray(r))
             return generic(ks, *args, **kwargs)
     kernel.__name__ = getattr(generic, "__name__", "kernel")
     kernel.__wrapped__ = generic
