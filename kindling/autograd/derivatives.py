@@ -783,6 +783,9 @@ _new_obj = object.__new__
 
 
 # ---- per-op Autograd kernels, generated once an op first records ------------------------------
+# argument types whose saved value is the argument itself (what ``_getter``'s ``get`` returns
+# for anything but a list)
+_PLAIN_SCALAR_TYPES = frozenset({"Scalar", "int", "float", "bool", "SymInt", "ScalarType"})
 def _fast_kernel_source(spec):
     """The source of the op's own Autograd kernel (as PyTorch's codegen writes VariableType):
     for a positional call, each differentiable input's edge is computed inline; anything
@@ -842,7 +845,12 @@ def _fast_kernel_source(spec):
         "        sv[p] = SavedVariable(v) if isinstance(v, Tensor) else v",
     ]
     for k, (p, _) in enumerate(spec.other_getters):
-        lines.append(f"    sv[{p!r}] = G{k}(vals)")
+        i = spec.arg_index.get(p)
+        if i is not None and spec.arg_types[p].base in _PLAIN_SCALAR_TYPES and \
+                not spec.arg_types[p].is_list:
+            lines.append(f"    sv[{p!r}] = vals[{i}]")  # (a number, saved as passed)
+        else:
+            lines.append(f"    sv[{p!r}] = G{k}(vals)")
     lines += [
         "    node._sv = sv",
         "    st = _tls",

@@ -21,6 +21,7 @@ import sys
 
 from .. import _layout
 from .._aten._ops_registry import aten
+from .._ops import binary_caller
 from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
 from . import graph as _graph
@@ -144,6 +145,7 @@ def _add_grads(old, new):
 
 _ADD = aten.add.Tensor
 _ADD_ = aten.add_.Tensor
+_add_formula_mode = binary_caller(_ADD)  # ``new + old`` inside the engine loop
 
 
 # ---- accumulation into .grad --------------------------------------------------------------------
@@ -527,7 +529,8 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                         buf = buffers[nxt] = [None] * len(nxt._meta)
                     if g is not None:
                         old = buf[nr]
-                        buf[nr] = g if old is None else _add_grads(old, g)
+                        # (_add_grads: in formula mode a plain dispatch already skips autograd)
+                        buf[nr] = g if old is None else _add_formula_mode(g, old)
                     if d == 0:
                         push(heap, (-nxt._seq, next(counter), nxt))
             if not keep_graph:
