@@ -318,3 +318,18 @@ def test_unary_float_fast_path_matches_torch(torch, op):
         for k, t in zip(*res):
             assert (k.stride(), str(k.dtype)) == (t.stride(), str(t.dtype))
             np.testing.assert_allclose(k.numpy(), t.numpy(), rtol=2e-6)
+
+
+@pytest.mark.parametrize("op", ["add_", "sub_", "mul_", "div_"])
+def test_inplace_float_fast_path_matches_torch(torch, op):
+    res = []
+    for T in (kindling, torch):
+        a = T.tensor(np.arange(6.).reshape(2, 3) - 2, dtype=T.float32)
+        b = T.tensor(np.linspace(-1, 1, 6).reshape(2, 3), dtype=T.float32)
+        v0 = a._version
+        r = getattr(a, op)(b)
+        at = a.t().contiguous()
+        getattr(at.t(), op)(b)            # a non-contiguous self
+        getattr(a, op)(a)                 # self as the other operand
+        res.append((r is a, a._version - v0, repr(a.tolist()), repr(at.tolist()), a.stride()))
+    assert res[0] == res[1]

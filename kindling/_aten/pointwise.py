@@ -138,6 +138,33 @@ def same_float_fast_path(opdef, ufunc, nargs):
     entry._recompute()
 
 
+def same_float_inplace_fast_path(opdef, ufunc):
+    """The in-place form's CPU kernel with the same front (``x.add_(y)``, same float dtype,
+    same shape): the result is computed, then copied in, so a failed call changes nothing."""
+    entry = opdef.entry
+    kentry = entry._top(K.CPU)
+    generic = kentry.fn
+
+    def kernel(ks, *args, **kwargs):
+        if len(args) == 2 and not kwargs:
+            a, b = args
+            if type(a) is Tensor and type(b) is Tensor:
+                x, y = a._np, b._np
+                if x is not None and y is not None and x.dtype is y.dtype and \
+                        x.dtype in _FAST_FLOATS and x.shape == y.shape:
+                    try:
+                        r = ufunc(x, y)
+                    except (ValueError, RuntimeWarning, FloatingPointError):
+                        return generic(ks, a, b)
+                    np.copyto(x, r)
+                    return a
+        return generic(ks, *args, **kwargs)
+    kernel.__name__ = getattr(generic, "__name__", "kernel")
+    kernel.__wrapped__ = generic
+    kentry.fn = kernel
+    entry._recompute()
+
+
 def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=True,
              check=None, meta_check=False, samples=_unary_samples, int_identity=False,
              fp_safe=False):
@@ -511,6 +538,7 @@ add, sub, mul, div = _add["tensor"], _sub["tensor"], _mul["tensor"], _div["tenso
 
 for _d, _uf in ((add, np.add), (sub, np.subtract), (mul, np.multiply), (div, np.true_divide)):
     same_float_fast_path(_d, _uf, 2)
+    same_float_inplace_fast_path(_d.inplace, _uf)
 add.derivative(self="grad", other="maybe_multiply(grad, alpha)",
                result="self_t + maybe_multiply(other_t, alpha)")
 _add["scalar"].derivative("AddBackward1", self="grad", result="self_t.clone()")

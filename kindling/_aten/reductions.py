@@ -227,7 +227,7 @@ sum_out = out_variant(sum_default, "sum.out(Tensor self, *, ScalarType? dtype=No
 sum_dim_out = out_variant(sum_dim, "sum.IntList_out(Tensor self, int[1]? dim, bool keepdim=False,"
                                    " *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)")
 public("sum", sum_default, sum_dim, sum_out, sum_dim_out)
-sum_default.derivative(self="grad.expand(self_sym_sizes)", result="auto_linear")
+sum_default.derivative(self="expand_to(grad, self_sym_sizes)", result="auto_linear")
 sum_dim.derivative("SumBackward1", self="sum_backward(grad, self_sym_sizes, dim, keepdim)",
                    result="auto_linear")
 

@@ -210,7 +210,12 @@ def sum_backward(grad, sizes, dim, keepdim):
     n = len(sizes)
     if not keepdim and n:
         grad = unsqueeze_multiple(grad, _wrap_dims(dim, n), n)
-    return grad.expand(list(sizes))
+    return aten.expand.default(grad, list(sizes))
+
+
+def expand_to(grad, sizes):
+    """``grad`` expanded to ``sizes`` (``at::expand``: the op, not the Python method)."""
+    return aten.expand.default(grad, list(sizes))
 
 
 def _reduced_numel(sizes, dim):
@@ -428,12 +433,13 @@ def prod_jvp(self_t, self_p, result, dim=None, keepdim=False):
 
 
 # ---- linear algebra ----------------------------------------------------------------------------
+# (aten ops called directly, as the C++ formulas do: no Python method layer)
 def mm_mat1_backward(grad, mat2, sizes, strides, alpha):
-    return maybe_multiply(grad.mm(mat2.t()), alpha)
+    return maybe_multiply(aten.mm.default(grad, aten.t.default(mat2)), alpha)
 
 
 def mm_mat2_backward(grad, mat1, sizes, strides, alpha):
-    return maybe_multiply(mat1.t().mm(grad), alpha)
+    return maybe_multiply(aten.mm.default(aten.t.default(mat1), grad), alpha)
 
 
 # ---- views and shape ops -----------------------------------------------------------------------

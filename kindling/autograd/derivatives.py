@@ -1420,7 +1420,26 @@ def _install_op(d, site):
         entry.register(K.Autograd, KernelEntry(make_kernel(spec, record_inplace), site))
         return
     spec = _make_spec(d)
+    if spec.mode == "nondiff" and not spec.is_view:
+        # nothing to record, whatever the inputs: the kernel only redispatches below autograd
+        entry.register(K.Autograd, KernelEntry(_nondiff_kernel(spec), site))
+        return
     entry.register(K.Autograd, KernelEntry(make_kernel(spec, record_functional), site))
+
+
+def _nondiff_kernel(spec):
+    """The Autograd kernel of a functional op that is not differentiable (``ones_like``,
+    comparisons): its outputs never require grad, so it redispatches below autograd."""
+    table = spec.entry.table
+
+    def kernel(ks, *args, **kwargs):
+        ks &= BELOW_AUTOGRAD
+        if kwargs:
+            return table[ks.bit_length() - 1](ks, *args, **kwargs)
+        return table[ks.bit_length() - 1](ks, *args)
+    kernel.__name__ = f"autograd_{spec.opname}"
+    spec.kernel = spec.generic_kernel = kernel
+    return kernel
 
 
 def _make_spec(d):
