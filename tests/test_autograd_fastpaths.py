@@ -333,3 +333,20 @@ def test_inplace_float_fast_path_matches_torch(torch, op):
         getattr(a, op)(a)                 # self as the other operand
         res.append((r is a, a._version - v0, repr(a.tolist()), repr(at.tolist()), a.stride()))
     assert res[0] == res[1]
+
+
+@pytest.mark.parametrize("n", [6, 4096])  # np.where below 256 elements, the bit select above
+@pytest.mark.parametrize("dt", ["float32", "float64", "float16", "bfloat16"])
+def test_threshold_backward_matches_torch(torch, n, dt):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(n)
+    g = rng.standard_normal(n)
+    x[:3] = [np.nan, 0.25, -np.inf]
+    g[3:6] = [np.nan, np.inf, -np.inf]
+    out = []
+    for T in (kindling, torch):
+        r = T.ops.aten.threshold_backward.default(T.tensor(g, dtype=getattr(T, dt)),
+                                                  T.tensor(x, dtype=getattr(T, dt)), 0.25)
+        out.append((str(r.dtype), r.float().numpy()))
+    assert out[0][0] == out[1][0]
+    np.testing.assert_array_equal(out[0][1], out[1][1])

@@ -750,7 +750,7 @@ _UINT_OF_SIZE = {2: np.uint16, 4: np.uint32, 8: np.uint64}
 def _threshold_backward_kernel(grad_output, self, threshold):
     """``self <= threshold ? 0 : grad`` (so a NaN ``self`` passes the gradient through)."""
     g, x = _promote2(grad_output, self)
-    if g.dtype.kind == "f" and g.shape == x.shape:
+    if g.dtype.kind == "f" and g.shape == x.shape and g.size > 256:  # (tiny: where is cheaper)
         # A branch-free select: ``np.where`` branches per element, and on a mask that follows
         # the data (half the ReLU inputs are negative) mispredicts about every other one -
         # four times slower than these three passes.  Bits of ``g`` are ANDed with all-ones

@@ -400,8 +400,10 @@ class FormulaNode(_Node):
 
     def release_variables(self):
         for v in self._sv.values():
-            if type(v) is SavedVariable:
-                v.release()
+            if type(v) is SavedVariable:  # (SavedVariable.release, inlined)
+                v._freed = True
+                v._data = None
+                v._packed = None
             elif type(v) is list:
                 for x in v:
                     if type(x) is SavedVariable:
