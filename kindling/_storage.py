@@ -14,7 +14,7 @@ from . import _device
 class UntypedStorage:
     """Bytes on a device. ``nbytes()``, ``data_ptr()``, ``device``; shared by views."""
 
-    __slots__ = ("_data", "_nbytes", "device", "__weakref__", "_resizable")
+    __slots__ = ("_data", "_nbytes", "device", "__weakref__", "_resizable", "_arr")
 
     def __init__(self, nbytes=0, *, device=None, _data=None):
         self.device = _device.canonical(device) or _device.CPU
@@ -28,6 +28,18 @@ class UntypedStorage:
             self._data = np.zeros(int(nbytes), dtype=np.uint8)
             self._nbytes = int(nbytes)
         self._resizable = True
+
+    def __getattr__(self, name):
+        # A storage made for a kernel's contiguous result (``storage_for_array``) keeps that
+        # array and builds its byte view the first time someone needs it.
+        if name == "_data":
+            try:
+                arr = object.__getattribute__(self, "_arr")
+            except AttributeError:
+                raise AttributeError(name) from None
+            self._data = data = arr.reshape(-1).view(np.uint8)
+            return data
+        raise AttributeError(name)
 
     def nbytes(self):
         return self._nbytes
@@ -87,8 +99,8 @@ def storage_for_array(arr: np.ndarray):
         # the common case (a kernel's fresh result, ``from_numpy`` of a plain array): the
         # storage is the array's own bytes; built without __init__'s argument handling
         s = _new(UntypedStorage)
-        s._data = data = arr.reshape(-1).view(np.uint8)
-        s._nbytes = data.nbytes
+        s._arr = arr  # (``_data``, its bytes, is made on first use)
+        s._nbytes = arr.nbytes
         s.device = _device.CPU
         s._resizable = True
         return s, 0

@@ -157,7 +157,7 @@ _STEAL_REFS = 3
 def _obeys_layout(g, var):
     """Whether ``g`` may become ``var.grad`` as is (PyTorch's gradient layout contract)."""
     if g._size == var._size and g.stride() == var.stride():
-        return var.is_non_overlapping_and_dense() or g.is_contiguous()
+        return g.is_contiguous() or var.is_non_overlapping_and_dense()
     return g.is_contiguous() and var.is_contiguous()
 
 
