@@ -556,7 +556,7 @@ def _like_op(name, maker, fill=None):
                 self._np is not None and memory_format in (None, _layout.preserve_format,
                                                            _layout.contiguous_format) and \
                 (memory_format is _layout.contiguous_format or self.is_contiguous()):
-            return from_array(_np_full(self._size, fill, dtype))
+            return from_array((np.ones if fill else np.zeros)(self._size, dtype._np))
         device = device or self.device
         if memory_format in (None, _layout.preserve_format) and \
                 not self.is_contiguous() and self.is_non_overlapping_and_dense():

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from .. import _dtype
 from .._ops import positional_caller
 from .._tensor import Tensor, check_storage_bounds, contiguous_strides, make_tensor, make_view
@@ -539,8 +541,19 @@ def _expand_geom(self, size, *, implicit=False):
     return sz, st, self._offset
 
 
+def _expand_array(a, size, self, *args, **kwargs):
+    """The expanded ndarray over a C-contiguous array's own buffer (strides 0 where
+    expanded), without going through the storage's bytes."""
+    if not a.flags.c_contiguous:
+        return None
+    lead = len(size) - a.ndim  # (``size`` is the validated result size)
+    strides = [0] * lead + [0 if n == 1 and m != 1 else b
+                            for n, m, b in zip(a.shape, size[lead:], a.strides)]
+    return np.ndarray(size, dtype=a.dtype, buffer=a, strides=strides)
+
+
 expand = view_op("expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)",
-                 _expand_geom)
+                 _expand_geom, array=_expand_array)
 expand.derivative(self="sum_to(grad, self_sym_sizes)", result="auto_linear")
 expand_as = _composite("expand_as(Tensor(a) self, Tensor other) -> Tensor(a)",
                        lambda self, other: aten.expand.default(self, list(other._size)))

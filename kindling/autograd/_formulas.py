@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 
+from .. import _dtype, _ops
 from .._aten._ops_registry import aten
-from .. import _dtype
+from .._tensor import Tensor
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -93,7 +94,7 @@ def pow_backward_exponent(grad, self, exponent, result):
 
 
 def threshold_backward(grad, result, threshold):
-    return aten.threshold_backward.default(grad, result, threshold)
+    return _threshold_backward(grad, result, threshold)
 
 
 def sigmoid_backward(grad, result):
@@ -215,7 +216,7 @@ def sum_backward(grad, sizes, dim, keepdim):
 
 def expand_to(grad, sizes):
     """``grad`` expanded to ``sizes`` (``at::expand``: the op, not the Python method)."""
-    return aten.expand.default(grad, list(sizes))
+    return _expand(grad, list(sizes))
 
 
 def _reduced_numel(sizes, dim):
@@ -435,11 +436,11 @@ def prod_jvp(self_t, self_p, result, dim=None, keepdim=False):
 # ---- linear algebra ----------------------------------------------------------------------------
 # (aten ops called directly, as the C++ formulas do: no Python method layer)
 def mm_mat1_backward(grad, mat2, sizes, strides, alpha):
-    return maybe_multiply(aten.mm.default(grad, aten.t.default(mat2)), alpha)
+    return maybe_multiply(_mm(grad, _t(mat2)), alpha)
 
 
 def mm_mat2_backward(grad, mat1, sizes, strides, alpha):
-    return maybe_multiply(aten.mm.default(aten.t.default(mat1), grad), alpha)
+    return maybe_multiply(_mm(_t(mat1), grad), alpha)
 
 
 # ---- views and shape ops -----------------------------------------------------------------------
@@ -604,3 +605,12 @@ def as_strided_backward(grad, input_geometry, size, stride, storage_offset):
 # ---- copies --------------------------------------------------------------------------------------
 def to_copy_backward(grad, self_dtype):
     return grad.to(self_dtype) if grad.dtype is not self_dtype else grad
+
+
+# Callers of the hottest formula ops with their argument types fixed (``_ops``'s specialised
+# dispatch, without the generic argument scan).
+_mm = _ops.binary_caller(aten.mm.default)
+_t = _ops.positional_caller(aten.t.default, (Tensor,))
+_expand = _ops.positional_caller(aten.expand.default, (Tensor, list))
+_threshold_backward = _ops.positional_caller(aten.threshold_backward.default,
+                                             (Tensor, Tensor, object))
