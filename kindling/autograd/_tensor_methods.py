@@ -156,8 +156,17 @@ def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=
             return handle_torch_function(backward, (self,), self, gradient=gradient,
                                          retain_graph=retain_graph, create_graph=create_graph,
                                          inputs=inputs)
-    from . import backward as _backward
-    _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+    (_backward or _load_backward())(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+
+_backward = None  # kindling.autograd.backward (the package imports this module first)
+
+
+def _load_backward():
+    global _backward
+    from . import backward
+    _backward = backward
+    return backward
 
 
 def detach_(self):

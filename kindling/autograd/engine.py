@@ -340,13 +340,13 @@ def _anomaly_apply(node, grads):
 
 
 def _compute_dependencies(roots):
-    """How many edges lead to each node reachable from ``roots``; and the set of those nodes."""
+    """How many edges lead to each node reachable from ``roots``; and the set of those nodes
+    (``deps``' keys, plus roots no edge leads to)."""
     deps = {}
-    seen = set()
     stack = []
     for n in roots:
-        if n is not None and n not in seen:
-            seen.add(n)
+        if n is not None and n not in deps:
+            deps[n] = 0  # (counted from 0; a root may be reached again)
             stack.append(n)
     get = deps.get
     while stack:
@@ -356,12 +356,10 @@ def _compute_dependencies(roots):
             c = get(nxt)
             if c is None:
                 deps[nxt] = 1
-                if nxt not in seen:  # (a root may be reached again)
-                    seen.add(nxt)
-                    stack.append(nxt)
+                stack.append(nxt)
             else:
                 deps[nxt] = c + 1
-    return deps, seen
+    return deps, deps.keys()
 
 
 def _compute_needed(roots, targets):
