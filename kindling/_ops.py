@@ -215,8 +215,12 @@ class OpOverload(OperatorBase):
 # about half of ``__call__``'s overhead.  They read ``entry.table`` at call time (tables are
 # rebuilt in place), so later registrations are seen as by ``__call__``.
 
-def binary_caller(op):
-    """``op(a, b)`` with exactly two positional arguments, neither a tensor list (``a + b``)."""
+def binary_caller(op, guard=None):
+    """``op(a, b)`` with exactly two positional arguments, neither a tensor list (``a + b``).
+
+    ``guard = (fast_types, live, slow)`` makes it a Python operator in one frame: when both
+    operands' types are in ``fast_types`` and ``live[0]`` is false (no function mode), the op
+    is dispatched at once; otherwise ``slow(a, b)`` runs (the ``__torch_function__`` path)."""
     entry = op._entry
     if entry.scan_lists or not entry.min_pos <= 2 <= entry.max_pos:
         return op
@@ -235,6 +239,27 @@ def binary_caller(op):
         except Exception:
             _check_call(entry, (a, b), {})  # as in __call__: the schema's error first
             raise
+
+    if guard is not None:
+        fast_types, live, slow = guard
+
+        def guarded(a, b):
+            if type(a) not in fast_types or type(b) not in fast_types or live[0]:
+                return slow(a, b)
+            # (``call``, inlined: one Python frame per operator)
+            ks = a._ks if isinstance(a, Tensor) else 0
+            if isinstance(b, Tensor):
+                ks |= b._ks
+            st = _tls
+            ks = (ks | st.included) & ~st.excluded & entry.mask
+            if not ks:
+                return _opreg.call_undefined(entry, (a, b), {})
+            try:
+                return table[ks.bit_length() - 1](ks, a, b)
+            except Exception:
+                _check_call(entry, (a, b), {})
+                raise
+        call = guarded
     call.__name__ = call.__qualname__ = f"{op}"
     return call
 

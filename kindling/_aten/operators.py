@@ -58,17 +58,20 @@ def _tf_unary(name, impl, self):
 
 def _binary(op, name):
     """``self op other`` with one overload for tensors and numbers alike."""
-    call = binary_caller(op)  # op(self, other) without the generic argument scan
-
     def impl(self, other):
         if isinstance(other, (Tensor, _Number)):
             return op(self, other)
         return NotImplemented
 
-    def dunder(self, other):
-        if type(self) in _FAST and type(other) in _FAST and not _LIVE[0]:
-            return call(self, other)
+    def slow(self, other):
         return _tf_binary(name, impl, self, other)
+    # exact Tensors and numbers, no function mode: op(self, other) in the operator's own frame
+    dunder = binary_caller(op, guard=(_FAST, _LIVE, slow))
+    if dunder is op:  # (no specialised caller for this op)
+        def dunder(self, other):
+            if type(self) in _FAST and type(other) in _FAST and not _LIVE[0]:
+                return op(self, other)
+            return slow(self, other)
     return dunder
 
 
