@@ -439,19 +439,31 @@ def _compile_run(spec):
     env = {"_engine_state": _engine_state, "_saved": _saved_value}
     saved_names = set(spec.tensor_inputs) | set(spec.output_params)
     results = []
+    env["SV"] = SavedVariable
     for k, s in enumerate(spec.slots):
         env[f"F{k}"] = s.formula.fn
         args = []
-        for p in s.formula.params:
+        body = []
+        for j, p in enumerate(s.formula.params):
             if p == "grad":
                 args.append("grads[0]")
             elif p == "grads":
                 args.append("grads")
+            elif p in spec.tensor_inputs:
+                # SavedVariable.unpack inlined for its common case: an input saved as is, not
+                # modified since (anything else takes the full unpack)
+                body += [f"        v = sv.get({p!r})",
+                         f"        x{j} = v._data if type(v) is SV and v._hooks is None and "
+                         f"v._data is not None and v._vc[0] == v._version and "
+                         f"not v._is_output else _saved(sv, {p!r}, self)"]
+                args.append(f"x{j}")
             elif p in saved_names:
                 args.append(f"_saved(sv, {p!r}, self)")
             else:
                 args.append(f"sv.get({p!r})")
-        results.append(f"F{k}({', '.join(args)}) if w{k} else None")
+        lines += [f"    if w{k}:"] + body + [f"        r{k} = F{k}({', '.join(args)})",
+                                            "    else:", f"        r{k} = None"]
+        results.append(f"r{k}")
     lines += ["    return [" + ", ".join(results) + "]"]
     src = "\n".join(lines) + "\n"
     exec(compile(src, f"<{spec.node_name}._run>", "exec"), env)
