@@ -235,9 +235,11 @@ class Tensor:
             r = _sub().slow_is_contiguous(self, memory_format)
             if r is not None:
                 return r
-        size, st = self._size, self._stride()
         if memory_format is _layout.contiguous_format:
-            return _is_contig(size, st)
+            if self._stride_ is None and self._np is not None:
+                return self._np.flags.c_contiguous  # a kernel's result: NumPy knows (same rule)
+            return _is_contig(self._size, self._stride_)
+        size, st = self._size, self._stride()
         if memory_format is _layout.channels_last:
             if len(size) != 4:
                 return False

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
+from .._ops import binary_caller
 from .._tensor import Tensor
 from ._api import public
 from ._defop import defop
@@ -509,7 +510,7 @@ def _matmul_impl(tensor1, tensor2):
     if dim1 == 1 and dim2 == 2:
         return _squeeze0(aten.mm.default(_unsqueeze(tensor1, 0), tensor2))
     if dim1 == 2 and dim2 == 2:
-        return aten.mm.default(tensor1, tensor2)
+        return _mm_call(tensor1, tensor2)
     fold, t1m = _should_fold(tensor1, tensor2)
     if fold:
         transpose = dim2 > dim1
@@ -585,7 +586,9 @@ matmul.samples(_matmul_samples)
 OPS["aten::matmul"] = matmul
 public("matmul", matmul, matmul_out)
 
-_matmul_op = matmul.op
+# ``matmul(a, b)`` / ``mm(a, b)`` with two tensors: dispatch without the generic scan
+_matmul_op = binary_caller(matmul.op)
+_mm_call = binary_caller(aten.mm.default)
 
 
 def __matmul__(self, other):

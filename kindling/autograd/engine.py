@@ -21,7 +21,7 @@ import sys
 
 from .. import _layout
 from .._aten._ops_registry import aten
-from .._ops import binary_caller
+from .._ops import binary_caller, positional_caller
 from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
 from . import graph as _graph
@@ -127,15 +127,20 @@ def sum_to(g, shape):
         if s == 1 and g._size[lead + i] != 1:
             dims.append(lead + i)
     if dims:
-        g = aten.sum.dim_IntList(g, dims, True)
+        g = _sum_dims(g, dims, True)
     if g._size != shape:
         # For a contiguous plain tensor (what ``sum`` returns) reshape decomposes to this very
         # view (what PyTorch's sum_to calls): skip its stride analysis.
         if type(g) is Tensor and g.is_contiguous():
-            g = aten.view.default(g, list(shape))
+            g = _view(g, list(shape))
         else:
             g = aten.reshape.default(g, list(shape))
     return g
+
+
+# (the ops sum_to calls, through callers specialised to their argument types)
+_sum_dims = positional_caller(aten.sum.dim_IntList, (Tensor, list, bool))
+_view = positional_caller(aten.view.default, (Tensor, list))
 
 
 def _add_grads(old, new):
