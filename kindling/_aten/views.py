@@ -185,9 +185,29 @@ def _view_geom(self, size):
     return shape, stride, self._offset
 
 
-# A C-contiguous array reshapes without copying, to the same elements as the geometry's.
+def _view_array(a, size, self, _):
+    # A C-contiguous array reshapes without copying, to the same elements as the geometry's.
+    return a.reshape(size) if a.flags.c_contiguous else None
+
+
+def _view_kernel(ks, self, size):
+    """``view``: a contiguous input (NumPy's C-contiguity is PyTorch's rule) views as the new
+    shape's contiguous strides - what ``compute_stride`` would find - without the general
+    stride analysis."""
+    a = self._np
+    if a is not None and a.flags.c_contiguous and type(size) in (list, tuple):
+        shape = infer_size(size, a.size)
+        return make_view(self, shape, contiguous_strides(shape), self._offset,
+                         arr=a.reshape(shape))
+    size_, stride, offset = _view_geom(self, size)
+    arr = _view_array(a, size_, self, size) if a is not None else None
+    if arr is not None:
+        return make_view(self, size_, stride, offset, arr=arr)
+    return _view(self, size_, stride, offset)
+
+
 view = view_op("view(Tensor(a) self, SymInt[] size) -> Tensor(a)", _view_geom,
-               array=lambda a, size, self, _: a.reshape(size) if a.flags.c_contiguous else None)
+               array=_view_array, kernel=_view_kernel)
 view.derivative(self="grad.reshape(self_sym_sizes)", result="auto_linear")
 
 
