@@ -135,6 +135,13 @@ def _drop_ks(fn):
     return kernel
 
 
+# Backend kernels that only compute with NumPy and never dispatch again: the autograd layer
+# records calls to them without first excluding autograd (c10's
+# AutoDispatchBelowADInplaceOrView), since no nested op could observe it.  The op library
+# adds its fast kernels here.
+LEAF_KERNELS: set = set()
+
+
 # ---- CPU adapter --------------------------------------------------------------------------------
 def unwrap(x):
     if isinstance(x, Tensor):

@@ -21,7 +21,7 @@ from ._util import as_dtype, broadcast_error, result_type
 from ._variants import inplace_variant, out_variant, resize_out  # noqa: F401
 from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
-from ._defop import unwrap
+from ._defop import LEAF_KERNELS, unwrap
 from ._pointwise_util import check_inplace_result, meta_view
 from ..testing import samples as S
 from .._tensor import Tensor, from_array
@@ -136,6 +136,7 @@ def same_float_fast_path(opdef, ufunc, nargs):
     kernel.__wrapped__ = generic
     kentry.fn = kernel
     entry._recompute()
+    LEAF_KERNELS.add(kernel)  # (it and its generic NumPy kernel never dispatch)
 
 
 def same_float_inplace_fast_path(opdef, ufunc):

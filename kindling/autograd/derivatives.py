@@ -33,6 +33,7 @@ from .._dispatcher import operator as _opreg
 from .._dispatcher.keys import AUTOGRAD_BITS, K, RANK, above, bit
 from .._dispatcher.operator import KernelEntry
 from .._dispatcher.tls import state as _tls
+from .._aten._defop import LEAF_KERNELS
 from .._tensor import Tensor
 from . import _formulas
 from .anomaly_mode import _anomaly
@@ -850,14 +851,26 @@ def _fast_kernel_source(spec):
         "    node._seq = next(seq)",
         "    node._hk = None",
         "    node._nlist = None",
-        "    sv = {}",
-        "    saves = SAVES.get(needed)",
-        "    if saves is None:",
-        "        saves = spec.tensor_saves(needed)",
-        "    for p, i in saves:",
-        "        v = vals[i]",
-        "        sv[p] = SavedVariable(v) if isinstance(v, Tensor) else v",
     ]
+    n = len(spec.slot_bits)
+    if n <= 3:
+        # the tensors saved for each ``needed`` mask, written out (a dict display per mask)
+        for mask in range(1, 1 << n):
+            items = ", ".join(f"{p!r}: SavedVariable(vals[{i}]) if isinstance(vals[{i}], "
+                              f"Tensor) else vals[{i}]" for p, i in spec.tensor_saves(mask))
+            lines += [f"    {'if' if mask == 1 else 'elif'} needed == {mask}:",
+                      f"        sv = {{{items}}}"]
+        lines += ["    else:", "        sv = {}"]
+    else:
+        lines += [
+            "    sv = {}",
+            "    saves = SAVES.get(needed)",
+            "    if saves is None:",
+            "        saves = spec.tensor_saves(needed)",
+            "    for p, i in saves:",
+            "        v = vals[i]",
+            "        sv[p] = SavedVariable(v) if isinstance(v, Tensor) else v",
+        ]
     for k, (p, _) in enumerate(spec.other_getters):
         i = spec.arg_index.get(p)
         if i is not None and spec.arg_types[p].base in _PLAIN_SCALAR_TYPES and \
@@ -867,14 +880,18 @@ def _fast_kernel_source(spec):
             lines.append(f"    sv[{p!r}] = G{k}(vals)")
     lines += [
         "    node._sv = sv",
-        "    st = _tls",
-        "    prev = st.excluded",
-        "    st.excluded = prev | AUTOGRAD_BITS",
         "    ks &= BELOW_AUTOGRAD",
-        "    try:",
-        "        out = table[ks.bit_length() - 1](ks, *args)",
-        "    finally:",
-        "        st.excluded = prev",
+        "    k = table[ks.bit_length() - 1]",
+        "    if k in LEAF_KERNELS:  # (NumPy only: nothing nested to exclude autograd from)",
+        "        out = k(ks, *args)",
+        "    else:",
+        "        st = _tls",
+        "        prev = st.excluded",
+        "        st.excluded = prev | AUTOGRAD_BITS",
+        "        try:",
+        "            out = k(ks, *args)",
+        "        finally:",
+        "            st.excluded = prev",
         "    if isinstance(out, Tensor) and (out.dtype.is_floating_point or out.dtype.is_complex):",
         "        out._grad_fn = node",
         "        out._output_nr = 0",
@@ -910,7 +927,7 @@ def _install_fast_kernel(spec):
            "edge": _edge, "NO_EDGE": _NO_EDGE, "spec": spec, "cls": spec._cls,
            "generic": old, "new": _new_obj, "seq": _seq_counter, "SAVES": spec.saves_for,
            "SavedVariable": SavedVariable, "AUTOGRAD_BITS": AUTOGRAD_BITS,
-           "anomaly": _anomaly, "anomaly_trace": _anomaly_trace}
+           "anomaly": _anomaly, "anomaly_trace": _anomaly_trace, "LEAF_KERNELS": LEAF_KERNELS}
     for k, (_, get) in enumerate(spec.other_getters):
         env[f"G{k}"] = get
     exec(compile(src, f"<autograd kernel {entry.qualified}>", "exec"), env)
