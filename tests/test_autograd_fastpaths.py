@@ -350,3 +350,24 @@ def test_threshold_backward_matches_torch(torch, n, dt):
         out.append((str(r.dtype), r.float().numpy()))
     assert out[0][0] == out[1][0]
     np.testing.assert_array_equal(out[0][1], out[1][1])
+
+
+def test_mm_front_matches_torch(torch):
+    res = []
+    for T in (kindling, torch):
+        rng = np.random.default_rng(5)
+        a = T.tensor(rng.standard_normal((6, 70)), dtype=T.float32)
+        b = T.tensor(rng.standard_normal((70, 40)), dtype=T.float32)
+        outs = [T.mm(a, b), T.mm(b.t(), a.t()), T.mm(a[:, ::2], b[::2]),
+                T.mm(a[:0], b), T.mm(a[:, :0], b[:0]), a.double() @ b.double()]
+        errs = []
+        for x, y in ((a, a), (a, b.double()), (a[0], b)):
+            try:
+                T.mm(x, y)
+            except RuntimeError as e:
+                errs.append(str(e))
+        res.append(([(tuple(o.shape), o.stride(), str(o.dtype)) for o in outs], errs,
+                    [o.numpy() for o in outs]))
+    assert res[0][:2] == res[1][:2]
+    for k, t in zip(res[0][2], res[1][2]):
+        np.testing.assert_allclose(k, t, rtol=1e-5, atol=1e-5)

@@ -142,6 +142,23 @@ def _drop_ks(fn):
 LEAF_KERNELS: set = set()
 
 
+def install_cpu_front(opdef, make_front, leaf=True):
+    """Put ``make_front(generic)`` in front of ``opdef``'s CPU kernel: a fast path for its most
+    common call that hands everything else to ``generic`` (the kernel it replaces).  ``leaf``:
+    the front and ``generic`` only compute with NumPy (see LEAF_KERNELS)."""
+    entry = opdef.entry
+    kentry = entry._top(K.CPU)
+    generic = kentry.fn
+    kernel = make_front(generic)
+    kernel.__name__ = getattr(generic, "__name__", "kernel")
+    kernel.__wrapped__ = generic
+    kentry.fn = kernel
+    entry._recompute()
+    if leaf:
+        LEAF_KERNELS.add(kernel)
+    return kernel
+
+
 # ---- CPU adapter --------------------------------------------------------------------------------
 def unwrap(x):
     if isinstance(x, Tensor):

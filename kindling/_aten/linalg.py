@@ -14,9 +14,9 @@ import numpy as np
 
 from .. import _dtype
 from .._ops import binary_caller
-from .._tensor import Tensor
+from .._tensor import Tensor, from_array
 from ._api import public
-from ._defop import defop
+from ._defop import defop, install_cpu_front
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._util import broadcast_shapes, dtype_of, np_scalar
@@ -215,12 +215,6 @@ _FAST_MM_DTYPES = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
 
 
 def _binary_kernel(check, a, b):
-    # Fast path: small same-dtype float matrices, where every check below passes and
-    # _matmul_np would neither copy nor convert (tiny matmuls are dispatch-bound).
-    if check is _mm_check and a.ndim == 2 and b.ndim == 2 and a.size <= 2048 and \
-            b.size <= 2048 and a.dtype == b.dtype and a.dtype in _FAST_MM_DTYPES and \
-            a.shape[1] == b.shape[0]:
-        return np.matmul(a, b)
     shape, dt = check(a, b)
     _bool_check(check, shape, dt, a.shape[-1] if a.ndim else 0)
     return _matmul_np(a, b, dt)
@@ -271,6 +265,26 @@ dot, dot_out = _declare("dot(Tensor self, Tensor tensor) -> Tensor", _dot_check,
                         _dot_samples, "dot.out(Tensor self, Tensor tensor, *, Tensor(a!) out) -> "
                                       "Tensor(a!)")
 public("mm", mm, mm_out)
+
+
+def _mm_front(generic):
+    """``mm``'s CPU kernel for its common call: two plain float32/float64 matrices of the same
+    dtype whose shapes fit, where every check passes - straight to BLAS and wrapped (matmuls
+    of small matrices are dispatch-bound).  Everything else goes to ``generic``."""
+    def kernel(ks, *args, **kwargs):
+        if len(args) == 2 and not kwargs:
+            a, b = args
+            if type(a) is Tensor and type(b) is Tensor:
+                x, y = a._np, b._np
+                if x is not None and y is not None and x.ndim == 2 and y.ndim == 2 and \
+                        x.shape[1] == y.shape[0] and x.dtype is y.dtype and \
+                        x.dtype in _FAST_MM_DTYPES:
+                    return from_array(_matmul_np(x, y, a.dtype))
+        return generic(ks, *args, **kwargs)
+    return kernel
+
+
+install_cpu_front(mm, _mm_front)
 public("bmm", bmm, bmm_out)
 public("mv", mv, mv_out)
 public("dot", dot, dot_out)

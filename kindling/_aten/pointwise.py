@@ -21,7 +21,7 @@ from ._util import as_dtype, broadcast_error, result_type
 from ._variants import inplace_variant, out_variant, resize_out  # noqa: F401
 from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
-from ._defop import LEAF_KERNELS, unwrap
+from ._defop import install_cpu_front, unwrap
 from ._pointwise_util import check_inplace_result, meta_view
 from ..testing import samples as S
 from .._tensor import Tensor, from_array
@@ -87,16 +87,13 @@ _FAST_FLOATS = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
 
 def same_float_fast_path(opdef, ufunc, nargs):
     """Give ``opdef``'s CPU kernel a front for its most common call - ``nargs`` (1 or 2)
-    plain tensors of the same float32/float64 dtype, no keywords - that runs ``ufunc`` and
-    wraps the result directly (nothing to promote or check; two Python frames fewer than the
-    generic adapter and kernel).  Everything else, errors included, goes to the generic
-    kernel."""
-    entry = opdef.entry
-    kentry = entry._top(K.CPU)
-    generic = kentry.fn
+    plain tensors of the same float32/float64 dtype (or a tensor and a Python float/int), no
+    keywords - that runs ``ufunc`` and wraps the result directly (nothing to promote or check;
+    two Python frames fewer than the generic adapter and kernel).  Everything else, errors
+    included, goes to the generic kernel."""
     ndarray = np.ndarray
 
-    if nargs == 1:
+    def unary(generic):
         def kernel(ks, *args, **kwargs):
             if len(args) == 1 and not kwargs:
                 a = args[0]
@@ -109,7 +106,9 @@ def same_float_fast_path(opdef, ufunc, nargs):
                             return generic(ks, a)  # (the generic kernel's recovery)
                         return from_array(r if type(r) is ndarray else np.asarray(r))
             return generic(ks, *args, **kwargs)
-    else:
+        return kernel
+
+    def binary(generic):
         def kernel(ks, *args, **kwargs):
             if len(args) == 2 and not kwargs:
                 a, b = args
@@ -132,38 +131,30 @@ def same_float_fast_path(opdef, ufunc, nargs):
                             return generic(ks, a, b)  # (the generic kernel's error)
                         return from_array(r if type(r) is ndarray else np.asarray(r))
             return generic(ks, *args, **kwargs)
-    kernel.__name__ = getattr(generic, "__name__", "kernel")
-    kernel.__wrapped__ = generic
-    kentry.fn = kernel
-    entry._recompute()
-    LEAF_KERNELS.add(kernel)  # (it and its generic NumPy kernel never dispatch)
+        return kernel
+    install_cpu_front(opdef, unary if nargs == 1 else binary)
 
 
 def same_float_inplace_fast_path(opdef, ufunc):
     """The in-place form's CPU kernel with the same front (``x.add_(y)``, same float dtype,
     same shape): the result is computed, then copied in, so a failed call changes nothing."""
-    entry = opdef.entry
-    kentry = entry._top(K.CPU)
-    generic = kentry.fn
-
-    def kernel(ks, *args, **kwargs):
-        if len(args) == 2 and not kwargs:
-            a, b = args
-            if type(a) is Tensor and type(b) is Tensor:
-                x, y = a._np, b._np
-                if x is not None and y is not None and x.dtype is y.dtype and \
-                        x.dtype in _FAST_FLOATS and x.shape == y.shape:
-                    try:
-                        r = ufunc(x, y)
-                    except (ValueError, RuntimeWarning, FloatingPointError):
-                        return generic(ks, a, b)
-                    np.copyto(x, r)
-                    return a
-        return generic(ks, *args, **kwargs)
-    kernel.__name__ = getattr(generic, "__name__", "kernel")
-    kernel.__wrapped__ = generic
-    kentry.fn = kernel
-    entry._recompute()
+    def front(generic):
+        def kernel(ks, *args, **kwargs):
+            if len(args) == 2 and not kwargs:
+                a, b = args
+                if type(a) is Tensor and type(b) is Tensor:
+                    x, y = a._np, b._np
+                    if x is not None and y is not None and x.dtype is y.dtype and \
+                            x.dtype in _FAST_FLOATS and x.shape == y.shape:
+                        try:
+                            r = ufunc(x, y)
+                        except (ValueError, RuntimeWarning, FloatingPointError):
+                            return generic(ks, a, b)
+                        np.copyto(x, r)
+                        return a
+            return generic(ks, *args, **kwargs)
+        return kernel
+    install_cpu_front(opdef, front, leaf=False)
 
 
 def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=True,

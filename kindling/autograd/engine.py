@@ -161,7 +161,10 @@ _STEAL_REFS = 3
 
 def _obeys_layout(g, var):
     """Whether ``g`` may become ``var.grad`` as is (PyTorch's gradient layout contract)."""
-    if g._size == var._size and g.stride() == var.stride():
+    same_size = g._size == var._size
+    if same_size and g.is_contiguous() and var.is_contiguous():
+        return True  # (the common case; the rules below give True for it too)
+    if same_size and g.stride() == var.stride():
         return g.is_contiguous() or var.is_non_overlapping_and_dense()
     return g.is_contiguous() and var.is_contiguous()
 
