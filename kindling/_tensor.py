@@ -575,15 +575,16 @@ def logical_values(t):
     return a
 
 
-def from_array(arr: np.ndarray, cls=Tensor) -> Tensor:
-    """A fresh CPU tensor owning ``arr`` (a kernel's result). ``arr`` must not alias an input."""
+def from_array(arr: np.ndarray, cls=Tensor, dtype=None) -> Tensor:
+    """A fresh CPU tensor owning ``arr`` (a kernel's result). ``arr`` must not alias an input.
+    ``dtype``: the kindling dtype of ``arr``, when the caller knows it."""
     t = _new(cls)
     t._np = arr
     t._size = arr.shape
     # NumPy gives empty arrays arbitrary strides; PyTorch's are the contiguous ones.
     t._stride_ = None if arr.size else contiguous_strides(arr.shape)
     t._offset = 0
-    t.dtype = _NP_TO[arr.dtype]
+    t.dtype = dtype or _NP_TO[arr.dtype]
     t._device = _CPU
     t._ks = CPU_KEYS
     t._vc = [0]

@@ -279,7 +279,7 @@ def _mm_front(generic):
                 if x is not None and y is not None and x.ndim == 2 and y.ndim == 2 and \
                         x.shape[1] == y.shape[0] and x.dtype is y.dtype and \
                         x.dtype in _FAST_MM_DTYPES:
-                    return from_array(_matmul_np(x, y, a.dtype))
+                    return from_array(_matmul_np(x, y, a.dtype), Tensor, a.dtype)
         return generic(ks, *args, **kwargs)
     return kernel
 

@@ -104,7 +104,9 @@ def same_float_fast_path(opdef, ufunc, nargs):
                             r = ufunc(x)
                         except (RuntimeWarning, FloatingPointError):
                             return generic(ks, a)  # (the generic kernel's recovery)
-                        return from_array(r if type(r) is ndarray else np.asarray(r))
+                        # (a float ufunc keeps its input's dtype)
+                        return from_array(r if type(r) is ndarray else np.asarray(r), Tensor,
+                                          a.dtype)
             return generic(ks, *args, **kwargs)
         return kernel
 
@@ -129,7 +131,9 @@ def same_float_fast_path(opdef, ufunc, nargs):
                         except (ValueError, RuntimeWarning, FloatingPointError,
                                 OverflowError):
                             return generic(ks, a, b)  # (the generic kernel's error)
-                        return from_array(r if type(r) is ndarray else np.asarray(r))
+                        # (same-dtype floats, or a weak number: the result keeps a's dtype)
+                        return from_array(r if type(r) is ndarray else np.asarray(r), Tensor,
+                                          a.dtype)
             return generic(ks, *args, **kwargs)
         return kernel
     install_cpu_front(opdef, unary if nargs == 1 else binary)
