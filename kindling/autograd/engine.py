@@ -348,26 +348,27 @@ def _anomaly_apply(node, grads):
 
 
 def _compute_dependencies(roots):
-    """How many edges lead to each node reachable from ``roots``; and the set of those nodes
-    (``deps``' keys, plus roots no edge leads to)."""
-    deps = {}
+    """The graph task's per-node state for every node reachable from ``roots``: a list
+    ``[number of edges leading to the node, then its input buffer: one gradient slot per
+    forward output]``."""
+    pending = {}
     stack = []
     for n in roots:
-        if n is not None and n not in deps:
-            deps[n] = 0  # (counted from 0; a root may be reached again)
+        if n is not None and n not in pending:
+            pending[n] = [0] + [None] * len(n._meta)  # (a root may be reached again)
             stack.append(n)
-    get = deps.get
+    get = pending.get
     while stack:
         for nxt, _ in stack.pop()._next:
             if nxt is None:
                 continue
-            c = get(nxt)
-            if c is None:
-                deps[nxt] = 1
+            st = get(nxt)
+            if st is None:
+                pending[nxt] = [1] + [None] * len(nxt._meta)
                 stack.append(nxt)
             else:
-                deps[nxt] = c + 1
-    return deps, deps.keys()
+                st[0] += 1
+    return pending
 
 
 def _compute_needed(roots, targets):
@@ -414,8 +415,8 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     """
     task = GraphTask(keep_graph, create_graph)
     roots = [e[0] for e in root_edges]
-    deps, reachable = _compute_dependencies(roots)
-    task.reached = reachable
+    pending = _compute_dependencies(roots)
+    task.reached = pending.keys()
     if capture_edges is not None:
         targets = {e[0] for e in capture_edges if e[0] is not None}
         task.exec_info = _compute_needed(roots, targets)
@@ -431,18 +432,18 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                 if any(nxt is not None and nxt in task.exec_info for nxt, _ in n._next):
                     needed_to_run.add(n)
             task.exec_info = _ExecInfo(task.exec_info, needed_to_run)
-    buffers = {}
     counter = itertools.count()
     heap = []
+    seeded = []
     for (node, nr), g in zip(root_edges, root_grads):
         if node is None:
             continue
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = [None] * len(node._meta)
-        buf[nr] = g if buf[nr] is None else _add_grads(buf[nr], g)
-    for node in buffers:
-        if deps.get(node, 0) == 0:
+        buf = pending[node]
+        if node not in seeded:
+            seeded.append(node)
+        buf[nr + 1] = g if buf[nr + 1] is None else _add_grads(buf[nr + 1], g)
+    for node in seeded:
+        if pending[node][0] == 0:
             heapq.heappush(heap, (-node._seq, next(counter), node))
     prev_task = _engine_state.task
     prev_grad = _tls.grad_enabled
@@ -467,7 +468,8 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
         captures = task.captures
         while heap:
             node = pop(heap)[2]
-            grads = buffers.pop(node, None) or [None] * len(node._meta)
+            grads = pending.pop(node)
+            del grads[0]  # (the count: what is left is the node's input buffer)
             if captures is not None:
                 caps = captures.get(node)
                 run_it = node in exec_info.run
@@ -527,16 +529,14 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                         g = _validate_one(node, i, nxt, nr, g)
                     if fresh and g._base is not None and g._view_meta is None:
                         _mark_no_grad_view(g)
-                d = deps[nxt] - 1
-                deps[nxt] = d
+                buf = pending[nxt]
+                d = buf[0] - 1
+                buf[0] = d
                 if exec_info is None or nxt in exec_info:
-                    buf = buffers.get(nxt)
-                    if buf is None:
-                        buf = buffers[nxt] = [None] * len(nxt._meta)
                     if g is not None:
-                        old = buf[nr]
+                        old = buf[nr + 1]
                         # (_add_grads: in formula mode a plain dispatch already skips autograd)
-                        buf[nr] = g if old is None else _add_formula_mode(g, old)
+                        buf[nr + 1] = g if old is None else _add_formula_mode(g, old)
                     if d == 0:
                         push(heap, (-nxt._seq, next(counter), nxt))
             if not keep_graph:
