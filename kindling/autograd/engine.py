@@ -489,8 +489,17 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                     continue
             elif exec_info is not None and node not in exec_info:
                 continue
+            if type(node) is AccumulateGrad and node._hk is None and not _anomaly.enabled \
+                    and not node.variable.__dict__.keys() & _LEAF_HOOK_FIELDS:
+                # A leaf without hooks: accumulation is the engine's own work (C++ in
+                # PyTorch), done in formula mode.  No extra reference to the gradient may be
+                # held here: accumulate_grad steals it when only the buffer and its own frame
+                # hold it.
+                accumulate_grad(node.variable, grads[0])
+                grads = None
+                continue  # a leaf has no edges and nothing saved
             if node._hk is not None or _anomaly.enabled or not node._formula:
-                # hooks, anomaly checks, leaves and custom nodes: user code may run
+                # hooks, anomaly checks, leaves with hooks and custom nodes: user code may run
                 st.excluded, st.torch_function_disabled = outer_ex, outer_tf
                 try:
                     if type(node) is AccumulateGrad and node._hk is None and \
@@ -548,6 +557,10 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
         _engine_state.task = prev_task
         st.grad_enabled = prev_grad
     return task.captured
+
+
+# a leaf's tensor hooks and post-accumulate-grad hooks (user code run by AccumulateGrad)
+_LEAF_HOOK_FIELDS = frozenset({"_hooks", "_post_acc_hooks"})
 
 
 def _mark_no_grad_view(g):
