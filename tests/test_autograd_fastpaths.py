@@ -192,7 +192,7 @@ def test_generated_kernel_is_inspectable():
     assert spec.kernel is not spec.generic_kernel
     assert "def autograd_mul(ks, *args, **kwargs)" in spec.kernel.__doc__
     node_cls = type((a * a).grad_fn)
-    assert "def _run(self, grads, needed=None)" in node_cls._run.__doc__
+    assert "def _run(self, grads, needed=None" in node_cls._run.__doc__
 
 
 def test_create_graph_runs_formulas_through_autograd(torch):

@@ -411,13 +411,17 @@ class FormulaNode(_Node):
                         x.release()
 
 
+_UNSET = object()
+
+
 def _compile_run(spec):
     """``FormulaNode._run`` written out for one node class whose inputs are no tensor lists:
     one line per differentiable input, its formula called with its saved values directly (what
     PyTorch's codegen writes into each node's ``apply``)."""
     n = len(spec.slots)
     lines = [
-        "def _run(self, grads, needed=None):",
+        # ``ex``: the running task's exec_info, when the engine passes it (else looked up)
+        "def _run(self, grads, needed=None, ex=UNSET):",
         "    for g in grads:",
         "        if g is not None:",
         "            break",
@@ -425,8 +429,9 @@ def _compile_run(spec):
         f"        return [None] * {n}",
         "    nxt = self._next",
         "    if needed is None:",
-        "        task = _engine_state.task",
-        "        ex = None if task is None else task.exec_info",
+        "        if ex is UNSET:",
+        "            task = _engine_state.task",
+        "            ex = None if task is None else task.exec_info",
         "        if ex is None:",
     ]
     lines += [f"            w{k} = nxt[{k}][0] is not None" for k in range(n)]
@@ -437,7 +442,7 @@ def _compile_run(spec):
     lines += ["    else:"]
     lines += [f"        w{k} = needed[{k}]" for k in range(n)]
     lines += ["    sv = self._sv"]
-    env = {"_engine_state": _engine_state, "_saved": _saved_value}
+    env = {"_engine_state": _engine_state, "_saved": _saved_value, "UNSET": _UNSET}
     saved_names = set(spec.tensor_inputs) | set(spec.output_params)
     results = []
     env["SV"] = SavedVariable
@@ -497,6 +502,7 @@ def _make_node_class(spec):
     ns = {"__slots__": (), "_spec": spec, "_name": None, "__module__": "builtins"}
     if not spec.has_lists:
         ns["_run"] = _compile_run(spec)
+        ns["_fast_run"] = True
     names = list(spec.tensor_inputs) + spec.output_params + [
         p for p in spec.other_params if not p.endswith(_HIDDEN)]
     for n in names:

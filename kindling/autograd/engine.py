@@ -517,7 +517,9 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                     st.excluded, st.torch_function_disabled = f_ex, ALL_DISABLED
                 fresh = check = False
             else:
-                outputs = node._run(grads)  # (call_function's work, already in formula mode)
+                # (call_function's work, already in formula mode)
+                outputs = node._run(grads, None, exec_info) if node._fast_run else \
+                    node._run(grads)
                 fresh, check = below, True
                 if type(outputs) is not list:
                     outputs = list(outputs)

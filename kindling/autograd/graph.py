@@ -147,6 +147,7 @@ class _Node:
     _name = None  # class attribute: what name() returns
     _formula = False  # whether backward only evaluates aten formulas (engine: runs them
     #                   below autograd when no graph is being created)
+    _fast_run = False  # whether ``_run`` takes the task's exec_info (generated node classes)
 
     # ---- introspection ----------------------------------------------------------------------
     def name(self):
