@@ -73,8 +73,9 @@ def _make_grads(outputs, grads, is_grads_batched=False):
                 if not out.dtype.is_floating_point:
                     raise RuntimeError("grad can be implicitly created only for real scalar "
                                        f"outputs but got {out.dtype}")
+                # (what torch.ones_like(out, memory_format=torch.preserve_format) dispatches)
                 new_grads.append(_aten.ones_like.default(
-                    out, memory_format=_layout.preserve_format))
+                    out, pin_memory=False, memory_format=_layout.preserve_format))
             else:
                 new_grads.append(None)
         else:

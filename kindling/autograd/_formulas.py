@@ -114,7 +114,10 @@ def erf_backward(grad, self):
 
 
 def div_other_backward(grad, self, other):
-    return -grad * ((self / other) / other)
+    # ``-grad * ((self / other) / other)``, in the order PyTorch's compiled C++ evaluates it
+    # (the right operand first): a mode sees div, div, neg, mul
+    q = (self / other) / other
+    return -grad * q
 
 
 def div_mode_self(grad, other, rounding_mode):
@@ -614,3 +617,19 @@ _t = _ops.positional_caller(aten.t.default, (Tensor,))
 _expand = _ops.positional_caller(aten.expand.default, (Tensor, list))
 _threshold_backward = _ops.positional_caller(aten.threshold_backward.default,
                                              (Tensor, Tensor, object))
+
+
+def _scalar_op(op, python_op):
+    """``t op number`` through ``op`` (a ``.Scalar`` overload) when ``t`` is a tensor."""
+    call = _ops.binary_caller(op)
+
+    def f(t, s):
+        return call(t, s) if isinstance(t, Tensor) else python_op(t, s)
+    return f
+
+
+# what ``x + 1`` (a number literal on the right) in a formula calls (see derivatives.py)
+add_scalar = _scalar_op(aten.add.Scalar, lambda a, b: a + b)
+sub_scalar = _scalar_op(aten.sub.Scalar, lambda a, b: a - b)
+mul_scalar = _scalar_op(aten.mul.Scalar, lambda a, b: a * b)
+div_scalar = _scalar_op(aten.div.Scalar, lambda a, b: a / b)

@@ -101,7 +101,8 @@ class Formula:
                 if isinstance(node, ast.Name) and node.id in known and node.id not in names:
                     names.append(node.id)
             params = tuple(names)
-            code = f"def _formula({', '.join(params)}):\n    return {src.strip()}\n"
+            body = ast.unparse(_ScalarOperands().visit(tree))
+            code = f"def _formula({', '.join(params)}):\n    return {body}\n"
             ns = dict(_HELPERS)
             exec(compile(code, f"<formula {src.strip()[:40]}>", "exec"), ns)
             self.fn = ns["_formula"]
@@ -112,6 +113,23 @@ class Formula:
         ns = {"_fn": self.fn, "_saved": _saved_value}
         exec(f"def apply(node, grads, saved):\n    return _fn({args})\n", ns)
         self.apply = ns["apply"]
+
+
+class _ScalarOperands(ast.NodeTransformer):
+    """``x + 1`` in a formula is ``add.Scalar`` (as ``x + 1`` is in PyTorch's C++ formulas,
+    where a number operand selects the Scalar overload), not the Python operator's
+    ``add.Tensor``: a number literal on the right of + - * / calls ``_formulas``' *_scalar."""
+
+    _CALLS = {ast.Add: "add_scalar", ast.Sub: "sub_scalar", ast.Mult: "mul_scalar",
+              ast.Div: "div_scalar"}
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        fn = self._CALLS.get(type(node.op))
+        r = node.right
+        if fn is not None and isinstance(r, ast.Constant) and type(r.value) in (int, float):
+            return ast.Call(ast.Name(fn, ast.Load()), [node.left, r], [])
+        return node
 
 
 def _saved_value(saved, name, node):
@@ -446,7 +464,10 @@ def _compile_run(spec):
     saved_names = set(spec.tensor_inputs) | set(spec.output_params)
     results = []
     env["SV"] = SavedVariable
-    for k, s in enumerate(spec.slots):
+    # PyTorch's generated nodes compute their inputs' gradients in the alphabetical order of
+    # the inputs' names (MulBackward0: other, then self; MmBackward0: mat2, then self): the
+    # order a mode sees their ops in
+    for k, s in sorted(enumerate(spec.slots), key=lambda ks: ks[1].name):
         env[f"F{k}"] = s.formula.fn
         args = []
         body = []
@@ -469,7 +490,7 @@ def _compile_run(spec):
                 args.append(f"sv.get({p!r})")
         lines += [f"    if w{k}:"] + body + [f"        r{k} = F{k}({', '.join(args)})",
                                             "    else:", f"        r{k} = None"]
-        results.append(f"r{k}")
+    results = [f"r{k}" for k in range(n)]
     lines += ["    return [" + ", ".join(results) + "]"]
     src = "\n".join(lines) + "\n"
     exec(compile(src, f"<{spec.node_name}._run>", "exec"), env)

@@ -26,7 +26,7 @@ from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
 from . import graph as _graph
 from .anomaly_mode import _anomaly
-from .._dispatcher.keys import AUTOGRAD_BITS
+from .._dispatcher.keys import AUTOGRAD_BITS, PYTHON_BITS as _PYTHON_BITS
 from ..overrides import ALL_DISABLED
 from .derivatives import FW, INFERENCE_MODE, NO_GRAD_MODE, call_no_grad
 from .graph import AccumulateGrad, _engine_state, gradient_edge
@@ -129,12 +129,7 @@ def sum_to(g, shape):
     if dims:
         g = _sum_dims(g, dims, True)
     if g._size != shape:
-        # For a contiguous plain tensor (what ``sum`` returns) reshape decomposes to this very
-        # view (what PyTorch's sum_to calls): skip its stride analysis.
-        if type(g) is Tensor and g.is_contiguous():
-            g = _view(g, list(shape))
-        else:
-            g = aten.reshape.default(g, list(shape))
+        g = _view(g, list(shape))  # (as at::sum_to: what ``sum(keepdim)`` gives always views)
     return g
 
 
@@ -144,13 +139,14 @@ _view = positional_caller(aten.view.default, (Tensor, list))
 
 
 def _add_grads(old, new):
-    """Accumulate into an input buffer slot: ``new + old``, as PyTorch's InputBuffer does."""
-    return call_no_grad(_ADD, new, old)
+    """Accumulate into an input buffer slot: ``old + new``, as PyTorch's InputBuffer does (a
+    mode sees ``add.Tensor(old, new)``)."""
+    return call_no_grad(_ADD, old, new)
 
 
 _ADD = aten.add.Tensor
 _ADD_ = aten.add_.Tensor
-_add_formula_mode = binary_caller(_ADD)  # ``new + old`` inside the engine loop
+_add_formula_mode = binary_caller(_ADD)  # ``old + new`` inside the engine loop
 
 
 # ---- accumulation into .grad --------------------------------------------------------------------
@@ -178,7 +174,9 @@ def accumulate_grad(var, new_grad):
         if not _tls.grad_enabled and sys.getrefcount(new_grad) <= _STEAL_REFS and \
                 new_grad._grad_fn is None and not new_grad._requires_grad and \
                 _obeys_layout(new_grad, var):
-            var._grad = new_grad
+            # PyTorch stores ``new_grad.detach()``; only a mode or a subclass could tell that
+            # alias from the stolen tensor itself, so it is dispatched just for them
+            var._grad = _aten_detach(new_grad) if _observed(new_grad) else new_grad
         else:
             var._grad = _clone_obey_contract(new_grad, var)
     elif not _tls.grad_enabled:
@@ -189,6 +187,15 @@ def accumulate_grad(var, new_grad):
     if hooks:
         for h in list(hooks.values()):
             h(var)
+
+
+_aten_detach = aten.detach.default
+
+
+def _observed(t):
+    """Whether a detach of ``t`` would be seen: ``t`` has the Python key (a subclass with
+    ``__torch_dispatch__``) or a dispatch mode is active."""
+    return bool(t._ks & _PYTHON_BITS) or bool(_tls.dispatch_modes)
 
 
 def _clone_obey_contract(g, var):
@@ -547,7 +554,7 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                     if g is not None:
                         old = buf[nr + 1]
                         # (_add_grads: in formula mode a plain dispatch already skips autograd)
-                        buf[nr + 1] = g if old is None else _add_formula_mode(g, old)
+                        buf[nr + 1] = g if old is None else _add_formula_mode(old, g)
                     if d == 0:
                         push(heap, (-nxt._seq, next(counter), nxt))
             if not keep_graph:

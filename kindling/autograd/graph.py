@@ -18,6 +18,7 @@ import re
 import threading
 import weakref
 
+from .._dispatcher.keys import PYTHON_BITS as _PYTHON_BITS
 from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor as _Tensor
 
@@ -365,7 +366,9 @@ class SavedVariable:
             self._packed = pack(tensor)
             self._hooks = unpack
             return
-        self._data = shallow_copy(tensor) if is_output else tensor
+        # an output is kept as an alias without history (``tensor_data()`` in PyTorch, which
+        # dispatches a detach through the Python key, as _alias_with_history says)
+        self._data = _detached_alias(tensor) if is_output else tensor
 
     def register_hooks(self, pack_hook, unpack_hook):
         if self._data is None and self._hooks is None:
@@ -494,8 +497,19 @@ def _alias_without_history(t):
     return shallow_copy(t)
 
 
+def _detached_alias(t):
+    """An alias of ``t`` without history.  PyTorch makes it with ``shallow_copy_and_detach``,
+    which dispatches ``aten.detach`` through the Python key when the tensor has it or a
+    dispatch mode is active: modes and subclasses see that detach here too."""
+    if t._ks & _PYTHON_BITS or _tls.dispatch_modes:
+        from .._aten._ops_registry import aten
+        return aten.detach.default(t)
+    return shallow_copy(t)
+
+
 def _alias_with_history(t, node, output_nr):
-    a = shallow_copy(t)
+    """A node's saved output, unpacked: an alias of it with the node as ``grad_fn``."""
+    a = _detached_alias(t)
     a._grad_fn = node
     a._output_nr = output_nr
     a._requires_grad = True
