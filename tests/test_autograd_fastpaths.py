@@ -270,8 +270,10 @@ def test_same_float_fast_path_matches_torch(torch, op):
             a = T.tensor(np.arange(12.).reshape(3, 4) - 5, dtype=getattr(T, dt))
             b = T.tensor(np.linspace(-2, 2, 12).reshape(3, 4), dtype=getattr(T, dt))
             z = T.tensor(0.0, dtype=getattr(T, dt))
+            fs = getattr(T.ops.aten, op).Scalar
             outs = [f(a, b), f(a.t(), b.t()), f(z, z), f(a, z), f(a[:, :1], b),
-                    f(a, 0.5), f(a, 3), f(a, -1e300), f(z, 1e-300)]
+                    f(a, 0.5), f(a, 3), f(a, -1e300), f(z, 1e-300), fs(a, 0.5), fs(a.t(), 2),
+                    fs(z, 1e-300)]
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
                 outs.append(f(a, T.zeros_like(a)))  # inf/nan: no warning, PyTorch's values

@@ -532,9 +532,11 @@ _div = binary_family("div", _true_div, scalar="Scalar", int_to_float=True)
 add, sub, mul, div = _add["tensor"], _sub["tensor"], _mul["tensor"], _div["tensor"]
 
 
-for _d, _uf in ((add, np.add), (sub, np.subtract), (mul, np.multiply), (div, np.true_divide)):
-    same_float_fast_path(_d, _uf, 2)
-    same_float_inplace_fast_path(_d.inplace, _uf)
+for _fam, _uf in ((_add, np.add), (_sub, np.subtract), (_mul, np.multiply),
+                  (_div, np.true_divide)):
+    same_float_fast_path(_fam["tensor"], _uf, 2)
+    same_float_fast_path(_fam["scalar"], _uf, 2)  # (``x + 1`` in backward formulas)
+    same_float_inplace_fast_path(_fam["tensor"].inplace, _uf)
 add.derivative(self="grad", other="maybe_multiply(grad, alpha)",
                result="self_t + maybe_multiply(other_t, alpha)")
 _add["scalar"].derivative("AddBackward1", self="grad", result="self_t.clone()")
