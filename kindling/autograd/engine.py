@@ -371,7 +371,9 @@ def _compute_dependencies(roots):
                 continue
             st = get(nxt)
             if st is None:
-                pending[nxt] = [1] + [None] * len(nxt._meta)
+                # (most nodes have one forward output: one gradient slot)
+                pending[nxt] = [1, None] if len(nxt._meta) == 1 else \
+                    [1] + [None] * len(nxt._meta)
                 stack.append(nxt)
             else:
                 st[0] += 1
