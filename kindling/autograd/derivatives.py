@@ -363,18 +363,6 @@ class FormulaNode(_Node):
     _spec = None
     _formula = True
 
-    def _get(self, name, grads):
-        if name == "grad":
-            return grads[0]
-        if name == "grads":
-            return grads
-        v = self._sv.get(name)
-        if type(v) is SavedVariable:
-            return v.unpack(self)
-        if type(v) is list:
-            return [x.unpack(self) if type(x) is SavedVariable else x for x in v]
-        return v
-
     def _run(self, grads, needed=None):
         spec = self._spec
         nxt = self._next
