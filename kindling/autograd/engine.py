@@ -465,7 +465,7 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     # run below autograd - their Autograd kernels would only redispatch below themselves,
     # with autograd excluded (c10's AutoDispatchBelowADInplaceOrView).  Modes and subclass
     # __torch_dispatch__ handlers, at the Python key, see every op.  User code (hooks, custom
-    # Function backward, leaves' hooks, unpack hooks) runs in the caller's state (``user``).
+    # Function backward, leaves' hooks, unpack hooks) runs in the caller's state.
     outer_ex, outer_tf = st.excluded, st.torch_function_disabled
     below = not create_graph and not FW.active
     f_ex = outer_ex | AUTOGRAD_BITS if below else outer_ex
@@ -513,9 +513,9 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                 try:
                     if type(node) is AccumulateGrad and node._hk is None and \
                             not _anomaly.enabled:
-                        # call_function's work for a leaf without hooks.  No extra reference
-                        # to the gradient may be held here: accumulate_grad steals it when
-                        # only the buffer and its own frame hold it.
+                        # call_function's work for a leaf whose only hooks are its tensor's
+                        # (gradient or post-accumulate hooks): no extra reference to the
+                        # gradient may be held here either.
                         if node.variable.__dict__.get("_hooks"):
                             grads = _call_leaf_tensor_hooks(node, grads)
                         accumulate_grad(node.variable, grads[0])
