@@ -448,10 +448,9 @@ def _compile_run(spec):
     lines += ["    else:"]
     lines += [f"        w{k} = needed[{k}]" for k in range(n)]
     lines += ["    sv = self._sv"]
-    env = {"_engine_state": _engine_state, "_saved": _saved_value, "UNSET": _UNSET}
+    env = {"_engine_state": _engine_state, "_saved": _saved_value, "UNSET": _UNSET,
+           "SV": SavedVariable}
     saved_names = set(spec.tensor_inputs) | set(spec.output_params)
-    results = []
-    env["SV"] = SavedVariable
     # PyTorch's generated nodes compute their inputs' gradients in the alphabetical order of
     # the inputs' names (MulBackward0: other, then self; MmBackward0: mat2, then self): the
     # order a mode sees their ops in
@@ -478,8 +477,7 @@ def _compile_run(spec):
                 args.append(f"sv.get({p!r})")
         lines += [f"    if w{k}:"] + body + [f"        r{k} = F{k}({', '.join(args)})",
                                             "    else:", f"        r{k} = None"]
-    results = [f"r{k}" for k in range(n)]
-    lines += ["    return [" + ", ".join(results) + "]"]
+    lines += ["    return [" + ", ".join(f"r{k}" for k in range(n)) + "]"]
     src = "\n".join(lines) + "\n"
     exec(compile(src, f"<{spec.node_name}._run>", "exec"), env)
     fn = env["_run"]
@@ -816,6 +814,8 @@ _new_obj = object.__new__
 # argument types whose saved value is the argument itself (what ``_getter``'s ``get`` returns
 # for anything but a list)
 _PLAIN_SCALAR_TYPES = frozenset({"Scalar", "int", "float", "bool", "SymInt", "ScalarType"})
+
+
 def _fast_kernel_source(spec):
     """The source of the op's own Autograd kernel (as PyTorch's codegen writes VariableType):
     for a positional call, each differentiable input's edge is computed inline; anything
@@ -932,11 +932,10 @@ def _install_fast_kernel(spec):
     entry = spec.entry
     old = getattr(spec, "generic_kernel", None)
     if old is None or spec.kernel is not old or spec.has_lists or spec.multi or \
-            spec.is_view or entry.scan_lists or not spec.slots:
+            spec.is_view or entry.scan_lists or not spec.slots or \
+            any(spec.arg_types[p].is_list for p in spec.tensor_inputs):  # (tensor-list saves)
         return
     src = _fast_kernel_source(spec)
-    if any(spec.arg_types[p].is_list for p in spec.tensor_inputs):
-        return  # (tensor-list saves: the generic kernel's business)
     env = {"FW": FW, "_tls": _tls, "BELOW_AUTOGRAD": BELOW_AUTOGRAD, "table": entry.table,
            "FILL": spec.arg_fill, "Tensor": Tensor, "grad_accumulator": grad_accumulator,
            "edge": _edge, "NO_EDGE": _NO_EDGE, "spec": spec, "cls": spec._cls,

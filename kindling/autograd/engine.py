@@ -278,23 +278,28 @@ def _check_hook_result(r, n, what):
     return r
 
 
-def _run_formula(node, grads, create_graph):
-    """Run a node that evaluates aten formulas (``node._formula``) as PyTorch's C++ nodes
-    run: no ``__torch_function__`` for their ops (they are not Python API calls), and, when
-    no graph is being created, below autograd - their Autograd kernels would only redispatch
-    below themselves with autograd excluded (c10's AutoDispatchBelowADInplaceOrView).  Modes
-    and subclass ``__torch_dispatch__`` handlers, at the Python key, see every op as before.
-    Returns ``(outputs, below)``."""
-    below = not create_graph and not FW.active
+def _run_formula(node, grads):
+    """Run a node that evaluates aten formulas (``node._formula``) from the caller's state,
+    in the engine's formula mode (see run_backward): no ``__torch_function__`` for its ops
+    and, when no graph is being created, below autograd, with gradients that are views made
+    there marked as views made with grad mode off.  (run_backward's main loop does the same
+    inline.)"""
+    task = _engine_state.task
+    below = not (task is not None and task.create_graph) and not FW.active
     st = _tls
     prev_ex, prev_tf = st.excluded, st.torch_function_disabled
     st.torch_function_disabled = ALL_DISABLED
     if below:
         st.excluded = prev_ex | AUTOGRAD_BITS
     try:
-        return node._run(grads), below
+        outputs = node._run(grads)
     finally:
         st.excluded, st.torch_function_disabled = prev_ex, prev_tf
+    if below:
+        for g in outputs:
+            if isinstance(g, Tensor) and g._base is not None and g._view_meta is None:
+                _mark_no_grad_view(g)
+    return outputs
 
 
 def call_function(node, grads):
@@ -307,12 +312,7 @@ def call_function(node, grads):
     if _anomaly.enabled:
         outputs = _anomaly_apply(node, grads)
     elif node._formula:
-        task = _engine_state.task
-        outputs, below = _run_formula(node, grads, task is not None and task.create_graph)
-        if below:
-            for g in outputs:
-                if isinstance(g, Tensor) and g._base is not None and g._view_meta is None:
-                    _mark_no_grad_view(g)
+        outputs = _run_formula(node, grads)
     else:
         outputs = node._run(grads)
     if not is_acc:
@@ -328,11 +328,7 @@ def call_function(node, grads):
 def _anomaly_apply(node, grads):
     import warnings
     try:
-        if node._formula:
-            task = _engine_state.task
-            outputs = _run_formula(node, grads, task is not None and task.create_graph)[0]
-        else:
-            outputs = node._run(grads)
+        outputs = _run_formula(node, grads) if node._formula else node._run(grads)
     except Exception:
         hk = node._hk
         trace = hk.trace if hk is not None else None
