@@ -32,6 +32,24 @@ _ops_module._set_tensor_class(Tensor)
 
 from . import _aten  # noqa: E402  (registers every op)
 from . import autograd  # noqa: E402  (the Autograd layer: kernels, engine, Function)
+from .overrides import tf_properties as _tf_properties  # noqa: E402
+
+# Tensor properties run __torch_function__ as PyTorch's getset descriptors do.
+_tf_properties(Tensor, ("grad", "grad_fn", "grad_dtype", "requires_grad", "is_leaf",
+                        "retains_grad", "data", "output_nr", "_version", "T", "mT", "H", "mH",
+                        "shape", "device", "ndim", "layout", "is_cpu", "is_cuda", "is_meta",
+                        "is_mkldnn", "is_nested", "is_quantized", "is_sparse", "itemsize",
+                        "nbytes"),
+               nowrap=("grad",))
+# The autograd methods attached after the op library's hooking get it too; kindling's own code
+# calls the raw ones (PyTorch's C++ sets these flags without the protocol).
+Tensor._requires_grad_ = Tensor.requires_grad_
+Tensor._retain_grad = Tensor.retain_grad
+for _name in ("requires_grad_", "retain_grad", "register_hook",
+              "register_post_accumulate_grad_hook", "detach_", "is_inference"):
+    setattr(Tensor, _name, _aten._api._hook(getattr(Tensor, _name), _name,
+                                            f"torch.Tensor.{_name}"))
+del _name
 from .autograd.grad_mode import (  # noqa: E402,F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled,

@@ -118,7 +118,7 @@ def make_subclass(cls, data, require_grad=False, dispatch_sizes_strides_policy=N
     t.__dict__.pop("grad_fn", None)
     t.__dict__.pop("_base", None)
     if require_grad:
-        t.requires_grad_(True)
+        t._requires_grad_(True)
     else:
         t.__dict__.pop("_requires_grad", None)
     flags = _policy_flags(dispatch_sizes_strides_policy, dispatch_device, dispatch_layout)

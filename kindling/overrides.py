@@ -243,14 +243,18 @@ def _api_name(api):
     return f"{mod}.{getattr(api, '__name__', repr(api))}"
 
 
-def torch_function_dispatch(api, impl, args, kwargs):
+def torch_function_dispatch(api, impl, args, kwargs, relevant=None):
     """The ``__torch_function__`` step of a public call: ``api`` is what handlers receive as
-    ``func``; ``impl(*args, **kwargs)`` runs the call without the protocol."""
+    ``func``; ``impl(*args, **kwargs)`` runs the call without the protocol.  ``relevant``: the
+    arguments whose types are asked (default: all of them)."""
     st = _tls
     disabled = st.torch_function_disabled
     if disabled == ALL_DISABLED:
         return impl(*args, **(kwargs or {}))
-    overloaded = _collect(args, kwargs) if not disabled else []
+    if disabled:
+        overloaded = []
+    else:
+        overloaded = _collect(args, kwargs) if relevant is None else _collect(relevant, None)
     modes = st.function_modes
     if not overloaded and not modes:
         return impl(*args, **(kwargs or {}))
@@ -273,7 +277,7 @@ def torch_function_dispatch(api, impl, args, kwargs):
                 ret = impl(*args, **(kwargs or {}))
             finally:
                 st.torch_function_disabled = disabled
-            return _convert(ret, cls)
+            return ret if api in _NOWRAP else _convert(ret, cls)
     for a in overloaded:
         r = a.__torch_function__(api, types, args, kwargs)
         if r is not NotImplemented:
@@ -293,9 +297,56 @@ def _convert(ret, cls):
     return ret
 
 
+# (filled by tf_properties: ``Tensor.grad.__get__``, as PyTorch's list)
+_NOWRAP: set = set()
+
+
 def get_default_nowrap_functions():
     """Functions whose results the default handler does not re-wrap (field accesses)."""
-    return set()
+    return set(_NOWRAP)
+
+
+# ---- Tensor properties -------------------------------------------------------------------------
+def tf_property(prop):
+    """``prop`` with the protocol, as PyTorch's tensor getset descriptors run it: a function
+    mode or an overriding subclass gets ``Tensor.<name>.__get__`` (``__set__``,
+    ``__delete__``) as ``func``, with ``(self,)`` (``(self, value)``) as ``args``; only
+    ``self``'s type is asked.  Exact Tensors with no function mode pay one check."""
+    fget, fset, fdel = prop.fget, prop.fset, prop.fdel
+    live = _live_modes
+    plain = NO_TF_TYPES
+    apis = {}
+
+    def get(self):
+        if type(self) in plain and not live[0]:
+            return fget(self)
+        return torch_function_dispatch(apis["get"], fget, (self,), None, (self,))
+
+    def set_(self, value):
+        if type(self) in plain and not live[0]:
+            return fset(self, value)
+        torch_function_dispatch(apis["set"], fset, (self, value), None, (self,))
+
+    def delete(self):
+        if type(self) in plain and not live[0]:
+            return fdel(self)
+        torch_function_dispatch(apis["delete"], fdel, (self,), None, (self,))
+
+    new = property(get, set_ if fset is not None else None,
+                   delete if fdel is not None else None, prop.__doc__)
+    # (created once: handlers compare them with ``Tensor.<name>.__get__``, which is equal)
+    apis.update(get=new.__get__, set=new.__set__, delete=new.__delete__)
+    return new
+
+
+def tf_properties(cls, names, nowrap=()):
+    """Give ``cls``'s properties ``names`` the protocol; results of those in ``nowrap`` are not
+    re-wrapped as the subclass by the default handler (PyTorch's ``grad``)."""
+    for name in names:
+        prop = cls.__dict__[name]
+        setattr(cls, name, tf_property(prop))
+    for name in nowrap:
+        _NOWRAP.add(getattr(cls, name).__get__)
 
 
 def _tensor_torch_function(cls, func, types, args=(), kwargs=None):
@@ -309,7 +360,7 @@ def _tensor_torch_function(cls, func, types, args=(), kwargs=None):
     st.torch_function_disabled = SUBCLASSES_DISABLED
     try:
         ret = func(*args, **kwargs)
-        if func in get_default_nowrap_functions():
+        if func in _NOWRAP:
             return ret
         return _convert(ret, cls)
     finally:

@@ -118,3 +118,19 @@ def normalize_dims(dim, ndim):
             raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
         seen.add(d)
     return tuple(sorted(dims))
+
+
+_PKG_DIR = __file__.rsplit("/", 2)[0] + "/"  # .../kindling/
+
+
+def warn_user(message, category=UserWarning):
+    """``warnings.warn`` attributed to the first caller outside kindling (how deep an op's
+    kernel runs below user code depends on the path taken: fast path, modes, properties)."""
+    import sys
+    import warnings
+    f = sys._getframe(1)  # (stacklevel 2: warn_user's caller)
+    level = 2
+    while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
+        f = f.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)

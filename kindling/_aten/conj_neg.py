@@ -175,7 +175,7 @@ def _zt_fn(*size, dtype=None, layout=None, device=None, requires_grad=False, pin
         kw["dtype"] = dtype
     t = efficientzerotensor.op(list(size), **kw)
     if requires_grad:
-        t.requires_grad_(True)
+        t._requires_grad_(True)
     return t
 
 

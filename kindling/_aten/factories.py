@@ -235,7 +235,7 @@ def _finish(t, requires_grad):
         if not (t.dtype.is_floating_point or t.dtype.is_complex):
             raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                                "gradients")
-        t.requires_grad_(True)
+        t._requires_grad_(True)
     return t
 
 

@@ -221,7 +221,7 @@ def _sizes(size, name):
 
 def _finish(t, requires_grad):
     if requires_grad:
-        t.requires_grad_(True)
+        t._requires_grad_(True)
     return t
 
 

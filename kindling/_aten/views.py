@@ -9,8 +9,6 @@ addresses the same elements, rather than building one over the storage.
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .. import _dtype
@@ -24,7 +22,7 @@ from ..overrides import _live_modes
 from .._dispatcher.keys import K
 from ._defop import defop
 from ._ops_registry import aten
-from ._util import wrap_dim
+from ._util import warn_user, wrap_dim
 
 OPS = {}
 
@@ -321,14 +319,23 @@ adjoint = _composite("adjoint(Tensor(a) self) -> Tensor(a)", _adjoint)
 public("adjoint", adjoint)
 
 
+# PyTorch warns once per process: 0-d tensors at one warning site, the other dims at another
+_T_WARNED = set()
+
+
 def _numpy_T(self):
     n = self.dim()
-    if n != 2 and n != 0 and n != 1:
-        warnings.warn(
-            "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
-            "deprecated and it will throw an error in a future release. Consider `x.mT` to "
-            "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
-            "reverse the dimensions of a tensor.", UserWarning, stacklevel=4)
+    if n != 2 and (n == 0) not in _T_WARNED:
+        _T_WARNED.add(n == 0)
+        if n == 0:
+            warn_user("Tensor.T is deprecated on 0-D tensors. This function is the identity in "
+                      "these cases.")
+        else:
+            warn_user(
+                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
+                "is deprecated and it will throw an error in a future release. Consider `x.mT` "
+                "to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, "
+                "-1))` to reverse the dimensions of a tensor.")
     return aten.permute.default(self, list(range(n - 1, -1, -1)))
 
 

@@ -14,6 +14,8 @@ built from the derivative formulas declared next to the op, then redispatches be
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .. import _layout
 from .._aten._ops_registry import aten as _aten
 from .._tensor import Tensor
@@ -27,6 +29,7 @@ from . import derivatives as _derivatives
 from . import _tensor_methods
 from .graph import GradientEdge, gradient_edge as _gradient_edge, grad_accumulator
 from . import engine as _engine
+from ..overrides import _live_modes as _tf_live, has_overloaded as _has_overloaded
 
 __all__ = ["Variable", "Function", "backward", "grad", "grad_mode", "NestedIOFunction",
            "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck",
@@ -104,14 +107,14 @@ def _input_edges(inputs, accumulate):
         if isinstance(t, GradientEdge):
             edges.append((t.node, t.output_nr))
             continue
-        if not t.requires_grad:
+        if not _derivatives.requires_grad(t):
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-        fn = t.grad_fn
+        fn = _derivatives.grad_fn_of(t)
         if fn is None:
             edges.append((grad_accumulator(t), 0))
         else:
             if accumulate:
-                t.retain_grad()
+                t._retain_grad()
             edges.append((fn, t._output_nr))
     return edges
 
@@ -132,6 +135,23 @@ def _engine_run_backward(tensors, grads, retain_graph, create_graph, inputs, all
                                 accumulate_grad, allow_unreachable)
 
 
+def _inputs_tuple(inputs, fname):
+    """``inputs`` as a tuple (a tensor, an edge, a sequence, or a dict whose values are used)."""
+    if isinstance(inputs, (Tensor, GradientEdge)):
+        return (inputs,)
+    if type(inputs) is dict:
+        return tuple(inputs.values())
+    if isinstance(inputs, Mapping):
+        raise TypeError(f"`inputs` argument to `{fname}()` must be a dict, not "
+                        f"{type(inputs).__name__}. Other Mapping types are not supported.")
+    return tuple(inputs)
+
+
+def _overridable(*groups):
+    """The tensors among ``groups`` (what ``__torch_function__`` handlers are asked about)."""
+    return tuple(t for g in groups for t in g if isinstance(t, Tensor))
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
              grad_variables=None, inputs=None):
     """Accumulate gradients of ``tensors`` into the ``.grad`` of the graph's leaves (or only
@@ -145,28 +165,49 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         else:
             raise RuntimeError("'grad_tensors' and 'grad_variables' (deprecated) arguments both "
                                "passed to backward(). Please only use 'grad_tensors'.")
-    if inputs is not None and len(_as_tuple(inputs)) == 0:
+    inputs_tuple = () if inputs is None else _inputs_tuple(inputs, "backward")
+    if inputs is not None and len(inputs_tuple) == 0:
         raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     tensors = _as_tuple(tensors)
-    inputs = _as_tuple(inputs) if inputs is not None else ()
+    if _tf_live[0] or _has_overloaded(tensors) or _has_overloaded(inputs_tuple):
+        from ..overrides import handle_torch_function, has_torch_function
+        overridable = _overridable(tensors, inputs_tuple)
+        if has_torch_function(overridable):
+            return handle_torch_function(
+                backward, overridable, tensors, grad_tensors=grad_tensors,
+                retain_graph=retain_graph, create_graph=create_graph,
+                inputs=inputs_tuple if inputs is not None else None)
     grad_tensors_ = _tensor_or_tensors_to_tuple(grad_tensors, len(tensors))
     grad_tensors_ = _make_grads(tensors, grad_tensors_)
     if retain_graph is None:
         retain_graph = create_graph
-    _engine_run_backward(tensors, grad_tensors_, retain_graph, create_graph, inputs,
+    _engine_run_backward(tensors, grad_tensors_, retain_graph, create_graph, inputs_tuple,
                          allow_unreachable=True, accumulate_grad=True)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
-    """The gradients of ``outputs`` with respect to ``inputs`` (a tuple; ``.grad`` untouched)."""
+    """The gradients of ``outputs`` with respect to ``inputs`` (a tuple, or a dict when
+    ``inputs`` is one; ``.grad`` untouched)."""
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads="
                          "True, but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
     t_outputs = _as_tuple(outputs)
-    t_inputs = _as_tuple(inputs)
+    t_inputs = _inputs_tuple(inputs, "grad")
+    if len(t_inputs) == 0:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if _tf_live[0] or _has_overloaded(t_outputs) or _has_overloaded(t_inputs):
+        from ..overrides import handle_torch_function, has_torch_function
+        overridable = _overridable(t_outputs, t_inputs)
+        if has_torch_function(overridable):
+            r = handle_torch_function(
+                grad, overridable, t_outputs, t_inputs, grad_outputs=grad_outputs,
+                retain_graph=retain_graph, create_graph=create_graph, only_inputs=only_inputs,
+                allow_unused=allow_unused, is_grads_batched=is_grads_batched,
+                materialize_grads=materialize_grads)
+            return dict(zip(inputs.keys(), r)) if type(inputs) is dict else r
     if not only_inputs:
         import warnings
         warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to "
@@ -179,8 +220,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if retain_graph is None:
         retain_graph = create_graph
     if is_grads_batched:
-        return _batched_grad(t_outputs, t_inputs, grad_outputs_, retain_graph, create_graph,
-                             allow_unused, materialize_grads)
+        result = _batched_grad(t_outputs, t_inputs, grad_outputs_, retain_graph, create_graph,
+                               allow_unused, materialize_grads)
+        return dict(zip(inputs.keys(), result)) if type(inputs) is dict else result
     grad_outputs_ = _make_grads(t_outputs, grad_outputs_)
     result = _engine_run_backward(t_outputs, grad_outputs_, retain_graph, create_graph,
                                   t_inputs, allow_unused, accumulate_grad=False)
@@ -188,14 +230,19 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, r in enumerate(result):
         if r is None:
             if materialize_grads:
-                from .._aten._ops_registry import aten
                 inp = t_inputs[i]
-                result[i] = aten.zeros_like.default(inp)
+                if not isinstance(inp, Tensor):
+                    raise RuntimeError("materialize_grads cannot be used when the given input "
+                                       "is a GradientEdge")
+                result[i] = _aten.zeros_like.default(inp)
+                if create_graph:
+                    result[i]._requires_grad_()
             elif not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
                                    "been used in the graph. Set allow_unused=True if this is "
                                    "the desired behavior.")
-    return tuple(result)
+    result = tuple(result)
+    return dict(zip(inputs.keys(), result)) if type(inputs) is dict else result
 
 
 def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,

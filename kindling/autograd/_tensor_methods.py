@@ -34,7 +34,7 @@ def _set_grad_fn(self, node):
 
 def _get_grad(self):
     g = self._grad
-    if g is None and not self._retains_grad and self.grad_fn is not None:
+    if g is None and not self._retains_grad and _grad_fn(self) is not None:
         warnings.warn(_NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
     return g
 
@@ -86,12 +86,12 @@ def _get_requires_grad(self):
 def _set_requires_grad(self, value):
     if not isinstance(value, bool):
         raise TypeError(f"requires_grad must be a bool, not {type(value).__name__}")
-    self.requires_grad_(value)
+    self._requires_grad_(value)
 
 
 def requires_grad_(self, requires_grad=True):
     """Set ``requires_grad`` in place on a leaf; only floating and complex tensors can."""
-    if self.grad_fn is not None:
+    if _grad_fn(self) is not None:
         if not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use "
@@ -105,18 +105,18 @@ def requires_grad_(self, requires_grad=True):
 
 
 def _is_leaf(self):
-    return self.grad_fn is None
+    return _grad_fn(self) is None
 
 
 def _retains_grad(self):
-    return bool(self._retains_grad) and self.grad_fn is not None
+    return bool(self._retains_grad) and _grad_fn(self) is not None
 
 
 def retain_grad(self):
     """Populate ``.grad`` for this non-leaf tensor during backward."""
-    if not self.requires_grad:
+    if not _get_requires_grad(self):
         raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-    fn = self.grad_fn
+    fn = _grad_fn(self)
     if fn is None or self._retains_grad:
         return
     self._retains_grad = True
@@ -125,9 +125,9 @@ def retain_grad(self):
 
 def register_hook(self, hook):
     """``hook(grad)`` runs when this tensor's gradient is computed; may return a new one."""
-    if not self.requires_grad:
+    if not _get_requires_grad(self):
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-    fn = self.grad_fn
+    fn = _grad_fn(self)
     if fn is None:
         d = self.__dict__.get("_hooks")
         if d is None:
@@ -138,9 +138,9 @@ def register_hook(self, hook):
 
 def register_post_accumulate_grad_hook(self, hook):
     """``hook(tensor)`` runs after the gradient was accumulated into this leaf's ``.grad``."""
-    if not self.requires_grad:
+    if not _get_requires_grad(self):
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-    if self.grad_fn is not None:
+    if _grad_fn(self) is not None:
         raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
     d = self.__dict__.get("_post_acc_hooks")
     if d is None:
@@ -221,7 +221,7 @@ def _set_data(self, new):
 
 
 def _output_nr(self):
-    return self._output_nr if self.grad_fn is not None else 0
+    return self._output_nr if _grad_fn(self) is not None else 0
 
 
 def is_inference(self):

@@ -74,8 +74,13 @@ def requires_grad(t):
     if t._requires_grad:
         return True
     b = t._base
-    return b is not None and t._view_meta is not None and b.requires_grad and \
+    return b is not None and t._view_meta is not None and requires_grad(b) and \
         is_differentiable_dtype(t.dtype)
+
+
+def grad_fn_of(t):
+    """``t.grad_fn`` without ``__torch_function__`` (what kindling's own code reads)."""
+    return t._grad_fn if t._base is None else view_grad_fn(t)
 
 
 # ---- formulas ---------------------------------------------------------------------------------
@@ -1014,7 +1019,7 @@ def view_grad_fn(t):
     if version == cur:
         return fn
     base = t._base
-    if not base.requires_grad or not is_differentiable_dtype(t.dtype):
+    if not requires_grad(base) or not is_differentiable_dtype(t.dtype):
         t._view_meta = (cur, creation)
         return fn
     if creation != DEFAULT:
@@ -1083,11 +1088,11 @@ def check_inplace(t):
     if base is not None and vm is not None and is_differentiable_dtype(t.dtype):
         if vm[1] != DEFAULT:
             raise RuntimeError(_view_rebase_error(t, vm[1], t._grad_fn))
-        if requires_grad(t) and base.grad_fn is None:
+        if requires_grad(t) and grad_fn_of(base) is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
         return True
-    if t._requires_grad and t.grad_fn is None:
+    if t._requires_grad and grad_fn_of(t) is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
     return False
@@ -1390,7 +1395,7 @@ def autograd_fallback(ks, op, *args, **kwargs):
         node._opname = op._schema.name
         meta = []
         for i, o in enumerate(todo):
-            if o is not None and is_differentiable_dtype(o.dtype) and o.grad_fn is None:
+            if o is not None and is_differentiable_dtype(o.dtype) and grad_fn_of(o) is None:
                 o._grad_fn = node
                 o._output_nr = i
                 o._requires_grad = True

@@ -30,7 +30,8 @@ from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
 from . import forward_ad as _fwad
 from .derivatives import (DEFAULT, FW, IN_CUSTOM_FUNCTION, MULTI_OUTPUT_NODE,
-                          is_differentiable_dtype, rebase_history, requires_grad as _rg)
+                          is_differentiable_dtype, rebase_history, requires_grad as _rg,
+                          grad_fn_of)
 from .graph import ERR_BACKWARD_TWICE, SavedVariable, _Node, gradient_edge, next_seq
 
 __all__ = ["FunctionCtx", "BackwardCFunction", "FunctionMeta", "Function", "once_differentiable",
@@ -484,7 +485,7 @@ def _process_outputs(cls, ctx, args, inputs, raw, is_executable, setup_ctx):
                 var._grad_fn = None
                 var._requires_grad = False
         elif is_modified:
-            if var.grad_fn is None and var._requires_grad:
+            if grad_fn_of(var) is None and var._requires_grad:
                 raise RuntimeError("a leaf Variable that requires grad has been used in an "
                                    "in-place operation.")
             if not is_input:
@@ -654,7 +655,7 @@ def once_differentiable(fn):
                 res.append(None)
                 continue
             d = aten.detach.default(o)
-            d.requires_grad_(True)
+            d._requires_grad_(True)
             edges.append(gradient_edge(d))
             res.append(d)
         node._next = tuple(edges)

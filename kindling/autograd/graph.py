@@ -294,9 +294,16 @@ def grad_accumulator(t):
     return acc
 
 
+def _grad_fn_of(t):
+    """``t.grad_fn`` without ``__torch_function__`` (derivatives.grad_fn_of; imported late:
+    derivatives imports this module)."""
+    from .derivatives import grad_fn_of
+    return grad_fn_of(t)
+
+
 def gradient_edge(t):
     """``(node, input_nr)`` through which gradient reaches tensor ``t``."""
-    fn = t.grad_fn
+    fn = t._grad_fn if t._base is None else _grad_fn_of(t)
     if fn is not None:
         return (fn, t._output_nr)
     if t._requires_grad:
@@ -400,7 +407,7 @@ class SavedVariable:
             if not isinstance(t, Tensor):
                 raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but "
                                 f"got result of type {type(t).__name__}")
-            if self._is_output and node is not None and t.grad_fn is None:
+            if self._is_output and node is not None and _grad_fn_of(t) is None:
                 t = _alias_with_history(t, node, self._output_nr)
             return t
         data = self._data
@@ -420,7 +427,7 @@ class SavedVariable:
             if node is not None:
                 where = f", which is output {self._output_nr} of {node_display_name(node)},"
         else:
-            fn = data.grad_fn
+            fn = _grad_fn_of(data)
             if fn is not None:
                 where = f", which is output {data._output_nr} of {node_display_name(fn)},"
         hint = ("Hint: the backtrace further above shows the operation that failed to compute "

@@ -22,5 +22,5 @@ class Variable(metaclass=VariableMeta):
             raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
         t = aten.detach.default(data)
         if requires_grad:
-            t.requires_grad_(True)
+            t._requires_grad_(True)
         return t
