@@ -17,6 +17,7 @@ warnings.filterwarnings(
 _defop._install_fallbacks()
 
 from . import factories, copy, pointwise, reductions, views, operators  # noqa: E402,F401
+from . import view_backward  # noqa: E402,F401
 from . import promotion  # noqa: E402,F401
 from . import linalg  # noqa
 from . import indexing, shape_ops  # noqa: E402,F401

@@ -17,8 +17,8 @@ from ._defop import defop
 from ._pointwise_util import (
     binary_kernel, check_int_divisor, check_scalar_fits, dtype_or_none, float_compute,
     is_bool_operand, not_implemented, pointwise_meta, promote, unary_meta)
-from ._util import as_dtype, broadcast_error, result_type
-from ._variants import inplace_variant, out_variant, resize_out  # noqa: F401
+from ._util import as_dtype, broadcast_error, np_scalar, result_type
+from ._variants import _CPP_NAMES, inplace_variant, out_variant, resize_out  # noqa: F401
 from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
 from ._defop import install_cpu_front, unwrap
@@ -298,18 +298,18 @@ abs.derivative(self="grad * self.sign()", result=_EW)
 neg.derivative(self="grad.neg()", result="auto_linear")
 same_float_fast_path(neg, np.negative, 1)  # (its check refuses bool only)
 relu.derivative(self="threshold_backward(grad, result, 0)", result=_EW)
-for _n, _fm in {"exp": "grad * result", "exp2": "grad * (result * LN2)",
+for _n, _fm in {"exp": "grad * result", "exp2": "grad * result * LN2",
                 "expm1": "grad * (result + 1)", "log": "grad / self",
                 "log2": "grad / (self * LN2)", "log10": "grad / (self * LN10)",
                 "log1p": "grad / (self + 1)", "sqrt": "grad / (2 * result)",
-                "rsqrt": "-0.5 * grad * result.pow(3)", "sin": "grad * self.cos()",
+                "rsqrt": "rsqrt_backward(grad, result)", "sin": "grad * self.cos()",
                 "cos": "grad * -self.sin()", "tan": "grad * (1 + result.pow(2))",
                 "asin": "grad * (-self * self + 1).rsqrt()",
                 "acos": "grad * -((-self * self + 1).rsqrt())",
                 "atan": "grad / (self * self + 1)", "sinh": "grad * self.cosh()",
                 "cosh": "grad * self.sinh()", "tanh": "tanh_backward(grad, result)",
                 "sigmoid": "sigmoid_backward(grad, result)",
-                "reciprocal": "-grad * (result * result)",
+                "reciprocal": "reciprocal_backward(grad, result)",
                 "erf": "erf_backward(grad, self)"}.items():
     globals()[_n].derivative(self=_fm, result=_EW)
 for _f in (floor, ceil, trunc, sign):
@@ -836,8 +836,7 @@ def _atan2(a, b):
 atan2 = binary_family("atan2", _wrap_broadcast(_atan2), tensor=None, int_to_float=True,
                       inplace_names=(None, None), samples=_tensors_only)["tensor"]
 _expose("atan2", [atan2])
-atan2.derivative(self="atan2_backward(grad, self, other, 0)",
-                 other="atan2_backward(grad, self, other, 1)")
+atan2.derivative(**{"self, other": "atan2_backward(grad, self, other, grad_input_mask)"})
 
 # ---- bitwise / logical ---------------------------------------------------------------------------
 for _n, _uf in (("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or),
@@ -952,17 +951,52 @@ _where_ss = _declare("where.ScalarSelf(Tensor condition, Scalar self, Tensor oth
 _where_s = _declare("where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor",
                     _where_kernel, _where_meta, None)
 _where_fn = public("where", where, _where_so, _where_ss, _where_s, where.out, method=False)
-where.derivative(self="where(condition, grad, 0)", other="where(condition, 0, grad)",
+where.derivative(self="where(condition, grad, scalar_tensor(0, grad))",
+                 other="where(condition, scalar_tensor(0, grad), grad)",
                  result="where(condition, self_t, other_t)")
-_where_so.derivative("WhereBackward0", self="where(condition, grad, 0)",
+_where_so.derivative("WhereBackward0", self="where(condition, grad, scalar_tensor(0, grad))",
                      result="where(condition, self_t, 0)")
-_where_ss.derivative("WhereBackward0", other="where(condition, 0, grad)",
+_where_ss.derivative("WhereBackward0", other="where(condition, scalar_tensor(0, grad), grad)",
                      result="where(condition, 0, other_t)")
 
 
 @method("where")
 def _where_method(self, condition, other):
     return _where_fn(condition, self, other)
+
+
+def _masked_fill_check(mask):
+    dt = dtype_or_none(mask)
+    if dt is not _dtype.bool:
+        name = _CPP_NAMES.get(dt._name, dt._name)  # (c10's C++ type names)
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{name}")
+
+
+def _masked_fill_kernel(self, mask, value):
+    _masked_fill_check(mask)
+    dt = dtype_or_none(self)
+    check_scalar_fits(value, dt)
+    return np.asarray(np.where(mask, np_scalar(value, dt), self))
+
+
+def _masked_fill_meta(self, mask, value):
+    _masked_fill_check(mask)
+    return pointwise_meta(self, mask, out_dtype=self.dtype)
+
+
+def _masked_fill_samples(dtype):
+    yield S.SampleInput(S.make_arr((2, 3), dtype), S.make_arr((2, 3), "bool"), 0)
+    yield S.SampleInput(S.make_arr((2, 3), dtype, noncontig=True), S.make_arr((3,), "bool"), 1)
+    yield S.SampleInput(S.make_arr((), dtype), S.make_arr((), "bool", seed=1), True)
+
+
+masked_fill = _declare(
+    "masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor",
+    _wrap_broadcast(_masked_fill_kernel), _masked_fill_meta, _masked_fill_samples,
+    inplace="masked_fill_.Scalar(Tensor(a!) self, Tensor mask, Scalar value) -> Tensor(a!)")
+_expose("masked_fill", [masked_fill])
+masked_fill.derivative(self="grad.masked_fill(mask, 0)", result="self_t.masked_fill(mask, 0)")
 
 
 def _clamp_dtype(self, lo, hi):

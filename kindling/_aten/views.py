@@ -708,7 +708,8 @@ def _select_geom(self, dim, index):
 select = view_op("select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)", _select_geom,
                  array=lambda a, size, self, dim, index: a[
                      (_ALL,) * wrap_dim(dim, a.ndim) + (int(index), Ellipsis)])
-select.derivative(self="select_backward(grad, self_sym_sizes, dim, index)", result="auto_linear")
+select.derivative(self="aten.select_backward.default(grad, self_sym_sizes, dim, index)",
+                  result="auto_linear")
 public("select", select)
 
 
@@ -764,7 +765,8 @@ def _slice_kernel(ks, self, dim=0, start=None, end=None, step=1):
 
 slice_ = view_op("slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, "
                  "SymInt step=1) -> Tensor(a)", _slice_geom, kernel=_slice_kernel)
-slice_.derivative(self="slice_backward(grad, self_sym_sizes, dim, start, end, step)", result="auto_linear")
+slice_.derivative(self="slice_backward_wrapper(grad, self_sym_sizes, dim, start, end, step)",
+                  result="auto_linear")
 
 
 def _narrow(self, dim, start, length):
@@ -925,7 +927,9 @@ def _diagonal_geom(self, offset=0, dim1=0, dim2=1):
 diagonal = view_op("diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)",
                    _diagonal_geom)
 public("diagonal", diagonal)
-diagonal.derivative(self="diagonal_backward(grad, self_sym_sizes, offset, dim1, dim2)", result="auto_linear")
+diagonal.derivative(
+    self="aten.diagonal_backward.default(grad, self_sym_sizes, offset, dim1, dim2)",
+    result="auto_linear")
 
 alias = view_op("alias(Tensor(a) self) -> Tensor(a)",
                 lambda self: (self._size, self.stride(), self._offset))

@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 
 from .. import _dtype, _ops
+from .._layout import contiguous_format, strided
 from .._aten._ops_registry import aten
 from .._tensor import Tensor
 
+INT64_MAX = 2 ** 63 - 1
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -58,6 +60,13 @@ def _is_t(x):
     return isinstance(x, Tensor)
 
 
+def scalar_tensor(value, like):
+    """PyTorch's ``at::scalar_tensor(value, like.options())``: a 0-dim tensor of ``like``'s
+    dtype and device."""
+    return aten.scalar_tensor.default(value, dtype=like.dtype, layout=strided,
+                                      device=like.device)
+
+
 def _zero(grad):
     return aten.zeros.default([], dtype=grad.dtype, device=grad.device)
 
@@ -70,27 +79,52 @@ def mask_grad(cond, grad):
 # ---- pointwise ---------------------------------------------------------------------------------
 def pow_backward(grad, self, exponent):
     """d(self ** exponent)/dself for a Python-number exponent."""
-    if exponent == 0:
-        return zeros_like(grad * self)
-    return grad * (self.pow(exponent - 1) * exponent)
+    if exponent == 0 and not isinstance(exponent, bool):  # (c10: a bool Scalar never equals 0)
+        return aten.zeros_like.default(self, memory_format=contiguous_format)
+    exponent = float(exponent)  # (PyTorch computes with the exponent as a double)
+    return grad * mul_scalar(self.pow(exponent - 1), exponent)
 
 
 def pow_backward_self(grad, self, exponent):
     """d(self ** exponent)/dself for a tensor exponent (0 where the exponent is 0)."""
-    g = grad * (exponent * self.pow(exponent - 1))
-    return aten.where.ScalarSelf(exponent == 0, 0.0, g)
+    # (C++ evaluates the arguments of ``where`` right to left)
+    g = grad * (exponent * self.pow(sub_scalar(exponent, 1)))
+    zero = scalar_tensor(0.0, grad)
+    return aten.where.self(exponent == 0.0, zero, g)
 
 
 def pow_backward_exponent(grad, self, exponent, result):
-    """d(self ** exponent)/dexponent = result * log(self) (0 where self == 0 and exponent >= 0)."""
+    """d(self ** exponent)/dexponent = result * log(self), 0 where self is 0 and the exponent
+    is not negative; ``self`` is a tensor or (pow.Scalar) a number."""
     if _is_t(self):
-        cond = (self == 0) & (exponent >= 0)
-        out = aten.where.ScalarSelf(cond, 0.0, grad * (result * self.log()))
-        return out
+        nonneg = exponent >= 0
+        cond = aten.logical_and.default(self == 0, nonneg)
+        promoted = _dtype.promote_types(self.dtype, exponent.dtype)
+        base = self if self.dtype is promoted else self.to(promoted)
+        g = result * base.log()
+        return grad * aten.where.self(cond, scalar_tensor(0.0, grad), g)
+    g = mul_scalar(result, _scalar_log(self))
     if self == 0:
-        return aten.where.ScalarSelf(exponent >= 0, 0.0, grad * (result * math.log(self)
-                                                                 if self > 0 else result * 0))
-    return grad * (result * math.log(self)) if self > 0 else grad * (result * float("nan"))
+        zero = aten.zeros.default([], dtype=grad.dtype, layout=strided, device=grad.device)
+        g = aten.where.self(exponent >= 0, zero, g)
+    return grad * g
+
+
+def _scalar_log(x):
+    """C++'s ``std::log`` of a real number: -inf at 0, nan below."""
+    x = float(x)
+    return math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
+
+
+def atan2_backward(grad, self, other, grad_input_mask):
+    """Both gradients of ``atan2(self, other)``, from one ``1 / (self**2 + other**2)`` (0 where
+    both inputs are 0)."""
+    other_sq = other * other
+    denom = self * self + other_sq
+    recip = denom.reciprocal()
+    recip = recip.masked_fill(denom == 0, 0)
+    return (grad * other * recip if grad_input_mask[0] else None,
+            grad * -self * recip if grad_input_mask[1] else None)
 
 
 def threshold_backward(grad, result, threshold):
@@ -110,7 +144,20 @@ def abs_backward(grad, self):
 
 
 def erf_backward(grad, self):
-    return grad * ((-(self * self)).exp() * TWO_OVER_SQRT_PI)
+    """``2 / sqrt(pi) * exp(-self**2) * grad``."""
+    return mul_scalar((-self.pow(2)).exp(), TWO_OVER_SQRT_PI) * grad
+
+
+def rsqrt_backward(grad, result):
+    """``-0.5 * grad * result**3``, its right operand computed first (as C++ evaluates it)."""
+    cube = result.pow(3)
+    return mul_scalar(grad, -0.5) * cube
+
+
+def reciprocal_backward(grad, result):
+    """``-grad * result**2``, its right operand computed first."""
+    sq = result * result
+    return -grad * sq
 
 
 def div_other_backward(grad, self, other):
@@ -131,16 +178,13 @@ def div_mode_other(grad, self, other, rounding_mode):
 
 
 def remainder_other_backward(grad, self, other):
-    return -grad * self.div(other, rounding_mode="floor")
+    q = self.div(other, rounding_mode="floor")  # (the right operand first, as in C++)
+    return -grad * q
 
 
 def fmod_other_backward(grad, self, other):
-    return -grad * self.div(other, rounding_mode="trunc")
-
-
-def atan2_backward(grad, self, other, which):
-    recip = (self * self + other * other).reciprocal()
-    return grad * (other * recip) if which == 0 else grad * (-self * recip)
+    q = self.div(other, rounding_mode="trunc")
+    return -grad * q
 
 
 def max_min_backward(grad, self, other, is_max, which):
@@ -467,22 +511,10 @@ def unsqueeze_to(grad, sizes, dims=None):
     return grad.reshape(list(sizes)) if tuple(grad._size) != tuple(sizes) else grad
 
 
-def select_backward(grad, sizes, dim, index):
-    z = new_zeros(grad, sizes)
-    z.select(dim, index).copy_(grad)
-    return z
-
-
-def slice_backward(grad, sizes, dim, start, end, step):
-    z = new_zeros(grad, sizes)
-    aten.slice.Tensor(z, dim, start, end, step).copy_(grad)
-    return z
-
-
-def diagonal_backward(grad, sizes, offset, dim1, dim2):
-    z = new_zeros(grad, sizes)
-    z.diagonal(offset, dim1, dim2).copy_(grad)
-    return z
+def slice_backward_wrapper(grad, sizes, dim, start, end, step):
+    """``slice_backward`` with slice's optional bounds filled in (0 and INT64_MAX)."""
+    return aten.slice_backward.default(grad, sizes, dim, 0 if start is None else start,
+                                       INT64_MAX if end is None else end, step)
 
 
 def _first_device(grads):

@@ -49,7 +49,9 @@ DEFAULT, IN_CUSTOM_FUNCTION, MULTI_OUTPUT_NODE, NO_GRAD_MODE, INFERENCE_MODE = r
 _DERIVED = ("_sym_sizes", "_sym_strides", "_sym_numel", "_scalar_type", "_geometry",
             "_args_sizes")
 _HIDDEN = ("_scalar_type", "_geometry", "_args_sizes")
+_NUMBER_TYPES = frozenset({"Scalar", "int", "float", "SymInt"})
 _HELPERS = {k: v for k, v in vars(_formulas).items() if not k.startswith("__")}
+_HELPER_NUMBERS = frozenset(k for k, v in _HELPERS.items() if type(v) in (int, float))
 
 
 class _FwState:
@@ -94,7 +96,7 @@ class Formula:
 
     __slots__ = ("fn", "params", "text", "apply")
 
-    def __init__(self, src, known):
+    def __init__(self, src, known, scalars=()):
         if callable(src):
             self.fn = src
             self.params = tuple(inspect.signature(src).parameters)
@@ -106,7 +108,7 @@ class Formula:
                 if isinstance(node, ast.Name) and node.id in known and node.id not in names:
                     names.append(node.id)
             params = tuple(names)
-            body = ast.unparse(_ScalarOperands().visit(tree))
+            body = ast.unparse(_ScalarOperands(scalars).visit(tree))
             code = f"def _formula({', '.join(params)}):\n    return {body}\n"
             ns = dict(_HELPERS)
             exec(compile(code, f"<formula {src.strip()[:40]}>", "exec"), ns)
@@ -123,17 +125,30 @@ class Formula:
 class _ScalarOperands(ast.NodeTransformer):
     """``x + 1`` in a formula is ``add.Scalar`` (as ``x + 1`` is in PyTorch's C++ formulas,
     where a number operand selects the Scalar overload), not the Python operator's
-    ``add.Tensor``: a number literal on the right of + - * / calls ``_formulas``' *_scalar."""
+    ``add.Tensor``: a number operand - a literal, or a name in ``scalars`` (the op's number
+    arguments) - on the right of + - * /, or on the left of + and * (C++ computes ``2 * t`` as
+    ``t.mul(2)``), calls ``_formulas``' *_scalar."""
 
     _CALLS = {ast.Add: "add_scalar", ast.Sub: "sub_scalar", ast.Mult: "mul_scalar",
               ast.Div: "div_scalar"}
+    _COMMUTATIVE = (ast.Add, ast.Mult)
+
+    def __init__(self, scalars=()):
+        self.scalars = scalars
+
+    def _is_number(self, e):
+        return (isinstance(e, ast.Constant) and type(e.value) in (int, float)) or \
+            (isinstance(e, ast.Name) and e.id in self.scalars)
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
         fn = self._CALLS.get(type(node.op))
-        r = node.right
-        if fn is not None and isinstance(r, ast.Constant) and type(r.value) in (int, float):
-            return ast.Call(ast.Name(fn, ast.Load()), [node.left, r], [])
+        if fn is None:
+            return node
+        if self._is_number(node.right):
+            return ast.Call(ast.Name(fn, ast.Load()), [node.left, node.right], [])
+        if isinstance(node.op, self._COMMUTATIVE) and self._is_number(node.left):
+            return ast.Call(ast.Name(fn, ast.Load()), [node.right, node.left], [])
         return node
 
 
@@ -150,12 +165,16 @@ def _saved_value(saved, name, node):
 
 
 class Slot:
-    """A differentiable input: its name, whether it is a tensor list, its formula."""
+    """A differentiable input: its name, whether it is a tensor list, its formula.
 
-    __slots__ = ("name", "is_list", "formula")
+    ``group`` is None, or - for a formula shared by several inputs (derivatives.yaml's
+    ``self, other: atan2_backward(grad, self, other, grad_input_mask)``) - the names of those
+    inputs in the order of the tuple the formula returns."""
 
-    def __init__(self, name, is_list, formula):
-        self.name, self.is_list, self.formula = name, is_list, formula
+    __slots__ = ("name", "is_list", "formula", "group")
+
+    def __init__(self, name, is_list, formula, group=None):
+        self.name, self.is_list, self.formula, self.group = name, is_list, formula, group
 
 
 class DerivativeSpec:
@@ -196,12 +215,25 @@ class DerivativeSpec:
         for n, t in self.arg_types.items():
             for suf in _DERIVED:
                 known.add(n + suf)
+        # names bound to numbers: operands that select ``.Scalar`` overloads
+        scalars = {n for n, t in self.arg_types.items()
+                   if t.base in _NUMBER_TYPES and not t.is_list} | \
+            {n + "_sym_numel" for n in self.arg_types} | _HELPER_NUMBERS
+        # a key naming several inputs ("self, other") declares one formula for all of them,
+        # returning a tuple, with ``grad_input_mask`` saying which are wanted
+        by_name = {}
+        for key, src in self.raw_formulas.items():
+            group = tuple(n.strip() for n in key.split(","))
+            f = Formula(src, known | {"grad_input_mask"}, scalars)
+            for n in group:
+                by_name[n] = (f, group if len(group) > 1 else None)
         slots = []
         for a in self.schema.arguments:
-            if a.name in self.raw_formulas:
-                slots.append(Slot(a.name, a.type.is_list,
-                                  Formula(self.raw_formulas[a.name], known)))
-        unknown = set(self.raw_formulas) - {s.name for s in slots}
+            if a.name in by_name:
+                slots.append(Slot(a.name, a.type.is_list, *by_name[a.name]))
+        if any(s.group for s in slots) and any(s.is_list for s in slots):
+            raise NotImplementedError("a formula shared by tensor-list inputs")
+        unknown = set(by_name) - {s.name for s in slots}
         if unknown:
             raise RuntimeError(f"derivative formulas for {self.entry.qualified} name unknown "
                                f"arguments: {sorted(unknown)}")
@@ -213,7 +245,7 @@ class DerivativeSpec:
         seen = set()
         for s in slots:
             for p in s.formula.params:
-                if p in ("grad", "grads") or p in seen:
+                if p in ("grad", "grads", "grad_input_mask") or p in seen:
                     continue
                 seen.add(p)
                 if p in self.out_names:
@@ -459,12 +491,18 @@ def _compile_run(spec):
     # PyTorch's generated nodes compute their inputs' gradients in the alphabetical order of
     # the inputs' names (MulBackward0: other, then self; MmBackward0: mat2, then self): the
     # order a mode sees their ops in
+    index = {s.name: k for k, s in enumerate(spec.slots)}
+    done = set()
     for k, s in sorted(enumerate(spec.slots), key=lambda ks: ks[1].name):
+        if k in done:
+            continue
         env[f"F{k}"] = s.formula.fn
         args = []
         body = []
         for j, p in enumerate(s.formula.params):
-            if p == "grad":
+            if p == "grad_input_mask":
+                args.append("[" + ", ".join(f"w{index[n]}" for n in s.group) + "]")
+            elif p == "grad":
                 args.append("grads[0]")
             elif p == "grads":
                 args.append("grads")
@@ -480,8 +518,17 @@ def _compile_run(spec):
                 args.append(f"_saved(sv, {p!r}, self)")
             else:
                 args.append(f"sv.get({p!r})")
-        lines += [f"    if w{k}:"] + body + [f"        r{k} = F{k}({', '.join(args)})",
-                                            "    else:", f"        r{k} = None"]
+        if s.group is None:
+            lines += [f"    if w{k}:"] + body + [f"        r{k} = F{k}({', '.join(args)})",
+                                                "    else:", f"        r{k} = None"]
+            continue
+        # a shared formula: called once when any of its inputs is wanted
+        ks = [index[n] for n in s.group]
+        done.update(ks)
+        lines += [f"    if {' or '.join(f'w{m}' for m in ks)}:"] + body + [
+            f"        rs = F{k}({', '.join(args)})"]
+        lines += [f"        r{m} = rs[{i}] if w{m} else None" for i, m in enumerate(ks)]
+        lines += ["    else:"] + [f"        r{m} = None" for m in ks]
     lines += ["    return [" + ", ".join(f"r{k}" for k in range(n)) + "]"]
     src = "\n".join(lines) + "\n"
     exec(compile(src, f"<{spec.node_name}._run>", "exec"), env)

@@ -121,6 +121,8 @@ def sum_to(g, shape):
     shape = tuple(shape)
     if g._size == shape:
         return g
+    if not shape:
+        return _sum(g)  # (at::sum_to: a full sum to a 0-dim shape)
     lead = len(g._size) - len(shape)
     dims = list(range(lead))
     for i, s in enumerate(shape):
@@ -135,6 +137,7 @@ def sum_to(g, shape):
 
 # (the ops sum_to calls, through callers specialised to their argument types)
 _sum_dims = positional_caller(aten.sum.dim_IntList, (Tensor, list, bool))
+_sum = positional_caller(aten.sum.default, (Tensor,))
 _view = positional_caller(aten.view.default, (Tensor, list))
 
 
