@@ -5,8 +5,6 @@ NumPy kernel and meta function, so each family declares its math once.
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .. import _dtype
@@ -16,6 +14,7 @@ from .._tensor import Tensor
 from ._defop import defop, unwrap
 from ._meta_util import empty_meta
 from ._pointwise_util import check_inplace_result, meta_view
+from ._util import warn_user
 
 _NP_TO = _dtype._NP_TO_DTYPE
 
@@ -30,13 +29,13 @@ def resize_out(out, shape, op_name=""):
     if tuple(out._size) == tuple(shape):
         return
     if out.numel() != 0:
-        warnings.warn(
+        warn_user(
             f"An output with one or more elements was resized since it had shape "
             f"[{', '.join(map(str, out._size))}], which does not match the required output shape "
             f"[{', '.join(map(str, shape))}]. This behavior is deprecated, and in a future PyTorch "
             "release outputs will not be resized unless they have zero elements. You can "
             "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
-            "t.resize_(0).", UserWarning, stacklevel=5)
+            "t.resize_(0).")
     from ._ops_registry import aten
     aten.resize_.default(out, list(shape))
 

@@ -665,3 +665,25 @@ add_scalar = _scalar_op(aten.add.Scalar, lambda a, b: a + b)
 sub_scalar = _scalar_op(aten.sub.Scalar, lambda a, b: a - b)
 mul_scalar = _scalar_op(aten.mul.Scalar, lambda a, b: a * b)
 div_scalar = _scalar_op(aten.div.Scalar, lambda a, b: a / b)
+
+
+# ---- gather / scatter / index_select / index_add ----------------------------------------------
+def gather_backward(grad, self_sizes, dim, index, sparse_grad):
+    """Zeros of the input's sizes with ``grad`` added where ``gather`` read."""
+    if sparse_grad:
+        raise NotImplementedError("gather(sparse_grad=True): sparse gradients")
+    return new_zeros(grad, self_sizes).scatter_add(dim, index, grad)
+
+
+def index_select_backward(grad, self_sizes, dim, index):
+    """Zeros of the input's sizes with ``grad`` added into the selected slices."""
+    return new_zeros(grad, self_sizes).index_add_(dim, index, grad)
+
+
+def index_add_source_backward(grad, source, dim, index, alpha):
+    """The slices of ``grad`` that ``source`` was added into (a 0-dim source: one element)."""
+    if source.dim() > 0:
+        g = grad.index_select(dim, index).expand_as(source)
+    else:
+        g = grad.index_select(dim, index.squeeze(0))
+    return maybe_multiply(g, alpha)
