@@ -76,9 +76,10 @@ class _Sig:
                 vals[i] = a.default_value
                 continue
             if i == 0 and self.first_tensor and strict_first and not isinstance(v, Tensor):
-                return None, ("type", a, v, i)
+                return None, ("type", a, v, i if i < len(args) else None)
             if not _ops.value_matches(a.type, v, self.nums):
-                return None, ("type", a, v, i)
+                # (PyTorch names the position only of an argument passed positionally)
+                return None, ("type", a, v, i if i < len(args) else None)
         return (vals, kw), None
 
 

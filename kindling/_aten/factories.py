@@ -149,6 +149,51 @@ def _(size, *, dtype=None, layout=None, device=None, pin_memory=None):
     return empty_meta(size, _dt(dtype))
 
 
+# ---- eye ----------------------------------------------------------------------------------------
+eye = backend_select(defop(f"eye(SymInt n, {_FACTORY_KW}) -> Tensor"))
+eye_m = backend_select(defop(f"eye.m(SymInt n, SymInt m, {_FACTORY_KW}) -> Tensor"))
+
+
+def _eye_check(n, m):
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
+
+
+@eye.cpu
+def _(n, *, dtype=None, layout=None, device=None, pin_memory=None):
+    _eye_check(n, n)
+    return np.eye(n, dtype=_dt(dtype)._np)
+
+
+@eye_m.cpu
+def _(n, m, *, dtype=None, layout=None, device=None, pin_memory=None):
+    _eye_check(n, m)
+    return np.eye(n, m, dtype=_dt(dtype)._np)
+
+
+@eye.meta
+def _(n, *, dtype=None, layout=None, device=None, pin_memory=None):
+    _eye_check(n, n)
+    return empty_meta((n, n), _dt(dtype))
+
+
+@eye_m.meta
+def _(n, m, *, dtype=None, layout=None, device=None, pin_memory=None):
+    _eye_check(n, m)
+    return empty_meta((n, m), _dt(dtype))
+
+
+@function("eye")
+def eye_fn(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+           pin_memory=False):
+    """``torch.eye(n, m=None)``: ones on the diagonal, zeros elsewhere."""
+    kw = _factory_kwargs(dtype, layout, device, pin_memory)
+    t = eye.op(n, **kw) if m is None else eye_m.op(n, m, **kw)
+    return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+
+
 scalar_tensor = backend_select(defop(f"scalar_tensor(Scalar s, {_FACTORY_KW}) -> Tensor"))
 
 

@@ -20,7 +20,7 @@ from ._api import PUBLIC, make_function, public
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._pointwise_util import binary_kernel, pointwise_meta
-from ._util import dtype_of, normalize_dims, wrap_dim
+from ._util import dtype_of, normalize_dims, warn_user, wrap_dim
 from ._variants import out_variant, resize_out
 from ..testing import samples as S
 
@@ -666,10 +666,9 @@ def _var_kernel(name, sqrt):
         dims, shape, dt = plan
         c = 1 if correction is None else correction
         n = _numel([self.shape[d] for d in dims]) if self.ndim else 1
-        if n - c <= 0:
-            warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
-                          "less than the reduction factor (input numel divided by output numel).",
-                          UserWarning, stacklevel=2)
+        if n - c <= 0 or self.size == 0:  # (PyTorch's ratio numel/out_numel: nan when empty)
+            warn_user(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).")
         x = _low_precision(self)
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -741,6 +740,61 @@ std_correction.derivative(
     self="std_backward(result, grad, self, dim, correction, keepdim)",
     result="where(result == 0, 0, var_jvp(self_t, self_p, result, dim, correction, keepdim) / "
            "(2 * result))")
+
+
+# ---- var_mean / std_mean -----------------------------------------------------------------------
+def _var_mean_family(name, sqrt):
+    """``var_mean``/``std_mean``: both statistics from one pass, as one node."""
+    var_plan = _var_plan(name)
+    var_kernel = _var_kernel(name, sqrt)
+
+    def plan(self, dim=None, *, correction=None, keepdim=False):
+        if dtype_of(self)._cat < _dtype.FLOAT:
+            raise RuntimeError(f"{name} only support floating point and complex dtypes")
+        return var_plan(self, dim, correction=correction, keepdim=keepdim)
+
+    corr = defop(f"{name}.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, "
+                 "bool keepdim=False) -> (Tensor, Tensor)", tags=_TAGS)
+
+    @corr.cpu
+    def _(self, dim=None, *, correction=None, keepdim=False):
+        p = plan(self, dim, correction=correction, keepdim=keepdim)
+        v = var_kernel(self, p, dim, correction=correction, keepdim=keepdim)
+        dims, shape, _ = p
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (the mean of nothing is nan, silently)
+            m = np.mean(_low_precision(self), axis=dims)
+        return v, _result(np.asarray(m).reshape(shape), dtype_of(self))
+
+    @corr.meta
+    def _(self, dim=None, *, correction=None, keepdim=False):
+        _, shape, dt = plan(self, dim, correction=correction, keepdim=keepdim)
+        return empty_meta(shape, dt), empty_meta(shape, dtype_of(self))
+
+    corr.samples(_var_samples)
+    OPS[name + ".correction"] = corr
+    default = defop(f"{name}(Tensor self, bool unbiased=True) -> (Tensor, Tensor)", tags=_TAGS)
+    dimf = defop(f"{name}.dim(Tensor self, int[1]? dim, bool unbiased=True, "
+                 "bool keepdim=False) -> (Tensor, Tensor)", tags=_TAGS)
+
+    @default.composite
+    def _(self, unbiased=True):
+        return corr.op(self, None, correction=1 if unbiased else 0)
+
+    @dimf.composite
+    def _(self, dim, unbiased=True, keepdim=False):
+        return corr.op(self, dim, correction=1 if unbiased else 0, keepdim=keepdim)
+
+    public(name, default, corr, dimf, method=False)
+    return corr
+
+
+var_mean_correction = _var_mean_family("var_mean", False)
+std_mean_correction = _var_mean_family("std_mean", True)
+var_mean_correction.derivative(
+    self="var_mean_backward(grads[0], grads[1], self, dim, correction, keepdim)")
+std_mean_correction.derivative(
+    self="std_mean_backward(grads[0], grads[1], self, result0, dim, correction, keepdim)")
 
 
 # ---- logsumexp ---------------------------------------------------------------------------------

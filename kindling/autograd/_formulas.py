@@ -687,3 +687,28 @@ def index_add_source_backward(grad, source, dim, index, alpha):
     else:
         g = grad.index_select(dim, index.squeeze(0))
     return maybe_multiply(g, alpha)
+
+
+# ---- var_mean / std_mean -----------------------------------------------------------------------
+def var_mean_backward(gvar, gmean, self, dim, correction, keepdim):
+    """The input's gradient from the variance's and the mean's (either may be undefined)."""
+    gself = None
+    if gvar is not None:
+        gself = var_backward(gvar, self, dim, correction, keepdim)
+    if gmean is not None:
+        aux = mean_backward(gmean, self._size, dim if dim is not None else [], self.numel(),
+                            keepdim)
+        gself = aux if gself is None else gself + aux
+    return gself
+
+
+def std_mean_backward(gstd, gmean, self, std, dim, correction, keepdim):
+    """As ``var_mean_backward``, from the standard deviation ``std``."""
+    gself = None
+    if gstd is not None:
+        gself = std_backward(std, gstd, self, dim, correction, keepdim)
+    if gmean is not None:
+        aux = mean_backward(gmean, self._size, dim if dim is not None else [], self.numel(),
+                            keepdim)
+        gself = aux if gself is None else gself + aux
+    return gself
