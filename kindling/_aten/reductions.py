@@ -696,19 +696,12 @@ def _var_samples(dtype):
     yield S.SampleInput(S.make_arr((0, 3), dtype), 1)
 
 
-def _var_family(name, sqrt):
-    plan = _var_plan(name)
-    corr = _register(defop(f"{name}.correction(Tensor self, int[1]? dim=None, *, "
-                           "Scalar? correction=None, bool keepdim=False) -> Tensor", tags=_TAGS),
-                     plan, _var_kernel(name, sqrt), _var_samples)
-    corr_out = out_variant(corr, f"{name}.correction_out(Tensor self, int[1]? dim=None, *, "
-                                 "Scalar? correction=None, bool keepdim=False, Tensor(a!) out) "
-                                 "-> Tensor(a!)")
-    default = defop(f"{name}(Tensor self, bool unbiased=True) -> Tensor", tags=_TAGS)
+def _unbiased_overloads(name, corr, returns):
+    """The legacy ``unbiased=`` overloads of ``corr`` (``name.correction``): ``name`` and
+    ``name.dim``, decompositions into it."""
+    default = defop(f"{name}(Tensor self, bool unbiased=True) -> {returns}", tags=_TAGS)
     dimf = defop(f"{name}.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) "
-                 "-> Tensor", tags=_TAGS)
-    dim_out = defop(f"{name}.out(Tensor self, int[1]? dim, bool unbiased=True, "
-                    "bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)", tags=_TAGS)
+                 f"-> {returns}", tags=_TAGS)
 
     @default.composite
     def _(self, unbiased=True):
@@ -717,6 +710,20 @@ def _var_family(name, sqrt):
     @dimf.composite
     def _(self, dim, unbiased=True, keepdim=False):
         return corr.op(self, dim, correction=1 if unbiased else 0, keepdim=keepdim)
+    return default, dimf
+
+
+def _var_family(name, sqrt):
+    plan = _var_plan(name)
+    corr = _register(defop(f"{name}.correction(Tensor self, int[1]? dim=None, *, "
+                           "Scalar? correction=None, bool keepdim=False) -> Tensor", tags=_TAGS),
+                     plan, _var_kernel(name, sqrt), _var_samples)
+    corr_out = out_variant(corr, f"{name}.correction_out(Tensor self, int[1]? dim=None, *, "
+                                 "Scalar? correction=None, bool keepdim=False, Tensor(a!) out) "
+                                 "-> Tensor(a!)")
+    default, dimf = _unbiased_overloads(name, corr, "Tensor")
+    dim_out = defop(f"{name}.out(Tensor self, int[1]? dim, bool unbiased=True, "
+                    "bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)", tags=_TAGS)
 
     @dim_out.composite
     def _(self, dim, unbiased=True, keepdim=False, *, out):
@@ -773,18 +780,7 @@ def _var_mean_family(name, sqrt):
 
     corr.samples(_var_samples)
     OPS[name + ".correction"] = corr
-    default = defop(f"{name}(Tensor self, bool unbiased=True) -> (Tensor, Tensor)", tags=_TAGS)
-    dimf = defop(f"{name}.dim(Tensor self, int[1]? dim, bool unbiased=True, "
-                 "bool keepdim=False) -> (Tensor, Tensor)", tags=_TAGS)
-
-    @default.composite
-    def _(self, unbiased=True):
-        return corr.op(self, None, correction=1 if unbiased else 0)
-
-    @dimf.composite
-    def _(self, dim, unbiased=True, keepdim=False):
-        return corr.op(self, dim, correction=1 if unbiased else 0, keepdim=keepdim)
-
+    default, dimf = _unbiased_overloads(name, corr, "(Tensor, Tensor)")
     public(name, default, corr, dimf, method=False)
     return corr
 
