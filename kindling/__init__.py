@@ -33,8 +33,8 @@ _ops_module._set_tensor_class(Tensor)
 from . import _aten  # noqa: E402  (registers every op)
 from . import autograd  # noqa: E402  (the Autograd layer: kernels, engine, Function)
 from .autograd.grad_mode import (  # noqa: E402,F401
-    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
-    set_grad_enabled,
+    enable_grad, inference_mode, is_grad_enabled, is_inference, is_inference_mode_enabled,
+    no_grad, set_grad_enabled,
 )
 from .autograd.anomaly_mode import (  # noqa: E402,F401
     is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled,
