@@ -51,8 +51,8 @@ for _name in ("requires_grad_", "retain_grad", "register_hook",
                                             f"torch.Tensor.{_name}"))
 del _name
 from .autograd.grad_mode import (  # noqa: E402,F401
-    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
-    set_grad_enabled,
+    enable_grad, inference_mode, is_grad_enabled, is_inference, is_inference_mode_enabled,
+    no_grad, set_grad_enabled,
 )
 from .autograd.anomaly_mode import (  # noqa: E402,F401
     is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled,

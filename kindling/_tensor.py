@@ -11,12 +11,51 @@ from __future__ import annotations
 import numpy as np
 
 from . import _device, _dtype, _layout
-from ._dispatcher.keys import K, bit
+from ._dispatcher.keys import AUTOGRAD_BITS, K, bit
+from ._dispatcher.tls import INFERENCE_THREADS as _INF, state as _tls
 from ._storage import UntypedStorage, storage_for_array
 
 CPU_KEYS = bit(K.CPU) | bit(K.ADInplaceOrView) | bit(K.AutogradCPU) | bit(K.AutocastCPU)
 META_KEYS = bit(K.Meta) | bit(K.ADInplaceOrView) | bit(K.AutogradMeta)
 _DEVICE_KEYS = {"cpu": CPU_KEYS, "meta": META_KEYS}
+
+# ---- inference tensors (c10's InferenceMode, RFC pytorch/rfcs#17) ------------------------------
+# A tensor allocated while inference mode is on lacks the ADInplaceOrView and Autograd keys
+# (``is_inference()`` tests that bit, as TensorImpl::is_inference does) and has no version
+# counter: its ``_vc`` is NO_VERSION.  Views of it are inference tensors too; views of normal
+# tensors made in inference mode are normal views whose creation_meta is INFERENCE_MODE.
+ADIOV_BIT = bit(K.ADInplaceOrView)
+INFERENCE_STRIP = AUTOGRAD_BITS | ADIOV_BIT   # c10::autograd_dispatch_keyset_with_ADInplaceOrView
+_CPU_INFERENCE_KEYS = CPU_KEYS & ~INFERENCE_STRIP
+INFERENCE_VIEW_CREATION = 4  # autograd's CreationMeta INFERENCE_MODE (derivatives.py checks it)
+INPLACE_INFERENCE_ERROR = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+    "clone to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details.")
+
+
+class _NoVersionCounter:
+    """The version counter of an inference tensor: there is none.  Reading gives 0; a bump
+    (``vc[0] += 1``, what every version bump does) raises outside inference mode and does
+    nothing inside it (c10::VariableVersion::bump)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, i):
+        return 0
+
+    def __setitem__(self, i, value):
+        if not _tls.inference_mode:
+            raise RuntimeError(INPLACE_INFERENCE_ERROR)
+
+    def __repr__(self):
+        return "<no version counter>"
+
+    def __reduce__(self):
+        return "NO_VERSION"
+
+
+NO_VERSION = _NoVersionCounter()
 _NP_TO = _dtype._NP_TO_DTYPE
 
 
@@ -284,7 +323,14 @@ class Tensor:
 
     @property
     def _version(self):
-        return self._vc[0]
+        vc = self._vc
+        if vc is NO_VERSION:
+            raise RuntimeError("Inference tensors do not track version counter.")
+        return vc[0]
+
+    def is_inference(self):
+        """Whether this tensor was allocated in inference mode (or is a view of one)."""
+        return not self._ks & ADIOV_BIT
 
     def _bump_version(self):
         self._vc[0] += 1
@@ -586,8 +632,12 @@ def from_array(arr: np.ndarray, cls=Tensor, dtype=None) -> Tensor:
     t._offset = 0
     t.dtype = dtype or _NP_TO[arr.dtype]
     t._device = _CPU
-    t._ks = CPU_KEYS
-    t._vc = [0]
+    if _INF[0] and _tls.inference_mode:  # (c10::TensorImpl's constructor: an inference tensor)
+        t._ks = _CPU_INFERENCE_KEYS
+        t._vc = NO_VERSION
+    else:
+        t._ks = CPU_KEYS
+        t._vc = [0]
     t._storage = None
     return t
 
@@ -616,8 +666,17 @@ def make_tensor(storage, size, stride, offset, dtype, device, cls=Tensor, vc=Non
     t._offset = offset
     t.dtype = dtype
     t._device = storage.device
-    t._ks = _DEVICE_KEYS[storage.device.type]
-    t._vc = vc if vc is not None else [0]
+    ks = _DEVICE_KEYS[storage.device.type]
+    if vc is None:  # a new tensor: an inference tensor when made in inference mode
+        if _INF[0] and _tls.inference_mode:
+            ks &= ~INFERENCE_STRIP
+            vc = NO_VERSION
+        else:
+            vc = [0]
+    elif vc is NO_VERSION:  # an alias of an inference tensor
+        ks &= ~INFERENCE_STRIP
+    t._ks = ks
+    t._vc = vc
     t._storage = storage
     if base is not None:
         t._base = base
@@ -647,11 +706,19 @@ def check_storage_bounds(storage, size, stride, offset, dtype):
 
 def make_view(base: Tensor, size, stride, offset, cls=None, arr=None) -> Tensor:
     """A view of ``base`` sharing its storage and version counter (``_base`` set); ``arr`` as
-    for ``make_tensor``."""
+    for ``make_tensor``.  A view of an inference tensor is an inference tensor and not a
+    tracked view (no ``_base``); a view of a normal tensor made in inference mode gets the
+    INFERENCE_MODE creation_meta (what PyTorch's ADInplaceOrView kernel records)."""
     storage = base.untyped_storage()
+    if not base._ks & ADIOV_BIT:
+        return make_tensor(storage, size, stride, offset, base.dtype, base._device,
+                           cls or Tensor, vc=NO_VERSION, arr=arr)
     root = base._base if base._base is not None else base
-    return make_tensor(storage, size, stride, offset, base.dtype, base._device,
-                       cls or Tensor, vc=base._vc, base=root, arr=arr)
+    t = make_tensor(storage, size, stride, offset, base.dtype, base._device,
+                    cls or Tensor, vc=base._vc, base=root, arr=arr)
+    if _INF[0] and _tls.inference_mode:
+        t._view_meta = (t._vc[0], INFERENCE_VIEW_CREATION)
+    return t
 
 
 def from_numpy_shared(arr: np.ndarray) -> Tensor:

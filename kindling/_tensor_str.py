@@ -289,6 +289,9 @@ def _is_plain(t):
     return cls is Tensor or (cls.__name__ == "Parameter" and cls.__module__.startswith("kindling"))
 
 
+_INVALID = object()
+
+
 def _grad_fn_name(grad_fn):
     name = getattr(grad_fn, "name", None)
     if callable(name):
@@ -340,8 +343,15 @@ def _str(self, *, tensor_contents=None):
         if not custom:
             tensor_str = _values_str(self, indent)
 
-    grad_fn = getattr(self, "grad_fn", None)
-    if grad_fn is not None:
+    try:
+        grad_fn = getattr(self, "grad_fn", None)
+    except RuntimeError:
+        # a view made in no_grad or inference mode and modified in place since: its grad_fn
+        # cannot be regenerated (pytorch/pytorch#99968)
+        grad_fn = _INVALID
+    if grad_fn is _INVALID:
+        suffixes.append("grad_fn=<Invalid>")
+    elif grad_fn is not None:
         suffixes.append(f"grad_fn=<{_grad_fn_name(grad_fn)}>")
     elif self.requires_grad:
         suffixes.append("requires_grad=True")

@@ -19,7 +19,8 @@ from ._dispatcher.python_fallback import (
 )
 from ._dispatcher.tls import state as _tls
 from ._storage import UntypedStorage
-from ._tensor import Size, Tensor, contiguous_strides, make_tensor
+from ._tensor import (INFERENCE_STRIP, NO_VERSION, Size, Tensor, _INF, contiguous_strides,
+                      make_tensor)
 
 # Metadata slow paths (per instance, ``Tensor._meta_slow``).
 STRIDES, SIZES, DEVICE, LAYOUT = 1, 2, 4, 8
@@ -199,7 +200,11 @@ def make_wrapper_subclass(cls, size, *args, strides=None, storage_offset=None,
     if ks is None:
         ks = _device_keys(device)
     t._ks = ks if _extra_dispatch_keys is None else ks | _extra_dispatch_keys._bits
-    t._vc = [0]
+    if _INF[0] and _tls.inference_mode:  # (made in inference mode: an inference tensor)
+        t._ks &= ~INFERENCE_STRIP
+        t._vc = NO_VERSION
+    else:
+        t._vc = [0]
     t._storage = None
     if requires_grad:
         t._requires_grad = True

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _device, _dtype, _layout
-from .._tensor import Tensor, contiguous_strides, make_tensor
+from .._tensor import ADIOV_BIT, INFERENCE_STRIP, Tensor, contiguous_strides, make_tensor
 from ._api import method, public
 from ._defop import _py_scalar, defop
 from ._meta_util import empty_meta
@@ -315,6 +315,13 @@ detach = defop("detach(Tensor(a) self) -> Tensor(a)")
 
 @detach.explicit
 def _(self):
+    if not self._ks & ADIOV_BIT:
+        # an inference tensor's detach is one too, with a version counter of its own
+        # (shallow_copy_and_detach(version_counter=0), which ADInplaceOrView leaves alone)
+        t = make_tensor(self.untyped_storage(), self._size, self.stride(), self._offset,
+                        self.dtype, self.device, vc=[0])
+        t._ks &= ~INFERENCE_STRIP
+        return t
     t = make_tensor(self.untyped_storage(), self._size, self.stride(), self._offset, self.dtype,
                     self.device, vc=self._vc)
     return t

@@ -14,7 +14,8 @@ from .._dispatcher import operator as _opreg
 from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
 from .._storage import UntypedStorage
-from .._tensor import Size, Tensor, _is_contig, contiguous_strides, make_tensor
+from .._tensor import (INFERENCE_STRIP, Size, Tensor, _is_contig, contiguous_strides,
+                       make_tensor)
 from .._tensor_subclass import shallow_copy_from
 from ._api import public
 from ._defop import defop
@@ -131,8 +132,15 @@ def _set_geometry(self, storage, offset, size, stride):
         t._device = storage.device
     else:
         t = make_tensor(storage, size, stride, offset, dt, storage.device)
-    shallow_copy_from(self, t)
+    _shallow_copy_keep_keys(self, t)
     return self
+
+
+def _shallow_copy_keep_keys(self, new):
+    """set_'s shallow copy: ``self`` stays what it was, an inference tensor or a normal one."""
+    ks = self._ks
+    shallow_copy_from(self, new)
+    self._ks = self._ks & ~INFERENCE_STRIP | ks & INFERENCE_STRIP
 
 
 set_storage = defop("set_.source_Storage(Tensor(a!) self, Storage source) -> Tensor(a!)")
@@ -161,7 +169,7 @@ set_tensor = defop("set_.source_Tensor(Tensor(a!) self, Tensor source) -> Tensor
 
 @set_tensor.explicit
 def _(self, source):
-    shallow_copy_from(self, source)
+    _shallow_copy_keep_keys(self, source)
     return self
 
 

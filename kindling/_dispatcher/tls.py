@@ -15,12 +15,20 @@ DEFAULT_INCLUDED = bit(K.BackendSelect) | bit(K.ADInplaceOrView)
 DEFAULT_EXCLUDED = AUTOCAST_BITS
 
 
+# How many threads are in inference mode now (at least: a thread that ends inside an
+# inference_mode block leaves it counted).  Tensor creation reads ``INFERENCE_THREADS[0]``
+# first and this thread's flag only when it is not zero, so tensors are made at no cost
+# while no thread uses inference mode.
+INFERENCE_THREADS = [0]
+_count_lock = threading.Lock()
+
+
 class _State(threading.local):
     def __init__(self):
         self.included = DEFAULT_INCLUDED
         self.excluded = DEFAULT_EXCLUDED
         self.grad_enabled = True
-        self.inference_mode = False
+        self._inference_mode = False
         self.fw_grad_enabled = True
         self.dispatch_modes = []        # TorchDispatchMode stack, top last
         self.function_modes = []        # TorchFunctionMode stack, top last
@@ -28,6 +36,19 @@ class _State(threading.local):
         self.saved_tensors_hooks = []
         self.autocast = {}              # device_type -> (enabled, dtype)
         self.extra = {}                 # other subsystems' per-thread values
+
+    # c10::InferenceMode's flag; every write keeps INFERENCE_THREADS up to date
+    @property
+    def inference_mode(self):
+        return self._inference_mode
+
+    @inference_mode.setter
+    def inference_mode(self, value):
+        value = bool(value)
+        if value is not self._inference_mode:
+            with _count_lock:
+                INFERENCE_THREADS[0] += 1 if value else -1
+            self._inference_mode = value
 
 
 state = _State()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 
-from .._tensor import Tensor, make_tensor
+from .._tensor import ADIOV_BIT, Tensor, make_tensor
 from .derivatives import requires_grad as _requires_grad_of, view_grad_fn, \
     is_differentiable_dtype
 from .graph import _add_hook, _HookDict
@@ -100,6 +100,9 @@ def requires_grad_(self, requires_grad=True):
         return self
     if requires_grad and not is_differentiable_dtype(self.dtype):
         raise RuntimeError("only Tensors of floating point dtype can require gradients")
+    if requires_grad and not self._ks & ADIOV_BIT and not _dispatch_state.inference_mode:
+        raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                           "InferenceMode is not allowed.")
     self._requires_grad = bool(requires_grad)
     return self
 
@@ -200,8 +203,9 @@ def _get_data(self):
             setattr(t, s, getattr(self, s))
         t._vc = [0]
         return t
+    # (a fresh version counter, even for an inference tensor, whose keys it keeps)
     t = make_tensor(self.untyped_storage(), self._size, self.stride(), self._offset, self.dtype,
-                    self._device, cls=type(self))
+                    self._device, cls=type(self), vc=[0])
     if t._ks != self._ks:
         t._ks = self._ks
     return t
@@ -224,10 +228,6 @@ def _output_nr(self):
     return self._output_nr if _grad_fn(self) is not None else 0
 
 
-def is_inference(self):
-    return False
-
-
 def attach():
     T = Tensor
     T.grad_fn = property(_grad_fn, _set_grad_fn)
@@ -244,4 +244,3 @@ def attach():
     T.detach_ = detach_
     T.data = property(_get_data, _set_data)
     T.output_nr = property(_output_nr)
-    T.is_inference = is_inference

@@ -34,7 +34,7 @@ from .._dispatcher.keys import AUTOGRAD_BITS, K, RANK, above, bit
 from .._dispatcher.operator import KernelEntry
 from .._dispatcher.tls import state as _tls
 from .._aten._defop import LEAF_KERNELS
-from .._tensor import Tensor
+from .._tensor import INFERENCE_VIEW_CREATION, Tensor
 from . import _formulas
 from .anomaly_mode import _anomaly
 from .graph import (SavedVariable, _Node, _engine_state, _seq_counter, grad_accumulator,
@@ -45,6 +45,7 @@ BELOW_AUTOGRAD = ~(AUTOGRAD_BITS | above(K.AutogradMeta)) | bit(K.PythonDispatch
 
 # creation_meta of differentiable views (PyTorch's CreationMeta)
 DEFAULT, IN_CUSTOM_FUNCTION, MULTI_OUTPUT_NODE, NO_GRAD_MODE, INFERENCE_MODE = range(5)
+assert INFERENCE_MODE == INFERENCE_VIEW_CREATION  # (what the tensor layer marks views with)
 
 _DERIVED = ("_sym_sizes", "_sym_strides", "_sym_numel", "_scalar_type", "_geometry",
             "_args_sizes")
@@ -779,7 +780,11 @@ def record_functional(spec, ks, args, kwargs):
         if FW.active:
             from .forward_ad import run_with_jvp
             return run_with_jvp(spec, spec.bind(args, kwargs), ks2, args, kwargs, None)
-        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+        if not spec.is_view or not _tls.grad_enabled:
+            return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+        # A view of a view that requires grad through its base but has no gradient edge (made
+        # in no_grad or inference mode): PyTorch records the node all the same (its edge is
+        # invalid), so the new view has a grad_fn and its creation_meta is propagated.
     return _record_node(spec, cls, ks, args, kwargs, vals, tuple(edges), needed, nlist)
 
 
@@ -842,6 +847,10 @@ def _record_node(spec, cls, ks, args, kwargs, vals, edges, needed, nlist):
             outs = _unalias_outputs(outs, args, kwargs)
             out = outs if spec.multi else outs[0]
             creation = (MULTI_OUTPUT_NODE if len(outs) > 1 or spec.list_return else DEFAULT)
+            src = args[0] if args else None
+            if isinstance(src, Tensor) and src._view_meta is not None and \
+                    src._base is not None:  # a view of a view
+                creation = propagate_creation_meta(src._view_meta[1], creation)
         else:
             creation = None
         _set_history(node, outs, creation)
@@ -1096,35 +1105,42 @@ def _as_strided_node(base, view):
 
 
 def _view_rebase_error(t, creation, fn, regenerate=False):
-    if creation == NO_GRAD_MODE:
-        if regenerate:
-            return ("A view was created in no_grad mode and its base or another view of its "
-                    "base has been modified inplace with grad mode enabled. Given that this use "
-                    "case is ambiguous and error-prone, it is forbidden. You can clarify your "
-                    "code by moving both the view and the inplace either both inside the "
-                    "no_grad block (if you don't want the inplace to be tracked) or both "
-                    "outside (if you want the inplace to be tracked).")
-        return ("A view was created in no_grad mode and is being modified inplace with grad "
-                "mode enabled. Given that this use case is ambiguous and error-prone, it is "
-                "forbidden. You can clarify your code by moving both the view and the inplace "
-                "either both inside the no_grad block (if you don't want the inplace to be "
-                "tracked) or both outside (if you want the inplace to be tracked).")
-    if creation == INFERENCE_MODE:
-        return ("A view was created in inference mode and is being modified inplace in normal "
-                "mode.")
-    name = node_display_name(fn) if fn is not None else "Function"
-    nr = t._output_nr
+    """PyTorch's handle_view_on_rebase message for view ``t`` (creation_meta ``creation``,
+    ``grad_fn`` ``fn``), modified in place (``regenerate``: its base or another view was)."""
+    modified = ("its base or another view of its base has been" if regenerate else "is being")
+    if creation in (NO_GRAD_MODE, INFERENCE_MODE) or fn is None:
+        prefix = (f"Output {t._output_nr} of {node_display_name(fn)} is a view of a view which "
+                  "was created in" if fn is not None else "A view was created in")
+        if creation == INFERENCE_MODE:
+            msg = f"{prefix} inference mode and {modified} modified inplace in normal mode."
+        else:
+            msg = (f"{prefix} no_grad mode and {modified} modified inplace with grad mode "
+                   "enabled.")
+    else:
+        msg = (f"Output {t._output_nr} of {node_display_name(fn)} is a view and {modified} "
+               "modified inplace.")
     if creation == MULTI_OUTPUT_NODE:
-        return (f"Output {nr} of {name} is a view and is being modified inplace. This view is "
-                "the output of a function that returns multiple views. Such functions do not "
-                "allow the output views to be modified inplace. You should replace the inplace "
-                "operation by an out-of-place one.")
-    return (f"Output {nr} of {name} is a view and is being modified inplace. This view was "
-            "created inside a custom Function (or because an input was returned as-is) and the "
-            "autograd logic to handle view+inplace would override the custom backward "
-            "associated with the custom Function, leading to incorrect gradients. This "
-            "behavior is forbidden. You can fix this by cloning the output of the custom "
-            "Function.")
+        return (f"{msg} This view is the output of a function that returns multiple views. "
+                "Such functions do not allow the output views to be modified inplace. You "
+                "should replace the inplace operation by an out-of-place one.")
+    if creation in (NO_GRAD_MODE, INFERENCE_MODE):
+        block = "no_grad" if creation == NO_GRAD_MODE else "inference_mode"
+        return (f"{msg} Given that this use case is ambiguous and error-prone, it is "
+                "forbidden. You can clarify your code by moving both the view and the inplace "
+                f"either both inside the {block} block (if you don't want the inplace to be "
+                "tracked) or both outside (if you want the inplace to be tracked).")
+    return (f"{msg} This view was created inside a custom Function (or because an input was "
+            "returned as-is) and the autograd logic to handle view+inplace would override the "
+            "custom backward associated with the custom Function, leading to incorrect "
+            "gradients. This behavior is forbidden. You can fix this by cloning the output of "
+            "the custom Function.")
+
+
+def propagate_creation_meta(prev, new):
+    """The creation_meta of a view of a view (PyTorch's propagate_creation_meta)."""
+    if new == DEFAULT:
+        return prev
+    return prev if prev == INFERENCE_MODE else new
 
 
 def check_inplace(t):
@@ -1359,6 +1375,10 @@ def make_kernel(spec, record):
             creation = MULTI_OUTPUT_NODE if spec.multi else DEFAULT
         else:
             creation = INFERENCE_MODE if _tls.inference_mode else NO_GRAD_MODE
+            src = args[0] if args else None
+            if isinstance(src, Tensor) and src._view_meta is not None and \
+                    src._base is not None:  # a view of a view
+                creation = propagate_creation_meta(src._view_meta[1], creation)
         ks &= BELOW_AUTOGRAD
         out = table[ks.bit_length() - 1](ks, *args, **kwargs)
         if spec.multi:

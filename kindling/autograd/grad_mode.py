@@ -15,7 +15,7 @@ from .._dispatcher.tls import state as _tls
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled", "set_multithreading_enabled"]
 
-_INFERENCE_EXCLUDED = AUTOGRAD_BITS | bit(K.ADInplaceOrView)
+_ADIOV = bit(K.ADInplaceOrView)
 
 
 def is_grad_enabled() -> bool:
@@ -28,7 +28,17 @@ def _set_grad_enabled(mode: bool):
 
 
 def is_inference_mode_enabled() -> bool:
+    """Whether inference mode is on in this thread."""
     return _tls.inference_mode
+
+
+def is_inference(input) -> bool:
+    """``torch.is_inference``: whether ``input`` is an inference tensor."""
+    from .._tensor import Tensor
+    if not isinstance(input, Tensor):
+        raise TypeError("is_inference(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input.is_inference()
 
 
 class _DecoratorContextManager:
@@ -130,33 +140,54 @@ class set_grad_enabled(_DecoratorContextManager):
 
 
 class inference_mode(_DecoratorContextManager):
-    """Like ``no_grad``, and the autograd and ADInplaceOrView layers are skipped entirely."""
+    """Like ``no_grad``, and more: the autograd layer is skipped, tensors allocated inside are
+    *inference tensors* (``is_inference()``: no autograd keys, no version counter, never
+    saved for backward, not modified in place outside inference mode), and views of normal
+    tensors made inside may not be modified in place outside.  ``inference_mode(False)``
+    turns it off again (grad mode on).  As c10::InferenceMode does: grad and forward-grad
+    modes are set to ``not mode``, ADInplaceOrView leaves the included keys and the
+    Autograd keys are excluded (normal tensors, which carry ADInplaceOrView, still get view
+    and version-counter bookkeeping)."""
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = mode
 
     def __new__(cls, mode=True):
-        if isinstance(mode, bool):
+        if mode is None or isinstance(mode, bool):
             return super().__new__(cls)
         return cls()(mode)
 
     def __enter__(self) -> None:
-        s = _tls
-        self._prev = (s.grad_enabled, s.inference_mode, s.excluded, s.included)
-        if self.mode:
-            s.grad_enabled = False
-            s.inference_mode = True
-            s.excluded = s.excluded | _INFERENCE_EXCLUDED
-            s.included = s.included & ~bit(K.ADInplaceOrView)
-        else:
-            s.inference_mode = False
+        self._inference_mode_context = _enter_inference_mode(self.mode)
 
     def __exit__(self, exc_type, exc_value, traceback) -> None:
-        s = _tls
-        s.grad_enabled, s.inference_mode, s.excluded, s.included = self._prev
+        _exit_inference_mode(self._inference_mode_context)
 
     def clone(self):
         return self.__class__(self.mode)
+
+
+def _enter_inference_mode(mode):
+    """Set this thread's state as c10::InferenceMode(mode) does; returns what
+    ``_exit_inference_mode`` restores."""
+    s = _tls
+    prev = (s.grad_enabled, s.inference_mode, s.fw_grad_enabled, s.excluded, s.included)
+    enabled = bool(mode)
+    s.grad_enabled = not enabled
+    s.fw_grad_enabled = not enabled
+    s.inference_mode = enabled
+    if enabled:
+        s.included = s.included & ~_ADIOV
+        s.excluded = s.excluded | AUTOGRAD_BITS
+    else:
+        s.included = s.included | _ADIOV
+        s.excluded = s.excluded & ~AUTOGRAD_BITS
+    return prev
+
+
+def _exit_inference_mode(prev):
+    s = _tls
+    s.grad_enabled, s.inference_mode, s.fw_grad_enabled, s.excluded, s.included = prev
 
 
 class set_multithreading_enabled(_DecoratorContextManager):

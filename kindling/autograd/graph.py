@@ -20,7 +20,7 @@ import weakref
 
 from .._dispatcher.keys import PYTHON_BITS as _PYTHON_BITS
 from .._dispatcher.tls import state as _tls
-from .._tensor import Tensor as _Tensor
+from .._tensor import ADIOV_BIT as _ADIOV_BIT, Tensor as _Tensor
 
 __all__ = ["Node", "GradientEdge", "get_gradient_edge", "saved_tensors_hooks", "save_on_cpu",
            "disable_saved_tensors_hooks", "register_multi_grad_hook", "increment_version"]
@@ -31,6 +31,12 @@ ERR_BACKWARD_TWICE = (
     "you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
     "through the graph a second time or if you need to access saved tensors after calling "
     "backward.")
+
+ERR_SAVE_INFERENCE = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+    "inference mode in computation tracked by autograd. To work around this, you can make a "
+    "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead "
+    "of `torch.inference_mode()`.")
 
 # Sequence numbers order nodes: a node created later runs earlier in backward.
 _seq_counter = itertools.count()
@@ -364,6 +370,8 @@ class SavedVariable:
         if tensor is None:
             self._data = None
             return
+        if not tensor._ks & _ADIOV_BIT:  # (SavedVariable's constructor refuses them too)
+            raise RuntimeError(ERR_SAVE_INFERENCE)
         self._vc = vc = tensor._vc
         self._version = vc[0]
         self._output_nr = tensor._output_nr if is_output else 0
