@@ -454,7 +454,9 @@ class Tensor:
         if self._ks & _NEG_BIT:
             raise RuntimeError("Can't call numpy() on Tensor that has negative bit set. Use "
                                "tensor.resolve_neg().numpy() instead.")
-        if self._requires_grad and not force:
+        if not force and _tls.grad_enabled and (
+                self._requires_grad or self._base is not None and
+                type(self).requires_grad.fget(self)):
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         if self.dtype is _dtype.bfloat16 and not force:

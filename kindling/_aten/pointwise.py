@@ -22,7 +22,8 @@ from ._variants import _CPP_NAMES, inplace_variant, out_variant, resize_out  # n
 from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
 from ._defop import install_cpu_front, unwrap
-from ._pointwise_util import check_inplace_result, meta_view
+from ._pointwise_util import FP_IGNORE as _FP_IGNORE, FP_STATE as _FP_STATE, \
+    check_inplace_result, meta_view
 from ..testing import samples as S
 from .._tensor import Tensor, from_array
 
@@ -100,10 +101,11 @@ def same_float_fast_path(opdef, ufunc, nargs):
                 if type(a) is Tensor:
                     x = a._np
                     if x is not None and x.dtype in _FAST_FLOATS:
+                        token = _FP_STATE.set(_FP_IGNORE)  # (fp_silent, inlined)
                         try:
                             r = ufunc(x)
-                        except (RuntimeWarning, FloatingPointError):
-                            return generic(ks, a)  # (the generic kernel's recovery)
+                        finally:
+                            _FP_STATE.reset(token)
                         # (a float ufunc keeps its input's dtype)
                         return from_array(r if type(r) is ndarray else np.asarray(r), Tensor,
                                           a.dtype)
@@ -126,11 +128,13 @@ def same_float_fast_path(opdef, ufunc, nargs):
                         ok = (tb is float or tb is int) and x is not None and \
                             x.dtype in _FAST_FLOATS
                     if ok:
+                        token = _FP_STATE.set(_FP_IGNORE)  # (fp_silent, inlined)
                         try:
                             r = ufunc(x, y)
-                        except (ValueError, RuntimeWarning, FloatingPointError,
-                                OverflowError):
+                        except (ValueError, OverflowError):
                             return generic(ks, a, b)  # (the generic kernel's error)
+                        finally:
+                            _FP_STATE.reset(token)
                         # (same-dtype floats, or a weak number: the result keeps a's dtype)
                         return from_array(r if type(r) is ndarray else np.asarray(r), Tensor,
                                           a.dtype)
@@ -150,10 +154,13 @@ def same_float_inplace_fast_path(opdef, ufunc):
                     x, y = a._np, b._np
                     if x is not None and y is not None and x.dtype is y.dtype and \
                             x.dtype in _FAST_FLOATS and x.shape == y.shape:
+                        token = _FP_STATE.set(_FP_IGNORE)  # (fp_silent, inlined)
                         try:
                             r = ufunc(x, y)
-                        except (ValueError, RuntimeWarning, FloatingPointError):
+                        except ValueError:
                             return generic(ks, a, b)
+                        finally:
+                            _FP_STATE.reset(token)
                         np.copyto(x, r)
                         return a
             return generic(ks, *args, **kwargs)

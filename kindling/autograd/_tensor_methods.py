@@ -72,10 +72,14 @@ def _del_grad(self):
 
 
 def _get_grad_dtype(self):
+    if _grad_fn(self) is not None:
+        raise RuntimeError("grad_dtype can only be accessed on leaf tensors.")
     return self.__dict__.get("_grad_dtype", self.dtype)
 
 
 def _set_grad_dtype(self, dt):
+    if _grad_fn(self) is not None:
+        raise RuntimeError("grad_dtype can only be set on leaf tensors.")
     self._grad_dtype = dt
 
 

@@ -678,9 +678,17 @@ def _outputs(spec, out):
     return [out]
 
 
+_PKG_DIR = __file__.rsplit("/", 2)[0] + "/"  # .../kindling/
+
+
 def _anomaly_trace(node):
+    """The forward call's stack, up to where it entered kindling (PyTorch's trace stops where
+    Python calls into C++)."""
     hk = node._hooks()
-    hk.trace = traceback.format_stack()[:-3]
+    stack = traceback.extract_stack()
+    while stack and stack[-1].filename.startswith(_PKG_DIR):
+        stack.pop()
+    hk.trace = traceback.format_list(stack)
     node.metadata["traceback_"] = hk.trace
 
 
@@ -1307,17 +1315,16 @@ def make_out_kernel(opdef):
     entry = opdef.entry
     table = entry.table
     name = opdef.schema.name.split("::")[-1]
-    inputs = [i for i, a in enumerate(opdef.schema.arguments) if not a.is_out]
-    in_names = {a.name for a in opdef.schema.arguments if not a.is_out}
 
     def kernel(ks, *args, **kwargs):
+        # (the inputs and the outputs alike, as VariableType's out= kernels check)
         if _tls.grad_enabled:
-            for i in inputs:
-                if i < len(args) and _any_requires_grad(args[i]):
+            for v in args:
+                if _any_requires_grad(v):
                     _out_error(name)
             if kwargs:
-                for k, v in kwargs.items():
-                    if k in in_names and _any_requires_grad(v):
+                for v in kwargs.values():
+                    if _any_requires_grad(v):
                         _out_error(name)
         ks2 = ks & BELOW_AUTOGRAD
         return table[ks2.bit_length() - 1](ks2, *args, **kwargs)

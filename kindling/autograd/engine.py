@@ -341,7 +341,11 @@ def _anomaly_apply(node, grads):
         else:
             msg += ("No forward pass information available. Enable detect anomaly during "
                     "forward pass for more information.")
-        warnings.warn(msg, UserWarning, stacklevel=2)
+        try:
+            warnings.warn(msg, UserWarning, stacklevel=2)
+        except Warning as w:
+            # warnings are errors: PyTorch prints it and raises the error that happened
+            sys.stderr.write(f"{type(w).__name__}: {w}\n")
         raise
     if _anomaly.check_nan:
         import numpy as np
