@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from .. import _layout
 from .._aten._ops_registry import aten as _aten
-from .._tensor import Tensor
+from .._tensor import Size, Tensor
 from . import grad_mode, graph, anomaly_mode  # noqa: F401
 from .grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
@@ -51,34 +51,76 @@ def _tensor_or_tensors_to_tuple(tensors, length):
     return tuple(tensors)
 
 
+def _edge_metadata(edge):
+    """``(shape, dtype, device)`` of the gradient flowing into a ``GradientEdge`` (its node's
+    input metadata)."""
+    m = edge.node._meta[edge.output_nr]
+    if m is None:
+        raise RuntimeError("the GradientEdge names an output that is not a Tensor")
+    return m
+
+
+def _mismatch_shapes(out, first_grad, is_grads_batched):
+    """PyTorch's ``_calculate_shape``: the shapes a shape-mismatch message shows (batched, the
+    grad's is that of ``grad[0]`` without its first dim, as PyTorch prints it)."""
+    if isinstance(out, GradientEdge):
+        if is_grads_batched:
+            raise RuntimeError("Batched grads are not supported with GradientEdge")
+        return Size(_edge_metadata(out)[0]), first_grad.shape
+    return out.shape, (first_grad.shape[1:] if is_grads_batched else first_grad.shape)
+
+
 def _make_grads(outputs, grads, is_grads_batched=False):
     new_grads = []
-    for i, (out, grad) in enumerate(zip(outputs, grads)):
-        if isinstance(out, GradientEdge):
-            new_grads.append(grad)
-            continue
+    for out, grad in zip(outputs, grads):
+        is_edge = isinstance(out, GradientEdge)
+        if is_edge:
+            out_size, out_dtype, out_device = _edge_metadata(out)
+        else:
+            out_size, out_dtype = out.shape, out.dtype
         if isinstance(grad, Tensor):
             first = grad[0] if is_grads_batched else grad
-            if tuple(first.shape) != tuple(out.shape):
+            if tuple(first.shape) != tuple(out_size):
+                out_shape, grad_shape = _mismatch_shapes(out, first, is_grads_batched)
+                # (PyTorch numbers them with ``.index``: the first equal one)
+                gi, oi = grads.index(grad), outputs.index(out)
+                if is_grads_batched:
+                    raise RuntimeError(
+                        "If `is_grads_batched=True`, we interpret the first dimension of each "
+                        "grad_output as the batch dimension. The sizes of the remaining "
+                        "dimensions are expected to match the shape of corresponding output, "
+                        f"but a mismatch was detected: grad_output[{gi}] has a shape of "
+                        f"{grad_shape} and output[{oi}] has a shape of {out_shape}. If you only "
+                        "want some tensors in `grad_output` to be considered batched, consider "
+                        "using vmap.")
                 raise RuntimeError(
-                    f"Mismatch in shape: grad_output[{i}] has a shape of {first.shape} and "
-                    f"output[{i}] has a shape of {out.shape}.")
-            if out.dtype.is_complex != grad.dtype.is_complex:
+                    f"Mismatch in shape: grad_output[{gi}] has a shape of {grad_shape} and "
+                    f"output[{oi}] has a shape of {out_shape}.")
+            if out_dtype.is_complex != grad.dtype.is_complex:
                 raise RuntimeError(
                     "For complex Tensors, both grad_output and output are required to have the "
-                    f"same dtype. Mismatch in dtype: grad_output[{i}] has a dtype of "
-                    f"{grad.dtype} and output[{i}] has a dtype of {out.dtype}.")
+                    f"same dtype. Mismatch in dtype: grad_output[{grads.index(grad)}] has a "
+                    f"dtype of {grad.dtype} and output[{outputs.index(out)}] has a dtype of "
+                    f"{out_dtype}.")
             new_grads.append(grad)
         elif grad is None:
-            if out.requires_grad:
-                if out.numel() != 1:
+            if is_grads_batched:
+                new_grads.append(None)  # (_batched_grad creates them per sample)
+            elif is_edge or out.requires_grad:
+                numel_is_1 = all(s == 1 for s in out_size) if is_edge else out.numel() == 1
+                if not numel_is_1:
                     raise RuntimeError("grad can be implicitly created only for scalar outputs")
-                if not out.dtype.is_floating_point:
+                if not out_dtype.is_floating_point:
                     raise RuntimeError("grad can be implicitly created only for real scalar "
-                                       f"outputs but got {out.dtype}")
-                # (what torch.ones_like(out, memory_format=torch.preserve_format) dispatches)
-                new_grads.append(_aten.ones_like.default(
-                    out, pin_memory=False, memory_format=_layout.preserve_format))
+                                       f"outputs but got {out_dtype}")
+                if is_edge:
+                    from .. import ones  # (PyTorch calls torch.ones: function modes see it)
+                    new_grads.append(ones(Size(out_size), dtype=out_dtype, device=out_device))
+                else:
+                    # (what torch.ones_like(out, memory_format=torch.preserve_format)
+                    # dispatches)
+                    new_grads.append(_aten.ones_like.default(
+                        out, pin_memory=False, memory_format=_layout.preserve_format))
             else:
                 new_grads.append(None)
         else:
@@ -219,11 +261,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                            f"grad_outputs and {len(t_outputs)} outputs)")
     if retain_graph is None:
         retain_graph = create_graph
+    grad_outputs_ = _make_grads(t_outputs, grad_outputs_, is_grads_batched)
     if is_grads_batched:
         result = _batched_grad(t_outputs, t_inputs, grad_outputs_, retain_graph, create_graph,
                                allow_unused, materialize_grads)
         return dict(zip(inputs.keys(), result)) if type(inputs) is dict else result
-    grad_outputs_ = _make_grads(t_outputs, grad_outputs_)
     result = _engine_run_backward(t_outputs, grad_outputs_, retain_graph, create_graph,
                                   t_inputs, allow_unused, accumulate_grad=False)
     result = list(result)

@@ -7,6 +7,7 @@ not import autograd; it only keeps the fields ``_grad``, ``_grad_fn``, ``_output
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 
 from .._tensor import ADIOV_BIT, Tensor, make_tensor
 from .derivatives import requires_grad as _requires_grad_of, view_grad_fn, \
@@ -88,9 +89,23 @@ def _get_requires_grad(self):
 
 
 def _set_requires_grad(self, value):
+    # (PyTorch's setter: stricter than requires_grad_(), and ``del`` gets the first error)
     if not isinstance(value, bool):
-        raise TypeError(f"requires_grad must be a bool, not {type(value).__name__}")
-    self._requires_grad_(value)
+        raise RuntimeError("requires_grad must be a bool")
+    if _grad_fn(self) is not None:
+        raise RuntimeError(
+            "you can only change requires_grad flags of leaf variables." if value else
+            "you can only change requires_grad flags of leaf variables. If you want to use a "
+            "computed variable in a subgraph that doesn't require differentiation use "
+            "var_no_grad = var.detach().")
+    if value and not is_differentiable_dtype(self.dtype):
+        raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                           "gradients")
+    self._requires_grad = value
+
+
+def _del_requires_grad(self):
+    raise RuntimeError("requires_grad must be a bool")
 
 
 def requires_grad_(self, requires_grad=True):
@@ -138,9 +153,39 @@ def register_hook(self, hook):
     if fn is None:
         d = self.__dict__.get("_hooks")
         if d is None:
-            d = self._hooks = _HookDict()
+            d = self._hooks = OrderedDict()  # (PyTorch's ``_backward_hooks``)
         return _add_hook(d, hook)
     return fn._add_tensor_pre_hook(self._output_nr, hook)
+
+
+def _get_backward_hooks(self):
+    """PyTorch's ``_backward_hooks``: the dict of this tensor's ``register_hook`` hooks (id ->
+    hook), or None.  A leaf keeps it itself; a non-leaf's are its grad_fn's tensor pre-hooks
+    for its output, so after an in-place op (a new grad_fn) it starts again from None."""
+    fn = _grad_fn(self)
+    if fn is None:
+        return self.__dict__.get("_hooks")
+    hk = fn._hk
+    return hk.tensor_pre.get(self._output_nr) if hk is not None else None
+
+
+def _set_backward_hooks(self, hooks):
+    """Replace this tensor's hooks with the dict ``hooks`` (None: no hooks)."""
+    fn = _grad_fn(self)
+    if fn is None:
+        if hooks is None:
+            self.__dict__.pop("_hooks", None)
+        else:
+            self._hooks = hooks
+    elif hooks is None:
+        if fn._hk is not None:
+            fn._hk.tensor_pre.pop(self._output_nr, None)
+    else:
+        fn._hooks().tensor_pre[self._output_nr] = hooks
+
+
+def _del_backward_hooks(self):
+    raise RuntimeError("Deletion of _backwards_hooks not allowed!")
 
 
 def register_post_accumulate_grad_hook(self, hook):
@@ -228,6 +273,10 @@ def _set_data(self, new):
         setattr(self, s, getattr(new, s))
 
 
+def _del_data(self):
+    raise RuntimeError("Deleting tensor data is not allowed. Delete tensor instead!")
+
+
 def _output_nr(self):
     return self._output_nr if _grad_fn(self) is not None else 0
 
@@ -237,7 +286,7 @@ def attach():
     T.grad_fn = property(_grad_fn, _set_grad_fn)
     T.grad = property(_get_grad, _set_grad, _del_grad)
     T.grad_dtype = property(_get_grad_dtype, _set_grad_dtype)
-    T.requires_grad = property(_get_requires_grad, _set_requires_grad)
+    T.requires_grad = property(_get_requires_grad, _set_requires_grad, _del_requires_grad)
     T.requires_grad_ = requires_grad_
     T.is_leaf = property(_is_leaf)
     T.retains_grad = property(_retains_grad)
@@ -246,5 +295,6 @@ def attach():
     T.register_post_accumulate_grad_hook = register_post_accumulate_grad_hook
     T.backward = backward
     T.detach_ = detach_
-    T.data = property(_get_data, _set_data)
+    T.data = property(_get_data, _set_data, _del_data)
+    T._backward_hooks = property(_get_backward_hooks, _set_backward_hooks, _del_backward_hooks)
     T.output_nr = property(_output_nr)

@@ -1089,11 +1089,22 @@ def view_grad_fn(t):
     if creation != DEFAULT:
         raise RuntimeError(_view_rebase_error(t, creation, fn, regenerate=True))
     node = _as_strided_node(base, t)
+    if t._retains_grad:
+        _move_retains_grad(t, fn, node, 0)
     t._grad_fn = node
     t._output_nr = 0
     t._requires_grad = True
     t._view_meta = (cur, creation)
     return node
+
+
+def _move_retains_grad(t, old_fn, new_fn, new_nr):
+    """PyTorch's update_tensor_hooks_on_new_gradfn for a tensor that retains grad (call it
+    before ``t._output_nr`` changes): its retains_grad hook moves to its new grad_fn."""
+    hk = old_fn._hk if old_fn is not None else None
+    if hk is not None and hk.retains_grad:
+        hk.retains_grad.pop(t._output_nr, None)
+    new_fn._set_retains_grad(new_nr, t)
 
 
 def _as_strided_node(base, view):
@@ -1182,11 +1193,16 @@ def rebase_history(t, node, output_nr=0):
         cs._seq = next_seq()
         cs._hk = None
         cs._meta = [(base._size, base.dtype, base._device)]
+        if base._retains_grad:
+            _move_retains_grad(base, old[0], cs, 0)
         base._grad_fn = cs
         base._output_nr = 0
         base._requires_grad = True
-        # the view's own history is regenerated from the base on next access
+        # the view's own history is regenerated from the base on next access (at once when
+        # it retains grad, as PyTorch does it, so the old node no longer fills its .grad)
         t._view_meta = (-1, t._view_meta[1])
+        if t._retains_grad:
+            view_grad_fn(t)
         return cs
     old_fn = t._grad_fn
     if old_fn is not None and old_fn._hk is not None and old_fn._hk.retains_grad:
@@ -1536,7 +1552,10 @@ def _install_op(d, site):
             return
         else:
             spec = DerivativeSpec(d, {}, mode="not_implemented")
-            entry.register(K.Autograd, KernelEntry(make_kernel(spec, _record_special), site))
+            kernel = make_kernel(spec, _record_special)
+            if schema.name.rsplit("::", 1)[-1] in _RESET_GRAD_ACCUMULATOR:
+                kernel = spec.kernel = spec.generic_kernel = _resetting_grad_accumulator(kernel)
+            entry.register(K.Autograd, KernelEntry(kernel, site))
             return
         spec.self_name = next(a.name for a in schema.arguments if a.is_write)
         _specs[entry.qualified] = spec
@@ -1549,6 +1568,21 @@ def _install_op(d, site):
         entry.register(K.Autograd, KernelEntry(_nondiff_kernel(spec), site))
         return
     entry.register(K.Autograd, KernelEntry(make_kernel(spec, record_functional), site))
+
+
+# Ops after which a leaf gets a new AccumulateGrad node (PyTorch's codegen emits
+# ``reset_grad_accumulator(self)`` in their Autograd kernels): a graph recorded before
+# ``x.set_(...)`` no longer counts as using ``x``.
+_RESET_GRAD_ACCUMULATOR = frozenset({"set_"})
+
+
+def _resetting_grad_accumulator(kernel):
+    def reset_kernel(ks, self, *args, **kwargs):
+        out = kernel(ks, self, *args, **kwargs)
+        self.__dict__.pop("_grad_acc", None)
+        return out
+    reset_kernel.__name__ = kernel.__name__
+    return reset_kernel
 
 
 def _nondiff_kernel(spec):

@@ -189,7 +189,8 @@ def accumulate_grad(var, new_grad):
     hooks = var.__dict__.get("_post_acc_hooks")
     if hooks:
         for h in list(hooks.values()):
-            h(var)
+            if h(var) is not None:
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 _aten_detach = aten.detach.default
@@ -216,10 +217,7 @@ def _call_hooks_before(node, grads):
     if hk is None:
         return grads
     if hk.tensor_pre:
-        for nr, d in hk.tensor_pre.items():
-            for h in list(d.values()):
-                if nr < len(grads) and grads[nr] is not None:
-                    grads[nr] = _tensor_hook(h, grads[nr])
+        _call_tensor_pre_hooks(hk.tensor_pre, grads)
     if hk.retains_grad:
         for nr, ref in hk.retains_grad.items():
             t = ref()
@@ -233,14 +231,25 @@ def _call_hooks_before(node, grads):
     return grads
 
 
+def _call_tensor_pre_hooks(tensor_pre, grads):
+    """A node's tensor pre-hooks (``register_hook`` on its outputs), in place on ``grads``.
+    As in PyTorch, a hook sees ``None`` for an output that got no gradient."""
+    n = len(grads)
+    for nr, d in tensor_pre.items():
+        if nr < n:
+            g = grads[nr]
+            for h in list(d.values()):
+                g = _tensor_hook(h, g)
+            grads[nr] = g
+
+
 def _call_leaf_tensor_hooks(node, grads):
     """An AccumulateGrad node's tensor pre-hooks are the leaf's ``register_hook`` hooks."""
     d = node.variable.__dict__.get("_hooks")
     if d:
         g = grads[0]
         for h in list(d.values()):
-            if g is not None:
-                g = _tensor_hook(h, g)
+            g = _tensor_hook(h, g)
         grads[0] = g
     return grads
 
@@ -259,9 +268,11 @@ def _tensor_hook(h, g):
     r = h(g)
     if r is None:
         return g
-    name = getattr(h, "__name__", "hook")
+    if g is None:
+        raise RuntimeError("can't replace a None gradient with a non-None value")
     if not isinstance(r, Tensor):
-        raise TypeError(f"expected Variable or None (got {type(r).__name__})")
+        raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+    name = _hook_name(h)
     if r.dtype is not g.dtype:
         from .graph import _legacy_type
         raise RuntimeError(f"hook '{name}' has changed the type of value (was {_legacy_type(g)} "
@@ -272,6 +283,12 @@ def _tensor_hook(h, g):
     if tuple(r._size) != tuple(g._size):
         raise RuntimeError(f"hook '{name}' has changed the size of value")
     return r
+
+
+def _hook_name(h):
+    """How PyTorch names a hook in its errors: its ``__name__`` if that is a str."""
+    name = getattr(h, "__name__", None)
+    return name if isinstance(name, str) else "<unknown>"
 
 
 def _check_hook_result(r, n, what):
@@ -463,6 +480,11 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     _engine_state.task = task
     st = _tls
     st.grad_enabled = create_graph
+    # Hooks run on a copy of the saved-tensor hooks stack, dropped at the end (PyTorch's
+    # engine runs a graph task in the thread-local state captured when it started): an
+    # unbalanced enter or exit inside backward does not leak out of it.
+    prev_saved_hooks = st.saved_tensors_hooks
+    st.saved_tensors_hooks = prev_saved_hooks.copy()
     # The engine runs in "formula mode", as PyTorch's C++ engine does: aten ops it calls
     # (formulas, sum_to, accumulation) see no __torch_function__ and, without create_graph,
     # run below autograd - their Autograd kernels would only redispatch below themselves,
@@ -567,6 +589,7 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
             outputs = g = grads = None  # drop references (gradients may be stolen)
     finally:
         st.excluded, st.torch_function_disabled = outer_ex, outer_tf
+        st.saved_tensors_hooks = prev_saved_hooks
         _engine_state.outer = prev_outer
         _engine_state.task = prev_task
         st.grad_enabled = prev_grad
@@ -603,10 +626,7 @@ def _call_hooks_before_capture(node, grads):
     if hk is None or not hk.tensor_pre:
         return grads
     grads = list(grads)
-    for nr, d in hk.tensor_pre.items():
-        for h in list(d.values()):
-            if nr < len(grads) and grads[nr] is not None:
-                grads[nr] = _tensor_hook(h, grads[nr])
+    _call_tensor_pre_hooks(hk.tensor_pre, grads)
     return grads
 
 

@@ -32,7 +32,7 @@ from . import forward_ad as _fwad
 from .derivatives import (DEFAULT, FW, IN_CUSTOM_FUNCTION, MULTI_OUTPUT_NODE,
                           is_differentiable_dtype, rebase_history, requires_grad as _rg,
                           grad_fn_of)
-from .graph import ERR_BACKWARD_TWICE, SavedVariable, _Node, gradient_edge, next_seq
+from .graph import ERR_BACKWARD_TWICE, SavedVariable, _Node, gradient_edge, next_seq, shallow_copy
 
 __all__ = ["FunctionCtx", "BackwardCFunction", "FunctionMeta", "Function", "once_differentiable",
            "InplaceFunction", "NestedIOFunction"]
@@ -259,6 +259,10 @@ class BackwardCFunction(_FunctionBase, FunctionCtx, _HookMixin):
 
     def apply_jvp(self, *args):
         return self._forward_cls.jvp(self, *args)
+
+    def __call__(self, *args, **kwargs):
+        # (PyTorch's custom Function nodes are Python objects without a call slot)
+        raise TypeError(f"'{type(self).__name__}' object is not callable")
 
     def _compiled_autograd_key(self):
         return self._forward_cls._compiled_autograd_key(self)
@@ -615,25 +619,54 @@ def _forward_ad(cls, ctx, args, out):
 
 
 # ---- once_differentiable ---------------------------------------------------------------------------
-class _DelayedErrorNode(_Node):
+class _ErrorNode(_Node):
+    """PyTorch's ``Error`` node (made by ``DelayedError``): raises its message in backward."""
+
     __slots__ = ("msg",)
-    _name = "torch::autograd::DelayedError"
+    _name = "torch::autograd::Error"
 
     def _run(self, grads, needed=None):
         raise RuntimeError(self.msg)
 
 
-_DelayedErrorNode.__name__ = _DelayedErrorNode.__qualname__ = "DelayedError"
+_ErrorNode.__name__ = _ErrorNode.__qualname__ = "Error"
+
+
+def _delayed_error(msg, values):
+    """PyTorch's ``DelayedError(msg, n)(*values)``: an alias of each tensor in ``values``
+    (``None`` stays ``None``), all outputs of one ``Error`` node whose edges lead to the
+    values' gradient edges ((None, 0) for a ``None``)."""
+    node = _ErrorNode.__new__(_ErrorNode)
+    node.msg = msg
+    node._seq = next_seq()
+    node._hk = None
+    edges, meta, res = [], [], []
+    for nr, v in enumerate(values):
+        if v is None:
+            edges.append((None, 0))
+            meta.append(None)
+            res.append(None)
+            continue
+        edges.append(gradient_edge(v))
+        out = shallow_copy(v)  # (``tensor_data()``: same memory and version counter)
+        out._grad_fn = node
+        out._output_nr = nr
+        out._requires_grad = True
+        meta.append((out._size, out.dtype, out._device))
+        res.append(out)
+    node._next = tuple(edges)
+    node._meta = meta
+    return res
 
 
 def once_differentiable(fn):
     """Run ``backward`` under no_grad; differentiating its results again raises."""
     @functools.wraps(fn)
-    def wrapper(ctx, *args):
+    def wrapper(ctx, *args, **kwargs):
         prev = _tls.grad_enabled
         _tls.grad_enabled = False
         try:
-            outputs = fn(ctx, *args)
+            outputs = fn(ctx, *args, **kwargs)
         finally:
             _tls.grad_enabled = prev
         if not _tls.grad_enabled:
@@ -643,31 +676,15 @@ def once_differentiable(fn):
             return outputs
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
-        node = _DelayedErrorNode.__new__(_DelayedErrorNode)
-        node.msg = ("trying to differentiate twice a function that was marked with "
-                    "@once_differentiable")
-        edges = []
-        res = []
         from .._aten._ops_registry import aten
-        for o in outs:
-            if o is None:
-                res.append(None)
-                continue
-            d = aten.detach.default(o)
-            d._requires_grad_(True)
-            edges.append(gradient_edge(d))
-            res.append(d)
-        node._next = tuple(edges)
-        node._seq = next_seq()
-        node._hk = None
-        node._meta = []
-        k = 0
-        for r in res:
-            if r is not None:
-                node._meta.append((r._size, r.dtype, r._device))
-                r._grad_fn = node
-                r._output_nr = k
-                k += 1
+
+        def fake_requires_grad(o):
+            if o is not None:
+                o = aten.detach.default(o)
+                o._requires_grad_(True)
+            return o
+        res = _delayed_error("trying to differentiate twice a function that was marked with "
+                             "@once_differentiable", [fake_requires_grad(o) for o in outs])
         return res[0] if single else tuple(res)
     return wrapper
 

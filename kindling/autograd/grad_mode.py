@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 
 from .._dispatcher.keys import AUTOGRAD_BITS, K, bit
 from .._dispatcher.tls import state as _tls
@@ -47,7 +48,15 @@ class _DecoratorContextManager:
 
     def __call__(self, orig_func):
         if inspect.isclass(orig_func):
-            raise RuntimeError("Please use the decorator on functions, not classes")
+            # (PyTorch's torch.utils._contextlib: deprecated, and what is returned is a function
+            # that creates the instance inside the context)
+            warnings.warn(
+                "Decorating classes is deprecated and will be disabled in future versions. You "
+                "should only decorate functions or methods. To preserve the current behavior of "
+                "class decoration, you can directly decorate the `__init__` method and nothing "
+                "else.", FutureWarning, stacklevel=2)
+            cls = orig_func
+            orig_func = lambda *args, **kwargs: cls(*args, **kwargs)  # noqa: E731
         ctx_factory = self.clone
         if inspect.isgeneratorfunction(orig_func):
             @functools.wraps(orig_func)

@@ -17,6 +17,7 @@ import itertools
 import re
 import threading
 import weakref
+from collections import OrderedDict
 
 from .._dispatcher.keys import PYTHON_BITS as _PYTHON_BITS
 from .._dispatcher.tls import state as _tls
@@ -135,7 +136,7 @@ class _Hooks:
     def __init__(self):
         self.pre = _HookDict()           # node pre-hooks fn(grad_outputs)
         self.post = _HookDict()          # node hooks fn(grad_inputs, grad_outputs)
-        self.tensor_pre = {}             # output_nr -> _HookDict of tensor hooks fn(grad)
+        self.tensor_pre = {}             # output_nr -> OrderedDict of tensor hooks fn(grad)
         self.retains_grad = {}           # output_nr -> weakref of the tensor retaining grad
         self.metadata = None
         self.trace = None                # anomaly mode: the forward stack
@@ -203,7 +204,10 @@ class _Node:
         pass
 
     def _add_tensor_pre_hook(self, output_nr, fn):
-        d = self._hooks().tensor_pre.setdefault(output_nr, _HookDict())
+        tp = self._hooks().tensor_pre
+        d = tp.get(output_nr)
+        if d is None:  # (an OrderedDict, as the ``_backward_hooks`` PyTorch shows)
+            d = tp[output_nr] = OrderedDict()
         return _add_hook(d, fn)
 
     def _set_retains_grad(self, output_nr, tensor):
@@ -213,7 +217,17 @@ class _Node:
     def _run(self, grads, needed=None):
         raise NotImplementedError
 
-    def __call__(self, *grads):
+    def __call__(self, *grads, **kwargs):
+        """Run the node on ``grads`` (one per forward output; no hooks), as PyTorch's C++
+        nodes are called from Python."""
+        if kwargs:
+            raise TypeError("keyword arguments are not supported")
+        n = len(self._meta)
+        if len(grads) != n:
+            raise TypeError(f"expected {n} arguments, got {len(grads)} instead")
+        for i, g in enumerate(grads):
+            if g is not None and not isinstance(g, _Tensor):
+                raise TypeError(f"argument {i} is not a Variable")
         r = self._run(list(grads))
         return tuple(r) if len(r) != 1 else r[0]
 
@@ -549,7 +563,13 @@ class saved_tensors_hooks:
         _tls.saved_tensors_hooks.append((self.pack_hook, self.unpack_hook))
 
     def __exit__(self, *args):
-        _tls.saved_tensors_hooks.pop()
+        stack = _tls.saved_tensors_hooks
+        if not stack:  # (an exit without its enter: PyTorch's internal assert)
+            raise RuntimeError(
+                "is_initialized && !tls.stack.empty() INTERNAL ASSERT FAILED at "
+                "\"/__w/pytorch/pytorch/aten/src/ATen/SavedTensorHooks.cpp\":69, please report a "
+                "bug to PyTorch. ")
+        stack.pop()
 
 
 class save_on_cpu(saved_tensors_hooks):

@@ -1,0 +1,446 @@
+"""Autograd behaviours found different from PyTorch by running PyTorch's test_autograd.py on
+kindling; each scenario runs on both libraries and the outcomes (values, exception types and
+texts, warnings, graph shapes) must be equal."""
+import gc
+import weakref
+import warnings
+
+import pytest
+
+import kindling
+
+torch = pytest.importorskip("torch")
+
+LIBS = (kindling, torch)
+
+
+def _outcome(fn):
+    """What calling ``fn`` did: its (comparable) result, or the exception's type and text."""
+    try:
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter("always")
+            r = fn()
+    except Exception as e:  # noqa: BLE001 (the exception is what is compared)
+        return ("raised", type(e).__name__, str(e))
+    return ("returned", _plain(r), [(w.category.__name__, str(w.message)) for w in ws])
+
+
+def _plain(r):
+    """Tensors as nested lists (library-independent), containers recursively."""
+    if isinstance(r, (kindling.Tensor, torch.Tensor)):
+        return ("tensor", r.tolist(), tuple(r.shape))
+    if isinstance(r, (tuple, list)):
+        return type(r).__name__, [_plain(x) for x in r]
+    if isinstance(r, dict):
+        return {k: _plain(v) for k, v in r.items()}
+    return r
+
+
+def _same(scenario):
+    k, t = scenario(kindling), scenario(torch)
+    assert k == t
+    return k
+
+
+def _graph_desc(fn):
+    if fn is None:
+        return "None"
+    nf = fn.next_functions
+    return type(fn).__name__ + "(" + ", ".join(_graph_desc(n) for n, _ in nf) + ")"
+
+
+# ---- r02: grad-mode context managers decorating a class ---------------------------------------
+@pytest.mark.parametrize("make", [
+    lambda T: T.no_grad(), lambda T: T.enable_grad(), lambda T: T.set_grad_enabled(False),
+    lambda T: T.inference_mode(), lambda T: T.no_grad])
+def test_grad_mode_decorating_a_class_warns_and_still_works(make):
+    def scenario(T):
+        def deco():
+            class Foo:
+                def __init__(self, a, b=1):
+                    self.state = (T.is_grad_enabled(), a, b)
+            Foo = make(T)(Foo)
+            with T.enable_grad():
+                return Foo(3, b=4).state, T.is_grad_enabled()
+        return _outcome(deco)
+    out = _same(scenario)
+    assert out[0] == "returned" and out[2] and out[2][0][0] == "FutureWarning"
+
+
+def test_class_decoration_warning_points_at_the_decorating_line():
+    for T in LIBS:
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter("always")
+
+            @T.no_grad()
+            class Foo:
+                pass
+        assert ws[0].filename == __file__, T.__name__
+
+
+# ---- r03: is_grads_batched with a wrongly shaped grad_output ----------------------------------
+def test_batched_grad_output_shape_mismatch_message():
+    def scenario(T):
+        x = T.ones(2, 2, requires_grad=True)
+        out = x.clone()
+        x2 = T.ones(3, requires_grad=True)
+        res = [_outcome(lambda: T.autograd.grad(out, (x,), (T.ones(2, 2),),
+                                                is_grads_batched=True)),
+               _outcome(lambda: T.autograd.grad(out, (x,), (T.ones(3, 2, 3),),
+                                                is_grads_batched=True)),
+               _outcome(lambda: T.autograd.grad(out, (x,), (T.ones(3),))),
+               _outcome(lambda: T.autograd.grad(out, (x,), (T.ones(4, 2, 2),),
+                                                is_grads_batched=True, retain_graph=True)),
+               _outcome(lambda: T.autograd.grad((out, x2 * 2), (x, x2),
+                                                (T.ones(5, 2, 2), T.ones(5, 2)),
+                                                is_grads_batched=True))]
+        edge = T.autograd.graph.get_gradient_edge(out)
+        res.append(_outcome(lambda: T.autograd.grad(edge, (x,), (T.ones(3, 3),),
+                                                    is_grads_batched=True)))
+        res.append(_outcome(lambda: T.autograd.grad(edge, (x,), (T.ones(3, 3),))))
+        return res
+    out = _same(scenario)
+    assert out[0][2].startswith("If `is_grads_batched=True`, we interpret the first dimension")
+
+
+# ---- r04: calling a node with the wrong number of gradients -----------------------------------
+def test_calling_a_node_checks_its_arguments():
+    def scenario(T):
+        class F(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                return a * 2, b * 3
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                return g1, g2
+        x = T.ones(2, requires_grad=True)
+        g = T.ones(2)
+        y = x ** 2
+        acc = (x * 1).grad_fn.next_functions[0][0]
+        a, _ = x.unbind(0)
+        f = F.apply(x, x)[0]
+        v = x.clone()
+        v[:1].mul_(2)  # (CopySlices)
+        calls = [lambda: y.grad_fn(g, g), lambda: y.grad_fn(), lambda: y.grad_fn(g),
+                 lambda: y.grad_fn(None), lambda: y.grad_fn(3), lambda: y.grad_fn(grad=g),
+                 lambda: acc(), lambda: acc(g, g), lambda: acc(g),
+                 lambda: a.grad_fn(), lambda: a.grad_fn(T.ones(())),
+                 lambda: a.grad_fn(T.ones(()), T.ones(())),
+                 lambda: f.grad_fn(), lambda: f.grad_fn(g, g),
+                 lambda: v.grad_fn(), lambda: v.grad_fn(g, g), lambda: v.grad_fn(g)]
+        return [_outcome(c) for c in calls] + [_plain(x.grad)]
+    out = _same(scenario)
+    assert out[0] == ("raised", "TypeError", "expected 1 arguments, got 2 instead")
+
+
+# ---- r05: tensor hooks see None for an output that got no gradient ----------------------------
+def test_tensor_hooks_are_called_with_none():
+    def scenario(T):
+        res = []
+        x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        xs = x.unbind()
+        calls = []
+        xs[0].register_hook(lambda g: calls.append(_plain(g)))
+        xs[0].backward()
+        xs[1].backward()
+        res += [calls, _plain(x.grad)]
+
+        class F(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                return a * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, None
+        a = T.ones(2, requires_grad=True)
+        b = T.ones(2, requires_grad=True)
+        c = T.ones(2, requires_grad=True)
+        bb = c * 1
+        calls = []
+        b.register_hook(lambda g: calls.append(_plain(g)))       # a leaf
+        bb.register_hook(lambda g: calls.append(_plain(g)))      # a non-leaf
+        F.apply(a, b).sum().backward()
+        F.apply(a, bb).sum().backward()
+        res += [calls, _plain(b.grad), _plain(c.grad)]
+        # autograd.grad, captured and not
+        for target in ("x", "xs1", "xs0"):
+            x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+            xs = x.unbind()
+            calls = []
+            xs[0].register_hook(lambda g: calls.append(_plain(g)))
+            inp = {"x": x, "xs1": xs[1], "xs0": xs[0]}[target]
+            res += [_outcome(lambda: T.autograd.grad(xs[1], inp, allow_unused=True)), calls]
+        # a hook may not replace a missing gradient; a non-tensor result is refused
+        x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        xs = x.unbind()
+        xs[0].register_hook(lambda g: T.ones(()))
+        res.append(_outcome(lambda: xs[1].backward()))
+        y = x * 2
+        y.register_hook(lambda g: 3)
+        res.append(_outcome(lambda: y.sum().backward()))
+        x.register_hook(lambda g: "no")
+        res.append(_outcome(lambda: (x * 2).sum().backward()))
+        return res
+    out = _same(scenario)
+    assert out[0] == [("tensor", 1.0, ()), None]
+
+
+# ---- r06: set_ gives a leaf a new AccumulateGrad -----------------------------------------------
+def test_set_resets_the_grad_accumulator():
+    def scenario(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        edge = T.autograd.graph.get_gradient_edge(x)
+        out = x.clone()
+        with T.no_grad():
+            x.set_(T.tensor([5.0, 6.0]))
+        res = [_outcome(lambda: T.autograd.grad(out.sum(), x, retain_graph=True)),
+               _outcome(lambda: T.autograd.grad(out.sum(), edge, retain_graph=True)),
+               T.autograd.graph.get_gradient_edge(x).node is edge.node,
+               _outcome(lambda: T.autograd.grad((x * 2).sum(), x))]
+        out.sum().backward()
+        return res + [_plain(x.grad)]
+    out = _same(scenario)
+    assert "appears to not have been used in the graph" in out[0][2]
+
+
+# ---- r07: GradientEdge as outputs of autograd.grad ---------------------------------------------
+def test_gradient_edge_as_output():
+    def scenario(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        tmp = x.sin().cos()
+        edge = T.autograd.graph.get_gradient_edge(tmp)
+        edge2 = T.autograd.graph.get_gradient_edge(x.sin().cos().sum())
+        res = [_outcome(lambda: T.autograd.grad(edge, (x,))),
+               _outcome(lambda: T.autograd.grad(edge2, (x,), retain_graph=True)),
+               _outcome(lambda: T.autograd.grad(edge, (x,), T.tensor([1.0, 3.0]),
+                                                retain_graph=True)),
+               _outcome(lambda: T.autograd.grad(edge, (x,), T.ones(3))),
+               _outcome(lambda: T.autograd.grad([edge2, tmp.sum()], (x,)))]
+        return [(r[0], r[1] if r[0] == "raised" else _round(r[1]), r[2]) for r in res]
+    out = _same(scenario)
+    assert out[0] == ("raised", "RuntimeError",
+                      "grad can be implicitly created only for scalar outputs")
+
+
+def _round(p):
+    tag, items = p
+    return tag, [(t, [round(v, 5) for v in vals], s) for t, vals, s in items]
+
+
+# ---- r08: create_graph through a once_differentiable backward ----------------------------------
+def test_once_differentiable_graph():
+    def scenario(T):
+        class MyFunction(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, t1, s, t2):
+                ctx.s = s
+                ctx.save_for_backward(t1, t2)
+                return t1 + s * t2 + t1 * t2
+
+            @staticmethod
+            @T.autograd.function.once_differentiable
+            def backward(ctx, g):
+                t1, t2 = ctx.saved_tensors
+                return g + g * t2, None, g * ctx.s + g * t1
+        x = T.ones(2, 2, requires_grad=True)
+        y = T.ones(2, 2, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            MyFunction.apply(x, 2, y).sum().backward(T.ones((), requires_grad=True),
+                                                      create_graph=True)
+        gx, gy = T.autograd.grad(MyFunction.apply(x, 2, y).sum(), (x, y),
+                                 T.ones((), requires_grad=True), create_graph=True)
+        fn = gx.grad_fn
+        return [_graph_desc(x.grad.grad_fn), type(fn).__name__, fn.name(),
+                gy.grad_fn is fn, gx.output_nr, gy.output_nr, gx.is_leaf,
+                [m is None for m, _ in fn.next_functions],
+                _outcome(lambda: gy.sum().backward())]
+    out = _same(scenario)
+    assert out[0] == "CopyBackwards(None, Error(AccumulateGrad(), None, AccumulateGrad()))"
+
+
+# ---- r09: post-accumulate-grad hooks must return None ------------------------------------------
+def test_post_accumulate_grad_hook_returning_a_value():
+    def scenario(T):
+        t = T.ones(2, 3, requires_grad=True)
+        t.register_post_accumulate_grad_hook(lambda p: p.grad)
+        u = T.ones(2, requires_grad=True)
+        u.register_post_accumulate_grad_hook(lambda p: None)
+        return [_outcome(lambda: t.sum().backward()), _outcome(lambda: u.sum().backward()),
+                _plain(u.grad)]
+    out = _same(scenario)
+    assert out[0] == ("raised", "RuntimeError",
+                      "Tensor post accumulate grad hooks should return None.")
+
+
+# ---- r10: retain_grad survives the history rebase of an in-place op on a view ----------------
+def test_retain_grad_moves_to_the_new_grad_fn():
+    def scenario(T):
+        res = []
+        base = T.tensor([1.0], requires_grad=True).clone()
+        view, view2 = base[:], base[:]
+        view.retain_grad()
+        view2.retain_grad()
+        view.mul_(2)
+        (view + view2).sum().backward()
+        res += [_plain(view.grad), _plain(view2.grad), view.retains_grad, view2.retains_grad]
+        # the base retains grad; a graph from before the in-place no longer fills it
+        a = T.tensor([1.0, 2.0], requires_grad=True)
+        b = a.clone()
+        b.retain_grad()
+        v = b[:1]
+        y = b * 3
+        v.mul_(2)
+        y.sum().backward()
+        res.append(_plain(b.grad))
+        (b * 1).sum().backward()
+        res.append(_plain(b.grad))
+        # the view retains grad; same
+        b = a.clone()
+        v = b[:1]
+        v.retain_grad()
+        y = v * 3
+        v.mul_(2)
+        y.sum().backward()
+        res.append(_plain(v.grad))
+        (v * 1).sum().backward()
+        res.append(_plain(v.grad))
+        return res
+    out = _same(scenario)
+    assert out[:2] == [("tensor", [1.0], (1,))] * 2
+
+
+# ---- r11/r12: saved_tensors_hooks entered or exited inside backward ----------------------------
+def test_saved_tensors_hooks_extra_exit_during_backward():
+    def scenario(T):
+        def unpack(x):
+            ctx_1.__exit__()
+            return x
+        ctx_1 = T.autograd.graph.saved_tensors_hooks(lambda x: x, unpack)
+        ctx_2 = T.autograd.graph.saved_tensors_hooks(lambda x: x, lambda x: x)
+
+        def run():
+            for _ in range(3):
+                with ctx_2:
+                    ctx_1.__enter__()
+                    x = T.ones(3, 3, requires_grad=True)
+                    x.sin().sum().backward()
+            for _ in range(3):
+                ctx_1.__exit__()
+            return "ok"
+        return [_outcome(run), _outcome(ctx_1.__exit__)]
+    out = _same(scenario)
+    assert out[0][1] == "ok"
+
+
+def test_saved_tensors_hooks_stack_is_restored_after_backward():
+    def scenario(T):
+        x = T.ones(2, requires_grad=True)
+        calls = []
+        outer = T.autograd.graph.saved_tensors_hooks(lambda t: (calls.append(1), t)[1],
+                                                     lambda t: t)
+        outer.__enter__()
+
+        def unpack(t):
+            outer.__exit__()
+            return t
+        with T.autograd.graph.saved_tensors_hooks(lambda t: t, unpack):
+            y = x.sin()
+        y.sum().backward()
+        x.cos()
+        outer.__exit__()
+        x.cos()
+        return calls
+    assert _same(scenario) == [1]
+
+
+def test_saved_tensors_hooks_unpack_hook_freed_after_scope():
+    def scenario(T):
+        def scope():
+            def unpack(x):
+                weak_ctx_1().__enter__()
+                return x
+            ctx_1 = T.autograd.graph.saved_tensors_hooks(lambda x: x, unpack)
+            weak_ctx_1 = weakref.ref(ctx_1)
+            x = T.ones(3, 3, requires_grad=True)
+            with ctx_1:
+                x.sin().sum().backward()
+            return weakref.ref(unpack)
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return scope()() is None
+        finally:
+            if was:
+                gc.enable()
+    assert _same(scenario) is True
+
+
+# ---- r13: deleting tensor attributes; _backward_hooks -----------------------------------------
+def test_attribute_deletion():
+    def scenario(T):
+        x = T.ones(5, 5, requires_grad=True)
+        y = x * 2
+        i = T.ones(2, dtype=T.int64)
+        return [_outcome(lambda: delattr(x, "grad")),
+                _outcome(lambda: delattr(x, "data")),
+                _outcome(lambda: setattr(x, "data", None)),
+                _outcome(lambda: delattr(x, "requires_grad")),
+                _outcome(lambda: setattr(x, "requires_grad", 1)),
+                _outcome(lambda: setattr(y, "requires_grad", True)),
+                _outcome(lambda: setattr(y, "requires_grad", False)),
+                _outcome(lambda: setattr(i, "requires_grad", True)),
+                _outcome(lambda: setattr(i, "requires_grad", False)),
+                _outcome(lambda: delattr(x, "_backward_hooks")),
+                x.requires_grad, _plain(x)]
+    out = _same(scenario)
+    assert out[1] == ("raised", "RuntimeError",
+                      "Deleting tensor data is not allowed. Delete tensor instead!")
+
+
+def test_backward_hooks_attribute():
+    def scenario(T):
+        x = T.ones(2, requires_grad=True)
+        res = [x._backward_hooks]
+        h = x.register_hook(lambda g: g * 2)
+        d = x._backward_hooks
+        res += [type(d).__name__, list(d.keys()) == [h.id]]
+        y = x * 2
+        res.append(y._backward_hooks)
+        hy = y.register_hook(lambda g: g)
+        res += [type(y._backward_hooks).__name__, list(y._backward_hooks) == [hy.id]]
+        y.mul_(2)
+        res.append(y._backward_hooks)  # (a new grad_fn)
+        (x * 1).sum().backward()
+        res.append(_plain(x.grad))
+        x._backward_hooks = None
+        x.grad = None
+        (x * 1).sum().backward()
+        res += [_plain(x.grad), x._backward_hooks]
+        return res
+    out = _same(scenario)
+    assert out[:2] == [None, "OrderedDict"]
+
+
+def test_backward_hooks_and_deleters_reach_torch_function():
+    def scenario(T):
+        log = []
+
+        class Log(T.overrides.TorchFunctionMode):
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                owner = getattr(func, "__self__", None)
+                name = [k for k, v in vars(T.Tensor).items() if v is owner] or \
+                    [k for c in T.Tensor.__mro__ for k, v in vars(c).items() if v is owner]
+                log.append((name[:1], getattr(func, "__name__", None)))
+                return func(*args, **(kwargs or {}))
+        x = T.ones(2, requires_grad=True)
+        with Log():
+            x._backward_hooks
+            _outcome(lambda: delattr(x, "data"))
+            _outcome(lambda: delattr(x, "_backward_hooks"))
+        return log
+    out = _same(scenario)
+    assert out == [(["_backward_hooks"], "__get__"), (["data"], "__delete__"),
+                   (["_backward_hooks"], "__delete__")]
