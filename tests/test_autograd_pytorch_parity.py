@@ -444,3 +444,143 @@ def test_backward_hooks_and_deleters_reach_torch_function():
     out = _same(scenario)
     assert out == [(["_backward_hooks"], "__get__"), (["data"], "__delete__"),
                    (["_backward_hooks"], "__delete__")]
+
+
+# ---- r14: grad_dtype only on leaves -----------------------------------------------------------
+def test_grad_dtype_only_on_leaves():
+    def scenario(T):
+        leaf = T.tensor([1.0, 2.0], requires_grad=True)
+        non_leaf = leaf * 2
+
+        def set_it():
+            non_leaf.grad_dtype = T.float16
+        return (_outcome(lambda: non_leaf.grad_dtype), _outcome(set_it),
+                _outcome(lambda: str(leaf.grad_dtype)))
+    _same(scenario)
+
+
+# ---- r15: numpy() of a tensor that requires grad, under no_grad --------------------------------
+def test_numpy_of_requires_grad_tensor_under_no_grad():
+    def scenario(T):
+        x = T.ones(2, requires_grad=True)
+
+        def under_no_grad():
+            with T.no_grad():
+                return x.numpy().tolist(), x[1:].numpy().tolist()
+        return _outcome(lambda: x.numpy()), _outcome(under_no_grad)
+    _same(scenario)
+
+
+# ---- r16: out= refused when the output requires grad -------------------------------------------
+def test_out_variant_refused_when_out_requires_grad():
+    def scenario(T):
+        out = T.zeros(2, 2, requires_grad=True)
+
+        def no_grad_ok():
+            with T.no_grad():
+                return T.mul(T.ones(2, 2), T.ones(2, 2), out=T.zeros(2, 2, requires_grad=True))
+        return (_outcome(lambda: T.mul(T.ones(2, 2), T.ones(2, 2), out=out)),
+                _outcome(lambda: T.sum(T.ones(2), 0, out=T.zeros((), requires_grad=True))),
+                _outcome(no_grad_ok))
+    _same(scenario)
+
+
+# ---- r17/r18: anomaly mode reports every error out of a node -----------------------------------
+def test_anomaly_warning_as_error_keeps_the_real_error():
+    import contextlib
+    import io
+
+    def scenario(T):
+        err = io.StringIO()
+        with warnings.catch_warnings(record=True), contextlib.redirect_stderr(err):
+            with T.autograd.detect_anomaly():
+                warnings.simplefilter("error")
+                a = T.ones(5, requires_grad=True)
+                d1 = a + 1
+                d2 = d1 ** 2
+                d1 += 1
+                try:
+                    T.autograd.grad(d2.sum(), a)
+                    r = None
+                except Exception as e:  # noqa: BLE001
+                    r = ("raised", type(e).__name__)
+        return r, "UserWarning: Error detected in PowBackward0" in err.getvalue()
+    assert _same(scenario) == (("raised", "RuntimeError"), True)
+
+
+def test_anomaly_nan_check_is_reported_as_an_error_in_the_node():
+    def scenario(T):
+        class F(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2.0
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * float("nan")
+        x = T.ones(3, requires_grad=True)
+        y = F.apply(x).sum()  # (recorded outside anomaly mode: no forward trace)
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter("always")
+            with T.autograd.detect_anomaly():
+                try:
+                    y.backward()
+                    r = None
+                except RuntimeError as e:
+                    r = str(e)
+        return r, [str(w.message).splitlines()[0].split(" (Triggered internally")[0]
+                   for w in ws]
+    k = _same(scenario)
+    assert any("Error detected in FBackward" in m for m in k[1])
+
+
+def test_anomaly_trace_ends_at_the_users_call():
+    def scenario(T):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with T.autograd.detect_anomaly():
+                y = T.ones(2, requires_grad=True).exp()
+        trace = y.grad_fn.metadata["traceback_"]
+        return trace[-1].split(",")[0], "y = T.ones(2" in trace[-1]
+    assert _same(scenario)[1]
+
+
+# ---- r19: gradcheck's reentrancy check ---------------------------------------------------------
+@pytest.mark.parametrize("fast_mode", [True, False])
+@pytest.mark.parametrize("nondet_tol", [0.0, 1e-5])
+def test_gradcheck_detects_a_backward_that_is_not_reentrant(fast_mode, nondet_tol):
+    def scenario(T):
+        calls = [0]
+
+        class NonDet(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x.clone()
+
+            @staticmethod
+            def backward(ctx, g):
+                calls[0] += 1
+                return g * (1 + 1e-6 * calls[0])
+        x = T.ones(3, dtype=T.float64, requires_grad=True)
+        return _outcome(lambda: T.autograd.gradcheck(NonDet.apply, (x,), fast_mode=fast_mode,
+                                                     nondet_tol=nondet_tol))
+    _same(scenario)
+
+
+# ---- NumPy's floating-point warnings never reach the user --------------------------------------
+@pytest.mark.parametrize("flt", ["always", "error"])
+def test_inf_and_nan_are_silent_under_any_warnings_filter(flt):
+    def scenario(T):
+        x = T.ones(3)
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter(flt)
+            r = [(x / 0).tolist(), T.log(T.zeros(2)).tolist(),
+                 ((x - float("inf")) - float("-inf")).tolist(),
+                 (T.ones(2, dtype=T.float16) / 0).tolist(), T.exp(T.tensor([1000.0])).tolist()]
+            y = x.clone()
+            y[0] /= 0
+            y.div_(0)
+            r.append(y.tolist())
+        return repr(r), [str(w.message) for w in ws]  # (repr: nan != nan)
+    k = _same(scenario)
+    assert k[1] == []

@@ -101,7 +101,16 @@ def _set_requires_grad(self, value):
     if value and not is_differentiable_dtype(self.dtype):
         raise RuntimeError("only Tensors of floating point and complex dtype can require "
                            "gradients")
+    _check_not_inference(self, value)
     self._requires_grad = value
+
+
+def _check_not_inference(self, requires_grad):
+    """TensorImpl::set_requires_grad's check: inference tensors only require grad inside
+    inference mode."""
+    if requires_grad and not self._ks & ADIOV_BIT and not _dispatch_state.inference_mode:
+        raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                           "InferenceMode is not allowed.")
 
 
 def _del_requires_grad(self):
@@ -119,9 +128,7 @@ def requires_grad_(self, requires_grad=True):
         return self
     if requires_grad and not is_differentiable_dtype(self.dtype):
         raise RuntimeError("only Tensors of floating point dtype can require gradients")
-    if requires_grad and not self._ks & ADIOV_BIT and not _dispatch_state.inference_mode:
-        raise RuntimeError("Setting requires_grad=True on inference tensor outside "
-                           "InferenceMode is not allowed.")
+    _check_not_inference(self, requires_grad)
     self._requires_grad = bool(requires_grad)
     return self
 

@@ -679,6 +679,7 @@ def _outputs(spec, out):
 
 
 _PKG_DIR = __file__.rsplit("/", 2)[0] + "/"  # .../kindling/
+_GENERATED = ("<autograd kernel ", "<formula ")  # (the file names of code generated here)
 
 
 def _anomaly_trace(node):
@@ -686,7 +687,8 @@ def _anomaly_trace(node):
     Python calls into C++)."""
     hk = node._hooks()
     stack = traceback.extract_stack()
-    while stack and stack[-1].filename.startswith(_PKG_DIR):
+    while stack and (stack[-1].filename.startswith(_PKG_DIR) or
+                     stack[-1].filename.startswith(_GENERATED)):
         stack.pop()
     hk.trace = traceback.format_list(stack)
     node.metadata["traceback_"] = hk.trace

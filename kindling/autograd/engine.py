@@ -346,9 +346,19 @@ def call_function(node, grads):
 
 
 def _anomaly_apply(node, grads):
+    """Run ``node`` under anomaly mode: any error it raises, the NaN check's included, is
+    reported with the forward call's traceback (PyTorch's engine does it for every error
+    out of a node)."""
     import warnings
     try:
         outputs = _run_formula(node, grads) if node._formula else node._run(grads)
+        if _anomaly.check_nan:
+            import numpy as np
+            for i, g in enumerate(outputs):
+                if g is not None and g._np is not None and g.dtype.is_floating_point and \
+                        np.isnan(g._np).any():
+                    raise RuntimeError(f"Function '{node.name()}' returned nan values in its "
+                                       f"{i}th output.")
     except Exception:
         hk = node._hk
         trace = hk.trace if hk is not None else None
@@ -364,13 +374,6 @@ def _anomaly_apply(node, grads):
             # warnings are errors: PyTorch prints it and raises the error that happened
             sys.stderr.write(f"{type(w).__name__}: {w}\n")
         raise
-    if _anomaly.check_nan:
-        import numpy as np
-        for i, g in enumerate(outputs):
-            if g is not None and g._np is not None and g.dtype.is_floating_point and \
-                    np.isnan(g._np).any():
-                raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
-                                   "output.")
     return outputs
 
 

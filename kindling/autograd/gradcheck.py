@@ -109,6 +109,37 @@ def _tensor(arr):
                                order="C", copy=True))
 
 
+# (PyTorch's text, which users match)
+FAILED_NONDET_MSG = """\n
+NOTE: If your op relies on non-deterministic operations i.e., it is listed here:
+https://pytorch.org/docs/stable/generated/torch.use_deterministic_algorithms.html
+this failure might be expected.
+
+If you are adding a new operator, please file an issue and then use one of the
+workarounds. The workaround depends on how your test invokes gradcheck/gradgradcheck.
+If the test
+- manually invokes gradcheck/gradgradcheck, then call gradcheck/gradgradcheck
+  with `nondet_tol=<tol>` as a keyword argument.
+- is OpInfo-based (e.g., in test_ops_gradients.py), then modify the OpInfo for the test
+  to have `gradcheck_nondet_tol=<tol>`.
+- is a Module test (e.g., in common_nn.py), then modify the corresponding
+  module_test entry to have `gradcheck_nondet_tol=<tol>`
+"""
+
+
+def _not_reentrant(nondet_tol):
+    return ("Backward is not reentrant, i.e., running backward with same input and grad_output "
+            "multiple times gives different values, although analytical gradient matches "
+            f"numerical gradient.The tolerance for nondeterminism was {nondet_tol}." +
+            FAILED_NONDET_MSG)
+
+
+def _reentrant(first, second, nondet_tol):
+    """Whether two backward passes' results agree within ``nondet_tol``."""
+    a, b = np.asarray(first, np.float64), np.asarray(second, np.float64)
+    return a.size == 0 or float(np.max(np.abs(a - b))) <= nondet_tol
+
+
 def _fail(msg, raise_exception):
     if raise_exception:
         raise GradcheckError(msg)
@@ -139,11 +170,17 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     di = _diff_inputs(inputs)
     if fast_mode:
         ok = _fast_check(func, inputs, outs, di, eps, atol, rtol, raise_exception,
-                         check_backward_ad, check_forward_ad)
+                         check_backward_ad, check_forward_ad, nondet_tol)
         return ok
     numerical = get_numerical_jacobian(func, inputs, eps)
     if check_backward_ad:
+        # every backward pass twice: the second must agree (PyTorch's reentrancy check)
         analytical = get_analytical_jacobian(func, inputs, outs)
+        again = get_analytical_jacobian(func, inputs, outs)
+        for a in range(len(di)):
+            for k in range(len(outs)):
+                if not _reentrant(analytical[a][k], again[a][k], nondet_tol):
+                    return _fail(_not_reentrant(nondet_tol), raise_exception)
         for a, i in enumerate(di):
             for k in range(len(outs)):
                 n, an = numerical[a][k], analytical[a][k]
@@ -204,7 +241,7 @@ def _forward_jacobian(func, inputs, di):
 
 
 def _fast_check(func, inputs, outs, di, eps, atol, rtol, raise_exception, check_backward_ad,
-                check_forward_ad):
+                check_forward_ad, nondet_tol=0.0):
     from . import grad as _grad
     rng = np.random.default_rng(0)
     us = [rng.uniform(-1, 1, size=o._size) if o.numel() else np.zeros(o._size) for o in outs]
@@ -228,7 +265,11 @@ def _fast_check(func, inputs, outs, di, eps, atol, rtol, raise_exception, check_
                 an = 0.0
                 if o.requires_grad:
                     go = _tensor(us[k]).to(o.dtype)
-                    (g,) = _grad([o], [x], [go], retain_graph=True, allow_unused=True)
+                    g, g2 = (_grad([o], [x], [go], retain_graph=True, allow_unused=True)[0]
+                             for _ in range(2))  # (twice: the reentrancy check)
+                    if (g is None) != (g2 is None) or g is not None and not _reentrant(
+                            g._np, g2._np, nondet_tol):
+                        return _fail(_not_reentrant(nondet_tol), raise_exception)
                     if g is not None:
                         an = float(np.sum(np.asarray(g._np, dtype=np.float64) * v))
                 if not np.isclose(an, num, rtol=rtol, atol=atol):
