@@ -25,12 +25,17 @@ try:
     FP_IGNORE = _make(all="ignore")
 except ImportError:  # pragma: no cover - NumPy 1.x: seterr does the same, slower
     class _Seterr:
-        def set(self, _):
-            return np.seterr(all="ignore")
+        """The context variable's interface over ``np.seterr``."""
+
+        def get(self):
+            return np.geterr()
+
+        def set(self, state):
+            return np.seterr(**state)
 
         def reset(self, old):
             np.seterr(**old)
-    FP_STATE, FP_IGNORE = _Seterr(), None
+    FP_STATE, FP_IGNORE = _Seterr(), {"all": "ignore"}
 
 
 def fp_silent(fn, *args):

@@ -21,6 +21,7 @@ import sys
 
 from .. import _layout
 from .._aten._ops_registry import aten
+from .._aten._pointwise_util import FP_IGNORE, FP_STATE
 from .._ops import binary_caller, positional_caller
 from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
@@ -311,10 +312,12 @@ def _run_formula(node, grads):
     st.torch_function_disabled = ALL_DISABLED
     if below:
         st.excluded = prev_ex | AUTOGRAD_BITS
+    fp = FP_STATE.set(FP_IGNORE)
     try:
         outputs = node._run(grads)
     finally:
         st.excluded, st.torch_function_disabled = prev_ex, prev_tf
+        FP_STATE.reset(fp)
     if below:
         for g in outputs:
             if isinstance(g, Tensor) and g._base is not None and g._view_meta is None:
@@ -494,11 +497,15 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     # with autograd excluded (c10's AutoDispatchBelowADInplaceOrView).  Modes and subclass
     # __torch_dispatch__ handlers, at the Python key, see every op.  User code (hooks, custom
     # Function backward, leaves' hooks, unpack hooks) runs in the caller's state.
+    # NumPy's floating-point checks are off for formula ops (PyTorch computes inf and nan
+    # silently), once for the whole backward; user code gets the caller's NumPy state back.
     outer_ex, outer_tf = st.excluded, st.torch_function_disabled
     below = not create_graph and not FW.active
     f_ex = outer_ex | AUTOGRAD_BITS if below else outer_ex
-    _engine_state.outer = (outer_ex, outer_tf)
+    outer_fp = FP_STATE.get()
+    _engine_state.outer = (outer_ex, outer_tf, outer_fp)
     st.excluded, st.torch_function_disabled = f_ex, ALL_DISABLED
+    fp_token = FP_STATE.set(FP_IGNORE)
     push, pop = heapq.heappush, heapq.heappop
     try:
         exec_info = task.exec_info
@@ -513,10 +520,12 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                 if caps is not None:
                     if not run_it:
                         st.excluded, st.torch_function_disabled = outer_ex, outer_tf
+                        FP_STATE.set(outer_fp)
                         try:
                             grads = _call_hooks_before_capture(node, grads)
                         finally:
                             st.excluded, st.torch_function_disabled = f_ex, ALL_DISABLED
+                            FP_STATE.set(FP_IGNORE)
                     for nr, idx in caps:
                         g = grads[nr]
                         if g is not None:
@@ -538,6 +547,7 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
             if node._hk is not None or _anomaly.enabled or not node._formula:
                 # hooks, anomaly checks, leaves with hooks and custom nodes: user code may run
                 st.excluded, st.torch_function_disabled = outer_ex, outer_tf
+                FP_STATE.set(outer_fp)
                 try:
                     if type(node) is AccumulateGrad and node._hk is None and \
                             not _anomaly.enabled:
@@ -552,6 +562,7 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                     outputs = call_function(node, grads)  # (validated, post hooks run)
                 finally:
                     st.excluded, st.torch_function_disabled = f_ex, ALL_DISABLED
+                    FP_STATE.set(FP_IGNORE)
                 fresh = check = False
             else:
                 # (call_function's work, already in formula mode)
@@ -592,6 +603,7 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
             outputs = g = grads = None  # drop references (gradients may be stolen)
     finally:
         st.excluded, st.torch_function_disabled = outer_ex, outer_tf
+        FP_STATE.reset(fp_token)
         st.saved_tensors_hooks = prev_saved_hooks
         _engine_state.outer = prev_outer
         _engine_state.task = prev_task

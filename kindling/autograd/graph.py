@@ -21,6 +21,7 @@ from collections import OrderedDict
 
 from .._dispatcher.keys import PYTHON_BITS as _PYTHON_BITS
 from .._dispatcher.tls import state as _tls
+from .._aten._pointwise_util import FP_STATE as _FP_STATE
 from .._tensor import ADIOV_BIT as _ADIOV_BIT, Tensor as _Tensor
 
 __all__ = ["Node", "GradientEdge", "get_gradient_edge", "saved_tensors_hooks", "save_on_cpu",
@@ -420,11 +421,13 @@ class SavedVariable:
             else:  # user code: in the caller's state, not the engine's formula mode
                 st = _tls
                 cur = st.excluded, st.torch_function_disabled
-                st.excluded, st.torch_function_disabled = outer
+                st.excluded, st.torch_function_disabled, fp = outer
+                fp_token = _FP_STATE.set(fp)
                 try:
                     t = self._hooks(self._packed)
                 finally:
                     st.excluded, st.torch_function_disabled = cur
+                    _FP_STATE.reset(fp_token)
             from .._tensor import Tensor
             if not isinstance(t, Tensor):
                 raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but "
