@@ -70,8 +70,20 @@ def cases(T):
 
 
 def run(torch=None):
+    """Both libraries single-threaded: PyTorch at ``set_num_threads(1)`` (the caller's), NumPy's
+    BLAS limited to one thread (under load, a 2-thread OpenBLAS pool waiting on a busy core
+    made MLP steps vary from 0.36 to 16 ms)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # (a test extra) the figures are then noisier
+        return _run(torch)
+    with threadpool_limits(limits=1):
+        return _run(torch)
+
+
+def _run(torch):
     import kindling
-    print("\n== autograd: forward + backward (us per step, medians) ==")
+    print("\n== autograd: forward + backward (us per step, medians; BLAS at 1 thread) ==")
     print(fmt_row("case", ["kindling", "torch", "k/torch"]))
     rows = []
     kcases = cases(kindling)

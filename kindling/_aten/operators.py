@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numbers
 
-from .._ops import binary_caller
+from .._ops import binary_caller, positional_caller
 from .._tensor import Tensor
 from ..overrides import NO_TF_TYPES, _live_modes, has_overloaded, torch_function_dispatch
 from ._ops_registry import aten
@@ -179,7 +179,7 @@ _TABLE = {
     "__pow__": _split(aten.pow.Tensor_Tensor, aten.pow.Tensor_Scalar, "__pow__"),
     "__rpow__": _reflected(aten.pow.Scalar, "__rpow__"),
     "__ipow__": _split(aten.pow_.Tensor, aten.pow_.Scalar, "__ipow__"),
-    "__neg__": _unary(lambda self: aten.neg.default(self), "__neg__"),
+    "__neg__": _unary(positional_caller(aten.neg.default, (Tensor,)), "__neg__"),
     "__pos__": _unary(_pos_impl, "__pos__"),
     "__abs__": _unary(lambda self: aten.abs.default(self), "__abs__"),
     "__invert__": _unary(_invert_impl, "__invert__"),

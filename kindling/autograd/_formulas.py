@@ -132,11 +132,11 @@ def threshold_backward(grad, result, threshold):
 
 
 def sigmoid_backward(grad, result):
-    return aten.sigmoid_backward.default(grad, result)
+    return _sigmoid_backward(grad, result)
 
 
 def tanh_backward(grad, result):
-    return aten.tanh_backward.default(grad, result)
+    return _tanh_backward(grad, result)
 
 
 def abs_backward(grad, self):
@@ -649,6 +649,8 @@ _t = _ops.positional_caller(aten.t.default, (Tensor,))
 _expand = _ops.positional_caller(aten.expand.default, (Tensor, list))
 _threshold_backward = _ops.positional_caller(aten.threshold_backward.default,
                                              (Tensor, Tensor, object))
+_sigmoid_backward = _ops.binary_caller(aten.sigmoid_backward.default)
+_tanh_backward = _ops.binary_caller(aten.tanh_backward.default)
 
 
 def _scalar_op(op, python_op):
