@@ -596,3 +596,71 @@ def test_backward_is_silent_under_any_warnings_filter():
             y.backward()
         return repr(x.grad.tolist()), [str(w.message) for w in ws]
     assert _same(scenario)[1] == []
+
+
+# ---- engine introspection and torch._C._functions ----------------------------------------------
+def test_current_node_task_id_and_will_execute():
+    def scenario(T):
+        a = T.ones(2, requires_grad=True)
+        b = T.ones(2, requires_grad=True)
+        y, z = a * 2, b * 3
+        out = (y + z).sum()
+        seen = []
+
+        def hook(g):
+            seen.append((type(T._C._current_autograd_node()).__name__,
+                         T._C._current_graph_task_id() >= 0,
+                         T._C._will_engine_execute_node(y.grad_fn),
+                         T._C._will_engine_execute_node(z.grad_fn),
+                         _outcome(lambda: T._C._will_engine_execute_node(a.grad_fn))[:2]))
+        y.register_hook(hook)
+        T.autograd.grad(out, a)
+        outside = (T._C._current_autograd_node(), T._C._current_graph_task_id(),
+                   _outcome(lambda: T._C._will_engine_execute_node(y.grad_fn)))
+
+        class F(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                seen.append(type(T._C._current_autograd_node()).__name__)
+                return g
+        F.apply(a).sum().backward()
+        return seen, outside
+    _same(scenario)
+
+
+def test_undefined_grad_and_delayed_error():
+    def scenario(T):
+        F = T._C._functions
+        a = T.ones(2, requires_grad=True)
+        u = F.UndefinedGrad()(a * 1)
+        u.sum().backward()
+        d = F.DelayedError("Boom!", 1)(a)
+        pair = F.DelayedError("Boom!", 2)(a, None)
+        return (u.grad_fn.name(), type(u.grad_fn.next_functions[0][0]).__name__, a.grad,
+                F.UndefinedGrad()(T.ones(2)).requires_grad, d.grad_fn.name(),
+                pair[1], type(pair[0].grad_fn).__name__,
+                _outcome(lambda: d.sum().backward())[:3],
+                _outcome(lambda: F.DelayedError("Boom!", 2)(a))[:3],
+                _outcome(lambda: F.UndefinedGrad()(3))[:3],
+                type(a.sum().grad_fn.next_functions[0][0]) is F.AccumulateGrad,
+                type(a.mul(2).grad_fn) is F.MulBackward0)
+    _same(scenario)
+
+
+def test_calculate_shape_and_legacy_profiler_names():
+    def scenario(T):
+        a = T.ones(2, 3, requires_grad=True)
+        e = T.autograd.graph.get_gradient_edge(a * 2)
+        from importlib import import_module
+        prof = import_module(T.__name__ + ".autograd.profiler")
+        with prof.profile() as p:
+            with prof.record_function("blk"):
+                T.ones(2) + 1
+        names = {ev.name for ev in p.function_events}
+        return (T.autograd._calculate_shape(T.ones(2, 3), T.ones(4, 3), True),
+                T.autograd._calculate_shape(e, T.ones(2, 3), False), "blk" in names)
+    _same(scenario)

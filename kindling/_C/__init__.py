@@ -32,3 +32,7 @@ from ._python_dispatch import *  # noqa: F401,F403  (modes, __torch_function__ /
 
 _ = _guards
 from ..futures._future import Future  # noqa: E402,F401  (torch._C.Future)
+from ..autograd.engine import (  # noqa: E402,F401
+    _current_autograd_node, _current_graph_task_id, _will_engine_execute_node,
+)
+from . import _functions  # noqa: E402,F401  (autograd node classes)

@@ -287,6 +287,22 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return dict(zip(inputs.keys(), result)) if type(inputs) is dict else result
 
 
+def _calculate_shape(output, grad, is_grads_batched):
+    """The shapes ``_make_grads`` compares (a batched gradient without its batch dim)."""
+    from .._tensor import Size
+    if isinstance(output, GradientEdge):  # (the shape the node's input metadata records)
+        out_shape = Size(output.node._meta[output.output_nr][0])
+    else:
+        out_shape = output.shape
+    return out_shape, (grad.shape[1:] if is_grads_batched else grad.shape)
+
+
+def kineto_available():
+    """Whether PyTorch's Kineto profiler backend is there: never in kindling (its profiler is
+    built on dispatch modes, ``kindling.profiler``)."""
+    return False
+
+
 def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
                   materialize_grads):
     from .._aten._ops_registry import aten
@@ -318,4 +334,5 @@ from . import function  # noqa: E402,F401
 from . import forward_ad, functional  # noqa: E402,F401
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
 from .variable import Variable  # noqa: E402,F401
+from . import profiler  # noqa: E402,F401  (the legacy profiler's names)
 from . import variable  # noqa: E402,F401

@@ -1616,3 +1616,12 @@ def _make_spec(d):
     _specs[entry.qualified] = spec
     entry.autograd_spec = spec
     return spec
+
+
+def node_class(name):
+    """The backward node class named ``name`` (``MulBackward0``), for ``torch._C._functions``;
+    AttributeError if no op records one."""
+    for spec in list(_specs.values()):
+        if spec.mode == "formula" and spec.node_name == name:
+            return spec.cls
+    raise AttributeError(f"module 'torch._C._functions' has no attribute '{name}'")

@@ -54,6 +54,34 @@ def _current_task_id():
     return t.id if t is not None else 0
 
 
+def _current_autograd_node():
+    """The node the engine is running in this thread (``torch._C._current_autograd_node``),
+    or None outside backward."""
+    return _engine_state.node
+
+
+def _current_graph_task_id():
+    """The running graph task's id, or -1 outside backward."""
+    t = _engine_state.task
+    return t.id if t is not None else -1
+
+
+def _will_engine_execute_node(node):
+    """Whether the running backward will execute ``node`` (a grad_fn)."""
+    from .graph import _Node
+    task = _engine_state.task
+    if task is None:
+        raise RuntimeError("_get_should_execute_nodes should only be called during the "
+                           "backward pass")
+    if not isinstance(node, _Node):
+        raise RuntimeError(f"_will_engine_execute_node expects an grad_fn, but got "
+                           f"{type(node).__name__}")
+    if node not in task.reached:
+        return False
+    ex = task.exec_info
+    return ex is None or node in ex
+
+
 def _task_will_reach(tensor):
     t = _engine_state.task
     if t is None or t.reached is None:
@@ -451,7 +479,7 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     task = GraphTask(keep_graph, create_graph)
     roots = [e[0] for e in root_edges]
     pending = _compute_dependencies(roots)
-    task.reached = pending.keys()
+    task.reached = set(pending)  # (a copy: running nodes leave ``pending``)
     if capture_edges is not None:
         targets = {e[0] for e in capture_edges if e[0] is not None}
         task.exec_info = _compute_needed(roots, targets)
@@ -483,6 +511,7 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     prev_task = _engine_state.task
     prev_grad = _tls.grad_enabled
     prev_outer = _engine_state.outer
+    prev_node = _engine_state.node
     _engine_state.task = task
     st = _tls
     st.grad_enabled = create_graph
@@ -512,6 +541,7 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
         captures = task.captures
         while heap:
             node = pop(heap)[2]
+            _engine_state.node = node
             grads = pending.pop(node)
             del grads[0]  # (the count: what is left is the node's input buffer)
             if captures is not None:
@@ -606,6 +636,7 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
         FP_STATE.reset(fp_token)
         st.saved_tensors_hooks = prev_saved_hooks
         _engine_state.outer = prev_outer
+        _engine_state.node = prev_node
         _engine_state.task = prev_task
         st.grad_enabled = prev_grad
     return task.captured

@@ -632,31 +632,57 @@ class _ErrorNode(_Node):
 _ErrorNode.__name__ = _ErrorNode.__qualname__ = "Error"
 
 
+class _UndefinedGradNode(_Node):
+    """PyTorch's ``UndefinedGradBackward`` (made by ``UndefinedGrad``): its inputs' gradients
+    are undefined, whatever flows in."""
+
+    __slots__ = ()
+    _name = "torch::autograd::UndefinedGradBackward"
+
+    def _run(self, grads, needed=None):
+        return [None] * len(self._next)
+
+
+_UndefinedGradNode.__name__ = _UndefinedGradNode.__qualname__ = "UndefinedGradBackward"
+
+
+def _alias_outputs(node, values):
+    """Aliases of ``values`` (None stays None) as the outputs of ``node``, whose edges lead to
+    the values' gradient edges (``wrap_outputs``: no history when no value requires grad)."""
+    node._seq = next_seq()
+    node._hk = None
+    edges = [(None, 0) if v is None else gradient_edge(v) for v in values]
+    record = any(e[0] is not None for e in edges)
+    meta, res = [], []
+    for nr, v in enumerate(values):
+        if v is None:
+            meta.append(None)
+            res.append(None)
+            continue
+        out = shallow_copy(v)  # (``tensor_data()``: same memory and version counter)
+        if record:
+            out._grad_fn = node
+            out._output_nr = nr
+            out._requires_grad = True
+        meta.append((out._size, out.dtype, out._device))
+        res.append(out)
+    node._next = tuple(edges)
+    node._meta = meta
+    return res
+
+
+def _undefined_grad(values):
+    """PyTorch's ``UndefinedGrad()(*values)``."""
+    return _alias_outputs(_UndefinedGradNode.__new__(_UndefinedGradNode), values)
+
+
 def _delayed_error(msg, values):
     """PyTorch's ``DelayedError(msg, n)(*values)``: an alias of each tensor in ``values``
     (``None`` stays ``None``), all outputs of one ``Error`` node whose edges lead to the
     values' gradient edges ((None, 0) for a ``None``)."""
     node = _ErrorNode.__new__(_ErrorNode)
     node.msg = msg
-    node._seq = next_seq()
-    node._hk = None
-    edges, meta, res = [], [], []
-    for nr, v in enumerate(values):
-        if v is None:
-            edges.append((None, 0))
-            meta.append(None)
-            res.append(None)
-            continue
-        edges.append(gradient_edge(v))
-        out = shallow_copy(v)  # (``tensor_data()``: same memory and version counter)
-        out._grad_fn = node
-        out._output_nr = nr
-        out._requires_grad = True
-        meta.append((out._size, out.dtype, out._device))
-        res.append(out)
-    node._next = tuple(edges)
-    node._meta = meta
-    return res
+    return _alias_outputs(node, values)
 
 
 def once_differentiable(fn):

@@ -273,6 +273,7 @@ class _EngineState(threading.local):
         # while the engine runs: the caller's (excluded keys, torch-function state), which
         # user code called from inside a formula (unpack hooks) runs in
         self.outer = None
+        self.node = None  # the node the engine is running (torch._C._current_autograd_node)
 
 
 _engine_state = _EngineState()
