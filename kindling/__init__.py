@@ -60,6 +60,8 @@ from .autograd.anomaly_mode import (  # noqa: E402,F401
 from ._aten._api import PUBLIC as _PUBLIC  # noqa: E402
 
 globals().update(_PUBLIC)
+from ._aten.factories import LEGACY_TENSOR_TYPES as _LEGACY  # noqa: E402  (torch.FloatTensor...)
+globals().update(_LEGACY)
 
 from . import _C  # noqa: E402,F401
 from . import library  # noqa: E402,F401

@@ -534,8 +534,11 @@ def from_dlpack(ext_tensor):
     return from_numpy_shared(np.from_dlpack(ext_tensor))
 
 
-def legacy_new(cls, *args, **kwargs):
-    """``torch.Tensor(...)``: ``Tensor()`` is empty float, ``Tensor(2, 3)`` sized, ``Tensor([1])`` data."""
+def legacy_new(cls, *args, _dtype_=None, **kwargs):
+    """``torch.Tensor(...)``: ``Tensor()`` is empty float, ``Tensor(2, 3)`` sized, ``Tensor([1])``
+    data (``_dtype_``: the typed constructors' and ``Tensor.new``'s dtype instead of the
+    default)."""
+    dt = _dtype_ if _dtype_ is not None else _dtype.get_default_dtype()
     device = kwargs.pop("device", None)
     if kwargs:
         raise TypeError(f"new() got an unexpected keyword argument '{next(iter(kwargs))}'")
@@ -543,22 +546,64 @@ def legacy_new(cls, *args, **kwargs):
         raise RuntimeError("legacy constructor expects device type: cpu but device type: "
                            f"{_device.canonical(device).type} was passed")
     if not args:
-        t = empty_fn(0, device=device)
+        t = empty_fn(0, dtype=dt, device=device)
     elif len(args) == 1 and type(args[0]).__name__ == "Size" and isinstance(args[0], tuple):
-        t = empty_fn(*args[0], device=device)
+        t = empty_fn(*args[0], dtype=dt, device=device)
     elif all(isinstance(a, int) and not isinstance(a, bool) for a in args):
-        t = empty_fn(*args, device=device)
+        t = empty_fn(*args, dtype=dt, device=device)
     elif len(args) == 1 and isinstance(args[0], Tensor):
         t = args[0]
+        if _dtype_ is not None and t.dtype is not dt:  # (``torch.Tensor(t)`` takes any dtype)
+            raise TypeError(f"expected {_options(dt)} (got {_options(t.dtype)})")
     elif len(args) == 1:
         if not isinstance(args[0], (list, tuple, np.ndarray)):
             raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
-        t = tensor(args[0], dtype=_dtype.get_default_dtype(), device=device)
+        t = tensor(args[0], dtype=dt, device=device)
     else:
         raise TypeError("new() received an invalid combination of arguments")
     if cls is not Tensor:
         t = t.as_subclass(cls)
     return t
+
+
+def _options(dt):
+    """c10's TensorOptions as printed (the legacy constructors' type-mismatch message)."""
+    from ._variants import _CPP_NAMES
+    return (f"TensorOptions(dtype={_CPP_NAMES.get(dt._name, dt._name)}, device=cpu, "
+            "layout=Strided, requires_grad=false (default), pinned_memory=false (default), "
+            "memory_format=(nullopt))")
+
+
+@method("new")
+def tensor_new(self, *args, **kwargs):
+    """``Tensor.new(...)``: the legacy constructor with this tensor's dtype."""
+    return legacy_new(Tensor, *args, _dtype_=self.dtype, **kwargs)
+
+
+class _LegacyTensorType(type):
+    """The metaclass of ``torch.FloatTensor`` and its kin: calling one is the legacy
+    constructor for its dtype, and ``isinstance`` asks a tensor's dtype (on the CPU)."""
+
+    def __call__(cls, *args, **kwargs):
+        return legacy_new(Tensor, *args, _dtype_=cls.dtype, **kwargs)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls.dtype and obj.device.type == "cpu"
+
+    def __repr__(cls):
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+def _legacy_type(name, dt):
+    return _LegacyTensorType(name, (), {"dtype": dt, "is_cuda": False, "is_sparse": False,
+                                        "__module__": "torch"})
+
+
+LEGACY_TENSOR_TYPES = {name: _legacy_type(name, dt) for name, dt in [
+    ("DoubleTensor", _dtype.float64), ("FloatTensor", _dtype.float32),
+    ("HalfTensor", _dtype.float16), ("BFloat16Tensor", _dtype.bfloat16),
+    ("LongTensor", _dtype.int64), ("IntTensor", _dtype.int32), ("ShortTensor", _dtype.int16),
+    ("CharTensor", _dtype.int8), ("ByteTensor", _dtype.uint8), ("BoolTensor", _dtype.bool)]}
 
 
 # ---- *_like and new_* -------------------------------------------------------------------------

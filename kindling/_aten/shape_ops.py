@@ -1,9 +1,10 @@
-"""Shape ops that copy: ``cat``, ``stack``, ``flip``, ``roll``."""
+"""Shape ops that copy: ``cat``, ``stack``, ``flip``, ``roll``, ``repeat``/``tile``."""
 from __future__ import annotations
 
 import numpy as np
 
 from .. import _dtype
+from ..testing import samples as S
 from ._api import PUBLIC, method, public
 from ._defop import defop
 from ._meta_util import empty_meta
@@ -234,3 +235,85 @@ def _(self, shifts, dims=()):
 
 
 public("roll", roll)
+
+
+# ---- repeat / tile ------------------------------------------------------------------------------
+repeat = defop("repeat(Tensor self, SymInt[] repeats) -> Tensor")
+OPS["repeat"] = repeat
+repeat.derivative(self="repeat_backward(grad, repeats, self_sym_sizes)", result="auto_linear")
+
+
+def _repeat_shape(shape, repeats):
+    """``repeat``'s result shape (``shape`` padded with leading 1s), with PyTorch's checks."""
+    repeats = [int(r) for r in repeats]
+    if len(repeats) < len(shape):
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    padded = (1,) * (len(repeats) - len(shape)) + tuple(shape)
+    out = [s * r for s, r in zip(padded, repeats)]
+    if any(r < 0 for r in repeats):
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{next(n for n in out if n < 0)}: [{', '.join(map(str, out))}]")
+    return padded, out
+
+
+@repeat.cpu
+def _(self, repeats):
+    padded, _ = _repeat_shape(self.shape, repeats)
+    return np.ascontiguousarray(np.tile(self.reshape(padded), [int(r) for r in repeats]))
+
+
+@repeat.meta
+def _(self, repeats):
+    _, out = _repeat_shape(self.shape, repeats)
+    return empty_meta(out, self.dtype)
+
+
+repeat.samples(lambda dt: iter([
+    S.SampleInput(S.make_arr((2, 3), dt), [2, 1]),
+    S.SampleInput(S.make_arr((2, 3), dt, seed=1), [1, 2, 2]),
+    S.SampleInput(S.make_arr((2, 3), dt, seed=2, noncontig=True), [3, 2]),
+    S.SampleInput(S.make_arr((), dt, seed=3), [3]),
+    S.SampleInput(S.make_arr((2, 3), dt, seed=4), [0, 2]),
+    S.SampleInput(S.make_arr((2, 3), dt, seed=5), [1, 1]),
+]))
+
+tile = defop("tile(Tensor self, SymInt[] dims) -> Tensor")
+OPS["tile"] = tile
+
+
+@tile.composite
+def _(self, dims):
+    # (PyTorch's decomposition: fewer dims than the tensor's are padded with leading 1s)
+    dims = list(dims)
+    if len(dims) < self.dim():
+        dims = [1] * (self.dim() - len(dims)) + dims
+    return aten.repeat.default(self, dims)
+
+
+public("tile", tile, method=False)
+
+
+def _int_list_arg(name, argname, values, kw):
+    """``t.repeat(2, 3)``, ``t.repeat((2, 3))`` or ``t.repeat(repeats=...)``: the int list."""
+    if argname in kw:
+        values = (kw.pop(argname),)
+    if kw:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
+    if not values:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "{argname}"')
+    if len(values) == 1 and isinstance(values[0], (list, tuple)):
+        return list(values[0])
+    return list(values)
+
+
+@method("repeat")
+def _repeat_method(self, *repeats, **kw):
+    """``Tensor.repeat(*repeats)``: the tensor tiled ``repeats[i]`` times along each dim."""
+    return aten.repeat.default(self, _int_list_arg("repeat", "repeats", repeats, kw))
+
+
+@method("tile")
+def _tile_method(self, *dims, **kw):
+    """``Tensor.tile(*dims)``: ``repeat`` with fewer dims padded with leading 1s."""
+    return aten.tile.default(self, _int_list_arg("tile", "dims", dims, kw))

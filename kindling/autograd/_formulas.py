@@ -714,3 +714,23 @@ def std_mean_backward(gstd, gmean, self, std, dim, correction, keepdim):
                             keepdim)
         gself = aux if gself is None else gself + aux
     return gself
+
+
+# ---- repeat -------------------------------------------------------------------------------------
+def repeat_backward(grad, repeats, input_shape):
+    """Sum the copies ``repeat`` made back onto the input: leading added dims are summed away,
+    then each repeated dim is split into (repeat, size) and the repeat axes summed at once."""
+    if 0 in repeats:
+        return aten.zeros.default(list(input_shape), dtype=grad.dtype, device=grad.device)
+    n_in = len(input_shape)
+    for _ in range(grad.dim() - n_in):
+        grad = grad.sum(0, False)
+    split, sum_dims = [], []
+    for d in range(n_in):
+        r = repeats[d + len(repeats) - n_in]
+        if r != 1:
+            split.append(r)
+            sum_dims.append(len(split) - 1)
+        split.append(input_shape[d])
+    grad = grad.reshape(split)
+    return grad.sum(sum_dims) if sum_dims else grad
