@@ -706,17 +706,18 @@ def check_storage_bounds(storage, size, stride, offset, dtype):
             f"of size {storage.nbytes()}")
 
 
-def make_view(base: Tensor, size, stride, offset, cls=None, arr=None) -> Tensor:
+def make_view(base: Tensor, size, stride, offset, cls=None, arr=None, dtype=None) -> Tensor:
     """A view of ``base`` sharing its storage and version counter (``_base`` set); ``arr`` as
-    for ``make_tensor``.  A view of an inference tensor is an inference tensor and not a
+    for ``make_tensor``; ``dtype`` for views that reinterpret it (``view_as_real``).  A view of an inference tensor is an inference tensor and not a
     tracked view (no ``_base``); a view of a normal tensor made in inference mode gets the
     INFERENCE_MODE creation_meta (what PyTorch's ADInplaceOrView kernel records)."""
     storage = base.untyped_storage()
+    dt = base.dtype if dtype is None else dtype
     if not base._ks & ADIOV_BIT:
-        return make_tensor(storage, size, stride, offset, base.dtype, base._device,
+        return make_tensor(storage, size, stride, offset, dt, base._device,
                            cls or Tensor, vc=NO_VERSION, arr=arr)
     root = base._base if base._base is not None else base
-    t = make_tensor(storage, size, stride, offset, base.dtype, base._device,
+    t = make_tensor(storage, size, stride, offset, dt, base._device,
                     cls or Tensor, vc=base._vc, base=root, arr=arr)
     if _INF[0] and _tls.inference_mode:
         t._view_meta = (t._vc[0], INFERENCE_VIEW_CREATION)

@@ -19,7 +19,7 @@ from ._api import (
     torch_function_slow_path,
 )
 from ..overrides import _live_modes
-from .._dispatcher.keys import K
+from .._dispatcher.keys import K, bit
 from ._defop import defop
 from ._ops_registry import aten
 from ._util import warn_user, wrap_dim
@@ -524,6 +524,91 @@ def _(self, dtype):
 
 OPS["view.dtype"] = view_dtype
 view_dtype.nondifferentiable()
+
+
+# ---- view_as_real / view_as_complex, real / imag -------------------------------------------------
+_CONJ_BIT = bit(K.Conjugate)
+
+
+def _view_as_real_conj(ks, self):
+    """At the Conjugate key (a conjugate bit is set): refused, not viewed through."""
+    raise RuntimeError("view_as_real doesn't work on unresolved conjugated tensors.  To resolve "
+                       "the conjugate tensor so you can view it as real, use "
+                       "self.resolve_conj(); however, be warned that the resulting tensor will "
+                       "NOT alias the original.")
+
+
+def _view_as_real_kernel(ks, self):
+    if not self.dtype.is_complex:
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    if self._ks & _CONJ_BIT:
+        _view_as_real_conj(ks, self)
+    # (the complex elements' two halves: twice the strides, a last dim of 2 at stride 1)
+    return make_view(self, list(self._size) + [2], [s * 2 for s in self.stride()] + [1],
+                     self._offset * 2, dtype=self.dtype.to_real())
+
+
+def _view_as_complex_kernel(ks, self):
+    dt = self.dtype
+    if dt not in (_dtype.float32, _dtype.float64, _dtype.float16):
+        raise RuntimeError("view_as_complex is only supported for half, float and double "
+                           f"tensors, but got a tensor of scalar type: {dt._scalar_name}")
+    if dt is _dtype.float16:
+        raise NotImplementedError("view_as_complex of a float16 tensor: complex32 is not "
+                                  "supported by kindling")
+    size, stride = list(self._size), list(self.stride())
+    if not size or size[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    if stride[-1] != 1:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    if any(s % 2 for s in stride[:-1]):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    if self._offset % 2:
+        raise RuntimeError("Tensor must have a storage_offset divisible by 2")
+    return make_view(self, size[:-1], [s // 2 for s in stride[:-1]], self._offset // 2,
+                     dtype=dt.to_complex())
+
+
+view_as_real = defop("view_as_real(Tensor(a) self) -> Tensor(a)", tags=("view",))
+view_as_real.impl(K.CompositeExplicitAutograd, with_keyset=True)(_view_as_real_kernel)
+view_as_real.impl(K.Conjugate, with_keyset=True)(_view_as_real_conj)
+view_as_complex = defop("view_as_complex(Tensor(a) self) -> Tensor(a)", tags=("view",))
+view_as_complex.impl(K.CompositeExplicitAutograd, with_keyset=True)(_view_as_complex_kernel)
+OPS["view_as_real"], OPS["view_as_complex"] = view_as_real, view_as_complex
+view_as_real.derivative(self="aten.view_as_complex.default(grad.contiguous())",
+                        result="auto_linear")
+view_as_complex.derivative(self="aten.view_as_real.default(grad.contiguous())",
+                           result="auto_linear")
+public("view_as_real", view_as_real, method=False)
+public("view_as_complex", view_as_complex, method=False)
+
+real = _composite("real(Tensor(a) self) -> Tensor(a)",
+                  lambda self: aten.select.int(aten.view_as_real.default(self), -1, 0)
+                  if self.dtype.is_complex else self)
+
+
+def _imag(self):
+    if not self.dtype.is_complex:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return aten.select.int(aten.view_as_real.default(self), -1, 1)
+
+
+imag = _composite("imag(Tensor(a) self) -> Tensor(a)", _imag)
+public("real", real, method=False)
+public("imag", imag, method=False)
+
+
+def _set_part(part):
+    def setter(self, value):
+        target = getattr(aten, part).default(self)
+        if not isinstance(value, Tensor):
+            value = aten.scalar_tensor.default(value, dtype=target.dtype)
+        target.copy_(value)
+    return setter
+
+
+Tensor.real = property(lambda self: aten.real.default(self), _set_part("real"))
+Tensor.imag = property(lambda self: aten.imag.default(self), _set_part("imag"))
 
 
 # ---- expand -------------------------------------------------------------------------------------
