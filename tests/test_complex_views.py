@@ -3,22 +3,13 @@ setters) against PyTorch: shapes, strides, aliasing, dtypes, errors."""
 import pytest
 
 import kindling
+from _parity import outcome
 
 torch = pytest.importorskip("torch")
 
 
 def _c(T):
     return T.tensor([1 + 2j, 3 - 1j])
-
-
-def _run(T, case):
-    try:
-        r = case(T)
-    except Exception as e:  # noqa: BLE001 - the error is what is compared
-        return type(e).__name__, str(e)
-    if isinstance(r, T.Tensor):
-        return str(r.dtype), tuple(r.shape), r.stride(), r.storage_offset(), repr(r.tolist())
-    return r
 
 
 CASES = {
@@ -52,7 +43,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_matches_pytorch(name):
-    assert _run(kindling, CASES[name]) == _run(torch, CASES[name])
+    assert outcome(kindling, CASES[name]) == outcome(torch, CASES[name])
 
 
 def test_view_as_complex_records_its_node():

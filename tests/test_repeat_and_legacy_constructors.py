@@ -3,18 +3,9 @@
 import pytest
 
 import kindling
+from _parity import outcome
 
 torch = pytest.importorskip("torch")
-
-
-def _run(T, case):
-    try:
-        r = case(T)
-    except Exception as e:  # noqa: BLE001 - the error is what is compared
-        return type(e).__name__, str(e)
-    if isinstance(r, T.Tensor):
-        return str(r.dtype), tuple(r.shape), r.stride(), r.tolist()
-    return r
 
 
 def _x(T):
@@ -55,7 +46,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_matches_pytorch(name):
-    assert _run(kindling, CASES[name]) == _run(torch, CASES[name])
+    assert outcome(kindling, CASES[name]) == outcome(torch, CASES[name])
 
 
 @pytest.mark.parametrize("repeats", [(2, 1, 3), (1, 1), (3, 2), (0, 2), (2, 1, 1, 1)])

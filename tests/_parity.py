@@ -1,0 +1,14 @@
+"""Shared by the tests that run one scenario on kindling and on PyTorch and compare."""
+
+
+def outcome(T, case):
+    """What ``case(T)`` did, comparable across libraries: a tensor as (dtype, shape, strides,
+    offset, values by repr: nan-safe), or the exception's type and text."""
+    try:
+        r = case(T)
+    except Exception as e:  # noqa: BLE001 - the error is what is compared
+        return type(e).__name__, str(e)
+    if isinstance(r, T.Tensor):
+        return (str(r.dtype), tuple(r.shape), r.stride(), r.storage_offset(),
+                repr(r.tolist()))
+    return r
