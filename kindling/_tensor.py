@@ -112,6 +112,9 @@ def contiguous_strides(size):
     return tuple(strides)
 
 
+_CONTIG_STRIDES: dict = {}  # shape -> contiguous strides (bounded: cleared past 1024 shapes)
+
+
 class Tensor:
     """A multi-dimensional array on a device, as ``torch.Tensor``."""
 
@@ -183,11 +186,21 @@ class Tensor:
     def _stride(self):
         st = self._stride_
         if st is None:
-            isz = self.dtype.itemsize
             a = self._np
-            if a.size == 0:  # NumPy gives empty arrays zero strides; PyTorch keeps contiguous ones
+            if a.flags.c_contiguous:
+                # (a kernel's result, nearly always: its shape's contiguous strides, cached -
+                # also what PyTorch reports for empty arrays and for size-1 dims)
+                shape = a.shape
+                st = _CONTIG_STRIDES.get(shape)
+                if st is None:
+                    if len(_CONTIG_STRIDES) > 1024:
+                        _CONTIG_STRIDES.clear()
+                    st = _CONTIG_STRIDES[shape] = contiguous_strides(shape)
+                self._stride_ = st
+            elif a.size == 0:  # NumPy gives empty arrays zero strides; PyTorch contiguous ones
                 st = self._stride_ = contiguous_strides(a.shape)
             else:
+                isz = self.dtype.itemsize
                 st = self._stride_ = tuple([s // isz for s in a.strides])
         return st
 
