@@ -63,6 +63,10 @@ globals().update(_PUBLIC)
 from ._aten.factories import LEGACY_TENSOR_TYPES as _LEGACY  # noqa: E402  (torch.FloatTensor...)
 globals().update(_LEGACY)
 
+# torch's numeric constants (plain Python floats, as in PyTorch; ``float`` is a dtype here)
+from math import e, inf, nan, pi  # noqa: E402,F401
+newaxis = None
+
 from . import _C  # noqa: E402,F401
 from . import library  # noqa: E402,F401
 from ._library._tag import Tag  # noqa: E402,F401

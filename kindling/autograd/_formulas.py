@@ -734,3 +734,10 @@ def repeat_backward(grad, repeats, input_shape):
         split.append(input_shape[d])
     grad = grad.reshape(split)
     return grad.sum(sum_dims) if sum_dims else grad
+
+
+# ---- softmax --------------------------------------------------------------------------------------
+def softmax_double_backward(grad, grad_output, dim, output):
+    """The derivative of ``_softmax_backward_data`` with respect to ``output``."""
+    return grad_output * grad - (output * grad_output).sum(dim, True) * grad - \
+        grad_output * (output * grad).sum(dim, True)
