@@ -445,7 +445,7 @@ def _structseq(name, fields):
 
 
 return_types = types.ModuleType("torch.return_types")
-for _n in ("max", "min"):
+for _n in ("max", "min", "sort", "topk"):
     setattr(return_types, _n, _structseq(_n, ("values", "indices")))
 
 

@@ -741,3 +741,13 @@ def softmax_double_backward(grad, grad_output, dim, output):
     """The derivative of ``_softmax_backward_data`` with respect to ``output``."""
     return grad_output * grad - (output * grad_output).sum(dim, True) * grad - \
         grad_output * (output * grad).sum(dim, True)
+
+
+# ---- sort / topk --------------------------------------------------------------------------------
+def sort_backward(grad, dim, indices, sizes):
+    """The gradient of values picked by ``indices`` along ``dim`` (sort, topk): zeros with
+    ``grad`` scattered back where the values came from (a 0-dim input: the gradient itself)."""
+    if not sizes:
+        return grad.reshape([])
+    z = aten.zeros.default(list(sizes), dtype=grad.dtype, device=grad.device)
+    return aten.scatter_.src(z, dim, indices, grad)
