@@ -20,7 +20,7 @@ from . import factories, copy, pointwise, reductions, views, operators  # noqa: 
 from . import view_backward  # noqa: E402,F401
 from . import promotion  # noqa: E402,F401
 from . import linalg  # noqa
-from . import indexing, shape_ops, gather_scatter, closeness, softmax, sorting  # noqa: E402,F401
+from . import indexing, shape_ops, gather_scatter, closeness, softmax, sorting, ternary  # noqa: E402,F401,E501
 from . import conj_neg  # noqa: E402,F401  (conjugate/negative views, zero tensors)
 
 _defop.finalize_registrations()

@@ -751,3 +751,10 @@ def sort_backward(grad, dim, indices, sizes):
         return grad.reshape([])
     z = aten.zeros.default(list(sizes), dtype=grad.dtype, device=grad.device)
     return aten.scatter_.src(z, dim, indices, grad)
+
+
+# ---- trace ------------------------------------------------------------------------------------
+def trace_backward(grad, sizes):
+    """``grad`` on the diagonal of a matrix of ``sizes``, zeros elsewhere."""
+    n, m = sizes
+    return aten.eye.m(n, m, dtype=grad.dtype, device=grad.device) * grad
