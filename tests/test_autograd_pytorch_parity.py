@@ -664,3 +664,43 @@ def test_calculate_shape_and_legacy_profiler_names():
         return (T.autograd._calculate_shape(T.ones(2, 3), T.ones(4, 3), True),
                 T.autograd._calculate_shape(e, T.ones(2, 3), False), "blk" in names)
     _same(scenario)
+
+
+# ---- the engine's final callbacks ---------------------------------------------------------------
+@pytest.mark.parametrize("depths", [[0], [1], [0, 1]])
+def test_queue_callback_runs_once_per_graph_task(depths):
+    def scenario(T):
+        E = T.autograd.Variable._execution_engine
+        outside = _outcome(lambda: E.queue_callback(lambda: None))[:3]
+        counter = {"inner": 0, "outer": 0, "chained": 0}
+
+        class Inner(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                if 1 in depths:
+                    E.queue_callback(lambda: counter.__setitem__("inner", counter["inner"] + 1))
+                return g
+
+        class Outer(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                if 0 in depths:
+                    def cb():
+                        counter["outer"] += 1
+                        E.queue_callback(lambda: counter.__setitem__("chained", 1))
+                    E.queue_callback(cb)
+                x = g.detach().requires_grad_()
+                with T.enable_grad():
+                    Inner.apply(x).sum().backward()
+                return g
+        Outer.apply(T.ones(2, requires_grad=True)).sum().backward()
+        return outside, counter, E.is_checkpoint_valid()
+    _same(scenario)

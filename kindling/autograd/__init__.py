@@ -333,6 +333,7 @@ from .function import Function, NestedIOFunction, InplaceFunction, once_differen
 from . import function  # noqa: E402,F401
 from . import forward_ad, functional  # noqa: E402,F401
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
-from .variable import Variable  # noqa: E402,F401
+from .variable import Variable, _attach_engine  # noqa: E402,F401
+_attach_engine()
 from . import profiler  # noqa: E402,F401  (the legacy profiler's names)
 from . import variable  # noqa: E402,F401

@@ -37,7 +37,7 @@ _task_ids = itertools.count(1)
 
 class GraphTask:
     __slots__ = ("keep_graph", "create_graph", "exec_info", "captures", "captured", "id",
-                 "reached")
+                 "reached", "callbacks")
 
     def __init__(self, keep_graph, create_graph):
         self.keep_graph = keep_graph
@@ -47,11 +47,50 @@ class GraphTask:
         self.captured = None
         self.id = next(_task_ids)
         self.reached = None
+        self.callbacks = None  # queue_callback's functions, run when the graph is done
 
 
 def _current_task_id():
     t = _engine_state.task
     return t.id if t is not None else 0
+
+
+class _ImperativeEngine:
+    """``torch.autograd.Variable._execution_engine``: the engine's Python face."""
+
+    def queue_callback(self, callback):
+        """Run ``callback()`` when the running backward has finished its graph (callbacks it
+        queues run too, in order)."""
+        task = _engine_state.task
+        if task is None:
+            raise RuntimeError("Final callbacks can only be installed during backward pass.")
+        if task.callbacks is None:
+            task.callbacks = []
+        task.callbacks.append(callback)
+
+    def is_checkpoint_valid(self):
+        """Whether reentrant checkpointing can work here: not inside a backward that only
+        computes some gradients (``inputs=``, ``autograd.grad``)."""
+        task = _engine_state.task
+        return task is None or task.exec_info is None
+
+    def run_backward(self, tensors, grad_tensors, keep_graph, create_graph, inputs=(),
+                     allow_unreachable=False, accumulate_grad=True):
+        from . import _engine_run_backward
+        return _engine_run_backward(tensors, grad_tensors, keep_graph, create_graph, inputs,
+                                    allow_unreachable, accumulate_grad)
+
+
+execution_engine = _ImperativeEngine()
+
+
+def _run_callbacks(task):
+    """The running graph task's final callbacks, in the caller's state."""
+    cbs = task.callbacks
+    i = 0
+    while i < len(cbs):  # (a callback may queue more)
+        cbs[i]()
+        i += 1
 
 
 def _current_autograd_node():
@@ -631,6 +670,11 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
             if not keep_graph:
                 node.release_variables()
             outputs = g = grads = None  # drop references (gradients may be stolen)
+        if task.callbacks:
+            st.excluded, st.torch_function_disabled = outer_ex, outer_tf
+            FP_STATE.set(outer_fp)
+            _engine_state.node = None
+            _run_callbacks(task)
     finally:
         st.excluded, st.torch_function_disabled = outer_ex, outer_tf
         FP_STATE.reset(fp_token)

@@ -24,3 +24,9 @@ class Variable(metaclass=VariableMeta):
         if requires_grad:
             t._requires_grad_(True)
         return t
+
+
+def _attach_engine():
+    """``Variable._execution_engine`` (the engine module imports this one's package first)."""
+    from .engine import execution_engine
+    Variable._execution_engine = execution_engine
