@@ -38,6 +38,12 @@ CASES = {
     "real_is_view": lambda T: (lambda c: c.real._base is c)(_c(T)),
     "set_real": lambda T: (lambda c: (setattr(c, "real", T.tensor([5.0, 6.0])), c)[1])(_c(T)),
     "set_imag_number": lambda T: (lambda c: (setattr(c, "imag", 0), c)[1])(_c(T)),
+    "complex": lambda T: T.complex(T.tensor([1.0, 2.0]), T.tensor([3.0, 4.0])),
+    "complex_double": lambda T: T.complex(T.ones(2, dtype=T.float64), T.zeros(2, dtype=T.float64)),
+    "complex_ints": lambda T: T.complex(T.tensor([1, 2]), T.tensor([3, 4])),
+    "complex_mixed": lambda T: T.complex(T.tensor([1.0]), T.tensor([3.0], dtype=T.float64)),
+    "complex_broadcast": lambda T: T.complex(T.ones(2, 1), T.ones(3)),
+    "complex_bad_shapes": lambda T: T.complex(T.ones(2), T.ones(3)),
 }
 
 

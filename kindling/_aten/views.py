@@ -1020,3 +1020,49 @@ alias = view_op("alias(Tensor(a) self) -> Tensor(a)",
                 lambda self: (self._size, self.stride(), self._offset))
 public("alias", alias, method=False)
 alias.derivative(self="grad", result="auto_linear")
+
+
+# ---- complex(real, imag) --------------------------------------------------------------------------
+complex_ = defop("complex(Tensor real, Tensor imag) -> Tensor")
+OPS["complex"] = complex_
+
+
+def _complex_dtype(real, imag):
+    dr, di = real.dtype, imag.dtype
+    floats = (_dtype.float16, _dtype.float32, _dtype.float64)
+    if dr not in floats or di not in floats:
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{dr._scalar_name} and {di._scalar_name}")
+    if dr is not di:
+        raise RuntimeError(f"Expected object of scalar type {dr._scalar_name} but got scalar "
+                           f"type {di._scalar_name} for second argument")
+    if dr is _dtype.float16:
+        raise NotImplementedError("complex() of float16 tensors: complex32 is not supported by "
+                                  "kindling")
+    return dr.to_complex()
+
+
+@complex_.impl(K.CPU)
+def _(real, imag):
+    from .._tensor import from_array
+    from ._util import broadcast_error
+    dt = _complex_dtype(real, imag)
+    try:
+        r, i = np.broadcast_arrays(real._np, imag._np)
+    except ValueError:
+        raise broadcast_error((tuple(real._size), tuple(imag._size))) from None
+    out = np.empty(r.shape, dtype=dt._np)
+    out.real, out.imag = r, i
+    return from_array(out, Tensor, dt)
+
+
+@complex_.impl(K.Meta)
+def _(real, imag):
+    from ._meta_util import empty_meta
+    from ._util import broadcast_shapes
+    return empty_meta(broadcast_shapes(tuple(real._size), tuple(imag._size)),
+                      _complex_dtype(real, imag))
+
+
+complex_.derivative(real="aten.real.default(grad)", imag="aten.imag.default(grad)")
+public("complex", complex_, method=False)
