@@ -297,6 +297,14 @@ def _calculate_shape(output, grad, is_grads_batched):
     return out_shape, (grad.shape[1:] if is_grads_batched else grad.shape)
 
 
+def _is_checkpoint_valid():
+    """Whether the running backward may run a reentrant checkpoint (PyTorch's engine
+    ``is_checkpoint_valid``): False inside ``autograd.grad`` or ``backward(inputs=...)``,
+    whose graph task runs only part of the graph (True outside backward)."""
+    task = _engine._engine_state.task
+    return task is None or task.exec_info is None
+
+
 def kineto_available():
     """Whether PyTorch's Kineto profiler backend is there: never in kindling (its profiler is
     built on dispatch modes, ``kindling.profiler``)."""

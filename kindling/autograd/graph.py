@@ -25,7 +25,8 @@ from .._aten._pointwise_util import FP_STATE as _FP_STATE
 from .._tensor import ADIOV_BIT as _ADIOV_BIT, Tensor as _Tensor
 
 __all__ = ["Node", "GradientEdge", "get_gradient_edge", "saved_tensors_hooks", "save_on_cpu",
-           "disable_saved_tensors_hooks", "register_multi_grad_hook", "increment_version"]
+           "disable_saved_tensors_hooks", "register_multi_grad_hook", "increment_version",
+           "allow_mutation_on_saved_tensors"]
 
 ERR_BACKWARD_TWICE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -377,7 +378,7 @@ class SavedVariable:
     """
 
     __slots__ = ("_data", "_version", "_vc", "_output_nr", "_is_output", "_hooks", "_packed",
-                 "_freed")
+                 "_freed", "_edge")
 
     def __init__(self, tensor, is_output=False, owner=None):
         self._freed = False
@@ -394,6 +395,7 @@ class SavedVariable:
         if _tls.saved_tensors_hooks and _hooks_disabled[0] is None:
             pack, unpack = _tls.saved_tensors_hooks[-1]
             self._data = None
+            self._edge = None if is_output else _saved_edge(tensor)
             self._packed = pack(tensor)
             self._hooks = unpack
             return
@@ -408,6 +410,7 @@ class SavedVariable:
             raise RuntimeError("SavedTensor hooks have already been set on this SavedTensor. "
                                "Calling register_hooks on a saved tensor whose hooks have "
                                "already been set is forbidden.")
+        self._edge = None if self._is_output else _saved_edge(self._data)
         self._packed = pack_hook(self._data)
         self._hooks = unpack_hook
         self._data = None
@@ -433,9 +436,11 @@ class SavedVariable:
             if not isinstance(t, Tensor):
                 raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but "
                                 f"got result of type {type(t).__name__}")
-            if self._is_output and node is not None and _grad_fn_of(t) is None:
-                t = _alias_with_history(t, node, self._output_nr)
-            return t
+            if self._is_output:
+                if node is not None and _grad_fn_of(t) is None:
+                    t = _alias_with_history(t, node, self._output_nr)
+                return t
+            return _alias_with_edge(t, self._edge)
         data = self._data
         if data is None:
             return None
@@ -538,6 +543,36 @@ def _detached_alias(t):
         from .._aten._ops_registry import aten
         return aten.detach.default(t)
     return shallow_copy(t)
+
+
+def _saved_edge(t):
+    """What a tensor saved through hooks is reconnected to when unpacked (PyTorch's
+    ``SavedVariable::save_metadata``): ``(grad_fn, output_nr)``, ``(None, weakref of the
+    leaf's AccumulateGrad)``, or None when it does not require grad."""
+    fn = _grad_fn_of(t)
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._requires_grad:
+        return (None, weakref.ref(grad_accumulator(t)))
+    return None
+
+
+def _alias_with_edge(t, edge):
+    """The tensor an unpack hook returned, as PyTorch's unpack makes it: returned as is when
+    neither it nor the saved tensor needs grad, else an alias without history reconnected to
+    the saved tensor's place in the graph (so double backward through recomputed or
+    offloaded values reaches the original graph)."""
+    if edge is None:
+        return _detached_alias(t) if t._requires_grad or _grad_fn_of(t) is not None else t
+    a = _detached_alias(t)
+    fn, nr = edge
+    if fn is not None:
+        a._grad_fn = fn
+        a._output_nr = nr
+    else:  # a leaf: its AccumulateGrad (a fresh one, as in PyTorch, if that one is gone)
+        a._grad_acc = nr
+    a._requires_grad = True
+    return a
 
 
 def _alias_with_history(t, node, output_nr):
@@ -656,3 +691,10 @@ class _MultiHandle(RemovableHandle):
     def remove(self):
         for h in self.handles:
             h.remove()
+
+
+def allow_mutation_on_saved_tensors():
+    """Context manager: tensors saved for backward may be modified in place inside it (they
+    are cloned first); see ``_mutation_on_saved``."""
+    from ._mutation_on_saved import allow_mutation_on_saved_tensors as impl
+    return impl()

@@ -1,1 +1,8 @@
 """``torch.utils``: helpers built on the core (Python dispatch utilities, pytrees)."""
+
+
+def __getattr__(name):  # submodules imported on first use (``kindling.utils.checkpoint``)
+    if name == "checkpoint":
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
