@@ -37,7 +37,7 @@ from .._aten._defop import LEAF_KERNELS
 from .._tensor import INFERENCE_VIEW_CREATION, Tensor
 from . import _formulas
 from .anomaly_mode import _anomaly
-from .graph import (SavedVariable, _Node, _engine_state, _seq_counter, grad_accumulator,
+from .graph import (ERR_BACKWARD_TWICE, SavedVariable, _Node, _engine_state, _seq_counter, grad_accumulator,
                     gradient_edge, next_seq, node_display_name)
 
 # The PythonDispatcher key stays, as in c10's after_autograd_keyset (see _aten/_defop.py).
@@ -613,12 +613,14 @@ class CopySlices(_Node):
     runs the in-place op's node on the view's slice of it, and writes the result back."""
 
     __slots__ = ("base_geom", "view_geom", "fn")
-    _name = "CopySlices"
+    _name = "torch::autograd::CopySlices"
     _formula = True
 
     def _run(self, grads, needed=None):
         from .._aten._ops_registry import aten
         from .. import _layout
+        if self.fn is None:  # (released by an earlier backward, as PyTorch's CopySlices)
+            raise RuntimeError(ERR_BACKWARD_TWICE)
         n = len(self._next)
         out = [None] * n
         g = grads[0]
@@ -650,7 +652,7 @@ class CopySlices(_Node):
         return out
 
     def release_variables(self):
-        self.fn.release_variables()
+        self.fn = None
 
 
 # ---- recording ---------------------------------------------------------------------------------

@@ -282,9 +282,8 @@ _engine_state = _EngineState()
 
 def node_display_name(node):
     """``AddBackward0`` -> ``Add``: how error messages name a producing node."""
-    n = node.name()
-    n = n.rsplit("::", 1)[-1]
-    return re.sub(r"Backward\d*$", "", n)
+    # (C++ nodes keep their namespace: "output 0 of torch::autograd::CopySlices")
+    return re.sub(r"Backward\d*$", "", node.name())
 
 
 # ---- AccumulateGrad ---------------------------------------------------------------------------
