@@ -704,3 +704,320 @@ def test_queue_callback_runs_once_per_graph_task(depths):
         Outer.apply(T.ones(2, requires_grad=True)).sum().backward()
         return outside, counter, E.is_checkpoint_valid()
     _same(scenario)
+
+
+# ---- in-place op with a requires-grad operand on a view of a base that does not require grad --
+def test_inplace_on_view_of_no_grad_base_makes_base_require_grad():
+    def scenario(T):
+        a = T.tensor([2.0, 5.0, 7.0])
+        b = T.tensor([3.0], requires_grad=True)
+        v = a.narrow(0, 1, 1)
+        res = v.mul_(b)
+        flags = (res.requires_grad, a.requires_grad, type(a.grad_fn).__name__, a.is_leaf)
+        (res.sum() + a.sum() * 2).backward()
+        # a view of a view of such a base
+        c = T.tensor([2.0, 5.0, 7.0])
+        w = c[1:][:1]
+        w.mul_(b)
+        (c[1:].sum() * 2).backward()
+        return flags, _plain(b.grad)
+
+    _same(scenario)
+
+
+def test_inplace_on_view_of_no_grad_base_gradcheck():
+    def scenario(T):
+        a = T.arange(16, dtype=T.double).reshape(4, 4) * 0.3 - 1
+        b = (T.arange(8, dtype=T.double).reshape(4, 2) * 0.7 - 2).requires_grad_()
+
+        def func(root, b):
+            x = root.clone()
+            x.narrow(1, 2, 2).mul_(b)
+            return x
+        go = (T.arange(16, dtype=T.double).reshape(4, 4) * 0.1).requires_grad_()
+        return (T.autograd.gradcheck(func, [a, b]), T.autograd.gradgradcheck(func, (a, b), (go,)))
+
+    assert _same(scenario) == (True, True)
+
+
+def test_grad_assignment_checks():
+    def scenario(T):
+        x = T.ones(5, 5)
+        return [_outcome(lambda g=g: setattr(x, "grad", g))[:3]
+                for g in (0, T.ones(2, 2), T.ones(5, 5, dtype=T.long), x,
+                          T.ones(5, 5, dtype=T.double))]
+
+    _same(scenario)
+
+
+# ---- r20: custom Function view/in-place checks -----------------------------------------------
+def test_custom_function_view_and_mark_dirty_checks():
+    def scenario(T):
+        class ViewFn(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x.view_as(x)
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        class Dirty(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.add_(1)
+                ctx.mark_dirty(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        def bad(make_out):
+            class Bad(T.autograd.Function):
+                @staticmethod
+                def forward(ctx, x):
+                    out = make_out(x)
+                    ctx.mark_dirty(out)
+                    return out
+
+                @staticmethod
+                def backward(ctx, g):
+                    return g
+            return Bad
+
+        b = T.tensor([0.5], requires_grad=True)
+
+        def inplace_on_view_out():
+            v = ViewFn.apply(T.tensor([[0.3, 0.7]]))
+            v += b
+
+        def nograd_view_of_leaf():
+            a = T.ones(2, requires_grad=True)
+            with T.no_grad():
+                v = a[:]
+            return Dirty.apply(v)
+
+        res = []
+        for f in (inplace_on_view_out,
+                  lambda: Dirty.apply(T.ones(2, requires_grad=True).view_as(T.ones(2))),
+                  lambda: Dirty.apply(T.ones(2, requires_grad=True)[:].view(2)),
+                  nograd_view_of_leaf,
+                  lambda: Dirty.apply(T.ones(2, requires_grad=True).clone()[:]).grad_fn.name(),
+                  lambda: bad(lambda x: x.clone().view_as(x)).apply(
+                      T.ones(1, requires_grad=True).clone()),
+                  lambda: bad(lambda x: x[:]).apply(T.ones(1, requires_grad=True).clone()),
+                  lambda: bad(lambda x: x.clone()).apply(T.ones(1, requires_grad=True)).shape[0],
+                  lambda: bad(lambda x: x.clone().view_as(x)).apply(T.ones(1)).requires_grad):
+            o = _outcome(f)
+            if o[0] == "returned":  # (PyTorch's warning texts add "Triggered internally at")
+                o = o[:2] + ([(c, m.split(" (Triggered internally")[0]) for c, m in o[2]],)
+            res.append(o)
+        return res
+
+    _same(scenario)
+
+
+def test_custom_function_view_outputs_creation_meta():
+    def scenario(T):
+        class G(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x[:2]
+                ctx.mark_non_differentiable(y)
+                return y, x[1:], x[2:]
+
+            @staticmethod
+            def backward(ctx, g1, g2, g3):
+                return None
+        res = []
+        for i in range(3):
+            outs = G.apply(T.ones(3, requires_grad=True).clone())
+            res.append(_outcome(lambda: outs[i].mul_(2))[:3])
+        return res
+
+    _same(scenario)
+
+
+# ---- r21: custom Function jvp output checks --------------------------------------------------
+def test_custom_function_jvp_checks():
+    def scenario(T):
+        fwAD = T.autograd.forward_ad
+
+        def fn(forward, jvp, mark=None):
+            class F(T.autograd.Function):
+                @staticmethod
+                def forward(ctx, *args):
+                    return forward(ctx, *args)
+
+                @staticmethod
+                def jvp(ctx, *ts):
+                    return jvp(ctx, *ts)
+
+                @staticmethod
+                def vjp(ctx, *gs):
+                    return gs
+            return F
+
+        def dirty_fwd(ctx, x):
+            ctx.mark_dirty(x)
+            return x.mul_(2)
+
+        def nondiff_fwd(ctx, x, y):
+            out = y.clone()
+            ctx.mark_non_differentiable(out)
+            return x.clone(), out
+
+        cases = [
+            (fn(lambda ctx, x: x, lambda ctx, t: t * 2), 1),
+            (fn(lambda ctx, x: x, lambda ctx, t: t.view_as(t)), 1),
+            (fn(dirty_fwd, lambda ctx, t: 2 * t), 1),
+            (fn(dirty_fwd, lambda ctx, t: t.mul_(2)), 1),
+            (fn(dirty_fwd, lambda ctx, t: t.mul_(2).view_as(t)), 1),
+            (fn(nondiff_fwd, lambda ctx, xt, yt: (xt, xt.clone())), 2),
+            (fn(nondiff_fwd, lambda ctx, xt, yt: (xt, None)), 2),
+            (fn(lambda ctx, x: x.narrow(0, 0, 1), lambda ctx, t: t.narrow(0, 0, 1).clone()), 1),
+            (fn(lambda ctx, x: x.narrow(0, 0, 1),
+                lambda ctx, t: t.narrow(0, 0, 1).clone().view_as(t[:1])), 1),
+            (fn(lambda ctx, x: x.narrow(0, 0, 1), lambda ctx, t: t.narrow(0, 0, 1)), 1),
+            (fn(lambda ctx, x: (x.clone(), object(), x.clone()),
+                lambda ctx, t: (t, None, t)), 1),
+        ]
+        res = []
+        for F, nargs in cases:
+            with fwAD.dual_level():
+                t = T.tensor([1.0, 1.0])
+                d = fwAD.make_dual(T.tensor([1.0, 2.0]), t)
+                args = (d,) if nargs == 1 else (d, T.tensor([3.0, 4.0]))
+
+                def run():
+                    out = F.apply(*args)
+                    outs = out if isinstance(out, tuple) else (out,)
+                    return [fwAD.unpack_dual(o).tangent if isinstance(o, (kindling.Tensor,
+                            torch.Tensor)) else None for o in outs]
+                res.append(_outcome(run)[:3])
+        return res
+
+    _same(scenario)
+
+
+def test_custom_function_jvp_sees_only_tensors_saved_for_forward():
+    def scenario(T):
+        fwAD = T.autograd.forward_ad
+        seen = []
+
+        class F(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, y):
+                ctx.save_for_backward(x)
+                return x.clone()
+
+            @staticmethod
+            def jvp(ctx, xt, yt):
+                seen.append((len(ctx.saved_tensors), yt))
+                return xt
+
+            @staticmethod
+            def vjp(ctx, g):
+                return g, None
+
+        with fwAD.dual_level():
+            F.apply(fwAD.make_dual(T.ones(2), T.ones(2)), T.tensor([3]))
+        return seen
+
+    _same(scenario)
+
+
+# ---- r24: saved-tensor hooks -----------------------------------------------------------------
+def test_pack_hook_modifying_its_input_in_place():
+    def scenario(T):
+        def inc(x):
+            x += 1
+            return x
+        a = T.tensor([0.1, -0.4, 1.2], requires_grad=True)
+
+        def under_hooks():
+            with T.autograd.graph.saved_tensors_hooks(inc, lambda x: x):
+                T.exp(a)
+        y = T.exp(a)
+        return (_outcome(under_hooks)[:3],
+                _outcome(lambda: y.grad_fn._raw_saved_result.register_hooks(inc, lambda x: x))[:3],
+                a.tolist())
+
+    _same(scenario)
+
+
+def test_saved_tensor_hooks_active_only_in_forward_double_backward():
+    def scenario(T):
+        with T.autograd.graph.saved_tensors_hooks(lambda x: 2 * x, lambda x: x):
+            c = T.ones(3, requires_grad=True)
+            s = (c ** 3).sum()
+        (g,) = T.autograd.grad(s, (c,), create_graph=True)
+        g.sum().backward()
+        # non-leaf saved input, hooks registered on the raw saved tensor
+        a = T.ones(3, requires_grad=True)
+        b = a * 1
+        y = b ** 3
+        y.grad_fn._raw_saved_self.register_hooks(lambda x: 2 * x, lambda x: x)
+        (g2,) = T.autograd.grad(y.sum(), (b,), create_graph=True)
+        g2.sum().backward()
+        return _plain([g, c.grad, g2, a.grad]), y.grad_fn._saved_self.grad_fn is b.grad_fn
+
+    _same(scenario)
+
+
+def test_custom_function_clear_saved_tensors_on_access_frees_input():
+    def scenario(T):
+        refs = []
+
+        class MyFn(T.autograd.Function):
+            clear_saved_tensors_on_access = True
+
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x.clone()
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                refs.append(weakref.ref(x))
+                del x
+                return g
+        y = MyFn.apply(T.ones(3, requires_grad=True).clone())
+        y.sum().backward()
+        return refs[0]() is None, y.grad_fn.to_save
+
+    assert _same(scenario) == (True, None)
+
+
+# ---- r22: gradcheck's own checks -------------------------------------------------------------
+@pytest.mark.parametrize("fast_mode", [False, True])
+def test_gradcheck_argument_output_and_undefined_grad_checks(fast_mode):
+    def scenario(T):
+        gc = T.autograd.gradcheck
+        x = T.tensor([0.3, 0.6], dtype=T.double, requires_grad=True)
+        a = T.ones(1, dtype=T.double, requires_grad=True)
+
+        def undefined_fails(t):
+            y = t.clone()
+
+            def hook(g):
+                if g is None:
+                    raise RuntimeError("x is undefined")
+            y.register_hook(hook)
+            return y
+        res = [_outcome(lambda: gc(lambda t: t * 2, (x,), check_forward_ad=False,
+                                   check_backward_ad=False, fast_mode=fast_mode))[:3],
+               _outcome(lambda: gc(lambda t: T.cat([t, t]) if bool((t >= 1).all()) else t,
+                                   (a,), fast_mode=fast_mode))[:3],
+               _outcome(lambda: gc(lambda t: t.to(T.float32) if bool((t >= 1).all()) else t,
+                                   (a,), fast_mode=fast_mode))[:3]]
+        r = _outcome(lambda: gc(undefined_fails, (a,), fast_mode=fast_mode))
+        res.append((r[0], r[1]))
+        r = _outcome(lambda: gc(undefined_fails, (a,), raise_exception=False,
+                                fast_mode=fast_mode))
+        res.append((r[1], [c for c, m in r[2]]))
+        return res
+
+    _same(scenario)

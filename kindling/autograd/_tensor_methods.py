@@ -49,8 +49,8 @@ def _set_grad(self, value):
         if not isinstance(value, Tensor):
             raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                             f"{type(value).__name__}")
-        if value._device.type != self._device.type:
-            raise RuntimeError("assigned grad has data located on a different device")
+        if value is self:
+            raise RuntimeError("can't assign Variable as its own grad")
         gd = self.__dict__.get("_grad_dtype", self.dtype)
         if gd is not None and value.dtype is not gd:
             raise RuntimeError(
@@ -60,6 +60,11 @@ def _set_grad(self, value):
                 "grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
                 "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may "
                 "break downstream systems that assume they match.")
+        if value._device.type != self._device.type:
+            raise RuntimeError(
+                f"attempting to assign a gradient with device type '{value._device.type}' to a "
+                f"tensor with device type '{self._device.type}'. Please ensure that the gradient "
+                "and the tensor are on the same device")
         if tuple(value._size) != tuple(self._size):
             raise RuntimeError(
                 f"attempting to assign a gradient of size '[{', '.join(map(str, value._size))}]' "

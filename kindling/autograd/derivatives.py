@@ -632,7 +632,7 @@ class CopySlices(_Node):
                                             device=g.device)
         aten.copy_.default(result, g)
         grad_slice = aten.as_strided.default(result, list(vsize), list(vstride), voff - boff)
-        fn_needed = [True] + [self._should_compute(i) for i in range(1, n)]
+        fn_needed = [self._should_compute(i) for i in range(n)]
         res = self.fn._run([aten.clone.default(grad_slice,
                                                 memory_format=_layout.contiguous_format)],
                             needed=fn_needed)

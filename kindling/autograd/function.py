@@ -420,9 +420,11 @@ def _apply(cls, args, kwargs):
         FW.active = prev_fw
     if setup_ctx:
         cls.setup_context(ctx, args, output)
+    if prev_fw:
+        dirty, nondiff = ctx.dirty_tensors, ctx.non_differentiable
     out = _process_outputs(cls, ctx, args, tensor_inputs, output, is_executable, setup_ctx)
     if prev_fw:
-        _forward_ad(cls, ctx, args, out)
+        _forward_ad(cls, ctx, args, out, output, dirty, nondiff)
     return out
 
 
@@ -489,9 +491,17 @@ def _process_outputs(cls, ctx, args, inputs, raw, is_executable, setup_ctx):
                 var._grad_fn = None
                 var._requires_grad = False
         elif is_modified:
-            if grad_fn_of(var) is None and var._requires_grad:
+            is_view = var._base is not None and var._view_meta is not None
+            if var._grad_fn is None and _rg(var):
                 raise RuntimeError("a leaf Variable that requires grad has been used in an "
                                    "in-place operation.")
+            if is_view and _rg(var) and var._base._grad_fn is None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used "
+                                   "in an in-place operation.")
+            if not is_input and is_view:
+                raise RuntimeError("ctx.mark_dirty() received a tensor that was not an input. "
+                                   "Only input Tensors that have been mutated should be passed "
+                                   "to ctx.mark_dirty().")
             if not is_input:
                 warnings.warn("ctx.mark_dirty() received a tensor that was not an input. Only "
                               "input Tensors that have been mutated should be passed to "
@@ -522,11 +532,12 @@ def _process_outputs(cls, ctx, args, inputs, raw, is_executable, setup_ctx):
             _set_edge(var, ctx, i)
         else:
             _set_edge(var, ctx, i)
-        if is_diff and not is_modified and var._base is not None and not ctx._pure_view:
-            var._view_meta = (var._vc[0], MULTI_OUTPUT_NODE if num_diff > 1
-                              else IN_CUSTOM_FUNCTION)
-        elif is_diff and var._base is not None and ctx._pure_view and not is_modified:
-            var._view_meta = (var._vc[0], DEFAULT)
+        if not (is_input and is_modified) and var._base is not None and \
+                var._view_meta is not None:
+            # PyTorch: every view output (differentiable or not) of a custom Function
+            creation = MULTI_OUTPUT_NODE if num_diff > 1 else (
+                DEFAULT if ctx._pure_view else IN_CUSTOM_FUNCTION)
+            var._view_meta = (var._vc[0] if is_diff else var._view_meta[0], creation)
         new_outputs.append(var)
     ctx._output_info = infos
     ctx._non_diff_outputs = tuple(nondiff_positions)
@@ -550,7 +561,7 @@ def _process_outputs(cls, ctx, args, inputs, raw, is_executable, setup_ctx):
     else:
         ctx.to_save = None
         ctx.non_differentiable = None
-    ctx.to_save = None if not is_executable else ctx.to_save
+    ctx.to_save = None  # (PyTorch clears .to_save once the SavedVariables are made)
     if ctx.saved_for_forward is not None and not _fwad_active():
         ctx.saved_for_forward = None
     from .anomaly_mode import _anomaly
@@ -581,41 +592,109 @@ def _view_as_self_no_grad(t):
         _tls.grad_enabled = prev
 
 
-def _forward_ad(cls, ctx, args, out):
+def _forward_ad(cls, ctx, args, out, raw, dirty, nondiff):
+    """PyTorch's _process_forward_mode_AD: run the user's jvp on the inputs' tangents, check
+    its results against the forward's views and in-place ops, and set the outputs' tangents.
+    ``raw``: forward's own outputs; ``dirty``/``nondiff``: what ctx marked."""
     level = _fwad._current_level
     if level < 0:
         return
-    tangents = [(_fwad.get_tangent(a, level) if isinstance(a, Tensor) else None) for a in args]
+    inputs = [a for a in args if isinstance(a, Tensor)]
+    tangents = [_fwad.get_tangent(a, level) for a in inputs]
     if all(t is None for t in tangents):
         return
     from .._aten._ops_registry import aten
+    versions = [t._vc[0] if t is not None else None for t in tangents]
+    # an input that is a view is matched by its base (kindling's views have a root base)
+    inputs_bases = {}
+    for i, a in enumerate(inputs):
+        inputs_bases.setdefault(id(a._base if a._base is not None else a), i)
     jvp_in = []
-    for a, t in zip(args, tangents):
+    k = 0
+    for a in args:
         if isinstance(a, Tensor):
-            jvp_in.append(t if t is not None else aten.zeros_like.default(a))
+            t = tangents[k]
+            k += 1
+            if t is None and ctx._materialize_grads and is_differentiable_dtype(a.dtype):
+                t = aten.zeros_like.default(a)
+            jvp_in.append(t)
         else:
             jvp_in.append(None)
     prev = FW.active
     FW.active = False
+    # what jvp sees as ctx.saved_tensors: the tensors saved for forward, else nothing
+    if ctx.saved_for_forward is None:
+        ctx.saved_for_forward = ()
     try:
         res = ctx.apply_jvp(*jvp_in)
     finally:
         FW.active = prev
         ctx.saved_for_forward = None
     outs = out if isinstance(out, tuple) else (out,)
+    raws = raw if isinstance(raw, tuple) else (raw,)
     if not isinstance(res, tuple):
         res = (res,)
+    for i, t in enumerate(res):
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"expected Variable or None (got {type(t).__name__}) for grad "
+                            f"output {i}.")
     if len(res) != len(outs):
         raise RuntimeError(f"Function's jvp returned an invalid number of forward gradients "
                            f"(expected {len(outs)} but got {len(res)})")
-    for i, (o, t) in enumerate(zip(outs, res)):
-        if t is None:
+    input_ids = {id(a): i for i, a in enumerate(inputs)}
+    dirty_ids = {id(d) for d in dirty or ()}
+    nondiff_ids = {id(d) for d in nondiff or ()}
+    for i, (o, r, t) in enumerate(zip(outs, raws, res)):
+        if not isinstance(r, Tensor):
             continue
-        if not isinstance(o, Tensor) or not is_differentiable_dtype(o.dtype):
-            raise RuntimeError(f"Function's jvp returned a gradient at position {i}, but  the "
-                               "corresponding forward output is not a differentiable Tensor."
-                               "You should return None at that position instead.")
-        _fwad.set_tangent(o, t, level)
+        if id(r) in nondiff_ids or not is_differentiable_dtype(r.dtype):
+            if t is not None:
+                raise RuntimeError(f"Function's jvp returned a gradient at position {i}, but  "
+                                   "the corresponding forward output is not a differentiable "
+                                   "Tensor.You should return None at that position instead.")
+            continue
+        if id(r) in dirty_ids:
+            j = input_ids.get(id(r))
+            if j is None:
+                raise RuntimeError("Only input Tensors should be given to ctx.mark_dirty(). If "
+                                   "a Tensor is not an input, there is no need to pass it to "
+                                   "mark_dirty().")
+            if tangents[j] is not None:
+                if t is None or t._vc[0] == versions[j]:
+                    raise RuntimeError(
+                        "An inplace custom Function is not modifying the forward mode gradients "
+                        "inplace. If the forward is modifying an input inplace, then the jvp "
+                        "function must modify the corresponding gradient inplace.")
+                if t is not tangents[j]:
+                    raise RuntimeError(
+                        "An inplace custom Function is not returning the forward mode gradients "
+                        "as-is. If the forward is modifying an input inplace, then the jvp "
+                        "function must modify the gradient inplace and return it as-is.")
+            elif t is not None:
+                _fwad.set_tangent(o, t, level)
+            continue
+        if o._base is not None and id(o._base) in inputs_bases:
+            j = inputs_bases[id(o._base)]
+            in_t = _fwad.get_tangent(inputs[j], level)
+            if in_t is not None:
+                if t is None or t._base is None:
+                    raise RuntimeError("A custom Function's forward is returning a view (or an "
+                                       "input as-is) but the jvp is not returning a view.")
+                if in_t._base is not None:
+                    if in_t._base is not t._base:
+                        raise RuntimeError(
+                            "A custom Function is returning a view but the jvp is not "
+                            "returning a view of the same base as the given grad input.")
+                elif in_t is not t._base:
+                    raise RuntimeError("A custom Function is returning a view but the jvp is "
+                                       "not returning a view of the given grad input.")
+            else:
+                # (PyTorch returns here: later outputs get no tangent)
+                if t is not None:
+                    _fwad.set_tangent(o, t, level)
+                return
+        if t is not None:
+            _fwad.set_tangent(o, t, level)
 
 
 # ---- once_differentiable ---------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def _values(outs):
                      else np.complex128, copy=True) for o in outs]
 
 
-def _perturbed_eval(func, inputs, x, flat_index, delta):
+def _perturbed_eval(func, inputs, x, flat_index, delta, shapes_out=None):
     a = x._np
     idx = np.unravel_index(flat_index, a.shape) if a.ndim else ()
     orig = a[idx].copy() if a.ndim else a[()].copy()
@@ -54,7 +54,24 @@ def _perturbed_eval(func, inputs, x, flat_index, delta):
         vals = _values(outs)
     finally:
         a[idx] = orig
+    if shapes_out is not None:
+        shapes_out.append([(o.shape, o.dtype) for o in outs])
     return vals
+
+
+def _check_outputs_same_dtype_and_shape(first, second, eps, idx=None):
+    """PyTorch's check that perturbing an input changes neither outputs' shapes nor dtypes
+    (``first``/``second``: (shape, dtype) of the outputs at -eps and +eps)."""
+    on_index = f"on index {idx} " if idx is not None else ""
+    for (s1, d1), (s2, d2) in zip(first, second):
+        if s1 != s2:
+            raise AssertionError(f"Expected `func` to return outputs with the same shape when "
+                                 f"inputs are perturbed {on_index}by {eps}, but got: shapes "
+                                 f"{s1} and {s2}.")
+        if d1 != d2:
+            raise AssertionError(f"Expected `func` to return outputs with the same dtype when "
+                                 f"inputs are perturbed {on_index}by {eps}, but got: dtypes "
+                                 f"{d1} and {d2}.")
 
 
 def get_numerical_jacobian(func, inputs, eps=1e-6):
@@ -66,8 +83,12 @@ def get_numerical_jacobian(func, inputs, eps=1e-6):
         n = x.numel()
         cols = None
         for j in range(n):
-            plus = _perturbed_eval(func, inputs, x, j, eps)
-            minus = _perturbed_eval(func, inputs, x, j, -eps)
+            metas = []
+            minus = _perturbed_eval(func, inputs, x, j, -eps, metas)
+            plus = _perturbed_eval(func, inputs, x, j, eps, metas)
+            _check_outputs_same_dtype_and_shape(
+                metas[0], metas[1], eps,
+                tuple(int(k) for k in np.unravel_index(j, tuple(x._size))))
             if cols is None:
                 cols = [np.zeros((n, p.size), dtype=p.dtype) for p in plus]
             for k, (p, m) in enumerate(zip(plus, minus)):
@@ -161,6 +182,21 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
               check_batched_grad=False, check_batched_forward_grad=False,
               check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None):
     """Check the gradients of ``func`` at ``inputs`` against finite differences."""
+    if not (check_forward_ad or check_backward_ad):
+        raise AssertionError("Expected at least one of check_forward_ad or check_backward_ad "
+                             "to be True")
+    if not raise_exception:
+        try:
+            return gradcheck(func, inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=True,
+                             nondet_tol=nondet_tol, check_undefined_grad=check_undefined_grad,
+                             check_grad_dtypes=check_grad_dtypes,
+                             check_batched_grad=check_batched_grad,
+                             check_batched_forward_grad=check_batched_forward_grad,
+                             check_forward_ad=check_forward_ad,
+                             check_backward_ad=check_backward_ad, fast_mode=fast_mode,
+                             masked=masked)
+        except GradcheckError:
+            return False
     inputs = _as_tuple(inputs)
     _check_inputs(inputs)
     if not any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
@@ -171,6 +207,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     if fast_mode:
         ok = _fast_check(func, inputs, outs, di, eps, atol, rtol, raise_exception,
                          check_backward_ad, check_forward_ad, nondet_tol)
+        if ok and check_backward_ad and check_undefined_grad and outs:
+            _check_undefined_grad(func, inputs, outs, di)
         return ok
     numerical = get_numerical_jacobian(func, inputs, eps)
     if check_backward_ad:
@@ -203,14 +241,42 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
 
 def _check_undefined_grad(func, inputs, outs, di):
-    """Backward with every output gradient undefined must not fail."""
-    from .engine import run_backward
-    from .graph import gradient_edge
-    roots = [gradient_edge(o) for o in outs if o.requires_grad]
-    if not roots:
-        return
-    caps = [gradient_edge(inputs[i]) for i in di]
-    run_backward(roots, [None] * len(roots), True, False, caps, False)
+    """PyTorch's _test_undefined_backward_mode: backward must cope with undefined output
+    gradients (all at once, then one at a time) and give undefined or zero input grads."""
+    from . import grad as _grad
+    from .._C._functions import UndefinedGrad
+    from .._aten._ops_registry import aten
+    diff_inputs = [inputs[i] for i in di]
+
+    def warn_bc_breaking():
+        warnings.warn("Backwards compatibility: New undefined gradient support checking "
+                      "feature is enabled by default, but it may break existing callers of "
+                      "this function. If this is true for you, you can call this function "
+                      'with "check_undefined_grad=False" to disable the feature')
+
+    def check(outputs):
+        grads_output = [aten.zeros_like.default(o) for o in outputs]
+        try:
+            grads_input = _grad(outputs, diff_inputs, grads_output, allow_unused=True)
+        except RuntimeError as e:
+            warn_bc_breaking()
+            raise GradcheckError(
+                "Expected backward function to handle undefined output grads. Please look at "
+                '"Notes about undefined output gradients" in "tools/autograd/derivatives.yaml"'
+            ) from e
+        for gi in grads_input:
+            if gi is not None and not bool(np.all(np.asarray(gi._np) == 0)):
+                warn_bc_breaking()
+                raise GradcheckError(
+                    "Expected all input grads to be undefined or zero when all output grads "
+                    'are undefined or zero. Please look at "Notes about undefined output '
+                    'gradients" in "tools/autograd/derivatives.yaml"')
+
+    check([UndefinedGrad()(o) for o in _diff_outputs(_outputs(func, inputs))])
+    if len(outs) > 1:
+        for k in range(len(outs)):
+            fresh = _diff_outputs(_outputs(func, inputs))
+            check([UndefinedGrad()(o) if j == k else o for j, o in enumerate(fresh)])
 
 
 def _forward_jacobian(func, inputs, di):
@@ -245,19 +311,24 @@ def _fast_check(func, inputs, outs, di, eps, atol, rtol, raise_exception, check_
     from . import grad as _grad
     rng = np.random.default_rng(0)
     us = [rng.uniform(-1, 1, size=o._size) if o.numel() else np.zeros(o._size) for o in outs]
-    vs = {i: rng.uniform(-1, 1, size=inputs[i]._size) for i in di}
+    # (positive, as PyTorch draws its input vectors with rand)
+    vs = {i: rng.uniform(0, 1, size=inputs[i]._size) for i in di}
     for i in di:
         x = inputs[i]
         a = x._np
         orig = a.copy()
         v = vs[i]
         try:
-            a[...] = orig + eps * v
-            plus = _values(_diff_outputs(_outputs(func, inputs)))
             a[...] = orig - eps * v
-            minus = _values(_diff_outputs(_outputs(func, inputs)))
+            mo = _diff_outputs(_outputs(func, inputs))
+            minus = _values(mo)
+            a[...] = orig + eps * v
+            po = _diff_outputs(_outputs(func, inputs))
+            plus = _values(po)
         finally:
             a[...] = orig
+        _check_outputs_same_dtype_and_shape([(o.shape, o.dtype) for o in mo],
+                                            [(o.shape, o.dtype) for o in po], eps)
         jv = [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
         for k, o in enumerate(outs):
             num = float(np.sum(us[k] * jv[k]))

@@ -392,15 +392,32 @@ class SavedVariable:
         self._version = vc[0]
         self._output_nr = tensor._output_nr if is_output else 0
         if _tls.saved_tensors_hooks and _hooks_disabled[0] is None:
-            pack, unpack = _tls.saved_tensors_hooks[-1]
-            self._data = None
-            self._edge = None if is_output else _saved_edge(tensor)
-            self._packed = pack(tensor)
-            self._hooks = unpack
+            self._pack_with_hooks(tensor, *_tls.saved_tensors_hooks[-1])
             return
         # an output is kept as an alias without history (``tensor_data()`` in PyTorch, which
         # dispatches a detach through the Python key, as _alias_with_history says)
         self._data = _detached_alias(tensor) if is_output else tensor
+
+    def _pack_with_hooks(self, tensor, pack, unpack, arg=None):
+        """PyTorch's set_hooks_and_pack_data: the pack hook runs under no_grad and must not
+        modify its input in place; where the tensor's gradient went is kept for unpack."""
+        self._data = None
+        before = self._vc[0]
+        prev = _tls.grad_enabled
+        _tls.grad_enabled = False
+        try:
+            self._packed = pack(tensor if arg is None else arg)
+        finally:
+            _tls.grad_enabled = prev
+        if self._vc[0] != before:
+            raise RuntimeError(
+                "A saved tensor pack hook is modifying its input in place. Tensors provided as "
+                "input to pack hook cannot be modified by in-place operations as this can lead "
+                "to unexpected side-effects. Please open an issue if you need to perform "
+                "in-place operations on the input to a pack hook.")
+        self._hooks = unpack
+        # where the tensor's gradient went, for unpack to reconnect what the hook returns
+        self._edge = None if self._is_output else _saved_edge(tensor)
 
     def register_hooks(self, pack_hook, unpack_hook):
         if self._data is None and self._hooks is None:
@@ -409,10 +426,10 @@ class SavedVariable:
             raise RuntimeError("SavedTensor hooks have already been set on this SavedTensor. "
                                "Calling register_hooks on a saved tensor whose hooks have "
                                "already been set is forbidden.")
-        self._edge = None if self._is_output else _saved_edge(self._data)
-        self._packed = pack_hook(self._data)
-        self._hooks = unpack_hook
-        self._data = None
+        data = self._data
+        # (PyTorch packs a detached alias of a tensor saved as itself)
+        self._pack_with_hooks(data, pack_hook, unpack_hook,
+                              None if self._is_output else _detached_alias(data))
 
     def unpack(self, node=None):
         if self._freed:
