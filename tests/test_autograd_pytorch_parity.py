@@ -1021,3 +1021,23 @@ def test_gradcheck_argument_output_and_undefined_grad_checks(fast_mode):
         return res
 
     _same(scenario)
+
+
+def test_mark_dirty_on_a_multi_output_view_reports_the_view_error_first():
+    def scenario(T):
+        class Func(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, inp):
+                inp.add_(1)
+                ctx.mark_dirty(inp)
+                return inp
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+        leaf = T.tensor([1.0, 2.0], requires_grad=True)
+        nonleaf = T.tensor([1.0, 2.0], requires_grad=True).clone()
+        return (_outcome(lambda: Func.apply(leaf.split_with_sizes([1, 1], dim=0)[0]))[:3],
+                _outcome(lambda: Func.apply(leaf[:1]))[:3],
+                _outcome(lambda: Func.apply(nonleaf.split_with_sizes([1, 1], dim=0)[0]))[:3])
+    _same(scenario)

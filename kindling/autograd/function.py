@@ -31,7 +31,7 @@ from .._tensor import Tensor
 from . import forward_ad as _fwad
 from .derivatives import (DEFAULT, FW, IN_CUSTOM_FUNCTION, MULTI_OUTPUT_NODE,
                           is_differentiable_dtype, rebase_history, requires_grad as _rg,
-                          grad_fn_of)
+                          grad_fn_of, _view_rebase_error)
 from .graph import ERR_BACKWARD_TWICE, SavedVariable, _Node, gradient_edge, next_seq, shallow_copy
 
 __all__ = ["FunctionCtx", "BackwardCFunction", "FunctionMeta", "Function", "once_differentiable",
@@ -495,6 +495,8 @@ def _process_outputs(cls, ctx, args, inputs, raw, is_executable, setup_ctx):
             if var._grad_fn is None and _rg(var):
                 raise RuntimeError("a leaf Variable that requires grad has been used in an "
                                    "in-place operation.")
+            if is_view and var._view_meta[1] != DEFAULT:  # (check_inplace's order)
+                raise RuntimeError(_view_rebase_error(var, var._view_meta[1], var._grad_fn))
             if is_view and _rg(var) and var._base._grad_fn is None:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used "
                                    "in an in-place operation.")
