@@ -495,15 +495,15 @@ def _process_outputs(cls, ctx, args, inputs, raw, is_executable, setup_ctx):
             if var._grad_fn is None and _rg(var):
                 raise RuntimeError("a leaf Variable that requires grad has been used in an "
                                    "in-place operation.")
+            if not is_input and is_view:
+                raise RuntimeError("ctx.mark_dirty() received a tensor that was not an input. "
+                                   "Only input Tensors that have been mutated should be passed "
+                                   "to ctx.mark_dirty().")
             if is_view and var._view_meta[1] != DEFAULT:  # (check_inplace's order)
                 raise RuntimeError(_view_rebase_error(var, var._view_meta[1], var._grad_fn))
             if is_view and _rg(var) and var._base._grad_fn is None:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used "
                                    "in an in-place operation.")
-            if not is_input and is_view:
-                raise RuntimeError("ctx.mark_dirty() received a tensor that was not an input. "
-                                   "Only input Tensors that have been mutated should be passed "
-                                   "to ctx.mark_dirty().")
             if not is_input:
                 warnings.warn("ctx.mark_dirty() received a tensor that was not an input. Only "
                               "input Tensors that have been mutated should be passed to "
