@@ -179,6 +179,11 @@ def _engine_run_backward(tensors, grads, retain_graph, create_graph, inputs, all
 
 def _inputs_tuple(inputs, fname):
     """``inputs`` as a tuple (a tensor, an edge, a sequence, or a dict whose values are used)."""
+    t = type(inputs)
+    if t is tuple:
+        return inputs
+    if t is list:
+        return tuple(inputs)
     if isinstance(inputs, (Tensor, GradientEdge)):
         return (inputs,)
     if type(inputs) is dict:
