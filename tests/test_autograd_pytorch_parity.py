@@ -1021,3 +1021,34 @@ def test_gradcheck_argument_output_and_undefined_grad_checks(fast_mode):
         return res
 
     _same(scenario)
+
+
+# ---- r26: in-place on a view whose dtype differs from its base's ------------------------------
+def test_inplace_on_cross_dtype_view():
+    def scenario(T):
+        def run():
+            a0 = T.tensor([[1 + 1j, 2 + 0j], [0 + 3j, 4 - 1j]], dtype=T.complex64,
+                          requires_grad=True)
+            a = a0.clone()
+            b = T.view_as_real(a).transpose(0, 1)
+            b += 1
+            names = [type(b.grad_fn).__name__, b.grad_fn.next_functions[0][0].name()]
+            b.backward(T.arange(0, 8, dtype=T.float).view(2, 2, 2))
+            g1 = T.view_as_real(a0.grad)
+            # real base, complex view (view_as_complex), and imag of a complex clone
+            x = T.tensor([[0.3, -1.0, 2.0, 0.5], [1.0, 2.0, -3.0, 0.25]], dtype=T.float64,
+                         requires_grad=True)
+            c = T.view_as_complex(x.clone().view(2, 2, 2))
+            c[1] *= 2
+            c.abs().sum().backward()
+            z = T.tensor([[1 + 2j, 3 - 1j], [2, -1 - 1j]], dtype=T.complex128,
+                         requires_grad=True)
+            w = z.clone()
+            im = w.imag
+            im.mul_(3)
+            names.append(im.grad_fn.next_functions[0][0].name())
+            T.view_as_real(w).pow(2).sum().backward()
+            return (names, g1, [round(v, 9) for row in x.grad.tolist() for v in row],
+                    T.view_as_real(z.grad))
+        return _outcome(run)
+    _same(scenario)
