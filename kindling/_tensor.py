@@ -128,6 +128,7 @@ class Tensor:
     _hooks = None
     _retains_grad = False
     _view_meta = None
+    _xview = False  # (a view_as_real/view_as_complex output: see autograd's view replay)
     # Autograd fields (``grad``, ``grad_fn``, ``is_leaf``, ``backward``, hooks... are attached
     # by ``kindling.autograd._tensor_methods``, which owns their behaviour).
     _grad = None

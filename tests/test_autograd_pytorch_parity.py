@@ -1023,6 +1023,151 @@ def test_gradcheck_argument_output_and_undefined_grad_checks(fast_mode):
     _same(scenario)
 
 
+# ---- r26: in-place on a view whose dtype differs from its base's ------------------------------
+def test_inplace_on_cross_dtype_view():
+    def scenario(T):
+        def run():
+            a0 = T.tensor([[1 + 1j, 2 + 0j], [0 + 3j, 4 - 1j]], dtype=T.complex64,
+                          requires_grad=True)
+            a = a0.clone()
+            b = T.view_as_real(a).transpose(0, 1)
+            b += 1
+            names = [type(b.grad_fn).__name__, b.grad_fn.next_functions[0][0].name()]
+            b.backward(T.arange(0, 8, dtype=T.float).view(2, 2, 2))
+            g1 = T.view_as_real(a0.grad)
+            # real base, complex view (view_as_complex), and imag of a complex clone
+            x = T.tensor([[0.3, -1.0, 2.0, 0.5], [1.0, 2.0, -3.0, 0.25]], dtype=T.float64,
+                         requires_grad=True)
+            c = T.view_as_complex(x.clone().view(2, 2, 2))
+            c[1] *= 2
+            c.abs().sum().backward()
+            z = T.tensor([[1 + 2j, 3 - 1j], [2, -1 - 1j]], dtype=T.complex128,
+                         requires_grad=True)
+            w = z.clone()
+            im = w.imag
+            im.mul_(3)
+            names.append(im.grad_fn.next_functions[0][0].name())
+            T.view_as_real(w).pow(2).sum().backward()
+            return (names, g1, [round(v, 9) for row in x.grad.tolist() for v in row],
+                    T.view_as_real(z.grad))
+        return _outcome(run)
+    _same(scenario)
+
+
+# ---- c? items of REPORT3 ----------------------------------------------------------------------
+def test_delayed_error_and_undefined_grad_are_node_subclasses():
+    def scenario(T):
+        Node = T.autograd.graph.Node
+        return (issubclass(T._C._functions.DelayedError, Node),
+                issubclass(T._C._functions.UndefinedGrad, Node),
+                isinstance(T._C._functions.DelayedError("x", 1), Node))
+    _same(scenario)
+
+
+def test_will_engine_execute_node_checks():
+    def scenario(T):
+        res = []
+        a = T.tensor([1.0, 2.0], requires_grad=True)
+        b = a * 2
+        out = b.sum()
+        leaf = b.grad_fn.next_functions[0][0]
+
+        def hook(g):
+            res.append(_outcome(lambda: T._C._will_engine_execute_node(b.grad_fn)))
+            res.append(_outcome(lambda: T._C._will_engine_execute_node(leaf)))
+        b.register_hook(hook)
+        T.autograd.grad(out, (b,), retain_graph=True)
+        T.autograd.grad(out, (a,), retain_graph=True)
+        out.backward()
+        for x in (out, out.grad_fn, 3):
+            res.append(_outcome(lambda: T._C._will_engine_execute_node(x)))
+        return res
+    _same(scenario)
+
+
+def test_post_hook_registered_during_unpack_hook_runs():
+    def scenario(T):
+        a = T.tensor([[1.0, 2, 3], [4, 5, 7], [0, 1, 1]], requires_grad=True)
+        calls = []
+
+        def unpack(t):
+            def hook(outputs, inputs):
+                calls.append(len(inputs))
+                return tuple(o / 2.0 if o is not None else None for o in outputs)
+            T._C._current_autograd_node().register_hook(hook)
+            return t
+        with T.autograd.graph.saved_tensors_hooks(lambda t: t, unpack):
+            var, mean = T.var_mean(a, dim=0)
+            (var + mean).sum().backward()
+        return _plain((a.grad, calls))
+    _same(scenario)
+
+
+def test_increment_version_skips_inference_tensors():
+    def scenario(T):
+        with T.inference_mode():
+            a = T.ones(2)
+            T.autograd.graph.increment_version(a)
+        b = T.ones(2)
+        v = b._version
+        T.autograd.graph.increment_version([a, b])
+        return b._version - v
+    _same(scenario)
+
+
+def test_custom_function_input_returned_as_is_keeps_torch_function_subclass():
+    def scenario(T):
+        class Custom(T.Tensor):
+            @classmethod
+            def __torch_function__(cls, func, types, args=(), kwargs=None):
+                out = super().__torch_function__(func, types, args, kwargs or {})
+                return out
+
+        class Fn(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+        x = T.ones(2).as_subclass(Custom)
+        y = Fn.apply(x)
+        return type(y).__name__, y is x
+    _same(scenario)
+
+
+def test_custom_function_saving_mutated_view_makes_no_cycle():
+    def scenario(T):
+        class Test(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.mark_dirty(x)
+                ctx.save_for_backward(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return g * 2
+
+        def scope():
+            x = T.tensor(1.0, requires_grad=True).clone().view_as(T.ones(()))
+            Test.apply(x)
+            return weakref.ref(x)
+        gc.disable()
+        try:
+            ref = scope()
+            alive = ref() is not None
+        finally:
+            gc.enable()
+        a = T.tensor([1.0, 2.0], requires_grad=True)
+        y = Test.apply(a.clone().view_as(a))
+        (y * 3).sum().backward()
+        return _plain((alive, a.grad, y._base.grad_fn.next_functions[0][0].name()))
+    _same(scenario)
+
+
 def test_mark_dirty_on_a_multi_output_view_reports_the_view_error_first():
     def scenario(T):
         class Func(T.autograd.Function):

@@ -45,3 +45,10 @@ class DelayedError:
 
 def __getattr__(name):
     return node_class(name)
+
+
+# (PyTorch's DelayedError and UndefinedGrad are C++ node types: subclasses of Node)
+from ..autograd.graph import Node as _Node  # noqa: E402
+
+_Node.register(DelayedError)
+_Node.register(UndefinedGrad)

@@ -544,8 +544,18 @@ def _view_as_real_kernel(ks, self):
     if self._ks & _CONJ_BIT:
         _view_as_real_conj(ks, self)
     # (the complex elements' two halves: twice the strides, a last dim of 2 at stride 1)
-    return make_view(self, list(self._size) + [2], [s * 2 for s in self.stride()] + [1],
-                     self._offset * 2, dtype=self.dtype.to_real())
+    return _mark_cross_dtype(self, make_view(
+        self, list(self._size) + [2], [s * 2 for s in self.stride()] + [1], self._offset * 2,
+        dtype=self.dtype.to_real()))
+
+
+def _mark_cross_dtype(parent, t):
+    """Mark ``t``, made by view_as_real/view_as_complex from ``parent``: autograd replays its
+    view as PyTorch's view_fn does (``(as_strided to the parent's geometry,) view op``)."""
+    if t._base is not None:
+        t._xview = ((tuple(parent._size), tuple(parent.stride()), parent._offset)
+                    if parent._base is not None else None)
+    return t
 
 
 def _view_as_complex_kernel(ks, self):
@@ -565,8 +575,9 @@ def _view_as_complex_kernel(ks, self):
         raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
     if self._offset % 2:
         raise RuntimeError("Tensor must have a storage_offset divisible by 2")
-    return make_view(self, size[:-1], [s // 2 for s in stride[:-1]], self._offset // 2,
-                     dtype=dt.to_complex())
+    return _mark_cross_dtype(self, make_view(
+        self, size[:-1], [s // 2 for s in stride[:-1]], self._offset // 2,
+        dtype=dt.to_complex()))
 
 
 view_as_real = defop("view_as_real(Tensor(a) self) -> Tensor(a)", tags=("view",))

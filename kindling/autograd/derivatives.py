@@ -612,7 +612,7 @@ class CopySlices(_Node):
     """In-place op on a view: the base's new history.  Backward copies the base's gradient,
     runs the in-place op's node on the view's slice of it, and writes the result back."""
 
-    __slots__ = ("base_geom", "view_geom", "fn")
+    __slots__ = ("base_geom", "view_geom", "fn", "view_dtype")
     _name = "torch::autograd::CopySlices"
     _formula = True
 
@@ -631,7 +631,12 @@ class CopySlices(_Node):
         result = aten.empty_strided.default(list(bsize), list(bstride), dtype=g.dtype,
                                             device=g.device)
         aten.copy_.default(result, g)
-        grad_slice = aten.as_strided.default(result, list(vsize), list(vstride), voff - boff)
+        vdtype = self.view_dtype
+        if vdtype is None:
+            grad_slice = aten.as_strided.default(result, list(vsize), list(vstride), voff - boff)
+        else:  # (a view_as_real/view_as_complex chain: geometry in the view dtype's units)
+            rel = voff - (boff * 2 if not vdtype.is_complex else boff // 2)
+            grad_slice = _cross_dtype_view(result, vdtype, vsize, vstride, rel)
         fn_needed = [self._should_compute(i) for i in range(n)]
         res = self.fn._run([aten.clone.default(grad_slice,
                                                 memory_format=_layout.contiguous_format)],
@@ -1092,7 +1097,17 @@ def view_grad_fn(t):
         return fn
     if creation != DEFAULT:
         raise RuntimeError(_view_rebase_error(t, creation, fn, regenerate=True))
-    node = _as_strided_node(base, t)
+    if t.dtype is not base.dtype:
+        # PyTorch replays the view's view_fn (view_as_real/view_as_complex, then as_strided
+        # in the view dtype's units) on the base with grad mode on
+        prev = _tls.grad_enabled
+        _tls.grad_enabled = True
+        try:
+            node = _replay_cross_dtype_view(base, t)._grad_fn
+        finally:
+            _tls.grad_enabled = prev
+    else:
+        node = _as_strided_node(base, t)
     if t._retains_grad:
         _move_retains_grad(t, fn, node, 0)
     t._grad_fn = node
@@ -1100,6 +1115,34 @@ def view_grad_fn(t):
     t._requires_grad = True
     t._view_meta = (cur, creation)
     return node
+
+
+def _replay_cross_dtype_view(base, t):
+    """View ``t`` of ``base`` (another dtype) replayed on ``base``, as PyTorch's view_fn: a
+    view_as_real/view_as_complex output is that op (on the parent's as_strided geometry when
+    the parent was a view); a view of one is the op then ``as_strided``."""
+    from .._aten._ops_registry import aten
+    xv = t._xview
+    if xv is False:
+        return _cross_dtype_view(base, t.dtype, t._size, t.stride(), t._offset)
+    src = base if xv is None else aten.as_strided.default(base, list(xv[0]), list(xv[1]), xv[2])
+    return (aten.view_as_real.default(src) if base.dtype.is_complex
+            else aten.view_as_complex.default(src))
+
+
+def _cross_dtype_view(src, vdtype, vsize, vstride, voff):
+    """The view of ``src``'s storage with geometry ``vsize``/``vstride``/``voff`` (absolute
+    offset) in the units of ``vdtype`` (src complex and vdtype real, or the reverse): PyTorch's
+    view_fn of a view_as_real/view_as_complex chain, view op then as_strided."""
+    from .._aten._ops_registry import aten
+    if src.dtype.is_complex:
+        x = aten.view_as_real.default(src)
+    else:
+        m = voff + sum((n - 1) * st for n, st in zip(vsize, vstride)) + 1
+        if any(n == 0 for n in vsize):
+            m = max(voff, 0) + 1
+        x = aten.view_as_complex.default(aten.as_strided.default(src, [m, 2], [2, 1], 0))
+    return aten.as_strided.default(x, list(vsize), list(vstride), voff)
 
 
 def _move_retains_grad(t, old_fn, new_fn, new_nr):
@@ -1192,6 +1235,7 @@ def rebase_history(t, node, output_nr=0):
         cs = CopySlices.__new__(CopySlices)
         cs.base_geom = (tuple(base._size), tuple(base.stride()), base._offset)
         cs.view_geom = (tuple(t._size), tuple(t.stride()), t._offset)
+        cs.view_dtype = t.dtype if t.dtype is not base.dtype else None
         cs.fn = node
         cs._next = (old,) + tuple(node._next[1:])
         cs._seq = next_seq()

@@ -108,17 +108,27 @@ def _current_graph_task_id():
 def _will_engine_execute_node(node):
     """Whether the running backward will execute ``node`` (a grad_fn)."""
     from .graph import _Node
+    if not isinstance(node, _Node):
+        raise RuntimeError(f"_will_engine_execute_node expects an grad_fn, but got "
+                           f"{type(node).__name__}")
     task = _engine_state.task
     if task is None:
         raise RuntimeError("_get_should_execute_nodes should only be called during the "
                            "backward pass")
-    if not isinstance(node, _Node):
-        raise RuntimeError(f"_will_engine_execute_node expects an grad_fn, but got "
-                           f"{type(node).__name__}")
     if node not in task.reached:
         return False
     ex = task.exec_info
-    return ex is None or node in ex
+    if ex is None:
+        return True
+    if node not in ex:
+        return False
+    caps = task.captures
+    if caps is not None and node in caps and not any(n is not None for n, _ in node._next):
+        # (PyTorch: a node of topological_nr 0 that captures a gradient)
+        raise RuntimeError("A leaf node was passed to _will_engine_execute_node but we are "
+                           "currently running autograd.grad(). This is currently not "
+                           "supported.")
+    return True
 
 
 def _task_will_reach(tensor):
@@ -397,8 +407,10 @@ def call_function(node, grads):
     is_acc = type(node) is AccumulateGrad
     if is_acc:
         grads = _call_leaf_tensor_hooks(node, grads)
+    had_post = False
     if hk is not None:
         grads = _call_hooks_before(node, grads)
+        had_post = bool(hk.post)
     if _anomaly.enabled:
         outputs = _anomaly_apply(node, grads)
     elif node._formula:
@@ -407,11 +419,35 @@ def call_function(node, grads):
         outputs = node._run(grads)
     if not is_acc:
         outputs = validate_outputs(node, outputs if type(outputs) is list else list(outputs))
+    hk = node._hk  # (post hooks may be registered while the node runs: saved-tensor unpack)
     if hk is not None and hk.post:
+        # (as PyTorch's call_post_hooks: hooks see no gradient inputs when the node had no
+        # post hooks before it ran)
+        gin = tuple(grads) if had_post else ()
         for h in list(hk.post.values()):
-            r = h(tuple(outputs), tuple(grads))
+            r = h(tuple(outputs), gin)
             if r is not None:
                 outputs = _check_hook_result(list(r), len(outputs), "hook")
+    return outputs
+
+
+def _late_post_hooks(node, outputs, outer_ex, outer_tf, outer_fp, f_ex):
+    """Post hooks registered while a hookless node ran (from a saved tensor's unpack hook),
+    run in the caller's state with no gradient inputs, as PyTorch's call_post_hooks."""
+    hk = node._hk
+    if not hk.post:
+        return outputs
+    st = _tls
+    st.excluded, st.torch_function_disabled = outer_ex, outer_tf
+    FP_STATE.set(outer_fp)
+    try:
+        for h in list(hk.post.values()):
+            r = h(tuple(outputs), ())
+            if r is not None:
+                outputs = _check_hook_result(list(r), len(outputs), "hook")
+    finally:
+        st.excluded, st.torch_function_disabled = f_ex, ALL_DISABLED
+        FP_STATE.set(FP_IGNORE)
     return outputs
 
 
@@ -640,6 +676,10 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                 fresh, check = below, True
                 if type(outputs) is not list:
                     outputs = list(outputs)
+                if node._hk is not None:
+                    outputs = _late_post_hooks(node, outputs, outer_ex, outer_tf, outer_fp,
+                                               f_ex)
+                    fresh = False
             nexts = node._next
             if check and len(outputs) != len(nexts):
                 validate_outputs(node, outputs)  # (raises PyTorch's count error)

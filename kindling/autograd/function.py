@@ -553,17 +553,19 @@ def _process_outputs(cls, ctx, args, inputs, raw, is_executable, setup_ctx):
                 saved.append(None)
                 continue
             j = orig_out_ids.get(id(t))
-            if j is not None and id(t) not in input_ids:
+            if j is not None and (id(t) not in input_ids or id(t) in dirty_ids):
+                # (PyTorch: saved as an output when it is one of the outputs' TensorImpls, a
+                # dirty input included, so a mutated view makes no reference cycle)
                 o = new_outputs[j]
-                saved.append(SavedVariable(o, o._grad_fn is ctx, ctx))
+                saved.append(SavedVariable(o, o._grad_fn is ctx or (
+                    o is t and id(t) in dirty_ids and j not in nondiff_positions), ctx))
             else:
                 saved.append(SavedVariable(t))
         _ = out_ids
         ctx._saved = saved
-    else:
-        ctx.to_save = None
-        ctx.non_differentiable = None
-    ctx.to_save = None  # (PyTorch clears .to_save once the SavedVariables are made)
+    # (PyTorch clears .to_save, .dirty_tensors and .non_differentiable once used: no
+    # reference to a mutated view stays on the node)
+    ctx.to_save = ctx.dirty_tensors = ctx.non_differentiable = None
     if ctx.saved_for_forward is not None and not _fwad_active():
         ctx.saved_for_forward = None
     from .anomaly_mode import _anomaly
@@ -584,12 +586,13 @@ def _set_edge(var, ctx, i):
 
 
 def _view_as_self_no_grad(t):
-    """``t.view_as(t)`` made under no_grad: a new tensor object aliasing the input."""
-    from .._aten._ops_registry import aten
+    """``t.view_as(t)`` made under no_grad: a new tensor object aliasing the input (called
+    as the Python method, as PyTorch's _wrap_outputs does, so ``__torch_function__`` sees it
+    and a subclass input stays a subclass)."""
     prev = _tls.grad_enabled
     _tls.grad_enabled = False
     try:
-        return aten.view.default(t, list(t._size))
+        return t.view_as(t)
     finally:
         _tls.grad_enabled = prev
 

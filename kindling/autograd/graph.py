@@ -359,7 +359,8 @@ def get_gradient_edge(tensor):
 def increment_version(tensor):
     tensors = tensor if isinstance(tensor, (list, tuple)) else (tensor,)
     for t in tensors:
-        t._vc[0] += 1
+        if not t.is_inference():  # (inference tensors have no version counter to bump)
+            t._vc[0] += 1
 
 
 # ---- saved tensors ----------------------------------------------------------------------------
