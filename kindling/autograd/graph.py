@@ -281,9 +281,10 @@ _engine_state = _EngineState()
 
 
 def node_display_name(node):
-    """``AddBackward0`` -> ``Add``: how error messages name a producing node."""
+    """``AddBackward0`` -> ``Add``, ``SumBackward1`` -> ``Sum1``: how error messages name a
+    producing node."""
     # (C++ nodes keep their namespace: "output 0 of torch::autograd::CopySlices")
-    return re.sub(r"Backward\d*$", "", node.name())
+    return re.sub(r"Backward(\d*)$", lambda m: m.group(1).lstrip("0"), node.name())
 
 
 # ---- AccumulateGrad ---------------------------------------------------------------------------
