@@ -159,9 +159,9 @@ def _saved_value(saved, name, node):
     v = saved.get(name)
     tv = type(v)
     if tv is SavedVariable:
-        return v.unpack(node)
+        return v.unpack(node, True)
     if tv is list:
-        return [x.unpack(node) if type(x) is SavedVariable else x for x in v]
+        return [x.unpack(node, True) if type(x) is SavedVariable else x for x in v]
     return v
 
 
