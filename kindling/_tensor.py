@@ -8,6 +8,8 @@ are attached by the op library (``kindling._aten``).
 """
 from __future__ import annotations
 
+from bisect import bisect_right as _bisect_right
+
 import numpy as np
 
 from . import _device, _dtype, _layout
@@ -56,6 +58,15 @@ class _NoVersionCounter:
 
 
 NO_VERSION = _NoVersionCounter()
+
+
+# A version counter is a list, ``[n]``.  ``detach_()`` of a tensor with history moves ``n`` too
+# (so a saved tensor's inlined unpack, which only compares versions, takes the full unpack,
+# where the detach is reported) and records each such move after ``n``: the version users see
+# does not count them (PyTorch's detach_ leaves it alone).
+def user_version(vc, n):
+    """The version users see for raw count ``n`` of version counter ``vc``."""
+    return n - (_bisect_right(vc, n, 1) - 1)
 _NP_TO = _dtype._NP_TO_DTYPE
 
 
@@ -340,7 +351,7 @@ class Tensor:
         vc = self._vc
         if vc is NO_VERSION:
             raise RuntimeError("Inference tensors do not track version counter.")
-        return vc[0]
+        return vc[0] if len(vc) == 1 else user_version(vc, vc[0])
 
     def is_inference(self):
         """Whether this tensor was allocated in inference mode (or is a view of one)."""

@@ -991,6 +991,74 @@ def test_custom_function_clear_saved_tensors_on_access_frees_input():
     assert _same(scenario) == (True, None)
 
 
+def test_saved_input_detached_in_place():
+    """A saved input that had history, detached in place: its backward use is refused
+    (before the version check), a saved output or leaf is fine, the user-visible version does
+    not move, and other readers (``_saved_self``, custom Functions, hooks) get the tensor."""
+    def scenario(T):
+        out = []
+
+        def run(make, after=lambda a: None):
+            a = T.tensor([1.0, 2.0], requires_grad=True).clone()
+            b = make(a)
+            a.detach_()
+            after(a)
+            return _outcome(lambda: b.sum().backward())[:2], a._version
+        out.append(run(lambda a: a.sin()))
+        out.append(run(lambda a: a.exp()))  # saved as output only
+        out.append(run(lambda a: a.sin(), lambda a: a.add_(1)))  # detach reported first
+        out.append(run(lambda a: a * a))
+        # the error text and the property (PyTorch's getter passes the node: no error)
+        a = T.tensor([1.0, 2.0], requires_grad=True).clone()
+        b = a * a
+        a.detach_()
+        out.append((_outcome(lambda: b.grad_fn._saved_self), a._version))
+        out.append(_outcome(lambda: b.sum().backward()))
+        # a leaf detached in place after being saved
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        y = x.sin()
+        x.detach_()
+        out.append(_outcome(lambda: y.sum().backward()))
+        # leaf when saved, given history by an in-place op, then detached: a version error
+        x = T.tensor([2.0])
+        w = T.tensor([3.0], requires_grad=True)
+        y = w * x
+        x.add_(w)
+        x.detach_()
+        out.append((_outcome(lambda: y.backward()), x._version))
+        # version counts after detach_ and later in-place ops; saved afterwards works
+        a = T.tensor([1.0, 2.0], requires_grad=True).clone()
+        v = a[0]
+        b = v.sin()
+        a.detach_()
+        a.mul_(2)
+        out.append((a._version, v._version, _outcome(lambda: b.backward())[:2]))
+
+        class F(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return g * x
+        w = T.tensor([1.0, 2.0], requires_grad=True)
+        a = w.clone()
+        b = F.apply(a)
+        a.detach_()
+        out.append((_outcome(lambda: b.sum().backward()), _plain(w.grad)))
+        with T.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+            a = w.clone()
+            b = a.sin()
+        a.detach_()
+        out.append(_outcome(lambda: b.sum().backward())[:2])
+        return _plain(out)
+
+    _same(scenario)
+
+
 # ---- r22: gradcheck's own checks -------------------------------------------------------------
 @pytest.mark.parametrize("fast_mode", [False, True])
 def test_gradcheck_argument_output_and_undefined_grad_checks(fast_mode):

@@ -284,10 +284,10 @@ public("swapaxes", swapaxes)
 public("swapdims", swapdims)
 
 
-def _t_geom(self):
+def _t_geom(self, name="t"):
     n = self.dim()
     if n > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
+        raise RuntimeError(f"{name}() expects a tensor with <= 2 dimensions, but self is {n}D")
     if n < 2:
         return self._size, self.stride(), self._offset
     return _transpose_geom(self, 0, 1)
@@ -727,6 +727,80 @@ squeeze_dims.derivative("SqueezeBackward2", self="unsqueeze_to(grad, self_sym_si
                         result="auto_linear")
 unsqueeze.derivative(self="grad.squeeze(dim)", result="auto_linear")
 public("unsqueeze", unsqueeze)
+
+
+# ---- in-place view ops: t_, transpose_, swapdims_/swapaxes_, unsqueeze_, squeeze_, as_strided_ --
+# ``Tensor(a!) self -> Tensor(a!)``: the tensor itself takes the geometry its functional view
+# would have (sizes, strides, offset; its ndarray follows), over the same storage.  The
+# ADInplaceOrView kernel bumps its version; autograd records ``<Op>Backward1`` as its grad_fn
+# (set, not rebased: no CopySlices, as PyTorch's codegen does for inplace_view ops).
+def _restride_(self, size, stride, offset):
+    """Give ``self`` the geometry (``size``, ``stride``, ``offset``) over its storage."""
+    size, stride = tuple(size), tuple(stride)
+    if self._np is not None:
+        self._np = make_tensor(self.untyped_storage(), size, stride, offset, self.dtype,
+                               self._device)._np
+    self._size, self._stride_, self._offset = size, stride, offset
+    return self
+
+
+def inplace_view_op(schema, geometry):
+    d = defop(schema, tags=("inplace", "inplace_view"))
+
+    @d.explicit
+    def _(self, *args, **kwargs):
+        return _restride_(self, *geometry(self, *args, **kwargs))
+    OPS[d.entry.qualified] = d
+    return d
+
+
+t_ = inplace_view_op("t_(Tensor(a!) self) -> Tensor(a!)",
+                     lambda self: _t_geom(self, "t_"))
+transpose_ = inplace_view_op("transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)",
+                             _transpose_geom)
+unsqueeze_ = inplace_view_op("unsqueeze_(Tensor(a!) self, int dim) -> Tensor(a!)",
+                             _unsqueeze_geom)
+squeeze_ = inplace_view_op("squeeze_(Tensor(a!) self) -> Tensor(a!)",
+                           lambda self: _squeeze_dims_geom(self, set(range(self.dim()))))
+squeeze_dim_ = inplace_view_op(
+    "squeeze_.dim(Tensor(a!) self, int dim) -> Tensor(a!)",
+    lambda self, dim: _squeeze_dims_geom(self, {wrap_dim(dim, self.dim())}))
+squeeze_dims_ = inplace_view_op(
+    "squeeze_.dims(Tensor(a!) self, int[] dim) -> Tensor(a!)",
+    lambda self, dim: _squeeze_dims_geom(
+        self, {wrap_dim(d, self.dim()) for d in ([dim] if isinstance(dim, int) else dim)}))
+as_strided_ = inplace_view_op("as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, "
+                              "SymInt? storage_offset=None) -> Tensor(a!)", _as_strided_geom)
+# (CompositeImplicitAutograd in PyTorch: their node is transpose_'s)
+swapdims_ = defop("swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)",
+                  tags=("inplace", "inplace_view"))
+swapdims_.composite(lambda self, dim0, dim1: aten.transpose_.default(self, dim0, dim1))
+swapaxes_ = defop("swapaxes_(Tensor(a!) self, int axis0, int axis1) -> Tensor(a!)",
+                  tags=("inplace", "inplace_view"))
+swapaxes_.composite(lambda self, axis0, axis1: aten.transpose_.default(self, axis0, axis1))
+OPS["swapdims_"], OPS["swapaxes_"] = swapdims_, swapaxes_
+
+t_.derivative("TBackward1", self="grad.t()", result="auto_linear")
+transpose_.derivative("TransposeBackward1", self="grad.transpose(dim0, dim1)",
+                      result="auto_linear")
+unsqueeze_.derivative("UnsqueezeBackward1", self="grad.squeeze(dim)", result="auto_linear")
+squeeze_.derivative("SqueezeBackward3", self="unsqueeze_to(grad, self_sym_sizes)",
+                    result="auto_linear")
+squeeze_dim_.derivative("SqueezeBackward4", self="unsqueeze_to(grad, self_sym_sizes, dim)",
+                        result="auto_linear")
+squeeze_dims_.derivative("SqueezeBackward5", self="unsqueeze_to(grad, self_sym_sizes, dim)",
+                         result="auto_linear")
+as_strided_.derivative(
+    "AsStridedBackward1",
+    self="as_strided_backward(grad, self_geometry, size, stride, storage_offset)",
+    result="auto_linear")
+public("t_", t_, function=False)
+public("transpose_", transpose_, function=False)
+public("swapdims_", swapdims_, function=False)
+public("swapaxes_", swapaxes_, function=False)
+public("unsqueeze_", unsqueeze_, function=False)
+public("squeeze_", squeeze_, squeeze_dim_, squeeze_dims_, function=False)
+public("as_strided_", as_strided_, function=False)
 
 
 # ---- flatten / unflatten ------------------------------------------------------------------------

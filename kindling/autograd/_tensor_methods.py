@@ -242,6 +242,12 @@ def detach_(self):
             "True, gradients are views of DDP buckets, and hence detach_() cannot be called on "
             "these gradients. To fix this error, please refer to the Optimizer.zero_grad() "
             "function in torch/optim/optimizer.py as the solution.")
+    vc = self._vc
+    if self._grad_fn is not None and type(vc) is list:
+        # tensors saved from it (while it had history) must see the detach when unpacked by
+        # a backward formula: the counter moves without moving the version users see
+        vc[0] += 1
+        vc.append(vc[0])
     self._grad_fn = None
     self._output_nr = 0
     self._requires_grad = False

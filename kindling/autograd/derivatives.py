@@ -159,9 +159,9 @@ def _saved_value(saved, name, node):
     v = saved.get(name)
     tv = type(v)
     if tv is SavedVariable:
-        return v.unpack(node)
+        return v.unpack(node, True)
     if tv is list:
-        return [x.unpack(node) if type(x) is SavedVariable else x for x in v]
+        return [x.unpack(node, True) if type(x) is SavedVariable else x for x in v]
     return v
 
 
@@ -205,6 +205,7 @@ class DerivativeSpec:
         self.raw_formulas = dict(formulas)
         self.jvp_src = jvp
         self.base_spec = base_spec
+        self.inplace_view = "inplace_view" in opdef.entry.tags
         self._compiled = False
         self._cls = None
 
@@ -1263,6 +1264,20 @@ def rebase_history(t, node, output_nr=0):
     return None
 
 
+def set_inplace_view_history(t, node):
+    """``t``, changed by an inplace_view op (``t_``, ``unsqueeze_``...), becomes ``node``'s
+    output: PyTorch's codegen sets, not rebases, their history (a view keeps its base's
+    history; its own grad_fn is ``node``, current at its new version)."""
+    # (a retains_grad hook stays on the old node, as PyTorch's set_history leaves it: .grad
+    # then has the geometry from before the op)
+    t._grad_fn = node
+    t._output_nr = 0
+    t._requires_grad = True
+    vm = t._view_meta
+    if vm is not None and t._base is not None:
+        t._view_meta = (t._vc[0], vm[1])
+
+
 def record_inplace(spec, ks, args, kwargs):
     """An in-place op with formulas (its own or its functional form's)."""
     if FW.active:
@@ -1366,7 +1381,10 @@ def _record_inplace(spec, ks, args, kwargs):
     node._sv = sv
     out = _run_below(table, ks2, args, kwargs)
     node._meta = [(self_t._size, self_t.dtype, self_t._device)]
-    rebase_history(self_t, node, 0)
+    if spec.inplace_view:
+        set_inplace_view_history(self_t, node)
+    else:
+        rebase_history(self_t, node, 0)
     for p in fspec.output_params:
         sv[p] = SavedVariable(self_t, not is_view, node)
     if _anomaly.enabled:
@@ -1590,7 +1608,8 @@ def _install_op(d, site):
     if mutable:
         fspec = None
         if d.derivatives is not None:
-            spec = DerivativeSpec(d, d.derivatives, getattr(d, "derivative_name", None))
+            spec = DerivativeSpec(d, d.derivatives, getattr(d, "derivative_name", None),
+                                  jvp=getattr(d, "jvp_formula", None))
         elif functional is not None and functional.derivatives is not None:
             fspec = _specs.get(functional.entry.qualified) or _make_spec(functional)
             spec = DerivativeSpec(d, {}, fspec.node_name, base_spec=fspec)

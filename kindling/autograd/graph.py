@@ -22,7 +22,7 @@ from collections import OrderedDict
 from .._dispatcher.keys import PYTHON_BITS as _PYTHON_BITS
 from .._dispatcher.tls import state as _tls
 from .._aten._pointwise_util import FP_STATE as _FP_STATE
-from .._tensor import ADIOV_BIT as _ADIOV_BIT, Tensor as _Tensor
+from .._tensor import ADIOV_BIT as _ADIOV_BIT, Tensor as _Tensor, user_version
 
 __all__ = ["Node", "GradientEdge", "get_gradient_edge", "saved_tensors_hooks", "save_on_cpu",
            "disable_saved_tensors_hooks", "register_multi_grad_hook", "increment_version",
@@ -281,9 +281,10 @@ _engine_state = _EngineState()
 
 
 def node_display_name(node):
-    """``AddBackward0`` -> ``Add``: how error messages name a producing node."""
+    """``AddBackward0`` -> ``Add``, ``SumBackward1`` -> ``Sum1``: how error messages name a
+    producing node."""
     # (C++ nodes keep their namespace: "output 0 of torch::autograd::CopySlices")
-    return re.sub(r"Backward\d*$", "", node.name())
+    return re.sub(r"Backward(\d*)$", lambda m: m.group(1).lstrip("0"), node.name())
 
 
 # ---- AccumulateGrad ---------------------------------------------------------------------------
@@ -378,7 +379,7 @@ class SavedVariable:
     """
 
     __slots__ = ("_data", "_version", "_vc", "_output_nr", "_is_output", "_hooks", "_packed",
-                 "_freed", "_edge")
+                 "_freed", "_edge", "_nonleaf")
 
     def __init__(self, tensor, is_output=False, owner=None):
         self._freed = False
@@ -392,6 +393,8 @@ class SavedVariable:
         self._vc = vc = tensor._vc
         self._version = vc[0]
         self._output_nr = tensor._output_nr if is_output else 0
+        # (an input with history: a later detach_() makes its backward use an error)
+        self._nonleaf = not is_output and tensor._grad_fn is not None
         if _tls.saved_tensors_hooks and _hooks_disabled[0] is None:
             self._pack_with_hooks(tensor, *_tls.saved_tensors_hooks[-1])
             return
@@ -432,7 +435,9 @@ class SavedVariable:
         self._pack_with_hooks(data, pack_hook, unpack_hook,
                               None if self._is_output else _detached_alias(data))
 
-    def unpack(self, node=None):
+    def unpack(self, node=None, formula=False):
+        """The saved tensor.  ``formula``: for a backward formula (PyTorch's generated nodes
+        unpack inputs without ``saved_for``: a saved input detached in place is an error)."""
         if self._freed:
             raise RuntimeError(ERR_BACKWARD_TWICE)
         if self._hooks is not None:
@@ -461,7 +466,14 @@ class SavedVariable:
         data = self._data
         if data is None:
             return None
-        if self._vc[0] != self._version:
+        if formula and self._nonleaf and data._grad_fn is None:
+            raise RuntimeError(
+                "Trying to use a saved tensor that has been detached in-place, i.e. with "
+                ".detach_().This is not supported, please use out-of-place `.detach()` "
+                "instead")
+        vc = self._vc
+        if vc[0] != self._version and (
+                len(vc) == 1 or user_version(vc, vc[0]) != user_version(vc, self._version)):
             raise RuntimeError(self._version_message(data, node))
         if self._is_output and node is not None:
             return _alias_with_history(data, node, self._output_nr)
@@ -485,7 +497,8 @@ class SavedVariable:
                 "its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
         return ("one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: [{_legacy_type(data)} [{sizes}]]{where} is at version "
-                f"{self._vc[0]}; expected version {self._version} instead. {hint}")
+                f"{user_version(self._vc, self._vc[0])}; expected version "
+                f"{user_version(self._vc, self._version)} instead. {hint}")
 
     def release(self):
         self._freed = True
