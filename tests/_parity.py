@@ -12,3 +12,16 @@ def outcome(T, case):
         return (str(r.dtype), tuple(r.shape), r.stride(), r.storage_offset(),
                 repr(r.tolist()))
     return r
+
+
+def call_outcome(fn, plain=lambda r: r):
+    """What calling ``fn`` did, warnings included: ``("returned", plain(result), [(category,
+    message)...])`` or ``("raised", type name, message)``."""
+    import warnings
+    try:
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter("always")
+            r = fn()
+    except Exception as e:  # noqa: BLE001 (the exception is what is compared)
+        return ("raised", type(e).__name__, str(e))
+    return ("returned", plain(r), [(w.category.__name__, str(w.message)) for w in ws])

@@ -8,6 +8,7 @@ import warnings
 import pytest
 
 import kindling
+from _parity import call_outcome
 
 torch = pytest.importorskip("torch")
 
@@ -15,14 +16,8 @@ LIBS = (kindling, torch)
 
 
 def _outcome(fn):
-    """What calling ``fn`` did: its (comparable) result, or the exception's type and text."""
-    try:
-        with warnings.catch_warnings(record=True) as ws:
-            warnings.simplefilter("always")
-            r = fn()
-    except Exception as e:  # noqa: BLE001 (the exception is what is compared)
-        return ("raised", type(e).__name__, str(e))
-    return ("returned", _plain(r), [(w.category.__name__, str(w.message)) for w in ws])
+    """What calling ``fn`` did (``_parity.call_outcome`` with this file's ``_plain``)."""
+    return call_outcome(fn, _plain)
 
 
 def _plain(r):

@@ -4,11 +4,11 @@ ran, exception types and texts and warnings must be equal."""
 import contextlib
 import functools
 import importlib
-import warnings
 
 import pytest
 
 import kindling
+from _parity import call_outcome
 
 torch = pytest.importorskip("torch")
 importlib.import_module("torch.utils.checkpoint")
@@ -32,13 +32,8 @@ def _plain(r):
 
 
 def _outcome(fn):
-    try:
-        with warnings.catch_warnings(record=True) as ws:
-            warnings.simplefilter("always")
-            r = fn()
-    except Exception as e:  # noqa: BLE001 (the exception is what is compared)
-        return ("raised", type(e).__name__, str(e))
-    return ("returned", _plain(r), [(w.category.__name__, str(w.message)) for w in ws])
+    """What calling ``fn`` did (``_parity.call_outcome`` with this file's ``_plain``)."""
+    return call_outcome(fn, _plain)
 
 
 def same(scenario):
