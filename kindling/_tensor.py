@@ -67,6 +67,8 @@ NO_VERSION = _NoVersionCounter()
 def user_version(vc, n):
     """The version users see for raw count ``n`` of version counter ``vc``."""
     return n - (_bisect_right(vc, n, 1) - 1)
+
+
 _NP_TO = _dtype._NP_TO_DTYPE
 
 
