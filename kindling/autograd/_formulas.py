@@ -758,3 +758,50 @@ def trace_backward(grad, sizes):
     """``grad`` on the diagonal of a matrix of ``sizes``, zeros elsewhere."""
     n, m = sizes
     return aten.eye.m(n, m, dtype=grad.dtype, device=grad.device) * grad
+
+
+# ---- more pointwise ops and nansum (_aten/more_pointwise.py) ----------------------------------
+M_PI_180 = math.pi / 180
+M_180_PI = 180 / math.pi
+
+
+def copysign_tensor_self_backward(grad, self, result):
+    """``grad * result / self``, 0 where ``self`` is 0."""
+    ratio = result / self
+    aten.masked_fill_.Scalar(ratio, self == 0, 0)
+    return grad * ratio
+
+
+def sinc_backward(grad, self):
+    """``grad * (pi x cos(pi x) - sin(pi x)) / (pi x**2)``, 0 where that denominator is 0."""
+    self_pi = mul_scalar(self, math.pi)
+    self_squared_pi = mul_scalar(self * self, math.pi)
+    out = grad * (self_pi * self_pi.cos() - self_pi.sin()) / self_squared_pi
+    return aten.where.self(self_squared_pi == 0.0, _zero(grad), out)
+
+
+def deg2rad_backward(grad):
+    return mul_scalar(grad, M_PI_180)
+
+
+def rad2deg_backward(grad):
+    return mul_scalar(grad, M_180_PI)
+
+
+def infinitely_differentiable_logit_backward(grad, self, eps):
+    """``grad / (x (1 - x))`` inside ``[eps, 1 - eps]`` (0 outside), or inside ``[0, 1]``
+    (NaN outside) without ``eps``."""
+    if eps is not None:
+        lo, hi = eps, 1.0 - eps
+        cond = aten.logical_and.default(self >= lo, self <= hi)
+        outside = aten.zeros.default([], dtype=self.dtype, device=self.device)
+    else:
+        cond = aten.logical_and.default(self >= 0.0, self <= 1.0)
+        outside = aten.fill_.Scalar(aten.empty.memory_format([], dtype=self.dtype,
+                                                             device=self.device), math.nan)
+    return aten.where.self(cond, grad / (self * aten.rsub.Scalar(self, 1.0)), outside)
+
+
+def nansum_backward(grad, self, dim, keepdim):
+    """``sum_backward`` with zeros where ``self`` is NaN."""
+    return sum_backward(grad, self.shape, dim, keepdim) * self.isnan().logical_not()
