@@ -30,59 +30,70 @@ from ._ops import ops  # noqa: F401
 
 _ops_module._set_tensor_class(Tensor)
 
-from . import _aten  # noqa: E402  (registers every op)
-from . import autograd  # noqa: E402  (the Autograd layer: kernels, engine, Function)
-from .overrides import tf_properties as _tf_properties  # noqa: E402
+# Importing the op library and the layers builds ~10^5 long-lived objects; a garbage
+# collection part-way through only walks them (10+ ms, 7% of the import), so collections wait
+# until the import is done.
+import gc as _gc  # noqa: E402
+_gc_enabled = _gc.isenabled()
+_gc.disable()
+try:
+    from . import _aten  # noqa: E402  (registers every op)
+    from . import autograd  # noqa: E402  (the Autograd layer: kernels, engine, Function)
+    from .overrides import tf_properties as _tf_properties  # noqa: E402
 
-# Tensor properties run __torch_function__ as PyTorch's getset descriptors do.
-_tf_properties(Tensor, ("grad", "grad_fn", "grad_dtype", "requires_grad", "is_leaf",
-                        "retains_grad", "data", "output_nr", "_version", "T", "mT", "H", "mH",
-                        "shape", "device", "ndim", "layout", "is_cpu", "is_cuda", "is_meta",
-                        "is_mkldnn", "is_nested", "is_quantized", "is_sparse", "itemsize",
-                        "nbytes", "_backward_hooks", "real", "imag"),
-               nowrap=("grad",))
-# The autograd methods attached after the op library's hooking get it too; kindling's own code
-# calls the raw ones (PyTorch's C++ sets these flags without the protocol).
-Tensor._requires_grad_ = Tensor.requires_grad_
-Tensor._retain_grad = Tensor.retain_grad
-for _name in ("requires_grad_", "retain_grad", "register_hook",
-              "register_post_accumulate_grad_hook", "detach_", "is_inference"):
-    setattr(Tensor, _name, _aten._api._hook(getattr(Tensor, _name), _name,
-                                            f"torch.Tensor.{_name}"))
-del _name
-from .autograd.grad_mode import (  # noqa: E402,F401
-    enable_grad, inference_mode, is_grad_enabled, is_inference, is_inference_mode_enabled,
-    no_grad, set_grad_enabled,
-)
-from .autograd.anomaly_mode import (  # noqa: E402,F401
-    is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled,
-)
-from ._aten._api import PUBLIC as _PUBLIC  # noqa: E402
+    # Tensor properties run __torch_function__ as PyTorch's getset descriptors do.
+    _tf_properties(Tensor, ("grad", "grad_fn", "grad_dtype", "requires_grad", "is_leaf",
+                            "retains_grad", "data", "output_nr", "_version", "T", "mT", "H", "mH",
+                            "shape", "device", "ndim", "layout", "is_cpu", "is_cuda", "is_meta",
+                            "is_mkldnn", "is_nested", "is_quantized", "is_sparse", "itemsize",
+                            "nbytes", "_backward_hooks", "real", "imag"),
+                   nowrap=("grad",))
+    # The autograd methods attached after the op library's hooking get it too; kindling's own code
+    # calls the raw ones (PyTorch's C++ sets these flags without the protocol).
+    Tensor._requires_grad_ = Tensor.requires_grad_
+    Tensor._retain_grad = Tensor.retain_grad
+    for _name in ("requires_grad_", "retain_grad", "register_hook",
+                  "register_post_accumulate_grad_hook", "detach_", "is_inference"):
+        setattr(Tensor, _name, _aten._api._hook(getattr(Tensor, _name), _name,
+                                                f"torch.Tensor.{_name}"))
+    del _name
+    from .autograd.grad_mode import (  # noqa: E402,F401
+        enable_grad, inference_mode, is_grad_enabled, is_inference, is_inference_mode_enabled,
+        no_grad, set_grad_enabled,
+    )
+    from .autograd.anomaly_mode import (  # noqa: E402,F401
+        is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled,
+    )
+    from ._aten._api import PUBLIC as _PUBLIC  # noqa: E402
 
-globals().update(_PUBLIC)
-from ._aten.factories import LEGACY_TENSOR_TYPES as _LEGACY  # noqa: E402  (torch.FloatTensor...)
-globals().update(_LEGACY)
+    globals().update(_PUBLIC)
+    from ._aten.factories import LEGACY_TENSOR_TYPES as _LEGACY  # noqa: E402  (torch.FloatTensor...)
+    globals().update(_LEGACY)
 
-# torch's numeric constants (plain Python floats, as in PyTorch; ``float`` is a dtype here)
-from math import e, inf, nan, pi  # noqa: E402,F401
-newaxis = None
+    # torch's numeric constants (plain Python floats, as in PyTorch; ``float`` is a dtype here)
+    from math import e, inf, nan, pi  # noqa: E402,F401
+    newaxis = None
 
-from . import _C  # noqa: E402,F401
-from . import library  # noqa: E402,F401
-from ._library._tag import Tag  # noqa: E402,F401
-from ._higher_order_ops import cond  # noqa: E402,F401
-from . import amp  # noqa: E402,F401
-from .amp.autocast_mode import autocast, is_autocast_enabled, set_autocast_enabled, get_autocast_dtype, set_autocast_dtype, is_autocast_cpu_enabled, get_autocast_cpu_dtype, get_autocast_gpu_dtype, is_autocast_cache_enabled, set_autocast_cache_enabled, clear_autocast_cache, autocast_increment_nesting, autocast_decrement_nesting  # noqa: E402,F401,E501
-from . import futures, jit  # noqa: E402,F401
-from .futures._threads import get_num_interop_threads, set_num_interop_threads  # noqa: E402,F401
-from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402,F401
-from ._aten.promotion import result_type, is_tensor, is_floating_point, is_complex, numel  # noqa: E402,F401
-from . import overrides, utils, serialization, profiler  # noqa: E402,F401  (Python dispatch, save/load)
-from .serialization import save, load  # noqa: E402,F401
+    from . import _C  # noqa: E402,F401
+    from . import library  # noqa: E402,F401
+    from ._library._tag import Tag  # noqa: E402,F401
+    from ._higher_order_ops import cond  # noqa: E402,F401
+    from . import amp  # noqa: E402,F401
+    from .amp.autocast_mode import autocast, is_autocast_enabled, set_autocast_enabled, get_autocast_dtype, set_autocast_dtype, is_autocast_cpu_enabled, get_autocast_cpu_dtype, get_autocast_gpu_dtype, is_autocast_cache_enabled, set_autocast_cache_enabled, clear_autocast_cache, autocast_increment_nesting, autocast_decrement_nesting  # noqa: E402,F401,E501
+    from . import futures, jit  # noqa: E402,F401
+    from .futures._threads import get_num_interop_threads, set_num_interop_threads  # noqa: E402,F401
+    from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402,F401
+    from ._aten.promotion import result_type, is_tensor, is_floating_point, is_complex, numel  # noqa: E402,F401
+    from . import overrides, utils, serialization, profiler  # noqa: E402,F401  (Python dispatch, save/load)
+    from .serialization import save, load  # noqa: E402,F401
 
-del _PUBLIC
+    del _PUBLIC
 
-from .futures._future import Future  # noqa: E402,F401  (torch.Future is torch._C.Future)
+    from .futures._future import Future  # noqa: E402,F401  (torch.Future is torch._C.Future)
 
-# Keep this last: build every dispatch table deferred during import.
-_opreg.flush_deferred()
+    # Keep this last: build every dispatch table deferred during import.
+    _opreg.flush_deferred()
+finally:
+    if _gc_enabled:
+        _gc.enable()
+    del _gc_enabled

@@ -401,3 +401,28 @@ def test_concurrent_dispatch():
     for th in ths:
         th.join()
     assert not errors, errors
+
+
+def test_import_leaves_the_garbage_collector_as_it_was():
+    # (collections pause while kindling imports; the caller's setting comes back)
+    import subprocess
+    import sys
+    code = ("import gc, sys\n"
+            "if sys.argv[1] == 'off': gc.disable()\n"
+            "import kindling\n"
+            "print(gc.isenabled())\n")
+    out = [subprocess.run([sys.executable, "-c", code, state], capture_output=True, text=True,
+                          check=True).stdout.strip() for state in ("on", "off")]
+    assert out == ["True", "False"]
+
+
+def test_tables_built_from_shared_plans_match_a_fresh_resolution():
+    # every op's table equals what resolving each runtime key on its own gives
+    from kindling._dispatcher import operator as O
+    for byname in O._operators.values():
+        for entry in byname.values():
+            for i, key in enumerate(O.RUNTIME_KEYS):
+                e, tag = entry._resolve(key)
+                src = entry.sources[i]
+                assert (src is None and e is None) or (src is not None and src[0] is e and
+                                                       src[1] == tag), (entry, key)

@@ -144,40 +144,17 @@ class OperatorEntry:
         return s[-1] if s else None
 
     def _resolve(self, key):
-        r = RANK[key]
-        b = 1 << r
-        direct = self._top(key)
-        if direct is not None:
-            return direct, "kernel"
-        for alias, tag in ((K.CompositeExplicitAutogradNonFunctional, "default backend kernel"),
-                           (K.CompositeExplicitAutograd, "default backend kernel")):
-            e = self._top(alias)
-            if e is not None and ALIAS_COVER[alias] & b:
-                return e, tag
-        cia = self._top(K.CompositeImplicitAutograd)
-        if cia is not None and ALIAS_COVER[K.CompositeImplicitAutograd] & b:
-            if b & AUTOGRAD_BITS:
-                backend = _k.backend_of(key)
-                has_backend = backend is not None and (
-                    self._top(K[backend]) is not None
-                    or self._top(K.CompositeExplicitAutograd) is not None
-                    or self._top(K.CompositeExplicitAutogradNonFunctional) is not None)
-                if not has_backend:
-                    return cia, "math kernel"
-            else:
-                return cia, "math kernel"
-        if b & AUTOGRAD_BITS:
-            e = self._top(K.Autograd)
-            if e is not None:
-                return e, "autograd kernel"
-        fb = _fallbacks.get(key)
-        if fb:
-            return fb[-1], "backend fallback"
-        return None, None
+        """``(kernel entry, how it was found)`` for runtime ``key``, or ``(None, None)``."""
+        present = frozenset(k for k, s in self.kernels.items() if s)
+        src, tag = _resolve_key(present, key)
+        if src is _FALLBACK:
+            return _fallback_top[RANK[key]], tag
+        return (self._top(src), tag) if src is not None else (None, None)
 
     def _recompute(self):
-        """Rebuild the dispatch table.  Only keys some registration of this op covers need the
-        full resolution; every other key takes the backend fallback (or is missing)."""
+        """Rebuild the dispatch table.  Which registered key serves each runtime key depends
+        only on which keys have kernels, so that plan is computed once per set of keys
+        (``_plan``) and each op fills its table from it."""
         if _deferred:
             if self not in _dirty:
                 _dirty.add(self)
@@ -185,17 +162,18 @@ class OperatorEntry:
                 self.table[:] = [lazy] * len(self.table)
                 self.mask = FULL
             return
-        affected = 0
-        for key in self.kernels:
-            cover = ALIAS_COVER.get(key)
-            affected |= cover if cover is not None else (1 << RANK[key]) if key in RANK else 0
+        kernels = self.kernels
+        plan = _plan(frozenset(k for k, s in kernels.items() if s))
         mask = FULL
         table, sources, fbs = self.table, self.sources, _fallback_top
         for i in range(len(table)):
-            if (affected >> i) & 1:
-                e, tag = self._resolve(RUNTIME_KEYS[i])
+            src, tag = plan[i]
+            if src is _FALLBACK:
+                e = fbs[i]
+            elif src is None:
+                e = None
             else:
-                e, tag = fbs[i], "backend fallback"
+                e = kernels[src][-1]
             if e is None:
                 sources[i] = None
                 table[i] = self._missing_call
@@ -242,6 +220,52 @@ class OperatorEntry:
 
     def __repr__(self):
         return f"OperatorEntry({self.qualified})"
+
+
+# ---- dispatch table plans (PyTorch's computeDispatchTableEntry, per set of registered keys) ----
+_FALLBACK = object()  # a plan slot served by the key's backend fallback (whatever it is then)
+_PLANS: dict = {}     # frozenset of keys with kernels -> [(source key | _FALLBACK | None, tag)]
+
+
+def _plan(present):
+    """For each runtime key, which of the ``present`` keys serves it (or the backend fallback,
+    or nothing).  Many ops register kernels at the same keys: one plan serves them all."""
+    plan = _PLANS.get(present)
+    if plan is None:
+        affected = 0
+        for key in present:
+            cover = ALIAS_COVER.get(key)
+            affected |= cover if cover is not None else (1 << RANK[key]) if key in RANK else 0
+        plan = [_resolve_key(present, key) if (affected >> i) & 1 else
+                (_FALLBACK, "backend fallback") for i, key in enumerate(RUNTIME_KEYS)]
+        _PLANS[present] = plan
+    return plan
+
+
+def _resolve_key(present, key):
+    """The key whose kernel serves runtime ``key`` when kernels are registered at ``present``:
+    a direct kernel, the CompositeExplicit aliases, CompositeImplicit (unless a backend kernel
+    exists for an autograd key's backend), the Autograd alias, then the backend fallback."""
+    b = 1 << RANK[key]
+    if key in present:
+        return key, "kernel"
+    for alias in (K.CompositeExplicitAutogradNonFunctional, K.CompositeExplicitAutograd):
+        if alias in present and ALIAS_COVER[alias] & b:
+            return alias, "default backend kernel"
+    cia = K.CompositeImplicitAutograd
+    if cia in present and ALIAS_COVER[cia] & b:
+        if b & AUTOGRAD_BITS:
+            backend = _k.backend_of(key)
+            has_backend = backend is not None and (
+                K[backend] in present or K.CompositeExplicitAutograd in present
+                or K.CompositeExplicitAutogradNonFunctional in present)
+            if not has_backend:
+                return cia, "math kernel"
+        else:
+            return cia, "math kernel"
+    if b & AUTOGRAD_BITS and K.Autograd in present:
+        return K.Autograd, "autograd kernel"
+    return _FALLBACK, "backend fallback"
 
 
 # Set by kindling._ops: entry -> its OpOverload (boxed kernels receive it).
