@@ -58,3 +58,22 @@ def test_repeat_gradient(repeats):
         (g,) = T.autograd.grad((y * w).sum(), x)
         return type(y.grad_fn).__name__, g.tolist()
     assert run(kindling) == run(torch)
+
+
+RESIZE_CASES = {
+    "varargs": lambda T: T.ones(4).clone().resize_(2, 2),
+    "tuple": lambda T: T.ones(4).clone().resize_((2, 2)),
+    "size": lambda T: T.ones(4).clone().resize_(T.Size([1, 4])),
+    "memory_format": lambda T: T.ones(4).clone().resize_(2, 2, memory_format=T.contiguous_format),
+    "grow": lambda T: T.ones(2).clone().resize_(1, 3).shape,
+    "not_ints": lambda T: T.ones(4).clone().resize_("a"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESIZE_CASES))
+def test_resize_argument_forms_match_pytorch(name):
+    def run(T):
+        r = outcome(T, RESIZE_CASES[name])
+        # (the values of grown memory are unspecified: compare metadata only)
+        return r[:4] if isinstance(r, tuple) and len(r) == 5 else r
+    assert run(kindling) == run(torch)

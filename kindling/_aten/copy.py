@@ -309,6 +309,20 @@ def _(self, size, *, memory_format=None):
 public("resize_", resize_, function=False)
 
 
+@method("resize_")
+def _resize_method(self, *sizes, memory_format=None):
+    """``t.resize_(2, 3)`` or ``t.resize_((2, 3))``, as PyTorch's ``resize_(*sizes)``."""
+    if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)):
+        sizes = sizes[0]
+    for s in sizes:
+        if not isinstance(s, int) or isinstance(s, bool):
+            raise TypeError(f"resize_(): argument 'size' (position 1) must be tuple of ints, "
+                            f"not {type(s).__name__}")
+    from ._ops_registry import aten
+    kw = {} if memory_format is None else {"memory_format": memory_format}
+    return aten.resize_.default(self, list(sizes), **kw)
+
+
 # ---- detach -------------------------------------------------------------------------------------
 detach = defop("detach(Tensor(a) self) -> Tensor(a)")
 
