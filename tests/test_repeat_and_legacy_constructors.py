@@ -67,6 +67,8 @@ RESIZE_CASES = {
     "memory_format": lambda T: T.ones(4).clone().resize_(2, 2, memory_format=T.contiguous_format),
     "grow": lambda T: T.ones(2).clone().resize_(1, 3).shape,
     "not_ints": lambda T: T.ones(4).clone().resize_("a"),
+    "resize_as_": lambda T: T.ones(4).clone().resize_as_(T.ones(2, 2)),
+    "resize_as_fn": lambda T: T.resize_as_(T.ones(3).clone(), T.ones(1, 3)),
 }
 
 

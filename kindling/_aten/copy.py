@@ -309,6 +309,20 @@ def _(self, size, *, memory_format=None):
 public("resize_", resize_, function=False)
 
 
+resize_as_ = defop("resize_as_(Tensor(a!) self, Tensor the_template, *, "
+                   "MemoryFormat? memory_format=None) -> Tensor(a!)")
+
+
+@resize_as_.composite
+def _(self, the_template, *, memory_format=None):
+    from ._ops_registry import aten
+    kw = {} if memory_format is None else {"memory_format": memory_format}
+    return aten.resize_.default(self, list(the_template._size), **kw)
+
+
+public("resize_as_", resize_as_, function=True)
+
+
 @method("resize_")
 def _resize_method(self, *sizes, memory_format=None):
     """``t.resize_(2, 3)`` or ``t.resize_((2, 3))``, as PyTorch's ``resize_(*sizes)``."""
