@@ -120,6 +120,13 @@ def normalize_dims(dim, ndim):
     return tuple(sorted(dims))
 
 
+def varargs_list(values):
+    """The list a ``*sizes``-style method got: ``t.view(2, 3)`` and ``t.view((2, 3))`` alike."""
+    if len(values) == 1 and isinstance(values[0], (list, tuple)):
+        return list(values[0])
+    return list(values)
+
+
 _PKG_DIR = __file__.rsplit("/", 2)[0] + "/"  # .../kindling/
 
 

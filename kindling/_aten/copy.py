@@ -11,7 +11,7 @@ from .._tensor import ADIOV_BIT, INFERENCE_STRIP, Tensor, contiguous_strides, ma
 from ._api import method, public
 from ._defop import _py_scalar, defop
 from ._meta_util import empty_meta
-from ._util import broadcast_error, np_scalar
+from ._util import broadcast_error, np_scalar, varargs_list
 
 
 def _dense(t):
@@ -326,15 +326,14 @@ public("resize_as_", resize_as_, function=True)
 @method("resize_")
 def _resize_method(self, *sizes, memory_format=None):
     """``t.resize_(2, 3)`` or ``t.resize_((2, 3))``, as PyTorch's ``resize_(*sizes)``."""
-    if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)):
-        sizes = sizes[0]
+    sizes = varargs_list(sizes)
     for s in sizes:
         if not isinstance(s, int) or isinstance(s, bool):
             raise TypeError(f"resize_(): argument 'size' (position 1) must be tuple of ints, "
                             f"not {type(s).__name__}")
     from ._ops_registry import aten
     kw = {} if memory_format is None else {"memory_format": memory_format}
-    return aten.resize_.default(self, list(sizes), **kw)
+    return aten.resize_.default(self, sizes, **kw)
 
 
 # ---- detach -------------------------------------------------------------------------------------

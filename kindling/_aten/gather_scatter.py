@@ -19,6 +19,7 @@ from ._defop import defop
 from ._meta_util import empty_meta
 from ._util import dtype_of, np_scalar, wrap_dim
 from ._variants import inplace_variant, out_variant
+from .reductions import _numel
 
 OPS = {}
 _INDEX_DTYPES = (_dtype.int64, _dtype.int32)
@@ -55,7 +56,7 @@ def _gather_check(self, dim, index):
     """``gather``'s checks; the wrapped dim."""
     _check_index_dtype("gather", index)
     d = wrap_dim(dim, len(self.shape))
-    if index.size if isinstance(index, np.ndarray) else _numel(index):
+    if _numel(index.shape):
         if _ndim1(index) != _ndim1(self):
             raise RuntimeError("Index tensor must have the same number of dimensions as input "
                                "tensor")
@@ -74,7 +75,7 @@ def _scatter_check(self, dim, index, src=None, name="scatter"):
     if src is not None and dtype_of(src) is not dtype_of(self):
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     d = wrap_dim(dim, len(self.shape))
-    if _numel(index):
+    if _numel(index.shape):
         if _ndim1(index) != _ndim1(self):
             raise RuntimeError("Index tensor must have the same number of dimensions as self "
                                "tensor")
@@ -94,13 +95,6 @@ def _scatter_check(self, dim, index, src=None, name="scatter"):
                     f"{_sizes(self.shape)} apart from dimension {d} and to be no larger size "
                     f"than src {_sizes(src.shape)}")
     return d
-
-
-def _numel(x):
-    n = 1
-    for s in x.shape:
-        n *= s
-    return n
 
 
 def _along(a, index, d=None):
@@ -251,7 +245,7 @@ def _(self, dim, index):
     if not self._size:
         return empty_meta((), self.dtype)
     shape = list(self._size)
-    shape[d] = _numel(index)
+    shape[d] = _numel(index.shape)
     return empty_meta(shape, self.dtype)
 
 
@@ -271,7 +265,7 @@ def _index_add_check(self, dim, index, source):
     if dtype_of(self) is not dtype_of(source):
         raise RuntimeError(f"index_add_(): self ({dtype_of(self)._scalar_name}) and source "
                            f"({dtype_of(source)._scalar_name}) must have the same scalar type")
-    n = _numel(index)
+    n = _numel(index.shape)
     if len(source.shape) and n != _shape1(source)[d if d < len(source.shape) else 0]:
         raise RuntimeError(f"index_add_(): Number of indices ({n}) should be equal to "
                            f"source.size(dim): ({_shape1(source)[d]}), for dim: {d}")

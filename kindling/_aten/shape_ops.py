@@ -9,7 +9,7 @@ from ._api import PUBLIC, method, public
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
-from ._util import dtype_of, normalize_dims, wrap_dim
+from ._util import dtype_of, normalize_dims, varargs_list, wrap_dim
 from ._variants import out_variant
 
 OPS = {}
@@ -174,9 +174,7 @@ public("flip", flip, method=False)
 def _flip_method(self, *dims, **kw):
     if "dims" in kw:
         dims = (kw.pop("dims"),)
-    if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
-        dims = dims[0]
-    return aten.flip.default(self, list(dims))
+    return aten.flip.default(self, varargs_list(dims))
 
 
 fliplr = defop("fliplr(Tensor self) -> Tensor")
@@ -302,9 +300,7 @@ def _int_list_arg(name, argname, values, kw):
         raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
     if not values:
         raise TypeError(f'{name}() missing 1 required positional arguments: "{argname}"')
-    if len(values) == 1 and isinstance(values[0], (list, tuple)):
-        return list(values[0])
-    return list(values)
+    return varargs_list(values)
 
 
 @method("repeat")

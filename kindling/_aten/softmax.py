@@ -16,6 +16,7 @@ from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._pointwise_util import fp_silent
 from ._util import dtype_of, wrap_dim
+from .reductions import _numel
 
 OPS = {}
 _HALF = (np.float16,)
@@ -25,10 +26,7 @@ def _check(name, self, dim, half_to_float):
     """The kernels' checks (floating inputs only, PyTorch's kernel names); the wrapped dim."""
     d = wrap_dim(dim, self.ndim)
     dt = dtype_of(self)
-    numel = 1
-    for n in self.shape:
-        numel *= n
-    if (dt._cat < _dtype.FLOAT or dt.is_complex) and numel:  # (no kernel runs when empty)
+    if (dt._cat < _dtype.FLOAT or dt.is_complex) and _numel(self.shape):  # (no kernel runs when empty)
         last = "lastdim_" if self.ndim == 0 or d == self.ndim - 1 else ""
         raise NotImplementedError(f'"{name}_{last}kernel_impl" not implemented for '
                                   f"'{dt._scalar_name}'")

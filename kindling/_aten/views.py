@@ -22,7 +22,7 @@ from ..overrides import _live_modes
 from .._dispatcher.keys import K, bit
 from ._defop import defop
 from ._ops_registry import aten
-from ._util import warn_user, wrap_dim
+from ._util import varargs_list, warn_user, wrap_dim
 
 OPS = {}
 
@@ -209,12 +209,6 @@ view = view_op("view(Tensor(a) self, SymInt[] size) -> Tensor(a)", _view_geom,
 view.derivative(self="grad.reshape(self_sym_sizes)", result="auto_linear")
 
 
-def _sizes_arg(size, name="view"):
-    if len(size) == 1 and isinstance(size[0], (list, tuple)):
-        return list(size[0])
-    return list(size)
-
-
 def _view_impl(self, *size, dtype=None, **kw):
     """``x.view(2, 3)``, ``x.view((2, 3))``, ``x.view(size=...)`` or ``x.view(dtype)``."""
     if dtype is None and len(size) == 1 and isinstance(size[0], _dtype.dtype):
@@ -227,8 +221,8 @@ def _view_impl(self, *size, dtype=None, **kw):
     if kw:
         raise TypeError(f"view() got an unexpected keyword argument '{next(iter(kw))}'")
     if isinstance(self, Tensor):
-        return _view_call(self, _sizes_arg(size))
-    return aten.view.default(self, _sizes_arg(size))
+        return _view_call(self, varargs_list(size))
+    return aten.view.default(self, varargs_list(size))
 
 
 # aten.view.default(tensor, list) without OpOverload.__call__'s generic argument scan
@@ -396,7 +390,7 @@ permute.derivative(self="permute_backwards(grad, dims)", result="auto_linear")
 def _permute_method(self, *dims, **kw):
     if "dims" in kw:
         dims = (kw.pop("dims"),)
-    return aten.permute.default(self, _sizes_arg(dims))
+    return aten.permute.default(self, varargs_list(dims))
 
 
 def _movedim_list(self, source, destination):
@@ -471,7 +465,7 @@ public("reshape", reshape, method=False)
 def _reshape_method(self, *shape, **kw):
     if "shape" in kw:
         shape = (kw.pop("shape"),)
-    return aten.reshape.default(self, _sizes_arg(shape))
+    return aten.reshape.default(self, varargs_list(shape))
 
 
 view_as = _composite("view_as(Tensor(a) self, Tensor other) -> Tensor(a)",
@@ -687,7 +681,7 @@ public("expand_as", expand_as, function=False)
 def _expand_method(self, *size, **kw):
     if "size" in kw:
         size = (kw.pop("size"),)
-    return aten.expand.default(self, _sizes_arg(size), **kw)
+    return aten.expand.default(self, varargs_list(size), **kw)
 
 
 # ---- squeeze / unsqueeze ------------------------------------------------------------------------
