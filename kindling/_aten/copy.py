@@ -349,9 +349,9 @@ def _(self):
                         self.dtype, self.device, vc=[0])
         t._ks &= ~INFERENCE_STRIP
         return t
-    t = make_tensor(self.untyped_storage(), self._size, self.stride(), self._offset, self.dtype,
-                    self.device, vc=self._vc)
-    return t
+    a = self._np  # (a new ndarray object over the same elements: cheaper than one over storage)
+    return make_tensor(self.untyped_storage(), self._size, self.stride(), self._offset,
+                       self.dtype, self._device, vc=self._vc, arr=None if a is None else a.view())
 
 
 public("detach", detach)

@@ -279,6 +279,10 @@ public("swapdims", swapdims)
 
 
 def _t_geom(self, name="t"):
+    size = self._size
+    if len(size) == 2:  # (the common case, spelled out: formulas transpose every matrix)
+        st = self.stride()
+        return (size[1], size[0]), (st[1], st[0]), self._offset
     n = self.dim()
     if n > 2:
         raise RuntimeError(f"{name}() expects a tensor with <= 2 dimensions, but self is {n}D")
