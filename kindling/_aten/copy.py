@@ -293,7 +293,7 @@ def _(self, size, *, memory_format=None):
                            f"[{', '.join(map(str, size))}]")
     if size == tuple(self._size) and self.is_contiguous():
         return self
-    storage = self.untyped_storage()
+    storage = self._untyped_storage()
     stride = contiguous_strides(size)
     n = 1
     for s in size:
@@ -345,12 +345,12 @@ def _(self):
     if not self._ks & ADIOV_BIT:
         # an inference tensor's detach is one too, with a version counter of its own
         # (shallow_copy_and_detach(version_counter=0), which ADInplaceOrView leaves alone)
-        t = make_tensor(self.untyped_storage(), self._size, self.stride(), self._offset,
+        t = make_tensor(self._untyped_storage(), self._size, self.stride(), self._offset,
                         self.dtype, self.device, vc=[0])
         t._ks &= ~INFERENCE_STRIP
         return t
     a = self._np  # (a new ndarray object over the same elements: cheaper than one over storage)
-    return make_tensor(self.untyped_storage(), self._size, self.stride(), self._offset,
+    return make_tensor(self._untyped_storage(), self._size, self.stride(), self._offset,
                        self.dtype, self._device, vc=self._vc, arr=None if a is None else a.view())
 
 

@@ -65,7 +65,7 @@ def _view(self, size, stride, offset):
     """``make_view``, also for empty views whose offset lies past the end of the storage
     (PyTorch allows those; NumPy refuses a buffer offset beyond the buffer)."""
     if 0 in tuple(size) and self._np is not None and \
-            offset * self.dtype.itemsize >= self.untyped_storage().nbytes():
+            offset * self.dtype.itemsize >= self._untyped_storage().nbytes():
         t = make_view(self, size, stride, 0)
         t._offset = offset
         return t
@@ -78,7 +78,7 @@ def _as_strided_geom(self, size, stride, storage_offset=None):
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride):
         raise RuntimeError(f"mismatch in length of strides and shape")
-    check_storage_bounds(self.untyped_storage(), size, stride, off, self.dtype)
+    check_storage_bounds(self._untyped_storage(), size, stride, off, self.dtype)
     return size, stride, off
 
 
@@ -444,7 +444,7 @@ def _(self, size):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
-    return make_tensor(self.untyped_storage(), shape, stride, self._offset, self.dtype,
+    return make_tensor(self._untyped_storage(), shape, stride, self._offset, self.dtype,
                        self.device)
 
 
@@ -516,7 +516,7 @@ def _(self, dtype):
         off *= r
     # Not differentiable, so not a tracked view (``_is_view()`` is False, as in PyTorch's
     # ``make_variable_non_differentiable_view``), but the version counter is shared.
-    return make_tensor(self.untyped_storage(), size, stride, off, dtype, self.device,
+    return make_tensor(self._untyped_storage(), size, stride, off, dtype, self.device,
                        vc=self._vc)
 
 
@@ -736,7 +736,7 @@ def _restride_(self, size, stride, offset):
     """Give ``self`` the geometry (``size``, ``stride``, ``offset``) over its storage."""
     size, stride = tuple(size), tuple(stride)
     if self._np is not None:
-        self._np = make_tensor(self.untyped_storage(), size, stride, offset, self.dtype,
+        self._np = make_tensor(self._untyped_storage(), size, stride, offset, self.dtype,
                                self._device)._np
     self._size, self._stride_, self._offset = size, stride, offset
     return self

@@ -22,6 +22,11 @@ DEFAULT_EXCLUDED = AUTOCAST_BITS
 INFERENCE_THREADS = [0]
 _count_lock = threading.Lock()
 
+# How many TorchFunctionModes are pushed, on all threads together (kept by
+# ``kindling.overrides``): the API layer and Tensor's metadata methods look at the thread's
+# function-mode stack only while it is not zero.
+TF_LIVE_MODES = [0]
+
 
 class _State(threading.local):
     def __init__(self):

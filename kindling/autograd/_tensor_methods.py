@@ -271,7 +271,7 @@ def _get_data(self):
         t._vc = [0]
         return t
     # (a fresh version counter, even for an inference tensor, whose keys it keeps)
-    t = make_tensor(self.untyped_storage(), self._size, self.stride(), self._offset, self.dtype,
+    t = make_tensor(self._untyped_storage(), self._size, self.stride(), self._offset, self.dtype,
                     self._device, cls=type(self), vc=[0])
     if t._ks != self._ks:
         t._ks = self._ks
