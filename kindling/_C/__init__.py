@@ -35,4 +35,7 @@ from ..futures._future import Future  # noqa: E402,F401  (torch._C.Future)
 from ..autograd.engine import (  # noqa: E402,F401
     _current_autograd_node, _current_graph_task_id, _will_engine_execute_node,
 )
+from ..autograd.grad_mode import (  # noqa: E402,F401
+    _is_grad_layout_enforcement_enabled, _set_grad_layout_enforcement_enabled,
+)
 from . import _functions  # noqa: E402,F401  (autograd node classes)

@@ -35,6 +35,7 @@ class _State(threading.local):
         self.grad_enabled = True
         self._inference_mode = False
         self.fw_grad_enabled = True
+        self.grad_layout_enforced = True  # AccumulateGrad's layout contract (see grad_mode)
         self.dispatch_modes = []        # TorchDispatchMode stack, top last
         self.function_modes = []        # TorchFunctionMode stack, top last
         self.torch_function_disabled = 0  # 0 on, 1 subclasses off, 2 all off
@@ -59,7 +60,7 @@ class _State(threading.local):
 state = _State()
 
 _FIELDS = ("included", "excluded", "grad_enabled", "inference_mode", "fw_grad_enabled",
-           "torch_function_disabled")
+           "torch_function_disabled", "grad_layout_enforced")
 _LIST_FIELDS = ("dispatch_modes", "function_modes", "saved_tensors_hooks")
 _DICT_FIELDS = ("autocast", "extra")
 

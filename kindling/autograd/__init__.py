@@ -21,8 +21,8 @@ from .._aten._ops_registry import aten as _aten
 from .._tensor import Size, Tensor
 from . import grad_mode, graph, anomaly_mode  # noqa: F401
 from .grad_mode import (  # noqa: F401
-    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
-    set_grad_enabled, set_multithreading_enabled,
+    enable_grad, enforce_grad_layout_policy, inference_mode, is_grad_enabled,
+    is_inference_mode_enabled, no_grad, set_grad_enabled, set_multithreading_enabled,
 )
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: F401
 from . import derivatives as _derivatives

@@ -254,7 +254,7 @@ def accumulate_grad(var, new_grad):
     if old is None:
         if not _tls.grad_enabled and sys.getrefcount(new_grad) <= _STEAL_REFS and \
                 new_grad._grad_fn is None and not new_grad._requires_grad and \
-                _obeys_layout(new_grad, var):
+                (_obeys_layout(new_grad, var) or not _tls.grad_layout_enforced):
             # PyTorch stores ``new_grad.detach()``; only a mode or a subclass could tell that
             # alias from the stolen tensor itself, so it is dispatched just for them
             var._grad = _aten_detach(new_grad) if _observed(new_grad) else new_grad

@@ -213,3 +213,38 @@ class set_multithreading_enabled(_DecoratorContextManager):
 
     def clone(self):
         return self.__class__(self.mode)
+
+
+def _is_grad_layout_enforcement_enabled() -> bool:
+    """``torch._C._is_grad_layout_enforcement_enabled``: this thread's policy flag."""
+    return _tls.grad_layout_enforced
+
+
+def _set_grad_layout_enforcement_enabled(enabled: bool) -> None:
+    _tls.grad_layout_enforced = bool(enabled)
+
+
+class enforce_grad_layout_policy(_DecoratorContextManager):
+    """Whether AccumulateGrad holds stolen gradients to the gradient layout contract (the
+    parameter's strides when it is dense, else row-major).  With ``enable=False`` a gradient
+    that can be stolen becomes ``.grad`` whatever its layout; gradients that must be copied
+    are still copied into the contract's layout.  Set at construction (so it also works as a
+    plain call), restored on exit; thread-local."""
+
+    def __init__(self, enable: bool = True) -> None:
+        self.prev = _tls.grad_layout_enforced
+        _tls.grad_layout_enforced = bool(enable)
+        self.mode = enable
+
+    def __call__(self, orig_func):
+        _tls.grad_layout_enforced = self.prev
+        return super().__call__(orig_func)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        _tls.grad_layout_enforced = self.prev
+
+    def clone(self):
+        return self.__class__(self.mode)
