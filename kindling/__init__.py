@@ -46,7 +46,7 @@ try:
                             "retains_grad", "data", "output_nr", "_version", "T", "mT", "H", "mH",
                             "shape", "device", "ndim", "layout", "is_cpu", "is_cuda", "is_meta",
                             "is_mkldnn", "is_nested", "is_quantized", "is_sparse", "itemsize",
-                            "nbytes", "_backward_hooks", "real", "imag"),
+                            "nbytes", "_backward_hooks", "real", "imag", "volatile"),
                    nowrap=("grad",))
     # The autograd methods attached after the op library's hooking get it too; kindling's own code
     # calls the raw ones (PyTorch's C++ sets these flags without the protocol).
