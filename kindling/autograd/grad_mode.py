@@ -201,9 +201,10 @@ def _exit_inference_mode(prev):
 
 
 def is_multithreading_enabled() -> bool:
-    """Whether backward may use device threads (``set_multithreading_enabled``); kindling's
-    engine runs on the calling thread either way, but the flag is kept per thread, as
-    PyTorch's, for the APIs that read it (``_current_graph_task_execution_order``)."""
+    """Whether backward may use device threads (``set_multithreading_enabled``).  kindling's
+    engine runs a backward on the calling thread either way (a deep reentrant one aside); the
+    flag is kept per thread, as PyTorch's, for the APIs that read it
+    (``_current_graph_task_execution_order``)."""
     return _tls.multithreading_enabled
 
 
