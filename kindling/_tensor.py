@@ -175,10 +175,11 @@ class Tensor:
     _retains_grad = False
     _view_meta = None
     _xview = False  # (a view_as_real/view_as_complex output: see autograd's view replay)
+    _view_fn = None  # (how to remake this view from its base: autograd._view_func)
     # Autograd fields (``grad``, ``grad_fn``, ``is_leaf``, ``backward``, hooks... are attached
     # by ``kindling.autograd._tensor_methods``, which owns their behaviour).
     _grad = None
-    _grad_fn = None
+    _grad_node = None  # (``_grad_fn`` is the public property: autograd._tensor_methods)
     _output_nr = 0
     _fw_grads = None
     # Subclass instances made with a metadata slow path (``dispatch_sizes_strides_policy``,

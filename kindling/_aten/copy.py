@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _device, _dtype, _layout
+from .._dispatcher.keys import K, above, bit
 from .._tensor import ADIOV_BIT, INFERENCE_STRIP, Tensor, contiguous_strides, make_tensor
 from ._api import method, public
 from ._defop import _py_scalar, defop
@@ -304,6 +305,19 @@ def _(self, size, *, memory_format=None):
     t = make_tensor(storage, size, stride, self._offset, self.dtype, self.device)
     self._np, self._size, self._stride_ = t._np, t._size, t._stride_
     return self
+
+
+_BELOW_ADIOV = ~(above(K.ADInplaceOrView) | bit(K.ADInplaceOrView)) | bit(K.PythonDispatcher)
+
+
+@resize_.impl(K.ADInplaceOrView, with_keyset=True)
+def _(ks, self, size, **kwargs):
+    # (as PyTorch's manual ADInplaceOrView kernel: the version moves only when the sizes do)
+    before = self._size
+    r = resize_.op.redispatch(ks & _BELOW_ADIOV, self, size, **kwargs)
+    if tuple(before) != tuple(size):
+        self._vc[0] += 1
+    return r
 
 
 public("resize_", resize_, function=False)

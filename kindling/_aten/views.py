@@ -739,6 +739,8 @@ def _restride_(self, size, stride, offset):
         self._np = make_tensor(self._untyped_storage(), size, stride, offset, self.dtype,
                                self._device)._np
     self._size, self._stride_, self._offset = size, stride, offset
+    if self._view_fn is not None:  # (no longer remade by its recorded view ops)
+        self._view_fn = None
     return self
 
 
@@ -935,6 +937,25 @@ slice_ = view_op("slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, Sy
                  "SymInt step=1) -> Tensor(a)", _slice_geom, kernel=_slice_kernel)
 slice_.derivative(self="slice_backward_wrapper(grad, self_sym_sizes, dim, start, end, step)",
                   result="auto_linear")
+
+
+def _slice_inverse_geom(self, src, dim=0, start=None, end=None, step=1):
+    """``self`` viewed with ``src``'s geometry (``src`` is what ``self`` was sliced from; the
+    slice arguments only matter for the derivative)."""
+    size, stride = tuple(src._size), tuple(src.stride())
+    check_storage_bounds(self.untyped_storage(), size, stride, src._offset, self.dtype)
+    return size, stride, src._offset
+
+
+slice_inverse = view_op("slice_inverse(Tensor(a) self, Tensor src, int dim=0, SymInt? start=None, "
+                        "SymInt? end=None, SymInt step=1) -> Tensor(a)", _slice_inverse_geom)
+# (src: slice_scatter(grad, zeros_like(self), ...) in PyTorch, written without slice_scatter)
+slice_inverse.derivative(
+    self="aten.slice.Tensor(grad, dim, start, end, step)",
+    src="grad - slice_backward_wrapper(aten.slice.Tensor(grad, dim, start, end, step), "
+        "src_sym_sizes, dim, start, end, step)",
+    result="auto_linear")
+public("slice_inverse", slice_inverse)
 
 
 def _narrow(self, dim, start, length):
