@@ -125,3 +125,145 @@ def test_get_analytical_jacobian_legacy_api(jitter, grad_out):
         out = NonDet.apply(a * b, jitter)
         return _outcome(lambda: get_analytical_jacobian((a, n, b), out, grad_out=grad_out))
     _same(scenario)
+
+
+# ---- the autograd profiler ----------------------------------------------------------------------
+def _util(T):
+    from importlib import import_module
+    return import_module(T.__name__ + ".autograd.profiler_util")
+
+
+def _fake_events(T, **extra):
+    """Events of two threads with fixed times (PyTorch's test_profiler_aggregation_fake)."""
+    u = _util(T)
+    events = u.EventList()
+    spans = [(1, 0, 1, "a"), (1, 1, 2, "b"), (0, 0, 20, "outer"), (0, 1, 2, "b"),
+             (0, 1, 13, "a"), (0, 3, 7, "c"), (0, 4, 5, "c")]
+    for i, (thread, start, end, name) in enumerate(spans):
+        events.append(u.FunctionEvent(id=i + 1, node_id=0, name=name, thread=thread,
+                                      start_us=start, end_us=end, stack=[], **extra))
+    return events
+
+
+def test_event_list_children_tree_and_key_averages():
+    def scenario(T):
+        events = _fake_events(T)
+        before = _outcome(lambda: events.key_averages())
+        events._populate_cpu_children()
+        tree = [([c.id for c in e.cpu_children], e.cpu_parent and e.cpu_parent.id,
+                 e.self_cpu_time_total, e.cpu_time_total) for e in events]
+        events._tree_built = True
+        avgs = events.key_averages()
+        rows = [(a.key, a.count, a.cpu_time_total, a.self_cpu_time_total, a.cpu_time,
+                 a.input_shapes, a.overload_name, a.cpu_time_str, a.self_cpu_time_total_str)
+                for a in avgs]
+        total = events.total_average()
+        return (before, tree, rows, (total.key, total.count, total.cpu_time_total),
+                events.self_cpu_time_total)
+    _same(scenario)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(), dict(sort_by="self_cpu_time_total"), dict(sort_by="count", row_limit=2),
+    dict(header="HEAD", max_name_column_width=8), dict(top_level_events_only=True),
+    dict(time_unit="ms"), dict(row_limit=0)])
+@pytest.mark.parametrize("averaged", [False, True])
+@pytest.mark.parametrize("shapes", [None, [[2, 3], []]])
+def test_event_list_table_text(kwargs, averaged, shapes):
+    def scenario(T):
+        events = _fake_events(T, input_shapes=shapes)
+        events._build_tree()
+        if averaged:
+            events = events.key_averages(group_by_input_shapes=shapes is not None)
+            kw = {k: v for k, v in kwargs.items() if k != "time_unit"}
+        else:
+            kw = kwargs
+        return events.table(**kw), str(events) == events.table()
+    _same(scenario)
+
+
+def test_function_event_avg_adds_events_and_averages():
+    def scenario(T):
+        u = _util(T)
+        avg = u.FunctionEventAvg()
+        fields = (avg.key, avg.count, avg.cpu_time_total, avg.flops)
+        avg.add(u.FunctionEvent(id=0, node_id=0, name="foo", thread=0, start_us=10,
+                                end_us=15))
+        avg.add(u.FunctionEvent(id=1, node_id=0, name="foo", thread=0, start_us=20,
+                                end_us=30, flops=7))
+        avg += avg
+        other = u.FunctionEvent(id=2, node_id=0, name="bar", thread=0, start_us=0, end_us=1)
+        return (fields, avg.key, avg.count, avg.cpu_time_total, avg.self_cpu_time_total,
+                avg.device_time_total, avg.cpu_time, avg.flops, avg.cpu_time_str,
+                _outcome(lambda: avg.add(other)), _outcome(lambda: avg.add(3)))
+    _same(scenario)
+
+
+def test_profiler_enabled_inside_profile_only():
+    def scenario(T):
+        states = [T.autograd._profiler_enabled()]
+        with T.autograd.profiler.profile() as p:
+            states.append(T.autograd._profiler_enabled())
+            unfinished = str(p)
+        states.append(T.autograd._profiler_enabled())
+        return states, unfinished
+    _same(scenario)
+
+
+def _op_events(p, names):
+    return [e for e in p.function_events if e.name in names]
+
+
+def test_record_function_as_decorator_context_and_legacy_ops():
+    def scenario(T):
+        from importlib import import_module
+        record_function = import_module(T.__name__ + ".autograd.profiler").record_function
+
+        @record_function("my_func")
+        def f(x, y):
+            return x + y
+        x = T.ones(2)
+        with T.autograd.profiler.profile() as p:
+            r = f(x, 1)
+            with record_function("block") as rf:
+                x * 2
+            h = T.ops.profiler._record_function_enter("legacy", None)
+            x - 1
+            T.ops.profiler._record_function_exit(h)
+        evs = _op_events(p, {"my_func", "block", "legacy", "aten::add", "aten::mul",
+                             "aten::sub"})
+        shape = [(e.name, e.cpu_parent and e.cpu_parent.name, e.scope, e.is_user_annotation,
+                  e.sequence_nr >= 0, e.count) for e in evs]
+        bad = _outcome(lambda: T.ops.profiler._record_function_exit(T.ones(3)))
+        return (r.tolist(), f.__name__, shape, "my_func" in str(p), type(rf).__name__,
+                str(h.dtype), str(T.ops.profiler._record_function_enter.default._schema),
+                str(T.ops.profiler._record_function_exit.default._schema), bad)
+    _same(scenario)
+
+
+def test_sequence_numbers_of_forward_ops_and_backward_nodes():
+    # (ones, not randn: kindling has no RNG; PyTorch's ones records aten::empty inside)
+    names = {"aten::add", "aten::sum", "aten::mul", "aten::ones_like", "aten::detach",
+             "aten::div", "aten::neg"}
+
+    def scenario(T):
+        with T.autograd.profiler.profile() as p:
+            x = T.ones(3, 3, requires_grad=True)
+            y = T.ones(3, 3, requires_grad=True)
+            n = T.ones(3)
+            z = x + y
+            n + 1
+            with T.no_grad():
+                x * 2
+            x.detach()
+            w = z.neg() / 2
+            s = w.sum(dim=None)
+            s.backward()
+        thread = {e.thread for e in p.function_events}
+        evs = [e for e in p.function_events if e.name in names or "Backward" in e.name or
+               "AccumulateGrad" in e.name]
+        base = evs[0].sequence_nr  # (the counter is the process's: earlier tests move it)
+        return len(thread), [(e.name, e.sequence_nr - base if e.sequence_nr >= 0 else -1,
+                              e.scope, e.fwd_thread == 0, e.cpu_parent and e.cpu_parent.name)
+                             for e in evs]
+    _same(scenario)
