@@ -24,6 +24,7 @@ from . import indexing, shape_ops, gather_scatter, closeness, softmax, sorting, 
 from . import conj_neg  # noqa: E402,F401  (conjugate/negative views, zero tensors)
 from . import more_pointwise  # noqa: E402,F401  (logaddexp, hypot, xlogy, nansum, ...)
 from . import searching  # noqa: E402,F401  (searchsorted, bucketize, isin)
+from . import median  # noqa: E402,F401  (median, nanmedian)
 
 _defop.finalize_registrations()
 
