@@ -20,7 +20,7 @@ from ._defop import defop
 from ._meta_util import empty_meta
 from ._pointwise_util import not_implemented
 from ._util import dtype_of, wrap_dim
-from ._variants import _CPP_NAMES, out_variant, resize_out
+from ._variants import resize_out, same_dtype_out_variant
 from .reductions import _check_nonempty, _reduced_shape, _structseq, return_types
 
 OPS = {}
@@ -151,25 +151,6 @@ def _dim_values_variant(functional, schema):
     return d
 
 
-def _exact_out(functional, schema):
-    """``median.out``: ``out`` must have the result's dtype."""
-    d = out_variant(functional, schema, check_cast=False)
-    for key in (K.CPU, K.Meta):
-        d.entry.register(key, KernelEntry(_checking_out_dtype(d.entry._top(key).fn),
-                                          caller_site()))
-    return d
-
-
-def _checking_out_dtype(inner):
-    def kernel(ks, self, *, out):
-        if out.dtype is not self.dtype:
-            raise RuntimeError(f"Expected out tensor to have dtype "
-                               f"{_CPP_NAMES.get(self.dtype._name, self.dtype._name)}, but got "
-                               f"{_CPP_NAMES.get(out.dtype._name, out.dtype._name)} instead")
-        return inner(ks, self, out=out)
-    return kernel
-
-
 def _declare(name, ignore_nan, node):
     full = defop(f"{name}(Tensor self) -> Tensor", tags=("reduction",))
     kernel, meta = _median_all(ignore_nan)
@@ -186,7 +167,8 @@ def _declare(name, ignore_nan, node):
                    self="value_selecting_reduction_backward(grad, dim, indices, "
                         "self_sym_sizes, keepdim)",
                    result="value_selecting_jvp(self_t, dim, indices, keepdim)")
-    full.out = _exact_out(full, f"{name}.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)")
+    full.out = same_dtype_out_variant(full, f"{name}.out(Tensor self, *, Tensor(a!) out) -> "
+                                            "Tensor(a!)")
     dim.out = _dim_values_variant(
         dim, f"{name}.dim_values(Tensor self, int dim, bool keepdim=False, *, "
              "Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)")
