@@ -101,19 +101,25 @@ def _scatter_reduce_meta(self, dim, index, src, reduce, include_self=True):
     return empty_meta(self._size, self.dtype)
 
 
-scatter_reduce = defop("scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, "
-                       "str reduce, *, bool include_self=True) -> Tensor")
-scatter_reduce.cpu(_scatter_reduce_np)
-scatter_reduce.meta(_scatter_reduce_meta)
-scatter_reduce.derivative(**{"self, src": "scatter_reduce_backward(grad, self, dim, index, "
-                                          "src, reduce, include_self, result, "
-                                          "grad_input_mask)"})
-scatter_reduce.inplace = inplace_variant(
-    scatter_reduce, "scatter_reduce_.two(Tensor(a!) self, int dim, Tensor index, Tensor src, "
-                    "str reduce, *, bool include_self=True) -> Tensor(a!)")
-scatter_reduce.out = same_dtype_out_variant(
-    scatter_reduce, "scatter_reduce.two_out(Tensor self, int dim, Tensor index, Tensor src, "
-                    "str reduce, *, bool include_self=True, Tensor(a!) out) -> Tensor(a!)")
+def _declare(name, overload, src_name, kernel, meta):
+    """The functional op (``name.overload``), its in-place and out= forms and its gradient."""
+    args = (f"int dim, Tensor index, Tensor {src_name}, str reduce, *, "
+            "bool include_self=True")
+    dot = f".{overload}" if overload else ""
+    d = defop(f"{name}{dot}(Tensor self, {args}) -> Tensor")
+    d.cpu(kernel)
+    d.meta(meta)
+    d.derivative(**{f"self, {src_name}": f"{name}_backward(grad, self, dim, index, {src_name}, "
+                                         "reduce, include_self, result, grad_input_mask)"})
+    d.inplace = inplace_variant(d, f"{name}_{dot}(Tensor(a!) self, {args}) -> Tensor(a!)")
+    out = f".{overload}_out" if overload else ".out"
+    d.out = same_dtype_out_variant(d, f"{name}{out}(Tensor self, {args}, Tensor(a!) out) -> "
+                                      "Tensor(a!)")
+    return d
+
+
+scatter_reduce = _declare("scatter_reduce", "two", "src", _scatter_reduce_np,
+                          _scatter_reduce_meta)
 OPS["scatter_reduce.two"] = scatter_reduce
 
 
@@ -175,19 +181,7 @@ def _index_reduce_meta(self, dim, index, source, reduce, include_self=True):
     return empty_meta(self._size, self.dtype)
 
 
-index_reduce = defop("index_reduce(Tensor self, int dim, Tensor index, Tensor source, "
-                     "str reduce, *, bool include_self=True) -> Tensor")
-index_reduce.cpu(_index_reduce_np)
-index_reduce.meta(_index_reduce_meta)
-index_reduce.derivative(**{"self, source": "index_reduce_backward(grad, self, dim, index, "
-                                           "source, reduce, include_self, result, "
-                                           "grad_input_mask)"})
-index_reduce.inplace = inplace_variant(
-    index_reduce, "index_reduce_(Tensor(a!) self, int dim, Tensor index, Tensor source, "
-                  "str reduce, *, bool include_self=True) -> Tensor(a!)")
-index_reduce.out = same_dtype_out_variant(
-    index_reduce, "index_reduce.out(Tensor self, int dim, Tensor index, Tensor source, "
-                  "str reduce, *, bool include_self=True, Tensor(a!) out) -> Tensor(a!)")
+index_reduce = _declare("index_reduce", "", "source", _index_reduce_np, _index_reduce_meta)
 OPS["index_reduce"] = index_reduce
 
 

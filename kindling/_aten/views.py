@@ -1017,7 +1017,9 @@ def _split_method(self, split_size, dim=0):
     return _split_fn(self, split_size, dim)
 
 
-def _chunk(self, chunks, dim=0):
+def _chunking(self, chunks, dim, split, split_with_sizes):
+    """chunk/unsafe_chunk: ``split`` into pieces of ``ceil(size / chunks)``; an empty dim
+    into ``chunks`` empty pieces (``split_with_sizes``)."""
     if self.dim() == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
@@ -1028,8 +1030,12 @@ def _chunk(self, chunks, dim=0):
     if split_size == 0 and size == 0:
         sizes = [split_size] * chunks
         sizes[-1] = split_size - (split_size * chunks - size)
-        return aten.split_with_sizes.default(self, sizes, d)
-    return aten.split.Tensor(self, split_size, d)
+        return split_with_sizes(self, sizes, d)
+    return split(self, split_size, d)
+
+
+def _chunk(self, chunks, dim=0):
+    return _chunking(self, chunks, dim, aten.split.Tensor, aten.split_with_sizes.default)
 
 
 chunk = _composite("chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", _chunk)
@@ -1067,18 +1073,8 @@ unsafe_split_with_sizes.derivative(
 
 
 def _unsafe_chunk(self, chunks, dim=0):
-    if self.dim() == 0:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    d = wrap_dim(dim, self.dim())
-    size = self._size[d]
-    split_size = (size + chunks - 1) // chunks
-    if split_size == 0 and size == 0:
-        sizes = [split_size] * chunks
-        sizes[-1] = split_size - (split_size * chunks - size)
-        return aten.unsafe_split_with_sizes.default(self, sizes, d)
-    return aten.unsafe_split.Tensor(self, split_size, d)
+    return _chunking(self, chunks, dim, aten.unsafe_split.Tensor,
+                     aten.unsafe_split_with_sizes.default)
 
 
 unsafe_chunk = _composite("unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]",
