@@ -593,13 +593,38 @@ class Tensor:
 
     @_protocol
     def type(self, dtype=None, non_blocking=False, **kwargs):
+        """Without ``dtype``: the legacy type name (``'torch.FloatTensor'``).  With a dtype, a
+        legacy type (``torch.DoubleTensor``) or its name: this tensor converted to it, or
+        itself when it already is one."""
+        if kwargs:
+            raise TypeError(f"type() got an unexpected keyword argument '{next(iter(kwargs))}'")
         if dtype is None:
             if self._device.type == "cpu":
                 return self._typed_legacy_name()
             return f"torch.{self._device.type}.{self.dtype._legacy}Tensor"
+        device = "cpu"
         if isinstance(dtype, str):
-            dtype = _LEGACY_NAMES[dtype]
-        return self.to(dtype)
+            name = dtype
+            if name.startswith("torch.cuda."):
+                device, name = "cuda", "torch." + name[len("torch.cuda."):]
+            if name == "torch.Tensor":
+                dtype = _dtype.get_default_dtype()
+            elif name in _LEGACY_NAMES:
+                dtype = _LEGACY_NAMES[name]
+            else:
+                raise ValueError(f"invalid type: '{dtype}'")
+        elif dtype is Tensor:
+            dtype = _dtype.get_default_dtype()
+        elif isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), _dtype.dtype):
+            device = "cuda" if getattr(dtype, "is_cuda", False) else "cpu"
+            dtype = dtype.dtype  # (a legacy type: torch.DoubleTensor...)
+        elif isinstance(dtype, _dtype.dtype):
+            device = self._device.type
+        else:
+            raise TypeError("dtype must be a type, str, or dtype object")
+        if dtype is self.dtype and device == self._device.type:
+            return self
+        return self.to(device=device, dtype=dtype, non_blocking=non_blocking)
 
     @_protocol
     def __deepcopy__(self, memo):

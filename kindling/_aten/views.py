@@ -1042,7 +1042,9 @@ def _split_method(self, split_size, dim=0):
     return _split_fn(self, split_size, dim)
 
 
-def _chunk(self, chunks, dim=0):
+def _chunking(self, chunks, dim, split, split_with_sizes):
+    """chunk/unsafe_chunk: ``split`` into pieces of ``ceil(size / chunks)``; an empty dim
+    into ``chunks`` empty pieces (``split_with_sizes``)."""
     if self.dim() == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
@@ -1053,12 +1055,87 @@ def _chunk(self, chunks, dim=0):
     if split_size == 0 and size == 0:
         sizes = [split_size] * chunks
         sizes[-1] = split_size - (split_size * chunks - size)
-        return aten.split_with_sizes.default(self, sizes, d)
-    return aten.split.Tensor(self, split_size, d)
+        return split_with_sizes(self, sizes, d)
+    return split(self, split_size, d)
+
+
+def _chunk(self, chunks, dim=0):
+    return _chunking(self, chunks, dim, aten.split.Tensor, aten.split_with_sizes.default)
 
 
 chunk = _composite("chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", _chunk)
 public("chunk", chunk)
+
+
+# unsafe_split / unsafe_split_with_sizes / unsafe_chunk: the pieces alias the input's memory,
+# but autograd does not know them as views (no ``_base``, a version counter of their own), so
+# in-place ops on them are allowed where split's pieces would refuse them.
+def _untracked_pieces(self, geoms):
+    pieces = []
+    for size, stride, off in geoms:
+        v = _view(self, size, stride, off)
+        if v._base is not None:
+            v._base = None
+            v._vc = [0]
+            v.__dict__.pop("_view_meta", None)
+        pieces.append(v)
+    return pieces
+
+
+unsafe_split = defop("unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]")
+unsafe_split.explicit(lambda self, split_size, dim=0: _untracked_pieces(
+    self, _split_geoms(self, split_size, dim)))
+unsafe_split_with_sizes = defop(
+    "unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]")
+unsafe_split_with_sizes.explicit(lambda self, split_sizes, dim=0: _untracked_pieces(
+    self, _split_with_sizes_geoms(self, split_sizes, dim)))
+unsafe_split.derivative(
+    self="split_backward(grads, split_sizes_of(self_sym_sizes, split_size, dim), dim, "
+         "self_sym_sizes, self_scalar_type)", result="auto_linear")
+unsafe_split_with_sizes.derivative(
+    self="split_backward(grads, split_sizes, dim, self_sym_sizes, self_scalar_type)",
+    result="auto_linear")
+
+
+def _unsafe_chunk(self, chunks, dim=0):
+    return _chunking(self, chunks, dim, aten.unsafe_split.Tensor,
+                     aten.unsafe_split_with_sizes.default)
+
+
+unsafe_chunk = _composite("unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]",
+                          _unsafe_chunk)
+for _name, _op in (("unsafe_split", unsafe_split), ("unsafe_chunk", unsafe_chunk),
+                   ("unsafe_split_with_sizes", unsafe_split_with_sizes)):
+    public(_name, _op)
+
+
+def _unsafe_split_samples(dtype):
+    from ..testing.samples import SampleInput, make_arr
+    yield SampleInput(make_arr((5, 4), dtype), 2)
+    yield SampleInput(make_arr((5, 4), dtype, noncontig=True), 3, 1)
+    yield SampleInput(make_arr((4, 3), dtype), 1, -1)
+    yield SampleInput(make_arr((3,), dtype), 5)
+    yield SampleInput(make_arr((0, 3), dtype), 0)
+
+
+def _unsafe_split_with_sizes_samples(dtype):
+    from ..testing.samples import SampleInput, make_arr
+    yield SampleInput(make_arr((5, 4), dtype), [2, 3])
+    yield SampleInput(make_arr((5, 4), dtype, noncontig=True), [1, 0, 3], 1)
+    yield SampleInput(make_arr((3,), dtype), [3], -1)
+
+
+def _unsafe_chunk_samples(dtype):
+    from ..testing.samples import SampleInput, make_arr
+    yield SampleInput(make_arr((5, 4), dtype), 2)
+    yield SampleInput(make_arr((5, 4), dtype, noncontig=True), 3, 1)
+    yield SampleInput(make_arr((2,), dtype), 4)
+    yield SampleInput(make_arr((0, 3), dtype), 3)
+
+
+unsafe_split.samples(_unsafe_split_samples)
+unsafe_split_with_sizes.samples(_unsafe_split_with_sizes_samples)
+unsafe_chunk.samples(_unsafe_chunk_samples)
 
 
 def _unbind_geoms(self, dim=0):
@@ -1091,7 +1168,8 @@ def _tuple_results(name):
     setattr(Tensor, name, meth)
 
 
-for _n in ("unbind", "chunk", "split_with_sizes"):
+for _n in ("unbind", "chunk", "split_with_sizes", "unsafe_split", "unsafe_chunk",
+           "unsafe_split_with_sizes"):
     _tuple_results(_n)
 
 

@@ -350,5 +350,12 @@ from . import forward_ad, functional  # noqa: E402,F401
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
 from .variable import Variable, _attach_engine  # noqa: E402,F401
 _attach_engine()
-from . import profiler  # noqa: E402,F401  (the legacy profiler's names)
+from . import profiler, profiler_util  # noqa: E402,F401  (the legacy profiler's names)
+from .profiler_util import DeviceType  # noqa: E402,F401
+
+
+def _profiler_enabled():
+    """Whether a profiler is recording."""
+    from ..profiler import _recorder
+    return _recorder.enabled()
 from . import variable  # noqa: E402,F401

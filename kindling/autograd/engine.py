@@ -604,6 +604,11 @@ def _compute_needed(roots, targets):
     return needed
 
 
+# While a profiler records, ``node_events(node, prev)``: called as each node starts running
+# (``node`` None when the backward ends) with what the previous call returned (kindling.profiler).
+node_events = None
+
+
 def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges=None,
                  accumulate=True, allow_unreachable=False):
     """Run backward from ``root_edges`` seeded with ``root_grads``.
@@ -676,6 +681,8 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     st.excluded, st.torch_function_disabled = f_ex, ALL_DISABLED
     fp_token = FP_STATE.set(FP_IGNORE)
     push, pop = heapq.heappush, heapq.heappop
+    profiling = node_events
+    prof_ranges = None
     try:
         exec_info = task.exec_info
         captures = task.captures
@@ -705,6 +712,8 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                     continue
             elif exec_info is not None and node not in exec_info:
                 continue
+            if profiling is not None:
+                prof_ranges = profiling(node, prof_ranges)
             if type(node) is AccumulateGrad and node._hk is None and not _anomaly.enabled \
                     and not node.variable.__dict__.keys() & _LEAF_HOOK_FIELDS:
                 # A leaf without hooks: accumulation is the engine's own work (C++ in
@@ -775,12 +784,16 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
             if not keep_graph:
                 node.release_variables()
             outputs = g = grads = None  # drop references (gradients may be stolen)
+        if prof_ranges is not None:
+            prof_ranges = profiling(None, prof_ranges)
         if task.callbacks:
             st.excluded, st.torch_function_disabled = outer_ex, outer_tf
             FP_STATE.set(outer_fp)
             _engine_state.node = None
             _run_callbacks(task)
     finally:
+        if prof_ranges is not None:
+            profiling(None, prof_ranges)
         st.excluded, st.torch_function_disabled = outer_ex, outer_tf
         FP_STATE.reset(fp_token)
         st.saved_tensors_hooks = prev_saved_hooks

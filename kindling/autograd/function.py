@@ -544,6 +544,10 @@ def _process_outputs(cls, ctx, args, inputs, raw, is_executable, setup_ctx):
     ctx._output_info = infos
     ctx._non_diff_outputs = tuple(nondiff_positions)
     ctx._meta = meta
+    # (PyTorch clears .to_save, .dirty_tensors and .non_differentiable once used: no
+    # reference to a mutated view stays on the node; cleared before the pack hooks run, so a
+    # hook that raises - checkpoint's early stop - leaves no output -> node -> output cycle)
+    ctx.to_save = ctx.dirty_tensors = ctx.non_differentiable = None
     if is_executable:
         saved = []
         out_ids = {id(o): (j, o) for j, o in enumerate(new_outputs) if isinstance(o, Tensor)}
@@ -563,9 +567,6 @@ def _process_outputs(cls, ctx, args, inputs, raw, is_executable, setup_ctx):
                 saved.append(SavedVariable(t))
         _ = out_ids
         ctx._saved = saved
-    # (PyTorch clears .to_save, .dirty_tensors and .non_differentiable once used: no
-    # reference to a mutated view stays on the node)
-    ctx.to_save = ctx.dirty_tensors = ctx.non_differentiable = None
     if ctx.saved_for_forward is not None and not _fwad_active():
         ctx.saved_for_forward = None
     from .anomaly_mode import _anomaly

@@ -35,8 +35,22 @@ def _outputs(func, inputs):
 
 
 def _diff_outputs(outs):
+    """The float and complex tensors among ``outs`` (those finite differences are taken of)."""
     return [o for o in outs if isinstance(o, Tensor) and
             (o.dtype.is_floating_point or o.dtype.is_complex)]
+
+
+def _requiring_grad(outs):
+    """Which of ``outs`` (float outputs) are checked: those that require grad, as PyTorch's
+    ``_differentiable_outputs``; the numerical Jacobians of the others are dropped."""
+    return [isinstance(o, Tensor) and o.requires_grad for o in outs]
+
+
+def _no_differentiable_outputs(numerical, nondet_tol, raise_exception):
+    """With no output requiring grad, every finite difference must be zero."""
+    if any(np.size(j) and float(np.max(np.abs(j))) > nondet_tol for j in numerical):
+        return _fail("Numerical gradient for function expected to be zero", raise_exception)
+    return True
 
 
 def _values(outs):
@@ -74,33 +88,32 @@ def _check_outputs_same_dtype_and_shape(first, second, eps, idx=None):
                                  f"{d1} and {d2}.")
 
 
-def get_numerical_jacobian(func, inputs, eps=1e-6):
-    """Per differentiable input, per output: a (numel_in, numel_out) finite-difference array."""
-    inputs = _as_tuple(inputs)
-    result = []
-    for i in _diff_inputs(inputs):
-        x = inputs[i]
-        n = x.numel()
-        cols = None
-        for j in range(n):
-            metas = []
-            minus = _perturbed_eval(func, inputs, x, j, -eps, metas)
-            plus = _perturbed_eval(func, inputs, x, j, eps, metas)
-            _check_outputs_same_dtype_and_shape(
-                metas[0], metas[1], eps,
-                tuple(int(k) for k in np.unravel_index(j, tuple(x._size))))
-            if cols is None:
-                cols = [np.zeros((n, p.size), dtype=p.dtype) for p in plus]
-            for k, (p, m) in enumerate(zip(plus, minus)):
-                cols[k][j] = ((p - m) / (2 * eps)).reshape(-1)
+def _numerical_columns(func, inputs, x, eps):
+    """Per float output of ``func(*inputs)``: the (numel of x, numel out) finite-difference
+    Jacobian with respect to ``x``, which is perturbed in place (it need not be an input)."""
+    n = x.numel()
+    cols = None
+    for j in range(n):
+        metas = []
+        minus = _perturbed_eval(func, inputs, x, j, -eps, metas)
+        plus = _perturbed_eval(func, inputs, x, j, eps, metas)
+        _check_outputs_same_dtype_and_shape(
+            metas[0], metas[1], eps, tuple(int(k) for k in np.unravel_index(j, tuple(x._size))))
         if cols is None:
-            outs = _diff_outputs(_outputs(func, inputs))
-            cols = [np.zeros((0, o.numel())) for o in outs]
-        result.append(cols)
-    return result
+            cols = [np.zeros((n, p.size), dtype=p.dtype) for p in plus]
+        for k, (p, m) in enumerate(zip(plus, minus)):
+            cols[k][j] = ((p - m) / (2 * eps)).reshape(-1)
+    if cols is None:
+        cols = [np.zeros((0, o.numel())) for o in _diff_outputs(_outputs(func, inputs))]
+    return cols
 
 
-def get_analytical_jacobian(func, inputs, outs=None):
+def _numerical_jacobian(func, inputs, eps=1e-6):
+    """Per differentiable input, per float output: a (numel_in, numel_out) array."""
+    return [_numerical_columns(func, inputs, inputs[i], eps) for i in _diff_inputs(inputs)]
+
+
+def _analytical_jacobian(func, inputs, outs=None):
     """Per differentiable input, per output: (numel_in, numel_out), from backward passes."""
     from . import grad as _grad
     from .._aten._ops_registry import aten
@@ -122,6 +135,74 @@ def get_analytical_jacobian(func, inputs, outs=None):
                 if gi is not None:
                     jac[a][k][:, m] = np.asarray(gi._np, dtype=np.float64).reshape(-1)
     return jac
+
+
+def _deprecated_private_api(name):
+    warnings.warn(f"`{name}` was part of PyTorch's private API and not meant to be exposed. We "
+                  "are deprecating it and it will be removed in a future version of PyTorch. If "
+                  "you have a specific use for this or feature request for this to be a stable "
+                  "API, please file us an issue at https://github.com/pytorch/pytorch/issues/new",
+                  FutureWarning, stacklevel=3)
+
+
+def _grad_out_must_be_one(name, grad_out):
+    if grad_out != 1.0:  # (kept in the signature for backward compatibility only)
+        raise ValueError(f"Expected grad_out to be 1.0. {name} no longer supports values of "
+                         "grad_out != 1.0.")
+
+
+def get_numerical_jacobian(fn, inputs, target=None, eps=1e-3, grad_out=1.0):
+    """Deprecated: finite-difference Jacobians of ``fn``'s first output.
+
+    ``fn`` takes ``inputs`` as one tuple.  Returns one (numel_in, numel_out) tensor per tensor
+    of ``target`` (default ``inputs``) that requires grad; ``target`` is perturbed in place, so
+    it need not be one of ``inputs`` (do not pass a clone).
+    """
+    _deprecated_private_api("get_numerical_jacobian")
+    _grad_out_must_be_one("get_numerical_jacobian", grad_out)
+    inputs = _as_tuple(inputs)
+    if any(isinstance(o, Tensor) and o.dtype.is_complex for o in _as_tuple(fn(inputs))):
+        raise ValueError("Expected output to be non-complex. get_numerical_jacobian no longer "
+                         "supports functions that return complex outputs.")
+    targets = inputs if target is None else _as_tuple(target)
+    return tuple(_tensor(_numerical_columns(lambda *a: fn(a), inputs, t, eps)[0]).to(t.dtype)
+                 for t in targets if isinstance(t, Tensor) and t.requires_grad)
+
+
+def get_analytical_jacobian(inputs, output, nondet_tol=0.0, grad_out=1.0):
+    """Deprecated: the Jacobians of ``output`` with respect to the differentiable ``inputs``,
+    from backward passes, as ``(jacobians, reentrant, correct_grad_sizes,
+    correct_grad_types)``; every backward runs twice and ``reentrant`` says whether both runs
+    agreed within ``nondet_tol``."""
+    from . import grad as _grad
+    from .._aten._ops_registry import aten
+    _deprecated_private_api("get_analytical_jacobian")
+    _grad_out_must_be_one("get_analytical_jacobian", grad_out)
+    if output.dtype.is_complex:
+        raise ValueError("Expected output to be non-complex. get_analytical_jacobian no longer "
+                         "supports functions that return complex outputs.")
+    diff = [x for x in _as_tuple(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    n_out = output.numel()
+    runs = [[np.zeros((x.numel(), n_out)) for x in diff] for _ in range(2)]
+    sizes_ok = types_ok = True
+    for jac in runs:
+        for m in range(n_out):
+            g = np.zeros(n_out, dtype=np.float64)
+            g[m] = 1.0
+            go = aten._to_copy.default(_tensor(g.reshape(output._size)), dtype=output.dtype)
+            grads = _grad([output], diff, [go], retain_graph=True, allow_unused=True)
+            for a, (x, gi) in enumerate(zip(diff, grads)):
+                if gi is None:
+                    continue
+                if gi._size != x._size:
+                    sizes_ok = False
+                elif gi.dtype != x.dtype:
+                    types_ok = False
+                jac[a][:, m] = np.asarray(gi._np, dtype=np.float64).reshape(-1)
+    first, second = runs
+    reentrant = all(_reentrant(a, b, nondet_tol) for a, b in zip(first, second))
+    jacobians = tuple(_tensor(j).to(x.dtype) for j, x in zip(first, diff))
+    return jacobians, reentrant, sizes_ok, types_ok
 
 
 def _tensor(arr):
@@ -201,20 +282,26 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     _check_inputs(inputs)
     if not any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
-                         "none of the them have requires_grad=True.")
-    outs = _diff_outputs(_outputs(func, inputs))
+                         "none of them have requires_grad=True.")
+    float_outs = _diff_outputs(_outputs(func, inputs))
+    checked = _requiring_grad(float_outs)
+    outs = [o for o, c in zip(float_outs, checked) if c]
     di = _diff_inputs(inputs)
     if fast_mode:
-        ok = _fast_check(func, inputs, outs, di, eps, atol, rtol, raise_exception,
+        ok = _fast_check(func, inputs, outs, checked, di, eps, atol, rtol, raise_exception,
                          check_backward_ad, check_forward_ad, nondet_tol)
         if ok and check_backward_ad and check_undefined_grad and outs:
             _check_undefined_grad(func, inputs, outs, di)
         return ok
-    numerical = get_numerical_jacobian(func, inputs, eps)
+    numerical = _numerical_jacobian(func, inputs, eps)
+    if not outs:
+        return _no_differentiable_outputs([j for per_in in numerical for j in per_in], 0.0,
+                                          raise_exception)
+    numerical = [[j for j, c in zip(per_in, checked) if c] for per_in in numerical]
     if check_backward_ad:
         # every backward pass twice: the second must agree (PyTorch's reentrancy check)
-        analytical = get_analytical_jacobian(func, inputs, outs)
-        again = get_analytical_jacobian(func, inputs, outs)
+        analytical = _analytical_jacobian(func, inputs, outs)
+        again = _analytical_jacobian(func, inputs, outs)
         for a in range(len(di)):
             for k in range(len(outs)):
                 if not _reentrant(analytical[a][k], again[a][k], nondet_tol):
@@ -272,10 +359,13 @@ def _check_undefined_grad(func, inputs, outs, di):
                     'are undefined or zero. Please look at "Notes about undefined output '
                     'gradients" in "tools/autograd/derivatives.yaml"')
 
-    check([UndefinedGrad()(o) for o in _diff_outputs(_outputs(func, inputs))])
+    def fresh_outputs():
+        return [o for o in _outputs(func, inputs) if isinstance(o, Tensor) and o.requires_grad]
+
+    check([UndefinedGrad()(o) for o in fresh_outputs()])
     if len(outs) > 1:
         for k in range(len(outs)):
-            fresh = _diff_outputs(_outputs(func, inputs))
+            fresh = fresh_outputs()
             check([UndefinedGrad()(o) if j == k else o for j, o in enumerate(fresh)])
 
 
@@ -306,8 +396,8 @@ def _forward_jacobian(func, inputs, di):
     return jac
 
 
-def _fast_check(func, inputs, outs, di, eps, atol, rtol, raise_exception, check_backward_ad,
-                check_forward_ad, nondet_tol=0.0):
+def _fast_check(func, inputs, outs, checked, di, eps, atol, rtol, raise_exception,
+                check_backward_ad, check_forward_ad, nondet_tol=0.0):
     from . import grad as _grad
     rng = np.random.default_rng(0)
     us = [rng.uniform(-1, 1, size=o._size) if o.numel() else np.zeros(o._size) for o in outs]
@@ -330,6 +420,11 @@ def _fast_check(func, inputs, outs, di, eps, atol, rtol, raise_exception, check_
         _check_outputs_same_dtype_and_shape([(o.shape, o.dtype) for o in mo],
                                             [(o.shape, o.dtype) for o in po], eps)
         jv = [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
+        if not outs:
+            if not _no_differentiable_outputs(jv, nondet_tol, raise_exception):
+                return False
+            continue
+        jv = [j for j, c in zip(jv, checked) if c]
         for k, o in enumerate(outs):
             num = float(np.sum(us[k] * jv[k]))
             if check_backward_ad:
@@ -392,6 +487,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                    create_graph=True, allow_unused=True, materialize_grads=True)
         return tuple(gi)
     return gradcheck(new_func, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception, check_undefined_grad=False,
+                     raise_exception=raise_exception, nondet_tol=nondet_tol,
+                     check_undefined_grad=False,
                      fast_mode=fast_mode, check_forward_ad=check_fwd_over_rev,
                      check_backward_ad=check_rev_over_rev)
