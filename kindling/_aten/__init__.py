@@ -23,6 +23,9 @@ from . import linalg  # noqa
 from . import indexing, shape_ops, gather_scatter, closeness, softmax, sorting, ternary  # noqa: E402,F401,E501
 from . import conj_neg  # noqa: E402,F401  (conjugate/negative views, zero tensors)
 from . import more_pointwise  # noqa: E402,F401  (logaddexp, hypot, xlogy, nansum, ...)
+from . import aliases  # noqa: E402,F401  (absolute, arccos, divide_, ..., acosh/asinh/atanh)
+from . import scatter_views  # noqa: E402,F401  (select_scatter, slice_scatter, ...)
+from . import tensor_extra  # noqa: E402,F401  (new_empty_strided, equal, is_nonzero, resize...)
 
 _defop.finalize_registrations()
 

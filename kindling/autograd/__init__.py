@@ -350,3 +350,4 @@ from .variable import Variable, _attach_engine  # noqa: E402,F401
 _attach_engine()
 from . import profiler  # noqa: E402,F401  (the legacy profiler's names)
 from . import variable  # noqa: E402,F401
+from . import _functions  # noqa: E402,F401  (Resize, for Tensor.resize)

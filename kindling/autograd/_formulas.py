@@ -36,6 +36,12 @@ def ones_like(t):
     return aten.ones_like.default(t)
 
 
+def info_zeros(info):
+    """Zeros of a saved ``<arg>_info`` (PyTorch's ``TypeAndSize::zeros``)."""
+    sizes, dtype, device = info
+    return aten.zeros.default(list(sizes), dtype=dtype, device=device)
+
+
 def new_zeros(t, size):
     return aten.zeros.default(list(size), dtype=t.dtype, device=t.device)
 
