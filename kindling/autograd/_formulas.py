@@ -311,18 +311,22 @@ def evenly_distribute_backward(grad, self, value):
 
 
 def value_selecting_reduction_backward(grad, dim, indices, sizes, keepdim):
-    n = len(sizes)
-    if n == 0:
-        return grad.reshape([])
-    d = dim % n
-    g = grad if keepdim else grad.unsqueeze(d)
-    idx = indices if keepdim else indices.unsqueeze(d)
-    shape = [1] * n
-    shape[d] = sizes[d]
-    ar = aten.arange.start_step(0, sizes[d], 1, dtype=_dtype.int64, device=grad.device)
-    mask = ar.view(shape) == idx
-    return aten.where.ScalarOther(mask, g.expand(list(sizes)) if g._size != tuple(sizes) else g,
-                                  0.0)
+    """The gradient of values picked by ``indices`` along ``dim`` (max.dim, sort, topk,
+    kthvalue...): zeros of the input's ``sizes`` with ``grad`` scattered where the values came
+    from.  (PyTorch scatters out of place under a mode or subclass, in place otherwise: the
+    same values; kindling always shows the former.)"""
+    if not keepdim and sizes:
+        grad = grad.unsqueeze(dim)
+        indices = indices.unsqueeze(dim)
+    return aten.scatter.src(aten.new_zeros.default(grad, list(sizes)), dim, indices, grad)
+
+
+def gather_with_keepdimed_indices(input, dim, indices, keepdim):  # noqa: A002
+    """The tangent of a value-selecting reduction: ``input`` read at ``indices``."""
+    if not keepdim:
+        indices = indices.unsqueeze(dim)
+    out = aten.gather.default(input, dim, indices)
+    return out if keepdim else out.squeeze(dim)
 
 
 def prod_safe_zeros_backward(grad, inp, dim):
@@ -751,12 +755,8 @@ def softmax_double_backward(grad, grad_output, dim, output):
 
 # ---- sort / topk --------------------------------------------------------------------------------
 def sort_backward(grad, dim, indices, sizes):
-    """The gradient of values picked by ``indices`` along ``dim`` (sort, topk): zeros with
-    ``grad`` scattered back where the values came from (a 0-dim input: the gradient itself)."""
-    if not sizes:
-        return grad.reshape([])
-    z = aten.zeros.default(list(sizes), dtype=grad.dtype, device=grad.device)
-    return aten.scatter_.src(z, dim, indices, grad)
+    """sort/topk: ``value_selecting_reduction_backward`` with the dim kept."""
+    return value_selecting_reduction_backward(grad, dim, indices, sizes, True)
 
 
 # ---- trace ------------------------------------------------------------------------------------
