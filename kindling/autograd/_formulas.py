@@ -39,7 +39,7 @@ def ones_like(t):
 def info_zeros(info):
     """Zeros of a saved ``<arg>_info`` (PyTorch's ``TypeAndSize::zeros``)."""
     sizes, dtype, device = info
-    return aten.zeros.default(list(sizes), dtype=dtype, device=device)
+    return aten.zeros.default(list(sizes), dtype=dtype, layout=strided, device=device)
 
 
 def new_zeros(t, size):
@@ -684,12 +684,16 @@ def gather_backward(grad, self_sizes, dim, index, sparse_grad):
     """Zeros of the input's sizes with ``grad`` added where ``gather`` read."""
     if sparse_grad:
         raise NotImplementedError("gather(sparse_grad=True): sparse gradients")
-    return new_zeros(grad, self_sizes).scatter_add(dim, index, grad)
+    return aten.scatter_add.default(aten.new_zeros.default(grad, list(self_sizes)), dim, index,
+                                    grad)
 
 
 def index_select_backward(grad, self_sizes, dim, index):
-    """Zeros of the input's sizes with ``grad`` added into the selected slices."""
-    return new_zeros(grad, self_sizes).index_add_(dim, index, grad)
+    """Zeros of the input's sizes with ``grad`` added into the selected slices (out of place,
+    as PyTorch shows it to modes and subclasses)."""
+    zeros = aten.new_zeros.default(grad, list(self_sizes), dtype=grad.dtype, layout=strided,
+                                   device=grad.device)
+    return aten.index_add.default(zeros, dim, index, grad)
 
 
 def index_add_source_backward(grad, source, dim, index, alpha):
@@ -699,6 +703,38 @@ def index_add_source_backward(grad, source, dim, index, alpha):
     else:
         g = grad.index_select(dim, index.squeeze(0))
     return maybe_multiply(g, alpha)
+
+
+def take_backward(grad, self, index):
+    """Zeros like ``self`` with ``grad`` added at the flat positions ``take`` read."""
+    return aten.put.default(aten.zeros_like.default(self), index, grad, True)
+
+
+def index_fill_value_backward(grad, dim, index):
+    """The gradient of ``index_fill``'s 0-dim value: the filled slices summed, each index
+    counted once."""
+    import numpy as np
+    from .._tensor import from_array
+    unique = from_array(np.unique(index.numpy()).astype(np.int64))
+    return grad.index_select(dim, unique).sum()
+
+
+def index_copy_source_backward(grad, source, dim, index):
+    """The slices of ``grad`` that ``index_copy`` wrote ``source`` into."""
+    if source.dim() > 0:
+        return aten.expand.default(grad.index_select(dim, index), list(source._size))
+    return grad.index_select(dim, index.squeeze(0))
+
+
+def masked_select_backward(grad, self, mask):
+    """``masked_select_backward`` as its pieces: zeros of the broadcast shape with ``grad``
+    scattered where ``mask`` holds."""
+    from .._aten._util import broadcast_shapes
+    from .. import _layout
+    shape = list(broadcast_shapes(tuple(self._size), tuple(mask._size)))
+    zeros = aten.zeros_like.default(aten.expand.default(self, shape),
+                                    memory_format=_layout.preserve_format)
+    return aten.masked_scatter.default(zeros, mask, grad)
 
 
 # ---- var_mean / std_mean -----------------------------------------------------------------------
