@@ -29,16 +29,23 @@ def plain(T, r):
     return r
 
 
-def run(T, src):
-    """What evaluating ``src`` did: its plain result, or the exception's type and text."""
-    env = inputs(T)
-    *stmts, expr = src.split(";;")
+def call(T, fn, norm=plain):
+    """What ``fn(T)`` did: ``norm(T, result)``, or the exception's type and text."""
     try:
-        for s in stmts:
-            exec(s, env)
-        return plain(T, eval(expr, env))
+        return norm(T, fn(T))
     except Exception as e:  # noqa: BLE001 - the error is what is compared
         return type(e).__name__, str(e)
+
+
+def run(T, src):
+    """What evaluating ``src`` did: its plain result, or the exception's type and text."""
+    def evaluate(T):
+        env = inputs(T)
+        *stmts, expr = src.split(";;")
+        for s in stmts:
+            exec(s, env)
+        return eval(expr, env)
+    return call(T, evaluate)
 
 
 def mode_ops(T, src):

@@ -37,13 +37,13 @@ def _tensors(x):
             yield from _tensors(e)
 
 
-def _to_meta(x):
-    if isinstance(x, kindling.Tensor):
+def _to_meta(x, tensor_type=kindling.Tensor):
+    if isinstance(x, tensor_type):
         return x.to("meta")
     if isinstance(x, (list, tuple)):
-        return type(x)(_to_meta(e) for e in x)
+        return type(x)(_to_meta(e, tensor_type) for e in x)
     if isinstance(x, dict):
-        return {k: _to_meta(v) for k, v in x.items()}
+        return {k: _to_meta(v, tensor_type) for k, v in x.items()}
     return x
 
 
@@ -66,16 +66,7 @@ def _assert_meta_like(m, c, check_stride, where):
 def _torch_meta_args(sample, torch):
     """The sample's arguments as PyTorch meta tensors: ``([input, *args], kwargs)``."""
     tin, targs, tkw = sample_args(sample, torch)
-
-    def meta(x):
-        if isinstance(x, torch.Tensor):
-            return x.to("meta")
-        if isinstance(x, (list, tuple)):
-            return type(x)(meta(e) for e in x)
-        if isinstance(x, dict):
-            return {k: meta(v) for k, v in x.items()}
-        return x
-    return meta([tin, *targs]), meta(tkw)
+    return _to_meta([tin, *targs], torch.Tensor), _to_meta(tkw, torch.Tensor)
 
 
 def _param(n, d):

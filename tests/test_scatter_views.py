@@ -1,11 +1,10 @@
 """select_scatter / slice_scatter / diagonal_scatter / as_strided_scatter against PyTorch:
 values, the preserved geometry (strides and storage offset over a copied storage), meta,
 errors, out= forms, gradients and the ops a dispatch mode sees in backward."""
-import importlib
-
 import pytest
 
 import kindling
+from tests._ops_parity import call, mode_ops
 
 torch = pytest.importorskip("torch")
 
@@ -99,37 +98,21 @@ def _norm(T, r):
 
 @pytest.mark.parametrize("case", CASES)
 def test_against_torch(case):
-    def run(T):
-        try:
-            return _norm(T, CASES[case](T))
-        except Exception as e:  # noqa: BLE001 - compared
-            return type(e).__name__, str(e)
-    assert run(kindling) == run(torch)
+    assert call(kindling, CASES[case], _norm) == call(torch, CASES[case], _norm)
 
 
-def _backward_ops(T, fn):
-    mod = importlib.import_module(T.__name__ + ".utils._python_dispatch")
-    seen = []
-
-    class Mode(mod.TorchDispatchMode):
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            seen.append(str(func))
-            return func(*args, **(kwargs or {}))
-    x, s = fn(T)
-    with Mode():
-        x.backward(T.ones_like(x))
-    return seen
+BACKWARD_CASES = [
+    ";;y = torch.select_scatter(xg, torch.arange(4.).double().requires_grad_(), 0, 1)"
+    ";;y.backward(torch.ones_like(y))",
+    ";;y = torch.slice_scatter(xg, torch.ones(3, 2).double().requires_grad_(), 1, 2)"
+    ";;y.backward(torch.ones_like(y))",
+    ";;y = torch.diagonal_scatter(xg, torch.ones(3).double().requires_grad_())"
+    ";;y.backward(torch.ones_like(y))",
+    ";;y = torch.as_strided_scatter(xg, torch.ones(2).double().requires_grad_(), (2,), (2,), 1)"
+    ";;y.backward(torch.ones_like(y))",
+]
 
 
-BACKWARD_CASES = {
-    "select": lambda T: (T.select_scatter(_xg(T), _src(T, 4), 0, 1), None),
-    "slice": lambda T: (T.slice_scatter(_xg(T), _src(T, 3, 2), 1, 2), None),
-    "diagonal": lambda T: (T.diagonal_scatter(_xg(T), _src(T, 3)), None),
-    "as_strided": lambda T: (T.as_strided_scatter(_xg(T), _src(T, 2), (2,), (2,), 1), None),
-}
-
-
-@pytest.mark.parametrize("case", BACKWARD_CASES)
-def test_backward_ops_seen_by_a_mode(case):
-    assert _backward_ops(kindling, BACKWARD_CASES[case]) == \
-        _backward_ops(torch, BACKWARD_CASES[case])
+@pytest.mark.parametrize("src", BACKWARD_CASES)
+def test_backward_ops_seen_by_a_mode(src):
+    assert mode_ops(kindling, src) == mode_ops(torch, src)

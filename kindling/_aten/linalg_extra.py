@@ -156,13 +156,20 @@ def _tensordot_out(self, other, dims_self, dims_other, *, out):
     return aten.copy_.default(out, r)
 
 
-tensordot = defop("tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> "
-                  "Tensor")
-tensordot.composite(_tensordot)
-tensordot.out = defop("tensordot.out(Tensor self, Tensor other, int[] dims_self, "
-                      "int[] dims_other, *, Tensor(a!) out) -> Tensor(a!)")
-tensordot.out.composite(_tensordot_out)
-OPS["tensordot"] = tensordot
+def _composite_with_out(schema, fn, out_schema, out_fn):
+    """A CompositeImplicitAutograd op and its ``out=`` overload (``.out``)."""
+    d = defop(schema)
+    d.composite(fn)
+    d.out = defop(out_schema)
+    d.out.composite(out_fn)
+    OPS[d.schema.name[len("aten::"):]] = d
+    return d
+
+
+tensordot = _composite_with_out(
+    "tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> Tensor",
+    _tensordot, "tensordot.out(Tensor self, Tensor other, int[] dims_self, int[] dims_other, "
+                "*, Tensor(a!) out) -> Tensor(a!)", _tensordot_out)
 
 
 @function("tensordot")
@@ -220,11 +227,9 @@ def _inner_out(self, other, *, out):
     return aten.tensordot.out(self, other, [-1], [-1], out=out)
 
 
-inner = defop("inner(Tensor self, Tensor other) -> Tensor")
-inner.composite(_inner)
-inner.out = defop("inner.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)")
-inner.out.composite(_inner_out)
-OPS["inner"] = inner
+inner = _composite_with_out(
+    "inner(Tensor self, Tensor other) -> Tensor", _inner,
+    "inner.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)", _inner_out)
 public("inner", inner, inner.out)
 
 
@@ -259,11 +264,9 @@ def _kron_out(self, other, *, out):
     return out
 
 
-kron = defop("kron(Tensor self, Tensor other) -> Tensor")
-kron.composite(_kron)
-kron.out = defop("kron.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)")
-kron.out.composite(_kron_out)
-OPS["kron"] = kron
+kron = _composite_with_out(
+    "kron(Tensor self, Tensor other) -> Tensor", _kron,
+    "kron.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)", _kron_out)
 public("kron", kron, kron.out)
 
 
