@@ -71,7 +71,8 @@ CASES = [
     "type(xg.msort().grad_fn).__name__",
     # kthvalue
     "x.kthvalue(2)", "x.kthvalue(1, 0, True)", "x.kthvalue(5)", "x.kthvalue(0)",
-    "torch.kthvalue(torch.tensor(3.), 1)", "torch.kthvalue(torch.tensor([1., float('nan'), 0.]), 3)",
+    "torch.kthvalue(torch.tensor(3.), 1)",
+    "torch.kthvalue(torch.tensor([1., float('nan'), 0.]), 3)",
     "torch.kthvalue(torch.tensor([True, False]), 1)",
     "torch.kthvalue(x, 2, out=(torch.empty(0), torch.empty(0, dtype=torch.int64)))",
     "torch.kthvalue(torch.zeros(0, 3), 1)", "torch.kthvalue(torch.zeros(3, 0), 1, 0)",
@@ -80,7 +81,8 @@ CASES = [
     "torch.kthvalue(torch.tensor([[1., 3, 3, 2, 3], [3, 3, 3, 1, 1]]), 2)",
     "torch.kthvalue(torch.tensor([5., 5, 5, 5, 5]), 3)",
     "torch.kthvalue(x, 2, out=(torch.empty(0), torch.empty(0)))",
-    "torch.kthvalue(x, 2, out=(torch.empty(0, dtype=torch.float64), torch.empty(0, dtype=torch.int64)))",
+    "torch.kthvalue(x, 2, out=(torch.empty(0, dtype=torch.float64), torch.empty(0, "
+    "dtype=torch.int64)))",
     "x.kthvalue(2, keepdim=True)", "x.kthvalue(k=2, dim=0)", "type(x.kthvalue(2)).__name__",
     "torch.autograd.grad(xg.kthvalue(3, 1).values.sum(), xg)",
 ]
@@ -121,7 +123,8 @@ MODE_CASES = [
     ";;y = torch.aminmax(xg, dim=1)[0];;y.sum().backward()",
     ";;y = torch.aminmax(xg)[1];;y.backward()",
     ";;y = torch.aminmax(xg, dim=0, keepdim=True);;(y[0] + y[1]).sum().backward()",
-    ";;y = xg.kthvalue(2)[0];;y.sum().backward()", ";;y = xg.clone().cumsum_(1);;y.sum().backward()",
+    ";;y = xg.kthvalue(2)[0];;y.sum().backward()",
+    ";;y = xg.clone().cumsum_(1);;y.sum().backward()",
     ";;y = xg.msort();;y.sum().backward()", ";;y = xg.kthvalue(2, 0, True)[0];;y.sum().backward()",
     ";;y = xg.max(1)[0];;y.sum().backward()", ";;y = xg.sort(1)[0];;y.sum().backward()",
     ";;y = xg.topk(2)[0];;y.sum().backward()",

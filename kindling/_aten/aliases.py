@@ -115,7 +115,7 @@ public("asinh_", asinh.inplace, method=False)
 public("atanh_", atanh.inplace, method=False)
 
 
-# ---- positive --------------------------------------------------------------------------------------
+# ---- positive -----------------------------------------------------------------------------------
 positive = defop("positive(Tensor(a) self) -> Tensor(a)", tags=("pointwise",))
 OPS["positive"] = positive
 

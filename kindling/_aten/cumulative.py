@@ -15,7 +15,6 @@ import numpy as np
 
 from .. import _dtype, _layout
 from .._dispatcher.keys import K
-from .._tensor import Tensor
 from ..testing import samples as S
 from ._api import function, make_function, method, public
 from ._defop import all_ops, defop
@@ -46,7 +45,7 @@ def _back(r, d, shape):
     return np.moveaxis(r, -1, d).reshape(shape).copy()  # (C order, 0-d kept)
 
 
-# ---- cumsum_ / cumprod_ ----------------------------------------------------------------------------
+# ---- cumsum_ / cumprod_ -------------------------------------------------------------------------
 def _cum_inplace(functional, name):
     """``cumsum_``/``cumprod_``: the functional kernel in ``self``'s own dtype (``dtype=``, if
     given, must be it), written back into ``self``; the functional op's node records it."""
@@ -140,7 +139,7 @@ def _write(outs, results):
     return tuple(outs)
 
 
-# ---- cummax / cummin --------------------------------------------------------------------------------
+# ---- cummax / cummin ----------------------------------------------------------------------------
 cummaxmin_backward = defop("cummaxmin_backward(Tensor grad, Tensor input, Tensor indices, "
                            "int dim) -> Tensor")
 OPS["cummaxmin_backward"] = cummaxmin_backward
@@ -209,7 +208,7 @@ cummax = _cum_extreme_op("cummax", True)
 cummin = _cum_extreme_op("cummin", False)
 
 
-# ---- logcumsumexp -------------------------------------------------------------------------------------
+# ---- logcumsumexp -------------------------------------------------------------------------------
 logcumsumexp = defop("logcumsumexp(Tensor self, int dim) -> Tensor")
 OPS["logcumsumexp"] = logcumsumexp
 
@@ -295,7 +294,7 @@ logcumsumexp.out.functional = logcumsumexp
 public("logcumsumexp", logcumsumexp, logcumsumexp.out)
 
 
-# ---- aminmax -----------------------------------------------------------------------------------------
+# ---- aminmax ------------------------------------------------------------------------------------
 aminmax = defop("aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> "
                 "(Tensor min, Tensor max)")
 OPS["aminmax"] = aminmax
@@ -414,7 +413,7 @@ def _(self, *, out):
 public("msort", msort, msort.out)
 
 
-# ---- kthvalue ------------------------------------------------------------------------------------------
+# ---- kthvalue -----------------------------------------------------------------------------------
 def _gt_or_nan(a, b):
     return (math.isnan(a) and not math.isnan(b)) or a > b
 
@@ -523,7 +522,7 @@ kthvalue.out = _two_out_op("kthvalue.values(Tensor self, SymInt k, int dim=-1, "
 named_tuple_api("kthvalue", kthvalue, kthvalue.out, ("values", "indices"))
 
 
-# ---- samples -------------------------------------------------------------------------------------------
+# ---- samples ------------------------------------------------------------------------------------
 def _scan_samples(dtype):
     A = S.make_arr
     yield S.SampleInput(A((3, 4), dtype, low=-3, high=3), 1)

@@ -171,7 +171,7 @@ take_along_dim.out.composite(_take_along_dim_out)
 public("take_along_dim", take_along_dim, take_along_dim.out)
 
 
-# ---- masked_select ----------------------------------------------------------------------------------
+# ---- masked_select ------------------------------------------------------------------------------
 def _bool_mask(mask, name):
     if dtype_of(mask) is not _dtype.bool:
         raise RuntimeError(f"{name}: expected BoolTensor for mask")
@@ -232,7 +232,7 @@ def _(grad, input, mask):  # noqa: A002 (schema names)
     return decomposition(grad, input, mask)
 
 
-# ---- masked_scatter ----------------------------------------------------------------------------------
+# ---- masked_scatter -----------------------------------------------------------------------------
 def _masked_scatter_checks(self, mask, source, name):
     if dtype_of(mask) is not _dtype.bool:
         raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with "
@@ -340,7 +340,7 @@ masked_scatter_backward.derivative(
     result="aten.masked_scatter_backward.default(grad_output_t, mask, sizes)")
 
 
-# ---- nonzero / argwhere ------------------------------------------------------------------------------
+# ---- nonzero / argwhere -------------------------------------------------------------------------
 nonzero = _declared(defop("nonzero(Tensor self) -> Tensor"))
 
 
@@ -424,7 +424,7 @@ def _nonzero_method(self, *, as_tuple=False):
     return _nonzero_fn(self, as_tuple=as_tuple)
 
 
-# ---- index_fill ---------------------------------------------------------------------------------------
+# ---- index_fill ---------------------------------------------------------------------------------
 def _index_fill_checks(self, dim, index, value=None):
     if value is not None and len(value.shape) != 0:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
@@ -484,7 +484,7 @@ public("index_fill", index_fill_tensor, index_fill_scalar)
 public("index_fill_", index_fill_tensor.inplace, index_fill_scalar.inplace, function=False)
 
 
-# ---- index_copy -------------------------------------------------------------------------------------------
+# ---- index_copy ---------------------------------------------------------------------------------
 def _index_copy_checks(self, dim, index, source):
     d = wrap_dim(dim, len(self.shape))
     n_idx = int(np.prod(index.shape))
@@ -558,7 +558,7 @@ public("index_copy", index_copy, index_copy.out)
 public("index_copy_", index_copy.inplace, function=False)
 
 
-# ---- samples ----------------------------------------------------------------------------------------------
+# ---- samples ------------------------------------------------------------------------------------
 def _idx(values):
     return S.Arr(np.asarray(values, dtype=np.int64))
 

@@ -21,7 +21,7 @@ from .linalg import _dot_check, _matmul_np
 OPS = {}
 
 
-# ---- addmm_ / addmv_ ------------------------------------------------------------------------------
+# ---- addmm_ / addmv_ ----------------------------------------------------------------------------
 def _sizes(shape):
     return "[" + ", ".join(map(str, shape)) + "]"
 
@@ -64,7 +64,7 @@ public("addmm_", addmm_, function=False)
 public("addmv_", addmv_)
 
 
-# ---- vdot ---------------------------------------------------------------------------------------------
+# ---- vdot ---------------------------------------------------------------------------------------
 vdot = defop("vdot(Tensor self, Tensor other) -> Tensor")
 OPS["vdot"] = vdot
 
@@ -105,7 +105,7 @@ def _(self, other, *, out):
 public("vdot", vdot, vdot.out)
 
 
-# ---- tensordot ----------------------------------------------------------------------------------------
+# ---- tensordot ----------------------------------------------------------------------------------
 def _tensordot(self, other, dims_self, dims_other):
     if len(dims_self) != len(dims_other):
         raise RuntimeError("both dimension lists should have same length")
@@ -206,7 +206,7 @@ def tensordot_fn(a, b, dims=2, out=None):
     return tensordot.out.op(a, b, list(dims_a), list(dims_b), out=out)
 
 
-# ---- inner ----------------------------------------------------------------------------------------------
+# ---- inner --------------------------------------------------------------------------------------
 def _inner_check(self, other):
     if self._size[-1] != other._size[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
@@ -233,7 +233,7 @@ inner = _composite_with_out(
 public("inner", inner, inner.out)
 
 
-# ---- kron ---------------------------------------------------------------------------------------------------
+# ---- kron ---------------------------------------------------------------------------------------
 def _kron_shapes(self, other):
     """(self's interleaved shape, other's, the product's, the result's): each dim of the
     result is a (self dim, other dim) pair, shorter shapes padded with leading 1s."""
@@ -270,7 +270,7 @@ kron = _composite_with_out(
 public("kron", kron, kron.out)
 
 
-# ---- samples ------------------------------------------------------------------------------------------------
+# ---- samples ------------------------------------------------------------------------------------
 def _vdot_samples(dtype):
     A = S.make_arr
     yield S.SampleInput(A((4,), dtype), A((4,), dtype, seed=1))
@@ -287,7 +287,8 @@ def _pair_samples(cases):
 
 
 vdot.samples(_vdot_samples)
-tensordot.samples(_pair_samples([((3, 4), (4, 2), ([1], [0])), ((2, 3, 4), (4, 3), ([1, 2], [1, 0])),
+tensordot.samples(_pair_samples([((3, 4), (4, 2), ([1], [0])),
+                                 ((2, 3, 4), (4, 3), ([1, 2], [1, 0])),
                                  ((3,), (3,), ([0], [0])), ((2, 1), (3, 2), ([0, 1], [1, 0]))]))
 inner.samples(_pair_samples([((3, 4), (2, 4), ()), ((4,), (4,), ()), ((2, 3), (), ()),
                              ((2, 1, 3), (3,), ())]))

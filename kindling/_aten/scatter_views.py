@@ -186,7 +186,7 @@ as_strided_scatter.out = copy_out_variant(
                         "Tensor(a!)")
 
 
-# ---- samples --------------------------------------------------------------------------------------
+# ---- samples ------------------------------------------------------------------------------------
 def _region_samples(region, cases):
     """``(self shape, noncontig, args)`` cases: ``src`` gets the region's shape."""
     def gen(dtype):

@@ -20,7 +20,7 @@ from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._util import dtype_of, varargs_list, wrap_dim
-from ._variants import out_variant, resize_out
+from ._variants import resize_out
 from .view_backward import _diagonal_region
 from .views import _tuple_results, view_op
 
@@ -199,7 +199,7 @@ for _n in ("tensor_split", "hsplit", "vsplit", "dsplit"):
     _tuple_results(_n)
 
 
-# ---- rot90 ----------------------------------------------------------------------------------------
+# ---- rot90 --------------------------------------------------------------------------------------
 rot90 = defop("rot90(Tensor self, int k=1, int[] dims=[0, 1]) -> Tensor")
 OPS["rot90"] = rot90
 
@@ -232,7 +232,7 @@ rot90.out = copy_out_variant(rot90, "rot90.out(Tensor self, int k=1, int[] dims=
 public("rot90", rot90)  # (the out= overload: torch.ops only, as in PyTorch)
 
 
-# ---- unfold / unfold_backward ----------------------------------------------------------------------
+# ---- unfold / unfold_backward -------------------------------------------------------------------
 def _unfold_geom(self, dimension, size, step):
     n = self.dim()
     d = wrap_dim(dimension, n)
@@ -453,7 +453,7 @@ diagflat = _composite(
 public("diagflat", diagflat)
 
 
-# ---- narrow_copy ----------------------------------------------------------------------------------
+# ---- narrow_copy --------------------------------------------------------------------------------
 def _narrow_copy_region(a, dim, start, length):
     if a.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
@@ -507,7 +507,7 @@ def _(self, dim, start, length, *, out):
 public("narrow_copy", narrow_copy, narrow_copy.out)
 
 
-# ---- repeat_interleave ----------------------------------------------------------------------------
+# ---- repeat_interleave --------------------------------------------------------------------------
 _INDEX_DTYPES = (_dtype.int64, _dtype.int32)
 
 
@@ -602,7 +602,7 @@ public("repeat_interleave", repeat_interleave_self_tensor, repeat_interleave_sel
        function=False)
 
 
-# ---- samples ---------------------------------------------------------------------------------------
+# ---- samples ------------------------------------------------------------------------------------
 def _rot90_samples(dtype):
     A = S.make_arr
     yield S.SampleInput(A((3, 4), dtype))
