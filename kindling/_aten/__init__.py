@@ -26,6 +26,13 @@ from . import more_pointwise  # noqa: E402,F401  (logaddexp, hypot, xlogy, nansu
 from . import searching  # noqa: E402,F401  (searchsorted, bucketize, isin)
 from . import median  # noqa: E402,F401  (median, nanmedian)
 from . import scatter_reduce  # noqa: E402,F401  (scatter_reduce, index_reduce)
+from . import aliases  # noqa: E402,F401  (absolute, arccos, divide_, ..., acosh/asinh/atanh)
+from . import scatter_views  # noqa: E402,F401  (select_scatter, slice_scatter, ...)
+from . import tensor_extra  # noqa: E402,F401  (new_empty_strided, equal, is_nonzero, resize...)
+from . import shape_extra  # noqa: E402,F401  (tensor_split, rot90, unfold, diff, diag...)
+from . import cumulative  # noqa: E402,F401  (cummax, logcumsumexp, aminmax, kthvalue...)
+from . import linalg_extra  # noqa: E402,F401  (addmm_, vdot, tensordot, inner, kron)
+from . import index_extra  # noqa: E402,F401  (take, put, masked_*, nonzero, index_fill/copy)
 
 _defop.finalize_registrations()
 

@@ -275,10 +275,13 @@ def inplace_or_view_kernel(op):
 
 
 def finalize_registrations():
-    """After all op modules loaded: ADInplaceOrView kernels for the mutating ops."""
+    """After all op modules loaded: ADInplaceOrView kernels for the mutating ops.  A
+    CompositeImplicitAutograd op gets none (as in PyTorch): the ops it decomposes into bump
+    the versions, and a kernel of its own would bump them twice below autograd."""
     for d in _ALL_OPS.values():
         entry = d.entry
-        if entry.schema.is_mutable and not entry.has_kernel_for(K.ADInplaceOrView):
+        if entry.schema.is_mutable and not entry.has_kernel_for(K.ADInplaceOrView) and \
+                not entry.has_kernel_for(K.CompositeImplicitAutograd):
             entry.register(K.ADInplaceOrView,
                            KernelEntry(inplace_or_view_kernel(d.op), entry.def_site))
 

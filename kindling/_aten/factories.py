@@ -88,11 +88,18 @@ empty_strided = backend_select(defop(
     f"empty_strided(SymInt[] size, SymInt[] stride, {_FACTORY_KW}) -> Tensor"))
 
 
+def _check_strided(size, stride):
+    _check_size(size)
+    if len(size) != len(stride):
+        raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality of "
+                           f"strides ({len(stride)})")
+
+
 @empty_strided.cpu_ks
 def _(ks, size, stride, *, dtype=None, layout=None, device=None, pin_memory=None):
     from .._storage import UntypedStorage
     from .._tensor import make_tensor
-    _check_size(size)
+    _check_strided(size, stride)
     dt = _dt(dtype)
     n = 0 if any(s == 0 for s in size) else 1 + sum((a - 1) * b for a, b in zip(size, stride))
     st = UntypedStorage(n * dt.itemsize)
@@ -101,7 +108,7 @@ def _(ks, size, stride, *, dtype=None, layout=None, device=None, pin_memory=None
 
 @empty_strided.meta
 def _(size, stride, *, dtype=None, layout=None, device=None, pin_memory=None):
-    _check_size(size)
+    _check_strided(size, stride)
     return empty_meta(size, _dt(dtype), stride)
 
 

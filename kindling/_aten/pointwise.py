@@ -900,6 +900,12 @@ for _n, _uf in (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", 
     globals()[_n] = _fam["tensor"]
     _expose(_n, [_fam["scalar"], _fam["tensor"]],
             inplace_order=[_fam["scalar"].inplace, _fam["tensor"].inplace])
+    # (in place, the result is 0/1 in self's dtype: a zero gradient, as PyTorch declares it)
+    _N = _n.title()
+    _fam["scalar"].inplace.derivative(f"{_N}Backward0", self="info_zeros(self_info)",
+                                      result="self_t.zero_()")
+    _fam["tensor"].inplace.derivative(f"{_N}Backward1", self="info_zeros(self_info)",
+                                      other="info_zeros(other_info)", result="self_t.zero_()")
 for _a, _n in (("greater", "gt"), ("greater_equal", "ge"), ("less", "lt"), ("less_equal", "le"),
                ("not_equal", "ne")):
     _ff = OPS[_n + ".Tensor"], OPS[_n + ".Scalar"]

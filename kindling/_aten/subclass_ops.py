@@ -208,6 +208,7 @@ def _new_op(name, maker, fill=False):
         return maker(aten)(list(size), *args, dtype=dtype if dtype is not None else self.dtype,
                            device=device if device is not None else self.device,
                            pin_memory=pin_memory)
+    d.nondifferentiable()  # (a factory: its output never requires grad, as in PyTorch)
     return d
 
 

@@ -974,7 +974,7 @@ def _narrow(self, dim, start, length):
     if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
                            f"({size}).")
-    return aten.slice.Tensor(self, d, start, start + length, 1)
+    return aten.slice.Tensor(self, dim, start, start + length, 1)  # (dim as given, as PyTorch)
 
 
 narrow = _composite("narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)",

@@ -359,3 +359,4 @@ def _profiler_enabled():
     from ..profiler import _recorder
     return _recorder.enabled()
 from . import variable  # noqa: E402,F401
+from . import _functions  # noqa: E402,F401  (Resize, for Tensor.resize)

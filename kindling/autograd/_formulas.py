@@ -36,6 +36,12 @@ def ones_like(t):
     return aten.ones_like.default(t)
 
 
+def info_zeros(info):
+    """Zeros of a saved ``<arg>_info`` (PyTorch's ``TypeAndSize::zeros``)."""
+    sizes, dtype, device = info
+    return aten.zeros.default(list(sizes), dtype=dtype, layout=strided, device=device)
+
+
 def new_zeros(t, size):
     return aten.zeros.default(list(size), dtype=t.dtype, device=t.device)
 
@@ -305,18 +311,22 @@ def evenly_distribute_backward(grad, self, value):
 
 
 def value_selecting_reduction_backward(grad, dim, indices, sizes, keepdim):
-    n = len(sizes)
-    if n == 0:
-        return grad.reshape([])
-    d = dim % n
-    g = grad if keepdim else grad.unsqueeze(d)
-    idx = indices if keepdim else indices.unsqueeze(d)
-    shape = [1] * n
-    shape[d] = sizes[d]
-    ar = aten.arange.start_step(0, sizes[d], 1, dtype=_dtype.int64, device=grad.device)
-    mask = ar.view(shape) == idx
-    return aten.where.ScalarOther(mask, g.expand(list(sizes)) if g._size != tuple(sizes) else g,
-                                  0.0)
+    """The gradient of values picked by ``indices`` along ``dim`` (max.dim, sort, topk,
+    kthvalue...): zeros of the input's ``sizes`` with ``grad`` scattered where the values came
+    from.  (PyTorch scatters out of place under a mode or subclass, in place otherwise: the
+    same values; kindling always shows the former.)"""
+    if not keepdim and sizes:
+        grad = grad.unsqueeze(dim)
+        indices = indices.unsqueeze(dim)
+    return aten.scatter.src(aten.new_zeros.default(grad, list(sizes)), dim, indices, grad)
+
+
+def gather_with_keepdimed_indices(input, dim, indices, keepdim):  # noqa: A002
+    """The tangent of a value-selecting reduction: ``input`` read at ``indices``."""
+    if not keepdim:
+        indices = indices.unsqueeze(dim)
+    out = aten.gather.default(input, dim, indices)
+    return out if keepdim else out.squeeze(dim)
 
 
 def prod_safe_zeros_backward(grad, inp, dim):
@@ -674,12 +684,16 @@ def gather_backward(grad, self_sizes, dim, index, sparse_grad):
     """Zeros of the input's sizes with ``grad`` added where ``gather`` read."""
     if sparse_grad:
         raise NotImplementedError("gather(sparse_grad=True): sparse gradients")
-    return new_zeros(grad, self_sizes).scatter_add(dim, index, grad)
+    return aten.scatter_add.default(aten.new_zeros.default(grad, list(self_sizes)), dim, index,
+                                    grad)
 
 
 def index_select_backward(grad, self_sizes, dim, index):
-    """Zeros of the input's sizes with ``grad`` added into the selected slices."""
-    return new_zeros(grad, self_sizes).index_add_(dim, index, grad)
+    """Zeros of the input's sizes with ``grad`` added into the selected slices (out of place,
+    as PyTorch shows it to modes and subclasses)."""
+    zeros = aten.new_zeros.default(grad, list(self_sizes), dtype=grad.dtype, layout=strided,
+                                   device=grad.device)
+    return aten.index_add.default(zeros, dim, index, grad)
 
 
 def index_add_source_backward(grad, source, dim, index, alpha):
@@ -689,6 +703,38 @@ def index_add_source_backward(grad, source, dim, index, alpha):
     else:
         g = grad.index_select(dim, index.squeeze(0))
     return maybe_multiply(g, alpha)
+
+
+def take_backward(grad, self, index):
+    """Zeros like ``self`` with ``grad`` added at the flat positions ``take`` read."""
+    return aten.put.default(aten.zeros_like.default(self), index, grad, True)
+
+
+def index_fill_value_backward(grad, dim, index):
+    """The gradient of ``index_fill``'s 0-dim value: the filled slices summed, each index
+    counted once."""
+    import numpy as np
+    from .._tensor import from_array
+    unique = from_array(np.unique(index.numpy()).astype(np.int64))
+    return grad.index_select(dim, unique).sum()
+
+
+def index_copy_source_backward(grad, source, dim, index):
+    """The slices of ``grad`` that ``index_copy`` wrote ``source`` into."""
+    if source.dim() > 0:
+        return aten.expand.default(grad.index_select(dim, index), list(source._size))
+    return grad.index_select(dim, index.squeeze(0))
+
+
+def masked_select_backward(grad, self, mask):
+    """``masked_select_backward`` as its pieces: zeros of the broadcast shape with ``grad``
+    scattered where ``mask`` holds."""
+    from .._aten._util import broadcast_shapes
+    from .. import _layout
+    shape = list(broadcast_shapes(tuple(self._size), tuple(mask._size)))
+    zeros = aten.zeros_like.default(aten.expand.default(self, shape),
+                                    memory_format=_layout.preserve_format)
+    return aten.masked_scatter.default(zeros, mask, grad)
 
 
 # ---- var_mean / std_mean -----------------------------------------------------------------------
@@ -745,12 +791,8 @@ def softmax_double_backward(grad, grad_output, dim, output):
 
 # ---- sort / topk --------------------------------------------------------------------------------
 def sort_backward(grad, dim, indices, sizes):
-    """The gradient of values picked by ``indices`` along ``dim`` (sort, topk): zeros with
-    ``grad`` scattered back where the values came from (a 0-dim input: the gradient itself)."""
-    if not sizes:
-        return grad.reshape([])
-    z = aten.zeros.default(list(sizes), dtype=grad.dtype, device=grad.device)
-    return aten.scatter_.src(z, dim, indices, grad)
+    """sort/topk: ``value_selecting_reduction_backward`` with the dim kept."""
+    return value_selecting_reduction_backward(grad, dim, indices, sizes, True)
 
 
 # ---- trace ------------------------------------------------------------------------------------

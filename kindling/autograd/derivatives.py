@@ -49,8 +49,8 @@ DEFAULT, IN_CUSTOM_FUNCTION, MULTI_OUTPUT_NODE, NO_GRAD_MODE, INFERENCE_MODE = r
 assert INFERENCE_MODE == INFERENCE_VIEW_CREATION  # (what the tensor layer marks views with)
 
 _DERIVED = ("_sym_sizes", "_sym_strides", "_sym_numel", "_scalar_type", "_geometry",
-            "_args_sizes")
-_HIDDEN = ("_scalar_type", "_geometry", "_args_sizes")
+            "_args_sizes", "_info")
+_HIDDEN = ("_scalar_type", "_geometry", "_args_sizes", "_info")
 _NUMBER_TYPES = frozenset({"Scalar", "int", "float", "SymInt"})
 _HELPERS = {k: v for k, v in vars(_formulas).items() if not k.startswith("__")}
 _HELPER_NUMBERS = frozenset(k for k, v in _HELPERS.items() if type(v) in (int, float))
@@ -390,9 +390,16 @@ def _geometry(t):
     return (tuple(t._size), tuple(t.stride()), t._offset) if isinstance(t, Tensor) else None
 
 
+def _info(t):
+    """PyTorch's ``TypeAndSize``: what ``zeros_like(<arg>)`` in a formula needs, saved instead
+    of the tensor (so a later in-place change of it does not matter)."""
+    return (tuple(t._size), t.dtype, t.device) if isinstance(t, Tensor) else None
+
+
 # ``<arg><suffix>`` -> its value, from the argument (None when the argument is no tensor)
 _DERIVERS = {"_sym_sizes": _sym_sizes, "_sym_strides": _sym_strides, "_sym_numel": _sym_numel,
-             "_scalar_type": _scalar_type, "_geometry": _geometry, "_args_sizes": _args_sizes}
+             "_scalar_type": _scalar_type, "_geometry": _geometry, "_args_sizes": _args_sizes,
+             "_info": _info}
 
 
 # ---- node classes ------------------------------------------------------------------------------
@@ -630,8 +637,7 @@ class CopySlices(_Node):
             return out
         bsize, bstride, boff = self.base_geom
         vsize, vstride, voff = self.view_geom
-        result = aten.empty_strided.default(list(bsize), list(bstride), dtype=g.dtype,
-                                            device=g.device)
+        result = aten.new_empty_strided.default(g, list(bsize), list(bstride))
         aten.copy_.default(result, g)
         vdtype = self.view_dtype
         if self.view_fn is not None:  # (view replay: the view's own ops, on the gradient)

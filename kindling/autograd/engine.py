@@ -324,8 +324,9 @@ def _observed(t):
 def _clone_obey_contract(g, var):
     """A copy of ``g`` with ``var``'s strides when ``var`` is dense, else contiguous."""
     if var.is_non_overlapping_and_dense():
-        out = aten.empty_strided.default(list(var._size), list(var.stride()), dtype=g.dtype,
-                                         device=g.device)
+        out = aten.new_empty_strided.default(g, list(var._size), list(var.stride()),
+                                             dtype=var.dtype, layout=_layout.strided,
+                                             device=var.device)
         return aten.copy_.default(out, g)
     return aten.clone.default(g, memory_format=_layout.contiguous_format)
 

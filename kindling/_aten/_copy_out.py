@@ -1,0 +1,41 @@
+"""``out=`` forms made the way PyTorch generates them for CompositeExplicitAutograd ops: run
+the functional op, resize ``out`` to the result (``resize_output``: a warning when a
+non-empty ``out`` changes shape), check that ``out`` has the result's dtype (after the
+resize, as PyTorch's ``copy_arg``), then ``out.copy_(result)``.
+
+For ops whose kernels work on tensors rather than on ndarrays (``_variants.out_variant``
+derives ``out=`` forms from NumPy kernels instead).
+"""
+from __future__ import annotations
+
+from .._dispatcher.keys import K
+from ._defop import defop
+from ._ops_registry import aten
+from ._variants import _CPP_NAMES, resize_out
+
+
+def _cpp(dt):
+    return _CPP_NAMES.get(dt._name, dt._name)
+
+
+def copy_out_variant(functional, schema, out_names=("out",)):
+    """The ``out=`` overload ``schema`` of the OpDef ``functional`` (several outputs: one
+    keyword each, in ``out_names`` order)."""
+    d = defop(schema, tags=functional.entry.tags)
+    op = functional.op
+
+    def kernel(*args, **kwargs):
+        outs = [kwargs.pop(n) for n in out_names]
+        r = op(*args, **kwargs)
+        results = r if isinstance(r, (tuple, list)) else (r,)
+        for o, t in zip(outs, results):
+            resize_out(o, t._size)
+            if o.dtype is not t.dtype:
+                raise RuntimeError(f"Expected out tensor to have dtype {_cpp(t.dtype)}, but got "
+                                   f"{_cpp(o.dtype)} instead")
+            aten.copy_.default(o, t)
+        return tuple(outs) if len(outs) > 1 else outs[0]
+    kernel.__name__ = d.entry.qualified
+    d.impl(K.CompositeExplicitAutograd)(kernel)
+    d.functional = functional
+    return d
