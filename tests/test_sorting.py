@@ -79,3 +79,26 @@ def test_gradients_match_pytorch(which):
         (g,) = T.autograd.grad((y * w).sum(), a)
         return type(y.grad_fn).__name__, g.tolist()
     assert run(kindling) == run(torch)
+
+
+def _sort_out(T, stable=None, bad=None):
+    x = T.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 5.0]])
+    v, i = T.empty(0), T.empty(0, dtype=T.long)
+    if bad == "values":
+        v = T.empty(0, dtype=T.int32)
+    elif bad == "indices":
+        i = T.empty(0)
+    if stable is None:
+        r = T.sort(x, 0, True, out=(v, i))
+    else:  # (``stable=`` selects the overload whose dim and descending are keyword-only)
+        r = T.sort(x, stable=stable, dim=0, descending=True, out=(v, i))
+    return (type(r).__name__, r.values.tolist(), r.indices.tolist(), r[0] is v, r[1] is i,
+            tuple(v.shape))
+
+
+@pytest.mark.parametrize("stable", [None, True])
+@pytest.mark.parametrize("bad", [None, "values", "indices"])
+def test_sort_out_matches_pytorch(stable, bad):
+    def case(T):
+        return _sort_out(T, stable, bad)
+    assert outcome(kindling, case) == outcome(torch, case)

@@ -396,6 +396,11 @@ sort_values = _two_out_op("sort.values(Tensor self, int dim=-1, bool descending=
                           "Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, "
                           "Tensor(b!) indices)", all_ops()["sort.default"], _sort_out_check)
 OPS["sort.values"] = sort_values
+sort_values_stable = _two_out_op(
+    "sort.values_stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False, "
+    "Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)",
+    all_ops()["sort.stable"], _sort_out_check)
+OPS["sort.values_stable"] = sort_values_stable
 
 msort = defop("msort(Tensor self) -> Tensor")
 OPS["msort"] = msort

@@ -447,6 +447,7 @@ def _structseq(name, fields):
 return_types = types.ModuleType("torch.return_types")
 for _n in ("max", "min", "sort", "topk"):
     setattr(return_types, _n, _structseq(_n, ("values", "indices")))
+    setattr(return_types, _n + "_out", _structseq(_n + "_out", ("values", "indices")))
 
 
 def _dim_plan(name):

@@ -162,9 +162,20 @@ def _sort_fn(op_default, op_stable, name):
     overload; the result is a ``torch.return_types`` tuple."""
     rt = getattr(return_types, name)
 
+    rt_out = getattr(return_types, name + "_out")
+
     def fn(input, dim=-1, descending=False, stable=None, *, out=None):
         if out is not None:
-            raise NotImplementedError(f"{name}(out=...)")
+            if not isinstance(out, (tuple, list)) or len(out) != 2:
+                raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not "
+                                f"{type(out).__name__}")
+            values, indices = out
+            if stable is not None:
+                return rt_out(aten.sort.values_stable(input, stable=stable, dim=dim,
+                                                      descending=descending, values=values,
+                                                      indices=indices))
+            return rt_out(aten.sort.values(input, dim, descending, values=values,
+                                           indices=indices))
         if stable is not None:
             return rt(op_stable(input, stable=stable, dim=dim, descending=descending))
         return rt(op_default(input, dim, descending))
