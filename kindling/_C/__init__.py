@@ -35,4 +35,8 @@ from ..futures._future import Future  # noqa: E402,F401  (torch._C.Future)
 from ..autograd.engine import (  # noqa: E402,F401
     _current_autograd_node, _current_graph_task_id, _will_engine_execute_node,
 )
+from ..autograd._fw_grad import (  # noqa: E402,F401
+    enter_level as _enter_dual_level, exit_level as _exit_dual_level,
+    is_fwd_grad_enabled as _is_fwd_grad_enabled, set_fwd_grad_enabled as _set_fwd_grad_enabled,
+)
 from . import _functions  # noqa: E402,F401  (autograd node classes)

@@ -512,7 +512,7 @@ class SavedVariable:
 _new = object.__new__
 _AUTOGRAD_FIELDS = frozenset({"_grad_fn", "_output_nr", "_requires_grad", "_grad", "_hooks",
                               "_grad_acc", "_retains_grad", "_post_acc_hooks", "_fw_grads",
-                              "_view_meta"})
+                              "_fw_view", "_view_meta"})
 
 
 def shallow_copy(t):
