@@ -827,8 +827,7 @@ logsumexp_out = out_variant(logsumexp, "logsumexp.out(Tensor self, int[1] dim, b
 public("logsumexp", logsumexp, logsumexp_out)
 logsumexp.derivative(
     self="logsumexp_backward(grad, self, result, dim, keepdim)",
-    result="(self_t * (self_p - restore_reduced_dims(result, dim, keepdim, self_p.dim())).exp())"
-           ".sum(dim, keepdim)")
+    result="logsumexp_jvp(self_p, self_t, dim, keepdim)")
 
 
 # ---- cumsum / cumprod --------------------------------------------------------------------------

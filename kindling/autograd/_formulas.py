@@ -470,6 +470,17 @@ def var_jvp(self_t, self_p, result, dim, correction, keepdim):
     return s * (2.0 / (count - c))
 
 
+def logsumexp_jvp(self_p, self_t, dim, keepdim):
+    """Tangent of logsumexp: softmax-weighted tangents (exp-normalized by the max, as
+    PyTorch's logsumexp_jvp: an all -inf slice gives nan)."""
+    n = self_p.dim()
+    if n == 0:
+        return self_t.clone()
+    dims = _wrap_dims(dim, n)
+    e = (self_p - self_p.amax(dims, True)).exp() if self_p.numel() else self_p.exp()
+    return (e * self_t).sum(dims, keepdim) / e.sum(dims, keepdim)
+
+
 def mean_jvp(self_t, dim, keepdim):
     """Tangent of the mean of var_mean/std_mean (linear)."""
     n = self_t.dim()
