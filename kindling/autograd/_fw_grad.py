@@ -24,7 +24,9 @@ from .derivatives import FW
 
 # the open level (only level 0 exists, as in PyTorch) and what holds a tangent at it
 _level = [-1]
-_holders: list = []   # weakrefs to tensors given a tangent at the open level
+# the tensors given a tangent at the open level: id -> weakref (an entry goes when its tensor
+# dies, so a long level does not accumulate them)
+_holders: dict = {}
 
 
 def current_level():
@@ -47,7 +49,7 @@ def exit_level(*, level):
         raise RuntimeError("Exiting a forward AD level that is not the last that was created "
                            "is not support. Ensure they are released in the reverse order "
                            "they were created.")
-    for ref in _holders:
+    for ref in list(_holders.values()):
         t = ref()
         if t is not None and t._fw_grads is not None:
             t._fw_grads.pop(level, None)
@@ -63,7 +65,9 @@ def _store(t, g, level):
     if d is None:
         d = t._fw_grads = {}
     d[level] = g
-    _holders.append(weakref.ref(t))
+    k = id(t)
+    if k not in _holders:
+        _holders[k] = weakref.ref(t, lambda r, k=k: _holders.get(k) is r and _holders.pop(k))
 
 
 # ---- forward views ---------------------------------------------------------------------------
