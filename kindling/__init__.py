@@ -25,6 +25,8 @@ from ._layout import (  # noqa: F401
 )
 from ._tensor import Size, Tensor  # noqa: F401
 from ._storage import UntypedStorage  # noqa: F401
+from . import storage  # noqa: E402,F401  (torch.storage)
+from .storage import TypedStorage  # noqa: E402,F401
 from . import _ops as _ops_module
 from ._ops import ops  # noqa: F401
 

@@ -181,7 +181,8 @@ class Tensor:
     _grad = None
     _grad_node = None  # (``_grad_fn`` is the public property: autograd._tensor_methods)
     _output_nr = 0
-    _fw_grads = None
+    _fw_grads = None   # level -> tangent (forward AD)
+    _fw_view = None    # a view's forward base when not ``_base`` (autograd/_fw_grad.py)
     # Subclass instances made with a metadata slow path (``dispatch_sizes_strides_policy``,
     # ``dispatch_device``, ``dispatch_layout``) ask ``__torch_dispatch__`` (kindling._tensor_subclass).
     _meta_slow = 0
@@ -386,6 +387,18 @@ class Tensor:
         if s is None:
             s = self._materialize_storage()
         return s
+
+    def storage(self):
+        """The deprecated ``TypedStorage`` view of ``untyped_storage()`` (warns once)."""
+        from .storage import _warn_typed_storage_removal
+        # (3: the warning points at the caller, past the __torch_function__ wrapper)
+        _warn_typed_storage_removal(stacklevel=3)
+        return self._typed_storage()
+
+    def _typed_storage(self):
+        from .storage import TypedStorage
+        return TypedStorage(wrap_storage=self._untyped_storage(), dtype=self.dtype,
+                            _internal=True)
 
     def _materialize_storage(self):
         arr = self._np

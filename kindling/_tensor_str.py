@@ -291,6 +291,10 @@ def _is_plain(t):
 
 _INVALID = object()
 
+# Set by kindling.autograd: ``tangent_of(t)``, t's tangent at the open forward AD level (None
+# when it has none), shown as ``tangent=`` (PyTorch prints the dual's primal and tangent).
+tangent_of = None
+
 
 def _grad_fn_name(grad_fn):
     name = getattr(grad_fn, "name", None)
@@ -355,6 +359,10 @@ def _str(self, *, tensor_contents=None):
         suffixes.append(f"grad_fn=<{_grad_fn_name(grad_fn)}>")
     elif self.requires_grad:
         suffixes.append("requires_grad=True")
+
+    tangent = tangent_of(self) if tangent_of is not None else None
+    if tangent is not None:
+        suffixes.append(f"tangent={tangent}")
 
     out = _add_suffixes(prefix + tensor_str, suffixes, indent)
     if not plain and type(self).__name__ == "Parameter":

@@ -17,12 +17,15 @@ def _both(torch, script):
     """Run ``script(T, lt)`` under kindling and PyTorch; return both log lists."""
     import logging
     lg = logging.getLogger("LoggingTensor")
-    propagate, level = lg.propagate, lg.level
+    propagate, level, handlers = lg.propagate, lg.level, lg.handlers[:]
+    # (pytest's log capture handlers would format, so print, the logged tensors inside the
+    # mode: after some other tests that makes PyTorch log an extra detach)
+    lg.handlers[:] = []
     try:
         return script(kindling, _lt(kindling)), script(torch, _lt(torch))
     finally:
         # PyTorch's capture_logs leaves the shared logger at INFO and non-propagating.
-        lg.propagate, lg.level = propagate, level
+        lg.propagate, lg.level, lg.handlers[:] = propagate, level, handlers
 
 
 # ---- scripts (each uses only the T/lt it is given) ---------------------------------------------

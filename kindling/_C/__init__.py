@@ -45,4 +45,8 @@ from .._tensor_refs import (  # noqa: E402,F401
     _WeakTensorRef, _add_cached_tensor, _is_cached_tensor, _remove_cached_tensor,
     _set_cached_tensors_enabled,
 )
+from ..autograd._fw_grad import (  # noqa: E402,F401
+    enter_level as _enter_dual_level, exit_level as _exit_dual_level,
+    is_fwd_grad_enabled as _is_fwd_grad_enabled, set_fwd_grad_enabled as _set_fwd_grad_enabled,
+)
 from . import _autograd, _functions  # noqa: E402,F401  (autograd node classes)

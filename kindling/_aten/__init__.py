@@ -22,6 +22,7 @@ from . import promotion  # noqa: E402,F401
 from . import linalg  # noqa
 from . import indexing, shape_ops, gather_scatter, closeness, softmax, sorting, ternary  # noqa: E402,F401,E501
 from . import conj_neg  # noqa: E402,F401  (conjugate/negative views, zero tensors)
+from . import dual  # noqa: E402,F401  (forward AD's dual-tensor ops)
 from . import more_pointwise  # noqa: E402,F401  (logaddexp, hypot, xlogy, nansum, ...)
 from . import searching  # noqa: E402,F401  (searchsorted, bucketize, isin)
 from . import median  # noqa: E402,F401  (median, nanmedian)

@@ -224,7 +224,8 @@ def _(self, src, non_blocking=False):
 
 
 public("copy_", copy_, function=False)
-copy_.derivative("CopyBackwards", self="zeros_like(grad)", src="grad")
+copy_.derivative("CopyBackwards", self="zeros_like(grad)", src="grad",
+                 result="copy_jvp(self_t_raw, self_p, src_t)")
 
 
 # ---- fill_ / zero_ ------------------------------------------------------------------------------
@@ -267,9 +268,10 @@ def _(self):
 
 public("fill_", fill_scalar, fill_tensor, function=False)
 public("zero_", zero_, function=False)
-fill_scalar.derivative("FillBackward2", self="zeros_like(grad)")
-fill_tensor.derivative("FillBackward3", self="zeros_like(grad)", value="grad.sum()")
-zero_.derivative(self="zeros_like(grad)")
+fill_scalar.derivative("FillBackward2", self="zeros_like(grad)", result="self_t.fill_(0)")
+fill_tensor.derivative("FillBackward3", self="zeros_like(grad)", value="grad.sum()",
+                       result="self_t.fill_(value_t)")
+zero_.derivative(self="zeros_like(grad)", result="auto_linear")
 
 fill = defop("fill.Scalar(Tensor self, Scalar value) -> Tensor")
 fill.derivative(self="zeros_like(grad)", result="zeros_like(self_t)")

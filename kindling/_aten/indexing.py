@@ -148,10 +148,11 @@ index_put_ = defop("index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values
 index_put = defop("index_put(Tensor self, Tensor?[] indices, Tensor values, "
                   "bool accumulate=False) -> Tensor")
 OPS["index_put_"], OPS["index_put"] = index_put_, index_put
-for _d in (index_put_, index_put):
+for _d, _jvp in ((index_put_, "self_t.index_put_(indices, values_t, accumulate)"),
+                 (index_put, "aten.index_put.default(self_t, indices, values_t, accumulate)")):
     _d.derivative("IndexPutBackward0",
                   self="index_put_self_backward(grad, indices, values, accumulate)",
-                  values="index_put_values_backward(grad, indices)")
+                  values="index_put_values_backward(grad, indices)", result=_jvp)
 
 
 def _check_put(self, values, target_shape):

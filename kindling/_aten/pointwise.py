@@ -612,8 +612,12 @@ div_scalar_mode = _declare(
         "-> Tensor(a!)",
     inplace=f"div_.Scalar_mode(Tensor(a!) self, Scalar other, {_DIVM}) -> Tensor(a!)")
 div_mode.derivative("DivBackward2", self="div_mode_self(grad, other, rounding_mode)",
-                    other="div_mode_other(grad, self, other, rounding_mode)")
-div_scalar_mode.derivative("DivBackward3", self="div_mode_self(grad, other, rounding_mode)")
+                    other="div_mode_other(grad, self, other, rounding_mode)",
+                    result="zeros_like(result) if rounding_mode is not None else "
+                           "self_t / other_p - other_t * (self_p / other_p) / other_p")
+div_scalar_mode.derivative("DivBackward3", self="div_mode_self(grad, other, rounding_mode)",
+                           result="zeros_like(result) if rounding_mode is not None else "
+                                  "self_t / other")
 
 for _n, _fam in (("add", _add), ("sub", _sub), ("mul", _mul)):
     _expose(_n, [_fam["tensor"]], inplace_order=[_fam["tensor"].inplace, _fam["scalar"].inplace])
@@ -640,7 +644,8 @@ _rem = binary_family("remainder", _wrap_broadcast(_remainder), scalar="Scalar",
                      checks=(_dtype_check("remainder_cpu", _is_bool),), meta_checks=())
 remainder = _rem["tensor"]
 remainder.derivative("RemainderBackward1", self="grad",
-                     other="remainder_other_backward(grad, self, other)")
+                     other="remainder_other_backward(grad, self, other)",
+                     result="self_t - other_t * self_p.div(other_p, rounding_mode='floor')")
 _rem["scalar"].derivative(self="grad", result="self_t.clone()")
 _expose("remainder", [_rem["scalar"], remainder, _rem["scalar_tensor"]],
         inplace_order=[_rem["scalar"].inplace, remainder.inplace])
@@ -649,7 +654,8 @@ _fmo = binary_family("fmod", _wrap_broadcast(_fmod), scalar="Scalar",
                      out_names=("Tensor_out", "Scalar_out", None),
                      checks=(_dtype_check("fmod_cpu", _is_bool),), meta_checks=())
 fmod = _fmo["tensor"]
-fmod.derivative("FmodBackward1", self="grad", other="fmod_other_backward(grad, self, other)")
+fmod.derivative("FmodBackward1", self="grad", other="fmod_other_backward(grad, self, other)",
+                result="self_t - other_t * self_p.div(other_p, rounding_mode='trunc')")
 _fmo["scalar"].derivative(self="grad", result="self_t.clone()")
 _expose("fmod", [_fmo["scalar"], fmod], inplace_order=[_fmo["scalar"].inplace, fmod.inplace])
 
@@ -725,8 +731,12 @@ pow = pow_tt  # noqa: A001
 pow_ts.derivative(self="pow_backward(grad, self, exponent)",
                   result="pow_backward(self_t, self_p, exponent)")
 pow_tt.derivative("PowBackward1", self="pow_backward_self(grad, self, exponent)",
-                  exponent="pow_backward_exponent(grad, self, exponent, result)")
-pow_s.derivative("PowBackward2", exponent="pow_backward_exponent(grad, self, exponent, result)")
+                  exponent="pow_backward_exponent(grad, self, exponent, result)",
+                  result="(pow_backward_self(self_t.conj(), self_p, exponent_p) + "
+                         "pow_backward_exponent(exponent_t.conj(), self_p, exponent_p, result))"
+                         ".conj()")
+pow_s.derivative("PowBackward2", exponent="pow_backward_exponent(grad, self, exponent, result)",
+                 result="auto_element_wise")
 
 # square = pow(self, 2), as PyTorch decomposes it.
 square = defop("square(Tensor self) -> Tensor", tags=("pointwise",))
@@ -825,9 +835,11 @@ minimum = binary_family("minimum", binary_kernel(np.minimum), tensor=None, inpla
 _expose("maximum", [maximum])
 _expose("minimum", [minimum])
 maximum.derivative(self="max_min_backward(grad, self, other, True, 0)",
-                   other="max_min_backward(grad, self, other, True, 1)")
+                   other="max_min_backward(grad, self, other, True, 1)",
+                   result="max_min_jvp(self_p, other_p, self_t, other_t, result, True)")
 minimum.derivative(self="max_min_backward(grad, self, other, False, 0)",
-                   other="max_min_backward(grad, self, other, False, 1)")
+                   other="max_min_backward(grad, self, other, False, 1)",
+                   result="max_min_jvp(self_p, other_p, self_t, other_t, result, False)")
 
 
 def _atan2(a, b):
@@ -842,7 +854,9 @@ def _atan2(a, b):
 atan2 = binary_family("atan2", _wrap_broadcast(_atan2), tensor=None, int_to_float=True,
                       inplace_names=(None, None), samples=_tensors_only)["tensor"]
 _expose("atan2", [atan2])
-atan2.derivative(**{"self, other": "atan2_backward(grad, self, other, grad_input_mask)"})
+atan2.derivative(**{"self, other": "atan2_backward(grad, self, other, grad_input_mask)"},
+                 result="(-self_p * other_t + other_p * self_t) / "
+                        "(self_p.pow(2) + other_p.pow(2))")
 
 # ---- bitwise / logical ---------------------------------------------------------------------------
 for _n, _uf in (("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or),
@@ -1100,7 +1114,8 @@ clamp.derivative("ClampBackward1", self="clamp_backward(grad, self, min, max)",
                  result="clamp_backward(self_t, self_p, min, max)")
 clamp_tensor.derivative(self="clamp_self_tensor_backward(grad, self, min, max)",
                         min="clamp_min_tensor_backward(grad, self, min, max)",
-                        max="clamp_max_tensor_backward(grad, self, max, min)")
+                        max="clamp_max_tensor_backward(grad, self, max, min)",
+                        result="clamp_jvp(self_p, self_t, min_p, min_t, max_p, max_t)")
 for _w in ("min", "max"):
     _k, _m = _clamp1(_w)
     _s = _declare(f"clamp_{_w}(Tensor self, Scalar {_w}) -> Tensor", _k, _m, _clamp1_samples,
@@ -1120,4 +1135,5 @@ for _w in ("min", "max"):
                      "result": f"where(self_p {_cmp} {_w}, self_t, 0)"})
     _t.derivative(f"Clamp{_w.title()}Backward1",
                   **{"self": f"where(self {_cmp} {_w}, grad, 0)",
-                     _w: f"where(self {_cmp} {_w}, 0, grad)"})
+                     _w: f"where(self {_cmp} {_w}, 0, grad)",
+                     "result": f"where(self_p {_cmp} {_w}_p, self_t, {_w}_t)"})

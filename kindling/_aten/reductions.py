@@ -789,9 +789,13 @@ def _var_mean_family(name, sqrt):
 var_mean_correction = _var_mean_family("var_mean", False)
 std_mean_correction = _var_mean_family("std_mean", True)
 var_mean_correction.derivative(
-    self="var_mean_backward(grads[0], grads[1], self, dim, correction, keepdim)")
+    self="var_mean_backward(grads[0], grads[1], self, dim, correction, keepdim)",
+    result="(var_jvp(self_t, self_p, result0, dim, correction, keepdim), "
+           "mean_jvp(self_t, dim, keepdim))")
 std_mean_correction.derivative(
-    self="std_mean_backward(grads[0], grads[1], self, result0, dim, correction, keepdim)")
+    self="std_mean_backward(grads[0], grads[1], self, result0, dim, correction, keepdim)",
+    result="(std_jvp(self_t, self_p, result0, dim, correction, keepdim), "
+           "mean_jvp(self_t, dim, keepdim))")
 
 
 # ---- logsumexp ---------------------------------------------------------------------------------
@@ -824,8 +828,7 @@ logsumexp_out = out_variant(logsumexp, "logsumexp.out(Tensor self, int[1] dim, b
 public("logsumexp", logsumexp, logsumexp_out)
 logsumexp.derivative(
     self="logsumexp_backward(grad, self, result, dim, keepdim)",
-    result="(self_t * (self_p - restore_reduced_dims(result, dim, keepdim, self_p.dim())).exp())"
-           ".sum(dim, keepdim)")
+    result="logsumexp_jvp(self_p, self_t, dim, keepdim)")
 
 
 # ---- cumsum / cumprod --------------------------------------------------------------------------
@@ -866,7 +869,8 @@ cumprod_out = out_variant(cumprod, "cumprod.out(Tensor self, int dim, *, ScalarT
 public("cumsum", cumsum, cumsum_out)
 public("cumprod", cumprod, cumprod_out)
 cumsum.derivative(self="cumsum_backward(grad, dim)", result="auto_linear")
-cumprod.derivative(self="cumprod_backward(grad, self, dim, result)")
+cumprod.derivative(self="cumprod_backward(grad, self, dim, result)",
+                   result="cumprod_jvp(self_t, self_p, result, dim).to(result.dtype)")
 
 
 # ---- count_nonzero -----------------------------------------------------------------------------
@@ -966,8 +970,10 @@ norm_scalar_out = out_variant(norm_scalar, "norm.Scalar_out(Tensor self, Scalar 
                                            "Tensor(a!) out) -> Tensor(a!)")
 norm_dim_out = out_variant(norm_dim, "norm.out(Tensor self, Scalar? p, int[1] dim, "
                                      "bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)")
-norm_scalar.derivative(self="norm_backward(grad, self, p, result)")
-norm_dim.derivative("NormBackward1", self="norm_backward(grad, self, p, result, dim, keepdim)")
+norm_scalar.derivative(self="norm_backward(grad, self, p, result)",
+                       result="norm_jvp(self_p, self_t, p, result)")
+norm_dim.derivative("NormBackward1", self="norm_backward(grad, self, p, result, dim, keepdim)",
+                    result="norm_jvp(self_p, self_t, p, result, dim, keepdim)")
 _norm_aten = make_function("norm", [norm_scalar.op, norm_dim.op, norm_scalar_out.op,
                                     norm_dim_out.op])
 

@@ -106,15 +106,22 @@ _log_softmax, _log_softmax_backward_data = _declare("log_softmax", True)
 _softmax.derivative(self="aten._softmax_backward_data.default(grad, result, dim, "
                          "self_scalar_type)",
                     result="result * (self_t - (self_t * result).sum(dim, True))")
+# (PyTorch has no forward formulas for these two but runs their decompositions under forward
+# AD: these are those decompositions' jvps)
 _softmax_backward_data.derivative(
     grad_output="aten._softmax_backward_data.default(grad, output, dim, input_dtype)",
-    output="softmax_double_backward(grad, grad_output, dim, output)")
+    output="softmax_double_backward(grad, grad_output, dim, output)",
+    result="output_t * (grad_output_p - (grad_output_p * output_p).sum(dim, True)) + "
+           "output_p * (grad_output_t - (grad_output_t * output_p + "
+           "grad_output_p * output_t).sum(dim, True))")
 _log_softmax.derivative(
     self="aten._log_softmax_backward_data.default(grad, result, dim, self_scalar_type)",
     result="self_t - (self_t * result.exp()).sum(dim, True)")
 _log_softmax_backward_data.derivative(
     grad_output="grad - (grad * output.exp()).sum(dim, True)",
-    output="-grad_output.sum(dim, True) * output.exp() * grad")
+    output="-grad_output.sum(dim, True) * output.exp() * grad",
+    result="grad_output_t - output_p.exp() * (output_t * grad_output_p.sum(dim, True) + "
+           "grad_output_t.sum(dim, True))")
 
 
 def _fwd_samples(dtype):

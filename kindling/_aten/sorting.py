@@ -71,10 +71,12 @@ def _sort_meta(self, *args, dim=-1, descending=False, **kwargs):
 
 sort.meta(_sort_meta)
 sort_stable.meta(_sort_meta)
+_SORT_JVP = "self_t if self_t.dim() == 0 else self_t.gather(dim, indices)"
 sort.derivative("SortBackward0",
-                self="sort_backward(grad, dim, indices, self_sym_sizes)")
+                self="sort_backward(grad, dim, indices, self_sym_sizes)", result=_SORT_JVP)
 sort_stable.derivative("SortBackward1",
-                       self="sort_backward(grad, dim, indices, self_sym_sizes)")
+                       self="sort_backward(grad, dim, indices, self_sym_sizes)",
+                       result=_SORT_JVP)
 
 argsort = defop("argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor")
 argsort_stable = defop("argsort.stable(Tensor self, *, bool stable, int dim=-1, "
@@ -126,7 +128,7 @@ def _(self, k, dim=-1, largest=True, sorted=True):
     return empty_meta(shape, self.dtype), empty_meta(shape, _dtype.int64)
 
 
-topk.derivative(self="sort_backward(grad, dim, indices, self_sym_sizes)")
+topk.derivative(self="sort_backward(grad, dim, indices, self_sym_sizes)", result=_SORT_JVP)
 
 
 def _sort_samples(dtype):

@@ -591,15 +591,30 @@ view_as_complex.derivative(self="aten.view_as_real.default(grad.contiguous())",
 public("view_as_real", view_as_real, method=False)
 public("view_as_complex", view_as_complex, method=False)
 
-real = _composite("real(Tensor(a) self) -> Tensor(a)",
-                  lambda self: aten.select.int(aten.view_as_real.default(self), -1, 0)
-                  if self.dtype.is_complex else self)
+def _as_real_parts(self):
+    """``view_as_real`` of ``self``; of its stored values when it has the conjugate bit (the
+    imaginary parts are then their negatives: PyTorch's real/imag)."""
+    if self._ks & _CONJ_BIT:
+        return aten.view_as_real.default(aten._conj.default(self)), True
+    return aten.view_as_real.default(self), False
+
+
+def _real(self):
+    if not self.dtype.is_complex:
+        return self
+    return aten.select.int(_as_real_parts(self)[0], -1, 0)
 
 
 def _imag(self):
     if not self.dtype.is_complex:
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-    return aten.select.int(aten.view_as_real.default(self), -1, 1)
+    parts, conj = _as_real_parts(self)
+    if conj:
+        parts = aten._neg_view.default(parts)
+    return aten.select.int(parts, -1, 1)
+
+
+real = _composite("real(Tensor(a) self) -> Tensor(a)", _real)
 
 
 imag = _composite("imag(Tensor(a) self) -> Tensor(a)", _imag)
@@ -1246,5 +1261,6 @@ def _(real, imag):
                       _complex_dtype(real, imag))
 
 
-complex_.derivative(real="aten.real.default(grad)", imag="aten.imag.default(grad)")
+complex_.derivative(real="aten.real.default(grad)", imag="aten.imag.default(grad)",
+                    result="aten.complex.default(real_t, imag_t)")
 public("complex", complex_, method=False)

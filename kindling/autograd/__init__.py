@@ -343,6 +343,8 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
 # ---- install the autograd layer into the dispatcher ----------------------------------------
 _tensor_methods.attach()
 _derivatives.install()
+from . import _fw_grad  # noqa: E402
+_fw_grad.install()
 
 from .function import Function, NestedIOFunction, InplaceFunction, once_differentiable  # noqa
 from . import function  # noqa: E402,F401

@@ -465,6 +465,7 @@ def value_selecting_jvp(self_t, dim, indices, keepdim):
 
 
 def var_jvp(self_t, self_p, result, dim, correction, keepdim):
+    """Tangent of var: real(sum(conj(t) * (x - mean))) * 2 / (N - correction)."""
     n = self_p.dim()
     dims = _wrap_dims(dim, n) if n else []
     c = 1 if correction is None else correction
@@ -472,8 +473,97 @@ def var_jvp(self_t, self_p, result, dim, correction, keepdim):
     for d in dims:
         count *= self_p._size[d]
     mean = self_p.mean(dims, True) if dims else self_p
-    s = (self_t * (self_p - mean)).sum(dims, keepdim) if dims else self_t * (self_p - mean)
+    t = self_t.conj() if self_t.dtype.is_complex else self_t
+    s = (t * (self_p - mean)).sum(dims, keepdim) if dims else t * (self_p - mean)
+    if s.dtype.is_complex:
+        s = aten.real.default(s)
     return s * (2.0 / (count - c))
+
+
+def logsumexp_jvp(self_p, self_t, dim, keepdim):
+    """Tangent of logsumexp: softmax-weighted tangents (exp-normalized by the max, as
+    PyTorch's logsumexp_jvp: an all -inf slice gives nan)."""
+    n = self_p.dim()
+    if n == 0:
+        return self_t.clone()
+    dims = _wrap_dims(dim, n)
+    e = (self_p - self_p.amax(dims, True)).exp() if self_p.numel() else self_p.exp()
+    return (e * self_t).sum(dims, keepdim) / e.sum(dims, keepdim)
+
+
+def mean_jvp(self_t, dim, keepdim):
+    """Tangent of the mean of var_mean/std_mean (linear)."""
+    n = self_t.dim()
+    dims = _wrap_dims(dim, n) if n else []
+    return self_t.mean(dims, keepdim) if dims else self_t.mean([], keepdim)
+
+
+def std_jvp(self_t, self_p, result, dim, correction, keepdim):
+    """Tangent of std: var's over 2 * std (0 where std is 0)."""
+    return aten.where.ScalarSelf(result == 0, 0,
+                                 var_jvp(self_t, self_p, result, dim, correction, keepdim) /
+                                 (result * 2))
+
+
+def norm_jvp(self_p, self_t, p, result, dim=None, keepdim=False):
+    """Tangent of a norm: real(sum(conj(d norm) * t)) over the reduced dims, with ``d norm``
+    the gradient norm_backward gives for a gradient of ones."""
+    n = self_p.dim()
+    dims = _wrap_dims(dim, n) if n and dim is not None else list(range(n))
+    d = norm_backward(ones_like(result), self_p, p, result, dim, keepdim)
+    prod = (d.conj() * self_t) if d.dtype.is_complex else d * self_t
+    if prod.dtype.is_complex:
+        prod = aten.real.default(prod)
+    return prod.sum(dims, keepdim) if dims else prod
+
+
+def cumprod_jvp(self_t, self_p, result, dim):
+    """Tangent of cumprod along ``dim``: out_k = sum_{j<=k} t_j prod_{i<=k, i!=j} x_i (exact
+    with zeros: the products before and after j are taken separately)."""
+    if self_p.dim() == 0 or self_p.numel() == 0:
+        return self_t.clone()
+    d = dim % self_p.dim()
+    x = self_p.movedim(d, -1)
+    t = self_t.movedim(d, -1)
+    n = x._size[-1]
+    # before[j] = prod_{i<j} x_i; after[j, k] = prod_{j<i<=k} x_i
+    before = aten.cat.default([ones_like(x.narrow(-1, 0, 1)), x.narrow(-1, 0, n - 1)], -1) \
+        .cumprod(-1) if n > 1 else ones_like(x)
+    i = aten.arange.start_step(0, n, 1, dtype=_dtype.int64, device=x.device)
+    later = i.unsqueeze(0) > i.unsqueeze(1)              # [j, i]: i > j
+    after = aten.where.ScalarOther(later, x.unsqueeze(-2), 1).cumprod(-1)   # [..., j, k]
+    upto = i.unsqueeze(0) >= i.unsqueeze(1)              # [j, k]: k >= j
+    terms = aten.where.ScalarOther(upto, (t * before).unsqueeze(-1) * after, 0)
+    return terms.sum(-2).movedim(-1, d)
+
+
+def clamp_jvp(self_p, self_t, min_p, min_t, max_p, max_t):
+    """Tangent of clamp with tensor bounds (PyTorch's clamp_jvp)."""
+    if min_p is not None and max_p is not None:
+        return where(min_p > max_p, max_t,
+                     where(self_p < min_p, min_t, where(self_p > max_p, max_t, self_t)))
+    if min_p is not None:
+        return where(self_p > min_p, self_t, min_t)
+    if max_p is not None:
+        return where(self_p < max_p, self_t, max_t)
+    return self_t
+
+
+def copy_jvp(self_t_raw, self_p, src_t):
+    """copy_'s tangent (PyTorch's manual copy_): the existing tangent overwritten in place,
+    else the source's tangent (broadcast to self, else a copy of it)."""
+    if self_t_raw is not None:
+        return self_t_raw.copy_(src_t)
+    if tuple(src_t._size) != tuple(self_p._size):
+        return src_t.expand(list(self_p._size))   # (broadcast_to)
+    return src_t.clone()
+
+
+def max_min_jvp(self_p, other_p, self_t, other_t, result, is_max):
+    """Tangent of maximum/minimum: the winner's, the mean of both on ties."""
+    pick = (self_p > other_p) if is_max else (self_p < other_p)
+    w = aten.where.ScalarSelf(self_p == other_p, 0.5, pick.to(result.dtype))
+    return other_t + w * (self_t - other_t)
 
 
 def prod_jvp(self_t, self_p, result, dim=None, keepdim=False):

@@ -274,6 +274,8 @@ def detach_(self):
     self._grad_node = None
     self._output_nr = 0
     self._requires_grad = False
+    if self._fw_grads is not None:
+        self._fw_grads = None  # (forward gradients go too: PyTorch resets fw_grad_)
     return self
 
 

@@ -104,24 +104,30 @@ class Formula:
             self.params = tuple(inspect.signature(src).parameters)
             self.text = getattr(src, "__name__", "<fn>")
         else:
-            tree = ast.parse(src.strip(), mode="eval")
-            names = []
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Name) and node.id in known and node.id not in names:
-                    names.append(node.id)
-            params = tuple(names)
-            body = ast.unparse(_ScalarOperands(scalars).visit(tree))
-            code = f"def _formula({', '.join(params)}):\n    return {body}\n"
-            ns = dict(_HELPERS)
-            exec(compile(code, f"<formula {src.strip()[:40]}>", "exec"), ns)
-            self.fn = ns["_formula"]
-            self.params = params
+            self.fn, self.params = compile_expression(
+                src, known, f"<formula {src.strip()[:40]}>",
+                lambda tree: _ScalarOperands(scalars).visit(tree))
             self.text = src
         args = ", ".join("grads[0]" if p == "grad" else "grads" if p == "grads" else
                          f"_saved(saved, {p!r}, node)" for p in self.params)
         ns = {"_fn": self.fn, "_saved": _saved_value}
         exec(f"def apply(node, grads, saved):\n    return _fn({args})\n", ns)
         self.apply = ns["apply"]
+
+
+def compile_expression(src, known, filename, transform=None):
+    """``(fn, params)``: the expression ``src`` as a function of the names in ``known`` it
+    uses (in order of appearance), evaluated with the formula helpers in scope."""
+    tree = ast.parse(src.strip(), mode="eval")
+    params = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in known and node.id not in params:
+            params.append(node.id)
+    body = ast.unparse(transform(tree)) if transform is not None else src.strip()
+    ns = dict(_HELPERS)
+    exec(compile(f"def _formula({', '.join(params)}):\n    return {body}\n", filename, "exec"),
+         ns)
+    return ns["_formula"], tuple(params)
 
 
 class _ScalarOperands(ast.NodeTransformer):
@@ -1075,12 +1081,11 @@ def _unalias_outputs(outs, args, kwargs):
 def _record_special(spec, ks, args, kwargs):
     ks2 = ks & BELOW_AUTOGRAD
     table = spec.entry.table
-    if FW.active and spec.mode == "not_implemented" and any(
-            isinstance(a, Tensor) and a._fw_grads
-            for a in list(args) + (list(kwargs.values()) if kwargs else [])):
+    if FW.active and spec.mode == "not_implemented" and _any_fw_grad(args, kwargs):
         out = table[ks2.bit_length() - 1](ks2, *args, **kwargs)
         if any(isinstance(o, Tensor) and is_differentiable_dtype(o.dtype)
                for o in _outputs(spec, out)):
+            # (the message of PyTorch's autogradNotImplementedFallback: ops without formulas)
             raise NotImplementedError(f"Trying to use forward AD with {spec.entry.name} that "
                                       "does not support it.")
         return out
@@ -1309,44 +1314,12 @@ def record_inplace(spec, ks, args, kwargs):
 
 
 def _inplace_with_jvp(spec, ks, args, kwargs):
-    """Forward AD through an in-place op: the functional formula, with ``self_p`` the value
-    before the op; the mutated tensor's tangent is replaced."""
-    from . import forward_ad
-    fspec = spec.base_spec or spec
-    fspec.compile()
+    """Forward AD through an in-place op: recorded as usual, the tangent of the modified
+    tensor updated in place (autograd/forward_ad.py)."""
+    from .forward_ad import run_inplace_with_jvp
     vals = spec.bind(args, kwargs)
-    level = forward_ad._current_level
-    tangents = {}
-    for sl in fspec.slots:
-        v = vals.get(sl.name)
-        if isinstance(v, Tensor) and v._fw_grads and v._fw_grads.get(level) is not None:
-            tangents[sl.name] = v._fw_grads[level]
-    if not tangents or fspec.jvp is None:
-        if tangents:
-            raise NotImplementedError(f"Trying to use forward AD with {spec.entry.name} that "
-                                      "does not support it.")
-        return _record_inplace(spec, ks, args, kwargs)
-    self_t = vals[spec.self_name]
-    prev = FW.active
-    FW.active = False
-    try:
-        from .._aten._ops_registry import aten
-        from .grad_mode import no_grad
-        with no_grad():
-            before = aten.clone.default(self_t)
-    finally:
-        FW.active = prev
-    out = _record_inplace(spec, ks, args, kwargs)
-    fvals = dict(vals)
-    fvals[spec.self_name] = before
-    t = forward_ad._eval_jvp(fspec, fvals, tangents, [self_t])
-    if isinstance(t, (list, tuple)):
-        t = t[0]
-    if t is not None:
-        if tuple(t._size) != tuple(self_t._size):
-            t = t.expand(list(self_t._size))
-        forward_ad.set_tangent(self_t, t, level)
-    return out
+    return run_inplace_with_jvp(spec, spec.base_spec or spec, vals, vals[spec.self_name],
+                                lambda: _record_inplace(spec, ks, args, kwargs))
 
 
 def _record_inplace(spec, ks, args, kwargs):
@@ -1421,6 +1394,8 @@ def make_out_kernel(opdef):
     table = entry.table
     name = opdef.schema.name.split("::")[-1]
 
+    cpp_name = name.split(".")[0] + "_out"
+
     def kernel(ks, *args, **kwargs):
         # (the inputs and the outputs alike, as VariableType's out= kernels check)
         if _tls.grad_enabled:
@@ -1432,7 +1407,12 @@ def make_out_kernel(opdef):
                     if _any_requires_grad(v):
                         _out_error(name)
         ks2 = ks & BELOW_AUTOGRAD
-        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+        out = table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+        if FW.active and _any_fw_grad(args, kwargs):
+            # (checked after the call, as PyTorch's generated kernels do)
+            raise NotImplementedError(f"Trying to use forward AD with {cpp_name} that does not "
+                                      "support it because it is an out= function")
+        return out
     return kernel
 
 
@@ -1535,6 +1515,22 @@ def call_no_grad(op, a, b):
         if not ks:
             return op(a, b)
     return entry.table[ks.bit_length() - 1](ks, a, b)
+
+
+def _any_fw_grad(args, kwargs):
+    """Whether a tensor argument (or one in a list) has a tangent at the open level."""
+    from ._fw_grad import current_level, fw_grad
+    level = current_level()
+    if level < 0:
+        return False
+    for a in list(args) + (list(kwargs.values()) if kwargs else []):
+        if isinstance(a, Tensor):
+            if fw_grad(a, level) is not None:
+                return True
+        elif type(a) in (list, tuple):
+            if any(isinstance(t, Tensor) and fw_grad(t, level) is not None for t in a):
+                return True
+    return False
 
 
 def _input_edges(args, kwargs):

@@ -5,75 +5,64 @@
         y = f(x)
         jvp = fwAD.unpack_dual(y).tangent
 
-Tangents live on tensors (``_fw_grads``: level -> tangent).  While a level is open the Autograd
-kernels take their slow path (``run_with_jvp``), which evaluates the op's forward formula
-(``result=`` in its ``derivative`` declaration) over primals ``<arg>_p`` and tangents
-``<arg>_t``.  ``auto_element_wise`` reuses the backward formulas with ``grad`` set to the
-tangent; ``auto_linear`` applies the op itself to the tangents.
+Where tangents live and how views and in-place ops share them is ``_fw_grad``'s business.
+While a level is open the Autograd kernels take their slow path (``run_with_jvp``,
+``run_inplace_with_jvp``), which evaluates the op's forward formula (``result=`` in its
+``derivative`` declaration) over primals ``<arg>_p`` and tangents ``<arg>_t``.
+``auto_element_wise`` reuses the backward formula with ``grad`` set to the (conjugated)
+tangent; ``auto_linear`` applies the op itself to the tangents.  An in-place op's own formula
+(``fill_``: ``self_t.fill_(0)``) changes ``self_t`` in place; one borrowed from the functional
+form is computed from the value before the op and copied into the existing tangent.
 """
 from __future__ import annotations
 
-import ast
-import weakref
 from collections import namedtuple
 
 from .._tensor import Tensor
-from . import _formulas
-from .derivatives import FW
+from . import _fw_grad
+from ._fw_grad import fw_grad, set_fw_grad
+from .derivatives import FW, compile_expression
+from .grad_mode import _DecoratorContextManager
 
 __all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_dual",
            "unpack_dual", "dual_level"]
 
 _current_level = -1
-_dual_tensors: list = []   # weakrefs to tensors holding a tangent at the current level
 
 
 def enter_dual_level():
-    """Open a new forward AD level (only one at a time, as in PyTorch)."""
+    """Enter a new forward grad level (only one can be open at a time, as in PyTorch); the
+    level's tangents are dropped when it is exited."""
     global _current_level
-    if _current_level >= 0:
-        raise RuntimeError("Nested forward mode AD is not supported at the moment")
-    _current_level = 0
-    FW.active = True
-    return _current_level
+    new_level = _fw_grad.enter_level()
+    if new_level != _current_level + 1:
+        raise RuntimeError("Entering a new forward AD level but the current level is not "
+                           "valid. Make sure you did not modify it directly.")
+    _current_level = new_level
+    return new_level
 
 
 def exit_dual_level(*, level=None):
-    """Close the level: every tangent set at it is dropped."""
+    """Exit the forward grad level ``level`` (the current one): every tangent set at it is
+    dropped."""
     global _current_level
     if level is None:
         level = _current_level
     if level != _current_level:
         raise RuntimeError("Trying to exit a forward AD level that was not the last one that "
                            "was created. This is not supported.")
-    for ref in _dual_tensors:
-        t = ref()
-        if t is not None and t._fw_grads is not None:
-            t._fw_grads.pop(level, None)
-            if not t._fw_grads:
-                t._fw_grads = None
-    _dual_tensors.clear()
-    _current_level = -1
-    FW.active = False
+    _fw_grad.exit_level(level=level)
+    _current_level = level - 1
 
 
 def get_tangent(t, level=0):
-    d = t._fw_grads
-    if d is None:
-        return None
-    return d.get(level)
-
-
-def set_tangent(t, tangent, level=0):
-    d = t._fw_grads
-    if d is None:
-        d = t._fw_grads = {}
-    d[level] = tangent
-    _dual_tensors.append(weakref.ref(t))
+    """``t``'s tangent at ``level`` (None when it has none)."""
+    return fw_grad(t, level)
 
 
 def make_dual(tensor, tangent, *, level=None):
-    """A view of ``tensor`` whose tangent is ``tangent`` (inside ``dual_level``)."""
+    """A view of ``tensor`` carrying ``tangent`` (as-is when it has the primal's layout,
+    else a copy with it) for forward-mode AD, inside ``dual_level``."""
     from .._aten._ops_registry import aten
     if level is None:
         level = _current_level
@@ -86,43 +75,28 @@ def make_dual(tensor, tangent, *, level=None):
     if not (tangent.dtype.is_floating_point or tangent.dtype.is_complex):
         raise ValueError(f"Expected tangent to be floating point or complex, but got: "
                          f"{tangent.dtype}")
-    if tuple(tangent._size) != tuple(tensor._size):
-        raise RuntimeError(
-            "Trying to set a forward gradient that has a different size than that of the "
-            "original Tensor, this is not supported. Tensor is of size "
-            f"[{', '.join(map(str, tensor._size))}] while the given forward gradient is of size "
-            f"[{', '.join(map(str, tangent._size))}].")
-    prev = FW.active
-    FW.active = False
-    try:
-        dual = aten.alias.default(tensor)
-    finally:
-        FW.active = prev
-    set_tangent(dual, tangent, level)
-    return dual
+    return aten._make_dual.default(tensor, tangent, level)
 
 
 UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
+UnpackedDualTensor.__doc__ = ("Namedtuple returned by :func:`unpack_dual` containing the "
+                              "primal and tangent components of the dual tensor.")
 
 
 def unpack_dual(tensor, *, level=None):
-    """``(primal, tangent)``: a view of ``tensor`` without tangent, and its tangent (or None)."""
+    """``(primal, tangent)``: a view of ``tensor``'s primal and its tangent as-is (None when
+    it has none)."""
     from .._aten._ops_registry import aten
     if level is None:
         level = _current_level
     if level < 0:
         return UnpackedDualTensor(tensor, None)
-    prev = FW.active
-    FW.active = False
-    try:
-        primal = aten.alias.default(tensor)
-    finally:
-        FW.active = prev
-    return UnpackedDualTensor(primal, get_tangent(tensor, level))
+    primal, tangent = aten._unpack_dual.default(tensor, level)
+    return UnpackedDualTensor(primal, tangent)
 
 
-class dual_level:
-    """Context manager opening (and closing) a forward AD level."""
+class dual_level(_DecoratorContextManager):
+    """Context manager (and decorator) opening and closing a forward AD level."""
 
     def __enter__(self):
         return enter_dual_level()
@@ -131,34 +105,47 @@ class dual_level:
         exit_dual_level()
 
 
+_is_fwd_grad_enabled = _fw_grad.is_fwd_grad_enabled
+
+
+class _set_fwd_grad_enabled(_DecoratorContextManager):
+    """Set this thread's forward grad mode, restoring the previous one on exit."""
+
+    def __init__(self, mode):
+        self.prev = _is_fwd_grad_enabled()
+        _fw_grad.set_fwd_grad_enabled(mode)
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        _fw_grad.set_fwd_grad_enabled(self.prev)
+
+
 # ---- jvp formulas -----------------------------------------------------------------------------
-_HELPERS = {k: v for k, v in vars(_formulas).items() if not k.startswith("__")}
-
-
 class JvpFormula:
+    """An op's compiled forward formula.  ``tangent_inputs``: the inputs whose tangents it
+    reads (PyTorch's required_inputs_fw_grad): it runs only when one of them has a tangent."""
+
     def __init__(self, spec, src):
         self.spec = spec
         self.kind = src if src in ("auto_element_wise", "auto_linear") else "formula"
         if self.kind != "formula":
+            self.tangent_inputs = None  # (all differentiable inputs)
             return
         if callable(src):
             import inspect
             self.fn = src
             self.params = tuple(inspect.signature(src).parameters)
-            return
-        known = set(spec.out_names) | {"result"}
-        for n in spec.arg_types:
-            known |= {n, n + "_p", n + "_t"}
-        tree = ast.parse(src.strip(), mode="eval")
-        params = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id in known and node.id not in params:
-                params.append(node.id)
-        ns = dict(_HELPERS)
-        exec(compile(f"def _jvp({', '.join(params)}):\n    return {src.strip()}\n",
-                     "<jvp formula>", "exec"), ns)
-        self.fn = ns["_jvp"]
-        self.params = tuple(params)
+        else:
+            known = set(spec.out_names) | {"result", "self_t_raw"}
+            for n in spec.arg_types:
+                known |= {n, n + "_p", n + "_t"}
+            self.fn, self.params = compile_expression(src, known, "<jvp formula>")
+        used = {p[:-2] for p in self.params if p.endswith("_t") and p[:-2] in spec.arg_types}
+        if "self_t_raw" in self.params:  # (an in-place formula reading self's own tangent)
+            used.add("self")
+        self.tangent_inputs = frozenset(used)
 
 
 def compile_jvp(spec, src):
@@ -170,44 +157,156 @@ def _zeros_like(t):
     return aten.zeros_like.default(t)
 
 
-def run_with_jvp(spec, vals, ks2, args, kwargs, run):
-    """Run the op (``run()`` or a plain redispatch) and set its outputs' tangents."""
-    level = _current_level
+def _cpp_name(spec):
+    """The op's C++ function name (``add`` for aten::add.Tensor, ``add_`` for add_.Tensor)."""
+    return spec.opname
+
+
+def not_implemented_error(spec):
+    return NotImplementedError(
+        f"Trying to use forward AD with {_cpp_name(spec)} that does not support it because it "
+        "has not been implemented yet.\nPlease file an issue to PyTorch at "
+        "https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml so that we "
+        "can prioritize its implementation or submit a PR adding the implementation to "
+        "derivatives.yaml")
+
+
+def input_tangents(spec, vals, level):
+    """Tangents of the op's differentiable inputs that have one: name -> tangent (a list,
+    with None holes, for a tensor-list input)."""
     tangents = {}
-    for s in getattr(spec, "slots", ()):
+    for s in spec.slots:
         v = vals.get(s.name)
         if s.is_list:
-            ts = [get_tangent(x, level) if isinstance(x, Tensor) else None for x in (v or ())]
+            ts = [fw_grad(x, level) if isinstance(x, Tensor) else None for x in (v or ())]
             if any(t is not None for t in ts):
                 tangents[s.name] = ts
         elif isinstance(v, Tensor):
-            t = get_tangent(v, level)
+            t = fw_grad(v, level)
             if t is not None:
                 tangents[s.name] = t
+    return tangents
+
+
+def _formula_applies(spec, tangents):
+    """Whether the op's forward formula runs: one of the inputs it reads has a tangent."""
+    used = spec.jvp.tangent_inputs
+    return used is None or any(n in tangents for n in used)
+
+
+def run_with_jvp(spec, vals, ks2, args, kwargs, run):
+    """Run the op (``run()`` or a plain redispatch) and set its outputs' tangents."""
+    level = _current_level
+    spec.compile()
+    tangents = input_tangents(spec, vals, level) if level >= 0 else {}
     if run is None:
         from .derivatives import _run_below
         out = _run_below(spec.entry.table, ks2, args, kwargs)
     else:
         out = run()
-    if not tangents or level < 0:
+    outs = list(out) if spec.multi else [out]
+    if spec.is_view and level >= 0 and args and isinstance(args[0], Tensor):
+        _fw_grad.mark_views(args[0], [o for o in outs if isinstance(o, Tensor)])
+    if not tangents:
         return out
     if spec.mode != "formula" or spec.jvp is None:
         if spec.mode == "nondiff":
             return out
-        raise NotImplementedError(f"Trying to use forward AD with {spec.entry.name} that does "
-                                  "not support it.")
-    outs = list(out) if spec.multi else [out]
+        raise not_implemented_error(spec)
+    if not _formula_applies(spec, tangents):
+        return out
     res = _eval_jvp(spec, vals, tangents, outs)
     if not isinstance(res, (list, tuple)):
         res = [res]
     for o, t in zip(outs, res):
         if isinstance(o, Tensor) and t is not None and (o.dtype.is_floating_point or
                                                          o.dtype.is_complex):
-            if tuple(t._size) != tuple(o._size):
-                t = t.expand(list(o._size))
+            set_fw_grad(o, _fit(t, o), level, False)
+    return out
+
+
+def _without_fw(fn):
+    prev = FW.active
+    FW.active = False
+    try:
+        return fn()
+    finally:
+        FW.active = prev
+
+
+def _fit(t, o):
+    """A formula's tangent for output ``o``, brought to its size and dtype (a complex tangent
+    of a real output is its real part, PyTorch's handle_r_to_c)."""
+    prev = FW.active
+    FW.active = False
+    try:
+        if tuple(t._size) != tuple(o._size):
+            t = t.expand(list(o._size))
+        if t.dtype is not o.dtype:
+            if t.dtype.is_complex and not o.dtype.is_complex:
+                t = t.real
             if t.dtype is not o.dtype:
                 t = t.to(o.dtype)
-            set_tangent(o, t, level)
+        return t
+    finally:
+        FW.active = prev
+
+
+def run_inplace_with_jvp(spec, fspec, vals, self_t, run):
+    """Forward AD through an in-place op (``run()`` runs it, with its backward recording).
+
+    With the op's own formula (``fill_``: ``self_t.fill_(0)``) ``self_t`` is the tangent of
+    the modified tensor, or zeros, and the formula changes it in place; with the functional
+    form's formula, ``self_p`` is the value before the op and the result is copied into the
+    existing tangent (PyTorch's ``self_t_raw.copy_(formula)``), else becomes the tangent."""
+    level = _current_level
+    fspec.compile()
+    tangents = input_tangents(fspec, vals, level)
+    if not tangents:
+        return run()
+    if fspec.mode != "formula" or fspec.jvp is None:
+        out = run()
+        if fspec.mode == "nondiff":
+            return out
+        raise not_implemented_error(spec)
+    if not _formula_applies(fspec, tangents):
+        return run()
+    exact = fspec is spec
+    fvals = dict(vals)
+    name = spec.self_name
+    raw = fw_grad(self_t, level)
+    if not exact:
+        from .._aten._ops_registry import aten
+        from .grad_mode import no_grad
+        prev = FW.active
+        FW.active = False
+        try:
+            with no_grad():
+                fvals[name] = aten.clone.default(self_t)   # original_self_p
+        finally:
+            FW.active = prev
+    out = run()
+    if exact:
+        fvals[name] = self_t
+    t = _eval_jvp(fspec, fvals, tangents, [self_t])
+    if isinstance(t, (list, tuple)):
+        t = t[0]
+    if t is None:
+        return out
+    if raw is not None:
+        if t is not raw:
+            prev = FW.active
+            FW.active = False
+            try:
+                raw.copy_(t)
+            finally:
+                FW.active = prev
+    elif self_t.dtype.is_floating_point or self_t.dtype.is_complex:
+        # (kept in its own dtype, as PyTorch keeps it: copy_ from a double tangent gives a
+        # float tensor a double tangent)
+        if tuple(t._size) != tuple(self_t._size):
+            t = _without_fw(lambda: t.expand(list(self_t._size)))
+        set_fw_grad(self_t, t, level, True)
     return out
 
 
@@ -219,20 +318,29 @@ def _eval_jvp(spec, vals, tangents, outs):
         if j.kind == "auto_linear":
             return _auto_linear(spec, vals, tangents)
         if j.kind == "auto_element_wise":
+            # the backward formula with ``grad`` = the tangent: the Jacobian is diagonal, and
+            # Hermitian for complex inputs, so the jvp is (formula(grad=t.conj())).conj()
             total = None
             for s in spec.slots:
                 if s.name not in tangents:
                     continue
-                env = {"grad": tangents[s.name], "grads": [tangents[s.name]]}
+                t = tangents[s.name]
+                if t.dtype.is_complex:
+                    t = t.conj()
+                env = {"grad": t, "grads": [t]}
                 for i, n in enumerate(spec.out_names):
                     env[n] = outs[i] if i < len(outs) else None
                 r = s.formula.fn(*[env[p] if p in env else vals.get(p) if p in vals
                                    else spec.derived(p, vals) for p in s.formula.params])
+                if isinstance(r, Tensor) and r.dtype.is_complex:
+                    r = r.conj()
                 total = r if total is None else total + r
             return total
         env = {}
         for p in j.params:
-            if p.endswith("_t") and p[:-2] in spec.arg_types:
+            if p == "self_t_raw":   # self's tangent as it is (None when it has none)
+                env[p] = tangents.get("self")
+            elif p.endswith("_t") and p[:-2] in spec.arg_types:
                 n = p[:-2]
                 t = tangents.get(n)
                 if t is None:

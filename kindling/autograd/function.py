@@ -29,6 +29,7 @@ import warnings
 from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
 from . import forward_ad as _fwad
+from ._fw_grad import set_fw_grad
 from .derivatives import (DEFAULT, FW, IN_CUSTOM_FUNCTION, MULTI_OUTPUT_NODE,
                           is_differentiable_dtype, rebase_history, requires_grad as _rg,
                           grad_fn_of, _view_rebase_error)
@@ -677,7 +678,7 @@ def _forward_ad(cls, ctx, args, out, raw, dirty, nondiff):
                         "as-is. If the forward is modifying an input inplace, then the jvp "
                         "function must modify the gradient inplace and return it as-is.")
             elif t is not None:
-                _fwad.set_tangent(o, t, level)
+                set_fw_grad(o, t, level, True)
             continue
         if o._base is not None and id(o._base) in inputs_bases:
             j = inputs_bases[id(o._base)]
@@ -697,10 +698,10 @@ def _forward_ad(cls, ctx, args, out, raw, dirty, nondiff):
             else:
                 # (PyTorch returns here: later outputs get no tangent)
                 if t is not None:
-                    _fwad.set_tangent(o, t, level)
+                    set_fw_grad(o, t, level, False)
                 return
         if t is not None:
-            _fwad.set_tangent(o, t, level)
+            set_fw_grad(o, t, level, False)
 
 
 # ---- once_differentiable ---------------------------------------------------------------------------

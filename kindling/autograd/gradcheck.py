@@ -288,42 +288,40 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     outs = [o for o, c in zip(float_outs, checked) if c]
     di = _diff_inputs(inputs)
     if fast_mode:
-        ok = _fast_check(func, inputs, outs, checked, di, eps, atol, rtol, raise_exception,
-                         check_backward_ad, check_forward_ad, nondet_tol)
-        if ok and check_backward_ad and check_undefined_grad and outs:
-            _check_undefined_grad(func, inputs, outs, di)
-        return ok
-    numerical = _numerical_jacobian(func, inputs, eps)
-    if not outs:
-        return _no_differentiable_outputs([j for per_in in numerical for j in per_in], 0.0,
-                                          raise_exception)
-    numerical = [[j for j, c in zip(per_in, checked) if c] for per_in in numerical]
-    if check_backward_ad:
-        # every backward pass twice: the second must agree (PyTorch's reentrancy check)
-        analytical = _analytical_jacobian(func, inputs, outs)
-        again = _analytical_jacobian(func, inputs, outs)
-        for a in range(len(di)):
-            for k in range(len(outs)):
-                if not _reentrant(analytical[a][k], again[a][k], nondet_tol):
-                    return _fail(_not_reentrant(nondet_tol), raise_exception)
-        for a, i in enumerate(di):
-            for k in range(len(outs)):
-                n, an = numerical[a][k], analytical[a][k]
-                if not np.allclose(an, n, rtol=rtol, atol=atol):
-                    return _fail(f"Jacobian mismatch for output {k} with respect to input {i},"
-                                 f"\nnumerical:{_tensor(n)}\nanalytical:{_tensor(an)}\n",
-                                 raise_exception)
-        if check_undefined_grad and outs:
-            _check_undefined_grad(func, inputs, outs, di)
+        if check_backward_ad or not outs:
+            ok = _fast_check(func, inputs, outs, checked, di, eps, atol, rtol, raise_exception,
+                             nondet_tol)
+            if not ok or not outs:
+                return ok
+    else:
+        if not outs or check_backward_ad:
+            numerical = _numerical_jacobian(func, inputs, eps)
+        if not outs:
+            return _no_differentiable_outputs([j for per_in in numerical for j in per_in], 0.0,
+                                              raise_exception)
+        if check_backward_ad:
+            numerical = [[j for j, c in zip(per_in, checked) if c] for per_in in numerical]
+            # every backward pass twice: the second must agree (PyTorch's reentrancy check)
+            analytical = _analytical_jacobian(func, inputs, outs)
+            again = _analytical_jacobian(func, inputs, outs)
+            for a in range(len(di)):
+                for k in range(len(outs)):
+                    if not _reentrant(analytical[a][k], again[a][k], nondet_tol):
+                        return _fail(_not_reentrant(nondet_tol), raise_exception)
+            for a, i in enumerate(di):
+                for k in range(len(outs)):
+                    n, an = numerical[a][k], analytical[a][k]
+                    if not np.allclose(an, n, rtol=rtol, atol=atol):
+                        return _fail(f"Jacobian mismatch for output {k} with respect to input "
+                                     f"{i},\nnumerical:{_tensor(n)}\nanalytical:{_tensor(an)}\n",
+                                     raise_exception)
     if check_forward_ad:
-        fwd = _forward_jacobian(func, inputs, di)
-        for a, i in enumerate(di):
-            for k in range(len(outs)):
-                n, an = numerical[a][k], fwd[a][k]
-                if not np.allclose(an, n, rtol=rtol, atol=atol):
-                    return _fail(f"Jacobian computed with forward mode mismatch for output {k} "
-                                 f"with respect to input {i},\nnumerical:{_tensor(n)}\n"
-                                 f"analytical:{_tensor(an)}\n", raise_exception)
+        from ._gradcheck_forward import check_forward_ad as _check_forward
+        _check_forward(func, inputs, eps=eps, atol=atol, rtol=rtol, fast_mode=fast_mode,
+                       check_undefined_grad=check_undefined_grad,
+                       check_grad_dtypes=check_grad_dtypes)
+    if check_backward_ad and check_undefined_grad and outs:
+        _check_undefined_grad(func, inputs, outs, di)
     return True
 
 
@@ -369,35 +367,8 @@ def _check_undefined_grad(func, inputs, outs, di):
             check([UndefinedGrad()(o) if j == k else o for j, o in enumerate(fresh)])
 
 
-def _forward_jacobian(func, inputs, di):
-    from . import forward_ad as fwAD
-    jac = []
-    for i in di:
-        x = inputs[i]
-        n = x.numel()
-        cols = None
-        for j in range(n):
-            t = np.zeros(n, dtype=np.float64)
-            t[j] = 1.0
-            with fwAD.dual_level():
-                new = list(inputs)
-                tan = _tensor(t.reshape(x._size)).to(x.dtype)
-                new[i] = fwAD.make_dual(x.detach(), tan)
-                outs = _diff_outputs(_outputs(func, new))
-                tans = [fwAD.unpack_dual(o).tangent for o in outs]
-            if cols is None:
-                cols = [np.zeros((n, o.numel())) for o in outs]
-            for k, tg in enumerate(tans):
-                if tg is not None:
-                    cols[k][j] = np.asarray(tg._np, dtype=np.float64).reshape(-1)
-        if cols is None:
-            cols = []
-        jac.append(cols)
-    return jac
-
-
 def _fast_check(func, inputs, outs, checked, di, eps, atol, rtol, raise_exception,
-                check_backward_ad, check_forward_ad, nondet_tol=0.0):
+                nondet_tol=0.0):
     from . import grad as _grad
     rng = np.random.default_rng(0)
     us = [rng.uniform(-1, 1, size=o._size) if o.numel() else np.zeros(o._size) for o in outs]
@@ -427,34 +398,21 @@ def _fast_check(func, inputs, outs, checked, di, eps, atol, rtol, raise_exceptio
         jv = [j for j, c in zip(jv, checked) if c]
         for k, o in enumerate(outs):
             num = float(np.sum(us[k] * jv[k]))
-            if check_backward_ad:
-                an = 0.0
-                if o.requires_grad:
-                    go = _tensor(us[k]).to(o.dtype)
-                    g, g2 = (_grad([o], [x], [go], retain_graph=True, allow_unused=True)[0]
-                             for _ in range(2))  # (twice: the reentrancy check)
-                    if (g is None) != (g2 is None) or g is not None and not _reentrant(
-                            g._np, g2._np, nondet_tol):
-                        return _fail(_not_reentrant(nondet_tol), raise_exception)
-                    if g is not None:
-                        an = float(np.sum(np.asarray(g._np, dtype=np.float64) * v))
-                if not np.isclose(an, num, rtol=rtol, atol=atol):
-                    return _fail(f"Jacobian mismatch for output {k} with respect to input {i},"
-                                 f"\nnumerical:{num}\nanalytical:{an}\n\nThe above quantities "
-                                 "relating the numerical and analytical jacobians are computed "
-                                 "in fast mode.", raise_exception)
-            if check_forward_ad:
-                from . import forward_ad as fwAD
-                with fwAD.dual_level():
-                    new = list(inputs)
-                    new[i] = fwAD.make_dual(x.detach(), _tensor(v).to(x.dtype))
-                    fo = _diff_outputs(_outputs(func, new))
-                    t = fwAD.unpack_dual(fo[k]).tangent
-                an = 0.0 if t is None else float(np.sum(np.asarray(t._np, np.float64) * us[k]))
-                if not np.isclose(an, num, rtol=rtol, atol=atol):
-                    return _fail(f"Jacobian computed with forward mode mismatch for output {k} "
-                                 f"with respect to input {i},\nnumerical:{num}\nanalytical:"
-                                 f"{an}\n", raise_exception)
+            an = 0.0
+            if o.requires_grad:
+                go = _tensor(us[k]).to(o.dtype)
+                g, g2 = (_grad([o], [x], [go], retain_graph=True, allow_unused=True)[0]
+                         for _ in range(2))  # (twice: the reentrancy check)
+                if (g is None) != (g2 is None) or g is not None and not _reentrant(
+                        g._np, g2._np, nondet_tol):
+                    return _fail(_not_reentrant(nondet_tol), raise_exception)
+                if g is not None:
+                    an = float(np.sum(np.asarray(g._np, dtype=np.float64) * v))
+            if not np.isclose(an, num, rtol=rtol, atol=atol):
+                return _fail(f"Jacobian mismatch for output {k} with respect to input {i},"
+                             f"\nnumerical:{num}\nanalytical:{an}\n\nThe above quantities "
+                             "relating the numerical and analytical jacobians are computed "
+                             "in fast mode.", raise_exception)
     return True
 
 

@@ -570,7 +570,7 @@ def _make_saved_tensor(tensor, is_output, is_inplace_on_view=False):
 _new = object.__new__
 _AUTOGRAD_FIELDS = frozenset({"_grad_node", "_output_nr", "_requires_grad", "_grad", "_hooks",
                               "_grad_acc", "_retains_grad", "_post_acc_hooks", "_fw_grads",
-                              "_view_meta", "_view_fn"})
+                              "_fw_view", "_view_meta", "_view_fn"})
 
 
 def shallow_copy(t):
