@@ -271,11 +271,14 @@ def logcumsumexp_backward(grad, self, result, dim):
 
 
 def logcumsumexp_jvp(self_p, self_t, dim):
-    """The tangent: a softmax-weighted running sum of the input's tangent."""
-    exp = (self_p - aten.max.dim(self_p, dim, True)[0]).exp()
-    cumsumexp = exp.cumsum(dim)
-    weighted = (exp * self_t).cumsum(dim)
-    return aten.where.ScalarOther(cumsumexp.abs() > 1e-13, weighted / cumsumexp, 0.0)
+    """The tangent: a softmax-weighted running sum of the input's tangent.  As PyTorch's:
+    exp-normalised by the maximum (complex inputs: plain exp), and 1e-13 added to the running
+    weight, so a prefix of -inf gives 0 and a nan stays nan."""
+    if self_p.dtype.is_complex:
+        exp = self_p.exp()
+    else:
+        exp = (self_p - aten.max.dim(self_p, dim, True)[0]).exp()
+    return (exp * self_t).cumsum(dim) / (exp.cumsum(dim) + 1e-13)
 
 
 logcumsumexp.derivative(self=logcumsumexp_backward, result=logcumsumexp_jvp)

@@ -437,9 +437,10 @@ def norm_backward(grad, self, p, result, dim=None, keepdim=False):
 
 # ---- forward-mode formulas for reductions ----------------------------------------------------
 def evenly_read_jvp(self_t, self_p, value):
-    """max()/min() tangent: the mean of the tangents at the extreme positions."""
+    """max()/min()/median() tangent: the mean of the tangents where the value is.  Divided
+    before the sum, as PyTorch's, so an empty input gives 0 (not 0/0)."""
     mask = self_p == value
-    return (self_t * mask).sum() / mask.sum()
+    return (mask * (self_t / mask.sum())).sum()
 
 
 def amax_amin_jvp(self_t, self_p, result, dim, keepdim):
