@@ -80,11 +80,13 @@ def _toggle_view(self, b):
 _neg_view = defop("_neg_view(Tensor(a) self) -> Tensor(a)", tags=("view",))
 _neg_view.explicit(lambda self: _toggle_view(self, NEG))
 _neg_view.derivatives = {"self": "grad.neg()"}
+_neg_view.jvp_formula = "self_t._neg_view()"
 
 _conj = defop("_conj(Tensor(a) self) -> Tensor(a)", tags=("view",))
 _conj.explicit(lambda self: _toggle_view(self, CONJ) if self.dtype.is_complex
                else _toggle_view(self, 0))
 _conj.derivatives = {"self": "grad.conj()"}
+_conj.jvp_formula = "self_t.conj()"
 
 conj = defop("conj(Tensor(a) self) -> Tensor(a)")
 conj.composite(lambda self: aten._conj.default(self) if self.dtype.is_complex else self)
@@ -99,6 +101,7 @@ _conj_physical = defop("_conj_physical(Tensor self) -> Tensor")
 _conj_physical.cpu(lambda self: np.conj(self) if np.iscomplexobj(self) else self.copy())
 _conj_physical.meta(lambda self: empty_meta(self.shape, self.dtype))
 _conj_physical.derivatives = {"self": "grad.conj_physical()"}
+_conj_physical.jvp_formula = "self_t.conj_physical()"
 
 conj_physical = defop("conj_physical(Tensor self) -> Tensor")
 conj_physical.composite(
@@ -371,6 +374,7 @@ def _install():
 
     fallthrough(aten._neg_view.default, K.Negative)
     fallthrough(aten._conj.default, K.Conjugate)
+    fallthrough(aten.conj.default, K.Conjugate)  # (conj of a conjugate view clears the bit)
     for op in (aten.is_conj.default, aten.is_neg.default, aten._is_zerotensor.default):
         for key in (K.Negative, K.Conjugate, K.ZeroTensor):
             fallthrough(op, key)
