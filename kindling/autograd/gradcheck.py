@@ -350,9 +350,8 @@ def _slow_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad
         return True
     for k, o in enumerate(outputs):
         analytical = _analytical_jacobian(inputs, o, nondet_tol, check_grad_dtypes)
-        col = keep[k] if k < len(keep) else k
         for j, i in enumerate(di):
-            a, n = analytical[j], numerical[j][col]
+            a, n = analytical[j], numerical[j][keep[k]]
             if not _allclose(a, n, rtol, atol):
                 raise GradcheckError(_notallclose_msg(
                     _tensor(a, inputs[i].dtype), _jac_tensor(n, inputs[i], o), k, j,
@@ -469,28 +468,27 @@ def _fast_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad
 def _slow_mode_error(func, inputs, input_idx, output_idx, rtol, atol, eps, is_forward_ad):
     """The Jacobians of one input/output pair recomputed in slow mode, for the message."""
     numerical = _numerical_jacobian(func, inputs, eps, is_forward_ad)[input_idx][output_idx]
-    i = _diff_inputs(inputs)[input_idx]
+    inp = inputs[_diff_inputs(inputs)[input_idx]]
+    out = [o for o in _as_tuple(func(*inputs)) if _is_float_or_complex(o)][output_idx]
     if is_forward_ad:
         analytical = _forward_jacobian(func, inputs)[input_idx][output_idx]
+        shown = _jac_tensor(analytical, inp, out)
     else:
         outs = _differentiable_outputs(func(*inputs))
         analytical = _analytical_jacobian(inputs, outs[output_idx], float("inf"),
                                           False)[input_idx]
+        shown = _tensor(analytical, inp.dtype)
     max_diff = float(np.max(np.abs(numerical - analytical))) if numerical.size else 0.0
     msg = ("\nThe above quantities relating the numerical and analytical jacobians are "
            "computed \nin fast mode. See: https://github.com/pytorch/pytorch/issues/53876 for "
            "more background \nabout fast mode. Below, we recompute numerical and analytical "
            "jacobians in slow mode:\n\n"
-           f"Numerical:\n {_tensor(numerical, _jac_dtype(inputs[i], numerical))}\n"
-           f"Analytical:\n{_tensor(analytical, _jac_dtype(inputs[i], analytical))}\n\n"
+           f"Numerical:\n {_jac_tensor(numerical, inp, out)}\n"
+           f"Analytical:\n{shown}\n\n"
            f"The max per-element difference (slow mode) is: {_tensor(max_diff)}.\n")
     if _allclose(analytical, numerical, rtol, atol):
         msg += FAST_FAIL_SLOW_OK_MSG
     return msg
-
-
-def _jac_dtype(inp, arr):
-    return inp.dtype if inp.dtype.is_complex or not np.iscomplexobj(arr) else None
 
 
 # ---- complex functions: real and imaginary parts ---------------------------------------------
