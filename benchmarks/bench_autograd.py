@@ -1,10 +1,11 @@
 """Autograd overhead: forward + backward of a 20-op graph on 8-element tensors, and a 3-layer
 MLP step (64-128-128-10, batch 32), kindling beside PyTorch (issue 3 targets: small graph
-within 2x of PyTorch, MLP within 1.5x)."""
+within 2x of PyTorch, MLP within 1.5x), and two reference points for the MLP on raw NumPy."""
 from __future__ import annotations
 
 import numpy as np
 
+from . import _mlp_floor
 from ._timing import fmt_row, per_call_us
 
 
@@ -93,6 +94,14 @@ def _run(torch):
         tt = per_call_us(ft, repeat=7, budget_s=0.3) if ft is not None else float("nan")
         rows.append((name, tk, tt))
         print(fmt_row(name, [tk, tt, tk / tt]))
+    # Reference points for the MLP step, on raw NumPy arrays (see _mlp_floor): what the
+    # arithmetic alone costs, and what the smallest Python autograd costs.
+    mlp_torch = rows[-1][2]
+    for name, make in (("  MLP: NumPy by hand", _mlp_floor.numpy_by_hand),
+                       ("  MLP: minimal Python tape", _mlp_floor.minimal_tape)):
+        t = per_call_us(make(np.random.default_rng(0)), repeat=7, budget_s=0.3)
+        rows.append((name.strip(), t, mlp_torch))
+        print(fmt_row(name, [t, mlp_torch, t / mlp_torch]))
     return rows
 
 

@@ -42,11 +42,11 @@ try:
     from .overrides import tf_properties as _tf_properties  # noqa: E402
 
     # Tensor properties run __torch_function__ as PyTorch's getset descriptors do.
-    _tf_properties(Tensor, ("grad", "grad_fn", "grad_dtype", "requires_grad", "is_leaf",
+    _tf_properties(Tensor, ("grad", "grad_fn", "_grad_fn", "grad_dtype", "requires_grad", "is_leaf",
                             "retains_grad", "data", "output_nr", "_version", "T", "mT", "H", "mH",
                             "shape", "device", "ndim", "layout", "is_cpu", "is_cuda", "is_meta",
                             "is_mkldnn", "is_nested", "is_quantized", "is_sparse", "itemsize",
-                            "nbytes", "_backward_hooks", "real", "imag"),
+                            "nbytes", "_backward_hooks", "real", "imag", "volatile"),
                    nowrap=("grad",))
     # The autograd methods attached after the op library's hooking get it too; kindling's own code
     # calls the raw ones (PyTorch's C++ sets these flags without the protocol).

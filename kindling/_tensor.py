@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _device, _dtype, _layout
 from ._dispatcher.keys import AUTOGRAD_BITS, K, bit
-from ._dispatcher.tls import INFERENCE_THREADS as _INF, state as _tls
+from ._dispatcher.tls import INFERENCE_THREADS as _INF, TF_LIVE_MODES as _TF_LIVE, state as _tls
 from ._storage import UntypedStorage, storage_for_array
 
 CPU_KEYS = bit(K.CPU) | bit(K.ADInplaceOrView) | bit(K.AutogradCPU) | bit(K.AutocastCPU)
@@ -128,6 +128,39 @@ def contiguous_strides(size):
 _CONTIG_STRIDES: dict = {}  # shape -> contiguous strides (bounded: cleared past 1024 shapes)
 
 
+# A ``Tensor._meta_slow`` bit: the instance's class has a ``__torch_function__`` of its own, so
+# its metadata methods take the protocol (set by ``overrides``' ``__init_subclass__``).
+META_TORCH_FUNCTION = 16
+
+
+def _meta_call(api, impl, self, *args):
+    """A metadata method's slow path (``Tensor.size``...): the ``__torch_function__`` protocol
+    where a function mode is on or ``self``'s class overrides it, as PyTorch's TensorBase
+    methods check it; then ``impl`` (which applies a subclass's metadata policies)."""
+    if _TF_LIVE[0] or self._meta_slow & META_TORCH_FUNCTION:
+        from .overrides import torch_function_dispatch
+        return torch_function_dispatch(api, impl, (self,) + args, None, (self,))
+    return impl(self, *args)
+
+
+def _protocol(fn):
+    """``fn`` as a Tensor method under the ``__torch_function__`` protocol: handlers get the
+    method itself as ``func``.  Exact Tensors pay one check while no function mode is on."""
+    def method(self, *args, **kwargs):
+        if _TF_LIVE[0] or self._meta_slow & META_TORCH_FUNCTION:
+            from .overrides import torch_function_dispatch
+            return torch_function_dispatch(method, fn, (self,) + args, kwargs, (self,))
+        return fn(self, *args, **kwargs)
+    method.__name__, method.__qualname__, method.__doc__ = fn.__name__, fn.__qualname__, \
+        fn.__doc__
+    method.__wrapped__ = fn
+    return method
+
+
+def _dims(dim):
+    return () if dim is None else (dim,)
+
+
 class Tensor:
     """A multi-dimensional array on a device, as ``torch.Tensor``."""
 
@@ -142,10 +175,11 @@ class Tensor:
     _retains_grad = False
     _view_meta = None
     _xview = False  # (a view_as_real/view_as_complex output: see autograd's view replay)
+    _view_fn = None  # (how to remake this view from its base: autograd._view_func)
     # Autograd fields (``grad``, ``grad_fn``, ``is_leaf``, ``backward``, hooks... are attached
     # by ``kindling.autograd._tensor_methods``, which owns their behaviour).
     _grad = None
-    _grad_fn = None
+    _grad_node = None  # (``_grad_fn`` is the public property: autograd._tensor_methods)
     _output_nr = 0
     _fw_grads = None
     # Subclass instances made with a metadata slow path (``dispatch_sizes_strides_policy``,
@@ -168,15 +202,15 @@ class Tensor:
         return _tuple_new(Size, self._size)
 
     def size(self, dim=None):
-        if self._meta_slow:
-            return _sub().slow_size(self, dim)
+        if self._meta_slow or _TF_LIVE[0]:
+            return _meta_call(Tensor.size, _sub().slow_size, self, *_dims(dim))
         if dim is None:
             return _tuple_new(Size, self._size)
         return self._size[_wrap_dim(dim, len(self._size))]
 
     def dim(self):
-        if self._meta_slow:
-            return _sub().slow_dim(self)
+        if self._meta_slow or _TF_LIVE[0]:
+            return _meta_call(Tensor.dim, _sub().slow_dim, self)
         return len(self._size)
 
     ndimension = dim
@@ -188,8 +222,8 @@ class Tensor:
         return len(self._size)
 
     def numel(self):
-        if self._meta_slow:
-            return _sub().slow_numel(self)
+        if self._meta_slow or _TF_LIVE[0]:
+            return _meta_call(Tensor.numel, _sub().slow_numel, self)
         n = 1
         for s in self._size:
             n *= s
@@ -219,8 +253,8 @@ class Tensor:
         return st
 
     def stride(self, dim=None):
-        if self._meta_slow:
-            return _sub().slow_stride(self, dim)
+        if self._meta_slow or _TF_LIVE[0]:
+            return _meta_call(Tensor.stride, _sub().slow_stride, self, *_dims(dim))
         st = self._stride_
         if st is None:  # (computed once, by _stride; the cached value is read inline)
             st = self._stride()
@@ -229,8 +263,8 @@ class Tensor:
         return st[_wrap_dim(dim, len(st))]
 
     def storage_offset(self):
-        if self._meta_slow:
-            return _sub().slow_storage_offset(self)
+        if self._meta_slow or _TF_LIVE[0]:
+            return _meta_call(Tensor.storage_offset, _sub().slow_storage_offset, self)
         return self._offset
 
     @property
@@ -273,9 +307,11 @@ class Tensor:
     def is_nested(self):
         return False
 
+    @_protocol
     def get_device(self):
         return -1 if self._device.type == "cpu" else (self._device.index or 0)
 
+    @_protocol
     def element_size(self):
         return self.dtype.itemsize
 
@@ -287,16 +323,29 @@ class Tensor:
     def nbytes(self):
         return self.numel() * self.dtype.itemsize
 
+    @_protocol
     def is_floating_point(self):
         return self.dtype.is_floating_point
 
+    @_protocol
     def is_complex(self):
         return self.dtype.is_complex
 
+    @_protocol
     def is_signed(self):
         return self.dtype.is_signed
 
     def is_contiguous(self, memory_format=_layout.contiguous_format):
+        if self._meta_slow or _TF_LIVE[0]:
+            if memory_format is _layout.contiguous_format:
+                return _meta_call(Tensor.is_contiguous, Tensor._is_contiguous, self)
+            return _meta_call(Tensor.is_contiguous, Tensor._is_contiguous, self, memory_format)
+        if memory_format is _layout.contiguous_format and self._stride_ is None and \
+                self._np is not None:
+            return self._np.flags.c_contiguous  # a kernel's result: NumPy knows (same rule)
+        return self._is_contiguous(memory_format)
+
+    def _is_contiguous(self, memory_format=_layout.contiguous_format):
         if self._meta_slow:
             r = _sub().slow_is_contiguous(self, memory_format)
             if r is not None:
@@ -324,7 +373,15 @@ class Tensor:
                 return r
         return non_overlapping_and_dense(self._size, self._stride())
 
+    @_protocol
     def untyped_storage(self):
+        s = self._storage
+        if s is None:
+            s = self._materialize_storage()
+        return s
+
+    def _untyped_storage(self):
+        """``untyped_storage()`` without the protocol (kindling's own callers)."""
         s = self._storage
         if s is None:
             s = self._materialize_storage()
@@ -339,8 +396,8 @@ class Tensor:
         return storage
 
     def data_ptr(self):
-        if self._meta_slow:
-            return _sub().slow_data_ptr(self)
+        if self._meta_slow or _TF_LIVE[0]:
+            return _meta_call(Tensor.data_ptr, _sub().slow_data_ptr, self)
         if self._np is None:
             return 0
         return self._np.__array_interface__["data"][0]
@@ -440,7 +497,7 @@ class Tensor:
         return self._size[0]
 
     def __iter__(self):
-        if not self._size:
+        if self.dim() == 0:  # (a method call, as PyTorch's: function modes see it)
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
@@ -490,12 +547,14 @@ class Tensor:
             raise TypeError("Got unsupported ScalarType BFloat16")
         return self._np
 
+    @_protocol
     def __array__(self, dtype=None, copy=None):
         a = self.numpy(force=False) if not self._requires_grad else self.detach().numpy()
         if dtype is not None:
             return a.astype(dtype, copy=False)
         return a
 
+    @_protocol
     def __dlpack__(self, stream=None, **kwargs):
         if self._requires_grad:
             raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
@@ -532,15 +591,42 @@ class Tensor:
     def _typed_legacy_name(self):
         return f"torch.{self.dtype._legacy}Tensor"
 
+    @_protocol
     def type(self, dtype=None, non_blocking=False, **kwargs):
+        """Without ``dtype``: the legacy type name (``'torch.FloatTensor'``).  With a dtype, a
+        legacy type (``torch.DoubleTensor``) or its name: this tensor converted to it, or
+        itself when it already is one."""
+        if kwargs:
+            raise TypeError(f"type() got an unexpected keyword argument '{next(iter(kwargs))}'")
         if dtype is None:
             if self._device.type == "cpu":
                 return self._typed_legacy_name()
             return f"torch.{self._device.type}.{self.dtype._legacy}Tensor"
+        device = "cpu"
         if isinstance(dtype, str):
-            dtype = _LEGACY_NAMES[dtype]
-        return self.to(dtype)
+            name = dtype
+            if name.startswith("torch.cuda."):
+                device, name = "cuda", "torch." + name[len("torch.cuda."):]
+            if name == "torch.Tensor":
+                dtype = _dtype.get_default_dtype()
+            elif name in _LEGACY_NAMES:
+                dtype = _LEGACY_NAMES[name]
+            else:
+                raise ValueError(f"invalid type: '{dtype}'")
+        elif dtype is Tensor:
+            dtype = _dtype.get_default_dtype()
+        elif isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), _dtype.dtype):
+            device = "cuda" if getattr(dtype, "is_cuda", False) else "cpu"
+            dtype = dtype.dtype  # (a legacy type: torch.DoubleTensor...)
+        elif isinstance(dtype, _dtype.dtype):
+            device = self._device.type
+        else:
+            raise TypeError("dtype must be a type, str, or dtype object")
+        if dtype is self.dtype and device == self._device.type:
+            return self
+        return self.to(device=device, dtype=dtype, non_blocking=non_blocking)
 
+    @_protocol
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
@@ -738,7 +824,7 @@ def make_view(base: Tensor, size, stride, offset, cls=None, arr=None, dtype=None
     for ``make_tensor``; ``dtype`` for views that reinterpret it (``view_as_real``).  A view of an inference tensor is an inference tensor and not a
     tracked view (no ``_base``); a view of a normal tensor made in inference mode gets the
     INFERENCE_MODE creation_meta (what PyTorch's ADInplaceOrView kernel records)."""
-    storage = base.untyped_storage()
+    storage = base._untyped_storage()
     dt = base.dtype if dtype is None else dtype
     if not base._ks & ADIOV_BIT:
         return make_tensor(storage, size, stride, offset, dt, base._device,

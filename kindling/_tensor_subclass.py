@@ -124,7 +124,7 @@ def make_subclass(cls, data, require_grad=False, dispatch_sizes_strides_policy=N
         t.__dict__.pop("_requires_grad", None)
     flags = _policy_flags(dispatch_sizes_strides_policy, dispatch_device, dispatch_layout)
     if flags:
-        t._meta_slow = flags
+        t._meta_slow = flags | cls._meta_slow
     if _extra_dispatch_keys is not None:
         t._ks |= _extra_dispatch_keys._bits
     return t
@@ -212,7 +212,7 @@ def make_wrapper_subclass(cls, size, *args, strides=None, storage_offset=None,
         t._wrapper_layout = layout
     if dispatch_sizes_strides_policy is not None or dispatch_device or dispatch_layout:
         t._meta_slow = _policy_flags(dispatch_sizes_strides_policy, dispatch_device,
-                                     dispatch_layout)
+                                     dispatch_layout) | cls._meta_slow
     if storage_size is not None:
         t._storage = WrapperStorage(int(storage_size) * t.dtype.itemsize, device)
     return t
@@ -371,7 +371,7 @@ def get_data(self):
             r.__dict__.pop("_requires_grad", None)
             r.__dict__.pop("grad_fn", None)
         return r
-    t = make_tensor(self.untyped_storage(), self._size, self._stride(), self._offset, self.dtype,
+    t = make_tensor(self._untyped_storage(), self._size, self._stride(), self._offset, self.dtype,
                     self._device)
     if self._np is not None:
         t._np = self._np
@@ -445,14 +445,14 @@ def deepcopy_subclass(self, memo):
             if type(new) is not type(self):
                 raise RuntimeError(_PLAIN_DEEPCOPY)
             if self._np is not None:
-                src = self.untyped_storage()
+                src = self._untyped_storage()
                 sid = id(src)
                 storage = memo.get(sid)
                 if storage is None:
                     storage = UntypedStorage(_data=src._data.copy())
                     memo[sid] = storage
             else:
-                storage = UntypedStorage(self.untyped_storage().nbytes(), device=self._device)
+                storage = UntypedStorage(self._untyped_storage().nbytes(), device=self._device)
             plain = make_tensor(storage, self._size, self._stride(), self._offset, self.dtype,
                                 self._device)
             shallow_copy_from(new, plain)

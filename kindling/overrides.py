@@ -23,8 +23,8 @@ from ._dispatcher.python_fallback import (
     _NoCallBinding, _RestorePythonTLSSnapshot, _disabled_torch_dispatch_impl,
     multiple_dispatch_error,
 )
-from ._dispatcher.tls import state as _tls
-from ._tensor import Tensor
+from ._dispatcher.tls import TF_LIVE_MODES, state as _tls
+from ._tensor import META_TORCH_FUNCTION, Tensor
 
 __all__ = [
     "get_ignored_functions", "get_overridable_functions", "get_testing_overrides",
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 # Function modes pushed on any thread: the API layer's hot path only looks at this flag.
-_live_modes = [0]
+_live_modes = TF_LIVE_MODES
 _live_lock = threading.Lock()
 
 # ---- the torch-function state ----------------------------------------------------------------
@@ -369,13 +369,21 @@ def _tensor_torch_function(cls, func, types, args=(), kwargs=None):
 
 def _tensor_init_subclass(cls, **kwargs):
     """A subclass that defines ``__torch_dispatch__`` but keeps the default
-    ``__torch_function__`` gets the disabled one (PyTorch's ``_TensorMeta`` rule)."""
+    ``__torch_function__`` gets the disabled one (PyTorch's ``_TensorMeta`` rule).  One with a
+    ``__torch_function__`` of its own gets it for the metadata methods too (``size()``,
+    ``dim()``... check ``_meta_slow`` first)."""
     super(Tensor, cls).__init_subclass__(**kwargs)
     if cls.__torch_dispatch__ is not _disabled_torch_dispatch_impl:
         tf = cls.__dict__.get("__torch_function__", None)
         inherited = getattr(cls, "__torch_function__", None)
         if tf is None and getattr(inherited, "__func__", None) is _default_tf:
             cls.__torch_function__ = _disabled_torch_function_impl
+    tf = getattr(cls, "__torch_function__", None)
+    if tf is not None and tf is not _disabled_torch_function_impl and \
+            getattr(tf, "__func__", None) is not _default_tf:
+        cls._meta_slow = cls._meta_slow | META_TORCH_FUNCTION
+    else:
+        cls._meta_slow = cls._meta_slow & ~META_TORCH_FUNCTION
 
 
 Tensor.__torch_function__ = classmethod(_tensor_torch_function)

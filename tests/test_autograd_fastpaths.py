@@ -403,3 +403,20 @@ def test_mm_front_matches_torch(torch):
     assert res[0][:2] == res[1][:2]
     for k, t in zip(res[0][2], res[1][2]):
         np.testing.assert_allclose(k, t, rtol=1e-5, atol=1e-5)
+
+
+def test_benchmark_mlp_references_compute_the_same_step():
+    """``bench_autograd``'s two reference points for the MLP step (NumPy by hand, a minimal
+    Python tape) must do the same work as kindling's step: same loss, same six gradients."""
+    from benchmarks import _mlp_floor
+    rng = np.random.default_rng(0)
+    x, y, arrays = _mlp_floor._params(rng)
+    kx, ky = kindling.from_numpy(x), kindling.from_numpy(y)
+    kps = [kindling.from_numpy(a.copy()).requires_grad_() for a in arrays]
+    loss = mlp_loss(kx, ky, *kps)
+    loss.backward()
+    for make in (_mlp_floor.numpy_by_hand, _mlp_floor.minimal_tape):
+        ref_loss, grads = make(np.random.default_rng(0))()
+        np.testing.assert_allclose(ref_loss, loss.item(), rtol=1e-5)
+        for g, p in zip(grads, kps):
+            np.testing.assert_allclose(g, p.grad.numpy(), rtol=1e-4, atol=1e-5)

@@ -17,12 +17,15 @@ def _both(torch, script):
     """Run ``script(T, lt)`` under kindling and PyTorch; return both log lists."""
     import logging
     lg = logging.getLogger("LoggingTensor")
-    propagate, level = lg.propagate, lg.level
+    propagate, level, handlers = lg.propagate, lg.level, lg.handlers
+    # (handlers other tests left on the shared logger would format records - printing tensors
+    # under the logging mode, which logs the printing's detach - so none while comparing)
+    lg.handlers = []
     try:
         return script(kindling, _lt(kindling)), script(torch, _lt(torch))
     finally:
         # PyTorch's capture_logs leaves the shared logger at INFO and non-propagating.
-        lg.propagate, lg.level = propagate, level
+        lg.propagate, lg.level, lg.handlers = propagate, level, handlers
 
 
 # ---- scripts (each uses only the T/lt it is given) ---------------------------------------------

@@ -33,6 +33,16 @@ from ._python_dispatch import *  # noqa: F401,F403  (modes, __torch_function__ /
 _ = _guards
 from ..futures._future import Future  # noqa: E402,F401  (torch._C.Future)
 from ..autograd.engine import (  # noqa: E402,F401
-    _current_autograd_node, _current_graph_task_id, _will_engine_execute_node,
+    _current_autograd_node, _current_graph_task_execution_order, _current_graph_task_id,
+    _will_engine_execute_node,
 )
-from . import _functions  # noqa: E402,F401  (autograd node classes)
+from ..autograd.grad_mode import (  # noqa: E402,F401
+    _is_grad_layout_enforcement_enabled, _set_grad_layout_enforcement_enabled,
+    _is_multithreading_enabled, _set_grad_enabled, _set_multithreading_enabled,
+    _is_view_replay_enabled, _set_view_replay_enabled, is_grad_enabled,
+)
+from .._tensor_refs import (  # noqa: E402,F401
+    _WeakTensorRef, _add_cached_tensor, _is_cached_tensor, _remove_cached_tensor,
+    _set_cached_tensors_enabled,
+)
+from . import _autograd, _functions  # noqa: E402,F401  (autograd node classes)

@@ -23,6 +23,9 @@ from . import linalg  # noqa
 from . import indexing, shape_ops, gather_scatter, closeness, softmax, sorting, ternary  # noqa: E402,F401,E501
 from . import conj_neg  # noqa: E402,F401  (conjugate/negative views, zero tensors)
 from . import more_pointwise  # noqa: E402,F401  (logaddexp, hypot, xlogy, nansum, ...)
+from . import searching  # noqa: E402,F401  (searchsorted, bucketize, isin)
+from . import median  # noqa: E402,F401  (median, nanmedian)
+from . import scatter_reduce  # noqa: E402,F401  (scatter_reduce, index_reduce)
 
 _defop.finalize_registrations()
 

@@ -275,9 +275,12 @@ def function(name=None):
 
 
 # ---- __torch_function__ for hand-written functions and methods --------------------------------
-# Tensor attributes that are not overridable: metadata reads, protocol hooks, internals.
+# Tensor attributes not wrapped here: protocol hooks and internals, ``__str__`` (PyTorch's
+# goes through ``__repr__``), and the metadata methods, which check the protocol themselves
+# (``kindling._tensor``: a subclass flag and the live-modes count, free for plain tensors).
 _NOT_OVERRIDABLE = frozenset({
     "__new__", "__init__", "__init_subclass__", "__torch_function__", "__torch_dispatch__",
+    "__str__",
     "__hash__", "__deepcopy__", "__reduce_ex__", "__setstate__", "__getstate__", "__iter__",
     "__array__", "__dlpack__", "__dlpack_device__", "__class__", "__dict__", "__weakref__",
     "__slots__", "__getattr__", "__setattr__", "__delattr__", "__dir__", "__sizeof__",

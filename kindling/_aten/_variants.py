@@ -92,6 +92,28 @@ def inplace_variant(functional, schema, cpp_names=False):
     return d
 
 
+def same_dtype_out_variant(functional, schema):
+    """The ``out=`` form of a structured op whose ``out`` must already have the input's dtype
+    (PyTorch's "Expected out tensor to have dtype" check, made after the op's own checks)."""
+    d = out_variant(functional, schema, check_cast=False)
+    meta_fn = _raw(functional, K.Meta)
+
+    def checking(inner):
+        def kernel(ks, self, *args, out, **kwargs):
+            meta_fn(meta_view(self), *[meta_view(a) for a in args], **kwargs)
+            if out.dtype is not self.dtype:
+                raise RuntimeError(
+                    f"Expected out tensor to have dtype "
+                    f"{_CPP_NAMES.get(self.dtype._name, self.dtype._name)}, but got "
+                    f"{_CPP_NAMES.get(out.dtype._name, out.dtype._name)} instead")
+            return inner(ks, self, *args, out=out, **kwargs)
+        return kernel
+    site = caller_site()
+    for key in (K.CPU, K.Meta):
+        d.entry.register(key, KernelEntry(checking(d.entry._top(key).fn), site))
+    return d
+
+
 def out_variant(functional, schema, *, check_cast=True):
     """The ``out=`` form of ``functional`` (cast check before the kernel, as PyTorch)."""
     d = defop(schema, tags=functional.entry.tags)

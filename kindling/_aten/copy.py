@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _device, _dtype, _layout
+from .._dispatcher.keys import K, above, bit
 from .._tensor import ADIOV_BIT, INFERENCE_STRIP, Tensor, contiguous_strides, make_tensor
 from ._api import method, public
 from ._defop import _py_scalar, defop
@@ -295,7 +296,7 @@ def _(self, size, *, memory_format=None):
                            f"[{', '.join(map(str, size))}]")
     if size == tuple(self._size) and self.is_contiguous():
         return self
-    storage = self.untyped_storage()
+    storage = self._untyped_storage()
     stride = contiguous_strides(size)
     n = 1
     for s in size:
@@ -306,6 +307,19 @@ def _(self, size, *, memory_format=None):
     t = make_tensor(storage, size, stride, self._offset, self.dtype, self.device)
     self._np, self._size, self._stride_ = t._np, t._size, t._stride_
     return self
+
+
+_BELOW_ADIOV = ~(above(K.ADInplaceOrView) | bit(K.ADInplaceOrView)) | bit(K.PythonDispatcher)
+
+
+@resize_.impl(K.ADInplaceOrView, with_keyset=True)
+def _(ks, self, size, **kwargs):
+    # (as PyTorch's manual ADInplaceOrView kernel: the version moves only when the sizes do)
+    before = self._size
+    r = resize_.op.redispatch(ks & _BELOW_ADIOV, self, size, **kwargs)
+    if tuple(before) != tuple(size):
+        self._vc[0] += 1
+    return r
 
 
 public("resize_", resize_, function=False)
@@ -347,13 +361,13 @@ def _(self):
     if not self._ks & ADIOV_BIT:
         # an inference tensor's detach is one too, with a version counter of its own
         # (shallow_copy_and_detach(version_counter=0), which ADInplaceOrView leaves alone)
-        t = make_tensor(self.untyped_storage(), self._size, self.stride(), self._offset,
+        t = make_tensor(self._untyped_storage(), self._size, self.stride(), self._offset,
                         self.dtype, self.device, vc=[0])
         t._ks &= ~INFERENCE_STRIP
         return t
-    t = make_tensor(self.untyped_storage(), self._size, self.stride(), self._offset, self.dtype,
-                    self.device, vc=self._vc)
-    return t
+    a = self._np  # (a new ndarray object over the same elements: cheaper than one over storage)
+    return make_tensor(self._untyped_storage(), self._size, self.stride(), self._offset,
+                       self.dtype, self._device, vc=self._vc, arr=None if a is None else a.view())
 
 
 public("detach", detach)

@@ -253,25 +253,30 @@ index_select.out = out_variant(index_select, "index_select.out(Tensor self, int 
                                              "Tensor index, *, Tensor(a!) out) -> Tensor(a!)")
 
 
-def _index_add_check(self, dim, index, source):
+def _index_add_check(self, dim, index, source, name="index_add_"):
+    """PyTorch's checks of the index_add/index_reduce family (``name`` in the messages)."""
     d = wrap_dim(dim, len(self.shape))
     if len(index.shape) > 1:
-        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
+        raise IndexError(f"{name}(): Index is supposed to be a vector, but got dim: "
                          f"{len(index.shape)} with type: {dtype_of(index)._scalar_name} and "
                          f"size: {_sizes(index.shape)}")
     if dtype_of(index) not in _INDEX_DTYPES:
-        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index but got: "
                            f"{dtype_of(index)._scalar_name}")
     if dtype_of(self) is not dtype_of(source):
-        raise RuntimeError(f"index_add_(): self ({dtype_of(self)._scalar_name}) and source "
+        raise RuntimeError(f"{name}(): self ({dtype_of(self)._scalar_name}) and source "
                            f"({dtype_of(source)._scalar_name}) must have the same scalar type")
     n = _numel(index.shape)
     if len(source.shape) and n != _shape1(source)[d if d < len(source.shape) else 0]:
-        raise RuntimeError(f"index_add_(): Number of indices ({n}) should be equal to "
+        raise RuntimeError(f"{name}(): Number of indices ({n}) should be equal to "
                            f"source.size(dim): ({_shape1(source)[d]}), for dim: {d}")
     ss, sr = tuple(self.shape), tuple(source.shape)
-    if len(ss) and len(sr) and (len(ss) != len(sr) or
-                                any(a != b for k, (a, b) in enumerate(zip(ss, sr)) if k != d)):
+    # (the dim is left out of the comparison only when neither is 0-dim)
+    if len(ss) and len(sr):
+        mismatch = ss[:d] + ss[d + 1:] != sr[:d] + sr[d + 1:]
+    else:
+        mismatch = ss != sr
+    if mismatch:
         raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the "
                            f"specified dimension. Got self.shape = {_sizes(ss)} source.shape = "
                            f"{_sizes(sr)}")

@@ -65,7 +65,7 @@ def _view(self, size, stride, offset):
     """``make_view``, also for empty views whose offset lies past the end of the storage
     (PyTorch allows those; NumPy refuses a buffer offset beyond the buffer)."""
     if 0 in tuple(size) and self._np is not None and \
-            offset * self.dtype.itemsize >= self.untyped_storage().nbytes():
+            offset * self.dtype.itemsize >= self._untyped_storage().nbytes():
         t = make_view(self, size, stride, 0)
         t._offset = offset
         return t
@@ -78,7 +78,7 @@ def _as_strided_geom(self, size, stride, storage_offset=None):
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride):
         raise RuntimeError(f"mismatch in length of strides and shape")
-    check_storage_bounds(self.untyped_storage(), size, stride, off, self.dtype)
+    check_storage_bounds(self._untyped_storage(), size, stride, off, self.dtype)
     return size, stride, off
 
 
@@ -279,6 +279,10 @@ public("swapdims", swapdims)
 
 
 def _t_geom(self, name="t"):
+    size = self._size
+    if len(size) == 2:  # (the common case, spelled out: formulas transpose every matrix)
+        st = self.stride()
+        return (size[1], size[0]), (st[1], st[0]), self._offset
     n = self.dim()
     if n > 2:
         raise RuntimeError(f"{name}() expects a tensor with <= 2 dimensions, but self is {n}D")
@@ -440,7 +444,7 @@ def _(self, size):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
-    return make_tensor(self.untyped_storage(), shape, stride, self._offset, self.dtype,
+    return make_tensor(self._untyped_storage(), shape, stride, self._offset, self.dtype,
                        self.device)
 
 
@@ -512,7 +516,7 @@ def _(self, dtype):
         off *= r
     # Not differentiable, so not a tracked view (``_is_view()`` is False, as in PyTorch's
     # ``make_variable_non_differentiable_view``), but the version counter is shared.
-    return make_tensor(self.untyped_storage(), size, stride, off, dtype, self.device,
+    return make_tensor(self._untyped_storage(), size, stride, off, dtype, self.device,
                        vc=self._vc)
 
 
@@ -741,9 +745,11 @@ def _restride_(self, size, stride, offset):
     """Give ``self`` the geometry (``size``, ``stride``, ``offset``) over its storage."""
     size, stride = tuple(size), tuple(stride)
     if self._np is not None:
-        self._np = make_tensor(self.untyped_storage(), size, stride, offset, self.dtype,
+        self._np = make_tensor(self._untyped_storage(), size, stride, offset, self.dtype,
                                self._device)._np
     self._size, self._stride_, self._offset = size, stride, offset
+    if self._view_fn is not None:  # (no longer remade by its recorded view ops)
+        self._view_fn = None
     return self
 
 
@@ -942,6 +948,25 @@ slice_.derivative(self="slice_backward_wrapper(grad, self_sym_sizes, dim, start,
                   result="auto_linear")
 
 
+def _slice_inverse_geom(self, src, dim=0, start=None, end=None, step=1):
+    """``self`` viewed with ``src``'s geometry (``src`` is what ``self`` was sliced from; the
+    slice arguments only matter for the derivative)."""
+    size, stride = tuple(src._size), tuple(src.stride())
+    check_storage_bounds(self.untyped_storage(), size, stride, src._offset, self.dtype)
+    return size, stride, src._offset
+
+
+slice_inverse = view_op("slice_inverse(Tensor(a) self, Tensor src, int dim=0, SymInt? start=None, "
+                        "SymInt? end=None, SymInt step=1) -> Tensor(a)", _slice_inverse_geom)
+# (src: slice_scatter(grad, zeros_like(self), ...) in PyTorch, written without slice_scatter)
+slice_inverse.derivative(
+    self="aten.slice.Tensor(grad, dim, start, end, step)",
+    src="grad - slice_backward_wrapper(aten.slice.Tensor(grad, dim, start, end, step), "
+        "src_sym_sizes, dim, start, end, step)",
+    result="auto_linear")
+public("slice_inverse", slice_inverse)
+
+
 def _narrow(self, dim, start, length):
     n = self.dim()
     if n == 0:
@@ -1026,7 +1051,9 @@ def _split_method(self, split_size, dim=0):
     return _split_fn(self, split_size, dim)
 
 
-def _chunk(self, chunks, dim=0):
+def _chunking(self, chunks, dim, split, split_with_sizes):
+    """chunk/unsafe_chunk: ``split`` into pieces of ``ceil(size / chunks)``; an empty dim
+    into ``chunks`` empty pieces (``split_with_sizes``)."""
     if self.dim() == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
@@ -1037,12 +1064,87 @@ def _chunk(self, chunks, dim=0):
     if split_size == 0 and size == 0:
         sizes = [split_size] * chunks
         sizes[-1] = split_size - (split_size * chunks - size)
-        return aten.split_with_sizes.default(self, sizes, d)
-    return aten.split.Tensor(self, split_size, d)
+        return split_with_sizes(self, sizes, d)
+    return split(self, split_size, d)
+
+
+def _chunk(self, chunks, dim=0):
+    return _chunking(self, chunks, dim, aten.split.Tensor, aten.split_with_sizes.default)
 
 
 chunk = _composite("chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", _chunk)
 public("chunk", chunk)
+
+
+# unsafe_split / unsafe_split_with_sizes / unsafe_chunk: the pieces alias the input's memory,
+# but autograd does not know them as views (no ``_base``, a version counter of their own), so
+# in-place ops on them are allowed where split's pieces would refuse them.
+def _untracked_pieces(self, geoms):
+    pieces = []
+    for size, stride, off in geoms:
+        v = _view(self, size, stride, off)
+        if v._base is not None:
+            v._base = None
+            v._vc = [0]
+            v.__dict__.pop("_view_meta", None)
+        pieces.append(v)
+    return pieces
+
+
+unsafe_split = defop("unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]")
+unsafe_split.explicit(lambda self, split_size, dim=0: _untracked_pieces(
+    self, _split_geoms(self, split_size, dim)))
+unsafe_split_with_sizes = defop(
+    "unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]")
+unsafe_split_with_sizes.explicit(lambda self, split_sizes, dim=0: _untracked_pieces(
+    self, _split_with_sizes_geoms(self, split_sizes, dim)))
+unsafe_split.derivative(
+    self="split_backward(grads, split_sizes_of(self_sym_sizes, split_size, dim), dim, "
+         "self_sym_sizes, self_scalar_type)", result="auto_linear")
+unsafe_split_with_sizes.derivative(
+    self="split_backward(grads, split_sizes, dim, self_sym_sizes, self_scalar_type)",
+    result="auto_linear")
+
+
+def _unsafe_chunk(self, chunks, dim=0):
+    return _chunking(self, chunks, dim, aten.unsafe_split.Tensor,
+                     aten.unsafe_split_with_sizes.default)
+
+
+unsafe_chunk = _composite("unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]",
+                          _unsafe_chunk)
+for _name, _op in (("unsafe_split", unsafe_split), ("unsafe_chunk", unsafe_chunk),
+                   ("unsafe_split_with_sizes", unsafe_split_with_sizes)):
+    public(_name, _op)
+
+
+def _unsafe_split_samples(dtype):
+    from ..testing.samples import SampleInput, make_arr
+    yield SampleInput(make_arr((5, 4), dtype), 2)
+    yield SampleInput(make_arr((5, 4), dtype, noncontig=True), 3, 1)
+    yield SampleInput(make_arr((4, 3), dtype), 1, -1)
+    yield SampleInput(make_arr((3,), dtype), 5)
+    yield SampleInput(make_arr((0, 3), dtype), 0)
+
+
+def _unsafe_split_with_sizes_samples(dtype):
+    from ..testing.samples import SampleInput, make_arr
+    yield SampleInput(make_arr((5, 4), dtype), [2, 3])
+    yield SampleInput(make_arr((5, 4), dtype, noncontig=True), [1, 0, 3], 1)
+    yield SampleInput(make_arr((3,), dtype), [3], -1)
+
+
+def _unsafe_chunk_samples(dtype):
+    from ..testing.samples import SampleInput, make_arr
+    yield SampleInput(make_arr((5, 4), dtype), 2)
+    yield SampleInput(make_arr((5, 4), dtype, noncontig=True), 3, 1)
+    yield SampleInput(make_arr((2,), dtype), 4)
+    yield SampleInput(make_arr((0, 3), dtype), 3)
+
+
+unsafe_split.samples(_unsafe_split_samples)
+unsafe_split_with_sizes.samples(_unsafe_split_with_sizes_samples)
+unsafe_chunk.samples(_unsafe_chunk_samples)
 
 
 def _unbind_geoms(self, dim=0):
@@ -1075,7 +1177,8 @@ def _tuple_results(name):
     setattr(Tensor, name, meth)
 
 
-for _n in ("unbind", "chunk", "split_with_sizes"):
+for _n in ("unbind", "chunk", "split_with_sizes", "unsafe_split", "unsafe_chunk",
+           "unsafe_split_with_sizes"):
     _tuple_results(_n)
 
 

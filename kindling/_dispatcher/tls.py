@@ -22,6 +22,11 @@ DEFAULT_EXCLUDED = AUTOCAST_BITS
 INFERENCE_THREADS = [0]
 _count_lock = threading.Lock()
 
+# How many TorchFunctionModes are pushed, on all threads together (kept by
+# ``kindling.overrides``): the API layer and Tensor's metadata methods look at the thread's
+# function-mode stack only while it is not zero.
+TF_LIVE_MODES = [0]
+
 
 class _State(threading.local):
     def __init__(self):
@@ -30,6 +35,11 @@ class _State(threading.local):
         self.grad_enabled = True
         self._inference_mode = False
         self.fw_grad_enabled = True
+        self.grad_layout_enforced = True  # AccumulateGrad's layout contract (see grad_mode)
+        # the rest of c10::AutogradState and SavedTensorDefaultHooksTLS
+        self.multithreading_enabled = True
+        self.view_replay_enabled = False
+        self.saved_hooks_disabled = None  # disable_saved_tensors_hooks' error message
         self.dispatch_modes = []        # TorchDispatchMode stack, top last
         self.function_modes = []        # TorchFunctionMode stack, top last
         self.torch_function_disabled = 0  # 0 on, 1 subclasses off, 2 all off
@@ -54,7 +64,8 @@ class _State(threading.local):
 state = _State()
 
 _FIELDS = ("included", "excluded", "grad_enabled", "inference_mode", "fw_grad_enabled",
-           "torch_function_disabled")
+           "torch_function_disabled", "grad_layout_enforced", "multithreading_enabled",
+           "view_replay_enabled", "saved_hooks_disabled")
 _LIST_FIELDS = ("dispatch_modes", "function_modes", "saved_tensors_hooks")
 _DICT_FIELDS = ("autocast", "extra")
 

@@ -299,7 +299,7 @@ def _check_aliasing(name, args, kwargs, result, fn):
     def storages(x, out):
         if isinstance(x, Tensor):
             if x._np is not None:
-                out.add(id(x.untyped_storage()))
+                out.add(id(x._untyped_storage()))
         elif type(x) in (list, tuple):
             for v in x:
                 storages(v, out)
@@ -311,7 +311,7 @@ def _check_aliasing(name, args, kwargs, result, fn):
         storages(a, ins)
     outs = result if isinstance(result, (list, tuple)) else (result,)
     for r in outs:
-        if isinstance(r, Tensor) and r._np is not None and id(r.untyped_storage()) in ins:
+        if isinstance(r, Tensor) and r._np is not None and id(r._untyped_storage()) in ins:
             raise RuntimeError(
                 f"{name} (with implementation in {inspect.getmodule(fn)}): The output of this "
                 "custom operator (1) must not also be an input to this custom operator and (2) "

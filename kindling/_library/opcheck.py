@@ -62,7 +62,7 @@ def _values(t):
 def _storage_id(t):
     if t._np is None:
         return None
-    return id(t.untyped_storage())
+    return id(t._untyped_storage())
 
 
 def schema_check(op, args, kwargs, **_):

@@ -21,13 +21,15 @@ from .._aten._ops_registry import aten as _aten
 from .._tensor import Size, Tensor
 from . import grad_mode, graph, anomaly_mode  # noqa: F401
 from .grad_mode import (  # noqa: F401
-    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
-    set_grad_enabled, set_multithreading_enabled,
+    _force_original_view_tracking, _unsafe_preserve_version_counter, enable_grad,
+    enforce_grad_layout_policy, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+    is_multithreading_enabled, is_view_replay_enabled, no_grad, set_grad_enabled,
+    set_multithreading_enabled,
 )
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: F401
 from . import derivatives as _derivatives
 from . import _tensor_methods
-from .graph import GradientEdge, gradient_edge as _gradient_edge, grad_accumulator
+from .graph import GradientEdge, SavedTensor, gradient_edge as _gradient_edge, grad_accumulator
 from . import engine as _engine
 from ..overrides import _live_modes as _tf_live, has_overloaded as _has_overloaded
 
@@ -348,5 +350,12 @@ from . import forward_ad, functional  # noqa: E402,F401
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
 from .variable import Variable, _attach_engine  # noqa: E402,F401
 _attach_engine()
-from . import profiler  # noqa: E402,F401  (the legacy profiler's names)
+from . import profiler, profiler_util  # noqa: E402,F401  (the legacy profiler's names)
+from .profiler_util import DeviceType  # noqa: E402,F401
+
+
+def _profiler_enabled():
+    """Whether a profiler is recording."""
+    from ..profiler import _recorder
+    return _recorder.enabled()
 from . import variable  # noqa: E402,F401

@@ -905,3 +905,76 @@ def infinitely_differentiable_logit_backward(grad, self, eps):
 def nansum_backward(grad, self, dim, keepdim):
     """``sum_backward`` with zeros where ``self`` is NaN."""
     return sum_backward(grad, self.shape, dim, keepdim) * self.isnan().logical_not()
+
+
+# ---- scatter_reduce / index_reduce -------------------------------------------------------------
+def _reduce_backward(grad, self, src, reduce, include_self, result, mask, *, place, pick,
+                     reduce_fn, clear, name, src_name):
+    """Both gradients of a reduction of ``src`` into ``self`` (scatter_reduce, index_reduce).
+
+    ``place(t, v)`` adds ``v`` into ``t`` where the op sends ``src``; ``pick(t)`` reads ``t``
+    back at those places, ``src``-shaped; ``reduce_fn(a, b)`` reruns the op; ``clear(t)``
+    zeroes the places (a position's own value takes no part without ``include_self``)."""
+    from .. import is_grad_enabled
+    if grad is None:
+        return None, None
+    grad_self = grad_src = None
+    if reduce == "sum":
+        grad_self, grad_src = grad, pick(grad)
+    elif reduce == "prod":
+        # Zeros are masked out and handled apart, or the quotients below would lose them.
+        masked_self = self.masked_fill(self == 0, 1)
+        grad_self = grad * reduce_fn(masked_self, src) / masked_self
+        src_zero = src == 0
+        zeros_there = pick(place(zeros_like(self), src_zero.to(self.dtype)))
+        single_zero = src_zero.bitwise_and(zeros_there == 1)
+        # the only zero reaching a position gets the product of everything else there
+        without_it = reduce_fn(self, src.masked_fill(single_zero, 1))
+        grad_src = where(single_zero, pick(grad * without_it),
+                         pick(grad * result) / src.masked_fill(src_zero, 1))
+        if is_grad_enabled() and bool((zeros_there > 1).any()):
+            from .._C._functions import DelayedError
+            grad_src = DelayedError(
+                f"{name}(): Double backward is unsupported for {src_name} when >1 zeros in "
+                f"{src_name} are scattered to the same position in self", 1)(grad_src)
+    elif reduce == "mean":
+        n = ones_like(grad) if include_self else zeros_like(grad)
+        n = place(n, ones_like(src))
+        n = n.masked_fill(n == 0, 1)
+        grad_self = grad / n
+        grad_src = pick(grad) / pick(n)
+    elif reduce in ("amax", "amin"):
+        # shared evenly between every value equal to the result at a position
+        self_hit = (self == result).to(self.dtype)
+        src_hit = (src == pick(result)).to(self.dtype)
+        share = grad / place(self_hit, src_hit)
+        grad_self = self_hit * share
+        grad_src = src_hit * pick(share)
+    else:
+        raise RuntimeError(f"Expected 'reduce' argument to be one of 'sum', 'prod', 'mean', "
+                           f"'amax', 'amin' but got {reduce}.")
+    if not include_self:
+        grad_self = clear(grad_self)
+    return (grad_self if mask[0] else None), (grad_src if mask[1] else None)
+
+
+def scatter_reduce_backward(grad, self, dim, index, src, reduce, include_self, result,
+                            grad_input_mask):
+    return _reduce_backward(
+        grad, self, src, reduce, include_self, result, grad_input_mask,
+        place=lambda t, v: t.scatter_add(dim, index, v), pick=lambda t: t.gather(dim, index),
+        reduce_fn=lambda a, b: a.scatter_reduce(dim, index, b, reduce,
+                                                include_self=include_self),
+        clear=lambda t: t.scatter(dim, index, 0), name="scatter_reduce", src_name="src")
+
+
+def index_reduce_backward(grad, self, dim, index, source, reduce, include_self, result,
+                          grad_input_mask):
+    def clear(t):  # (PyTorch's index_fill(dim, index, 0))
+        hit = zeros_like(t).index_add(dim, index, ones_like(source))
+        return t.masked_fill(hit != 0, 0)
+    return _reduce_backward(
+        grad, self, source, reduce, include_self, result, grad_input_mask,
+        place=lambda t, v: t.index_add(dim, index, v), pick=lambda t: t.index_select(dim, index),
+        reduce_fn=lambda a, b: a.index_reduce(dim, index, b, reduce, include_self=include_self),
+        clear=clear, name="index_reduce", src_name="source")

@@ -2,7 +2,7 @@
 ``backward``, ``register_hook``, ``retain_grad``, ``detach_``, ``data``...
 
 Attached to ``kindling.Tensor`` when ``kindling.autograd`` is imported (the tensor layer does
-not import autograd; it only keeps the fields ``_grad``, ``_grad_fn``, ``_output_nr``).
+not import autograd; it only keeps the fields ``_grad``, ``_grad_node``, ``_output_nr``).
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from collections import OrderedDict
 from .._tensor import ADIOV_BIT, Tensor, make_tensor
 from .derivatives import requires_grad as _requires_grad_of, view_grad_fn, \
     is_differentiable_dtype
-from .graph import _add_hook, _HookDict
+from . import _view_func as _vf
+from .graph import _add_hook, _HookDict, accumulator_meta
 
 _NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -24,13 +25,24 @@ _NONLEAF_GRAD_WARNING = (
 
 def _grad_fn(self):
     if self._base is None:
-        return self._grad_fn
+        return self._grad_node
     return view_grad_fn(self)
 
 
 def _set_grad_fn(self, node):
     # PyTorch refuses this; kindling allows it for tests that fake a history.
-    self._grad_fn = node
+    self._grad_node = node
+
+
+def _set_grad_fn_field(self, value):
+    """``t._grad_fn = None`` detaches ``t`` in place; nothing else may be assigned."""
+    if value is not None:
+        raise RuntimeError("_grad_fn can be only set to None")
+    Tensor.detach_(self)
+
+
+def _del_grad_fn(self):
+    raise RuntimeError("Deletion of _grad_fn not allowed. Detach tensor instead!")
 
 
 def _get_grad(self):
@@ -86,7 +98,18 @@ def _get_grad_dtype(self):
 def _set_grad_dtype(self, dt):
     if _grad_fn(self) is not None:
         raise RuntimeError("grad_dtype can only be set on leaf tensors.")
+    g = self._grad
+    if dt is not None and g is not None and g.dtype is not dt:
+        raise RuntimeError(
+            f"Cannot set grad_dtype to '{dt._legacy}' because there is already a gradient with "
+            f"dtype '{_DT_NAMES.get(g.dtype._name, g.dtype._name)}'. Please clear the gradient "
+            "(.grad = None) before changing grad_dtype, or ensure the new grad_dtype matches "
+            "the existing gradient's dtype.")
     self._grad_dtype = dt
+    ref = self.__dict__.get("_grad_acc")
+    acc = ref() if ref is not None else None
+    if acc is not None:  # (the leaf's accumulator validates incoming gradients with it)
+        acc._meta = [accumulator_meta(self)]
 
 
 def _get_requires_grad(self):
@@ -243,12 +266,12 @@ def detach_(self):
             "these gradients. To fix this error, please refer to the Optimizer.zero_grad() "
             "function in torch/optim/optimizer.py as the solution.")
     vc = self._vc
-    if self._grad_fn is not None and type(vc) is list:
+    if self._grad_node is not None and type(vc) is list:
         # tensors saved from it (while it had history) must see the detach when unpacked by
         # a backward formula: the counter moves without moving the version users see
         vc[0] += 1
         vc.append(vc[0])
-    self._grad_fn = None
+    self._grad_node = None
     self._output_nr = 0
     self._requires_grad = False
     return self
@@ -271,7 +294,7 @@ def _get_data(self):
         t._vc = [0]
         return t
     # (a fresh version counter, even for an inference tensor, whose keys it keeps)
-    t = make_tensor(self.untyped_storage(), self._size, self.stride(), self._offset, self.dtype,
+    t = make_tensor(self._untyped_storage(), self._size, self.stride(), self._offset, self.dtype,
                     self._device, cls=type(self), vc=[0])
     if t._ks != self._ks:
         t._ks = self._ks
@@ -299,9 +322,30 @@ def _output_nr(self):
     return self._output_nr if _grad_fn(self) is not None else 0
 
 
+def _view_func(self, new_base, symint_visitor_fn=None, tensor_visitor_fn=None):
+    """This view made again from ``new_base`` (which must look like this view's base), its
+    SymInt and tensor arguments passed through the visitors first; None if not a view."""
+    return _vf.replay(self, new_base, symint_visitor_fn, tensor_visitor_fn)
+
+
+def _view_func_unsafe(self, new_base, symint_visitor_fn=None, tensor_visitor_fn=None):
+    """``_view_func`` without checking that ``new_base`` looks like the base."""
+    return _vf.replay(self, new_base, symint_visitor_fn, tensor_visitor_fn, check_meta=False)
+
+
+def _rev_view_func_unsafe(self, new_view):
+    """A view of ``new_view`` shaped as this view's base is, relative to this view."""
+    return _vf.reverse(self, new_view)
+
+
 def attach():
     T = Tensor
+    T._view_func = _view_func
+    T._view_func_unsafe = _view_func_unsafe
+    T._rev_view_func_unsafe = _rev_view_func_unsafe
     T.grad_fn = property(_grad_fn, _set_grad_fn)
+    # (kindling keeps the node in ``_grad_node``; ``_grad_fn`` is PyTorch's getset)
+    T._grad_fn = property(_grad_fn, _set_grad_fn_field, _del_grad_fn)
     T.grad = property(_get_grad, _set_grad, _del_grad)
     T.grad_dtype = property(_get_grad_dtype, _set_grad_dtype)
     T.requires_grad = property(_get_requires_grad, _set_requires_grad, _del_requires_grad)

@@ -36,6 +36,7 @@ from .._dispatcher.tls import state as _tls
 from .._aten._defop import LEAF_KERNELS
 from .._tensor import INFERENCE_VIEW_CREATION, Tensor
 from . import _formulas
+from . import _view_func
 from .anomaly_mode import _anomaly
 from .graph import (ERR_BACKWARD_TWICE, SavedVariable, _Node, _engine_state, _seq_counter, grad_accumulator,
                     gradient_edge, next_seq, node_display_name)
@@ -68,7 +69,7 @@ COMPLEX_AUTOGRAD_OPS = frozenset("""
     neg permute pow prod reciprocal repeat roll rsqrt rsub scatter scatter_add select
     select_backward sgn sigmoid sigmoid_backward sin sinc sinh slice slice_backward split
     split_with_sizes sqrt squeeze std_mean sub sum t tan tanh tanh_backward trace transpose tril
-    triu unbind unsqueeze var_mean view view_as_complex where""".split())
+    triu unbind unsafe_split unsqueeze var_mean view view_as_complex where""".split())
 
 
 def complex_output_error(opname):
@@ -77,7 +78,10 @@ def complex_output_error(opname):
 
 
 def _check_complex_outputs(spec, outs):
-    """PyTorch's throw_error_for_complex_autograd, for an op outside COMPLEX_AUTOGRAD_OPS."""
+    """PyTorch's throw_error_for_complex_autograd, for an op outside COMPLEX_AUTOGRAD_OPS
+    (its outputs that are single tensors: a returned tensor list is not checked)."""
+    if spec.list_return:
+        return
     for o in outs:
         if isinstance(o, Tensor) and o.dtype.is_complex and o._requires_grad:
             raise complex_output_error(spec.opname)
@@ -111,7 +115,7 @@ def requires_grad(t):
 
 def grad_fn_of(t):
     """``t.grad_fn`` without ``__torch_function__`` (what kindling's own code reads)."""
-    return t._grad_fn if t._base is None else view_grad_fn(t)
+    return t._grad_node if t._base is None else view_grad_fn(t)
 
 
 # ---- formulas ---------------------------------------------------------------------------------
@@ -525,7 +529,7 @@ class FormulaNode(_Node):
             if type(v) is SavedVariable:  # (SavedVariable.release, inlined)
                 v._freed = True
                 v._data = None
-                v._packed = None
+                v._packed = v._hooks = None
             elif type(v) is list:
                 for x in v:
                     if type(x) is SavedVariable:
@@ -645,8 +649,8 @@ def _saved_property(name):
 def _raw_saved_property(name):
     def get(self):
         v = self._sv.get(name)
-        if type(v) is list:
-            return tuple(v)
+        if type(v) is list:  # (an undefined tensor of a list is a SavedTensor of None too)
+            return tuple(SavedVariable(None) if x is None else x for x in v)
         return v
     return property(get)
 
@@ -705,7 +709,7 @@ class CopySlices(_Node):
     """In-place op on a view: the base's new history.  Backward copies the base's gradient,
     runs the in-place op's node on the view's slice of it, and writes the result back."""
 
-    __slots__ = ("base_geom", "view_geom", "fn", "view_dtype")
+    __slots__ = ("base_geom", "view_geom", "fn", "view_dtype", "view_fn")
     _name = "torch::autograd::CopySlices"
     _formula = True
 
@@ -725,7 +729,9 @@ class CopySlices(_Node):
                                             device=g.device)
         aten.copy_.default(result, g)
         vdtype = self.view_dtype
-        if vdtype is None:
+        if self.view_fn is not None:  # (view replay: the view's own ops, on the gradient)
+            grad_slice = self.view_fn(result)
+        elif vdtype is None:
             grad_slice = aten.as_strided.default(result, list(vsize), list(vstride), voff - boff)
         else:  # (a view_as_real/view_as_complex chain: geometry in the view dtype's units)
             rel = voff - (boff * 2 if not vdtype.is_complex else boff // 2)
@@ -757,7 +763,10 @@ class CopySlices(_Node):
 def _edge(v):
     if isinstance(v, Tensor) and (v._requires_grad or (v._base is not None and
                                                        requires_grad(v))):
-        return gradient_edge(v)
+        e = gradient_edge(v)
+        # (a view made in inference mode of a tensor that requires grad requires grad but has
+        # no edge: PyTorch still records a node for ops on it, with an invalid edge)
+        return e if e[0] is not None else _NO_EDGE_REQUIRES_GRAD
     return (None, 0)
 
 
@@ -785,13 +794,16 @@ _GENERATED = ("<autograd kernel ", "<formula ")  # (the file names of code gener
 def _anomaly_trace(node):
     """The forward call's stack, up to where it entered kindling (PyTorch's trace stops where
     Python calls into C++)."""
-    hk = node._hooks()
     stack = traceback.extract_stack()
     while stack and (stack[-1].filename.startswith(_PKG_DIR) or
                      stack[-1].filename.startswith(_GENERATED)):
         stack.pop()
-    hk.trace = traceback.format_list(stack)
-    node.metadata["traceback_"] = hk.trace
+    node.metadata["traceback_"] = traceback.format_list(stack)
+    # a node made while the engine runs another (double backward) names it as its parent:
+    # anomaly reports then follow the chain of backward calls that led to it
+    parent = _engine_state.node
+    if parent is not None:
+        node.metadata["parent_"] = parent
 
 
 def _set_history(node, outs, creation=None):
@@ -800,7 +812,7 @@ def _set_history(node, outs, creation=None):
     any_diff = False
     for i, o in enumerate(outs):
         if isinstance(o, Tensor) and is_differentiable_dtype(o.dtype):
-            o._grad_fn = node
+            o._grad_node = node
             o._output_nr = i
             o._requires_grad = True
             if creation is not None and o._base is not None:
@@ -817,7 +829,7 @@ def _edge_fast(v):
     """``gradient_edge`` of ``v`` if it requires grad, else ``(None, 0)`` (inlined common case)."""
     if isinstance(v, Tensor):
         if v._base is None:
-            fn = v._grad_fn
+            fn = v._grad_node
             if fn is not None:
                 return (fn, v._output_nr)
             if v._requires_grad:
@@ -828,6 +840,8 @@ def _edge_fast(v):
 
 
 _NO_EDGE = (None, 0)
+_NO_EDGE_REQUIRES_GRAD = tuple([None, 0])  # (the same value, told apart by identity: not a
+#                                              constant the compiler could share)
 
 
 def record_functional(spec, ks, args, kwargs):
@@ -855,7 +869,7 @@ def record_functional(spec, ks, args, kwargs):
                 v = vals[i]
                 # _edge_fast(v), inlined for the common case: a tensor that is not a view
                 if isinstance(v, Tensor) and v._base is None:
-                    fn = v._grad_fn
+                    fn = v._grad_node
                     if fn is not None:
                         edges.append((fn, v._output_nr))
                         needed |= bit_
@@ -867,7 +881,7 @@ def record_functional(spec, ks, args, kwargs):
                 else:
                     e = _edge_fast(v)
                     edges.append(e)
-                    if e[0] is not None:
+                    if e[0] is not None or e is _NO_EDGE_REQUIRES_GRAD:
                         needed |= bit_
         else:
             nlist = {}
@@ -879,12 +893,12 @@ def record_functional(spec, ks, args, kwargs):
                     for t in v:
                         e = _edge_fast(t)
                         edges.append(e)
-                        if e[0] is not None:
+                        if e[0] is not None or e is _NO_EDGE_REQUIRES_GRAD:
                             needed |= bit_
                 else:
                     e = _edge_fast(v)
                     edges.append(e)
-                    if e[0] is not None:
+                    if e[0] is not None or e is _NO_EDGE_REQUIRES_GRAD:
                         needed |= bit_
     if not needed:
         if FW.active:
@@ -944,7 +958,7 @@ def _record_node(spec, cls, ks, args, kwargs, vals, edges, needed, nlist):
     if not spec.multi and not spec.is_view:
         # the common case, one plain output: _set_history(node, [out]) inlined
         if isinstance(out, Tensor) and is_differentiable_dtype(out.dtype):
-            out._grad_fn = node
+            out._grad_node = node
             out._output_nr = 0
             out._requires_grad = True
             node._meta = [(out._size, out.dtype, out._device)]
@@ -964,6 +978,8 @@ def _record_node(spec, cls, ks, args, kwargs, vals, edges, needed, nlist):
         else:
             creation = None
         _set_history(node, outs, creation)
+        if spec.is_view and _tls.view_replay_enabled:
+            _view_func.record(spec.op, args, kwargs, outs, spec.multi)
     if not spec.complex_ok:
         _check_complex_outputs(spec, outs)
     for p, idx in spec.output_index:
@@ -972,7 +988,7 @@ def _record_node(spec, cls, ks, args, kwargs, vals, edges, needed, nlist):
         else:
             o = outs[idx]
             if isinstance(o, Tensor):
-                sv[p] = SavedVariable(o, o._grad_fn is node, node)
+                sv[p] = SavedVariable(o, o._grad_node is node, node)
     if _anomaly.enabled:
         _anomaly_trace(node)
     if spec.list_return and not isinstance(out, list):
@@ -1012,7 +1028,7 @@ def _fast_kernel_source(spec):
             f"    v = vals[{i}]  # {spec.slots[k].name}",
             "    if isinstance(v, Tensor):",
             "        if v._base is None:",
-            "            fn = v._grad_fn",
+            "            fn = v._grad_node",
             "            if fn is not None:",
             f"                e{k} = (fn, v._output_nr)",
             f"                needed |= {bit_}",
@@ -1023,7 +1039,7 @@ def _fast_kernel_source(spec):
             f"                e{k} = NO_EDGE",
             "        else:",
             f"            e{k} = edge(v)",
-            f"            if e{k}[0] is not None:",
+            f"            if e{k}[0] is not None or e{k} is NO_EDGE_RG:",
             f"                needed |= {bit_}",
             "    else:",
             f"        e{k} = NO_EDGE",
@@ -1081,7 +1097,7 @@ def _fast_kernel_source(spec):
         "        finally:",
         "            st.excluded = prev",
         "    if isinstance(out, Tensor) and (out.dtype.is_floating_point or out.dtype.is_complex):",
-        "        out._grad_fn = node",
+        "        out._grad_node = node",
         "        out._output_nr = 0",
         "        out._requires_grad = True",
         "        node._meta = [(out._size, out.dtype, out._device)]",
@@ -1095,7 +1111,7 @@ def _fast_kernel_source(spec):
     ]
     for p, _ in spec.output_index:
         lines += ["    if isinstance(out, Tensor):",
-                  f"        sv[{p!r}] = SavedVariable(out, out._grad_fn is node, node)"]
+                  f"        sv[{p!r}] = SavedVariable(out, out._grad_node is node, node)"]
     lines += [
         "    if anomaly.enabled:",
         "        anomaly_trace(node)",
@@ -1116,7 +1132,8 @@ def _install_fast_kernel(spec):
     src = _fast_kernel_source(spec)
     env = {"FW": FW, "_tls": _tls, "BELOW_AUTOGRAD": BELOW_AUTOGRAD, "table": entry.table,
            "FILL": spec.arg_fill, "Tensor": Tensor, "grad_accumulator": grad_accumulator,
-           "edge": _edge, "NO_EDGE": _NO_EDGE, "spec": spec, "cls": spec._cls,
+           "edge": _edge, "NO_EDGE": _NO_EDGE, "NO_EDGE_RG": _NO_EDGE_REQUIRES_GRAD,
+           "spec": spec, "cls": spec._cls,
            "generic": old, "new": _new_obj, "seq": _seq_counter, "SAVES": spec.saves_for,
            "SavedVariable": SavedVariable, "AUTOGRAD_BITS": AUTOGRAD_BITS,
            "anomaly": _anomaly, "anomaly_trace": _anomaly_trace, "LEAF_KERNELS": LEAF_KERNELS,
@@ -1185,7 +1202,7 @@ def view_grad_fn(t):
     """``t.grad_fn`` for a view: after its base (or another view) changed in place, the view's
     history is re-derived from the base's: ``AsStridedBackward0``."""
     vm = t._view_meta
-    fn = t._grad_fn
+    fn = t._grad_node
     if vm is None:
         return fn
     version, creation = vm
@@ -1198,20 +1215,22 @@ def view_grad_fn(t):
         return fn
     if creation != DEFAULT:
         raise RuntimeError(_view_rebase_error(t, creation, fn, regenerate=True))
-    if t.dtype is not base.dtype:
-        # PyTorch replays the view's view_fn (view_as_real/view_as_complex, then as_strided
-        # in the view dtype's units) on the base with grad mode on
+    if t._view_fn is not None or t.dtype is not base.dtype:
+        # PyTorch replays the view's view_fn (the recorded view ops with view replay on, else
+        # view_as_real/view_as_complex, then as_strided in the view dtype's units) on the base
+        # with grad mode on
         prev = _tls.grad_enabled
         _tls.grad_enabled = True
         try:
-            node = _replay_cross_dtype_view(base, t)._grad_fn
+            node = (t._view_fn(base) if t._view_fn is not None else
+                    _replay_cross_dtype_view(base, t))._grad_node
         finally:
             _tls.grad_enabled = prev
     else:
         node = _as_strided_node(base, t)
     if t._retains_grad:
         _move_retains_grad(t, fn, node, 0)
-    t._grad_fn = node
+    t._grad_node = node
     t._output_nr = 0
     t._requires_grad = True
     t._view_meta = (cur, creation)
@@ -1317,7 +1336,7 @@ def check_inplace(t):
     vm = t._view_meta
     if base is not None and vm is not None and is_differentiable_dtype(t.dtype):
         if vm[1] != DEFAULT:
-            raise RuntimeError(_view_rebase_error(t, vm[1], t._grad_fn))
+            raise RuntimeError(_view_rebase_error(t, vm[1], t._grad_node))
         if requires_grad(t) and grad_fn_of(base) is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
@@ -1337,6 +1356,7 @@ def rebase_history(t, node, output_nr=0):
         cs.base_geom = (tuple(base._size), tuple(base.stride()), base._offset)
         cs.view_geom = (tuple(t._size), tuple(t.stride()), t._offset)
         cs.view_dtype = t.dtype if t.dtype is not base.dtype else None
+        cs.view_fn = t._view_fn
         cs.fn = node
         cs._next = (old,) + tuple(node._next[1:])
         cs._seq = next_seq()
@@ -1344,7 +1364,7 @@ def rebase_history(t, node, output_nr=0):
         cs._meta = [(base._size, base.dtype, base._device)]
         if base._retains_grad:
             _move_retains_grad(base, old[0], cs, 0)
-        base._grad_fn = cs
+        base._grad_node = cs
         base._output_nr = 0
         base._requires_grad = True
         # the view's own history is regenerated from the base on next access (at once when
@@ -1353,10 +1373,10 @@ def rebase_history(t, node, output_nr=0):
         if t._retains_grad:
             view_grad_fn(t)
         return cs
-    old_fn = t._grad_fn
+    old_fn = t._grad_node
     if old_fn is not None and old_fn._hk is not None and old_fn._hk.retains_grad:
         old_fn._hk.retains_grad.pop(t._output_nr, None)
-    t._grad_fn = node
+    t._grad_node = node
     t._output_nr = output_nr
     t._requires_grad = True
     if t.__dict__.get("_retains_grad"):
@@ -1370,7 +1390,7 @@ def set_inplace_view_history(t, node):
     history; its own grad_fn is ``node``, current at its new version)."""
     # (a retains_grad hook stays on the old node, as PyTorch's set_history leaves it: .grad
     # then has the geometry from before the op)
-    t._grad_fn = node
+    t._grad_node = node
     t._output_nr = 0
     t._requires_grad = True
     vm = t._view_meta
@@ -1576,6 +1596,8 @@ def make_kernel(spec, record):
                     o._view_meta = (o._vc[0], creation)
         elif isinstance(out, Tensor) and out._base is not None:
             out._view_meta = (out._vc[0], creation)
+        if _tls.view_replay_enabled:
+            _view_func.record(spec.op, args, kwargs, out if spec.multi else (out,), spec.multi)
         return out
     k = view_kernel if spec.is_view else kernel
     k.__name__ = f"autograd_{spec.opname}"
@@ -1652,7 +1674,7 @@ def autograd_fallback(ks, op, *args, **kwargs):
         meta = []
         for i, o in enumerate(todo):
             if o is not None and is_differentiable_dtype(o.dtype) and grad_fn_of(o) is None:
-                o._grad_fn = node
+                o._grad_node = node
                 o._output_nr = i
                 o._requires_grad = True
                 meta.append((o._size, o.dtype, o._device))

@@ -25,7 +25,7 @@ from .._aten._pointwise_util import FP_IGNORE, FP_STATE
 from .._ops import binary_caller, positional_caller
 from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
-from . import graph as _graph
+from . import _reentrant, graph as _graph
 from .anomaly_mode import _anomaly
 from .._dispatcher.keys import AUTOGRAD_BITS, PYTHON_BITS as _PYTHON_BITS
 from ..overrides import ALL_DISABLED
@@ -37,7 +37,7 @@ _task_ids = itertools.count(1)
 
 class GraphTask:
     __slots__ = ("keep_graph", "create_graph", "exec_info", "captures", "captured", "id",
-                 "reached", "callbacks")
+                 "reached", "callbacks", "roots")
 
     def __init__(self, keep_graph, create_graph):
         self.keep_graph = keep_graph
@@ -48,6 +48,7 @@ class GraphTask:
         self.id = next(_task_ids)
         self.reached = None
         self.callbacks = None  # queue_callback's functions, run when the graph is done
+        self.roots = ()
 
 
 def _current_task_id():
@@ -103,6 +104,45 @@ def _current_graph_task_id():
     """The running graph task's id, or -1 outside backward."""
     t = _engine_state.task
     return t.id if t is not None else -1
+
+
+def _get_current_graph_task_keep_graph():
+    """Whether the running backward keeps its graph (``retain_graph``); True outside one."""
+    t = _engine_state.task
+    return t.keep_graph if t is not None else True
+
+
+def _current_graph_task_execution_order():
+    """The nodes the running backward executes, in the order it runs them: the engine's own
+    schedule (a node is ready once every edge into it has delivered; the ready node with the
+    highest sequence number runs first), simulated from the roots."""
+    task = _engine_state.task
+    if task is None:
+        raise RuntimeError("_current_graph_task_execution_order should only be called during "
+                           "the backward pass")
+    if _tls.multithreading_enabled:
+        raise RuntimeError(
+            "get_current_graph_task_execution_order expects the current backward to be "
+            "executed with multithreading disabled, e.g. by running:\n\n"
+            ">>> with torch.autograd.set_multithreading_enabled(False):\n"
+            "...     torch.autograd.grad(...)\n")
+    ex = task.exec_info
+    deps = _compute_dependencies(task.roots)
+    out, heap, tie = [], [], itertools.count()
+    for n in dict.fromkeys(task.roots):
+        if n is not None and deps[n][0] == 0:
+            heapq.heappush(heap, (-n._seq, next(tie), n))
+    while heap:
+        n = heapq.heappop(heap)[2]
+        out.append(n)
+        for nxt, _ in n._next:
+            if nxt is None or ex is not None and nxt not in ex:
+                continue
+            d = deps[nxt]
+            d[0] -= 1
+            if d[0] == 0:
+                heapq.heappush(heap, (-nxt._seq, next(tie), nxt))
+    return out
 
 
 def _will_engine_execute_node(node):
@@ -193,7 +233,9 @@ def _validate_one(node, i, nxt, nr, g):
                 "Expected isFloatingType(grad.scalar_type()) || (input_is_complex == "
                 "grad_is_complex) to be true, but got false.  (Could this error message be "
                 "improved?  If so, please report an enhancement request to PyTorch.)")
-        g = aten._to_copy.default(g, dtype=dtype)
+        if type(nxt) is not AccumulateGrad or \
+                nxt.variable.__dict__.get("_grad_dtype", dtype) is not None:
+            g = aten._to_copy.default(g, dtype=dtype)  # (not for a leaf whose grad_dtype is None)
     if g._device is not device and g._device != device and device.type != "meta" and \
             g._device.type != "meta":
         g = aten._to_copy.default(g, device=device)
@@ -259,8 +301,8 @@ def accumulate_grad(var, new_grad):
     old = var._grad
     if old is None:
         if not _tls.grad_enabled and sys.getrefcount(new_grad) <= _STEAL_REFS and \
-                new_grad._grad_fn is None and not new_grad._requires_grad and \
-                _obeys_layout(new_grad, var):
+                new_grad._grad_node is None and not new_grad._requires_grad and \
+                (_obeys_layout(new_grad, var) or not _tls.grad_layout_enforced):
             # PyTorch stores ``new_grad.detach()``; only a mode or a subclass could tell that
             # alias from the stolen tensor itself, so it is dispatched just for them
             var._grad = _aten_detach(new_grad) if _observed(new_grad) else new_grad
@@ -461,7 +503,6 @@ def _anomaly_apply(node, grads):
     """Run ``node`` under anomaly mode: any error it raises, the NaN check's included, is
     reported with the forward call's traceback (PyTorch's engine does it for every error
     out of a node)."""
-    import warnings
     try:
         outputs = _run_formula(node, grads) if node._formula else node._run(grads)
         if _anomaly.check_nan:
@@ -472,21 +513,41 @@ def _anomaly_apply(node, grads):
                     raise RuntimeError(f"Function '{node.name()}' returned nan values in its "
                                        f"{i}th output.")
     except Exception:
-        hk = node._hk
-        trace = hk.trace if hk is not None else None
-        msg = f"Error detected in {node.name()}. "
-        if trace:
-            msg += "Traceback of forward call that caused the error:\n" + "".join(trace)
-        else:
-            msg += ("No forward pass information available. Enable detect anomaly during "
-                    "forward pass for more information.")
-        try:
-            warnings.warn(msg, UserWarning, stacklevel=2)
-        except Warning as w:
-            # warnings are errors: PyTorch prints it and raises the error that happened
-            sys.stderr.write(f"{type(w).__name__}: {w}\n")
+        _report_anomaly(node)
         raise
     return outputs
+
+
+def _report_anomaly(node):
+    """PyTorch's AnomalyMetadata::print_stack: a warning with the forward traceback of the
+    node that failed, then one per parent (the node whose backward created it, and so on)."""
+    _anomaly_warn(node, f"Error detected in {node.name()}. ",
+                  "Traceback of forward call that caused the error:\n")
+    parent = _anomaly_meta(node).get("parent_")
+    while parent is not None:
+        _anomaly_warn(parent, "\n\n", f"Previous calculation was induced by {parent.name()}. "
+                      "Traceback of forward call that induced the previous calculation:\n")
+        parent = _anomaly_meta(parent).get("parent_")
+
+
+def _anomaly_meta(node):
+    hk = node._hk
+    return hk.metadata if hk is not None and hk.metadata is not None else {}
+
+
+def _anomaly_warn(node, prefix, header):
+    import warnings
+    trace = _anomaly_meta(node).get("traceback_")
+    if trace is None:
+        msg = (f"Error detected in {node.name()}. No forward pass information available. "
+               "Enable detect anomaly during forward pass for more information.")
+    else:
+        msg = prefix + header + "".join(trace)
+    try:
+        warnings.warn(msg, UserWarning, stacklevel=4)
+    except Warning as w:
+        # warnings are errors: PyTorch prints it and raises the error that happened
+        sys.stderr.write(f"{type(w).__name__}: {w}\n")
 
 
 def _compute_dependencies(roots):
@@ -550,6 +611,11 @@ def _compute_needed(roots, targets):
     return needed
 
 
+# While a profiler records, ``node_events(node, prev)``: called as each node starts running
+# (``node`` None when the backward ends) with what the previous call returned (kindling.profiler).
+node_events = None
+
+
 def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges=None,
                  accumulate=True, allow_unreachable=False):
     """Run backward from ``root_edges`` seeded with ``root_grads``.
@@ -557,8 +623,13 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     ``capture_edges``: edges whose incoming gradients are returned (``autograd.grad``), or,
     with ``accumulate``, the only leaves/tensors to accumulate into (``inputs=``).
     """
+    if _engine_state.task is not None and _reentrant.stack_is_deep():
+        # a deep reentrant backward: on a fresh stack (see _reentrant)
+        return _reentrant.run_on_worker(run_backward, root_edges, root_grads, keep_graph,
+                                        create_graph, capture_edges, accumulate,
+                                        allow_unreachable)
     task = GraphTask(keep_graph, create_graph)
-    roots = [e[0] for e in root_edges]
+    task.roots = roots = [e[0] for e in root_edges]
     pending = _compute_dependencies(roots)
     task.reached = set(pending)  # (a copy: running nodes leave ``pending``)
     if capture_edges is not None:
@@ -617,6 +688,8 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     st.excluded, st.torch_function_disabled = f_ex, ALL_DISABLED
     fp_token = FP_STATE.set(FP_IGNORE)
     push, pop = heapq.heappush, heapq.heappop
+    profiling = node_events
+    prof_ranges = None
     try:
         exec_info = task.exec_info
         captures = task.captures
@@ -646,6 +719,8 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                     continue
             elif exec_info is not None and node not in exec_info:
                 continue
+            if profiling is not None:
+                prof_ranges = profiling(node, prof_ranges)
             if type(node) is AccumulateGrad and node._hk is None and not _anomaly.enabled \
                     and not node.variable.__dict__.keys() & _LEAF_HOOK_FIELDS:
                 # A leaf without hooks: accumulation is the engine's own work (C++ in
@@ -716,12 +791,16 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
             if not keep_graph:
                 node.release_variables()
             outputs = g = grads = None  # drop references (gradients may be stolen)
+        if prof_ranges is not None:
+            prof_ranges = profiling(None, prof_ranges)
         if task.callbacks:
             st.excluded, st.torch_function_disabled = outer_ex, outer_tf
             FP_STATE.set(outer_fp)
             _engine_state.node = None
             _run_callbacks(task)
     finally:
+        if prof_ranges is not None:
+            profiling(None, prof_ranges)
         st.excluded, st.torch_function_disabled = outer_ex, outer_tf
         FP_STATE.reset(fp_token)
         st.saved_tensors_hooks = prev_saved_hooks

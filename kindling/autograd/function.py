@@ -133,7 +133,7 @@ class _FunctionBase(_Node):
     def _raw_saved_tensors(self):
         if self._freed:
             raise RuntimeError(ERR_BACKWARD_TWICE)
-        return tuple(self._saved or ())
+        return tuple(SavedVariable(None) if s is None else s for s in self._saved or ())
 
     def release_variables(self):
         self._freed = True
@@ -488,11 +488,11 @@ def _process_outputs(cls, ctx, args, inputs, raw, is_executable, setup_ctx):
                 from .._aten._ops_registry import aten
                 var = aten.detach.default(var)
             elif var._base is None:
-                var._grad_fn = None
+                var._grad_node = None
                 var._requires_grad = False
         elif is_modified:
             is_view = var._base is not None and var._view_meta is not None
-            if var._grad_fn is None and _rg(var):
+            if var._grad_node is None and _rg(var):
                 raise RuntimeError("a leaf Variable that requires grad has been used in an "
                                    "in-place operation.")
             if not is_input and is_view:
@@ -500,8 +500,8 @@ def _process_outputs(cls, ctx, args, inputs, raw, is_executable, setup_ctx):
                                    "Only input Tensors that have been mutated should be passed "
                                    "to ctx.mark_dirty().")
             if is_view and var._view_meta[1] != DEFAULT:  # (check_inplace's order)
-                raise RuntimeError(_view_rebase_error(var, var._view_meta[1], var._grad_fn))
-            if is_view and _rg(var) and var._base._grad_fn is None:
+                raise RuntimeError(_view_rebase_error(var, var._view_meta[1], var._grad_node))
+            if is_view and _rg(var) and var._base._grad_node is None:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used "
                                    "in an in-place operation.")
             if not is_input:
@@ -544,6 +544,10 @@ def _process_outputs(cls, ctx, args, inputs, raw, is_executable, setup_ctx):
     ctx._output_info = infos
     ctx._non_diff_outputs = tuple(nondiff_positions)
     ctx._meta = meta
+    # (PyTorch clears .to_save, .dirty_tensors and .non_differentiable once used: no
+    # reference to a mutated view stays on the node; cleared before the pack hooks run, so a
+    # hook that raises - checkpoint's early stop - leaves no output -> node -> output cycle)
+    ctx.to_save = ctx.dirty_tensors = ctx.non_differentiable = None
     if is_executable:
         saved = []
         out_ids = {id(o): (j, o) for j, o in enumerate(new_outputs) if isinstance(o, Tensor)}
@@ -557,15 +561,12 @@ def _process_outputs(cls, ctx, args, inputs, raw, is_executable, setup_ctx):
                 # (PyTorch: saved as an output when it is one of the outputs' TensorImpls, a
                 # dirty input included, so a mutated view makes no reference cycle)
                 o = new_outputs[j]
-                saved.append(SavedVariable(o, o._grad_fn is ctx or (
+                saved.append(SavedVariable(o, o._grad_node is ctx or (
                     o is t and id(t) in dirty_ids and j not in nondiff_positions), ctx))
             else:
                 saved.append(SavedVariable(t))
         _ = out_ids
         ctx._saved = saved
-    # (PyTorch clears .to_save, .dirty_tensors and .non_differentiable once used: no
-    # reference to a mutated view stays on the node)
-    ctx.to_save = ctx.dirty_tensors = ctx.non_differentiable = None
     if ctx.saved_for_forward is not None and not _fwad_active():
         ctx.saved_for_forward = None
     from .anomaly_mode import _anomaly
@@ -580,7 +581,7 @@ def _fwad_active():
 
 
 def _set_edge(var, ctx, i):
-    var._grad_fn = ctx
+    var._grad_node = ctx
     var._output_nr = i
     var._requires_grad = True
 
@@ -745,7 +746,7 @@ def _alias_outputs(node, values):
             continue
         out = shallow_copy(v)  # (``tensor_data()``: same memory and version counter)
         if record:
-            out._grad_fn = node
+            out._grad_node = node
             out._output_nr = nr
             out._requires_grad = True
         meta.append((out._size, out.dtype, out._device))

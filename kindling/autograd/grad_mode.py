@@ -14,7 +14,8 @@ from .._dispatcher.keys import AUTOGRAD_BITS, K, bit
 from .._dispatcher.tls import state as _tls
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "is_inference_mode_enabled", "set_multithreading_enabled"]
+           "is_inference_mode_enabled", "set_multithreading_enabled",
+           "is_multithreading_enabled", "is_view_replay_enabled"]
 
 _ADIOV = bit(K.ADInplaceOrView)
 
@@ -199,17 +200,134 @@ def _exit_inference_mode(prev):
     s.grad_enabled, s.inference_mode, s.fw_grad_enabled, s.excluded, s.included = prev
 
 
+def is_multithreading_enabled() -> bool:
+    """Whether backward may use device threads (``set_multithreading_enabled``).  kindling's
+    engine runs a backward on the calling thread either way (a deep reentrant one aside); the
+    flag is kept per thread, as PyTorch's, for the APIs that read it
+    (``_current_graph_task_execution_order``)."""
+    return _tls.multithreading_enabled
+
+
+_is_multithreading_enabled = is_multithreading_enabled
+
+
+def _set_multithreading_enabled(mode: bool) -> None:
+    _tls.multithreading_enabled = bool(mode)
+
+
 class set_multithreading_enabled(_DecoratorContextManager):
-    """Accepted for compatibility; the engine runs backward on the calling thread."""
+    """Set multithreaded backward on or off now; as a context manager, restore it on exit."""
 
     def __init__(self, mode: bool) -> None:
+        self.prev = _tls.multithreading_enabled
+        _set_multithreading_enabled(mode)
         self.mode = mode
 
     def __enter__(self) -> None:
         pass
 
     def __exit__(self, *exc) -> None:
+        _set_multithreading_enabled(self.prev)
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+def is_view_replay_enabled() -> bool:
+    """Whether views record how to replay themselves (``_force_original_view_tracking``)."""
+    return _tls.view_replay_enabled
+
+
+_is_view_replay_enabled = is_view_replay_enabled
+
+
+def _set_view_replay_enabled(mode: bool) -> None:
+    _tls.view_replay_enabled = bool(mode)
+
+
+class _force_original_view_tracking(_DecoratorContextManager):
+    """Set view replay on or off now; as a context manager, restore it on exit.  With it on,
+    a view made by a view op records that op, so an in-place change of the view (or of its
+    base) gives it the view op's node (``ViewBackward0``...) instead of ``AsStridedBackward0``,
+    and ``Tensor._view_func`` replays the op itself."""
+
+    def __init__(self, mode: bool) -> None:
+        self.prev = _tls.view_replay_enabled
+        self.mode = mode
+        _set_view_replay_enabled(mode)
+
+    def __call__(self, orig_func):
+        _set_view_replay_enabled(self.prev)  # (as a decorator: only inside the calls)
+        return super().__call__(orig_func)
+
+    def __enter__(self) -> None:
+        _set_view_replay_enabled(self.mode)
+
+    def __exit__(self, *exc) -> None:
+        _set_view_replay_enabled(self.prev)
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+def _unsafe_set_version_counter(tensors, versions):
+    """``torch._C._autograd._unsafe_set_version_counter``: set each tensor's version."""
+    for t, v in zip(tensors, versions):
+        if v < 0:
+            raise RuntimeError(f"Cannot set a version_counter to a value below 0: {v}")
+        vc = t._vc
+        del vc[1:]  # (detach_ moves recorded after the count: the new count is exact)
+        vc[0] = v
+
+
+class _unsafe_preserve_version_counter(_DecoratorContextManager):
+    """Inside the block, in-place changes of ``tensors`` do not show in their versions: their
+    version counters are set back on exit (saved tensors then do not see the changes)."""
+
+    def __init__(self, tensors) -> None:
+        from .._tensor import Tensor
+        self.tensors = (tensors,) if isinstance(tensors, Tensor) else tensors
+        if not isinstance(self.tensors, tuple):
+            raise AssertionError("Expected tensors to be a tuple")
+        self.prev_versions = tuple(t._version for t in self.tensors)
+
+    def __enter__(self) -> None:
         pass
+
+    def __exit__(self, *args) -> None:
+        _unsafe_set_version_counter(self.tensors, self.prev_versions)
+
+
+def _is_grad_layout_enforcement_enabled() -> bool:
+    """``torch._C._is_grad_layout_enforcement_enabled``: this thread's policy flag."""
+    return _tls.grad_layout_enforced
+
+
+def _set_grad_layout_enforcement_enabled(enabled: bool) -> None:
+    _tls.grad_layout_enforced = bool(enabled)
+
+
+class enforce_grad_layout_policy(_DecoratorContextManager):
+    """Whether AccumulateGrad holds stolen gradients to the gradient layout contract (the
+    parameter's strides when it is dense, else row-major).  With ``enable=False`` a gradient
+    that can be stolen becomes ``.grad`` whatever its layout; gradients that must be copied
+    are still copied into the contract's layout.  Set at construction (so it also works as a
+    plain call), restored on exit; thread-local."""
+
+    def __init__(self, enable: bool = True) -> None:
+        self.prev = _tls.grad_layout_enforced
+        _tls.grad_layout_enforced = bool(enable)
+        self.mode = enable
+
+    def __call__(self, orig_func):
+        _tls.grad_layout_enforced = self.prev
+        return super().__call__(orig_func)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        _tls.grad_layout_enforced = self.prev
 
     def clone(self):
         return self.__class__(self.mode)

@@ -132,11 +132,13 @@ def _numerical_jvps(jvp, is_complex, is_forward_ad):
     return out
 
 
-def _numerical_jacobian(func, inputs, eps, is_forward_ad=False):
-    """Per differentiable input, per float/complex output: a (numel_in, numel_out) array."""
+def _numerical_jacobian(func, inputs, eps, is_forward_ad=False, targets=None):
+    """Per differentiable input (or tensor of ``targets``, perturbed in place: it need not be
+    an input), per float/complex output: a (numel_in, numel_out) array."""
     result = []
-    for i in _diff_inputs(inputs):
-        x = inputs[i]
+    if targets is None:
+        targets = [inputs[i] for i in _diff_inputs(inputs)]
+    for x in targets:
         cx = x.dtype.is_complex
         n = x.numel()
         cols = [None] * n
@@ -709,14 +711,10 @@ def get_numerical_jacobian(fn, inputs, target=None, eps=1e-3, grad_out=1.0):
     if any(isinstance(o, Tensor) and o.dtype.is_complex for o in outs):
         raise ValueError("Expected output to be non-complex. get_numerical_jacobian no "
                          "longer supports functions that return complex outputs.")
-    jacs = _numerical_jacobian(fn_pack, inputs, eps)
-    chosen = range(len(jacs))
-    if target is not None:
-        ids = [id(inputs[i]) for i in _diff_inputs(inputs)]
-        chosen = [ids.index(id(t)) for t in _as_tuple(target)
-                  if isinstance(t, Tensor) and t.requires_grad]
-    di = _diff_inputs(inputs)
-    return tuple(_tensor(jacs[a][0], inputs[di[a]].dtype) for a in chosen)
+    targets = [t for t in (inputs if target is None else _as_tuple(target))
+               if isinstance(t, Tensor) and t.requires_grad]
+    jacs = _numerical_jacobian(fn_pack, inputs, eps, targets=targets)
+    return tuple(_tensor(j[0], t.dtype) for j, t in zip(jacs, targets))
 
 
 def get_analytical_jacobian(inputs, output, nondet_tol=0.0, grad_out=1.0):

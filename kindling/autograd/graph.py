@@ -133,15 +133,14 @@ class Node(abc.ABC):
 class _Hooks:
     """The rarely used per-node state, created on first use."""
 
-    __slots__ = ("pre", "post", "tensor_pre", "retains_grad", "metadata", "trace")
+    __slots__ = ("pre", "post", "tensor_pre", "retains_grad", "metadata")
 
     def __init__(self):
         self.pre = _HookDict()           # node pre-hooks fn(grad_outputs)
         self.post = _HookDict()          # node hooks fn(grad_inputs, grad_outputs)
         self.tensor_pre = {}             # output_nr -> OrderedDict of tensor hooks fn(grad)
         self.retains_grad = {}           # output_nr -> weakref of the tensor retaining grad
-        self.metadata = None
-        self.trace = None                # anomaly mode: the forward stack
+        self.metadata = None  # (anomaly mode keeps "traceback_" and "parent_" in it)
 
 
 class _Node:
@@ -298,13 +297,21 @@ class AccumulateGrad(_Node):
         self.variable = variable
         self._next = ()
         self._seq = _MAX_SEQ
-        self._meta = [(variable._size, variable.dtype, variable._device)]
+        self._meta = [accumulator_meta(variable)]
         self._hk = None
 
     def _run(self, grads, needed=None):
         from .engine import accumulate_grad
         accumulate_grad(self.variable, grads[0])
         return []
+
+
+def accumulator_meta(variable):
+    """What gradients reaching a leaf must look like: its shape and device, and its
+    ``grad_dtype`` (its dtype unless set; with grad_dtype None any dtype passes, see
+    engine._validate_one)."""
+    gd = variable.__dict__.get("_grad_dtype", variable.dtype)
+    return (variable._size, gd or variable.dtype, variable._device)
 
 
 def grad_accumulator(t):
@@ -326,7 +333,7 @@ def _grad_fn_of(t):
 
 def gradient_edge(t):
     """``(node, input_nr)`` through which gradient reaches tensor ``t``."""
-    fn = t._grad_fn if t._base is None else _grad_fn_of(t)
+    fn = t._grad_node if t._base is None else _grad_fn_of(t)
     if fn is not None:
         return (fn, t._output_nr)
     if t._requires_grad:
@@ -394,8 +401,8 @@ class SavedVariable:
         self._version = vc[0]
         self._output_nr = tensor._output_nr if is_output else 0
         # (an input with history: a later detach_() makes its backward use an error)
-        self._nonleaf = not is_output and tensor._grad_fn is not None
-        if _tls.saved_tensors_hooks and _hooks_disabled[0] is None:
+        self._nonleaf = not is_output and tensor._grad_node is not None
+        if _tls.saved_tensors_hooks and _tls.saved_hooks_disabled is None:
             self._pack_with_hooks(tensor, *_tls.saved_tensors_hooks[-1])
             return
         # an output is kept as an alias without history (``tensor_data()`` in PyTorch, which
@@ -423,17 +430,49 @@ class SavedVariable:
         # where the tensor's gradient went, for unpack to reconnect what the hook returns
         self._edge = None if self._is_output else _saved_edge(tensor)
 
-    def register_hooks(self, pack_hook, unpack_hook):
-        if self._data is None and self._hooks is None:
-            raise RuntimeError("None is forbidden")
+    def register_hooks(self, *args, **kwargs):
+        """Pack the saved tensor now with ``pack_hook``; ``unpack_hook`` gives it back when
+        backward uses it (``torch._C._autograd.SavedTensor.register_hooks``)."""
+        if kwargs or len(args) != 2 or not all(callable(a) for a in args):
+            shown = ", ".join([repr(self)] + [repr(a) for a in args])
+            if kwargs:
+                shown += "; kwargs: " + ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+            raise TypeError(
+                "register_hooks(): incompatible function arguments. The following argument "
+                "types are supported:\n    1. (self: torch._C._autograd.SavedTensor, arg0: "
+                "collections.abc.Callable, arg1: collections.abc.Callable) -> None\n\n"
+                f"Invoked with: {shown}")
+        pack_hook, unpack_hook = args
+        if self._freed:
+            raise RuntimeError(
+                "Calling register_hooks on a saved tensor after it has been freed. Saved "
+                "intermediate values of the graph are freed when you call .backward() or "
+                "autograd.grad(). Specify retain_graph=True if you need to backward through "
+                "the graph a second time or if you need to access saved variables after "
+                "calling backward.")
         if self._hooks is not None:
-            raise RuntimeError("SavedTensor hooks have already been set on this SavedTensor. "
-                               "Calling register_hooks on a saved tensor whose hooks have "
-                               "already been set is forbidden.")
+            raise RuntimeError("Calling register_hooks on a saved tensor whose hooks have "
+                               "already been set. Hint: only one pair of hooks is allowed at "
+                               "a time.")
         data = self._data
+        if data is None:
+            raise RuntimeError("Calling register_hooks on a saved tensor with value None is "
+                               "forbidden")
         # (PyTorch packs a detached alias of a tensor saved as itself)
         self._pack_with_hooks(data, pack_hook, unpack_hook,
                               None if self._is_output else _detached_alias(data))
+
+    @property
+    def data(self):
+        """What is stored: the packed object when hooks are set, else the saved tensor (an
+        alias without history for a node's output); None once freed."""
+        if self._hooks is not None:
+            return self._packed
+        return self._data
+
+    @property
+    def unpack_hook(self):
+        return self._hooks
 
     def unpack(self, node=None, formula=False):
         """The saved tensor.  ``formula``: for a backward formula (PyTorch's generated nodes
@@ -466,7 +505,7 @@ class SavedVariable:
         data = self._data
         if data is None:
             return None
-        if formula and self._nonleaf and data._grad_fn is None:
+        if formula and self._nonleaf and data._grad_node is None:
             raise RuntimeError(
                 "Trying to use a saved tensor that has been detached in-place, i.e. with "
                 ".detach_().This is not supported, please use out-of-place `.detach()` "
@@ -504,15 +543,34 @@ class SavedVariable:
         self._freed = True
         self._data = None
         self._packed = None
+        self._hooks = None
 
     def __repr__(self):
         return f"<torch._C._autograd.SavedTensor object at {hex(id(self))}>"
 
 
+class SavedTensor(abc.ABC):
+    """``torch._C._autograd.SavedTensor``: the type of ``grad_fn._raw_saved_<name>`` (every
+    ``SavedVariable`` is one).  Only autograd makes them."""
+
+    def __new__(cls, *args, **kwargs):
+        raise RuntimeError("Trying to create a SavedTensor object from Python is forbidden.")
+
+
+SavedTensor.register(SavedVariable)
+SavedTensor.__module__ = "torch._C._autograd"
+
+
+def _make_saved_tensor(tensor, is_output, is_inplace_on_view=False):
+    """``torch._C._autograd._make_saved_tensor``: save ``tensor`` as backward would (the
+    saved-tensor hooks in effect pack it)."""
+    return SavedVariable(tensor, is_output)
+
+
 _new = object.__new__
-_AUTOGRAD_FIELDS = frozenset({"_grad_fn", "_output_nr", "_requires_grad", "_grad", "_hooks",
+_AUTOGRAD_FIELDS = frozenset({"_grad_node", "_output_nr", "_requires_grad", "_grad", "_hooks",
                               "_grad_acc", "_retains_grad", "_post_acc_hooks", "_fw_grads",
-                              "_view_meta"})
+                              "_view_meta", "_view_fn"})
 
 
 def shallow_copy(t):
@@ -597,7 +655,7 @@ def _alias_with_edge(t, edge):
     a = _detached_alias(t)
     fn, nr = edge
     if fn is not None:
-        a._grad_fn = fn
+        a._grad_node = fn
         a._output_nr = nr
     else:  # a leaf: its AccumulateGrad (a fresh one, as in PyTorch, if that one is gone)
         a._grad_acc = nr
@@ -608,14 +666,60 @@ def _alias_with_edge(t, edge):
 def _alias_with_history(t, node, output_nr):
     """A node's saved output, unpacked: an alias of it with the node as ``grad_fn``."""
     a = _detached_alias(t)
-    a._grad_fn = node
+    a._grad_node = node
     a._output_nr = output_nr
     a._requires_grad = True
     return a
 
 
 # ---- saved tensor hooks --------------------------------------------------------------------------
-_hooks_disabled = [None]
+def _push_saved_tensors_default_hooks(pack_hook, unpack_hook):
+    """Push a (pack, unpack) pair on this thread's saved-tensor hooks stack."""
+    _assert_hooks_not_disabled()
+    _tls.saved_tensors_hooks.append((pack_hook, unpack_hook))
+
+
+def _pop_saved_tensors_default_hooks():
+    stack = _tls.saved_tensors_hooks
+    if not stack:  # (an exit without its enter: PyTorch's internal assert)
+        raise RuntimeError(
+            "is_initialized && !tls.stack.empty() INTERNAL ASSERT FAILED at "
+            "\"/__w/pytorch/pytorch/aten/src/ATen/SavedTensorHooks.cpp\":69, please report a "
+            "bug to PyTorch. ")
+    stack.pop()
+
+
+def _top_saved_tensors_default_hooks(ignore_is_tracing=False):
+    """The innermost (pack, unpack) pair, or None."""
+    stack = _tls.saved_tensors_hooks
+    return stack[-1] if stack else None
+
+
+def _assert_hooks_not_disabled():
+    msg = _tls.saved_hooks_disabled
+    if msg is not None:
+        raise RuntimeError(msg)
+
+
+def _saved_tensors_hooks_is_enabled():
+    """Whether saved-tensor hooks may be registered (no ``disable_saved_tensors_hooks``)."""
+    return _tls.saved_hooks_disabled is None
+
+
+def _saved_tensors_hooks_get_disabled_error_message():
+    return _tls.saved_hooks_disabled
+
+
+def _saved_tensors_hooks_disable(error_message, fail_if_non_empty=True):
+    """Forbid registering hooks (with ``error_message``); as PyTorch, the message is set
+    first, then an error is raised if hooks are already registered."""
+    _tls.saved_hooks_disabled = error_message
+    if fail_if_non_empty and _tls.saved_tensors_hooks:
+        raise RuntimeError(error_message)
+
+
+def _saved_tensors_hooks_enable():
+    _tls.saved_hooks_disabled = None
 
 
 class saved_tensors_hooks:
@@ -627,18 +731,10 @@ class saved_tensors_hooks:
         self.unpack_hook = unpack_hook
 
     def __enter__(self):
-        if _hooks_disabled[0] is not None:
-            raise RuntimeError(_hooks_disabled[0])
-        _tls.saved_tensors_hooks.append((self.pack_hook, self.unpack_hook))
+        _push_saved_tensors_default_hooks(self.pack_hook, self.unpack_hook)
 
     def __exit__(self, *args):
-        stack = _tls.saved_tensors_hooks
-        if not stack:  # (an exit without its enter: PyTorch's internal assert)
-            raise RuntimeError(
-                "is_initialized && !tls.stack.empty() INTERNAL ASSERT FAILED at "
-                "\"/__w/pytorch/pytorch/aten/src/ATen/SavedTensorHooks.cpp\":69, please report a "
-                "bug to PyTorch. ")
-        stack.pop()
+        _pop_saved_tensors_default_hooks()
 
 
 class save_on_cpu(saved_tensors_hooks):
@@ -649,24 +745,35 @@ class save_on_cpu(saved_tensors_hooks):
 
 
 class disable_saved_tensors_hooks:
-    """Within the block, registering saved-tensor hooks raises ``error_message``."""
+    """Within the block (or the decorated function), registering saved-tensor hooks raises
+    ``RuntimeError(error_message)``; entering it while hooks are registered raises too."""
 
     def __init__(self, error_message):
         self.error_message = error_message
 
     def __enter__(self):
-        self.prev = _hooks_disabled[0]
-        _hooks_disabled[0] = self.error_message
+        self.prev = _tls.saved_hooks_disabled
+        try:
+            _saved_tensors_hooks_disable(self.error_message)
+        except BaseException:
+            self._restore()
+            raise
 
     def __exit__(self, *args):
-        _hooks_disabled[0] = self.prev
+        self._restore()
+
+    def _restore(self):
+        if self.prev is None:
+            _saved_tensors_hooks_enable()
+        else:
+            _saved_tensors_hooks_disable(self.prev)
 
     def __call__(self, fn):
         import functools
 
         @functools.wraps(fn)
         def wrapper(*a, **k):
-            with self:
+            with self.__class__(self.error_message):
                 return fn(*a, **k)
         return wrapper
 

@@ -1,9 +1,10 @@
 """``torch.autograd.profiler``: the legacy profiler's names, over ``kindling.profiler``
-(which records the ops a dispatch mode sees)."""
+(which records the ops a dispatch mode sees and the nodes the engine runs)."""
 from __future__ import annotations
 
-from ..profiler import EventList, FunctionEvent, FunctionEventAvg, record_function  # noqa: F401
+from ..profiler import record_function  # noqa: F401
 from .. import profiler as _profiler
+from .profiler_util import EventList, FunctionEvent, FunctionEventAvg  # noqa: F401
 
 __all__ = ["profile", "record_function", "EventList", "FunctionEvent", "FunctionEventAvg"]
 
@@ -22,7 +23,36 @@ class profile(_profiler.profile):
         super().__init__(record_shapes=record_shapes, profile_memory=profile_memory,
                          with_stack=with_stack, with_flops=with_flops,
                          with_modules=with_modules, acc_events=acc_events, enabled=enabled)
+        self.use_device = None
 
     @property
     def function_events(self):
         return self._events
+
+    def __str__(self):
+        return str(self._events) if self._stopped else "<unfinished torch.autograd.profile>"
+
+    def __repr__(self):
+        return repr(self._events) if self._stopped else "<unfinished torch.autograd.profile>"
+
+    def table(self, sort_by=None, row_limit=100, max_src_column_width=75,
+              max_name_column_width=55, max_shapes_column_width=80, header=None,
+              top_level_events_only=False):
+        return self._events.table(sort_by=sort_by, row_limit=row_limit,
+                                  max_src_column_width=max_src_column_width,
+                                  max_name_column_width=max_name_column_width,
+                                  max_shapes_column_width=max_shapes_column_width,
+                                  header=header, top_level_events_only=top_level_events_only)
+
+    table.__doc__ = EventList.table.__doc__
+
+    def total_average(self):
+        return self._events.total_average()
+
+    @property
+    def self_cpu_time_total(self):
+        """The sum of every event's self CPU time."""
+        return self._events.self_cpu_time_total
+
+    def export_chrome_trace(self, path):
+        return self._events.export_chrome_trace(path)

@@ -277,7 +277,7 @@ def get_alias_info(func) -> SchemaInfo:
 
 def _functionalize_unsafe_set(ret, arg):
     """Point ``ret`` at ``arg``'s storage, keeping ``ret``'s own sizes and strides."""
-    ret._storage = arg.untyped_storage()
+    ret._storage = arg._untyped_storage()
 
 
 def _correct_storage_aliasing(func, schema_info, args, outs):

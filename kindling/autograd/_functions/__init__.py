@@ -1,0 +1,2 @@
+"""``torch.autograd._functions``: legacy autograd Functions kept for compatibility."""
+from .tensor import Resize  # noqa: F401
