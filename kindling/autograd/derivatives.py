@@ -206,26 +206,34 @@ def _strip_r_to_c(body, inputs):
 
 
 class _ConjCalls(ast.NodeTransformer):
-    """``conj(x)`` in a formula (PyTorch's ``x.conj()``) for a name ``x``, written inline so
-    that a real tensor costs a type and an attribute test, not a call: ``x if type(x) is
-    Tensor and not x.dtype.is_complex else conj(x)`` (a number argument: conjugated only when
-    a Python complex).  Other arguments call ``_formulas.conj``."""
+    """``conj(x)`` in a formula (PyTorch's ``x.conj()``), written inline so that a real tensor
+    costs a type and an attribute test, not a call: ``x if type(x) is Tensor and not
+    x.dtype.is_complex else conj(x)`` (an expression is bound to a name first; a number
+    argument is conjugated only when a Python complex)."""
 
     def __init__(self, scalars=()):
         self.scalars = scalars
+        self.n = 0
 
     def visit_Call(self, node):
         self.generic_visit(node)
         if not (isinstance(node.func, ast.Name) and node.func.id == "conj" and
-                len(node.args) == 1 and not node.keywords and
-                isinstance(node.args[0], ast.Name)):
+                len(node.args) == 1 and not node.keywords):
             return node
-        x = node.args[0].id
-        if x in self.scalars:
-            src = f"({x} if type({x}) is not complex else {x}.conjugate())"
-        else:  # (a Tensor argument may also be passed a Python number)
-            src = f"({x} if type({x}) is Tensor and not {x}.dtype.is_complex else conj({x}))"
-        return ast.parse(src, mode="eval").body
+        arg = node.args[0]
+        if isinstance(arg, ast.Name) and arg.id in self.scalars:
+            x = arg.id
+            return ast.parse(f"({x} if type({x}) is not complex else {x}.conjugate())",
+                             mode="eval").body
+        if isinstance(arg, ast.Name):
+            x, first = arg.id, arg.id
+        else:  # (the test evaluates first: it binds the expression's value)
+            x = f"_conj{self.n}"
+            self.n += 1
+            first = f"({x} := {ast.unparse(arg)})"
+        # (a Tensor argument may also be passed a Python number: conj() handles it)
+        return ast.parse(f"({x} if type({first}) is Tensor and not {x}.dtype.is_complex "
+                         f"else conj({x}))", mode="eval").body
 
 
 def _saved_value(saved, name, node):
