@@ -29,6 +29,8 @@ MATCHING = [
     # operands computed in the order C++ evaluates them
     "aten.rsqrt.default", "aten.erf.default", "aten.reciprocal.default",
     "aten.remainder.Tensor", "aten.fmod.Tensor",
+    # abs's formula is grad * self.sgn(), as PyTorch's
+    "aten.abs.default",
 ]
 
 _BY_NAME = {i.name: i for i in _DB}

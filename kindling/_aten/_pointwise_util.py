@@ -161,6 +161,14 @@ def not_implemented(kernel_name, dt):
     return NotImplementedError(f'"{kernel_name}" not implemented for \'{dt._scalar_name}\'')
 
 
+def no_complex_check(message):
+    """A binary op's check: RuntimeError(``message``) when the operands promote to complex."""
+    def check(self, other):
+        if result_type(self, other).is_complex:
+            raise RuntimeError(message)
+    return check
+
+
 def promote(*operands):
     """Operands converted to their PyTorch result dtype (scalars wrap like C); and that dtype."""
     dt = result_type(*operands)

@@ -79,12 +79,12 @@ def _toggle_view(self, b):
 
 _neg_view = defop("_neg_view(Tensor(a) self) -> Tensor(a)", tags=("view",))
 _neg_view.explicit(lambda self: _toggle_view(self, NEG))
-_neg_view.derivative(self="grad.neg()", result="auto_linear")
+_neg_view.derivative(self="grad.neg()", result="self_t._neg_view()")
 
 _conj = defop("_conj(Tensor(a) self) -> Tensor(a)", tags=("view",))
 _conj.explicit(lambda self: _toggle_view(self, CONJ) if self.dtype.is_complex
                else _toggle_view(self, 0))
-_conj.derivative(self="grad.conj()", result="auto_linear")
+_conj.derivative(self="grad.conj()", result="self_t.conj()")
 
 conj = defop("conj(Tensor(a) self) -> Tensor(a)")
 conj.composite(lambda self: aten._conj.default(self) if self.dtype.is_complex else self)
@@ -98,7 +98,7 @@ resolve_neg.composite(lambda self: aten.clone.default(self) if self._ks & NEG el
 _conj_physical = defop("_conj_physical(Tensor self) -> Tensor")
 _conj_physical.cpu(lambda self: np.conj(self) if np.iscomplexobj(self) else self.copy())
 _conj_physical.meta(lambda self: empty_meta(self.shape, self.dtype))
-_conj_physical.derivative(self="grad.conj_physical()", result="auto_linear")
+_conj_physical.derivative(self="grad.conj_physical()", result="self_t.conj_physical()")
 
 conj_physical = defop("conj_physical(Tensor self) -> Tensor")
 conj_physical.composite(
@@ -371,6 +371,7 @@ def _install():
 
     fallthrough(aten._neg_view.default, K.Negative)
     fallthrough(aten._conj.default, K.Conjugate)
+    fallthrough(aten.conj.default, K.Conjugate)  # (conj of a conjugate view clears the bit)
     for op in (aten.is_conj.default, aten.is_neg.default, aten._is_zerotensor.default):
         for key in (K.Negative, K.Conjugate, K.ZeroTensor):
             fallthrough(op, key)

@@ -87,7 +87,8 @@ def _(self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocki
     return _meta_like(self, dtype or self.dtype, memory_format)
 
 
-_to_copy.derivative(self="grad", result="auto_linear")  # the engine casts back to self's dtype
+# (the engine casts the gradient back to self's dtype; a real self takes the real part first)
+_to_copy.derivative(self="handle_r_to_c(self_scalar_type, grad)", result="auto_linear")
 
 
 def _parse_to(args, kwargs):
@@ -224,7 +225,8 @@ def _(self, src, non_blocking=False):
 
 
 public("copy_", copy_, function=False)
-copy_.derivative("CopyBackwards", self="zeros_like(grad)", src="grad",
+copy_.derivative("CopyBackwards", self="zeros_like(grad)",
+                 src="handle_r_to_c(src_scalar_type, grad)",
                  result="copy_jvp(self_t_raw, self_p, src_t)")
 
 

@@ -291,11 +291,12 @@ public("dot", dot, dot_out)
 mm.derivative(self="mm_mat1_backward(grad, mat2, self_sym_sizes, self_sym_strides, 1)",
               mat2="mm_mat2_backward(grad, self, mat2_sym_sizes, mat2_sym_strides, 1)",
               result="self_t.mm(mat2_p) + self_p.mm(mat2_t)")
-bmm.derivative(self="grad.bmm(mat2.transpose(1, 2))", mat2="self.transpose(1, 2).bmm(grad)",
+bmm.derivative(self="grad.bmm(conj(mat2.transpose(1, 2)))",
+               mat2="conj(self.transpose(1, 2)).bmm(grad)",
                result="self_t.bmm(mat2_p) + self_p.bmm(mat2_t)")
-mv.derivative(self="grad.outer(vec)", vec="self.t().mv(grad)",
+mv.derivative(self="grad.outer(conj(vec))", vec="conj(self).t().mv(grad)",
               result="self_t.mv(vec_p) + self_p.mv(vec_t)")
-dot.derivative(self="grad * tensor", tensor="grad * self",
+dot.derivative(self="grad * conj(tensor)", tensor="grad * conj(self)",
                result="self_t.dot(tensor_p) + self_p.dot(tensor_t)")
 
 
@@ -373,14 +374,15 @@ addmv, addmv_out = _declare(
 public("addmm", addmm, addmm_out)
 public("addmv", addmv, addmv_out)
 addmm.derivative(
-    self="maybe_multiply(grad, beta)",
+    self="maybe_multiply(grad, conj(beta))",
     mat1="mm_mat1_backward(grad, mat2, mat1_sym_sizes, mat1_sym_strides, alpha)",
     mat2="mm_mat2_backward(grad, mat1, mat2_sym_sizes, mat2_sym_strides, alpha)",
     result="maybe_multiply(self_t, beta) + maybe_multiply(mat1_t.mm(mat2_p), alpha) + "
            "maybe_multiply(mat1_p.mm(mat2_t), alpha)")
 addmv.derivative(
-    self="maybe_multiply(grad, beta)", mat="maybe_multiply(grad.outer(vec), alpha)",
-    vec="maybe_multiply(mat.t().mv(grad), alpha)",
+    self="maybe_multiply(grad, conj(beta))",
+    mat="maybe_multiply(grad.outer(conj(vec)), conj(alpha))",
+    vec="maybe_multiply(conj(mat.t()).mv(grad), conj(alpha))",
     result="maybe_multiply(self_t, beta) + maybe_multiply(mat_t.mv(vec_p), alpha) + "
            "maybe_multiply(mat_p.mv(vec_t), alpha)")
 

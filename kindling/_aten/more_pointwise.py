@@ -98,7 +98,20 @@ def _float_kernel(ufunc, kernel_name, *, int_to_float=False, complex_ok=False, o
 
 
 # ---- logaddexp / logaddexp2 / hypot ------------------------------------------------------------
-logaddexp = binary_family("logaddexp", _float_kernel(np.logaddexp, "logaddexp_cpu"),
+def _logaddexp(a, b):
+    """``log(exp(a) + exp(b))``; complex operands (PyTorch's CPU kernel takes them): from the
+    operand with the larger real part, ``m + log1p(exp(n - m))``."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype.kind != "c":
+        return np.logaddexp(a, b)
+    a, b = np.broadcast_arrays(a, b)
+    swap = b.real > a.real
+    hi, lo = np.where(swap, b, a), np.where(swap, a, b)
+    return np.where(np.isinf(hi.real) & (hi.real > 0), hi, hi + np.log1p(np.exp(lo - hi)))
+
+
+logaddexp = binary_family("logaddexp", _float_kernel(_logaddexp, "logaddexp_cpu",
+                                                     complex_ok=True),
                           tensor=None, inplace=False, samples=_tensors_only)["tensor"]
 logaddexp2 = binary_family("logaddexp2", _float_kernel(np.logaddexp2, "logaddexp2_cpu"),
                            tensor=None, inplace=False, samples=_tensors_only)["tensor"]
@@ -109,7 +122,7 @@ _expose("logaddexp", [logaddexp])
 _expose("logaddexp2", [logaddexp2])
 _expose("hypot", [hypot])
 logaddexp.derivative(
-    self="grad / (1 + (other - self).exp())", other="grad / (1 + (self - other).exp())",
+    self="grad / conj(1 + (other - self).exp())", other="grad / conj(1 + (self - other).exp())",
     result="self_t / (1 + (other_p - self_p).exp()) + other_t / (1 + (self_p - other_p).exp())")
 logaddexp2.derivative(
     self="grad / (1 + aten.pow.Scalar(2, other - self))",
@@ -518,8 +531,11 @@ def _nan_to_num(self, nan=None, posinf=None, neginf=None):
     dt = _dtype._NP_TO_DTYPE[self.dtype]
     if dt._cat < _FLOAT:
         return self.copy()
-    if dt._cat == _COMPLEX:
-        raise not_implemented("nan_to_num", dt)
+    if dt._cat == _COMPLEX:  # (the real and imaginary parts separately)
+        r = np.empty(self.shape, self.dtype)
+        r.real = _nan_to_num(np.ascontiguousarray(self.real), nan, posinf, neginf)
+        r.imag = _nan_to_num(np.ascontiguousarray(self.imag), nan, posinf, neginf)
+        return r
     info = _finfo(self.dtype)
     t = self.dtype.type
 
@@ -533,6 +549,10 @@ def _nan_to_num(self, nan=None, posinf=None, neginf=None):
 def _nan_to_num_samples(dtype):
     A = S.make_arr
     yield from S.unary_samples(dtype)
+    if dtype in S.COMPLEX:
+        v = np.array([complex(np.nan, np.inf), complex(1, -np.inf), complex(np.inf, np.nan),
+                      1 + 1j], dtype=dtype)
+        yield S.SampleInput(S.Arr(v), 1.0, 2.0, -3.0)
     if dtype in S.FLOATS:
         v = np.array([np.nan, np.inf, -np.inf, 1.5, -0.0, 2.0], dtype=dtype)
         yield S.SampleInput(S.Arr(v), 0.5, 100.0, -100.0)

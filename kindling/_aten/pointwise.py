@@ -22,7 +22,7 @@ from ._variants import _CPP_NAMES, inplace_variant, out_variant, resize_out  # n
 from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
 from ._defop import install_cpu_front, unwrap
-from ._pointwise_util import check_inplace_result, meta_view
+from ._pointwise_util import check_inplace_result, meta_view, no_complex_check
 from ..testing import samples as S
 from .._tensor import Tensor, from_array
 
@@ -70,9 +70,12 @@ def _unary_samples(dtype):
 def _reject(kind, msg_or_kernel):
     """A dtype check: ``kind`` is a set of categories/dtype names that are refused."""
     def check(dt):
-        if dt._name in kind or ("int" in kind and dt._cat == _INT):
+        if dt._name in kind or ("int" in kind and dt._cat == _INT) or \
+                ("complex" in kind and dt.is_complex):
             if msg_or_kernel.startswith("!"):
                 raise RuntimeError(msg_or_kernel[1:])
+            if msg_or_kernel.startswith("?"):
+                raise NotImplementedError(msg_or_kernel[1:])
             raise not_implemented(msg_or_kernel, dt)
     return check
 
@@ -169,7 +172,7 @@ def same_float_inplace_fast_path(opdef, ufunc):
 
 def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=True,
              check=None, meta_check=False, samples=_unary_samples, int_identity=False,
-             fp_safe=False):
+             fp_safe=False, real_result=False):
     """Declare ``name``, ``name_`` and ``name.out`` for an elementwise NumPy function.
 
     ``int_to_float``: integer/bool inputs compute in the default float dtype.
@@ -178,6 +181,7 @@ def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=
     ``int_identity``: integer inputs are returned unchanged (floor, ceil, trunc, round).
     ``fp_safe``: ``fn`` never raises NumPy floating-point warnings (relu's ``maximum``), so
     it runs without ``float_compute``'s guard except for float16/bfloat16.
+    ``real_result``: a complex input gives a result of its real dtype (abs, angle).
     """
     # Input dtypes seen to need nothing but ``fn`` (the check passed; no integer handling,
     # float32 detour or result cast): later calls with them go straight to ``fn``.
@@ -203,8 +207,12 @@ def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=
         return r
 
     def meta(self):
-        if check is not None and meta_check:
+        if callable(meta_check):  # (PyTorch's meta function checks only part of it)
+            meta_check(self.dtype)
+        elif check is not None and meta_check:
             check(self.dtype)
+        if real_result and self.dtype.is_complex:
+            return unary_meta(self, out_dtype=self.dtype.to_real())
         return unary_meta(self, int_to_float=int_to_float, out_dtype=out_dtype)
 
     kernel.__name__ = meta.__name__ = name
@@ -258,9 +266,10 @@ def _is(fn, int_value):
 
 
 _NO_BOOL = {"bool"}
+_COMPLEX = {"complex"}
 _FLOAT_NAMES = {"float16", "bfloat16", "float32", "float64", "float8_e4m3fn", "float8_e5m2"}
 
-abs = unary_op("abs", np.abs, check=_reject(_NO_BOOL, "abs_cpu"))  # noqa: A001
+abs = unary_op("abs", np.abs, check=_reject(_NO_BOOL, "abs_cpu"), real_result=True)  # noqa: A001
 neg = unary_op("neg", np.negative, meta_check=True, check=_reject(
     _NO_BOOL, "!Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
     "to invert a mask, use the `~` or `logical_not()` operator instead."))
@@ -274,22 +283,61 @@ def _relu(a):
     return np.maximum(a, z)  # the array's own dtype; ``maximum`` never warns
 
 
+def _all_of(*checks):
+    def check(dt):
+        for c in checks:
+            c(dt)
+    return check
+
+
+_clamp_complex = _reject(_COMPLEX, "?clamp is not supported for complex types")
 relu = unary_op("relu", _relu, meta_check=True, fp_safe=True,
-                check=_reject(_NO_BOOL, "!Boolean inputs not supported for relu"))
+                check=_all_of(_reject(_NO_BOOL, "!Boolean inputs not supported for relu"),
+                              _clamp_complex))
 for _n, _f in [("exp", np.exp), ("exp2", np.exp2), ("expm1", np.expm1), ("log", np.log),
                ("log2", np.log2), ("log10", np.log10), ("log1p", np.log1p), ("sqrt", np.sqrt),
                ("rsqrt", lambda a: 1 / np.sqrt(a)), ("sin", np.sin), ("cos", np.cos),
                ("tan", np.tan), ("asin", np.arcsin), ("acos", np.arccos), ("atan", np.arctan),
                ("sinh", np.sinh), ("cosh", np.cosh), ("tanh", np.tanh), ("sigmoid", _sigmoid),
                ("reciprocal", lambda a: 1 / a), ("erf", _erf)]:
-    globals()[_n] = unary_op(_n, _f, int_to_float=True)
-floor = unary_op("floor", np.floor, int_identity=True, check=_reject(_NO_BOOL, "floor_vml_cpu"))
-ceil = unary_op("ceil", np.ceil, int_identity=True, check=_reject(_NO_BOOL, "ceil_vml_cpu"))
-trunc = unary_op("trunc", np.trunc, int_identity=True, check=_reject(_NO_BOOL, "trunc_vml_cpu"))
-frac = unary_op("frac", _frac, check=_reject(_NO_BOOL | {"int"}, "frac_cpu"))
-sign = unary_op("sign", _sign)
+    globals()[_n] = unary_op(_n, _f, int_to_float=True, check=_reject(
+        _COMPLEX, "erf_vml_cpu") if _n == "erf" else None)
+
+
+def _rounding(name, fn, kernel_name):
+    """floor/ceil/trunc: integers unchanged, bool and complex refused (complex already by
+    PyTorch's meta function)."""
+    no_complex = _reject(_COMPLEX, f"?{name} is not supported for complex inputs")
+    return unary_op(name, fn, int_identity=True, meta_check=no_complex,
+                    check=_all_of(_reject(_NO_BOOL, kernel_name), no_complex))
+
+
+floor = _rounding("floor", np.floor, "floor_vml_cpu")
+ceil = _rounding("ceil", np.ceil, "ceil_vml_cpu")
+trunc = _rounding("trunc", np.trunc, "trunc_vml_cpu")
+frac = unary_op("frac", _frac, check=_reject(_NO_BOOL | {"int"} | _COMPLEX, "frac_cpu"))
+sign = unary_op("sign", _sign, meta_check=True, check=_reject(
+    _COMPLEX, "?Unlike NumPy, torch.sign is not intended to support complex numbers. Please "
+    "use torch.sgn instead."))
+
+
+def _sgn(a):
+    if a.dtype.kind != "c":
+        return _sign(a)
+    mag = np.abs(a)
+    return np.where(mag == 0, a.dtype.type(0), a / np.where(mag == 0, 1, mag)).astype(a.dtype)
+
+
+def _angle(a):
+    if a.dtype.kind == "c":
+        return np.angle(a)
+    return np.where(np.isnan(a), a, np.where(a < 0, a.dtype.type(math.pi), a.dtype.type(0)))
+
+
+sgn = unary_op("sgn", _sgn)
+angle = unary_op("angle", _angle, int_to_float=True, real_result=True, inplace=False)
 bitwise_not = unary_op("bitwise_not", _bitwise_not,
-                       check=_reject(_FLOAT_NAMES, "bitwise_not_cpu"))
+                       check=_reject(_FLOAT_NAMES | _COMPLEX, "bitwise_not_cpu"))
 logical_not = unary_op("logical_not", lambda a: a == 0, out_dtype=_dtype.bool)
 isnan = unary_op("isnan", _is(np.isnan, False), out_dtype=_dtype.bool, inplace=False)
 isinf = unary_op("isinf", _is(np.isinf, False), out_dtype=_dtype.bool, inplace=False)
@@ -299,21 +347,27 @@ isfinite = unary_op("isfinite", _is(np.isfinite, True), out_dtype=_dtype.bool, i
 # Derivatives (PyTorch's derivatives.yaml): ``grad`` is the output's gradient, ``result`` the
 # output; ``result=`` is the forward-mode formula ("auto_element_wise": the backward formula
 # applied to the tangent).
+# Complex inputs follow PyTorch's convention: the gradient is the conjugate Wirtinger
+# derivative, so a holomorphic op's formula multiplies ``grad`` by the conjugate of its
+# derivative (``conj(x)``: free for real tensors).
 _EW = "auto_element_wise"
-abs.derivative(self="grad * self.sign()", result=_EW)
+abs.derivative(self="grad * self.sgn()", result="abs_jvp(self_t, self_p, result)")
+sgn.derivative(self="sgn_backward(self, grad, result)",
+               result="sgn_backward(self_p, self_t, result)")
+angle.derivative(self="angle_backward(grad, self)", result="angle_jvp(self_t, self_p, result)")
 neg.derivative(self="grad.neg()", result="auto_linear")
 same_float_fast_path(neg, np.negative, 1)  # (its check refuses bool only)
 relu.derivative(self="threshold_backward(grad, result, 0)", result=_EW)
-for _n, _fm in {"exp": "grad * result", "exp2": "grad * result * LN2",
-                "expm1": "grad * (result + 1)", "log": "grad / self",
-                "log2": "grad / (self * LN2)", "log10": "grad / (self * LN10)",
-                "log1p": "grad / (self + 1)", "sqrt": "grad / (2 * result)",
-                "rsqrt": "rsqrt_backward(grad, result)", "sin": "grad * self.cos()",
-                "cos": "grad * -self.sin()", "tan": "grad * (1 + result.pow(2))",
-                "asin": "grad * (-self * self + 1).rsqrt()",
-                "acos": "grad * -((-self * self + 1).rsqrt())",
-                "atan": "grad / (self * self + 1)", "sinh": "grad * self.cosh()",
-                "cosh": "grad * self.sinh()", "tanh": "tanh_backward(grad, result)",
+for _n, _fm in {"exp": "grad * conj(result)", "exp2": "grad * conj(result) * LN2",
+                "expm1": "grad * (conj(result) + 1)", "log": "grad / conj(self)",
+                "log2": "grad / (conj(self) * LN2)", "log10": "grad / (conj(self) * LN10)",
+                "log1p": "grad / conj(self + 1)", "sqrt": "grad / (2 * conj(result))",
+                "rsqrt": "rsqrt_backward(grad, result)", "sin": "grad * conj(self.cos())",
+                "cos": "grad * -conj(self.sin())", "tan": "grad * conj(1 + result.pow(2))",
+                "asin": "grad * conj((-self * self + 1).rsqrt())",
+                "acos": "grad * -conj((-self * self + 1).rsqrt())",
+                "atan": "grad / conj(self * self + 1)", "sinh": "grad * conj(self.cosh())",
+                "cosh": "grad * conj(self.sinh())", "tanh": "tanh_backward(grad, result)",
                 "sigmoid": "sigmoid_backward(grad, result)",
                 "reciprocal": "reciprocal_backward(grad, result)",
                 "erf": "erf_backward(grad, self)"}.items():
@@ -323,14 +377,14 @@ for _f in (floor, ceil, trunc, sign):
 frac.derivative(self="grad", result="self_t")
 
 # round: the default overload (half to even) and round.decimals.
-_round_check = _reject(_NO_BOOL, "round_vml_cpu")
+_round_check = _reject(_NO_BOOL | _COMPLEX, "round_vml_cpu")
 round = unary_op("round", _round, int_identity=True, check=_round_check)  # noqa: A001
 round.derivative(self="zeros_like(grad)", result="zeros_like(self_t)")
 
 
 def _round_decimals_kernel(self, *, decimals):
     dt = _dtype._NP_TO_DTYPE[self.dtype]
-    if dt._cat <= _INT:
+    if dt._cat <= _INT or dt.is_complex:
         raise not_implemented("round_cpu", dt)
     if decimals == 0:
         return float_compute(np.rint, self)
@@ -400,6 +454,10 @@ def _dtype_check(kernel_name, refuse):
 
 def _is_bool(dt):
     return dt is _dtype.bool
+
+
+def _is_bool_or_complex(dt):
+    return dt is _dtype.bool or dt.is_complex
 
 
 def _is_float(dt):
@@ -477,6 +535,8 @@ def binary_family(name, kernel, *, tensor="Tensor", scalar=None, scalar_tensor=N
 
 def _floor_divide(a, b):
     (a, b), dt = promote(a, b)
+    if dt.is_complex:
+        raise not_implemented("div_floor_cpu", dt)
     if dt._cat <= _INT:
         check_int_divisor(b, dt)
     with np.errstate(all="ignore"):
@@ -492,6 +552,8 @@ def _half(fn, a, b, dt):
 
 def _trunc_divide(a, b):
     (a, b), dt = promote(a, b)
+    if dt.is_complex:
+        raise not_implemented("div_trunc_cpu", dt)
     with np.errstate(all="ignore"):
         if dt._cat <= _INT:
             check_int_divisor(b, dt)
@@ -543,18 +605,29 @@ for _fam, _uf in ((_add, np.add), (_sub, np.subtract), (_mul, np.multiply),
     same_float_fast_path(_fam["tensor"], _uf, 2)
     same_float_fast_path(_fam["scalar"], _uf, 2)  # (``x + 1`` in backward formulas)
     same_float_inplace_fast_path(_fam["tensor"].inplace, _uf)
-add.derivative(self="grad", other="maybe_multiply(grad, alpha)",
+# ``handle_r_to_c(self_scalar_type, g)``: a real input of a complex result gets the real part
+add.derivative(self="handle_r_to_c(self_scalar_type, grad)",
+               other="handle_r_to_c(other_scalar_type, maybe_multiply(grad, conj(alpha)))",
                result="self_t + maybe_multiply(other_t, alpha)")
-_add["scalar"].derivative("AddBackward1", self="grad", result="self_t.clone()")
-sub.derivative(self="grad", other="maybe_multiply(-grad, alpha)",
+_add["scalar"].derivative("AddBackward1", self="handle_r_to_c(self_scalar_type, grad)",
+                          result="self_t.clone()")
+sub.derivative(self="handle_r_to_c(self_scalar_type, grad)",
+               other="handle_r_to_c(other_scalar_type, maybe_multiply(-grad, conj(alpha)))",
                result="self_t - maybe_multiply(other_t, alpha)")
-_sub["scalar"].derivative("SubBackward1", self="grad", result="self_t.clone()")
-mul.derivative(self="grad * other", other="grad * self",
+_sub["scalar"].derivative("SubBackward1", self="handle_r_to_c(self_scalar_type, grad)",
+                          result="self_t.clone()")
+mul.derivative(self="handle_r_to_c(self_scalar_type, grad * conj(other))",
+               other="handle_r_to_c(other_scalar_type, grad * conj(self))",
                result="other_t * self_p + self_t * other_p")
-_mul["scalar"].derivative("MulBackward1", self="grad * other", result="self_t * other")
-div.derivative(self="grad / other", other="div_other_backward(grad, self, other)",
+_mul["scalar"].derivative("MulBackward1",
+                          self="handle_r_to_c(self_scalar_type, grad * conj(other))",
+                          result="self_t * other")
+div.derivative(self="handle_r_to_c(self_scalar_type, grad / conj(other))",
+               other="handle_r_to_c(other_scalar_type, div_other_backward(grad, self, other))",
                result="(self_t - other_t * result) / other_p")
-_div["scalar"].derivative("DivBackward1", self="grad / other", result="self_t / other")
+_div["scalar"].derivative("DivBackward1",
+                          self="handle_r_to_c(self_scalar_type, grad / conj(other))",
+                          result="self_t / other")
 
 
 _sub_k = binary_kernel(np.subtract)
@@ -568,9 +641,13 @@ def _rsub_kernel(self, other, alpha=1):
 _rsub = binary_family("rsub", _rsub_kernel, scalar="Scalar", alpha=True, inplace=False,
                       out_names=("Tensor_out", "Scalar_out", None),
                       meta_checks=(lambda s, o: _sub_check(o, s),))
-_rsub["tensor"].derivative(self="maybe_multiply(-grad, alpha)", other="grad",
+_rsub["tensor"].derivative(self="handle_r_to_c(self_scalar_type, maybe_multiply(-grad, "
+                                "conj(alpha)))",
+                           other="handle_r_to_c(other_scalar_type, grad)",
                            result="-maybe_multiply(self_t, alpha) + other_t")
-_rsub["scalar"].derivative("RsubBackward1", self="maybe_multiply(-grad, alpha)",
+_rsub["scalar"].derivative("RsubBackward1",
+                           self="handle_r_to_c(self_scalar_type, maybe_multiply(-grad, "
+                                "conj(alpha)))",
                            result="-maybe_multiply(self_t, alpha)")
 
 
@@ -611,13 +688,16 @@ div_scalar_mode = _declare(
     out=f"div.Scalar_mode_out(Tensor self, Scalar other, {_DIVM}, Tensor(a!) out) "
         "-> Tensor(a!)",
     inplace=f"div_.Scalar_mode(Tensor(a!) self, Scalar other, {_DIVM}) -> Tensor(a!)")
-div_mode.derivative("DivBackward2", self="div_mode_self(grad, other, rounding_mode)",
-                    other="div_mode_other(grad, self, other, rounding_mode)",
-                    result="zeros_like(result) if rounding_mode is not None else "
-                           "self_t / other_p - other_t * (self_p / other_p) / other_p")
-div_scalar_mode.derivative("DivBackward3", self="div_mode_self(grad, other, rounding_mode)",
-                           result="zeros_like(result) if rounding_mode is not None else "
-                                  "self_t / other")
+div_mode.derivative(
+    "DivBackward2", self="handle_r_to_c(self_scalar_type, div_mode_self(grad, other, "
+                         "rounding_mode))",
+    other="handle_r_to_c(other_scalar_type, div_mode_other(grad, self, other, rounding_mode))",
+    result="zeros_like(result) if rounding_mode is not None else "
+           "self_t / other_p - other_t * (self_p / other_p) / other_p")
+div_scalar_mode.derivative(
+    "DivBackward3",
+    self="handle_r_to_c(self_scalar_type, div_mode_self(grad, other, rounding_mode))",
+    result="zeros_like(result) if rounding_mode is not None else self_t / other")
 
 for _n, _fam in (("add", _add), ("sub", _sub), ("mul", _mul)):
     _expose(_n, [_fam["tensor"]], inplace_order=[_fam["tensor"].inplace, _fam["scalar"].inplace])
@@ -632,7 +712,7 @@ public("subtract", sub, sub.out)
 public("divide", div, div_mode, div.out, div_mode.out)
 
 # ---- floor_divide / remainder / fmod ------------------------------------------------------------
-_no_bool_div = _dtype_check("div_floor_cpu", _is_bool)
+_no_bool_div = _dtype_check("div_floor_cpu", _is_bool_or_complex)
 _fd = binary_family("floor_divide", _wrap_broadcast(_floor_divide), tensor=None,
                     scalar="Scalar", checks=(_no_bool_div,), meta_checks=())
 floor_divide = _fd["tensor"]
@@ -641,7 +721,8 @@ _expose("floor_divide", [floor_divide, _fd["scalar"]])
 _rem = binary_family("remainder", _wrap_broadcast(_remainder), scalar="Scalar",
                      scalar_tensor="Scalar_Tensor",
                      out_names=("Tensor_out", "Scalar_out", "Scalar_Tensor_out"),
-                     checks=(_dtype_check("remainder_cpu", _is_bool),), meta_checks=())
+                     checks=(_dtype_check("remainder_cpu", _is_bool_or_complex),),
+                     meta_checks=())
 remainder = _rem["tensor"]
 remainder.derivative("RemainderBackward1", self="grad",
                      other="remainder_other_backward(grad, self, other)",
@@ -652,7 +733,7 @@ _expose("remainder", [_rem["scalar"], remainder, _rem["scalar_tensor"]],
 
 _fmo = binary_family("fmod", _wrap_broadcast(_fmod), scalar="Scalar",
                      out_names=("Tensor_out", "Scalar_out", None),
-                     checks=(_dtype_check("fmod_cpu", _is_bool),), meta_checks=())
+                     checks=(_dtype_check("fmod_cpu", _is_bool_or_complex),), meta_checks=())
 fmod = _fmo["tensor"]
 fmod.derivative("FmodBackward1", self="grad", other="fmod_other_backward(grad, self, other)",
                 result="self_t - other_t * self_p.div(other_p, rounding_mode='trunc')")
@@ -704,11 +785,16 @@ def _pow_scalar_samples(dtype):
         yield S.SampleInput(S.make_arr((2, 3), dtype, low=1 if dtype != "bool" else None), e)
     if dtype in S.FLOATS:
         yield S.SampleInput(S.make_arr((4,), dtype), -2)
+    if dtype in S.COMPLEX:
+        yield S.SampleInput(S.make_arr((2, 2), dtype), 0.5 - 1.5j)
 
 
 def _pow_scalar_self_samples(dtype):
     for base in (2, 0.5, -3, True):
         yield S.SampleInput(base, S.make_arr((2, 3), dtype, low=0, high=5))
+    if dtype in S.COMPLEX:  # (a negative real base: a complex logarithm)
+        yield S.SampleInput(-1, S.make_arr((3,), dtype))
+        yield S.SampleInput(1.5 + 2j, S.make_arr((3,), dtype))
 
 
 _pow_meta = _meta2()
@@ -728,15 +814,15 @@ pow_s = _declare(
     out="pow.Scalar_out(Scalar self, Tensor exponent, *, Tensor(a!) out) -> Tensor(a!)")
 _expose("pow", [pow_ts, pow_tt, pow_s], inplace_order=[pow_ts.inplace, pow_tt.inplace])
 pow = pow_tt  # noqa: A001
-pow_ts.derivative(self="pow_backward(grad, self, exponent)",
-                  result="pow_backward(self_t, self_p, exponent)")
-pow_tt.derivative("PowBackward1", self="pow_backward_self(grad, self, exponent)",
-                  exponent="pow_backward_exponent(grad, self, exponent, result)",
-                  result="(pow_backward_self(self_t.conj(), self_p, exponent_p) + "
-                         "pow_backward_exponent(exponent_t.conj(), self_p, exponent_p, result))"
-                         ".conj()")
-pow_s.derivative("PowBackward2", exponent="pow_backward_exponent(grad, self, exponent, result)",
-                 result="auto_element_wise")
+pow_ts.derivative(self="handle_r_to_c(self, pow_backward(grad, self, exponent))", result=_EW)
+pow_tt.derivative("PowBackward1",
+                  self="handle_r_to_c(self, pow_backward_self(grad, self, exponent))",
+                  exponent="handle_r_to_c(exponent, "
+                           "pow_backward_exponent(grad, self, exponent, result))",
+                  result="pow_jvp(self_t, exponent_t, self_p, exponent_p, result)")
+pow_s.derivative("PowBackward2", exponent="handle_r_to_c(exponent, "
+                                          "pow_backward_exponent(grad, self, exponent, result))",
+                 result=_EW)
 
 # square = pow(self, 2), as PyTorch decomposes it.
 square = defop("square(Tensor self) -> Tensor", tags=("pointwise",))
@@ -764,6 +850,8 @@ _UINT_OF_SIZE = {2: np.uint16, 4: np.uint32, 8: np.uint64}
 def _threshold_backward_kernel(grad_output, self, threshold):
     """``self <= threshold ? 0 : grad`` (so a NaN ``self`` passes the gradient through)."""
     g, x = _promote2(grad_output, self)
+    if g.dtype.kind == "c":
+        raise not_implemented("threshold_cpu", _dtype._NP_TO_DTYPE[g.dtype])
     if g.dtype.kind == "f" and g.shape == x.shape and g.size > 256:  # (tiny: where is cheaper)
         # A branch-free select: ``np.where`` branches per element, and on a mask that follows
         # the data (half the ReLU inputs are negative) mispredicts about every other one -
@@ -784,16 +872,20 @@ def _threshold_backward_kernel(grad_output, self, threshold):
 
 def _sigmoid_backward_kernel(grad_output, output):
     g, y = _promote2(grad_output, output)
+    if y.dtype.kind == "c":  # (PyTorch's kernel: the conjugate derivative)
+        return np.asarray(g * np.conj((1 - y) * y))
     return np.asarray(g * (1 - y) * y)
 
 
 def _tanh_backward_kernel(grad_output, output):
     g, y = _promote2(grad_output, output)
+    if y.dtype.kind == "c":
+        return np.asarray(g * np.conj(1 - y * y))
     return np.asarray(g * (1 - y * y))
 
 
 def _backward_samples(dtype):
-    if dtype not in S.FLOATS:
+    if dtype not in S.FLOATS + S.COMPLEX:
         return
     yield S.SampleInput(S.make_arr((2, 3), dtype), S.make_arr((2, 3), dtype, low=-0.9,
                                                               high=0.9, seed=1))
@@ -818,20 +910,24 @@ tanh_backward = _declare(
 threshold_backward.derivative(grad_output="threshold_backward(grad, self, threshold)",
                               self="zeros_like(grad)",
                               result="threshold_backward(grad_output_t, self_p, threshold)")
-sigmoid_backward.derivative(grad_output="sigmoid_backward(grad, output)",
-                            output="grad * grad_output * (-2 * output + 1)",
-                            result="sigmoid_backward(grad_output_t, output_p) + "
-                                   "output_t * grad_output_p * (-2 * output_p + 1)")
-tanh_backward.derivative(grad_output="tanh_backward(grad, output)",
-                         output="-2 * output * grad_output * grad",
-                         result="tanh_backward(grad_output_t, output_p) - "
-                                "2 * output_p * grad_output_p * output_t")
+sigmoid_backward.derivative(
+    grad_output="sigmoid_backward(grad, conj(output))",
+    output="conj(grad) * grad_output * (-2 * conj(output) + 1)",
+    result="sigmoid_backward(grad_output_t, output_p) + "
+           "conj(output_t) * grad_output_p * (-2 * conj(output_p) + 1)")
+tanh_backward.derivative(
+    grad_output="tanh_backward(grad, conj(output))",
+    output="conj(grad) * (-2 * conj(output) * grad_output)",
+    result="tanh_backward(grad_output_t, output_p) + "
+           "conj(output_t) * (-2 * conj(output_p) * grad_output_p)")
 
 # ---- maximum / minimum / atan2 -----------------------------------------------------------------
 maximum = binary_family("maximum", binary_kernel(np.maximum), tensor=None, inplace=False,
-                        samples=_tensors_only)["tensor"]
+                        samples=_tensors_only, checks=(no_complex_check(
+                            "maximum not implemented for complex tensors."),))["tensor"]
 minimum = binary_family("minimum", binary_kernel(np.minimum), tensor=None, inplace=False,
-                        samples=_tensors_only)["tensor"]
+                        samples=_tensors_only, checks=(no_complex_check(
+                            "minimum not implemented for complex tensors."),))["tensor"]
 _expose("maximum", [maximum])
 _expose("minimum", [minimum])
 maximum.derivative(self="max_min_backward(grad, self, other, True, 0)",
@@ -844,6 +940,8 @@ minimum.derivative(self="max_min_backward(grad, self, other, False, 0)",
 
 def _atan2(a, b):
     (a, b), dt = promote(a, b)
+    if dt.is_complex:
+        raise not_implemented("atan2_cpu", dt)
     if dt._cat < _FLOAT:
         f = _dtype.get_default_dtype()
         a, b, dt = as_dtype(a, f), as_dtype(b, f), f
@@ -889,11 +987,15 @@ for _n, _uf in (("logical_and", np.logical_and), ("logical_or", np.logical_or),
 
 
 # ---- comparisons ---------------------------------------------------------------------------------
-def _compare(uf):
+def _compare(uf, name):
+    ordered = name not in ("eq", "ne")  # (complex numbers have no order)
+
     def k(self, other):
         if not (type(self) is np.ndarray and type(other) is np.ndarray
                 and self.dtype == other.dtype):
             (self, other), _ = promote(self, other)
+        if ordered and self.dtype.kind == "c":
+            raise not_implemented(f"{name}_cpu", _dtype._NP_TO_DTYPE[self.dtype])
         with np.errstate(all="ignore"):
             return np.asarray(uf(self, other))
     return _wrap_broadcast(k)
@@ -908,7 +1010,7 @@ def _cmp_scalar_samples(dtype):
 
 for _n, _uf in (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
                 ("gt", np.greater), ("ge", np.greater_equal)):
-    _fam = binary_family(_n, _compare(_uf), scalar="Scalar",
+    _fam = binary_family(_n, _compare(_uf, _n), scalar="Scalar",
                          out_names=("Tensor_out", "Scalar_out", None), out_dtype=_dtype.bool,
                          check_cast=False, scalar_samples=_cmp_scalar_samples)
     globals()[_n] = _fam["tensor"]
@@ -1029,9 +1131,19 @@ def _clamp_dtype(self, lo, hi):
     return result_type(self, lo, hi)
 
 
-def _clamp_kernel(self, min=None, max=None):  # noqa: A002
+def _clamp_complex_check(self, min, max, tensor_bound=None):  # noqa: A002
+    """PyTorch's refusal of complex clamps (clamp_min/clamp_max with a tensor bound are
+    maximum/minimum kernels)."""
+    if _clamp_dtype(self, min, max).is_complex:
+        if tensor_bound is not None:
+            raise not_implemented(f"{tensor_bound}_cpu", _clamp_dtype(self, min, max))
+        raise NotImplementedError("clamp is not supported for complex types")
+
+
+def _clamp_kernel(self, min=None, max=None, _tensor_bound=None):  # noqa: A002
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    _clamp_complex_check(self, min, max, _tensor_bound)
     dt = _clamp_dtype(self, min, max)
     if dt is _dtype.bool and dtype_or_none(min if min is not None else max) is None:
         kname = "clamp_scalar_cpu" if min is not None and max is not None else \
@@ -1052,9 +1164,11 @@ def _clamp_kernel(self, min=None, max=None):  # noqa: A002
     return np.array(r, dtype=dt._np, copy=True)
 
 
-def _clamp_meta(self, min=None, max=None):  # noqa: A002
+def _clamp_meta(self, min=None, max=None, _tensor_bound=False):  # noqa: A002
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if not _tensor_bound:  # (PyTorch's meta functions of the clamps refuse complex)
+        _clamp_complex_check(self, min, max)
     return pointwise_meta(self, *[v for v in (min, max) if v is not None],
                           out_dtype=_clamp_dtype(self, min, max))
 
@@ -1078,10 +1192,14 @@ def _clamp_tensor_samples(dtype):
 
 def _clamp1(which):
     def k(self, bound):
-        return _clamp_kernel(self, **{which: bound})
+        tensor_bound = None
+        if dtype_or_none(bound) is not None:
+            tensor_bound = "maximum" if which == "min" else "minimum"
+        return _clamp_kernel(self, _tensor_bound=tensor_bound, **{which: bound})
 
     def m(self, bound):
-        return _clamp_meta(self, **{which: bound})
+        return _clamp_meta(self, _tensor_bound=dtype_or_none(bound) is not None,
+                           **{which: bound})
     return k, m
 
 

@@ -19,7 +19,7 @@ from .._tensor import Tensor
 from ._api import PUBLIC, make_function, public
 from ._defop import defop
 from ._meta_util import empty_meta
-from ._pointwise_util import binary_kernel, pointwise_meta
+from ._pointwise_util import binary_kernel, no_complex_check, not_implemented, pointwise_meta
 from ._util import dtype_of, normalize_dims, warn_user, wrap_dim
 from ._variants import out_variant, resize_out
 from ..testing import samples as S
@@ -333,9 +333,13 @@ def _minmax_plan(name):
     return plan
 
 
-def _np_reduce(fn):
+def _np_reduce(fn, kernel_name=None):
+    """A reduction kernel over NumPy's ``fn``; ``kernel_name``: complex inputs are refused
+    with PyTorch's "<kernel_name> not implemented" (ordered reductions)."""
     def kernel(self, plan, *a, **k):
         dims, shape, dt = plan
+        if kernel_name is not None and self.dtype.kind == "c" and self.size:
+            raise not_implemented(kernel_name, dtype_of(self))
         if self.dtype.kind == "V" or "bfloat16" in str(self.dtype):
             return _result(fn(self.astype(np.float32), axis=dims).reshape(shape), dt)
         return np.asarray(fn(self, axis=dims)).reshape(shape)
@@ -352,9 +356,11 @@ def _amax_samples(dtype):
 
 
 amax = _register(defop("amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
-                       tags=_TAGS), _minmax_plan("amax"), _np_reduce(np.max), _amax_samples)
+                       tags=_TAGS), _minmax_plan("amax"), _np_reduce(np.max, "max_values_cpu"),
+                 _amax_samples)
 amin = _register(defop("amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
-                       tags=_TAGS), _minmax_plan("amin"), _np_reduce(np.min), _amax_samples)
+                       tags=_TAGS), _minmax_plan("amin"), _np_reduce(np.min, "min_values_cpu"),
+                 _amax_samples)
 amax_out = out_variant(amax, "amax.out(Tensor self, int[1] dim=[], bool keepdim=False, *, "
                              "Tensor(a!) out) -> Tensor(a!)")
 amin_out = out_variant(amin, "amin.out(Tensor self, int[1] dim=[], bool keepdim=False, *, "
@@ -371,6 +377,8 @@ def _arg_plan(name):
     def plan(self, dim=None, keepdim=False):
         if dtype_of(self) is _dtype.bool:
             raise RuntimeError(f"{name}(): does not support bool input")
+        if dtype_of(self).is_complex:
+            raise RuntimeError(f"{name}(): does not support complex input")
         if dim is None:
             _check_nonempty(name, tuple(self.shape), (), False, hint=False)
             shape = (1,) * self.ndim if keepdim else ()
@@ -452,6 +460,8 @@ for _n in ("max", "min", "sort", "topk"):
 
 def _dim_plan(name):
     def plan(self, dim, keepdim=False):
+        if dtype_of(self).is_complex:
+            raise RuntimeError(f"{name}(): does not support complex input")
         dims = _dims(dim, self.ndim)
         _check_nonempty(name, tuple(self.shape), dims, True)
         shape = _reduced_shape(self.shape, dims, keepdim)
@@ -518,7 +528,7 @@ def _dim_out_variant(functional, schema, names):
 def _maxmin(name, np_red, np_arg, ufunc):
     full_plan, dplan = _full_plan(name), _dim_plan(name)
     full = defop(f"{name}(Tensor self) -> Tensor", tags=_TAGS)
-    full.cpu(lambda self: np.asarray(_np_reduce(np_red)(self, full_plan(self))))
+    full.cpu(lambda self: np.asarray(_np_reduce(np_red, f"{name}_all")(self, full_plan(self))))
     full.meta(_meta_of(full_plan))
     full.samples(lambda dt: (S.SampleInput(S.make_arr(s, dt, seed=i, noncontig=nc))
                              for i, (s, nc) in enumerate([((3, 4), False), ((), False),
@@ -531,8 +541,17 @@ def _maxmin(name, np_red, np_arg, ufunc):
     dim.samples(lambda dt: (s for s in _arg_samples(dt) if s.args and s.args[0] is not None))
     OPS[name + ".dim"] = dim
     other = defop(f"{name}.other(Tensor self, Tensor other) -> Tensor", tags=("pointwise",))
-    other.cpu(binary_kernel(ufunc))
-    other.meta(lambda self, o: pointwise_meta(self, o))
+    no_complex = no_complex_check(f"{name}imum not implemented for complex tensors.")
+
+    def other_kernel(self, o, _k=binary_kernel(ufunc)):
+        no_complex(self, o)
+        return _k(self, o)
+
+    def other_meta(self, o):
+        no_complex(self, o)
+        return pointwise_meta(self, o)
+    other.cpu(other_kernel)
+    other.meta(other_meta)
     other.samples(lambda dt: (s for s in S.binary_samples(dt) if not s.args or
                               not isinstance(s.args[0], (int, float, bool))))
     OPS[name + ".other"] = other
@@ -813,8 +832,8 @@ def _lse_kernel(self, plan, *a, **k):
     with np.errstate(all="ignore"):
         if x.size == 0:
             m = np.zeros(np.sum(x, axis=dims, keepdims=True).shape, x.dtype)
-        else:
-            m = np.max(x, axis=dims, keepdims=True)
+        else:  # (complex: shifted by the largest real part, keeping log's principal branch)
+            m = np.max(x.real if x.dtype.kind == "c" else x, axis=dims, keepdims=True)
             m = np.where(np.isinf(m), 0, m)
         r = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
     return _result(r.reshape(shape), dt)

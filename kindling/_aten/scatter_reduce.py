@@ -82,12 +82,12 @@ def _scatter_reduce_np(self, dim, index, src, reduce, include_self=True):
     d = _scatter_check(self, dim, index, src)
     _check_scatter_reduce(reduce)
     dt = dtype_of(self)
+    out = self.copy()
+    if index.size == 0:  # (no kernel runs: nothing is refused)
+        return out
     if (reduce == "mean" and dt is _dtype.bool) or (reduce in ("amax", "amin") and
                                                     dt in _COMPLEX):
         raise not_implemented(f"scatter_gather_tensor_cpu_reduce_{reduce}", dt)
-    out = self.copy()
-    if index.size == 0:
-        return out
     _check_bounds(index, d, _shape1(out)[d])
     flat = out.reshape(_shape1(out))  # (a view of the copy)
     where = _full_index(index.reshape(_shape1(index)).astype(np.intp), d)

@@ -54,7 +54,8 @@ def _cat_geometry(tensors, dim):
 
 cat = defop("cat(Tensor[] tensors, int dim=0) -> Tensor")
 OPS["cat"] = cat
-cat.derivative(tensors="cat_backward(grad, tensors_args_sizes, dim)", result="auto_linear")
+cat.derivative(tensors="handle_r_to_c(tensors_scalar_type, "
+                       "cat_backward(grad, tensors_args_sizes, dim))", result="auto_linear")
 
 
 @cat.cpu

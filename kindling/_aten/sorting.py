@@ -37,6 +37,8 @@ def _order(a, d, descending):
 
 
 def _sort_np(self, dim, descending):
+    if self.dtype.kind == "c":  # (PyTorch's CPU kernel; its message starts with a space)
+        raise RuntimeError(" Sort does not support complex dtypes on CPU")
     a = self.reshape(1) if self.ndim == 0 else self
     d = wrap_dim(dim, self.ndim)
     idx = _order(a, d, descending)
@@ -116,6 +118,8 @@ def _topk_shape(self, k, dim):
 @topk.cpu
 def _(self, k, dim=-1, largest=True, sorted=True):
     d, shape = _topk_shape(self, k, dim)
+    if self.dtype.kind == "c":
+        raise RuntimeError(" topk does not support complex dtypes on CPU")
     a = self.reshape(1) if self.ndim == 0 else self
     idx = np.take(_order(a, d, largest), np.arange(k), axis=d)
     vals = np.take_along_axis(a, idx, axis=d)

@@ -94,22 +94,25 @@ def _addc_samples(dtype):
 
 
 def _addcdiv_samples(dtype):
-    if dtype in ("float32", "float64"):
+    if dtype in S.FLOATS + S.COMPLEX:
         yield from _addc_samples(dtype)
 
 
 addcmul = _declare(
     "addcmul", "addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> "
                "Tensor", _addcmul, _addc_dtype,
-    {"self": "grad", "tensor1": "grad * (tensor2 * value)",
-     "tensor2": "grad * (tensor1 * value)",
+    {"self": "handle_r_to_c(self_scalar_type, grad)",
+     "tensor1": "handle_r_to_c(tensor1_scalar_type, grad * conj(tensor2 * value))",
+     "tensor2": "handle_r_to_c(tensor2_scalar_type, grad * conj(tensor1 * value))",
      "result": "self_t + value * (tensor1_t * tensor2_p + tensor2_t * tensor1_p)"},
     _addc_samples)
 addcdiv = _declare(
     "addcdiv", "addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> "
                "Tensor", _addcdiv, _addcdiv_dtype,
-    {"self": "grad", "tensor1": "grad * (value / tensor2)",
-     "tensor2": "-grad * (value * tensor1 / (tensor2 * tensor2))",
+    {"self": "handle_r_to_c(self_scalar_type, grad)",
+     "tensor1": "handle_r_to_c(tensor1_scalar_type, grad * conj(value / tensor2))",
+     "tensor2": "handle_r_to_c(tensor2_scalar_type, "
+                "-grad * conj(value * tensor1 / (tensor2 * tensor2)))",
      "result": "self_t + value * (tensor1_t / tensor2_p - tensor1_p * tensor2_t / "
                "(tensor2_p * tensor2_p))"},
     _addcdiv_samples)
@@ -144,16 +147,18 @@ def _lerp(dt, self, end, weight):
 
 
 def _lerp_samples(dtype):
-    if dtype not in ("float32", "float64"):
+    if dtype not in S.FLOATS + S.COMPLEX:
         return
     A = S.make_arr
     yield S.SampleInput(A((3,), dtype), A((3,), dtype, seed=1), 0.3)
     yield S.SampleInput(A((2, 3), dtype), A((3,), dtype, seed=1), 0.8)
     yield S.SampleInput(A((), dtype), A((2,), dtype, seed=1), -1.5)
+    if dtype in S.COMPLEX:
+        yield S.SampleInput(A((2, 2), dtype), A((2, 2), dtype, seed=1), 0.3 - 0.6j)
 
 
 def _lerp_tensor_samples(dtype):
-    if dtype not in ("float32", "float64"):
+    if dtype not in S.FLOATS + S.COMPLEX:
         return
     A = S.make_arr
     yield S.SampleInput(A((3,), dtype), A((3,), dtype, seed=1), A((3,), dtype, seed=2))
@@ -163,12 +168,13 @@ def _lerp_tensor_samples(dtype):
 lerp_scalar = _declare(
     "lerp.Scalar", "lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor", _lerp,
     _lerp_dtype,
-    {"self": "grad * (1 - weight)", "end": "grad * weight",
+    {"self": "grad * (1 - conj(weight))", "end": "grad * conj(weight)",
      "result": "self_t * (1 - weight) + end_t * weight"}, _lerp_samples)
 lerp_tensor = _declare(
     "lerp.Tensor", "lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor", _lerp,
     _lerp_dtype,
-    {"self": "grad * (1 - weight)", "end": "grad * weight", "weight": "grad * (end - self)",
+    {"self": "grad * conj(1 - weight)", "end": "grad * conj(weight)",
+     "weight": "grad * conj(end - self)",
      "result": "self_t * (1 - weight_p) + end_t * weight_p + weight_t * (end_p - self_p)"},
     _lerp_tensor_samples, "LerpBackward1")
 

@@ -586,35 +586,29 @@ view_as_complex.impl(K.CompositeExplicitAutograd, with_keyset=True)(_view_as_com
 OPS["view_as_real"], OPS["view_as_complex"] = view_as_real, view_as_complex
 view_as_real.derivative(self="aten.view_as_complex.default(grad.contiguous())",
                         result="auto_linear")
-view_as_complex.derivative(self="aten.view_as_real.default(grad.contiguous())",
+view_as_complex.derivative(self="aten.view_as_real.default(grad.contiguous().resolve_conj())",
                            result="auto_linear")
 public("view_as_real", view_as_real, method=False)
 public("view_as_complex", view_as_complex, method=False)
 
-def _as_real_parts(self):
-    """``view_as_real`` of ``self``; of its stored values when it has the conjugate bit (the
-    imaginary parts are then their negatives: PyTorch's real/imag)."""
-    if self._ks & _CONJ_BIT:
-        return aten.view_as_real.default(aten._conj.default(self)), True
-    return aten.view_as_real.default(self), False
-
-
 def _real(self):
     if not self.dtype.is_complex:
         return self
-    return aten.select.int(_as_real_parts(self)[0], -1, 0)
+    # (a conjugate view: the real part of the tensor it conjugates)
+    src = aten._conj.default(self) if self.is_conj() else self
+    return aten.select.int(aten.view_as_real.default(src), -1, 0)
+
+
+real = _composite("real(Tensor(a) self) -> Tensor(a)", _real)
 
 
 def _imag(self):
     if not self.dtype.is_complex:
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-    parts, conj = _as_real_parts(self)
-    if conj:
-        parts = aten._neg_view.default(parts)
-    return aten.select.int(parts, -1, 1)
-
-
-real = _composite("real(Tensor(a) self) -> Tensor(a)", _real)
+    if self.is_conj():  # (the negated imaginary part of the tensor it conjugates)
+        pairs = aten._neg_view.default(aten.view_as_real.default(aten._conj.default(self)))
+        return aten.select.int(pairs, -1, 1)
+    return aten.select.int(aten.view_as_real.default(self), -1, 1)
 
 
 imag = _composite("imag(Tensor(a) self) -> Tensor(a)", _imag)

@@ -7,6 +7,7 @@ double backward records a graph like any forward code.
 """
 from __future__ import annotations
 
+import cmath
 import math
 
 from .. import _dtype, _ops
@@ -26,6 +27,29 @@ def maybe_multiply(t, s):
     if isinstance(s, (bool, int, float)) and s == 1:
         return t
     return t * s
+
+
+def conj(x):
+    """PyTorch's ``x.conj()`` in a formula: a tensor's conjugate view when it is complex (the
+    tensor itself otherwise), a Python number's conjugate.  (Formulas writing ``conj(name)``
+    get this test inline; see derivatives._ConjCalls.)"""
+    if isinstance(x, Tensor):
+        return x.conj() if x.dtype.is_complex else x
+    return x.conjugate() if type(x) is complex else x
+
+
+def handle_r_to_c(like, g):
+    """The real part of a complex gradient ``g`` for a real input (``like``: the input or its
+    dtype); ``g`` itself otherwise."""
+    dt = like.dtype if isinstance(like, Tensor) else like
+    if g is not None and g.dtype.is_complex and not dt.is_complex:
+        return aten.real.default(g)
+    return g
+
+
+def real(t):
+    """``at::real``: the real part (a view) of a complex tensor, a real tensor itself."""
+    return aten.real.default(t)
 
 
 def zeros_like(t):
@@ -84,40 +108,61 @@ def mask_grad(cond, grad):
 
 # ---- pointwise ---------------------------------------------------------------------------------
 def pow_backward(grad, self, exponent):
-    """d(self ** exponent)/dself for a Python-number exponent."""
+    """d(self ** exponent)/dself for a Python-number exponent (conjugated for complex)."""
     if exponent == 0 and not isinstance(exponent, bool):  # (c10: a bool Scalar never equals 0)
         return aten.zeros_like.default(self, memory_format=contiguous_format)
-    exponent = float(exponent)  # (PyTorch computes with the exponent as a double)
-    return grad * mul_scalar(self.pow(exponent - 1), exponent)
+    # (PyTorch computes with the exponent as a double, or a complex double)
+    exponent = complex(exponent) if isinstance(exponent, complex) else float(exponent)
+    return grad * conj(mul_scalar(self.pow(exponent - 1), exponent))
 
 
 def pow_backward_self(grad, self, exponent):
     """d(self ** exponent)/dself for a tensor exponent (0 where the exponent is 0)."""
     # (C++ evaluates the arguments of ``where`` right to left)
-    g = grad * (exponent * self.pow(sub_scalar(exponent, 1)))
+    g = grad * conj(exponent * self.pow(sub_scalar(exponent, 1)))
     zero = scalar_tensor(0.0, grad)
     return aten.where.self(exponent == 0.0, zero, g)
 
 
+def _nonneg_real(exponent):
+    """Where the exponent is a real number >= 0 (0 ** exponent has a 0 derivative there)."""
+    if exponent.dtype.is_complex:
+        return aten.logical_and.default(aten.imag.default(exponent) == 0, real(exponent) >= 0)
+    return exponent >= 0
+
+
 def pow_backward_exponent(grad, self, exponent, result):
-    """d(self ** exponent)/dexponent = result * log(self), 0 where self is 0 and the exponent
-    is not negative; ``self`` is a tensor or (pow.Scalar) a number."""
+    """d(self ** exponent)/dexponent = result * log(self) (conjugated), 0 where self is 0 and
+    the exponent a real number >= 0; ``self`` is a tensor or (pow.Scalar) a number."""
     if _is_t(self):
-        nonneg = exponent >= 0
+        nonneg = _nonneg_real(exponent)  # (C++ evaluates the right argument first)
         cond = aten.logical_and.default(self == 0, nonneg)
         promoted = _dtype.promote_types(self.dtype, exponent.dtype)
         base = self if self.dtype is promoted else self.to(promoted)
-        g = result * base.log()
+        g = conj(result * base.log())
         return grad * aten.where.self(cond, scalar_tensor(0.0, grad), g)
-    g = mul_scalar(result, _scalar_log(self))
+    base = complex(self) if exponent.dtype.is_complex and not isinstance(self, complex) \
+        else self
+    g = conj(mul_scalar(result, _scalar_log(base)))
     if self == 0:
         zero = aten.zeros.default([], dtype=grad.dtype, layout=strided, device=grad.device)
-        g = aten.where.self(exponent >= 0, zero, g)
+        g = aten.where.self(_nonneg_real(exponent), zero, g)
     return grad * g
 
 
+def pow_jvp(self_t, exponent_t, self_p, exponent_p, result):
+    """pow.Tensor_Tensor's tangent: both backward formulas on conjugate tangents, conjugated."""
+    a = handle_r_to_c(self_p, pow_backward_self(conj(self_t), self_p, exponent_p))
+    b = handle_r_to_c(exponent_p, pow_backward_exponent(conj(exponent_t), self_p, exponent_p,
+                                                        result))
+    return conj(a + b)
+
+
 def _scalar_log(x):
-    """C++'s ``std::log`` of a real number: -inf at 0, nan below."""
+    """C++'s ``std::log`` of a number: -inf at 0, nan below for a real one; the principal
+    branch for a complex one."""
+    if isinstance(x, complex):
+        return complex(-math.inf, 0.0) if x == 0 else cmath.log(x)
     x = float(x)
     return math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
 
@@ -146,7 +191,34 @@ def tanh_backward(grad, result):
 
 
 def abs_backward(grad, self):
-    return grad * self.sign()
+    return grad * self.sgn()
+
+
+def abs_jvp(self_t, self_p, result):
+    """``handle_r_to_c(result, conj(self_t) * sgn(self))``: real for a complex input."""
+    return handle_r_to_c(result, conj(self_t) * self_p.sgn())
+
+
+def sgn_backward(x, gx, sgn):
+    """Complex ``sgn``: ``(gx - sgn**2 * conj(gx)) / (2 |x|)`` (0 where x is 0); real: 0."""
+    if not x.dtype.is_complex:
+        return aten.zeros_like.default(sgn)
+    mag = x.abs()
+    out = (gx - (sgn * sgn) * gx.conj()) / mul_scalar(mag, 2.0)
+    return out.masked_fill(mag == 0.0, 0.0)
+
+
+def angle_backward(grad, self):
+    """Complex: ``grad * i self / |self|**2`` (0 at 0); real: 0."""
+    if not self.dtype.is_complex:
+        return aten.zeros_like.default(self)
+    g = mul_scalar(grad * self / self.abs().pow(2), 1j)
+    zero = aten.zeros.default([], dtype=self.dtype, device=self.device)
+    return aten.where.self(self == 0.0, zero, g)
+
+
+def angle_jvp(self_t, self_p, result):
+    return handle_r_to_c(result, conj(angle_backward(conj(self_t), self_p)))
 
 
 def erf_backward(grad, self):
@@ -156,25 +228,25 @@ def erf_backward(grad, self):
 
 def rsqrt_backward(grad, result):
     """``-0.5 * grad * result**3``, its right operand computed first (as C++ evaluates it)."""
-    cube = result.pow(3)
+    cube = conj(result.pow(3))
     return mul_scalar(grad, -0.5) * cube
 
 
 def reciprocal_backward(grad, result):
     """``-grad * result**2``, its right operand computed first."""
-    sq = result * result
+    sq = conj(result * result)
     return -grad * sq
 
 
 def div_other_backward(grad, self, other):
     # ``-grad * ((self / other) / other)``, in the order PyTorch's compiled C++ evaluates it
     # (the right operand first): a mode sees div, div, neg, mul
-    q = (self / other) / other
+    q = conj((self / other) / other)
     return -grad * q
 
 
 def div_mode_self(grad, other, rounding_mode):
-    return grad / other if rounding_mode is None else zeros_like(grad)
+    return grad / conj(other) if rounding_mode is None else zeros_like(grad)
 
 
 def div_mode_other(grad, self, other, rounding_mode):
@@ -330,35 +402,50 @@ def gather_with_keepdimed_indices(input, dim, indices, keepdim):  # noqa: A002
 
 
 def prod_safe_zeros_backward(grad, inp, dim):
-    """grad * (product of all other elements along ``dim``), exact with zeros."""
+    """grad * conj(product of all other elements along ``dim``), exact with zeros: the
+    exclusive cumulative products from both ends, multiplied."""
+    if inp.numel() == 0:
+        return grad.expand_as(inp)
     n = inp._size[dim]
-    if n == 0:
-        return grad.expand(list(inp._size)) * 0 if inp.numel() == 0 else zeros_like(inp)
+    if n == 1:
+        return grad
     ones_shape = list(inp._size)
     ones_shape[dim] = 1
-    ones = aten.ones.default(ones_shape, dtype=inp.dtype, device=inp.device)
+    ones = aten.ones.default(ones_shape, dtype=grad.dtype, device=grad.device)
     exclusive_normal = aten.cat.default([ones, inp.narrow(dim, 0, n - 1)], dim).cumprod(dim)
-    rev = inp.flip([dim])
-    exclusive_reverse = aten.cat.default([ones, rev.narrow(dim, 0, n - 1)], dim).cumprod(dim) \
-        .flip([dim])
-    return grad * (exclusive_normal * exclusive_reverse)
+    narrow_reverse = inp.narrow(dim, 1, n - 1).flip([dim])
+    exclusive_reverse = aten.cat.default([ones, narrow_reverse], dim).cumprod(dim).flip([dim])
+    return grad * conj(exclusive_normal * exclusive_reverse)
 
 
 def prod_backward(grad, self, result):
+    """PyTorch's prod_backward: ``grad * conj(result / self)`` without zeros; with zeros the
+    exact products of the others (all zero when two or more are 0 and no graph is built)."""
     if self.dim() == 0:
         return grad
-    flat = self.reshape([-1])
-    g = prod_safe_zeros_backward(grad.reshape([1]).expand([flat._size[0]]), flat, 0)
-    return g.reshape(list(self._size))
+    zeros = int((self == 0).sum())
+    if zeros == 0:
+        return grad * conj(result / self)
+    if zeros > 1 and not _grad_mode():
+        return aten.zeros_like.default(self, memory_format=contiguous_format)
+    return prod_safe_zeros_backward(grad, self.contiguous().view([-1]), 0).view_as(self)
 
 
 def prod_dim_backward(grad, self, result, dim, keepdim):
     if self.dim() == 0:
         return grad
     d = dim % self.dim()
-    g = grad if keepdim else grad.unsqueeze(d)
-    g = g.expand(list(self._size))
-    return prod_safe_zeros_backward(g, self, d)
+    if not keepdim:
+        grad = grad.unsqueeze(d)
+        result = result.unsqueeze(d)
+    if not bool((self == 0).any()):
+        return grad * conj(result / self)
+    return prod_safe_zeros_backward(grad, self, d)
+
+
+def _grad_mode():
+    from .._dispatcher.tls import state
+    return state.grad_enabled
 
 
 def var_backward(grad, self, dim, correction, keepdim):
@@ -384,7 +471,7 @@ def logsumexp_backward(grad, self, result, dim, keepdim):
     dims = _wrap_dims(dim, n) if n else []
     g = restore_reduced_dims(grad, dims, keepdim, n)
     r = restore_reduced_dims(result, dims, keepdim, n)
-    return g * (self - r).exp()
+    return g * conj((self - r).exp())
 
 
 def cumsum_backward(grad, dim):
@@ -399,7 +486,7 @@ def cumprod_backward(grad, self, dim, result):
     d = dim % self.dim()
     n = self._size[d]
     if not bool((self == 0).any()):
-        return (grad * result).flip([d]).cumsum(d).flip([d]) / self
+        return (grad * conj(result)).flip([d]).cumsum(d).flip([d]) / conj(self)
     # Exact with zeros: grad_k = sum_{j>=k} grad_j * prod_{i<=j, i!=k} x_i
     parts = []
     for k in range(n):
@@ -411,7 +498,7 @@ def cumprod_backward(grad, self, dim, result):
         tail = aten.cat.default([one, after], d).cumprod(d)
         if before is not None:
             tail = tail * before
-        parts.append((grad.narrow(d, k, n - k) * tail).sum(d, True))
+        parts.append((grad.narrow(d, k, n - k) * conj(tail)).sum(d, True))
     return aten.cat.default(parts, d)
 
 
@@ -424,13 +511,13 @@ def norm_backward(grad, self, p, result, dim=None, keepdim=False):
     if p == 0.0:
         return zeros_like(self)
     if p == 1.0:
-        return self.sign() * g
+        return self.sgn() * g
     if p == 2.0:
         return aten.where.ScalarSelf(r == 0, 0.0, self * (g / r))
     if math.isinf(p):
         mask = self.abs() == r
         count = mask.sum(dims, True) if dims else mask.to(self.dtype)
-        return self.sign() * aten.where.ScalarOther(mask, g / count, 0.0)
+        return self.sgn() * aten.where.ScalarOther(mask, g / count, 0.0)
     scale = self * self.abs().pow(p - 2) * g / r.pow(p - 1)
     return aten.where.ScalarSelf(r == 0, 0.0, scale)
 
@@ -474,10 +561,10 @@ def var_jvp(self_t, self_p, result, dim, correction, keepdim):
     for d in dims:
         count *= self_p._size[d]
     mean = self_p.mean(dims, True) if dims else self_p
-    t = self_t.conj() if self_t.dtype.is_complex else self_t
-    s = (t * (self_p - mean)).sum(dims, keepdim) if dims else t * (self_p - mean)
-    if s.dtype.is_complex:
-        s = aten.real.default(s)
+    d = conj(self_t) * (self_p - mean)
+    if d.dtype.is_complex:  # (the variance is real: its tangent is the real part)
+        d = real(d)
+    s = d.sum(dims, keepdim) if dims else d
     return s * (2.0 / (count - c))
 
 
@@ -568,27 +655,37 @@ def max_min_jvp(self_p, other_p, self_t, other_t, result, is_max):
 
 
 def prod_jvp(self_t, self_p, result, dim=None, keepdim=False):
-    """Tangent of prod: sum of tangent * product of the others (exact with zeros)."""
+    """Tangent of prod: the backward formula on the conjugate tangent, conjugated (as
+    PyTorch writes it): the sum of each tangent times the product of the others."""
     if self_p.dim() == 0:
         return self_t
+    ones = aten.ones.default([], dtype=result.dtype, device=result.device).expand_as(result)
     if dim is None:
-        flat = self_p.reshape([-1])
-        others = prod_safe_zeros_backward(aten.ones_like.default(flat), flat, 0)
-        return (self_t.reshape([-1]) * others).sum()
+        return conj((prod_backward(ones, self_p, result) * conj(self_t)).sum())
     d = dim % self_p.dim()
-    g = aten.ones_like.default(self_p)
-    others = prod_safe_zeros_backward(g, self_p, d)
-    return (self_t * others).sum([d], keepdim)
+    return conj((prod_dim_backward(ones, self_p, result, dim, keepdim) *
+                 conj(self_t)).sum([d], keepdim))
 
 
 # ---- linear algebra ----------------------------------------------------------------------------
 # (aten ops called directly, as the C++ formulas do: no Python method layer)
+# (``.conj()`` of a real tensor is the tensor: tested inline, the MLP step's hottest formulas)
 def mm_mat1_backward(grad, mat2, sizes, strides, alpha):
-    return maybe_multiply(_mm(grad, _t(mat2)), alpha)
+    m = _t(mat2)
+    if m.dtype.is_complex:
+        m = m.conj()
+    if type(alpha) is complex:
+        alpha = alpha.conjugate()
+    return maybe_multiply(_mm(grad, m), alpha)
 
 
 def mm_mat2_backward(grad, mat1, sizes, strides, alpha):
-    return maybe_multiply(_mm(_t(mat1), grad), alpha)
+    m = _t(mat1)
+    if m.dtype.is_complex:
+        m = m.conj()
+    if type(alpha) is complex:
+        alpha = alpha.conjugate()
+    return maybe_multiply(_mm(m, grad), alpha)
 
 
 # ---- views and shape ops -----------------------------------------------------------------------
@@ -909,7 +1006,7 @@ def sinc_backward(grad, self):
     """``grad * (pi x cos(pi x) - sin(pi x)) / (pi x**2)``, 0 where that denominator is 0."""
     self_pi = mul_scalar(self, math.pi)
     self_squared_pi = mul_scalar(self * self, math.pi)
-    out = grad * (self_pi * self_pi.cos() - self_pi.sin()) / self_squared_pi
+    out = grad * conj((self_pi * self_pi.cos() - self_pi.sin()) / self_squared_pi)
     return aten.where.self(self_squared_pi == 0.0, _zero(grad), out)
 
 

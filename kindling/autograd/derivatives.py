@@ -56,6 +56,37 @@ _HELPERS = {k: v for k, v in vars(_formulas).items() if not k.startswith("__")}
 _HELPER_NUMBERS = frozenset(k for k, v in _HELPERS.items() if type(v) in (int, float))
 
 
+# Ops whose derivative formulas are right for complex numbers (PyTorch's
+# GRADIENT_IMPLEMENTED_FOR_COMPLEX, for the ops kindling has).  A call of any other
+# differentiable op that gives a complex output requiring grad raises PyTorch's "... does not
+# support automatic differentiation for outputs with complex dtype." (their real outputs of
+# complex inputs - abs, angle, var, norm, view_as_real - are fine).
+COMPLEX_AUTOGRAD_OPS = frozenset("""
+    _conj _conj_physical _neg_view _to_copy _unsafe_view acos add addcdiv addcmul addmm addmv
+    alias as_strided asin atan bmm cat clone complex cos cosh cumprod cumsum diagonal
+    diagonal_backward div dot exp exp2 expand expm1 fill flip gather index index_add index_put
+    index_select lerp log log10 log1p log2 logaddexp logsumexp masked_fill mean mm mul mv nansum
+    neg permute pow prod reciprocal repeat roll rsqrt rsub scatter scatter_add select
+    select_backward sgn sigmoid sigmoid_backward sin sinc sinh slice slice_backward split
+    split_with_sizes sqrt squeeze std_mean sub sum t tan tanh tanh_backward trace transpose tril
+    triu unbind unsafe_split unsqueeze var_mean view view_as_complex where""".split())
+
+
+def complex_output_error(opname):
+    return RuntimeError(f"{opname} does not support automatic differentiation for outputs "
+                        "with complex dtype.")
+
+
+def _check_complex_outputs(spec, outs):
+    """PyTorch's throw_error_for_complex_autograd, for an op outside COMPLEX_AUTOGRAD_OPS
+    (its outputs that are single tensors: a returned tensor list is not checked)."""
+    if spec.list_return:
+        return
+    for o in outs:
+        if isinstance(o, Tensor) and o.dtype.is_complex and o._requires_grad:
+            raise complex_output_error(spec.opname)
+
+
 class _FwState:
     """Whether any forward-AD dual level is open (checked once per op on the hot path)."""
     active = False
@@ -96,17 +127,20 @@ class Formula:
     call, as PyTorch's codegen writes each node's ``apply``.
     """
 
-    __slots__ = ("fn", "params", "text", "apply")
+    __slots__ = ("fn", "params", "text", "apply", "r_to_c")
 
-    def __init__(self, src, known, scalars=()):
+    def __init__(self, src, known, scalars=(), inputs=()):
+        self.r_to_c = False
         if callable(src):
             self.fn = src
             self.params = tuple(inspect.signature(src).parameters)
             self.text = getattr(src, "__name__", "<fn>")
         else:
+            tree = ast.parse(src.strip(), mode="eval")
+            tree.body, self.r_to_c = _strip_r_to_c(tree.body, inputs)
             self.fn, self.params = compile_expression(
-                src, known, f"<formula {src.strip()[:40]}>",
-                lambda tree: _ScalarOperands(scalars).visit(tree))
+                tree, known, f"<formula {src.strip()[:40]}>",
+                lambda t: _ConjCalls(scalars).visit(_ScalarOperands(scalars).visit(t)))
             self.text = src
         args = ", ".join("grads[0]" if p == "grad" else "grads" if p == "grads" else
                          f"_saved(saved, {p!r}, node)" for p in self.params)
@@ -116,14 +150,18 @@ class Formula:
 
 
 def compile_expression(src, known, filename, transform=None):
-    """``(fn, params)``: the expression ``src`` as a function of the names in ``known`` it
-    uses (in order of appearance), evaluated with the formula helpers in scope."""
-    tree = ast.parse(src.strip(), mode="eval")
+    """``(fn, params)``: the expression ``src`` (text, or an ``ast.Expression``) as a function
+    of the names in ``known`` it uses (in order of appearance), evaluated with the formula
+    helpers in scope."""
+    tree = src if isinstance(src, ast.AST) else ast.parse(src.strip(), mode="eval")
     params = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in known and node.id not in params:
             params.append(node.id)
-    body = ast.unparse(transform(tree)) if transform is not None else src.strip()
+    if transform is not None:
+        body = ast.unparse(ast.fix_missing_locations(transform(tree)))
+    else:
+        body = ast.unparse(tree) if isinstance(src, ast.AST) else src.strip()
     ns = dict(_HELPERS)
     exec(compile(f"def _formula({', '.join(params)}):\n    return {body}\n", filename, "exec"),
          ns)
@@ -145,6 +183,9 @@ class _ScalarOperands(ast.NodeTransformer):
         self.scalars = scalars
 
     def _is_number(self, e):
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "conj" \
+                and len(e.args) == 1:  # (the conjugate of a number argument)
+            e = e.args[0]
         return (isinstance(e, ast.Constant) and type(e.value) in (int, float)) or \
             (isinstance(e, ast.Name) and e.id in self.scalars)
 
@@ -158,6 +199,51 @@ class _ScalarOperands(ast.NodeTransformer):
         if isinstance(node.op, self._COMMUTATIVE) and self._is_number(node.left):
             return ast.Call(ast.Name(fn, ast.Load()), [node.right, node.left], [])
         return node
+
+
+def _strip_r_to_c(body, inputs):
+    """``handle_r_to_c(<input>_scalar_type, expr)`` (or ``handle_r_to_c(<input>, expr)``) around
+    a whole formula for ``<input>``: ``(expr, True)``.  The node then takes the real part of a
+    complex result for a real input itself, reading the input's dtype from its gradient edge,
+    so nothing is saved for it (PyTorch's formulas save ``self.scalar_type()``)."""
+    if isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and \
+            body.func.id == "handle_r_to_c" and len(body.args) == 2 and not body.keywords:
+        first = body.args[0]
+        if isinstance(first, ast.Name) and any(
+                first.id in (n, n + "_scalar_type") for n in inputs):
+            return body.args[1], True
+    return body, False
+
+
+class _ConjCalls(ast.NodeTransformer):
+    """``conj(x)`` in a formula (PyTorch's ``x.conj()``), written inline so that a real tensor
+    costs a type and an attribute test, not a call: ``x if type(x) is Tensor and not
+    x.dtype.is_complex else conj(x)`` (an expression is bound to a name first; a number
+    argument is conjugated only when a Python complex)."""
+
+    def __init__(self, scalars=()):
+        self.scalars = scalars
+        self.n = 0
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if not (isinstance(node.func, ast.Name) and node.func.id == "conj" and
+                len(node.args) == 1 and not node.keywords):
+            return node
+        arg = node.args[0]
+        if isinstance(arg, ast.Name) and arg.id in self.scalars:
+            x = arg.id
+            return ast.parse(f"({x} if type({x}) is not complex else {x}.conjugate())",
+                             mode="eval").body
+        if isinstance(arg, ast.Name):
+            x, first = arg.id, arg.id
+        else:  # (the test evaluates first: it binds the expression's value)
+            x = f"_conj{self.n}"
+            self.n += 1
+            first = f"({x} := {ast.unparse(arg)})"
+        # (a Tensor argument may also be passed a Python number: conj() handles it)
+        return ast.parse(f"({x} if type({first}) is Tensor and not {x}.dtype.is_complex "
+                         f"else conj({x}))", mode="eval").body
 
 
 def _saved_value(saved, name, node):
@@ -213,6 +299,7 @@ class DerivativeSpec:
         self.jvp_src = jvp
         self.base_spec = base_spec
         self.inplace_view = "inplace_view" in opdef.entry.tags
+        self.complex_ok = self.opname in COMPLEX_AUTOGRAD_OPS
         self._compiled = False
         self._cls = None
 
@@ -233,7 +320,8 @@ class DerivativeSpec:
         by_name = {}
         for key, src in self.raw_formulas.items():
             group = tuple(n.strip() for n in key.split(","))
-            f = Formula(src, known | {"grad_input_mask"}, scalars)
+            f = Formula(src, known | {"grad_input_mask"}, scalars,
+                        group if len(group) == 1 else ())
             for n in group:
                 by_name[n] = (f, group if len(group) > 1 else None)
         slots = []
@@ -452,9 +540,12 @@ class FormulaNode(_Node):
             if want:
                 r = s.formula.apply(self, grads, sv)
                 if s.is_list:
-                    out[i:i + n] = list(r)
+                    r = list(r)
+                    if s.formula.r_to_c:
+                        r = [real_for_real_input(self, i + j, g) for j, g in enumerate(r)]
+                    out[i:i + n] = r
                 else:
-                    out[i] = r
+                    out[i] = real_for_real_input(self, i, r) if s.formula.r_to_c else r
             i += n
         return out
 
@@ -471,6 +562,19 @@ class FormulaNode(_Node):
 
 
 _UNSET = object()
+
+
+def real_for_real_input(node, i, g):
+    """PyTorch's ``handle_r_to_c``: the real part of a complex gradient ``g`` for the node's
+    input ``i`` when that input is real (a real input of an op with a complex result)."""
+    if g is None or not g.dtype.is_complex:
+        return g
+    fn, nr = node._next[i]
+    meta = fn._meta[nr] if fn is not None else None
+    if meta is not None and not meta[1].is_complex:
+        from .._aten._ops_registry import aten
+        return aten.real.default(g)
+    return g
 
 
 def _compile_run(spec):
@@ -502,7 +606,7 @@ def _compile_run(spec):
     lines += [f"        w{k} = needed[{k}]" for k in range(n)]
     lines += ["    sv = self._sv"]
     env = {"_engine_state": _engine_state, "_saved": _saved_value, "UNSET": _UNSET,
-           "SV": SavedVariable}
+           "SV": SavedVariable, "R2C": real_for_real_input}
     saved_names = set(spec.tensor_inputs) | set(spec.output_params)
     # PyTorch's generated nodes compute their inputs' gradients in the alphabetical order of
     # the inputs' names (MulBackward0: other, then self; MmBackward0: mat2, then self): the
@@ -535,8 +639,11 @@ def _compile_run(spec):
             else:
                 args.append(f"sv.get({p!r})")
         if s.group is None:
-            lines += [f"    if w{k}:"] + body + [f"        r{k} = F{k}({', '.join(args)})",
-                                                "    else:", f"        r{k} = None"]
+            lines += [f"    if w{k}:"] + body + [f"        r{k} = F{k}({', '.join(args)})"]
+            if s.formula.r_to_c:  # (handle_r_to_c: one dtype test for a real gradient)
+                lines += [f"        if r{k} is not None and r{k}.dtype.is_complex:",
+                          f"            r{k} = R2C(self, {k}, r{k})"]
+            lines += ["    else:", f"        r{k} = None"]
             continue
         # a shared formula: called once when any of its inputs is wanted
         ks = [index[n] for n in s.group]
@@ -897,6 +1004,8 @@ def _record_node(spec, cls, ks, args, kwargs, vals, edges, needed, nlist):
         _set_history(node, outs, creation)
         if spec.is_view and _tls.view_replay_enabled:
             _view_func.record(spec.op, args, kwargs, outs, spec.multi)
+    if not spec.complex_ok:
+        _check_complex_outputs(spec, outs)
     for p, idx in spec.output_index:
         if spec.list_return:
             sv[p] = [SavedVariable(x, True, node) for x in outs]
@@ -1016,6 +1125,11 @@ def _fast_kernel_source(spec):
         "        out._output_nr = 0",
         "        out._requires_grad = True",
         "        node._meta = [(out._size, out.dtype, out._device)]",
+    ]
+    if not spec.complex_ok:
+        lines += ["        if out.dtype.is_complex:",
+                  f"            raise complex_output_error({spec.opname!r})"]
+    lines += [
         "    else:",
         "        node._meta = [None]",
     ]
@@ -1046,7 +1160,8 @@ def _install_fast_kernel(spec):
            "spec": spec, "cls": spec._cls,
            "generic": old, "new": _new_obj, "seq": _seq_counter, "SAVES": spec.saves_for,
            "SavedVariable": SavedVariable, "AUTOGRAD_BITS": AUTOGRAD_BITS,
-           "anomaly": _anomaly, "anomaly_trace": _anomaly_trace, "LEAF_KERNELS": LEAF_KERNELS}
+           "anomaly": _anomaly, "anomaly_trace": _anomaly_trace, "LEAF_KERNELS": LEAF_KERNELS,
+           "complex_output_error": complex_output_error}
     for k, (_, get) in enumerate(spec.other_getters):
         env[f"G{k}"] = get
     exec(compile(src, f"<autograd kernel {entry.qualified}>", "exec"), env)

@@ -226,9 +226,16 @@ def _validate_one(node, i, nxt, nr, g):
                 f"{_shape_str(g._size)} but expected shape compatible with "
                 f"{_shape_str(shape)}")
         g = sum_to(g, shape)
-    if g.dtype is not dtype and (type(nxt) is not AccumulateGrad or
-                                 nxt.variable.__dict__.get("_grad_dtype", dtype) is not None):
-        g = aten._to_copy.default(g, dtype=dtype)  # (not for a leaf whose grad_dtype is None)
+    if g.dtype is not dtype:
+        if not g.dtype.is_floating_point and g.dtype.is_complex != dtype.is_complex:
+            # (a complex gradient for a real input: formulas take the real part themselves)
+            raise RuntimeError(
+                "Expected isFloatingType(grad.scalar_type()) || (input_is_complex == "
+                "grad_is_complex) to be true, but got false.  (Could this error message be "
+                "improved?  If so, please report an enhancement request to PyTorch.)")
+        if type(nxt) is not AccumulateGrad or \
+                nxt.variable.__dict__.get("_grad_dtype", dtype) is not None:
+            g = aten._to_copy.default(g, dtype=dtype)  # (not for a leaf whose grad_dtype is None)
     if g._device is not device and g._device != device and device.type != "meta" and \
             g._device.type != "meta":
         g = aten._to_copy.default(g, device=device)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from .._tensor import Tensor
-from . import _fw_grad
+from . import _formulas, _fw_grad
 from ._fw_grad import fw_grad, set_fw_grad
 from .derivatives import FW, compile_expression
 from .grad_mode import _DecoratorContextManager
@@ -318,22 +318,21 @@ def _eval_jvp(spec, vals, tangents, outs):
         if j.kind == "auto_linear":
             return _auto_linear(spec, vals, tangents)
         if j.kind == "auto_element_wise":
-            # the backward formula with ``grad`` = the tangent: the Jacobian is diagonal, and
-            # Hermitian for complex inputs, so the jvp is (formula(grad=t.conj())).conj()
+            # the backward formula applied to the conjugate tangent, then conjugated (the
+            # Jacobian of an element-wise op is diagonal: J t = conj(conj(t) J))
             total = None
             for s in spec.slots:
                 if s.name not in tangents:
                     continue
-                t = tangents[s.name]
-                if t.dtype.is_complex:
-                    t = t.conj()
+                t = _formulas.conj(tangents[s.name])
                 env = {"grad": t, "grads": [t]}
                 for i, n in enumerate(spec.out_names):
                     env[n] = outs[i] if i < len(outs) else None
                 r = s.formula.fn(*[env[p] if p in env else vals.get(p) if p in vals
                                    else spec.derived(p, vals) for p in s.formula.params])
-                if isinstance(r, Tensor) and r.dtype.is_complex:
-                    r = r.conj()
+                if s.formula.r_to_c:
+                    r = _formulas.handle_r_to_c(vals.get(s.name), r)
+                r = _formulas.conj(r)
                 total = r if total is None else total + r
             return total
         env = {}

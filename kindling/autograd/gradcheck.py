@@ -1,9 +1,17 @@
 """``gradcheck`` / ``gradgradcheck``: analytical gradients against finite differences.
 
 The numerical Jacobian perturbs each input element by ``±eps`` (central differences, so use
-float64 inputs); the analytical one comes from backward passes (one per output element), or,
-with ``check_forward_ad``, from forward-mode jvps.  ``fast_mode`` compares random projections
-``u^T J v`` instead of whole Jacobians (PyTorch's fast gradcheck).
+float64/complex128 inputs); the analytical one comes from backward passes (one per output
+element), or, with ``check_forward_ad``, from forward-mode jvps.  ``fast_mode`` compares random
+projections ``v^T J u`` instead of whole Jacobians (PyTorch's fast gradcheck).
+
+Complex numbers follow PyTorch's gradcheck: a function with complex outputs is checked twice,
+on the real parts of its outputs and on their imaginary parts (backward mode gives the
+conjugate Wirtinger derivative of a real-valued function); a complex input's numerical
+derivative is ``ds/dx + i ds/dy`` from perturbing its real and imaginary parts.  Forward mode
+splits complex inputs instead, checking the function of their real parts and of their
+imaginary parts.  Failures name the part that failed ("While considering the imaginary part
+of complex outputs only, ...").
 """
 from __future__ import annotations
 
@@ -21,56 +29,51 @@ class GradcheckError(RuntimeError):
     """Raised by gradcheck/gradgradcheck when gradients disagree."""
 
 
+# ---- helpers ---------------------------------------------------------------------------------
 def _as_tuple(x):
     return x if isinstance(x, tuple) else tuple(x) if isinstance(x, list) else (x,)
+
+
+def _is_float_or_complex(o):
+    return isinstance(o, Tensor) and (o.dtype.is_floating_point or o.dtype.is_complex)
+
+
+def _differentiable_outputs(x):
+    """The outputs that require grad (the ones whose Jacobians are checked)."""
+    return tuple(o for o in _as_tuple(x) if isinstance(o, Tensor) and o.requires_grad)
 
 
 def _diff_inputs(inputs):
     return [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
 
 
-def _outputs(func, inputs):
-    out = func(*inputs)
-    return _as_tuple(out)
-
-
-def _diff_outputs(outs):
-    """The float and complex tensors among ``outs`` (those finite differences are taken of)."""
-    return [o for o in outs if isinstance(o, Tensor) and
-            (o.dtype.is_floating_point or o.dtype.is_complex)]
-
-
-def _requiring_grad(outs):
-    """Which of ``outs`` (float outputs) are checked: those that require grad, as PyTorch's
-    ``_differentiable_outputs``; the numerical Jacobians of the others are dropped."""
-    return [isinstance(o, Tensor) and o.requires_grad for o in outs]
-
-
-def _no_differentiable_outputs(numerical, nondet_tol, raise_exception):
-    """With no output requiring grad, every finite difference must be zero."""
-    if any(np.size(j) and float(np.max(np.abs(j))) > nondet_tol for j in numerical):
-        return _fail("Numerical gradient for function expected to be zero", raise_exception)
-    return True
+def _arr(t):
+    """A tensor's values as an ndarray (conjugate and negative views resolved)."""
+    return np.asarray(t.detach().resolve_conj().resolve_neg()._np)
 
 
 def _values(outs):
-    return [np.array(o.detach()._np, dtype=np.float64 if not np.iscomplexobj(o._np)
-                     else np.complex128, copy=True) for o in outs]
-
-
-def _perturbed_eval(func, inputs, x, flat_index, delta, shapes_out=None):
-    a = x._np
-    idx = np.unravel_index(flat_index, a.shape) if a.ndim else ()
-    orig = a[idx].copy() if a.ndim else a[()].copy()
-    a[idx] = orig + delta
-    try:
-        outs = _diff_outputs(_outputs(func, inputs))
-        vals = _values(outs)
-    finally:
-        a[idx] = orig
-    if shapes_out is not None:
-        shapes_out.append([(o.shape, o.dtype) for o in outs])
+    """Copies of the float/complex outputs' values (float64 or complex128)."""
+    vals = []
+    for o in outs:
+        if _is_float_or_complex(o):
+            a = _arr(o)
+            vals.append(np.array(a, dtype=np.complex128 if np.iscomplexobj(a) else np.float64,
+                                 copy=True).reshape(-1))
     return vals
+
+
+def _tensor(arr, dtype=None):
+    """A kindling tensor of an ndarray's values (in ``dtype``), for messages and results."""
+    from .._tensor import from_array
+    arr = np.array(arr, dtype=np.float64 if np.isrealobj(arr) else np.complex128, order="C",
+                   copy=True)
+    t = from_array(arr)
+    return t.to(dtype) if dtype is not None and t.dtype is not dtype else t
+
+
+def _real_dtype(dt):
+    return dt.to_real() if dt.is_complex else dt
 
 
 def _check_outputs_same_dtype_and_shape(first, second, eps, idx=None):
@@ -88,127 +91,190 @@ def _check_outputs_same_dtype_and_shape(first, second, eps, idx=None):
                                  f"{d1} and {d2}.")
 
 
-def _numerical_columns(func, inputs, x, eps):
-    """Per float output of ``func(*inputs)``: the (numel of x, numel out) finite-difference
-    Jacobian with respect to ``x``, which is perturbed in place (it need not be an input)."""
-    n = x.numel()
-    cols = None
-    for j in range(n):
-        metas = []
-        minus = _perturbed_eval(func, inputs, x, j, -eps, metas)
-        plus = _perturbed_eval(func, inputs, x, j, eps, metas)
-        _check_outputs_same_dtype_and_shape(
-            metas[0], metas[1], eps, tuple(int(k) for k in np.unravel_index(j, tuple(x._size))))
-        if cols is None:
-            cols = [np.zeros((n, p.size), dtype=p.dtype) for p in plus]
-        for k, (p, m) in enumerate(zip(plus, minus)):
-            cols[k][j] = ((p - m) / (2 * eps)).reshape(-1)
-    if cols is None:
-        cols = [np.zeros((0, o.numel())) for o in _diff_outputs(_outputs(func, inputs))]
-    return cols
+def _meta(outs):
+    return [(o.shape, o.dtype) for o in outs if _is_float_or_complex(o)]
 
 
-def _numerical_jacobian(func, inputs, eps=1e-6):
-    """Per differentiable input, per float output: a (numel_in, numel_out) array."""
-    return [_numerical_columns(func, inputs, inputs[i], eps) for i in _diff_inputs(inputs)]
+# ---- numerical derivatives --------------------------------------------------------------------
+def _central_difference(func, inputs, x, where, delta, norm, idx=None):
+    """``(f(x + delta) - f(x - delta)) / (2 norm)`` for each float/complex output, flattened;
+    ``where`` selects the perturbed elements of ``x`` (an index, or ``...``)."""
+    a = x._np
+    orig = np.array(a[where], copy=True)
+    try:
+        a[where] = orig - delta
+        minus_outs = _as_tuple(func(*inputs))
+        minus = _values(minus_outs)
+        a[where] = orig + delta
+        plus_outs = _as_tuple(func(*inputs))
+        plus = _values(plus_outs)
+    finally:
+        a[where] = orig
+    _check_outputs_same_dtype_and_shape(_meta(minus_outs), _meta(plus_outs), norm, idx)
+    return [(p - m) / (2 * norm) for p, m in zip(plus, minus)]
 
 
-def _analytical_jacobian(func, inputs, outs=None):
-    """Per differentiable input, per output: (numel_in, numel_out), from backward passes."""
+def _numerical_jvps(jvp, is_complex, is_forward_ad):
+    """A directional derivative per output; for a complex input ``ds/dx + i ds/dy`` (the
+    conjugate Wirtinger derivative, times 2, of a real output)."""
+    ds_dx = jvp(False)
+    if not is_complex:
+        for d in ds_dx:
+            if not is_forward_ad and np.iscomplexobj(d):
+                raise AssertionError("Expected ds_dx to be real-valued, not complex.")
+        return ds_dx
+    ds_dy = jvp(True)
+    out = []
+    for dx, dy in zip(ds_dx, ds_dy):
+        if np.iscomplexobj(dx):
+            raise AssertionError("Expected ds_dx to be real-valued, not complex")
+        out.append(dx + dy * 1j)
+    return out
+
+
+def _numerical_jacobian(func, inputs, eps, is_forward_ad=False, targets=None):
+    """Per differentiable input (or tensor of ``targets``, perturbed in place: it need not be
+    an input), per float/complex output: a (numel_in, numel_out) array."""
+    result = []
+    if targets is None:
+        targets = [inputs[i] for i in _diff_inputs(inputs)]
+    for x in targets:
+        cx = x.dtype.is_complex
+        n = x.numel()
+        cols = [None] * n
+        for j in range(n):
+            where = np.unravel_index(j, tuple(x._size)) if x.dim() else ()
+            idx = tuple(int(k) for k in where)
+            cols[j] = _numerical_jvps(
+                lambda imag: _central_difference(func, inputs, x, where,
+                                                 eps * 1j if imag else eps, eps, idx),
+                cx, is_forward_ad)
+        outs = [o for o in _as_tuple(func(*inputs)) if _is_float_or_complex(o)]
+        jacs = []
+        for k, o in enumerate(outs):
+            dt = np.complex128 if cx or o.dtype.is_complex else np.float64
+            jac = np.zeros((n, o.numel()), dtype=dt)
+            for j in range(n):
+                jac[j] = cols[j][k]
+            jacs.append(jac)
+        result.append(jacs)
+    return result
+
+
+# ---- analytical derivatives -------------------------------------------------------------------
+def _vjps(output, diff_inputs, grad_output):
     from . import grad as _grad
-    from .._aten._ops_registry import aten
-    inputs = _as_tuple(inputs)
-    di = _diff_inputs(inputs)
-    if outs is None:
-        outs = _diff_outputs(_outputs(func, inputs))
-    jac = [[np.zeros((inputs[i].numel(), o.numel())) for o in outs] for i in di]
-    for k, o in enumerate(outs):
-        if not o.requires_grad:
-            continue
-        for m in range(o.numel()):
-            g = np.zeros(o.numel(), dtype=np.float64)
-            g[m] = 1.0
-            go = aten._to_copy.default(_tensor(g.reshape(o._size)), dtype=o.dtype)
-            grads = _grad([o], [inputs[i] for i in di], [go], retain_graph=True,
-                          allow_unused=True)
-            for a, gi in enumerate(grads):
-                if gi is not None:
-                    jac[a][k][:, m] = np.asarray(gi._np, dtype=np.float64).reshape(-1)
-    return jac
+    return _grad([output], diff_inputs, [grad_output], retain_graph=True, allow_unused=True)
 
 
-def _deprecated_private_api(name):
-    warnings.warn(f"`{name}` was part of PyTorch's private API and not meant to be exposed. We "
-                  "are deprecating it and it will be removed in a future version of PyTorch. If "
-                  "you have a specific use for this or feature request for this to be a stable "
-                  "API, please file us an issue at https://github.com/pytorch/pytorch/issues/new",
-                  FutureWarning, stacklevel=3)
-
-
-def _grad_out_must_be_one(name, grad_out):
-    if grad_out != 1.0:  # (kept in the signature for backward compatibility only)
-        raise ValueError(f"Expected grad_out to be 1.0. {name} no longer supports values of "
-                         "grad_out != 1.0.")
-
-
-def get_numerical_jacobian(fn, inputs, target=None, eps=1e-3, grad_out=1.0):
-    """Deprecated: finite-difference Jacobians of ``fn``'s first output.
-
-    ``fn`` takes ``inputs`` as one tuple.  Returns one (numel_in, numel_out) tensor per tensor
-    of ``target`` (default ``inputs``) that requires grad; ``target`` is perturbed in place, so
-    it need not be one of ``inputs`` (do not pass a clone).
-    """
-    _deprecated_private_api("get_numerical_jacobian")
-    _grad_out_must_be_one("get_numerical_jacobian", grad_out)
-    inputs = _as_tuple(inputs)
-    if any(isinstance(o, Tensor) and o.dtype.is_complex for o in _as_tuple(fn(inputs))):
-        raise ValueError("Expected output to be non-complex. get_numerical_jacobian no longer "
-                         "supports functions that return complex outputs.")
-    targets = inputs if target is None else _as_tuple(target)
-    return tuple(_tensor(_numerical_columns(lambda *a: fn(a), inputs, t, eps)[0]).to(t.dtype)
-                 for t in targets if isinstance(t, Tensor) and t.requires_grad)
-
-
-def get_analytical_jacobian(inputs, output, nondet_tol=0.0, grad_out=1.0):
-    """Deprecated: the Jacobians of ``output`` with respect to the differentiable ``inputs``,
-    from backward passes, as ``(jacobians, reentrant, correct_grad_sizes,
-    correct_grad_types)``; every backward runs twice and ``reentrant`` says whether both runs
-    agreed within ``nondet_tol``."""
-    from . import grad as _grad
-    from .._aten._ops_registry import aten
-    _deprecated_private_api("get_analytical_jacobian")
-    _grad_out_must_be_one("get_analytical_jacobian", grad_out)
-    if output.dtype.is_complex:
-        raise ValueError("Expected output to be non-complex. get_analytical_jacobian no longer "
-                         "supports functions that return complex outputs.")
-    diff = [x for x in _as_tuple(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    n_out = output.numel()
-    runs = [[np.zeros((x.numel(), n_out)) for x in diff] for _ in range(2)]
+def _stack_rows(rows, diff_inputs, numel_out):
+    """Jacobians (numel_in, numel_out) of each input from per-output-element gradients, and
+    whether every gradient had its input's size and dtype."""
     sizes_ok = types_ok = True
-    for jac in runs:
-        for m in range(n_out):
-            g = np.zeros(n_out, dtype=np.float64)
-            g[m] = 1.0
-            go = aten._to_copy.default(_tensor(g.reshape(output._size)), dtype=output.dtype)
-            grads = _grad([output], diff, [go], retain_graph=True, allow_unused=True)
-            for a, (x, gi) in enumerate(zip(diff, grads)):
-                if gi is None:
-                    continue
-                if gi._size != x._size:
-                    sizes_ok = False
-                elif gi.dtype != x.dtype:
-                    types_ok = False
-                jac[a][:, m] = np.asarray(gi._np, dtype=np.float64).reshape(-1)
-    first, second = runs
-    reentrant = all(_reentrant(a, b, nondet_tol) for a, b in zip(first, second))
-    jacobians = tuple(_tensor(j).to(x.dtype) for j, x in zip(first, diff))
-    return jacobians, reentrant, sizes_ok, types_ok
+    jacs = []
+    for a, x in enumerate(diff_inputs):
+        jac = np.zeros((x.numel(), numel_out),
+                       dtype=np.complex128 if x.dtype.is_complex else np.float64)
+        for m, g in enumerate(rows[a]):
+            if g is None:
+                continue
+            if tuple(g._size) != tuple(x._size):
+                sizes_ok = False
+                continue
+            if g.dtype is not x.dtype:
+                types_ok = False
+            jac[:, m] = _arr(g).reshape(-1)
+        jacs.append(jac)
+    return jacs, sizes_ok, types_ok
 
 
-def _tensor(arr):
-    from .._tensor import from_array
-    return from_array(np.array(arr, dtype=np.float64 if np.isrealobj(arr) else None,
-                               order="C", copy=True))
+def _analytical_rows(output, diff_inputs, vectors):
+    """The gradients of ``output`` for each grad_output in ``vectors``, per input."""
+    rows = [[] for _ in diff_inputs]
+    for go in vectors:
+        for a, g in enumerate(_vjps(output, diff_inputs, go)):
+            rows[a].append(g)
+    return rows
+
+
+def _unit_grad_outputs(output):
+    n = output.numel()
+    for m in range(n):
+        e = np.zeros(n, dtype=np.float64)
+        e[m] = 1.0
+        yield _tensor(e.reshape(tuple(output._size)), output.dtype)
+
+
+def _analytical_jacobian(inputs, output, nondet_tol, check_grad_dtypes, vectors=None):
+    """Per differentiable input: the rows of ``output``'s Jacobian (or, with ``vectors``, the
+    vector-Jacobian products), computed twice: both passes must agree (reentrancy)."""
+    diff = [inputs[i] for i in _diff_inputs(inputs)]
+    vecs = list(vectors if vectors is not None else _unit_grad_outputs(output))
+    first = _analytical_rows(output, diff, vecs)
+    second = _analytical_rows(output, diff, vecs)
+    jacs, sizes_ok, types_ok = _stack_rows(first, diff, len(vecs))
+    again, _, _ = _stack_rows(second, diff, len(vecs))
+    if not types_ok and check_grad_dtypes:
+        raise GradcheckError("Gradient has dtype mismatch")
+    if not sizes_ok:
+        raise GradcheckError("Analytical gradient has incorrect size")
+    if not all(_reentrant(a, b, nondet_tol) for a, b in zip(jacs, again)):
+        raise GradcheckError(_not_reentrant(nondet_tol))
+    return jacs
+
+
+def _forward_jacobian(func, inputs, all_u=None, check_grad_dtypes=False):
+    """Per differentiable (real) input, per float/complex output: the Jacobian from forward
+    mode, one tangent per input element (or, with ``all_u``, ``J u`` as a (1, numel) row)."""
+    from . import forward_ad as fwAD
+    from .._aten._ops_registry import aten
+    di = _diff_inputs(inputs)
+    if any(inputs[i].dtype.is_complex for i in di):
+        raise ValueError("Expected inputs to be non-complex for "
+                         "_get_analytical_jacobian_forward_ad.")
+    result = []
+    with fwAD.dual_level():
+        duals = list(inputs)
+        tangents = {}
+        for i in di:
+            duals[i] = fwAD.make_dual(inputs[i].detach(), aten.zeros_like.default(inputs[i]))
+            tangents[i] = fwAD.unpack_dual(duals[i]).tangent
+        for a, i in enumerate(di):
+            t = tangents[i]
+            directions = [all_u[a]] if all_u is not None else [
+                np.eye(1, t.numel(), j).reshape(-1) for j in range(t.numel())]
+            cols = None
+            for j, d in enumerate(directions):
+                t._np[...] = np.asarray(d).reshape(tuple(t._size))
+                outs = [o for o in _as_tuple(func(*duals)) if _is_float_or_complex(o)]
+                if cols is None:
+                    cols = [np.zeros((len(directions), o.numel()),
+                                     dtype=np.complex128 if o.dtype.is_complex else np.float64)
+                            for o in outs]
+                for k, o in enumerate(outs):
+                    val, res = fwAD.unpack_dual(o)
+                    if check_grad_dtypes and res is not None and \
+                            val.dtype.is_complex != res.dtype.is_complex:
+                        raise GradcheckError("Forward AD gradient has dtype mismatch.")
+                    if res is not None:
+                        cols[k][j] = _arr(res).reshape(-1)
+            t._np[...] = 0
+            result.append(cols if cols is not None else [])
+    return result
+
+
+# ---- messages ---------------------------------------------------------------------------------
+def _notallclose_msg(analytical, numerical, output_idx, input_idx, complex_indices,
+                     test_imag=False, is_forward_ad=False):
+    out_is_complex = not is_forward_ad and complex_indices and output_idx in complex_indices
+    inp_is_complex = is_forward_ad and complex_indices and input_idx in complex_indices
+    part = "imaginary" if test_imag else "real"
+    element = "inputs" if is_forward_ad else "outputs"
+    prefix = f"While considering the {part} part of complex {element} only, " \
+        if out_is_complex or inp_is_complex else ""
+    mode = "computed with forward mode " if is_forward_ad else ""
+    return (f"{prefix}Jacobian {mode}mismatch for output {output_idx:d} with respect to input "
+            f"{input_idx:d},\nnumerical:{numerical}\nanalytical:{analytical}\n")
 
 
 # (PyTorch's text, which users match)
@@ -228,6 +294,22 @@ If the test
   module_test entry to have `gradcheck_nondet_tol=<tol>`
 """
 
+FAST_FAIL_SLOW_OK_MSG = """
+Fast gradcheck failed but element-wise differences are small. This means that the
+test might've passed in slow_mode!
+
+If you are adding a new operator, please file an issue and then use one of the
+workarounds. The workaround depends on how your test invokes gradcheck/gradgradcheck:
+
+If the test
+- manually invokes gradcheck/gradgradcheck, then call gradcheck/gradgradcheck
+  with `fast_mode=False` as a keyword argument.
+- is OpInfo-based (e.g., in test_ops_gradients.py), then modify the OpInfo for the test
+  to have `gradcheck_fast_mode=False`
+- is a Module test (e.g., in common_nn.py), then modify the corresponding
+  module_test entry to have `gradcheck_fast_mode=False`
+""".strip()
+
 
 def _not_reentrant(nondet_tol):
     return ("Backward is not reentrant, i.e., running backward with same input and grad_output "
@@ -238,17 +320,247 @@ def _not_reentrant(nondet_tol):
 
 def _reentrant(first, second, nondet_tol):
     """Whether two backward passes' results agree within ``nondet_tol``."""
-    a, b = np.asarray(first, np.float64), np.asarray(second, np.float64)
+    a, b = np.asarray(first), np.asarray(second)
     return a.size == 0 or float(np.max(np.abs(a - b))) <= nondet_tol
 
 
-def _fail(msg, raise_exception):
-    if raise_exception:
-        raise GradcheckError(msg)
-    return False
+def _allclose(a, n, rtol, atol):
+    return bool(np.allclose(a, n, rtol=rtol, atol=atol))
 
 
+# ---- slow mode --------------------------------------------------------------------------------
+def _slow_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+                    nondet_tol, *, use_forward_ad=False, complex_indices=None,
+                    test_imag=False):
+    func_out = _as_tuple(func_out)
+    if not outputs:
+        return _check_no_differentiable_outputs(func, inputs, eps, use_forward_ad)
+    numerical = _numerical_jacobian(func, inputs, eps, use_forward_ad)
+    float_outs = [o for o in func_out if _is_float_or_complex(o)]
+    keep = [k for k, o in enumerate(float_outs) if o.requires_grad]
+    di = _diff_inputs(inputs)
+    if use_forward_ad:
+        analytical = _forward_jacobian(func, inputs, check_grad_dtypes=check_grad_dtypes)
+        for k in keep:
+            for j, i in enumerate(di):
+                a, n = analytical[j][k], numerical[j][k]
+                if not _allclose(a, n, rtol, atol):
+                    raise GradcheckError(_notallclose_msg(
+                        _jac_tensor(a, inputs[i], float_outs[k]), _jac_tensor(n, inputs[i],
+                                                                              float_outs[k]),
+                        k, j, complex_indices, test_imag, is_forward_ad=True))
+        return True
+    for k, o in enumerate(outputs):
+        analytical = _analytical_jacobian(inputs, o, nondet_tol, check_grad_dtypes)
+        for j, i in enumerate(di):
+            a, n = analytical[j], numerical[j][keep[k]]
+            if not _allclose(a, n, rtol, atol):
+                raise GradcheckError(_notallclose_msg(
+                    _tensor(a, inputs[i].dtype), _jac_tensor(n, inputs[i], o), k, j,
+                    complex_indices, test_imag))
+    return True
+
+
+def _jac_tensor(arr, inp, out):
+    """A Jacobian as PyTorch prints it: in the input's dtype when the input is complex, else
+    in the output's."""
+    return _tensor(arr, inp.dtype if inp.dtype.is_complex else out.dtype)
+
+
+def _check_no_differentiable_outputs(func, inputs, eps, is_forward_ad):
+    for jacs in _numerical_jacobian(func, inputs, eps, is_forward_ad):
+        for jac in jacs:
+            if np.any(jac != 0):
+                raise GradcheckError("Numerical gradient for function expected to be zero")
+    return True
+
+
+# ---- fast mode --------------------------------------------------------------------------------
+def _unit_vector(rng, n):
+    v = rng.uniform(0, 1, size=n)
+    norm = np.linalg.norm(v)
+    return v / norm if norm else v
+
+
+def _make_vectors(rng, inputs, outputs, use_forward_ad):
+    """``u`` per differentiable input (a pair (real, imag) for a complex one) and ``v`` per
+    output (None in forward mode), random and of unit norm, as PyTorch draws them."""
+    all_u = []
+    for i in _diff_inputs(inputs):
+        n = inputs[i].numel()
+        ur = _unit_vector(rng, n)
+        all_u.append((ur, _unit_vector(rng, n)) if inputs[i].dtype.is_complex else ur)
+    all_v = None if use_forward_ad else [_unit_vector(rng, o.numel()) for o in outputs]
+    return all_v, all_u
+
+
+def _numerical_ju(func, inputs, i, u, eps, is_forward_ad):
+    """``J u`` of every float/complex output for input ``i`` (perturbed along ``u``)."""
+    x = inputs[i]
+    shape = tuple(x._size)
+    if isinstance(u, tuple):
+        ur, ui = (np.asarray(p).reshape(shape) for p in u)
+    else:
+        ur = ui = np.asarray(u).reshape(shape)
+    return _numerical_jvps(
+        lambda imag: _central_difference(func, inputs, x, ..., ui * eps * 1j if imag
+                                         else ur * eps, eps),
+        x.dtype.is_complex, is_forward_ad)
+
+
+def _adjusted_atol(atol, u, v):
+    """``atol`` scaled for a comparison of ``v^T J u`` (PyTorch's _adjusted_atol)."""
+    sum_v = 1.0 if v is None else float(np.sum(v))
+    if isinstance(u, tuple):
+        return atol * (float(np.sum(u[0])) + float(np.sum(u[1]))) * sum_v
+    return atol * float(np.sum(u)) * sum_v
+
+
+def _fast_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+                    nondet_tol, *, use_forward_ad=False, complex_indices=None,
+                    test_imag=False):
+    rng = np.random.default_rng(0)
+    di = _diff_inputs(inputs)
+    all_v, all_u = _make_vectors(rng, inputs, outputs, use_forward_ad)
+    func_out = _as_tuple(func_out)
+    float_outs = [o for o in func_out if _is_float_or_complex(o)]
+    keep = [k for k, o in enumerate(float_outs) if o.requires_grad]
+    numerical = []  # per input: per output, v^T J u (backward) or J u (forward)
+    for a, i in enumerate(di):
+        ju = _numerical_ju(func, inputs, i, all_u[a], eps, use_forward_ad)
+        if use_forward_ad:
+            numerical.append(ju)
+        else:
+            numerical.append([np.sum(v * ju[k]) for v, k in zip(all_v, keep)])
+    if use_forward_ad:
+        flat_u = [u[0] if isinstance(u, tuple) else u for u in all_u]
+        analytical = _forward_jacobian(func, inputs, all_u=flat_u,
+                                       check_grad_dtypes=check_grad_dtypes)
+        for a, i in enumerate(di):
+            for k in keep:
+                an, n = analytical[a][k].reshape(-1), numerical[a][k]
+                if not _allclose(an, n, rtol, _adjusted_atol(atol, all_u[a], None)):
+                    raise GradcheckError(_notallclose_msg(
+                        _tensor(an), _tensor(n), k, a, complex_indices, test_imag, True) +
+                        _slow_mode_error(func, inputs, a, k, rtol, atol, eps, True))
+        return True
+    if not outputs:
+        for a, i in enumerate(di):
+            for ju in _numerical_ju(func, inputs, i, all_u[a], eps, False):
+                if ju.size and float(np.max(np.abs(ju))) > nondet_tol:
+                    raise GradcheckError("Numerical gradient for function expected to be zero")
+    for k, (o, v) in enumerate(zip(outputs, all_v)):
+        vjs = _analytical_jacobian(inputs, o, nondet_tol, check_grad_dtypes,
+                                   [_tensor(v.reshape(tuple(o._size)), o.dtype)])
+        for a, i in enumerate(di):
+            vj = vjs[a][:, 0]
+            u = all_u[a]
+            if np.iscomplexobj(vj):  # (a complex input: real and imaginary parts apart)
+                an = np.dot(vj.real, u[0]) + 1j * np.dot(vj.imag, u[1])
+            else:
+                an = np.dot(vj, u)
+            n = numerical[a][k]
+            if not _allclose(an, n, rtol, _adjusted_atol(atol, u, v)):
+                raise GradcheckError(_notallclose_msg(
+                    _tensor(an), _tensor(n), k, a, complex_indices, test_imag) +
+                    _slow_mode_error(func, inputs, a, k, rtol, atol, eps, False))
+    return True
+
+
+def _slow_mode_error(func, inputs, input_idx, output_idx, rtol, atol, eps, is_forward_ad):
+    """The Jacobians of one input/output pair recomputed in slow mode, for the message."""
+    numerical = _numerical_jacobian(func, inputs, eps, is_forward_ad)[input_idx][output_idx]
+    inp = inputs[_diff_inputs(inputs)[input_idx]]
+    out = [o for o in _as_tuple(func(*inputs)) if _is_float_or_complex(o)][output_idx]
+    if is_forward_ad:
+        analytical = _forward_jacobian(func, inputs)[input_idx][output_idx]
+        shown = _jac_tensor(analytical, inp, out)
+    else:
+        outs = _differentiable_outputs(func(*inputs))
+        analytical = _analytical_jacobian(inputs, outs[output_idx], float("inf"),
+                                          False)[input_idx]
+        shown = _tensor(analytical, inp.dtype)
+    max_diff = float(np.max(np.abs(numerical - analytical))) if numerical.size else 0.0
+    msg = ("\nThe above quantities relating the numerical and analytical jacobians are "
+           "computed \nin fast mode. See: https://github.com/pytorch/pytorch/issues/53876 for "
+           "more background \nabout fast mode. Below, we recompute numerical and analytical "
+           "jacobians in slow mode:\n\n"
+           f"Numerical:\n {_jac_tensor(numerical, inp, out)}\n"
+           f"Analytical:\n{shown}\n\n"
+           f"The max per-element difference (slow mode) is: {_tensor(max_diff)}.\n")
+    if _allclose(analytical, numerical, rtol, atol):
+        msg += FAST_FAIL_SLOW_OK_MSG
+    return msg
+
+
+# ---- complex functions: real and imaginary parts ---------------------------------------------
+def _real_and_imag_output(fn):
+    """``fn`` with ``real`` (and with ``imag``) applied to its complex outputs."""
+    from .._aten._ops_registry import aten
+
+    def apply(part):
+        def wrapped(*inputs):
+            return tuple(part(o) if isinstance(o, Tensor) and o.dtype.is_complex else o
+                         for o in _as_tuple(fn(*inputs)))
+        return wrapped
+    return apply(aten.real.default), apply(aten.imag.default)
+
+
+def _real_and_imag_input(fn, complex_idx, inputs):
+    """``fn`` of the real parts of its complex inputs (their imaginary parts fixed), and of
+    their imaginary parts (the real parts fixed)."""
+    def apply(rebuild):
+        def wrapped(*args):
+            new = list(args)
+            for i in complex_idx:
+                new[i] = rebuild(new[i], inputs[i])
+            return _as_tuple(fn(*new))
+        return wrapped
+    return (apply(lambda inp, orig: inp + orig.imag * 1j),
+            apply(lambda inp, orig: orig.real + inp * 1j))
+
+
+def _gradcheck_real_imag(check, func, func_out, inputs, outputs, eps, rtol, atol,
+                         check_grad_dtypes, check_forward_ad, check_backward_ad, nondet_tol,
+                         check_undefined_grad):
+    complex_out = [k for k, o in enumerate(outputs) if o.dtype.is_complex]
+    if check_backward_ad:
+        if any(isinstance(o, Tensor) and o.dtype.is_complex for o in _as_tuple(func_out)):
+            real_fn, imag_fn = _real_and_imag_output(func)
+            imag_out = imag_fn(*inputs)
+            check(imag_fn, imag_out, inputs, _differentiable_outputs(imag_out), eps, rtol,
+                  atol, check_grad_dtypes, nondet_tol, complex_indices=complex_out,
+                  test_imag=True)
+            real_out = real_fn(*inputs)
+            check(real_fn, real_out, inputs, _differentiable_outputs(real_out), eps, rtol,
+                  atol, check_grad_dtypes, nondet_tol, complex_indices=complex_out)
+        else:
+            check(func, func_out, inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+                  nondet_tol)
+    if check_forward_ad:
+        complex_in = [i for i, x in enumerate(inputs)
+                      if isinstance(x, Tensor) and x.dtype.is_complex]
+        if complex_in:
+            real_fn, imag_fn = _real_and_imag_input(func, complex_in, inputs)
+            for fn, part, imag in ((imag_fn, "imag", True), (real_fn, "real", False)):
+                part_inputs = [getattr(x, part) if isinstance(x, Tensor) and x.dtype.is_complex
+                               else x for x in inputs]
+                out = fn(*part_inputs)
+                check(fn, out, part_inputs, _differentiable_outputs(out), eps, rtol, atol,
+                      check_grad_dtypes, nondet_tol, use_forward_ad=True,
+                      complex_indices=complex_in, test_imag=imag)
+                if check_undefined_grad:
+                    _check_undefined_forward_grad(fn, part_inputs)
+        else:
+            check(func, func_out, inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+                  nondet_tol, use_forward_ad=True)
+            if check_undefined_grad:
+                _check_undefined_forward_grad(func, inputs)
+
+
+# ---- gradcheck --------------------------------------------------------------------------------
 def _check_inputs(inputs):
+    any_requires_grad = False
     for idx, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.requires_grad:
             if x.dtype._name not in ("float64", "complex128"):
@@ -256,16 +568,33 @@ def _check_inputs(inputs):
                     f"Input #{idx} requires gradient and is not a double precision floating "
                     "point or complex. This check will likely fail if all the inputs are not of "
                     "double precision floating point or complex. ", stacklevel=3)
+            if not all(st > 0 or sz <= 1 for st, sz in zip(x.stride(), x._size)):
+                raise RuntimeError(
+                    f"The {idx}th input has a dimension with stride 0. gradcheck only supports "
+                    "inputs that are non-overlapping to be able to compute the numerical "
+                    "gradients correctly. You should call .contiguous on the input before "
+                    "passing it to gradcheck.")
+            any_requires_grad = True
+    if not any_requires_grad:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
+                         "none of them have requires_grad=True.")
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
               nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
               check_batched_grad=False, check_batched_forward_grad=False,
               check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None):
-    """Check the gradients of ``func`` at ``inputs`` against finite differences."""
+    """Check the gradients of ``func`` at ``inputs`` against finite differences (complex
+    inputs and outputs as PyTorch checks them: see the module docstring)."""
     if not (check_forward_ad or check_backward_ad):
         raise AssertionError("Expected at least one of check_forward_ad or check_backward_ad "
                              "to be True")
+    if check_batched_grad and not check_backward_ad:
+        raise AssertionError("Setting check_batched_grad=True requires check_backward_ad to be "
+                             "True")
+    if check_batched_forward_grad and not check_forward_ad:
+        raise AssertionError("Setting check_batched_forward_grad=True requires "
+                             "check_forward_ad to be True")
     if not raise_exception:
         try:
             return gradcheck(func, inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=True,
@@ -280,69 +609,34 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             return False
     inputs = _as_tuple(inputs)
     _check_inputs(inputs)
-    if not any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
-        raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
-                         "none of them have requires_grad=True.")
-    float_outs = _diff_outputs(_outputs(func, inputs))
-    checked = _requiring_grad(float_outs)
-    outs = [o for o, c in zip(float_outs, checked) if c]
-    di = _diff_inputs(inputs)
-    if fast_mode:
-        if check_backward_ad or not outs:
-            ok = _fast_check(func, inputs, outs, checked, di, eps, atol, rtol, raise_exception,
-                             nondet_tol)
-            if not ok or not outs:
-                return ok
-    else:
-        if not outs or check_backward_ad:
-            numerical = _numerical_jacobian(func, inputs, eps)
-        if not outs:
-            return _no_differentiable_outputs([j for per_in in numerical for j in per_in], 0.0,
-                                              raise_exception)
-        if check_backward_ad:
-            numerical = [[j for j, c in zip(per_in, checked) if c] for per_in in numerical]
-            # every backward pass twice: the second must agree (PyTorch's reentrancy check)
-            analytical = _analytical_jacobian(func, inputs, outs)
-            again = _analytical_jacobian(func, inputs, outs)
-            for a in range(len(di)):
-                for k in range(len(outs)):
-                    if not _reentrant(analytical[a][k], again[a][k], nondet_tol):
-                        return _fail(_not_reentrant(nondet_tol), raise_exception)
-            for a, i in enumerate(di):
-                for k in range(len(outs)):
-                    n, an = numerical[a][k], analytical[a][k]
-                    if not np.allclose(an, n, rtol=rtol, atol=atol):
-                        return _fail(f"Jacobian mismatch for output {k} with respect to input "
-                                     f"{i},\nnumerical:{_tensor(n)}\nanalytical:{_tensor(an)}\n",
-                                     raise_exception)
-    if check_forward_ad:
-        from ._gradcheck_forward import check_forward_ad as _check_forward
-        _check_forward(func, inputs, eps=eps, atol=atol, rtol=rtol, fast_mode=fast_mode,
-                       check_undefined_grad=check_undefined_grad,
-                       check_grad_dtypes=check_grad_dtypes)
-    if check_backward_ad and check_undefined_grad and outs:
-        _check_undefined_grad(func, inputs, outs, di)
+    func_out = func(*inputs)
+    outputs = _differentiable_outputs(func_out)
+    _gradcheck_real_imag(_fast_gradcheck if fast_mode else _slow_gradcheck, func, func_out,
+                         inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+                         check_forward_ad, check_backward_ad, nondet_tol, check_undefined_grad)
+    if check_backward_ad and check_undefined_grad:
+        _check_undefined_grad(func, inputs, outputs)
     return True
 
 
-def _check_undefined_grad(func, inputs, outs, di):
+def _check_undefined_grad(func, inputs, outputs):
     """PyTorch's _test_undefined_backward_mode: backward must cope with undefined output
     gradients (all at once, then one at a time) and give undefined or zero input grads."""
     from . import grad as _grad
     from .._C._functions import UndefinedGrad
     from .._aten._ops_registry import aten
-    diff_inputs = [inputs[i] for i in di]
+    diff_inputs = [inputs[i] for i in _diff_inputs(inputs)]
 
     def warn_bc_breaking():
         warnings.warn("Backwards compatibility: New undefined gradient support checking "
                       "feature is enabled by default, but it may break existing callers of "
                       "this function. If this is true for you, you can call this function "
-                      'with "check_undefined_grad=False" to disable the feature')
+                      'with "check_undefined_grad=False" to disable the feature', stacklevel=2)
 
-    def check(outputs):
-        grads_output = [aten.zeros_like.default(o) for o in outputs]
+    def check(outs):
+        grads_output = [aten.zeros_like.default(o) for o in outs]
         try:
-            grads_input = _grad(outputs, diff_inputs, grads_output, allow_unused=True)
+            grads_input = _grad(outs, diff_inputs, grads_output, allow_unused=True)
         except RuntimeError as e:
             warn_bc_breaking()
             raise GradcheckError(
@@ -350,70 +644,114 @@ def _check_undefined_grad(func, inputs, outs, di):
                 '"Notes about undefined output gradients" in "tools/autograd/derivatives.yaml"'
             ) from e
         for gi in grads_input:
-            if gi is not None and not bool(np.all(np.asarray(gi._np) == 0)):
+            if gi is not None and not bool(np.all(_arr(gi) == 0)):
                 warn_bc_breaking()
                 raise GradcheckError(
                     "Expected all input grads to be undefined or zero when all output grads "
                     'are undefined or zero. Please look at "Notes about undefined output '
                     'gradients" in "tools/autograd/derivatives.yaml"')
 
-    def fresh_outputs():
-        return [o for o in _outputs(func, inputs) if isinstance(o, Tensor) and o.requires_grad]
-
-    check([UndefinedGrad()(o) for o in fresh_outputs()])
-    if len(outs) > 1:
-        for k in range(len(outs)):
-            fresh = fresh_outputs()
+    fresh = _differentiable_outputs(func(*inputs))
+    if not fresh:
+        return
+    check([UndefinedGrad()(o) for o in fresh])
+    if len(fresh) > 1:
+        for k in range(len(outputs)):
+            fresh = _differentiable_outputs(func(*inputs))
             check([UndefinedGrad()(o) if j == k else o for j, o in enumerate(fresh)])
 
 
-def _fast_check(func, inputs, outs, checked, di, eps, atol, rtol, raise_exception,
-                nondet_tol=0.0):
-    from . import grad as _grad
+def _check_undefined_forward_grad(func, inputs):
+    """PyTorch's _test_undefined_forward_mode: an input without a tangent must give the same
+    output tangents as one with a zero tangent."""
+    from . import forward_ad as fwAD
+    from .._aten._ops_registry import aten
+    di = _diff_inputs(inputs)
     rng = np.random.default_rng(0)
-    us = [rng.uniform(-1, 1, size=o._size) if o.numel() else np.zeros(o._size) for o in outs]
-    # (positive, as PyTorch draws its input vectors with rand)
-    vs = {i: rng.uniform(0, 1, size=inputs[i]._size) for i in di}
-    for i in di:
-        x = inputs[i]
-        a = x._np
-        orig = a.copy()
-        v = vs[i]
-        try:
-            a[...] = orig - eps * v
-            mo = _diff_outputs(_outputs(func, inputs))
-            minus = _values(mo)
-            a[...] = orig + eps * v
-            po = _diff_outputs(_outputs(func, inputs))
-            plus = _values(po)
-        finally:
-            a[...] = orig
-        _check_outputs_same_dtype_and_shape([(o.shape, o.dtype) for o in mo],
-                                            [(o.shape, o.dtype) for o in po], eps)
-        jv = [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
-        if not outs:
-            if not _no_differentiable_outputs(jv, nondet_tol, raise_exception):
-                return False
-            continue
-        jv = [j for j, c in zip(jv, checked) if c]
-        for k, o in enumerate(outs):
-            num = float(np.sum(us[k] * jv[k]))
-            an = 0.0
-            if o.requires_grad:
-                go = _tensor(us[k]).to(o.dtype)
-                g, g2 = (_grad([o], [x], [go], retain_graph=True, allow_unused=True)[0]
-                         for _ in range(2))  # (twice: the reentrancy check)
-                if (g is None) != (g2 is None) or g is not None and not _reentrant(
-                        g._np, g2._np, nondet_tol):
-                    return _fail(_not_reentrant(nondet_tol), raise_exception)
-                if g is not None:
-                    an = float(np.sum(np.asarray(g._np, dtype=np.float64) * v))
-            if not np.isclose(an, num, rtol=rtol, atol=atol):
-                return _fail(f"Jacobian mismatch for output {k} with respect to input {i},"
-                             f"\nnumerical:{num}\nanalytical:{an}\n\nThe above quantities "
-                             "relating the numerical and analytical jacobians are computed "
-                             "in fast mode.", raise_exception)
-    return True
+    with fwAD.dual_level():
+        duals = list(inputs)
+        for i in di:
+            u = _unit_vector(rng, inputs[i].numel()).reshape(tuple(inputs[i]._size))
+            duals[i] = fwAD.make_dual(inputs[i].detach(), _tensor(u, inputs[i].dtype))
+        for i in di:
+            keep = duals[i]
+            duals[i] = fwAD.make_dual(inputs[i].detach(), aten.zeros_like.default(inputs[i]))
+            first = [o for o in _as_tuple(func(*duals)) if _is_float_or_complex(o)]
+            duals[i] = inputs[i].detach()
+            second = [o for o in _as_tuple(func(*duals)) if _is_float_or_complex(o)]
+            duals[i] = keep
+            for k, (o1, o2) in enumerate(zip(first, second)):
+                r1, r2 = fwAD.unpack_dual(o1).tangent, fwAD.unpack_dual(o2).tangent
+                if r1 is not None and r2 is not None and \
+                        not np.allclose(_arr(r1), _arr(r2)):
+                    raise GradcheckError(
+                        f"Mismatch in tangent values for output with index: {k} when input: "
+                        f"{inputs[i]} has an undefined tangent value.  Got: {r1} but "
+                        f"expected: {r2}")
+
+
+# ---- the deprecated public helpers ------------------------------------------------------------
+def get_numerical_jacobian(fn, inputs, target=None, eps=1e-3, grad_out=1.0):
+    """Deprecated (as in PyTorch): the finite-difference Jacobians of ``fn(inputs)``'s first
+    output with respect to each input (or each of ``target``) that requires grad; ``fn``
+    takes the inputs as one tuple."""
+    warnings.warn("`get_numerical_jacobian` was part of PyTorch's private API and not meant "
+                  "to be exposed. We are deprecating it and it will be removed in a future "
+                  "version of PyTorch. If you have a specific use for this or feature request "
+                  "for this to be a stable API, please file us an issue at "
+                  "https://github.com/pytorch/pytorch/issues/new", FutureWarning, stacklevel=2)
+    if grad_out != 1.0:
+        raise ValueError("Expected grad_out to be 1.0. get_numerical_jacobian no longer "
+                         "supports values of grad_out != 1.0.")
+    inputs = _as_tuple(inputs)
+
+    def fn_pack(*args):
+        return fn(args)
+    outs = _as_tuple(fn_pack(*inputs))
+    if any(isinstance(o, Tensor) and o.dtype.is_complex for o in outs):
+        raise ValueError("Expected output to be non-complex. get_numerical_jacobian no "
+                         "longer supports functions that return complex outputs.")
+    targets = [t for t in (inputs if target is None else _as_tuple(target))
+               if isinstance(t, Tensor) and t.requires_grad]
+    jacs = _numerical_jacobian(fn_pack, inputs, eps, targets=targets)
+    return tuple(_tensor(j[0], t.dtype) for j, t in zip(jacs, targets))
+
+
+def get_analytical_jacobian(inputs, output, nondet_tol=0.0, grad_out=1.0):
+    """Deprecated (as in PyTorch): ``(jacobians, reentrant, correct_grad_sizes,
+    correct_grad_types)`` of ``output`` with respect to the inputs that require grad."""
+    warnings.warn("`get_analytical_jacobian` was part of PyTorch's private API and not meant "
+                  "to be exposed. We are deprecating it and it will be removed in a future "
+                  "version of PyTorch. If you have a specific use for this or feature request "
+                  "for this to be a stable API, please file us an issue at "
+                  "https://github.com/pytorch/pytorch/issues/new", FutureWarning, stacklevel=2)
+    if grad_out != 1.0:
+        raise ValueError("Expected grad_out to be 1.0. get_analytical_jacobian no longer "
+                         "supports values of grad_out != 1.0.")
+    if output.dtype.is_complex:
+        raise ValueError("Expected output to be non-complex. get_analytical_jacobian no "
+                         "longer supports functions that return complex outputs.")
+    inputs = _as_tuple(inputs)
+    diff = [inputs[i] for i in _diff_inputs(inputs)]
+    vecs = list(_unit_grad_outputs(output))
+    jacs, sizes_ok, types_ok = _stack_rows(_analytical_rows(output, diff, vecs), diff,
+                                           len(vecs))
+    again, _, _ = _stack_rows(_analytical_rows(output, diff, vecs), diff, len(vecs))
+    reentrant = all(_reentrant(a, b, nondet_tol) for a, b in zip(jacs, again))
+    return (tuple(_tensor(j, x.dtype) for j, x in zip(jacs, diff)), reentrant, sizes_ok,
+            types_ok)
+
+
+# ---- gradgradcheck ----------------------------------------------------------------------------
+def _random_grad_output(rng, o):
+    """A grad_output like PyTorch's make_tensor(low=-1, high=1): uniform values (real and
+    imaginary parts for a complex output), requiring grad."""
+    shape = tuple(o._size)
+    v = rng.uniform(-1, 1, size=shape)
+    if o.dtype.is_complex:
+        v = v + 1j * rng.uniform(-1, 1, size=shape)
+    dt = o.dtype if o.dtype.is_floating_point or o.dtype.is_complex else None
+    return _tensor(v, dt).requires_grad_(True)
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
@@ -423,29 +761,39 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   masked=False):
     """Check second derivatives: gradcheck of ``func``'s vector-Jacobian product."""
     from . import grad as _grad
+    if not (check_fwd_over_rev or check_rev_over_rev):
+        raise AssertionError("Expected at least one of check_fwd_over_rev or check_rev_over_rev "
+                             "to be True")
+    if check_undefined_grad and not check_rev_over_rev:
+        raise AssertionError("Setting check_undefined_grad=True requires check_rev_over_rev to "
+                             "be True")
+    if check_batched_grad and not check_rev_over_rev:
+        raise AssertionError("Setting check_batched_grad=True requires check_rev_over_rev to "
+                             "be True")
     inputs = _as_tuple(inputs)
     if grad_outputs is None:
-        outs = _diff_outputs(_outputs(func, inputs))
         rng = np.random.default_rng(1)
-        grad_outputs = tuple(
-            _tensor(rng.uniform(-1, 1, size=o._size)).to(o.dtype).requires_grad_(True)
-            for o in outs)
+        grad_outputs = tuple(_random_grad_output(rng, o)
+                             for o in _differentiable_outputs(func(*inputs)))
     else:
         grad_outputs = _as_tuple(grad_outputs)
-    n_in = len(inputs)
-    di = _diff_inputs(inputs)
+    n_out = len(grad_outputs)
+    diff_args = {i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad}
+    diff_gos = {i for i, x in enumerate(grad_outputs) if x.requires_grad}
 
     def new_func(*args):
-        ins, gos = args[:n_in], args[n_in:]
-        outs = _diff_outputs(_outputs(func, ins))
-        pairs = [(o, g) for o, g in zip(outs, gos) if o.requires_grad]
-        if not pairs:
-            return ()
-        gi = _grad([o for o, _ in pairs], [ins[i] for i in di], [g for _, g in pairs],
-                   create_graph=True, allow_unused=True, materialize_grads=True)
-        return tuple(gi)
+        # (requires_grad restored: forward-mode checks pass detached inputs)
+        ins = tuple(x.requires_grad_() if i in diff_args else x
+                    for i, x in enumerate(args[:len(args) - n_out]))
+        outs = _differentiable_outputs(func(*ins))
+        gos = tuple(x.requires_grad_() if i in diff_gos else x
+                    for i, x in enumerate(args[len(args) - n_out:]))
+        gi = _grad(outs, tuple(x for i, x in enumerate(ins) if i in diff_args), gos,
+                   create_graph=True, allow_unused=True)
+        return tuple(g for g in gi if g is not None)
     return gradcheck(new_func, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception, nondet_tol=nondet_tol,
-                     check_undefined_grad=False,
+                     check_undefined_grad=check_undefined_grad,
+                     check_grad_dtypes=check_grad_dtypes, check_batched_grad=check_batched_grad,
                      fast_mode=fast_mode, check_forward_ad=check_fwd_over_rev,
-                     check_backward_ad=check_rev_over_rev)
+                     check_backward_ad=check_rev_over_rev, masked=masked)

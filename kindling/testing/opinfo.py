@@ -15,7 +15,8 @@ import inspect
 from .samples import ErrorInput, SampleInput  # noqa: F401
 
 # dtypes every op is tried with (NumPy names, as ``sample_fn`` expects).
-DTYPES = ("float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool")
+DTYPES = ("float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool", "complex64",
+          "complex128")
 
 # Known kindling gaps: {op name ('aten.add.Tensor') or '*': {dtype or '*': reason}}.
 SKIPS: dict = {}

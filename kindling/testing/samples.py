@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 FLOATS = ("float32", "float64")
+COMPLEX = ("complex64", "complex128")
 INTS = ("int64", "int32", "int16", "int8", "uint8")
 ALL_REAL = FLOATS + INTS + ("bool",)
 
