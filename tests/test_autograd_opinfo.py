@@ -45,6 +45,10 @@ def _has_ties(leaves):
 
 
 # samples at points where the second derivative does not exist (sqrt at 0)
+# samples where the op's forward formula, as PyTorch's, gives no tangent (gradcheck's forward
+# check would see zeros): scatter_reduce's jvp has no formula for prod
+NO_FORWARD_AT = {"aten.scatter_reduce.two": lambda s: s.args[3] == "prod"}
+
 SKIP_GRADGRAD_AT = {
     "aten.std.correction": lambda outs: any(np.any(o.detach().numpy() == 0) for o in outs),
     "aten.std_mean.correction": lambda outs: np.any(outs[0].detach().numpy() == 0),
@@ -202,7 +206,8 @@ def test_gradcheck_and_torch_gradients(torch, info):
         def f(*ls, template=args):
             a = _rebuild(template, ls)
             return tuple(_diff_outs(info.op(a[0], *a[1], **a[2])))
-        fwd = spec_for(info.opdef).jvp_src is not None
+        fwd = spec_for(info.opdef).jvp_src is not None and not (
+            info.name in NO_FORWARD_AT and NO_FORWARD_AT[info.name](s))
         # (empty inputs: nothing to check, and their zero strides are refused, as by PyTorch)
         no_fd = info.name in NO_GRADCHECK or (info.name in TIE_SENSITIVE and _has_ties(leaves)) \
             or any(t.numel() == 0 for t in leaves)

@@ -6,7 +6,8 @@ values reaching each position, the position's own value included unless
 Half and bfloat16 reduce in float32, as PyTorch's CPU kernels do; integer means round down.
 Every value reaching a position is combined (NumPy's unbuffered ``ufunc.at``), so repeated
 indices behave as in PyTorch.  The gradients are ``scatter_reduce_backward`` and
-``index_reduce_backward`` (``kindling.autograd._formulas``).
+``index_reduce_backward`` (``kindling.autograd._formulas``); ``scatter_reduce`` has PyTorch's
+forward formula (``scatter_reduce_jvp``), ``index_reduce`` none.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ..testing import samples as S
 from ._api import public
 from ._defop import defop
 from ._meta_util import empty_meta
+from ._ops_registry import aten
 from ._pointwise_util import not_implemented
 from ._util import dtype_of
 from ._variants import inplace_variant, same_dtype_out_variant
@@ -101,8 +103,28 @@ def _scatter_reduce_meta(self, dim, index, src, reduce, include_self=True):
     return empty_meta(self._size, self.dtype)
 
 
-def _declare(name, overload, src_name, kernel, meta):
-    """The functional op (``name.overload``), its in-place and out= forms and its gradient."""
+def scatter_reduce_jvp(self_p, self_t, dim, index, src_p, src_t, reduce, include_self, result):
+    """The tangent of ``scatter_reduce``, as PyTorch's: sum and mean are linear (the op over
+    the tangents); amax/amin average the tangents of every value equal to the result at its
+    position; prod has none (None: the output gets no tangent)."""
+    if reduce in ("sum", "mean"):
+        return aten.scatter_reduce.two(self_t, dim, index, src_t, reduce,
+                                       include_self=include_self)
+    if reduce not in ("amax", "amin"):
+        return None
+    mask_self = self_p == result
+    mask_src = src_p == aten.gather.default(result, dim, index)
+
+    def summed(s, v):  # (the tangents or the counts of the values picked, per position)
+        return aten.scatter_reduce.two(s, dim, index, v, "sum", include_self=include_self)
+    count = summed(mask_self.to(self_t.dtype), mask_src.to(self_t.dtype))
+    return summed(aten.where.ScalarOther(mask_self, self_t, 0.0),
+                  aten.where.ScalarOther(mask_src, src_t, 0.0)) / count
+
+
+def _declare(name, overload, src_name, kernel, meta, jvp=None):
+    """The functional op (``name.overload``), its in-place and out= forms and its gradient
+    (and forward formula ``jvp``)."""
     args = (f"int dim, Tensor index, Tensor {src_name}, str reduce, *, "
             "bool include_self=True")
     dot = f".{overload}" if overload else ""
@@ -110,7 +132,8 @@ def _declare(name, overload, src_name, kernel, meta):
     d.cpu(kernel)
     d.meta(meta)
     d.derivative(**{f"self, {src_name}": f"{name}_backward(grad, self, dim, index, {src_name}, "
-                                         "reduce, include_self, result, grad_input_mask)"})
+                                         "reduce, include_self, result, grad_input_mask)"},
+                 result=jvp)
     d.inplace = inplace_variant(d, f"{name}_{dot}(Tensor(a!) self, {args}) -> Tensor(a!)")
     out = f".{overload}_out" if overload else ".out"
     d.out = same_dtype_out_variant(d, f"{name}{out}(Tensor self, {args}, Tensor(a!) out) -> "
@@ -119,7 +142,7 @@ def _declare(name, overload, src_name, kernel, meta):
 
 
 scatter_reduce = _declare("scatter_reduce", "two", "src", _scatter_reduce_np,
-                          _scatter_reduce_meta)
+                          _scatter_reduce_meta, scatter_reduce_jvp)
 OPS["scatter_reduce.two"] = scatter_reduce
 
 

@@ -163,12 +163,17 @@ def _cpp_name(spec):
 
 
 def not_implemented_error(spec):
+    """The error for an op without a forward formula, in PyTorch's two wordings: a functional
+    op first looks for a decomposition (and asks for a PR to derivatives.yaml), an op that
+    modifies its arguments (``acosh_``, whose own formula is ``not_implemented``) refuses
+    forward AD outright."""
+    end = "." if spec.schema.is_mutable else (
+        " or submit a PR adding the implementation to derivatives.yaml")
     return NotImplementedError(
         f"Trying to use forward AD with {_cpp_name(spec)} that does not support it because it "
         "has not been implemented yet.\nPlease file an issue to PyTorch at "
         "https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml so that we "
-        "can prioritize its implementation or submit a PR adding the implementation to "
-        "derivatives.yaml")
+        f"can prioritize its implementation{end}")
 
 
 def input_tangents(spec, vals, level):
@@ -292,6 +297,10 @@ def run_inplace_with_jvp(spec, fspec, vals, self_t, run):
     if isinstance(t, (list, tuple)):
         t = t[0]
     if t is None:
+        if raw is not None and not exact:
+            # (PyTorch copies the functional formula's undefined result into the tangent)
+            raise RuntimeError("Expected a proper Tensor but got None (or an undefined Tensor "
+                               "in C++) for argument #1 'src'")
         return out
     if raw is not None:
         if t is not raw:
