@@ -94,7 +94,7 @@ try:
     from .futures._future import Future  # noqa: E402,F401  (torch.Future is torch._C.Future)
 
     # Keep this last: build every dispatch table deferred during import.
-    _opreg.flush_deferred()
+    _opreg.end_deferral()  # (each op's table is built at its first call)
 finally:
     if _gc_enabled:
         _gc.enable()

@@ -192,6 +192,7 @@ class OpOverload(OperatorBase):
         k = parse_key(k)
         if k in self.py_kernels or self._entry.has_kernel_for(k):
             return True
+        self._entry.ensure_table()
         r = RANK.get(k)
         return r is not None and self._entry.sources[r] is not None
 

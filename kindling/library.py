@@ -758,6 +758,7 @@ def get_kernel(op, dispatch_key):
     if entry is None:
         raise RuntimeError(f"Could not find schema for {op}")
     from ._dispatcher.keys import RANK
+    entry.ensure_table()
     return _SafeKernelFunction(entry, entry.table[RANK[dispatch_key]])
 
 

@@ -421,8 +421,33 @@ def test_tables_built_from_shared_plans_match_a_fresh_resolution():
     from kindling._dispatcher import operator as O
     for byname in O._operators.values():
         for entry in byname.values():
+            entry.ensure_table()  # (tables of ops not called yet are built at first use)
             for i, key in enumerate(O.RUNTIME_KEYS):
                 e, tag = entry._resolve(key)
                 src = entry.sources[i]
                 assert (src is None and e is None) or (src is not None and src[0] is e and
                                                        src[1] == tag), (entry, key)
+
+
+def test_tables_are_built_at_first_use_after_import():
+    """Import leaves the tables of ops not yet called unbuilt (slots that build on first
+    call); the first call, and any inspection by key, build that one table only."""
+    import subprocess
+    import sys
+    code = (
+        "import kindling as t\n"
+        "from kindling._dispatcher import operator as O\n"
+        "e = t.ops.aten.lerp.Scalar._entry\n"
+        "assert e in O._dirty and O._dirty, 'lerp built at import'\n"
+        "n = len(O._dirty)\n"
+        "r = t.lerp(t.zeros(2), t.ones(2), 0.5)\n"
+        "assert r.tolist() == [0.5, 0.5] and e not in O._dirty and len(O._dirty) >= n - 3\n"
+        "f = t.ops.aten.hypot.default._entry\n"
+        "assert f in O._dirty\n"
+        "assert 'CPU: registered at' in t._C._dispatch_dump_table('aten::hypot')\n"
+        "assert f not in O._dirty\n"
+        "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=__import__("os").path.dirname(__import__("os").path.dirname(
+                             __file__)))
+    assert out.stdout.strip() == "ok", out.stderr

@@ -243,6 +243,7 @@ def _python_dispatcher_kernel(ks, op, *args, **kwargs):
         full = ks | _PD
         r = RANK.get(handler)
         if r is not None:
+            entry.ensure_table()
             return entry.table[r](full, *args, **kwargs)
         kentry = entry._top(handler)
         fn = kentry.fn

@@ -70,6 +70,7 @@ def _dispatch_has_kernel_for_dispatch_key(name, key):
     r = RANK.get(key)
     if r is None:
         return False
+    e.ensure_table()
     src = e.sources[r]
     return src is not None and src[1] != "backend fallback"
 

@@ -76,6 +76,16 @@ def defer_tables():
     _deferred = True
 
 
+def end_deferral():
+    """Stop deferring: later registrations rebuild their op's table at once.  Tables still
+    pending from the bulk registration are built when first needed: at their op's first call
+    (the table's slots are ``_lazy_call``) or inspection (``ensure_table``).  Importing
+    kindling defines ~800 operators, most of which a program never calls."""
+    global _deferred
+    with _lock:
+        _deferred = False
+
+
 def flush_deferred():
     """Build every table whose rebuild was deferred, and stop deferring."""
     global _deferred
@@ -151,17 +161,19 @@ class OperatorEntry:
             return _fallback_top[RANK[key]], tag
         return (self._top(src), tag) if src is not None else (None, None)
 
-    def _recompute(self):
-        """Rebuild the dispatch table.  Which registered key serves each runtime key depends
-        only on which keys have kernels, so that plan is computed once per set of keys
-        (``_plan``) and each op fills its table from it."""
-        if _deferred:
+    def _recompute(self, now=False):
+        """Rebuild the dispatch table (``now``: even while tables are deferred).  Which
+        registered key serves each runtime key depends only on which keys have kernels, so
+        that plan is computed once per set of keys (``_plan``) and each op fills its table
+        from it."""
+        if _deferred and not now:
             if self not in _dirty:
                 _dirty.add(self)
                 lazy = self._lazy_call
                 self.table[:] = [lazy] * len(self.table)
                 self.mask = FULL
             return
+        _dirty.discard(self)
         kernels = self.kernels
         plan = _plan(frozenset(k for k, s in kernels.items() if s))
         mask = FULL
@@ -196,15 +208,24 @@ class OperatorEntry:
         """The table slot of a key with no kernel: PyTorch's "Could not run" error."""
         raise missing_kernel_error(self, RUNTIME_KEYS[ks.bit_length() - 1])
 
+    def ensure_table(self):
+        """Build the table now if its build is still deferred (before reading ``table`` or
+        ``sources`` by key)."""
+        if self in _dirty:
+            with _lock:
+                if self in _dirty:
+                    self._recompute(now=True)
+
     def _lazy_call(self, ks, *args, **kwargs):
-        """Table slot while tables are being built in bulk: build them, then dispatch."""
-        flush_deferred()
+        """Table slot while the table's build is deferred: build it, then dispatch."""
+        self.ensure_table()
         ks &= self.mask
-        if not ks:
-            raise no_tensor_error(self)
+        if not ks:  # (every key left falls through: as a call with no keys at all)
+            return call_undefined(self, args, kwargs)
         return self.table[ks.bit_length() - 1](ks, *args, **kwargs)
 
     def available_keys(self):
+        self.ensure_table()
         dense = [k for k in RUNTIME_KEYS if BACKEND_BITS & (1 << RANK[k])]
         order = dense + [k for k in RUNTIME_KEYS if not BACKEND_BITS & (1 << RANK[k])]
         return [k for k in order if self.sources[RANK[k]] is not None]
