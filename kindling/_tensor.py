@@ -534,6 +534,9 @@ class Tensor:
         if self._ks & _PY_KEYS:
             raise RuntimeError(".tolist() is not supported for tensor subclasses, got "
                                f"{type(self).__name__}")
+        if self._ks & _ZT_BIT:  # (PyTorch's zero tensors have no storage)
+            raise RuntimeError("tolist() shouldn't be called on a tensor with unallocated "
+                               "storage")
         from ._aten import _defop
         return _defop.call_tolist(self)
 
@@ -545,6 +548,9 @@ class Tensor:
             raise TypeError(
                 f"can't convert {self._device.type} device type tensor to numpy. Use "
                 "Tensor.cpu() to copy the tensor to host memory first.")
+        if self._ks & _ZT_BIT and not force:
+            raise RuntimeError(" Cannot convert a ZeroTensor to numpy. Set force=True if you "
+                               "need the zero array.")
         if self._ks & _CONJ_BIT:
             raise RuntimeError("Can't call numpy() on Tensor that has conjugate bit set. Use "
                                "tensor.resolve_conj().numpy() instead.")
@@ -734,7 +740,7 @@ _new = object.__new__
 _CPU = _device.CPU
 
 
-_CONJ_BIT, _NEG_BIT = bit(K.Conjugate), bit(K.Negative)
+_CONJ_BIT, _NEG_BIT, _ZT_BIT = bit(K.Conjugate), bit(K.Negative), bit(K.ZeroTensor)
 
 
 def logical_values(t):

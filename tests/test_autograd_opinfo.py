@@ -244,8 +244,9 @@ def test_gradcheck_and_torch_gradients(torch, info):
                 continue
             assert a is not None, info.name
             assert tuple(a.shape) == tuple(b.shape)
-            np.testing.assert_allclose(a.detach().numpy(), b.numpy(force=True), rtol=1e-7,
-                                       atol=1e-9)  # (force: a ZeroTensor gradient)
+            # (force: a ZeroTensor gradient, in both libraries)
+            np.testing.assert_allclose(a.detach().numpy(force=True), b.numpy(force=True),
+                                       rtol=1e-7, atol=1e-9)
         tname = type(tdouts[0].grad_fn).__name__
         assert type(douts[0].grad_fn).__name__ == tname
     if not checked:

@@ -19,14 +19,18 @@ from kindling.testing import samples as S
 from kindling.testing.harness import to_kindling, to_torch
 from kindling.testing.opinfo import op_db
 from kindling.testing.samples import Arr, SampleInput as SI
+from test_forward_ad_parity import _TORCH_FAILS as _TORCH_FW_FAILS
 
 C = "complex128"
 
-# finite differences are unreliable near the samples' branch cuts / kinks (compared with
-# PyTorch only)
+# finite differences are unreliable near the samples' branch cuts / kinks, or PyTorch's own
+# gradcheck fails (compared with PyTorch only)
 NO_GRADCHECK = {
     "aten.abs.default": "|z| is not complex-differentiable at 0; samples are far from it, but "
                         "gradgradcheck's second derivative of abs is large near small |z|",
+    "aten.as_strided_scatter.default": "PyTorch's formula for self keeps the gradient inside "
+                                       "the scattered region (its own gradcheck fails too); "
+                                       "kindling gives PyTorch's gradients",
 }
 # gradcheck on at most this many samples per op (the comparison with PyTorch runs on all)
 GRADCHECK_SAMPLES = 2
@@ -283,6 +287,8 @@ def _compare_jvps(torch, info, kargs, targs, leaves, tleaves, rng, where, tol):
         kout, kerr = _call(info.op, _rebuild(kargs, kduals))
         ktan = None if kerr else [kfw.unpack_dual(o).tangent for o in _diff_outs(kout)]
     if terr is not None:
+        if (info.name, type(terr).__name__) in _TORCH_FW_FAILS and kerr is None:
+            return  # (a PyTorch forward-AD bug kindling does not copy: see the list)
         assert kerr is not None and isinstance(kerr, type(terr)), \
             f"{where} (forward AD): {terr!r} vs {kerr!r}"
         return

@@ -47,9 +47,12 @@ def _domain_samples(low, high):
 acosh = unary_op("acosh", np.arccosh, int_to_float=True, samples=_domain_samples(1.1, 5))
 asinh = unary_op("asinh", np.arcsinh, int_to_float=True)
 atanh = unary_op("atanh", np.arctanh, int_to_float=True, samples=_domain_samples(-0.9, 0.9))
-acosh.derivative(self="grad * (self * self - 1).rsqrt()", result="auto_element_wise")
-asinh.derivative(self="grad * (self.pow(2) + 1).rsqrt()", result="auto_element_wise")
-atanh.derivative(self="grad * 1 / (1 - self.pow(2))", result="auto_element_wise")
+# (sqrt(x * y) = sqrt(x) * sqrt(y) holds for the real case only, as PyTorch's formula notes)
+acosh.derivative(self="grad * ((self - 1).rsqrt() * (self + 1).rsqrt()).conj() "
+                      "if self.is_complex() else grad * (self * self - 1).rsqrt()",
+                 result="auto_element_wise")
+asinh.derivative(self="grad * (self.pow(2) + 1).rsqrt().conj()", result="auto_element_wise")
+atanh.derivative(self="grad * 1 / (1 - self.pow(2)).conj()", result="auto_element_wise")
 for _f, _n in ((acosh, "acosh"), (asinh, "asinh"), (atanh, "atanh")):
     _f.inplace.derivative(f"{_n.title()}Backward1",
                           self=_not_implemented(f"inplace version of {_n}"))

@@ -178,11 +178,17 @@ def _cum_extreme_op(name, is_max):
 
     @d.cpu
     def _(self, dim):
-        return _cum_extreme(self, wrap_dim(dim, self.ndim), is_max)
+        if self.size == 0:  # (PyTorch neither wraps the dim nor dispatches on the dtype)
+            return self.copy(), np.zeros(self.shape, np.int64)
+        d = wrap_dim(dim, self.ndim)
+        if self.ndim and self.dtype.kind == "c":
+            raise _not_implemented(f"{name}_cpu", dtype_of(self))
+        return _cum_extreme(self, d, is_max)
 
     @d.meta
     def _(self, dim):
-        wrap_dim(dim, self.dim())
+        if self.numel():
+            wrap_dim(dim, self.dim())
         return empty_meta(self._size, self.dtype), empty_meta(self._size, _dtype.int64)
 
     d.derivative(self=cummaxmin_backward_formula, result="self_t.gather(dim, indices)")
@@ -255,16 +261,18 @@ def logcumsumexp_backward(grad, self, result, dim):
     log space (so large values neither overflow nor lose the small terms)."""
     if grad.dim() == 0 or grad.numel() == 0:
         return grad
+
+    def reverse_logcumsumexp(t):
+        return aten.flip.default(aten.logcumsumexp.default(aten.flip.default(t, [dim]), dim),
+                                 [dim])
+    if grad.dtype.is_complex:  # (the log of a complex gradient needs no sign split)
+        return (reverse_logcumsumexp(grad.conj().log() - result) + self).exp().conj()
     lowest = float(np.finfo(grad.dtype._np).min)
     grad_min = aten.scalar_tensor.default(lowest, dtype=grad.dtype, layout=_layout.strided,
                                           device=grad.device)
     log_abs_grad = grad.abs().log()
     log_grad_positive = aten.where.self(grad > 0, log_abs_grad, grad_min)
     log_grad_negative = aten.where.self(grad < 0, log_abs_grad, grad_min)
-
-    def reverse_logcumsumexp(t):
-        return aten.flip.default(aten.logcumsumexp.default(aten.flip.default(t, [dim]), dim),
-                                 [dim])
     output_pos = (reverse_logcumsumexp(log_grad_positive - result) + self).exp()
     output_neg = (reverse_logcumsumexp(log_grad_negative - result) + self).exp()
     return output_pos - output_neg
@@ -326,6 +334,11 @@ def _aminmax_plan(self, dim, keepdim):
 @aminmax.cpu
 def _(self, *, dim=None, keepdim=False):
     d, shape = _aminmax_plan(self, dim, keepdim)
+    if self.dtype.kind == "c":  # (after the empty-dim checks, as PyTorch's kernels)
+        dt = dtype_of(self)
+        if dim is not None and self.ndim == 0:
+            raise RuntimeError(f"aminmax not implemented for {dt._scalar_name}")
+        raise _not_implemented("aminmax_cpu", dt)
     axis = None if d is None or self.ndim == 0 else d
     return (np.asarray(np.min(self, axis=axis)).reshape(shape).copy(),
             np.asarray(np.max(self, axis=axis)).reshape(shape).copy())
@@ -467,13 +480,15 @@ def _quickselect_index(row, k):
     return idx[k]
 
 
-def _kthvalue_plan(self, k, dim, keepdim):
+def _kthvalue_plan(self, k, dim, keepdim, cpu=False):
     dt = dtype_of(self)
     d = wrap_dim(dim, len(self.shape))
     n = self.shape[d] if len(self.shape) else 1
+    if cpu and n == 0:  # (the CPU kernel's check; the Meta function has only k's)
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    if dt is _dtype.bool:
+    if dt is _dtype.bool or (cpu and dt.is_complex and self.ndim):
         raise _not_implemented("kthvalue_cpu", dt)
     shape = list(self.shape)
     if shape:
@@ -491,7 +506,7 @@ OPS["kthvalue"] = kthvalue
 
 @kthvalue.cpu
 def _(self, k, dim=-1, keepdim=False):
-    d, shape = _kthvalue_plan(self, k, dim, keepdim)
+    d, shape = _kthvalue_plan(self, k, dim, keepdim, cpu=True)
     x = _last(self, d)
     rows = x.reshape(-1, x.shape[-1])
     order = np.argsort(rows, axis=-1, kind="stable")  # (NaN sorts last, as it counts largest)

@@ -200,9 +200,11 @@ def abs_jvp(self_t, self_p, result):
 
 
 def sgn_backward(x, gx, sgn):
-    """Complex ``sgn``: ``(gx - sgn**2 * conj(gx)) / (2 |x|)`` (0 where x is 0); real: 0."""
+    """Complex ``sgn``: ``(gx - sgn**2 * conj(gx)) / (2 |x|)`` (0 where x is 0); real: an
+    efficient zero tensor, as PyTorch's formula gives."""
     if not x.dtype.is_complex:
-        return aten.zeros_like.default(sgn)
+        return aten._efficientzerotensor.default(list(sgn.shape), dtype=sgn.dtype,
+                                                 device=sgn.device)
     mag = x.abs()
     out = (gx - (sgn * sgn) * gx.conj()) / mul_scalar(mag, 2.0)
     return out.masked_fill(mag == 0.0, 0.0)
@@ -575,7 +577,11 @@ def logsumexp_jvp(self_p, self_t, dim, keepdim):
     if n == 0:
         return self_t.clone()
     dims = _wrap_dims(dim, n)
-    e = (self_p - self_p.amax(dims, True)).exp() if self_p.numel() else self_p.exp()
+    if self_p.numel():  # (normalised by the max of the real part when complex)
+        m = (self_p.real if self_p.dtype.is_complex else self_p).amax(dims, True)
+        e = (self_p - m).exp()
+    else:
+        e = self_p.exp()
     return (e * self_t).sum(dims, keepdim) / e.sum(dims, keepdim)
 
 
@@ -610,6 +616,10 @@ def cumprod_jvp(self_t, self_p, result, dim):
     with zeros: the products before and after j are taken separately)."""
     if self_p.dim() == 0 or self_p.numel() == 0:
         return self_t.clone()
+    if self_p.dtype.is_complex and not result.dtype.is_complex:
+        # (dtype= casts a complex input to real before the product: PyTorch's tangent is its
+        # generic formula, the complex input's log-derivative times the real result)
+        return (self_t / self_p).cumsum(dim) * result
     d = dim % self_p.dim()
     x = self_p.movedim(d, -1)
     t = self_t.movedim(d, -1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import weakref
 
+from .._dispatcher.keys import K as _K, bit as _bit
 from .._dispatcher.tls import state as _tls
 from .derivatives import FW
 
@@ -148,9 +149,21 @@ def storage_numel(t):
     return t.untyped_storage().nbytes() // t.dtype.itemsize
 
 
+_ZT = _bit(_K.ZeroTensor)
+
+
+def _layout(t):
+    """(storage numel, strides) as PyTorch's checks see them: a zero tensor is read through its
+    fallback, as a 0-d zero expanded to its sizes."""
+    if t._ks & _ZT:
+        return 1, (0,) * t.dim()
+    return storage_numel(t), t.stride()
+
+
 def has_same_meta(a, b):
     """Whether ``a`` and ``b`` have the same layout (PyTorch's ``utils::has_same_meta``)."""
-    if storage_numel(a) != storage_numel(b):
+    (na, sa_all), (nb, sb_all) = _layout(a), _layout(b)
+    if na != nb:
         return False
     if a.is_conj() != b.is_conj() or a.is_neg() != b.is_neg():
         return False
@@ -160,7 +173,7 @@ def has_same_meta(a, b):
         return True
     if a._offset != b._offset:
         return False
-    for n, sa, sb in zip(a._size, a.stride(), b.stride()):
+    for n, sa, sb in zip(a._size, sa_all, sb_all):
         if sa != sb and n != 1 and n != 0:
             return False
     return True
@@ -274,6 +287,9 @@ def install():
     for op, wrap in ((aten._make_dual.default, _make_dual_kernel),
                      (aten._fw_primal.default, _fw_primal_kernel)):
         spec = op._entry.autograd_spec
+        # PyTorch writes these two Autograd kernels by hand (VariableTypeManual.cpp), without
+        # the generated refusal of complex outputs: dual tensors may be complex
+        spec.complex_ok = True
         op._entry.register(K.Autograd, KernelEntry(wrap(spec.generic_kernel), site))
     identity = aten._fw_primal.default._entry.autograd_spec.cls
     identity._name = "torch::autograd::Identity"

@@ -62,14 +62,18 @@ _HELPER_NUMBERS = frozenset(k for k, v in _HELPERS.items() if type(v) in (int, f
 # support automatic differentiation for outputs with complex dtype." (their real outputs of
 # complex inputs - abs, angle, var, norm, view_as_real - are fine).
 COMPLEX_AUTOGRAD_OPS = frozenset("""
-    _conj _conj_physical _neg_view _to_copy _unsafe_view acos add addcdiv addcmul addmm addmv
-    alias as_strided asin atan bmm cat clone complex cos cosh cumprod cumsum diagonal
-    diagonal_backward div dot exp exp2 expand expm1 fill flip gather index index_add index_put
-    index_select lerp log log10 log1p log2 logaddexp logsumexp masked_fill mean mm mul mv nansum
-    neg permute pow prod reciprocal repeat roll rsqrt rsub scatter scatter_add select
-    select_backward sgn sigmoid sigmoid_backward sin sinc sinh slice slice_backward split
-    split_with_sizes sqrt squeeze std_mean sub sum t tan tanh tanh_backward trace transpose tril
-    triu unbind unsafe_split unsqueeze var_mean view view_as_complex where""".split())
+    _conj _conj_physical _neg_view _to_copy _unsafe_view acos acosh add addcdiv addcmul
+    addmm addmv alias as_strided as_strided_scatter asin asinh atan atanh bmm cat clone
+    complex cos cosh cumprod cumsum diag_embed diagonal diagonal_backward diagonal_copy
+    diagonal_scatter div dot eq_ exp exp2 expand expm1 fill fill_ flip gather index
+    index_add index_add_ index_copy index_fill index_put index_select lerp log log10 log1p
+    log2 logaddexp logcumsumexp logsumexp masked_fill masked_scatter masked_scatter_backward
+    masked_select mean mm mul mv nansum narrow_copy ne_ neg nonzero permute pow prod put put_ reciprocal
+    repeat resize roll rot90 rsqrt rsub scatter scatter_add select select_backward sgn
+    sigmoid sigmoid_backward sin sinc sinh slice slice_backward split split_with_sizes sqrt
+    squeeze std_mean sub sum t take tan tanh tanh_backward trace transpose tril triu unbind
+    unfold unfold_backward unsafe_split unsqueeze var_mean vdot view view_as_complex where
+    zero_""".split())
 
 
 def complex_output_error(opname):

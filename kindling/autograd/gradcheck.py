@@ -259,7 +259,10 @@ def _forward_jacobian(func, inputs, all_u=None, check_grad_dtypes=False):
                     if res is not None:
                         cols[k][j] = _arr(res).reshape(-1)
             t._np[...] = 0
-            result.append(cols if cols is not None else [])
+            if cols is None:  # (an input without elements: no rows)
+                cols = [np.zeros((0, o.numel())) for o in _as_tuple(func(*duals))
+                        if _is_float_or_complex(o)]
+            result.append(cols)
     return result
 
 
