@@ -77,6 +77,7 @@ try:
     newaxis = None
 
     from . import _C  # noqa: E402,F401
+    from . import _VF  # noqa: E402,F401  (torch._VF)
     from . import library  # noqa: E402,F401
     from ._library._tag import Tag  # noqa: E402,F401
     from ._higher_order_ops import cond  # noqa: E402,F401

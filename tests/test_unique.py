@@ -87,3 +87,30 @@ def test_autograd_records_and_refuses_like_pytorch(which):
         r.sum().backward()
         return name
     assert outcome(kindling, case) == outcome(torch, case)
+
+
+def test_private_bindings_match_pytorch():
+    """``torch._unique``/``torch._unique2`` and ``torch._VF.unique_dim`` (PyTorch hides
+    ``unique_dim`` from the torch namespace but binds it there), as test_autograd uses them."""
+    def case(T):
+        inp = T.tensor([3.0, 1.0, 3.0], requires_grad=True)
+        outs = [T._unique(inp, sorted=True, return_inverse=True),
+                T._unique2(inp, sorted=False, return_inverse=False, return_counts=True),
+                T._VF.unique_dim(inp, dim=0, sorted=True, return_inverse=True,
+                                 return_counts=False)]
+        return [(tuple(t.requires_grad for t in r), _plain(tuple(t.detach() for t in r)))
+                for r in outs] + [hasattr(T, "unique_dim"), T._VF.add is T.add]
+    assert outcome(kindling, case) == outcome(torch, case)
+
+
+@pytest.mark.parametrize("inverse", [False, True])
+@pytest.mark.parametrize("counts", [False, True])
+def test_aten_outputs_per_flag_match_pytorch(inverse, counts):
+    def case(T):
+        x, A = T.tensor([3.0, 1.0, 3.0, 3.0]), T.ops.aten
+        return _plain((A.unique_dim.default(x, 0, True, inverse, counts),
+                       A.unique_consecutive.default(x, inverse, counts),
+                       A.unique_consecutive.default(x, inverse, counts, 0),
+                       A.unique_dim_consecutive.default(x, 0, inverse, counts),
+                       A._unique2.default(x, True, inverse, counts)))
+    assert outcome(kindling, case) == outcome(torch, case)

@@ -3,7 +3,8 @@
 
 As on PyTorch's CPU: results come sorted even with ``sorted=False``; every NaN is its own
 value; the inverse indices take the input's shape (``unique_dim``: one per slice along
-``dim``); outputs not asked for are empty int64 tensors.  Their gradients are not
+``dim``); outputs not asked for are empty int64 tensors (``unique_dim`` and
+``unique_dim_consecutive`` return them all the same).  Their gradients are not
 implemented (derivatives.yaml's ``not_implemented``), and no Meta kernels exist: the shapes
 depend on the values.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._api import function, method
+from ._api import function, method, public
 from .aliases import _not_implemented
 from ._defop import defop
 from ._ops_registry import aten
@@ -122,16 +123,18 @@ unique_consecutive = _declare(
     lambda self, return_inverse=False, return_counts=False, dim=None:
     _consecutive_flat(self, return_inverse, return_counts) if dim is None else
     _unique_along(self, wrap_dim(dim, self.ndim), return_inverse, return_counts, True))
+# (these two always return the inverse indices and the counts, whatever the flags say, as
+# PyTorch's CPU kernels do)
 unique_dim = _declare(f"unique_dim(Tensor self, int dim, bool sorted=True, "
                       f"bool return_inverse=False, bool return_counts=False) -> {_THREE}",
                       lambda self, dim, sorted=True, return_inverse=False, return_counts=False:
-                      _unique_along(self, wrap_dim(dim, self.ndim), return_inverse,
-                                    return_counts, False), "unique_dim")
+                      _unique_along(self, wrap_dim(dim, self.ndim), True, True, False),
+                      "unique_dim")
 unique_dim_consecutive = _declare(
     f"unique_dim_consecutive(Tensor self, int dim, bool return_inverse=False, "
     f"bool return_counts=False) -> {_THREE}",
     lambda self, dim, return_inverse=False, return_counts=False:
-    _unique_along(self, wrap_dim(dim, self.ndim), return_inverse, return_counts, True))
+    _unique_along(self, wrap_dim(dim, self.ndim), True, True, True))
 
 
 def _pick(results, return_inverse, return_counts):
@@ -176,3 +179,8 @@ def _unique_method(self, sorted=True, return_inverse=False, return_counts=False,
 def _unique_consecutive_method(self, return_inverse=False, return_counts=False, dim=None):
     return unique_consecutive_fn(self, return_inverse, return_counts, dim)
 
+
+
+# (PyTorch binds these two in the torch namespace; ``unique_dim`` only in ``torch._VF``)
+public("_unique", _unique, method=False)
+public("_unique2", _unique2, method=False)
