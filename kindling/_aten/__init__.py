@@ -27,6 +27,7 @@ from . import more_pointwise  # noqa: E402,F401  (logaddexp, hypot, xlogy, nansu
 from . import searching  # noqa: E402,F401  (searchsorted, bucketize, isin)
 from . import median  # noqa: E402,F401  (median, nanmedian)
 from . import scatter_reduce  # noqa: E402,F401  (scatter_reduce, index_reduce)
+from . import error_functions  # noqa: E402,F401  (erfc, erfinv)
 from . import unique  # noqa: E402,F401  (unique, unique_consecutive...)
 from . import einsum  # noqa: E402,F401  (einsum)
 from . import spaced  # noqa: E402,F401  (linspace, logspace)

@@ -19,6 +19,7 @@ INT64_MAX = 2 ** 63 - 1
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+HALF_SQRT_PI = math.sqrt(math.pi) / 2  # (erfinv's derivative)
 
 
 # ---- generic -----------------------------------------------------------------------------------
