@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..testing import samples as S
+from .aliases import _domain_samples
 from .pointwise import _COMPLEX, _reject, unary_op
 
 _erfc_scalar = np.frompyfunc(math.erfc, 1, 1)
@@ -46,19 +46,10 @@ def _erfinv(a):
     return y.astype(a.dtype)
 
 
-def _samples(low, high):
-    def samples(dtype):
-        r = dict(low=low, high=high) if dtype in S.FLOATS else {}
-        for i, shape in enumerate([(), (5,), (2, 3), (0, 2)]):
-            yield S.SampleInput(S.make_arr(shape, dtype, seed=i, **r))
-        yield S.SampleInput(S.make_arr((3, 4), dtype, noncontig=True, **r))
-    return samples
-
-
 erfc = unary_op("erfc", _erfc, int_to_float=True, check=_reject(_COMPLEX, "erfc_vml_cpu"),
-                samples=_samples(-3, 3))
+                samples=_domain_samples(-3, 3))
 erfinv = unary_op("erfinv", _erfinv, int_to_float=True,
-                  check=_reject(_COMPLEX, "erfinv_vml_cpu"), samples=_samples(-0.95, 0.95))
+                  check=_reject(_COMPLEX, "erfinv_vml_cpu"), samples=_domain_samples(-0.95, 0.95))
 erfc.derivative(self="mul_scalar((-self.pow(2)).exp(), -TWO_OVER_SQRT_PI) * grad",
                 result="auto_element_wise")
 erfinv.derivative(self="mul_scalar((self.erfinv().pow(2)).exp(), HALF_SQRT_PI) * grad",
