@@ -11,11 +11,7 @@ from __future__ import annotations
 from .._dispatcher.keys import K
 from ._defop import defop
 from ._ops_registry import aten
-from ._variants import _CPP_NAMES, resize_out
-
-
-def _cpp(dt):
-    return _CPP_NAMES.get(dt._name, dt._name)
+from ._variants import cpp_name as _cpp, resize_out
 
 
 def copy_out_variant(functional, schema, out_names=("out",)):

@@ -44,6 +44,11 @@ _CPP_NAMES = {"int64": "long int", "uint8": "unsigned char", "int32": "int", "in
               "int16": "short int", "bool": "bool", "float32": "float", "float64": "double"}
 
 
+def cpp_name(dt):
+    """A dtype's C++ type name as c10 prints it in dtype messages (``long int``...)."""
+    return _CPP_NAMES.get(dt._name, dt._name)
+
+
 def inplace_variant(functional, schema, cpp_names=False):
     """The in-place form of ``functional``.  Like PyTorch's TensorIterator it checks the result
     shape and dtype (from the meta function) before running the kernel, so a refused cast or
@@ -56,7 +61,7 @@ def inplace_variant(functional, schema, cpp_names=False):
         r = meta_fn(meta_view(self), *[meta_view(a) for a in args], **kwargs)
         if cpp_names and not _dtype.can_cast(r.dtype, self.dtype):
             raise RuntimeError(f"result type {r.dtype._scalar_name} can't be cast to the desired "
-                               f"output type {_CPP_NAMES.get(self.dtype._name, self.dtype._name)}")
+                               f"output type {cpp_name(self.dtype)}")
         check_inplace_result(name, self.dtype, r.dtype, self._size, r._size)
         return self
 
@@ -104,8 +109,8 @@ def same_dtype_out_variant(functional, schema):
             if out.dtype is not self.dtype:
                 raise RuntimeError(
                     f"Expected out tensor to have dtype "
-                    f"{_CPP_NAMES.get(self.dtype._name, self.dtype._name)}, but got "
-                    f"{_CPP_NAMES.get(out.dtype._name, out.dtype._name)} instead")
+                    f"{cpp_name(self.dtype)}, but got "
+                    f"{cpp_name(out.dtype)} instead")
             return inner(ks, self, *args, out=out, **kwargs)
         return kernel
     site = caller_site()

@@ -21,14 +21,10 @@ from ._defop import all_ops, defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._util import dtype_of, wrap_dim
-from ._variants import _CPP_NAMES, _raw, resize_out
+from ._variants import cpp_name as _cpp, _raw, resize_out
 from .reductions import _structseq, return_types
 
 OPS = {}
-
-
-def _cpp(dt):
-    return _CPP_NAMES.get(dt._name, dt._name)
 
 
 def _not_implemented(kernel, dt):

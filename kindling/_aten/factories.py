@@ -575,8 +575,8 @@ def legacy_new(cls, *args, _dtype_=None, **kwargs):
 
 def _options(dt):
     """c10's TensorOptions as printed (the legacy constructors' type-mismatch message)."""
-    from ._variants import _CPP_NAMES
-    return (f"TensorOptions(dtype={_CPP_NAMES.get(dt._name, dt._name)}, device=cpu, "
+    from ._variants import cpp_name
+    return (f"TensorOptions(dtype={cpp_name(dt)}, device=cpu, "
             "layout=Strided, requires_grad=false (default), pinned_memory=false (default), "
             "memory_format=(nullopt))")
 

@@ -18,7 +18,7 @@ from ._pointwise_util import (
     binary_kernel, check_int_divisor, check_scalar_fits, dtype_or_none, float_compute,
     is_bool_operand, not_implemented, pointwise_meta, promote, unary_meta)
 from ._util import as_dtype, broadcast_error, np_scalar, result_type
-from ._variants import _CPP_NAMES, inplace_variant, out_variant, resize_out  # noqa: F401
+from ._variants import cpp_name, inplace_variant, out_variant, resize_out  # noqa: F401
 from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
 from ._defop import install_cpu_front, unwrap
@@ -1096,7 +1096,7 @@ def _where_method(self, condition, other):
 def _masked_fill_check(mask):
     dt = dtype_or_none(mask)
     if dt is not _dtype.bool:
-        name = _CPP_NAMES.get(dt._name, dt._name)  # (c10's C++ type names)
+        name = cpp_name(dt)  # (c10's C++ type names)
         raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{name}")
 

@@ -17,7 +17,7 @@ from ._defop import defop
 from ._meta_util import empty_meta
 from ._pointwise_util import not_implemented
 from ._util import dtype_of, result_type
-from ._variants import _CPP_NAMES, resize_out
+from ._variants import cpp_name, resize_out
 
 OPS = {}
 
@@ -261,7 +261,7 @@ isin_st = defop(f"isin.Scalar_Tensor(Scalar element, Tensor test_elements, {_ISI
 
 def _isin_out_check(out, *args, **kwargs):
     if out.dtype is not _dtype.bool:
-        name = _CPP_NAMES.get(out.dtype._name, out.dtype._name)
+        name = cpp_name(out.dtype)
         raise RuntimeError(f"Expected out tensor to have dtype bool, but got {name} instead")
 
 

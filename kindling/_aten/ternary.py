@@ -16,7 +16,7 @@ from ._defop import defop
 from ._meta_util import empty_meta
 from ._pointwise_util import fp_silent
 from ._util import broadcast_error, broadcast_shapes, dtype_of, np_scalar, result_type
-from ._variants import _CPP_NAMES, inplace_variant, out_variant
+from ._variants import cpp_name as _cpp, inplace_variant, out_variant
 
 OPS = {}
 
@@ -119,10 +119,6 @@ addcdiv = _declare(
 
 
 # ---- lerp -----------------------------------------------------------------------------------
-def _cpp(dt):
-    return _CPP_NAMES.get(dt._name, dt._name)
-
-
 def _lerp_dtype(self, end, weight):
     ds, de = dtype_of(self), dtype_of(end)
     if de is not ds:
