@@ -1088,8 +1088,7 @@ def _fast_kernel_source(spec):
     if n <= 3:
         # the tensors saved for each ``needed`` mask, written out (a dict display per mask)
         for mask in range(1, 1 << n):
-            items = ", ".join(f"{p!r}: SavedVariable(vals[{i}]) if isinstance(vals[{i}], "
-                              f"Tensor) else vals[{i}]" for p, i in spec.tensor_saves(mask))
+            items = ", ".join(f"{p!r}: SAVE(vals[{i}])" for p, i in spec.tensor_saves(mask))
             lines += [f"    {'if' if mask == 1 else 'elif'} needed == {mask}:",
                       f"        sv = {{{items}}}"]
         lines += ["    else:", "        sv = {}"]
@@ -1105,9 +1104,13 @@ def _fast_kernel_source(spec):
         ]
     for k, (p, _) in enumerate(spec.other_getters):
         i = spec.arg_index.get(p)
+        inline = _inline_derived(spec, p)
         if i is not None and spec.arg_types[p].base in _PLAIN_SCALAR_TYPES and \
                 not spec.arg_types[p].is_list:
             lines.append(f"    sv[{p!r}] = vals[{i}]")  # (a number, saved as passed)
+        elif inline is not None:
+            lines.append(f"    v = vals[{inline[0]}]")
+            lines.append(f"    sv[{p!r}] = {inline[1]} if isinstance(v, Tensor) else None")
         else:
             lines.append(f"    sv[{p!r}] = G{k}(vals)")
     lines += [
@@ -1148,6 +1151,21 @@ def _fast_kernel_source(spec):
     return "\n".join(lines) + "\n"
 
 
+# derived values the generated kernels compute inline (``v``: the argument, a tensor), as
+# _DERIVERS would
+_INLINE_DERIVERS = {"_scalar_type": "v.dtype", "_sym_sizes": "tuple(v._size)",
+                    "_sym_strides": "tuple(v.stride())"}
+
+
+def _inline_derived(spec, name):
+    """``(argument position, expression)`` for a derived saved value the generated kernel
+    writes out, or None."""
+    for suf, expr in _INLINE_DERIVERS.items():
+        if name.endswith(suf) and name[:-len(suf)] in spec.arg_types:
+            return spec.arg_index[name[:-len(suf)]], expr
+    return None
+
+
 def _install_fast_kernel(spec):
     """Replace the generic Autograd kernel of a plain functional op (no tensor lists, one
     output, not a view) by its generated one, in place in the dispatch table."""
@@ -1163,7 +1181,8 @@ def _install_fast_kernel(spec):
            "edge": _edge, "NO_EDGE": _NO_EDGE, "NO_EDGE_RG": _NO_EDGE_REQUIRES_GRAD,
            "spec": spec, "cls": spec._cls,
            "generic": old, "new": _new_obj, "seq": _seq_counter, "SAVES": spec.saves_for,
-           "SavedVariable": SavedVariable, "AUTOGRAD_BITS": AUTOGRAD_BITS,
+           "SavedVariable": SavedVariable, "SAVE": SavedVariable.of_input,
+           "AUTOGRAD_BITS": AUTOGRAD_BITS,
            "anomaly": _anomaly, "anomaly_trace": _anomaly_trace, "LEAF_KERNELS": LEAF_KERNELS,
            "complex_output_error": complex_output_error}
     for k, (_, get) in enumerate(spec.other_getters):

@@ -766,29 +766,48 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
             if check and len(outputs) != len(nexts):
                 validate_outputs(node, outputs)  # (raises PyTorch's count error)
             # validate_outputs' work (inlined: nearly every gradient already has its input's
-            # shape, dtype and device), then each gradient goes to the buffer of its edge
-            i = -1
-            for (nxt, nr), g in zip(nexts, outputs):
-                i += 1
-                if nxt is None:
-                    continue
-                if g is not None and check:
-                    m = nxt._meta[nr]
-                    if not isinstance(g, Tensor) or m is not None and (
-                            g._size != m[0] or g.dtype is not m[1] or g._device is not m[2]):
-                        g = _validate_one(node, i, nxt, nr, g)
-                    if fresh and g._base is not None and g._view_meta is None:
-                        _mark_no_grad_view(g)
-                buf = pending[nxt]
-                d = buf[0] - 1
-                buf[0] = d
-                if exec_info is None or nxt in exec_info:
+            # shape, dtype and device, the edge's ``_meta``), then each gradient goes to the
+            # buffer of its edge
+            if exec_info is None:
+                for (nxt, nr), g in zip(nexts, outputs):
+                    if nxt is None:
+                        continue
+                    buf = pending[nxt]
+                    d = buf[0] - 1
+                    buf[0] = d
                     if g is not None:
+                        if check:
+                            m = nxt._meta[nr]
+                            if not isinstance(g, Tensor) or m is not None and \
+                                    (g._size, g.dtype, g._device) != m:
+                                g = _validate_one(node, _index_of(outputs, g), nxt, nr, g)
+                            if fresh and g._base is not None and g._view_meta is None:
+                                _mark_no_grad_view(g)
                         old = buf[nr + 1]
                         # (_add_grads: in formula mode a plain dispatch already skips autograd)
                         buf[nr + 1] = g if old is None else _add_formula_mode(old, g)
                     if d == 0:
                         push(heap, (-nxt._seq, next(counter), nxt))
+            else:
+                for (nxt, nr), g in zip(nexts, outputs):
+                    if nxt is None:
+                        continue
+                    if g is not None and check:
+                        m = nxt._meta[nr]
+                        if not isinstance(g, Tensor) or m is not None and \
+                                (g._size, g.dtype, g._device) != m:
+                            g = _validate_one(node, _index_of(outputs, g), nxt, nr, g)
+                        if fresh and g._base is not None and g._view_meta is None:
+                            _mark_no_grad_view(g)
+                    buf = pending[nxt]
+                    d = buf[0] - 1
+                    buf[0] = d
+                    if nxt in exec_info:
+                        if g is not None:
+                            old = buf[nr + 1]
+                            buf[nr + 1] = g if old is None else _add_formula_mode(old, g)
+                        if d == 0:
+                            push(heap, (-nxt._seq, next(counter), nxt))
             if not keep_graph:
                 node.release_variables()
             outputs = g = grads = None  # drop references (gradients may be stolen)
@@ -816,10 +835,18 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
 _LEAF_HOOK_FIELDS = frozenset({"_hooks", "_post_acc_hooks"})
 
 
+def _index_of(outputs, g):
+    """The position of the gradient ``g`` (that very object) in a node's outputs."""
+    for i, o in enumerate(outputs):
+        if o is g:
+            return i
+    return -1
+
+
 def _mark_no_grad_view(g):
     """A gradient that is a view made below autograd gets the creation_meta a view made
     with grad mode off has (what the view's Autograd kernel would have recorded)."""
-    g._view_meta = (g._vc[0], INFERENCE_MODE if _tls.inference_mode else NO_GRAD_MODE)
+    g._view_meta = (g._vc[0], INFERENCE_MODE if _tls._inference_mode else NO_GRAD_MODE)
 
 
 class _ExecInfo:

@@ -409,6 +409,26 @@ class SavedVariable:
         # dispatches a detach through the Python key, as _alias_with_history says)
         self._data = _detached_alias(tensor) if is_output else tensor
 
+    @staticmethod
+    def of_input(v):
+        """What a generated Autograd kernel saves for the input argument ``v``: a
+        ``SavedVariable(v)`` for a tensor (built here without ``__init__``'s branches when no
+        saved-tensor hooks are active), ``v`` itself otherwise."""
+        if not isinstance(v, _Tensor):
+            return v
+        st = _tls
+        if st.saved_tensors_hooks or not v._ks & _ADIOV_BIT:
+            return SavedVariable(v)
+        s = _new(SavedVariable)
+        s._freed = s._is_output = False
+        s._hooks = None
+        s._vc = vc = v._vc
+        s._version = vc[0]
+        s._output_nr = 0
+        s._nonleaf = v._grad_node is not None
+        s._data = v
+        return s
+
     def _pack_with_hooks(self, tensor, pack, unpack, arg=None):
         """PyTorch's set_hooks_and_pack_data: the pack hook runs under no_grad and must not
         modify its input in place; where the tensor's gradient went is kept for unpack."""
