@@ -776,7 +776,7 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                     d = buf[0] - 1
                     buf[0] = d
                     if g is not None:
-                        if check:
+                        if check:  # (_checked_grad, inlined)
                             m = nxt._meta[nr]
                             if not isinstance(g, Tensor) or m is not None and \
                                     (g._size, g.dtype, g._device) != m:
@@ -793,12 +793,7 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                     if nxt is None:
                         continue
                     if g is not None and check:
-                        m = nxt._meta[nr]
-                        if not isinstance(g, Tensor) or m is not None and \
-                                (g._size, g.dtype, g._device) != m:
-                            g = _validate_one(node, _index_of(outputs, g), nxt, nr, g)
-                        if fresh and g._base is not None and g._view_meta is None:
-                            _mark_no_grad_view(g)
+                        g = _checked_grad(node, outputs, nxt, nr, g, fresh)
                     buf = pending[nxt]
                     d = buf[0] - 1
                     buf[0] = d
@@ -833,6 +828,17 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
 
 # a leaf's tensor hooks and post-accumulate-grad hooks (user code run by AccumulateGrad)
 _LEAF_HOOK_FIELDS = frozenset({"_hooks", "_post_acc_hooks"})
+
+
+def _checked_grad(node, outputs, nxt, nr, g, fresh):
+    """validate_outputs' work for one gradient flowing to ``(nxt, nr)`` (nearly always
+    nothing: it already has the edge's recorded size, dtype and device)."""
+    m = nxt._meta[nr]
+    if not isinstance(g, Tensor) or m is not None and (g._size, g.dtype, g._device) != m:
+        g = _validate_one(node, _index_of(outputs, g), nxt, nr, g)
+    if fresh and g._base is not None and g._view_meta is None:
+        _mark_no_grad_view(g)
+    return g
 
 
 def _index_of(outputs, g):
