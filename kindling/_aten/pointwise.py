@@ -172,8 +172,9 @@ def same_float_inplace_fast_path(opdef, ufunc):
 
 def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=True,
              check=None, meta_check=False, samples=_unary_samples, int_identity=False,
-             fp_safe=False, real_result=False):
-    """Declare ``name``, ``name_`` and ``name.out`` for an elementwise NumPy function.
+             fp_safe=False, real_result=False, expose=True):
+    """Declare ``name``, ``name_`` and ``name.out`` for an elementwise NumPy function
+    (``expose``: as ``kindling.<name>`` and ``Tensor.<name>``).
 
     ``int_to_float``: integer/bool inputs compute in the default float dtype.
     ``out_dtype``: fixed result dtype (bool for isnan...).  ``check(dtype)`` raises for refused
@@ -221,7 +222,8 @@ def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=
                  inplace=f"{name}_(Tensor(a!) self) -> Tensor(a!)" if inplace else None)
     if type(fn) is np.ufunc and check is None and out_dtype is None:
         same_float_fast_path(f, fn, 1)
-    _expose(name, [f])
+    if expose:
+        _expose(name, [f])
     return f
 
 
