@@ -84,6 +84,13 @@ def _polevl(x, coefs):
     return r
 
 
+def _float(x):
+    """``x`` as a float32 or float64 array (float32 computes in float32, as PyTorch's float
+    kernels do: its rounding near poles is then PyTorch's)."""
+    x = np.asarray(x)
+    return x if x.dtype in (np.float32, np.float64) else x.astype(_F64)
+
+
 def _digamma_nonneg(x):
     """psi(x) for x > 0 (inf and NaN pass through)."""
     acc = np.zeros_like(x)
@@ -94,31 +101,32 @@ def _digamma_nonneg(x):
         x = np.where(low, x + 1, x)
         low = x < 10
     with np.errstate(all="ignore"):
-        z = 1.0 / (x * x)
-        series = np.where(x < 1e17, z * _polevl(z, _DIGAMMA_SERIES), 0.0)
+        z = 1 / (x * x)
+        series = np.where(x < 1e17, z * _polevl(z, _DIGAMMA_SERIES), 0)
         r = acc + np.log(x) - 0.5 / x - series
-    return np.where(x == 10, acc + _PSI_10, r)
+    return np.where(x == 10, acc + x.dtype.type(_PSI_10), r)
 
 
 def digamma(x):
-    x = _f64(x)
+    x = _float(x)
     with np.errstate(all="ignore"):
         neg = x < 0
         # reflection: psi(x) = psi(1 - x) - pi / tan(pi x), with x's fractional part in the
-        # tangent (pi * x itself loses precision for |x| > 1)
-        frac = np.where(neg, x - np.trunc(x), 0.0)
-        base = _digamma_nonneg(np.where(neg, 1 - x, np.where(x == 0, 1.0, x)))
-        r = np.where(neg, base - PI / np.tan(PI * frac), base)
+        # tangent (pi * x itself loses precision for |x| > 1), in double
+        frac = np.where(neg, x - np.trunc(x), 0).astype(_F64)
+        base = _digamma_nonneg(np.where(neg, 1 - x, np.where(x == 0, 1, x)))
+        r = np.where(neg, base - (PI / np.tan(PI * frac)).astype(x.dtype), base)
         r = np.where(neg & (x == np.trunc(x)), np.nan, r)   # negative integers (and -inf)
-        return np.where(x == 0, np.copysign(np.inf, -x), r)
+        return np.where(x == 0, np.copysign(np.inf, -x), r).astype(x.dtype)
 
 
 def trigamma(x):
-    x = _f64(x)
+    x = _float(x)
+    pi = x.dtype.type(PI)
     with np.errstate(all="ignore"):
         refl = x < 0.5
-        s = np.sin(PI * x)
-        acc = np.where(refl, -(PI * PI) / (s * s), 0.0)
+        s = np.sin(pi * x)
+        acc = np.where(refl, -(pi * pi) / (s * s), 0).astype(x.dtype)
         x = np.where(refl, 1 - x, x)
         for _ in range(6):
             acc = acc + 1 / (x * x)

@@ -43,9 +43,11 @@ def _samples(low, high):
     return _domain_samples(low, high)
 
 
-def _unary(name, fn, kernel_name, *, refuse=_COMPLEX, low=0.5, high=4.0, expose=True):
-    f = unary_op(name, _f(fn), int_to_float=True, check=_reject(refuse, kernel_name),
-                 samples=_samples(low, high), expose=expose, inplace=expose)
+def _unary(name, fn, kernel_name, *, refuse=_COMPLEX, low=0.5, high=4.0, expose=True,
+           own_low=False):
+    f = unary_op(name, fn if own_low else _f(fn), int_to_float=True,
+                 check=_reject(refuse, kernel_name), samples=_samples(low, high),
+                 expose=expose, inplace=expose, own_low=own_low)
     OPS[name] = f
     return f
 
@@ -67,7 +69,19 @@ ndtri = _unary("special_ndtri", M.ndtri, "ndtri_cpu", refuse=_NO_LOW, low=0.05, 
 log_ndtr = _unary("special_log_ndtr", M.log_ndtr, "log_ndtr_cpu", refuse=_NO_LOW, low=-4.0,
                   expose=False)
 erfcx = _unary("special_erfcx", M.erfcx, "erfcx_cpu", refuse=_NO_LOW, low=-2.0, expose=False)
-entr = _unary("special_entr", M.entr, "entr_cpu", low=0.1, high=3.0, expose=False)
+def _entr(a):
+    """-x log(x); float16/bfloat16 round log(x) to their dtype first (c10's ``log`` of a Half
+    returns a Half), then the product."""
+    if a.dtype in _dtype.LOW_PRECISION_NP:
+        x = a.astype(np.float32)
+        lg = np.log(np.where(x > 0, x, 1)).astype(a.dtype).astype(np.float32)
+        r = np.where(x > 0, (-x * lg).astype(a.dtype).astype(np.float32), M.entr(x))
+        return r.astype(a.dtype)
+    return M.entr(a).astype(a.dtype)
+
+
+entr = _unary("special_entr", _entr, "entr_cpu", low=0.1, high=3.0, expose=False,
+              own_low=True)
 
 
 def _eps(t):
@@ -224,11 +238,16 @@ def _mvlgamma(self, p):
     """log of the multivariate gamma function: sum_j lgamma(x - j/2) + p(p-1)/4 log(pi)."""
     dt = _dtype._NP_TO_DTYPE[self.dtype]
     _mvlgamma_check(dt, p)
-    rdt = _dtype.get_default_dtype() if dt._cat < _FLOAT else dt
-    x = self.astype(np.float64)
-    r = sum(M.lgamma(x + (0.5 - 0.5 * j)) for j in range(1, p + 1))
-    r = r + p * (p - 1) * np.log(np.pi) / 4
-    return np.asarray(r).astype(rdt._np)
+    rdt = (_dtype.get_default_dtype() if dt._cat < _FLOAT else dt)._np
+    x = self.astype(rdt)
+    # (as PyTorch's: the arguments x - j/2 in the result's dtype, so large |x| rounds to
+    # the same poles; float16/bfloat16 round each lgamma, the sum and the result)
+    args = [(x + rdt.type(0.5 - 0.5 * j)).astype(np.float64) for j in range(1, p + 1)]
+    c = p * (p - 1) * np.log(np.pi) / 4
+    if rdt in _dtype.LOW_PRECISION_NP:
+        s = sum(M.lgamma(a).astype(rdt).astype(np.float32) for a in args).astype(rdt)
+        return (s.astype(np.float32) + rdt.type(c).astype(np.float32)).astype(rdt)
+    return np.asarray(sum(M.lgamma(a) for a in args) + c).astype(rdt)
 
 
 def _mvlgamma_meta(self, p):
@@ -266,14 +285,22 @@ OPS.update({"mvlgamma": mvlgamma, "mvlgamma.out": mvlgamma.out,
 
 
 # ---- special_xlog1py / special_zeta (Tensor and Scalar overloads) ---------------------------------
-def _binary_kernel(fn, kernel_name, refuse):
+def _xlog1py_low(x, y, dt):
+    """float16/bfloat16: log1p(y) rounded to the dtype before the product (as PyTorch's)."""
+    x32, y32 = x.astype(np.float32), y.astype(np.float32)
+    lg = np.log1p(y32).astype(dt).astype(np.float32)
+    r = np.where(x32 == 0, 0, (x32 * lg).astype(dt).astype(np.float32))
+    return np.where(np.isnan(y32), np.nan, r).astype(dt)
+
+
+def _binary_kernel(fn, kernel_name, refuse, low_fn=None):
     def kernel(self, other):
         a, b, dt = _float_operands(self, other, int_to_float=True)
         if dt._name in refuse or dt.is_complex:
             raise not_implemented(kernel_name, dt)
         a, b = np.asarray(a), np.asarray(b)
         if dt in (_dtype.float16, _dtype.bfloat16):
-            a, b = a.astype(np.float32), b.astype(np.float32)
+            return low_fn(a, b, dt._np)
         return np.asarray(fn(a, b)).astype(dt._np)
     kernel.__name__ = kernel_name
     return _wrap_broadcast(kernel)
@@ -310,7 +337,8 @@ def _scalar_self_samples(value, low, high):
 
 
 _BIN_OUTS = ("out", "other_scalar_out", "self_scalar_out")
-_xl = binary_family("special_xlog1py", _binary_kernel(M.xlog1py, "xlog1py_cpu", ()),
+_xl = binary_family("special_xlog1py",
+                    _binary_kernel(M.xlog1py, "xlog1py_cpu", (), _xlog1py_low),
                     tensor=None, scalar="other_scalar", scalar_tensor="self_scalar",
                     out_names=_BIN_OUTS,
                     int_to_float=True, inplace=False, samples=_binary_samples(-0.5, 3.0),
