@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
+from .._dispatcher.schema import FunctionSchema
 from ..testing import samples as S
 from . import _special_math as M
 from ._api import method, public
@@ -405,8 +406,10 @@ igamma, igammac = OPS["igamma"], OPS["igammac"]
 def _alias(name, target):
     """``aten::<name>``: ``target``'s arguments, decomposed into ``target`` (a dispatch mode
     sees ``target``, as with PyTorch's CompositeImplicitAutograd aliases)."""
-    text = str(target._schema)
-    d = defop(name + text[text.index("("):], tags=target._entry.tags)
+    op, _, overload = name.partition(".")
+    ts = target._schema
+    d = defop(FunctionSchema("aten::" + op, overload, ts.arguments, ts.returns),
+              tags=target._entry.tags)
 
     def decomposition(*args, **kwargs):
         return target(*args, **kwargs)
@@ -431,8 +434,13 @@ for _name, _target in (("special_psi", "digamma"), ("special_digamma", "digamma"
     _p = getattr(aten, _target)
     _alias(_name, _p.default)
     _alias(_name + ".out", _p.out)
-_alias("special_round", aten.round.decimals)
-_alias("special_round.out", aten.round.decimals_out)
+_round = defop("special_round(Tensor self, *, int decimals=0) -> Tensor")
+_round.composite(lambda self, *, decimals=0: aten.round.decimals(self, decimals=decimals))
+_round_out = defop("special_round.out(Tensor self, *, int decimals=0, Tensor(a!) out) "
+                   "-> Tensor(a!)")
+_round_out.composite(lambda self, *, decimals=0, out: aten.round.decimals_out(
+    self, decimals=decimals, out=out))
+OPS["special_round"], OPS["special_round.out"] = _round, _round_out
 _alias("special_softmax", aten.softmax.int)
 for _ovl, _target in (("", "Tensor"), (".other_scalar", "Scalar_Other"),
                       (".self_scalar", "Scalar_Self"), (".out", "OutTensor"),
