@@ -88,6 +88,7 @@ try:
     from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402,F401
     from ._aten.promotion import result_type, is_tensor, is_floating_point, is_complex, numel  # noqa: E402,F401
     from . import overrides, utils, serialization, profiler  # noqa: E402,F401  (Python dispatch, save/load)
+    from . import special  # noqa: E402,F401  (torch.special, eagerly imported as in PyTorch)
     from .serialization import save, load  # noqa: E402,F401
 
     del _PUBLIC

@@ -31,7 +31,10 @@ class OpDef:
     """Everything about one aten overload. ``op`` is its ``OpOverload``."""
 
     def __init__(self, schema, tags=()):
-        self.entry = _opreg.define("aten::" + schema, site=caller_site(), tags=tags)
+        # (``schema``: text after ``aten::``, or a parsed FunctionSchema, as aliases reuse
+        # their target's arguments without parsing them again)
+        self.entry = _opreg.define("aten::" + schema if isinstance(schema, str) else schema,
+                                   site=caller_site(), tags=tags)
         self.op = _ops.overload_for(self.entry)
         self.schema = self.entry.schema
         self.sample_fn = None
@@ -117,7 +120,8 @@ class OpDef:
 
 
 def defop(schema, tags=()):
-    """Declare an aten overload from its schema (``name.overload(args) -> returns``)."""
+    """Declare an aten overload from its schema (``name.overload(args) -> returns``, or a
+    parsed ``FunctionSchema``)."""
     return OpDef(schema, tags)
 
 

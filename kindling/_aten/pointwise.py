@@ -22,7 +22,7 @@ from ._variants import cpp_name, inplace_variant, out_variant, resize_out  # noq
 from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
 from ._defop import install_cpu_front, unwrap
-from ._pointwise_util import check_inplace_result, meta_view, no_complex_check
+from ._pointwise_util import check_inplace_result, fp_silent, meta_view, no_complex_check
 from ..testing import samples as S
 from .._tensor import Tensor, from_array
 
@@ -172,8 +172,9 @@ def same_float_inplace_fast_path(opdef, ufunc):
 
 def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=True,
              check=None, meta_check=False, samples=_unary_samples, int_identity=False,
-             fp_safe=False, real_result=False):
-    """Declare ``name``, ``name_`` and ``name.out`` for an elementwise NumPy function.
+             fp_safe=False, real_result=False, expose=True, own_low=False):
+    """Declare ``name``, ``name_`` and ``name.out`` for an elementwise NumPy function
+    (``expose``: as ``kindling.<name>`` and ``Tensor.<name>``).
 
     ``int_to_float``: integer/bool inputs compute in the default float dtype.
     ``out_dtype``: fixed result dtype (bool for isnan...).  ``check(dtype)`` raises for refused
@@ -182,6 +183,7 @@ def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=
     ``fp_safe``: ``fn`` never raises NumPy floating-point warnings (relu's ``maximum``), so
     it runs without ``float_compute``'s guard except for float16/bfloat16.
     ``real_result``: a complex input gives a result of its real dtype (abs, angle).
+    ``own_low``: ``fn`` takes float16/bfloat16 arrays itself (rounding as PyTorch's kernel).
     """
     # Input dtypes seen to need nothing but ``fn`` (the check passed; no integer handling,
     # float32 detour or result cast): later calls with them go straight to ``fn``.
@@ -201,7 +203,7 @@ def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=
         elif out_dtype is None and a.dtype not in _HALF_NP:
             direct.add(a.dtype)
             return fn(a) if fp_safe else float_compute(fn, a)
-        r = float_compute(fn, a)
+        r = fp_silent(fn, a) if own_low and a.dtype in _HALF_NP else float_compute(fn, a)
         if out_dtype is not None:
             r = np.asarray(r).astype(out_dtype._np, copy=False)
         return r
@@ -221,7 +223,8 @@ def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=
                  inplace=f"{name}_(Tensor(a!) self) -> Tensor(a!)" if inplace else None)
     if type(fn) is np.ufunc and check is None and out_dtype is None:
         same_float_fast_path(f, fn, 1)
-    _expose(name, [f])
+    if expose:
+        _expose(name, [f])
     return f
 
 

@@ -138,7 +138,7 @@ class JvpFormula:
             self.fn = src
             self.params = tuple(inspect.signature(src).parameters)
         else:
-            known = set(spec.out_names) | {"result", "self_t_raw"}
+            known = set(spec.out_names) | {"result", "self_t_raw", "original_self_p"}
             for n in spec.arg_types:
                 known |= {n, n + "_p", n + "_t"}
             self.fn, self.params = compile_expression(src, known, "<jvp formula>")
@@ -230,6 +230,13 @@ def run_with_jvp(spec, vals, ks2, args, kwargs, run):
     return out
 
 
+def aten_clone(t):
+    from .._aten._ops_registry import aten
+    from .grad_mode import no_grad
+    with no_grad():
+        return aten.clone.default(t)
+
+
 def _without_fw(fn):
     prev = FW.active
     FW.active = False
@@ -290,6 +297,9 @@ def run_inplace_with_jvp(spec, fspec, vals, self_t, run):
                 fvals[name] = aten.clone.default(self_t)   # original_self_p
         finally:
             FW.active = prev
+    if exact and "original_self_p" in getattr(fspec.jvp, "params", ()):
+        # (an in-place formula reading self's value before the op: polygamma_)
+        fvals["original_self_p"] = _without_fw(lambda: aten_clone(self_t))
     out = run()
     if exact:
         fvals[name] = self_t
