@@ -133,14 +133,14 @@ _CONTIG_STRIDES: dict = {}  # shape -> contiguous strides (bounded: cleared past
 META_TORCH_FUNCTION = 16
 
 
-def _meta_call(api, impl, self, *args):
+def _meta_call(api, impl, self, *args, **kwargs):
     """A metadata method's slow path (``Tensor.size``...): the ``__torch_function__`` protocol
     where a function mode is on or ``self``'s class overrides it, as PyTorch's TensorBase
     methods check it; then ``impl`` (which applies a subclass's metadata policies)."""
     if _TF_LIVE[0] or self._meta_slow & META_TORCH_FUNCTION:
         from .overrides import torch_function_dispatch
-        return torch_function_dispatch(api, impl, (self,) + args, None, (self,))
-    return impl(self, *args)
+        return torch_function_dispatch(api, impl, (self,) + args, kwargs or None, (self,))
+    return impl(self, *args, **kwargs)
 
 
 def _protocol(fn):
@@ -157,8 +157,25 @@ def _protocol(fn):
     return method
 
 
-def _dims(dim):
-    return () if dim is None else (dim,)
+def _dim_arg(name, args, kwargs):
+    """The optional ``dim`` of ``size``/``stride`` from how it was passed, with the
+    TypeErrors PyTorch's argument parser raises."""
+    if len(args) > 1:
+        raise TypeError(f"{name}() takes from 0 to 1 positional arguments but {len(args)} were "
+                        "given")
+    for k in kwargs:
+        if k != "dim":
+            raise TypeError(f"{name}() got an unexpected keyword argument '{k}'")
+        if args:
+            raise TypeError(f"{name}() got multiple values for argument 'dim'")
+    dim = args[0] if args else kwargs["dim"]
+    if dim is None or type(dim) is int:
+        return dim
+    if isinstance(dim, bool) or not hasattr(dim, "__index__"):
+        where = " (position 1)" if args else ""
+        raise TypeError(f"{name}(): argument 'dim'{where} must be int, not "
+                        f"{type(dim).__name__}")
+    return dim.__index__()
 
 
 class Tensor:
@@ -202,9 +219,12 @@ class Tensor:
             return _sub().slow_size(self)
         return _tuple_new(Size, self._size)
 
-    def size(self, dim=None):
+    def size(self, *args, **kwargs):
         if self._meta_slow or _TF_LIVE[0]:
-            return _meta_call(Tensor.size, _sub().slow_size, self, *_dims(dim))
+            return _meta_call(Tensor.size, _sub().slow_size, self, *args, **kwargs)
+        if not args and not kwargs:
+            return _tuple_new(Size, self._size)
+        dim = _dim_arg("size", args, kwargs)
         if dim is None:
             return _tuple_new(Size, self._size)
         return self._size[_wrap_dim(dim, len(self._size))]
@@ -253,12 +273,15 @@ class Tensor:
                 st = self._stride_ = tuple([s // isz for s in a.strides])
         return st
 
-    def stride(self, dim=None):
+    def stride(self, *args, **kwargs):
         if self._meta_slow or _TF_LIVE[0]:
-            return _meta_call(Tensor.stride, _sub().slow_stride, self, *_dims(dim))
+            return _meta_call(Tensor.stride, _sub().slow_stride, self, *args, **kwargs)
         st = self._stride_
         if st is None:  # (computed once, by _stride; the cached value is read inline)
             st = self._stride()
+        if not args and not kwargs:
+            return st
+        dim = _dim_arg("stride", args, kwargs)
         if dim is None:
             return st
         return st[_wrap_dim(dim, len(st))]

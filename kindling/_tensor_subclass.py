@@ -249,7 +249,9 @@ def _prim():
     return ops.prim
 
 
-def slow_size(t, dim=None):
+def slow_size(t, *args, **kwargs):
+    from ._tensor import _dim_arg
+    dim = _dim_arg("size", args, kwargs) if args or kwargs else None
     if t._meta_slow & SIZES:
         r = _ask(t, _aten().sym_size.default, "torch.ops.aten.sym_size")
         sizes = Size(t._size) if r is None else Size(r)
@@ -261,7 +263,9 @@ def slow_size(t, dim=None):
     return sizes[wrap_dim(dim, len(sizes))]
 
 
-def slow_stride(t, dim=None):
+def slow_stride(t, *args, **kwargs):
+    from ._tensor import _dim_arg
+    dim = _dim_arg("stride", args, kwargs) if args or kwargs else None
     if t._meta_slow & (STRIDES | SIZES):
         r = _ask(t, _aten().sym_stride.default, "torch.ops.aten.sym_stride")
         st = t._stride() if r is None else tuple(r)

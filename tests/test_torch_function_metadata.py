@@ -117,3 +117,44 @@ def test_metadata_methods_free_without_protocol():
     finally:
         overrides.torch_function_dispatch = orig
     assert calls == []
+
+
+def _kw_log(T):
+    """What a function mode gets for ``size``/``stride`` called with ``dim`` as a keyword."""
+    log = []
+
+    class Log(_overrides(T).TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            log.append((_name(func), len(args), sorted(kwargs or {})))
+            return func(*args, **(kwargs or {}))
+    x = T.ones(2, 3)
+    with Log():
+        out = [x.size(dim=1), x.size(1), x.stride(dim=0), x.stride(dim=-1), x.size(dim=None)]
+    return log, [tuple(v) if isinstance(v, tuple) else v for v in out]
+
+
+def test_dim_keyword_reaches_handlers_as_a_keyword():
+    assert _kw_log(kindling) == _kw_log(torch)
+
+
+@pytest.mark.parametrize("call", [
+    "x.size(1, 2)", "x.size(foo=1)", "x.size('a')", "x.size(dim='a')", "x.size(1, dim=1)",
+    "x.size(True)", "x.size(1.0)", "x.stride(1, 2)", "x.stride(dim=1.5)", "x.stride('a')",
+    "x.size(5)", "x.stride(-3)"])
+def test_size_stride_argument_errors(call):
+    def run(T):
+        x = T.ones(2, 3)
+        try:
+            eval(call)
+        except Exception as e:  # noqa: BLE001 - the error is what is compared
+            return type(e).__name__, str(e)
+        return None
+    assert run(kindling) == run(torch)
+
+
+def test_size_stride_accept_index_like_dims():
+    import numpy as np
+    for T in (kindling, torch):
+        x = T.ones(2, 3)
+        assert x.size(np.int64(1)) == 3 and x.size(T.tensor(1)) == 3
+        assert x.stride(dim=np.int64(0)) == 3
