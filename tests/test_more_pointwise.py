@@ -328,3 +328,79 @@ def test_forward_ad():
     k, t = run(kindling, kfwd), run(torch, tfwd)
     for a, b in zip(k, t):
         assert a == pytest.approx(b, rel=1e-12)
+
+
+# ---- nextafter -------------------------------------------------------------------------------
+_NA_A = [1., 2., 3., 0., -0., NAN, 1e-30, -5., 65504., -1e-40]
+_NA_B = [2., 2., 0., -1., 1., 1., 0., INF, INF, -INF]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_nextafter_values_match_torch(dtype):
+    def run(T):
+        dt = getattr(T, dtype)
+        return T.nextafter(T.tensor(_NA_A, dtype=dt), T.tensor(_NA_B, dtype=dt)).to(
+            T.float64).tolist()
+    got, want = run(kindling), run(torch)
+    assert [repr(x) for x in got] == [repr(x) for x in want]
+
+
+@pytest.mark.parametrize("call", [
+    "T.nextafter(T.tensor([1, 2]), T.tensor([2, 0]))",
+    "T.nextafter(T.tensor([True]), T.tensor([False]))",
+    "T.nextafter(T.tensor([1j]), T.tensor([2j]))",
+    "T.nextafter(T.tensor([1.0]), 1.0)",
+    "T.nextafter(T.tensor([1.0], dtype=T.float64), T.tensor([2.0])).dtype",
+    "T.nextafter(T.tensor([1.0]), T.tensor([2.0], dtype=T.float64), "
+    "out=T.empty(1, dtype=T.float32)).dtype"])
+def test_nextafter_dtypes_and_errors_match_torch(call):
+    assert outcome(lambda T: eval(call), kindling) == outcome(lambda T: eval(call), torch)
+
+
+def test_nextafter_gradients_forward_ad_and_ops_match_torch():
+    def run(T):
+        from importlib import import_module
+        pd = import_module(T.__name__ + ".utils._python_dispatch")
+        fwad = import_module(T.__name__ + ".autograd.forward_ad")
+        log = []
+
+        class Log(pd.TorchDispatchMode):
+            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+                log.append(str(func))
+                return func(*args, **(kwargs or {}))
+        a = T.tensor([1., 2., 3.], requires_grad=True)
+        b = T.tensor([2., 2., 0.], requires_grad=True)  # (a tie in the middle)
+        y = T.nextafter(a, b)
+        saved = sorted(n for n in dir(y.grad_fn) if n.startswith("_saved"))
+        g = T.tensor([5., 6., 7.])
+        with Log():
+            y.backward(g)
+        with fwad.dual_level():  # (the tangent; forward AD's own bookkeeping ops differ)
+            d = fwad.make_dual(a.detach(), T.ones(3))
+            t = fwad.unpack_dual(T.nextafter(d, b.detach())).tangent
+        return y.grad_fn.name(), saved, a.grad.tolist(), b.grad.tolist(), t.tolist(), log
+    assert run(kindling) == run(torch)
+
+
+def test_copysign_backward_ops_and_saved_match_torch():
+    """CopysignBackward0 saves ``other``'s type and size only (``_saved_other`` is no
+    attribute), makes ``other``'s zeros with ``aten.zeros``, and unpacks its saved output
+    before any formula runs (the detach a mode sees comes first), as PyTorch's node does."""
+    def run(T):
+        from importlib import import_module
+        pd = import_module(T.__name__ + ".utils._python_dispatch")
+        log = []
+
+        class Log(pd.TorchDispatchMode):
+            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+                log.append(str(func))
+                return func(*args, **(kwargs or {}))
+        a = T.tensor([1., 2., 3.], requires_grad=True)
+        b = T.tensor([2., -2., 0.], requires_grad=True)
+        y = T.copysign(a, b)
+        saved = sorted(n for n in dir(y.grad_fn) if n.startswith("_saved"))
+        g = T.tensor([5., 6., 7.])
+        with Log():
+            y.backward(g)
+        return saved, a.grad.tolist(), b.grad.tolist(), log
+    assert run(kindling) == run(torch)

@@ -132,6 +132,33 @@ logaddexp2.derivative(
 hypot.derivative(self="grad * self / result", other="grad * other / result",
                  result="self_t * self_p / result + other_t * other_p / result")
 
+# ---- nextafter ---------------------------------------------------------------------------------
+def _nextafter(a, b):
+    """The next value after ``a`` towards ``b`` in their (float) dtype.  NumPy has no
+    ``nextafter`` for bfloat16: it steps the bits itself (sign and magnitude, so one step away
+    from zero is +1 on the bits)."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype != _dtype.bfloat16._np:
+        return np.nextafter(a, b)
+    a, b = np.broadcast_arrays(a, b)
+    bits = a.view(np.uint16).astype(np.int32)
+    away = (b > a) == (a > 0)
+    step = np.where(away, bits + 1, bits - 1)
+    tiny = np.where(np.signbit(b), 0x8001, 0x0001)  # the smallest subnormal, b's sign
+    out = np.where(a == 0, tiny, step).astype(np.uint16).view(a.dtype)
+    out = np.where(a == b, b, out)
+    return np.where(np.isnan(a) | np.isnan(b), np.array(np.nan, a.dtype), out).astype(a.dtype)
+
+
+nextafter = binary_family("nextafter", _float_kernel(_nextafter, "nextafter_cpu", own_low=True),
+                          tensor=None, inplace_names=(None, None),
+                          samples=_tensors_only)["tensor"]
+_register(nextafter, nextafter.out, nextafter.inplace)
+_expose("nextafter", [nextafter])
+nextafter.derivative(self="where(self != other, grad, scalar_tensor(0, grad))",
+                     other="info_zeros(other_info)",
+                     result="where(self_p != other_p, self_t, scalar_tensor(0, self_t))")
+
 # ---- copysign ----------------------------------------------------------------------------------
 _copysign = binary_family(
     "copysign", _float_kernel(np.copysign, "copysign_cpu", int_to_float=True), scalar="Scalar",
@@ -142,7 +169,7 @@ _register(copysign, copysign.out, copysign.inplace, copysign_scalar, copysign_sc
 _expose("copysign", [copysign, copysign_scalar],
         inplace_order=[copysign.inplace, copysign_scalar.inplace])
 copysign.derivative(self="copysign_tensor_self_backward(grad, self, result)",
-                    other="zeros_like(other)",
+                    other="info_zeros(other_info)",
                     result="copysign_tensor_self_backward(self_t, self_p, result)")
 copysign_scalar.derivative("CopysignBackward1",
                            self="copysign_tensor_self_backward(grad, self, result)",

@@ -612,6 +612,13 @@ def _compile_run(spec):
     env = {"_engine_state": _engine_state, "_saved": _saved_value, "UNSET": _UNSET,
            "SV": SavedVariable, "R2C": real_for_real_input}
     saved_names = set(spec.tensor_inputs) | set(spec.output_params)
+    # Saved outputs are unpacked first, whichever gradients are wanted, as PyTorch's generated
+    # ``apply`` unpacks its saved variables before computing any: a mode sees the detach an
+    # output's unpacking dispatches before the formulas' ops.
+    unpacked = {}
+    for j, p in enumerate(spec.output_params):
+        unpacked[p] = f"o{j}"
+        lines += [f"    o{j} = _saved(sv, {p!r}, self)"]
     # PyTorch's generated nodes compute their inputs' gradients in the alphabetical order of
     # the inputs' names (MulBackward0: other, then self; MmBackward0: mat2, then self): the
     # order a mode sees their ops in
@@ -638,6 +645,8 @@ def _compile_run(spec):
                          f"v._data is not None and v._vc[0] == v._version and "
                          f"not v._is_output else _saved(sv, {p!r}, self)"]
                 args.append(f"x{j}")
+            elif p in unpacked:
+                args.append(unpacked[p])
             elif p in saved_names:
                 args.append(f"_saved(sv, {p!r}, self)")
             else:
