@@ -330,6 +330,19 @@ def test_forward_ad():
         assert a == pytest.approx(b, rel=1e-12)
 
 
+def _dispatch_log(T):
+    """``(log, mode)``: a dispatch mode appending the name of each op it sees to ``log``."""
+    from importlib import import_module
+    pd = import_module(T.__name__ + ".utils._python_dispatch")
+    log = []
+
+    class Log(pd.TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            log.append(str(func))
+            return func(*args, **(kwargs or {}))
+    return log, Log()
+
+
 # ---- nextafter -------------------------------------------------------------------------------
 _NA_A = [1., 2., 3., 0., -0., NAN, 1e-30, -5., 65504., -1e-40]
 _NA_B = [2., 2., 0., -1., 1., 1., 0., INF, INF, -INF]
@@ -360,20 +373,14 @@ def test_nextafter_dtypes_and_errors_match_torch(call):
 def test_nextafter_gradients_forward_ad_and_ops_match_torch():
     def run(T):
         from importlib import import_module
-        pd = import_module(T.__name__ + ".utils._python_dispatch")
         fwad = import_module(T.__name__ + ".autograd.forward_ad")
-        log = []
-
-        class Log(pd.TorchDispatchMode):
-            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-                log.append(str(func))
-                return func(*args, **(kwargs or {}))
+        log, mode = _dispatch_log(T)
         a = T.tensor([1., 2., 3.], requires_grad=True)
         b = T.tensor([2., 2., 0.], requires_grad=True)  # (a tie in the middle)
         y = T.nextafter(a, b)
         saved = sorted(n for n in dir(y.grad_fn) if n.startswith("_saved"))
         g = T.tensor([5., 6., 7.])
-        with Log():
+        with mode:
             y.backward(g)
         with fwad.dual_level():  # (the tangent; forward AD's own bookkeeping ops differ)
             d = fwad.make_dual(a.detach(), T.ones(3))
@@ -387,20 +394,13 @@ def test_copysign_backward_ops_and_saved_match_torch():
     attribute), makes ``other``'s zeros with ``aten.zeros``, and unpacks its saved output
     before any formula runs (the detach a mode sees comes first), as PyTorch's node does."""
     def run(T):
-        from importlib import import_module
-        pd = import_module(T.__name__ + ".utils._python_dispatch")
-        log = []
-
-        class Log(pd.TorchDispatchMode):
-            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-                log.append(str(func))
-                return func(*args, **(kwargs or {}))
+        log, mode = _dispatch_log(T)
         a = T.tensor([1., 2., 3.], requires_grad=True)
         b = T.tensor([2., -2., 0.], requires_grad=True)
         y = T.copysign(a, b)
         saved = sorted(n for n in dir(y.grad_fn) if n.startswith("_saved"))
         g = T.tensor([5., 6., 7.])
-        with Log():
+        with mode:
             y.backward(g)
         return saved, a.grad.tolist(), b.grad.tolist(), log
     assert run(kindling) == run(torch)
