@@ -784,8 +784,9 @@ def from_array(arr: np.ndarray, cls=Tensor, dtype=None) -> Tensor:
     t = _new(cls)
     t._np = arr
     t._size = arr.shape
-    # NumPy gives empty arrays arbitrary strides; PyTorch's are the contiguous ones.
-    t._stride_ = None if arr.size else contiguous_strides(arr.shape)
+    # (strides computed on first use by _stride: NumPy flags every empty array C-contiguous,
+    # so those get the contiguous strides PyTorch gives them, whatever NumPy's own)
+    t._stride_ = None
     t._offset = 0
     t.dtype = dtype or _NP_TO[arr.dtype]
     t._device = _CPU

@@ -753,18 +753,22 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                 fresh = check = False
             else:
                 # (call_function's work, already in formula mode)
-                outputs = node._run(grads, None, exec_info) if node._fast_run else \
-                    node._run(grads)
+                if node._fast_run:  # (generated: a list of one gradient per edge)
+                    outputs = node._run(grads, None, exec_info)
+                else:
+                    outputs = node._run(grads)
+                    if type(outputs) is not list:
+                        outputs = list(outputs)
+                    if len(outputs) != len(node._next):
+                        validate_outputs(node, outputs)  # (raises PyTorch's count error)
                 fresh, check = below, True
-                if type(outputs) is not list:
-                    outputs = list(outputs)
                 if node._hk is not None:
                     outputs = _late_post_hooks(node, outputs, outer_ex, outer_tf, outer_fp,
                                                f_ex)
                     fresh = False
+                    if len(outputs) != len(node._next):
+                        validate_outputs(node, outputs)
             nexts = node._next
-            if check and len(outputs) != len(nexts):
-                validate_outputs(node, outputs)  # (raises PyTorch's count error)
             # validate_outputs' work (inlined: nearly every gradient already has its input's
             # shape, dtype and device, the edge's ``_meta``), then each gradient goes to the
             # buffer of its edge
