@@ -121,6 +121,9 @@ CASES = {
        for n in POLYNOMIALS},
     **{f"{n}_n_scalar": (lambda n: lambda T: getattr(T.special, n)(
         T.tensor([0.25, 0.5], dtype=T.float64), 5))(n) for n in POLYNOMIALS},
+    "bessel_kwarg_x": lambda T: T.special.airy_ai(x=T.tensor([1.0, -3.0])),
+    "bessel_kwarg_input": lambda T: T.special.bessel_y1(input=T.tensor([1.0, 3.0])),
+    "bessel_kwarg_x_scaled": lambda T: T.special.scaled_modified_bessel_k1(x=T.tensor([1.0])),
     "poly_kwargs": lambda T: T.special.legendre_polynomial_p(x=T.tensor([0.5]), n=T.tensor([3])),
     "poly_int_x_float_n": lambda T: T.special.chebyshev_polynomial_t(T.tensor([2]), 0.5),
     "poly_broadcast": lambda T: T.special.hermite_polynomial_h(T.ones(2, 1), T.tensor([1., 2.])),

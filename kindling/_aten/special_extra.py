@@ -16,14 +16,28 @@ import importlib
 
 import numpy as np
 
+from .. import _dtype
+from .._dispatcher.schema import FunctionSchema, parse_schema
 from ..testing import samples as S
-from ._pointwise_util import not_implemented
+from ._pointwise_util import float_compute, not_implemented, unary_meta
 from .aliases import _domain_samples
 from .more_pointwise import _float_operands
-from .pointwise import _declare, _meta2, _reject, _wrap_broadcast, unary_op
+from .pointwise import _declare, _meta2, _reject, _wrap_broadcast
 
 OPS = {}
 _REFUSED = {"complex", "float16", "bfloat16"}
+
+
+def _template(args):
+    """The parsed functional and out= schemas for ``args`` (named per op by ``_named``:
+    parsing each of the ~100 schemas would cost import time)."""
+    return (parse_schema(f"aten::f({args}) -> Tensor"),
+            parse_schema(f"aten::f.out({args}, *, Tensor(a!) out) -> Tensor(a!)"))
+
+
+def _named(template, name, overload=None):
+    return FunctionSchema("aten::" + name, template.overload_name if overload is None
+                          else overload, template.arguments, template.returns)
 
 
 def _math(module, name):
@@ -45,14 +59,34 @@ _BESSEL = (("bessel_j0", -12.0, 12.0), ("bessel_j1", -12.0, 12.0), ("bessel_y0",
            ("scaled_modified_bessel_k1", 0.1, 10.0), ("spherical_bessel_j0", -10.0, 10.0),
            ("airy_ai", -6.0, 6.0))
 
+_UNARY = {arg: _template(f"Tensor {arg}") for arg in ("self", "x")}
+
+
+def _unary_kernel(name, fn):
+    check = _reject(_REFUSED, name + "_cpu")
+
+    def kernel(a):
+        dt = _dtype._NP_TO_DTYPE[a.dtype]
+        check(dt)
+        if dt._cat < _dtype.FLOAT:
+            a = a.astype(_dtype.get_default_dtype()._np)
+        return float_compute(fn, a)
+    kernel.__name__ = name
+    return kernel
+
+
+def _unary_meta(self):
+    return unary_meta(self, int_to_float=True)
+
+
 for _name, _low, _high in _BESSEL:
-    _fn = _math("_bessel_math", _name)
-    _op = unary_op("special_" + _name, lambda a, _fn=_fn: _fn(a), int_to_float=True,
-                   check=_reject(_REFUSED, _name + "_cpu"), samples=_domain_samples(_low, _high),
-                   inplace=False, expose=False)
+    # (PyTorch names the argument ``x`` in the newer ones)
+    _fs, _outs = _UNARY["x" if _name.startswith(("scaled", "spherical", "airy")) else "self"]
+    _full = "special_" + _name
+    _op = _declare(_named(_fs, _full), _unary_kernel(_name, _math("_bessel_math", _name)),
+                   _unary_meta, _domain_samples(_low, _high), out=_named(_outs, _full))
     _op.nondifferentiable()
-    OPS[_op.name[len("aten::"):]] = _op
-    OPS[_op.name[len("aten::"):] + ".out"] = _op.out
+    OPS[_full], OPS[_full + ".out"] = _op, _op.out
 
 
 # ---- orthogonal polynomials p_n(x) ---------------------------------------------------------------
@@ -102,17 +136,18 @@ def _polynomial_samples(name, form):
     return samples
 
 
+_FORMS = (("", _template("Tensor x, Tensor n")), ("x_scalar", _template("Scalar x, Tensor n")),
+          ("n_scalar", _template("Tensor x, Scalar n")))
+_META = _meta2(int_to_float=True)
+
 for _name in _POLYNOMIALS:
     _k = _polynomial_kernel(_name)
-    _meta = _meta2(int_to_float=True)
     _full = "special_" + _name
-    for _ovl, _args in (("", "Tensor x, Tensor n"), (".x_scalar", "Scalar x, Tensor n"),
-                        (".n_scalar", "Tensor x, Scalar n")):
-        _out = (_ovl + "_out") if _ovl else ".out"
-        _op = _declare(f"{_full}{_ovl}({_args}) -> Tensor", _k, _meta,
-                       _polynomial_samples(_name, _ovl[1:] or "tensor"),
-                       out=f"{_full}{_out}({_args}, *, Tensor(a!) out) -> Tensor(a!)")
+    for _ovl, (_fs, _outs) in _FORMS:
+        _out = _ovl + "_out" if _ovl else "out"
+        _op = _declare(_named(_fs, _full, _ovl), _k, _META,
+                       _polynomial_samples(_name, _ovl or "tensor"),
+                       out=_named(_outs, _full, _out))
         _op.nondifferentiable()
-        OPS[f"{_full}{_ovl}"] = _op
-        OPS[f"{_full}{_out}"] = _op.out
-
+        _key = f"{_full}.{_ovl}" if _ovl else _full
+        OPS[_key], OPS[f"{_full}.{_out}"] = _op, _op.out
