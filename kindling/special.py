@@ -33,11 +33,13 @@ _OVERLOADS = {
     "zeta": ("default", "other_scalar", "self_scalar", "out", "other_scalar_out",
              "self_scalar_out"),
     "softmax": ("default",), "log_softmax": ("default",),
+    **{name: ("default", "x_scalar", "n_scalar", "out", "x_scalar_out", "n_scalar_out")
+       for name in ("chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+                    "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+                    "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+                    "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
+                    "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p")},
 }
-_IMPLEMENTED = ("digamma", "psi", "gammaln", "polygamma", "multigammaln", "i0", "i0e", "i1",
-                "i1e", "ndtr", "ndtri", "log_ndtr", "erf", "erfc", "erfcx", "erfinv", "entr",
-                "xlogy", "xlog1py", "zeta", "expit", "logit", "exp2", "expm1", "log1p", "sinc",
-                "round", "softmax", "log_softmax", "logsumexp", "gammainc", "gammaincc")
 
 
 def _function(name):
@@ -50,12 +52,4 @@ def _function(name):
     return fn
 
 
-def _missing(name):
-    def fn(*args, **kwargs):
-        raise NotImplementedError(f"torch.special.{name} is not implemented in kindling yet")
-    fn.__name__ = fn.__qualname__ = name
-    fn.__module__ = __name__
-    return fn
-
-
-globals().update({n: _function(n) if n in _IMPLEMENTED else _missing(n) for n in __all__})
+globals().update({n: _function(n) for n in __all__})

@@ -7,8 +7,9 @@ special functions (``torch.special``'s aten ops), with in-place/``out=`` forms a
 overloads), ``special_ndtr`` (a decomposition, as PyTorch's); and the ``special_*`` aliases
 (``special_psi`` -> ``digamma``...) that ``kindling.special`` calls.  The math is in
 ``_special_math`` (float64 NumPy); float32 rounds the double result, float16/bfloat16 compute
-in float32 where PyTorch accepts them.  ``igamma``/``igammac`` are declared but not computed
-yet (NotImplementedError).
+in float32 where PyTorch accepts them.  ``igamma``/``igammac`` (``special_gammainc``/
+``gammaincc``) compute in ``_igamma_math``; the Bessel functions and orthogonal polynomials
+are in ``special_extra``.
 """
 from __future__ import annotations
 
@@ -378,21 +379,27 @@ for _fam in (_xl, _zt):
         OPS[str(_f_.out.op)[len("aten."):]] = _f_.out
 
 
-# ---- igamma / igammac: declared, not computed yet -------------------------------------------------
+# ---- igamma / igammac: the regularized incomplete gamma functions P(a, x) and Q(a, x) --------------
 def _igamma_kernel(name):
+    """float32/float64 in their own precision, float16/bfloat16 through float32 (PyTorch's
+    ``calc_igamma<Half>``); the math (``_igamma_math``) is imported at the first call."""
     def kernel(self, other):
         a, b, dt = _float_operands(self, other, int_to_float=False)
         if dt._cat < _FLOAT or dt.is_complex:
             raise not_implemented(f"{name}_cpu", dt)
-        raise NotImplementedError(f"kindling: aten::{name} (the regularized incomplete gamma "
-                                  "function) is not implemented yet")
+        from . import _igamma_math
+        fn = getattr(_igamma_math, name)
+        a, b = np.asarray(a), np.asarray(b)
+        if dt in (_dtype.float16, _dtype.bfloat16):
+            return fn(a.astype(np.float32), b.astype(np.float32)).astype(dt._np)
+        return fn(a, b)
     kernel.__name__ = name
     return _wrap_broadcast(kernel)
 
 
 for _name, _sign in (("igamma", ""), ("igammac", "-")):
     _fam = binary_family(_name, _igamma_kernel(_name), tensor=None,
-                         inplace_names=(None, None), samples=None)
+                         inplace_names=(None, None), samples=_binary_samples(0.1, 6.0))
     _op = _fam["tensor"]
     public(_name, _op, _op.out)
     public(_name + "_", _op.inplace, function=False)

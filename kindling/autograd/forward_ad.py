@@ -204,6 +204,11 @@ def run_with_jvp(spec, vals, ks2, args, kwargs, run):
     level = _current_level
     spec.compile()
     tangents = input_tangents(spec, vals, level) if level >= 0 else {}
+    if tangents and spec.mode != "nondiff" and (spec.mode != "formula" or spec.jvp is None) \
+            and not spec.schema.is_mutable:
+        # (a functional op without a formula fails before it runs: PyTorch looks for a jvp
+        # decomposition instead of calling the kernel; mutating ops fail after, as there)
+        raise not_implemented_error(spec)
     if run is None:
         from .derivatives import _run_below
         out = _run_below(spec.entry.table, ks2, args, kwargs)
