@@ -39,6 +39,7 @@ from . import cumulative  # noqa: E402,F401  (cummax, logcumsumexp, aminmax, kth
 from . import linalg_extra  # noqa: E402,F401  (addmm_, vdot, tensordot, inner, kron)
 from . import index_extra  # noqa: E402,F401  (take, put, masked_*, nonzero, index_fill/copy)
 from . import special  # noqa: E402,F401  (lgamma, digamma, polygamma, i0, special_*...)
+from . import random  # noqa: E402,F401  (rand, randn, randint, normal_, bernoulli, dropout...)
 
 _defop.finalize_registrations()
 
