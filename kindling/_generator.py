@@ -76,8 +76,12 @@ class Generator:
     # ---- seeding --------------------------------------------------------------------------
     def _set_seed(self, seed):
         with self.mutex:
-            key = _seed_words(seed)
-            self._bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": _N}}
+            legacy = getattr(self._bits, "_legacy_seeding", None)
+            if legacy is not None:  # NumPy's init_genrand: the same words, computed in C
+                legacy(seed & 0xFFFFFFFF)
+            else:
+                self._bits.state = {"bit_generator": "MT19937",
+                                    "state": {"key": _seed_words(seed), "pos": _N}}
             self._seed = seed
             self._next_exhausted = 0   # a fresh engine reports next=0, left=1
             self.next_double_normal = None
