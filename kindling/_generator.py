@@ -70,18 +70,13 @@ class Generator:
             raise RuntimeError(f"{d.type.upper()} device type not an accelerator.")
         self._device = d
         self.mutex = threading.RLock()
-        self._bits = np.random.MT19937(0)
+        self._bits = None  # the engine, made at the first draw (numpy.random costs ~10 ms)
         self._set_seed(DEFAULT_SEED)
 
     # ---- seeding --------------------------------------------------------------------------
     def _set_seed(self, seed):
         with self.mutex:
-            legacy = getattr(self._bits, "_legacy_seeding", None)
-            if legacy is not None:  # NumPy's init_genrand: the same words, computed in C
-                legacy(seed & 0xFFFFFFFF)
-            else:
-                self._bits.state = {"bit_generator": "MT19937",
-                                    "state": {"key": _seed_words(seed), "pos": _N}}
+            self._bits = None  # seeded from ``_seed`` when next needed
             self._seed = seed
             self._next_exhausted = 0   # a fresh engine reports next=0, left=1
             self.next_double_normal = None
@@ -107,15 +102,28 @@ class Generator:
         return self._device
 
     # ---- draws (callers hold ``mutex``) ---------------------------------------------------
+    def _engine(self):
+        """The mt19937 state (NumPy's bit generator), seeded from ``_seed`` if not yet made."""
+        bits = self._bits
+        if bits is None:
+            bits = self._bits = np.random.MT19937(0)
+            legacy = getattr(bits, "_legacy_seeding", None)
+            if legacy is not None:  # NumPy's init_genrand: the same words, computed in C
+                legacy(self._seed & 0xFFFFFFFF)
+            else:
+                bits.state = {"bit_generator": "MT19937",
+                              "state": {"key": _seed_words(self._seed), "pos": _N}}
+        return bits
+
     def random(self, n):
         """``n`` 32-bit draws (uint32 array)."""
         self._next_exhausted = _N
-        return self._bits.random_raw(n).astype(np.uint32)
+        return self._engine().random_raw(n).astype(np.uint32)
 
     def random64(self, n):
         """``n`` 64-bit draws (uint64 array), each from two 32-bit ones, high word first."""
         self._next_exhausted = _N
-        r = self._bits.random_raw(2 * n)
+        r = self._engine().random_raw(2 * n)
         return (r[0::2] << np.uint64(32)) | r[1::2]
 
     # ---- state ----------------------------------------------------------------------------
@@ -123,7 +131,7 @@ class Generator:
         """The state as a uint8 tensor in PyTorch's ``CPUGeneratorImplState`` layout."""
         from ._tensor import from_array
         with self.mutex:
-            st = self._bits.state["state"]
+            st = self._engine().state["state"]
             pos = int(st["pos"])
             if pos >= _N:
                 left, nxt = 1, self._next_exhausted
@@ -156,7 +164,8 @@ class Generator:
         _x, y, _rho, valid = struct.unpack_from("<dddi", buf, 24 + 8 * _N)
         with self.mutex:
             pos = _N if left == 1 else nxt
-            self._bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
+            self._engine().state = {"bit_generator": "MT19937",
+                                    "state": {"key": key, "pos": pos}}
             self._seed = seed
             self._next_exhausted = nxt
             self.next_double_normal = y if valid else None
