@@ -90,6 +90,11 @@ try:
     from . import overrides, utils, serialization, profiler  # noqa: E402,F401  (Python dispatch, save/load)
     from . import special  # noqa: E402,F401  (torch.special, eagerly imported as in PyTorch)
     from .serialization import save, load  # noqa: E402,F401
+    from ._generator import Generator, default_generator  # noqa: E402,F401
+    from . import random  # noqa: E402,F401  (torch.random)
+    from .random import (  # noqa: E402,F401
+        get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
+    )
 
     del _PUBLIC
 

@@ -557,6 +557,9 @@ def value_matches(t, v, allow_numbers=True) -> bool:
         return isinstance(v, _layout.layout)
     if b == "MemoryFormat":
         return isinstance(v, _layout.memory_format)
+    if b == "Generator":
+        from ._generator import Generator
+        return isinstance(v, Generator)
     return True
 
 

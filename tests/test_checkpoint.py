@@ -614,22 +614,21 @@ def test_checkpoint_policy_enum_and_exports():
     assert kindling.utils.checkpoint is k
 
 
-def test_preserve_rng_state_is_a_no_op_because_kindling_has_no_rng():
-    # If kindling gains random number generation, preserve_rng_state must stash and restore
-    # its state around the recomputation (PyTorch's fork_rng): this test is the reminder.
-    assert not any(hasattr(kindling, n) for n in ("manual_seed", "get_rng_state", "rand",
-                                                  "randn", "bernoulli"))
-
+def test_preserve_rng_state_replays_random_ops():
+    # preserve_rng_state stashes the CPU generator's state at the forward and restores it
+    # around the recomputation (PyTorch's fork_rng); without it the recomputation draws anew.
     def scenario(T):
         x, _ = _xy(T)
         outs = []
         for reentrant in (True, False):
             for keep in (True, False):
+                T.manual_seed(3)
                 x.grad = None
-                out = _cp(T).checkpoint(lambda a: a.exp().sin(), x, use_reentrant=reentrant,
-                                        preserve_rng_state=keep)
+                out = _cp(T).checkpoint(lambda a: T.dropout(a * 3, 0.5, True) * a, x,
+                                        use_reentrant=reentrant, preserve_rng_state=keep)
                 out.sum().backward()
                 outs.append(x.grad)
+                outs.append(T.rand(3))
         return outs
     same(scenario)
 

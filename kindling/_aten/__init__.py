@@ -40,6 +40,7 @@ from . import linalg_extra  # noqa: E402,F401  (addmm_, vdot, tensordot, inner, 
 from . import index_extra  # noqa: E402,F401  (take, put, masked_*, nonzero, index_fill/copy)
 from . import special  # noqa: E402,F401  (lgamma, digamma, polygamma, i0, special_*...)
 from . import special_extra  # noqa: E402,F401  (Bessel/Airy functions, orthogonal polynomials)
+from . import random  # noqa: E402,F401  (rand, randn, randint, normal_, bernoulli, dropout...)
 
 _defop.finalize_registrations()
 

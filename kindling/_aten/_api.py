@@ -123,7 +123,8 @@ def _error(fname, sigs, errs, args, kwargs, self_name):
             a, v, i = e[1], e[2], e[3]
             n = self_name if a.name == "self" else a.name
             t = "Tensor" if a.type.base == "Tensor" else {
-                "Scalar": "Number", "SymInt": "int"}.get(a.type.base, a.type.base)
+                "Scalar": "Number", "SymInt": "int", "Generator": "torch.Generator"}.get(
+                    a.type.base, a.type.base)
             if a.type.is_list:
                 t = "tuple of ints" if a.type.base in ("int", "SymInt") else f"tuple of {t}s"
             where = f" (position {i + 1})" if i is not None else ""

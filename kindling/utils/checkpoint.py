@@ -19,10 +19,11 @@ Selective activation checkpointing (``create_selective_checkpoint_contexts``) is
 ``TorchDispatchMode``s: in the forward one records, per op and call index, the outputs the
 policy says to save; during recomputation the other returns them instead of rerunning the op.
 
-RNG: kindling has no random number generator (no ``manual_seed``, ``rand``...), so no op can
-draw random numbers and a recomputation sees exactly the inputs the forward saw.
-``preserve_rng_state`` is therefore accepted and has no effect (there is no state to stash or
-restore); ``get_device_states``/``set_device_states`` have nothing to return or set.
+RNG: with ``preserve_rng_state=True`` (the default) the CPU generator's state is stashed when
+the forward runs and restored, inside ``torch.random.fork_rng``, around the recomputation, so
+random ops (dropout...) draw the same values again and the caller's stream is left as it was.
+kindling has no device generators: ``get_device_states``/``set_device_states`` have nothing to
+return or set.
 """
 from __future__ import annotations
 
@@ -204,7 +205,9 @@ class CheckpointFunction(torch.autograd.Function):
     def forward(ctx, run_function, preserve_rng_state, *args):
         check_backward_validity(args)
         ctx.run_function = run_function
-        ctx.preserve_rng_state = preserve_rng_state  # (no RNG: nothing to stash)
+        ctx.preserve_rng_state = preserve_rng_state
+        if preserve_rng_state:
+            ctx.fwd_cpu_state = torch.get_rng_state()
         ctx.device_type = _infer_device_type(*args)
         ctx.autocast_state = _autocast_state()
         # non-tensor arguments stay in ctx; tensors are saved (placeholders None here)
@@ -227,9 +230,12 @@ class CheckpointFunction(torch.autograd.Function):
         inputs = list(ctx.inputs)
         for i, t in zip(ctx.tensor_indices, ctx.saved_tensors):
             inputs[i] = t
-        detached = detach_variable(tuple(inputs))
-        with torch.enable_grad(), _autocast_ctx(ctx.autocast_state):
-            outputs = ctx.run_function(*detached)
+        with torch.random.fork_rng(devices=[], enabled=ctx.preserve_rng_state):
+            if ctx.preserve_rng_state:
+                torch.set_rng_state(ctx.fwd_cpu_state)
+            detached = detach_variable(tuple(inputs))
+            with torch.enable_grad(), _autocast_ctx(ctx.autocast_state):
+                outputs = ctx.run_function(*detached)
         if isinstance(outputs, torch.Tensor):
             outputs = (outputs,)
         outs, out_grads = [], []
@@ -265,8 +271,8 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
     dtypes and devices of recomputed tensors must match the forward's; ``"none"``), ``debug``
     (errors show the ops of both runs) and ``early_stop``.
 
-    ``preserve_rng_state`` (keyword, default True) is accepted and does nothing: kindling has
-    no random number generator, so there is no RNG state a recomputation could differ in.
+    ``preserve_rng_state`` (keyword, default True): the recomputation draws random numbers
+    from the CPU generator's state as it was when the forward ran.
     """
     if use_reentrant is None:
         warnings.warn(
@@ -587,11 +593,14 @@ class _NonReentrantRegion:
         _infer_device_type(*args)  # (its warning for tensors on several device types)
         self.forward_context, recompute_context = context_fn()
         autocast_state = _autocast_state()
-        # preserve_rng_state: nothing to do, kindling has no RNG (see the module doc)
+        fwd_cpu_state = torch.get_rng_state() if preserve_rng_state else None
 
         def recompute_fn(*inputs):
-            with _autocast_ctx(autocast_state), recompute_context:
-                fn(*inputs, **kwargs)
+            with torch.random.fork_rng(devices=[], enabled=preserve_rng_state):
+                if preserve_rng_state:
+                    torch.set_rng_state(fwd_cpu_state)
+                with _autocast_ctx(autocast_state), recompute_context:
+                    fn(*inputs, **kwargs)
 
         self.frame = _Frame(
             recompute_fn,

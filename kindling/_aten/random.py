@@ -1,0 +1,646 @@
+"""Random ops: the in-place samplers (``uniform_``, ``normal_``, ``random_``, ``bernoulli_``,
+``exponential_``) with CPU kernels over a ``Generator``, and the ops PyTorch composes from them
+(``rand``, ``randn``, ``randint``, ``randperm``, the ``*_like`` forms, ``normal``,
+``bernoulli``, ``dropout``, ``native_dropout``).
+
+Values equal PyTorch's CPU kernels' for the same seed (see ``_rng_math``).  Kernels write
+their draws in memory order (TensorIterator's order for one output), hold the generator's
+mutex while drawing, and check their arguments before drawing (PyTorch's bernoulli with a
+tensor ``p`` checks each element as it goes, so on a bad ``p`` it has already drawn a few).
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .. import _dtype
+from .._generator import Generator, check_generator
+from .._tensor import Tensor
+from . import _rng_math as R
+from ._api import function, public
+from ._defop import defop
+from ._ops_registry import aten
+from .factories import (_FACTORY_KW, _factory_kwargs, _finish, _sizes, _write_out, backend_select,
+                        empty)
+
+_GEN = "Generator? generator=None"
+_LIKE_KW = (_FACTORY_KW + ", MemoryFormat? memory_format=None")
+
+
+def _g(x):
+    """A double as C++'s ostream prints it."""
+    return f"{x:g}"
+
+
+def _memory_order(a, like=None):
+    """``a`` with its dimensions ordered as ``like``'s (default ``a``) memory, outermost
+    (largest stride) first: a flat array written into it fills memory in order, as
+    TensorIterator walks a single output."""
+    like = a if like is None else like
+    if like.flags.c_contiguous or like.ndim < 2:
+        return a
+    perm = sorted(range(like.ndim), key=lambda d: -abs(like.strides[d]))
+    return a.transpose(perm)
+
+
+def _write(t, vals):
+    v = _memory_order(t._np)
+    v[...] = np.asarray(vals).reshape(v.shape).astype(t._np.dtype, copy=False)
+    return t
+
+
+def _float_only(t, kernel):
+    if not t.dtype.is_floating_point:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{t.dtype._scalar_name}'")
+
+
+def _inplace(schema):
+    d = defop(schema)
+
+    @d.meta
+    def _(self, *args, **kwargs):
+        return self
+    d.derivative(self="zeros_like(grad)", result="self_t.zero_()")
+    return d
+
+
+# ---- uniform_ / normal_ / exponential_ -------------------------------------------------------------
+uniform_ = _inplace(f"uniform_(Tensor(a!) self, float from=0., float to=1., *, {_GEN}) -> Tensor(a!)")
+normal_ = _inplace(f"normal_(Tensor(a!) self, float mean=0., float std=1., *, {_GEN}) -> Tensor(a!)")
+exponential_ = _inplace(f"exponential_(Tensor(a!) self, float lambd=1., *, {_GEN}) -> Tensor(a!)")
+
+
+@uniform_.cpu_ks
+def _(ks, self, from_=0.0, to=1.0, *, generator=None):
+    _float_only(self, "check_uniform_bounds")
+    if from_ > to:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={_g(from_)} > to={_g(to)}")
+    gen = check_generator(generator)
+    with gen.mutex:
+        return _write(self, R.uniform(gen, self.numel(), self.dtype, from_, to))
+
+
+@normal_.cpu_ks
+def _(ks, self, mean=0.0, std=1.0, *, generator=None):
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
+    _float_only(self, "normal_kernel_cpu")
+    gen = check_generator(generator)
+    with gen.mutex:
+        return _write(self, R.normal(gen, self.numel(), self.dtype, mean, std,
+                                     self.is_contiguous()))
+
+
+@exponential_.cpu_ks
+def _(ks, self, lambd=1.0, *, generator=None):
+    if not lambd > 0.0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_g(lambd)}")
+    if not self.dtype.is_floating_point:
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. "
+                           f"dtype must be a floating point but you specified {self.dtype._scalar_name}")
+    gen = check_generator(generator)
+    with gen.mutex:
+        return _write(self, R.exponential(gen, self.numel(), lambd))
+
+
+public("uniform_", uniform_, function=False)
+public("normal_", normal_, function=False)
+public("exponential_", exponential_, function=False)
+
+
+# ---- random_ ---------------------------------------------------------------------------------------
+random_from = _inplace(f"random_.from(Tensor(a!) self, int from, int? to, *, {_GEN}) -> Tensor(a!)")
+random_to = _inplace(f"random_.to(Tensor(a!) self, int to, *, {_GEN}) -> Tensor(a!)")
+random_ = _inplace(f"random_(Tensor(a!) self, *, {_GEN}) -> Tensor(a!)")
+
+_TYPE_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int",
+               "int32": "int", "int64": "long int", "bool": "bool", "float16": "c10::Half",
+               "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+               "uint16": "short unsigned int", "uint32": "unsigned int",
+               "uint64": "long unsigned int"}
+_I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def _limits(dt):
+    if dt.is_floating_point:
+        fi = np.finfo(dt._np) if dt._name != "bfloat16" else None
+        mx = float(fi.max) if fi is not None else 3.3895313892515355e38
+        return -mx, mx
+    if dt._name == "bool":
+        return 0, 1
+    ii = np.iinfo(dt._np)
+    return int(ii.min), int(ii.max)
+
+
+def _update_from(frm, dt):
+    p1 = int(dt._np.type(frm + 1))
+    if p1 < frm:
+        n = abs(frm + 1).bit_length() - 1
+        frm = p1 + (1 << (n - R.DIGITS[dt._name] + 1))
+    return frm
+
+
+def _update_to(to, dt):
+    m1 = int(dt._np.type(to - 1))
+    if m1 >= to:
+        n = abs(to - 1).bit_length() - 1
+        to = m1 - (1 << (n - R.DIGITS[dt._name] + 1))
+    return to
+
+
+def _check_range(frm, to_inc, dt):
+    lo, hi = _limits(dt)
+    tn = _TYPE_NAMES.get(dt._name, dt._name)
+    for v, name in ((frm, "from"), (to_inc, "to - 1")):
+        if not lo <= v <= hi:
+            raise RuntimeError(f"{name} is out of bounds for {tn}")
+    if dt.is_floating_point:
+        d = R.DIGITS[dt._name]
+        for v, name in ((frm, "from"), (to_inc, "to - 1")):
+            if v < -(1 << d) or v > (1 << d):
+                warnings.warn(f"{name} is out of bounds [-(2^{d}), 2^{d}]. Due to precision "
+                              f"limitations {tn} can support discrete uniform distribution only "
+                              "within this range. This warning will become an error in version "
+                              "1.7 release, please fix the code in advance", UserWarning)
+
+
+def _supported_random(t):
+    if t.dtype._name in ("uint32", "uint64", "uint16") or t.dtype.is_complex:
+        raise NotImplementedError(f"\"random_from_to_kernel_cpu\" not implemented for "
+                                  f"'{t.dtype._scalar_name}'")
+
+
+def _random_from_to(self, frm, to, generator):
+    dt = self.dtype
+    _supported_random(self)
+    if to is not None:
+        if not frm < to:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                               f"from={frm} >= to={to}")
+        if dt.is_floating_point:
+            frm, to = _update_from(frm, dt), _update_to(to, dt)
+            if not frm < to:
+                raise RuntimeError("random_ expects 'from' casted to dtype to be less than 'to' "
+                                   f"casted to dtype, but got from={frm} >= to={to}")
+        _check_range(frm, to - 1, dt)
+        rng = to - frm
+    elif frm != _I64_MIN:
+        if dt.is_floating_point:
+            to_inc = min(1 << R.DIGITS[dt._name], _I64_MAX)
+            frm = _update_from(frm, dt)
+            if not frm < to_inc:
+                raise RuntimeError("random_ expects 'from' casted to dtype to be less than or "
+                                   f"equal to 'to_inc' casted to dtype, but got from={frm} > "
+                                   f"to_inc={to_inc}")
+        else:
+            to_inc = _limits(dt)[1]
+        _check_range(frm, to_inc, dt)
+        rng = to_inc - frm + 1
+    else:
+        rng = None
+    if self.numel() == 0:
+        return self
+    gen = check_generator(generator)
+    with gen.mutex:
+        if rng is None:
+            vals = R.random_full_range(gen, self.numel())
+        else:
+            vals = R.random_from_to(gen, self.numel(), dt._name, rng, frm)
+    return _write(self, vals)
+
+
+@random_from.cpu_ks
+def _(ks, self, frm, to, *, generator=None):
+    return _random_from_to(self, frm, to, generator)
+
+
+@random_to.cpu_ks
+def _(ks, self, to, *, generator=None):
+    return _random_from_to(self, 0, to, generator)
+
+
+@random_.cpu_ks
+def _(ks, self, *, generator=None):
+    if self.dtype._name in ("uint16", "uint32", "uint64") or self.dtype.is_complex:
+        raise NotImplementedError(f"\"random_kernel_cpu\" not implemented for "
+                                  f"'{self.dtype._scalar_name}'")
+    gen = check_generator(generator)
+    with gen.mutex:
+        return _write(self, R.random_default(gen, self.numel(), self.dtype._name))
+
+
+public("random_", random_from, random_to, random_, function=False)
+
+
+# ---- bernoulli -------------------------------------------------------------------------------------
+bernoulli_tensor_ = _inplace(f"bernoulli_.Tensor(Tensor(a!) self, Tensor p, *, {_GEN}) -> Tensor(a!)")
+bernoulli_float_ = _inplace(f"bernoulli_.float(Tensor(a!) self, float p=0.5, *, {_GEN}) -> Tensor(a!)")
+bernoulli_tensor_.derivative(self="zeros_like(grad)", p="zeros_like(p)",
+                             result="self_t.zero_()")
+bernoulli = defop(f"bernoulli(Tensor self, *, {_GEN}) -> Tensor")
+bernoulli_p = defop(f"bernoulli.p(Tensor self, float p, *, {_GEN}) -> Tensor")
+
+_P_MSG = ("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message "
+          "be improved?  If so, please report an enhancement request to PyTorch.)")
+
+
+@bernoulli_tensor_.cpu_ks
+def _(ks, self, p, *, generator=None):
+    pv = np.broadcast_to(p._np, self._np.shape)
+    pv = _memory_order(pv, self._np).ravel()
+    if not ((pv >= 0) & (pv <= 1)).all():
+        raise RuntimeError(_P_MSG)
+    gen = check_generator(generator)
+    with gen.mutex:
+        if p.dtype._name == "float64":
+            u = R.uniform01(gen, pv.size, "float64")
+            vals = u < pv
+        else:
+            u = R.uniform01(gen, pv.size, "float32")
+            vals = u < pv.astype(np.float32)
+    return _write(self, vals)
+
+
+@bernoulli_float_.cpu_ks
+def _(ks, self, p=0.5, *, generator=None):
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_g(p)}")
+    gen = check_generator(generator)
+    with gen.mutex:
+        return _write(self, R.uniform01(gen, self.numel(), "float64") < p)
+
+
+@bernoulli.explicit
+def _(self, *, generator=None):
+    return aten.bernoulli_.Tensor(aten.empty_like.default(self), self, generator=generator)
+
+
+@bernoulli_p.explicit
+def _(self, p, *, generator=None):
+    return aten.bernoulli_.float(aten.empty_like.default(self), p, generator=generator)
+
+
+bernoulli.derivative(self="zeros_like(grad)", result="auto_element_wise")
+bernoulli_p.derivative(self="zeros_like(grad)", result="auto_element_wise")
+public("bernoulli_", bernoulli_tensor_, bernoulli_float_, function=False)
+public("bernoulli", bernoulli, bernoulli_p)
+
+
+# ---- normal (functional) ---------------------------------------------------------------------------
+normal_tf = defop(f"normal.Tensor_float(Tensor mean, float std=1., *, {_GEN}) -> Tensor")
+normal_ft = defop(f"normal.float_Tensor(float mean, Tensor std, *, {_GEN}) -> Tensor")
+normal_tt = defop(f"normal.Tensor_Tensor(Tensor mean, Tensor std, *, {_GEN}) -> Tensor")
+normal_ff = backend_select(defop(
+    f"normal.float_float(float mean, float std, SymInt[] size, *, {_GEN}, "
+    "ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) "
+    "-> Tensor"))
+
+
+def _check_std_tensor(std):
+    if std.numel() and std._np is not None and not (std._np >= 0).all():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+
+
+@normal_tf.explicit
+def _(mean, std=1.0, *, generator=None):
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
+    out = aten.empty_like.default(mean, memory_format=_contig())
+    aten.normal_.default(out, 0.0, std, generator=generator)
+    return aten.add_.Tensor(out, mean)
+
+
+@normal_ft.explicit
+def _(mean, std, *, generator=None):
+    _check_std_tensor(std)
+    out = aten.empty_like.default(std, memory_format=_contig())
+    aten.normal_.default(out, 0.0, 1.0, generator=generator)
+    return aten.add_.Tensor(aten.mul_.Tensor(out, std),
+                            aten.full.default([], mean, dtype=out.dtype))
+
+
+@normal_tt.explicit
+def _(mean, std, *, generator=None):
+    _check_std_tensor(std)
+    shape = list(np.broadcast_shapes(tuple(mean.shape), tuple(std.shape)))
+    out = aten.empty.memory_format(shape, dtype=mean.dtype, device=mean.device)
+    aten.normal_.default(out, 0.0, 1.0, generator=generator)
+    return aten.add_.Tensor(aten.mul_.Tensor(out, std), mean)
+
+
+@normal_ff.explicit
+def _(mean, std, size, *, generator=None, dtype=None, layout=None, device=None,
+      pin_memory=None):
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
+    out = aten.empty.memory_format(size, dtype=dtype, layout=layout, device=device,
+                                   pin_memory=pin_memory)
+    return aten.normal_.default(out, mean, std, generator=generator)
+
+
+def _contig():
+    from .._layout import contiguous_format
+    return contiguous_format
+
+
+normal_tf.derivative(mean="new_zeros(grad, mean_sym_sizes)", result="auto_element_wise")
+normal_ft.derivative(std="new_zeros(grad, std_sym_sizes)", result="auto_element_wise")
+normal_tt.derivative(mean="new_zeros(grad, mean_sym_sizes)",
+                     std="new_zeros(grad, std_sym_sizes)", result="zeros_like(mean_t)")
+
+
+@function("normal")
+def normal_fn(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
+              device=None, requires_grad=False, pin_memory=False):
+    """``torch.normal(mean, std, *, generator=None)`` with tensor or float ``mean``/``std``;
+    ``torch.normal(mean, std, size)`` for floats."""
+    if size is not None:
+        t = normal_ff.op(float(mean), float(std), _sizes((size,), "normal"),
+                         generator=generator, **_factory_kwargs(dtype, layout, device, pin_memory))
+        return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+    mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if mt and st:
+        t = normal_tt.op(mean, std, generator=generator)
+    elif mt:
+        t = normal_tf.op(mean, float(std), generator=generator)
+    elif st:
+        t = normal_ft.op(float(mean), std, generator=generator)
+    else:
+        raise TypeError("normal() received an invalid combination of arguments - got "
+                        f"({type(mean).__name__}, {type(std).__name__}), but expected one of:\n"
+                        " * (Tensor mean, Tensor std, *, torch.Generator generator = None, "
+                        "Tensor out = None)\n"
+                        " * (Tensor mean, float std = 1, *, torch.Generator generator = None, "
+                        "Tensor out = None)\n"
+                        " * (float mean, Tensor std, *, torch.Generator generator = None, "
+                        "Tensor out = None)\n"
+                        " * (float mean, float std, tuple of ints size, *, torch.Generator "
+                        "generator = None, Tensor out = None, torch.dtype dtype = None, "
+                        "torch.layout layout = None, torch.device device = None, bool pin_memory "
+                        "= False, bool requires_grad = False)\n")
+    return _write_out(out, t) if out is not None else t
+
+
+# ---- factories: rand, randn, randint, randperm, *_like ------------------------------------------
+def _factory(name, fill):
+    """``name(size, *, generator)`` (and ``.generator``): ``empty(size)`` then ``fill``."""
+    ops = []
+    for overload, gen_kw in (("", ""), (".generator", "Generator? generator, ")):
+        d = backend_select(defop(f"{name}{overload}(SymInt[] size, *, {gen_kw}"
+                                 f"{_FACTORY_KW[3:]}) -> Tensor"))
+
+        @d.explicit
+        def _(size, *, generator=None, dtype=None, layout=None, device=None, pin_memory=None):
+            t = empty.op(size, dtype=dtype, layout=layout, device=device, pin_memory=pin_memory)
+            return fill(t, generator)
+        ops.append(d)
+    return ops
+
+
+rand, rand_g = _factory("rand", lambda t, g: aten.uniform_.default(t, 0.0, 1.0, generator=g))
+randn, randn_g = _factory("randn", lambda t, g: aten.normal_.default(t, 0.0, 1.0, generator=g))
+
+
+def _check_gen_arg(fname, generator, args, kwargs):
+    if generator is not None and not isinstance(generator, Generator):
+        got = ", ".join([type(a).__name__ if not isinstance(a, Tensor) else "Tensor"
+                         for a in args] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()
+                                           if v is not None])
+        raise TypeError(f"{fname}() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:\n")
+
+
+def _make_sampler(name, ops):
+    plain, with_gen = ops
+
+    def fn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False, pin_memory=False):
+        _check_gen_arg(name, generator, size, {"generator": generator})
+        kw = _factory_kwargs(dtype, layout, device, pin_memory)
+        sizes = _sizes(size, name)
+        t = with_gen.op(sizes, generator=generator, **kw) if generator is not None else \
+            plain.op(sizes, **kw)
+        return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+    fn.__name__ = name
+    fn.__doc__ = (f"``torch.{name}(*size, generator=None)``: "
+                  + ("uniform samples in [0, 1)." if name == "rand" else
+                     "standard normal samples."))
+    return function(name)(fn)
+
+
+_make_sampler("rand", (rand, rand_g))
+_make_sampler("randn", (randn, randn_g))
+
+
+def _randint_ops():
+    ops = {}
+    for low, lo_txt in ((False, ""), (True, "SymInt low, ")):
+        for gen in (False, True):
+            ov = {(False, False): "", (False, True): ".generator", (True, False): ".low",
+                  (True, True): ".low_generator"}[(low, gen)]
+            d = backend_select(defop(
+                f"randint{ov}({lo_txt}SymInt high, SymInt[] size, *, "
+                f"{'Generator? generator, ' if gen else ''}ScalarType? dtype=4, "
+                "Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor"))
+
+            def kernel(*args, generator=None, dtype=None, layout=None, device=None,
+                       pin_memory=None, _low=low):
+                lo, hi, size = args if _low else (0,) + tuple(args)
+                t = empty.op(size, dtype=_dtype.int64 if dtype is None else dtype,
+                             layout=layout, device=device, pin_memory=pin_memory)
+                return aten.random_.__getattr__("from")(t, lo, hi, generator=generator)
+            d.explicit(kernel)
+            ops[(low, gen)] = d
+    return ops
+
+
+_RANDINT = _randint_ops()
+
+
+@function("randint")
+def randint_fn(*args, generator=None, out=None, dtype=None, layout=None, device=None,
+               requires_grad=False, pin_memory=False, size=None):
+    """``torch.randint(low=0, high, size, *, generator=None, dtype=torch.int64)``."""
+    if size is not None:
+        args = args + (size,)
+    _check_gen_arg("randint", generator, args, {"generator": generator})
+    if len(args) == 2:
+        low, (high, size) = None, args
+    elif len(args) == 3:
+        low, high, size = args
+    else:
+        raise TypeError(f"randint() takes 2 or 3 positional arguments but {len(args)} were given")
+    kw = _factory_kwargs(dtype if dtype is not None else _dtype.int64, layout, device, pin_memory)
+    d = _RANDINT[(low is not None, generator is not None)]
+    pos = ((int(low),) if low is not None else ()) + (int(high), _sizes((size,), "randint"))
+    t = d.op(*pos, generator=generator, **kw) if generator is not None else d.op(*pos, **kw)
+    return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+
+
+randperm = backend_select(defop(f"randperm(SymInt n, *, {_FACTORY_KW[3:].replace('dtype=None', 'dtype=4')}) -> Tensor"))
+randperm_g = backend_select(defop(f"randperm.generator(SymInt n, *, Generator? generator, "
+                                  f"{_FACTORY_KW[3:].replace('dtype=None', 'dtype=4')}) -> Tensor"))
+
+
+def _randperm_kernel(n, *, generator=None, dtype=None, layout=None, device=None, pin_memory=None):
+    t = empty.op([n], dtype=_dtype.int64 if dtype is None else dtype, layout=layout,
+                 device=device, pin_memory=pin_memory)
+    if t._np is None or n == 0:
+        return t
+    if not t.dtype.is_complex and t.dtype._name != "bool" and not t.dtype.is_floating_point:
+        if n - 1 > _limits(t.dtype)[1]:
+            raise RuntimeError(f"n is too large for result tensor type: '{t.dtype._legacy}'")
+    gen = check_generator(generator)
+    with gen.mutex:
+        t._np[...] = R.randperm(gen, n).astype(t._np.dtype)
+    return t
+
+
+randperm.explicit(_randperm_kernel)
+randperm_g.explicit(_randperm_kernel)
+
+
+@function("randperm")
+def randperm_fn(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
+                requires_grad=False, pin_memory=False):
+    """``torch.randperm(n, *, generator=None)``: a random permutation of ``0..n-1``."""
+    _check_gen_arg("randperm", generator, (n,), {"generator": generator})
+    kw = _factory_kwargs(dtype if dtype is not None else _dtype.int64, layout, device, pin_memory)
+    t = randperm_g.op(int(n), generator=generator, **kw) if generator is not None else \
+        randperm.op(int(n), **kw)
+    return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+
+
+def _like_sampler(name, fill, extra=""):
+    ops = []
+    for ov, gen_kw in (("", ""), (".generator", "Generator? generator, ")):
+        d = defop(f"{name}{ov}(Tensor self, {extra}*, {gen_kw}{_LIKE_KW[3:]}) -> Tensor")
+
+        @d.explicit
+        def _(self, *args, generator=None, dtype=None, layout=None, device=None,
+              pin_memory=None, memory_format=None):
+            t = aten.empty_like.default(self, dtype=dtype, layout=layout, device=device,
+                                        pin_memory=pin_memory, memory_format=memory_format)
+            return fill(t, generator, *args)
+        d.nondifferentiable()
+        ops.append(d)
+    return ops
+
+
+rand_like = _like_sampler("rand_like", lambda t, g: aten.uniform_.default(t, generator=g))
+randn_like = _like_sampler("randn_like", lambda t, g: aten.normal_.default(t, generator=g))
+randint_like = _like_sampler("randint_like", lambda t, g, high: aten.random_.__getattr__("from")(
+    t, 0, high, generator=g), "SymInt high, ")
+
+
+def _like_fn(name, ops):
+    plain, with_gen = ops
+
+    def fn(input, *args, generator=None, dtype=None, layout=None, device=None,
+           requires_grad=False, pin_memory=False, memory_format=None):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}")
+        _check_gen_arg(name, generator, (input,) + args, {"generator": generator})
+        kw = {k: v for k, v in (("dtype", dtype), ("layout", layout), ("device", device),
+                                ("memory_format", memory_format)) if v is not None}
+        kw["pin_memory"] = pin_memory
+        if name == "randint_like":
+            if len(args) == 2:  # (low, high): empty_like then random_(low, high)
+                lo, hi = args
+                t = aten.empty_like.default(input, **kw)
+                t = aten.random_.__getattr__("from")(t, int(lo), int(hi), generator=generator)
+                return _finish(t, requires_grad)
+            args = tuple(int(a) for a in args)
+        t = with_gen.op(input, *args, generator=generator, **kw) if generator is not None else \
+            plain.op(input, *args, **kw)
+        return _finish(t, requires_grad)
+    fn.__name__ = name
+    fn.__doc__ = f"``torch.{name}(input, ...)``: like ``input``, filled by ``{name[:-5]}``."
+    return function(name)(fn)
+
+
+_like_fn("rand_like", rand_like)
+_like_fn("randn_like", randn_like)
+_like_fn("randint_like", randint_like)
+
+
+# ---- dropout ---------------------------------------------------------------------------------------
+native_dropout = defop("native_dropout(Tensor input, float p, bool? train) -> (Tensor, Tensor)")
+native_dropout_backward = defop("native_dropout_backward(Tensor grad_output, Tensor mask, "
+                                "float scale) -> Tensor")
+dropout = defop("dropout(Tensor input, float p, bool train) -> Tensor")
+dropout_ = defop("dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)")
+
+
+@native_dropout.explicit
+def _(input, p, train):
+    if input.numel() == 0:
+        return input, aten.empty_like.default(input)
+    if train is None or train:
+        p1m = 1.0 - p
+        scale = 0.0 if p1m == 0 else 1.0 / p1m
+        mask = aten.empty_like.default(input, dtype=_dtype.bool)
+        aten.bernoulli_.float(mask, p1m)
+        return aten.mul_.Scalar(aten.mul.Tensor(input, mask), scale), mask
+    return aten.clone.default(input), aten.ones_like.default(input, dtype=_dtype.bool)
+
+
+@native_dropout_backward.explicit
+def _(grad_output, mask, scale):
+    return aten.mul.Scalar(aten.mul.Tensor(grad_output, mask), scale)
+
+
+def _dropout_scale(p, train):
+    return 1.0 if train is False else (0.0 if p == 1 else 1.0 / (1.0 - p))
+
+
+native_dropout.derivative(
+    input=lambda grad, result1, p, train: aten.native_dropout_backward.default(
+        grad, result1, _dropout_scale(p, train)),
+    result=None)
+native_dropout_backward.derivative(
+    grad_output=lambda grad, mask, scale: aten.native_dropout_backward.default(grad, mask, scale))
+
+
+def _dropout_impl(input, p, train, inplace):
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {_g(p)}")
+    if p == 0 or not train or input.numel() == 0:
+        return input
+    if p == 1:
+        z = aten.zeros.default([], dtype=input.dtype, device=input.device)
+        return aten.mul_.Tensor(input, z) if inplace else aten.mul.Tensor(input, z)
+    noise = aten.empty_like.default(input)
+    aten.bernoulli_.float(noise, 1 - p)
+    aten.div_.Scalar(noise, 1 - p)
+    return aten.mul_.Tensor(input, noise) if inplace else aten.mul.Tensor(input, noise)
+
+
+@dropout.composite
+def _(input, p, train):
+    return _dropout_impl(input, p, train, False)
+
+
+@dropout_.composite
+def _(self, p, train):
+    return _dropout_impl(self, p, train, True)
+
+
+public("native_dropout", native_dropout, method=False)
+public("dropout", dropout, method=False)
+public("dropout_", dropout_, method=False)
+
+
+@native_dropout_backward.samples
+def _(dtype):
+    """Deterministic samples (the mask is given), for the OpInfo checks."""
+    if np.dtype(dtype).kind != "f":
+        return
+    from ..testing import samples as S
+    mask = np.array([[True, False, True, True], [False, True, False, True],
+                     [True, True, False, False]])
+    yield S.SampleInput(S.make_arr((3, 4), dtype), S.Arr(mask), 2.0)
+    yield S.SampleInput(S.make_arr((3, 4), dtype, seed=1, noncontig=True), S.Arr(mask), 0.5)
