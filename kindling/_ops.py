@@ -432,7 +432,8 @@ class _Ops(types.ModuleType):
         if ns is None:
             ns = _OpNamespace(name)
             self._namespaces[name] = ns
-            setattr(self, name, ns)
+        # (again after a ``delattr(torch.ops, name)``, which PyTorch's tests do in tearDown)
+        setattr(self, name, ns)
         return ns
 
     def __iter__(self):

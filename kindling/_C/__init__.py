@@ -49,5 +49,8 @@ from ..autograd._fw_grad import (  # noqa: E402,F401
     enter_level as _enter_dual_level, exit_level as _exit_dual_level,
     is_fwd_grad_enabled as _is_fwd_grad_enabled, set_fwd_grad_enabled as _set_fwd_grad_enabled,
 )
+from ..autograd.derivatives import (  # noqa: E402,F401
+    _get_autograd_fallback_mode, _set_autograd_fallback_mode,
+)
 from . import _autograd, _functions  # noqa: E402,F401  (autograd node classes)
 from .._generator import Generator, default_generator  # noqa: E402,F401

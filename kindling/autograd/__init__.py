@@ -328,8 +328,9 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
     per = []
     for b in range(n):
         gos = tuple(g[b] if g is not None else None for g in grad_outputs)
-        per.append(grad(outputs, inputs, gos, retain_graph=True, create_graph=create_graph,
-                        allow_unused=allow_unused, materialize_grads=materialize_grads))
+        per.append(grad(outputs, inputs, gos, retain_graph=retain_graph or b < n - 1,
+                        create_graph=create_graph, allow_unused=allow_unused,
+                        materialize_grads=materialize_grads))
     out = []
     for i in range(len(inputs)):
         col = [p[i] for p in per]

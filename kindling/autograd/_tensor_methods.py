@@ -340,8 +340,29 @@ def _rev_view_func_unsafe(self, new_view):
     return _vf.reverse(self, new_view)
 
 
+def _use_count(self):
+    """PyTorch's reference count of the tensor's C++ impl: one for the Python handle, plus one
+    per internal owner that keeps it alive (its AccumulateGrad node, a saved input in a graph,
+    a view's ``_base``).  kindling has no impl apart from the Python object, so the owners are
+    found among the objects referring to it (slow: a debugging aid, as in PyTorch)."""
+    import gc
+    from .graph import AccumulateGrad, SavedVariable
+    count = 1
+    for r in gc.get_referrers(self):
+        if type(r) is AccumulateGrad and r.variable is self:
+            count += 1
+        elif type(r) is SavedVariable and r._data is self:
+            count += 1
+        elif isinstance(r, Tensor) and r._base is self:
+            count += 1
+        elif type(r) is dict and r.get("_base") is self:  # (a view's materialized __dict__)
+            count += 1
+    return count
+
+
 def attach():
     T = Tensor
+    T._use_count = _use_count
     T._view_func = _view_func
     T._view_func_unsafe = _view_func_unsafe
     T._rev_view_func_unsafe = _rev_view_func_unsafe

@@ -727,16 +727,7 @@ class WarnNotImplemented(_Node):
     _name = "torch::autograd::WarnNotImplemented"
 
     def _run(self, grads, needed=None):
-        warnings.warn(
-            f"{self._opname}: an autograd kernel was not registered to the Autograd key(s) but we "
-            "are trying to backprop through it. This may lead to silently incorrect behavior. "
-            "This behavior is deprecated and will be removed in a future version of PyTorch. If "
-            "your operator is differentiable, please ensure you have registered an autograd "
-            "kernel to the correct Autograd key (e.g. DispatchKey::Autograd, "
-            "DispatchKey::CompositeImplicitAutograd). If your operator is not differentiable, "
-            "or to squash this warning and use the previous behavior, please register "
-            "torch::CppFunction::makeFallthrough() to DispatchKey::Autograd.",
-            UserWarning, stacklevel=2)
+        _warn_autograd_not_implemented(self._opname)
         return [None] * len(self._next)
 
 
@@ -1691,42 +1682,93 @@ def _input_edges(args, kwargs):
     return edges
 
 
+# PyTorch's AutogradFallbackMode: process-wide, as its kAutogradFallbackMode.
+_fallback_mode = "warn"
+
+
+def _get_autograd_fallback_mode():
+    """``torch._C._get_autograd_fallback_mode()``: what the Autograd fallback does for ops
+    without an autograd kernel ("warn", the default, or "nothing")."""
+    return _fallback_mode
+
+
+def _set_autograd_fallback_mode(mode):
+    """``torch._C._set_autograd_fallback_mode(mode)``."""
+    global _fallback_mode
+    if mode == "error":
+        raise RuntimeError("NYI: mode='error'")
+    if mode not in ("nothing", "warn"):
+        raise RuntimeError(f"Unsupported AutogradFallbackMode: {mode}")
+    _fallback_mode = mode
+
+
+def _warn_autograd_not_implemented(opname):
+    warnings.warn(
+        f"{opname}: an autograd kernel was not registered to the Autograd key(s) but we "
+        "are trying to backprop through it. This may lead to silently incorrect behavior. "
+        "This behavior is deprecated and will be removed in a future version of PyTorch. If "
+        "your operator is differentiable, please ensure you have registered an autograd "
+        "kernel to the correct Autograd key (e.g. DispatchKey::Autograd, "
+        "DispatchKey::CompositeImplicitAutograd). If your operator is not differentiable, "
+        "or to squash this warning and use the previous behavior, please register "
+        "torch::CppFunction::makeFallthrough() to DispatchKey::Autograd.",
+        UserWarning, stacklevel=3)
+
+
+def _tensor_args(values):
+    """The tensors among ``values`` (tensors in lists too), with the index of the value each
+    comes from."""
+    for i, a in enumerate(values):
+        if isinstance(a, Tensor):
+            yield i, a
+        elif type(a) in (list, tuple):
+            for t in a:
+                if isinstance(t, Tensor):
+                    yield i, t
+
+
 def autograd_fallback(ks, op, *args, **kwargs):
-    """Ops without an autograd kernel: run below autograd; outputs of a call with inputs that
-    require grad get a node that warns (and passes no gradient) in backward."""
+    """Ops without an autograd kernel (PyTorch's basicAutogradNotImplementedFallback): the
+    kernel runs below the Autograd key but with autograd on, so the ops it calls record as
+    usual.  In "warn" mode, when an input requires grad, outputs that require grad get a hook
+    that warns in backward, and the others a WarnNotImplemented node (warns, passes no
+    gradient; not for outputs the schema marks as written in place)."""
     ks2 = ks & BELOW_AUTOGRAD
-    if not _tls.grad_enabled:
+    if _fallback_mode == "nothing" or not _tls.grad_enabled:
         return op.redispatch(ks2, *args, **kwargs)
-    edges = _input_edges(args, kwargs)
-    if not any(e[0] is not None for e in edges):
+    values = list(args) + (list(kwargs.values()) if kwargs else [])
+    inputs = [t for _, t in _tensor_args(values)]
+    if not any(requires_grad(t) for t in inputs):
         return op.redispatch(ks2, *args, **kwargs)
-    st = _tls
-    prev = st.excluded
-    st.excluded = prev | AUTOGRAD_BITS
-    try:
-        out = op.redispatch(ks2, *args, **kwargs)
-    finally:
-        st.excluded = prev
+    node = WarnNotImplemented.__new__(WarnNotImplemented)
+    node._next = tuple(_edge(t) for t in inputs)
+    node._hk = None
+    node._opname = opname = op._schema.name
+    node._meta = []
+    node._seq = next_seq()
+    out = op.redispatch(ks2, *args, **kwargs)
+    returns = op._schema.returns
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
-    inputs = [a for a in args if isinstance(a, Tensor)]
-    todo = [o if isinstance(o, Tensor) and not any(o is i for i in inputs) else None
-            for o in outs]
-    if any(o is not None for o in todo):
-        node = WarnNotImplemented.__new__(WarnNotImplemented)
-        node._next = tuple(edges)
-        node._seq = next_seq()
-        node._hk = None
-        node._opname = op._schema.name
-        meta = []
-        for i, o in enumerate(todo):
-            if o is not None and is_differentiable_dtype(o.dtype) and grad_fn_of(o) is None:
-                o._grad_node = node
-                o._output_nr = i
-                o._requires_grad = True
-                meta.append((o._size, o.dtype, o._device))
-            else:
-                meta.append(None)
-        node._meta = meta
+
+    def warn_hook(grad):
+        _warn_autograd_not_implemented(opname)
+
+    for i, o in _tensor_args(outs):
+        if not is_differentiable_dtype(o.dtype):
+            continue
+        ret = returns[i] if i < len(returns) else None
+        mutable_out = ret is not None and ret.alias_info is not None and ret.alias_info.is_write
+        if requires_grad(o):
+            o.register_hook(warn_hook)
+            # (an in-place op on a view may have rebased the history: warn on the base too)
+            base = o._base
+            if base is not None and mutable_out and requires_grad(base):
+                base.register_hook(warn_hook)
+        elif not mutable_out:
+            o._grad_node = node
+            o._output_nr = len(node._meta)
+            o._requires_grad = True
+            node._meta.append((o._size, o.dtype, o._device))
     return out
 
 

@@ -49,7 +49,26 @@ def _diff_inputs(inputs):
 
 def _arr(t):
     """A tensor's values as an ndarray (conjugate and negative views resolved)."""
-    return np.asarray(t.detach().resolve_conj().resolve_neg()._np)
+    t = t.detach().resolve_conj().resolve_neg()
+    if t._np is None:  # a wrapper subclass (LoggingTensor...): its data reached through its ops
+        from .._aten._ops_registry import aten
+        from .grad_mode import no_grad
+        plain = aten.empty.memory_format(list(t.shape), dtype=t.dtype)
+        with no_grad():
+            aten.copy_.default(plain, t)
+        return plain._np
+    return np.asarray(t._np)
+
+
+def _set_values(x, arr):
+    """Writes ``arr`` into ``x`` through its ops (for a wrapper subclass: it has no buffer);
+    through ``x.data``, as PyTorch's gradcheck perturbs, so ``x``'s version stays."""
+    from .._aten._ops_registry import aten
+    from .grad_mode import no_grad
+    src = aten.empty.memory_format(list(x.shape), dtype=x.dtype)
+    src._np[...] = arr
+    with no_grad():
+        aten.copy_.default(x.data, src)
 
 
 def _values(outs):
@@ -100,16 +119,26 @@ def _central_difference(func, inputs, x, where, delta, norm, idx=None):
     """``(f(x + delta) - f(x - delta)) / (2 norm)`` for each float/complex output, flattened;
     ``where`` selects the perturbed elements of ``x`` (an index, or ``...``)."""
     a = x._np
+    write_back = None
+    if a is None:  # a wrapper subclass: perturb a copy of its values and write it in
+        a = np.array(_arr(x), copy=True)
+        write_back = _set_values
     orig = np.array(a[where], copy=True)
     try:
         a[where] = orig - delta
+        if write_back:
+            write_back(x, a)
         minus_outs = _as_tuple(func(*inputs))
         minus = _values(minus_outs)
         a[where] = orig + delta
+        if write_back:
+            write_back(x, a)
         plus_outs = _as_tuple(func(*inputs))
         plus = _values(plus_outs)
     finally:
         a[where] = orig
+        if write_back:
+            write_back(x, a)
     _check_outputs_same_dtype_and_shape(_meta(minus_outs), _meta(plus_outs), norm, idx)
     return [(p - m) / (2 * norm) for p, m in zip(plus, minus)]
 
