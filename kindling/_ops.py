@@ -536,7 +536,9 @@ def value_matches(t, v, allow_numbers=True) -> bool:
             return False
         from ._dispatcher.schema import elem_type
         et = elem_type(t)
-        return all(value_matches(et, x, allow_numbers) for x in v)
+        # (None is an element only of ``Tensor?[]`` lists; a lone ``Tensor`` takes it, below)
+        return all(et.optional if x is None else value_matches(et, x, allow_numbers)
+                   for x in v)
     b = t.base
     if b == "Tensor":
         return isinstance(v, Tensor) or (allow_numbers and _is_number(v))

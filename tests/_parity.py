@@ -4,6 +4,7 @@
 def outcome(T, case):
     """What ``case(T)`` did, comparable across libraries: a tensor as (dtype, shape, strides,
     offset, values by repr: nan-safe), or the exception's type and text."""
+    assert hasattr(T, "Tensor") and callable(case), "outcome(T, case): T is kindling or torch"
     try:
         r = case(T)
     except Exception as e:  # noqa: BLE001 - the error is what is compared

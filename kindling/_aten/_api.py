@@ -112,6 +112,17 @@ def _fmt_sig(sig, self_name, fname):
     return " * (" + ", ".join(parts) + ")"
 
 
+def _bad_list_element(a, v):
+    """The index of the first element of a list or tuple ``v`` given for the tensor-list
+    argument ``a`` that is no tensor (None allowed for ``Tensor?[]``), or None."""
+    if a.type.base != "Tensor" or not isinstance(v, (list, tuple)):
+        return None
+    for j, x in enumerate(v):
+        if not isinstance(x, Tensor) and not (x is None and a.type.elem_optional):
+            return j
+    return None
+
+
 def _error(fname, sigs, errs, args, kwargs, self_name):
     if len(sigs) == 1 or len({s.op._schema.name for s in sigs}) == 1 and len(
             [e for e in errs if e[0] == "type"]) == 1 and len(sigs) == 1:
@@ -127,6 +138,12 @@ def _error(fname, sigs, errs, args, kwargs, self_name):
                     a.type.base, a.type.base)
             if a.type.is_list:
                 t = "tuple of ints" if a.type.base in ("int", "SymInt") else f"tuple of {t}s"
+                bad = _bad_list_element(a, v)
+                if bad is not None:  # (the parser's check of each element of a tensor list)
+                    args_ = [x for x in sigs[0].op._schema.arguments
+                             if not (self_name == "self" and x.name == "self")]
+                    return TypeError(f"expected Tensor as element {bad} in argument "
+                                     f"{args_.index(a)}, but got {_tname(v[bad])}")
             where = f" (position {i + 1})" if i is not None else ""
             return TypeError(f"{fname}(): argument '{n}'{where} must be {t}, not {_tname(v)}")
         if e[0] == "missing":

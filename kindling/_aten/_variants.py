@@ -119,8 +119,14 @@ def same_dtype_out_variant(functional, schema):
     return d
 
 
-def out_variant(functional, schema, *, check_cast=True):
-    """The ``out=`` form of ``functional`` (cast check before the kernel, as PyTorch)."""
+def _result_cast_error(result, out):
+    return RuntimeError(f"result type {result._scalar_name} can't be cast to the desired output "
+                        f"type {out._scalar_name}")
+
+
+def out_variant(functional, schema, *, check_cast=True, cast_error=_result_cast_error):
+    """The ``out=`` form of ``functional`` (cast check before the kernel, as PyTorch;
+    ``cast_error(result dtype, out dtype)``: the exception for a result ``out`` cannot hold)."""
     d = defop(schema, tags=functional.entry.tags)
     np_fn, meta_fn = _raw(functional, K.CPU), _raw(functional, K.Meta)
 
@@ -130,8 +136,7 @@ def out_variant(functional, schema, *, check_cast=True):
     def meta(ks, *args, out, **kwargs):
         r = meta_fn(*_meta_args(args), **kwargs)
         if check_cast and not _dtype.can_cast(r.dtype, out.dtype):
-            raise RuntimeError(f"result type {r.dtype._scalar_name} can't be cast to the "
-                               f"desired output type {out.dtype._scalar_name}")
+            raise cast_error(r.dtype, out.dtype)
         resize_out(out, r._size)
         return out
 
@@ -144,8 +149,7 @@ def out_variant(functional, schema, *, check_cast=True):
             raise
         rd = _dtype._NP_TO_DTYPE[v.dtype]
         if check_cast and not _dtype.can_cast(rd, out.dtype):
-            raise RuntimeError(f"result type {rd._scalar_name} can't be cast to the "
-                               f"desired output type {out.dtype._scalar_name}")
+            raise cast_error(rd, out.dtype)
         resize_out(out, v.shape)
         with np.errstate(all="ignore"):
             np.copyto(out._np, v, casting="unsafe")

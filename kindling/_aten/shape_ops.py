@@ -16,6 +16,11 @@ OPS = {}
 
 
 # ---- cat ----------------------------------------------------------------------------------------
+def _cat_cast_error(result, out):
+    return TypeError(f"torch.cat(): input types can't be cast to the desired output type "
+                     f"{out._scalar_name}")
+
+
 def _cat_geometry(tensors, dim):
     """(output shape, result dtype, wrapped dim, tensors that take part) with PyTorch's checks.
 
@@ -58,6 +63,15 @@ cat.derivative(tensors="handle_r_to_c(tensors_scalar_type, "
                        "cat_backward(grad, tensors_args_sizes, dim))", result="auto_linear")
 
 
+cat.samples(lambda dt: iter([
+    S.SampleInput([S.make_arr((2, 3), dt), S.make_arr((4, 3), dt, seed=1)]),
+    S.SampleInput([S.make_arr((2, 3), dt, seed=2), S.make_arr((2, 1), dt, seed=3),
+                   S.make_arr((2, 2), dt, seed=4, noncontig=True)], -1),
+    S.SampleInput([S.make_arr((3,), dt, seed=5), S.make_arr((0,), dt)]),
+    S.SampleInput([S.make_arr((2, 2), dt, seed=6)], 1),
+]))
+
+
 @cat.cpu
 def _(tensors, dim=0):
     shape, dt, d, used = _cat_geometry(list(tensors), dim)
@@ -74,7 +88,8 @@ def _(tensors, dim=0):
     return empty_meta(shape, dt)
 
 
-cat_out = out_variant(cat, "cat.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)")
+cat_out = out_variant(cat, "cat.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)",
+                      cast_error=_cat_cast_error)
 OPS["cat.out"] = cat_out
 
 
@@ -96,7 +111,10 @@ for _n in ("cat", "concat", "concatenate"):
 
 
 # ---- stack --------------------------------------------------------------------------------------
-def _stack_inputs(tensors, dim):
+def _stack_geometry(tensors, dim):
+    """(output shape, result dtype, wrapped dim) with PyTorch's checks (ndarrays or meta
+    tensors).  Like PyTorch's stack, which concatenates the inputs unsqueezed at ``dim``, the
+    result has ``cat``'s dtype."""
     if len(tensors) == 0:
         raise RuntimeError("stack expects a non-empty TensorList")
     s0 = tuple(tensors[0].shape)
@@ -106,24 +124,47 @@ def _stack_inputs(tensors, dim):
                 f"stack expects each tensor to be equal size, but got [{', '.join(map(str, s0))}]"
                 f" at entry 0 and [{', '.join(map(str, t.shape))}] at entry {i}")
     d = wrap_dim(dim, len(s0) + 1)
-    return [aten.unsqueeze.default(t, d) for t in tensors], d
+    dt = dtype_of(tensors[0])
+    for t in tensors[1:]:
+        dt = _dtype.promote_types(dt, dtype_of(t))
+    return s0[:d] + (len(tensors),) + s0[d:], dt, d
 
 
+# A CompositeExplicitAutograd op in PyTorch: modes see ``aten.stack`` (its kernel concatenates
+# the unsqueezed inputs inside), and autograd records StackBackward0.
 stack = defop("stack(Tensor[] tensors, int dim=0) -> Tensor")
-stack_out = defop("stack.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)")
-OPS["stack"], OPS["stack.out"] = stack, stack_out
+OPS["stack"] = stack
+stack.derivative(tensors="handle_r_to_c(tensors_scalar_type, "
+                         "stack_tensors_backward(grad, dim, tensors_args_sizes))",
+                 result="auto_linear")
 
 
-@stack.composite
+@stack.cpu
 def _(tensors, dim=0):
-    parts, d = _stack_inputs(list(tensors), dim)
-    return aten.cat.default(parts, d)
+    tensors = list(tensors)
+    shape, dt, d = _stack_geometry(tensors, dim)
+    with np.errstate(all="ignore"):
+        return np.ascontiguousarray(
+            np.stack([np.asarray(t).astype(dt._np, copy=False) for t in tensors], axis=d))
 
 
-@stack_out.composite
-def _(tensors, dim=0, *, out):
-    parts, d = _stack_inputs(list(tensors), dim)
-    return aten.cat.out(parts, d, out=out)
+@stack.meta
+def _(tensors, dim=0):
+    shape, dt, _ = _stack_geometry(list(tensors), dim)
+    return empty_meta(shape, dt)
+
+
+stack.samples(lambda dt: iter([
+    S.SampleInput([S.make_arr((2, 3), dt), S.make_arr((2, 3), dt, seed=1)]),
+    S.SampleInput([S.make_arr((2, 3), dt, seed=2), S.make_arr((2, 3), dt, seed=3),
+                   S.make_arr((2, 3), dt, seed=4, noncontig=True)], -1),
+    S.SampleInput([S.make_arr((4,), dt, seed=5)], 1),
+    S.SampleInput([S.make_arr((), dt, seed=6), S.make_arr((), dt, seed=7)]),
+    S.SampleInput([S.make_arr((0, 2), dt), S.make_arr((0, 2), dt, seed=8)], 1),
+]))
+stack_out = out_variant(stack, "stack.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> "
+                               "Tensor(a!)", cast_error=_cat_cast_error)
+OPS["stack.out"] = stack_out
 
 
 _nonempty_list("stack", public("stack", stack, stack_out, method=False),

@@ -769,6 +769,14 @@ def unbind_backward(grads, dim, sizes, dtype):
     return aten.stack.default(parts, d)
 
 
+def stack_tensors_backward(grad, dim, sizes_list):
+    """The gradient of each stacked input: ``grad`` selected at its index along ``dim``."""
+    if not sizes_list:
+        return []
+    d = dim % (len(sizes_list[0]) + 1)
+    return [aten.select.int(grad, d, i) for i in range(len(sizes_list))]
+
+
 def cat_backward(grad, sizes_list, dim):
     out = []
     if not sizes_list:

@@ -71,7 +71,7 @@ COMPLEX_AUTOGRAD_OPS = frozenset("""
     masked_select mean mm mul mv nansum narrow_copy ne_ neg nonzero permute pow prod put put_ reciprocal
     repeat resize roll rot90 rsqrt rsub scatter scatter_add select select_backward sgn
     sigmoid sigmoid_backward sin sinc sinh slice slice_backward split split_with_sizes sqrt
-    squeeze std_mean sub sum t take tan tanh tanh_backward trace transpose tril triu unbind
+    squeeze stack std_mean sub sum t take tan tanh tanh_backward trace transpose tril triu unbind
     unfold unfold_backward unsafe_split unsqueeze var_mean vdot view view_as_complex where
     zero_""".split())
 
