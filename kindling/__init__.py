@@ -89,6 +89,7 @@ try:
     from ._aten.promotion import result_type, is_tensor, is_floating_point, is_complex, numel  # noqa: E402,F401
     from . import overrides, utils, serialization, profiler  # noqa: E402,F401  (Python dispatch, save/load)
     from .serialization import save, load  # noqa: E402,F401
+    from . import linalg  # noqa: E402,F401  (torch.linalg)
 
     del _PUBLIC
 

@@ -50,3 +50,4 @@ from ..autograd._fw_grad import (  # noqa: E402,F401
     is_fwd_grad_enabled as _is_fwd_grad_enabled, set_fwd_grad_enabled as _set_fwd_grad_enabled,
 )
 from . import _autograd, _functions  # noqa: E402,F401  (autograd node classes)
+from .._aten.linalg_common import LinAlgError as _LinAlgError  # noqa: E402,F401

@@ -38,6 +38,7 @@ from . import shape_extra  # noqa: E402,F401  (tensor_split, rot90, unfold, diff
 from . import cumulative  # noqa: E402,F401  (cummax, logcumsumexp, aminmax, kthvalue...)
 from . import linalg_extra  # noqa: E402,F401  (addmm_, vdot, tensordot, inner, kron)
 from . import index_extra  # noqa: E402,F401  (take, put, masked_*, nonzero, index_fill/copy)
+from . import linalg_solvers, linalg_decomps, linalg_norms, linalg_api  # noqa: E402,F401  (torch.linalg)
 
 _defop.finalize_registrations()
 

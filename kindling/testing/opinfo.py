@@ -24,6 +24,21 @@ SKIPS: dict = {}
 # Known kindling bugs (owned elsewhere), run as non-strict xfails so a fix shows up as XPASS:
 # {op name: {dtype or '*': reason}}.
 XFAILS: dict = {}
+# linalg ops still differing from PyTorch (open work, see the linalg README paragraph)
+for _n in ("_linalg_det", "_linalg_slogdet"):
+    XFAILS[f"aten.{_n}.default"] = {d: "complex LU factors differ from PyTorch's"
+                                    for d in ("complex64", "complex128")}
+for _n in ("_linalg_solve_ex", "linalg_solve_ex", "linalg_solve"):
+    XFAILS[f"aten.{_n}.default"] = {d: "complex solve samples: a conjugate-bit result"
+                                    for d in ("complex64", "complex128")}
+# linalg ops whose tangents and complex gradients the sweeps do not check yet (open work)
+LINALG_OPEN = frozenset(f"aten.{n}.default" for n in (
+    "_linalg_det", "_linalg_slogdet", "_linalg_solve_ex", "_linalg_svd", "_linalg_eigh",
+    "cholesky", "cholesky_inverse", "cholesky_solve", "triangular_solve", "linalg_qr",
+    "linalg_solve_triangular", "linalg_cholesky_ex"))
+XFAILS["aten.linalg_matrix_exp.default"] = {
+    d: "computed in double precision (Pade 13): differs from PyTorch's float32 in the last bits"
+    for d in ("float32", "complex64")}
 
 # Per-op comparison tolerances (rtol, atol) where the NumPy kernel legitimately differs in the
 # last bits from PyTorch's vectorised one.
@@ -42,6 +57,10 @@ class OpInfo:
         self.is_inplace = any(a.is_write for a in opdef.schema.arguments)
         self.dtypes = DTYPES
         self.tolerance = TOLERANCES.get(self.name, (1.3e-6, 1e-5))
+        # ops whose outputs are unique only up to sign/phase compare gauge-invariant values
+        self.output_process = getattr(opdef, "output_process", None)
+        if self.output_process is not None:
+            self.op = _processed(opdef.op, self.output_process)
 
     def skip_reason(self, dtype):
         for key in (self.name, "*"):
@@ -71,13 +90,20 @@ class OpInfo:
     def torch_op(self, torch):
         """The same overload in PyTorch: ``torch.ops.aten.add.Tensor``."""
         ns, name, overload = self.name.split(".")
-        return getattr(getattr(getattr(torch.ops, ns), name), overload)
+        op = getattr(getattr(getattr(torch.ops, ns), name), overload)
+        return op if self.output_process is None else _processed(op, self.output_process)
 
     def __call__(self, *args, **kwargs):
         return self.op(*args, **kwargs)
 
     def __repr__(self):
         return f"OpInfo({self.name})"
+
+
+def _processed(op, process):
+    def call(*args, **kwargs):
+        return process(op(*args, **kwargs))
+    return call
 
 
 def op_db():
