@@ -126,9 +126,23 @@ def _unwrap(x):
     return x
 
 
+class Conjugated:
+    """A kernel result PyTorch hands back as a conjugate view (``linalg.solve(..., left=False)``
+    on complex inputs solves the adjoint system): ``stored`` holds the conjugated values."""
+    __slots__ = ("stored",)
+
+    def __init__(self, stored):
+        self.stored = stored
+
+
 def _wrap(r):
     if isinstance(r, np.ndarray):
         return from_array(r)
+    if isinstance(r, Conjugated):
+        from .._dispatcher.keys import K, bit
+        t = from_array(r.stored)
+        t._ks |= bit(K.Conjugate)
+        return t
     if isinstance(r, tuple):
         return tuple(_wrap(x) for x in r)
     return r
@@ -160,9 +174,13 @@ def lu_factor(a):
     piv = np.zeros((B, n), np.int32)
     info = np.zeros(B, np.int32)
     rows = np.arange(B)
+    cplx = A.dtype.kind == "c"
     with np.errstate(all="ignore"):
         for k in range(n):
-            p = k + np.argmax(np.abs(A[:, k:, k]), axis=1)
+            col = A[:, k:, k]
+            # (LAPACK's i?amax: |re| + |im| for complex, not the modulus)
+            mag = np.abs(col.real) + np.abs(col.imag) if cplx else np.abs(col)
+            p = k + np.argmax(mag, axis=1)
             piv[:, k] = p + 1
             top = A[rows, k].copy()
             A[rows, k] = A[rows, p]

@@ -444,37 +444,116 @@ linalg_multi_dot = _composite("linalg_multi_dot(Tensor[] tensors) -> Tensor", _m
 
 
 # ---- matrix_exp ---------------------------------------------------------------------------------
-_PADE13 = (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800.,
-           129060195264000., 10559470521600., 670442572800., 33522128640., 1323241920.,
-           40840800., 960960., 16380., 182., 1.)
-_THETA13 = 5.371920351148152
+# PyTorch's mexp (Bader, Blanes, Casas 2019: optimised Taylor polynomials of degree 1, 2, 4, 8,
+# 12, 18, then scaling and squaring), in the input's precision: each matrix takes the lowest
+# degree whose bound (for its precision) exceeds its 1-norm.
+_THETAS = {np.float32: (1.192092800768788e-07, 5.978858893805233e-04, 5.116619363445086e-02,
+                        5.800524627688768e-01, 1.461661507209034e+00, 3.010066362817634e+00),
+           np.float64: (2.220446049250313e-16, 2.580956802971767e-08, 3.397168839976962e-04,
+                        4.991228871115323e-02, 2.996158913811580e-01, 1.090863719290036e+00)}
+_T12 = ((9.0198e-16, 0.46932117595418237389, -0.20099424927047284052, -0.04623946134063071740),
+        (5.31597895759871264183, 1.19926790417132231573, 0.01179296240992997031,
+         0.01108844528519167989),
+        (0.18188869982170434744, 0.05502798439925399070, 0.09351590770535414968,
+         0.00610700528898058230),
+        (-2.0861320e-13, -0.13181061013830184015, -0.02027855540589259079,
+         -0.00675951846863086359))
+_T18 = ((0., -1.00365581030144618291e-01, -8.02924648241156932449e-03,
+         -8.92138498045729985177e-04, 0.),
+        (0., 3.97849749499645077844e-01, 1.36783778460411720168e+00,
+         4.98289622525382669416e-01, -6.37898194594723280150e-04),
+        (-1.09676396052962061844e+01, 1.68015813878906206114e+00, 5.71779846478865511061e-02,
+         -6.98210122488052056106e-03, 3.34975017086070470649e-05),
+        (-9.04316832390810593223e-02, -6.76404519071381882256e-02, 6.75961301770459654925e-02,
+         2.95552570429315521194e-02, -1.39180257516060693404e-05),
+        (0., 0., -9.23364619367118555360e-02, -1.69364939002081722752e-02,
+         -1.40086798182036094347e-05))
+
+
+def _powers(A, k):
+    """The first ``k`` of [I, A, A^2, A^3, A^6] (ATen's _fill_matrix_powers)."""
+    out = [np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape), A]
+    if k > 2:
+        out.append(A @ A)
+    if k > 3:
+        out.append(A @ out[2])
+    if k > 4:
+        out.append(out[3] @ out[3])
+    return out
+
+
+def _combine(As, coeffs, rt):
+    """sum_j coeffs[j] * As[j], accumulated in order from zero (ATen's linear combination)."""
+    acc = np.zeros(As[0].shape, As[0].dtype)
+    for c, X in zip(coeffs, As):
+        acc = acc + rt(c) * X
+    return acc
+
+
+def _taylor(A, degree, rt):
+    if degree == 1:
+        I, A1 = _powers(A, 2)
+        return I + A1
+    if degree == 2:
+        I, A1, A2 = _powers(A, 3)
+        return (I + A1) + A2 / rt(2.0)
+    if degree == 4:
+        As = _powers(A, 3)
+        As.append(As[2] @ _combine(As, (1 / 2.0, 1 / 6.0, 1 / 24.0), rt))
+        return _combine(As, (1.0, 1.0, 0.0, 1.0), rt)
+    if degree == 8:
+        # (the constants rounded to the working precision first, as ATen's constexprs)
+        sqrt_177 = float(rt(0.1330413469565007072504e+2))
+        x3 = float(rt(2. / 3.))
+        x1, x2 = x3 * ((1. + sqrt_177) / 88.), x3 * ((1. + sqrt_177) / 352.)
+        x4 = (-271. + 29. * sqrt_177) / (315. * x3)
+        x5 = (-11. + 11. * sqrt_177) / (1260. * x3)
+        x6 = (-99. + 11. * sqrt_177) / (5040. * x3)
+        x7 = (89. - sqrt_177) / (5040. * x3)
+        y2 = (857. - 58. * sqrt_177) / 630.
+        As = _powers(A, 3)
+        As.append(As[2] @ _combine(As[1:3], (x1, x2), rt))
+        As.append(_combine(As[2:4], (x3, 1.0), rt) @ _combine(As[:4], (x4, x5, x6, x7), rt))
+        return _combine(As, (1.0, 1.0, y2, 0.0, 1.0), rt)
+    table = _T12 if degree == 12 else _T18
+    As = _powers(A, len(table))
+    Bs = [_combine(As, row, rt) for row in table]
+    if degree == 12:
+        Bs[2] = Bs[2] + Bs[3] @ Bs[3]
+        return Bs[0] + (Bs[1] + Bs[2]) @ Bs[2]
+    Bs[3] = Bs[3] + Bs[0] @ Bs[4]
+    return Bs[1] + (Bs[2] + Bs[3]) @ Bs[3]
 
 
 def _expm(a):
-    """Scaling and squaring with a degree-13 Pade approximant (Higham 2005), batched."""
+    """exp of a batch of square matrices ``a[..., n, n]`` as PyTorch's mexp computes it."""
     n = a.shape[-1]
-    compute = np.complex128 if a.dtype.kind == "c" else np.float64
-    A = a.astype(compute)
-    norm1 = np.max(np.sum(np.abs(A), axis=-2), axis=-1) if A.size else np.zeros(A.shape[:-2])
+    if n == 1:
+        return np.exp(a)
+    rt = np.empty(0, a.dtype).real.dtype.type
+    thetas = [rt(t) for t in _THETAS[rt]]
+    A = a.reshape((-1, n, n))
     with np.errstate(all="ignore"):
-        s = np.maximum(0, np.ceil(np.log2(np.maximum(norm1, 1e-300) / _THETA13))).astype(int)
-    s = np.where(np.isfinite(norm1), s, 0)
-    A = A / (2.0 ** s)[..., None, None]
-    eye = np.eye(n, dtype=compute)
-    b = _PADE13
-    A2 = A @ A
-    A4 = A2 @ A2
-    A6 = A4 @ A2
-    U = A @ (A6 @ (b[13] * A6 + b[11] * A4 + b[9] * A2) + b[7] * A6 + b[5] * A4 + b[3] * A2
-             + b[1] * eye)
-    V = A6 @ (b[12] * A6 + b[10] * A4 + b[8] * A2) + b[6] * A6 + b[4] * A4 + b[2] * A2 + \
-        b[0] * eye
-    R = np.linalg.solve(V - U, V + U)
-    smax = int(s.max()) if s.size else 0
-    for i in range(smax):
-        sq = R @ R
-        R = np.where((s > i)[..., None, None], sq, R)
-    return R.astype(a.dtype)
+        norm = np.max(np.sum(np.abs(A), axis=-2), axis=-1)
+        res = np.full(A.shape, np.nan, A.dtype)
+        lower = rt(-1)
+        # (a batch of more than one matrix takes degree 18 throughout, as ATen's CPU kernel)
+        batched = A.shape[0] > 1
+        for theta, degree in zip(thetas[:-1], (1, 2, 4, 8, 12)):
+            pick = (lower < norm) & (norm <= theta)
+            if pick.any() and not batched:
+                res[pick] = _taylor(A[pick], degree, rt)
+            lower = theta
+        large = np.ones(norm.shape, bool) if batched else norm >= thetas[-2]
+        if large.any():
+            nl = norm[large]
+            s = np.maximum(rt(0), np.ceil(np.log2(nl / thetas[-1])))
+            s = np.where(np.isfinite(s), s, 0).astype(np.int64)
+            R = _taylor(A[large] / (2 ** s).astype(rt)[:, None, None], 18, rt)
+            for i in range(int(s.max())):
+                R = np.where((s > i)[:, None, None], R @ R, R)
+            res[large] = R
+    return res.reshape(a.shape)
 
 
 def _matrix_exp(self):

@@ -78,9 +78,22 @@ _square = lambda dt: [SI(sq((3, 3), dt)), SI(sq((2, 4, 4), dt, seed=1)),  # noqa
                       SI(sq((4, 4), dt, seed=2, noncontig=True))]
 for _n in ("linalg_inv_ex.default", "linalg_inv.default", "inverse.default",
            "_linalg_det.default", "linalg_det.default", "det.default",
-           "_linalg_slogdet.default", "linalg_slogdet.default", "slogdet.default",
-           "linalg_matrix_exp.default"):
+           "_linalg_slogdet.default", "linalg_slogdet.default", "slogdet.default"):
     _s(_n, _square)
+
+
+def _scaled(shape, dtype, norm, seed=0):
+    """A matrix (batch) with 1-norm about ``norm``: matrix_exp picks its Taylor degree by it."""
+    v = S.make_arr(shape, dtype, seed=seed).value
+    v = v * (norm / max(float(np.abs(v).sum(-2).max()), 1e-30))
+    return _cast(v, dtype)
+
+
+# (single matrices reach each Taylor degree; a batch takes degree 18 with squaring)
+_s("linalg_matrix_exp.default", lambda dt: [
+    SI(_scaled((3, 3), dt, c, seed=i)) for i, c in enumerate((1e-9, 1e-4, 0.03, 0.4, 1.2, 2.5))
+] + [SI(_scaled((2, 4, 4), dt, 2.0, seed=7)), SI(_scaled((3, 3), dt, 9.0, seed=8)),
+     SI(mat((1, 1), dt))])
 _s("logdet.default", lambda dt: [SI(spd((3, 3), dt)), SI(spd((2, 3, 3), dt, seed=1))])
 _solve = lambda dt: [SI(sq((3, 3), dt), mat((3, 2), dt, seed=5)),  # noqa: E731
                      SI(sq((2, 3, 3), dt), mat((2, 3, 4), dt, seed=5)),

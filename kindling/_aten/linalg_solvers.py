@@ -20,7 +20,7 @@ from .. import _dtype
 from ._ops_registry import aten
 from ._util import broadcast_shapes, dtype_of
 from .linalg_common import (
-    check_float, check_kernel_dtype, check_matrix, check_same_dtype, check_square, declare, fortran, lu_factor,
+    Conjugated, check_float, check_kernel_dtype, check_matrix, check_same_dtype, check_square, declare, fortran, lu_factor,
     lu_sign, meta_c, meta_f, raise_info, real_dtype, is_vector_rhs,
 )
 from .linalg_formulas import (
@@ -219,9 +219,16 @@ def _solve_ex(A, B, *, left=True, check_errors=False):
     else:
         luT, pivT, _ = lu_factor(np.array(Ab)) if not left else (lu, piv, info)
         X = _lu_solve_np(luT, pivT, Bb) if Ab.size else np.zeros(Bb.shape, A.dtype)
-    if not left:
-        X = np.swapaxes(X, -1, -2)
-    X = np.asfortranarray(X[..., 0]) if vector else fortran(X)
+    if vector:
+        X = np.asfortranarray(X[..., 0])
+    elif not left:
+        # (PyTorch solves A^H X^H = B^H: the result is the adjoint of a column-major matrix,
+        # a conjugate view for complex inputs)
+        X = np.ascontiguousarray(np.swapaxes(X, -1, -2))
+        if X.dtype.kind == "c":
+            X = Conjugated(np.conj(X))
+    else:
+        X = fortran(X)
     return X, fortran(lu), piv, info.astype(np.int32)
 
 
@@ -238,6 +245,8 @@ def _solve_ex_meta(A, B, *, left=True, check_errors=False):
             st[i] = acc
             acc *= max(shape[i], 1)
         res = empty_meta(shape, dt, st)
+    elif not left:
+        res = meta_c(batch + bshape[-2:], dt)
     else:
         res = meta_f(batch + bshape[-2:], dt)
     return (res, meta_f(lub + A.shape[-2:], dt), meta_c(lub + A.shape[-1:], _dtype.int32),

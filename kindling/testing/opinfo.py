@@ -24,21 +24,11 @@ SKIPS: dict = {}
 # Known kindling bugs (owned elsewhere), run as non-strict xfails so a fix shows up as XPASS:
 # {op name: {dtype or '*': reason}}.
 XFAILS: dict = {}
-# linalg ops still differing from PyTorch (open work, see the linalg README paragraph)
-for _n in ("_linalg_det", "_linalg_slogdet"):
-    XFAILS[f"aten.{_n}.default"] = {d: "complex LU factors differ from PyTorch's"
-                                    for d in ("complex64", "complex128")}
-for _n in ("_linalg_solve_ex", "linalg_solve_ex", "linalg_solve"):
-    XFAILS[f"aten.{_n}.default"] = {d: "complex solve samples: a conjugate-bit result"
-                                    for d in ("complex64", "complex128")}
 # linalg ops whose tangents and complex gradients the sweeps do not check yet (open work)
 LINALG_OPEN = frozenset(f"aten.{n}.default" for n in (
     "_linalg_det", "_linalg_slogdet", "_linalg_solve_ex", "_linalg_svd", "_linalg_eigh",
     "cholesky", "cholesky_inverse", "cholesky_solve", "triangular_solve", "linalg_qr",
     "linalg_solve_triangular", "linalg_cholesky_ex"))
-XFAILS["aten.linalg_matrix_exp.default"] = {
-    d: "computed in double precision (Pade 13): differs from PyTorch's float32 in the last bits"
-    for d in ("float32", "complex64")}
 
 # Per-op comparison tolerances (rtol, atol) where the NumPy kernel legitimately differs in the
 # last bits from PyTorch's vectorised one.
