@@ -125,7 +125,7 @@ def slogdet_jvp(A_t, A_p, sign):
     tr = _diag(_solve(A_p, A_t)).sum(-1)
     if A_p.dtype.is_complex:
         return aten.imag.default(tr) * (sign * 1j), aten.real.default(tr), None, None
-    return aten.zeros_like.default(sign), tr, None, None
+    return aten._efficientzerotensor.default(list(sign.shape), dtype=sign.dtype), tr, None, None
 
 
 # ---- solve --------------------------------------------------------------------------------------
@@ -286,6 +286,7 @@ def _qr_checks(mode, m, n):
 
 def qr_backward(grads, Q, R, mode):
     gQ, gR = grads[0], grads[1]
+    _qr_checks(mode, 0, 0)  # (mode='r' first: it computes no Q)
     m, n = Q.shape[-2], R.shape[-1]
     _qr_checks(mode, m, n)
     if gQ is None and gR is None:
@@ -346,6 +347,13 @@ _SVD_PHASE = ("svd_backward: The singular vectors in the complex case are specif
               "term, making it ill-defined.")
 
 
+_SVD_NO_UV = ("U.dim() >= 2 && Vh.dim() >= 2 INTERNAL ASSERT FAILED at \"/__w/pytorch/pytorch/"
+              "torch/csrc/autograd/FunctionsManual.cpp\":3728, please report a bug to PyTorch. ")
+
+_SVD_NO_UV_JVP = _SVD_NO_UV.replace("U.dim() >= 2 && Vh.dim()", "U_.dim() >= 2 && Vh_.dim()") \
+    .replace(":3728", ":3519")
+
+
 def _E(S):
     S2 = S * S
     return S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye_like_diag(S)
@@ -355,6 +363,8 @@ def svd_backward(grads, U, S, Vh, full_matrices):
     gU, gS, gVh = grads
     if gU is None and gS is None and gVh is None:
         return None
+    if U.dim() < 2 or Vh.dim() < 2:  # (compute_uv=False)
+        raise RuntimeError(_SVD_NO_UV)
     if full_matrices:
         k = S.shape[-1]
         gU = gU.narrow(-1, 0, k) if gU is not None else None
@@ -401,6 +411,8 @@ def svd_backward(grads, U, S, Vh, full_matrices):
 
 
 def svd_jvp(A_t, U, S, Vh, full_matrices):
+    if U.dim() < 2 or Vh.dim() < 2:  # (compute_uv=False)
+        raise RuntimeError(_SVD_NO_UV_JVP)
     is_complex = A_t.dtype.is_complex
     m, n = A_t.shape[-2], A_t.shape[-1]
     k = S.shape[-1]

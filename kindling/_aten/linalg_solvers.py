@@ -355,8 +355,8 @@ def _cholesky(self, upper=False):
 
 cholesky = _op("cholesky(Tensor self, bool upper=False) -> Tensor", _cholesky,
                lambda self, upper=False: _chol_ex_meta(self)[0])
-cholesky.derivative(self=lambda grad, upper, result: cholesky_backward(grad, upper, result),
-                    result=lambda self_t, result, upper: cholesky_jvp(self_t, result, upper))
+# (no forward formula: PyTorch's derivatives.yaml has none for the deprecated cholesky)
+cholesky.derivative(self=lambda grad, upper, result: cholesky_backward(grad, upper, result))
 
 
 # ---- triangular solvers -------------------------------------------------------------------------

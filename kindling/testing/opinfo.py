@@ -24,11 +24,6 @@ SKIPS: dict = {}
 # Known kindling bugs (owned elsewhere), run as non-strict xfails so a fix shows up as XPASS:
 # {op name: {dtype or '*': reason}}.
 XFAILS: dict = {}
-# linalg ops whose tangents and complex gradients the sweeps do not check yet (open work)
-LINALG_OPEN = frozenset(f"aten.{n}.default" for n in (
-    "_linalg_det", "_linalg_slogdet", "_linalg_solve_ex", "_linalg_svd", "_linalg_eigh",
-    "cholesky", "cholesky_inverse", "cholesky_solve", "triangular_solve", "linalg_qr",
-    "linalg_solve_triangular", "linalg_cholesky_ex"))
 
 # Per-op comparison tolerances (rtol, atol) where the NumPy kernel legitimately differs in the
 # last bits from PyTorch's vectorised one.
@@ -93,6 +88,25 @@ class OpInfo:
 def _processed(op, process):
     def call(*args, **kwargs):
         return process(op(*args, **kwargs))
+    return call
+
+
+def grad_op(info, sample, torch=None):
+    """The function gradient tests differentiate for ``sample``: the op (PyTorch's when
+    ``torch`` is given) through the sample's ``gradcheck_wrapper``, its outputs through the
+    sample's ``output_process_fn_grad`` (else the op's ``output_process``)."""
+    if torch is None:
+        op = info.opdef.op
+    else:
+        ns, name, overload = info.name.split(".")
+        op = getattr(getattr(getattr(torch.ops, ns), name), overload)
+    wrapper = getattr(sample, "gradcheck_wrapper", None)
+    process = getattr(sample, "output_process_fn_grad", None) or \
+        getattr(info.opdef, "output_process", None)
+
+    def call(*args, **kwargs):
+        out = wrapper(op, *args, **kwargs) if wrapper is not None else op(*args, **kwargs)
+        return process(out) if process is not None else out
     return call
 
 
