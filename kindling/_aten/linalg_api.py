@@ -104,5 +104,3 @@ for _name, _op in (("slogdet", "slogdet"), ("svd", "svd"),
     function(_name)(_api(_name, _ops(_op), rt=_op, module="kindling"))
     method(_name)(_api(_name, _ops(_op), rt=_op, module="kindling", self_name="self",
                        is_method=True))
-
-from . import linalg_samples  # noqa: E402,F401  (OpInfo samples)

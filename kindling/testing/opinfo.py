@@ -113,6 +113,7 @@ def grad_op(info, sample, torch=None):
 def op_db():
     """Every aten op with a sample generator, sorted by name (rebuilt on each call)."""
     from .._aten._defop import all_ops
+    from .._aten import linalg_samples  # noqa: F401  (registered here: only tests need them)
     infos = [OpInfo(d) for d in all_ops().values() if d.sample_fn is not None]
     return sorted(infos, key=lambda i: i.name)
 
