@@ -95,6 +95,7 @@ try:
     from .random import (  # noqa: E402,F401
         get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
     )
+    from . import linalg  # noqa: E402,F401  (torch.linalg)
 
     del _PUBLIC
 

@@ -15,7 +15,7 @@ import kindling
 from kindling.autograd import gradcheck, gradgradcheck
 from kindling.autograd.derivatives import spec_for
 from kindling.testing.harness import to_kindling, to_torch
-from kindling.testing.opinfo import op_db
+from kindling.testing.opinfo import grad_op, op_db
 from kindling.testing import samples as S
 from kindling.testing.samples import Arr, SampleInput as SI
 
@@ -166,8 +166,7 @@ def _diff_outs(out):
 
 def _samples(info):
     for s in info.sample_inputs("float64"):
-        s = type(s)(_mark(s.input), *_mark(list(s.args)), **_mark(dict(s.kwargs)))
-        yield s
+        yield s.mapped(_mark)
 
 
 def _finite(out):
@@ -200,19 +199,23 @@ def test_gradcheck_and_torch_gradients(torch, info):
         leaves = _leaves(args, [])
         if not leaves:
             continue
+        # (the function differentiated: the op through the sample's gradcheck wrapper and
+        # output process, see kindling.testing.opinfo.grad_op)
+        kop, top = grad_op(info, s), grad_op(info, s, torch)
         try:
-            out = info.op(args[0], *args[1], **args[2])
+            raw = _diff_outs(info.op(args[0], *args[1], **args[2]))
+            out = kop(args[0], *args[1], **args[2])
         except Exception:  # noqa: BLE001 - samples PyTorch rejects are tested elsewhere
             continue
         douts = _diff_outs(out)
         if not douts or not _finite(out) or not any(o.requires_grad for o in douts):
             continue
         checked += 1
-        names.add(type(douts[0].grad_fn).__name__)
+        names.add(type(raw[0].grad_fn).__name__)
 
         def f(*ls, template=args):
             a = _rebuild(template, ls)
-            return tuple(_diff_outs(info.op(a[0], *a[1], **a[2])))
+            return tuple(_diff_outs(kop(a[0], *a[1], **a[2])))
         fwd = spec_for(info.opdef).jvp_src is not None and not (
             info.name in NO_FORWARD_AT and NO_FORWARD_AT[info.name](s))
         # (empty inputs: nothing to check, and their zero strides are refused, as by PyTorch)
@@ -228,7 +231,8 @@ def test_gradcheck_and_torch_gradients(torch, info):
         targs = to_torch([s.input, list(s.args), dict(s.kwargs)], torch)
         tleaves = _leaves(targs, [])
         try:
-            tout = info.torch_op(torch)(targs[0], *targs[1], **targs[2])
+            tout = top(targs[0], *targs[1], **targs[2])
+            traw = _diff_outs(info.torch_op(torch)(targs[0], *targs[1], **targs[2]))
         except Exception:  # noqa: BLE001 - e.g. PyTorch's own bugs on bool scalars
             continue
         tdouts = _diff_outs(tout)
@@ -254,7 +258,6 @@ def test_gradcheck_and_torch_gradients(torch, info):
             # (force: a ZeroTensor gradient, in both libraries)
             np.testing.assert_allclose(a.detach().numpy(force=True), b.numpy(force=True),
                                        rtol=1e-7, atol=1e-9)
-        tname = type(tdouts[0].grad_fn).__name__
-        assert type(douts[0].grad_fn).__name__ == tname
+        assert type(raw[0].grad_fn).__name__ == type(traw[0].grad_fn).__name__
     if not checked:
         pytest.skip("no differentiable sample")

@@ -17,9 +17,9 @@ from kindling.autograd import gradcheck, gradgradcheck
 from kindling.autograd.derivatives import spec_for
 from kindling.testing import samples as S
 from kindling.testing.harness import to_kindling, to_torch
-from kindling.testing.opinfo import op_db
+from kindling.testing.opinfo import grad_op, op_db
 from kindling.testing.samples import Arr, SampleInput as SI
-from test_forward_ad_parity import _TORCH_FAILS as _TORCH_FW_FAILS
+from test_forward_ad_parity import _TORCH_FAILS as _TORCH_FW_FAILS, _TORCH_WRONG_TANGENTS
 
 C = "complex128"
 
@@ -194,7 +194,7 @@ def _complex_samples(info, dtype=C):
     if dtype != C:
         extra = []
     for s in list(info.sample_inputs(dtype)) + extra:
-        yield SI(_mark(s.input), *_mark(list(s.args)), **_mark(dict(s.kwargs)))
+        yield s.mapped(_mark)
 
 
 def _call(fn, args):
@@ -223,8 +223,10 @@ def test_complex_gradients_match_torch(torch, info, dtype):
     for n, s in enumerate(_complex_samples(info, dtype)):
         kargs = to_kindling([s.input, list(s.args), dict(s.kwargs)])
         targs = to_torch([s.input, list(s.args), dict(s.kwargs)], torch)
-        tout, terr = _call(info.torch_op(torch), targs)
-        kout, kerr = _call(info.op, kargs)
+        # (the op through the sample's gradcheck wrapper and output process)
+        top, kop = grad_op(info, s, torch), grad_op(info, s)
+        tout, terr = _call(top, targs)
+        kout, kerr = _call(kop, kargs)
         where = f"{info.name} sample {n}: {s!r}"
         if terr is not None:
             assert kerr is not None, f"{where}: PyTorch raised {terr!r}, kindling did not"
@@ -266,28 +268,30 @@ def test_complex_gradients_match_torch(torch, info, dtype):
                                       [torch.from_numpy(g.copy()) for g in ggs],
                                       allow_unused=True)
             _assert_grads(kgg, tgg, f"{where} (double backward)", **tol)
-        if spec.jvp_src is not None:
-            _compare_jvps(torch, info, kargs, targs, leaves, tleaves, rng, where, tol)
+        # (PyTorch's wrong tangents: test_complex_gradcheck checks kindling's numerically)
+        if spec.jvp_src is not None and info.name not in _TORCH_WRONG_TANGENTS:
+            _compare_jvps(torch, info.name, (kop, top), kargs, targs, leaves, tleaves, rng, where, tol)
     if not compared:
         pytest.skip("no complex sample PyTorch differentiates")
 
 
-def _compare_jvps(torch, info, kargs, targs, leaves, tleaves, rng, where, tol):
+def _compare_jvps(torch, name, ops, kargs, targs, leaves, tleaves, rng, where, tol):
+    kop, top = ops
     import torch.autograd.forward_ad as tfw
     kfw = kindling.autograd.forward_ad
     tangents = [_random_like(rng, t) for t in tleaves]
     with tfw.dual_level():
         tduals = [tfw.make_dual(t.detach(), torch.from_numpy(v.copy()))
                   for t, v in zip(tleaves, tangents)]
-        tout, terr = _call(info.torch_op(torch), _rebuild_torch(targs, tduals))
+        tout, terr = _call(top, _rebuild_torch(targs, tduals))
         ttan = None if terr else [tfw.unpack_dual(o).tangent for o in _diff_outs(tout)]
     with kfw.dual_level():
         kduals = [kfw.make_dual(t.detach(), kindling.from_numpy(v.copy()))
                   for t, v in zip(leaves, tangents)]
-        kout, kerr = _call(info.op, _rebuild(kargs, kduals))
+        kout, kerr = _call(kop, _rebuild(kargs, kduals))
         ktan = None if kerr else [kfw.unpack_dual(o).tangent for o in _diff_outs(kout)]
     if terr is not None:
-        if (info.name, type(terr).__name__) in _TORCH_FW_FAILS and kerr is None:
+        if (name, type(terr).__name__) in _TORCH_FW_FAILS and kerr is None:
             return  # (a PyTorch forward-AD bug kindling does not copy: see the list)
         assert kerr is not None and isinstance(kerr, type(terr)), \
             f"{where} (forward AD): {terr!r} vs {kerr!r}"
@@ -322,13 +326,14 @@ def test_complex_gradcheck(torch, info):
         if checked == GRADCHECK_SAMPLES:
             break
         targs = to_torch([s.input, list(s.args), dict(s.kwargs)], torch)
-        tout, terr = _call(info.torch_op(torch), targs)
+        kop = grad_op(info, s)
+        tout, terr = _call(grad_op(info, s, torch), targs)
         if terr is not None or not _diff_outs(tout) or \
                 not any(o.requires_grad for o in _diff_outs(tout)):
             continue
         args = to_kindling([s.input, list(s.args), dict(s.kwargs)])
         leaves = _leaves(args, [])
-        out = info.op(args[0], *args[1], **args[2])
+        out = kop(args[0], *args[1], **args[2])
         if not (_has_complex(leaves) or _has_complex(_diff_outs(out))) or \
                 any(t.numel() == 0 for t in leaves) or not _finite(_diff_outs(out)):
             continue
@@ -336,7 +341,7 @@ def test_complex_gradcheck(torch, info):
 
         def f(*ls, template=args):
             a = _rebuild(template, ls)
-            return tuple(_diff_outs(info.op(a[0], *a[1], **a[2])))
+            return tuple(_diff_outs(kop(a[0], *a[1], **a[2])))
         assert gradcheck(f, tuple(leaves), fast_mode=True, atol=1e-5, rtol=1e-3,
                          check_forward_ad=fwd)
         assert gradgradcheck(f, tuple(leaves), fast_mode=True, atol=1e-4, rtol=1e-3)

@@ -102,6 +102,7 @@ def test_backward_through_make_dual_and_unpack_dual(torch):
 
 
 # ---- layout: a tangent has its primal's metadata --------------------------------------------
+
 @pytest.mark.parametrize("make", [
     lambda T: (T.arange(5.0)[:4], T.ones(4)),                         # storage sizes differ
     lambda T: (T.zeros(3, 2).t(), T.ones(2, 3)),                     # strides differ
@@ -639,6 +640,7 @@ def test_gradcheck_forward_ad_grad_dtypes(torch):
 # ---- every differentiable op of the OpInfo database, and the in-place forms -------------------
 from test_autograd_opinfo import _DB, _leaves, _samples  # noqa: E402
 from kindling.testing.harness import to_kindling, to_torch  # noqa: E402
+from kindling.testing.opinfo import grad_op  # noqa: E402
 
 # where PyTorch's own forward AD fails: aten.norm.Scalar's norm_jvp sums over no dims (torch.norm
 # itself goes through linalg.vector_norm and works, kindling's through aten.norm.Scalar), a
@@ -649,6 +651,40 @@ from kindling.testing.harness import to_kindling, to_torch  # noqa: E402
 # linear and kindling's tangent is the op over the tangent (samples of equal sizes compare)
 _TORCH_FAILS = {("aten.norm.Scalar", "RuntimeError"), ("aten.pow.Scalar", "RuntimeError"),
                 ("aten.masked_scatter_backward.default", "RuntimeError")}
+
+
+# where PyTorch's forward formula gives wrong tangents (central differences of PyTorch's own op
+# disagree with them): cholesky_inverse_jvp forms -X dF X F^H (+ its adjoint) where the
+# differential of (F F^H)^-1 is -X (dF F^H + F dF^H) X; triangular_solve_jvp solves with dA X,
+# ignoring the triangle A is read as, unitriangular's unit diagonal and transpose=True.
+# kindling's tangents are checked against finite differences instead (gradcheck, forward mode).
+_TORCH_WRONG_TANGENTS = {"aten.cholesky_inverse.default", "aten.triangular_solve.default"}
+
+
+def _check_tangents_numerically(info, s):
+    from kindling.autograd import gradcheck
+    args = to_kindling([s.input, list(s.args), dict(s.kwargs)])
+    leaves = _leaves(args, [])
+    kop = grad_op(info, s)
+
+    def rebuild(x, it):
+        if isinstance(x, kindling.Tensor) and x.requires_grad:
+            return next(it)
+        if isinstance(x, (list, tuple)):
+            return type(x)(rebuild(e, it) for e in x)
+        if isinstance(x, dict):
+            return {k: rebuild(v, it) for k, v in x.items()}
+        return x
+
+    def f(*ls):
+        a = rebuild(args, iter(ls))
+        out = kop(a[0], *a[1], **a[2])
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        return tuple(o for o in outs if o.dtype.is_floating_point)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert gradcheck(f, tuple(leaves), check_forward_ad=True, check_backward_ad=False,
+                         check_undefined_grad=False, check_batched_grad=False)
 
 
 class _InplaceInfo:
@@ -690,7 +726,10 @@ def _jvp_outcome(T, info, s, tangents, inplace):
                     return {k: rebuild(v) for k, v in x.items()}
                 return x
             a = rebuild(args)
-            op = info.op if T is kindling else info.torch_op(T)
+            if inplace:
+                op = info.op if T is kindling else info.torch_op(T)
+            else:  # (through the sample's gradcheck wrapper and output process)
+                op = grad_op(info, s, None if T is kindling else T)
             out = op(a[0], *a[1], **a[2])
             if inplace:
                 out = a[0]
@@ -705,6 +744,9 @@ def _sweep(torch, info, inplace):
     for si, s in enumerate(_samples(info)):
         leaves = _leaves(to_kindling([s.input, list(s.args), dict(s.kwargs)]), [])
         if not leaves:
+            continue
+        if info.name in _TORCH_WRONG_TANGENTS and not inplace:
+            _check_tangents_numerically(info, s)
             continue
         rng = np.random.default_rng(si)
         tangents = [rng.uniform(-1, 1, size=tuple(x.shape)) for x in leaves]

@@ -54,3 +54,4 @@ from ..autograd.derivatives import (  # noqa: E402,F401
 )
 from . import _autograd, _functions  # noqa: E402,F401  (autograd node classes)
 from .._generator import Generator, default_generator  # noqa: E402,F401
+from .._aten.linalg_common import LinAlgError as _LinAlgError  # noqa: E402,F401

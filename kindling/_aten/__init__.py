@@ -41,6 +41,7 @@ from . import index_extra  # noqa: E402,F401  (take, put, masked_*, nonzero, ind
 from . import special  # noqa: E402,F401  (lgamma, digamma, polygamma, i0, special_*...)
 from . import special_extra  # noqa: E402,F401  (Bessel/Airy functions, orthogonal polynomials)
 from . import random  # noqa: E402,F401  (rand, randn, randint, normal_, bernoulli, dropout...)
+from . import linalg_solvers, linalg_decomps, linalg_norms, linalg_api  # noqa: E402,F401  (torch.linalg)
 
 _defop.finalize_registrations()
 

@@ -303,8 +303,10 @@ def _conj_of(t):
 
 # ---- view ops keep the bit -------------------------------------------------------------------
 def _mark(out, b):
+    """Apply the input's bit on top of the view's own: a view op that conjugates by itself
+    (``adjoint``, ``mH``) of a conjugate view is a plain view."""
     if isinstance(out, Tensor):
-        out._ks |= b
+        out._ks ^= b
     elif type(out) in (list, tuple):
         for x in out:
             _mark(x, b)

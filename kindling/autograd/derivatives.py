@@ -303,7 +303,10 @@ class DerivativeSpec:
         self.jvp_src = jvp
         self.base_spec = base_spec
         self.inplace_view = "inplace_view" in opdef.entry.tags
-        self.complex_ok = self.opname in COMPLEX_AUTOGRAD_OPS
+        self.complex_ok = self.opname in COMPLEX_AUTOGRAD_OPS or \
+            getattr(opdef, "complex_autograd", False)
+        # derivatives.yaml's output_differentiability (None: every float output)
+        self.output_diff = getattr(opdef, "output_differentiability", None)
         self._compiled = False
         self._cls = None
 
@@ -834,12 +837,14 @@ def _anomaly_trace(node):
         node.metadata["parent_"] = parent
 
 
-def _set_history(node, outs, creation=None):
-    """Attach ``node`` to differentiable tensor outputs; returns per-output metadata."""
+def _set_history(node, outs, creation=None, diff=None):
+    """Attach ``node`` to differentiable tensor outputs (``diff``: which outputs may be);
+    returns per-output metadata."""
     meta = []
     any_diff = False
     for i, o in enumerate(outs):
-        if isinstance(o, Tensor) and is_differentiable_dtype(o.dtype):
+        if isinstance(o, Tensor) and is_differentiable_dtype(o.dtype) and \
+                (diff is None or diff[i]):
             o._grad_node = node
             o._output_nr = i
             o._requires_grad = True
@@ -1005,7 +1010,7 @@ def _record_node(spec, cls, ks, args, kwargs, vals, edges, needed, nlist):
                 creation = propagate_creation_meta(src._view_meta[1], creation)
         else:
             creation = None
-        _set_history(node, outs, creation)
+        _set_history(node, outs, creation, spec.output_diff)
         if spec.is_view and _tls.view_replay_enabled:
             _view_func.record(spec.op, args, kwargs, outs, spec.multi)
     if not spec.complex_ok:

@@ -76,11 +76,12 @@ def sample_args(sample: SampleInput, torch=None):
 def to_numpy(t):
     """A kindling or PyTorch tensor's values as an ndarray (bfloat16 widened to float32)."""
     if hasattr(t, "detach") and type(t).__module__.startswith("torch"):
-        t = t.detach()
+        t = t.detach().resolve_conj().resolve_neg()
         if str(t.dtype) == "torch.bfloat16":
             t = t.float()
         return t.numpy()
-    a = t._np
+    from .._tensor import logical_values
+    a = logical_values(t)
     if a.dtype.kind == "V" or "bfloat16" in str(a.dtype):
         a = a.astype(np.float32)
     return np.asarray(a)
@@ -105,6 +106,7 @@ def assert_same(k, t, *, check_stride=False, rtol=1.3e-6, atol=1e-5, equal_nan=T
             assert k.storage_offset() == t.storage_offset(), "storage_offset differs"
         if str(t.device) == "meta":
             return
+        assert k.is_conj() == t.is_conj(), f"is_conj {k.is_conj()} != {t.is_conj()}"
         ka, ta = to_numpy(k), to_numpy(t)
         if ka.dtype.kind in "fc":
             np.testing.assert_allclose(ka, ta, rtol=rtol, atol=atol, equal_nan=equal_nan)

@@ -42,6 +42,10 @@ class OpInfo:
         self.is_inplace = any(a.is_write for a in opdef.schema.arguments)
         self.dtypes = DTYPES
         self.tolerance = TOLERANCES.get(self.name, (1.3e-6, 1e-5))
+        # ops whose outputs are unique only up to sign/phase compare gauge-invariant values
+        self.output_process = getattr(opdef, "output_process", None)
+        if self.output_process is not None:
+            self.op = _processed(opdef.op, self.output_process)
 
     def skip_reason(self, dtype):
         for key in (self.name, "*"):
@@ -71,7 +75,8 @@ class OpInfo:
     def torch_op(self, torch):
         """The same overload in PyTorch: ``torch.ops.aten.add.Tensor``."""
         ns, name, overload = self.name.split(".")
-        return getattr(getattr(getattr(torch.ops, ns), name), overload)
+        op = getattr(getattr(getattr(torch.ops, ns), name), overload)
+        return op if self.output_process is None else _processed(op, self.output_process)
 
     def __call__(self, *args, **kwargs):
         return self.op(*args, **kwargs)
@@ -80,9 +85,35 @@ class OpInfo:
         return f"OpInfo({self.name})"
 
 
+def _processed(op, process):
+    def call(*args, **kwargs):
+        return process(op(*args, **kwargs))
+    return call
+
+
+def grad_op(info, sample, torch=None):
+    """The function gradient tests differentiate for ``sample``: the op (PyTorch's when
+    ``torch`` is given) through the sample's ``gradcheck_wrapper``, its outputs through the
+    sample's ``output_process_fn_grad`` (else the op's ``output_process``)."""
+    if torch is None:
+        op = info.opdef.op
+    else:
+        ns, name, overload = info.name.split(".")
+        op = getattr(getattr(getattr(torch.ops, ns), name), overload)
+    wrapper = getattr(sample, "gradcheck_wrapper", None)
+    process = getattr(sample, "output_process_fn_grad", None) or \
+        getattr(info.opdef, "output_process", None)
+
+    def call(*args, **kwargs):
+        out = wrapper(op, *args, **kwargs) if wrapper is not None else op(*args, **kwargs)
+        return process(out) if process is not None else out
+    return call
+
+
 def op_db():
     """Every aten op with a sample generator, sorted by name (rebuilt on each call)."""
     from .._aten._defop import all_ops
+    from .._aten import linalg_samples  # noqa: F401  (registered here: only tests need them)
     infos = [OpInfo(d) for d in all_ops().values() if d.sample_fn is not None]
     return sorted(infos, key=lambda i: i.name)
 

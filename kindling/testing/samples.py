@@ -31,13 +31,63 @@ class Arr:
 
 
 class SampleInput:
-    """``op(input, *args, **kwargs)`` with ``Arr`` leaves anywhere in the arguments."""
+    """``op(input, *args, **kwargs)`` with ``Arr`` leaves anywhere in the arguments.
+
+    Gradient tests (PyTorch's OpInfo names) may also use
+    ``gradcheck_wrapper(op, input, *args, **kwargs)``, which calls the op on inputs it makes
+    valid for every perturbation finite differences take (a Hermitian or triangular matrix
+    built from an unconstrained one), and ``output_process_fn_grad(out)``, which keeps the
+    outputs whose derivatives are well defined (invariant under the sign or phase of singular
+    vectors...).
+    """
+
+    gradcheck_wrapper = None
+    output_process_fn_grad = None
 
     def __init__(self, input, *args, **kwargs):
         self.input, self.args, self.kwargs = input, args, kwargs
 
+    def for_grad(self, wrapper=None, process=None):
+        """This sample with a gradcheck wrapper and/or an output process (returns self)."""
+        self.gradcheck_wrapper, self.output_process_fn_grad = wrapper, process
+        return self
+
+    def mapped(self, fn):
+        """A copy with ``fn`` applied to the input, each argument and each keyword value."""
+        new = type(self)(fn(self.input), *[fn(a) for a in self.args],
+                         **{k: fn(v) for k, v in self.kwargs.items()})
+        return new.for_grad(self.gradcheck_wrapper, self.output_process_fn_grad)
+
     def __repr__(self):
         return f"SampleInput({self.input!r}, args={self.args!r}, kwargs={self.kwargs!r})"
+
+
+# ---- gradcheck wrappers (work on kindling and PyTorch tensors alike) ----------------------------
+def hermitian_input(op, input, *args, **kwargs):
+    """``op(A + A^H)``: finite differences of one entry of ``A`` keep the argument Hermitian."""
+    return op(input + input.mH, *args, **kwargs)
+
+
+def triangular_input(idx=0, upper_at=None, real_positive_diagonal=False):
+    """A wrapper passing the triangle that argument ``idx`` is read as (``upper`` from the
+    keyword or from position ``upper_at``; lower by default); with ``real_positive_diagonal``
+    its diagonal is replaced by ones (Cholesky factors)."""
+    def wrapper(op, *args, **kwargs):
+        args = list(args)
+        upper = kwargs.get("upper", args[upper_at] if upper_at is not None and
+                           len(args) > upper_at else False)
+        a = args[idx]
+        if real_positive_diagonal:
+            d = a.diagonal(0, -2, -1)
+            a = a - d.diag_embed() + d.new_ones(d.shape).diag_embed()
+        args[idx] = a.triu() if upper else a.tril()
+        return op(*args, **kwargs)
+    return wrapper
+
+
+def no_gradient(out):
+    """An output process for samples whose gradients PyTorch refuses (no output is checked)."""
+    return ()
 
 
 class ErrorInput:

@@ -1,0 +1,106 @@
+"""The Python surface of the linalg ops: the functions of ``kindling.linalg`` (built here, so
+``kindling/linalg`` only re-exports them), the top-level ``det``, ``inverse``, ``slogdet``,
+``logdet``, ``svd``, ``cholesky``... and their Tensor methods, returning PyTorch's
+``torch.return_types`` tuples where PyTorch does.
+"""
+from __future__ import annotations
+
+from ._api import function, make_function, method, public
+from .reductions import _structseq, return_types
+from .linalg_solvers import OPS
+
+LINALG: dict = {}   # kindling.linalg.<name>
+
+_RETURN_TYPES = {
+    "linalg_inv_ex": ("inverse", "info"), "linalg_cholesky_ex": ("L", "info"),
+    "linalg_solve_ex": ("result", "info"), "linalg_slogdet": ("sign", "logabsdet"),
+    "slogdet": ("sign", "logabsdet"), "linalg_qr": ("Q", "R"), "linalg_svd": ("U", "S", "Vh"),
+    "svd": ("U", "S", "V"), "linalg_eigh": ("eigenvalues", "eigenvectors"),
+    "linalg_eig": ("eigenvalues", "eigenvectors"),
+    "triangular_solve": ("solution", "cloned_coefficient"),
+    "linalg_lstsq": ("solution", "residuals", "rank", "singular_values"),
+}
+for _n, _f in _RETURN_TYPES.items():
+    setattr(return_types, _n, _structseq(_n, _f))
+
+
+def _ops(*names):
+    return [(OPS.get(n) or OPS[n + ".default"]).op for n in names]
+
+
+def _api(name, ops, rt=None, module="kindling.linalg", self_name="input", is_method=False):
+    f = make_function(name, ops, self_name=self_name, is_method=is_method)
+    if rt is not None:
+        cls = getattr(return_types, rt)
+        plain = f
+
+        def f(*args, **kwargs):
+            return cls(plain(*args, **kwargs))
+    f.__name__ = f.__qualname__ = name
+    f.__module__ = module
+    return f
+
+
+def _linalg(name, *opnames, rt=None, doc=None):
+    f = _api(name, _ops(*opnames), rt)
+    f.__doc__ = doc
+    LINALG[name] = f
+    return f
+
+
+_linalg("vector_norm", "linalg_vector_norm", doc="The vector ``ord``-norm over ``dim``.")
+_linalg("matrix_norm", "linalg_matrix_norm.str_ord", "linalg_matrix_norm",
+        doc="A matrix norm ('fro', 'nuc', 1, -1, 2, -2, inf, -inf) over the two ``dim``.")
+_linalg("norm", "linalg_norm", "linalg_norm.ord_str",
+        doc="A vector or matrix norm, as ``ord`` and ``dim`` select.")
+_linalg("inv", "linalg_inv", doc="The inverse of square matrices; LinAlgError if singular.")
+_linalg("inv_ex", "linalg_inv_ex", rt="linalg_inv_ex",
+        doc="The inverse and LAPACK's ``info`` (no error unless ``check_errors``).")
+_linalg("det", "linalg_det", doc="The determinant of square matrices.")
+_linalg("slogdet", "linalg_slogdet", rt="linalg_slogdet",
+        doc="The sign (phase) and the log of the absolute value of the determinant.")
+_linalg("solve", "linalg_solve", doc="The solution ``X`` of ``AX = B`` (``XA = B``: left=False).")
+_linalg("solve_ex", "linalg_solve_ex", rt="linalg_solve_ex",
+        doc="``solve`` and LAPACK's ``info``.")
+_linalg("cholesky", "linalg_cholesky", doc="The Cholesky factor of Hermitian positive-definite "
+        "matrices.")
+_linalg("cholesky_ex", "linalg_cholesky_ex", rt="linalg_cholesky_ex",
+        doc="The Cholesky factor and LAPACK's ``info``.")
+_linalg("qr", "linalg_qr", rt="linalg_qr", doc="The QR decomposition ('reduced', 'complete', "
+        "'r').")
+_linalg("svd", "linalg_svd", rt="linalg_svd", doc="The singular value decomposition "
+        "``A = U diag(S) Vh``.")
+_linalg("svdvals", "linalg_svdvals", doc="The singular values, in descending order.")
+_linalg("eigh", "linalg_eigh", rt="linalg_eigh", doc="Eigenvalues (ascending) and eigenvectors "
+        "of Hermitian matrices.")
+_linalg("eigvalsh", "linalg_eigvalsh", doc="Eigenvalues (ascending) of Hermitian matrices.")
+_linalg("eig", "linalg_eig", rt="linalg_eig", doc="Eigenvalues and eigenvectors (complex).")
+_linalg("eigvals", "linalg_eigvals", doc="Eigenvalues (complex).")
+_linalg("pinv", "linalg_pinv.atol_rtol_tensor", "linalg_pinv.atol_rtol_float",
+        "linalg_pinv", "linalg_pinv.rcond_tensor", doc="The Moore-Penrose pseudoinverse.")
+_linalg("matrix_power", "linalg_matrix_power", doc="The ``n``-th power of square matrices.")
+_linalg("cross", "linalg_cross", doc="The cross product of 3-vectors along ``dim``.")
+_linalg("multi_dot", "linalg_multi_dot", doc="The product of a chain of matrices, in the "
+        "cheapest order.")
+_linalg("solve_triangular", "linalg_solve_triangular", doc="The solution of a triangular "
+        "system.")
+_linalg("matrix_exp", "linalg_matrix_exp", doc="The matrix exponential.")
+
+
+_linalg("lstsq", "linalg_lstsq", rt="linalg_lstsq",
+        doc="The least-squares solution of ``AX = B`` (no derivative yet).")
+
+
+# ---- top-level functions and Tensor methods -----------------------------------------------------
+for _name, _opnames in (("det", ("det",)), ("logdet", ("logdet",)), ("inverse", ("inverse",)),
+                        ("cholesky", ("cholesky",)), ("cholesky_solve", ("cholesky_solve",)),
+                        ("cholesky_inverse", ("cholesky_inverse",)),
+                        ("matrix_power", ("matrix_power",)), ("pinverse", ("pinverse",)),
+                        ("cross", ("cross",)), ("matrix_exp", ("linalg_matrix_exp",))):
+    public(_name, *_ops(*_opnames))
+
+for _name, _op in (("slogdet", "slogdet"), ("svd", "svd"),
+                   ("triangular_solve", "triangular_solve")):
+    function(_name)(_api(_name, _ops(_op), rt=_op, module="kindling"))
+    method(_name)(_api(_name, _ops(_op), rt=_op, module="kindling", self_name="self",
+                       is_method=True))

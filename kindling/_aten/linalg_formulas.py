@@ -1,0 +1,574 @@
+"""Derivative formulas of the linalg ops (FunctionsManual.cpp's, in Python).
+
+Each is written with dispatched ops (``matmul``, ``mH``, ``linalg_solve``,
+``linalg_solve_triangular``...), so modes see them and double backward differentiates them.
+Where PyTorch updates a tensor in place (``ret.diagonal().fill_(1)``) these build the same
+value out of place, so the formulas stay differentiable.  Names of parameters are the ops'
+schema names (backward: ``grad``/``grads``, inputs, outputs; forward: ``<input>_t``,
+``<input>_p``, outputs).
+"""
+from __future__ import annotations
+
+import math
+
+from ._ops_registry import aten
+
+_EPS = {"float32": 1.1920928955078125e-07, "float64": 2.220446049250313e-16}
+
+
+def _mm(a, b):
+    return aten.matmul.default(a, b)
+
+
+def _mH(t):
+    return t.mH
+
+
+def _diag(t):
+    return aten.diagonal.default(t, 0, -2, -1)
+
+
+def _embed(v):
+    return aten.diag_embed.default(v)
+
+
+def _sum_to(t, shape):
+    from ..autograd._formulas import sum_to
+    return sum_to(t, tuple(shape)) if t is not None and tuple(t.shape) != tuple(shape) else t
+
+
+def _solve(A, B, left=True):
+    return aten.linalg_solve.default(A, B, left=left)
+
+
+def _tri_solve(A, B, upper, left=True, unit=False):
+    return aten.linalg_solve_triangular.default(A, B, upper=upper, left=left,
+                                                unitriangular=unit)
+
+
+def _eye_like_diag(S):
+    """A matrix whose diagonal is 1 and off-diagonal 0, batched like ``S[..., k]``."""
+    return _embed(aten.ones_like.default(S))
+
+
+def _real_dtype_name(t):
+    n = t.dtype._name
+    return {"complex64": "float32", "complex128": "float64"}.get(n, n)
+
+
+# ---- inverse, determinants ----------------------------------------------------------------------
+def inv_backward(grad, inverse):
+    ih = _mH(inverse)
+    return -_mm(ih, _mm(grad, ih))
+
+
+def inv_jvp(A_t, inverse):
+    return -_mm(_mm(inverse, A_t), inverse), None
+
+
+def _prod_safe_zeros_backward(grad, inp, dim):
+    if inp.numel() == 0:
+        return grad.expand_as(inp)
+    size = list(inp.shape)
+    size[dim] = 1
+    ones = aten.ones.default(size, dtype=grad.dtype)
+    n = inp.shape[dim]
+    normal = aten.cat.default([ones, inp.narrow(dim, 0, n - 1)], dim).cumprod(dim)
+    rev = aten.cat.default([ones, inp.narrow(dim, 1, n - 1).flip([dim])], dim)
+    rev = rev.cumprod(dim).flip([dim])
+    prod = normal * rev
+    return grad * (prod.conj() if prod.dtype.is_complex else prod)
+
+
+def det_backward(grad, result, A):
+    if grad is None or A.numel() == 0:
+        return None
+    d_diag = grad * (result.conj() if result.dtype.is_complex else result)
+    n = A.shape[-1]
+    d = _embed(d_diag.unsqueeze(-1).expand(list(d_diag.shape) + [n]))
+    eps = _EPS[_real_dtype_name(A)]
+    near_singular = bool((result.abs() < 100.0 * eps).any())
+    if not near_singular:
+        return _solve(_mH(A), d)
+    # the adjugate of a singular matrix through its SVD (Higham), for every matrix of the batch
+    U, S, Vh = aten.linalg_svd.default(A)
+    alpha = aten.linalg_det.default(U) * aten.linalg_det.default(Vh)
+    alpha = (alpha.conj() if alpha.dtype.is_complex else alpha) * grad
+    D = _prod_safe_zeros_backward(alpha.unsqueeze(-1), S, S.dim() - 1)
+    return _mm(U * D.unsqueeze(-2), Vh)
+
+
+def det_jvp(A_t, A_p, result):
+    return _diag(_solve(A_p, A_t)).sum(-1) * result, None, None
+
+
+def slogdet_backward(grads, A, sign):
+    g_sign, g_abs = grads[0], grads[1]
+    if g_sign is None and g_abs is None:
+        return None
+    is_complex = A.dtype.is_complex
+    if not is_complex and g_abs is None:
+        return None
+    g = g_abs
+    if is_complex:
+        if g_sign is not None:
+            im = aten.imag.default(g_sign.conj() * sign)
+            g = (g - im * 1j) if g is not None else im * (-1j)
+        else:
+            g = g.to(A.dtype)
+    n = A.shape[-1]
+    d = _embed(g.unsqueeze(-1).expand(list(g.shape) + [n]))
+    return _solve(_mH(A), d)
+
+
+def slogdet_jvp(A_t, A_p, sign):
+    tr = _diag(_solve(A_p, A_t)).sum(-1)
+    if A_p.dtype.is_complex:
+        return aten.imag.default(tr) * (sign * 1j), aten.real.default(tr), None, None
+    return aten._efficientzerotensor.default(list(sign.shape), dtype=sign.dtype), tr, None, None
+
+
+# ---- solve --------------------------------------------------------------------------------------
+def _is_vector(A, B_shape):
+    return len(B_shape) == 1 or (len(B_shape) == A.dim() - 1 and
+                                 tuple(B_shape) == tuple(A.shape[:-1]))
+
+
+def solve_backward(grad, result, A, left, A_sym_sizes, B_sym_sizes, grad_input_mask):
+    if grad is None:
+        return None, None
+    vector = _is_vector(A, B_sym_sizes)
+
+    def v2m(x):
+        return x.unsqueeze(-1) if vector else x
+    gB = _solve(_mH(A), grad, left)
+    gA = None
+    if grad_input_mask[0]:
+        gA = -_mm(v2m(gB), _mH(v2m(result))) if left else -_mm(_mH(result), gB)
+        gA = _sum_to(gA, A_sym_sizes)
+    return gA, (_sum_to(gB, B_sym_sizes) if grad_input_mask[1] else None)
+
+
+def solve_jvp(A_t, B_t, A_p, result, left):
+    vector = _is_vector(A_p, tuple(B_t.shape))
+    X = result.unsqueeze(-1) if vector else result
+    dB = B_t.unsqueeze(-1) if vector else B_t
+    rhs = dB - (_mm(A_t, X) if left else _mm(X, A_t))
+    dX = _solve(A_p, rhs, left)
+    return (dX.squeeze(-1) if vector else dX), None, None, None
+
+
+# ---- Cholesky -----------------------------------------------------------------------------------
+def cholesky_backward(gL, upper, L):
+    if gL is None:
+        return None
+    if upper:
+        L, gL = _mH(L), _mH(gL)
+    gA = _mm(_mH(L), gL).tril()
+    gA = (gA + _mH(gA.tril(-1))) * 0.5
+    gA = _tri_solve(_mH(L), gA, True, True)
+    return _tri_solve(L, gA, False, False)
+
+
+def cholesky_jvp(dA, L, upper):
+    L_ = _mH(L) if upper else L
+    dL = _tri_solve(L_, dA, False, True)
+    dL = _tri_solve(_mH(L_), dL, True, False)
+    dL = dL.tril() - _embed(_diag(dL) * 0.5)
+    dL = _mm(L_, dL)
+    return _mH(dL) if upper else dL
+
+
+# ---- triangular solvers -------------------------------------------------------------------------
+def _tri_part(t, upper, unit):
+    return t.triu(int(unit)) if upper else t.tril(-int(unit))
+
+
+def solve_triangular_backward(grad, self, result, upper, left, unitriangular, self_sym_sizes,
+                              B_sym_sizes, grad_input_mask):
+    if grad is None:
+        return None, None
+    gB = _tri_solve(_mH(self), grad, not upper, left, unitriangular)
+    gA = None
+    if grad_input_mask[0]:
+        xh = _mH(result)
+        gA = -_mm(gB, xh) if left else -_mm(xh, gB)
+        gA = _sum_to(_tri_part(gA, upper, unitriangular), self_sym_sizes)
+    return gA, (_sum_to(gB, B_sym_sizes) if grad_input_mask[1] else None)
+
+
+def solve_triangular_jvp(self_t, B_t, self_p, result, upper, left, unitriangular):
+    pA = _tri_part(self_t, upper, unitriangular)
+    xt = B_t - (_mm(pA, result) if left else _mm(result, pA))
+    return _tri_solve(self_p, xt, upper, left, unitriangular)
+
+
+def triangular_solve_backward(grads, self, A, solution, upper, transpose, unitriangular,
+                              self_sym_sizes, A_sym_sizes, grad_input_mask):
+    grad_x, grad_m = grads[0], grads[1]
+    grad_b = grad_a = None
+    if grad_x is None and grad_m is None:
+        return None, None
+    if grad_x is not None:
+        a = A.conj() if A.dtype.is_complex else A
+        grad_b = aten.triangular_solve.default(grad_x, a, upper, not transpose,
+                                               unitriangular)[0]
+        if grad_input_mask[1]:
+            x = solution
+            grad_a = -_mm(x.conj() if x.dtype.is_complex else x, grad_b.mT) if transpose \
+                else -_mm(grad_b, _mH(x))
+            grad_a = grad_a.triu(int(unitriangular)) if upper else \
+                grad_a.tril(-int(unitriangular))
+    if grad_a is None:
+        grad_a = aten.zeros_like.default(A)
+    if grad_b is None:
+        grad_b = aten.zeros_like.default(self)
+    if grad_input_mask[1] and grad_m is not None:
+        grad_a = grad_a + grad_m
+    return _sum_to(grad_b, self_sym_sizes), _sum_to(grad_a, A_sym_sizes)
+
+
+def triangular_solve_jvp(self_t, A_t, A_p, solution, upper, transpose, unitriangular):
+    dA = _tri_part(A_t, upper, unitriangular)
+    contrib = _mm(dA.mT if transpose else dA, solution)
+    dX = aten.triangular_solve.default(self_t - contrib, A_p, upper, transpose,
+                                       unitriangular)[0]
+    return dX, A_t
+
+
+def cholesky_solve_backward(grad, self, input2, result, upper, self_sym_sizes,
+                            input2_sym_sizes, grad_input_mask):
+    if grad is None:
+        return None, None
+    g_self = aten.cholesky_solve.default(grad, input2, upper)
+    g_in2 = None
+    if grad_input_mask[1]:
+        common = _mm(g_self, _mH(result))
+        common = common + _mH(common)
+        g_in2 = -_mm(input2, common) if upper else -_mm(common, input2)
+        g_in2 = _sum_to(g_in2, input2_sym_sizes)
+    return _sum_to(g_self, self_sym_sizes), g_in2
+
+
+def cholesky_solve_jvp(self_t, input2_t, input2_p, result, upper):
+    dK = _mm(_mH(input2_t), input2_p) if upper else _mm(input2_t, _mH(input2_p))
+    dA = dK + _mH(dK)
+    return aten.cholesky_solve.default(self_t - _mm(dA, result), input2_p, upper)
+
+
+def cholesky_inverse_backward(grad, self, upper, result):
+    common = grad + _mH(grad)
+    common = _mm(result, _mm(common, result))
+    return -_mm(self, common) if upper else -_mm(common, self)
+
+
+def cholesky_inverse_jvp(self_p, self_t, result, upper):
+    F, dF = (self_p.triu(), self_t.triu()) if upper else (self_p.tril(), self_t.tril())
+    dC = _mm(_mH(dF), F) if upper else _mm(dF, _mH(F))
+    partial = -_mm(_mm(result, dC), result)
+    return partial + _mH(partial)
+
+
+# ---- QR -----------------------------------------------------------------------------------------
+_QR_NO_Q = ("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+            "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "
+            "linalg.qr.")
+_QR_COMPLETE = ("The QR decomposition is not differentiable when mode='complete' and "
+                "nrows > ncols.")
+
+
+def _qr_checks(mode, m, n):
+    if mode == "r":
+        raise RuntimeError(_QR_NO_Q)
+    if mode == "complete" and m > n:
+        raise RuntimeError(_QR_COMPLETE)
+
+
+def qr_backward(grads, Q, R, mode):
+    gQ, gR = grads[0], grads[1]
+    _qr_checks(mode, 0, 0)  # (mode='r' first: it computes no Q)
+    m, n = Q.shape[-2], R.shape[-1]
+    _qr_checks(mode, m, n)
+    if gQ is None and gR is None:
+        return None
+    if gQ is not None:
+        gA = _mm(gR, _mH(R)) - _mm(_mH(Q), gQ) if gR is not None else -_mm(_mH(Q), gQ)
+    else:
+        gA = _mm(gR, _mH(R))
+    if m >= n:
+        X = gA.triu()
+        ret = X + _mH(X)
+        ret = ret - _embed(aten.real.default(_diag(ret)) * 0.5)
+        gA = _mm(Q, ret)
+        if gQ is not None:
+            gA = gA + gQ
+        return _tri_solve(_mH(R), gA, False, False)
+    X = -gA
+    ret = (X - _mH(X)).tril()
+    if X.dtype.is_complex:
+        ret = ret - _embed(aten.imag.default(_diag(ret)) * 0.5) * 1j
+    gA = _mm(Q, ret)
+    gA = _tri_solve(_mH(R.narrow(-1, 0, m)), gA, False, False)
+    shape = list(R.shape)
+    shape[-1] = n - m
+    gA = aten.cat.default([gA, aten.zeros.default(shape, dtype=gA.dtype)], -1)
+    if gR is not None:
+        gA = gA + _mm(Q, gR)
+    return gA
+
+
+def qr_jvp(A_t, Q, R, mode):
+    m, n = A_t.shape[-2], A_t.shape[-1]
+    _qr_checks(mode, m, n)
+    if m >= n:
+        dARinv = _tri_solve(R, A_t, True, False)
+        X = _mm(_mH(Q), dARinv)
+        X = (X + _mH(X)).triu()
+        dR = X - _embed(_diag(X) * 0.5)
+        dQ = dARinv - _mm(Q, dR)
+        return dQ, _mm(dR, R)
+    QHdA = _mm(_mH(Q), A_t)
+    Y = _tri_solve(R.narrow(-1, 0, m), QHdA.narrow(-1, 0, m), True, False)
+    if Y.dtype.is_complex:
+        t = Y.tril()
+        t = t - _embed(aten.real.default(_diag(t)))
+        dQ = t - _mH(t)
+        dQ = dQ - _embed(_diag(dQ) * 0.5)
+    else:
+        t = Y.tril(-1)
+        dQ = t - t.mT
+    dR = QHdA - _mm(dQ, R)
+    return _mm(Q, dQ), dR
+
+
+# ---- SVD ----------------------------------------------------------------------------------------
+_SVD_PHASE = ("svd_backward: The singular vectors in the complex case are specified up to "
+              "multiplication by e^{i phi}. The specified loss function depends on this phase "
+              "term, making it ill-defined.")
+
+
+_SVD_NO_UV = ("U.dim() >= 2 && Vh.dim() >= 2 INTERNAL ASSERT FAILED at \"/__w/pytorch/pytorch/"
+              "torch/csrc/autograd/FunctionsManual.cpp\":3728, please report a bug to PyTorch. ")
+
+_SVD_NO_UV_JVP = _SVD_NO_UV.replace("U.dim() >= 2 && Vh.dim()", "U_.dim() >= 2 && Vh_.dim()") \
+    .replace(":3728", ":3519")
+
+
+def _E(S):
+    S2 = S * S
+    return S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye_like_diag(S)
+
+
+def svd_backward(grads, U, S, Vh, full_matrices):
+    gU, gS, gVh = grads
+    if gU is None and gS is None and gVh is None:
+        return None
+    if U.dim() < 2 or Vh.dim() < 2:  # (compute_uv=False)
+        raise RuntimeError(_SVD_NO_UV)
+    if full_matrices:
+        k = S.shape[-1]
+        gU = gU.narrow(-1, 0, k) if gU is not None else None
+        gVh = gVh.narrow(-2, 0, k) if gVh is not None else None
+        U, Vh = U.narrow(-1, 0, k), Vh.narrow(-2, 0, k)
+    m, n = U.shape[-2], Vh.shape[-1]
+    if gU is None and gVh is None:
+        return _mm(U, gS.unsqueeze(-1) * Vh) if m >= n else _mm(U * gS.unsqueeze(-2), Vh)
+    is_complex = U.dtype.is_complex
+    UhgU = VhgV = None
+    if gU is not None:
+        X = _mm(_mH(U), gU)
+        UhgU = X - _mH(X)
+    if gVh is not None:
+        X = _mm(Vh, _mH(gVh))
+        VhgV = X - _mH(X)
+    if is_complex:
+        a = aten.imag.default(_diag(UhgU)) if UhgU is not None else aten.zeros_like.default(S)
+        b = aten.imag.default(_diag(VhgV)) if VhgV is not None else aten.zeros_like.default(S)
+        if not bool(aten.allclose.default(a, -b, 1e-2, 1e-2)):
+            raise RuntimeError(_SVD_PHASE)
+    E = _E(S)
+    if UhgU is not None and VhgV is not None:
+        ret = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+    elif UhgU is not None:
+        ret = (UhgU / E) * S.unsqueeze(-2)
+    else:
+        ret = S.unsqueeze(-1) * (VhgV / E)
+    if gS is not None:
+        ret = ret + _embed(gS)
+    if is_complex and UhgU is not None and VhgV is not None:
+        ret = ret + _embed(_diag(UhgU) / (S * 2.0))
+    if m > n and gU is not None:
+        gA = _mm(U, ret)
+        gUSinv = gU / S.unsqueeze(-2)
+        gA = gA + gUSinv - _mm(U, _mm(_mH(U), gUSinv))
+        return _mm(gA, Vh)
+    if m < n and gVh is not None:
+        gA = _mm(ret, Vh)
+        SinvgVh = gVh / S.unsqueeze(-1)
+        gA = gA + SinvgVh - _mm(_mm(SinvgVh, _mH(Vh)), Vh)
+        return _mm(U, gA)
+    return _mm(U, _mm(ret, Vh)) if m >= n else _mm(_mm(U, ret), Vh)
+
+
+def svd_jvp(A_t, U, S, Vh, full_matrices):
+    if U.dim() < 2 or Vh.dim() < 2:  # (compute_uv=False)
+        raise RuntimeError(_SVD_NO_UV_JVP)
+    is_complex = A_t.dtype.is_complex
+    m, n = A_t.shape[-2], A_t.shape[-1]
+    k = S.shape[-1]
+    U_ = U.narrow(-1, 0, k) if full_matrices else U
+    Vh_ = Vh.narrow(-2, 0, k) if full_matrices else Vh
+    V = _mH(Vh_)
+    dP = _mm(_mH(U_), _mm(A_t, V)) if m < n else _mm(_mm(_mH(U_), A_t), V)
+    dS = aten.real.default(_diag(dP)) if is_complex else _diag(dP)
+    dP = dP - _embed(dS)
+    E = _E(S)
+    d2 = _diag(dP) / (S * 2.0) if is_complex else None
+    X = dP * S.unsqueeze(-2)
+    aux = (X + _mH(X)) / E
+    if is_complex:
+        aux = aux + _embed(d2)
+    dU = _mm(U_, aux)
+    if m > n:
+        dAVSinv = _mm(A_t, V / S.unsqueeze(-2))
+        dU = dU + dAVSinv - _mm(U_, _mm(_mH(U_), dAVSinv))
+        if full_matrices:
+            shape = list(dU.shape)
+            shape[-1] = m - n
+            dU = aten.cat.default([dU, aten.zeros.default(shape, dtype=dU.dtype)], -1)
+    Y = dP * (-S).unsqueeze(-1)
+    vaux = (Y + _mH(Y)) / E
+    if is_complex:
+        vaux = vaux + _embed(d2)
+    dVh = _mm(vaux, Vh_)
+    if m < n:
+        UHdASinv = _mm(_mH(U_) / S.unsqueeze(-1), A_t)
+        dVh = dVh + UHdASinv - _mm(_mm(UHdASinv, V), Vh_)
+        if full_matrices:
+            shape = list(dVh.shape)
+            shape[-2] = n - m
+            dVh = aten.cat.default([dVh, aten.zeros.default(shape, dtype=dVh.dtype)], -2)
+    return dU, dS, dVh
+
+
+# ---- eigh / eig ---------------------------------------------------------------------------------
+def eig_backward(gL, gV, L, V, is_hermitian):
+    if gL is None and gV is None:
+        return None
+    if gV is None:
+        if is_hermitian:
+            return _mm(V * gL.unsqueeze(-2), _mH(V))
+        return _solve(_mH(V), gL.unsqueeze(-1) * _mH(V))
+    VhgV = _mm(_mH(V), gV)
+    dVhgV = _diag(VhgV)
+    if V.dtype.is_complex:
+        im = aten.imag.default(dVhgV)
+        if not bool(aten.allclose.default(im, aten.zeros_like.default(im), 1e-2, 1e-2)):
+            name = "linalg_eigh_backward" if is_hermitian else "linalg_eig_backward"
+            raise RuntimeError(f"{name}: The eigenvectors in the complex case are specified up "
+                               "to multiplication by e^{i phi}. The specified loss function "
+                               "depends on this quantity, so it is ill-defined.")
+    if is_hermitian:
+        VhgV = (VhgV - _mH(VhgV)) * 0.5
+    else:
+        VhgV = VhgV - _mm(_mH(V), V * aten.real.default(dVhgV).unsqueeze(-2))
+    Lc = L.conj() if L.dtype.is_complex else L
+    Econj = Lc.unsqueeze(-2) - Lc.unsqueeze(-1) + _eye_like_diag(Lc)
+    ret = VhgV / Econj
+    if gL is not None:
+        ret = ret - _embed(_diag(ret)) + _embed(gL.to(ret.dtype) if gL.dtype is not ret.dtype
+                                                else gL)
+    if is_hermitian:
+        return _mm(V, _mm(ret, _mH(V)))
+    return _solve(_mH(V), _mm(ret, _mH(V)))
+
+
+def eig_jvp(dA, L, V, is_hermitian):
+    if is_hermitian:
+        dP = _mm(_mm(_mH(V), dA), V)
+    else:
+        dAc = dA if dA.dtype.is_complex else dA.to(V.dtype)
+        dP = _solve(V, _mm(dAc, V))
+    dL = aten.real.default(_diag(dP)) if is_hermitian and dA.dtype.is_complex else _diag(dP)
+    denom = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye_like_diag(L)
+    ret = dP / denom
+    ret = ret - _embed(_diag(ret))
+    dV = _mm(V, ret)
+    if not is_hermitian:
+        dV = dV - V * aten.real.default(_diag(_mm(_mH(V), dV))).unsqueeze(-2)
+    return dL, dV
+
+
+def eigh_backward(grads, eigenvalues, eigenvectors):
+    return eig_backward(grads[0], grads[1], eigenvalues, eigenvectors, True)
+
+
+def eigh_jvp(A_t, eigenvalues, eigenvectors):
+    return eig_jvp(A_t, eigenvalues, eigenvectors, True)
+
+
+def linalg_eig_backward(grads, self, eigenvalues, eigenvectors):
+    gL, gV = grads[0], grads[1]
+    r = eig_backward(gL, gV, eigenvalues, eigenvectors, False)
+    if r is not None and not self.dtype.is_complex:
+        r = aten.real.default(r)
+    return r
+
+
+def linalg_eig_jvp(self_t, eigenvalues, eigenvectors):
+    return eig_jvp(self_t, eigenvalues, eigenvectors, False)
+
+
+# ---- pinv ---------------------------------------------------------------------------------------
+def pinv_backward(grad, result, self):
+    pinvA, A = result, self
+    m, n = A.shape[-2], A.shape[-1]
+    pinvAh = _mH(pinvA)
+    gradh = _mH(grad)
+    if m <= n:
+        K = _mm(gradh, pinvA)
+        KpinvAh = _mm(K, pinvAh)
+        return (-_mH(_mm(pinvA, K)) + KpinvAh - _mm(_mm(A, pinvA), KpinvAh)
+                + _mm(_mm(pinvAh, pinvA), gradh - _mm(K, A)))
+    K = _mm(pinvA, gradh)
+    pinvAhK = _mm(pinvAh, K)
+    return (-_mH(_mm(K, pinvA)) + _mm(_mm(gradh - _mm(A, K), pinvA), pinvAh) + pinvAhK
+            - _mm(_mm(pinvAhK, pinvA), A))
+
+
+def pinv_jvp(self_p, self_t, result):
+    A, pinvA, dA = self_p, result, self_t
+    m, n = A.shape[-2], A.shape[-1]
+    dAh, pinvAh = _mH(dA), _mH(pinvA)
+    if m <= n:
+        K = _mm(pinvAh, dAh)
+        return (_mm(pinvA, K - _mH(K) - _mm(K, _mm(A, pinvA)))
+                + _mm(dAh - _mm(pinvA, _mm(A, dAh)), _mm(pinvAh, pinvA)))
+    K = _mm(pinvA, dA)
+    Kh = _mH(K)
+    return (_mm(Kh - K - _mm(_mm(pinvA, A), Kh), pinvA)
+            + _mm(_mm(pinvA, pinvAh), dAh - _mm(_mm(dAh, A), pinvA)))
+
+
+# ---- matrix_exp ---------------------------------------------------------------------------------
+def matrix_exp_differential(self, grad, adjoint):
+    """The block-triangular trick (Mathias 1996): exp([[A, G], [0, A]]) holds the differential
+    of exp at A in direction G in its upper-right block (A^H for the adjoint)."""
+    A = _mH(self) if adjoint else self
+    n = A.shape[-1]
+    top = aten.cat.default([A, grad], -1)
+    bottom = aten.cat.default([aten.zeros_like.default(A), A], -1)
+    meta = aten.cat.default([top, bottom], -2)
+    return aten.linalg_matrix_exp.default(meta).narrow(-2, 0, n).narrow(-1, n, n)
+
+
+def matrix_exp_backward(grad, self):
+    return matrix_exp_differential(self, grad, True)
+
+
+def matrix_exp_jvp(self_p, self_t):
+    return matrix_exp_differential(self_p, self_t, False)
+
+
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("math", "annotations")]
+del math
