@@ -7,31 +7,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from ._dispatcher import operator as _opreg
-
-# Registrations during import build each op's dispatch table once, at the end (flush below).
-_opreg.defer_tables()
-
-from . import _dtype
-from ._dtype import (  # noqa: F401
-    bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, float, float8_e4m3fn,
-    float8_e5m2, float16, float32, float64, half, int, int8, int16, int32, int64, long, short,
-    uint8, uint16, uint32, uint64, promote_types, can_cast, get_default_dtype, set_default_dtype,
-)
-from ._device import device  # noqa: F401
-from ._layout import (  # noqa: F401
-    channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format,
-    sparse_coo, sparse_csr, strided,
-)
-from ._tensor import Size, Tensor  # noqa: F401
-from ._storage import UntypedStorage  # noqa: F401
-from . import storage  # noqa: E402,F401  (torch.storage)
-from .storage import TypedStorage  # noqa: E402,F401
-from . import _ops as _ops_module
-from ._ops import ops  # noqa: F401
-
-_ops_module._set_tensor_class(Tensor)
-
 # Importing the op library and the layers builds ~10^5 long-lived objects; a garbage
 # collection part-way through only walks them (10+ ms, 7% of the import), so collections wait
 # until the import is done.
@@ -39,6 +14,31 @@ import gc as _gc  # noqa: E402
 _gc_enabled = _gc.isenabled()
 _gc.disable()
 try:
+    from ._dispatcher import operator as _opreg
+
+    # Registrations during import build each op's dispatch table once, at the end (flush below).
+    _opreg.defer_tables()
+
+    from . import _dtype
+    from ._dtype import (  # noqa: F401
+        bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, float, float8_e4m3fn,
+        float8_e5m2, float16, float32, float64, half, int, int8, int16, int32, int64, long, short,
+        uint8, uint16, uint32, uint64, promote_types, can_cast, get_default_dtype, set_default_dtype,
+    )
+    from ._device import device  # noqa: F401
+    from ._layout import (  # noqa: F401
+        channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format,
+        sparse_coo, sparse_csr, strided,
+    )
+    from ._tensor import Size, Tensor  # noqa: F401
+    from ._storage import UntypedStorage  # noqa: F401
+    from . import storage  # noqa: E402,F401  (torch.storage)
+    from .storage import TypedStorage  # noqa: E402,F401
+    from . import _ops as _ops_module
+    from ._ops import ops  # noqa: F401
+
+    _ops_module._set_tensor_class(Tensor)
+
     from . import _aten  # noqa: E402  (registers every op)
     from . import autograd  # noqa: E402  (the Autograd layer: kernels, engine, Function)
     from .overrides import tf_properties as _tf_properties  # noqa: E402

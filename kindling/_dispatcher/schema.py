@@ -185,31 +185,32 @@ _TOKEN = re.compile(r"\s*(->|\.\.\.|[A-Za-z_][A-Za-z0-9_]*|-?\d+\.\d*(?:e-?\d+)?
                     r"|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[()\[\],=?!*:|.-])")
 
 
+# (a token, or any other non-space character: group 2, an error)
+_TOKEN_OR_BAD = re.compile(_TOKEN.pattern[:3] + "(?:" + _TOKEN.pattern[3:] + r"|(\S))")
+
+
 class _Parser:
     def __init__(self, text):
         self.text = text
-        self.toks = []  # (token, position)
-        pos = 0
-        while True:
-            m = _TOKEN.match(text, pos)
-            if not m:
-                if text[pos:].strip():
-                    self.fail(pos + len(text[pos:]) - len(text[pos:].lstrip()),
-                              "unexpected character")
-                break
-            self.toks.append((m.group(1), m.start(1)))
-            pos = m.end()
+        # (token, position), then two end markers (None, len(text)) so ``peek`` needs no
+        # bounds check; the whole text in one ``finditer`` (the op library parses ~1000
+        # schemas at import)
+        toks = [(m[1], m.start(m.lastindex)) for m in _TOKEN_OR_BAD.finditer(text)]
+        for tok, pos in toks:
+            if tok is None:
+                self.fail(pos, "unexpected character")
+        end = (None, len(text))
+        self.toks = toks + [end, end]
         self.i = 0
 
     def fail(self, pos, msg):
         raise RuntimeError(f"\n{msg}:\n{self.text}\n{' ' * pos}~ <--- HERE\n")
 
     def peek(self, k=0):
-        j = self.i + k
-        return self.toks[j][0] if j < len(self.toks) else None
+        return self.toks[self.i + k][0]
 
     def pos(self):
-        return self.toks[self.i][1] if self.i < len(self.toks) else len(self.text)
+        return self.toks[self.i][1]
 
     def next(self):
         t = self.peek()
