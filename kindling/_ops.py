@@ -405,9 +405,12 @@ class _OpNamespace(types.ModuleType):
         return iter(self._dir)
 
     def __getattr__(self, op_name):
-        if op_name.startswith("__") or op_name in ("name", "_dir"):
-            raise AttributeError(op_name)
         qualified = f"{self.name}::{op_name}"
+        # (dunder names are Python's probes - ``__wrapped__``... - unless an operator has one:
+        # ``aten::__lshift__``)
+        if op_name in ("name", "_dir") or (op_name.startswith("__") and
+                                           not _opreg.overloads_of(qualified)):
+            raise AttributeError(op_name)
         if not _opreg.overloads_of(qualified):
             raise AttributeError(f"'_OpNamespace' '{self.name}' object has no attribute '{op_name}'")
         packet = OpOverloadPacket(qualified, op_name)

@@ -49,8 +49,8 @@ DEFAULT, IN_CUSTOM_FUNCTION, MULTI_OUTPUT_NODE, NO_GRAD_MODE, INFERENCE_MODE = r
 assert INFERENCE_MODE == INFERENCE_VIEW_CREATION  # (what the tensor layer marks views with)
 
 _DERIVED = ("_sym_sizes", "_sym_strides", "_sym_numel", "_scalar_type", "_geometry",
-            "_args_sizes", "_info")
-_HIDDEN = ("_scalar_type", "_geometry", "_args_sizes", "_info")
+            "_args_sizes", "_args_scalartypes", "_info")
+_HIDDEN = ("_scalar_type", "_geometry", "_args_sizes", "_args_scalartypes", "_info")
 _NUMBER_TYPES = frozenset({"Scalar", "int", "float", "SymInt"})
 _HELPERS = {k: v for k, v in vars(_formulas).items() if not k.startswith("__")}
 _HELPER_NUMBERS = frozenset(k for k, v in _HELPERS.items() if type(v) in (int, float))
@@ -63,13 +63,13 @@ _HELPER_NUMBERS = frozenset(k for k, v in _HELPERS.items() if type(v) in (int, f
 # complex inputs - abs, angle, var, norm, view_as_real - are fine).
 COMPLEX_AUTOGRAD_OPS = frozenset("""
     _conj _conj_physical _neg_view _to_copy _unsafe_view acos acosh add addcdiv addcmul
-    addmm addmv alias as_strided as_strided_scatter asin asinh atan atanh bmm cat clone
+    addmm addmv alias as_strided as_strided_scatter asin asinh atan atanh block_diag bmm cat clone
     complex cos cosh cumprod cumsum diag_embed diagonal diagonal_backward diagonal_copy
     diagonal_scatter div dot eq_ exp exp2 expand expm1 fill fill_ flip gather index
-    index_add index_add_ index_copy index_fill index_put index_select lerp log log10 log1p
+    index_add index_add_ index_copy index_fill index_put index_select ldexp lerp log log10 log1p
     log2 logaddexp logcumsumexp logsumexp masked_fill masked_scatter masked_scatter_backward
     masked_select mean mm mul mv nansum narrow_copy ne_ neg nonzero permute pow prod put put_ reciprocal
-    repeat resize roll rot90 rsqrt rsub scatter scatter_add select select_backward sgn
+    polar repeat resize roll rot90 rsqrt rsub scatter scatter_add select select_backward sgn
     sigmoid sigmoid_backward sin sinc sinh slice slice_backward split split_with_sizes sqrt
     squeeze stack std_mean sub sum t take tan tanh tanh_backward trace transpose tril triu unbind
     unfold unfold_backward unsafe_split unsqueeze var_mean vdot view view_as_complex where
@@ -471,6 +471,10 @@ def _args_sizes(ts):
     return [tuple(x._size) for x in ts]
 
 
+def _args_scalartypes(ts):
+    return [x.dtype for x in ts]
+
+
 def _sym_sizes(t):
     return tuple(t._size) if isinstance(t, Tensor) else None
 
@@ -500,7 +504,7 @@ def _info(t):
 # ``<arg><suffix>`` -> its value, from the argument (None when the argument is no tensor)
 _DERIVERS = {"_sym_sizes": _sym_sizes, "_sym_strides": _sym_strides, "_sym_numel": _sym_numel,
              "_scalar_type": _scalar_type, "_geometry": _geometry, "_args_sizes": _args_sizes,
-             "_info": _info}
+             "_args_scalartypes": _args_scalartypes, "_info": _info}
 
 
 # ---- node classes ------------------------------------------------------------------------------
