@@ -187,16 +187,10 @@ MODE_CASES = {
 }
 
 
-# ``aten.stack`` still decomposes into ``unsqueeze``/``cat`` here (being reworked)
-_STACK_DECOMPOSES = pytest.mark.xfail(reason="aten.stack reaches modes decomposed",
-                                      strict=False)
-
-
 # kindling-wide differences in backward: a conjugate operand of ``mul`` is materialised
 # (``clone``/``conj_physical_``) and ``real`` is one op; a gradient reaching ``view``'s node
 # in the shape it already has is not reduced through ``sum``/``view`` as PyTorch's engine does
-_KNOWN = {"cartesian_prod": _STACK_DECOMPOSES, "combinations": _STACK_DECOMPOSES,
-          "polar_backward": pytest.mark.xfail(reason="conj/real in backward", strict=False),
+_KNOWN = {"polar_backward": pytest.mark.xfail(reason="conj/real in backward", strict=False),
           "block_diag_backward": pytest.mark.xfail(reason="sum_to of a view's gradient",
                                                    strict=False)}
 
