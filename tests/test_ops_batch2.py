@@ -187,16 +187,7 @@ MODE_CASES = {
 }
 
 
-# kindling-wide differences in backward: a conjugate operand of ``mul`` is materialised
-# (``clone``/``conj_physical_``) and ``real`` is one op; a gradient reaching ``view``'s node
-# in the shape it already has is not reduced through ``sum``/``view`` as PyTorch's engine does
-_KNOWN = {"polar_backward": pytest.mark.xfail(reason="conj/real in backward", strict=False),
-          "block_diag_backward": pytest.mark.xfail(reason="sum_to of a view's gradient",
-                                                   strict=False)}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_KNOWN[n]) if n in _KNOWN else n
-                                  for n in sorted(MODE_CASES)])
+@pytest.mark.parametrize("name", sorted(MODE_CASES))
 def test_dispatch_mode_sees_pytorchs_ops(name):
     k = _seen(kindling, MODE_CASES[name])
     t = _seen(torch, MODE_CASES[name])

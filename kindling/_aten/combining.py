@@ -300,7 +300,9 @@ def block_diag_backward(grad, sizes, dtypes):
         r, c = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0] if shape else 1)
         piece = aten.slice.Tensor(aten.slice.Tensor(g, 0, r0, r0 + r), 1, c0, c0 + c)
         for _ in range(2 - len(shape)):
-            piece = aten.squeeze.dim(piece, 0)
+            # (PyTorch squeezes the last dim: a 1-D input's (1, n) block keeps its leading 1,
+            # and the engine's validate_outputs sums it away)
+            piece = aten.squeeze.dim(piece, -1)
         out.append(piece)
         r0 += r
         c0 += c

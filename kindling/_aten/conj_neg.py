@@ -9,8 +9,9 @@ stored ones.  ``torch._efficientzerotensor(size)`` is an immutable all-zero tens
   below the key; a marked argument the op mutates is resolved, mutated, and copied back
   (zero tensors refuse mutation);
 * **view ops pass through**: the view is taken of the stored values and gets the input's bit;
-* ``clone`` and ``copy_`` have kernels at Negative / Conjugate that apply the negation /
-  conjugation while copying (this is where materialisation happens);
+* ``clone`` and ``copy_`` fall through both keys: their kernels read the source's logical
+  values (and ``copy_`` writes a marked destination's stored ones) - this is where
+  materialisation happens;
 * ``mul``/``add``/``sub`` have ZeroTensor kernels that keep zero results as zero tensors.
 """
 from __future__ import annotations
@@ -254,53 +255,6 @@ _ZT_IMMUTABLE = ("ZeroTensors are immutable. Please use the materialized zero te
                  "using .clone() if you want a mutable tensor.")
 
 
-# ---- clone / copy_ at the math keys (where negation and conjugation are applied) ---------------
-def _clone_kernel(key, b, apply_):
-    below = _below(key)
-
-    def kernel(ks, self, *, memory_format=None):
-        kw = {} if memory_format is None else {"memory_format": memory_format}
-        if not (isinstance(self, Tensor) and self._ks & b):
-            return aten.clone.default.redispatch(ks & below, self, **kw)
-        r = aten.clone.default.redispatch(ks & below, _raw(self, b), **kw)
-        apply_(r)
-        return r
-    return kernel
-
-
-def _neg_inplace(r):
-    _call_at_or_below(aten.neg_.default, K.Conjugate, r)
-
-
-def _conj_inplace(r):
-    _call_at_or_below(aten.conj_physical_.default, K.Conjugate, r)
-
-
-def _copy_kernel(key, b, resolve, transform):
-    below = _below(key)
-
-    def kernel(ks, self, src, non_blocking=False):
-        if isinstance(src, Tensor) and src._ks & b:
-            src = resolve(src)
-        if self._ks & b:
-            # stored = transform(logical): write the transformed source into the stored values
-            src = transform(src)
-            _call_at_or_below(aten.copy_.default, key, _raw(self, b), src, non_blocking)
-            return self
-        return aten.copy_.default.redispatch(ks & below, self, src, non_blocking)
-    return kernel
-
-
-def _neg_of(t):
-    return _call_at_or_below(aten.neg.default, K.Negative, t)
-
-
-def _conj_of(t):
-    if not t.dtype.is_complex:
-        return t
-    return _call_at_or_below(aten._conj_physical.default, K.Conjugate, t)
-
-
 # ---- view ops keep the bit -------------------------------------------------------------------
 def _mark(out, b):
     """Apply the input's bit on top of the view's own: a view op that conjugates by itself
@@ -365,11 +319,11 @@ def _install():
         _materializing_fallback(K.ZeroTensor, ZT, _materialize_zero, _ZT_IMMUTABLE), site,
         boxed=True))
 
-    reg(aten.clone.default, K.Negative, _clone_kernel(K.Negative, NEG, _neg_inplace))
-    reg(aten.clone.default, K.Conjugate, _clone_kernel(K.Conjugate, CONJ, _conj_inplace))
-    reg(aten.copy_.default, K.Negative, _copy_kernel(K.Negative, NEG, _resolve_neg, _neg_of))
-    reg(aten.copy_.default, K.Conjugate,
-        _copy_kernel(K.Conjugate, CONJ, _resolve_conj, _conj_of))
+    # ``clone`` and ``copy_`` pass both keys, as in PyTorch: their kernels read and write
+    # logical values (a mode sees ``clone`` of the conjugate view itself)
+    for op in (aten.clone.default, aten.copy_.default):
+        for key in (K.Negative, K.Conjugate):
+            fallthrough(op, key)
 
     fallthrough(aten._neg_view.default, K.Negative)
     fallthrough(aten._conj.default, K.Conjugate)

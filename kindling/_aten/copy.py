@@ -8,11 +8,15 @@ import numpy as np
 
 from .. import _device, _dtype, _layout
 from .._dispatcher.keys import K, above, bit
-from .._tensor import ADIOV_BIT, INFERENCE_STRIP, Tensor, contiguous_strides, make_tensor
+from .._tensor import (ADIOV_BIT, INFERENCE_STRIP, Tensor, contiguous_strides, logical_values,
+                       make_tensor)
 from ._api import method, public
 from ._defop import _py_scalar, defop
 from ._meta_util import empty_meta
 from ._util import broadcast_error, np_scalar, varargs_list
+
+_CONJ, _NEG = bit(K.Conjugate), bit(K.Negative)
+_MATH_BITS = _CONJ | _NEG
 
 
 def _dense(t):
@@ -41,7 +45,9 @@ clone = defop("clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor
 @clone.cpu_ks
 def _(ks, self, *, memory_format=None):
     from .._tensor import from_array
-    return from_array(_copy_array(self._np, self, self.dtype, memory_format))
+    # (a conjugate or negative view's copy holds its logical values, with no bit)
+    a = logical_values(self) if self._ks & _MATH_BITS else self._np
+    return from_array(_copy_array(a, self, self.dtype, memory_format))
 
 
 @clone.meta
@@ -209,6 +215,14 @@ def _(ks, self, src, non_blocking=False):
     _broadcast_into(self.shape, src.shape)
     _complex_to_real_warning(src.dtype, self.dtype)
     s = src._np
+    if (src._ks | self._ks) & _MATH_BITS:
+        # logical values in; a conjugate / negative destination stores their conjugate /
+        # negation (its own logical values then equal the source's)
+        s = logical_values(src)
+        if self._ks & _CONJ and self.dtype.is_complex:
+            s = np.conj(s)
+        if self._ks & _NEG:
+            s = np.negative(s)
     if np.shares_memory(self._np, s) and s is not self._np:
         s = s.copy()
     with np.errstate(all="ignore"):

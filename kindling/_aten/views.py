@@ -596,7 +596,8 @@ def _real(self):
         return self
     # (a conjugate view: the real part of the tensor it conjugates)
     src = aten._conj.default(self) if self.is_conj() else self
-    return aten.select.int(aten.view_as_real.default(src), -1, 0)
+    pairs = aten.view_as_real.default(src)
+    return aten.select.int(pairs, len(pairs._size) - 1, 0)  # (PyTorch passes the dim wrapped)
 
 
 real = _composite("real(Tensor(a) self) -> Tensor(a)", _real)
@@ -607,8 +608,9 @@ def _imag(self):
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
     if self.is_conj():  # (the negated imaginary part of the tensor it conjugates)
         pairs = aten._neg_view.default(aten.view_as_real.default(aten._conj.default(self)))
-        return aten.select.int(pairs, -1, 1)
-    return aten.select.int(aten.view_as_real.default(self), -1, 1)
+    else:
+        pairs = aten.view_as_real.default(self)
+    return aten.select.int(pairs, len(pairs._size) - 1, 1)
 
 
 imag = _composite("imag(Tensor(a) self) -> Tensor(a)", _imag)

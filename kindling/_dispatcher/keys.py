@@ -99,6 +99,10 @@ AUTOGRAD_BITS = bits_of("Autograd" + b for b in BACKENDS) | bits_of(
     ["AutogradOther", "AutogradNestedTensor"])
 AUTOCAST_BITS = bits_of(n for n, _, p in FUNCTIONALITIES if n.startswith("Autocast"))
 PYTHON_BITS = bits_of(["Python", "PythonTLSSnapshot"])
+# Not a dispatch key: a mark the autograd engine adds to the thread's excluded set while its
+# formulas run below autograd ("formula mode"), so that wherever the engine swaps the set
+# between formula mode and user code the mark goes with it.  No tensor carries this bit.
+FORMULA_MODE_BIT = 1 << (len(RUNTIME_KEYS) + 1)
 
 
 def above(key) -> int:
@@ -223,7 +227,7 @@ class DispatchKeySet:
         b = self._bits
         i = 0
         while b:
-            if b & 1:
+            if b & 1 and i < NUM_RUNTIME:  # (FORMULA_MODE_BIT is no key)
                 yield RUNTIME_KEYS[i]
             b >>= 1
             i += 1

@@ -20,9 +20,11 @@ from __future__ import annotations
 import threading
 
 from . import operator as _opreg
-from .keys import FULL, K, PYTHON_BITS, RANK, above, bit
+from .keys import FORMULA_MODE_BIT, FULL, K, PYTHON_BITS, RANK, above, bit
 from .operator import KernelEntry
 from .tls import state as _tls
+
+CIA_KEY = K.CompositeImplicitAutograd
 
 PY_BIT = bit(K.Python)
 ABOVE_PYTHON = above(K.Python)
@@ -542,6 +544,14 @@ def _python_kernel_for(entry, op=None):
             if not ks:
                 raise _opreg.no_tensor_error(entry)
             return table[ks.bit_length() - 1](ks, *args, **kwargs)
+        if st.excluded & FORMULA_MODE_BIT:
+            # The autograd engine's formulas run below autograd, but in PyTorch they run with
+            # it (grad mode off): an op with a CompositeImplicitAutograd kernel decomposes at
+            # the Autograd key, so a mode or subclass sees its parts (``view`` for a formula's
+            # ``reshape``), never the op itself.
+            cia = entry._top(CIA_KEY)
+            if cia is not None:
+                return cia.fn(ks, *args, **kwargs)
         if op is None:
             op = _opreg.overload_of(entry)
         if inf is None:

@@ -27,7 +27,7 @@ from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
 from . import _reentrant, graph as _graph
 from .anomaly_mode import _anomaly
-from .._dispatcher.keys import AUTOGRAD_BITS, PYTHON_BITS as _PYTHON_BITS
+from .._dispatcher.keys import AUTOGRAD_BITS, FORMULA_MODE_BIT, PYTHON_BITS as _PYTHON_BITS
 from ..overrides import ALL_DISABLED
 from .derivatives import FW, INFERENCE_MODE, NO_GRAD_MODE, call_no_grad
 from .graph import AccumulateGrad, _engine_state, gradient_edge
@@ -437,7 +437,7 @@ def _run_formula(node, grads):
     prev_ex, prev_tf = st.excluded, st.torch_function_disabled
     st.torch_function_disabled = ALL_DISABLED
     if below:
-        st.excluded = prev_ex | AUTOGRAD_BITS
+        st.excluded = prev_ex | AUTOGRAD_BITS | FORMULA_MODE_BIT
     fp = FP_STATE.set(FP_IGNORE)
     try:
         outputs = node._run(grads)
@@ -683,7 +683,7 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     # silently), once for the whole backward; user code gets the caller's NumPy state back.
     outer_ex, outer_tf = st.excluded, st.torch_function_disabled
     below = not create_graph and not FW.active
-    f_ex = outer_ex | AUTOGRAD_BITS if below else outer_ex
+    f_ex = outer_ex | AUTOGRAD_BITS | FORMULA_MODE_BIT if below else outer_ex
     outer_fp = FP_STATE.get()
     _engine_state.outer = (outer_ex, outer_tf, outer_fp)
     st.excluded, st.torch_function_disabled = f_ex, ALL_DISABLED

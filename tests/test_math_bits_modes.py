@@ -1,0 +1,66 @@
+"""What a dispatch mode sees around conjugate/negative views and in backward formulas,
+compared with PyTorch: ``clone``/``copy_`` of a marked tensor reach the mode with the bit set
+(their kernels materialise it), ``real``/``imag`` select a wrapped dim, and a formula's
+CompositeImplicitAutograd op (``reshape`` in ViewBackward0) reaches the mode decomposed."""
+import pytest
+
+import kindling
+
+torch = pytest.importorskip("torch")
+
+
+def _logged(T, fn):
+    from importlib import import_module
+    pd = import_module(T.__name__ + ".utils._python_dispatch")
+    log = []
+
+    class Log(pd.TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            r = func(*args, **(kwargs or {}))
+            log.append((str(func), [(x.is_conj(), x.is_neg(), tuple(x.shape))
+                                    if isinstance(x, T.Tensor) else repr(x) for x in args]))
+            return r
+    with Log():
+        r = fn(T)
+    return log, repr(r.tolist()) if isinstance(r, T.Tensor) else None
+
+
+CASES = {
+    "clone conj": lambda T: T.tensor([1 + 2j, 3j]).conj().clone(),
+    "clone neg": lambda T: T.tensor([1 + 2j, 3j])._neg_view().clone(),
+    "copy_ from conj": lambda T: T.zeros(2, dtype=T.complex64).copy_(T.tensor([1 + 2j, 3j]).conj()),
+    "copy_ into conj": lambda T: T.tensor([1 + 2j, 3j]).conj().copy_(T.tensor([5j, 1.])),
+    "copy_ into neg from conj": lambda T: T.tensor([1 + 2j, 3j])._neg_view().copy_(
+        T.tensor([5j, 1 - 1j]).conj()),
+    "exp of conj": lambda T: T.tensor([1 + 2j, 3j]).conj().exp(),
+    "resolve_conj": lambda T: T.tensor([1 + 2j, 3j]).conj().resolve_conj(),
+    "mul of conj": lambda T: T.tensor([1 + 2j, 3j]).conj() * T.tensor([1j, 2.]).conj(),
+    "real and imag": lambda T: T.real(T.tensor([1 + 2j, 3j])) + T.tensor([1 + 2j, 3j]).imag,
+    "real of conj": lambda T: T.tensor([[1 + 2j, 3j]]).conj().real,
+    "reshape": lambda T: T.ones(2, 3).t().reshape(6),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_mode_log_and_values_match_torch(name):
+    assert _logged(kindling, CASES[name]) == _logged(torch, CASES[name])
+
+
+def _backward(T, make):
+    x = T.tensor([1., 2., 3.], dtype=T.float64, requires_grad=True)
+    y = make(T, x)
+    log, _ = _logged(T, lambda T: y.backward(T.ones_like(y)))
+    return log, [round(v, 12) for v in x.grad.tolist()]
+
+
+BACKWARD = {
+    "view's reshape decomposes": lambda T, x: x.clone().view(3, 1),
+    "polar (conj and real in formulas)": lambda T, x: T.polar(x, x).abs(),
+    "block_diag of a 1-D input": lambda T, x: T.block_diag(x, x.view(3, 1)),
+    "flatten": lambda T, x: (x * 2).view(1, 3).flatten(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BACKWARD))
+def test_backward_formula_ops_match_torch(name):
+    assert _backward(kindling, BACKWARD[name]) == _backward(torch, BACKWARD[name])
