@@ -764,6 +764,7 @@ _CPU = _device.CPU
 
 
 _CONJ_BIT, _NEG_BIT, _ZT_BIT = bit(K.Conjugate), bit(K.Negative), bit(K.ZeroTensor)
+_MATH_BITS = _CONJ_BIT | _NEG_BIT | _ZT_BIT
 
 
 def logical_values(t):
@@ -870,13 +871,16 @@ def make_view(base: Tensor, size, stride, offset, cls=None, arr=None, dtype=None
     storage = base._untyped_storage()
     dt = base.dtype if dtype is None else dtype
     if not base._ks & ADIOV_BIT:
-        return make_tensor(storage, size, stride, offset, dt, base._device,
-                           cls or Tensor, vc=NO_VERSION, arr=arr)
-    root = base._base if base._base is not None else base
-    t = make_tensor(storage, size, stride, offset, dt, base._device,
-                    cls or Tensor, vc=base._vc, base=root, arr=arr)
-    if _INF[0] and _tls.inference_mode:
-        t._view_meta = (t._vc[0], INFERENCE_VIEW_CREATION)
+        t = make_tensor(storage, size, stride, offset, dt, base._device,
+                        cls or Tensor, vc=NO_VERSION, arr=arr)
+    else:
+        root = base._base if base._base is not None else base
+        t = make_tensor(storage, size, stride, offset, dt, base._device,
+                        cls or Tensor, vc=base._vc, base=root, arr=arr)
+        if _INF[0] and _tls.inference_mode:
+            t._view_meta = (t._vc[0], INFERENCE_VIEW_CREATION)
+    if base._ks & _MATH_BITS:  # (a view keeps its base's conjugate/negative/zero bits)
+        t._ks |= base._ks & _MATH_BITS
     return t
 
 

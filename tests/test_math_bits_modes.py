@@ -38,6 +38,18 @@ CASES = {
     "real and imag": lambda T: T.real(T.tensor([1 + 2j, 3j])) + T.tensor([1 + 2j, 3j]).imag,
     "real of conj": lambda T: T.tensor([[1 + 2j, 3j]]).conj().real,
     "reshape": lambda T: T.ones(2, 3).t().reshape(6),
+    "view of conj": lambda T: T.tensor([[1 + 2j, 3j], [1., 2j]]).conj().view(4),
+    "t and select of conj": lambda T: T.tensor([[1 + 2j, 3j], [1., 2j]]).conj().t()[0],
+    "mH of neg": lambda T: T.tensor([[1 + 2j, 3j], [1., 2j]])._neg_view().mH,
+    "unfold of conj (a view)": lambda T: T.tensor([1 + 2j, 3j, 4.]).conj().unfold(0, 2, 1),
+    "mm of conj": lambda T: T.tensor([[1 + 2j, 3j], [1., 2j]]).conj() @ T.eye(
+        2, dtype=T.complex64),
+    "dot of conj": lambda T: T.dot(T.tensor([1 + 2j, 3j]).conj(), T.tensor([1j, 2.])),
+    "addmm of conj": lambda T: T.addmm(T.ones(2, 2, dtype=T.complex64),
+                                       T.tensor([[1 + 2j, 3j], [1., 2j]]).conj(),
+                                       T.eye(2, dtype=T.complex64)),
+    "bmm of conj": lambda T: T.bmm(T.tensor([[[1 + 2j, 3j], [1., 2j]]]).conj(),
+                                   T.ones(1, 2, 2, dtype=T.complex64)),
 }
 
 

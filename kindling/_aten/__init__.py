@@ -45,6 +45,7 @@ from . import linalg_solvers, linalg_decomps, linalg_norms, linalg_api  # noqa: 
 from . import combining  # noqa: E402,F401  (atleast_*d, hstack..., meshgrid, block_diag...)
 from . import number_ops  # noqa: E402,F401  (gcd, lcm, shifts, frexp, ldexp, polar, bincount...)
 
+conj_neg.install_late()  # (needs every op: view ops keep math bits, products pass Conjugate)
 _defop.finalize_registrations()
 
 from ._api import install_torch_function  # noqa: E402

@@ -8,7 +8,10 @@ stored ones.  ``torch._efficientzerotensor(size)`` is an immutable all-zero tens
 * each key's **fallback materialises** the marked arguments (a resolved copy) and redispatches
   below the key; a marked argument the op mutates is resolved, mutated, and copied back
   (zero tensors refuse mutation);
-* **view ops pass through**: the view is taken of the stored values and gets the input's bit;
+* **view ops keep the bits**: a view shares its base's key bits (``make_view`` copies them),
+  as PyTorch's views share their base's key set; a mode sees the marked tensor;
+* the **matrix products** (``mm``, ``dot``, ``addmm``...) pass the Conjugate key: their CPU
+  kernels conjugate the values themselves, as BLAS does for PyTorch;
 * ``clone`` and ``copy_`` fall through both keys: their kernels read the source's logical
   values (and ``copy_`` writes a marked destination's stored ones) - this is where
   materialisation happens;
@@ -44,7 +47,7 @@ def _at_or_below(key):
 def _raw(t, clear):
     """An alias of ``t`` (same storage, geometry, version counter) without the ``clear`` bits."""
     v = make_view(t, t._size, t.stride(), t._offset)
-    v._ks = v._ks | (t._ks & MATH_BITS & ~clear)
+    v._ks = (v._ks & ~MATH_BITS) | (t._ks & MATH_BITS & ~clear)
     return v
 
 
@@ -74,7 +77,7 @@ def _call_at_or_below(op, key, *args, **kwargs):
 # ---- the ops -------------------------------------------------------------------------------------
 def _toggle_view(self, b):
     v = make_view(self, self._size, self.stride(), self._offset)
-    v._ks = v._ks | ((self._ks & MATH_BITS) ^ b)
+    v._ks = (v._ks & ~MATH_BITS) | ((self._ks & MATH_BITS) ^ b)
     return v
 
 
@@ -256,28 +259,28 @@ _ZT_IMMUTABLE = ("ZeroTensors are immutable. Please use the materialized zero te
 
 
 # ---- view ops keep the bit -------------------------------------------------------------------
-def _mark(out, b):
-    """Apply the input's bit on top of the view's own: a view op that conjugates by itself
-    (``adjoint``, ``mH``) of a conjugate view is a plain view."""
-    if isinstance(out, Tensor):
-        out._ks ^= b
-    elif type(out) in (list, tuple):
-        for x in out:
-            _mark(x, b)
-    return out
-
-
 def _bound_view_kernel(op, key, b):
+    """A view op at a math-bit key: the view is taken below the key of the marked tensor
+    itself (so a mode below sees it marked, as PyTorch's fallthrough shows it), and the
+    backend's view, built without the bit, gets it."""
     below = _below(key)
 
     def kernel(ks, *args, **kwargs):
         first = next((a for a in args if isinstance(a, Tensor)), None)
-        if first is None or not first._ks & b:
-            return op.redispatch(ks & below, *args, **kwargs)
-        raw_args = [_raw(a, b) if isinstance(a, Tensor) and a._ks & b else a for a in args]
-        return _mark(op.redispatch(ks & below, *raw_args, **kwargs), b)
+        out = op.redispatch(ks & below, *args, **kwargs)
+        if first is not None and first._ks & b:
+            _set_bit(out, b)
+        return out
     kernel.__name__ = f"{key.name}_view_passthrough"
     return kernel
+
+
+def _set_bit(out, b):
+    if isinstance(out, Tensor):
+        out._ks |= b
+    elif type(out) in (list, tuple):
+        for x in out:
+            _set_bit(x, b)
 
 
 # ---- zero-tensor arithmetic ------------------------------------------------------------------
@@ -332,16 +335,6 @@ def _install():
         for key in (K.Negative, K.Conjugate, K.ZeroTensor):
             fallthrough(op, key)
 
-    for byname in list(_opreg._operators.values()):
-        for entry in list(byname.values()):
-            if not entry.name.startswith("aten::") or not entry.is_view or entry.schema.is_mutable:
-                continue
-            from .._ops import overload_for
-            op = overload_for(entry)
-            for key, b in ((K.ZeroTensor, ZT), (K.Negative, NEG), (K.Conjugate, CONJ)):
-                if not entry.has_kernel_for(key):
-                    reg(op, key, _bound_view_kernel(op, key, b))
-
     for name in ("mul.Tensor", "mul.Scalar"):
         base, ov = name.split(".")
         op = getattr(getattr(aten, base), ov)
@@ -353,3 +346,54 @@ def _install():
 
 
 _install()
+
+# PyTorch's Conjugate fallback lets its matrix products through: BLAS applies the conjugation
+# itself, so a mode sees ``mm`` of the conjugate view, with no ``clone`` before it.  (Their
+# in-place and out= forms still materialise: a conjugate ``self`` is written.)
+_CONJ_PASSTHROUGH = ("mm.default", "bmm.default", "dot.default", "vdot.default",
+                     "addmm.default", "baddbmm.default", "linalg_solve_triangular.default")
+
+
+def _conj_resolving_front(generic):
+    """A CPU kernel that computes with the conjugated values of its conjugate-view arguments
+    (what BLAS's conjugate-transpose flags do for PyTorch's kernels)."""
+    def kernel(ks, *args, **kwargs):
+        if any(isinstance(a, Tensor) and a._ks & CONJ and a._np is not None for a in args):
+            args = tuple(_resolved_copy(a) if isinstance(a, Tensor) and a._ks & CONJ and
+                         a._np is not None else a for a in args)
+        return generic(ks, *args, **kwargs)
+    return kernel
+
+
+def _resolved_copy(t):
+    from .._tensor import from_array
+    return from_array(np.conj(t._np), Tensor, t.dtype)
+
+
+def install_late():
+    """What needs the whole op library registered: each view op keeps the bits of its input
+    (a kernel at each math-bit key), and the matrix products pass the Conjugate key."""
+    site = caller_site()
+    from .._ops import overload_for
+    from ._defop import _ALL_OPS, install_cpu_front
+    for byname in list(_opreg._operators.values()):
+        for entry in list(byname.values()):
+            if not entry.name.startswith("aten::") or not entry.is_view or entry.schema.is_mutable:
+                continue
+            # (a decomposition into view ops that keep the bits themselves passes the keys,
+            # as PyTorch's view functions do, and decomposes at the backend key)
+            decomposes = entry.has_kernel_for(K.CompositeImplicitAutograd) and \
+                not entry.has_kernel_for(K.CPU)
+            op = overload_for(entry)
+            for key, b in ((K.ZeroTensor, ZT), (K.Negative, NEG), (K.Conjugate, CONJ)):
+                if not entry.has_kernel_for(key):
+                    fn = _opreg._fallthrough_marker if decomposes else \
+                        _bound_view_kernel(op, key, b)
+                    op._entry.register(key, KernelEntry(fn, site, fallthrough=decomposes))
+    for name in _CONJ_PASSTHROUGH:
+        opdef = _ALL_OPS.get(name)
+        if opdef is None:
+            continue
+        opdef.entry.register(K.Conjugate, KernelEntry(_opreg._fallthrough_marker, site,
+                                                      fallthrough=True))
+        install_cpu_front(opdef, _conj_resolving_front)
