@@ -92,24 +92,109 @@ def _tname(v):
     return type(v).__name__
 
 
-def _fmt_sig(sig, self_name, fname):
+# how PyTorch's argument parser spells schema types in its messages
+_PY_TYPE_NAMES = {"Scalar": "Number", "SymInt": "int", "SymFloat": "float",
+                  "ScalarType": "torch.dtype", "Layout": "torch.layout",
+                  "Device": "torch.device", "MemoryFormat": "torch.memory_format",
+                  "Generator": "torch.Generator", "Dimname": "name"}
+
+
+def _py_type(a):
+    t = _PY_TYPE_NAMES.get(a.type.base, a.type.base)
+    if a.type.is_list:
+        t = "tuple of ints" if a.type.base in ("int", "SymInt") else f"tuple of {t}s"
+    return t
+
+
+def _arg_name(a, self_name):
+    # (a tensor ``self`` is ``input`` in a function's signature; a Scalar ``self`` keeps its name)
+    return self_name if a.name == "self" and a.type.base == "Tensor" else a.name
+
+
+def _fmt_sig(sig, self_name, fname, with_out=False, is_method=False):
+    """One line of PyTorch's "expected one of" list: ``with_out``: the functional form's line
+    also offers its out= twin's ``Tensor out = None``, as PyTorch's merged signature does."""
     parts = []
     kwd = False
     for a in sig.op._schema.arguments:
+        if is_method and a.name == "self":
+            continue
         if a.kwarg_only and not kwd:
             parts.append("*")
             kwd = True
-        n = self_name if a.name == "self" else a.name
-        t = {"Scalar": "Number", "int": "int", "SymInt": "int"}.get(a.type.base, a.type.base)
-        if a.type.is_list:
-            t = "tuple of ints" if a.type.base in ("int", "SymInt") else f"tuple of {t}s"
-        s = f"{t} {n}"
+        s = f"{_py_type(a)} {_arg_name(a, self_name)}"
         if a.has_default():
             s += f" = {a._default_text}"
         elif a.is_out:
             s += " = None"
         parts.append(s)
+    if with_out:
+        if not kwd:
+            parts.append("*")
+        parts.append("Tensor out = None")
     return " * (" + ", ".join(parts) + ")"
+
+
+def _merged(sigs):
+    """PyTorch's signatures: each functional overload with its out= twin merged into it
+    (``(functional, has an out twin)``), out= overloads without a twin on their own."""
+    def key(s):
+        return tuple((a.name, str(a.type)) for a in s.op._schema.arguments if not a.is_out)
+    outs = {key(s) for s in sigs if s.has_out}
+    funcs = {key(s) for s in sigs if not s.has_out}
+    return [(s, key(s) in outs) for s in sigs if not s.has_out] + \
+        [(s, False) for s in sigs if s.has_out and key(s) not in funcs]
+
+
+def _arg_smaller(t1, t2):
+    """PyTorch's codegen rule: an argument of type ``t1`` ranks below one of type ``t2``."""
+    return (t1 == "Scalar" and t2 == "Tensor" or t1 == "Scalar?" and t2 == "Tensor?" or
+            "Dimname" in t1 and "Dimname" not in t2 or
+            t1 == "int[]" and t2 in ("int", "int?") or
+            t1 == "Tensor[]" and "[]" in t2 or t1 == "SymInt[]" and t2 == "int[]" or
+            t1 in ("SymInt", "int") and t2 == "Tensor")
+
+
+def _pytorch_order(merged, self_name, is_method):
+    """The signatures in the order PyTorch's generated bindings list them: by signature text,
+    then a topological sort putting each overload after those it ranks below (``Scalar``
+    after ``Tensor``...)."""
+    def types(s):
+        return [a.type.schema_str() for a in s.op._schema.arguments
+                if not a.is_out and not (is_method and a.name == "self")]
+
+    def text(item):
+        s, w = item
+        return _fmt_sig(s, self_name, "", w, is_method).replace("Number", "Scalar")
+
+    items = sorted(merged, key=text)
+    n = len(items)
+    larger = {}
+    for i in range(n):
+        for j in range(n):
+            t1, t2 = types(items[i][0]), types(items[j][0])
+            if len(t1) == len(t2) and t1 != t2 and all(
+                    a == b or _arg_smaller(a, b) for a, b in zip(t1, t2)):
+                larger.setdefault(i, set()).add(j)
+    order = [i for i in range(n) if i not in larger]
+    k = 0
+    while k < len(order):
+        done = order[k]
+        for j in sorted(larger):
+            if j in larger and done in larger[j]:
+                larger[j].discard(done)
+                if not larger[j]:
+                    del larger[j]
+                    order.append(j)
+        k += 1
+    return [items[i] for i in order] + [items[i] for i in range(n) if i not in order]
+
+
+def _arity(sig, with_out, is_method):
+    """(fewest, most) arguments a signature takes, as PyTorch's parser counts them."""
+    args = [a for a in sig.op._schema.arguments if not (is_method and a.name == "self")]
+    need = sum(1 for a in args if not a.has_default() and not a.is_out)
+    return need, len(args) + with_out
 
 
 def _bad_list_element(a, v):
@@ -123,44 +208,64 @@ def _bad_list_element(a, v):
     return None
 
 
-def _error(fname, sigs, errs, args, kwargs, self_name):
-    if len(sigs) == 1 or len({s.op._schema.name for s in sigs}) == 1 and len(
-            [e for e in errs if e[0] == "type"]) == 1 and len(sigs) == 1:
-        e = errs[0]
-    else:
-        e = None
-    if len(sigs) == 1:
-        if e[0] == "type":
-            a, v, i = e[1], e[2], e[3]
-            n = self_name if a.name == "self" else a.name
-            t = "Tensor" if a.type.base == "Tensor" else {
-                "Scalar": "Number", "SymInt": "int", "Generator": "torch.Generator"}.get(
-                    a.type.base, a.type.base)
-            if a.type.is_list:
-                t = "tuple of ints" if a.type.base in ("int", "SymInt") else f"tuple of {t}s"
-                bad = _bad_list_element(a, v)
-                if bad is not None:  # (the parser's check of each element of a tensor list)
-                    args_ = [x for x in sigs[0].op._schema.arguments
-                             if not (self_name == "self" and x.name == "self")]
-                    return TypeError(f"expected Tensor as element {bad} in argument "
-                                     f"{args_.index(a)}, but got {_tname(v[bad])}")
-            where = f" (position {i + 1})" if i is not None else ""
-            return TypeError(f"{fname}(): argument '{n}'{where} must be {t}, not {_tname(v)}")
-        if e[0] == "missing":
-            n = self_name if e[1].name == "self" else e[1].name
-            return TypeError(f"{fname}() missing 1 required positional arguments: \"{n}\"")
-        if e[0] == "kw":
-            return TypeError(f"{fname}() got an unexpected keyword argument '{e[1]}'")
-        if e[0] == "too_many":
-            n = len(sigs[0].pos)
-            return TypeError(f"{fname}() takes {n} positional argument{'s' if n != 1 else ''} "
-                             f"but {e[1]} {'were' if e[1] != 1 else 'was'} given")
-        if e[0] == "dup":
-            return TypeError(f"{fname}() got multiple values for argument '{e[1]}'")
-    got = ", ".join([_tname(a) for a in args] + [f"{k}={_tname(v)}" for k, v in kwargs.items()])
-    lines = "\n".join(_fmt_sig(s, self_name, fname) for s in sigs)
+def _error(fname, sigs, errs, args, kwargs, self_name, all_sigs=None, is_method=False):
+    """PyTorch's TypeError for arguments no overload takes: the one plausible signature's
+    (by argument count) specific complaint, else the list of every signature."""
+    merged = _merged(all_sigs or sigs)
+    if is_method:  # (a method's signatures: those with a Tensor self, without out=)
+        merged = [(s, False) for s, _ in merged if not s.has_out and any(
+            a.name == "self" and a.type.base == "Tensor" for a in s.op._schema.arguments)] \
+            or merged
+    n = len(args) - is_method + len(kwargs)
+    plausible = [(s, w) for s, w in merged
+                 if _arity(s, w, is_method)[0] <= n <= _arity(s, w, is_method)[1]]
+    if len(plausible) == 1 or len(merged) == 1:
+        sig = (plausible or merged)[0][0]
+        if sig.has_out != (kwargs.get("out") is not None):
+            twin = [s for s in (all_sigs or sigs) if s.has_out == (kwargs.get("out") is not None)
+                    and s.op._schema.name == sig.op._schema.name]
+            sig = twin[0] if len(twin) == 1 else sig
+        e = sig.bind(args, kwargs)[1] if sig not in sigs else errs[sigs.index(sig)]
+        r = _one_error(fname, sig, e, self_name, is_method)
+        if r is not None:
+            return r
+    shown = args[1:] if is_method else args
+    got = ", ".join([_tname(a) for a in shown] + [f"{k}={_tname(v)}" for k, v in kwargs.items()])
+    lines = "\n".join(_fmt_sig(s, self_name, fname, w, is_method)
+                      for s, w in _pytorch_order(merged, self_name, is_method))
     return TypeError(f"{fname}() received an invalid combination of arguments - got ({got}), "
                      f"but expected one of:\n{lines}\n")
+
+
+def _one_error(fname, sig, e, self_name, is_method):
+    """The TypeError for the binding error ``e`` of signature ``sig``, or None."""
+    if e is None:
+        return None
+    if e[0] == "type":
+        a, v, i = e[1], e[2], e[3]
+        n = _arg_name(a, self_name)
+        t = _py_type(a)
+        bad = _bad_list_element(a, v) if a.type.is_list else None
+        if bad is not None:  # (the parser's check of each element of a tensor list)
+            args_ = [x for x in sig.op._schema.arguments
+                     if not (is_method and x.name == "self")]
+            return TypeError(f"expected Tensor as element {bad} in argument "
+                             f"{args_.index(a)}, but got {_tname(v[bad])}")
+        where = f" (position {i + 1 - is_method})" if i is not None else ""
+        return TypeError(f"{fname}(): argument '{n}'{where} must be {t}, not {_tname(v)}")
+    if e[0] == "missing":
+        return TypeError(f"{fname}() missing 1 required positional arguments: "
+                         f"\"{_arg_name(e[1], self_name)}\"")
+    if e[0] == "kw":
+        return TypeError(f"{fname}() got an unexpected keyword argument '{e[1]}'")
+    if e[0] == "too_many":
+        n = len(sig.pos) - is_method
+        given = e[1] - is_method
+        return TypeError(f"{fname}() takes {n} positional argument{'s' if n != 1 else ''} "
+                         f"but {given} {'were' if given != 1 else 'was'} given")
+    if e[0] == "dup":
+        return TypeError(f"{fname}() got multiple values for argument '{e[1]}'")
+    return None
 
 
 def make_function(fname, overloads, self_name="input", is_method=False):
@@ -206,7 +311,7 @@ def make_function(fname, overloads, self_name="input", is_method=False):
                         fast[key[0]] = _ops.positional_caller(s.op, key[0])
                 return s.op(*vals, **kw)
             errs.append(err)
-        raise _error(fname, tried, errs, args, kwargs, self_name)
+        raise _error(fname, tried, errs, args, kwargs, self_name, sigs, is_method)
 
     # The fast path (no keywords, no function mode, argument types seen before) is inlined in
     # the function and the method: one dict lookup, then the op's dispatch.

@@ -164,3 +164,20 @@ def out_variant(functional, schema, *, check_cast=True, cast_error=_result_cast_
 
 
 _ = (Tensor, empty_meta)
+
+
+def out_precheck(opdef, check):
+    """Run ``check(*args, **kwargs)`` (with ``out=``) before the CPU and Meta kernels of an
+    out= form: PyTorch's meta functions that look at the given output's dtype."""
+    entry = opdef.entry
+    for key in (K.CPU, K.Meta):
+        kentry = entry._top(key)
+        generic = kentry.fn
+
+        def kernel(ks, *args, _generic=generic, **kwargs):
+            check(*args, **kwargs)
+            return _generic(ks, *args, **kwargs)
+        kernel.__name__ = getattr(generic, "__name__", "kernel")
+        kernel.__wrapped__ = generic
+        kentry.fn = kernel
+    entry._recompute()

@@ -30,7 +30,7 @@ from .pointwise import _declare, _expose, _tensors_only, _wrap_broadcast, binary
 from .reductions import (_as, _dims, _low_precision, _reduced_shape, _result, _samples_dims,
                          _sum_dtype)
 from ._meta_util import empty_meta
-from ._variants import out_variant
+from ._variants import out_precheck as _out_precheck, out_variant
 
 OPS = {}
 _FLOAT = _dtype.FLOAT
@@ -54,23 +54,6 @@ def _float_operands(a, b, *, int_to_float):
     if int_to_float and dt._cat < _FLOAT:  # (each operand converted directly: a uint8 tensor
         dt = _dtype.get_default_dtype()     # and -2 give -2.0, not 254.0)
     return as_dtype(a, dt), as_dtype(b, dt), dt
-
-
-def _out_precheck(opdef, check):
-    """Run ``check(*args, **kwargs)`` (with ``out=``) before the CPU and Meta kernels of an
-    out= form: PyTorch's meta functions that look at the given output's dtype."""
-    entry = opdef.entry
-    for key in (K.CPU, K.Meta):
-        kentry = entry._top(key)
-        generic = kentry.fn
-
-        def kernel(ks, *args, _generic=generic, **kwargs):
-            check(*args, **kwargs)
-            return _generic(ks, *args, **kwargs)
-        kernel.__name__ = getattr(generic, "__name__", "kernel")
-        kernel.__wrapped__ = generic
-        kentry.fn = kernel
-    entry._recompute()
 
 
 def _register(*fs):

@@ -19,7 +19,7 @@ from ._ops_registry import aten
 from ._pointwise_util import not_implemented, promote
 from ._util import broadcast_shapes, dtype_of, warn_user
 from ._variants import resize_out
-from .more_pointwise import _out_precheck
+from ._variants import out_precheck as _out_precheck
 from .pointwise import (_declare, _expose, _int_scalars, _scalar_samples, _scalar_tensor_samples,
                         _tensors_only, _wrap_broadcast, binary_family)
 from .reductions import return_types, _structseq

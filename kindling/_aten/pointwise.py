@@ -22,6 +22,7 @@ from ._variants import cpp_name, inplace_variant, out_variant, resize_out  # noq
 from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
 from ._defop import install_cpu_front, unwrap
+from ._ops_registry import aten
 from ._pointwise_util import check_inplace_result, fp_silent, meta_view, no_complex_check
 from ..testing import samples as S
 from .._tensor import Tensor, from_array
@@ -1081,7 +1082,19 @@ _where_ss = _declare("where.ScalarSelf(Tensor condition, Scalar self, Tensor oth
                      _where_kernel, _where_meta, None)
 _where_s = _declare("where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor",
                     _where_kernel, _where_meta, None)
-_where_fn = public("where", where, _where_so, _where_ss, _where_s, where.out, method=False)
+# ``where(condition)``: ``nonzero(condition, as_tuple=True)`` (PyTorch's nonzero_numpy)
+_where_cond = defop("where(Tensor condition) -> Tensor[]")
+
+
+@_where_cond.composite
+def _(condition):
+    if len(condition._size) == 0:
+        condition = aten.unsqueeze.default(condition, 0)
+    return tuple(aten.unbind.int(aten.nonzero.default(condition), 1))
+
+
+_where_fn = public("where", _where_cond, where, _where_so, _where_ss, _where_s, where.out,
+                   method=False)
 where.derivative(self="where(condition, grad, scalar_tensor(0, grad))",
                  other="where(condition, scalar_tensor(0, grad), grad)",
                  result="where(condition, self_t, other_t)")

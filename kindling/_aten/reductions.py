@@ -21,7 +21,9 @@ from ._defop import defop
 from ._meta_util import empty_meta
 from ._pointwise_util import binary_kernel, no_complex_check, not_implemented, pointwise_meta
 from ._util import dtype_of, normalize_dims, warn_user, wrap_dim
-from ._variants import out_variant, resize_out
+from ._variants import cpp_name, out_precheck, out_variant, resize_out
+from .._dispatcher.keys import K
+from ._ops_registry import aten
 from ..testing import samples as S
 
 OPS = {}
@@ -226,7 +228,8 @@ sum_out = out_variant(sum_default, "sum.out(Tensor self, *, ScalarType? dtype=No
                                    "Tensor(a!) out) -> Tensor(a!)")
 sum_dim_out = out_variant(sum_dim, "sum.IntList_out(Tensor self, int[1]? dim, bool keepdim=False,"
                                    " *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)")
-public("sum", sum_default, sum_dim, sum_out, sum_dim_out)
+# (PyTorch's Python bindings offer out= only with dims; ``aten.sum.out`` itself exists)
+public("sum", sum_default, sum_dim, sum_dim_out)
 sum_default.derivative(self="expand_to(grad, self_sym_sizes)", result="auto_linear")
 sum_dim.derivative("SumBackward1", self="sum_backward(grad, self_sym_sizes, dim, keepdim)",
                    result="auto_linear")
@@ -271,7 +274,7 @@ prod_out = out_variant(prod_default, "prod.out(Tensor self, *, ScalarType? dtype
                                      "Tensor(a!) out) -> Tensor(a!)")
 prod_dim_out = out_variant(prod_dim, "prod.int_out(Tensor self, int dim, bool keepdim=False, *, "
                                      "ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)")
-public("prod", prod_default, prod_dim, prod_out, prod_dim_out)
+public("prod", prod_default, prod_dim, prod_dim_out)
 prod_default.derivative(self="prod_backward(grad, self, result)",
                         result="prod_jvp(self_t, self_p, result)")
 prod_dim.derivative("ProdBackward1", self="prod_dim_backward(grad, self, result, dim, keepdim)",
@@ -420,6 +423,14 @@ argmax_out = out_variant(argmax, "argmax.out(Tensor self, int? dim=None, bool ke
                                  "Tensor(a!) out) -> Tensor(a!)")
 argmin_out = out_variant(argmin, "argmin.out(Tensor self, int? dim=None, bool keepdim=False, *, "
                                  "Tensor(a!) out) -> Tensor(a!)")
+def _long_result_check(*args, out, **kwargs):
+    if out.dtype is not _dtype.int64:
+        raise RuntimeError(f"Expected out tensor to have dtype long int, but got "
+                           f"{cpp_name(out.dtype)} instead")
+
+
+out_precheck(argmax_out, _long_result_check)
+out_precheck(argmin_out, _long_result_check)
 public("argmax", argmax, argmax_out)
 public("argmin", argmin, argmin_out)
 
@@ -661,8 +672,18 @@ def _allany(name, fn):
                           "Tensor(a!) out) -> Tensor(a!)")
     o3 = out_variant(dims, f"{name}.dims_out(Tensor self, int[]? dim=None, bool keepdim=False, *, "
                            "Tensor(a!) out) -> Tensor(a!)")
+    for o in (o1, o2, o3):
+        out_precheck(o, _bool_result_check(name))
     public(name, full, dim, dims, o1, o2, o3)
     return full, dim, dims
+
+
+def _bool_result_check(name):
+    def check(*args, out, **kwargs):
+        if out.dtype not in (_dtype.bool, _dtype.uint8):
+            raise RuntimeError(f"{name} only supports bool tensor for result, got: "
+                               f"{out.dtype._scalar_name}")
+    return check
 
 
 all_default, all_dim, all_dims = _allany("all", np.all)
@@ -921,8 +942,7 @@ count_nonzero_out = out_variant(count_nonzero, "count_nonzero.out(Tensor self, i
                                                "Tensor(a!) out) -> Tensor(a!)")
 count_nonzero_dims_out = out_variant(count_nonzero_dims, "count_nonzero.dim_IntList_out(Tensor "
                                      "self, int[] dim, *, Tensor(a!) out) -> Tensor(a!)")
-public("count_nonzero", count_nonzero, count_nonzero_dims, count_nonzero_out,
-       count_nonzero_dims_out)
+public("count_nonzero", count_nonzero, count_nonzero_dims)  # (no out= in PyTorch's binding)
 
 
 # ---- norm --------------------------------------------------------------------------------------
@@ -1026,3 +1046,50 @@ norm.__module__ = "kindling"
 PUBLIC["norm"] = norm
 Tensor.norm = _norm_method
 OPS["norm"] = norm_scalar
+
+
+# ---- out= rules of PyTorch's reduction kernels ---------------------------------------------------
+def _dtype_from_out(opdef):
+    """sum/prod/cumsum/cumprod with out= and no dtype compute in out's dtype (the input is
+    cast first: 1.5 + 1.5 into a long ``out`` is 2); a dtype that differs from out's is
+    refused, as PyTorch's ``get_dtype_from_result``/``check_out`` do."""
+    entry = opdef.entry
+    for key in (K.CPU, K.Meta):
+        kentry = entry._top(key)
+        generic = kentry.fn
+
+        def kernel(ks, self, *args, out, dtype=None, _generic=generic, **kwargs):
+            if dtype is None:
+                dtype = out.dtype
+                if self.dtype.is_complex and not dtype.is_complex:
+                    warn_user("Casting complex values to real discards the imaginary part")
+                    self = aten.real.default(self)
+            elif dtype is not out.dtype:
+                raise RuntimeError(f"Expected out tensor to have dtype {cpp_name(dtype)}, but "
+                                   f"got {cpp_name(out.dtype)} instead")
+            return _generic(ks, self, *args, out=out, dtype=dtype, **kwargs)
+        kernel.__name__ = getattr(generic, "__name__", "kernel")
+        kernel.__wrapped__ = generic
+        kentry.fn = kernel
+    entry._recompute()
+
+
+def _same_dtype_out(*args, out, **kwargs):
+    self = args[0]
+    if self.dtype is not out.dtype:
+        raise RuntimeError(f"Expected the dtype for input and out to match, but got "
+                           f"{self.dtype._scalar_name} for input's dtype and "
+                           f"{out.dtype._scalar_name} for out's dtype.")
+
+
+def _floating_result(*args, out, **kwargs):
+    if not (out.dtype.is_floating_point or out.dtype.is_complex):
+        raise RuntimeError(f"logsumexp(): Expected floating point type for result tensor, but "
+                           f"got: {out.dtype._scalar_name}")
+
+
+for _o in (sum_dim_out, prod_dim_out, cumsum_out, cumprod_out):
+    _dtype_from_out(_o)
+for _o in (amax_out, amin_out):
+    out_precheck(_o, _same_dtype_out)
+out_precheck(logsumexp_out, _floating_result)

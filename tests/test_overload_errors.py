@@ -1,0 +1,37 @@
+"""The TypeErrors of overloaded functions and methods, compared with PyTorch's argument
+parser: the one plausible signature's own complaint (by argument count), else every
+signature in PyTorch's order (``Tensor`` overloads before ``Number`` ones), each functional
+one offering its out= twin, methods without ``self`` and without out=."""
+import pytest
+
+import kindling
+
+torch = pytest.importorskip("torch")
+
+CALLS = [
+    "T.xlogy('a', 1)", "T.add(T.ones(2), 'x')", "T.ones(2).add('x')", "T.sum(T.ones(2), 'x')",
+    "T.clamp(T.ones(2), 'a')", "T.pow('a', 'b')", "T.where('a')", "T.ones(2).mul(1, 2)",
+    "T.ones(2).clamp('a')", "T.ones(2).sum('x')", "T.ones(2).pow()",
+    "T.sum(T.ones(2, 3), out=T.empty(()))", "T.prod(T.ones(2, 3), out=T.empty(()))",
+    "T.count_nonzero(T.ones(2, 3), 0, out=T.empty(3, dtype=T.long))",
+    "T.special.zeta('a', 1)", "T.cat([T.ones(2), 1])", "T.stack(T.ones(2))",
+]
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_overload_errors_match_torch(call):
+    def run(T):
+        try:
+            eval(call)
+        except TypeError as e:
+            return str(e)
+        return None
+    assert run(kindling) == run(torch)
+
+
+def test_where_of_a_condition_alone_is_nonzero_as_tuple():
+    def run(T):
+        r = T.where(T.tensor([[True, False], [False, True]]))
+        return type(r).__name__, [x.tolist() for x in r], [x.tolist() for x in T.where(
+            T.tensor(3))]
+    assert run(kindling) == run(torch)
