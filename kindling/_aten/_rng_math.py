@@ -277,3 +277,161 @@ def randperm(gen, n):
             j = zi + i
             r[i], r[j] = r[j], r[i]
     return np.array(r, np.int64)
+
+
+# ---- geometric, log-normal, Cauchy, Poisson, multinomial ---------------------------------------
+def to_dtype(vals, dt):
+    """float64 kernel values as ``static_cast<scalar_t>`` stores them: Half and BFloat16 through
+    float (their constructors take a float), integers as x86's truncating conversion does
+    (to int32, or int64 for 64-bit types; out of range gives the minimum; narrower types keep
+    the low bits)."""
+    name = dt._name
+    if name in ("float16", "bfloat16"):
+        return vals.astype(_f32).astype(dt._np)
+    if name in ("float32", "float64"):
+        return vals.astype(dt._np)
+    bits = 64 if name in ("int64", "uint64") else 32
+    lim = float(1 << (bits - 1))
+    ok = (vals > -lim - 1) & (vals < lim)   # NaN is not ok
+    ints = np.where(ok, np.trunc(np.where(ok, vals, 0)), -lim).astype(f"int{bits}")
+    return ints.astype(dt._np)
+
+
+def geometric(gen, n, p):
+    """``geometric_distribution<double>``: ``ceil(log(u) / log1p(-p))`` (float64)."""
+    u = uniform01(gen, n, "float64")
+    with np.errstate(divide="ignore"):
+        return np.ceil(_libm(_log0, u) / math.log1p(-p))
+
+
+def _log0(x):
+    return math.log(x) if x > 0 else -math.inf
+
+
+def log_normal(gen, n, mean, std):
+    """``lognormal_distribution<double>``: ``exp`` of a ``normal_distribution<double>`` draw
+    (which uses and refills the generator's cached second normal)."""
+    return _libm(_exp, normal_scalar(gen, n, mean, std))
+
+
+def _exp(x):
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def cauchy(gen, n, median, sigma):
+    """``cauchy_distribution<double>``: ``median + sigma * tan(pi * (u - 0.5))`` (the sum fused)."""
+    u = uniform01(gen, n, "float64")
+    return fma64(_libm(math.tan, math.pi * (u - 0.5)), sigma, median)
+
+
+class _UniformStream:
+    """``uniform_real_distribution<double>`` draws one at a time for samplers that take a
+    varying number per element: drawn in chunks, then the generator is put back and advanced
+    by exactly the number used."""
+
+    def __init__(self, gen, chunk):
+        self.gen, self.chunk = gen, max(chunk, 16)
+        self.start = gen._engine().state
+        self.buf, self.pos, self.used = [], 0, 0
+
+    def __call__(self):
+        if self.pos == len(self.buf):
+            self.buf, self.pos = uniform01(self.gen, self.chunk, "float64").tolist(), 0
+            self.chunk *= 2
+        self.pos += 1
+        self.used += 1
+        return self.buf[self.pos - 1]
+
+    def close(self):
+        self.gen._engine().state = self.start
+        if self.used:
+            self.gen.random64(self.used)
+
+
+_lgamma = None
+
+
+def _glibc_lgamma():
+    """glibc's ``lgamma`` (Python's ``math.lgamma`` is CPython's own, not libm's)."""
+    global _lgamma
+    if _lgamma is None:
+        try:
+            import ctypes
+            import ctypes.util
+            f = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6").lgamma
+            f.restype, f.argtypes = ctypes.c_double, [ctypes.c_double]
+            _lgamma = f
+        except (OSError, AttributeError):
+            _lgamma = math.lgamma
+    return _lgamma
+
+
+_I64_MIN = -(1 << 63)
+
+
+def _c_int64_floor(x):
+    """``(int64_t)std::floor(x)`` on x86: out of range (or NaN) gives INT64_MIN."""
+    return math.floor(x) if -9.223372036854775808e18 <= x < 9.223372036854775808e18 \
+        else _I64_MIN
+
+
+def poisson(gen, lambdas):
+    """``sample_poisson`` for each rate (float64 list in iteration order): products of
+    uniforms below 10, Hoermann's transformed rejection (PTRS) from 10 on."""
+    lgamma = _glibc_lgamma()
+    log, sqrt = math.log, math.sqrt
+    stream = _UniformStream(gen, int(sum(min(lam, 10.0) for lam in lambdas)) + 2 * len(lambdas))
+    out = []
+    try:
+        for lam in lambdas:
+            if lam >= 10:
+                slam, loglam = sqrt(lam), log(lam)
+                b = 0.931 + 2.53 * slam
+                a = -0.059 + 0.02483 * b
+                invalpha = 1.1239 + 1.1328 / (b - 3.4)
+                vr = 0.9277 - 3.6224 / (b - 2)
+                while True:
+                    U = stream() - 0.5
+                    V = stream()
+                    us = 0.5 - abs(U)
+                    k = _c_int64_floor((2 * a / us + b) * U + lam + 0.43)
+                    if us >= 0.07 and V <= vr:
+                        break
+                    if k < 0 or (us < 0.013 and V > us):
+                        continue
+                    if (_log0(V) + log(invalpha) - log(a / (us * us) + b)
+                            <= -lam + k * loglam - lgamma(float(k) + 1)):
+                        break
+                out.append(k)
+            elif lam == 0:
+                out.append(0)
+            else:
+                enlam, x, prod = math.exp(-lam), 0, 1.0
+                while True:
+                    prod *= stream()
+                    if prod > enlam:
+                        x += 1
+                    else:
+                        break
+                out.append(x)
+    finally:
+        stream.close()
+    return np.array(out, np.float64)
+
+
+def multinomial_rows(gen, probs, n_sample, acc):
+    """The with-replacement kernel over the rows of ``probs`` (2-D, already checked): each
+    row's running sum in ``acc`` (the input's float type, float for Half/BFloat16), divided by
+    the total, the last entry set to 1, then for each sample a double uniform and the first
+    category whose cumulative value is not below it."""
+    out = np.empty((probs.shape[0], n_sample), np.int64)
+    for i, row in enumerate(probs.astype(acc)):
+        cum = np.cumsum(row, dtype=acc)
+        cum = cum / cum[-1]
+        cum[-1] = 1
+        u = uniform01(gen, n_sample, "float64")
+        out[i] = np.searchsorted(cum.astype(_f64), u, side="left")
+    return out

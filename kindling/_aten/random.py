@@ -123,6 +123,13 @@ _TYPE_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short 
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 
 
+def _cpp_name(dt):
+    """The C++ type name PyTorch's messages print for ``dt`` (``long int``...)."""
+    return _TYPE_NAMES.get(dt._name) or {"complex64": "c10::complex<float>",
+                                          "complex128": "c10::complex<double>"}.get(dt._name,
+                                                                                    dt._name)
+
+
 def _limits(dt):
     if dt.is_floating_point:
         fi = np.finfo(dt._np) if dt._name != "bfloat16" else None

@@ -25,6 +25,8 @@ OPS = {}
 
 def _order(a, d, descending):
     """Indices that sort ``a`` along ``d`` (stable, NaN largest)."""
+    if a.dtype.kind == "V":  # bfloat16: float32 holds it exactly, in the same order
+        a = a.astype(np.float32)
     if not descending:
         return np.argsort(a, axis=d, kind="stable")
     if a.dtype.kind in "fc":
