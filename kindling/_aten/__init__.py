@@ -45,6 +45,8 @@ from . import distributions  # noqa: E402,F401  (multinomial, poisson, geometric
 from . import linalg_solvers, linalg_decomps, linalg_norms, linalg_api  # noqa: E402,F401  (torch.linalg)
 from . import combining  # noqa: E402,F401  (atleast_*d, hstack..., meshgrid, block_diag...)
 from . import number_ops  # noqa: E402,F401  (gcd, lcm, shifts, frexp, ldexp, polar, bincount...)
+from . import integration  # noqa: E402,F401  (trapezoid, cumulative_trapezoid, cov, corrcoef)
+from . import distance  # noqa: E402,F401  (dist, renorm, cdist, _cdist_forward, _euclidean_dist)
 
 conj_neg.install_late()  # (needs every op: view ops keep math bits, products pass Conjugate)
 _defop.finalize_registrations()

@@ -26,10 +26,11 @@ from ._util import broadcast_error, result_type, warn_user
 OPS = {}
 
 
-def _composite(schema, fn):
+def _composite(schema, fn, ops=OPS):
+    """A CompositeImplicitAutograd op (recorded in the declaring module's ``ops``)."""
     d = defop(schema)
     d.composite(fn)
-    OPS[str(d.op)[len("aten."):]] = d
+    ops[str(d.op)[len("aten."):]] = d
     return d
 
 
