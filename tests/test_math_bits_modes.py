@@ -76,3 +76,25 @@ BACKWARD = {
 @pytest.mark.parametrize("name", sorted(BACKWARD))
 def test_backward_formula_ops_match_torch(name):
     assert _backward(kindling, BACKWARD[name]) == _backward(torch, BACKWARD[name])
+
+
+MM_LAYOUTS = {"row-major": ((3, 4), False, (4, 2), False),
+              "column-major both": ((4, 3), True, (2, 4), True),
+              "column-major mat2": ((3, 4), False, (3, 4), True)}
+
+
+@pytest.mark.parametrize("name", sorted(MM_LAYOUTS))
+def test_mm_backward_keeps_column_major_layouts_as_torch(name):
+    """MmBackward0 computes a column-major input's gradient transposed (so it comes out
+    column-major and AccumulateGrad takes it as is), as PyTorch's mm_mat*_backward do."""
+    sa, ta, sb, tb = MM_LAYOUTS[name]
+
+    def run(T):
+        a = T.ones(*sa, dtype=T.float64)
+        b = T.arange(float(sb[0] * sb[1]), dtype=T.float64).reshape(sb)
+        a = (a.t() if ta else a).requires_grad_()
+        b = (b.t() if tb else b).requires_grad_()
+        y = T.mm(a, b)
+        log, _ = _logged(T, lambda T: y.backward(T.ones(y.shape, dtype=T.float64)))
+        return log, a.grad.tolist(), a.grad.stride(), b.grad.tolist(), b.grad.stride()
+    assert run(kindling) == run(torch)

@@ -681,22 +681,31 @@ def prod_jvp(self_t, self_p, result, dim=None, keepdim=False):
 # ---- linear algebra ----------------------------------------------------------------------------
 # (aten ops called directly, as the C++ formulas do: no Python method layer)
 # (``.conj()`` of a real tensor is the tensor: tested inline, the MLP step's hottest formulas)
+def _column_major(sizes, strides):
+    return strides[0] == 1 and strides[1] == sizes[0]
+
+
+def _conj_if_complex(t):
+    return t.conj() if t.dtype.is_complex else t
+
+
 def mm_mat1_backward(grad, mat2, sizes, strides, alpha):
-    m = _t(mat2)
-    if m.dtype.is_complex:
-        m = m.conj()
+    """``grad @ mat2^H``; for a column-major ``mat1`` computed transposed, so the gradient
+    comes out column-major too (PyTorch's layout-preserving branch)."""
     if type(alpha) is complex:
         alpha = alpha.conjugate()
-    return maybe_multiply(_mm(grad, m), alpha)
+    if _column_major(sizes, strides):
+        return maybe_multiply(_t(_mm(_conj_if_complex(mat2), _t(grad))), alpha)
+    return maybe_multiply(_mm(grad, _conj_if_complex(_t(mat2))), alpha)
 
 
 def mm_mat2_backward(grad, mat1, sizes, strides, alpha):
-    m = _t(mat1)
-    if m.dtype.is_complex:
-        m = m.conj()
+    """``mat1^H @ grad``; transposed for a column-major ``mat2``, as ``mm_mat1_backward``."""
     if type(alpha) is complex:
         alpha = alpha.conjugate()
-    return maybe_multiply(_mm(m, grad), alpha)
+    if _column_major(sizes, strides):
+        return maybe_multiply(_t(_mm(_t(grad), _conj_if_complex(mat1))), alpha)
+    return maybe_multiply(_mm(_conj_if_complex(_t(mat1)), grad), alpha)
 
 
 # ---- views and shape ops -----------------------------------------------------------------------
