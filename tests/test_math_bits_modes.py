@@ -98,3 +98,24 @@ def test_mm_backward_keeps_column_major_layouts_as_torch(name):
         log, _ = _logged(T, lambda T: y.backward(T.ones(y.shape, dtype=T.float64)))
         return log, a.grad.tolist(), a.grad.stride(), b.grad.tolist(), b.grad.stride()
     assert run(kindling) == run(torch)
+
+
+NORMS = {"2": lambda T, x: x.norm(), "1": lambda T, x: x.norm(1),
+         "3 over a dim": lambda T, x: x.norm(3, dim=1), "inf": lambda T, x: x.norm(float("inf")),
+         "0.5 over a dim": lambda T, x: T.linalg.vector_norm(x, 0.5, dim=1),
+         "1.5": lambda T, x: T.linalg.vector_norm(x, 1.5),
+         "vector_norm 2 over dim 0": lambda T, x: T.linalg.vector_norm(x, 2, dim=0),
+         "0": lambda T, x: x.norm(0),
+         "dist": lambda T, x: T.dist(x, T.zeros(2, 3, dtype=T.float64))}
+
+
+@pytest.mark.parametrize("name", sorted(NORMS))
+def test_norm_backward_ops_and_gradients_match_torch(name):
+    """norm_backward as PyTorch writes it (masked_fill_, in-place pow_, a full reduction's
+    0-d gradient broadcast; p = 0 leaves no gradient)."""
+    def run(T):
+        x = T.tensor([[1., -2., 0.], [3., 0.5, -1.]], dtype=T.float64, requires_grad=True)
+        y = NORMS[name](T, x)
+        log, _ = _logged(T, lambda T: y.backward(T.ones(y.shape, dtype=T.float64)))
+        return log, None if x.grad is None else [round(v, 12) for v in x.grad.flatten().tolist()]
+    assert run(kindling) == run(torch)

@@ -506,23 +506,37 @@ def cumprod_backward(grad, self, dim, result):
 
 
 def norm_backward(grad, self, p, result, dim=None, keepdim=False):
+    """PyTorch's ``norm_backward``, op for op.  ``dim`` as the op got it: a full reduction
+    (no dims) leaves ``grad`` and ``result`` 0-d, broadcasting against ``self``."""
     n = self.dim()
-    dims = _wrap_dims(dim, n) if n else []
     p = 2.0 if p is None else float(p)
-    g = restore_reduced_dims(grad, dims, keepdim, n)
-    r = restore_reduced_dims(result, dims, keepdim, n)
+    dims = [] if dim is None else [dim] if isinstance(dim, int) else list(dim)
+    if not keepdim and n != 0:
+        grad = unsqueeze_multiple(grad, _wrap_dims(dims, n) if dims else [], n)
+        result = unsqueeze_multiple(result, _wrap_dims(dims, n) if dims else [], n)
     if p == 0.0:
-        return zeros_like(self)
+        return None  # (an undefined gradient: ``self.grad`` stays None)
     if p == 1.0:
-        return self.sgn() * g
+        return self.sgn() * grad
     if p == 2.0:
-        return aten.where.ScalarSelf(r == 0, 0.0, self * (g / r))
+        return grad * aten.masked_fill_.Scalar(self / result, result == 0, 0)
     if math.isinf(p):
-        mask = self.abs() == r
-        count = mask.sum(dims, True) if dims else mask.to(self.dtype)
-        return self.sgn() * aten.where.ScalarOther(mask, g / count, 0.0)
-    scale = self * self.abs().pow(p - 2) * g / r.pow(p - 1)
-    return aten.where.ScalarSelf(r == 0, 0.0, scale)
+        # amax(abs(self))'s derivative, NaNs included in the mask
+        a = self.abs()
+        mask = aten.logical_or.default(a == result, a.isnan())
+        spread = (grad / mask.sum(dims, True)) * mask  # (before sgn: PyTorch's C++ order)
+        return self.sgn() * spread
+    if p < 1.0:
+        scaled = self.sgn() * aten.masked_fill_.Scalar(
+            aten.pow_.Scalar(self.abs(), p - 1), self == 0, 0)
+        return scaled * grad * result.pow(1 - p)
+    if p < 2.0:
+        scaled = self.sgn() * aten.pow_.Scalar(self.abs(), p - 1)
+    else:
+        scaled = self * aten.pow_.Scalar(self.abs(), p - 2)
+    scale = grad / result.pow(p - 1)
+    aten.masked_fill_.Scalar(scale, result == 0, 0)
+    return scaled * scale
 
 
 # ---- forward-mode formulas for reductions ----------------------------------------------------
@@ -606,6 +620,8 @@ def norm_jvp(self_p, self_t, p, result, dim=None, keepdim=False):
     n = self_p.dim()
     dims = _wrap_dims(dim, n) if n and dim is not None else list(range(n))
     d = norm_backward(ones_like(result), self_p, p, result, dim, keepdim)
+    if d is None:  # (p = 0: a step function)
+        return zeros_like(result)
     prod = (d.conj() * self_t) if d.dtype.is_complex else d * self_t
     if prod.dtype.is_complex:
         prod = aten.real.default(prod)
