@@ -526,12 +526,15 @@ def norm_backward(grad, self, p, result, dim=None, keepdim=False):
         mask = aten.logical_or.default(a == result, a.isnan())
         spread = (grad / mask.sum(dims, True)) * mask  # (before sgn: PyTorch's C++ order)
         return self.sgn() * spread
+    # (operands in the order PyTorch's compiled C++ evaluates them: right before left)
     if p < 1.0:
-        scaled = self.sgn() * aten.masked_fill_.Scalar(
-            aten.pow_.Scalar(self.abs(), p - 1), self == 0, 0)
-        return scaled * grad * result.pow(1 - p)
+        powered = aten.masked_fill_.Scalar(aten.pow_.Scalar(self.abs(), p - 1), self == 0, 0)
+        scaled = self.sgn() * powered
+        factor = result.pow(1 - p)
+        return scaled * grad * factor
     if p < 2.0:
-        scaled = self.sgn() * aten.pow_.Scalar(self.abs(), p - 1)
+        powered = aten.pow_.Scalar(self.abs(), p - 1)
+        scaled = self.sgn() * powered
     else:
         scaled = self * aten.pow_.Scalar(self.abs(), p - 2)
     scale = grad / result.pow(p - 1)
