@@ -401,7 +401,76 @@ _ENUM_DEFAULTS = {}  # filled by kindling on import (contiguous_format, Mean, lo
 
 def parse_schema(text: str) -> FunctionSchema:
     """Parse ``ns::name.overload(args) -> returns`` into a FunctionSchema."""
-    return _Parser(text).parse()
+    schema = _parse_by_arguments(text)
+    return schema if schema is not None else _Parser(text).parse()
+
+
+# The op library parses ~1100 schemas at import, made of a few hundred distinct argument texts
+# (``Tensor self``, ``Scalar alpha=1``, ``*, Tensor(a!) out``...): a schema in the plain form
+# is split into argument texts by two regular expressions, and each distinct text is parsed
+# once.  Anything else (strings, varargs, unusual spacing) takes the full parser, which also
+# gives the errors.
+_PLAIN_SCHEMA = re.compile(r"([A-Za-z_][\w:]*)(?:\.(\w+))?\((.*)\) -> (.+)\Z", re.S)
+_ARG_SPLIT = re.compile(r", (?![^\[]*\])")
+_ARG_CACHE: dict = {}  # (text, kwarg_only, is_return) -> a parsed Argument (a template)
+
+
+def _parse_by_arguments(text):
+    m = _PLAIN_SCHEMA.match(text)
+    if m is None or "'" in text or '"' in text or "..." in text:
+        return None
+    name, overload, args_text, rets_text = m.groups()
+    if "::" in name and name.count("::") != 1:
+        return None
+    args, kw = [], False
+    for piece in _ARG_SPLIT.split(args_text) if args_text else ():
+        if piece == "*":
+            if kw:
+                return None
+            kw = True
+            continue
+        a = _cached_arg(piece, kw, False)
+        if a is None:
+            return None
+        args.append(a)
+    if rets_text.startswith("(") and rets_text.endswith(")"):
+        inner = rets_text[1:-1]
+        pieces = _ARG_SPLIT.split(inner) if inner else []
+    else:
+        pieces = [rets_text]
+    rets = []
+    for piece in pieces:
+        r = _cached_arg(piece, False, True)
+        if r is None:
+            return None
+        rets.append(r)
+    for a in args:
+        a.is_out = a.kwarg_only and a.is_write
+    return FunctionSchema(name, overload or "", args, rets)
+
+
+def _cached_arg(piece, kwarg_only, is_return):
+    """A fresh Argument for one argument's text (parsed once per text), or None when the
+    text is not one whole argument."""
+    key = (piece, kwarg_only, is_return)
+    a = _ARG_CACHE.get(key)
+    if a is None:
+        if not piece or piece != piece.strip():
+            return None
+        try:
+            p = _Parser(piece)
+            a = p.parse_arg(kwarg_only, is_return)
+        except RuntimeError:
+            return None
+        if p.peek() is not None:
+            return None
+        _ARG_CACHE[key] = a
+    t = a.type
+    default = a._default
+    return Argument(a.name, SchemaType(t.base, t.is_list, t.list_size, t.optional,
+                                       t.elem_optional),
+                    list(default) if type(default) is list else default, a.kwarg_only,
+                    a.alias_info, a._default_text, a.elem_alias_info)
 
 
 def is_view_schema(schema) -> bool:
