@@ -15,6 +15,7 @@ CALLS = [
     "T.sum(T.ones(2, 3), out=T.empty(()))", "T.prod(T.ones(2, 3), out=T.empty(()))",
     "T.count_nonzero(T.ones(2, 3), 0, out=T.empty(3, dtype=T.long))",
     "T.special.zeta('a', 1)", "T.cat([T.ones(2), 1])", "T.stack(T.ones(2))",
+    "T.where('a', 1, 2)", "T.clamp(T.ones(2), 'a', 1)",
 ]
 
 

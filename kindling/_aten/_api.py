@@ -231,10 +231,28 @@ def _error(fname, sigs, errs, args, kwargs, self_name, all_sigs=None, is_method=
             return r
     shown = args[1:] if is_method else args
     got = ", ".join([_tname(a) for a in shown] + [f"{k}={_tname(v)}" for k, v in kwargs.items()])
-    lines = "\n".join(_fmt_sig(s, self_name, fname, w, is_method)
+    lines = "\n".join(_fmt_sig(s, self_name, fname, w, is_method) +
+                      _mismatch_hint(s, w, shown, kwargs, is_method)
                       for s, w in _pytorch_order(merged, self_name, is_method))
     return TypeError(f"{fname}() received an invalid combination of arguments - got ({got}), "
                      f"but expected one of:\n{lines}\n")
+
+
+def _mismatch_hint(sig, with_out, shown, kwargs, is_method):
+    """PyTorch's second line under a signature that takes exactly as many arguments as were
+    given (positionally): which of them have the wrong type (``(Tensor, !str!)``)."""
+    params = [a for a in sig.op._schema.arguments if not (is_method and a.name == "self")]
+    positional = sum(1 for a in params if not a.kwarg_only)
+    if kwargs or len(params) + with_out != len(shown) or positional < len(shown):
+        return ""
+    marks = []
+    failed = False  # (PyTorch marks every argument from the first mismatch on)
+    for a, v in zip(params, shown):
+        failed = failed or not _ops.value_matches(a.type, v, sig.nums) or (
+            a.type.base == "Tensor" and not a.type.is_list and not isinstance(v, Tensor))
+        marks.append(f"!{_tname(v)}!" if failed else _tname(v))
+    return ("\n      didn't match because some of the arguments have invalid types: "
+            f"({', '.join(marks)})")
 
 
 def _one_error(fname, sig, e, self_name, is_method):
