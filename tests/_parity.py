@@ -26,3 +26,17 @@ def call_outcome(fn, plain=lambda r: r):
     except Exception as e:  # noqa: BLE001 (the exception is what is compared)
         return ("raised", type(e).__name__, str(e))
     return ("returned", plain(r), [(w.category.__name__, str(w.message)) for w in ws])
+
+
+def dispatch_log(T):
+    """``(log, mode)``: a TorchDispatchMode of library ``T`` appending the name of each op it
+    sees to ``log``."""
+    from importlib import import_module
+    pd = import_module(T.__name__ + ".utils._python_dispatch")
+    log = []
+
+    class Log(pd.TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            log.append(str(func))
+            return func(*args, **(kwargs or {}))
+    return log, Log()

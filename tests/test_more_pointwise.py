@@ -6,7 +6,7 @@ import math
 import pytest
 
 import kindling
-from _parity import outcome
+from _parity import dispatch_log, outcome
 
 torch = pytest.importorskip("torch")
 
@@ -330,19 +330,6 @@ def test_forward_ad():
         assert a == pytest.approx(b, rel=1e-12)
 
 
-def _dispatch_log(T):
-    """``(log, mode)``: a dispatch mode appending the name of each op it sees to ``log``."""
-    from importlib import import_module
-    pd = import_module(T.__name__ + ".utils._python_dispatch")
-    log = []
-
-    class Log(pd.TorchDispatchMode):
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            log.append(str(func))
-            return func(*args, **(kwargs or {}))
-    return log, Log()
-
-
 # ---- nextafter -------------------------------------------------------------------------------
 _NA_A = [1., 2., 3., 0., -0., NAN, 1e-30, -5., 65504., -1e-40]
 _NA_B = [2., 2., 0., -1., 1., 1., 0., INF, INF, -INF]
@@ -377,7 +364,7 @@ def test_nextafter_gradients_forward_ad_and_ops_match_torch():
     def run(T):
         from importlib import import_module
         fwad = import_module(T.__name__ + ".autograd.forward_ad")
-        log, mode = _dispatch_log(T)
+        log, mode = dispatch_log(T)
         a = T.tensor([1., 2., 3.], requires_grad=True)
         b = T.tensor([2., 2., 0.], requires_grad=True)  # (a tie in the middle)
         y = T.nextafter(a, b)
@@ -397,7 +384,7 @@ def test_copysign_backward_ops_and_saved_match_torch():
     attribute), makes ``other``'s zeros with ``aten.zeros``, and unpacks its saved output
     before any formula runs (the detach a mode sees comes first), as PyTorch's node does."""
     def run(T):
-        log, mode = _dispatch_log(T)
+        log, mode = dispatch_log(T)
         a = T.tensor([1., 2., 3.], requires_grad=True)
         b = T.tensor([2., -2., 0.], requires_grad=True)
         y = T.copysign(a, b)

@@ -4,7 +4,7 @@ StackBackward0 whose backward selects each input's slice), ``cat``'s dtype promo
 import pytest
 
 import kindling
-from _parity import outcome
+from _parity import dispatch_log, outcome
 
 torch = pytest.importorskip("torch")
 
@@ -28,21 +28,9 @@ def test_stack_values_dtypes_and_errors_match_torch(call):
     assert outcome(kindling, run) == outcome(torch, run)
 
 
-def _log(T):
-    from importlib import import_module
-    pd = import_module(T.__name__ + ".utils._python_dispatch")
-    log = []
-
-    class Log(pd.TorchDispatchMode):
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            log.append(str(func))
-            return func(*args, **(kwargs or {}))
-    return log, Log()
-
-
 def test_stack_node_backward_and_what_modes_see_match_torch():
     def run(T):
-        log, mode = _log(T)
+        log, mode = dispatch_log(T)
         a = T.tensor([1., 2.], requires_grad=True)
         b = T.tensor([3., 4.], requires_grad=True)
         with mode:

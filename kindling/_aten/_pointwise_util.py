@@ -7,6 +7,8 @@ operand dtypes differ.  ``pointwise_meta`` is the matching meta function.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _dtype
@@ -176,16 +178,45 @@ def promote(*operands):
 
 
 def check_scalar_fits(value, dt):
-    """PyTorch's ``value cannot be converted to type X without overflow`` for integer results."""
-    if dt._cat == _dtype.INT and isinstance(value, (int, np.integer)) and \
-            not isinstance(value, (bool, np.bool_)):
-        info = np.iinfo(dt._np)
-        v = int(value)
-        # c10::overflows: unsigned types accept negatives down to -max (two's complement wrap).
-        lo = -int(info.max) if info.min == 0 else info.min
-        if not lo <= v <= info.max:
-            raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dt._name]} "
-                               "without overflow")
+    """PyTorch's ``value cannot be converted to type X without overflow`` (c10's
+    ``checked_convert``): a Python number outside the range of ``dt``, a NaN or infinity for
+    an integer type, a complex number with an imaginary part for a real type."""
+    if isinstance(value, (bool, np.bool_)) or dt is _dtype.bool:
+        return
+    if isinstance(value, (complex, np.complexfloating)):
+        if not dt.is_complex and value.imag != 0:
+            raise _overflow(dt)
+        parts = (value.real, value.imag) if dt.is_complex else (value.real,)
+    else:
+        parts = (value,)
+    for v in parts:
+        if dt._cat == _dtype.INT:
+            if isinstance(v, (int, np.integer)):
+                info = np.iinfo(dt._np)
+                # c10::overflows: unsigned types accept negatives down to -max (two's
+                # complement wrap)
+                lo = -int(info.max) if info.min == 0 else info.min
+                if not lo <= int(v) <= info.max:
+                    raise _overflow(dt)
+            elif isinstance(v, (float, np.floating)):
+                info = np.iinfo(dt._np)
+                if not info.min <= v <= info.max:  # (NaN and infinities included)
+                    raise _overflow(dt)
+        elif isinstance(v, (float, np.floating)) and math.isfinite(v):
+            # (infinities and NaN convert to every floating type)
+            big = float(_finfo(dt).max)
+            if not -big <= v <= big:
+                raise _overflow(dt)
+
+
+def _overflow(dt):
+    name = _C_NAMES.get(dt._name) or f"c10::complex<{_C_NAMES[dt.to_real()._name]}>"
+    return RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
+def _finfo(dt):
+    import ml_dtypes
+    return ml_dtypes.finfo(dt.to_real()._np)
 
 
 def check_int_divisor(b, dt):

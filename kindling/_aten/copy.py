@@ -13,6 +13,7 @@ from .._tensor import (ADIOV_BIT, INFERENCE_STRIP, Tensor, contiguous_strides, l
 from ._api import method, public
 from ._defop import _py_scalar, defop
 from ._meta_util import empty_meta
+from ._pointwise_util import check_scalar_fits
 from ._util import broadcast_error, np_scalar, varargs_list
 
 _CONJ, _NEG = bit(K.Conjugate), bit(K.Negative)
@@ -252,6 +253,7 @@ zero_ = defop("zero_(Tensor(a!) self) -> Tensor(a!)")
 
 @fill_scalar.cpu_ks
 def _(ks, self, value):
+    check_scalar_fits(value, self.dtype)
     self._np[...] = np_scalar(value, self.dtype)
     return self
 

@@ -1139,8 +1139,42 @@ masked_fill = _declare(
     "masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor",
     _wrap_broadcast(_masked_fill_kernel), _masked_fill_meta, _masked_fill_samples,
     inplace="masked_fill_.Scalar(Tensor(a!) self, Tensor mask, Scalar value) -> Tensor(a!)")
-_expose("masked_fill", [masked_fill])
+
+
+def _masked_fill_tensor_kernel(self, mask, value):
+    if np.ndim(value) != 0:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {np.ndim(value)} dimension(s).")
+    return _masked_fill_kernel(self, mask, np.asarray(value).item())
+
+
+def _masked_fill_tensor_meta(self, mask, value):
+    if len(value.shape) != 0:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {len(value.shape)} dimension(s).")
+    return _masked_fill_meta(self, mask, 0)
+
+
+def _masked_fill_tensor_samples(dtype):
+    yield S.SampleInput(S.make_arr((2, 3), dtype), S.make_arr((2, 3), "bool"),
+                        S.make_arr((), dtype, seed=3))
+    yield S.SampleInput(S.make_arr((2, 3), dtype, noncontig=True), S.make_arr((3,), "bool"),
+                        S.make_arr((), dtype, seed=4))
+
+
+masked_fill_tensor = _declare(
+    "masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor",
+    _wrap_broadcast(_masked_fill_tensor_kernel), _masked_fill_tensor_meta,
+    _masked_fill_tensor_samples,
+    inplace="masked_fill_.Tensor(Tensor(a!) self, Tensor mask, Tensor value) -> Tensor(a!)")
+_expose("masked_fill", [masked_fill, masked_fill_tensor])
 masked_fill.derivative(self="grad.masked_fill(mask, 0)", result="self_t.masked_fill(mask, 0)")
+# (value's gradient: PyTorch's masked_fill_backward takes where(mask, grad, 0).sum() whenever
+# a mode or subclass could look, masked_select(mask).sum() otherwise: the same values)
+masked_fill_tensor.derivative(
+    "MaskedFillBackward1", self="grad.masked_fill(mask, 0)",
+    value="where(mask, grad, scalar_tensor(0, grad)).sum()",
+    result="self_t.masked_fill(mask, value_t)")
 
 
 def _clamp_dtype(self, lo, hi):
