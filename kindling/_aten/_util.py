@@ -127,6 +127,49 @@ def varargs_list(values):
     return list(values)
 
 
+def _intlike(x):
+    return not isinstance(x, bool) and (isinstance(x, int) or hasattr(x, "__index__"))
+
+
+def int_varargs(values, fname, argname):
+    """``varargs_list`` for an ``int[]`` argument, with the TypeErrors of PyTorch's parser
+    for an element that is no integer."""
+    items = values[0] if len(values) == 1 and type(values[0]) in (list, tuple) else values
+    for x in items:  # (the common case, plain ints, checked in one pass)
+        if type(x) is not int:
+            break
+    else:
+        return list(items)
+    if len(values) == 1:
+        v = values[0]
+        if isinstance(v, (list, tuple)):
+            for i, x in enumerate(v):
+                if not _intlike(x):
+                    if isinstance(v, list):
+                        raise TypeError(f"{fname}(): argument '{argname}' (position 1) must be "
+                                        f"tuple of ints, but found element of type "
+                                        f"{type(x).__name__} at pos {i}")
+                    raise _unpack_error(fname, argname, i, x)
+            return list(v)
+        if _intlike(v):
+            return [v]
+        raise TypeError(f"{fname}(): argument '{argname}' (position 1) must be tuple of ints, "
+                        f"not {type(v).__name__}")
+    for i, x in enumerate(values):
+        if not _intlike(x):
+            if i == 0:
+                raise TypeError(f"{fname}() takes 1 positional argument but {len(values)} were "
+                                "given")
+            raise _unpack_error(fname, argname, i, x)
+    return list(values)
+
+
+def _unpack_error(fname, argname, i, x):
+    return TypeError(f"{fname}(): argument '{argname}' failed to unpack the object at pos "
+                     f"{i + 1} with error \"type must be tuple of ints,but got "
+                     f"{type(x).__name__}\"")
+
+
 _PKG_DIR = __file__.rsplit("/", 2)[0] + "/"  # .../kindling/
 
 

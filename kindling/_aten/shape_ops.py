@@ -9,7 +9,7 @@ from ._api import PUBLIC, method, public
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
-from ._util import dtype_of, normalize_dims, varargs_list, wrap_dim
+from ._util import dtype_of, int_varargs, normalize_dims, varargs_list, wrap_dim
 from ._variants import out_variant
 
 OPS = {}
@@ -216,7 +216,7 @@ public("flip", flip, method=False)
 def _flip_method(self, *dims, **kw):
     if "dims" in kw:
         dims = (kw.pop("dims"),)
-    return aten.flip.default(self, varargs_list(dims))
+    return aten.flip.default(self, int_varargs(dims, "flip", "dims"))
 
 
 fliplr = defop("fliplr(Tensor self) -> Tensor")
@@ -342,7 +342,7 @@ def _int_list_arg(name, argname, values, kw):
         raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
     if not values:
         raise TypeError(f'{name}() missing 1 required positional arguments: "{argname}"')
-    return varargs_list(values)
+    return int_varargs(values, name, argname)
 
 
 @method("repeat")

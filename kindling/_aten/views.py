@@ -22,7 +22,7 @@ from ..overrides import _live_modes
 from .._dispatcher.keys import K, bit
 from ._defop import defop
 from ._ops_registry import aten
-from ._util import varargs_list, warn_user, wrap_dim
+from ._util import int_varargs, varargs_list, warn_user, wrap_dim
 
 OPS = {}
 
@@ -220,9 +220,33 @@ def _view_impl(self, *size, dtype=None, **kw):
         size = (kw.pop("size"),)
     if kw:
         raise TypeError(f"view() got an unexpected keyword argument '{next(iter(kw))}'")
+    _check_view_args(size)
     if isinstance(self, Tensor):
         return _view_call(self, varargs_list(size))
     return aten.view.default(self, varargs_list(size))
+
+
+def _check_view_args(size):
+    """PyTorch's parser errors for ``view``'s two signatures (a dtype, or ints)."""
+    from ._util import _intlike, _unpack_error
+
+    def name(x):
+        return "torch.dtype" if isinstance(x, _dtype.dtype) else type(x).__name__
+    items = size[0] if len(size) == 1 and isinstance(size[0], (list, tuple)) else size
+    if items is not size:
+        got = f"{type(size[0]).__name__} of [{', '.join(name(x) for x in items)}]"
+    else:
+        got = ", ".join(name(x) for x in size)
+    if items and not _intlike(items[0]):  # (the first element decides the signature)
+        hint = (f"\n      didn't match because some of the arguments have invalid types: "
+                f"(!{got}!)") if len(size) == 1 else ""
+        shown = name(size[0]) if len(size) == 1 else got
+        raise TypeError(f"view() received an invalid combination of arguments - got ({shown}), "
+                        f"but expected one of:\n * (torch.dtype dtype){hint}\n"
+                        f" * (tuple of ints size){hint}\n")
+    for i, x in enumerate(items):
+        if not _intlike(x):
+            raise _unpack_error("view", "size", i, x)
 
 
 # aten.view.default(tensor, list) without OpOverload.__call__'s generic argument scan
@@ -394,7 +418,7 @@ permute.derivative(self="permute_backwards(grad, dims)", result="auto_linear")
 def _permute_method(self, *dims, **kw):
     if "dims" in kw:
         dims = (kw.pop("dims"),)
-    return aten.permute.default(self, varargs_list(dims))
+    return aten.permute.default(self, int_varargs(dims, "permute", "dims"))
 
 
 def _movedim_list(self, source, destination):
@@ -469,7 +493,7 @@ public("reshape", reshape, method=False)
 def _reshape_method(self, *shape, **kw):
     if "shape" in kw:
         shape = (kw.pop("shape"),)
-    return aten.reshape.default(self, varargs_list(shape))
+    return aten.reshape.default(self, int_varargs(shape, "reshape", "shape"))
 
 
 view_as = _composite("view_as(Tensor(a) self, Tensor other) -> Tensor(a)",
@@ -696,7 +720,7 @@ public("expand_as", expand_as, function=False)
 def _expand_method(self, *size, **kw):
     if "size" in kw:
         size = (kw.pop("size"),)
-    return aten.expand.default(self, varargs_list(size), **kw)
+    return aten.expand.default(self, int_varargs(size, "expand", "size"), **kw)
 
 
 # ---- squeeze / unsqueeze ------------------------------------------------------------------------
