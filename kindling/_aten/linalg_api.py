@@ -19,6 +19,8 @@ _RETURN_TYPES = {
     "linalg_eig": ("eigenvalues", "eigenvectors"),
     "triangular_solve": ("solution", "cloned_coefficient"),
     "linalg_lstsq": ("solution", "residuals", "rank", "singular_values"),
+    "linalg_lu_factor": ("LU", "pivots"), "linalg_lu_factor_ex": ("LU", "pivots", "info"),
+    "linalg_lu": ("P", "L", "U"), "lu_unpack": ("P", "L", "U"),
 }
 for _n, _f in _RETURN_TYPES.items():
     setattr(return_types, _n, _structseq(_n, _f))
@@ -89,6 +91,13 @@ _linalg("matrix_exp", "linalg_matrix_exp", doc="The matrix exponential.")
 
 _linalg("lstsq", "linalg_lstsq", rt="linalg_lstsq",
         doc="The least-squares solution of ``AX = B`` (no derivative yet).")
+_linalg("lu_factor", "linalg_lu_factor", rt="linalg_lu_factor",
+        doc="The packed LU factors and pivots of ``A = P L U`` (LinAlgError if singular).")
+_linalg("lu_factor_ex", "linalg_lu_factor_ex", rt="linalg_lu_factor_ex",
+        doc="``lu_factor`` and LAPACK's ``info`` (no error unless ``check_errors``).")
+_linalg("lu", "linalg_lu", rt="linalg_lu", doc="The LU decomposition ``A = P L U``.")
+_linalg("lu_solve", "linalg_lu_solve", doc="The solution of ``AX = B`` from ``lu_factor``'s "
+        "factors (``XA = B``: left=False; ``A^H``: adjoint=True).")
 
 
 # ---- top-level functions and Tensor methods -----------------------------------------------------
@@ -98,6 +107,8 @@ for _name, _opnames in (("det", ("det",)), ("logdet", ("logdet",)), ("inverse", 
                         ("matrix_power", ("matrix_power",)), ("pinverse", ("pinverse",)),
                         ("cross", ("cross",)), ("matrix_exp", ("linalg_matrix_exp",))):
     public(_name, *_ops(*_opnames))
+
+function("lu_unpack")(_api("lu_unpack", _ops("lu_unpack"), rt="lu_unpack", module="kindling"))
 
 for _name, _op in (("slogdet", "slogdet"), ("svd", "svd"),
                    ("triangular_solve", "triangular_solve")):

@@ -165,18 +165,20 @@ def declare(schema, kernel, meta, tags=()):
 
 # ---- LU with partial pivoting (LAPACK's getrf, batched) ------------------------------------------
 def lu_factor(a):
-    """``(LU, pivots, info)`` of square matrices ``a[..., n, n]``: pivots 1-based int32, info
-    the 1-based index of the first zero pivot (0 when none), as LAPACK's getrf."""
-    n = a.shape[-1]
+    """``(LU, pivots, info)`` of matrices ``a[..., m, n]``: pivots (``min(m, n)`` of them)
+    1-based int32, info the 1-based index of the first zero pivot (0 when none), as LAPACK's
+    getrf."""
+    m, n = a.shape[-2], a.shape[-1]
+    k_max = min(m, n)
     batch = a.shape[:-2]
-    A = np.array(a.reshape((-1, n, n)), dtype=a.dtype, copy=True)
+    A = np.array(a.reshape((-1, m, n)), dtype=a.dtype, copy=True)
     B = A.shape[0]
-    piv = np.zeros((B, n), np.int32)
+    piv = np.zeros((B, k_max), np.int32)
     info = np.zeros(B, np.int32)
     rows = np.arange(B)
     cplx = A.dtype.kind == "c"
     with np.errstate(all="ignore"):
-        for k in range(n):
+        for k in range(k_max):
             col = A[:, k:, k]
             # (LAPACK's i?amax: |re| + |im| for complex, not the modulus)
             mag = np.abs(col.real) + np.abs(col.imag) if cplx else np.abs(col)
@@ -188,12 +190,12 @@ def lu_factor(a):
             pivot = A[:, k, k]
             zero = pivot == 0
             info[(info == 0) & zero] = k + 1
-            if k + 1 < n:
+            if k + 1 < m:
                 safe = np.where(zero, 1, pivot)
                 col = np.where(zero[:, None], A[:, k + 1:, k], A[:, k + 1:, k] / safe[:, None])
                 A[:, k + 1:, k] = col
                 A[:, k + 1:, k + 1:] -= col[:, :, None] * A[:, k, None, k + 1:]
-    return (A.reshape(batch + (n, n)), piv.reshape(batch + (n,)), info.reshape(batch))
+    return (A.reshape(batch + (m, n)), piv.reshape(batch + (k_max,)), info.reshape(batch))
 
 
 def lu_sign(piv):

@@ -241,3 +241,30 @@ _ci_grad = S.triangular_input(idx=0, upper_at=1, real_positive_diagonal=True)
 _s("cholesky_inverse.default", lambda dt: [
     SI(chol_factor((3, 3), dt, False)).for_grad(_ci_grad),
     SI(chol_factor((2, 3, 3), dt, True), True).for_grad(_ci_grad)])
+
+
+# ---- LU -----------------------------------------------------------------------------------------
+def _factors(a):
+    """getrf's packed factors and pivots of the sample ``a`` (inputs of lu_unpack/lu_solve)."""
+    from .linalg_common import fortran, lu_factor
+    v = a.value
+    lu, piv, _ = lu_factor(v if v.dtype.kind in "fc" else v.astype(np.float64))
+    return S.Arr(fortran(lu.astype(v.dtype))), S.Arr(piv)
+
+
+_lu_inputs = lambda dt: [SI(sq((3, 3), dt)), SI(mat((2, 3, 4), dt, seed=1)),  # noqa: E731
+                         SI(mat((4, 3), dt, seed=2, noncontig=True)),
+                         SI(sq((2, 4, 4), dt, seed=3))]
+_s("linalg_lu_factor_ex.default", _lu_inputs)
+_s("linalg_lu_factor.default", _lu_inputs)
+_s("linalg_lu.default", _lu_inputs)
+_s("lu_unpack.default", lambda dt: [
+    SI(*_factors(sq((3, 3), dt))), SI(*_factors(mat((2, 3, 4), dt, seed=1))),
+    SI(*_factors(mat((4, 3), dt, seed=2)), True, False),
+    SI(*_factors(mat((3, 4), dt, seed=3)))])  # (unpack_data=False: tests/test_linalg_lu.py)
+_s("linalg_lu_solve.default", lambda dt: [
+    SI(*_factors(sq((3, 3), dt)), mat((3, 2), dt, seed=5)),
+    SI(*_factors(sq((2, 3, 3), dt)), mat((2, 3, 4), dt, seed=5), adjoint=True),
+    SI(*_factors(sq((3, 3), dt)), mat((2, 2, 3), dt, seed=5), left=False),
+    SI(*_factors(sq((2, 3, 3), dt, seed=1)), mat((3, 3), dt, seed=5), left=False,
+       adjoint=True)])
