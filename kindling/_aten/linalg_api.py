@@ -21,6 +21,7 @@ _RETURN_TYPES = {
     "linalg_lstsq": ("solution", "residuals", "rank", "singular_values"),
     "linalg_lu_factor": ("LU", "pivots"), "linalg_lu_factor_ex": ("LU", "pivots", "info"),
     "linalg_lu": ("P", "L", "U"), "lu_unpack": ("P", "L", "U"),
+    "_lu_with_info": ("LU", "pivots", "info"),
 }
 for _n, _f in _RETURN_TYPES.items():
     setattr(return_types, _n, _structseq(_n, _f))
@@ -115,3 +116,30 @@ for _name, _op in (("slogdet", "slogdet"), ("svd", "svd"),
     function(_name)(_api(_name, _ops(_op), rt=_op, module="kindling"))
     method(_name)(_api(_name, _ops(_op), rt=_op, module="kindling", self_name="self",
                        is_method=True))
+
+function("_lu_with_info")(_api("_lu_with_info", _ops("_lu_with_info"), rt="_lu_with_info",
+                               module="kindling"))
+public("lu_solve", *_ops("lu_solve"))
+
+
+def _lu(A, pivot=True, get_infos=False, out=None):
+    """``torch.lu`` (deprecated): ``(LU, pivots)``, or with ``get_infos`` also LAPACK's infos
+    (then a singular matrix is no error)."""
+    from .. import _lu_with_info as lu_with_info
+    r = lu_with_info(A, pivot=pivot, check_errors=not get_infos)
+    res = r if get_infos else (r[0], r[1])
+    if out is not None:
+        if len(out) != len(res):
+            raise TypeError(f"expected tuple of {len(res)} elements but got {len(out)}")
+        for o, v in zip(out, res):
+            o.resize_as_(v).copy_(v)
+        return tuple(out)
+    return res
+
+
+def _lu_method(self, pivot=True, get_infos=False):
+    return _lu(self, pivot=pivot, get_infos=get_infos)
+
+
+function("lu")(_lu)
+method("lu")(_lu_method)

@@ -462,3 +462,42 @@ linalg_lu_solve = _op("linalg_lu_solve(Tensor LU, Tensor pivots, Tensor B, *, bo
                       "bool adjoint=False) -> Tensor", _lu_solve, _lu_solve_meta)
 linalg_lu_solve.derivative("LinalgLuSolveBackward0", LU=linalg_lu_solve_LU, B=linalg_lu_solve_B,
                            result=linalg_lu_solve_jvp)
+
+
+# ---- the deprecated forms: torch.lu / Tensor.lu (over _lu_with_info) and lu_solve ---------------
+_LU_DEPRECATED = (
+    "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and "
+    "will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\n"
+    "should be replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n"
+    "LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\n"
+    "LU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)")
+_LU_SOLVE_DEPRECATED = (
+    "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a "
+    "future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\n"
+    "X = torch.lu_solve(B, LU, pivots)\nshould be replaced with\n"
+    "X = torch.linalg.lu_solve(LU, pivots, B)")
+_WARNED = set()  # (TORCH_WARN_ONCE: each warning once per process)
+
+
+def _warn_once(msg):
+    if msg not in _WARNED:
+        _WARNED.add(msg)
+        from ._util import warn_user
+        warn_user(msg)
+
+
+def _lu_with_info_composite(self, pivot=True, check_errors=True):
+    _warn_once(_LU_DEPRECATED)
+    return aten.linalg_lu_factor_ex.default(self, pivot=pivot)
+
+
+def _lu_solve_composite(self, LU_data, LU_pivots):
+    _warn_once(_LU_SOLVE_DEPRECATED)
+    return aten.linalg_lu_solve.default(LU_data, LU_pivots, self)
+
+
+_lu_with_info = _op("_lu_with_info(Tensor self, bool pivot=True, bool check_errors=True) -> "
+                    "(Tensor LU, Tensor pivots, Tensor info)", None, None,
+                    composite=_lu_with_info_composite)
+lu_solve = _op("lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor", None, None,
+               composite=_lu_solve_composite)
