@@ -420,17 +420,8 @@ def _multi_dot(tensors):
     out_shape = ([first.shape[0]] if first.dim() == 2 else []) + \
         ([last.shape[-1]] if last.dim() == 2 else [])
     # the cheapest order (the standard matrix-chain dynamic program)
-    dims = [mats[0].shape[0]] + [m.shape[1] for m in mats]
-    cost = [[0] * n for _ in range(n)]
-    split = [[0] * n for _ in range(n)]
-    for length in range(1, n):
-        for i in range(n - length):
-            j = i + length
-            cost[i][j] = None
-            for k in range(i, j):
-                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
-                if cost[i][j] is None or c < cost[i][j]:
-                    cost[i][j], split[i][j] = c, k
+    from .combining import _multi_dot_order
+    split = _multi_dot_order([m.shape for m in mats])
 
     def chain(i, j):
         if i == j:
