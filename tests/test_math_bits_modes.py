@@ -119,3 +119,16 @@ def test_norm_backward_ops_and_gradients_match_torch(name):
         log, _ = _logged(T, lambda T: y.backward(T.ones(y.shape, dtype=T.float64)))
         return log, None if x.grad is None else [round(v, 12) for v in x.grad.flatten().tolist()]
     assert run(kindling) == run(torch)
+
+
+def test_cov_dist_renorm_backward_ops_match_torch():
+    def run(T):
+        out = []
+        for fn in (lambda x: T.cov(x), lambda x: T.dist(x, T.zeros(2, 3, dtype=T.float64)),
+                   lambda x: x.renorm(2, 0, 1.0)):
+            x = T.tensor([[1., 2., 4.], [3., 1., 0.5]], dtype=T.float64, requires_grad=True)
+            y = fn(x)
+            log, _ = _logged(T, lambda T: y.backward(T.ones(y.shape, dtype=T.float64)))
+            out.append((log, [round(v, 12) for v in x.grad.flatten().tolist()]))
+        return out
+    assert run(kindling) == run(torch)
