@@ -132,3 +132,27 @@ def test_cov_dist_renorm_backward_ops_match_torch():
             out.append((log, [round(v, 12) for v in x.grad.flatten().tolist()]))
         return out
     assert run(kindling) == run(torch)
+
+
+REDUCTION_BACKWARDS = {
+    "mean.dim": lambda T, x: x.mean(1), "var": lambda T, x: x.var(1),
+    "std": lambda T, x: x.std(), "std dim": lambda T, x: x.std(1),
+    "amax": lambda T, x: x.amax(1), "clamp": lambda T, x: x.clamp(0, 2),
+    "clamp_min": lambda T, x: x.clamp_min(1.5),
+    "clamp_max tensor": lambda T, x: x.clamp_max(T.full((2, 3), 1.5, dtype=T.float64)),
+    "index": lambda T, x: x[T.tensor([0, 1])], "cumsum": lambda T, x: x.cumsum(1),
+    "max.dim": lambda T, x: x.max(1)[0], "sigmoid": lambda T, x: x.sigmoid(),
+    "mv": lambda T, x: T.mv(x, T.ones(3, dtype=T.float64)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTION_BACKWARDS))
+def test_formula_op_sequences_match_torch(name):
+    """var/std/mean/amax/clamp/index backward formulas op for op as FunctionsManual's (their
+    C++ argument order included)."""
+    def run(T):
+        x = T.tensor([[1., 2., 4.], [3., 1., 0.5]], dtype=T.float64, requires_grad=True)
+        y = REDUCTION_BACKWARDS[name](T, x)
+        log, _ = _logged(T, lambda T: y.backward(T.ones(y.shape, dtype=T.float64)))
+        return log, [round(v, 12) for v in x.grad.flatten().tolist()]
+    assert run(kindling) == run(torch)

@@ -1299,9 +1299,10 @@ for _w in ("min", "max"):
     globals()["clamp_" + _w] = _s
     _expose("clamp_" + _w, [_s, _t])
     _cmp = ">=" if _w == "min" else "<="
-    _s.derivative(**{"self": f"where(self {_cmp} {_w}, grad, 0)",
+    _cmp_not = "<" if _w == "min" else ">"  # (where the bound, not self, gets the gradient)
+    _s.derivative(**{"self": f"where_compared(grad, self, '{_cmp}', {_w})",
                      "result": f"where(self_p {_cmp} {_w}, self_t, 0)"})
     _t.derivative(f"Clamp{_w.title()}Backward1",
-                  **{"self": f"where(self {_cmp} {_w}, grad, 0)",
-                     _w: f"where(self {_cmp} {_w}, 0, grad)",
+                  **{"self": f"where_compared(grad, self, '{_cmp}', {_w})",
+                     _w: f"where_compared(grad, self, '{_cmp_not}', {_w})",
                      "result": f"where(self_p {_cmp} {_w}_p, self_t, {_w}_t)"})

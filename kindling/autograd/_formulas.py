@@ -280,15 +280,25 @@ def max_min_backward(grad, self, other, is_max, which):
 
 
 def clamp_backward(grad, self, min, max):  # noqa: A002
+    """PyTorch's: ``where(self >= min & self <= max, grad, 0)`` (its ops and their order)."""
     if min is None and max is None:
         return zeros_like(grad)
+    zero = aten.scalar_tensor.default(0.0, dtype=grad.dtype, device=grad.device)
     if min is not None and max is not None:
-        cond = (self >= min) & (self <= max)
+        cond = aten.logical_and_.default(self >= min, self <= max)
     elif min is not None:
         cond = self >= min
     else:
         cond = self <= max
-    return aten.where.ScalarOther(cond, grad, 0.0)
+    return aten.where.self(cond, grad, zero)
+
+
+def where_compared(grad, self, cmp, bound):
+    """``where(self <cmp> bound, grad, 0)`` with PyTorch's op order: its zero
+    ``scalar_tensor`` first (the last argument, evaluated first by its compiled C++)."""
+    zero = aten.scalar_tensor.default(0.0, dtype=grad.dtype, device=grad.device)
+    cond = {">=": self.__ge__, "<=": self.__le__, "<": self.__lt__, ">": self.__gt__}[cmp](bound)
+    return aten.where.self(cond, grad, zero)
 
 
 def clamp_min_tensor_backward(grad, self, min, max=None):  # noqa: A002
@@ -358,7 +368,7 @@ def _reduced_numel(sizes, dim):
 def mean_backward(grad, sizes, dim, numel, keepdim):
     n = numel if dim is None or (isinstance(dim, (list, tuple)) and not dim) else \
         _reduced_numel(sizes, dim)
-    return sum_backward(grad, sizes, dim, keepdim) / n
+    return aten.div.Scalar(sum_backward(grad, sizes, dim, keepdim), n)
 
 
 def restore_reduced_dims(t, dim, keepdim, ndim):
@@ -367,15 +377,22 @@ def restore_reduced_dims(t, dim, keepdim, ndim):
     return unsqueeze_multiple(t, _wrap_dims(dim, ndim), ndim)
 
 
+def _restore_by_view(t, dims, keepdim, ndim):
+    """PyTorch's ``restore_reduced_dims``: the reduced dims put back as 1s, by a view."""
+    if keepdim or ndim == 0:
+        return t
+    it = iter(t._size)
+    return t.view([1 if i in dims else next(it) for i in range(ndim)])
+
+
 def amax_amin_backward(grad, self, result, dim, keepdim):
+    """PyTorch's ``scale_grad_by_count(restore(grad), restore(result) == self, dim)``; the
+    mask (its second argument) first, as its compiled C++ evaluates them."""
     n = self.dim()
     dims = _wrap_dims(dim, n) if n else []
-    g = restore_reduced_dims(grad, dims, keepdim, n)
-    r = restore_reduced_dims(result, dims, keepdim, n)
-    mask = self == r
-    count = mask.sum(dims, True) if dims else mask.to(grad.dtype)
-    return aten.where.ScalarOther(mask, g / count, 0.0) if dims else \
-        aten.where.ScalarOther(mask, g, 0.0)
+    mask = _restore_by_view(result, dims, keepdim, n) == self
+    g = _restore_by_view(grad, dims, keepdim, n)
+    return (g / mask.sum(dims, True)) * mask
 
 
 def evenly_distribute_backward(grad, self, value):
@@ -452,20 +469,27 @@ def _grad_mode():
 
 
 def var_backward(grad, self, dim, correction, keepdim):
+    """PyTorch's ``(2 / dof) * grad * (self - self.mean(dim, true))``, its ops in its order
+    (the right factor first); a full reduction uses the 0-d mean."""
+    c = 1.0 if correction is None else float(correction)
     n = self.dim()
-    dims = _wrap_dims(dim, n) if n else []
-    c = 1 if correction is None else correction
-    count = 1
-    for d in dims:
-        count *= self._size[d]
-    g = restore_reduced_dims(grad, dims, keepdim, n)
-    mean = self.mean(dims, True) if dims else self
-    return g * ((self - mean) * (2.0 / max(count - c, 0))) if count - c > 0 else \
-        g * ((self - mean) * float("inf"))
+    if n == 0 or dim is None:
+        dof = self.numel() - c
+        if dof <= 0:  # (2 / 0 is infinity: NaN where self is its mean, else infinity)
+            w = aten.where.Scalar(self == self.mean(), math.nan, math.inf)
+            return grad * w
+        diff = self - self.mean()
+        return aten.mul.Scalar(grad, 2.0 / dof) * diff
+    dims = _wrap_dims(dim, n)
+    if not keepdim and n > 1:
+        grad = unsqueeze_multiple(grad, dims, n)
+    dof = _reduced_numel(self._size, dims) - c
+    diff = self - self.mean(dims, True)
+    return aten.mul.Scalar(grad, 2.0 / dof if dof else math.inf) * diff
 
 
 def std_backward(result, grad, self, dim, correction, keepdim):
-    g = aten.where.ScalarSelf(result == 0, 0.0, grad / (result * 2))
+    g = aten.masked_fill_.Scalar(grad / aten.mul.Scalar(result, 2), result == 0, 0)
     return var_backward(g, self, dim, correction, keepdim)
 
 
@@ -835,7 +859,7 @@ def roll_backward(grad, shifts, dims):
 
 
 def index_backward(grad, sizes, indices):
-    z = new_zeros(grad, sizes)
+    z = aten.new_zeros.default(grad, list(sizes))
     return aten.index_put.default(z, list(indices), grad, True)
 
 
