@@ -156,3 +156,14 @@ def test_formula_op_sequences_match_torch(name):
         log, _ = _logged(T, lambda T: y.backward(T.ones(y.shape, dtype=T.float64)))
         return log, [round(v, 12) for v in x.grad.flatten().tolist()]
     assert run(kindling) == run(torch)
+
+
+@pytest.mark.parametrize("fn", ["maximum", "minimum", "fmax", "fmin"])
+def test_maximum_minimum_backward_match_torch_nans_included(fn):
+    def run(T):
+        x = T.tensor([1., 2., 3., float("nan")], requires_grad=True)
+        o = T.tensor([2., 2., 1., 1.], requires_grad=True)
+        y = getattr(T, fn)(x, o)
+        log, _ = _logged(T, lambda T: y.backward(T.ones(4)))
+        return log, repr(x.grad.tolist()), repr(o.grad.tolist())
+    assert run(kindling) == run(torch)

@@ -269,14 +269,12 @@ def fmod_other_backward(grad, self, other):
 
 
 def max_min_backward(grad, self, other, is_max, which):
-    """maximum/minimum: the gradient goes to the chosen input, split in half on ties."""
-    if which == 0:
-        win = self > other if is_max else self < other
-    else:
-        win = other > self if is_max else other < self
-    tie = self == other
-    half = aten.where.ScalarOther(tie, grad / 2, 0.0)
-    return aten.where.self(win, grad, half)
+    """maximum/minimum, as derivatives.yaml writes them: ``where(self == other, grad / 2,
+    grad).masked_fill_(<the other input wins>, 0)`` (a NaN passes the gradient to both)."""
+    half = aten.div.Scalar(grad, 2)  # (C++ evaluates the where's arguments right to left)
+    g = aten.where.self(self == other, half, grad)
+    loses = (self < other) if (which == 0) == is_max else (self > other)
+    return aten.masked_fill_.Scalar(g, loses, 0)
 
 
 def clamp_backward(grad, self, min, max):  # noqa: A002
