@@ -167,3 +167,16 @@ def test_maximum_minimum_backward_match_torch_nans_included(fn):
         log, _ = _logged(T, lambda T: y.backward(T.ones(4)))
         return log, repr(x.grad.tolist()), repr(o.grad.tolist())
     assert run(kindling) == run(torch)
+
+
+@pytest.mark.parametrize("fn", ["max", "min", "median", "nanmedian"])
+@pytest.mark.parametrize("vals", [[[1., 4., 4.], [3., 1., 0.5]],
+                                  [[1., float("nan"), 4.], [3., float("nan"), 0.5]]])
+def test_full_reduction_value_backward_matches_torch(fn, vals):
+    """evenly_distribute_backward as PyTorch runs it under a mode (ties and NaNs share)."""
+    def run(T):
+        x = T.tensor(vals, requires_grad=True)
+        y = getattr(x, fn)()
+        log, _ = _logged(T, lambda T: y.backward())
+        return log, repr(x.grad.tolist())
+    assert run(kindling) == run(torch)

@@ -394,10 +394,12 @@ def amax_amin_backward(grad, self, result, dim, keepdim):
 
 
 def evenly_distribute_backward(grad, self, value):
-    mask = (self == value) | (self.isnan() & value.isnan() if self.dtype.is_floating_point
-                              else self == value)
-    count = mask.sum()
-    return aten.where.ScalarOther(mask, grad / count, 0.0)
+    """max()/min()/median(): the gradient shared evenly by the elements equal to the value
+    (NaNs equal to a NaN value).  PyTorch's path for subclasses and modes (its other path
+    gives the same values with ops a mode could not see)."""
+    both_nan = aten.logical_and.default(self.isnan(), value.isnan())
+    mask = aten.logical_or_.default(self == value, both_nan)
+    return mask * (grad / mask.sum())
 
 
 def value_selecting_reduction_backward(grad, dim, indices, sizes, keepdim):
