@@ -151,7 +151,7 @@ OPS["index_put_"], OPS["index_put"] = index_put_, index_put
 for _d, _jvp in ((index_put_, "self_t.index_put_(indices, values_t, accumulate)"),
                  (index_put, "aten.index_put.default(self_t, indices, values_t, accumulate)")):
     _d.derivative("IndexPutBackward0",
-                  self="index_put_self_backward(grad, indices, values, accumulate)",
+                  self="index_put_self_backward(grad, indices, values_info, accumulate)",
                   values="index_put_values_backward(grad, indices)", result=_jvp)
 
 

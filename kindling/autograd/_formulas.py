@@ -863,10 +863,12 @@ def index_backward(grad, sizes, indices):
     return aten.index_put.default(z, list(indices), grad, True)
 
 
-def index_put_self_backward(grad, indices, values, accumulate):
+def index_put_self_backward(grad, indices, values_info, accumulate):
+    """``grad`` with the written places zeroed (``values`` only as its saved type and size,
+    PyTorch's ``values_info.zeros()``)."""
     if accumulate:
         return grad
-    return aten.index_put.default(grad, list(indices), zeros_like(values), False)
+    return aten.index_put.default(grad, list(indices), info_zeros(values_info), False)
 
 
 def index_put_values_backward(grad, indices):
