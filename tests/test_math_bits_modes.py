@@ -143,6 +143,7 @@ REDUCTION_BACKWARDS = {
     "index": lambda T, x: x[T.tensor([0, 1])], "cumsum": lambda T, x: x.cumsum(1),
     "max.dim": lambda T, x: x.max(1)[0], "sigmoid": lambda T, x: x.sigmoid(),
     "mv": lambda T, x: T.mv(x, T.ones(3, dtype=T.float64)),
+    "index_put": lambda T, x: x.index_put((T.tensor([0]),), T.tensor([9.], dtype=T.float64)),
 }
 
 
