@@ -101,6 +101,32 @@ _linalg("lu_solve", "linalg_lu_solve", doc="The solution of ``AX = B`` from ``lu
         "factors (``XA = B``: left=False; ``A^H``: adjoint=True).")
 
 
+_matrix_rank_fn = _api("matrix_rank", _ops("linalg_matrix_rank.atol_rtol_tensor",
+                                          "linalg_matrix_rank.atol_rtol_float",
+                                          "linalg_matrix_rank", "linalg_matrix_rank.tol_tensor"))
+
+
+def _matrix_rank(*args, out=None, **kwargs):
+    """The numerical rank: singular values (or |eigenvalues| with ``hermitian``) above
+    ``max(atol, rtol * largest)``; ``out=`` of an integer dtype takes the counts."""
+    r = _matrix_rank_fn(*args, **kwargs)
+    if out is None:
+        return r
+    from .._dtype import can_cast
+    if not can_cast(r.dtype, out.dtype):
+        raise RuntimeError(f"torch.linalg.matrix_rank: Expected result to be safely castable "
+                           f"from Long dtype, but got result with dtype "
+                           f"{out.dtype._scalar_name}")
+    out.resize_(r.shape)
+    out.copy_(r)
+    return out
+
+
+_matrix_rank.__name__ = _matrix_rank.__qualname__ = "matrix_rank"
+_matrix_rank.__module__ = "kindling.linalg"
+LINALG["matrix_rank"] = _matrix_rank
+
+
 # ---- top-level functions and Tensor methods -----------------------------------------------------
 for _name, _opnames in (("det", ("det",)), ("logdet", ("logdet",)), ("inverse", ("inverse",)),
                         ("cholesky", ("cholesky",)), ("cholesky_solve", ("cholesky_solve",)),

@@ -611,3 +611,98 @@ def _lstsq_meta(self, b, rcond=None, *, driver=None):
 linalg_lstsq = _op("linalg_lstsq(Tensor self, Tensor b, float? rcond=None, *, str? driver=None) "
                    "-> (Tensor solution, Tensor residuals, Tensor rank, Tensor singular_values)",
                    _lstsq, _lstsq_meta)
+
+
+# ---- matrix_rank ----------------------------------------------------------------------------------
+# PyTorch's CompositeImplicitAutograd ``matrix_rank_impl``: the singular values (or the absolute
+# eigenvalues) above ``max(atol, rtol * largest)``, counted; not differentiable (an integer).
+def _check_real_tolerance(t, name):
+    if t is not None and t.dtype.is_complex:
+        raise RuntimeError(f"torch.linalg.matrix_rank: {name} tensor of complex type is not "
+                           f"supported. Got {t.dtype._scalar_name}")
+
+
+def _tolerances(A, atol, rtol):
+    """PyTorch's ``get_atol_rtol``: atol 0 and rtol eps * max(m, n) by default; an rtol left
+    out beside an atol is 0 where atol > 0."""
+    opts = {"dtype": _dtype.float64, "layout": None, "device": A.device}
+    atol_t = atol if atol is not None else aten.zeros.default([], **opts)
+    _check_real_tolerance(atol, "atol")
+    if rtol is not None:
+        _check_real_tolerance(rtol, "rtol")
+        return atol_t, rtol
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):  # (c10's _get_epsilon)
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    eps = float(np.finfo(A.dtype.to_real()._np).eps)
+    default = aten.full.default([], eps * max(A.shape[-1], A.shape[-2]), **opts)
+    if atol is None:
+        return atol_t, default
+    zero = aten.zeros.default([], **opts)  # (PyTorch's C++ makes its where's arguments
+    return atol_t, aten.where.self(atol > 0, zero, default)  # right to left)
+
+
+def _matrix_rank(A, tolerances, hermitian, out=None):
+    """``tolerances()`` gives (atol, rtol) tensors, made after the result, as PyTorch's."""
+    if A.dim() < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at "
+                           "least 2 dimensions.")
+    result = out if out is not None else aten.empty.memory_format(
+        list(A.shape[:-2]), dtype=_dtype.int64, device=A.device)
+    atol, rtol = tolerances()
+    if A.numel() == 0:  # (no elements: rank 0, as PyTorch - NumPy would fail on the max)
+        if out is not None:
+            aten.resize_.default(result, list(A.shape[:-2]))
+        return aten.fill_.Scalar(result, 0)
+    # (compute_uv/compute_v left at True, as PyTorch's svdvals/eigvalsh pass under a mode)
+    if not hermitian:
+        S = aten._linalg_svd.default(A)[1]
+        largest = aten.slice.Tensor(S, -1, 0, 1)
+    else:
+        S = aten.abs.default(aten._linalg_eigh.default(A)[0])
+        largest = aten.amax.default(S, [-1], True)
+    scaled = aten.unsqueeze.default(rtol, -1) * largest
+    tol = aten.maximum.default(aten.unsqueeze.default(atol, -1), scaled)
+    if out is None:
+        return aten.sum.dim_IntList(S > tol, [-1])
+    return aten.sum.IntList_out(S > tol, [-1], out=result)
+
+
+def _float_tols(A, atol, rtol):
+    """The float overloads' tolerances: always two 0-d double tensors (atol 0 by default;
+    rtol 0 beside a positive atol, else eps * max(m, n)), as PyTorch's get_atol_rtol."""
+    a = 0.0 if atol is None else atol
+    if rtol is None:
+        if a > 0:
+            rtol = 0.0
+        else:
+            if not (A.dtype.is_floating_point or A.dtype.is_complex):
+                raise RuntimeError("This function doesn't handle types other than float and "
+                                   "double")
+            rtol = float(np.finfo(A.dtype.to_real()._np).eps) * max(A.shape[-1], A.shape[-2])
+    opts = {"dtype": _dtype.float64, "layout": None, "device": A.device}
+    return aten.full.default([], a, **opts), aten.full.default([], rtol, **opts)
+
+
+_MR = "linalg_matrix_rank"
+linalg_matrix_rank_tensors = _composite(
+    f"{_MR}.atol_rtol_tensor(Tensor input, *, Tensor? atol=None, Tensor? rtol=None, "
+    "bool hermitian=False) -> Tensor",
+    lambda input, *, atol=None, rtol=None, hermitian=False: _matrix_rank(
+        input, lambda: _tolerances(input, atol, rtol), hermitian))
+linalg_matrix_rank_floats = _composite(
+    f"{_MR}.atol_rtol_float(Tensor self, *, float? atol=None, float? rtol=None, "
+    "bool hermitian=False) -> Tensor",
+    lambda self, *, atol=None, rtol=None, hermitian=False: _matrix_rank(
+        self, lambda: _float_tols(self, atol, rtol), hermitian))
+linalg_matrix_rank_tol = _composite(
+    f"{_MR}(Tensor self, float tol, bool hermitian=False) -> Tensor",
+    lambda self, tol, hermitian=False: _matrix_rank(
+        self, lambda: _float_tols(self, tol, None), hermitian))
+linalg_matrix_rank_tol_tensor = _composite(
+    f"{_MR}.tol_tensor(Tensor input, Tensor tol, bool hermitian=False) -> Tensor",
+    lambda input, tol, hermitian=False: _matrix_rank(
+        input, lambda: (tol, aten.zeros.default([], dtype=_dtype.float64, device=input.device)),
+        hermitian))
+for _d in (linalg_matrix_rank_tensors, linalg_matrix_rank_floats, linalg_matrix_rank_tol,
+           linalg_matrix_rank_tol_tensor):
+    _d.nondifferentiable()
