@@ -181,3 +181,21 @@ def test_full_reduction_value_backward_matches_torch(fn, vals):
         log, _ = _logged(T, lambda T: y.backward())
         return log, repr(x.grad.tolist())
     assert run(kindling) == run(torch)
+
+
+PRODS = {"prod": lambda x: x.prod(), "prod dim": lambda x: x.prod(1),
+         "prod dim keepdim": lambda x: x.prod(0, keepdim=True),
+         "prod of a 1-wide dim": lambda x: x[:, :1].prod(1)}
+
+
+@pytest.mark.parametrize("name", sorted(PRODS))
+@pytest.mark.parametrize("vals", [[[1., 2., 4.], [3., 1., 0.5]], [[1., 0., 4.], [0., 0., 0.5]]])
+def test_prod_backward_under_a_mode_matches_torch(name, vals):
+    """Under a mode PyTorch's prod backward takes the zero-safe path (exclusive cumulative
+    products from both ends), never the data-dependent one."""
+    def run(T):
+        x = T.tensor(vals, dtype=T.float64, requires_grad=True)
+        y = PRODS[name](x)
+        log, _ = _logged(T, lambda T: y.backward(T.ones(y.shape, dtype=T.float64)))
+        return log, repr(x.grad.tolist())
+    assert run(kindling) == run(torch)

@@ -427,8 +427,6 @@ def prod_safe_zeros_backward(grad, inp, dim):
     if inp.numel() == 0:
         return grad.expand_as(inp)
     n = inp._size[dim]
-    if n == 1:
-        return grad
     ones_shape = list(inp._size)
     ones_shape[dim] = 1
     ones = aten.ones.default(ones_shape, dtype=grad.dtype, device=grad.device)
@@ -443,6 +441,9 @@ def prod_backward(grad, self, result):
     exact products of the others (all zero when two or more are 0 and no graph is built)."""
     if self.dim() == 0:
         return grad
+    if _subclass_like(self):  # (PyTorch's path for modes and subclasses: no data-dependent
+        # branch, the same values)
+        return prod_safe_zeros_backward(grad, self.contiguous().view([-1]), 0).view_as(self)
     zeros = int((self == 0).sum())
     if zeros == 0:
         return grad * conj(result / self)
@@ -458,9 +459,21 @@ def prod_dim_backward(grad, self, result, dim, keepdim):
     if not keepdim:
         grad = grad.unsqueeze(d)
         result = result.unsqueeze(d)
+    if self._size[d] == 1:  # (a product of one element: its gradient is grad)
+        return grad
+    if _subclass_like(self):
+        return prod_safe_zeros_backward(grad, self, d)
     if not bool((self == 0).any()):
         return grad * conj(result / self)
     return prod_safe_zeros_backward(grad, self, d)
+
+
+def _subclass_like(t):
+    """PyTorch's ``isTensorSubclassLike``: ``t`` has the Python key or a dispatch mode is on
+    (formulas then avoid data-dependent branches, whose ops a mode could not replay)."""
+    from .._dispatcher.keys import PYTHON_BITS
+    from .._dispatcher.tls import state
+    return bool(t._ks & PYTHON_BITS) or bool(state.dispatch_modes)
 
 
 def _grad_mode():
