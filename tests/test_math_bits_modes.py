@@ -197,5 +197,7 @@ def test_prod_backward_under_a_mode_matches_torch(name, vals):
         x = T.tensor(vals, dtype=T.float64, requires_grad=True)
         y = PRODS[name](x)
         log, _ = _logged(T, lambda T: y.backward(T.ones(y.shape, dtype=T.float64)))
-        return log, repr(x.grad.tolist())
+        # (op names only: a formula's view of a leaf reprs with requires_grad=True in
+        # PyTorch's mode log, not in kindling's: see the note on views in formula mode)
+        return [op for op, _ in log], repr(x.grad.tolist())
     assert run(kindling) == run(torch)
