@@ -40,3 +40,19 @@ def dispatch_log(T):
             log.append(str(func))
             return func(*args, **(kwargs or {}))
     return log, Log()
+
+
+class ExtraOpInfo:
+    """An OpInfo-like entry for an op whose samples a test file defines itself."""
+
+    def __init__(self, opdef, samples):
+        self.opdef, self.op, self.name = opdef, opdef.op, str(opdef.op)
+        self.is_inplace = False
+        self._samples = samples
+
+    def sample_inputs(self, dtype):
+        return self._samples()
+
+    def torch_op(self, torch):
+        ns, name, overload = self.name.split(".")
+        return getattr(getattr(getattr(torch.ops, ns), name), overload)

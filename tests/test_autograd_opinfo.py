@@ -16,6 +16,7 @@ from kindling.autograd import gradcheck, gradgradcheck
 from kindling.autograd.derivatives import spec_for
 from kindling.testing.harness import to_kindling, to_torch
 from kindling.testing.opinfo import grad_op, op_db
+from _parity import ExtraOpInfo as _Extra
 from kindling.testing import samples as S
 from kindling.testing.samples import Arr, SampleInput as SI
 
@@ -109,22 +110,6 @@ EXTRA_SAMPLES = {
     "aten.roll.default": lambda: [SI(_a(2, 3), [1], [1]), SI(_a(2, 3), [2])],
     "aten.fill.Scalar": lambda: [SI(_a(2), 3.0)],
 }
-
-
-class _Extra:
-    """An OpInfo-like entry for an op with samples defined here."""
-
-    def __init__(self, opdef, samples):
-        self.opdef, self.op, self.name = opdef, opdef.op, str(opdef.op)
-        self.is_inplace = False
-        self._samples = samples
-
-    def sample_inputs(self, dtype):
-        return self._samples()
-
-    def torch_op(self, torch):
-        ns, name, overload = self.name.split(".")
-        return getattr(getattr(getattr(torch.ops, ns), name), overload)
 
 
 def _extra_db():

@@ -18,6 +18,7 @@ from kindling.autograd.derivatives import spec_for
 from kindling.testing import samples as S
 from kindling.testing.harness import to_kindling, to_torch
 from kindling.testing.opinfo import grad_op, op_db
+from _parity import ExtraOpInfo as _Extra
 from kindling.testing.samples import Arr, SampleInput as SI
 from test_forward_ad_parity import _TORCH_FAILS as _TORCH_FW_FAILS, _TORCH_WRONG_TANGENTS
 
@@ -80,22 +81,6 @@ EXTRA = {
     "aten.complex.default": lambda: [SI(S.make_arr((2, 3), "float64"),
                                         S.make_arr((3,), "float64", seed=1))],
 }
-
-
-class _Extra:
-    """An OpInfo-like entry for an op with samples defined here."""
-
-    def __init__(self, opdef, samples):
-        self.opdef, self.op, self.name = opdef, opdef.op, str(opdef.op)
-        self.is_inplace = False
-        self._samples = samples
-
-    def sample_inputs(self, dtype):
-        return self._samples()
-
-    def torch_op(self, torch):
-        ns, name, overload = self.name.split(".")
-        return getattr(getattr(getattr(torch.ops, ns), name), overload)
 
 
 def _db():

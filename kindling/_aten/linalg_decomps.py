@@ -622,6 +622,13 @@ def _check_real_tolerance(t, name):
                            f"supported. Got {t.dtype._scalar_name}")
 
 
+def _default_rtol(A):
+    """eps of ``A``'s real dtype times max(m, n) (c10's ``_get_epsilon`` refuses others)."""
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    return float(np.finfo(A.dtype.to_real()._np).eps) * max(A.shape[-1], A.shape[-2])
+
+
 def _tolerances(A, atol, rtol):
     """PyTorch's ``get_atol_rtol``: atol 0 and rtol eps * max(m, n) by default; an rtol left
     out beside an atol is 0 where atol > 0."""
@@ -631,10 +638,7 @@ def _tolerances(A, atol, rtol):
     if rtol is not None:
         _check_real_tolerance(rtol, "rtol")
         return atol_t, rtol
-    if not (A.dtype.is_floating_point or A.dtype.is_complex):  # (c10's _get_epsilon)
-        raise RuntimeError("This function doesn't handle types other than float and double")
-    eps = float(np.finfo(A.dtype.to_real()._np).eps)
-    default = aten.full.default([], eps * max(A.shape[-1], A.shape[-2]), **opts)
+    default = aten.full.default([], _default_rtol(A), **opts)
     if atol is None:
         return atol_t, default
     zero = aten.zeros.default([], **opts)  # (PyTorch's C++ makes its where's arguments
@@ -675,10 +679,7 @@ def _float_tols(A, atol, rtol):
         if a > 0:
             rtol = 0.0
         else:
-            if not (A.dtype.is_floating_point or A.dtype.is_complex):
-                raise RuntimeError("This function doesn't handle types other than float and "
-                                   "double")
-            rtol = float(np.finfo(A.dtype.to_real()._np).eps) * max(A.shape[-1], A.shape[-2])
+            rtol = _default_rtol(A)
     opts = {"dtype": _dtype.float64, "layout": None, "device": A.device}
     return aten.full.default([], a, **opts), aten.full.default([], rtol, **opts)
 

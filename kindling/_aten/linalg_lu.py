@@ -16,7 +16,7 @@ from ._util import broadcast_shapes, dtype_of
 from .linalg_common import (
     Conjugated, check_float, check_kernel_dtype, f_strides, fortran, lu_factor, meta_c, meta_f,
 )
-from .linalg_solvers import _op
+from .linalg_solvers import _op, warn_once
 
 _NO_PIVOT = "linalg.lu_factor: LU without pivoting is not implemented on the CPU"
 _ZERO_U = ("U[{0},{0}] is zero and using it on lu_solve would result in a division by zero. "
@@ -476,23 +476,13 @@ _LU_SOLVE_DEPRECATED = (
     "future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\n"
     "X = torch.lu_solve(B, LU, pivots)\nshould be replaced with\n"
     "X = torch.linalg.lu_solve(LU, pivots, B)")
-_WARNED = set()  # (TORCH_WARN_ONCE: each warning once per process)
-
-
-def _warn_once(msg):
-    if msg not in _WARNED:
-        _WARNED.add(msg)
-        from ._util import warn_user
-        warn_user(msg)
-
-
 def _lu_with_info_composite(self, pivot=True, check_errors=True):
-    _warn_once(_LU_DEPRECATED)
+    warn_once("lu", _LU_DEPRECATED)  # (TORCH_WARN_ONCE)
     return aten.linalg_lu_factor_ex.default(self, pivot=pivot)
 
 
 def _lu_solve_composite(self, LU_data, LU_pivots):
-    _warn_once(_LU_SOLVE_DEPRECATED)
+    warn_once("lu_solve", _LU_SOLVE_DEPRECATED)
     return aten.linalg_lu_solve.default(LU_data, LU_pivots, self)
 
 
