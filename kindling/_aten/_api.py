@@ -294,7 +294,9 @@ def _one_error(fname, sig, e, self_name, is_method):
 
 
 def make_function(fname, overloads, self_name="input", is_method=False):
-    sigs = [_Sig(op, self_name) for op in overloads]
+    # (each overload's binding rules are worked out at the first call that needs them: most of
+    # the ~1700 functions and methods made at import are never called in a given program)
+    sigs = []
     # Bindings that only depend on the argument types, for types without __torch_function__:
     # calls with keywords map (types, keyword names, keyword types) to the OpOverload; calls
     # without keywords (nearly all) map the argument types to a ``positional_caller``.
@@ -318,6 +320,8 @@ def make_function(fname, overloads, self_name="input", is_method=False):
         return bind_and_call(args, kwargs, None)
 
     def bind_and_call(args, kwargs, key):
+        if not sigs:
+            sigs[:] = [_Sig(op, self_name) for op in overloads]
         errs = []
         want_out = kwargs.get("out") is not None
         tried = [s for s in sigs if s.has_out == want_out] or sigs

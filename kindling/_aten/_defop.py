@@ -42,6 +42,15 @@ _TAGGED_NOT_ITERATOR = frozenset({"clone.default", "conj_physical_.default"})
 class OpDef:
     """Everything about one aten overload. ``op`` is its ``OpOverload``."""
 
+    # (set on the instance by the registrations that give them)
+    sample_fn = None
+    derivatives = None
+    derivative_name = None
+    jvp_formula = None
+    nondiff = False
+    error_samples_fn = None
+    ref = None  # a NumPy/Python reference for tests, when the kernel is not one
+
     def __init__(self, schema, tags=()):
         # (``schema``: text after ``aten::``, or a parsed FunctionSchema, as aliases reuse
         # their target's arguments without parsing them again)
@@ -49,17 +58,10 @@ class OpDef:
             schema = parse_schema("aten::" + schema)
         self.entry = _opreg.define(schema, site=caller_site(), tags=aten_tags(schema, tags))
         self.op = _ops.overload_for(self.entry)
-        self.schema = self.entry.schema
-        self.sample_fn = None
-        self.derivatives = None
-        self.derivative_name = None
-        self.jvp_formula = None
-        self.nondiff = False
-        self.error_samples_fn = None
-        self.ref = None  # a NumPy/Python reference for tests, when the kernel is not one
+        self.schema = schema = self.entry.schema
         # whether results get TensorIterator's layout (pointwise ops; set for others PyTorch
         # computes with one, as ``complex``, before their kernels are registered)
-        name = str(self.op)[len("aten."):]
+        name = f"{schema.name[6:]}.{schema.overload_name or 'default'}"  # (after ``aten::``)
         self.iterator = ("pointwise" in tags or name in _ITERATOR_UNTAGGED) and \
             name not in _TAGGED_NOT_ITERATOR
         _ALL_OPS[name] = self

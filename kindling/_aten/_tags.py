@@ -33,8 +33,9 @@ def schema_kind_tag(schema):
     base = schema.name.partition("::")[2]
     if base.endswith("_") and (not base.endswith("__") or _AUGMENTED.match(base)):
         return "inplace"
-    if any(a.kwarg_only and a.is_write for a in schema.arguments):
-        return "out"
+    for a in schema.arguments:
+        if a.is_out:  # (a keyword-only argument written to)
+            return "out"
     return None
 
 

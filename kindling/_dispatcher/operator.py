@@ -17,7 +17,7 @@ import threading
 
 from . import keys as _k
 from .keys import ALIAS_COVER, AUTOGRAD_BITS, BACKEND_BITS, FULL, RANK, RUNTIME_KEYS, K
-from .schema import FunctionSchema, is_view_schema, parse_schema
+from .schema import _NO_DEFAULT, FunctionSchema, is_view_schema, parse_schema
 from .tags import BY_NAME
 from .tls import state as _tls
 
@@ -112,31 +112,50 @@ class OperatorEntry:
         self.def_site = site
         self.def_owner = owner
         # (``torch.Tag`` members; kindling's own definitions may name them as strings)
-        self.tags = tuple(BY_NAME[t] if type(t) is str else t for t in tags)
+        self.tags = tuple([BY_NAME[t] if type(t) is str else t for t in tags]) if tags else ()
         self.is_view = is_view_schema(schema)
         self.kernels: dict = {}                  # DispatchKey -> [KernelEntry]
         self.table = [None] * _k.NUM_RUNTIME
         self.sources = [None] * _k.NUM_RUNTIME  # (KernelEntry, tag) per runtime key, for errors
         self.mask = FULL
-        self.scan_lists = any(a.type.base == "Tensor" and a.type.is_list
-                              for a in schema.arguments)
         self.py_kernels: dict = {}
         # torch_dispatch rules (torch.library register_torch_dispatch): mode or subclass type
         # -> handler, consulted by the Python key instead of that type's __torch_dispatch__.
         self.torch_dispatch_rules: dict = {}
         self.python_key_table: dict = {}         # py_impl(ModeClass / subclass) handlers
         self.listeners = []                      # callbacks when the table changes (caches)
-        n_pos = [a for a in schema.arguments if not a.kwarg_only]
-        self.max_pos = len(n_pos)
-        self.min_pos = sum(1 for a in n_pos if not a.has_default())
-        self.arg_names = frozenset(a.name for a in schema.arguments)
         self._recompute()
+
+    def __getattr__(self, name):
+        """``scan_lists`` (a tensor-list argument), ``max_pos``/``min_pos`` (positional
+        arguments, all / without defaults) and ``arg_names``: worked out from the schema at
+        first use and then plain attributes (most of the ~1300 entries made at import are
+        never called)."""
+        if name not in ("scan_lists", "max_pos", "min_pos", "arg_names"):
+            raise AttributeError(f"'OperatorEntry' object has no attribute '{name}'")
+        scan_lists = False
+        max_pos = min_pos = 0
+        names = []
+        for a in self.schema.arguments:
+            names.append(a.name)
+            t = a.type
+            if t.is_list and t.base == "Tensor":
+                scan_lists = True
+            if not a.kwarg_only:
+                max_pos += 1
+                if a._default is _NO_DEFAULT:
+                    min_pos += 1
+        self.scan_lists = scan_lists
+        self.max_pos, self.min_pos = max_pos, min_pos
+        self.arg_names = frozenset(names)
+        return getattr(self, name)
 
     # ---- registration ------------------------------------------------------------------------
     def register(self, key, kentry: KernelEntry):
         with _lock:
             self.kernels.setdefault(key, []).append(kentry)
-            self._recompute()
+            if not (_deferred and self in _dirty):  # (importing: the table is built later)
+                self._recompute()
 
     def deregister(self, key, kentry: KernelEntry):
         with _lock:
@@ -392,7 +411,7 @@ def overloads_of(name: str):
 def register_fallback(key, kentry):
     with _lock:
         _fallbacks.setdefault(key, []).append(kentry)
-        _recompute_all()
+        _recompute_all(key)
 
 
 def deregister_fallback(key, kentry):
@@ -402,14 +421,18 @@ def deregister_fallback(key, kentry):
             s.remove(kentry)
         if not s:
             _fallbacks.pop(key, None)
-        _recompute_all()
+        _recompute_all(key)
 
 
-def _recompute_all():
-    """After a fallback change: every table (deferred ones just stay marked dirty)."""
-    for i, key in enumerate(RUNTIME_KEYS):
-        fb = _fallbacks.get(key)
-        _fallback_top[i] = fb[-1] if fb else None
+def _recompute_all(changed=None):
+    """After a fallback change (at key ``changed``, or anywhere): every table (deferred ones
+    just stay marked dirty)."""
+    for i, key in enumerate(RUNTIME_KEYS) if changed is None else [(RANK.get(changed), changed)]:
+        if i is not None:
+            fb = _fallbacks.get(key)
+            _fallback_top[i] = fb[-1] if fb else None
+    if _deferred and len(_dirty) == sum(map(len, _operators.values())):
+        return  # (every table is still to be built: importing the op library)
     for byname in list(_operators.values()):
         for e in list(byname.values()):
             e._recompute()

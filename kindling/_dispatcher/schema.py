@@ -83,7 +83,7 @@ class Argument:
     """One schema argument (or return): name, type, default, kwarg_only, alias_info."""
 
     __slots__ = ("name", "type", "_default", "kwarg_only", "alias_info", "is_out",
-                 "_default_text", "elem_alias_info")
+                 "_default_text", "elem_alias_info", "is_write")
 
     def __init__(self, name, type, default=_NO_DEFAULT, kwarg_only=False, alias_info=None,
                  default_text=None, elem_alias_info=None):
@@ -92,6 +92,9 @@ class Argument:
         self.is_out = False
         self._default_text = default_text
         self.elem_alias_info = elem_alias_info
+        # ``Tensor(a!)[]`` writes its elements: the annotation sits on the element type.
+        ai = alias_info or elem_alias_info
+        self.is_write = ai is not None and ai.is_write
 
     @property
     def has_default_value(self):
@@ -102,13 +105,10 @@ class Argument:
 
     @property
     def default_value(self):
-        return None if self._default is _NO_DEFAULT else self._default
-
-    @property
-    def is_write(self):
-        # ``Tensor(a!)[]`` writes its elements: the annotation sits on the element type.
-        ai = self.alias_info or self.elem_alias_info
-        return ai is not None and ai.is_write
+        # (a fresh list each time, as PyTorch converts a C++ default: Arguments are shared by
+        # every schema with the same argument text, so no caller may change one)
+        d = self._default
+        return None if d is _NO_DEFAULT else list(d) if type(d) is list else d
 
     @property
     def real_type(self):
@@ -148,7 +148,10 @@ class FunctionSchema:
 
     @property
     def is_mutable(self):
-        return any(a.is_write for a in self.arguments)
+        for a in self.arguments:
+            if a.is_write:
+                return True
+        return False
 
     def __str__(self):
         if self._str is None:
@@ -412,7 +415,7 @@ def parse_schema(text: str) -> FunctionSchema:
 # gives the errors.
 _PLAIN_SCHEMA = re.compile(r"([A-Za-z_][\w:]*)(?:\.(\w+))?\((.*)\) -> (.+)\Z", re.S)
 _ARG_SPLIT = re.compile(r", (?![^\[]*\])")
-_ARG_CACHE: dict = {}  # (text, kwarg_only, is_return) -> a parsed Argument (a template)
+_ARG_CACHE: dict = {}  # (text, kwarg_only, is_return) -> its parsed Argument (shared)
 
 
 def _parse_by_arguments(text):
@@ -423,13 +426,14 @@ def _parse_by_arguments(text):
     if "::" in name and name.count("::") != 1:
         return None
     args, kw = [], False
+    cache = _ARG_CACHE
     for piece in _ARG_SPLIT.split(args_text) if args_text else ():
         if piece == "*":
             if kw:
                 return None
             kw = True
             continue
-        a = _cached_arg(piece, kw, False)
+        a = cache.get((piece, kw, False)) or _cached_arg(piece, kw, False)
         if a is None:
             return None
         args.append(a)
@@ -440,18 +444,17 @@ def _parse_by_arguments(text):
         pieces = [rets_text]
     rets = []
     for piece in pieces:
-        r = _cached_arg(piece, False, True)
+        r = cache.get((piece, False, True)) or _cached_arg(piece, False, True)
         if r is None:
             return None
         rets.append(r)
-    for a in args:
-        a.is_out = a.kwarg_only and a.is_write
     return FunctionSchema(name, overload or "", args, rets)
 
 
 def _cached_arg(piece, kwarg_only, is_return):
-    """A fresh Argument for one argument's text (parsed once per text), or None when the
-    text is not one whole argument."""
+    """The Argument for one argument's text (parsed once per text and shared by every schema
+    that has it: nothing changes an Argument once parsed), or None when the text is not one
+    whole argument."""
     key = (piece, kwarg_only, is_return)
     a = _ARG_CACHE.get(key)
     if a is None:
@@ -464,13 +467,9 @@ def _cached_arg(piece, kwarg_only, is_return):
             return None
         if p.peek() is not None:
             return None
+        a.is_out = a.kwarg_only and a.is_write
         _ARG_CACHE[key] = a
-    t = a.type
-    default = a._default
-    return Argument(a.name, SchemaType(t.base, t.is_list, t.list_size, t.optional,
-                                       t.elem_optional),
-                    list(default) if type(default) is list else default, a.kwarg_only,
-                    a.alias_info, a._default_text, a.elem_alias_info)
+    return a
 
 
 def is_view_schema(schema) -> bool:
