@@ -78,12 +78,21 @@ class OpDef:
         """Register a NumPy kernel (ndarrays in, ndarrays out) for the CPU key (a pointwise
         op's results get TensorIterator's layout: see ``_tensor_iterator``)."""
         adapter = pointwise_adapter if self.iterator else cpu_adapter
-        self._register(K.CPU, adapter(fn, self.schema), raw=fn)
+        kernel = adapter(fn, self.schema)
+        self._register(K.CPU, kernel, raw=fn)
+        LEAF_KERNELS.add(kernel)  # (NumPy in, NumPy out: it dispatches nothing)
         return fn
 
     def cpu_ks(self, fn):
         """Register a CPU kernel taking ``(keyset, *tensors_and_args)`` (no adaptation)."""
         self._register(K.CPU, fn)
+        return fn
+
+    def cpu_leaf(self, fn):
+        """``cpu_ks`` for a kernel that computes with NumPy alone, dispatching no op itself
+        (a leaf: see LEAF_KERNELS)."""
+        self._register(K.CPU, fn)
+        LEAF_KERNELS.add(fn)
         return fn
 
     def meta(self, fn):
@@ -381,10 +390,12 @@ def _install_fallbacks():
 
 
 # ---- in-place / out= bookkeeping at ADInplaceOrView --------------------------------------------
-# What c10's AutoDispatchBelowADInplaceOrView excludes while the kernel below an
-# ADInplaceOrView kernel runs: the ops it calls itself (``out=`` kernels resize and copy into
-# ``out``) neither record nor bump versions; the outer op bumps each mutated tensor once.
-_BELOW_ADIOV_EXCLUDE = AUTOGRAD_BITS | bit(K.ADInplaceOrView)
+# What c10's AutoDispatchBelowADInplaceOrView excludes while a kernel below the Autograd or
+# ADInplaceOrView key runs (VariableType and ADInplaceOrView kernels set it, and torch::
+# factory functions): the ops it calls itself neither record nor bump versions. ``out=``
+# kernels resize and copy into ``out`` and the outer op bumps each mutated tensor once;
+# ``rand_like`` fills its new tensor, which stays at version 0.
+NESTED_EXCLUDED = AUTOGRAD_BITS | bit(K.ADInplaceOrView)
 
 
 def inplace_or_view_kernel(op):
@@ -405,7 +416,7 @@ def inplace_or_view_kernel(op):
         else:
             st = _tls
             prev = st.excluded
-            st.excluded = prev | _BELOW_ADIOV_EXCLUDE
+            st.excluded = prev | NESTED_EXCLUDED
             try:
                 r = k(ks, *args, **kwargs) if kwargs else k(ks, *args)
             finally:

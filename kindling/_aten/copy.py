@@ -30,7 +30,7 @@ clone = defop("clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor
               tags=("core", "pointwise"))
 
 
-@clone.cpu_ks
+@clone.cpu_leaf
 def _(ks, self, *, memory_format=None):
     # (a conjugate or negative view's copy holds its logical values, with no bit)
     a = logical_values(self) if self._ks & _MATH_BITS else self._np

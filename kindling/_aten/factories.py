@@ -13,9 +13,10 @@ import numpy as np
 from .. import _device, _dtype, _layout
 from .._dispatcher.keys import K, at_and_above, bit
 from .._dispatcher.operator import KernelEntry, caller_site
+from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor, contiguous_strides, from_array, from_numpy_shared
 from ._api import function, method, public
-from ._defop import defop
+from ._defop import NESTED_EXCLUDED, defop
 from ._meta_util import empty_meta
 from ._tensor_iterator import memory_format_strides
 from ._util import np_scalar
@@ -294,6 +295,20 @@ def _sizes(size, fname):
                             f"but found element of type {type(s).__name__} at pos {i}")
         out.append(int(s))
     return out
+
+
+def factory_call(op, *args, **kwargs):
+    """``op(*args, **kwargs)`` as a ``torch.<factory>`` function calls it: PyTorch's
+    ``torch::<factory>`` (variable_factories.h) runs the op below ADInplaceOrView, so what its
+    kernel does to the new tensor (``rand``'s ``uniform_``) is neither recorded nor counted
+    in its version (``torch.rand(2)._version`` is 0; ``torch.ops.aten.rand`` gives 1)."""
+    st = _tls
+    prev = st.excluded
+    st.excluded = prev | NESTED_EXCLUDED
+    try:
+        return op(*args, **kwargs)
+    finally:
+        st.excluded = prev
 
 
 def _finish(t, requires_grad):

@@ -23,7 +23,7 @@ from ._api import function, public
 from ._defop import defop
 from ._ops_registry import aten
 from .factories import (_FACTORY_KW, _factory_kwargs, _finish, _sizes, _write_out, backend_select,
-                        empty)
+                        empty, factory_call)
 
 _GEN = "Generator? generator=None"
 SEEDED = ("nondeterministic_seeded",)  # (the tag of every op that draws from a generator)
@@ -47,8 +47,7 @@ def _memory_order(a, like=None):
 
 
 def _write(t, vals):
-    v = _memory_order(t._np)
-    v[...] = np.asarray(vals).reshape(v.shape).astype(t._np.dtype, copy=False)
+    _fill_in_memory_order(t._np, vals)
     return t
 
 
@@ -73,13 +72,32 @@ normal_ = _inplace(f"normal_(Tensor(a!) self, float mean=0., float std=1., *, {_
 exponential_ = _inplace(f"exponential_(Tensor(a!) self, float lambd=1., *, {_GEN}) -> Tensor(a!)")
 
 
+def _real_parts(t):
+    """A complex tensor's real view as NumPy sees it (``view_as_real``: real, imaginary, ...
+    along a new last dim) and its float dtype: PyTorch draws a complex tensor's values as
+    one float tensor over that view."""
+    real_dt = _dtype.float32 if t.dtype is _dtype.complex64 else _dtype.float64
+    return t._np[..., None].view(real_dt._np), real_dt
+
+
+def _fill_in_memory_order(arr, vals):
+    v = _memory_order(arr)
+    v[...] = np.asarray(vals).reshape(v.shape).astype(arr.dtype, copy=False)
+
+
 @uniform_.cpu_ks
 def _(ks, self, from_=0.0, to=1.0, *, generator=None):
-    _float_only(self, "check_uniform_bounds")
+    if not self.dtype.is_complex:
+        _float_only(self, "check_uniform_bounds")
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={_g(from_)} > to={_g(to)}")
     gen = check_generator(generator)
+    if self.dtype.is_complex:
+        parts, real_dt = _real_parts(self)
+        with gen.mutex:
+            _fill_in_memory_order(parts, R.uniform(gen, parts.size, real_dt, from_, to))
+        return self
     with gen.mutex:
         return _write(self, R.uniform(gen, self.numel(), self.dtype, from_, to))
 
@@ -93,14 +111,12 @@ def _(ks, self, mean=0.0, std=1.0, *, generator=None):
     if self.dtype.is_complex and self._np is not None:
         # PyTorch's normal_impl_: the real view (real, imaginary, real, ...) drawn as one
         # float tensor, each part with half the variance
-        real_dt = _dtype.float32 if self.dtype is _dtype.complex64 else _dtype.float64
-        parts = self._np[..., None].view(real_dt._np)
+        parts, real_dt = _real_parts(self)
         gen = check_generator(generator)
         with gen.mutex:
             vals = R.normal(gen, self.numel() * 2, real_dt, mean, std / math.sqrt(2),
                             self.is_contiguous())
-        v = _memory_order(parts)
-        v[...] = np.asarray(vals).reshape(v.shape).astype(parts.dtype, copy=False)
+        _fill_in_memory_order(parts, vals)
         return self
     _float_only(self, "normal_kernel_cpu")
     gen = check_generator(generator)
@@ -383,7 +399,7 @@ def normal_fn(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None,
     """``torch.normal(mean, std, *, generator=None)`` with tensor or float ``mean``/``std``;
     ``torch.normal(mean, std, size)`` for floats."""
     if size is not None:
-        t = normal_ff.op(float(mean), float(std), _sizes((size,), "normal"),
+        t = factory_call(normal_ff.op, float(mean), float(std), _sizes((size,), "normal"),
                          generator=generator, **_factory_kwargs(dtype, layout, device, pin_memory))
         return _finish(_write_out(out, t) if out is not None else t, requires_grad)
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
@@ -448,8 +464,8 @@ def _make_sampler(name, ops):
         _check_gen_arg(name, generator, size, {"generator": generator})
         kw = _factory_kwargs(dtype, layout, device, pin_memory)
         sizes = _sizes(size, name)
-        t = with_gen.op(sizes, generator=generator, **kw) if generator is not None else \
-            plain.op(sizes, **kw)
+        t = factory_call(with_gen.op, sizes, generator=generator, **kw) \
+            if generator is not None else factory_call(plain.op, sizes, **kw)
         return _finish(_write_out(out, t) if out is not None else t, requires_grad)
     fn.__name__ = name
     fn.__doc__ = (f"``torch.{name}(*size, generator=None)``: "
@@ -504,7 +520,8 @@ def randint_fn(*args, generator=None, out=None, dtype=None, layout=None, device=
     kw = _factory_kwargs(dtype if dtype is not None else _dtype.int64, layout, device, pin_memory)
     d = _RANDINT[(low is not None, generator is not None)]
     pos = ((int(low),) if low is not None else ()) + (int(high), _sizes((size,), "randint"))
-    t = d.op(*pos, generator=generator, **kw) if generator is not None else d.op(*pos, **kw)
+    t = factory_call(d.op, *pos, generator=generator, **kw) if generator is not None else \
+        factory_call(d.op, *pos, **kw)
     return _finish(_write_out(out, t) if out is not None else t, requires_grad)
 
 
@@ -539,8 +556,8 @@ def randperm_fn(n, *, generator=None, out=None, dtype=None, layout=None, device=
     """``torch.randperm(n, *, generator=None)``: a random permutation of ``0..n-1``."""
     _check_gen_arg("randperm", generator, (n,), {"generator": generator})
     kw = _factory_kwargs(dtype if dtype is not None else _dtype.int64, layout, device, pin_memory)
-    t = randperm_g.op(int(n), generator=generator, **kw) if generator is not None else \
-        randperm.op(int(n), **kw)
+    t = factory_call(randperm_g.op, int(n), generator=generator, **kw) \
+        if generator is not None else factory_call(randperm.op, int(n), **kw)
     return _finish(_write_out(out, t) if out is not None else t, requires_grad)
 
 
@@ -582,12 +599,13 @@ def _like_fn(name, ops):
         if name == "randint_like":
             if len(args) == 2:  # (low, high): empty_like then random_(low, high)
                 lo, hi = args
-                t = aten.empty_like.default(input, **kw)
-                t = aten.random_.__getattr__("from")(t, int(lo), int(hi), generator=generator)
+                t = factory_call(aten.empty_like.default, input, **kw)
+                t = factory_call(aten.random_.__getattr__("from"), t, int(lo), int(hi),
+                                 generator=generator)
                 return _finish(t, requires_grad)
             args = tuple(int(a) for a in args)
-        t = with_gen.op(input, *args, generator=generator, **kw) if generator is not None else \
-            plain.op(input, *args, **kw)
+        t = factory_call(with_gen.op, input, *args, generator=generator, **kw) \
+            if generator is not None else factory_call(plain.op, input, *args, **kw)
         return _finish(t, requires_grad)
     fn.__name__ = name
     fn.__doc__ = f"``torch.{name}(input, ...)``: like ``input``, filled by ``{name[:-5]}``."

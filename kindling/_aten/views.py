@@ -23,7 +23,7 @@ from ._api import (
 )
 from ..overrides import _live_modes
 from .._dispatcher.keys import K, bit
-from ._defop import defop
+from ._defop import LEAF_KERNELS, defop
 from ._ops_registry import aten
 from ._util import int_varargs, is_tensor_subclass_like, varargs_list, warn_user, wrap_dim
 
@@ -49,6 +49,7 @@ def view_op(schema, geometry, *, tags=(), array=None, kernel=None):
         return _view(self, size, stride, offset)
     kernel = kernel or generic_kernel
     d.impl(K.CompositeExplicitAutograd, with_keyset=True)(kernel)
+    LEAF_KERNELS.add(kernel)  # (a view from its geometry: no op dispatched inside)
     OPS[d.entry.qualified] = d
     return d
 

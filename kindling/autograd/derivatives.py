@@ -35,7 +35,7 @@ from .._dispatcher.keys import AUTOGRAD_BITS, K, RANK, above, bit
 from .._dispatcher.operator import KernelEntry
 from .._dispatcher.tags import Tag
 from .._dispatcher.tls import state as _tls
-from .._aten._defop import LEAF_KERNELS
+from .._aten._defop import LEAF_KERNELS, NESTED_EXCLUDED
 from .._tensor import INFERENCE_VIEW_CREATION, Tensor
 from . import _formulas
 from ._cpp_order import cpp_order
@@ -852,12 +852,15 @@ def _edge(v):
 
 
 def _run_below(table, ks2, args, kwargs):
-    """Run the op below autograd, with autograd excluded for nested calls."""
+    """Run the op below autograd (``ks2``), its nested calls below ADInplaceOrView."""
+    k = table[ks2.bit_length() - 1]
+    if k in LEAF_KERNELS:  # (NumPy only: nothing nested to exclude anything from)
+        return k(ks2, *args, **kwargs) if kwargs else k(ks2, *args)
     st = _tls
     prev = st.excluded
-    st.excluded = prev | AUTOGRAD_BITS
+    st.excluded = prev | NESTED_EXCLUDED
     try:
-        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+        return k(ks2, *args, **kwargs) if kwargs else k(ks2, *args)
     finally:
         st.excluded = prev
 
@@ -988,7 +991,7 @@ def record_functional(spec, ks, args, kwargs):
             from .forward_ad import run_with_jvp
             return run_with_jvp(spec, spec.bind(args, kwargs), ks2, args, kwargs, None)
         if not spec.is_view or not _tls.grad_enabled:
-            return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+            return _run_below(table, ks2, args, kwargs)
         # A view of a view that requires grad through its base but has no gradient edge (made
         # in no_grad or inference mode): PyTorch records the node all the same (its edge is
         # invalid), so the new view has a grad_fn and its creation_meta is propagated.
@@ -1028,16 +1031,7 @@ def _record_node(spec, cls, ks, args, kwargs, vals, edges, needed, nlist):
         out = run_with_jvp(spec, spec.bind(args, kwargs), ks2, args, kwargs,
                            lambda: _run_below(table, ks2, args, kwargs))
     else:
-        st = _tls
-        prev = st.excluded
-        st.excluded = prev | AUTOGRAD_BITS
-        try:
-            if kwargs:
-                out = table[ks2.bit_length() - 1](ks2, *args, **kwargs)
-            else:
-                out = table[ks2.bit_length() - 1](ks2, *args)
-        finally:
-            st.excluded = prev
+        out = _run_below(table, ks2, args, kwargs)
     if not spec.multi and not spec.is_view:
         # the common case, one plain output: _set_history(node, [out]) inlined
         if isinstance(out, Tensor) and is_differentiable_dtype(out.dtype):
@@ -1103,7 +1097,8 @@ def _fast_kernel_source(spec):
         "        return generic(ks, *args, **kwargs)",
         "    if not _tls.grad_enabled:",
         "        ks &= BELOW_AUTOGRAD",
-        "        return table[ks.bit_length() - 1](ks, *args)",
+        "        k = table[ks.bit_length() - 1]",
+        "        return k(ks, *args) if k in LEAF_KERNELS else below(table, ks, args, None)",
         f"    vals = args if n == {nfull} else args + FILL[n:]",
         "    needed = 0",
     ]
@@ -1132,7 +1127,8 @@ def _fast_kernel_source(spec):
     lines += [
         "    if not needed:",
         "        ks &= BELOW_AUTOGRAD",
-        "        return table[ks.bit_length() - 1](ks, *args)",
+        "        k = table[ks.bit_length() - 1]",
+        "        return k(ks, *args) if k in LEAF_KERNELS else below(table, ks, args, None)",
         # _record_node, written out for this op (one plain output, no forward AD)
         "    node = new(cls)",
         f"    node._next = ({edges},)",
@@ -1178,7 +1174,7 @@ def _fast_kernel_source(spec):
         "    else:",
         "        st = _tls",
         "        prev = st.excluded",
-        "        st.excluded = prev | AUTOGRAD_BITS",
+        "        st.excluded = prev | NESTED_EXCLUDED",
         "        try:",
         "            out = k(ks, *args)",
         "        finally:",
@@ -1241,7 +1237,7 @@ def _install_fast_kernel(spec):
            "spec": spec, "cls": spec._cls,
            "generic": old, "new": _new_obj, "seq": _seq_counter, "SAVES": spec.saves_for,
            "SavedVariable": SavedVariable, "SAVE": SavedVariable.of_input,
-           "AUTOGRAD_BITS": AUTOGRAD_BITS,
+           "NESTED_EXCLUDED": NESTED_EXCLUDED, "below": _run_below,
            "anomaly": _anomaly, "anomaly_trace": _anomaly_trace, "LEAF_KERNELS": LEAF_KERNELS,
            "complex_output_error": complex_output_error, "DIFF_DTYPES": _DIFF_DTYPES}
     for k, (_, get) in enumerate(spec.other_getters):
@@ -1283,18 +1279,18 @@ def _record_special(spec, ks, args, kwargs):
         # leaves the generator as it was); ops PyTorch declares with non-differentiable outputs
         # (comparisons) run, and only a differentiable result is refused
         if Tag.nondeterministic_seeded not in spec.entry.tags:
-            out = table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+            out = _run_below(table, ks2, args, kwargs)
             if not any(isinstance(o, Tensor) and is_differentiable_dtype(o.dtype)
                        for o in _outputs(spec, out)):
                 return out
         raise NotImplementedError(f"Trying to use forward AD with {spec.entry.name} that "
                                   "does not support it.")
     if spec.mode == "nondiff" or not _tls.grad_enabled:
-        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+        return _run_below(table, ks2, args, kwargs)
     # not implemented: record a node that raises in backward
     edges = _input_edges(args, kwargs)
     if not any(e[0] is not None for e in edges):
-        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+        return _run_below(table, ks2, args, kwargs)
     out = _run_below(table, ks2, args, kwargs)
     node = NotImplementedNode.__new__(NotImplementedNode)
     node._next = tuple(edges)
@@ -1532,7 +1528,7 @@ def _record_inplace(spec, ks, args, kwargs):
     table = spec.entry.table
     if not _tls.grad_enabled or not any(
             _any_requires_grad(vals.get(s.name)) for s in fspec.slots):
-        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+        return _run_below(table, ks2, args, kwargs)
     is_view = check_inplace(self_t)
     edges = []
     nlist = None
@@ -1546,7 +1542,7 @@ def _record_inplace(spec, ks, args, kwargs):
         else:
             edges.append(_edge(v))
     if not any(e[0] is not None for e in edges):
-        return table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+        return _run_below(table, ks2, args, kwargs)
     node = cls.__new__(cls)
     node._next = tuple(edges)
     node._seq = next_seq()
@@ -1607,7 +1603,7 @@ def make_out_kernel(opdef):
                     if _any_requires_grad(v):
                         _out_error(name)
         ks2 = ks & BELOW_AUTOGRAD
-        out = table[ks2.bit_length() - 1](ks2, *args, **kwargs)
+        out = _run_below(table, ks2, args, kwargs)
         if FW.active and _any_fw_grad(args, kwargs):
             # (checked after the call, as PyTorch's generated kernels do)
             raise NotImplementedError(f"Trying to use forward AD with {cpp_name} that does not "
@@ -1651,7 +1647,7 @@ def make_kernel(spec, record):
                     if isinstance(a, Tensor) and (requires_grad(a) or FW.active):
                         return record(spec, ks, args, kwargs)
         ks &= BELOW_AUTOGRAD
-        return table[ks.bit_length() - 1](ks, *args, **kwargs)
+        return _run_below(table, ks, args, kwargs)
 
     def view_kernel(ks, *args, **kwargs):
         if _tls.grad_enabled or FW.active:
@@ -1672,7 +1668,11 @@ def make_kernel(spec, record):
                     src._base is not None:  # a view of a view
                 creation = propagate_creation_meta(src._view_meta[1], creation)
         ks &= BELOW_AUTOGRAD
-        out = table[ks.bit_length() - 1](ks, *args, **kwargs)
+        k = table[ks.bit_length() - 1]
+        if k in LEAF_KERNELS:
+            out = k(ks, *args, **kwargs) if kwargs else k(ks, *args)
+        else:
+            out = _run_below(table, ks, args, kwargs)
         if spec.multi:
             for o in out:
                 if o._base is not None:
@@ -1714,6 +1714,8 @@ def call_no_grad(op, a, b):
         ks &= BELOW_AUTOGRAD
         if not ks:
             return op(a, b)
+        k = entry.table[ks.bit_length() - 1]
+        return k(ks, a, b) if k in LEAF_KERNELS else _run_below(entry.table, ks, (a, b), None)
     return entry.table[ks.bit_length() - 1](ks, a, b)
 
 
@@ -1985,9 +1987,10 @@ def _nondiff_kernel(spec):
 
     def kernel(ks, *args, **kwargs):
         ks &= BELOW_AUTOGRAD
-        if kwargs:
-            return table[ks.bit_length() - 1](ks, *args, **kwargs)
-        return table[ks.bit_length() - 1](ks, *args)
+        k = table[ks.bit_length() - 1]
+        if k in LEAF_KERNELS:
+            return k(ks, *args, **kwargs) if kwargs else k(ks, *args)
+        return _run_below(table, ks, args, kwargs)
     kernel.__name__ = f"autograd_{spec.opname}"
     spec.kernel = spec.generic_kernel = kernel
     return kernel
