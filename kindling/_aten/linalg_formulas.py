@@ -113,8 +113,20 @@ def det_backward(grad, result, A, LU, pivots):
     return _mm(U * D.unsqueeze(-2), Vh)
 
 
-def det_jvp(A_t, A_p, result):
-    return _diag(_solve(A_p, A_t)).sum(-1) * result, None, None
+def _use_A_T(A):
+    """Whether the saved LU factors are those of ``A^T`` (a contiguous real ``A``): the
+    forward formulas then solve with them through ``adjoint``."""
+    return A.is_contiguous() and not A.dtype.is_complex
+
+
+def det_jvp(A_t, A_p, result, LU, pivots):
+    """``tr(A^{-1} dA) det(A)`` with the saved LU factors, a zero pivot nudged by eps (the
+    determinant is C^1: the nudged factors approximate the singular case), as PyTorch's
+    ``linalg_det_jvp``."""
+    eps = _EPS[_real_dtype_name(LU)]
+    LU_ = LU + _embed(aten.where.Scalar(_diag(LU) == 0.0, eps, 0.0))
+    AinvE = aten.linalg_lu_solve.default(LU_, pivots, A_t, left=True, adjoint=_use_A_T(A_p))
+    return _diag(AinvE).sum(-1) * result, None, None
 
 
 def slogdet_backward(grads, A, sign, LU, pivots):
@@ -138,10 +150,16 @@ def slogdet_backward(grads, A, sign, LU, pivots):
     return _solve(_mH(A), d)
 
 
-def slogdet_jvp(A_t, A_p, sign):
-    tr = _diag(_solve(A_p, A_t)).sum(-1)
-    if A_p.dtype.is_complex:
-        return aten.imag.default(tr) * (sign * 1j), aten.real.default(tr), None, None
+def slogdet_jvp(A_t, A_p, sign, LU, pivots):
+    """``(i Im(t) sign, Re(t))`` with ``t = tr(A^{-1} dA)`` from the saved LU factors (a zero
+    tangent for a real sign), PyTorch's ``slogdet_jvp``; C++ builds the tuple's last element
+    first."""
+    AinvE = aten.linalg_lu_solve.default(LU, pivots, A_t, left=True, adjoint=_use_A_T(A_p))
+    tr = _diag(AinvE).sum(-1)
+    if LU.dtype.is_complex:
+        logabs_t = aten.real.default(tr)
+        i_sign = aten.mul.Scalar(sign, 1j)
+        return aten.imag.default(tr) * i_sign, logabs_t, None, None
     return aten._efficientzerotensor.default(list(sign.shape), dtype=sign.dtype), tr, None, None
 
 
@@ -176,13 +194,15 @@ def solve_backward(grad, result, A, LU, pivots, left, A_sym_sizes, B_sym_sizes,
     return gA, (gB if grad_input_mask[1] else None)
 
 
-def solve_jvp(A_t, B_t, A_p, result, left):
-    vector = _is_vector(A_p, tuple(B_t.shape))
-    X = result.unsqueeze(-1) if vector else result
-    dB = B_t.unsqueeze(-1) if vector else B_t
-    rhs = dB - (_mm(A_t, X) if left else _mm(X, A_t))
-    dX = _solve(A_p, rhs, left)
-    return (dX.squeeze(-1) if vector else dX), None, None, None
+def solve_jvp(A_t, B_t, result, LU, pivots, left):
+    """``dX = A^{-1} (dB - dA X)`` (``(dB - X dA) A^{-1}`` for ``left=False``) with the saved LU
+    factors (those of ``A`` itself), PyTorch's ``linalg_solve_jvp``."""
+    vector = _is_vector(LU, tuple(result.shape))
+    X_ = result.unsqueeze(-1) if vector else result
+    dB_ = B_t.unsqueeze(-1) if vector else B_t
+    R_ = _mm(A_t, X_) if left else _mm(X_, A_t)
+    dX_ = aten.linalg_lu_solve.default(LU, pivots, dB_ - R_, left=left)
+    return (dX_.squeeze(-1) if vector else dX_), None, None, None
 
 
 # ---- Cholesky -----------------------------------------------------------------------------------
