@@ -221,7 +221,9 @@ def cholesky_jvp(dA, L, upper):
     L_ = _mH(L) if upper else L
     dL = _tri_solve(L_, dA, False, True)
     dL = _tri_solve(_mH(L_), dL, True, False)
-    dL = dL.tril() - _embed(_diag(dL) * 0.5)
+    # (Phi(dL) = tril(dL) - diag(dL) / 2, the subtrahend first, as C++ evaluates it)
+    half_diag = _embed(aten.mul.Scalar(_diag(dL), 0.5))
+    dL = dL.tril() - half_diag
     dL = _mm(L_, dL)
     return _mH(dL) if upper else dL
 
@@ -310,9 +312,17 @@ def cholesky_inverse_backward(grad, self, upper, result):
 
 
 def cholesky_inverse_jvp(self_p, self_t, result, upper):
-    F, dF = (self_p.triu(), self_t.triu()) if upper else (self_p.tril(), self_t.tril())
-    dC = _mm(_mH(dF), F) if upper else _mm(dF, _mH(F))
-    partial = -_mm(_mm(result, dC), result)
+    """``dX = K + K^H`` with ``K = -X dL L^H X`` for ``X = (L L^H)^{-1}`` (``-X dU^H U X`` for
+    ``X = (U^H U)^{-1}``); the factor and its tangent are taken as triangular.  PyTorch's
+    ``cholesky_inverse_jvp`` forms ``-X dL X L^H``, which is not the differential (central
+    differences of its own op disagree); this is, with the same ops in the same order."""
+    X = result
+    if upper:
+        dUh = _mH(self_t)
+        partial = -_mm(_mm(_mm(X, dUh), self_p), X)
+    else:
+        Lh = _mH(self_p)
+        partial = -_mm(_mm(_mm(X, self_t), Lh), X)
     return partial + _mH(partial)
 
 
@@ -588,17 +598,26 @@ def pinv_backward(grad, result, self):
 
 
 def pinv_jvp(self_p, self_t, result):
+    """Golub and Pereyra's ``dA^+ = -A^+ dA A^+ + (I - A^+ A) dA^H A^+^H A^+ +
+    A^+ A^+^H dA^H (I - A A^+)``, grouped as PyTorch's ``pinv_jvp`` groups it (the smaller
+    products for wide and tall ``A``), its ops in the order C++ evaluates them (a binary
+    operator's right operand first, a method's object before its argument)."""
     A, pinvA, dA = self_p, result, self_t
     m, n = A.shape[-2], A.shape[-1]
     dAh, pinvAh = _mH(dA), _mH(pinvA)
     if m <= n:
         K = _mm(pinvAh, dAh)
-        return (_mm(pinvA, K - _mH(K) - _mm(K, _mm(A, pinvA)))
-                + _mm(dAh - _mm(pinvA, _mm(A, dAh)), _mm(pinvAh, pinvA)))
+        right = _mm(dAh - _mm(pinvA, _mm(A, dAh)), _mm(pinvAh, pinvA))
+        KApinvA = _mm(K, _mm(A, pinvA))
+        left = _mm(pinvA, (K - _mH(K)) - KApinvA)
+        return left + right
     K = _mm(pinvA, dA)
     Kh = _mH(K)
-    return (_mm(Kh - K - _mm(_mm(pinvA, A), Kh), pinvA)
-            + _mm(_mm(pinvA, pinvAh), dAh - _mm(_mm(dAh, A), pinvA)))
+    pinvApinvAh = _mm(pinvA, pinvAh)
+    right = _mm(pinvApinvAh, dAh - _mm(_mm(dAh, A), pinvA))
+    pinvAAKh = _mm(_mm(pinvA, A), Kh)
+    left = _mm((Kh - K) - pinvAAKh, pinvA)
+    return left + right
 
 
 # ---- lstsq --------------------------------------------------------------------------------------
