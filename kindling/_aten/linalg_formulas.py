@@ -113,8 +113,20 @@ def det_backward(grad, result, A, LU, pivots):
     return _mm(U * D.unsqueeze(-2), Vh)
 
 
-def det_jvp(A_t, A_p, result):
-    return _diag(_solve(A_p, A_t)).sum(-1) * result, None, None
+def _use_A_T(A):
+    """Whether the saved LU factors are those of ``A^T`` (a contiguous real ``A``): the
+    forward formulas then solve with them through ``adjoint``."""
+    return A.is_contiguous() and not A.dtype.is_complex
+
+
+def det_jvp(A_t, A_p, result, LU, pivots):
+    """``tr(A^{-1} dA) det(A)`` with the saved LU factors, a zero pivot nudged by eps (the
+    determinant is C^1: the nudged factors approximate the singular case), as PyTorch's
+    ``linalg_det_jvp``."""
+    eps = _EPS[_real_dtype_name(LU)]
+    LU_ = LU + _embed(aten.where.Scalar(_diag(LU) == 0.0, eps, 0.0))
+    AinvE = aten.linalg_lu_solve.default(LU_, pivots, A_t, left=True, adjoint=_use_A_T(A_p))
+    return _diag(AinvE).sum(-1) * result, None, None
 
 
 def slogdet_backward(grads, A, sign, LU, pivots):
@@ -138,10 +150,16 @@ def slogdet_backward(grads, A, sign, LU, pivots):
     return _solve(_mH(A), d)
 
 
-def slogdet_jvp(A_t, A_p, sign):
-    tr = _diag(_solve(A_p, A_t)).sum(-1)
-    if A_p.dtype.is_complex:
-        return aten.imag.default(tr) * (sign * 1j), aten.real.default(tr), None, None
+def slogdet_jvp(A_t, A_p, sign, LU, pivots):
+    """``(i Im(t) sign, Re(t))`` with ``t = tr(A^{-1} dA)`` from the saved LU factors (a zero
+    tangent for a real sign), PyTorch's ``slogdet_jvp``; C++ builds the tuple's last element
+    first."""
+    AinvE = aten.linalg_lu_solve.default(LU, pivots, A_t, left=True, adjoint=_use_A_T(A_p))
+    tr = _diag(AinvE).sum(-1)
+    if LU.dtype.is_complex:
+        logabs_t = aten.real.default(tr)
+        i_sign = aten.mul.Scalar(sign, 1j)
+        return aten.imag.default(tr) * i_sign, logabs_t, None, None
     return aten._efficientzerotensor.default(list(sign.shape), dtype=sign.dtype), tr, None, None
 
 
@@ -176,13 +194,15 @@ def solve_backward(grad, result, A, LU, pivots, left, A_sym_sizes, B_sym_sizes,
     return gA, (gB if grad_input_mask[1] else None)
 
 
-def solve_jvp(A_t, B_t, A_p, result, left):
-    vector = _is_vector(A_p, tuple(B_t.shape))
-    X = result.unsqueeze(-1) if vector else result
-    dB = B_t.unsqueeze(-1) if vector else B_t
-    rhs = dB - (_mm(A_t, X) if left else _mm(X, A_t))
-    dX = _solve(A_p, rhs, left)
-    return (dX.squeeze(-1) if vector else dX), None, None, None
+def solve_jvp(A_t, B_t, result, LU, pivots, left):
+    """``dX = A^{-1} (dB - dA X)`` (``(dB - X dA) A^{-1}`` for ``left=False``) with the saved LU
+    factors (those of ``A`` itself), PyTorch's ``linalg_solve_jvp``."""
+    vector = _is_vector(LU, tuple(result.shape))
+    X_ = result.unsqueeze(-1) if vector else result
+    dB_ = B_t.unsqueeze(-1) if vector else B_t
+    R_ = _mm(A_t, X_) if left else _mm(X_, A_t)
+    dX_ = aten.linalg_lu_solve.default(LU, pivots, dB_ - R_, left=left)
+    return (dX_.squeeze(-1) if vector else dX_), None, None, None
 
 
 # ---- Cholesky -----------------------------------------------------------------------------------
@@ -201,7 +221,9 @@ def cholesky_jvp(dA, L, upper):
     L_ = _mH(L) if upper else L
     dL = _tri_solve(L_, dA, False, True)
     dL = _tri_solve(_mH(L_), dL, True, False)
-    dL = dL.tril() - _embed(_diag(dL) * 0.5)
+    # (Phi(dL) = tril(dL) - diag(dL) / 2, the subtrahend first, as C++ evaluates it)
+    half_diag = _embed(aten.mul.Scalar(_diag(dL), 0.5))
+    dL = dL.tril() - half_diag
     dL = _mm(L_, dL)
     return _mH(dL) if upper else dL
 
@@ -290,9 +312,17 @@ def cholesky_inverse_backward(grad, self, upper, result):
 
 
 def cholesky_inverse_jvp(self_p, self_t, result, upper):
-    F, dF = (self_p.triu(), self_t.triu()) if upper else (self_p.tril(), self_t.tril())
-    dC = _mm(_mH(dF), F) if upper else _mm(dF, _mH(F))
-    partial = -_mm(_mm(result, dC), result)
+    """``dX = K + K^H`` with ``K = -X dL L^H X`` for ``X = (L L^H)^{-1}`` (``-X dU^H U X`` for
+    ``X = (U^H U)^{-1}``); the factor and its tangent are taken as triangular.  PyTorch's
+    ``cholesky_inverse_jvp`` forms ``-X dL X L^H``, which is not the differential (central
+    differences of its own op disagree); this is, with the same ops in the same order."""
+    X = result
+    if upper:
+        dUh = _mH(self_t)
+        partial = -_mm(_mm(_mm(X, dUh), self_p), X)
+    else:
+        Lh = _mH(self_p)
+        partial = -_mm(_mm(_mm(X, self_t), Lh), X)
     return partial + _mH(partial)
 
 
@@ -568,17 +598,26 @@ def pinv_backward(grad, result, self):
 
 
 def pinv_jvp(self_p, self_t, result):
+    """Golub and Pereyra's ``dA^+ = -A^+ dA A^+ + (I - A^+ A) dA^H A^+^H A^+ +
+    A^+ A^+^H dA^H (I - A A^+)``, grouped as PyTorch's ``pinv_jvp`` groups it (the smaller
+    products for wide and tall ``A``), its ops in the order C++ evaluates them (a binary
+    operator's right operand first, a method's object before its argument)."""
     A, pinvA, dA = self_p, result, self_t
     m, n = A.shape[-2], A.shape[-1]
     dAh, pinvAh = _mH(dA), _mH(pinvA)
     if m <= n:
         K = _mm(pinvAh, dAh)
-        return (_mm(pinvA, K - _mH(K) - _mm(K, _mm(A, pinvA)))
-                + _mm(dAh - _mm(pinvA, _mm(A, dAh)), _mm(pinvAh, pinvA)))
+        right = _mm(dAh - _mm(pinvA, _mm(A, dAh)), _mm(pinvAh, pinvA))
+        KApinvA = _mm(K, _mm(A, pinvA))
+        left = _mm(pinvA, (K - _mH(K)) - KApinvA)
+        return left + right
     K = _mm(pinvA, dA)
     Kh = _mH(K)
-    return (_mm(Kh - K - _mm(_mm(pinvA, A), Kh), pinvA)
-            + _mm(_mm(pinvA, pinvAh), dAh - _mm(_mm(dAh, A), pinvA)))
+    pinvApinvAh = _mm(pinvA, pinvAh)
+    right = _mm(pinvApinvAh, dAh - _mm(_mm(dAh, A), pinvA))
+    pinvAAKh = _mm(_mm(pinvA, A), Kh)
+    left = _mm((Kh - K) - pinvAAKh, pinvA)
+    return left + right
 
 
 # ---- lstsq --------------------------------------------------------------------------------------

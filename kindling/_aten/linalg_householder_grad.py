@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .. import _layout
 from ._ops_registry import aten
+from ._util import is_tensor_subclass_like
 
 
 def _grad_enabled():
@@ -96,8 +97,7 @@ def householder_product_backward(grad, result, input_, tau, flip_order=False):
     K = _apply(m, zero, v0, v0, s0, K, in_place, left=apply_left)
     # (subclass-like tensors - or a dispatch mode - get the gradients concatenated, the others
     # have them written into zeros, as PyTorch's)
-    from ._util import is_tensor_subclass_like as _subclass_like
-    subclass = any(_subclass_like(t) for t in (V, tau, K))
+    subclass = any(is_tensor_subclass_like(t) for t in (V, tau, K))
     if subclass:
         n = input_.shape[-1]
         input_grads, tau_grads = [None] * (k + 1 if k < n else k), [None] * k
@@ -151,7 +151,9 @@ def householder_product_jvp(input_t, tau_t, result, input_p, tau_p):
         c = _apply(m, 0, v_i, dv_i, t_i, H_plus, False, False)
         b = _apply(m, 0, dv_i, v_i, t_i, H_plus, False, False)
         a = _apply(m, 0, v_i, v_i, dt_i, H_plus, False, False)
-        dprod.add_(H_minus.matmul((a + b) + c))
+        term = H_minus.matmul((a + b) + c)
+        # (out of place for subclass-like tensors - or under a dispatch mode -, as PyTorch's)
+        dprod = dprod.add(term) if is_tensor_subclass_like(term) else dprod.add_(term)
         H_minus = _apply(m, 0, v_i, v_i, t_i, H_minus, False, left=False)
     return dprod
 
