@@ -226,9 +226,7 @@ def test_decomposed_ops_are_pytorchs(name):
 
 # ---- every OpInfo sample: backward and forward AD ----------------------------------------------
 # ops whose op sequences still differ from PyTorch's (README, "Not yet")
-KNOWN_BW = {"aten._linalg_svd.default", "aten.linalg_lu_solve.default", "aten.linalg_qr.default",
-            "aten._linalg_eigh.default", "aten.linalg_lu.default",
-            "aten.linalg_lu_factor_ex.default", "aten.linalg_lstsq.default"}
+KNOWN_BW: set = set()
 KNOWN_FW = {"aten._linalg_svd.default", "aten._linalg_solve_ex.default",
             "aten.linalg_lu.default", "aten.linalg_lu_factor_ex.default",
             "aten.linalg_lu_solve.default", "aten._linalg_det.default",

@@ -2,9 +2,11 @@
 
 Each is written with dispatched ops (``matmul``, ``mH``, ``linalg_solve``,
 ``linalg_solve_triangular``...), so modes see them and double backward differentiates them.
-Where PyTorch updates a tensor in place (``ret.diagonal().fill_(1)``) these build the same
-value out of place, so the formulas stay differentiable.  Names of parameters are the ops'
-schema names (backward: ``grad``/``grads``, inputs, outputs; forward: ``<input>_t``,
+The backward formulas dispatch the ops PyTorch's do, in its order: in place where it updates a
+tensor in place (``ret.diagonal().fill_(1)``: autograd records it for double backward), and
+operands right to left, the order its C++ evaluates a call's arguments and a binary
+operator's operands in (``a + b - f(c)`` computes ``f(c)`` first).  Names of parameters are
+the ops' schema names (backward: ``grad``/``grads``, inputs, outputs; forward: ``<input>_t``,
 ``<input>_p``, outputs).
 """
 from __future__ import annotations
@@ -312,6 +314,7 @@ def _qr_checks(mode, m, n):
 
 
 def qr_backward(grads, Q, R, mode):
+    """PyTorch's ``linalg_qr_backward`` (operands in its C++ order: right to left)."""
     gQ, gR = grads[0], grads[1]
     _qr_checks(mode, 0, 0)  # (mode='r' first: it computes no Q)
     m, n = Q.shape[-2], R.shape[-1]
@@ -319,26 +322,29 @@ def qr_backward(grads, Q, R, mode):
     if gQ is None and gR is None:
         return None
     if gQ is not None:
-        gA = _mm(gR, _mH(R)) - _mm(_mH(Q), gQ) if gR is not None else -_mm(_mH(Q), gQ)
+        QhgQ = _mm(_mH(Q), gQ)
+        gA = _mm(gR, _mH(R)) - QhgQ if gR is not None else -QhgQ
     else:
         gA = _mm(gR, _mH(R))
     if m >= n:
+        # syminvadj(X): X + X^H with the real part of its diagonal halved
         X = gA.triu()
         ret = X + _mH(X)
-        ret = ret - _embed(aten.real.default(_diag(ret)) * 0.5)
+        aten.mul_.Scalar(aten.real.default(_diag(ret)), 0.5)
         gA = _mm(Q, ret)
         if gQ is not None:
             gA = gA + gQ
         return _tri_solve(_mH(R), gA, False, False)
+    # trilImInvAdjSkew(X): (X - X^H).tril() with the imaginary part of its diagonal halved
     X = -gA
     ret = (X - _mH(X)).tril()
     if X.dtype.is_complex:
-        ret = ret - _embed(aten.imag.default(_diag(ret)) * 0.5) * 1j
+        aten.mul_.Scalar(aten.imag.default(_diag(ret)), 0.5)
     gA = _mm(Q, ret)
     gA = _tri_solve(_mH(R.narrow(-1, 0, m)), gA, False, False)
     shape = list(R.shape)
     shape[-1] = n - m
-    gA = aten.cat.default([gA, aten.zeros.default(shape, dtype=gA.dtype)], -1)
+    gA = aten.cat.default([gA, aten.new_zeros.default(gA, shape)], -1)
     if gR is not None:
         gA = gA + _mm(Q, gR)
     return gA
@@ -386,7 +392,16 @@ def _E(S):
     return S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye_like_diag(S)
 
 
+def _E_filled(S):
+    """``S_k^2 - S_j^2`` off the diagonal, 1 on it (PyTorch fills the diagonal in place)."""
+    S2 = S * S
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1)
+    aten.fill_.Scalar(_diag(E), 1)
+    return E
+
+
 def svd_backward(grads, U, S, Vh, full_matrices):
+    """PyTorch's ``svd_backward`` (operands in its C++ order: right to left)."""
     gU, gS, gVh = grads
     if gU is None and gS is None and gVh is None:
         return None
@@ -413,27 +428,31 @@ def svd_backward(grads, U, S, Vh, full_matrices):
         b = aten.imag.default(_diag(VhgV)) if VhgV is not None else aten.zeros_like.default(S)
         if not bool(aten.allclose.default(a, -b, 1e-2, 1e-2)):
             raise RuntimeError(_SVD_PHASE)
-    E = _E(S)
+    E = _E_filled(S)
     if UhgU is not None and VhgV is not None:
-        ret = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+        right = S.unsqueeze(-1) * VhgV
+        ret = (UhgU * S.unsqueeze(-2) + right) / E
     elif UhgU is not None:
-        ret = (UhgU / E) * S.unsqueeze(-2)
+        Srow = S.unsqueeze(-2)
+        ret = (UhgU / E) * Srow
     else:
-        ret = S.unsqueeze(-1) * (VhgV / E)
+        ret = (VhgV / E)
+        ret = S.unsqueeze(-1) * ret
     if gS is not None:
         ret = ret + _embed(gS)
     if is_complex and UhgU is not None and VhgV is not None:
-        ret = ret + _embed(_diag(UhgU) / (S * 2.0))
+        S2 = aten.mul.Scalar(S, 2.0)
+        ret = ret + _embed(_diag(UhgU) / S2)
     if m > n and gU is not None:
         gA = _mm(U, ret)
         gUSinv = gU / S.unsqueeze(-2)
-        gA = gA + gUSinv - _mm(U, _mm(_mH(U), gUSinv))
-        return _mm(gA, Vh)
+        proj = _mm(U, _mm(_mH(U), gUSinv))
+        return _mm(gA + gUSinv - proj, Vh)
     if m < n and gVh is not None:
         gA = _mm(ret, Vh)
         SinvgVh = gVh / S.unsqueeze(-1)
-        gA = gA + SinvgVh - _mm(_mm(SinvgVh, _mH(Vh)), Vh)
-        return _mm(U, gA)
+        proj = _mm(_mm(SinvgVh, _mH(Vh)), Vh)
+        return _mm(U, gA + SinvgVh - proj)
     return _mm(U, _mm(ret, Vh)) if m >= n else _mm(_mm(U, ret), Vh)
 
 
@@ -480,15 +499,20 @@ def svd_jvp(A_t, U, S, Vh, full_matrices):
 
 # ---- eigh / eig ---------------------------------------------------------------------------------
 def eig_backward(gL, gV, L, V, is_hermitian):
+    """PyTorch's ``linalg_eig_backward`` (in place where it is; where a mode or a tensor
+    subclass could look, ``diagonal_scatter`` and no phase check, as PyTorch)."""
+    from ._util import is_tensor_subclass_like
     if gL is None and gV is None:
         return None
     if gV is None:
+        VH = _mH(V)
         if is_hermitian:
-            return _mm(V * gL.unsqueeze(-2), _mH(V))
-        return _solve(_mH(V), gL.unsqueeze(-1) * _mH(V))
+            return _mm(V * gL.unsqueeze(-2), VH)
+        rhs = gL.unsqueeze(-1) * VH
+        return _solve(_mH(V), rhs)
     VhgV = _mm(_mH(V), gV)
     dVhgV = _diag(VhgV)
-    if V.dtype.is_complex:
+    if V.dtype.is_complex and not is_tensor_subclass_like(dVhgV):
         im = aten.imag.default(dVhgV)
         if not bool(aten.allclose.default(im, aten.zeros_like.default(im), 1e-2, 1e-2)):
             name = "linalg_eigh_backward" if is_hermitian else "linalg_eig_backward"
@@ -496,18 +520,23 @@ def eig_backward(gL, gV, L, V, is_hermitian):
                                "to multiplication by e^{i phi}. The specified loss function "
                                "depends on this quantity, so it is ill-defined.")
     if is_hermitian:
-        VhgV = (VhgV - _mH(VhgV)) * 0.5
+        VhgV = aten.mul.Scalar(VhgV - _mH(VhgV), 0.5)
     else:
-        VhgV = VhgV - _mm(_mH(V), V * aten.real.default(dVhgV).unsqueeze(-2))
+        scaled = V * aten.real.default(dVhgV).unsqueeze(-2)
+        VhgV = VhgV - _mm(_mH(V), scaled)
     Lc = L.conj() if L.dtype.is_complex else L
-    Econj = Lc.unsqueeze(-2) - Lc.unsqueeze(-1) + _eye_like_diag(Lc)
-    ret = VhgV / Econj
+    Econj = Lc.unsqueeze(-2) - Lc.unsqueeze(-1)
+    aten.fill_.Scalar(_diag(Econj), 1.0)
+    ret = aten.div_.Tensor(VhgV, Econj)
     if gL is not None:
-        ret = ret - _embed(_diag(ret)) + _embed(gL.to(ret.dtype) if gL.dtype is not ret.dtype
-                                                else gL)
+        if is_tensor_subclass_like(gL):
+            ret = aten.diagonal_scatter.default(ret, gL, 0, -2, -1)
+        else:
+            aten.copy_.default(_diag(ret), gL)
     if is_hermitian:
         return _mm(V, _mm(ret, _mH(V)))
-    return _solve(_mH(V), _mm(ret, _mH(V)))
+    rhs = _mm(ret, _mH(V))
+    return _solve(_mH(V), rhs)
 
 
 def eig_jvp(dA, L, V, is_hermitian):
