@@ -48,11 +48,6 @@ def _tri_solve(A, B, upper, left=True, unit=False):
                                                 unitriangular=unit)
 
 
-def _eye_like_diag(S):
-    """A matrix whose diagonal is 1 and off-diagonal 0, batched like ``S[..., k]``."""
-    return _embed(aten.ones_like.default(S))
-
-
 def _real_dtype_name(t):
     n = t.dtype._name
     return {"complex64": "float32", "complex128": "float64"}.get(n, n)
@@ -351,22 +346,26 @@ def qr_backward(grads, Q, R, mode):
 
 
 def qr_jvp(A_t, Q, R, mode):
+    """PyTorch's ``linalg_qr_jvp`` (operands in its C++ order: right to left)."""
     m, n = A_t.shape[-2], A_t.shape[-1]
     _qr_checks(mode, m, n)
     if m >= n:
         dARinv = _tri_solve(R, A_t, True, False)
         X = _mm(_mH(Q), dARinv)
-        X = (X + _mH(X)).triu()
-        dR = X - _embed(_diag(X) * 0.5)
+        # syminv(sym(X)): (X + X^H).triu() with its diagonal halved
+        dR = (X + _mH(X)).triu()
+        aten.mul_.Scalar(_diag(dR), 0.5)
         dQ = dARinv - _mm(Q, dR)
         return dQ, _mm(dR, R)
     QHdA = _mm(_mH(Q), A_t)
-    Y = _tri_solve(R.narrow(-1, 0, m), QHdA.narrow(-1, 0, m), True, False)
+    rhs = QHdA.narrow(-1, 0, m)
+    Y = _tri_solve(R.narrow(-1, 0, m), rhs, True, False)
+    # triliminv(trilim(Y))
     if Y.dtype.is_complex:
         t = Y.tril()
-        t = t - _embed(aten.real.default(_diag(t)))
+        aten.zero_.default(aten.real.default(_diag(t)))
         dQ = t - _mH(t)
-        dQ = dQ - _embed(_diag(dQ) * 0.5)
+        aten.mul_.Scalar(_diag(dQ), 0.5)
     else:
         t = Y.tril(-1)
         dQ = t - t.mT
@@ -385,11 +384,6 @@ _SVD_NO_UV = ("U.dim() >= 2 && Vh.dim() >= 2 INTERNAL ASSERT FAILED at \"/__w/py
 
 _SVD_NO_UV_JVP = _SVD_NO_UV.replace("U.dim() >= 2 && Vh.dim()", "U_.dim() >= 2 && Vh_.dim()") \
     .replace(":3728", ":3519")
-
-
-def _E(S):
-    S2 = S * S
-    return S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye_like_diag(S)
 
 
 def _E_filled(S):
@@ -457,6 +451,7 @@ def svd_backward(grads, U, S, Vh, full_matrices):
 
 
 def svd_jvp(A_t, U, S, Vh, full_matrices):
+    """PyTorch's ``linalg_svd_jvp`` (operands in its C++ order: right to left)."""
     if U.dim() < 2 or Vh.dim() < 2:  # (compute_uv=False)
         raise RuntimeError(_SVD_NO_UV_JVP)
     is_complex = A_t.dtype.is_complex
@@ -465,11 +460,17 @@ def svd_jvp(A_t, U, S, Vh, full_matrices):
     U_ = U.narrow(-1, 0, k) if full_matrices else U
     Vh_ = Vh.narrow(-2, 0, k) if full_matrices else Vh
     V = _mH(Vh_)
-    dP = _mm(_mH(U_), _mm(A_t, V)) if m < n else _mm(_mm(_mH(U_), A_t), V)
+    if m < n:
+        dAV = _mm(A_t, V)
+        dP = _mm(_mH(U_), dAV)
+    else:
+        dP = _mm(_mm(_mH(U_), A_t), V)
     dS = aten.real.default(_diag(dP)) if is_complex else _diag(dP)
     dP = dP - _embed(dS)
-    E = _E(S)
-    d2 = _diag(dP) / (S * 2.0) if is_complex else None
+    E = _E_filled(S)
+    if is_complex:
+        d2 = _diag(dP)
+        d2 = d2.div(aten.mul.Scalar(S, 2.0))
     X = dP * S.unsqueeze(-2)
     aux = (X + _mH(X)) / E
     if is_complex:
@@ -477,23 +478,26 @@ def svd_jvp(A_t, U, S, Vh, full_matrices):
     dU = _mm(U_, aux)
     if m > n:
         dAVSinv = _mm(A_t, V / S.unsqueeze(-2))
-        dU = dU + dAVSinv - _mm(U_, _mm(_mH(U_), dAVSinv))
+        proj = _mm(U_, _mm(_mH(U_), dAVSinv))
+        dU = dU + dAVSinv - proj
         if full_matrices:
             shape = list(dU.shape)
             shape[-1] = m - n
-            dU = aten.cat.default([dU, aten.zeros.default(shape, dtype=dU.dtype)], -1)
+            dU = aten.cat.default([dU, aten.new_zeros.default(dU, shape)], -1)
     Y = dP * (-S).unsqueeze(-1)
     vaux = (Y + _mH(Y)) / E
     if is_complex:
         vaux = vaux + _embed(d2)
     dVh = _mm(vaux, Vh_)
     if m < n:
-        UHdASinv = _mm(_mH(U_) / S.unsqueeze(-1), A_t)
-        dVh = dVh + UHdASinv - _mm(_mm(UHdASinv, V), Vh_)
+        Scol = S.unsqueeze(-1)
+        UHdASinv = _mm(_mH(U_) / Scol, A_t)
+        proj = _mm(_mm(UHdASinv, V), Vh_)
+        dVh = dVh + UHdASinv - proj
         if full_matrices:
             shape = list(dVh.shape)
             shape[-2] = n - m
-            dVh = aten.cat.default([dVh, aten.zeros.default(shape, dtype=dVh.dtype)], -2)
+            dVh = aten.cat.default([dVh, aten.new_zeros.default(dVh, shape)], -2)
     return dU, dS, dVh
 
 
@@ -540,18 +544,20 @@ def eig_backward(gL, gV, L, V, is_hermitian):
 
 
 def eig_jvp(dA, L, V, is_hermitian):
+    """PyTorch's ``linalg_eig_jvp`` (operands in its C++ order: right to left)."""
     if is_hermitian:
         dP = _mm(_mm(_mH(V), dA), V)
     else:
         dAc = dA if dA.dtype.is_complex else dA.to(V.dtype)
         dP = _solve(V, _mm(dAc, V))
     dL = aten.real.default(_diag(dP)) if is_hermitian and dA.dtype.is_complex else _diag(dP)
-    denom = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye_like_diag(L)
-    ret = dP / denom
-    ret = ret - _embed(_diag(ret))
+    Lcol = L.unsqueeze(-1)
+    ret = dP / (L.unsqueeze(-2) - Lcol)
+    aten.zero_.default(_diag(ret))
     dV = _mm(V, ret)
     if not is_hermitian:
-        dV = dV - V * aten.real.default(_diag(_mm(_mH(V), dV))).unsqueeze(-2)
+        d = aten.real.default(_diag(_mm(_mH(V), dV))).unsqueeze(-2)
+        dV = dV - V * d
     return dL, dV
 
 
@@ -657,29 +663,51 @@ def lstsq_backward(grads, self, b, solution, grad_input_mask):
     return A_grad, B_grad
 
 
-def lstsq_jvp(self_p, b_p, self_t, b_t, solution, residuals):
-    """Tangents of (solution, residuals), the residuals' first as PyTorch computes them."""
-    A, dA = self_p, self_t
-    vector = _lstsq_vector(A, b_p)
+def _lstsq_residuals_jvp(A, B_, dA, dB_, X_, L):
+    if L.numel() == 0:
+        return aten.clone.default(L)
+    vector = _lstsq_vector(A, B_)
 
     def v2m(t):
         return t.unsqueeze(-1) if vector else t
-    B, dB = v2m(b_p), v2m(b_t)
-    if residuals.numel() == 0:
-        dL = aten.clone.default(residuals)
-    else:
-        # (Danskin's theorem: the residuals' tangent as if X did not depend on A and B)
-        X = v2m(solution)
-        r = _mm(A, X) - B
-        dr = _mm(dA, X) - dB
-        prod = r * (dr.conj() if dr.dtype.is_complex else dr)
-        if prod.dtype.is_complex:
-            prod = aten.real.default(prod)
-        dL = aten.mul.Scalar(aten.sum.dim_IntList(prod, [-2]), 2)
+    B, dB, X = v2m(B_), v2m(dB_), v2m(X_)
+    r = _mm(A, X) - B
+    dr = _mm(dA, X) - dB
+    # (Danskin's theorem: the residuals' tangent as if X did not depend on A and B)
+    prod = r * (dr.conj() if dr.dtype.is_complex else dr)
+    if prod.dtype.is_complex:
+        prod = aten.real.default(prod)
+    return aten.mul.Scalar(aten.sum.dim_IntList(prod, [-2]), 2)
+
+
+def _lstsq_solution_jvp(A, B_, dA, dB_):
+    vector = _lstsq_vector(A, B_)
+    B = B_.unsqueeze(-1) if vector else B_
+    dB = dB_.unsqueeze(-1) if vector else dB_
     pinvA = aten.linalg_pinv.atol_rtol_tensor(A)
     dpinvA = pinv_jvp(A, dA, pinvA)
-    dX = _mm(dpinvA, B) + _mm(pinvA, dB)
-    return (dX.squeeze(-1) if vector else dX), dL, None, None
+    right = _mm(pinvA, dB)
+    dX = _mm(dpinvA, B) + right
+    return dX.squeeze(-1) if vector else dX
+
+
+def lstsq_jvp(self, b, self_t_raw, b_t_raw, solution, residuals):
+    """Tangents of (solution, residuals).  PyTorch has a formula for each, evaluated in the
+    order of the outputs' names (residuals first), each unpacking the inputs' tangents and
+    primals (``alias``) anew; the tangents are then set in that order (``set_order``)."""
+    from ..autograd.forward_ad import _input_tangent, _primal
+
+    def unpack():
+        return (_input_tangent(self, self_t_raw), _primal(self),
+                _input_tangent(b, b_t_raw), _primal(b))
+    dA, A, dB, B = unpack()
+    dL = _lstsq_residuals_jvp(A, B, dA, dB, solution, residuals)
+    dA, A, dB, B = unpack()
+    dX = _lstsq_solution_jvp(A, B, dA, dB)
+    return dX, dL, None, None
+
+
+lstsq_jvp.set_order = (1, 0)
 
 
 # ---- matrix_exp ---------------------------------------------------------------------------------

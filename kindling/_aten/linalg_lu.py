@@ -317,6 +317,7 @@ def linalg_lu_backward(L_grad, U_grad, P, L, U, pivot):
 
 
 def linalg_lu_jvp_LU(A_t, P, L, U, pivot):
+    """PyTorch's ``linalg_lu_jvp``: (dL, dU), operands in its C++ order (right to left)."""
     m, n = A_t.shape[-2], A_t.shape[-1]
     k = min(m, n)
     PdA = _mm(P.mT, A_t) if pivot else A_t
@@ -330,11 +331,13 @@ def linalg_lu_jvp_LU(A_t, P, L, U, pivot):
     if m == n:
         return dL1, dU1
     if m < n:
-        dU2 = _tri(L1, PdA.narrow(-1, k, n - k), upper=False, left=True, unit=True) - \
-            _mm(dK.tril(-1), U.narrow(-1, k, n - k))
+        PdA2, U2 = PdA.narrow(-1, k, n - k), U.narrow(-1, k, n - k)
+        right = _mm(dK.tril(-1), U2)
+        dU2 = _tri(L1, PdA2, upper=False, left=True, unit=True) - right
         return dL1, aten.cat.default([dU1, dU2], -1)
-    dL2 = _tri(U1, PdA.narrow(-2, k, m - k), upper=True, left=False) - \
-        _mm(L.narrow(-2, k, m - k), dK.triu())
+    PdA2, L2 = PdA.narrow(-2, k, m - k), L.narrow(-2, k, m - k)
+    right = _mm(L2, dK.triu())
+    dL2 = _tri(U1, PdA2, upper=True, left=False) - right
     return aten.cat.default([dL1, dL2], -2), dU1
 
 
@@ -343,7 +346,9 @@ def linalg_lu_grads(grads, P, L, U, pivot):
 
 
 def linalg_lu_jvp(A_t, P, L, U, pivot):
-    dL, dU = linalg_lu_jvp_LU(A_t, P, L, U, pivot)
+    # (PyTorch's L and U formulas each evaluate linalg_lu_jvp and keep one of its results)
+    dL = linalg_lu_jvp_LU(A_t, P, L, U, pivot)[0]
+    dU = linalg_lu_jvp_LU(A_t, P, L, U, pivot)[1]
     return None, dL, dU
 
 
@@ -357,14 +362,11 @@ def lu_factor_ex_jvp(A_t, LU, pivots, pivot):
     P, L, U = aten.lu_unpack.default(LU, pivots, True, pivot)
     dL, dU = linalg_lu_jvp_LU(A_t, P, L, U, pivot)
     m, n = A_t.shape[-2], A_t.shape[-1]
-    # (PyTorch adds in place into the narrowed block)
     if m >= n:
-        top = dL.narrow(-2, 0, n) + dU
-        d = aten.cat.default([top, dL.narrow(-2, n, m - n)], -2) if m > n else top
-    else:
-        left = dU.narrow(-1, 0, m) + dL
-        d = aten.cat.default([left, dU.narrow(-1, m, n - m)], -1)
-    return d, None, None
+        aten.add_.Tensor(dL.narrow(-2, 0, n), dU)
+        return dL, None, None
+    aten.add_.Tensor(dU.narrow(-1, 0, m), dL)
+    return dU, None, None
 
 
 def lu_unpack_backward(grads, LU_data_sym_sizes):
@@ -437,17 +439,22 @@ def linalg_lu_solve_B(grad, LU, pivots, left, adjoint):
 
 
 def linalg_lu_solve_jvp(result, LU_p, pivots, LU_t, B_t, left, adjoint):
+    """PyTorch's ``linalg_lu_solve_jvp`` (operands in its C++ order: right to left)."""
     X, LU, dLU = result, LU_p, LU_t
     S = aten.linalg_lu_solve.default(LU, pivots, B_t, left=left, adjoint=adjoint)
     if left != adjoint:
         R = _tri(LU, dLU.tril(-1), upper=False, left=True, unit=True)
         U = LU.triu()
-        R = -_tri(U, dLU.triu() + _mm(R, U), upper=True)
+        RU = _mm(R, U)
+        R = -_tri(U, dLU.triu() + RU, upper=True)
         return (_mm(R, X) if left else _mm(X, R.mH)) + S
     P, L, U = aten.lu_unpack.default(LU, pivots)
     V = X.mH if left else X
-    R = _tri(U, _mm(L, dLU.triu()), upper=True, left=False) + dLU.tril(-1)
-    R = _mm(_tri(L, -_mm(_mm(V, P), R), upper=False, left=False, unit=True), P.mT)
+    lower = dLU.tril(-1)
+    rhs = _mm(L, dLU.triu())
+    R = _tri(U, rhs, upper=True, left=False) + lower
+    R = _tri(L, -_mm(_mm(V, P), R), upper=False, left=False, unit=True)
+    R = _mm(R, P.mT)
     return (R.mH if left else R) + S
 
 
