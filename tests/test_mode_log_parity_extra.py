@@ -226,16 +226,10 @@ def test_decomposed_ops_are_pytorchs(name):
 
 # ---- every OpInfo sample: backward and forward AD ----------------------------------------------
 # ops whose op sequences still differ from PyTorch's (README, "Not yet")
-KNOWN_BW = {"aten._linalg_svd.default", "aten.linalg_lu_solve.default", "aten.linalg_qr.default",
-            "aten._linalg_eigh.default", "aten.linalg_lu.default",
-            "aten.linalg_lu_factor_ex.default", "aten.linalg_lstsq.default"}
+KNOWN_BW: set = set()
 # (triangular_solve: PyTorch's formula solves with dA X, wrong for transpose=True and for a
 # tangent off A's triangle; the right tangent needs the triangle and the transpose it skips)
-KNOWN_FW = {"aten._linalg_svd.default",
-            "aten.linalg_lu.default", "aten.linalg_lu_factor_ex.default",
-            "aten.linalg_lu_solve.default", "aten._linalg_eigh.default",
-            "aten.linalg_qr.default", "aten.triangular_solve.default",
-            "aten.linalg_lstsq.default"}
+KNOWN_FW = {"aten.triangular_solve.default"}
 NAMES = [i.name for i in sweep.T._DB]
 _BY_NAME = {i.name: i for i in sweep.T._DB}
 

@@ -1,4 +1,5 @@
-"""``isclose`` and ``allclose``: decompositions into comparison ops, as PyTorch's.
+"""``isclose``, a decomposition into comparison ops, and ``allclose`` (a CompositeExplicitAutograd
+kernel over it: a dispatch mode sees ``allclose`` alone), as PyTorch's.
 
 ``a`` is close to ``b`` when they are equal (NaNs too with ``equal_nan``), or when
 ``|a - b|`` is finite and at most ``atol + |rtol * b|`` (NumPy's rule, not Python's
@@ -51,7 +52,7 @@ def _(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return close
 
 
-@allclose.composite
+@allclose.explicit
 def _(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return bool(aten.all.default(aten.isclose.default(self, other, rtol, atol, equal_nan)).item())
 

@@ -518,8 +518,10 @@ matmul = defop("matmul(Tensor self, Tensor other) -> Tensor")
 matmul_out = defop("matmul.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)")
 
 
-def _should_fold(tensor1, tensor2, has_out=False):
-    """Whether ``tensor1 @ tensor2`` can fold the larger operand into a matrix (no copy)."""
+def _should_fold(tensor1, tensor2, has_out=False, requires_grad=None):
+    """Whether ``tensor1 @ tensor2`` can fold the larger operand into a matrix (no copy).
+    ``requires_grad``: the operands' flags where they are views that PyTorch would mark
+    requiring grad but kindling made below autograd (the engine's formulas)."""
     larger = tensor1.dim() >= tensor2.dim()
     t1 = tensor1 if larger else _mT(tensor2)
     dim_t1 = t1.dim()
@@ -527,7 +529,11 @@ def _should_fold(tensor1, tensor2, has_out=False):
     if not (dim_t1 >= 3 and dim_t2 <= 2):
         return False, t1
     t2 = tensor2 if larger else tensor1
-    if getattr(t2, "requires_grad", False) and not has_out:
+    if requires_grad is None:
+        t2_requires_grad = getattr(t2, "requires_grad", False)
+    else:
+        t2_requires_grad = requires_grad[1] if larger else requires_grad[0]
+    if t2_requires_grad and not has_out:
         return True, t1
     if tensor1.dim() == 2:
         return False, t1
@@ -553,7 +559,7 @@ def _squeeze_broadcast_batch(tensor1, tensor2):
     return None
 
 
-def _matmul_impl(tensor1, tensor2):
+def _matmul_impl(tensor1, tensor2, requires_grad=None):
     dim1, dim2 = tensor1.dim(), tensor2.dim()
     if dim1 == 0 or dim2 == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
@@ -566,7 +572,7 @@ def _matmul_impl(tensor1, tensor2):
         return _squeeze0(aten.mm.default(_unsqueeze(tensor1, 0), tensor2))
     if dim1 == 2 and dim2 == 2:
         return _mm_call(tensor1, tensor2)
-    fold, _ = _should_fold(tensor1, tensor2)
+    fold, _ = _should_fold(tensor1, tensor2, False, requires_grad)
     if fold:
         t1_folded, t2, output_shape, _, transpose = _folded_operands(tensor1, tensor2)
         if t2.dim() == 2:
@@ -576,7 +582,10 @@ def _matmul_impl(tensor1, tensor2):
     # Batched: broadcast the batch dims, then one bmm.
     squeezed = _squeeze_broadcast_batch(tensor1, tensor2)
     if squeezed is not None:
-        return _matmul_impl(*squeezed)
+        # (a view of a tensor requiring grad requires grad, in no_grad too: PyTorch's fold
+        # then sees the squeezed operand's flag, which kindling's engine, running formulas
+        # below autograd, does not set)
+        return _matmul_impl(*squeezed, (tensor1.requires_grad, tensor2.requires_grad))
     t1e, t2e, output_shape, _ = _batched_operands(tensor1, tensor2)
     return _unsafe_view(aten.bmm.default(t1e, t2e), output_shape)
 

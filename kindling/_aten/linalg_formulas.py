@@ -2,9 +2,11 @@
 
 Each is written with dispatched ops (``matmul``, ``mH``, ``linalg_solve``,
 ``linalg_solve_triangular``...), so modes see them and double backward differentiates them.
-Where PyTorch updates a tensor in place (``ret.diagonal().fill_(1)``) these build the same
-value out of place, so the formulas stay differentiable.  Names of parameters are the ops'
-schema names (backward: ``grad``/``grads``, inputs, outputs; forward: ``<input>_t``,
+The backward formulas dispatch the ops PyTorch's do, in its order: in place where it updates a
+tensor in place (``ret.diagonal().fill_(1)``: autograd records it for double backward), and
+operands right to left, the order its C++ evaluates a call's arguments and a binary
+operator's operands in (``a + b - f(c)`` computes ``f(c)`` first).  Names of parameters are
+the ops' schema names (backward: ``grad``/``grads``, inputs, outputs; forward: ``<input>_t``,
 ``<input>_p``, outputs).
 """
 from __future__ import annotations
@@ -44,11 +46,6 @@ def _solve(A, B, left=True):
 def _tri_solve(A, B, upper, left=True, unit=False):
     return aten.linalg_solve_triangular.default(A, B, upper=upper, left=left,
                                                 unitriangular=unit)
-
-
-def _eye_like_diag(S):
-    """A matrix whose diagonal is 1 and off-diagonal 0, batched like ``S[..., k]``."""
-    return _embed(aten.ones_like.default(S))
 
 
 def _real_dtype_name(t):
@@ -342,6 +339,7 @@ def _qr_checks(mode, m, n):
 
 
 def qr_backward(grads, Q, R, mode):
+    """PyTorch's ``linalg_qr_backward`` (operands in its C++ order: right to left)."""
     gQ, gR = grads[0], grads[1]
     _qr_checks(mode, 0, 0)  # (mode='r' first: it computes no Q)
     m, n = Q.shape[-2], R.shape[-1]
@@ -349,48 +347,55 @@ def qr_backward(grads, Q, R, mode):
     if gQ is None and gR is None:
         return None
     if gQ is not None:
-        gA = _mm(gR, _mH(R)) - _mm(_mH(Q), gQ) if gR is not None else -_mm(_mH(Q), gQ)
+        QhgQ = _mm(_mH(Q), gQ)
+        gA = _mm(gR, _mH(R)) - QhgQ if gR is not None else -QhgQ
     else:
         gA = _mm(gR, _mH(R))
     if m >= n:
+        # syminvadj(X): X + X^H with the real part of its diagonal halved
         X = gA.triu()
         ret = X + _mH(X)
-        ret = ret - _embed(aten.real.default(_diag(ret)) * 0.5)
+        aten.mul_.Scalar(aten.real.default(_diag(ret)), 0.5)
         gA = _mm(Q, ret)
         if gQ is not None:
             gA = gA + gQ
         return _tri_solve(_mH(R), gA, False, False)
+    # trilImInvAdjSkew(X): (X - X^H).tril() with the imaginary part of its diagonal halved
     X = -gA
     ret = (X - _mH(X)).tril()
     if X.dtype.is_complex:
-        ret = ret - _embed(aten.imag.default(_diag(ret)) * 0.5) * 1j
+        aten.mul_.Scalar(aten.imag.default(_diag(ret)), 0.5)
     gA = _mm(Q, ret)
     gA = _tri_solve(_mH(R.narrow(-1, 0, m)), gA, False, False)
     shape = list(R.shape)
     shape[-1] = n - m
-    gA = aten.cat.default([gA, aten.zeros.default(shape, dtype=gA.dtype)], -1)
+    gA = aten.cat.default([gA, aten.new_zeros.default(gA, shape)], -1)
     if gR is not None:
         gA = gA + _mm(Q, gR)
     return gA
 
 
 def qr_jvp(A_t, Q, R, mode):
+    """PyTorch's ``linalg_qr_jvp`` (operands in its C++ order: right to left)."""
     m, n = A_t.shape[-2], A_t.shape[-1]
     _qr_checks(mode, m, n)
     if m >= n:
         dARinv = _tri_solve(R, A_t, True, False)
         X = _mm(_mH(Q), dARinv)
-        X = (X + _mH(X)).triu()
-        dR = X - _embed(_diag(X) * 0.5)
+        # syminv(sym(X)): (X + X^H).triu() with its diagonal halved
+        dR = (X + _mH(X)).triu()
+        aten.mul_.Scalar(_diag(dR), 0.5)
         dQ = dARinv - _mm(Q, dR)
         return dQ, _mm(dR, R)
     QHdA = _mm(_mH(Q), A_t)
-    Y = _tri_solve(R.narrow(-1, 0, m), QHdA.narrow(-1, 0, m), True, False)
+    rhs = QHdA.narrow(-1, 0, m)
+    Y = _tri_solve(R.narrow(-1, 0, m), rhs, True, False)
+    # triliminv(trilim(Y))
     if Y.dtype.is_complex:
         t = Y.tril()
-        t = t - _embed(aten.real.default(_diag(t)))
+        aten.zero_.default(aten.real.default(_diag(t)))
         dQ = t - _mH(t)
-        dQ = dQ - _embed(_diag(dQ) * 0.5)
+        aten.mul_.Scalar(_diag(dQ), 0.5)
     else:
         t = Y.tril(-1)
         dQ = t - t.mT
@@ -411,12 +416,16 @@ _SVD_NO_UV_JVP = _SVD_NO_UV.replace("U.dim() >= 2 && Vh.dim()", "U_.dim() >= 2 &
     .replace(":3728", ":3519")
 
 
-def _E(S):
+def _E_filled(S):
+    """``S_k^2 - S_j^2`` off the diagonal, 1 on it (PyTorch fills the diagonal in place)."""
     S2 = S * S
-    return S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye_like_diag(S)
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1)
+    aten.fill_.Scalar(_diag(E), 1)
+    return E
 
 
 def svd_backward(grads, U, S, Vh, full_matrices):
+    """PyTorch's ``svd_backward`` (operands in its C++ order: right to left)."""
     gU, gS, gVh = grads
     if gU is None and gS is None and gVh is None:
         return None
@@ -443,31 +452,36 @@ def svd_backward(grads, U, S, Vh, full_matrices):
         b = aten.imag.default(_diag(VhgV)) if VhgV is not None else aten.zeros_like.default(S)
         if not bool(aten.allclose.default(a, -b, 1e-2, 1e-2)):
             raise RuntimeError(_SVD_PHASE)
-    E = _E(S)
+    E = _E_filled(S)
     if UhgU is not None and VhgV is not None:
-        ret = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+        right = S.unsqueeze(-1) * VhgV
+        ret = (UhgU * S.unsqueeze(-2) + right) / E
     elif UhgU is not None:
-        ret = (UhgU / E) * S.unsqueeze(-2)
+        Srow = S.unsqueeze(-2)
+        ret = (UhgU / E) * Srow
     else:
-        ret = S.unsqueeze(-1) * (VhgV / E)
+        ret = (VhgV / E)
+        ret = S.unsqueeze(-1) * ret
     if gS is not None:
         ret = ret + _embed(gS)
     if is_complex and UhgU is not None and VhgV is not None:
-        ret = ret + _embed(_diag(UhgU) / (S * 2.0))
+        S2 = aten.mul.Scalar(S, 2.0)
+        ret = ret + _embed(_diag(UhgU) / S2)
     if m > n and gU is not None:
         gA = _mm(U, ret)
         gUSinv = gU / S.unsqueeze(-2)
-        gA = gA + gUSinv - _mm(U, _mm(_mH(U), gUSinv))
-        return _mm(gA, Vh)
+        proj = _mm(U, _mm(_mH(U), gUSinv))
+        return _mm(gA + gUSinv - proj, Vh)
     if m < n and gVh is not None:
         gA = _mm(ret, Vh)
         SinvgVh = gVh / S.unsqueeze(-1)
-        gA = gA + SinvgVh - _mm(_mm(SinvgVh, _mH(Vh)), Vh)
-        return _mm(U, gA)
+        proj = _mm(_mm(SinvgVh, _mH(Vh)), Vh)
+        return _mm(U, gA + SinvgVh - proj)
     return _mm(U, _mm(ret, Vh)) if m >= n else _mm(_mm(U, ret), Vh)
 
 
 def svd_jvp(A_t, U, S, Vh, full_matrices):
+    """PyTorch's ``linalg_svd_jvp`` (operands in its C++ order: right to left)."""
     if U.dim() < 2 or Vh.dim() < 2:  # (compute_uv=False)
         raise RuntimeError(_SVD_NO_UV_JVP)
     is_complex = A_t.dtype.is_complex
@@ -476,11 +490,17 @@ def svd_jvp(A_t, U, S, Vh, full_matrices):
     U_ = U.narrow(-1, 0, k) if full_matrices else U
     Vh_ = Vh.narrow(-2, 0, k) if full_matrices else Vh
     V = _mH(Vh_)
-    dP = _mm(_mH(U_), _mm(A_t, V)) if m < n else _mm(_mm(_mH(U_), A_t), V)
+    if m < n:
+        dAV = _mm(A_t, V)
+        dP = _mm(_mH(U_), dAV)
+    else:
+        dP = _mm(_mm(_mH(U_), A_t), V)
     dS = aten.real.default(_diag(dP)) if is_complex else _diag(dP)
     dP = dP - _embed(dS)
-    E = _E(S)
-    d2 = _diag(dP) / (S * 2.0) if is_complex else None
+    E = _E_filled(S)
+    if is_complex:
+        d2 = _diag(dP)
+        d2 = d2.div(aten.mul.Scalar(S, 2.0))
     X = dP * S.unsqueeze(-2)
     aux = (X + _mH(X)) / E
     if is_complex:
@@ -488,37 +508,45 @@ def svd_jvp(A_t, U, S, Vh, full_matrices):
     dU = _mm(U_, aux)
     if m > n:
         dAVSinv = _mm(A_t, V / S.unsqueeze(-2))
-        dU = dU + dAVSinv - _mm(U_, _mm(_mH(U_), dAVSinv))
+        proj = _mm(U_, _mm(_mH(U_), dAVSinv))
+        dU = dU + dAVSinv - proj
         if full_matrices:
             shape = list(dU.shape)
             shape[-1] = m - n
-            dU = aten.cat.default([dU, aten.zeros.default(shape, dtype=dU.dtype)], -1)
+            dU = aten.cat.default([dU, aten.new_zeros.default(dU, shape)], -1)
     Y = dP * (-S).unsqueeze(-1)
     vaux = (Y + _mH(Y)) / E
     if is_complex:
         vaux = vaux + _embed(d2)
     dVh = _mm(vaux, Vh_)
     if m < n:
-        UHdASinv = _mm(_mH(U_) / S.unsqueeze(-1), A_t)
-        dVh = dVh + UHdASinv - _mm(_mm(UHdASinv, V), Vh_)
+        Scol = S.unsqueeze(-1)
+        UHdASinv = _mm(_mH(U_) / Scol, A_t)
+        proj = _mm(_mm(UHdASinv, V), Vh_)
+        dVh = dVh + UHdASinv - proj
         if full_matrices:
             shape = list(dVh.shape)
             shape[-2] = n - m
-            dVh = aten.cat.default([dVh, aten.zeros.default(shape, dtype=dVh.dtype)], -2)
+            dVh = aten.cat.default([dVh, aten.new_zeros.default(dVh, shape)], -2)
     return dU, dS, dVh
 
 
 # ---- eigh / eig ---------------------------------------------------------------------------------
 def eig_backward(gL, gV, L, V, is_hermitian):
+    """PyTorch's ``linalg_eig_backward`` (in place where it is; where a mode or a tensor
+    subclass could look, ``diagonal_scatter`` and no phase check, as PyTorch)."""
+    from ._util import is_tensor_subclass_like
     if gL is None and gV is None:
         return None
     if gV is None:
+        VH = _mH(V)
         if is_hermitian:
-            return _mm(V * gL.unsqueeze(-2), _mH(V))
-        return _solve(_mH(V), gL.unsqueeze(-1) * _mH(V))
+            return _mm(V * gL.unsqueeze(-2), VH)
+        rhs = gL.unsqueeze(-1) * VH
+        return _solve(_mH(V), rhs)
     VhgV = _mm(_mH(V), gV)
     dVhgV = _diag(VhgV)
-    if V.dtype.is_complex:
+    if V.dtype.is_complex and not is_tensor_subclass_like(dVhgV):
         im = aten.imag.default(dVhgV)
         if not bool(aten.allclose.default(im, aten.zeros_like.default(im), 1e-2, 1e-2)):
             name = "linalg_eigh_backward" if is_hermitian else "linalg_eig_backward"
@@ -526,33 +554,40 @@ def eig_backward(gL, gV, L, V, is_hermitian):
                                "to multiplication by e^{i phi}. The specified loss function "
                                "depends on this quantity, so it is ill-defined.")
     if is_hermitian:
-        VhgV = (VhgV - _mH(VhgV)) * 0.5
+        VhgV = aten.mul.Scalar(VhgV - _mH(VhgV), 0.5)
     else:
-        VhgV = VhgV - _mm(_mH(V), V * aten.real.default(dVhgV).unsqueeze(-2))
+        scaled = V * aten.real.default(dVhgV).unsqueeze(-2)
+        VhgV = VhgV - _mm(_mH(V), scaled)
     Lc = L.conj() if L.dtype.is_complex else L
-    Econj = Lc.unsqueeze(-2) - Lc.unsqueeze(-1) + _eye_like_diag(Lc)
-    ret = VhgV / Econj
+    Econj = Lc.unsqueeze(-2) - Lc.unsqueeze(-1)
+    aten.fill_.Scalar(_diag(Econj), 1.0)
+    ret = aten.div_.Tensor(VhgV, Econj)
     if gL is not None:
-        ret = ret - _embed(_diag(ret)) + _embed(gL.to(ret.dtype) if gL.dtype is not ret.dtype
-                                                else gL)
+        if is_tensor_subclass_like(gL):
+            ret = aten.diagonal_scatter.default(ret, gL, 0, -2, -1)
+        else:
+            aten.copy_.default(_diag(ret), gL)
     if is_hermitian:
         return _mm(V, _mm(ret, _mH(V)))
-    return _solve(_mH(V), _mm(ret, _mH(V)))
+    rhs = _mm(ret, _mH(V))
+    return _solve(_mH(V), rhs)
 
 
 def eig_jvp(dA, L, V, is_hermitian):
+    """PyTorch's ``linalg_eig_jvp`` (operands in its C++ order: right to left)."""
     if is_hermitian:
         dP = _mm(_mm(_mH(V), dA), V)
     else:
         dAc = dA if dA.dtype.is_complex else dA.to(V.dtype)
         dP = _solve(V, _mm(dAc, V))
     dL = aten.real.default(_diag(dP)) if is_hermitian and dA.dtype.is_complex else _diag(dP)
-    denom = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye_like_diag(L)
-    ret = dP / denom
-    ret = ret - _embed(_diag(ret))
+    Lcol = L.unsqueeze(-1)
+    ret = dP / (L.unsqueeze(-2) - Lcol)
+    aten.zero_.default(_diag(ret))
     dV = _mm(V, ret)
     if not is_hermitian:
-        dV = dV - V * aten.real.default(_diag(_mm(_mH(V), dV))).unsqueeze(-2)
+        d = aten.real.default(_diag(_mm(_mH(V), dV))).unsqueeze(-2)
+        dV = dV - V * d
     return dL, dV
 
 
@@ -667,29 +702,51 @@ def lstsq_backward(grads, self, b, solution, grad_input_mask):
     return A_grad, B_grad
 
 
-def lstsq_jvp(self_p, b_p, self_t, b_t, solution, residuals):
-    """Tangents of (solution, residuals), the residuals' first as PyTorch computes them."""
-    A, dA = self_p, self_t
-    vector = _lstsq_vector(A, b_p)
+def _lstsq_residuals_jvp(A, B_, dA, dB_, X_, L):
+    if L.numel() == 0:
+        return aten.clone.default(L)
+    vector = _lstsq_vector(A, B_)
 
     def v2m(t):
         return t.unsqueeze(-1) if vector else t
-    B, dB = v2m(b_p), v2m(b_t)
-    if residuals.numel() == 0:
-        dL = aten.clone.default(residuals)
-    else:
-        # (Danskin's theorem: the residuals' tangent as if X did not depend on A and B)
-        X = v2m(solution)
-        r = _mm(A, X) - B
-        dr = _mm(dA, X) - dB
-        prod = r * (dr.conj() if dr.dtype.is_complex else dr)
-        if prod.dtype.is_complex:
-            prod = aten.real.default(prod)
-        dL = aten.mul.Scalar(aten.sum.dim_IntList(prod, [-2]), 2)
+    B, dB, X = v2m(B_), v2m(dB_), v2m(X_)
+    r = _mm(A, X) - B
+    dr = _mm(dA, X) - dB
+    # (Danskin's theorem: the residuals' tangent as if X did not depend on A and B)
+    prod = r * (dr.conj() if dr.dtype.is_complex else dr)
+    if prod.dtype.is_complex:
+        prod = aten.real.default(prod)
+    return aten.mul.Scalar(aten.sum.dim_IntList(prod, [-2]), 2)
+
+
+def _lstsq_solution_jvp(A, B_, dA, dB_):
+    vector = _lstsq_vector(A, B_)
+    B = B_.unsqueeze(-1) if vector else B_
+    dB = dB_.unsqueeze(-1) if vector else dB_
     pinvA = aten.linalg_pinv.atol_rtol_tensor(A)
     dpinvA = pinv_jvp(A, dA, pinvA)
-    dX = _mm(dpinvA, B) + _mm(pinvA, dB)
-    return (dX.squeeze(-1) if vector else dX), dL, None, None
+    right = _mm(pinvA, dB)
+    dX = _mm(dpinvA, B) + right
+    return dX.squeeze(-1) if vector else dX
+
+
+def lstsq_jvp(self, b, self_t_raw, b_t_raw, solution, residuals):
+    """Tangents of (solution, residuals).  PyTorch has a formula for each, evaluated in the
+    order of the outputs' names (residuals first), each unpacking the inputs' tangents and
+    primals (``alias``) anew; the tangents are then set in that order (``set_order``)."""
+    from ..autograd.forward_ad import _input_tangent, _primal
+
+    def unpack():
+        return (_input_tangent(self, self_t_raw), _primal(self),
+                _input_tangent(b, b_t_raw), _primal(b))
+    dA, A, dB, B = unpack()
+    dL = _lstsq_residuals_jvp(A, B, dA, dB, solution, residuals)
+    dA, A, dB, B = unpack()
+    dX = _lstsq_solution_jvp(A, B, dA, dB)
+    return dX, dL, None, None
+
+
+lstsq_jvp.set_order = (1, 0)
 
 
 # ---- matrix_exp ---------------------------------------------------------------------------------

@@ -270,6 +270,9 @@ def _mm(a, b):
 
 
 def linalg_lu_backward(L_grad, U_grad, P, L, U, pivot):
+    """PyTorch's ``linalg_lu_backward``.  Its C++ evaluates a call's arguments and a binary
+    operator's operands right to left; the statements below keep that order, so a dispatch
+    mode sees its ops."""
     if L_grad is None and U_grad is None:
         return None
     m, n = L.shape[-2], U.shape[-1]
@@ -284,29 +287,29 @@ def linalg_lu_backward(L_grad, U_grad, P, L, U, pivot):
         g = _tri(L.mH, g, upper=True, left=True, unit=True)
         return _mm(P, g) if pivot else g
     if m < n:  # wide: U = (U1 | U2)
-        U1 = U.narrow(-1, 0, k)
         g = _mm(L.mH, L_grad) if L_grad is not None else None
         if U_grad is not None:
             gu = _mm(U_grad.triu(), U.mH)
             g = -gu if g is None else g - gu
-        g = _tri(U1.mH, g.tril(-1), upper=False, left=False)
+        g = g.tril(-1)
+        g = _tri(U.narrow(-1, 0, k).mH, g, upper=False, left=False)
         if U_grad is not None:
-            g = aten.cat.default([g + U_grad.narrow(-1, 0, k).triu(),
-                                  U_grad.narrow(-1, k, n - k)], -1)
+            u1 = U_grad.narrow(-1, 0, k).triu()
+            g = aten.cat.default([g + u1, U_grad.narrow(-1, k, n - k)], -1)
         g = _tri(L.mH, g, upper=True, left=True, unit=True)
         if U_grad is None:
             g = aten.cat.default([g, aten.zeros_like.default(U.narrow(-1, k, n - k))], -1)
         return _mm(P, g) if pivot else g
     # tall: L = (L1 ; L2)
-    L1 = L.narrow(-2, 0, k)
     g = _mm(U_grad, U.mH) if U_grad is not None else None
     if L_grad is not None:
         gl = _mm(L.mH, L_grad.tril(-1))
         g = -gl if g is None else g - gl
-    g = _tri(L1.mH, g.triu(), upper=True, left=True, unit=True)
+    g = g.triu()
+    g = _tri(L.narrow(-2, 0, k).mH, g, upper=True, left=True, unit=True)
     if L_grad is not None:
-        g = aten.cat.default([g + L_grad.narrow(-2, 0, k).tril(-1),
-                              L_grad.narrow(-2, k, m - k)], -2)
+        l1 = L_grad.narrow(-2, 0, k).tril(-1)
+        g = aten.cat.default([g + l1, L_grad.narrow(-2, k, m - k)], -2)
     g = _tri(U.mH, g, upper=False, left=False)
     if L_grad is None:
         g = aten.cat.default([g, aten.zeros_like.default(L.narrow(-2, k, m - k))], -2)
@@ -314,6 +317,7 @@ def linalg_lu_backward(L_grad, U_grad, P, L, U, pivot):
 
 
 def linalg_lu_jvp_LU(A_t, P, L, U, pivot):
+    """PyTorch's ``linalg_lu_jvp``: (dL, dU), operands in its C++ order (right to left)."""
     m, n = A_t.shape[-2], A_t.shape[-1]
     k = min(m, n)
     PdA = _mm(P.mT, A_t) if pivot else A_t
@@ -327,11 +331,13 @@ def linalg_lu_jvp_LU(A_t, P, L, U, pivot):
     if m == n:
         return dL1, dU1
     if m < n:
-        dU2 = _tri(L1, PdA.narrow(-1, k, n - k), upper=False, left=True, unit=True) - \
-            _mm(dK.tril(-1), U.narrow(-1, k, n - k))
+        PdA2, U2 = PdA.narrow(-1, k, n - k), U.narrow(-1, k, n - k)
+        right = _mm(dK.tril(-1), U2)
+        dU2 = _tri(L1, PdA2, upper=False, left=True, unit=True) - right
         return dL1, aten.cat.default([dU1, dU2], -1)
-    dL2 = _tri(U1, PdA.narrow(-2, k, m - k), upper=True, left=False) - \
-        _mm(L.narrow(-2, k, m - k), dK.triu())
+    PdA2, L2 = PdA.narrow(-2, k, m - k), L.narrow(-2, k, m - k)
+    right = _mm(L2, dK.triu())
+    dL2 = _tri(U1, PdA2, upper=True, left=False) - right
     return aten.cat.default([dL1, dL2], -2), dU1
 
 
@@ -340,7 +346,9 @@ def linalg_lu_grads(grads, P, L, U, pivot):
 
 
 def linalg_lu_jvp(A_t, P, L, U, pivot):
-    dL, dU = linalg_lu_jvp_LU(A_t, P, L, U, pivot)
+    # (PyTorch's L and U formulas each evaluate linalg_lu_jvp and keep one of its results)
+    dL = linalg_lu_jvp_LU(A_t, P, L, U, pivot)[0]
+    dU = linalg_lu_jvp_LU(A_t, P, L, U, pivot)[1]
     return None, dL, dU
 
 
@@ -354,14 +362,11 @@ def lu_factor_ex_jvp(A_t, LU, pivots, pivot):
     P, L, U = aten.lu_unpack.default(LU, pivots, True, pivot)
     dL, dU = linalg_lu_jvp_LU(A_t, P, L, U, pivot)
     m, n = A_t.shape[-2], A_t.shape[-1]
-    # (PyTorch adds in place into the narrowed block)
     if m >= n:
-        top = dL.narrow(-2, 0, n) + dU
-        d = aten.cat.default([top, dL.narrow(-2, n, m - n)], -2) if m > n else top
-    else:
-        left = dU.narrow(-1, 0, m) + dL
-        d = aten.cat.default([left, dU.narrow(-1, m, n - m)], -1)
-    return d, None, None
+        aten.add_.Tensor(dL.narrow(-2, 0, n), dU)
+        return dL, None, None
+    aten.add_.Tensor(dU.narrow(-1, 0, m), dL)
+    return dU, None, None
 
 
 def lu_unpack_backward(grads, LU_data_sym_sizes):
@@ -404,43 +409,52 @@ def lu_unpack_jvp(LU_data_t):
     return None, L, U
 
 
-def _sum_to(t, shape):
-    from ..autograd._formulas import sum_to
-    return sum_to(t, tuple(shape)) if t is not None and tuple(t.shape) != tuple(shape) else t
-
-
 def linalg_lu_solve_LU(grad, LU, pivots, result, left, adjoint):
+    """PyTorch's ``linalg_lu_solve_LU`` (operands in its C++ order); a broadcast ``LU``'s
+    gradient is reduced by the engine, after the node."""
     gX, X = grad, result
     P, L, U = aten.lu_unpack.default(LU, pivots, True, left == adjoint)
     if left != adjoint:
-        gR = _tri(U.mH, -_mm(gX if left else gX.mH, X.mH if left else X), upper=False)
-        gL = _tri(L.mH, _mm(gR, U.mH), upper=True, left=True, unit=True).tril(-1)
-        g = gL + gR.triu()
-    else:
-        gR = -_mm(_mm(_mm(P.mT, X if left else X.mH), gX.mH if left else gX), P)
-        gR = _tri(L.mH, gR, upper=True, left=False, unit=True)
-        gU = _tri(U.mH, _mm(L.mH, gR), upper=False, left=False).triu()
-        g = gR.tril(-1) + gU
-    return _sum_to(g, LU.shape)
+        # gR = U^{-H} op_2(-gX) op_2(X)^H
+        gX_ = gX if left else gX.mH
+        rhs = -_mm(gX_, X.mH if left else X)
+        gR = _tri(U.mH, rhs, upper=False)
+        # gL = (L^{-H} gR U^H).tril(-1)
+        rhs = _mm(gR, U.mH)
+        gL = _tri(L.mH, rhs, upper=True, left=True, unit=True).tril(-1)
+        return gL + gR.triu()
+    # gR = -P^T op_3(X) op_1(op_2(gX)) P L^{-H}
+    PT = P.mT
+    gR = _mm(PT, X if left else X.mH)
+    gR = -_mm(_mm(gR, gX.mH if left else gX), P)
+    gR = _tri(L.mH, gR, upper=True, left=False, unit=True)
+    # gU = (L^H gR U^{-H}).triu()
+    rhs = _mm(L.mH, gR)
+    gU = _tri(U.mH, rhs, upper=False, left=False).triu()
+    return gR.tril(-1) + gU
 
 
-def linalg_lu_solve_B(grad, LU, pivots, left, adjoint, B_sym_sizes):
-    g = aten.linalg_lu_solve.default(LU, pivots, grad, left=left, adjoint=not adjoint)
-    return _sum_to(g, B_sym_sizes)
+def linalg_lu_solve_B(grad, LU, pivots, left, adjoint):
+    return aten.linalg_lu_solve.default(LU, pivots, grad, left=left, adjoint=not adjoint)
 
 
 def linalg_lu_solve_jvp(result, LU_p, pivots, LU_t, B_t, left, adjoint):
+    """PyTorch's ``linalg_lu_solve_jvp`` (operands in its C++ order: right to left)."""
     X, LU, dLU = result, LU_p, LU_t
     S = aten.linalg_lu_solve.default(LU, pivots, B_t, left=left, adjoint=adjoint)
     if left != adjoint:
         R = _tri(LU, dLU.tril(-1), upper=False, left=True, unit=True)
         U = LU.triu()
-        R = -_tri(U, dLU.triu() + _mm(R, U), upper=True)
+        RU = _mm(R, U)
+        R = -_tri(U, dLU.triu() + RU, upper=True)
         return (_mm(R, X) if left else _mm(X, R.mH)) + S
     P, L, U = aten.lu_unpack.default(LU, pivots)
     V = X.mH if left else X
-    R = _tri(U, _mm(L, dLU.triu()), upper=True, left=False) + dLU.tril(-1)
-    R = _mm(_tri(L, -_mm(_mm(V, P), R), upper=False, left=False, unit=True), P.mT)
+    lower = dLU.tril(-1)
+    rhs = _mm(L, dLU.triu())
+    R = _tri(U, rhs, upper=True, left=False) + lower
+    R = _tri(L, -_mm(_mm(V, P), R), upper=False, left=False, unit=True)
+    R = _mm(R, P.mT)
     return (R.mH if left else R) + S
 
 

@@ -132,6 +132,9 @@ class JvpFormula:
 
     def __init__(self, spec, src):
         self.spec = spec
+        # (the order the outputs' tangents are set in, where it is not theirs: PyTorch's
+        # codegen sorts per-output formulas by the outputs' names)
+        self.set_order = getattr(src, "set_order", None)
         if isinstance(src, JvpDecomposition):
             self.kind, self.fn, self.tangent_inputs = "decomposition", src.fn, None
             return
@@ -239,7 +242,9 @@ def run_with_jvp(spec, vals, ks2, args, kwargs, run):
     res = _eval_jvp(spec, vals, tangents, outs)
     if not isinstance(res, (list, tuple)):
         res = [res]
-    for o, t in zip(outs, res):
+    pairs = zip(outs, res) if spec.jvp.set_order is None else \
+        [(outs[i], res[i]) for i in spec.jvp.set_order]
+    for o, t in pairs:
         if isinstance(o, Tensor) and t is not None and (o.dtype.is_floating_point or
                                                          o.dtype.is_complex):
             set_fw_grad(o, _fit(t, o), level, False)
