@@ -76,13 +76,12 @@ class OpOverload(OperatorBase):
         self._schema = entry.schema
         self._overloadpacket = packet
         self._op = self  # PyTorch keeps the C++ op here; we are our own op.
-        self._overloadname = entry.overload_name or "default"
-        ns, opname = entry.name.split("::")
-        self._ns = ns
-        self._opname = opname
-        self.__name__ = f"{opname}.{self._overloadname}"
-        self.__module__ = f"torch._ops.{ns}"
-        self.__qualname__ = self._overloadname
+        self._overloadname = overload = entry.overload_name or "default"
+        self._ns = packet._ns
+        self._opname = opname = packet.__name__
+        self.__name__ = f"{opname}.{overload}"
+        self.__module__ = packet.__module__
+        self.__qualname__ = overload
         self._name = entry.qualified
         self.py_kernels = entry.py_kernels
         self.python_key_table = entry.python_key_table
@@ -349,6 +348,10 @@ class OpOverloadPacket:
         if entry is None:
             raise AttributeError(
                 f"The underlying op of '{self._ns}.{self.__name__}' has no overload name '{key}'")
+        return self._add(key, entry)
+
+    def _add(self, key, entry):
+        """The OpOverload of ``entry`` (overload name ``key``), made and cached."""
         ov = OpOverload(self, entry)
         self._cache[key] = ov
         self._overload_names_accessed.append(key)
@@ -417,6 +420,10 @@ class _OpNamespace(types.ModuleType):
             raise AttributeError(op_name)
         if not _opreg.overloads_of(qualified):
             raise AttributeError(f"'_OpNamespace' '{self.name}' object has no attribute '{op_name}'")
+        return self._add(qualified, op_name)
+
+    def _add(self, qualified, op_name):
+        """The packet of operator ``qualified``, made and cached."""
         packet = OpOverloadPacket(qualified, op_name)
         setattr(self, op_name, packet)
         self._dir.append(op_name)
@@ -503,9 +510,16 @@ _opreg.overload_of = lambda entry: overload_for(entry)
 
 
 def overload_for(entry) -> OpOverload:
-    """The cached OpOverload object of an operator entry."""
+    """The cached OpOverload object of an operator entry (made here at once when new: the op
+    library defines ~1300 at import, and the lookups by name would only find ``entry``)."""
     ns, name = entry.name.split("::")
-    return getattr(getattr(getattr(ops, ns), name), entry.overload_name or "default")
+    space = getattr(ops, ns)
+    packet = space.__dict__.get(name)
+    if packet is None:
+        packet = space._add(entry.name, name)
+    key = entry.overload_name or "default"
+    ov = packet._cache.get(key)
+    return ov if ov is not None else packet._add(key, entry)
 
 
 # ---- argument checking (slow path only) -------------------------------------------------------
