@@ -26,6 +26,7 @@ try:
         uint8, uint16, uint32, uint64, promote_types, can_cast, get_default_dtype, set_default_dtype,
     )
     from ._device import device  # noqa: F401
+    from ._finfo import finfo, iinfo  # noqa: F401
     from ._layout import (  # noqa: F401
         channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format,
         sparse_coo, sparse_csr, strided,

@@ -47,6 +47,8 @@ def fma32(a, b, c):
 
 
 _SPLIT = _f64(134217729.0)  # 2**27 + 1 (Veltkamp)
+_BIG = _f64(2.0 ** 960)  # (beyond it _SPLIT * b overflows)
+_F64_SCALE_DOWN, _F64_SCALE_UP = _f64(2.0 ** -128), _f64(2.0 ** 128)
 
 
 def fma64(a, b, c):
@@ -56,6 +58,10 @@ def fma64(a, b, c):
     c = _f64(c)
     if b == 1.0 and c == 0.0:
         return a.copy()
+    if max(abs(b), abs(c)) > _BIG:
+        # (Veltkamp's split of b would overflow: a power of two scales b and c down and the
+        # result back up, exactly - the rounding is the same at any scale above subnormals)
+        return fma64(a, b * _F64_SCALE_DOWN, c * _F64_SCALE_DOWN) * _F64_SCALE_UP
     p = a * b
     ta = _SPLIT * a
     ah = ta - (ta - a)

@@ -408,21 +408,28 @@ def _check_no_differentiable_outputs(func, inputs, eps, is_forward_ad):
 
 
 # ---- fast mode --------------------------------------------------------------------------------
-def _unit_vector(rng, n):
-    v = rng.uniform(0, 1, size=n)
+def _unit_vector(gen, n, dt):
+    """``n`` values of ``rand`` from ``gen`` in ``dt``'s real dtype, divided by their norm."""
+    from .. import rand
+    real = np.float32 if dt.itemsize == 4 or dt._name == "complex64" else np.float64
+    v = rand(n, generator=gen)._np.astype(real)
     norm = np.linalg.norm(v)
     return v / norm if norm else v
 
 
-def _make_vectors(rng, inputs, outputs, use_forward_ad):
+def _make_vectors(inputs, outputs, use_forward_ad):
     """``u`` per differentiable input (a pair (real, imag) for a complex one) and ``v`` per
-    output (None in forward mode), random and of unit norm, as PyTorch draws them."""
+    output (None in forward mode), random and of unit norm, drawn as PyTorch draws them: from
+    a fresh generator (its default seed, the caller's RNG untouched), so a check passes or
+    fails as it does in PyTorch."""
+    from .._generator import Generator
+    gen = Generator()
     all_u = []
     for i in _diff_inputs(inputs):
-        n = inputs[i].numel()
-        ur = _unit_vector(rng, n)
-        all_u.append((ur, _unit_vector(rng, n)) if inputs[i].dtype.is_complex else ur)
-    all_v = None if use_forward_ad else [_unit_vector(rng, o.numel()) for o in outputs]
+        x = inputs[i]
+        ur = _unit_vector(gen, x.numel(), x.dtype)
+        all_u.append((ur, _unit_vector(gen, x.numel(), x.dtype)) if x.dtype.is_complex else ur)
+    all_v = None if use_forward_ad else [_unit_vector(gen, o.numel(), o.dtype) for o in outputs]
     return all_v, all_u
 
 
@@ -451,9 +458,8 @@ def _adjusted_atol(atol, u, v):
 def _fast_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad_dtypes,
                     nondet_tol, *, use_forward_ad=False, complex_indices=None,
                     test_imag=False):
-    rng = np.random.default_rng(0)
     di = _diff_inputs(inputs)
-    all_v, all_u = _make_vectors(rng, inputs, outputs, use_forward_ad)
+    all_v, all_u = _make_vectors(inputs, outputs, use_forward_ad)
     func_out = _as_tuple(func_out)
     float_outs = [o for o in func_out if _is_float_or_complex(o)]
     keep = [k for k, o in enumerate(float_outs) if o.requires_grad]
@@ -712,11 +718,11 @@ def _check_undefined_forward_grad(func, inputs):
     from . import forward_ad as fwAD
     from .._aten._ops_registry import aten
     di = _diff_inputs(inputs)
-    rng = np.random.default_rng(0)
+    _, all_u = _make_vectors(inputs, (), True)
     with fwAD.dual_level():
         duals = list(inputs)
-        for i in di:
-            u = _unit_vector(rng, inputs[i].numel()).reshape(tuple(inputs[i]._size))
+        for i, u in zip(di, all_u):
+            u = (u[0] if isinstance(u, tuple) else u).reshape(tuple(inputs[i]._size))
             duals[i] = fwAD.make_dual(inputs[i].detach(), _tensor(u, inputs[i].dtype))
         for i in di:
             keep = duals[i]
@@ -788,15 +794,14 @@ def get_analytical_jacobian(inputs, output, nondet_tol=0.0, grad_out=1.0):
 
 
 # ---- gradgradcheck ----------------------------------------------------------------------------
-def _random_grad_output(rng, o):
-    """A grad_output like PyTorch's make_tensor(low=-1, high=1): uniform values (real and
-    imaginary parts for a complex output), requiring grad."""
-    shape = tuple(o._size)
-    v = rng.uniform(-1, 1, size=shape)
-    if o.dtype.is_complex:
-        v = v + 1j * rng.uniform(-1, 1, size=shape)
-    dt = o.dtype if o.dtype.is_floating_point or o.dtype.is_complex else None
-    return _tensor(v, dt).requires_grad_(True)
+def _random_grad_output(o, noncontiguous):
+    """A grad_output as PyTorch's gradgradcheck makes it: ``make_tensor(low=-1, high=1)`` from
+    the global generator, in the output's dtype (double for another one), requiring grad."""
+    from .. import float64
+    from ..testing import make_tensor
+    dt = o.dtype if o.dtype.is_floating_point or o.dtype.is_complex else float64
+    return make_tensor(tuple(o._size), dtype=dt, device=o.device, low=-1, high=1,
+                       requires_grad=True, noncontiguous=noncontiguous)
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
@@ -818,8 +823,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     _refuse_batched_checks(check_batched_grad, False)
     inputs = _as_tuple(inputs)
     if grad_outputs is None:
-        rng = np.random.default_rng(1)
-        grad_outputs = tuple(_random_grad_output(rng, o)
+        grad_outputs = tuple(_random_grad_output(o, gen_non_contig_grad_outputs)
                              for o in _differentiable_outputs(func(*inputs)))
     else:
         grad_outputs = _as_tuple(grad_outputs)
