@@ -53,5 +53,6 @@ from ..autograd.derivatives import (  # noqa: E402,F401
     _get_autograd_fallback_mode, _set_autograd_fallback_mode,
 )
 from . import _autograd, _functions  # noqa: E402,F401  (autograd node classes)
+from . import _nn  # noqa: E402,F401
 from .._generator import Generator, default_generator  # noqa: E402,F401
 from .._aten.linalg_common import LinAlgError as _LinAlgError  # noqa: E402,F401

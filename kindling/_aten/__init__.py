@@ -54,6 +54,7 @@ from . import number_ops  # noqa: E402,F401  (gcd, lcm, shifts, frexp, ldexp, po
 from . import integration  # noqa: E402,F401  (trapezoid, cumulative_trapezoid, cov, corrcoef)
 from . import distance  # noqa: E402,F401  (dist, renorm, cdist, _cdist_forward, _euclidean_dist)
 from . import pdist  # noqa: E402,F401  (pdist, _pdist_forward, _pdist_backward)
+from . import test_ops  # noqa: E402,F401  (PyTorch's test-only autograd ops)
 
 from . import zerotensor  # noqa: E402  (PyTorch's ZeroTensor kernels)
 zerotensor.install()

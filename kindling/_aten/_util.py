@@ -175,12 +175,16 @@ _PKG_DIR = __file__.rsplit("/", 2)[0] + "/"  # .../kindling/
 
 def warn_user(message, category=UserWarning):
     """``warnings.warn`` attributed to the first caller outside kindling (how deep an op's
-    kernel runs below user code depends on the path taken: fast path, modes, properties)."""
+    kernel runs below user code depends on the path taken: fast path, modes, properties).
+    Code kindling generates and runs itself (an autograd node's ``_run``, named ``<...>``)
+    counts as kindling's: a warning from a backward formula points at the ``backward`` call."""
     import sys
     import warnings
     f = sys._getframe(1)  # (stacklevel 2: warn_user's caller)
     level = 2
-    while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
+    while f is not None and (f.f_code.co_filename.startswith(_PKG_DIR) or (
+            f.f_code.co_filename.startswith("<") and f.f_back is not None
+            and f.f_back.f_code.co_filename.startswith(_PKG_DIR))):
         f = f.f_back
         level += 1
     warnings.warn(message, category, stacklevel=level)
