@@ -21,7 +21,7 @@ import numpy as np
 from .. import _ops
 from .._dispatcher import operator as _opreg
 from .._dispatcher.keys import AUTOGRAD_BITS, K, RANK, above, bit
-from .._dispatcher.operator import KernelEntry, caller_site
+from .._dispatcher.operator import LEAF_KERNELS, KernelEntry, caller_site
 from .._dispatcher.schema import parse_schema
 from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor, from_array
@@ -189,11 +189,9 @@ def _drop_ks(fn):
     return kernel
 
 
-# Backend kernels that only compute with NumPy and never dispatch again: the autograd layer
-# records calls to them without first excluding autograd (c10's
-# AutoDispatchBelowADInplaceOrView), since no nested op could observe it.  The op library
-# adds its fast kernels here.
-LEAF_KERNELS: set = set()
+# (LEAF_KERNELS, the kernels the Autograd layer calls without c10's
+# AutoDispatchBelowADInplaceOrView guard, lives with the dispatcher; the op library adds its
+# NumPy kernels and fast fronts, which dispatch nothing.)
 
 
 def install_cpu_front(opdef, make_front, leaf=True):

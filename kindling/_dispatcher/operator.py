@@ -100,6 +100,12 @@ def flush_deferred():
 # Every operator entry, by "ns::name" -> {overload: entry}.
 _operators: dict = {}
 
+# Kernels the Autograd layer may call without c10's AutoDispatchBelowADInplaceOrView guard
+# (excluding the autograd and ADInplaceOrView keys for the calls they make): kernels that only
+# compute with NumPy and dispatch nothing (the op library adds them), and the Python key's,
+# whose handlers run with every key above Python excluded anyway.
+LEAF_KERNELS: set = set()
+
 
 class OperatorEntry:
     """One operator overload: schema, registered kernels, computed dispatch table."""

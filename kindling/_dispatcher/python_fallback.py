@@ -585,6 +585,7 @@ def _python_kernel_for(entry, op=None):
         if is_view and r is not None:
             _share_view_counters(entry, args, r)
         return r
+    _opreg.LEAF_KERNELS.add(python_kernel)  # (its handlers run with keys above Python excluded)
     return python_kernel
 
 

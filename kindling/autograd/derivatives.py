@@ -1098,7 +1098,15 @@ def _fast_kernel_source(spec):
         "    if not _tls.grad_enabled:",
         "        ks &= BELOW_AUTOGRAD",
         "        k = table[ks.bit_length() - 1]",
-        "        return k(ks, *args) if k in LEAF_KERNELS else below(table, ks, args, None)",
+        "        if k in LEAF_KERNELS:",
+        "            return k(ks, *args)",
+        "        st = _tls",  # (_run_below, written out)
+        "        prev = st.excluded",
+        "        st.excluded = prev | NESTED_EXCLUDED",
+        "        try:",
+        "            return k(ks, *args)",
+        "        finally:",
+        "            st.excluded = prev",
         f"    vals = args if n == {nfull} else args + FILL[n:]",
         "    needed = 0",
     ]
@@ -1128,7 +1136,15 @@ def _fast_kernel_source(spec):
         "    if not needed:",
         "        ks &= BELOW_AUTOGRAD",
         "        k = table[ks.bit_length() - 1]",
-        "        return k(ks, *args) if k in LEAF_KERNELS else below(table, ks, args, None)",
+        "        if k in LEAF_KERNELS:",
+        "            return k(ks, *args)",
+        "        st = _tls",  # (_run_below, written out)
+        "        prev = st.excluded",
+        "        st.excluded = prev | NESTED_EXCLUDED",
+        "        try:",
+        "            return k(ks, *args)",
+        "        finally:",
+        "            st.excluded = prev",
         # _record_node, written out for this op (one plain output, no forward AD)
         "    node = new(cls)",
         f"    node._next = ({edges},)",
@@ -1237,7 +1253,7 @@ def _install_fast_kernel(spec):
            "spec": spec, "cls": spec._cls,
            "generic": old, "new": _new_obj, "seq": _seq_counter, "SAVES": spec.saves_for,
            "SavedVariable": SavedVariable, "SAVE": SavedVariable.of_input,
-           "NESTED_EXCLUDED": NESTED_EXCLUDED, "below": _run_below,
+           "NESTED_EXCLUDED": NESTED_EXCLUDED,
            "anomaly": _anomaly, "anomaly_trace": _anomaly_trace, "LEAF_KERNELS": LEAF_KERNELS,
            "complex_output_error": complex_output_error, "DIFF_DTYPES": _DIFF_DTYPES}
     for k, (_, get) in enumerate(spec.other_getters):
@@ -1647,7 +1663,16 @@ def make_kernel(spec, record):
                     if isinstance(a, Tensor) and (requires_grad(a) or FW.active):
                         return record(spec, ks, args, kwargs)
         ks &= BELOW_AUTOGRAD
-        return _run_below(table, ks, args, kwargs)
+        k = table[ks.bit_length() - 1]
+        if k in LEAF_KERNELS:
+            return k(ks, *args, **kwargs)
+        st = _tls  # (_run_below, written out: every call that records nothing comes here)
+        prev = st.excluded
+        st.excluded = prev | NESTED_EXCLUDED
+        try:
+            return k(ks, *args, **kwargs)
+        finally:
+            st.excluded = prev
 
     def view_kernel(ks, *args, **kwargs):
         if _tls.grad_enabled or FW.active:
