@@ -204,7 +204,7 @@ def eye_fn(n, m=None, *, out=None, dtype=None, layout=None, device=None, require
         from ._ops_registry import aten
         check_out("eye", out, dtype, layout, device)
         t = aten.eye.out(n, out=out) if m is None else aten.eye.m_out(n, m, out=out)
-        return _finish(t, requires_grad)
+        return finish_out(t, requires_grad)
     kw = _factory_kwargs(dtype, layout, device, pin_memory)
     return _finish(eye.op(n, **kw) if m is None else eye_m.op(n, m, **kw), requires_grad)
 
@@ -355,6 +355,17 @@ def _finish(t, requires_grad):
     return t
 
 
+def finish_out(out, requires_grad):
+    """``requires_grad`` applied to the ``out`` a factory wrote, as the binding's
+    ``set_requires_grad``: False clears a leaf's flag (one that got past the out= kernels'
+    refusal with grad mode off)."""
+    if requires_grad:
+        return _finish(out, True)
+    if out._requires_grad and out.grad_fn is None:
+        out._requires_grad = False
+    return out
+
+
 def _factory_kwargs(dtype, layout, device, pin_memory):
     kw = {}
     if dtype is not None:
@@ -395,7 +406,7 @@ def empty_fn(*size, out=None, dtype=None, layout=None, device=None, requires_gra
     if out is not None:
         check_out("empty", out, dtype, layout, device)
         kw = {} if memory_format is None else {"memory_format": memory_format}
-        return _finish(aten.empty.out(sizes, out=out, **kw), requires_grad)
+        return finish_out(aten.empty.out(sizes, out=out, **kw), requires_grad)
     kw = _factory_kwargs(dtype, layout, device, pin_memory)
     if memory_format is not None:
         kw["memory_format"] = memory_format
@@ -410,7 +421,7 @@ def _make_const(name, opdef):
         if out is not None:
             from ._ops_registry import aten
             check_out(name, out, dtype, layout, device)
-            return _finish(getattr(aten, name).out(sizes, out=out), requires_grad)
+            return finish_out(getattr(aten, name).out(sizes, out=out), requires_grad)
         t = opdef.op(sizes, **_factory_kwargs(dtype, layout, device, pin_memory))
         return _finish(t, requires_grad)
     fn.__name__ = name
@@ -430,7 +441,7 @@ def full_fn(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     if out is not None:
         from ._ops_registry import aten
         check_out("full", out, dtype, layout, device)
-        return _finish(aten.full.out(sizes, fill_value, out=out), requires_grad)
+        return finish_out(aten.full.out(sizes, fill_value, out=out), requires_grad)
     t = full.op(sizes, fill_value, **_factory_kwargs(dtype, layout, device, pin_memory))
     return _finish(t, requires_grad)
 
@@ -469,7 +480,7 @@ def arange_fn(start=None, end=None, step=None, *, out=None, dtype=None, layout=N
         check_out("arange", out, dtype, layout, device)
         t = aten.arange.out(end, out=out) if plain else \
             aten.arange.start_out(start, end, 1 if step is None else step, out=out)
-        return _finish(t, requires_grad)
+        return finish_out(t, requires_grad)
     kw = _factory_kwargs(dtype, layout, device, pin_memory)
     if plain:
         t = arange_end.op(end, **kw)

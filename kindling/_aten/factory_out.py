@@ -109,7 +109,7 @@ arange_out = _explicit(_out_op("arange.out(Scalar end, *, Tensor(a!) out) -> Ten
                        lambda end, *, out: aten.arange.start_out(0, end, 1, out=out))
 
 
-# ---- rand, randn: resize_ then uniform_ / normal_ -------------------------------------------------
+# ---- rand, randn: resize_ then uniform_ / normal_ ------------------------------------------------
 def _sampler_out(name, fill, explicit_plain):
     """``<name>.out`` and ``<name>.generator_out`` (``explicit_plain``: the first is a
     CompositeExplicitAutograd kernel; the rest are decompositions a mode sees through)."""
@@ -130,7 +130,7 @@ randn_out, randn_generator_out = _sampler_out(
     "randn", lambda t, g: aten.normal_.default(t, 0.0, 1.0, generator=g), False)
 
 
-# ---- randint: resize_ then random_(low, high) -----------------------------------------------------
+# ---- randint: resize_ then random_(low, high) ----------------------------------------------------
 def _randint_out(ov, low, gen):
     d = _out_op(f"randint.{ov}({'SymInt low, ' if low else ''}SymInt high, SymInt[] size, *, "
                 f"{_GEN if gen else ''}Tensor(a!) out) -> Tensor(a!)", SEEDED)
@@ -147,7 +147,7 @@ RANDINT_OUT = {(low, gen): _randint_out(ov, low, gen) for ov, low, gen in (
     ("low_generator_out", True, True))}
 
 
-# ---- randperm -------------------------------------------------------------------------------------
+# ---- randperm ------------------------------------------------------------------------------------
 randperm_generator_out = _explicit(
     _out_op(f"randperm.generator_out(SymInt n, *, {_GEN}Tensor(a!) out) -> Tensor(a!)", SEEDED),
     lambda n, *, generator=None, out: randperm_into(out, n, generator))
@@ -156,7 +156,7 @@ randperm_out = _explicit(
     lambda n, *, out: aten.randperm.generator_out(n, generator=None, out=out))
 
 
-# ---- normal ---------------------------------------------------------------------------------------
+# ---- normal --------------------------------------------------------------------------------------
 _NORMAL_KW = "*, Generator? generator=None, Tensor(a!) out) -> Tensor(a!)"
 normal_float_float_out = _out_op(
     f"normal.float_float_out(float mean, float std, SymInt[] size, {_NORMAL_KW}", SEEDED)

@@ -23,7 +23,7 @@ from ._api import function, public
 from ._defop import defop
 from ._ops_registry import aten
 from .factories import (_FACTORY_KW, _factory_kwargs, _finish, _sizes, backend_select, check_out,
-                        empty, factory_call)
+                        empty, factory_call, finish_out)
 
 _GEN = "Generator? generator=None"
 SEEDED = ("nondeterministic_seeded",)  # (the tag of every op that draws from a generator)
@@ -402,7 +402,7 @@ def normal_fn(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None,
         size = _sizes((size,), "normal")
         if out is not None:
             check_out("normal", out, dtype, layout, device)
-            return _finish(aten.normal.float_float_out(float(mean), float(std), size,
+            return finish_out(aten.normal.float_float_out(float(mean), float(std), size,
                                                        generator=generator, out=out),
                            requires_grad)
         t = factory_call(normal_ff.op, float(mean), float(std), size,
@@ -478,7 +478,7 @@ def _make_sampler(name, ops):
             check_out(name, out, dtype, layout, device)
             t = packet.generator_out(sizes, generator=generator, out=out) \
                 if generator is not None else packet.out(sizes, out=out)
-            return _finish(t, requires_grad)
+            return finish_out(t, requires_grad)
         kw = _factory_kwargs(dtype, layout, device, pin_memory)
         t = factory_call(with_gen.op, sizes, generator=generator, **kw) \
             if generator is not None else factory_call(plain.op, sizes, **kw)
@@ -538,7 +538,7 @@ def randint_fn(*args, generator=None, out=None, dtype=None, layout=None, device=
     if out is not None:
         check_out("randint", out, dtype, layout, device)
         ov = ("low_" if low is not None else "") + ("generator_out" if gkw else "out")
-        return _finish(getattr(aten.randint, ov)(*pos, out=out, **gkw), requires_grad)
+        return finish_out(getattr(aten.randint, ov)(*pos, out=out, **gkw), requires_grad)
     kw = _factory_kwargs(dtype if dtype is not None else _dtype.int64, layout, device, pin_memory)
     d = _RANDINT[(low is not None, generator is not None)]
     return _finish(factory_call(d.op, *pos, **gkw, **kw), requires_grad)
@@ -601,7 +601,7 @@ def randperm_fn(n, *, generator=None, out=None, dtype=None, layout=None, device=
         check_out("randperm", out, dtype, layout, device)
         t = aten.randperm.generator_out(int(n), generator=generator, out=out) \
             if generator is not None else aten.randperm.out(int(n), out=out)
-        return _finish(t, requires_grad)
+        return finish_out(t, requires_grad)
     kw = _factory_kwargs(dtype if dtype is not None else _dtype.int64, layout, device, pin_memory)
     t = factory_call(randperm_g.op, int(n), generator=generator, **kw) \
         if generator is not None else factory_call(randperm.op, int(n), **kw)

@@ -15,7 +15,8 @@ from .._tensor import Tensor, from_array
 from ._api import function
 from ._defop import defop
 from ._meta_util import empty_meta
-from .factories import _FACTORY_KW, _factory_kwargs, _finish, backend_select, check_out
+from .factories import (_FACTORY_KW, _factory_kwargs, _finish, backend_select, check_out,
+                        finish_out)
 from ._ops_registry import aten
 
 _OVERLOADS = (("Tensor_Tensor", "Tensor start, Tensor end"),
@@ -184,7 +185,7 @@ def _api(name):
         if out is not None:
             check_out(name, out, dtype, layout, device)
             op = packet.out if kind == "Scalar_Scalar" else getattr(packet, kind + "_out")
-            return _finish(op(start, end, steps, *extra, out=out), requires_grad)
+            return finish_out(op(start, end, steps, *extra, out=out), requires_grad)
         op = packet.default if kind == "Scalar_Scalar" else getattr(packet, kind)
         return _finish(op(start, end, steps, *extra,
                           **_factory_kwargs(dtype, layout, device, pin_memory)), requires_grad)
