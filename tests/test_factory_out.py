@@ -303,3 +303,21 @@ def test_functional_randperm_and_arange_checks_match_pytorch():
             return type(e).__name__, str(e)
     for case in cases:
         assert run(kindling, case) == run(torch, case)
+
+
+def test_size_is_required_but_may_be_empty():
+    """``torch.zeros()`` has no size (an error), ``torch.zeros(())`` and the legacy
+    ``x.new(torch.Size([]))`` a 0-d one."""
+    cases = [lambda T: T.zeros(), lambda T: T.ones(), lambda T: T.empty(),
+             lambda T: T.zeros(()).shape, lambda T: T.empty([]).shape,
+             lambda T: T.zeros(5).new(T.Size([])).fill_(7).tolist(),
+             lambda T: T.Tensor(T.Size([])).shape]
+
+    def run(T, case):
+        try:
+            r = case(T)
+        except Exception as e:  # noqa: BLE001 (the error is what is compared)
+            return type(e).__name__, str(e)
+        return tuple(r) if isinstance(r, tuple) else r
+    for case in cases:
+        assert run(kindling, case) == run(torch, case)

@@ -677,7 +677,7 @@ def legacy_new(cls, *args, _dtype_=None, **kwargs):
     if not args:
         t = empty_fn(0, dtype=dt, device=device)
     elif len(args) == 1 and type(args[0]).__name__ == "Size" and isinstance(args[0], tuple):
-        t = empty_fn(*args[0], dtype=dt, device=device)
+        t = empty_fn(tuple(args[0]), dtype=dt, device=device)
     elif all(isinstance(a, int) and not isinstance(a, bool) for a in args):
         t = empty_fn(*args, dtype=dt, device=device)
     elif len(args) == 1 and isinstance(args[0], Tensor):
