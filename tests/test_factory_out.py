@@ -197,6 +197,9 @@ ERRORS = {
     "linspace, dtype": lambda T: T.linspace(0, 10, 4, out=_e(T, 3), dtype=T.float64),
     "normal(size), dtype": lambda T: T.normal(0., 1., (3,), out=_e(T, 3), dtype=T.float64),
     "zeros, device": lambda T: T.zeros(3, out=_e(T, 3), device="meta"),
+    "zeros, layout": lambda T: T.zeros(3, out=_e(T, 3), layout=T.sparse_coo),
+    "rand, the same options": lambda T: T.rand(3, out=_e(T, 3), dtype=T.float32, device="cpu",
+                                               layout=T.strided).shape,
     "zeros, requires_grad=True": lambda T: T.zeros(3, out=_e(T, 3), requires_grad=True)
         .requires_grad,
     "zeros, no size": lambda T: T.zeros(out=_e(T, 3)),

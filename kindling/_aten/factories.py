@@ -384,11 +384,20 @@ def check_out(fname, out, dtype, layout, device):
     if dtype is not None and dtype is not out.dtype:
         raise RuntimeError(f"dtype {dtype._scalar_name} does not match dtype of out parameter "
                            f"({out.dtype._scalar_name})")
+    if layout is not None and layout is not out.layout:
+        raise RuntimeError(f"layout {_c10_layout(layout)} does not match layout of out "
+                           f"parameter ({_c10_layout(out.layout)})")
     if device is not None:
         d = _device.canonical(device)
         if d.type != out.device.type:
             raise RuntimeError(f"device type {d.type} does not match device type of out "
                                f"parameter ({out.device.type})")
+
+
+def _c10_layout(layout):
+    """A layout as c10 prints it (``torch.sparse_coo`` is ``Sparse``)."""
+    name = str(layout).rpartition(".")[2].lstrip("_")
+    return "Sparse" if name == "sparse_coo" else "".join(p.capitalize() for p in name.split("_"))
 
 
 def _no_size(fname, size):
