@@ -47,10 +47,7 @@ def _versions(T, case):
     return [t._version for t in (r if isinstance(r, tuple) else (r,))]
 
 
-# Factories' out= overloads (``rand.out``, ``zeros.out``...) are not built: ``torch.rand(3,
-# out=o)`` resizes ``o`` and copies into it (a mode sees resize_ and copy_; two versions when
-# the size changes, where PyTorch's one ``rand.out`` counts one).
-_KNOWN = {"rand(out=, resized)"}
+_KNOWN: set = set()
 
 
 @pytest.mark.parametrize("name", [

@@ -42,6 +42,7 @@ from . import index_extra  # noqa: E402,F401  (take, put, masked_*, nonzero, ind
 from . import special  # noqa: E402,F401  (lgamma, digamma, polygamma, i0, special_*...)
 from . import special_extra  # noqa: E402,F401  (Bessel/Airy functions, orthogonal polynomials)
 from . import random  # noqa: E402,F401  (rand, randn, randint, normal_, bernoulli, dropout...)
+from . import factory_out  # noqa: E402,F401  (zeros.out, rand.out, normal.float_float_out...)
 from . import distributions  # noqa: E402,F401  (multinomial, poisson, geometric_, cauchy_...)
 from . import gamma_binomial  # noqa: E402,F401  (binomial, _standard_gamma, _sample_dirichlet...)
 from . import linalg_solvers, linalg_lu, linalg_decomps, linalg_lstsq, linalg_norms  # noqa: E402,F401,E501  (torch.linalg)

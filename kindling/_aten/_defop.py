@@ -48,6 +48,7 @@ class OpDef:
     derivative_name = None
     jvp_formula = None
     nondiff = False
+    out_error_name = None  # (an out= form's name in "functions with out=..." refusals)
     error_samples_fn = None
     ref = None  # a NumPy/Python reference for tests, when the kernel is not one
 

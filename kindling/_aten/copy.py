@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _device, _dtype, _layout
-from .._dispatcher.keys import K, above, bit
+from .._dispatcher.keys import AUTOGRAD_BITS, K, above, bit
 from .._tensor import (ADIOV_BIT, INFERENCE_STRIP, Tensor, contiguous_strides, logical_values,
                        make_tensor)
 from ._api import method, public
@@ -323,11 +323,13 @@ resize_ = defop("resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory
 @resize_.explicit
 def _(self, size, *, memory_format=None):
     size = tuple(int(s) for s in size)
+    if size == tuple(self._size):
+        return self  # (strides kept, as PyTorch's resize_impl_cpu_)
     if any(s < 0 for s in size):
+        if 0 not in size:  # (c10's numel of the sizes read as unsigned)
+            raise RuntimeError("numel: integer multiplication overflow")
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
                            f"[{', '.join(map(str, size))}]")
-    if size == tuple(self._size) and self.is_contiguous():
-        return self
     storage = self._untyped_storage()
     stride = contiguous_strides(size)
     n = 1
@@ -342,6 +344,7 @@ def _(self, size, *, memory_format=None):
 
 
 _BELOW_ADIOV = ~(above(K.ADInplaceOrView) | bit(K.ADInplaceOrView)) | bit(K.PythonDispatcher)
+_BELOW_AUTOGRAD = ~(AUTOGRAD_BITS | above(K.AutogradMeta)) | bit(K.PythonDispatcher)
 
 
 @resize_.impl(K.ADInplaceOrView, with_keyset=True)
@@ -352,6 +355,14 @@ def _(ks, self, size, **kwargs):
     if tuple(before) != tuple(size):
         self._vc[0] += 1
     return r
+
+
+@resize_.impl(K.Autograd, with_keyset=True)
+def _(ks, self, size, **kwargs):
+    # (VariableTypeManual's resize_: refused for a tensor that requires grad, in any grad mode)
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    return resize_.op.redispatch(ks & _BELOW_AUTOGRAD, self, size, **kwargs)
 
 
 public("resize_", resize_, function=False)

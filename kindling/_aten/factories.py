@@ -200,9 +200,13 @@ def _(n, m, *, dtype=None, layout=None, device=None, pin_memory=None):
 def eye_fn(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
            pin_memory=False):
     """``torch.eye(n, m=None)``: ones on the diagonal, zeros elsewhere."""
+    if out is not None:
+        from ._ops_registry import aten
+        check_out("eye", out, dtype, layout, device)
+        t = aten.eye.out(n, out=out) if m is None else aten.eye.m_out(n, m, out=out)
+        return finish_out(t, requires_grad)
     kw = _factory_kwargs(dtype, layout, device, pin_memory)
-    t = eye.op(n, **kw) if m is None else eye_m.op(n, m, **kw)
-    return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+    return _finish(eye.op(n, **kw) if m is None else eye_m.op(n, m, **kw), requires_grad)
 
 
 scalar_tensor = backend_select(defop(f"scalar_tensor(Scalar s, {_FACTORY_KW}) -> Tensor",
@@ -234,28 +238,59 @@ def _arange_dtype(start, end, step, dtype):
     return _dtype.int64
 
 
-def _arange_len(start, end, step):
+def _g(x):
+    """A double as C++'s ostream prints it."""
+    return f"{x:g}"
+
+
+_ARANGE_DTYPES = frozenset(("uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16",
+                            "float32", "float64"))
+
+
+def _arange_size(start, end, step, dt):
+    """PyTorch's ``compute_arange_size`` for a result of dtype ``dt``: the bounds checked in
+    double, the length in double, but an int64 result's from the ends and step truncated to
+    integers (and a step that truncates to 0 is a ValueError)."""
     import math
-    if step == 0:
+    if dt._name not in _ARANGE_DTYPES:
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{dt._scalar_name}'")
+    ds, de, dstep = float(start), float(end), float(step)
+    if not (dstep > 0 or dstep < 0):
         raise RuntimeError("step must be nonzero")
-    if (step > 0 and start > end) or (step < 0 and start < end):
+    if not (math.isfinite(ds) and math.isfinite(de)):
+        raise RuntimeError(f"unsupported range: {_g(ds)} -> {_g(de)}")
+    if not ((dstep > 0 and de >= ds) or (dstep < 0 and de <= ds)):
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    return max(0, math.ceil((end - start) / step))
+    if dt is _dtype.int64:
+        xs, xe, xstep = int(start), int(end), int(step)
+        if xstep == 0:
+            raise ValueError("step must be nonzero")
+        num = xe - xs + xstep - ((xstep > 0) - (xstep < 0))
+        size = abs(num) // abs(xstep) * (1 if (num >= 0) == (xstep > 0) else -1)  # (C's /)
+    else:
+        size = math.ceil((de - ds) / dstep)
+    if not 0 <= size <= (1 << 63) - 1:
+        raise RuntimeError("invalid size, possible overflow?")
+    return size
 
 
-@arange.cpu
-def _(start, end, step=1, *, dtype=None, layout=None, device=None, pin_memory=None):
-    dt = _arange_dtype(start, end, step, dtype)
-    n = _arange_len(start, end, step)
+def _arange_values(start, step, n, dt):
     if dt.is_floating_point:
         # PyTorch computes start + i * step in double then casts.
         return (start + np.arange(n, dtype=np.float64) * step).astype(dt._np)
     return (np.arange(n, dtype=np.int64) * int(step) + int(start)).astype(dt._np)
 
 
+@arange.cpu
+def _(start, end, step=1, *, dtype=None, layout=None, device=None, pin_memory=None):
+    dt = _arange_dtype(start, end, step, dtype)
+    return _arange_values(start, step, _arange_size(start, end, step, dt), dt)
+
+
 @arange.meta
 def _(start, end, step=1, *, dtype=None, layout=None, device=None, pin_memory=None):
-    return empty_meta((_arange_len(start, end, step),), _arange_dtype(start, end, step, dtype))
+    dt = _arange_dtype(start, end, step, dtype)
+    return empty_meta((_arange_size(start, end, step, dt),), dt)
 
 
 # ``arange(end)`` and ``arange(start, end)``: overloads of their own, as in PyTorch (a mode sees
@@ -320,6 +355,17 @@ def _finish(t, requires_grad):
     return t
 
 
+def finish_out(out, requires_grad):
+    """``requires_grad`` applied to the ``out`` a factory wrote, as the binding's
+    ``set_requires_grad``: False clears a leaf's flag (one that got past the out= kernels'
+    refusal with grad mode off)."""
+    if requires_grad:
+        return _finish(out, True)
+    if out._requires_grad and out.grad_fn is None:
+        out._requires_grad = False
+    return out
+
+
 def _factory_kwargs(dtype, layout, device, pin_memory):
     kw = {}
     if dtype is not None:
@@ -331,29 +377,62 @@ def _factory_kwargs(dtype, layout, device, pin_memory):
     return kw
 
 
-def _write_out(out, result):
-    from ._ops_registry import aten
-    aten.resize_.default(out, list(result.shape))
-    out.copy_(result)
-    return out
+def check_out(fname, out, dtype, layout, device):
+    """The Python binding's checks of an ``out=`` tensor and the options given beside it."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{fname}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if dtype is not None and dtype is not out.dtype:
+        raise RuntimeError(f"dtype {dtype._scalar_name} does not match dtype of out parameter "
+                           f"({out.dtype._scalar_name})")
+    if layout is not None and layout is not out.layout:
+        raise RuntimeError(f"layout {_c10_layout(layout)} does not match layout of out "
+                           f"parameter ({_c10_layout(out.layout)})")
+    if device is not None:
+        d = _device.canonical(device)
+        if d.type != out.device.type:
+            raise RuntimeError(f"device type {d.type} does not match device type of out "
+                               f"parameter ({out.device.type})")
+
+
+def _c10_layout(layout):
+    """A layout as c10 prints it (``torch.sparse_coo`` is ``Sparse``)."""
+    name = str(layout).rpartition(".")[2].lstrip("_")
+    return "Sparse" if name == "sparse_coo" else "".join(p.capitalize() for p in name.split("_"))
+
+
+def _no_size(fname, size):
+    if not size:
+        raise TypeError(f'{fname}() missing 1 required positional arguments: "size"')
 
 
 @function("empty")
 def empty_fn(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False, memory_format=None):
     """``torch.empty(*size)``: an uninitialised tensor (kindling fills it with zeros)."""
+    from ._ops_registry import aten
+    _no_size("empty", size)
+    sizes = _sizes(size, "empty")
+    if out is not None:
+        check_out("empty", out, dtype, layout, device)
+        kw = {} if memory_format is None else {"memory_format": memory_format}
+        return finish_out(aten.empty.out(sizes, out=out, **kw), requires_grad)
     kw = _factory_kwargs(dtype, layout, device, pin_memory)
     if memory_format is not None:
         kw["memory_format"] = memory_format
-    t = empty.op(_sizes(size, "empty"), **kw)
-    return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+    return _finish(empty.op(sizes, **kw), requires_grad)
 
 
 def _make_const(name, opdef):
     def fn(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
            pin_memory=False):
-        t = opdef.op(_sizes(size, name), **_factory_kwargs(dtype, layout, device, pin_memory))
-        return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+        _no_size(name, size)
+        sizes = _sizes(size, name)
+        if out is not None:
+            from ._ops_registry import aten
+            check_out(name, out, dtype, layout, device)
+            return finish_out(getattr(aten, name).out(sizes, out=out), requires_grad)
+        t = opdef.op(sizes, **_factory_kwargs(dtype, layout, device, pin_memory))
+        return _finish(t, requires_grad)
     fn.__name__ = name
     fn.__doc__ = f"``torch.{name}(*size)``: a tensor filled with {name[:-1]}."
     return function(name)(fn)
@@ -367,9 +446,13 @@ ones_fn = _make_const("ones", ones)
 def full_fn(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
             requires_grad=False, pin_memory=False):
     """``torch.full(size, fill_value)``."""
-    t = full.op(_sizes((size,), "full"), fill_value,
-                **_factory_kwargs(dtype, layout, device, pin_memory))
-    return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+    sizes = _sizes((size,), "full")
+    if out is not None:
+        from ._ops_registry import aten
+        check_out("full", out, dtype, layout, device)
+        return finish_out(aten.full.out(sizes, fill_value, out=out), requires_grad)
+    t = full.op(sizes, fill_value, **_factory_kwargs(dtype, layout, device, pin_memory))
+    return _finish(t, requires_grad)
 
 
 @function("empty_strided")
@@ -380,18 +463,20 @@ def empty_strided_fn(size, stride, *, dtype=None, layout=None, device=None, requ
     return _finish(t, requires_grad)
 
 
-@function("scalar_tensor")
 def scalar_tensor_fn(s, *, dtype=None, layout=None, device=None, requires_grad=False,
                      pin_memory=False):
     t = scalar_tensor.op(s, **_factory_kwargs(dtype, layout, device, pin_memory))
     return _finish(t, requires_grad)
 
 
+scalar_tensor_fn.__name__ = scalar_tensor_fn.__qualname__ = "scalar_tensor"
+function("scalar_tensor")(scalar_tensor_fn)
+
+
 @function("arange")
 def arange_fn(start=None, end=None, step=None, *, out=None, dtype=None, layout=None,
               device=None, requires_grad=False, pin_memory=False):
     """``torch.arange(end)``, ``torch.arange(start, end, step)``."""
-    kw = _factory_kwargs(dtype, layout, device, pin_memory)
     if end is None:
         start, end = 0, start
         plain = step is None
@@ -399,13 +484,20 @@ def arange_fn(start=None, end=None, step=None, *, out=None, dtype=None, layout=N
         plain = start is None and step is None
         start = 0 if start is None else start
     start, end, step = (x.item() if isinstance(x, Tensor) else x for x in (start, end, step))
-    if out is None and plain:
+    if out is not None:
+        from ._ops_registry import aten
+        check_out("arange", out, dtype, layout, device)
+        t = aten.arange.out(end, out=out) if plain else \
+            aten.arange.start_out(start, end, 1 if step is None else step, out=out)
+        return finish_out(t, requires_grad)
+    kw = _factory_kwargs(dtype, layout, device, pin_memory)
+    if plain:
         t = arange_end.op(end, **kw)
-    elif out is None and step is None:
+    elif step is None:
         t = arange_start.op(start, end, **kw)
     else:
-        t = arange.op(start, end, 1 if step is None else step, **kw)
-    return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+        t = arange.op(start, end, step, **kw)
+    return _finish(t, requires_grad)
 
 
 # ---- tensor() / as_tensor() / from_numpy() --------------------------------------------------------
@@ -594,7 +686,7 @@ def legacy_new(cls, *args, _dtype_=None, **kwargs):
     if not args:
         t = empty_fn(0, dtype=dt, device=device)
     elif len(args) == 1 and type(args[0]).__name__ == "Size" and isinstance(args[0], tuple):
-        t = empty_fn(*args[0], dtype=dt, device=device)
+        t = empty_fn(tuple(args[0]), dtype=dt, device=device)
     elif all(isinstance(a, int) and not isinstance(a, bool) for a in args):
         t = empty_fn(*args, dtype=dt, device=device)
     elif len(args) == 1 and isinstance(args[0], Tensor):

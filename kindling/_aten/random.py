@@ -22,8 +22,8 @@ from . import _rng_math as R
 from ._api import function, public
 from ._defop import defop
 from ._ops_registry import aten
-from .factories import (_FACTORY_KW, _factory_kwargs, _finish, _sizes, _write_out, backend_select,
-                        empty, factory_call)
+from .factories import (_FACTORY_KW, _factory_kwargs, _finish, _sizes, backend_select, check_out,
+                        empty, factory_call, finish_out)
 
 _GEN = "Generator? generator=None"
 SEEDED = ("nondeterministic_seeded",)  # (the tag of every op that draws from a generator)
@@ -399,16 +399,27 @@ def normal_fn(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None,
     """``torch.normal(mean, std, *, generator=None)`` with tensor or float ``mean``/``std``;
     ``torch.normal(mean, std, size)`` for floats."""
     if size is not None:
-        t = factory_call(normal_ff.op, float(mean), float(std), _sizes((size,), "normal"),
+        size = _sizes((size,), "normal")
+        if out is not None:
+            check_out("normal", out, dtype, layout, device)
+            return finish_out(aten.normal.float_float_out(float(mean), float(std), size,
+                                                       generator=generator, out=out),
+                           requires_grad)
+        t = factory_call(normal_ff.op, float(mean), float(std), size,
                          generator=generator, **_factory_kwargs(dtype, layout, device, pin_memory))
-        return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+        return _finish(t, requires_grad)
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    kw = {"generator": generator} if out is None else {"generator": generator, "out": out}
+    if out is not None:
+        check_out("normal", out, None, None, None)
     if mt and st:
-        t = normal_tt.op(mean, std, generator=generator)
+        return (normal_tt.op if out is None else aten.normal.Tensor_Tensor_out)(mean, std, **kw)
     elif mt:
-        t = normal_tf.op(mean, float(std), generator=generator)
+        return (normal_tf.op if out is None else aten.normal.Tensor_float_out)(mean, float(std),
+                                                                            **kw)
     elif st:
-        t = normal_ft.op(float(mean), std, generator=generator)
+        return (normal_ft.op if out is None else aten.normal.float_Tensor_out)(float(mean), std,
+                                                                            **kw)
     else:
         raise TypeError("normal() received an invalid combination of arguments - got "
                         f"({type(mean).__name__}, {type(std).__name__}), but expected one of:\n"
@@ -422,7 +433,6 @@ def normal_fn(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None,
                         "generator = None, Tensor out = None, torch.dtype dtype = None, "
                         "torch.layout layout = None, torch.device device = None, bool pin_memory "
                         "= False, bool requires_grad = False)\n")
-    return _write_out(out, t) if out is not None else t
 
 
 # ---- factories: rand, randn, randint, randperm, *_like ------------------------------------------
@@ -458,15 +468,21 @@ def _check_gen_arg(fname, generator, args, kwargs):
 
 def _make_sampler(name, ops):
     plain, with_gen = ops
+    packet = getattr(aten, name)
 
     def fn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
            requires_grad=False, pin_memory=False):
         _check_gen_arg(name, generator, size, {"generator": generator})
-        kw = _factory_kwargs(dtype, layout, device, pin_memory)
         sizes = _sizes(size, name)
+        if out is not None:
+            check_out(name, out, dtype, layout, device)
+            t = packet.generator_out(sizes, generator=generator, out=out) \
+                if generator is not None else packet.out(sizes, out=out)
+            return finish_out(t, requires_grad)
+        kw = _factory_kwargs(dtype, layout, device, pin_memory)
         t = factory_call(with_gen.op, sizes, generator=generator, **kw) \
             if generator is not None else factory_call(plain.op, sizes, **kw)
-        return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+        return _finish(t, requires_grad)
     fn.__name__ = name
     fn.__doc__ = (f"``torch.{name}(*size, generator=None)``: "
                   + ("uniform samples in [0, 1)." if name == "rand" else
@@ -517,12 +533,15 @@ def randint_fn(*args, generator=None, out=None, dtype=None, layout=None, device=
         low, high, size = args
     else:
         raise TypeError(f"randint() takes 2 or 3 positional arguments but {len(args)} were given")
+    pos = ((int(low),) if low is not None else ()) + (int(high), _sizes((size,), "randint"))
+    gkw = {"generator": generator} if generator is not None else {}
+    if out is not None:
+        check_out("randint", out, dtype, layout, device)
+        ov = ("low_" if low is not None else "") + ("generator_out" if gkw else "out")
+        return finish_out(getattr(aten.randint, ov)(*pos, out=out, **gkw), requires_grad)
     kw = _factory_kwargs(dtype if dtype is not None else _dtype.int64, layout, device, pin_memory)
     d = _RANDINT[(low is not None, generator is not None)]
-    pos = ((int(low),) if low is not None else ()) + (int(high), _sizes((size,), "randint"))
-    t = factory_call(d.op, *pos, generator=generator, **kw) if generator is not None else \
-        factory_call(d.op, *pos, **kw)
-    return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+    return _finish(factory_call(d.op, *pos, **gkw, **kw), requires_grad)
 
 
 randperm = backend_select(defop(f"randperm(SymInt n, *, {_FACTORY_KW[3:].replace('dtype=None', 'dtype=4')}) -> Tensor",
@@ -535,15 +554,38 @@ randperm_g = backend_select(defop(f"randperm.generator(SymInt n, *, Generator? g
 def _randperm_kernel(n, *, generator=None, dtype=None, layout=None, device=None, pin_memory=None):
     t = empty.op([n], dtype=_dtype.int64 if dtype is None else dtype, layout=layout,
                  device=device, pin_memory=pin_memory)
-    if t._np is None or n == 0:
-        return t
-    if not t.dtype.is_complex and t.dtype._name != "bool" and not t.dtype.is_floating_point:
-        if n - 1 > _limits(t.dtype)[1]:
-            raise RuntimeError(f"n is too large for result tensor type: '{t.dtype._legacy}'")
-    gen = check_generator(generator)
-    with gen.mutex:
-        t._np[...] = R.randperm(gen, n).astype(t._np.dtype)
-    return t
+    return randperm_into(t, n, generator)
+
+
+_RANDPERM_DTYPES = frozenset(("uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16",
+                              "float32", "float64"))
+_C_INT = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t"}
+_PRECISION = {"float16": (11, "2049"), "float32": (24, "2^24+1"), "float64": (53, "2^53+1")}
+
+
+def randperm_into(out, n, generator):
+    """PyTorch's ``randperm_out_cpu``: check that ``out``'s dtype holds ``n - 1`` exactly,
+    resize ``out`` to ``[n]`` and write the permutation (drawn as ``randperm`` draws it)."""
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    dt = out.dtype
+    top = n - 1 if n > 0 else n
+    if dt._name in _C_INT and not _limits(dt)[0] <= top <= _limits(dt)[1]:
+        raise RuntimeError(f"value cannot be converted to type {_C_INT[dt._name]} without "
+                           "overflow")
+    if dt._name in _PRECISION:
+        bits, shown = _PRECISION[dt._name]
+        if n > (1 << bits) + 1:
+            raise RuntimeError(f"n cannot be greater than {shown} for {dt._legacy} type.")
+    if tuple(out._size) != (n,):
+        aten.resize_.default(out, [n])
+    if dt._name not in _RANDPERM_DTYPES:
+        raise NotImplementedError(f"\"randperm\" not implemented for '{dt._scalar_name}'")
+    if out._np is not None and n:
+        gen = check_generator(generator)
+        with gen.mutex:
+            out._np[...] = R.randperm(gen, n).astype(out._np.dtype)
+    return out
 
 
 randperm.explicit(_randperm_kernel)
@@ -555,10 +597,15 @@ def randperm_fn(n, *, generator=None, out=None, dtype=None, layout=None, device=
                 requires_grad=False, pin_memory=False):
     """``torch.randperm(n, *, generator=None)``: a random permutation of ``0..n-1``."""
     _check_gen_arg("randperm", generator, (n,), {"generator": generator})
+    if out is not None:
+        check_out("randperm", out, dtype, layout, device)
+        t = aten.randperm.generator_out(int(n), generator=generator, out=out) \
+            if generator is not None else aten.randperm.out(int(n), out=out)
+        return finish_out(t, requires_grad)
     kw = _factory_kwargs(dtype if dtype is not None else _dtype.int64, layout, device, pin_memory)
     t = factory_call(randperm_g.op, int(n), generator=generator, **kw) \
         if generator is not None else factory_call(randperm.op, int(n), **kw)
-    return _finish(_write_out(out, t) if out is not None else t, requires_grad)
+    return _finish(t, requires_grad)
 
 
 def _like_sampler(name, fill, extra=""):

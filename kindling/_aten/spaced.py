@@ -15,7 +15,8 @@ from .._tensor import Tensor, from_array
 from ._api import function
 from ._defop import defop
 from ._meta_util import empty_meta
-from .factories import _FACTORY_KW, _factory_kwargs, _finish, backend_select
+from .factories import (_FACTORY_KW, _factory_kwargs, _finish, backend_select, check_out,
+                        finish_out)
 from ._ops_registry import aten
 
 _OVERLOADS = (("Tensor_Tensor", "Tensor start, Tensor end"),
@@ -92,11 +93,14 @@ def _declare(name, extra_args, compute):
     out = defop(f"{name}.out(Scalar start, Scalar end, int steps{extra_args}, *, "
                 "Tensor(a!) out) -> Tensor(a!)")
 
+    out.out_error_name = out.schema.name  # (not in derivatives.yaml: "aten::linspace")
+
     @out.explicit
     def _(start, end, steps, *args, out):
         _check_steps(steps)
-        aten.resize_.default(out, [steps])
-        vals = compute(start, end, steps, out.dtype, *args)
+        if out.numel() != steps:  # (an out of the right size keeps its shape and strides)
+            aten.resize_.default(out, [steps])
+        vals = compute(start, end, steps, out.dtype, *args).reshape(out.shape)
         return aten.copy_.default(out, from_array(np.ascontiguousarray(vals), Tensor,
                                                   out.dtype))
 
@@ -179,8 +183,9 @@ def _api(name):
         kind = ("Tensor" if isinstance(start, Tensor) else "Scalar") + "_" + \
             ("Tensor" if isinstance(end, Tensor) else "Scalar")
         if out is not None:
+            check_out(name, out, dtype, layout, device)
             op = packet.out if kind == "Scalar_Scalar" else getattr(packet, kind + "_out")
-            return _finish(op(start, end, steps, *extra, out=out), requires_grad)
+            return finish_out(op(start, end, steps, *extra, out=out), requires_grad)
         op = packet.default if kind == "Scalar_Scalar" else getattr(packet, kind)
         return _finish(op(start, end, steps, *extra,
                           **_factory_kwargs(dtype, layout, device, pin_memory)), requires_grad)

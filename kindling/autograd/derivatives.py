@@ -1605,8 +1605,9 @@ def make_out_kernel(opdef):
     entry = opdef.entry
     table = entry.table
     name = opdef.schema.name.split("::")[-1]
-
     cpp_name = name.split(".")[0] + "_out"
+    # (the op's own name in the message where the OpDef gives one: ``aten::zeros``)
+    name = getattr(opdef, "out_error_name", None) or name
 
     def kernel(ks, *args, **kwargs):
         # (the inputs and the outputs alike, as VariableType's out= kernels check)
