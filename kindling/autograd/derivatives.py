@@ -1082,6 +1082,22 @@ _new_obj = object.__new__
 _PLAIN_SCALAR_TYPES = frozenset({"Scalar", "int", "float", "bool", "SymInt", "ScalarType"})
 
 
+# The generated kernels' redispatch when nothing is recorded: ``_run_below``, written out
+_REDISPATCH_BELOW = (
+    "        ks &= BELOW_AUTOGRAD",
+    "        k = table[ks.bit_length() - 1]",
+    "        if k in LEAF_KERNELS:",
+    "            return k(ks, *args)",
+    "        st = _tls",
+    "        prev = st.excluded",
+    "        st.excluded = prev | NESTED_EXCLUDED",
+    "        try:",
+    "            return k(ks, *args)",
+    "        finally:",
+    "            st.excluded = prev",
+)
+
+
 def _fast_kernel_source(spec):
     """The source of the op's own Autograd kernel (as PyTorch's codegen writes VariableType):
     for a positional call, each differentiable input's edge is computed inline; anything
@@ -1096,17 +1112,7 @@ def _fast_kernel_source(spec):
          f"    if kwargs or n < {nreq} or n > {npos} or FW.active:"),
         "        return generic(ks, *args, **kwargs)",
         "    if not _tls.grad_enabled:",
-        "        ks &= BELOW_AUTOGRAD",
-        "        k = table[ks.bit_length() - 1]",
-        "        if k in LEAF_KERNELS:",
-        "            return k(ks, *args)",
-        "        st = _tls",  # (_run_below, written out)
-        "        prev = st.excluded",
-        "        st.excluded = prev | NESTED_EXCLUDED",
-        "        try:",
-        "            return k(ks, *args)",
-        "        finally:",
-        "            st.excluded = prev",
+        *_REDISPATCH_BELOW,
         f"    vals = args if n == {nfull} else args + FILL[n:]",
         "    needed = 0",
     ]
@@ -1134,17 +1140,7 @@ def _fast_kernel_source(spec):
     edges = ", ".join(f"e{k}" for k in range(len(spec.slot_bits)))
     lines += [
         "    if not needed:",
-        "        ks &= BELOW_AUTOGRAD",
-        "        k = table[ks.bit_length() - 1]",
-        "        if k in LEAF_KERNELS:",
-        "            return k(ks, *args)",
-        "        st = _tls",  # (_run_below, written out)
-        "        prev = st.excluded",
-        "        st.excluded = prev | NESTED_EXCLUDED",
-        "        try:",
-        "            return k(ks, *args)",
-        "        finally:",
-        "            st.excluded = prev",
+        *_REDISPATCH_BELOW,
         # _record_node, written out for this op (one plain output, no forward AD)
         "    node = new(cls)",
         f"    node._next = ({edges},)",
