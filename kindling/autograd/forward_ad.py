@@ -411,19 +411,9 @@ def _eval_outplace_formula_inplace(fspec, vals, tangents, self_t, name, reads, o
         if j.kind == "auto_linear":
             return _auto_linear(fspec, vals, {n: env[n + "_t"] for n in reads.tangents})
         if j.kind == "auto_element_wise":
-            total = None
-            for s in fspec.slots:
-                t = _formulas.conj(env[s.name + "_t"])
-                senv = {"grad": t, "grads": [t], s.name: env.get(s.name + "_p")}
-                for n in fspec.out_names:
-                    senv[n] = result
-                r = s.formula.fn(*[senv[p] if p in senv else vals.get(p) if p in vals
-                                   else fspec.derived(p, vals) for p in s.formula.params])
-                if s.formula.r_to_c:
-                    r = _formulas.handle_r_to_c(vals.get(s.name), r)
-                r = _formulas.conj(r)
-                total = r if total is None else total + r
-            return total
+            return _element_wise_tangent(
+                fspec, vals, [(s, env[s.name + "_t"], env.get(s.name + "_p"))
+                              for s in fspec.slots], {n: result for n in fspec.out_names})
         args = []
         for p in j.params:
             if p in env:
@@ -439,6 +429,30 @@ def _eval_outplace_formula_inplace(fspec, vals, tangents, self_t, name, reads, o
         FW.active = prev
 
 
+_UNREAD = object()
+
+
+def _element_wise_tangent(spec, vals, items, outputs):
+    """An ``auto_element_wise`` tangent: for each ``(slot, tangent, input)`` in ``items``, the
+    slot's backward formula applied to the conjugate tangent, then conjugated (the Jacobian of
+    an element-wise op is diagonal: J t = conj(conj(t) J)), summed. ``input`` is what the
+    formula reads as the slot's input (``_UNREAD``: nothing); ``outputs`` names the results."""
+    total = None
+    for s, t, inp in items:
+        t = _formulas.conj(t)
+        env = {"grad": t, "grads": [t]}
+        if inp is not _UNREAD:
+            env[s.name] = inp
+        env.update(outputs)
+        r = s.formula.fn(*[env[p] if p in env else vals.get(p) if p in vals
+                           else spec.derived(p, vals) for p in s.formula.params])
+        if s.formula.r_to_c:
+            r = _formulas.handle_r_to_c(vals.get(s.name), r)
+        r = _formulas.conj(r)
+        total = r if total is None else total + r
+    return total
+
+
 def _eval_jvp(spec, vals, tangents, outs, inplace_self=None):
     j = spec.jvp
     prev = FW.active
@@ -447,26 +461,12 @@ def _eval_jvp(spec, vals, tangents, outs, inplace_self=None):
         if j.kind == "auto_linear":
             return _auto_linear(spec, vals, tangents)
         if j.kind == "auto_element_wise":
-            # the backward formula applied to the conjugate tangent, then conjugated (the
-            # Jacobian of an element-wise op is diagonal: J t = conj(conj(t) J)); the input
-            # is read as its primal, as PyTorch rewrites ``self`` to ``self_p``
-            total = None
-            for s in spec.slots:
-                if s.name not in tangents:
-                    continue
-                t = _formulas.conj(tangents[s.name])
-                env = {"grad": t, "grads": [t]}
-                if _reads_input(s):
-                    env[s.name] = _primal(vals.get(s.name))
-                for i, n in enumerate(spec.out_names):
-                    env[n] = outs[i] if i < len(outs) else None
-                r = s.formula.fn(*[env[p] if p in env else vals.get(p) if p in vals
-                                   else spec.derived(p, vals) for p in s.formula.params])
-                if s.formula.r_to_c:
-                    r = _formulas.handle_r_to_c(vals.get(s.name), r)
-                r = _formulas.conj(r)
-                total = r if total is None else total + r
-            return total
+            # (the input is read as its primal, as PyTorch rewrites ``self`` to ``self_p``)
+            return _element_wise_tangent(
+                spec, vals, [(s, tangents[s.name],
+                              _primal(vals.get(s.name)) if _reads_input(s) else _UNREAD)
+                             for s in spec.slots if s.name in tangents],
+                {n: outs[i] if i < len(outs) else None for i, n in enumerate(spec.out_names)})
         env = {}
         params = set(j.params)
         # PyTorch's unpacking, input by input in schema order: the tangent (a zero tensor when
