@@ -185,8 +185,8 @@ def make_wrapper_subclass(cls, size, *args, strides=None, storage_offset=None,
         pk = python_keys(cls)
     if not pk:
         raise TypeError(f"{cls.__name__} must define __torch_dispatch__")
-    size = tuple(size) if type(size) in (tuple, Size) else tuple(int(s) for s in size)
-    if type(device) is not _device.device:
+    size = tuple(size) if type(size) in _TUPLES else tuple(int(s) for s in size)
+    if type(device) is not _Device:
         device = _device.canonical(device) or _device.CPU
     t = _object_new(cls)
     t._np = None
@@ -219,6 +219,8 @@ def make_wrapper_subclass(cls, size, *args, strides=None, storage_offset=None,
 
 
 _object_new = object.__new__
+_Device = _device.device
+_TUPLES = frozenset((tuple, Size))
 
 
 def is_wrapper(t) -> bool:

@@ -57,7 +57,9 @@ def _snapshot_kernel_for(entry):
         st = _tls
         e.saved = (st.included, st.excluded)
         try:
-            return table[ks.bit_length() - 1](ks, *args, **kwargs)
+            if kwargs:
+                return table[ks.bit_length() - 1](ks, *args, **kwargs)
+            return table[ks.bit_length() - 1](ks, *args)  # (``**{}`` is not free)
         finally:
             e.saved = None
     return snapshot_kernel
@@ -348,6 +350,10 @@ _PYBIND_CAST = ("Unable to cast Python instance of type {} to C++ type '?' (#def
                 "PYBIND11_DETAILED_ERROR_MESSAGES or compile in debug mode for details)")
 
 
+_ONE_TENSOR = ("tensor",)
+_OTHER = ("other",)
+
+
 def _result_kind(schema):
     rets = schema.returns
     if not rets:
@@ -355,10 +361,10 @@ def _result_kind(schema):
     if len(rets) == 1:
         t = rets[0].type
         if t.base == "Tensor" and not t.is_list:
-            return ("tensor",)
+            return _ONE_TENSOR
         if t.base == "Tensor" and t.is_list:
             return ("tensorlist",)
-        return ("other",)
+        return _OTHER
     return ("multi", len(rets))
 
 
@@ -519,6 +525,7 @@ def _python_kernel_for(entry, op=None):
     kernel; ``op`` is looked up on first use: tables are built before OpOverloads exist)."""
     table = entry.table
     scan = entry.scan_lists
+    rules = entry.torch_dispatch_rules  # (a dict, updated in place)
     inf = None
 
     def python_kernel(ks, *args, **kwargs):
@@ -534,7 +541,8 @@ def _python_kernel_for(entry, op=None):
                 if isinstance(a, Tensor) and a._ks & PY_BIT:
                     if overloaded is None:
                         overloaded = [a]
-                    elif type(a) is not type(overloaded[0]):
+                        first = type(a)
+                    elif type(a) is not first:
                         _append_overloaded(overloaded, a)
             if overloaded is None:
                 overloaded = ()
@@ -552,16 +560,16 @@ def _python_kernel_for(entry, op=None):
             cia = entry._top(CIA_KEY)
             if cia is not None:
                 return cia.fn(ks, *args, **kwargs)
-        if op is None:
-            op = _opreg.overload_of(entry)
         if inf is None:
+            if op is None:
+                op = _opreg.overload_of(entry)
             inf = _entry_info(entry)
         normalize_args, result_kind, is_view, n_plain = inf
         if not kwargs and len(args) <= n_plain:
             nargs, nkwargs = args, {}
         else:
             nargs, nkwargs = normalize_args(args, kwargs)
-        if modes or len(overloaded) != 1 or entry.torch_dispatch_rules:
+        if modes or rules or len(overloaded) != 1:
             r = call_handlers(op, overloaded, nargs, nkwargs)
         else:  # one subclass, no mode: call_handlers inlined
             a = overloaded[0]
@@ -576,11 +584,10 @@ def _python_kernel_for(entry, op=None):
             if r is NotImplemented:
                 raise multiple_dispatch_error(f"{op.__module__}.{op.__name__}", None,
                                               overloaded)
-        kind = result_kind[0]
-        if kind == "tensor":
+        if result_kind is _ONE_TENSOR:
             if r is not None and not isinstance(r, Tensor):
                 raise RuntimeError(f"Unable to cast {r} to Tensor")
-        elif kind != "other":
+        elif result_kind is not _OTHER:
             r = check_result(entry, r)
         if is_view and r is not None:
             _share_view_counters(entry, args, r)

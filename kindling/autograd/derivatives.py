@@ -1662,7 +1662,7 @@ def make_kernel(spec, record):
         ks &= BELOW_AUTOGRAD
         k = table[ks.bit_length() - 1]
         if k in LEAF_KERNELS:
-            return k(ks, *args, **kwargs)
+            return k(ks, *args, **kwargs) if kwargs else k(ks, *args)
         st = _tls  # (_run_below, written out: every call that records nothing comes here)
         prev = st.excluded
         st.excluded = prev | NESTED_EXCLUDED
