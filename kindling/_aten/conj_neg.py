@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._dispatcher import operator as _opreg
-from .._dispatcher.keys import K, RANK, bit
+from .._dispatcher.keys import FORMULA_MODE_BIT, K, RANK, bit
 from .._dispatcher.operator import KernelEntry, caller_site
 from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor, make_view
@@ -196,6 +196,14 @@ def _materializing_fallback(key, b, resolve, mutable_error=None):
     below = _below(key)
 
     def fallback(ks, op, *args, **kwargs):
+        if _tls.excluded & FORMULA_MODE_BIT:
+            # The autograd engine's formulas run below autograd, but PyTorch's run with it
+            # (grad mode off): an op with a CompositeImplicitAutograd kernel decomposes at the
+            # Autograd key, so what is materialised is its parts' arguments (``outer``'s
+            # ``mul`` after its ``view``), as the Python key's kernel does for a mode.
+            cia = op._entry._top(K.CompositeImplicitAutograd)
+            if cia is not None:
+                return cia.fn(ks, *args, **kwargs)
         schema = op._schema
         write_pos, write_kw = _writes(schema)
         pairs = []
