@@ -91,12 +91,23 @@ class OpOverload(OperatorBase):
     def __call__(self, /, *args, **kwargs):
         entry = self._entry
         n = len(args)
-        if n == 2 and not entry.scan_lists:  # binary ops (the most common call), unrolled
+        if n == 2 and not kwargs and entry.binary:
+            # two positional arguments that bind (the most common call), unrolled as the
+            # ``guarded`` callers are: no argument-count check
             a, b = args
             ks = a._ks if isinstance(a, Tensor) else 0
             if isinstance(b, Tensor):
                 ks |= b._ks
-        elif entry.scan_lists:
+            st = _tls
+            ks = (ks | st.included) & ~st.excluded & entry.mask
+            if not ks:
+                return _opreg.call_undefined(entry, args, {})
+            try:
+                return entry.table[ks.bit_length() - 1](ks, a, b)
+            except Exception:
+                _check_call(entry, args, {})
+                raise
+        if entry.scan_lists:
             ks = 0
             for a in args:
                 if isinstance(a, Tensor):

@@ -134,10 +134,10 @@ class OperatorEntry:
 
     def __getattr__(self, name):
         """``scan_lists`` (a tensor-list argument), ``max_pos``/``min_pos`` (positional
-        arguments, all / without defaults) and ``arg_names``: worked out from the schema at
+        arguments, all / without defaults), ``arg_names`` and ``binary``: worked out from the schema at
         first use and then plain attributes (most of the ~1300 entries made at import are
         never called)."""
-        if name not in ("scan_lists", "max_pos", "min_pos", "arg_names"):
+        if name not in ("scan_lists", "max_pos", "min_pos", "arg_names", "binary"):
             raise AttributeError(f"'OperatorEntry' object has no attribute '{name}'")
         scan_lists = False
         max_pos = min_pos = 0
@@ -154,6 +154,9 @@ class OperatorEntry:
         self.scan_lists = scan_lists
         self.max_pos, self.min_pos = max_pos, min_pos
         self.arg_names = frozenset(names)
+        # (two positional arguments bind, and no tensor list to scan: OpOverload.__call__'s
+        # unrolled case)
+        self.binary = not scan_lists and min_pos <= 2 <= max_pos
         return getattr(self, name)
 
     # ---- registration ------------------------------------------------------------------------
