@@ -401,8 +401,6 @@ def inplace_or_view_kernel(op):
     """The ADInplaceOrView kernel of a mutating op: bump the mutated tensors' version counters."""
     mutated_pos = [i for i, a in enumerate(op._schema.arguments) if a.is_write and not a.kwarg_only]
     mutated_kw = [a.name for a in op._schema.arguments if a.is_write and a.kwarg_only]
-    # (a written tensor list, ``Tensor(a!)[]``: each of its tensors is bumped)
-    lists = any(a.is_write and a.type.is_list for a in op._schema.arguments)
     below = ~(above(K.ADInplaceOrView) | bit(K.ADInplaceOrView)) | bit(K.PythonDispatcher)
     entry = op._entry
     table = entry.table
@@ -425,23 +423,12 @@ def inplace_or_view_kernel(op):
         for i in mutated_pos:
             if i < len(args) and isinstance(args[i], Tensor):
                 args[i]._vc[0] += 1
-            elif lists and i < len(args):
-                _bump_list(args[i])
         for n in mutated_kw:
             t = kwargs.get(n)
             if isinstance(t, Tensor):
                 t._vc[0] += 1
-            elif lists:
-                _bump_list(t)
         return r
     return kernel
-
-
-def _bump_list(ts):
-    if type(ts) in (list, tuple):
-        for t in ts:
-            if isinstance(t, Tensor):
-                t._vc[0] += 1
 
 
 def finalize_registrations():

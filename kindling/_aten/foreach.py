@@ -16,10 +16,13 @@ Families and overloads (schemas as in native_functions.yaml)::
 """
 from __future__ import annotations
 
-from .._tensor import Tensor
+from .._dispatcher import operator as _opreg
+from .._dispatcher.keys import K
+from .._dispatcher.operator import KernelEntry, caller_site
 from ._api import public
 from ._defop import defop
 from ._ops_registry import aten
+from ._variants import cpp_name, resize_out
 
 FOREACH = {}  # "_foreach_add.List" -> OpDef
 
@@ -149,6 +152,7 @@ def _declare(o, public_overloads, public_inplace):
         inplace.__name__ = base + "_"
         ip.foreach = o
         ip.functional = fn
+        _no_inplace_or_view_kernel(ip)
         FOREACH[ip.entry.qualified[6:]] = ip
         public_inplace.append(ip)
     if o.out:
@@ -158,16 +162,29 @@ def _declare(o, public_overloads, public_inplace):
 
         @od.explicit
         def out_kernel(*args, out, **kwargs):
+            # (PyTorch's generated out= kernel: the functional op, then resize and copy)
             results = fn.op(*args, **kwargs)
-            from ._variants import resize_out
             for o_, r in zip(out, results):
+                if o_.dtype is not r.dtype:
+                    raise RuntimeError(f"Expected out tensor to have dtype {cpp_name(r.dtype)}, "
+                                       f"but got {cpp_name(o_.dtype)} instead")
                 resize_out(o_, r.shape)
             for o_, r in zip(out, results):
                 aten.copy_.default(o_, r)
         od.functional = fn
+        od.foreach = o
+        _no_inplace_or_view_kernel(od)
         FOREACH[od.entry.qualified[6:]] = od
     public_overloads.append(fn)
     return fn
+
+
+def _no_inplace_or_view_kernel(d):
+    """PyTorch has no ADInplaceOrView kernel for the mutating foreach ops: the per-tensor
+    in-place calls of their kernels bump the versions (so under a dispatch mode, which runs
+    the kernel below that key, nothing does)."""
+    d.entry.register(K.ADInplaceOrView, KernelEntry(_opreg._fallthrough_marker, caller_site(),
+                                                    fallthrough=True))
 
 
 def _bind_arguments(o, schema):

@@ -1977,11 +1977,11 @@ def _build_op(d):
     is_out = any(a.is_out for a in schema.arguments)
     mutable = schema.is_mutable
     functional = getattr(d, "functional", None)
-    if is_out:
-        return make_out_kernel(d)
     if getattr(d, "foreach", None) is not None:  # (a _foreach_ op: derived per element)
         from .foreach import foreach_kernel
         return foreach_kernel(d)
+    if is_out:
+        return make_out_kernel(d)
     if mutable:
         fspec = None
         if d.derivatives is not None:

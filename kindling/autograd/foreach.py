@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from .._aten._defop import all_ops
 from .._tensor import Tensor
+from .._dispatcher.keys import AUTOGRAD_BITS
 from . import derivatives as D
 from .graph import SavedVariable, _Node, _engine_state, next_seq
 
@@ -310,21 +311,87 @@ def _run_maybe_jvp(fd, vals, ks2, table, args, kwargs):
 
 
 def _set_tangents(fd, vals, out):
-    from .forward_ad import input_tangents, _current_level  # noqa: F401
+    from .forward_ad import run_with_jvp
     spec = fd.ref_spec
     tensor_names = [n for n, t in fd.arg_types.items() if t.base == "Tensor"]
     if not any(D._any_fw_grad([fd.value(vals, n)], None) for n in tensor_names):
         return
+    special = _SPECIAL_JVP.get(_short(fd.opdef))
+    if special is not None:
+        return special(fd, vals, out)
     if spec is None or spec.jvp is None:
         raise NotImplementedError(f"Trying to use forward AD with {fd.opdef.entry.name} that "
                                   "does not support it.")
-    from .forward_ad import run_with_jvp
     for i, o in enumerate(out):
         ref_vals = dict(fd.ref_defaults)
         for r, m in fd.rename.items():
             v = fd.value(vals, m)
             ref_vals[r] = v[i] if fd.is_list(m) else v
         run_with_jvp(spec, ref_vals, None, None, None, lambda o=o: o)
+
+
+def _bound_jvp(cmp):
+    """derivatives.yaml's forward formula of ``_foreach_maximum.Scalar`` (``cmp`` "gt") and
+    ``_foreach_minimum.Scalar`` ("lt"), as it is written there (the bound is added to the
+    tangent)."""
+    def jvp(fd, vals, out):
+        from .._aten._ops_registry import aten
+        from ._fw_grad import current_level, fw_grad, set_fw_grad
+        level = current_level()
+        name = "scalar" if "scalar" in fd.arg_index else "scalars"
+        bound = fd.value(vals, name)
+        for i, (x, o) in enumerate(zip(fd.value(vals, "self"), out)):
+            t = fw_grad(x, level)
+            if t is None:
+                continue
+            b = bound[i] if name == "scalars" else bound
+            prev, D.FW.active = D.FW.active, False
+            try:
+                side = getattr(aten, cmp).Scalar(x, b)
+                half = aten.scalar_tensor.default(0.5, dtype=o.dtype, device=o.device)
+                factor = aten.where.self(aten.eq.Scalar(x, b), half,
+                                         aten._to_copy.default(side, dtype=o.dtype))
+                r = aten.add.Scalar(aten.mul.Tensor(factor, aten.sub.Scalar(t, b)), b)
+            finally:
+                D.FW.active = prev
+            set_fw_grad(o, r, level, False)
+    return jvp
+
+
+def _norm_jvp(fd, vals, out):
+    """PyTorch's ``_foreach_norm`` forward formula gives a tangent of ``self``'s rank, which
+    it then refuses to set on the 0-dim norm: that error, for the first such element."""
+    from ._fw_grad import current_level, fw_grad
+    level = current_level()
+    for x in fd.value(vals, "self"):
+        if fw_grad(x, level) is not None and x.dim() > 0:
+            raise RuntimeError(
+                "Trying to set a forward gradient that has a different size than that of the "
+                "original Tensor, this is not supported. Tensor is of size [] while the given "
+                f"forward gradient is of size [{', '.join(['1'] * x.dim())}].")
+    fd_ref = fd.ref_spec
+    from .forward_ad import run_with_jvp
+    for i, o in enumerate(out):
+        run_with_jvp(fd_ref, _ref_element(fd, vals, i), None, None, None, lambda o=o: o)
+
+
+def _no_jvp(fd, vals, out):
+    raise _fw_not_implemented(fd.opdef)
+
+
+def _fw_not_implemented(d):
+    from types import SimpleNamespace
+    from .forward_ad import not_implemented_error
+    return not_implemented_error(SimpleNamespace(schema=d.schema,
+                                                 opname=_short(d).partition(".")[0]))
+
+
+_SPECIAL_JVP = {"_foreach_maximum.Scalar": _bound_jvp("gt"),
+                "_foreach_maximum.ScalarList": _bound_jvp("gt"),
+                "_foreach_minimum.Scalar": _bound_jvp("lt"),
+                "_foreach_minimum.ScalarList": _bound_jvp("lt"),
+                "_foreach_norm.Scalar": _norm_jvp,
+                "_foreach_pow.ScalarAndTensor": _no_jvp}
 
 
 # ---- in-place forms ------------------------------------------------------------------------------
@@ -336,7 +403,7 @@ def _record_inplace(fd, ks, args, kwargs):
     if D.FW.active:
         return _inplace_with_jvp(fd, vals, ks, args, kwargs)
     if not D._tls.grad_enabled:
-        return D._run_below(table, ks2, args, kwargs)
+        return _run_below_autograd(table, ks2, args, kwargs)
     selfs = fd.value(vals, "self")
     made = []
     for i, t in enumerate(selfs):
@@ -345,7 +412,7 @@ def _record_inplace(fd, ks, args, kwargs):
             made.append(_not_implemented_node(fd, ref_vals, t))
         else:
             made.append(D.inplace_node(fd.ref_spec, ref_vals, "self"))
-    out = D._run_below(table, ks2, args, kwargs)
+    out = _run_below_autograd(table, ks2, args, kwargs)
     for t, m in zip(selfs, made):
         if m is None:
             continue
@@ -395,19 +462,39 @@ def _inplace_with_jvp(fd, vals, ks, args, kwargs):
         ref_vals = _ref_element(fd, vals, i)
         if ip_spec is None:
             if any(D._any_fw_grad([v], None) for v in ref_vals.values()):
-                raise NotImplementedError(f"Trying to use forward AD with "
-                                          f"{fd.opdef.entry.name} that does not support it.")
+                raise _fw_not_implemented(fd.opdef)
             return chain(i + 1)
-        return run_inplace_with_jvp(ip_spec, ip_spec.base_spec or ip_spec, ref_vals,
-                                    selfs[i], lambda: chain(i + 1))
+        return run_inplace_with_jvp(ip_spec, getattr(ip_spec, "base_spec", None) or ip_spec,
+                                    ref_vals, selfs[i], lambda: chain(i + 1))
     return chain(0)
 
 
 # ---- the Autograd kernel -------------------------------------------------------------------------
+def _run_below_autograd(table, ks, args, kwargs):
+    """Run a mutating foreach op below autograd with only the Autograd keys excluded (c10's
+    AutoDispatchBelowAutograd, which VariableType takes for ops that modify arguments): with
+    no ADInplaceOrView kernel of its own, its per-tensor in-place calls bump the versions."""
+    st = D._tls
+    prev = st.excluded
+    st.excluded = prev | AUTOGRAD_BITS
+    try:
+        ks &= D.BELOW_AUTOGRAD
+        return table[ks.bit_length() - 1](ks, *args, **kwargs)
+    finally:
+        st.excluded = prev
+
+
 def foreach_kernel(d):
     """The Autograd kernel of the foreach op ``d`` (built at its first Autograd dispatch)."""
     name = _short(d)
     mutable = d.schema.is_mutable
+    table = d.entry.table
+    if any(a.is_out for a in d.schema.arguments):
+        # (generated out= forms: no derivative, no check either - they just redispatch)
+        def out_kernel(ks, *args, **kwargs):
+            return _run_below_autograd(table, ks, args, kwargs)
+        out_kernel.__name__ = f"autograd_{name}"
+        return out_kernel
     fd = ForeachDerivatives.__new__(ForeachDerivatives)
     if name in _NO_DERIVATIVE:
         _no_reference(fd, d)
@@ -423,14 +510,14 @@ def foreach_kernel(d):
     else:
         fd.cls = _node_class(fd)
         record = _record_functional
-    table = d.entry.table
+    below = _run_below_autograd if mutable else D._run_below
 
     def kernel(ks, *args, **kwargs):
         if (D._tls.grad_enabled or D.FW.active) and (
                 any(D._any_requires_grad(a) for a in args) or
                 any(D._any_requires_grad(a) for a in kwargs.values()) or D.FW.active):
             return record(fd, ks, args, kwargs)
-        return D._run_below(table, ks & D.BELOW_AUTOGRAD, args, kwargs)
+        return below(table, ks & D.BELOW_AUTOGRAD, args, kwargs)
     kernel.__name__ = f"autograd_{name}"
     return kernel
 
@@ -452,7 +539,11 @@ def _inplace_spec(d):
     per-element call is no aten op."""
     per = d.foreach.inplace_per_tensor
     if callable(per):
-        return None
+        # (``maximum_`` is no aten op: ``maximum``'s formula, rewritten for in-place use)
+        from types import SimpleNamespace
+        base = _ref_spec(_REFERENCE[_short(d.functional)])
+        return SimpleNamespace(self_name="self", schema=d.schema, base_spec=base,
+                               opname=_short(d).partition(".")[0])
     spec = D.spec_for(all_ops()[_op_key(per)])
     if spec is not None:
         spec.compile()
