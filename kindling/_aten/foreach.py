@@ -17,7 +17,8 @@ Families and overloads (schemas as in native_functions.yaml)::
 from __future__ import annotations
 
 from .._dispatcher import operator as _opreg
-from .._dispatcher.keys import K
+from .._dispatcher.keys import K, bit
+from .._dispatcher.tls import state as _tls
 from .._dispatcher.operator import KernelEntry, caller_site
 from ._api import public
 from ._defop import defop
@@ -168,7 +169,7 @@ def _declare(o, public_overloads, public_inplace):
                 if o_.dtype is not r.dtype:
                     raise RuntimeError(f"Expected out tensor to have dtype {cpp_name(r.dtype)}, "
                                        f"but got {cpp_name(o_.dtype)} instead")
-                resize_out(o_, r.shape)
+                _resize_unversioned(o_, r.shape)
             for o_, r in zip(out, results):
                 aten.copy_.default(o_, r)
         od.functional = fn
@@ -177,6 +178,18 @@ def _declare(o, public_overloads, public_inplace):
         FOREACH[od.entry.qualified[6:]] = od
     public_overloads.append(fn)
     return fn
+
+
+def _resize_unversioned(out, shape):
+    """``resize_output`` as the generated out= kernel calls it: the resize counts no version
+    (only the copy into ``out`` does)."""
+    st = _tls
+    prev = st.excluded
+    st.excluded = prev | bit(K.ADInplaceOrView)
+    try:
+        resize_out(out, shape)
+    finally:
+        st.excluded = prev
 
 
 def _no_inplace_or_view_kernel(d):

@@ -236,7 +236,11 @@ def _compile_sources(fd):
 
 
 def _node_class(fd):
-    cls = type("CppFunction", (ForeachNode,), {"__slots__": (), "_fd": fd,
+    # (derivatives.yaml's own entries get a Python class of their name; the generated ones
+    # are bare C++ nodes)
+    explicit = _short(fd.opdef) in _EXPLICIT
+    cls = type(fd.node_name if explicit else "CppFunction", (ForeachNode,), {
+        "__slots__": (), "_fd": fd,
                                                "_name": fd.node_name,
                                                "__module__": "builtins"})
     return cls
@@ -441,7 +445,7 @@ def _not_implemented_node(fd, ref_vals, t):
     node._next = tuple(D._edge(x) for x in tensors)
     node._seq = next_seq()
     node._hk = None
-    node._opname = fd.opdef.entry.qualified[6:]
+    node._opname = fd.opdef.entry.name[6:]  # (VariableType's name for it: no namespace)
     return node
 
 
@@ -572,6 +576,6 @@ def _record_not_implemented(fd, ks, args, kwargs):
     node._next = tuple(edges)
     node._seq = next_seq()
     node._hk = None
-    node._opname = fd.opdef.entry.qualified[6:]
+    node._opname = fd.opdef.entry.name
     D._set_history(node, list(out))
     return out
