@@ -56,6 +56,7 @@ from . import integration  # noqa: E402,F401  (trapezoid, cumulative_trapezoid, 
 from . import distance  # noqa: E402,F401  (dist, renorm, cdist, _cdist_forward, _euclidean_dist)
 from . import pdist  # noqa: E402,F401  (pdist, _pdist_forward, _pdist_backward)
 from . import test_ops  # noqa: E402,F401  (PyTorch's test-only autograd ops)
+from . import foreach  # noqa: E402,F401  (the _foreach_* ops over tensor lists)
 
 from . import zerotensor  # noqa: E402  (PyTorch's ZeroTensor kernels)
 zerotensor.install()

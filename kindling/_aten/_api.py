@@ -113,7 +113,8 @@ def _py_type(a):
 
 def _arg_name(a, self_name):
     # (a tensor ``self`` is ``input`` in a function's signature; a Scalar ``self`` keeps its name)
-    return self_name if a.name == "self" and a.type.base == "Tensor" else a.name
+    return self_name if a.name == "self" and a.type.base == "Tensor" and not a.type.is_list \
+        else a.name
 
 
 def _fmt_sig(sig, self_name, fname, with_out=False, is_method=False):

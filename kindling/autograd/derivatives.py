@@ -1532,15 +1532,30 @@ def _inplace_with_jvp(spec, ks, args, kwargs):
 
 def _record_inplace(spec, ks, args, kwargs):
     fspec = spec.base_spec or spec
-    cls = fspec.cls
     vals = spec.bind(args, kwargs)
-    self_name = spec.self_name
-    self_t = vals[self_name]
+    self_t = vals[spec.self_name]
     ks2 = ks & BELOW_AUTOGRAD
     table = spec.entry.table
-    if not _tls.grad_enabled or not any(
-            _any_requires_grad(vals.get(s.name)) for s in fspec.slots):
+    if not _tls.grad_enabled:
         return _run_below(table, ks2, args, kwargs)
+    made = inplace_node(fspec, vals, spec.self_name)
+    if made is None:
+        return _run_below(table, ks2, args, kwargs)
+    out = _run_below(table, ks2, args, kwargs)
+    finish_inplace_node(fspec, made, self_t, spec.inplace_view)
+    return out
+
+
+def inplace_node(fspec, vals, self_name):
+    """The first half of recording an in-place op (``vals``: its arguments by name): check
+    ``self`` may be modified and make the node of the functional form's formulas, with the
+    inputs it saves (``self`` as it is before the op), and whether ``self`` is a view; None
+    when no input requires grad.
+    (``_foreach`` in-place ops make one per tensor, then run once.)"""
+    cls = fspec.cls
+    self_t = vals[self_name]
+    if not any(_any_requires_grad(vals.get(s.name)) for s in fspec.slots):
+        return None
     is_view = check_inplace(self_t)
     edges = []
     nlist = None
@@ -1554,7 +1569,7 @@ def _record_inplace(spec, ks, args, kwargs):
         else:
             edges.append(_edge(v))
     if not any(e[0] is not None for e in edges):
-        return _run_below(table, ks2, args, kwargs)
+        return None
     node = cls.__new__(cls)
     node._next = tuple(edges)
     node._seq = next_seq()
@@ -1583,17 +1598,22 @@ def _record_inplace(spec, ks, args, kwargs):
     for p in fspec.other_params:
         sv[p] = fspec.derived(p, vals)
     node._sv = sv
-    out = _run_below(table, ks2, args, kwargs)
+    return node, is_view
+
+
+def finish_inplace_node(fspec, made, self_t, inplace_view=False):
+    """The second half, once the op ran: ``self_t`` gets the node ``inplace_node`` made as its
+    history."""
+    node, is_view = made
     node._meta = [(self_t._size, self_t.dtype, self_t._device)]
-    if spec.inplace_view:
+    if inplace_view:
         set_inplace_view_history(self_t, node)
     else:
         rebase_history(self_t, node, 0)
     for p in fspec.output_params:
-        sv[p] = SavedVariable(self_t, not is_view, node)
+        node._sv[p] = SavedVariable(self_t, not is_view, node)
     if _anomaly.enabled:
         _anomaly_trace(node)
-    return out
 
 
 def make_out_kernel(opdef):
@@ -1957,6 +1977,9 @@ def _build_op(d):
     is_out = any(a.is_out for a in schema.arguments)
     mutable = schema.is_mutable
     functional = getattr(d, "functional", None)
+    if getattr(d, "foreach", None) is not None:  # (a _foreach_ op: derived per element)
+        from .foreach import foreach_kernel
+        return foreach_kernel(d)
     if is_out:
         return make_out_kernel(d)
     if mutable:
