@@ -260,15 +260,19 @@ def sgn_backward(x, gx, sgn):
         return aten._efficientzerotensor.default(list(sgn.shape), dtype=sgn.dtype,
                                                  device=sgn.device)
     mag = x.abs()
-    out = (gx - (sgn * sgn) * gx.conj()) / mul_scalar(mag, 2.0)
-    return out.masked_fill(mag == 0.0, 0.0)
+    # (C++ evaluates the operands right to left: the denominator first)
+    den = mul_scalar(mag, 2.0)
+    gx_conj = gx.conj()
+    out = (gx - (sgn * sgn) * gx_conj) / den
+    return out.masked_fill_(mag == 0.0, 0.0)
 
 
 def angle_backward(grad, self):
     """Complex: ``grad * i self / |self|**2`` (0 at 0); real: 0."""
     if not self.dtype.is_complex:
         return aten.zeros_like.default(self)
-    g = mul_scalar(grad * self / self.abs().pow(2), 1j)
+    den = self.abs().pow(2)  # (C++ evaluates the right operand first)
+    g = mul_scalar(grad * self / den, 1j)
     zero = aten.zeros.default([], dtype=self.dtype, device=self.device)
     return aten.where.self(self == 0.0, zero, g)
 
@@ -282,16 +286,10 @@ def erf_backward(grad, self):
     return mul_scalar((-self.pow(2)).exp(), TWO_OVER_SQRT_PI) * grad
 
 
-def rsqrt_backward(grad, result):
-    """``-0.5 * grad * result**3``, its right operand computed first (as C++ evaluates it)."""
-    cube = conj(result.pow(3))
-    return mul_scalar(grad, -0.5) * cube
-
-
-def reciprocal_backward(grad, result):
-    """``-grad * result**2``, its right operand computed first."""
-    sq = conj(result * result)
-    return -grad * sq
+def log1p_backward(grad, self):
+    """``grad / conj(self + 1)`` (a function in PyTorch: a forward formula conjugates the
+    tangent, its ``grad``, before ``self + 1``)."""
+    return grad / conj(add_scalar(self, 1))
 
 
 def div_other_backward(grad, self, other):
