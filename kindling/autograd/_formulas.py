@@ -175,7 +175,8 @@ def pow_backward_self(grad, self, exponent):
 def _nonneg_real(exponent):
     """Where the exponent is a real number >= 0 (0 ** exponent has a 0 derivative there)."""
     if exponent.dtype.is_complex:
-        return aten.logical_and.default(aten.imag.default(exponent) == 0, real(exponent) >= 0)
+        nonneg = real(exponent) >= 0  # (C++ evaluates the right argument first)
+        return aten.logical_and.default(aten.imag.default(exponent) == 0, nonneg)
     return exponent >= 0
 
 
@@ -973,18 +974,22 @@ def stack_tensors_backward(grad, dim, sizes_list):
     return [aten.select.int(grad, d, i) for i in range(len(sizes_list))]
 
 
-def cat_backward(grad, sizes_list, dim):
+def cat_tensors_backward(grad, sizes_list, dtypes, dim):
+    """``grad`` cut into the inputs' pieces; a real input of a complex result gets the real
+    part's (taken once, first, whenever ``grad`` is complex, as PyTorch's formula does)."""
     out = []
     if not sizes_list:
         return out
     ndim = max(len(s) for s in sizes_list)
     d = dim % ndim if ndim else 0
     start = 0
-    for s in sizes_list:
+    grad_real = real(grad) if grad.dtype.is_complex else None
+    for s, dt in zip(sizes_list, dtypes):
+        g = grad_real if grad_real is not None and not dt.is_complex else grad
         if len(s) == 1 and s[0] == 0:  # (an empty 1-d input: zeros of its size)
-            out.append(aten.zeros.default([0], dtype=grad.dtype, device=grad.device))
+            out.append(aten.zeros.default([0], dtype=g.dtype, device=g.device))
             continue
-        out.append(grad.narrow(d, start, s[d]))
+        out.append(g.narrow(d, start, s[d]))
         start += s[d]
     return out
 
