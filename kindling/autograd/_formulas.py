@@ -251,7 +251,8 @@ def abs_backward(grad, self):
 
 def abs_jvp(self_t, self_p, result):
     """``handle_r_to_c(result, conj(self_t) * sgn(self))``: real for a complex input."""
-    return handle_r_to_c(result, conj(self_t) * self_p.sgn())
+    s = self_p.sgn()  # (C++ evaluates the right operand first)
+    return handle_r_to_c(result, conj(self_t) * s)
 
 
 def sgn_backward(x, gx, sgn):
@@ -714,23 +715,11 @@ def value_selecting_jvp(self_t, dim, indices, keepdim):
 
 
 def var_jvp(self_t, self_p, result, dim, correction, keepdim):
-    """PyTorch's ``((2 / dof) * t * (x - x.mean(dim, true))).sum(dim, keepdim)`` (its real
-    part for complex inputs; a full reduction's mean is 0-d), the right factor first."""
-    c = 1.0 if correction is None else float(correction)
-    n = self_p.dim()
-    if n == 0 or dim is None:
-        count = self_p.numel()
-        mean = self_p.mean()
-    else:
-        dims = _wrap_dims(dim, n)
-        count = _reduced_numel(self_p._size, dims)
-        mean = self_p.mean(dims, True)
-    centered = self_p - mean
-    dof = count - c
-    d = aten.mul.Scalar(conj(self_t), 2.0 / dof if dof else math.inf) * centered
-    if d.dtype.is_complex:  # (the variance is real: its tangent is the real part)
-        d = real(d)
-    return aten.sum.dim_IntList(d, dim, keepdim)
+    """PyTorch's ``real(var_backward(t.conj(), x, dim, correction, true).sum(dim, keepdim))``
+    (the variance is real: its tangent is the real part)."""
+    d = aten.sum.dim_IntList(var_backward(conj(self_t), self_p, dim, correction, True), dim,
+                             keepdim)
+    return real(d) if d.dtype.is_complex else d
 
 
 def logsumexp_jvp(self_p, self_t, dim, keepdim):
@@ -792,20 +781,26 @@ def norm_jvp(self_p, self_t, p, result, dim=None, keepdim=False):
         nb_max = aten.count_nonzero.dim_IntList(is_eq_max, dims)
         if n != 0:
             nb_max = unsqueeze_multiple(nb_max, _wrap_dims(dims, n) if dims else [], n)
-        return (real(self_p.sgn() * conj(self_t)) * is_eq_max / nb_max).sum(dims, keepdim)
+        return (real(_sgn_times_conj(self_p, self_t)) * is_eq_max / nb_max).sum(dims, keepdim)
     if p < 1.0:
-        t = real(self_p.sgn() * conj(self_t))
+        t = real(_sgn_times_conj(self_p, self_t))
         a = self_p.abs().pow_(p - 1).masked_fill_(self_p == 0, 0)
         sumpow_t = (a * t).sum(dims, keepdim)
         return sumpow_t * norm.pow(1 - p)
     if p < 2.0:
-        t = real(self_p.sgn() * conj(self_t))
+        t = real(_sgn_times_conj(self_p, self_t))
         sumpow_t = (self_p.abs().pow_(p - 1) * t).sum(dims, keepdim)
     else:
         t = real(self_p * conj(self_t))
         sumpow_t = (self_p.abs().pow_(p - 2) * t).sum(dims, keepdim)
     out = sumpow_t / norm.pow(p - 1)
     return out.masked_fill_(norm == 0, 0)
+
+
+def _sgn_times_conj(x, t):
+    """``x.sgn() * t.conj()`` in C++'s order: the conjugate first."""
+    ct = conj(t)
+    return x.sgn() * ct
 
 
 def cumprod_jvp(self_t, self_p, result, dim):
@@ -858,12 +853,12 @@ def max_min_jvp(self_p, other_p, self_t, other_t, result, is_max):
 def prod_jvp(self_t, self_p, result, dim=None, keepdim=False):
     """Tangent of prod: the backward formula on the conjugate tangent, conjugated (as
     PyTorch writes it): the sum of each tangent times the product of the others."""
+    ct = conj(self_t)  # (C++ evaluates the right operand first)
     ones = aten.ones.default([], dtype=result.dtype, device=result.device).expand_as(result)
     if dim is None:
-        return conj((prod_backward(ones, self_p, result) * conj(self_t)).sum())
+        return conj((prod_backward(ones, self_p, result) * ct).sum())
     d = dim % max(self_p.dim(), 1)
-    return conj((prod_dim_backward(ones, self_p, result, dim, keepdim) *
-                 conj(self_t)).sum([d], keepdim))
+    return conj((prod_dim_backward(ones, self_p, result, dim, keepdim) * ct).sum([d], keepdim))
 
 
 # ---- linear algebra ----------------------------------------------------------------------------
