@@ -50,7 +50,7 @@ asinh = unary_op("asinh", np.arcsinh, int_to_float=True, tags=CORE_PW)
 atanh = unary_op("atanh", np.arctanh, int_to_float=True, samples=_domain_samples(-0.9, 0.9),
                  tags=CORE_PW)
 # (sqrt(x * y) = sqrt(x) * sqrt(y) holds for the real case only, as PyTorch's formula notes)
-acosh.derivative(self="grad * ((self - 1).rsqrt() * (self + 1).rsqrt()).conj() "
+acosh.derivative(self="grad * ((self + 1).rsqrt() * (self - 1).rsqrt()).conj() "
                       "if self.is_complex() else grad * (self * self - 1).rsqrt()",
                  result="auto_element_wise")
 asinh.derivative(self="grad * (self.pow(2) + 1).rsqrt().conj()", result="auto_element_wise")

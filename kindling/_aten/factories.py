@@ -15,6 +15,7 @@ from .._dispatcher.keys import K, at_and_above, bit
 from .._dispatcher.operator import KernelEntry, caller_site
 from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor, contiguous_strides, from_array, from_numpy_shared
+from . import _parser_errors as PE
 from ._api import function, method, public
 from ._defop import NESTED_EXCLUDED, defop
 from ._meta_util import empty_meta
@@ -197,9 +198,13 @@ def _(n, m, *, dtype=None, layout=None, device=None, pin_memory=None):
 
 
 @function("eye")
-def eye_fn(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-           pin_memory=False):
+def eye_fn(n=PE.MISSING, m=None, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False, pin_memory=False):
     """``torch.eye(n, m=None)``: ones on the diagonal, zeros elsewhere."""
+    if n is PE.MISSING:
+        raise PE.parser_error("eye", PE.EYE, (), PE.given(
+            m=m, out=out, dtype=dtype, layout=layout, device=device, pin_memory=pin_memory,
+            requires_grad=requires_grad))
     if out is not None:
         from ._ops_registry import aten
         check_out("eye", out, dtype, layout, device)
@@ -400,18 +405,23 @@ def _c10_layout(layout):
     return "Sparse" if name == "sparse_coo" else "".join(p.capitalize() for p in name.split("_"))
 
 
-def _no_size(fname, size):
-    if not size:
+def _size_arg(fname, sizes, size):
+    """The sizes given positionally (``*sizes``) or as ``size=``, as a list of ints."""
+    if size is not None:
+        if sizes:
+            raise TypeError(f"{fname}() got multiple values for argument 'size'")
+        sizes = (size,)
+    elif not sizes:
         raise TypeError(f'{fname}() missing 1 required positional arguments: "size"')
+    return _sizes(sizes, fname)
 
 
 @function("empty")
-def empty_fn(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-             pin_memory=False, memory_format=None):
+def empty_fn(*sizes, size=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False, memory_format=None):
     """``torch.empty(*size)``: an uninitialised tensor (kindling fills it with zeros)."""
     from ._ops_registry import aten
-    _no_size("empty", size)
-    sizes = _sizes(size, "empty")
+    sizes = _size_arg("empty", sizes, size)
     if out is not None:
         check_out("empty", out, dtype, layout, device)
         kw = {} if memory_format is None else {"memory_format": memory_format}
@@ -423,10 +433,9 @@ def empty_fn(*size, out=None, dtype=None, layout=None, device=None, requires_gra
 
 
 def _make_const(name, opdef):
-    def fn(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-           pin_memory=False):
-        _no_size(name, size)
-        sizes = _sizes(size, name)
+    def fn(*sizes, size=None, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False, pin_memory=False):
+        sizes = _size_arg(name, sizes, size)
         if out is not None:
             from ._ops_registry import aten
             check_out(name, out, dtype, layout, device)
@@ -443,9 +452,11 @@ ones_fn = _make_const("ones", ones)
 
 
 @function("full")
-def full_fn(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
-            requires_grad=False, pin_memory=False):
+def full_fn(size=PE.MISSING, fill_value=PE.MISSING, *, out=None, dtype=None, layout=None,
+            device=None, requires_grad=False, pin_memory=False):
     """``torch.full(size, fill_value)``."""
+    if size is PE.MISSING or fill_value is PE.MISSING:
+        raise PE.missing("full", size=size, fill_value=fill_value)
     sizes = _sizes((size,), "full")
     if out is not None:
         from ._ops_registry import aten
@@ -456,15 +467,19 @@ def full_fn(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
 
 
 @function("empty_strided")
-def empty_strided_fn(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
-                     pin_memory=False):
+def empty_strided_fn(size=PE.MISSING, stride=PE.MISSING, *, dtype=None, layout=None,
+                     device=None, requires_grad=False, pin_memory=False):
+    if size is PE.MISSING or stride is PE.MISSING:
+        raise PE.missing("empty_strided", size=size, stride=stride)
     t = empty_strided.op(list(size), list(stride),
                          **_factory_kwargs(dtype, layout, device, pin_memory))
     return _finish(t, requires_grad)
 
 
-def scalar_tensor_fn(s, *, dtype=None, layout=None, device=None, requires_grad=False,
-                     pin_memory=False):
+def scalar_tensor_fn(s=PE.MISSING, *, dtype=None, layout=None, device=None,
+                     requires_grad=False, pin_memory=False):
+    if s is PE.MISSING:
+        raise PE.missing("scalar_tensor", s=s)
     t = scalar_tensor.op(s, **_factory_kwargs(dtype, layout, device, pin_memory))
     return _finish(t, requires_grad)
 
@@ -477,6 +492,10 @@ function("scalar_tensor")(scalar_tensor_fn)
 def arange_fn(start=None, end=None, step=None, *, out=None, dtype=None, layout=None,
               device=None, requires_grad=False, pin_memory=False):
     """``torch.arange(end)``, ``torch.arange(start, end, step)``."""
+    if start is None and end is None:
+        raise PE.parser_error("arange", PE.ARANGE, () if step is None else (step,), PE.given(
+            out=out, dtype=dtype, layout=layout, device=device, pin_memory=pin_memory,
+            requires_grad=requires_grad))
     if end is None:
         start, end = 0, start
         plain = step is None
@@ -618,9 +637,11 @@ def _scalars_to_array(data, dt):
 
 
 @function("tensor")
-def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+def tensor(data=PE.MISSING, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """``torch.tensor(data)``: a new tensor copying ``data`` (lists, numbers, arrays, tensors)."""
     from ._ops_registry import aten
+    if data is PE.MISSING:
+        raise PE.missing("tensor", data=data)
     if isinstance(data, Tensor):
         import warnings
         warnings.warn(
@@ -746,8 +767,10 @@ LEGACY_TENSOR_TYPES = {name: _legacy_type(name, dt) for name, dt in [
 
 # ---- *_like and new_* -------------------------------------------------------------------------
 def _like(name, opdef, value=None):
-    def fn(input, *args, dtype=None, layout=None, device=None, requires_grad=False,
+    def fn(input=PE.MISSING, *args, dtype=None, layout=None, device=None, requires_grad=False,
            pin_memory=False, memory_format=None):
+        if input is PE.MISSING:
+            raise PE.missing(name, input=input)
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}")

@@ -137,7 +137,8 @@ def slogdet_backward(grads, A, sign, LU, pivots):
     if is_complex:
         if g_sign is not None:
             im = aten.imag.default(g_sign.conj() * sign)
-            g = (g - im * 1j) if g is not None else im * (-1j)
+            # (C++'s ``i * im``: a number times a tensor is ``im.mul(i)``, mul.Scalar)
+            g = (g - aten.mul.Scalar(im, 1j)) if g is not None else aten.mul.Scalar(im, -1j)
         else:
             g = g.to(A.dtype)
     from .. import is_grad_enabled

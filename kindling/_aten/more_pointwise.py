@@ -616,7 +616,7 @@ def _nan_to_num_out_check(self, *args, out, **kwargs):
 
 
 _out_precheck(nan_to_num.out, _nan_to_num_out_check)
-nan_to_num.derivative(self="grad * self.isfinite()", result="self_t * self_p.isfinite()")
+nan_to_num.derivative(self="grad * self.isfinite()", result="auto_element_wise")
 
 
 # ---- signbit / isposinf / isneginf -------------------------------------------------------------

@@ -398,22 +398,22 @@ abs.derivative(self="grad * self.sgn()", result="abs_jvp(self_t, self_p, result)
 sgn.derivative(self="sgn_backward(self, grad, result)",
                result="sgn_backward(self_p, self_t, result)")
 angle.derivative(self="angle_backward(grad, self)", result="angle_jvp(self_t, self_p, result)")
-neg.derivative(self="grad.neg()", result="auto_linear")
+neg.derivative(self="grad.neg()", result=_EW)
 same_float_fast_path(neg, np.negative, 1)  # (its check refuses bool only)
 relu.derivative(self="threshold_backward(grad, result, 0)", result=_EW)
 same_float_fast_path(relu, _relu, 1)  # (float32/float64 pass its checks; ``maximum`` never warns)
 for _n, _fm in {"exp": "grad * conj(result)", "exp2": "grad * conj(result) * LN2",
                 "expm1": "grad * (conj(result) + 1)", "log": "grad / conj(self)",
                 "log2": "grad / (conj(self) * LN2)", "log10": "grad / (conj(self) * LN10)",
-                "log1p": "grad / conj(self + 1)", "sqrt": "grad / (2 * conj(result))",
-                "rsqrt": "rsqrt_backward(grad, result)", "sin": "grad * conj(self.cos())",
+                "log1p": "log1p_backward(grad, self)", "sqrt": "grad / (2 * conj(result))",
+                "rsqrt": "-0.5 * grad * conj(result.pow(3))", "sin": "grad * conj(self.cos())",
                 "cos": "grad * -conj(self.sin())", "tan": "grad * conj(1 + result.pow(2))",
                 "asin": "grad * conj((-self * self + 1).rsqrt())",
                 "acos": "grad * -conj((-self * self + 1).rsqrt())",
                 "atan": "grad / conj(self * self + 1)", "sinh": "grad * conj(self.cosh())",
                 "cosh": "grad * conj(self.sinh())", "tanh": "tanh_backward(grad, result)",
                 "sigmoid": "sigmoid_backward(grad, result)",
-                "reciprocal": "reciprocal_backward(grad, result)",
+                "reciprocal": "-grad * conj(result * result)",
                 "erf": "erf_backward(grad, self)"}.items():
     globals()[_n].derivative(self=_fm, result=_EW)
 for _f in (floor, ceil, trunc, sign):
@@ -996,9 +996,9 @@ sigmoid_backward.derivative(
            "conj(output_t) * grad_output_p * (-2 * conj(output_p) + 1)")
 tanh_backward.derivative(
     grad_output="tanh_backward(grad, conj(output))",
-    output="conj(grad) * (-2 * conj(output) * grad_output)",
+    output="grad.conj() * (-2 * conj(output) * grad_output)",
     result="tanh_backward(grad_output_t, output_p) + "
-           "conj(output_t) * (-2 * conj(output_p) * grad_output_p)")
+           "output_t.conj() * (-2 * conj(output_p) * grad_output_p)")
 
 # ---- maximum / minimum / atan2 -----------------------------------------------------------------
 maximum = binary_family("maximum", binary_kernel(np.maximum), tensor=None, inplace=False,

@@ -19,6 +19,7 @@ from .. import _dtype
 from .._generator import Generator, check_generator
 from .._tensor import Tensor
 from . import _rng_math as R
+from . import _parser_errors as PE
 from ._api import function, public
 from ._defop import defop
 from ._ops_registry import aten
@@ -394,10 +395,15 @@ normal_tt.derivative(mean="new_zeros(grad, mean_sym_sizes)",
 
 
 @function("normal")
-def normal_fn(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
-              device=None, requires_grad=False, pin_memory=False):
+def normal_fn(mean=None, std=1.0, size=None, *, generator=None, out=None, dtype=None,
+              layout=None, device=None, requires_grad=False, pin_memory=False):
     """``torch.normal(mean, std, *, generator=None)`` with tensor or float ``mean``/``std``;
     ``torch.normal(mean, std, size)`` for floats."""
+    if mean is None:
+        raise PE.parser_error("normal", PE.NORMAL, (), PE.given(
+            std=None if std == 1.0 else std, size=size, generator=generator, out=out,
+            dtype=dtype, layout=layout, device=device, pin_memory=pin_memory,
+            requires_grad=requires_grad))
     if size is not None:
         size = _sizes((size,), "normal")
         if out is not None:
@@ -421,18 +427,7 @@ def normal_fn(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None,
         return (normal_ft.op if out is None else aten.normal.float_Tensor_out)(float(mean), std,
                                                                             **kw)
     else:
-        raise TypeError("normal() received an invalid combination of arguments - got "
-                        f"({type(mean).__name__}, {type(std).__name__}), but expected one of:\n"
-                        " * (Tensor mean, Tensor std, *, torch.Generator generator = None, "
-                        "Tensor out = None)\n"
-                        " * (Tensor mean, float std = 1, *, torch.Generator generator = None, "
-                        "Tensor out = None)\n"
-                        " * (float mean, Tensor std, *, torch.Generator generator = None, "
-                        "Tensor out = None)\n"
-                        " * (float mean, float std, tuple of ints size, *, torch.Generator "
-                        "generator = None, Tensor out = None, torch.dtype dtype = None, "
-                        "torch.layout layout = None, torch.device device = None, bool pin_memory "
-                        "= False, bool requires_grad = False)\n")
+        raise PE.parser_error("normal", PE.NORMAL, (mean, std))
 
 
 # ---- factories: rand, randn, randint, randperm, *_like ------------------------------------------
@@ -457,23 +452,29 @@ rand, rand_g = _factory("rand", lambda t, g: aten.uniform_.default(t, 0.0, 1.0, 
 randn, randn_g = _factory("randn", lambda t, g: aten.normal_.default(t, 0.0, 1.0, generator=g))
 
 
-def _check_gen_arg(fname, generator, args, kwargs):
+def _check_gen_arg(fname, generator, args, kwargs, sigs=()):
     if generator is not None and not isinstance(generator, Generator):
         got = ", ".join([type(a).__name__ if not isinstance(a, Tensor) else "Tensor"
                          for a in args] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()
                                            if v is not None])
         raise TypeError(f"{fname}() received an invalid combination of arguments - got ({got}), "
-                        "but expected one of:\n")
+                        "but expected one of:\n" + "".join(f" * {s}\n" for s in sigs))
 
 
 def _make_sampler(name, ops):
     plain, with_gen = ops
     packet = getattr(aten, name)
 
-    def fn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+    def fn(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
            requires_grad=False, pin_memory=False):
-        _check_gen_arg(name, generator, size, {"generator": generator})
-        sizes = _sizes(size, name)
+        if not sizes or size is not None:  # (no size, or size= - alone, or beside one)
+            if sizes or size is None:
+                raise PE.parser_error(name, PE.SAMPLER, sizes, PE.given(
+                    size=size, generator=generator, out=out, dtype=dtype, layout=layout,
+                    device=device, pin_memory=pin_memory, requires_grad=requires_grad))
+            sizes = (size,)
+        _check_gen_arg(name, generator, sizes, {"generator": generator}, PE.SAMPLER)
+        sizes = _sizes(sizes, name)
         if out is not None:
             check_out(name, out, dtype, layout, device)
             t = packet.generator_out(sizes, generator=generator, out=out) \
@@ -521,18 +522,28 @@ _RANDINT = _randint_ops()
 
 
 @function("randint")
-def randint_fn(*args, generator=None, out=None, dtype=None, layout=None, device=None,
-               requires_grad=False, pin_memory=False, size=None):
+def randint_fn(*args, low=None, high=None, size=None, generator=None, out=None, dtype=None,
+               layout=None, device=None, requires_grad=False, pin_memory=False):
     """``torch.randint(low=0, high, size, *, generator=None, dtype=torch.int64)``."""
-    if size is not None:
-        args = args + (size,)
-    _check_gen_arg("randint", generator, args, {"generator": generator})
-    if len(args) == 2:
+    given = args
+    if low is not None or high is not None or size is not None:
+        args = ((low,) if low is not None else ()) + args + \
+            ((high,) if high is not None else ()) + ((size,) if size is not None else ())
+    _check_gen_arg("randint", generator, args, {"generator": generator}, PE.RANDINT)
+    if len(args) == 2 and (size is not None or not (low is not None or high is not None)):
         low, (high, size) = None, args
     elif len(args) == 3:
         low, high, size = args
     else:
-        raise TypeError(f"randint() takes 2 or 3 positional arguments but {len(args)} were given")
+        raise PE.parser_error("randint", PE.RANDINT, given, PE.given(
+            low=low, high=high, size=size, generator=generator, out=out, dtype=dtype,
+            layout=layout, device=device, pin_memory=pin_memory,
+            requires_grad=requires_grad))
+    if isinstance(size, int):
+        if len(args) == 2:  # (the one signature taking two arguments)
+            raise TypeError("randint(): argument 'size' (position 2) must be tuple of ints, "
+                            "not int")
+        raise PE.parser_error("randint", PE.RANDINT, args)
     pos = ((int(low),) if low is not None else ()) + (int(high), _sizes((size,), "randint"))
     gkw = {"generator": generator} if generator is not None else {}
     if out is not None:
@@ -593,10 +604,14 @@ randperm_g.explicit(_randperm_kernel)
 
 
 @function("randperm")
-def randperm_fn(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
+def randperm_fn(n=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
                 requires_grad=False, pin_memory=False):
     """``torch.randperm(n, *, generator=None)``: a random permutation of ``0..n-1``."""
-    _check_gen_arg("randperm", generator, (n,), {"generator": generator})
+    if n is None:
+        raise PE.parser_error("randperm", PE.RANDPERM, (), PE.given(
+            generator=generator, out=out, dtype=dtype, layout=layout, device=device,
+            pin_memory=pin_memory, requires_grad=requires_grad))
+    _check_gen_arg("randperm", generator, (n,), {"generator": generator}, PE.RANDPERM)
     if out is not None:
         check_out("randperm", out, dtype, layout, device)
         t = aten.randperm.generator_out(int(n), generator=generator, out=out) \
@@ -634,8 +649,12 @@ randint_like = _like_sampler("randint_like", lambda t, g, high: aten.random_.__g
 def _like_fn(name, ops):
     plain, with_gen = ops
 
-    def fn(input, *args, generator=None, dtype=None, layout=None, device=None,
+    def fn(input=PE.MISSING, *args, generator=None, dtype=None, layout=None, device=None,
            requires_grad=False, pin_memory=False, memory_format=None):
+        if input is PE.MISSING and name != "randint_like":
+            raise PE.parser_error(name, PE.LIKE_SAMPLER, args, PE.given(
+                generator=generator, memory_format=memory_format, dtype=dtype, layout=layout,
+                device=device, pin_memory=pin_memory, requires_grad=requires_grad))
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}")

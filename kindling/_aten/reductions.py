@@ -915,8 +915,8 @@ cumprod_out = out_variant(cumprod, "cumprod.out(Tensor self, int dim, *, ScalarT
                                    "Tensor(a!) out) -> Tensor(a!)")
 public("cumsum", cumsum, cumsum_out)
 public("cumprod", cumprod, cumprod_out)
-cumsum.derivative(self="cumsum_backward(grad, dim)", result="auto_linear")
-cumprod.derivative(self="cumprod_backward(grad, self, dim, result)",
+cumsum.derivative(self="cumsum_backward(grad.to(self_scalar_type), dim)", result="auto_linear")
+cumprod.derivative(self="cumprod_backward(grad.to(self_scalar_type), self, dim, result)",
                    result="cumprod_jvp(self_t, self_p, result, dim).to(result.dtype)")
 
 

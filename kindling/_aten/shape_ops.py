@@ -59,8 +59,8 @@ def _cat_geometry(tensors, dim):
 
 cat = defop("cat(Tensor[] tensors, int dim=0) -> Tensor", tags=("core",))
 OPS["cat"] = cat
-cat.derivative(tensors="handle_r_to_c(tensors_scalar_type, "
-                       "cat_backward(grad, tensors_args_sizes, dim))", result="auto_linear")
+cat.derivative(tensors="cat_tensors_backward(grad, tensors_args_sizes, tensors_args_scalartypes, "
+                       "dim)", result="auto_linear")
 
 
 cat.samples(lambda dt: iter([

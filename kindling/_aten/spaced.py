@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, from_array
+from . import _parser_errors as PE
 from ._api import function
 from ._defop import defop
 from ._meta_util import empty_meta
@@ -197,16 +198,24 @@ _logspace = _api("logspace")
 
 
 @function("linspace")
-def linspace_fn(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
-                requires_grad=False, pin_memory=False):
+def linspace_fn(start=PE.MISSING, end=PE.MISSING, steps=PE.MISSING, *, out=None, dtype=None,
+                layout=None, device=None, requires_grad=False, pin_memory=False):
     """``steps`` values evenly spaced from ``start`` to ``end`` (both included)."""
+    if steps is PE.MISSING or end is PE.MISSING or start is PE.MISSING:
+        raise PE.parser_error("linspace", PE.LINSPACE, PE.present(start, end, steps), PE.given(
+            out=out, dtype=dtype, layout=layout, device=device, pin_memory=pin_memory,
+            requires_grad=requires_grad))
     return _linspace(start, end, steps, (), out, dtype, layout, device, requires_grad,
                      pin_memory)
 
 
 @function("logspace")
-def logspace_fn(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
-                device=None, requires_grad=False, pin_memory=False):
+def logspace_fn(start=PE.MISSING, end=PE.MISSING, steps=PE.MISSING, base=10.0, *, out=None,
+                dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """``base`` to the powers of ``linspace(start, end, steps)``."""
+    if steps is PE.MISSING or end is PE.MISSING or start is PE.MISSING:
+        raise PE.parser_error("logspace", PE.LOGSPACE, PE.present(start, end, steps), PE.given(
+            out=out, dtype=dtype, layout=layout, device=device, pin_memory=pin_memory,
+            requires_grad=requires_grad))
     return _logspace(start, end, steps, (base,), out, dtype, layout, device, requires_grad,
                      pin_memory)

@@ -17,6 +17,7 @@ from .._storage import UntypedStorage
 from .._tensor import (INFERENCE_STRIP, Size, Tensor, _is_contig, contiguous_strides,
                        make_tensor)
 from .._tensor_subclass import shallow_copy_from
+from . import _parser_errors as PE
 from ._api import public
 from ._defop import defop
 
@@ -237,8 +238,15 @@ def _finish(t, requires_grad):
 
 
 def _new_method(name, d):
-    def fn(self, *size, dtype=None, layout=None, device=None, requires_grad=False,
+    def fn(self, *sizes, size=None, dtype=None, layout=None, device=None, requires_grad=False,
            pin_memory=False):
+        if size is not None:
+            if sizes:
+                raise TypeError(f"{name}() got multiple values for argument 'size'")
+            sizes = (size,)
+        elif not sizes:
+            raise PE.missing(name, size=PE.MISSING)
+        size = sizes
         if dtype is not None and not isinstance(dtype, _dtype.dtype):
             raise TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not "
                             f"{type(dtype).__name__}")
@@ -249,8 +257,10 @@ def _new_method(name, d):
     return fn
 
 
-def _new_full(self, size, fill_value, *, dtype=None, layout=None, device=None,
-              requires_grad=False, pin_memory=False):
+def _new_full(self, size=PE.MISSING, fill_value=PE.MISSING, *, dtype=None, layout=None,
+              device=None, requires_grad=False, pin_memory=False):
+    if size is PE.MISSING or fill_value is PE.MISSING:
+        raise PE.missing("new_full", size=size, fill_value=fill_value)
     return _finish(new_full.op(self, _sizes((size,), "new_full"), fill_value, dtype=dtype,
                                layout=layout,
                                device=_device.canonical(device) if device is not None else None,

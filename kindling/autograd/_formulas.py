@@ -175,7 +175,8 @@ def pow_backward_self(grad, self, exponent):
 def _nonneg_real(exponent):
     """Where the exponent is a real number >= 0 (0 ** exponent has a 0 derivative there)."""
     if exponent.dtype.is_complex:
-        return aten.logical_and.default(aten.imag.default(exponent) == 0, real(exponent) >= 0)
+        nonneg = real(exponent) >= 0  # (C++ evaluates the right argument first)
+        return aten.logical_and.default(aten.imag.default(exponent) == 0, nonneg)
     return exponent >= 0
 
 
@@ -250,7 +251,8 @@ def abs_backward(grad, self):
 
 def abs_jvp(self_t, self_p, result):
     """``handle_r_to_c(result, conj(self_t) * sgn(self))``: real for a complex input."""
-    return handle_r_to_c(result, conj(self_t) * self_p.sgn())
+    s = self_p.sgn()  # (C++ evaluates the right operand first)
+    return handle_r_to_c(result, conj(self_t) * s)
 
 
 def sgn_backward(x, gx, sgn):
@@ -260,15 +262,19 @@ def sgn_backward(x, gx, sgn):
         return aten._efficientzerotensor.default(list(sgn.shape), dtype=sgn.dtype,
                                                  device=sgn.device)
     mag = x.abs()
-    out = (gx - (sgn * sgn) * gx.conj()) / mul_scalar(mag, 2.0)
-    return out.masked_fill(mag == 0.0, 0.0)
+    # (C++ evaluates the operands right to left: the denominator first)
+    den = mul_scalar(mag, 2.0)
+    gx_conj = gx.conj()
+    out = (gx - (sgn * sgn) * gx_conj) / den
+    return out.masked_fill_(mag == 0.0, 0.0)
 
 
 def angle_backward(grad, self):
     """Complex: ``grad * i self / |self|**2`` (0 at 0); real: 0."""
     if not self.dtype.is_complex:
         return aten.zeros_like.default(self)
-    g = mul_scalar(grad * self / self.abs().pow(2), 1j)
+    den = self.abs().pow(2)  # (C++ evaluates the right operand first)
+    g = mul_scalar(grad * self / den, 1j)
     zero = aten.zeros.default([], dtype=self.dtype, device=self.device)
     return aten.where.self(self == 0.0, zero, g)
 
@@ -282,16 +288,10 @@ def erf_backward(grad, self):
     return mul_scalar((-self.pow(2)).exp(), TWO_OVER_SQRT_PI) * grad
 
 
-def rsqrt_backward(grad, result):
-    """``-0.5 * grad * result**3``, its right operand computed first (as C++ evaluates it)."""
-    cube = conj(result.pow(3))
-    return mul_scalar(grad, -0.5) * cube
-
-
-def reciprocal_backward(grad, result):
-    """``-grad * result**2``, its right operand computed first."""
-    sq = conj(result * result)
-    return -grad * sq
+def log1p_backward(grad, self):
+    """``grad / conj(self + 1)`` (a function in PyTorch: a forward formula conjugates the
+    tangent, its ``grad``, before ``self + 1``)."""
+    return grad / conj(add_scalar(self, 1))
 
 
 def div_other_backward(grad, self, other):
@@ -715,23 +715,11 @@ def value_selecting_jvp(self_t, dim, indices, keepdim):
 
 
 def var_jvp(self_t, self_p, result, dim, correction, keepdim):
-    """PyTorch's ``((2 / dof) * t * (x - x.mean(dim, true))).sum(dim, keepdim)`` (its real
-    part for complex inputs; a full reduction's mean is 0-d), the right factor first."""
-    c = 1.0 if correction is None else float(correction)
-    n = self_p.dim()
-    if n == 0 or dim is None:
-        count = self_p.numel()
-        mean = self_p.mean()
-    else:
-        dims = _wrap_dims(dim, n)
-        count = _reduced_numel(self_p._size, dims)
-        mean = self_p.mean(dims, True)
-    centered = self_p - mean
-    dof = count - c
-    d = aten.mul.Scalar(conj(self_t), 2.0 / dof if dof else math.inf) * centered
-    if d.dtype.is_complex:  # (the variance is real: its tangent is the real part)
-        d = real(d)
-    return aten.sum.dim_IntList(d, dim, keepdim)
+    """PyTorch's ``real(var_backward(t.conj(), x, dim, correction, true).sum(dim, keepdim))``
+    (the variance is real: its tangent is the real part)."""
+    d = aten.sum.dim_IntList(var_backward(conj(self_t), self_p, dim, correction, True), dim,
+                             keepdim)
+    return real(d) if d.dtype.is_complex else d
 
 
 def logsumexp_jvp(self_p, self_t, dim, keepdim):
@@ -793,20 +781,26 @@ def norm_jvp(self_p, self_t, p, result, dim=None, keepdim=False):
         nb_max = aten.count_nonzero.dim_IntList(is_eq_max, dims)
         if n != 0:
             nb_max = unsqueeze_multiple(nb_max, _wrap_dims(dims, n) if dims else [], n)
-        return (real(self_p.sgn() * conj(self_t)) * is_eq_max / nb_max).sum(dims, keepdim)
+        return (real(_sgn_times_conj(self_p, self_t)) * is_eq_max / nb_max).sum(dims, keepdim)
     if p < 1.0:
-        t = real(self_p.sgn() * conj(self_t))
+        t = real(_sgn_times_conj(self_p, self_t))
         a = self_p.abs().pow_(p - 1).masked_fill_(self_p == 0, 0)
         sumpow_t = (a * t).sum(dims, keepdim)
         return sumpow_t * norm.pow(1 - p)
     if p < 2.0:
-        t = real(self_p.sgn() * conj(self_t))
+        t = real(_sgn_times_conj(self_p, self_t))
         sumpow_t = (self_p.abs().pow_(p - 1) * t).sum(dims, keepdim)
     else:
         t = real(self_p * conj(self_t))
         sumpow_t = (self_p.abs().pow_(p - 2) * t).sum(dims, keepdim)
     out = sumpow_t / norm.pow(p - 1)
     return out.masked_fill_(norm == 0, 0)
+
+
+def _sgn_times_conj(x, t):
+    """``x.sgn() * t.conj()`` in C++'s order: the conjugate first."""
+    ct = conj(t)
+    return x.sgn() * ct
 
 
 def cumprod_jvp(self_t, self_p, result, dim):
@@ -859,12 +853,12 @@ def max_min_jvp(self_p, other_p, self_t, other_t, result, is_max):
 def prod_jvp(self_t, self_p, result, dim=None, keepdim=False):
     """Tangent of prod: the backward formula on the conjugate tangent, conjugated (as
     PyTorch writes it): the sum of each tangent times the product of the others."""
+    ct = conj(self_t)  # (C++ evaluates the right operand first)
     ones = aten.ones.default([], dtype=result.dtype, device=result.device).expand_as(result)
     if dim is None:
-        return conj((prod_backward(ones, self_p, result) * conj(self_t)).sum())
+        return conj((prod_backward(ones, self_p, result) * ct).sum())
     d = dim % max(self_p.dim(), 1)
-    return conj((prod_dim_backward(ones, self_p, result, dim, keepdim) *
-                 conj(self_t)).sum([d], keepdim))
+    return conj((prod_dim_backward(ones, self_p, result, dim, keepdim) * ct).sum([d], keepdim))
 
 
 # ---- linear algebra ----------------------------------------------------------------------------
@@ -975,18 +969,22 @@ def stack_tensors_backward(grad, dim, sizes_list):
     return [aten.select.int(grad, d, i) for i in range(len(sizes_list))]
 
 
-def cat_backward(grad, sizes_list, dim):
+def cat_tensors_backward(grad, sizes_list, dtypes, dim):
+    """``grad`` cut into the inputs' pieces; a real input of a complex result gets the real
+    part's (taken once, first, whenever ``grad`` is complex, as PyTorch's formula does)."""
     out = []
     if not sizes_list:
         return out
     ndim = max(len(s) for s in sizes_list)
     d = dim % ndim if ndim else 0
     start = 0
-    for s in sizes_list:
+    grad_real = real(grad) if grad.dtype.is_complex else None
+    for s, dt in zip(sizes_list, dtypes):
+        g = grad_real if grad_real is not None and not dt.is_complex else grad
         if len(s) == 1 and s[0] == 0:  # (an empty 1-d input: zeros of its size)
-            out.append(aten.zeros.default([0], dtype=grad.dtype, device=grad.device))
+            out.append(aten.zeros.default([0], dtype=g.dtype, device=g.device))
             continue
-        out.append(grad.narrow(d, start, s[d]))
+        out.append(g.narrow(d, start, s[d]))
         start += s[d]
     return out
 

@@ -16,6 +16,7 @@ form is computed from the value before the op and copied into the existing tange
 """
 from __future__ import annotations
 
+import ast
 from collections import namedtuple
 
 from .._aten._defop import JvpDecomposition
@@ -23,8 +24,8 @@ from .._tensor import Tensor
 from . import _formulas, _fw_grad
 from ._fw_grad import fw_grad, set_fw_grad
 from ._cpp_order import cpp_order
-from .derivatives import (FW, _DERIVED, _HELPER_NUMBERS, _NUMBER_TYPES, _ScalarOperands,
-                          compile_expression)
+from .derivatives import (FW, _DERIVED, _HELPER_NUMBERS, _NUMBER_TYPES, Formula,
+                          _ScalarOperands, compile_expression)
 from .grad_mode import _DecoratorContextManager
 
 __all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_dual",
@@ -141,6 +142,7 @@ class JvpFormula:
         self.kind = src if src in ("auto_element_wise", "auto_linear") else "formula"
         if self.kind != "formula":
             self.tangent_inputs = None  # (all differentiable inputs)
+            self.element_wise = {}      # (slot name -> its rewritten formula, compiled on use)
             return
         if callable(src):
             import inspect
@@ -163,6 +165,34 @@ class JvpFormula:
 
 def compile_jvp(spec, src):
     return JvpFormula(spec, src)
+
+
+class _GradAsConjTangent(ast.NodeTransformer):
+    def visit_Name(self, node):
+        if node.id != "grad":
+            return node
+        return ast.Call(ast.Attribute(node, "conj", ast.Load()), [], [])
+
+
+def _element_wise_formula(spec, slot):
+    """``slot``'s backward formula as PyTorch's codegen makes an ``auto_element_wise`` forward
+    formula of it: ``grad`` replaced by the conjugate tangent, ``grad.conj()``, so that the
+    conjugation dispatches where C++ evaluates it among the operands (``grad * self.cos()``
+    computes ``cos`` first).  None for a formula given as a function (its caller conjugates
+    the tangent first)."""
+    cache = spec.jvp.element_wise
+    f = cache.get(slot.name, _UNREAD)
+    if f is _UNREAD:
+        f = None
+        if slot.formula.fn.__name__ == "_formula":  # (compiled from text)
+            tree = _GradAsConjTangent().visit(ast.parse(slot.formula.text.strip(), mode="eval"))
+            scalars = {n for n, t in spec.arg_types.items()
+                       if t.base in _NUMBER_TYPES and not t.is_list} | \
+                {n + "_sym_numel" for n in spec.arg_types} | _HELPER_NUMBERS
+            f = Formula(ast.unparse(tree), set(slot.formula.params) | {"grad"}, scalars,
+                        () if slot.group else (slot.name,))
+        cache[slot.name] = f
+    return f
 
 
 
@@ -439,14 +469,16 @@ def _element_wise_tangent(spec, vals, items, outputs):
     formula reads as the slot's input (``_UNREAD``: nothing); ``outputs`` names the results."""
     total = None
     for s, t, inp in items:
-        t = _formulas.conj(t)
+        f = _element_wise_formula(spec, s)
+        if f is None:
+            f, t = s.formula, _formulas.conj(t)
         env = {"grad": t, "grads": [t]}
         if inp is not _UNREAD:
             env[s.name] = inp
         env.update(outputs)
-        r = s.formula.fn(*[env[p] if p in env else vals.get(p) if p in vals
-                           else spec.derived(p, vals) for p in s.formula.params])
-        if s.formula.r_to_c:
+        r = f.fn(*[env[p] if p in env else vals.get(p) if p in vals
+                   else spec.derived(p, vals) for p in f.params])
+        if f.r_to_c:
             r = _formulas.handle_r_to_c(vals.get(s.name), r)
         r = _formulas.conj(r)
         total = r if total is None else total + r
