@@ -175,8 +175,15 @@ def _engine_run_backward(tensors, grads, retain_graph, create_graph, inputs, all
             "autograd.grad when creating the graph to avoid this. If you have to use this "
             "function, make sure to reset the .grad fields of your parameters to None after use "
             "to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
-    return _engine.run_backward(roots, list(grads), retain_graph, create_graph, captures,
-                                accumulate_grad, allow_unreachable)
+    unhook = graph._logging_hooks_for(roots, tensors)
+    if unhook is None:
+        return _engine.run_backward(roots, list(grads), retain_graph, create_graph, captures,
+                                    accumulate_grad, allow_unreachable)
+    try:
+        return _engine.run_backward(roots, list(grads), retain_graph, create_graph, captures,
+                                    accumulate_grad, allow_unreachable)
+    finally:
+        unhook()
 
 
 def _inputs_tuple(inputs, fname):

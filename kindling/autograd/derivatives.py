@@ -1801,10 +1801,18 @@ def _get_autograd_fallback_mode():
 def _set_autograd_fallback_mode(mode):
     """``torch._C._set_autograd_fallback_mode(mode)``."""
     global _fallback_mode
+    if isinstance(mode, bytes):
+        mode = mode.decode()  # (pybind11 takes bytes for a str argument)
+    if not isinstance(mode, str):
+        raise TypeError("_set_autograd_fallback_mode(): incompatible function arguments. The "
+                        "following argument types are supported:\n    1. (arg0: str) -> None\n"
+                        f"\nInvoked with: {mode!r}")
     if mode == "error":
         raise RuntimeError("NYI: mode='error'")
     if mode not in ("nothing", "warn"):
-        raise RuntimeError(f"Unsupported AutogradFallbackMode: {mode}")
+        raise RuntimeError('false INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/torch/csrc/'
+                           'autograd/init.cpp":653, please report a bug to PyTorch. '
+                           f"Unsupported AutogradFallbackMode: {mode}")
     _fallback_mode = mode
 
 

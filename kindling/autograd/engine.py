@@ -242,6 +242,17 @@ def _validate_one(node, i, nxt, nr, g):
     return g
 
 
+def _validate_root(node, nr, g):
+    """validate_outputs for a root gradient: its error messages name no function."""
+    try:
+        return _validate_one(node, 0, node, nr, g)
+    except RuntimeError as e:
+        prefix = f"Function {node.name()} returned an "
+        if str(e).startswith(prefix):
+            raise RuntimeError(str(e)[len(prefix):]) from None
+        raise
+
+
 def sum_to(g, shape):
     """Sum ``g`` over broadcast dims so it has ``shape`` (at::sum_to)."""
     shape = tuple(shape)
@@ -669,6 +680,8 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     for (node, nr), g in zip(root_edges, root_grads):
         if node is None:
             continue
+        if g is not None:  # (Engine::execute validates the root gradients too: dtype casts)
+            g = _validate_root(node, nr, g)
         buf = pending[node]
         if node not in seeded:
             seeded.append(node)

@@ -216,7 +216,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), J v)`` (by the double-backward trick)."""
-    from .._aten._ops_registry import aten
+    from .. import zeros_like
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
@@ -225,8 +225,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
                                               "jvp")
         _check_requires_grad(outputs, "outputs", strict=strict)
-        grad_outputs = tuple(aten.zeros_like.default(out).requires_grad_(True)
-                             for out in outputs)
+        grad_outputs = tuple(zeros_like(out, requires_grad=True) for out in outputs)
         grad_inputs = _autograd_grad(outputs, inputs, grad_outputs, create_graph=True)
         _check_requires_grad(grad_inputs, "grad_inputs", strict=strict)
     # (unlike vjp, without create_graph this pass runs in the caller's grad mode)
@@ -303,6 +302,7 @@ def _jacfwd(func, inputs, strict=False, vectorize=False):
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
              strategy="reverse-mode"):
     """The Jacobian of ``func`` at ``inputs`` (out.shape + in.shape per output/input pair)."""
+    from .. import stack
     from .._aten._ops_registry import aten
     if strategy not in ("forward-mode", "reverse-mode"):
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". '
@@ -352,11 +352,9 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
                                                f"independent of input {el_idx}. This is not "
                                                "allowed in strict mode.")
                         jac_i_el.append(aten.zeros_like.default(inp_el))
+            # (an output without elements leaves nothing to stack: PyTorch's error)
             jacobian_.append(tuple(
-                (aten.stack.default(jac_i_el, 0) if jac_i_el else
-                 aten.zeros.default([0] + list(inputs[el_idx].shape),
-                                    dtype=inputs[el_idx].dtype))
-                .view(list(out.shape) + list(inputs[el_idx].shape))
+                stack(jac_i_el, 0).view(list(out.shape) + list(inputs[el_idx].shape))
                 for el_idx, jac_i_el in enumerate(jac_i)))
         jacobian_ = _grad_postprocess(tuple(jacobian_), create_graph)
         return _tuple_postprocess(jacobian_, (is_outputs_tuple, is_inputs_tuple))
@@ -447,11 +445,11 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), H v)`` for a scalar function, by the double-backward trick on the
     gradient (equal to ``vhp`` for a symmetric Hessian)."""
-    from .._aten._ops_registry import aten
+    from .. import zeros_like
     with enable_grad():
         is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _scalar_function_grad(
             func, inputs, v, create_graph, strict, "hvp")
-        grad_jac = tuple(aten.zeros_like.default(inp).requires_grad_(True) for inp in inputs)
+        grad_jac = tuple(zeros_like(inp, requires_grad=True) for inp in inputs)
         double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)
         _check_requires_grad(jac, "hessian", strict=strict)
     with _grad_mode_for_result(create_graph):

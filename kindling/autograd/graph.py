@@ -855,3 +855,51 @@ def allow_mutation_on_saved_tensors():
     are cloned first); see ``_mutation_on_saved``."""
     from ._mutation_on_saved import allow_mutation_on_saved_tensors as impl
     return impl()
+
+
+# The "autograd" log (PyTorch's torch.autograd logger): at DEBUG, every backward pass logs
+# each node it runs, with the shapes of the gradients the node receives.
+_LOG_NAME = "kindling.autograd.graph"
+
+
+def _logging_hooks_for(roots, tensors):
+    """When the autograd log is at DEBUG: a pre-hook on every node reachable from the root
+    edges ``roots`` (of ``tensors``) that logs the node as it runs; returns the function that
+    removes them (None when the log is quieter, or when nothing has imported ``logging``)."""
+    import sys
+    logging = sys.modules.get("logging")
+    if logging is None:  # (no logger can have been configured)
+        return None
+    log = logging.getLogger(_LOG_NAME)
+    if log.getEffectiveLevel() > logging.DEBUG:
+        return None
+    from ..utils._dtype_abbrs import dtype_abbrs
+    from .engine import _current_autograd_node
+
+    def fmt(t):
+        return "None" if t is None else f"{dtype_abbrs[t.dtype]}[{', '.join(map(str, t.shape))}]"
+
+    def prehook(grad_outputs):
+        node = _current_autograd_node()
+        log.debug(f"Executing: {node} with grad_outputs: [{','.join(map(fmt, grad_outputs))}]")
+
+    seen, queue, handles = set(), [], []
+    for (node, _), t in zip(roots, tensors):
+        # (PyTorch hooks a leaf root's grad accumulator through a reference it drops at once,
+        # so the engine runs a fresh accumulator without the hook: nothing is logged for it)
+        if isinstance(t, _Tensor) and t.grad_fn is None:
+            continue
+        if node is not None and node not in seen:
+            seen.add(node)
+            queue.append(node)
+    for node in queue:  # (breadth first; the queue grows as it is walked)
+        for nxt, _ in node.next_functions:
+            if nxt is not None and nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+        handles.append(node.register_prehook(prehook))
+
+    def remove():
+        for h in handles:
+            h.remove()
+    return remove
