@@ -681,7 +681,9 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
         if node is None:
             continue
         if g is not None:  # (Engine::execute validates the root gradients too: dtype casts)
-            g = _validate_root(node, nr, g)
+            m = node._meta[nr]
+            if not isinstance(g, Tensor) or m is not None and (g._size, g.dtype, g._device) != m:
+                g = _validate_root(node, nr, g)
         buf = pending[node]
         if node not in seeded:
             seeded.append(node)
