@@ -15,7 +15,8 @@ from .._dispatcher.guards import (  # noqa: F401
 )
 from .._dispatcher.introspect import (  # noqa: F401
     _dispatch_call_boxed, _dispatch_dump, _dispatch_dump_table, _dispatch_find_schema_or_throw,
-    _dispatch_has_kernel, _dispatch_has_kernel_for_any_dispatch_key,
+    _dispatch_has_computed_kernel_for_dispatch_key, _dispatch_has_kernel,
+    _dispatch_has_kernel_for_any_dispatch_key,
     _dispatch_has_kernel_for_dispatch_key, _dispatch_key_for_device, _dispatch_keys,
     _dispatch_keyset_full, _dispatch_keyset_full_after, _dispatch_keyset_to_string,
     _dispatch_isTensorSubclassLike, parse_schema, FunctionSchema, Argument,

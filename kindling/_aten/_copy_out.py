@@ -1,5 +1,5 @@
 """``out=`` forms made the way PyTorch generates them for CompositeExplicitAutograd ops: run
-the functional op, resize ``out`` to the result (``resize_output``: a warning when a
+the functional op (a factory's with ``out``'s dtype, layout and device), resize ``out`` to the result (``resize_output``: a warning when a
 non-empty ``out`` changes shape), check that ``out`` has the result's dtype (after the
 resize, as PyTorch's ``copy_arg``), then ``out.copy_(result)``.
 
@@ -21,9 +21,16 @@ def copy_out_variant(functional, schema, out_names=("out",), tags=None):
     form PyTorch generates, ``generated_tags(functional)``)."""
     d = defop(schema, tags=generated_tags(functional) if tags is None else tags)
     op = functional.op
+    # (a factory's dtype, layout and device come from ``out``, as torchgen's translation of
+    # the out= arguments into the functional's fills them)
+    own = {a.name for a in d.schema.arguments}
+    options = [a.name for a in functional.schema.arguments
+               if a.name in ("dtype", "layout", "device") and a.name not in own]
 
     def kernel(*args, **kwargs):
         outs = [kwargs.pop(n) for n in out_names]
+        for n in options:
+            kwargs[n] = getattr(outs[0], n)
         r = op(*args, **kwargs)
         results = r if isinstance(r, (tuple, list)) else (r,)
         for o, t in zip(outs, results):

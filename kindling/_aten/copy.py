@@ -8,10 +8,11 @@ import numpy as np
 
 from .. import _device, _dtype, _layout
 from .._dispatcher.keys import AUTOGRAD_BITS, K, above, bit
+from .._dispatcher.tls import state as _tls
 from .._tensor import (ADIOV_BIT, INFERENCE_STRIP, Tensor, contiguous_strides, logical_values,
                        make_tensor)
 from ._api import method, public
-from ._defop import _py_scalar, defop
+from ._defop import NESTED_EXCLUDED, _py_scalar, defop
 from ._meta_util import empty_meta
 from ._pointwise_util import check_scalar_fits
 from ._tensor_iterator import memory_format_strides, strided_copy
@@ -323,24 +324,37 @@ resize_ = defop("resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory
 @resize_.explicit
 def _(self, size, *, memory_format=None):
     size = tuple(int(s) for s in size)
-    if size == tuple(self._size):
-        return self  # (strides kept, as PyTorch's resize_impl_cpu_)
-    if any(s < 0 for s in size):
-        if 0 not in size:  # (c10's numel of the sizes read as unsigned)
-            raise RuntimeError("numel: integer multiplication overflow")
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
-                           f"[{', '.join(map(str, size))}]")
-    storage = self._untyped_storage()
-    stride = contiguous_strides(size)
-    n = 1
-    for s in size:
-        n *= s
-    need = (self._offset + n) * self.dtype.itemsize
-    if need > storage.nbytes():
-        storage.resize_(need)
-    t = make_tensor(storage, size, stride, self._offset, self.dtype, self.device)
-    self._np, self._size, self._stride_ = t._np, t._size, t._stride_
+    if size != tuple(self._size):  # (else strides kept, as PyTorch's resize_impl_cpu_)
+        if any(s < 0 for s in size):
+            if 0 not in size:  # (c10's numel of the sizes read as unsigned)
+                raise RuntimeError("numel: integer multiplication overflow")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
+                               f"[{', '.join(map(str, size))}]")
+        storage = self._untyped_storage()
+        n = 1
+        for s in size:
+            n *= s
+        need = (self._offset + n) * self.dtype.itemsize
+        if need > storage.nbytes():
+            storage.resize_(need)
+        _restride(self, size, contiguous_strides(size))
+    if memory_format is not None:
+        # (after the resize, as PyTorch: a refused format leaves the new sizes)
+        _restride(self, size, _format_strides(size, memory_format))
     return self
+
+
+def _format_strides(size, memory_format):
+    """empty_tensor_restride's strides for ``memory_format`` (preserve_format refused)."""
+    if memory_format is _layout.preserve_format:
+        raise RuntimeError("Unsupported memory formatPreserve")
+    return memory_format_strides(size, None, memory_format)
+
+
+def _restride(self, size, stride):
+    t = make_tensor(self._untyped_storage(), size, stride, self._offset, self.dtype,
+                    self.device)
+    self._np, self._size, self._stride_ = t._np, t._size, t._stride_
 
 
 _BELOW_ADIOV = ~(above(K.ADInplaceOrView) | bit(K.ADInplaceOrView)) | bit(K.PythonDispatcher)
@@ -362,7 +376,18 @@ def _(ks, self, size, **kwargs):
     # (VariableTypeManual's resize_: refused for a tensor that requires grad, in any grad mode)
     if self.requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
-    return resize_.op.redispatch(ks & _BELOW_AUTOGRAD, self, size, **kwargs)
+    r = resize_.op.redispatch(ks & _BELOW_AUTOGRAD, self, size, **kwargs)
+    if _has_level0_tangent(self):
+        raise RuntimeError("cannot resize variables that has a forward grad")
+    return r
+
+
+def _has_level0_tangent(t):
+    from ..autograd.derivatives import FW
+    if not FW.active:
+        return False
+    from ..autograd._fw_grad import fw_grad
+    return fw_grad(t, 0) is not None
 
 
 public("resize_", resize_, function=False)
@@ -372,11 +397,61 @@ resize_as_ = defop("resize_as_(Tensor(a!) self, Tensor the_template, *, "
                    "MemoryFormat? memory_format=None) -> Tensor(a!)", tags=("inplace_view",))
 
 
-@resize_as_.composite
+@resize_as_.explicit
 def _(self, the_template, *, memory_format=None):
+    # (PyTorch's kernel: resize_ to the template's sizes, then restride; preserve_format
+    # takes the template's suggested format)
     from ._ops_registry import aten
-    kw = {} if memory_format is None else {"memory_format": memory_format}
-    return aten.resize_.default(self, list(the_template._size), **kw)
+    aten.resize_.default(self, list(the_template._size))
+    if memory_format is not None:
+        if memory_format is _layout.preserve_format:
+            memory_format = suggest_memory_format(the_template)
+        _restride(self, self._size, _format_strides(self._size, memory_format))
+    return self
+
+
+@resize_as_.impl(K.ADInplaceOrView, with_keyset=True)
+def _(ks, self, the_template, **kwargs):
+    # (VariableTypeManual's: the version moves when the sizes change; the resize_ it runs,
+    # below ADInplaceOrView, moves nothing)
+    before = tuple(self._size)
+    prev = _tls.excluded
+    _tls.excluded = prev | NESTED_EXCLUDED
+    try:
+        r = resize_as_.op.redispatch(ks & _BELOW_ADIOV, self, the_template, **kwargs)
+    finally:
+        _tls.excluded = prev
+    if before != tuple(the_template._size):
+        self._vc[0] += 1
+    return r
+
+
+@resize_as_.impl(K.Autograd, with_keyset=True)
+def _(ks, self, the_template, **kwargs):
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    r = resize_as_.op.redispatch(ks & _BELOW_AUTOGRAD, self, the_template, **kwargs)
+    if _has_level0_tangent(self):
+        raise RuntimeError("cannot resize variables that has a forward grad")
+    return r
+
+
+_CL_ORDER = {4: (1, 3, 2, 0), 5: (1, 4, 3, 2, 0)}  # (innermost first)
+
+
+def suggest_memory_format(t):
+    """c10's suggest_memory_format: channels_last(_3d) when ``t``'s strides are laid out that
+    way (ambiguous size-1 layouts read as contiguous), else contiguous_format."""
+    size, stride = t._size, t.stride()
+    order = _CL_ORDER.get(len(size))
+    if order is None or stride[1] == 0:
+        return _layout.contiguous_format
+    lo = 0
+    for d in order:
+        if size[d] == 0 or stride[d] < lo or (d == 0 and lo == stride[1]):
+            return _layout.contiguous_format
+        lo = stride[d] * (size[d] if size[d] > 1 else 1)
+    return _layout.channels_last if len(size) == 4 else _layout.channels_last_3d
 
 
 public("resize_as_", resize_as_, function=True)
@@ -390,6 +465,9 @@ def _resize_method(self, *sizes, memory_format=None):
         if not isinstance(s, int) or isinstance(s, bool):
             raise TypeError(f"resize_(): argument 'size' (position 1) must be tuple of ints, "
                             f"not {type(s).__name__}")
+    if memory_format is not None and not isinstance(memory_format, _layout.memory_format):
+        raise TypeError("resize_(): argument 'memory_format' must be torch.memory_format, not "
+                        f"{type(memory_format).__name__}")
     from ._ops_registry import aten
     kw = {} if memory_format is None else {"memory_format": memory_format}
     return aten.resize_.default(self, sizes, **kw)

@@ -10,15 +10,21 @@ fill.  The ``normal`` overloads with tensor arguments broadcast like their funct
 the wrong number of elements.  PyTorch's derivatives.yaml lists none of the factories, so
 their refusal of an ``out`` that requires grad names ``aten::<op>``; the ``normal`` ones with
 tensor arguments have formulas and name ``normal``.
+
+``scalar_tensor.out``, ``empty_strided.out`` and the ``*_like`` ``out=`` overloads are ones
+PyTorch generates (``_copy_out``): the functional op's result, ``out`` resized to it, its
+dtype checked, then copied in; a mode sees the one ``.out`` op.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ._copy_out import copy_out_variant
 from ._defop import defop
 from ._ops_registry import aten
 from ._util import broadcast_error, warn_user
 from ._variants import resize_out
+from . import factories as _f, random as _r
 from .factories import _arange_size, _arange_values, _check_size, _eye_check
 from .random import SEEDED, _check_std_tensor, _g, randperm_into
 
@@ -212,3 +218,24 @@ def _(mean, std, *, generator=None, out):
     resize_out(out, _infer_size(mean.shape, std.shape))
     aten.normal_.default(out, 0.0, 1.0, generator=generator)
     return aten.add_.Tensor(aten.mul_.Tensor(out, std), mean)
+
+
+# ---- generated out= forms: scalar_tensor, empty_strided, the *_like factories -------------------
+_MF_OUT = "MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!)"
+scalar_tensor_out = copy_out_variant(
+    _f.scalar_tensor, "scalar_tensor.out(Scalar s, *, Tensor(a!) out) -> Tensor(a!)")
+empty_strided_out = copy_out_variant(
+    _f.empty_strided, "empty_strided.out(SymInt[] size, SymInt[] stride, *, Tensor(a!) out) "
+                      "-> Tensor(a!)")
+LIKE_OUT = {name: copy_out_variant(d, f"{name}.out(Tensor self, {extra}*, {_MF_OUT}")
+            for name, d, extra in (("empty_like", _f.empty_like, ""),
+                                   ("zeros_like", _f.zeros_like, ""),
+                                   ("ones_like", _f.ones_like, ""),
+                                   ("full_like", _f.full_like, "Scalar fill_value, "))}
+for _name, (_plain, _with_gen), _extra in (("rand_like", _r.rand_like, ""),
+                                           ("randn_like", _r.randn_like, ""),
+                                           ("randint_like", _r.randint_like, "SymInt high, ")):
+    LIKE_OUT[_name] = copy_out_variant(_plain, f"{_name}.out(Tensor self, {_extra}*, {_MF_OUT}")
+    LIKE_OUT[_name + ".generator"] = copy_out_variant(
+        _with_gen, f"{_name}.generator_out(Tensor self, {_extra}*, Generator? generator, "
+                   f"{_MF_OUT}")

@@ -54,25 +54,34 @@ def _dispatch_keys(tensor):
 
 
 def _dispatch_has_kernel(name):
-    try:
-        e = _entry(name)
-    except RuntimeError:
-        return False
-    return bool(e.kernels)
+    """Whether the operator ``name`` (``ns::op.overload``) exists."""
+    return _opreg.find(*_split(name)) is not None
+
+
+def _existing(name):
+    e = _opreg.find(*_split(name))
+    if e is None:
+        raise RuntimeError(f"operator {name} does not exist")
+    return e
 
 
 def _dispatch_has_kernel_for_dispatch_key(name, key):
-    """Whether ``name`` has a kernel registered directly at ``key`` (fallbacks don't count)."""
-    e = _entry(name)
+    """Whether ``name`` has a kernel registered at exactly ``key`` (an alias key counts only
+    for kernels registered at that alias; fallbacks don't count)."""
     key = parse_key(key)
-    if e.has_kernel_for(key):
-        return True
+    return _existing(name).has_kernel_for(key)
+
+
+def _dispatch_has_computed_kernel_for_dispatch_key(name, key):
+    """Whether ``name``'s dispatch table has an entry for runtime ``key`` (a kernel of its own,
+    one an alias key provides, or a backend fallback)."""
+    key = parse_key(key)
+    e = _existing(name)
     r = RANK.get(key)
     if r is None:
-        return False
+        raise RuntimeError("Alias keys do not have runtime kernel registrations.")
     e.ensure_table()
-    src = e.sources[r]
-    return src is not None and src[1] != "backend fallback"
+    return e.sources[r] is not None
 
 
 def _dispatch_has_kernel_for_any_dispatch_key(name, keyset):

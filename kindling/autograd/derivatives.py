@@ -1617,17 +1617,23 @@ def finish_inplace_node(fspec, made, self_t, inplace_view=False):
 
 
 def make_out_kernel(opdef):
-    """``out=`` forms: refused when an input requires grad (PyTorch's message)."""
+    """``out=`` forms: refused when an input or output requires grad (PyTorch's message), run
+    as they are when PyTorch declares them not differentiable, autogradNotImplementedFallback's
+    way when it lists no derivative for them (autograd/_out_kernels.py)."""
+    from ._out_kernels import not_implemented_out_kernel, out_autograd_kind, outputs_fw_grad
+    kind = out_autograd_kind(opdef)
+    if kind == "not_implemented":
+        return not_implemented_out_kernel(opdef)
+    check = kind == "formula"
+    any_fw_grad = outputs_fw_grad(opdef) if kind == "inputs_nondiff" else _any_fw_grad
     entry = opdef.entry
     table = entry.table
     name = opdef.schema.name.split("::")[-1]
     cpp_name = name.split(".")[0] + "_out"
-    # (the op's own name in the message where the OpDef gives one: ``aten::zeros``)
-    name = getattr(opdef, "out_error_name", None) or name
 
     def kernel(ks, *args, **kwargs):
         # (the inputs and the outputs alike, as VariableType's out= kernels check)
-        if _tls.grad_enabled:
+        if check and _tls.grad_enabled:
             for v in args:
                 if _any_requires_grad(v):
                     _out_error(name)
@@ -1637,7 +1643,7 @@ def make_out_kernel(opdef):
                         _out_error(name)
         ks2 = ks & BELOW_AUTOGRAD
         out = _run_below(table, ks2, args, kwargs)
-        if FW.active and _any_fw_grad(args, kwargs):
+        if FW.active and any_fw_grad(args, kwargs):
             # (checked after the call, as PyTorch's generated kernels do)
             raise NotImplementedError(f"Trying to use forward AD with {cpp_name} that does not "
                                       "support it because it is an out= function")
