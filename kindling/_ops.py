@@ -420,7 +420,14 @@ class _OpNamespace(types.ModuleType):
         self._dir = []
 
     def __iter__(self):
+        if _opreg._lazy:
+            _opreg.define_all_pending(self.name)
         return iter(self._dir)
+
+    def __dir__(self):
+        if _opreg._lazy:  # (ops defined at first use are listed as if defined at import)
+            _opreg.define_all_pending(self.name)
+        return super().__dir__()
 
     def __getattr__(self, op_name):
         qualified = f"{self.name}::{op_name}"

@@ -2,8 +2,9 @@
 
 Each calls its ``aten::special_*`` op (``psi`` calls ``aten::special_psi``, a decomposition
 into ``digamma``), with PyTorch's signatures and argument errors (``special_psi(): argument
-'input' (position 1) must be Tensor, not str``).  The functions are built at import from the
-op library's declarations (``kindling/_aten/special.py``), so this module stays thin.
+'input' (position 1) must be Tensor, not str``).  The functions are built at import, bound to
+the op library's declarations (``kindling/_aten/special.py``) at their first call, so this
+module stays thin.
 """
 from __future__ import annotations
 
@@ -43,9 +44,10 @@ _OVERLOADS = {
 
 
 def _function(name):
-    packet = getattr(_ops.aten, "special_" + name)
-    fn = make_function("special_" + name, [getattr(packet, o) for o in
-                                           _OVERLOADS.get(name, ("default", "out"))])
+    def overloads():  # (looked up at the first call: some ops are defined at their first use)
+        packet = getattr(_ops.aten, "special_" + name)
+        return [getattr(packet, o) for o in _OVERLOADS.get(name, ("default", "out"))]
+    fn = make_function("special_" + name, overloads)
     fn.__module__ = __name__
     fn._tf_name = f"torch.special.{name}"
     fn.__doc__ = f"``torch.special.{name}`` (``aten::special_{name}``)."

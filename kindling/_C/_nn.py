@@ -2,4 +2,11 @@
 ``python_module: nn`` (only those kindling has)."""
 from __future__ import annotations
 
-from .._aten.test_ops import _test_warn_in_autograd  # noqa: F401
+from .._aten._api import make_function
+from .._ops import ops as _ops
+
+# (its op is defined at first use: see kindling/_aten/_lazy.py)
+_test_warn_in_autograd = make_function("_test_warn_in_autograd",
+                                       lambda: [_ops.aten._test_warn_in_autograd.default])
+_test_warn_in_autograd.__module__ = "kindling._C._nn"
+_test_warn_in_autograd._tf_name = "torch._C._nn._test_warn_in_autograd"

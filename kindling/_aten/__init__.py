@@ -40,7 +40,6 @@ from . import linalg_extra  # noqa: E402,F401  (addmm_, vdot, tensordot, inner, 
 from . import linalg_blas  # noqa: E402,F401  (addr, baddbmm, addbmm)
 from . import index_extra  # noqa: E402,F401  (take, put, masked_*, nonzero, index_fill/copy)
 from . import special  # noqa: E402,F401  (lgamma, digamma, polygamma, i0, special_*...)
-from . import special_extra  # noqa: E402,F401  (Bessel/Airy functions, orthogonal polynomials)
 from . import random  # noqa: E402,F401  (rand, randn, randint, normal_, bernoulli, dropout...)
 from . import factory_out  # noqa: E402,F401  (zeros.out, rand.out, normal.float_float_out...)
 from . import distributions  # noqa: E402,F401  (multinomial, poisson, geometric_, cauchy_...)
@@ -55,8 +54,8 @@ from . import number_ops  # noqa: E402,F401  (gcd, lcm, shifts, frexp, ldexp, po
 from . import integration  # noqa: E402,F401  (trapezoid, cumulative_trapezoid, cov, corrcoef)
 from . import distance  # noqa: E402,F401  (dist, renorm, cdist, _cdist_forward, _euclidean_dist)
 from . import pdist  # noqa: E402,F401  (pdist, _pdist_forward, _pdist_backward)
-from . import test_ops  # noqa: E402,F401  (PyTorch's test-only autograd ops)
-from . import foreach  # noqa: E402,F401  (the _foreach_* ops over tensor lists)
+from . import _lazy  # noqa: E402  (_foreach_*, special_extra's and test-only ops: at first use)
+_lazy.install()
 
 from . import zerotensor  # noqa: E402  (PyTorch's ZeroTensor kernels)
 zerotensor.install()

@@ -295,6 +295,8 @@ def _one_error(fname, sig, e, self_name, is_method):
 
 
 def make_function(fname, overloads, self_name="input", is_method=False):
+    """The API function (or method) over ``overloads``: a list of OpOverloads, or a
+    function giving it at the first call (ops defined at first use: ``_aten/_lazy.py``)."""
     # (each overload's binding rules are worked out at the first call that needs them: most of
     # the ~1700 functions and methods made at import are never called in a given program)
     sigs = []
@@ -322,7 +324,8 @@ def make_function(fname, overloads, self_name="input", is_method=False):
 
     def bind_and_call(args, kwargs, key):
         if not sigs:
-            sigs[:] = [_Sig(op, self_name) for op in overloads]
+            sigs[:] = [_Sig(op, self_name) for op in
+                       (overloads() if callable(overloads) else overloads)]
         errs = []
         want_out = kwargs.get("out") is not None
         tried = [s for s in sigs if s.has_out == want_out] or sigs
@@ -399,6 +402,11 @@ def _mark(api, name, impl):
 def public(name, *overloads, function=True, method=True, method_name=None):
     """Expose ``overloads`` (OpDefs or OpOverloads) as ``kindling.<name>`` and/or a Tensor method."""
     ops = [getattr(o, "op", o) for o in overloads]
+    if name in _LATE_OVERLOADS:  # (made at import, before its ops were: ``lazy_function``)
+        if method:
+            raise AssertionError(f"{name}: ops defined at first use add no Tensor methods")
+        _LATE_OVERLOADS[name][:] = ops
+        return PUBLIC[name]
     if function:
         f = make_function(name, ops)
         PUBLIC[name] = f
@@ -407,6 +415,24 @@ def public(name, *overloads, function=True, method=True, method_name=None):
         METHODS[method_name or name] = m
         setattr(Tensor, method_name or name, m)
     return PUBLIC.get(name)
+
+
+# ``kindling.<name>`` functions of ops defined at first use -> the overloads ``public`` gives
+# them once the ops are defined
+_LATE_OVERLOADS: dict = {}
+
+
+def lazy_function(name, define):
+    """``kindling.<name>`` for ops defined at their first use (``_aten/_lazy.py``): made now,
+    as ``public`` makes it, and bound at its first call to the overloads that ``public(name,
+    ...)`` gives it when ``define()`` (returning once the ops are all defined) has run."""
+    late = _LATE_OVERLOADS[name] = []
+
+    def overloads():
+        define()
+        return late
+    f = PUBLIC[name] = make_function(name, overloads)
+    return f
 
 
 def method(name):

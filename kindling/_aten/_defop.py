@@ -177,7 +177,24 @@ def defop(schema, tags=()):
 
 
 def all_ops():
+    """Every aten op's OpDef by ``"name.overload"`` (ops defined at first use included)."""
+    _opreg.define_all_pending()
     return dict(_ALL_OPS)
+
+
+def get_opdef(name):
+    """The OpDef of ``"name.overload"`` (``"exp.default"``), or None."""
+    d = _ALL_OPS.get(name)
+    if d is None and _opreg._lazy:
+        _opreg.ensure_defined("aten::" + name.partition(".")[0])
+        d = _ALL_OPS.get(name)
+    return d
+
+
+# Called with the OpDefs of an op family defined after import (``_aten/_lazy.py``), once the op
+# library's own late registrations are done, by the layers that register something for every
+# op when they are imported (the Autograd kernels).
+family_hooks: list = []
 
 
 def _drop_ks(fn):
@@ -431,11 +448,12 @@ def inplace_or_view_kernel(op):
     return kernel
 
 
-def finalize_registrations():
-    """After all op modules loaded: ADInplaceOrView kernels for the mutating ops.  A
-    CompositeImplicitAutograd op gets none (as in PyTorch): the ops it decomposes into bump
-    the versions, and a kernel of its own would bump them twice below autograd."""
-    for d in _ALL_OPS.values():
+def finalize_registrations(opdefs=None):
+    """After all op modules loaded (or an op family defined later, ``opdefs``):
+    ADInplaceOrView kernels for the mutating ops.  A CompositeImplicitAutograd op gets none
+    (as in PyTorch): the ops it decomposes into bump the versions, and a kernel of its own would
+    bump them twice below autograd."""
+    for d in _ALL_OPS.values() if opdefs is None else opdefs:
         entry = d.entry
         if entry.schema.is_mutable and not entry.has_kernel_for(K.ADInplaceOrView) and \
                 not entry.has_kernel_for(K.CompositeImplicitAutograd):

@@ -17,7 +17,7 @@ import numpy as np
 from .. import _dtype
 from ..testing import samples as S
 from ._api import public
-from ._defop import all_ops, defop
+from ._defop import defop, get_opdef
 from ._ops_registry import aten
 from .pointwise import CORE_PW, unary_op
 
@@ -76,7 +76,7 @@ def alias_op(name, target):
         return target(*args, **kwargs)
     decomposition.__name__ = name
     d.composite(decomposition)
-    source = all_ops().get(str(target)[len("aten."):])
+    source = get_opdef(str(target)[len("aten."):])
     if source is not None and source.sample_fn is not None and not d.schema.is_mutable:
         d.samples(source.sample_fn)
     OPS[str(d.op)[len("aten."):]] = d

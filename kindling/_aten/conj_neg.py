@@ -381,27 +381,30 @@ def _resolved_copy(t):
     return from_array(np.conj(t._np), Tensor, t.dtype)
 
 
-def install_late():
+def install_late(entries=None):
     """What needs the whole op library registered: each view op keeps the bits of its input
-    (a kernel at each math-bit key), and the matrix products pass the Conjugate key."""
+    (a kernel at each math-bit key), and the matrix products pass the Conjugate key.
+    (``entries``: the operators of an op family defined later, whose views get the same.)"""
     site = caller_site()
     from .._ops import overload_for
     from ._defop import _ALL_OPS, install_cpu_front
-    for byname in list(_opreg._operators.values()):
-        for entry in list(byname.values()):
-            if not entry.name.startswith("aten::") or not entry.is_view or entry.schema.is_mutable:
-                continue
-            # (a decomposition into view ops that keep the bits themselves passes the keys,
-            # as PyTorch's view functions do, and decomposes at the backend key)
-            decomposes = entry.has_kernel_for(K.CompositeImplicitAutograd) and \
-                not entry.has_kernel_for(K.CPU)
-            op = overload_for(entry)
-            for key, b in ((K.ZeroTensor, ZT), (K.Negative, NEG), (K.Conjugate, CONJ)):
-                if not entry.has_kernel_for(key):
-                    fn = _opreg._fallthrough_marker if decomposes else \
-                        _bound_view_kernel(op, key, b)
-                    op._entry.register(key, KernelEntry(fn, site, fallthrough=decomposes))
-    for name in _CONJ_PASSTHROUGH:
+    everything = entries is None
+    if everything:
+        entries = [e for byname in list(_opreg._operators.values()) for e in byname.values()]
+    for entry in entries:
+        if not entry.name.startswith("aten::") or not entry.is_view or entry.schema.is_mutable:
+            continue
+        # (a decomposition into view ops that keep the bits themselves passes the keys,
+        # as PyTorch's view functions do, and decomposes at the backend key)
+        decomposes = entry.has_kernel_for(K.CompositeImplicitAutograd) and \
+            not entry.has_kernel_for(K.CPU)
+        op = overload_for(entry)
+        for key, b in ((K.ZeroTensor, ZT), (K.Negative, NEG), (K.Conjugate, CONJ)):
+            if not entry.has_kernel_for(key):
+                fn = _opreg._fallthrough_marker if decomposes else \
+                    _bound_view_kernel(op, key, b)
+                op._entry.register(key, KernelEntry(fn, site, fallthrough=decomposes))
+    for name in _CONJ_PASSTHROUGH if everything else ():
         opdef = _ALL_OPS.get(name)
         if opdef is None:
             continue

@@ -17,7 +17,7 @@ from .. import _dtype, _layout
 from .._dispatcher.keys import K
 from ..testing import samples as S
 from ._api import function, make_function, method, public
-from ._defop import all_ops, defop
+from ._defop import defop, get_opdef
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._util import dtype_of, wrap_dim
@@ -74,8 +74,8 @@ def _cum_inplace(functional, name):
     return d
 
 
-cumsum_ = _cum_inplace(all_ops()["cumsum.default"], "cumsum")
-cumprod_ = _cum_inplace(all_ops()["cumprod.default"], "cumprod")
+cumsum_ = _cum_inplace(get_opdef("cumsum.default"), "cumsum")
+cumprod_ = _cum_inplace(get_opdef("cumprod.default"), "cumprod")
 
 
 # ---- torch.return_types and the functions returning them ----------------------------------------
@@ -417,12 +417,12 @@ def _sort_out_check(self, values, indices):
 
 sort_values = _two_out_op("sort.values(Tensor self, int dim=-1, bool descending=False, *, "
                           "Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, "
-                          "Tensor(b!) indices)", all_ops()["sort.default"], _sort_out_check)
+                          "Tensor(b!) indices)", get_opdef("sort.default"), _sort_out_check)
 OPS["sort.values"] = sort_values
 sort_values_stable = _two_out_op(
     "sort.values_stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False, "
     "Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)",
-    all_ops()["sort.stable"], _sort_out_check)
+    get_opdef("sort.stable"), _sort_out_check)
 OPS["sort.values_stable"] = sort_values_stable
 
 msort = defop("msort(Tensor self) -> Tensor")

@@ -5,7 +5,8 @@ checks the lists (``ForeachUtils.h``) and calls the per-tensor op on each elemen
 dispatch mode sees the one ``_foreach_*`` op, dtypes and errors are the per-tensor op's, and
 the in-place forms bump each modified tensor's version once.  Each family is declared here
 with the per-tensor op it loops over (``ref``): autograd derives the foreach op's derivatives
-from that op's formulas (``kindling/autograd/foreach.py``), as PyTorch's codegen does.
+from that op's formulas (``kindling/autograd/foreach.py``), as PyTorch's codegen does.  The
+family is defined at its first use (``install``: see ``_aten/_lazy.py``).
 
 Families and overloads (schemas as in native_functions.yaml)::
 
@@ -22,6 +23,7 @@ from .._dispatcher.tls import state as _tls
 from .._dispatcher.operator import KernelEntry, caller_site
 from ._api import public
 from ._defop import defop
+from ._lazy import FOREACH_UNARY as UNARY
 from ._ops_registry import aten
 from ._variants import cpp_name, resize_out
 
@@ -215,11 +217,7 @@ def _resolve(path):
     return getattr(getattr(aten, packet), ov or "default")
 
 
-# ---- the families ------------------------------------------------------------------------------
-UNARY = ("abs", "acos", "asin", "atan", "ceil", "cos", "cosh", "erf", "erfc", "exp", "expm1",
-         "floor", "frac", "lgamma", "log", "log10", "log1p", "log2", "neg", "reciprocal",
-         "round", "rsqrt", "sigmoid", "sign", "sin", "sinh", "sqrt", "tan", "tanh", "trunc")
-
+# ---- the families (UNARY: the unary ones' names) ------------------------------------------------
 _S = {"self": ("self", False)}
 
 
@@ -413,7 +411,9 @@ _PER_ELEMENT = {"_foreach_copy": _copy_one, "_foreach_zero": _zero_one,
 _PER_ELEMENT_INPLACE = {"_foreach_maximum.List": _maximum_, "_foreach_minimum.List": _minimum_}
 
 
-def _install():
+def install():
+    """Define the family (at its first use: see ``_aten/_lazy.py``, which also makes the
+    ``torch._foreach_*`` functions that ``public`` gives their overloads here)."""
     for name, overloads in _families().items():
         funcs, inplaces = [], []
         for o in overloads:
@@ -423,22 +423,4 @@ def _install():
             _declare(o, funcs, inplaces)
         public(f"_foreach_{name}", *funcs, method=False)
         if inplaces:
-            _public_inplace(f"_foreach_{name}_", inplaces)
-
-
-def _public_inplace(name, overloads):
-    """``torch._foreach_add_``: the in-place op, returning the list it was given (as
-    PyTorch's binding does: the op itself returns nothing)."""
-    f = public(name, *overloads, method=False)
-
-    def inplace(*args, **kwargs):
-        f(*args, **kwargs)
-        return args[0] if args else kwargs["self"]
-    inplace.__name__ = inplace.__qualname__ = name
-    inplace.__module__ = "kindling"
-    inplace.__doc__ = f"``torch.{name}``: the in-place ``_foreach`` op; returns ``self``."
-    from ._api import PUBLIC
-    PUBLIC[name] = inplace
-
-
-_install()
+            public(f"_foreach_{name}_", *inplaces, method=False)

@@ -10,7 +10,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..testing import samples as S
 from ._api import function, public
-from ._defop import all_ops, defop
+from ._defop import defop, get_opdef
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._util import wrap_dim
@@ -54,10 +54,10 @@ def _addm_inplace(functional, schema):
     return d
 
 
-addmm_ = _addm_inplace(all_ops()["addmm.default"],
+addmm_ = _addm_inplace(get_opdef("addmm.default"),
                        "addmm_(Tensor(a!) self, Tensor mat1, Tensor mat2, *, Scalar beta=1, "
                        "Scalar alpha=1) -> Tensor(a!)")
-addmv_ = _addm_inplace(all_ops()["addmv.default"],
+addmv_ = _addm_inplace(get_opdef("addmv.default"),
                        "addmv_(Tensor(a!) self, Tensor mat, Tensor vec, *, Scalar beta=1, "
                        "Scalar alpha=1) -> Tensor(a!)")
 public("addmm_", addmm_, function=False)

@@ -7,8 +7,8 @@ their ``shifted_`` forms, ``special_hermite_polynomial_h``/``he``,
 ``special_laguerre_polynomial_l`` and ``special_legendre_polynomial_p`` with their ``x_scalar``/
 ``n_scalar`` overloads.  As in PyTorch: integer inputs compute in the default float dtype,
 float16/bfloat16 and complex are refused (``"bessel_j0_cpu" not implemented for 'Half'``), and
-the outputs are not differentiable.  The math (``_bessel_math``, ``_orthopoly_math``) is
-imported at the first call.
+the outputs are not differentiable.  The ops are defined at their first use (``install``, see
+``_aten/_lazy.py``), and the math (``_bessel_math``, ``_orthopoly_math``) at the first call.
 """
 from __future__ import annotations
 
@@ -59,8 +59,6 @@ _BESSEL = (("bessel_j0", -12.0, 12.0), ("bessel_j1", -12.0, 12.0), ("bessel_y0",
            ("scaled_modified_bessel_k1", 0.1, 10.0), ("spherical_bessel_j0", -10.0, 10.0),
            ("airy_ai", -6.0, 6.0))
 
-_UNARY = {arg: _template(f"Tensor {arg}") for arg in ("self", "x")}
-
 
 def _unary_kernel(name, fn):
     check = _reject(_REFUSED, name + "_cpu")
@@ -79,14 +77,16 @@ def _unary_meta(self):
     return unary_meta(self, int_to_float=True)
 
 
-for _name, _low, _high in _BESSEL:
-    # (PyTorch names the argument ``x`` in the newer ones)
-    _fs, _outs = _UNARY["x" if _name.startswith(("scaled", "spherical", "airy")) else "self"]
-    _full = "special_" + _name
-    _op = _declare(_named(_fs, _full), _unary_kernel(_name, _math("_bessel_math", _name)),
-                   _unary_meta, _domain_samples(_low, _high), out=_named(_outs, _full))
-    _op.nondifferentiable()
-    OPS[_full], OPS[_full + ".out"] = _op, _op.out
+def _install_bessel():
+    unary = {arg: _template(f"Tensor {arg}") for arg in ("self", "x")}
+    for name, low, high in _BESSEL:
+        # (PyTorch names the argument ``x`` in the newer ones)
+        fs, outs = unary["x" if name.startswith(("scaled", "spherical", "airy")) else "self"]
+        full = "special_" + name
+        op = _declare(_named(fs, full), _unary_kernel(name, _math("_bessel_math", name)),
+                      _unary_meta, _domain_samples(low, high), out=_named(outs, full))
+        op.nondifferentiable()
+        OPS[full], OPS[full + ".out"] = op, op.out
 
 
 # ---- orthogonal polynomials p_n(x) ---------------------------------------------------------------
@@ -136,18 +136,23 @@ def _polynomial_samples(name, form):
     return samples
 
 
-_FORMS = (("", _template("Tensor x, Tensor n")), ("x_scalar", _template("Scalar x, Tensor n")),
-          ("n_scalar", _template("Tensor x, Scalar n")))
-_META = _meta2(int_to_float=True)
+def _install_polynomials():
+    forms = (("", _template("Tensor x, Tensor n")), ("x_scalar", _template("Scalar x, Tensor n")),
+             ("n_scalar", _template("Tensor x, Scalar n")))
+    meta = _meta2(int_to_float=True)
+    for name in _POLYNOMIALS:
+        k = _polynomial_kernel(name)
+        full = "special_" + name
+        for ovl, (fs, outs) in forms:
+            out = ovl + "_out" if ovl else "out"
+            op = _declare(_named(fs, full, ovl), k, meta,
+                          _polynomial_samples(name, ovl or "tensor"), out=_named(outs, full, out))
+            op.nondifferentiable()
+            key = f"{full}.{ovl}" if ovl else full
+            OPS[key], OPS[f"{full}.{out}"] = op, op.out
 
-for _name in _POLYNOMIALS:
-    _k = _polynomial_kernel(_name)
-    _full = "special_" + _name
-    for _ovl, (_fs, _outs) in _FORMS:
-        _out = _ovl + "_out" if _ovl else "out"
-        _op = _declare(_named(_fs, _full, _ovl), _k, _META,
-                       _polynomial_samples(_name, _ovl or "tensor"),
-                       out=_named(_outs, _full, _out))
-        _op.nondifferentiable()
-        _key = f"{_full}.{_ovl}" if _ovl else _full
-        OPS[_key], OPS[f"{_full}.{_out}"] = _op, _op.out
+
+def install():
+    """Define the ops (at their first use: see ``_aten/_lazy.py``)."""
+    _install_bessel()
+    _install_polynomials()

@@ -13,13 +13,13 @@ how derivatives are registered:
 PyTorch's derivatives.yaml gives some of these other formulas for the AutogradCUDA and
 AutogradNestedTensor keys (``grad * 2``, ``grad * grad``...).  kindling has neither CUDA
 kernels nor nested tensors, so only the ``Default`` (Autograd) formulas are registered: what
-CPU tensors get.
+CPU tensors get.  The ops are defined at their first use (``install``, see ``_aten/_lazy.py``).
 """
 from __future__ import annotations
 
 from .. import _layout
 from .._dispatcher.keys import K
-from ._api import make_function, public
+from ._api import public
 from ._copy_out import copy_out_variant
 from ._defop import defop
 from ._ops_registry import aten
@@ -30,46 +30,6 @@ def _clone(self):
     return aten.clone.default(self)
 
 
-# ---- _test_autograd_multiple_dispatch -----------------------------------------------------------
-fullcoverage = defop("_test_autograd_multiple_dispatch.fullcoverage(Tensor self) -> Tensor")
-fullcoverage.explicit(_clone)
-fullcoverage.derivative(self="grad.expand(self_sym_sizes) + 1", result="auto_linear")
-# (autogen'd, and not bound in Python: ``torch.ops`` only)
-fullcoverage.out = copy_out_variant(
-    fullcoverage, "_test_autograd_multiple_dispatch.fullcoverage_out(Tensor self, *, "
-                  "Tensor(a!) out) -> Tensor(a!)")
-
-ntonly = defop("_test_autograd_multiple_dispatch.ntonly(Tensor self, bool b) -> Tensor")
-ntonly.composite(lambda self, b: aten.clone.default(self))
-public("_test_autograd_multiple_dispatch", fullcoverage, ntonly, method=False)
-
-
-# ---- _test_autograd_multiple_dispatch_view and its view_copy form ------------------------------
-view = defop("_test_autograd_multiple_dispatch_view(Tensor(a) self) -> Tensor(a)")
-view.explicit(lambda self: aten.view.default(self, [-1]))
-view.derivative(self="grad.reshape_as(self)")
-
-view_copy = defop("_test_autograd_multiple_dispatch_view_copy(Tensor self) -> Tensor",
-                  tags=("view_copy",))
-
-
-@view_copy.impl(K.CompositeExplicitAutogradNonFunctional)
-def _(self):
-    # (PyTorch's generated kernel for a view_copy op: the view, cloned contiguous)
-    return aten.clone.default(view.op(self), memory_format=_layout.contiguous_format)
-
-
-# the view's node, as PyTorch derives a view_copy op's derivative from its view's
-view_copy.derivative("TestAutogradMultipleDispatchViewBackward0_copy",
-                     self="grad.reshape_as(self)")
-view_copy.out = copy_out_variant(
-    view_copy, "_test_autograd_multiple_dispatch_view_copy.out(Tensor self, *, Tensor(a!) out) "
-               "-> Tensor(a!)")
-public("_test_autograd_multiple_dispatch_view", view, method=False)
-public("_test_autograd_multiple_dispatch_view_copy", view_copy, view_copy.out, method=False)
-
-
-# ---- _test_warn_in_autograd ---------------------------------------------------------------------
 def warn_backwards(grad):
     """PyTorch's ``warn_backwards``: warn, and pass the gradient through.
 
@@ -85,12 +45,53 @@ def warn_backwards(grad):
     return grad
 
 
-warn_in_autograd = defop("_test_warn_in_autograd(Tensor self) -> Tensor")
-warn_in_autograd.explicit(_clone)
-warn_in_autograd.derivative(self=warn_backwards)
-warn_in_autograd.out = copy_out_variant(
-    warn_in_autograd, "_test_warn_in_autograd.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)")
-# (``python_module: nn``: ``torch._C._nn._test_warn_in_autograd``, not ``torch.*``)
-_test_warn_in_autograd = make_function("_test_warn_in_autograd", [warn_in_autograd.op])
-_test_warn_in_autograd.__module__ = "kindling._C._nn"
-_test_warn_in_autograd._tf_name = "torch._C._nn._test_warn_in_autograd"
+def install():
+    """Define the ops (at their first use: see ``_aten/_lazy.py``)."""
+    _install_multiple_dispatch()
+    _install_multiple_dispatch_view()
+
+    # ---- _test_warn_in_autograd (``python_module: nn``: ``torch._C._nn``, not ``torch.*``) --
+    warn_in_autograd = defop("_test_warn_in_autograd(Tensor self) -> Tensor")
+    warn_in_autograd.explicit(_clone)
+    warn_in_autograd.derivative(self=warn_backwards)
+    warn_in_autograd.out = copy_out_variant(
+        warn_in_autograd,
+        "_test_warn_in_autograd.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)")
+
+
+def _install_multiple_dispatch():
+    fullcoverage = defop("_test_autograd_multiple_dispatch.fullcoverage(Tensor self) -> Tensor")
+    fullcoverage.explicit(_clone)
+    fullcoverage.derivative(self="grad.expand(self_sym_sizes) + 1", result="auto_linear")
+    # (autogen'd, and not bound in Python: ``torch.ops`` only)
+    fullcoverage.out = copy_out_variant(
+        fullcoverage, "_test_autograd_multiple_dispatch.fullcoverage_out(Tensor self, *, "
+                      "Tensor(a!) out) -> Tensor(a!)")
+
+    ntonly = defop("_test_autograd_multiple_dispatch.ntonly(Tensor self, bool b) -> Tensor")
+    ntonly.composite(lambda self, b: aten.clone.default(self))
+    public("_test_autograd_multiple_dispatch", fullcoverage, ntonly, method=False)
+
+
+def _install_multiple_dispatch_view():
+    """``_test_autograd_multiple_dispatch_view`` and its view_copy form."""
+    view = defop("_test_autograd_multiple_dispatch_view(Tensor(a) self) -> Tensor(a)")
+    view.explicit(lambda self: aten.view.default(self, [-1]))
+    view.derivative(self="grad.reshape_as(self)")
+
+    view_copy = defop("_test_autograd_multiple_dispatch_view_copy(Tensor self) -> Tensor",
+                      tags=("view_copy",))
+
+    @view_copy.impl(K.CompositeExplicitAutogradNonFunctional)
+    def _(self):
+        # (PyTorch's generated kernel for a view_copy op: the view, cloned contiguous)
+        return aten.clone.default(view.op(self), memory_format=_layout.contiguous_format)
+
+    # the view's node, as PyTorch derives a view_copy op's derivative from its view's
+    view_copy.derivative("TestAutogradMultipleDispatchViewBackward0_copy",
+                         self="grad.reshape_as(self)")
+    view_copy.out = copy_out_variant(
+        view_copy, "_test_autograd_multiple_dispatch_view_copy.out(Tensor self, *, "
+                   "Tensor(a!) out) -> Tensor(a!)")
+    public("_test_autograd_multiple_dispatch_view", view, method=False)
+    public("_test_autograd_multiple_dispatch_view_copy", view_copy, view_copy.out, method=False)

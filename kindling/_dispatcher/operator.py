@@ -384,6 +384,8 @@ def define(schema, site=None, owner=None, tags=()) -> OperatorEntry:
     """Create the entry for a schema (``ns::name.overload(...) -> ...``)."""
     if isinstance(schema, str):
         schema = parse_schema(schema)
+    if schema.name in _lazy:  # (its family's overloads come first, as when defined at import)
+        ensure_defined(schema.name)
     with _lock:
         byname = _operators.setdefault(schema.name, {})
         if schema.overload_name in byname:
@@ -410,11 +412,75 @@ def undefine(entry):
 
 def find(name: str, overload: str = ""):
     """The entry for ``ns::name`` and overload, or None."""
+    if name in _lazy:
+        ensure_defined(name)
     return _operators.get(name, {}).get(overload)
 
 
 def overloads_of(name: str):
+    if name in _lazy:
+        ensure_defined(name)
     return dict(_operators.get(name, {}))
+
+
+# ---- operators defined at first use ------------------------------------------------------------
+# Op families most programs never call (the ``_foreach_*`` ops...) are defined when one of their
+# operators is first looked up by name - ``find``/``overloads_of``/``define``, which
+# ``torch.ops``, ``torch.library`` and the ``torch._C._dispatch_*`` functions go through - or
+# when everything is listed (``define_all_pending``).  "ns::name" -> its LazyFamily.
+_lazy: dict = {}
+
+
+class LazyFamily:
+    """Operators ``names`` ("ns::name"), which ``load()`` defines with all their kernels."""
+
+    def __init__(self, names, load):
+        self.names, self.load, self.loading = tuple(names), load, False
+
+    def __repr__(self):
+        return f"LazyFamily({self.names[0]}, ... {len(self.names)} names)"
+
+
+def define_lazily(names, load) -> LazyFamily:
+    """Have ``load()`` define the operators ``names`` when one of them is first needed."""
+    fam = LazyFamily(names, load)
+    with _lock:
+        for n in fam.names:
+            _lazy[n] = fam
+    return fam
+
+
+def ensure_defined(name):
+    """Define operator ``name``'s family now if it is still pending.  Under the registration
+    lock: another thread looking the family up meanwhile waits until all of it is defined (the
+    defining thread itself, looking up its own operators, goes on)."""
+    global _deferred
+    fam = _lazy.get(name)
+    if fam is None:
+        return
+    with _lock:
+        if fam.loading or _lazy.get(name) is not fam:
+            return
+        fam.loading = True
+        was_deferred = _deferred
+        _deferred = True  # (as at import: each table is built at its op's first call)
+        try:
+            fam.load()
+        finally:
+            _deferred = was_deferred
+            for n in fam.names:
+                if _lazy.get(n) is fam:
+                    del _lazy[n]
+            fam.loading = False
+
+
+def define_all_pending(namespace=None):
+    """Define every family still pending (before listing all operators, or all those of
+    ``namespace``)."""
+    prefix = None if namespace is None else namespace + "::"
+    for fam in list(dict.fromkeys(_lazy.values())):
+        if prefix is None or any(n.startswith(prefix) for n in fam.names):
+            ensure_defined(fam.names[0])
 
 
 def register_fallback(key, kentry):

@@ -15,6 +15,7 @@ says about the functional form (the overload with the same arguments, less the o
 """
 from __future__ import annotations
 
+from .._dispatcher import operator as _opreg
 from .._dispatcher.tags import Tag
 from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
@@ -85,11 +86,12 @@ def _signature(d):
 def _functional_of(opdef):
     """The overload PyTorch's codegen pairs with ``opdef``: same name, same arguments less the
     outputs, no outputs itself, mutating nothing."""
-    from .._aten._defop import all_ops
+    from .._aten._defop import get_opdef
     base = opdef.schema.name
     sig = _signature(opdef)
-    for d in all_ops().values():
-        if d.schema.name == base and d is not opdef and not d.schema.is_mutable and \
+    for overload in _opreg.overloads_of(base):
+        d = get_opdef(f"{base[6:]}.{overload or 'default'}")
+        if d is not None and d is not opdef and not d.schema.is_mutable and \
                 _signature(d) == sig:
             return d
     return None

@@ -1904,7 +1904,7 @@ def spec_for(opdef):
 
 def install():
     """Register Autograd kernels for every aten op, and the fallback for all other ops."""
-    from .._aten._defop import all_ops
+    from .._aten import _defop
     site = "kindling/autograd/derivatives.py"
     was_deferred = _opreg._deferred
     _opreg.defer_tables()
@@ -1918,9 +1918,10 @@ def install():
                     stack = [e for e in _opreg._fallbacks.get(key, []) if not e.fallthrough]
                     _opreg._fallbacks[key] = stack + [fb]
             _opreg._recompute_all()
-        ops = all_ops()
-        for d in ops.values():
+        for d in list(_defop._ALL_OPS.values()):
             _install_op(d, site)
+        # (and those of the op families defined later, at their first use)
+        _defop.family_hooks.append(lambda opdefs: [_install_op(d, site) for d in opdefs])
     finally:
         if not was_deferred:  # else the op library builds every table once, at its end
             _opreg.flush_deferred()
@@ -1964,6 +1965,7 @@ def materialize(entry):
 
 def materialize_all():
     """Build every pending Autograd kernel (for callers that look through all specs)."""
+    _opreg.define_all_pending()
     for d, _ in list(_pending.values()):
         materialize(d.entry)
 

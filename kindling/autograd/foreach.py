@@ -19,7 +19,7 @@ derivatives.yaml spells out a few foreach entries itself (``_EXPLICIT``), and so
 """
 from __future__ import annotations
 
-from .._aten._defop import all_ops
+from .._aten._defop import get_opdef
 from .._tensor import Tensor
 from .._dispatcher.keys import AUTOGRAD_BITS
 from . import derivatives as D
@@ -66,7 +66,7 @@ def _op_key(name):
 
 
 def _ref_spec(ref):
-    spec = D.spec_for(all_ops()[_op_key(ref)])
+    spec = D.spec_for(get_opdef(_op_key(ref)))
     spec.compile()
     return spec
 
@@ -548,7 +548,7 @@ def _inplace_spec(d):
         base = _ref_spec(_REFERENCE[_short(d.functional)])
         return SimpleNamespace(self_name="self", schema=d.schema, base_spec=base,
                                opname=_short(d).partition(".")[0])
-    spec = D.spec_for(all_ops()[_op_key(per)])
+    spec = D.spec_for(get_opdef(_op_key(per)))
     if spec is not None:
         spec.compile()
         if spec.base_spec is not None:

@@ -1,0 +1,111 @@
+"""Op families defined at their first use, not at import.
+
+Most programs never call the ``_foreach_*`` ops, the Bessel functions and orthogonal
+polynomials of ``torch.special`` or PyTorch's test-only ops; defining their ~350 overloads
+(schemas, kernels, layer kernels) would be a tenth of ``import kindling``.  Each family module
+here defines nothing when imported: its ``install()`` does, when the dispatcher first needs
+one of the operators named below (``operator.define_lazily``: a lookup by name through
+``torch.ops``, ``torch.library`` or ``torch._C._dispatch_*``, a listing of all operators) or
+one of the family's API functions is first called.  The loader then gives the new ops what the
+op library gives every op after import (math-bit kernels for views, ADInplaceOrView kernels,
+then ``_defop.family_hooks``: the Autograd kernels), so a program sees the ops as if they had
+been defined at import.
+
+The API functions (``torch._foreach_add``...) are made at import, as ``public`` would make
+them (``_api.lazy_function``), so they are in the ``kindling`` namespace from the start.
+"""
+from __future__ import annotations
+
+import importlib
+
+from .._dispatcher import operator as _opreg
+from . import _defop
+from ._api import PUBLIC, lazy_function
+
+# ---- the families: module -> the aten operators its install() defines -------------------------
+FOREACH_UNARY = (
+    "abs", "acos", "asin", "atan", "ceil", "cos", "cosh", "erf", "erfc", "exp", "expm1", "floor",
+    "frac", "lgamma", "log", "log10", "log1p", "log2", "neg", "reciprocal", "round", "rsqrt",
+    "sigmoid", "sign", "sin", "sinh", "sqrt", "tan", "tanh", "trunc")
+_FOREACH = FOREACH_UNARY + (
+    "add", "sub", "mul", "div", "clamp_min", "clamp_max", "maximum", "minimum", "addcmul",
+    "addcdiv", "lerp", "pow", "norm", "powsum", "max", "mm", "clone", "copy", "zero")
+_FOREACH_NO_INPLACE = frozenset({"norm", "powsum", "max", "mm", "clone"})
+# (``_foreach_add`` and ``_foreach_add_``: functions and operators have the same names)
+_FOREACH_NAMES = tuple(f"_foreach_{n}" for n in _FOREACH) + tuple(
+    f"_foreach_{n}_" for n in _FOREACH if n not in _FOREACH_NO_INPLACE)
+
+FAMILIES = {
+    "foreach": _FOREACH_NAMES,
+    "special_extra": tuple("special_" + n for n in (
+        "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0",
+        "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
+        "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0",
+        "airy_ai", "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+        "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+        "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+        "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+        "laguerre_polynomial_l", "legendre_polynomial_p")),
+    "test_ops": ("_test_autograd_multiple_dispatch", "_test_autograd_multiple_dispatch_view",
+                 "_test_autograd_multiple_dispatch_view_copy", "_test_warn_in_autograd"),
+}
+
+# their ``kindling.<name>`` functions (``kindling.special`` and ``torch._C._nn`` make their own)
+_FUNCTIONS = {
+    "foreach": _FOREACH_NAMES,
+    "test_ops": ("_test_autograd_multiple_dispatch", "_test_autograd_multiple_dispatch_view",
+                 "_test_autograd_multiple_dispatch_view_copy"),
+}
+
+
+def _loader(module, names):
+    def load():
+        before = len(_defop._ALL_OPS)
+        importlib.import_module(f"{__package__}.{module}").install()
+        new = list(_defop._ALL_OPS.values())[before:]  # (in definition order)
+        defined, listed = {d.entry.name for d in new}, {"aten::" + n for n in names}
+        if defined != listed:
+            raise AssertionError(f"kindling._aten.{module} defines other operators than "
+                                 f"_aten/_lazy.py lists: {sorted(defined ^ listed)}")
+        _complete(new)
+    return load
+
+
+def _complete(opdefs):
+    """What the op library registers for every op once all are defined at import
+    (``_aten/__init__.py``), for a family defined later."""
+    from . import conj_neg
+    conj_neg.install_late([d.entry for d in opdefs])
+    _defop.finalize_registrations(opdefs)
+    for hook in _defop.family_hooks:
+        hook(opdefs)
+
+
+def _inplace_foreach(name, f):
+    """``torch._foreach_add_``: the in-place op, returning the list it was given (as PyTorch's
+    binding does: the op itself returns nothing)."""
+    def inplace(*args, **kwargs):
+        f(*args, **kwargs)
+        return args[0] if args else kwargs["self"]
+    inplace.__name__ = inplace.__qualname__ = name
+    inplace.__module__ = "kindling"
+    inplace.__doc__ = f"``torch.{name}``: the in-place ``_foreach`` op; returns ``self``."
+    return inplace
+
+
+def install():
+    """Register the families with the dispatcher, and make their API functions."""
+    for module, names in FAMILIES.items():
+        _opreg.define_lazily(["aten::" + n for n in names], _loader(module, names))
+    for module, names in _FUNCTIONS.items():
+        define = _definer("aten::" + FAMILIES[module][0])
+        for name in names:
+            f = lazy_function(name, define)
+            if module == "foreach" and name.endswith("_"):
+                PUBLIC[name] = _inplace_foreach(name, f)
+
+
+def _definer(op_name):
+    def define():
+        _opreg.ensure_defined(op_name)
+    return define
