@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import itertools
-import json
 from collections import defaultdict, namedtuple
 
 __all__ = ["EventList", "FunctionEvent", "FunctionEventAvg", "Interval", "Kernel",
@@ -352,6 +351,7 @@ class EventList(list):
                    f" node_id:{e.node_id}, thread_id:{e.thread} ",
                    "pid": "CPU functions", "args": {}}
                   for e in self if e.trace_name is not None]
+        import json  # (here: json costs ``import kindling`` a millisecond)
         with open(path, "w") as f:
             json.dump(events, f)
 

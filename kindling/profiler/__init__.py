@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import json
 
 from ..autograd.profiler_util import EventList, FunctionEvent, FunctionEventAvg  # noqa: F401
 from . import _recorder
@@ -96,6 +95,7 @@ class profile:
         events = [{"name": e.name, "ph": "X", "ts": e.time_range.start,
                    "dur": e.cpu_time_total, "pid": 0, "tid": e.thread, "cat": "cpu_op"}
                   for e in self._events]
+        import json  # (here: json costs ``import kindling`` a millisecond)
         with open(path, "w") as f:
             json.dump({"traceEvents": events}, f)
 
