@@ -569,7 +569,7 @@ def shallow_copy(t):
     a._vc = t._vc
     a._storage = t._storage
     d = t.__dict__
-    if d:
+    if d and not d.keys() <= _AUTOGRAD_FIELDS:  # (usually only autograd's own fields)
         for k, v in d.items():
             if k not in _AUTOGRAD_FIELDS:
                 a.__dict__[k] = v
