@@ -60,6 +60,7 @@ _lazy.install()
 from . import zerotensor  # noqa: E402  (PyTorch's ZeroTensor kernels)
 zerotensor.install()
 conj_neg.install_late()  # (needs every op: view ops keep math bits, products pass Conjugate)
+linalg.install_late()  # (mm's fast front, outside conj_neg's)
 _defop.finalize_registrations()
 
 from ._api import install_torch_function  # noqa: E402

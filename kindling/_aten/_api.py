@@ -546,8 +546,11 @@ def install_torch_function():
             fn = h.__wrapped__
             live = _live_modes
 
-            def make(fn=fn, api=api):
+            def make(fn=fn, api=api, tensor_call=getattr(fn, "_tensor_call", None)):
                 def dunder_fn(self, other):
+                    if tensor_call is not None and type(self) is Tensor and \
+                            type(other) is Tensor and not live[0]:
+                        return tensor_call(self, other)  # (the op, in this frame's caller)
                     if type(self) in NO_TF_TYPES and type(other) in NO_TF_TYPES and \
                             not live[0]:  # (as the operators in operators.py)
                         return fn(self, other)

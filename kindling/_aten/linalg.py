@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
+from .._dispatcher.keys import K, bit
 from .._ops import binary_caller
 from .._tensor import Tensor, from_array
 from ._api import public
@@ -21,6 +22,7 @@ from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._util import broadcast_shapes, dtype_of, is_tensor_subclass_like, np_scalar
 from ._variants import resize_out, same_dtype_out_variant
+from ..overrides import _live_modes
 from ..testing import samples as S
 
 OPS = {}
@@ -289,6 +291,9 @@ dot, dot_out = _declare("dot(Tensor self, Tensor tensor) -> Tensor", _dot_check,
 public("mm", mm, mm_out)
 
 
+_CONJ_BIT = bit(K.Conjugate)
+
+
 def _mm_front(generic):
     """``mm``'s CPU kernel for its common call: two plain float32/float64 matrices of the same
     dtype whose shapes fit, where every check passes - straight to BLAS and wrapped (matmuls
@@ -296,7 +301,7 @@ def _mm_front(generic):
     def kernel(ks, *args, **kwargs):
         if len(args) == 2 and not kwargs:
             a, b = args
-            if type(a) is Tensor and type(b) is Tensor:
+            if type(a) is Tensor and type(b) is Tensor and not (a._ks | b._ks) & _CONJ_BIT:
                 x, y = a._np, b._np
                 if x is not None and y is not None and x.ndim == 2 and y.ndim == 2 and \
                         x.shape[1] == y.shape[0] and x.dtype is y.dtype and \
@@ -310,7 +315,10 @@ def _mm_front(generic):
     return kernel
 
 
-install_cpu_front(mm, _mm_front)
+def install_late():
+    """``mm``'s front goes outside the Conjugate front conj_neg puts on the matrix products
+    (it passes conjugate views on to ``generic``): one frame fewer for plain matrices."""
+    install_cpu_front(mm, _mm_front)
 public("bmm", bmm, bmm_out)
 public("mv", mv, mv_out)
 public("dot", dot, dot_out)
@@ -636,6 +644,10 @@ def _batched_operands(tensor1, tensor2):
 
 @matmul.composite
 def _(self, other):
+    # (the common case, two plain matrices, without _matmul_impl's frame: one mm)
+    if not (self._meta_slow or other._meta_slow or _live_modes[0]) and \
+            len(self._size) == 2 and len(other._size) == 2:
+        return _mm_call(self, other)
     return _matmul_impl(self, other)
 
 
@@ -721,6 +733,9 @@ def __matmul__(self, other):
     if isinstance(other, Tensor):
         return _matmul_op(self, other)
     return NotImplemented
+
+
+__matmul__._tensor_call = _matmul_op  # (what ``a @ b`` of two exact Tensors calls at once)
 
 
 def __rmatmul__(self, other):

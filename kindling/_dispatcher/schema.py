@@ -88,6 +88,10 @@ class Argument:
     def __init__(self, name, type, default=_NO_DEFAULT, kwarg_only=False, alias_info=None,
                  default_text=None, elem_alias_info=None):
         self.name, self.type, self._default = name, type, default
+        if alias_info is None and elem_alias_info is not None:
+            # (as c10 gives a list of annotated elements: an alias set of its own, empty,
+            # writing when its elements are written - what code reading ``alias_info`` sees)
+            alias_info = AliasInfo((), (), elem_alias_info.is_write)
         self.kwarg_only, self.alias_info = kwarg_only, alias_info
         self.is_out = False
         self._default_text = default_text
@@ -116,7 +120,7 @@ class Argument:
 
     def __str__(self):
         t = self.type.schema_str()
-        ai = self.alias_info or self.elem_alias_info
+        ai = self.elem_alias_info or self.alias_info
         if ai is not None:
             base = self.type.base + ("?" if self.type.elem_optional else "")
             tail = t[len(base):]

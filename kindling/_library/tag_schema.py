@@ -15,7 +15,7 @@ def _is_tensor(t):
 
 def _alias(arg):
     """An argument's alias annotation (a list's, ``Tensor(a!)[]``, too), or None."""
-    return arg.alias_info or arg.elem_alias_info
+    return arg.elem_alias_info or arg.alias_info
 
 
 def _written(arg):

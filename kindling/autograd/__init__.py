@@ -370,3 +370,10 @@ def _profiler_enabled():
     return _recorder.enabled()
 from . import variable  # noqa: E402,F401
 from . import _functions  # noqa: E402,F401  (Resize, for Tensor.resize)
+
+# Names PyTorch's autograd module has through its own imports, which code reaches that way
+# (``torch.autograd.torch.randn``, ``torch.autograd.graph._engine_run_backward``).
+import kindling as torch  # noqa: E402,F401
+from ..overrides import handle_torch_function, has_torch_function, is_tensor_like  # noqa
+graph._engine_run_backward = _engine_run_backward
+graph.Variable = Variable

@@ -51,50 +51,13 @@ def next_seq():
 
 
 # ---- removable hook handles ------------------------------------------------------------------
-class RemovableHandle:
-    """A handle that removes one hook from the dict(s) it was added to (``.remove()``)."""
-
-    id: int
-    next_id = 0
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = weakref.ref(hooks_dict) if _weakrefable(hooks_dict) else \
-            (lambda d=hooks_dict: d)
-        self.id = RemovableHandle.next_id
-        RemovableHandle.next_id += 1
-        self.extra_dict_ref = ()
-        if extra_dict is not None:
-            self.extra_dict_ref = (weakref.ref(extra_dict) if _weakrefable(extra_dict)
-                                   else (lambda d=extra_dict: d),)
-
-    def remove(self):
-        d = self.hooks_dict_ref()
-        if d is not None and self.id in d:
-            del d[self.id]
-        for ref in self.extra_dict_ref:
-            d = ref()
-            if d is not None and self.id in d:
-                del d[self.id]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
+from ..utils.hooks import RemovableHandle  # noqa: E402  (torch.utils.hooks's, as in PyTorch)
 
 
 class _HookDict(dict):
     """A dict that can be weakly referenced (plain dicts cannot)."""
 
     __slots__ = ("__weakref__",)
-
-
-def _weakrefable(d):
-    try:
-        weakref.ref(d)
-        return True
-    except TypeError:
-        return False
 
 
 def _add_hook(d, fn):
@@ -606,7 +569,7 @@ def shallow_copy(t):
     a._vc = t._vc
     a._storage = t._storage
     d = t.__dict__
-    if d:
+    if d and not d.keys() <= _AUTOGRAD_FIELDS:  # (usually only autograd's own fields)
         for k, v in d.items():
             if k not in _AUTOGRAD_FIELDS:
                 a.__dict__[k] = v
@@ -862,6 +825,20 @@ def allow_mutation_on_saved_tensors():
 _LOG_NAME = "kindling.autograd.graph"
 
 
+def _log_prehook(log):
+    """The node pre-hook that logs "Executing: <node> with grad_outputs: [f32[10]]"."""
+    from ..utils._dtype_abbrs import dtype_abbrs
+    from .engine import _current_autograd_node
+
+    def fmt(t):
+        return "None" if t is None else f"{dtype_abbrs[t.dtype]}[{', '.join(map(str, t.shape))}]"
+
+    def prehook(grad_outputs):
+        node = _current_autograd_node()
+        log.debug(f"Executing: {node} with grad_outputs: [{','.join(map(fmt, grad_outputs))}]")
+    return prehook
+
+
 def _logging_hooks_for(roots, tensors):
     """When the autograd log is at DEBUG: a pre-hook on every node reachable from the root
     edges ``roots`` (of ``tensors``) that logs the node as it runs; returns the function that
@@ -873,33 +850,50 @@ def _logging_hooks_for(roots, tensors):
     log = logging.getLogger(_LOG_NAME)
     if log.getEffectiveLevel() > logging.DEBUG:
         return None
-    from ..utils._dtype_abbrs import dtype_abbrs
-    from .engine import _current_autograd_node
+    # (PyTorch hooks a leaf root's grad accumulator through a reference it drops at once, so
+    # the engine runs a fresh accumulator without the hook: nothing is logged for it)
+    return _hook_whole_graph(node for (node, _), t in zip(roots, tensors)
+                             if not (isinstance(t, _Tensor) and t.grad_fn is None))
 
-    def fmt(t):
-        return "None" if t is None else f"{dtype_abbrs[t.dtype]}[{', '.join(map(str, t.shape))}]"
 
-    def prehook(grad_outputs):
-        node = _current_autograd_node()
-        log.debug(f"Executing: {node} with grad_outputs: [{','.join(map(fmt, grad_outputs))}]")
-
-    seen, queue, handles = set(), [], []
-    for (node, _), t in zip(roots, tensors):
-        # (PyTorch hooks a leaf root's grad accumulator through a reference it drops at once,
-        # so the engine runs a fresh accumulator without the hook: nothing is logged for it)
-        if isinstance(t, _Tensor) and t.grad_fn is None:
-            continue
+def _hook_whole_graph(roots):
+    """The logging pre-hook on every node reachable from the nodes ``roots``, breadth first;
+    returns the function removing them."""
+    import logging
+    prehook = _log_prehook(logging.getLogger(_LOG_NAME))
+    seen, queue = set(), []
+    for node in roots:
         if node is not None and node not in seen:
             seen.add(node)
             queue.append(node)
-    for node in queue:  # (breadth first; the queue grows as it is walked)
+    for node in queue:  # (the queue grows as it is walked)
         for nxt, _ in node.next_functions:
             if nxt is not None and nxt not in seen:
                 seen.add(nxt)
                 queue.append(nxt)
-        handles.append(node.register_prehook(prehook))
+    handles = [node.register_prehook(prehook) for node in queue]
 
-    def remove():
+    def unregister_hooks():
         for h in handles:
             h.remove()
-    return remove
+    return unregister_hooks
+
+
+def _get_grad_fn_or_grad_acc(t):
+    """The node a gradient for ``t`` (a tensor or a GradientEdge) flows into: its ``grad_fn``,
+    or, for a leaf that requires grad, its grad accumulator."""
+    if isinstance(t, GradientEdge):
+        return t.node
+    if t.requires_grad and t.grad_fn is None:
+        node = grad_accumulator(t)
+    else:
+        node = t.grad_fn
+    if node is None:
+        raise AssertionError("Expected gradient function to be set")
+    return node
+
+
+def _register_logging_hooks_on_whole_graph(t_outputs):
+    """Pre-hooks on every node reachable from ``t_outputs`` that log each node as it runs to
+    the autograd log at DEBUG (whatever its level now); returns the function removing them."""
+    return _hook_whole_graph(map(_get_grad_fn_or_grad_acc, t_outputs))

@@ -241,7 +241,7 @@ class SchemaInfo:
 
 
 def _alias_of(a):
-    ai = a.alias_info or a.elem_alias_info
+    ai = a.elem_alias_info or a.alias_info  # (a list's: its elements', as torchgen reads them)
     return AliasInfo(alias_set=set() if ai is None else set(ai.before_set),
                      is_write=ai is not None and ai.is_write, name=a.name or None)
 
