@@ -16,6 +16,7 @@ them (``_api.lazy_function``), so they are in the ``kindling`` namespace from th
 """
 from __future__ import annotations
 
+import functools
 import importlib
 
 from .._dispatcher import operator as _opreg
@@ -50,12 +51,9 @@ FAMILIES = {
                  "_test_autograd_multiple_dispatch_view_copy", "_test_warn_in_autograd"),
 }
 
-# their ``kindling.<name>`` functions (``kindling.special`` and ``torch._C._nn`` make their own)
-_FUNCTIONS = {
-    "foreach": _FOREACH_NAMES,
-    "test_ops": ("_test_autograd_multiple_dispatch", "_test_autograd_multiple_dispatch_view",
-                 "_test_autograd_multiple_dispatch_view_copy"),
-}
+# their ``kindling.<name>`` functions (``kindling.special`` and ``torch._C._nn`` make their own:
+# the Bessel functions..., ``_test_warn_in_autograd``)
+_FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3]}
 
 
 def _loader(module, names):
@@ -98,14 +96,8 @@ def install():
     for module, names in FAMILIES.items():
         _opreg.define_lazily(["aten::" + n for n in names], _loader(module, names))
     for module, names in _FUNCTIONS.items():
-        define = _definer("aten::" + FAMILIES[module][0])
+        define = functools.partial(_opreg.ensure_defined, "aten::" + FAMILIES[module][0])
         for name in names:
             f = lazy_function(name, define)
             if module == "foreach" and name.endswith("_"):
                 PUBLIC[name] = _inplace_foreach(name, f)
-
-
-def _definer(op_name):
-    def define():
-        _opreg.ensure_defined(op_name)
-    return define
