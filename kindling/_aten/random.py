@@ -23,6 +23,7 @@ from . import _parser_errors as PE
 from ._api import function, public
 from ._defop import defop
 from ._ops_registry import aten
+from ._variants import cpp_name
 from .factories import (_FACTORY_KW, _factory_kwargs, _finish, _sizes, backend_select, check_out,
                         empty, factory_call, finish_out)
 
@@ -148,19 +149,7 @@ random_from = _inplace(f"random_.from(Tensor(a!) self, int from, int? to, *, {_G
 random_to = _inplace(f"random_.to(Tensor(a!) self, int to, *, {_GEN}) -> Tensor(a!)")
 random_ = _inplace(f"random_(Tensor(a!) self, *, {_GEN}) -> Tensor(a!)")
 
-_TYPE_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int",
-               "int32": "int", "int64": "long int", "bool": "bool", "float16": "c10::Half",
-               "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
-               "uint16": "short unsigned int", "uint32": "unsigned int",
-               "uint64": "long unsigned int"}
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
-
-
-def _cpp_name(dt):
-    """The C++ type name PyTorch's messages print for ``dt`` (``long int``...)."""
-    return _TYPE_NAMES.get(dt._name) or {"complex64": "c10::complex<float>",
-                                          "complex128": "c10::complex<double>"}.get(dt._name,
-                                                                                    dt._name)
 
 
 def _limits(dt):
@@ -192,7 +181,7 @@ def _update_to(to, dt):
 
 def _check_range(frm, to_inc, dt):
     lo, hi = _limits(dt)
-    tn = _TYPE_NAMES.get(dt._name, dt._name)
+    tn = cpp_name(dt)
     for v, name in ((frm, "from"), (to_inc, "to - 1")):
         if not lo <= v <= hi:
             raise RuntimeError(f"{name} is out of bounds for {tn}")
