@@ -358,7 +358,7 @@ def _families():
                    ("exponent",), out=False, inplace=False)
     fams["pow"].append(sat)
     fams["norm"] = [_reduction("norm", "linalg_vector_norm.default")]
-    fams["powsum"] = [_reduction("powsum", None)]
+    fams["powsum"] = [_reduction("powsum", "linalg__powsum.default")]
     fams["max"] = [Overload("_foreach_max", "Tensor[] self", "max.default", dict(_S),
                             ("self",), check=_check_max, inplace=False)]
     fams["mm"] = [Overload("_foreach_mm", "Tensor[] self, Tensor[] mat2", "mm.default",
@@ -382,10 +382,6 @@ def _families():
 
 
 # ---- per-element calls that are no single aten op ------------------------------------------------
-def _powsum_unsupported(*args, **kwargs):
-    raise NotImplementedError("aten::_foreach_powsum is not implemented in kindling yet")
-
-
 def _copy_one(t, src, non_blocking=False):
     # (the functional form PyTorch generates from ``_foreach_copy_``: a copy of ``self``
     # that then takes ``src``'s values)
@@ -408,8 +404,7 @@ def _minimum_(t, other):
     aten.copy_.default(t, aten.minimum.default(t, other))
 
 
-_PER_ELEMENT = {"_foreach_copy": _copy_one, "_foreach_zero": _zero_one,
-                "_foreach_powsum.Scalar": _powsum_unsupported}
+_PER_ELEMENT = {"_foreach_copy": _copy_one, "_foreach_zero": _zero_one}
 _PER_ELEMENT_INPLACE = {"_foreach_maximum.List": _maximum_, "_foreach_minimum.List": _minimum_}
 
 
@@ -421,9 +416,24 @@ def _install():
             if o.name in _PER_ELEMENT_INPLACE:
                 o.inplace_per_tensor = _PER_ELEMENT_INPLACE[o.name]
             _declare(o, funcs, inplaces)
-        public(f"_foreach_{name}", *funcs, method=False)
+        _public_functional(f"_foreach_{name}", funcs)
         if inplaces:
             _public_inplace(f"_foreach_{name}_", inplaces)
+
+
+def _public_functional(name, overloads):
+    """``torch._foreach_add``: a tuple of results, as PyTorch's bindings return ``Tensor[]``
+    (the op itself returns a list)."""
+    f = public(name, *overloads, method=False)
+
+    def functional(*args, **kwargs):
+        r = f(*args, **kwargs)
+        return tuple(r) if type(r) is list else r
+    functional.__name__ = functional.__qualname__ = name
+    functional.__module__ = "kindling"
+    functional.__doc__ = f"``torch.{name}``: the ``_foreach`` op; a tuple of results."
+    from ._api import PUBLIC
+    PUBLIC[name] = functional
 
 
 def _public_inplace(name, overloads):
