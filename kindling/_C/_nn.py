@@ -2,4 +2,5 @@
 ``python_module: nn`` (only those kindling has)."""
 from __future__ import annotations
 
+from .._aten.linear import linear_fn as linear  # noqa: F401
 from .._aten.test_ops import _test_warn_in_autograd  # noqa: F401

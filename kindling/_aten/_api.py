@@ -271,6 +271,11 @@ def _error(fname, sigs, errs, args, kwargs, self_name, all_sigs=None, is_method=
         merged = [(s, False) for s, _ in merged if not s.has_out and any(
             a.name == "self" and a.type.base == "Tensor" for a in s.op._schema.arguments)] \
             or merged
+    if is_method and all(len(s.op._schema.arguments) == 1 for s, _ in merged):
+        # (a method of ``self`` alone is a METH_NOARGS method: CPython's own messages)
+        if kwargs:
+            return TypeError(f"TensorBase.{fname}() takes no keyword arguments")
+        return TypeError(f"TensorBase.{fname}() takes no arguments ({len(args) - 1} given)")
     n = len(args) - is_method + len(kwargs)
     plausible = [(s, w) for s, w in merged
                  if _arity(s, w, is_method)[0] <= n <= _arity(s, w, is_method)[1]]
@@ -292,14 +297,20 @@ def _error(fname, sigs, errs, args, kwargs, self_name, all_sigs=None, is_method=
     if len(merged) == 1:
         return TypeError(head + _single_option(
             _fmt_sig(merged[0][0], self_name, fname, merged[0][1], is_method)[3:], shown, kwargs))
-    # (keywords listed last first, as PyTorch's message lists them)
-    got = ", ".join([_tname(a) for a in shown] +
-                    [f"{k}={_tname(v)}" for k, v in reversed(kwargs.items())])
+    got = _got(shown, kwargs)
     lines = "\n".join(line + _option_hint(line[3:], shown, kwargs) for line in (
         _fmt_sig(s, self_name, fname, w, is_method)
         for s, w in _pytorch_order(merged, self_name, is_method)))
-    return TypeError(f"{fname}() received an invalid combination of arguments - got ({got}), "
+    return TypeError(f"{fname}() received an invalid combination of arguments - got {got}, "
                      f"but expected one of:\n{lines}\n")
+
+
+def _got(shown, kwargs):
+    """The parser's ``(Tensor, str)``: keywords listed last first, as PyTorch's message lists
+    them; with no positional argument each keyword keeps its separator: ``(bogus=int, )``."""
+    got = "".join([_tname(a) + ", " for a in shown] +
+                  [f"{k}={_tname(v)}, " for k, v in reversed(kwargs.items())])
+    return "(" + (got[:-2] if shown else got) + ")"
 
 
 def _parse_option(text):
@@ -366,8 +377,7 @@ def _single_option(line, shown, kwargs):
     if _count_matches(opts, variadic, len(shown) + len(kwargs)):
         got = _formatted_args(opts, variadic, shown, kwargs)
     else:
-        got = "(" + ", ".join([_tname(a) for a in shown] +
-                              [f"{k}={_tname(v)}" for k, v in reversed(kwargs.items())]) + ")"
+        got = _got(shown, kwargs)
     return f"got {got}, but expected {line}"
 
 
@@ -474,6 +484,8 @@ def make_function(fname, overloads, self_name="input", is_method=False):
     def bind_and_call(args, kwargs, key):
         if not sigs:
             sigs[:] = [_Sig(op, self_name) for op in overloads]
+            if is_method:  # (Tensor methods take no out=)
+                sigs[:] = [s for s in sigs if not s.has_out] or sigs
         errs = []
         want_out = kwargs.get("out") is not None
         tried = [s for s in sigs if s.has_out == want_out] or sigs

@@ -130,10 +130,11 @@ linalg__powsum = defop("linalg__powsum(Tensor self, Scalar ord=2, int[1]? dim=No
 linalg__powsum.cpu(_powsum)
 
 
-@linalg__powsum.meta
+@linalg__powsum.explicit
 def _(self, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    # (PyTorch's kernel for every other backend, Meta included: the CPU kernel is its own)
     _, shape, dt = _powsum_plan(self, ord, dim, keepdim, dtype)
-    return empty_meta(shape, real_dtype(dt))
+    return aten.empty.memory_format(list(shape), dtype=real_dtype(dt), device=self.device)
 
 
 # (PyTorch gives it no derivative: its node raises in backward)
