@@ -539,3 +539,14 @@ def test_linear_forward_ad_matches_torch():
             return [fa.unpack_dual(out).primal, fa.unpack_dual(out).tangent]
     k, t = _run(kindling, jvp), _run(torch, jvp)
     assert _same(k, t, rtol=1e-5, atol=1e-5)
+
+
+def test_foreach_inplace_mutation_of_saved_tensors_matches_torch():
+    def run(T):
+        with T.autograd.graph.allow_mutation_on_saved_tensors():
+            a = [T.tensor(1.0, requires_grad=True), T.tensor(2.0, requires_grad=True)]
+            b = T._foreach_exp(a)
+            T._foreach_add_(b, 1)  # (a Tensor(a!)[] argument: the saved results are cloned)
+            (b[0] + b[1]).backward()
+        return [x.grad for x in a]
+    _check(run)

@@ -122,25 +122,30 @@ def _arg_name(a, self_name):
 def _fmt_sig(sig, self_name, fname, with_out=False, is_method=False):
     """One line of PyTorch's "expected one of" list: ``with_out``: the functional form's line
     also offers its out= twin's ``Tensor out = None``, as PyTorch's merged signature does."""
+    def text(a):
+        s = f"{_py_type(a)} {_arg_name(a, self_name)}"
+        if a.has_default():
+            return s + f" = {a._default_text}"
+        return s + (" = None" if a.is_out else "")
+    return " * (" + ", ".join(_signature_parts(sig, is_method, text, with_out and
+                                               "Tensor out = None")) + ")"
+
+
+def _signature_parts(sig, is_method, text, out_twin):
+    """A signature's arguments as ``text(argument)`` each, with ``*`` before the keyword-only
+    ones and ``out_twin`` (the merged out= twin's text) last when given."""
     parts = []
-    kwd = False
+    star = False
     for a in sig.op._schema.arguments:
         if is_method and a.name == "self":
             continue
-        if a.kwarg_only and not kwd:
+        if a.kwarg_only and not star:
             parts.append("*")
-            kwd = True
-        s = f"{_py_type(a)} {_arg_name(a, self_name)}"
-        if a.has_default():
-            s += f" = {a._default_text}"
-        elif a.is_out:
-            s += " = None"
-        parts.append(s)
-    if with_out:
-        if not kwd:
-            parts.append("*")
-        parts.append("Tensor out = None")
-    return " * (" + ", ".join(parts) + ")"
+            star = True
+        parts.append(text(a))
+    if out_twin:
+        parts += ([] if star else ["*"]) + [out_twin]
+    return parts
 
 
 def _merged(sigs):
@@ -187,24 +192,15 @@ def _codegen_type(t):
 def _codegen_signature(sig, with_out, is_method):
     """The text PyTorch's codegen sorts a Python signature by (``signature_str``):
     ``(TensorList self, ScalarList scalars)``."""
-    parts = []
-    star = False
-    for a in sig.op._schema.arguments:
-        if is_method and a.name == "self":
-            continue
-        if a.kwarg_only and not star:
-            parts.append("*")
-            star = True
+    def text(a):
         t = _codegen_type(a.type)
         name = "input" if a.name == "self" and t == "Tensor" and not is_method else a.name
         if a.has_default():
             d = a._default_text
-            parts.append(f"{t} {name}={_CODEGEN_DEFAULTS.get(d, d)}")
-        else:
-            parts.append(f"{t} {name}" + ("=None" if a.is_out else ""))
-    if with_out:
-        parts += ([] if star else ["*"]) + ["Tensor out=None"]
-    return "(" + ", ".join(parts) + ")"
+            return f"{t} {name}={_CODEGEN_DEFAULTS.get(d, d)}"
+        return f"{t} {name}" + ("=None" if a.is_out else "")
+    return "(" + ", ".join(_signature_parts(sig, is_method, text, with_out and
+                                            "Tensor out=None")) + ")"
 
 
 def _pytorch_order(merged, self_name, is_method):
