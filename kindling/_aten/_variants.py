@@ -161,7 +161,7 @@ def out_variant(functional, schema, *, check_cast=True, cast_error=_result_cast_
     d = defop(schema, tags=variant_tags(functional) if tags is None else tags)
     np_fn, meta_fn = _raw(functional, K.CPU), _raw(functional, K.Meta)
     generated = "generated" in {t.name for t in d.entry.tags}
-    if generated and check_cast:
+    if generated and not callable(check_cast):
         check_cast = "exact"
     if cast_error is _result_cast_error and check_cast in ("exact", "same"):
         cast_error = out_dtype_error if check_cast == "exact" else _same_dtype_error
