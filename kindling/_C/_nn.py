@@ -2,6 +2,7 @@
 ``python_module: nn`` (only those kindling has)."""
 from __future__ import annotations
 
+from .._aten.linear import linear_fn as linear  # noqa: F401
 from .._aten._api import make_function
 from .._ops import ops as _ops
 

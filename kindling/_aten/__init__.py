@@ -49,6 +49,7 @@ from . import linalg_more  # noqa: E402,F401  (vecdot, vander, cond, tensorinv, 
 from . import linalg_householder  # noqa: E402,F401  (geqrf, householder_product, orgqr, ormqr)
 from . import linalg_ldl  # noqa: E402,F401  (ldl_factor, ldl_solve)
 from . import linalg_api  # noqa: E402,F401  (the torch.linalg functions)
+from . import linear  # noqa: E402,F401  (linear: torch._C._nn.linear)
 from . import combining  # noqa: E402,F401  (atleast_*d, hstack..., meshgrid, block_diag...)
 from . import number_ops  # noqa: E402,F401  (gcd, lcm, shifts, frexp, ldexp, polar, bincount...)
 from . import integration  # noqa: E402,F401  (trapezoid, cumulative_trapezoid, cov, corrcoef)
@@ -62,6 +63,8 @@ zerotensor.install()
 conj_neg.install_late()  # (needs every op: view ops keep math bits, products pass Conjugate)
 linalg.install_late()  # (mm's fast front, outside conj_neg's)
 _defop.finalize_registrations()
+from . import _registration_keys  # noqa: E402
+_registration_keys.apply()  # (PyTorch's registration keys, where they differ from kindling's)
 
 from ._api import install_torch_function  # noqa: E402
 install_torch_function()  # __torch_function__ on every public function and Tensor method

@@ -105,10 +105,12 @@ _PY_TYPE_NAMES = {"Scalar": "Number", "SymInt": "int", "SymFloat": "float",
 
 
 def _py_type(a):
-    t = _PY_TYPE_NAMES.get(a.type.base, a.type.base)
     if a.type.is_list:
-        t = "tuple of ints" if a.type.base in ("int", "SymInt") else f"tuple of {t}s"
-    return t
+        if a.type.base in ("int", "SymInt"):
+            return "tuple of ints"
+        return "tuple of Scalars" if a.type.base == "Scalar" else \
+            f"tuple of {_PY_TYPE_NAMES.get(a.type.base, a.type.base)}s"
+    return _PY_TYPE_NAMES.get(a.type.base, a.type.base)
 
 
 def _arg_name(a, self_name):
@@ -120,25 +122,30 @@ def _arg_name(a, self_name):
 def _fmt_sig(sig, self_name, fname, with_out=False, is_method=False):
     """One line of PyTorch's "expected one of" list: ``with_out``: the functional form's line
     also offers its out= twin's ``Tensor out = None``, as PyTorch's merged signature does."""
+    def text(a):
+        s = f"{_py_type(a)} {_arg_name(a, self_name)}"
+        if a.has_default():
+            return s + f" = {a._default_text}"
+        return s + (" = None" if a.is_out else "")
+    return " * (" + ", ".join(_signature_parts(sig, is_method, text, with_out and
+                                               "Tensor out = None")) + ")"
+
+
+def _signature_parts(sig, is_method, text, out_twin):
+    """A signature's arguments as ``text(argument)`` each, with ``*`` before the keyword-only
+    ones and ``out_twin`` (the merged out= twin's text) last when given."""
     parts = []
-    kwd = False
+    star = False
     for a in sig.op._schema.arguments:
         if is_method and a.name == "self":
             continue
-        if a.kwarg_only and not kwd:
+        if a.kwarg_only and not star:
             parts.append("*")
-            kwd = True
-        s = f"{_py_type(a)} {_arg_name(a, self_name)}"
-        if a.has_default():
-            s += f" = {a._default_text}"
-        elif a.is_out:
-            s += " = None"
-        parts.append(s)
-    if with_out:
-        if not kwd:
-            parts.append("*")
-        parts.append("Tensor out = None")
-    return " * (" + ", ".join(parts) + ")"
+            star = True
+        parts.append(text(a))
+    if out_twin:
+        parts += ([] if star else ["*"]) + [out_twin]
+    return parts
 
 
 def _merged(sigs):
@@ -161,19 +168,50 @@ def _arg_smaller(t1, t2):
             t1 in ("SymInt", "int") and t2 == "Tensor")
 
 
+# how PyTorch's codegen spells argument types in the signature text it sorts overloads by
+_CODEGEN_BASE = {"int": "int64_t", "float": "double", "str": "c10::string_view"}
+_CODEGEN_LIST = {"int": "IntArrayRef", "SymInt": "SymIntArrayRef", "Tensor": "TensorList",
+                 "Scalar": "ScalarList", "Dimname": "DimnameList"}
+_CODEGEN_DEFAULTS = {"[]": "None"}
+
+
+def _codegen_type(t):
+    if not t.is_list:
+        s = _CODEGEN_BASE.get(t.base, t.base)
+    elif t.base == "Tensor" and t.elem_optional:
+        s = "c10::List<::std::optional<Tensor>>"
+    elif t.base == "bool":
+        s = f"::std::array<bool,{t.list_size}>"
+    elif t.base in _CODEGEN_LIST:
+        s = _CODEGEN_LIST[t.base] + (f"[{t.list_size}]" if t.list_size else "")
+    else:
+        s = f"ArrayRef<{_CODEGEN_BASE.get(t.base, t.base)}>"
+    return s + "?" if t.optional else s
+
+
+def _codegen_signature(sig, with_out, is_method):
+    """The text PyTorch's codegen sorts a Python signature by (``signature_str``):
+    ``(TensorList self, ScalarList scalars)``."""
+    def text(a):
+        t = _codegen_type(a.type)
+        name = "input" if a.name == "self" and t == "Tensor" and not is_method else a.name
+        if a.has_default():
+            d = a._default_text
+            return f"{t} {name}={_CODEGEN_DEFAULTS.get(d, d)}"
+        return f"{t} {name}" + ("=None" if a.is_out else "")
+    return "(" + ", ".join(_signature_parts(sig, is_method, text, with_out and
+                                            "Tensor out=None")) + ")"
+
+
 def _pytorch_order(merged, self_name, is_method):
-    """The signatures in the order PyTorch's generated bindings list them: by signature text,
-    then a topological sort putting each overload after those it ranks below (``Scalar``
-    after ``Tensor``...)."""
+    """The signatures in the order PyTorch's generated bindings list them: by their codegen
+    signature text, then a topological sort putting each overload after those it ranks below
+    (``Scalar`` after ``Tensor``...)."""
     def types(s):
         return [a.type.schema_str() for a in s.op._schema.arguments
                 if not a.is_out and not (is_method and a.name == "self")]
 
-    def text(item):
-        s, w = item
-        return _fmt_sig(s, self_name, "", w, is_method).replace("Number", "Scalar")
-
-    items = sorted(merged, key=text)
+    items = sorted(merged, key=lambda item: _codegen_signature(item[0], item[1], is_method))
     n = len(items)
     larger = {}
     for i in range(n):
@@ -214,18 +252,33 @@ def _bad_list_element(a, v):
     return None
 
 
+# the functions (and methods) whose PyTorch bindings also take deprecated signatures
+# (tools/autograd/deprecated.yaml), hidden from the messages but making the set several
+_HIDDEN_SIGNATURES = frozenset({"add", "addbmm", "addcdiv", "addcmul", "addmm", "sspaddmm",
+                                "addmv", "addr", "baddbmm", "sub"})
+
+
 def _error(fname, sigs, errs, args, kwargs, self_name, all_sigs=None, is_method=False):
     """PyTorch's TypeError for arguments no overload takes: the one plausible signature's
-    (by argument count) specific complaint, else the list of every signature."""
+    (by argument count) specific complaint, else the signature (or the list of every one)
+    with what did not match."""
     merged = _merged(all_sigs or sigs)
     if is_method:  # (a method's signatures: those with a Tensor self, without out=)
         merged = [(s, False) for s, _ in merged if not s.has_out and any(
             a.name == "self" and a.type.base == "Tensor" for a in s.op._schema.arguments)] \
             or merged
+    if is_method and all(len(s.op._schema.arguments) == 1 for s, _ in merged):
+        # (a method of ``self`` alone is a METH_NOARGS method: CPython's own messages)
+        if kwargs:
+            return TypeError(f"TensorBase.{fname}() takes no keyword arguments")
+        return TypeError(f"TensorBase.{fname}() takes no arguments ({len(args) - 1} given)")
     n = len(args) - is_method + len(kwargs)
     plausible = [(s, w) for s, w in merged
                  if _arity(s, w, is_method)[0] <= n <= _arity(s, w, is_method)[1]]
-    if len(plausible) == 1 or len(merged) == 1:
+    # (a function of one signature raises its parse error; so does the one plausible
+    # signature of several; PyTorch's hidden deprecated signatures count only as "several")
+    single = len(merged) == 1 and fname not in _HIDDEN_SIGNATURES
+    if len(plausible) == 1 or single:
         sig = (plausible or merged)[0][0]
         if sig.has_out != (kwargs.get("out") is not None):
             twin = [s for s in (all_sigs or sigs) if s.has_out == (kwargs.get("out") is not None)
@@ -236,31 +289,126 @@ def _error(fname, sigs, errs, args, kwargs, self_name, all_sigs=None, is_method=
         if r is not None:
             return r
     shown = args[1:] if is_method else args
-    # (keywords listed last first, as PyTorch's message lists them)
-    got = ", ".join([_tname(a) for a in shown] +
-                    [f"{k}={_tname(v)}" for k, v in reversed(kwargs.items())])
-    lines = "\n".join(_fmt_sig(s, self_name, fname, w, is_method) +
-                      _mismatch_hint(s, w, shown, kwargs, is_method)
-                      for s, w in _pytorch_order(merged, self_name, is_method))
-    return TypeError(f"{fname}() received an invalid combination of arguments - got ({got}), "
+    head = f"{fname}() received an invalid combination of arguments - "
+    if len(merged) == 1:
+        return TypeError(head + _single_option(
+            _fmt_sig(merged[0][0], self_name, fname, merged[0][1], is_method)[3:], shown, kwargs))
+    got = _got(shown, kwargs)
+    lines = "\n".join(line + _option_hint(line[3:], shown, kwargs) for line in (
+        _fmt_sig(s, self_name, fname, w, is_method)
+        for s, w in _pytorch_order(merged, self_name, is_method)))
+    return TypeError(f"{fname}() received an invalid combination of arguments - got {got}, "
                      f"but expected one of:\n{lines}\n")
 
 
-def _mismatch_hint(sig, with_out, shown, kwargs, is_method):
-    """PyTorch's second line under a signature that takes exactly as many arguments as were
-    given (positionally): which of them have the wrong type (``(Tensor, !str!)``)."""
-    params = [a for a in sig.op._schema.arguments if not (is_method and a.name == "self")]
-    positional = sum(1 for a in params if not a.kwarg_only)
-    if kwargs or len(params) + with_out != len(shown) or positional < len(shown):
+def _got(shown, kwargs):
+    """The parser's ``(Tensor, str)``: keywords listed last first, as PyTorch's message lists
+    them; with no positional argument each keyword keeps its separator: ``(bogus=int, )``."""
+    got = "".join([_tname(a) + ", " for a in shown] +
+                  [f"{k}={_tname(v)}, " for k, v in reversed(kwargs.items())])
+    return "(" + (got[:-2] if shown else got) + ")"
+
+
+def _parse_option(text):
+    """An option line's arguments as PyTorch's ``format_invalid_args`` parses them:
+    ``[(name, type)]`` and whether it is variadic.  Its quirks are kept: each ", "-separated
+    piece is a type and the word after its last space, so ``int dim = None`` is an argument
+    named ``None`` of type ``int dim =``, and ``*`` is an argument too."""
+    body = text[1:-1]
+    args = []
+    for piece in body.split(", "):
+        start = 1 if piece[:1] == "#" else 0
+        nullable = piece[start:start + 1] == "["
+        if nullable:
+            start += 1
+            piece = piece[:-len(" or None]")]
+        end = piece.rfind(" ")
+        if end < 0:
+            args.append((piece, piece[start:], nullable))
+            continue
+        name = piece[end + 1:]
+        if "..." in piece:
+            end -= 4
+        args.append((name, piece[start:end], nullable))
+    return args, "..." in body
+
+
+def _type_matches(type_name, nullable, v):
+    if nullable and v is None:
+        return True
+    name = type(v).__name__
+    if type_name == "float":
+        return name in ("float", "int", "long")
+    if type_name == "int":
+        return name in ("int", "long")
+    return name == type_name
+
+
+def _arg_desc(v):
+    if isinstance(v, (tuple, list)):
+        inner = ", ".join(type(x).__name__ for x in v)
+        if isinstance(v, tuple):
+            return f"tuple of ({inner}{',' if len(v) == 1 else ''})"
+        return f"list of [{inner}]"
+    return type(v).__name__
+
+
+def _unmatched_keywords(opts, kwargs):
+    """The keywords an option has no place for: each is looked for among its last
+    ``len(kwargs)`` arguments."""
+    names = {name for name, _, _ in opts[max(len(opts) - len(kwargs), 0):]}
+    return [k for k in reversed(kwargs) if k not in names]
+
+
+def _count_matches(opts, variadic, n):
+    return n == len(opts) or variadic and n > len(opts)
+
+
+def _single_option(line, shown, kwargs):
+    """The message's tail for a function with one signature."""
+    opts, variadic = _parse_option(line)
+    bad = _unmatched_keywords(opts, kwargs) if kwargs else []
+    if bad:
+        return "got unrecognized keyword arguments: " + ", ".join(bad)
+    if _count_matches(opts, variadic, len(shown) + len(kwargs)):
+        got = _formatted_args(opts, variadic, shown, kwargs)
+    else:
+        got = _got(shown, kwargs)
+    return f"got {got}, but expected {line}"
+
+
+def _option_hint(line, shown, kwargs):
+    """PyTorch's second line under an option whose argument count is the call's: the keywords
+    it has no place for, else each argument's type against the option's (``!str!`` where it
+    does not match) - ``format_invalid_args``, on the option's text."""
+    opts, variadic = _parse_option(line)
+    if not _count_matches(opts, variadic, len(shown) + len(kwargs)):
         return ""
-    marks = []
-    failed = False  # (PyTorch marks every argument from the first mismatch on)
-    for a, v in zip(params, shown):
-        failed = failed or not _ops.value_matches(a.type, v, sig.nums) or (
-            a.type.base == "Tensor" and not a.type.is_list and not isinstance(v, Tensor))
-        marks.append(f"!{_tname(v)}!" if failed else _tname(v))
-    return ("\n      didn't match because some of the arguments have invalid types: "
-            f"({', '.join(marks)})")
+    bad = _unmatched_keywords(opts, kwargs) if kwargs else []
+    if bad:
+        return "\n      didn't match because some of the keywords were incorrect: " + \
+            ", ".join(bad)
+    return "\n      didn't match because some of the arguments have invalid types: " + \
+        _formatted_args(opts, variadic, shown, kwargs)
+
+
+def _formatted_args(opts, variadic, shown, kwargs):
+    """The call's arguments, each marked ``!...!`` where the option's type does not take it."""
+    n = len(shown) + len(kwargs)
+    out = "("
+    for i in range(n):
+        if i < len(shown):
+            v, label = shown[i], ""
+        else:
+            label = opts[i][0] + "="
+            v = kwargs.get(opts[i][0])
+        j = i if i < len(opts) else len(opts) - 1 if variadic else None
+        ok = j is not None and _type_matches(opts[j][1], opts[j][2], v)
+        text = label + _arg_desc(v)
+        out += (text if ok else f"!{text}!") + ", "
+    if shown:  # (PyTorch trims the last separator only after positional arguments)
+        out = out[:-2]
+    return out + ")"
 
 
 def _one_error(fname, sig, e, self_name, is_method):
@@ -279,14 +427,23 @@ def _one_error(fname, sig, e, self_name, is_method):
                              f"{args_.index(a)}, but got {_tname(v[bad])}")
         where = f" (position {i + 1 - is_method})" if i is not None else ""
         return TypeError(f"{fname}(): argument '{n}'{where} must be {t}, not {_tname(v)}")
-    if e[0] == "missing":
-        return TypeError(f"{fname}() missing 1 required positional arguments: "
-                         f"\"{_arg_name(e[1], self_name)}\"")
+    params = [a for a in sig.op._schema.arguments if not (is_method and a.name == "self")]
+    if e[0] == "missing":  # (every required parameter from the first missing one on)
+        names = [a for a in params[params.index(e[1]):] if not a.has_default() and not a.is_out]
+        n = len(names)
+        # (PyTorch's plural is the wrong way round: "1 ... arguments", "2 ... argument")
+        return TypeError(f"{fname}() missing {n} required positional argument"
+                         f"{'s' if n == 1 else ''}: " +
+                         ", ".join(f'"{_arg_name(a, self_name)}"' for a in names))
     if e[0] == "kw":
         return TypeError(f"{fname}() got an unexpected keyword argument '{e[1]}'")
     if e[0] == "too_many":
         n = len(sig.pos) - is_method
+        least = sum(1 for a in params if not a.has_default() and not a.is_out)
         given = e[1] - is_method
+        if least != n:
+            return TypeError(f"{fname}() takes from {least} to {n} positional arguments but "
+                             f"{given} were given")
         return TypeError(f"{fname}() takes {n} positional argument{'s' if n != 1 else ''} "
                          f"but {given} {'were' if given != 1 else 'was'} given")
     if e[0] == "dup":
@@ -326,6 +483,8 @@ def make_function(fname, overloads, self_name="input", is_method=False):
         if not sigs:
             sigs[:] = [_Sig(op, self_name) for op in
                        (overloads() if callable(overloads) else overloads)]
+            if is_method:  # (Tensor methods take no out=)
+                sigs[:] = [s for s in sigs if not s.has_out] or sigs
         errs = []
         want_out = kwargs.get("out") is not None
         tried = [s for s in sigs if s.has_out == want_out] or sigs
@@ -400,8 +559,11 @@ def _mark(api, name, impl):
 
 
 def public(name, *overloads, function=True, method=True, method_name=None):
-    """Expose ``overloads`` (OpDefs or OpOverloads) as ``kindling.<name>`` and/or a Tensor method."""
+    """Expose ``overloads`` (OpDefs or OpOverloads) as ``kindling.<name>`` and/or a Tensor method
+    (those PyTorch generates entirely - ``generated``, not ``view_copy`` - stay torch.ops-only,
+    as its Python bindings leave them out: ``isinf(x, out=y)`` is a TypeError)."""
     ops = [getattr(o, "op", o) for o in overloads]
+    ops = [op for op in ops if not _generated(op)] or ops
     if name in _LATE_OVERLOADS:  # (made at import, before its ops were: ``lazy_function``)
         if method:
             raise AssertionError(f"{name}: ops defined at first use add no Tensor methods")
@@ -433,6 +595,11 @@ def lazy_function(name, define):
         return late
     f = PUBLIC[name] = make_function(name, overloads)
     return f
+
+
+def _generated(op):
+    names = {t.name for t in getattr(op, "tags", ())}
+    return "generated" in names and "view_copy" not in names
 
 
 def method(name):

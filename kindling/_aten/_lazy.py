@@ -91,6 +91,18 @@ def _inplace_foreach(name, f):
     return inplace
 
 
+def _functional_foreach(name, f):
+    """``torch._foreach_add``: a tuple of results, as PyTorch's bindings return ``Tensor[]``
+    (the op itself returns a list)."""
+    def functional(*args, **kwargs):
+        r = f(*args, **kwargs)
+        return tuple(r) if type(r) is list else r
+    functional.__name__ = functional.__qualname__ = name
+    functional.__module__ = "kindling"
+    functional.__doc__ = f"``torch.{name}``: the ``_foreach`` op; a tuple of results."
+    return functional
+
+
 def install():
     """Register the families with the dispatcher, and make their API functions."""
     for module, names in FAMILIES.items():
@@ -99,5 +111,6 @@ def install():
         define = functools.partial(_opreg.ensure_defined, "aten::" + FAMILIES[module][0])
         for name in names:
             f = lazy_function(name, define)
-            if module == "foreach" and name.endswith("_"):
-                PUBLIC[name] = _inplace_foreach(name, f)
+            if module == "foreach":
+                PUBLIC[name] = (_inplace_foreach if name.endswith("_") else
+                                _functional_foreach)(name, f)

@@ -109,6 +109,10 @@ LIKE_SAMPLER = [
     "(Tensor input, *, torch.Generator generator, torch.memory_format memory_format = None, "
     f"{_OPTS})",
     f"(Tensor input, *, torch.memory_format memory_format = None, {_OPTS})"]
+_LIKE_OPTS = f"torch.memory_format memory_format = None, {_OPTS}"
+RANDINT_LIKE = [f"(Tensor input, {bounds}, *, {gen}{_LIKE_OPTS})"
+                for bounds in ("int low, int high", "Tensor high", "int high")
+                for gen in ("torch.Generator generator, ", "")]
 EYE = [f"(int n, *, Tensor out = None, {_OPTS})",
        f"(int n, int m, *, Tensor out = None, {_OPTS})"]
 ARANGE = [f"(Number end, *, Tensor out = None, {_OPTS})",

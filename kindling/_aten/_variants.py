@@ -42,8 +42,14 @@ def resize_out(out, shape, op_name=""):
     aten.resize_.default(out, list(shape))
 
 
-_CPP_NAMES = {"int64": "long int", "uint8": "unsigned char", "int32": "int", "int8": "signed char",
-              "int16": "short int", "bool": "bool", "float32": "float", "float64": "double"}
+# how c10 prints an element type (its TypeMeta name) in dtype messages
+_CPP_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
+              "int16": "short int", "int32": "int", "int64": "long int",
+              "uint16": "short unsigned int", "uint32": "unsigned int",
+              "uint64": "long unsigned int", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+              "float32": "float", "float64": "double", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>", "float8_e4m3fn": "c10::Float8_e4m3fn",
+              "float8_e5m2": "c10::Float8_e5m2"}
 
 
 def cpp_name(dt):
@@ -127,22 +133,59 @@ def _result_cast_error(result, out):
                         f"type {out._scalar_name}")
 
 
+def out_dtype_error(result, out):
+    """PyTorch's check that an ``out=`` tensor has exactly the result's dtype (its structured
+    kernels' ``set_output`` and generated ``out=`` wrappers)."""
+    return RuntimeError(f"Expected out tensor to have dtype {cpp_name(result)}, but got "
+                        f"{cpp_name(out)} instead")
+
+
+def _same_dtype_error(result, out):
+    # (TensorIterator::unary_op and other configs that check all operands have one dtype)
+    return RuntimeError(f"Found dtype {out._scalar_name} but expected {result._scalar_name}")
+
+
 def out_variant(functional, schema, *, check_cast=True, cast_error=_result_cast_error,
                 tags=None):
-    """The ``out=`` form of ``functional`` (cast check before the kernel, as PyTorch;
-    ``cast_error(result dtype, out dtype)``: the exception for a result ``out`` cannot hold;
-    ``tags``: its declared tags, by default ``variant_tags(functional)``)."""
+    """The ``out=`` form of ``functional`` (``tags``: its declared tags, by default
+    ``variant_tags(functional)``).
+
+    ``check_cast`` says how ``out``'s dtype is checked against the result's: ``True``,
+    TensorIterator's cast check before the kernel (``cast_error(result dtype, out dtype)``:
+    the exception for a result ``out`` cannot hold); ``"same"``, a TensorIterator that wants
+    every operand of one dtype ("Found dtype ..."); ``"exact"``, the structured kernel's
+    ``set_output`` check ("Expected out tensor to have dtype ..."), made before the resize
+    (after it in a form PyTorch generates, whose ``copy_arg`` checks it: those are
+    ``"exact"`` whatever ``check_cast`` says); a function ``check(result dtype, out dtype,
+    args)``, raising for an ``out`` refused; ``False``, none."""
     d = defop(schema, tags=variant_tags(functional) if tags is None else tags)
     np_fn, meta_fn = _raw(functional, K.CPU), _raw(functional, K.Meta)
+    generated = "generated" in {t.name for t in d.entry.tags}
+    if generated and not callable(check_cast):
+        check_cast = "exact"
+    if cast_error is _result_cast_error and check_cast in ("exact", "same"):
+        cast_error = out_dtype_error if check_cast == "exact" else _same_dtype_error
+    if callable(check_cast):
+        check = check_cast
+    elif check_cast and not generated:
+        cast_ok = _dtype.can_cast if check_cast is True else (lambda r, o: r is o)
+
+        def check(r, o, args):
+            if not cast_ok(r, o):
+                raise cast_error(r, o)
+    else:
+        check = None
 
     def _meta_args(args):
         return [meta_view(a) for a in args]
 
     def meta(ks, *args, out, **kwargs):
         r = meta_fn(*_meta_args(args), **kwargs)
-        if check_cast and not _dtype.can_cast(r.dtype, out.dtype):
-            raise cast_error(r.dtype, out.dtype)
+        if check is not None:
+            check(r.dtype, out.dtype, args)
         resize_out(out, r._size)
+        if generated and r.dtype is not out.dtype:
+            raise cast_error(r.dtype, out.dtype)
         return out
 
     def cpu(ks, *args, out, **kwargs):
@@ -150,14 +193,17 @@ def out_variant(functional, schema, *, check_cast=True, cast_error=_result_cast_
             v = np.asarray(np_fn(*[unwrap(a) for a in args],
                                  **{k: unwrap(v) for k, v in kwargs.items()}))
         except Exception:
-            meta(ks, *args, out=out.to("meta"), **kwargs)  # cast errors are reported first
+            if not generated:  # (a generated form runs the functional op first)
+                meta(ks, *args, out=out.to("meta"), **kwargs)  # cast errors are reported first
             raise
         rd = _dtype._NP_TO_DTYPE[v.dtype]
-        if check_cast and not _dtype.can_cast(rd, out.dtype):
-            raise cast_error(rd, out.dtype)
+        if check is not None:
+            check(rd, out.dtype, args)
         if pointwise and tuple(out._size) != v.shape:
             _resize_strided(out, v, functional, args, kwargs)
         resize_out(out, v.shape)
+        if generated and rd is not out.dtype:
+            raise cast_error(rd, out.dtype)
         with np.errstate(all="ignore"):
             np.copyto(out._np, v, casting="unsafe")
         return out

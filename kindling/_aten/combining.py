@@ -22,6 +22,7 @@ from .factories import backend_select
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._util import broadcast_error, result_type, warn_user
+from ._variants import cpp_name, resize_out
 
 OPS = {}
 
@@ -498,19 +499,23 @@ def _multi_dot_chain(tensors, order, i, j):
                            _multi_dot_chain(tensors, order, k + 1, j))
 
 
-def _multi_dot(tensors):
-    """``linalg_multi_dot`` for 2-D matrices (what chain_matmul calls natively)."""
+def _multi_dot(tensors, out=None):
+    """``linalg_multi_dot`` for 2-D matrices (what chain_matmul calls natively; ``out``: the
+    out= tensor whose dtype is checked after the inputs')."""
     n = len(tensors)
     dt = tensors[0].dtype
-    for i, t in enumerate(tensors):
-        if t.dtype is not dt:
+    for i in range(1, n):
+        if tensors[i].dtype is not dt:
             raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but "
-                               f"tensor 0 is {dt} and tensor {i} {t.dtype}")
-    for i in range(n - 1):
-        if tensors[i]._size[1] != tensors[i + 1]._size[0]:
-            a, b = tensors[i]._size, tensors[i + 1]._size
-            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes "
-                               f"{a[0]}x{a[1]} and {b[0]}x{b[1]} cannot be multiplied")
+                               f"tensor 0 is {cpp_name(dt)} and tensor {i} "
+                               f"{cpp_name(tensors[i].dtype)}")
+        if tensors[i - 1]._size[1] != tensors[i]._size[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i - 1} and {i} with shapes "
+                               f"{_sizes(tensors[i - 1]._size)} and {_sizes(tensors[i]._size)} "
+                               f"cannot be multiplied")
+    if out is not None and out.dtype is not dt:
+        raise RuntimeError(f"multi_dot(): expected out tensor to have dtype {cpp_name(dt)} but "
+                           f"got {cpp_name(out.dtype)}")
     out_shape = [tensors[0]._size[0], tensors[-1]._size[1]]
     if n == 2:
         r = aten.mm.default(tensors[0], tensors[1])
@@ -550,8 +555,9 @@ def _chain_matmul(matrices):
 
 
 def _chain_matmul_out(matrices, *, out):
-    r = _chain_matmul(matrices)
-    from ._variants import resize_out
+    _chain_check(matrices)
+    # (one matrix is copied into ``out``, cast; more go through multi_dot's out= checks)
+    r = matrices[0] if len(matrices) == 1 else _multi_dot(list(matrices), out)
     resize_out(out, r._size)
     return aten.copy_.default(out, r)
 

@@ -114,17 +114,22 @@ def named_tuple_api(name, functional, out_op, out_names, method_too=True):
         method(name)(meth)
 
 
-def _two_out_op(schema, functional, check):
+def _two_out_op(schema, functional, check, check_first=True):
     """An ``out=`` overload writing both results of ``functional`` (after ``check(self,
-    out1, out2)``: the out tensors' dtypes)."""
+    out1, out2, *args, **kwargs)``: the out tensors' dtypes, checked before the functional's
+    own checks unless ``check_first`` is false)."""
     d = defop(schema, tags=variant_tags(functional))
     names = [a.name for a in d.schema.arguments if a.is_out]
 
     @d.explicit
     def _(self, *args, **kwargs):
         outs = [kwargs.pop(n) for n in names]
-        check(self, *outs)
-        return _write(outs, functional.op(self, *args, **kwargs))
+        if check_first:
+            check(self, *outs, *args, **kwargs)
+            return _write(outs, functional.op(self, *args, **kwargs))
+        results = functional.op(self, *args, **kwargs)
+        check(self, *outs, *args, **kwargs)
+        return _write(outs, results)
     d.functional = functional
     return d
 
@@ -190,7 +195,7 @@ def _cum_extreme_op(name, is_max):
 
     d.derivative(self=cummaxmin_backward_formula, result="self_t.gather(dim, indices)")
 
-    def check(self, values, indices):
+    def check(self, values, indices, *args, **kwargs):
         _check_scalar_type(values, self.dtype)
         _check_scalar_type(indices, _dtype.int64)
     d.out = _two_out_op(f"{name}.out(Tensor self, int dim, *, Tensor(a!) values, "
@@ -300,9 +305,8 @@ logcumsumexp.out = defop("logcumsumexp.out(Tensor self, int dim, *, Tensor(a!) o
 
 @logcumsumexp.out.explicit
 def _(self, dim, *, out):
-    r = logcumsumexp.op(self, dim)
-    _check_scalar_type(out, r.dtype)
-    return _write([out], [r])[0]
+    _check_scalar_type(out, self.dtype)  # (first: ``out`` must have the input's dtype)
+    return _write([out], [logcumsumexp.op(self, dim)])[0]
 
 
 logcumsumexp.out.functional = logcumsumexp
@@ -390,7 +394,7 @@ def aminmax_jvp(self_t, self_p, min, max, dim, keepdim):  # noqa: A002
 aminmax.derivative(self=aminmax_backward, result=aminmax_jvp)
 
 
-def _aminmax_out_check(self, min, max):  # noqa: A002
+def _aminmax_out_check(self, min, max, *args, **kwargs):  # noqa: A002
     for o in (min, max):
         if o.dtype is not self.dtype:
             raise RuntimeError(f"Expected out tensor to have dtype {_cpp(self.dtype)}, but got "
@@ -410,19 +414,20 @@ def _expect_dtype(out, dt):
                            f"{_cpp(out.dtype)} instead")
 
 
-def _sort_out_check(self, values, indices):
+def _sort_out_check(self, values, indices, *args, **kwargs):
     _expect_dtype(values, self.dtype)
     _expect_dtype(indices, _dtype.int64)
 
 
 sort_values = _two_out_op("sort.values(Tensor self, int dim=-1, bool descending=False, *, "
                           "Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, "
-                          "Tensor(b!) indices)", get_opdef("sort.default"), _sort_out_check)
+                          "Tensor(b!) indices)", get_opdef("sort.default"), _sort_out_check,
+                          check_first=False)  # (the dim and complex checks come first)
 OPS["sort.values"] = sort_values
 sort_values_stable = _two_out_op(
     "sort.values_stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False, "
     "Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)",
-    get_opdef("sort.stable"), _sort_out_check)
+    get_opdef("sort.stable"), _sort_out_check, check_first=False)
 OPS["sort.values_stable"] = sort_values_stable
 
 msort = defop("msort(Tensor self) -> Tensor")
@@ -487,7 +492,7 @@ def _quickselect_index(row, k):
     return idx[k]
 
 
-def _kthvalue_plan(self, k, dim, keepdim, cpu=False):
+def _kthvalue_plan(self, k, dim, keepdim, cpu=False, dtypes=True):
     dt = dtype_of(self)
     d = wrap_dim(dim, len(self.shape))
     n = self.shape[d] if len(self.shape) else 1
@@ -495,7 +500,7 @@ def _kthvalue_plan(self, k, dim, keepdim, cpu=False):
         raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    if dt is _dtype.bool or (cpu and dt.is_complex and self.ndim):
+    if dtypes and (dt is _dtype.bool or (cpu and dt.is_complex and self.ndim)):
         raise _not_implemented("kthvalue_cpu", dt)
     shape = list(self.shape)
     if shape:
@@ -538,11 +543,12 @@ kthvalue.derivative(
     result="gather_with_keepdimed_indices(self_t, dim, indices, keepdim)")
 
 
-def _kthvalue_out_check(self, values, indices):
-    if indices.dtype is not _dtype.int64:
-        raise RuntimeError("output indices must be of scalar type Long")
+def _kthvalue_out_check(self, values, indices, k, dim=-1, keepdim=False):
+    _kthvalue_plan(self, k, dim, keepdim, cpu=True, dtypes=False)  # (the kernel's comes after)
     if values.dtype is not self.dtype:
         raise RuntimeError("output values must be of same type as input")
+    if indices.dtype is not _dtype.int64:
+        raise RuntimeError("output indices must be of scalar type Long")
 
 
 kthvalue.out = _two_out_op("kthvalue.values(Tensor self, SymInt k, int dim=-1, "

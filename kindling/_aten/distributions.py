@@ -19,7 +19,8 @@ from ._api import public
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
-from .random import SEEDED, _GEN, _cpp_name, _g, _inplace, _write
+from ._variants import cpp_name as _cpp_name
+from .random import SEEDED, _GEN, _g, _inplace, _write
 
 
 def _not_implemented(kernel, t):

@@ -356,7 +356,7 @@ def _families():
                    ("exponent",), out=False, inplace=False)
     fams["pow"].append(sat)
     fams["norm"] = [_reduction("norm", "linalg_vector_norm.default")]
-    fams["powsum"] = [_reduction("powsum", None)]
+    fams["powsum"] = [_reduction("powsum", "linalg__powsum.default")]
     fams["max"] = [Overload("_foreach_max", "Tensor[] self", "max.default", dict(_S),
                             ("self",), check=_check_max, inplace=False)]
     fams["mm"] = [Overload("_foreach_mm", "Tensor[] self, Tensor[] mat2", "mm.default",
@@ -380,10 +380,6 @@ def _families():
 
 
 # ---- per-element calls that are no single aten op ------------------------------------------------
-def _powsum_unsupported(*args, **kwargs):
-    raise NotImplementedError("aten::_foreach_powsum is not implemented in kindling yet")
-
-
 def _copy_one(t, src, non_blocking=False):
     # (the functional form PyTorch generates from ``_foreach_copy_``: a copy of ``self``
     # that then takes ``src``'s values)
@@ -406,8 +402,7 @@ def _minimum_(t, other):
     aten.copy_.default(t, aten.minimum.default(t, other))
 
 
-_PER_ELEMENT = {"_foreach_copy": _copy_one, "_foreach_zero": _zero_one,
-                "_foreach_powsum.Scalar": _powsum_unsupported}
+_PER_ELEMENT = {"_foreach_copy": _copy_one, "_foreach_zero": _zero_one}
 _PER_ELEMENT_INPLACE = {"_foreach_maximum.List": _maximum_, "_foreach_minimum.List": _minimum_}
 
 

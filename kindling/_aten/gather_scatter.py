@@ -138,7 +138,8 @@ def _(self, dim, index, sparse_grad=False):
 
 
 gather.out = out_variant(gather, "gather.out(Tensor self, int dim, Tensor index, *, "
-                                 "bool sparse_grad=False, Tensor(a!) out) -> Tensor(a!)")
+                                 "bool sparse_grad=False, Tensor(a!) out) -> Tensor(a!)",
+                         check_cast="exact")
 
 
 # ---- scatter / scatter_add ----------------------------------------------------------------------
@@ -182,7 +183,7 @@ def _declare(schema, kernel, inplace, out, derivative, jvp, node_name=None, tags
     d.meta(_scatter_meta)
     d.derivative(node_name, result=jvp, **derivative)
     d.inplace = inplace_variant(d, inplace)
-    d.out = out_variant(d, out)
+    d.out = out_variant(d, out, check_cast="exact")
     OPS[str(d.op)[len("aten."):]] = d
     return d
 
@@ -250,8 +251,10 @@ def _(self, dim, index):
     return empty_meta(shape, self.dtype)
 
 
-index_select.out = out_variant(index_select, "index_select.out(Tensor self, int dim, "
-                                             "Tensor index, *, Tensor(a!) out) -> Tensor(a!)")
+index_select.out = out_variant(
+    index_select, "index_select.out(Tensor self, int dim, Tensor index, *, Tensor(a!) out) -> "
+    "Tensor(a!)", check_cast="exact", cast_error=lambda r, o: RuntimeError(
+        "index_select(): self and result must have the same scalar type"))
 
 
 def _index_add_check(self, dim, index, source, name="index_add_"):
@@ -319,7 +322,7 @@ index_add.inplace = inplace_variant(index_add, "index_add_(Tensor(a!) self, int 
                                                "-> Tensor(a!)")
 index_add.out = out_variant(index_add, "index_add.out(Tensor self, int dim, Tensor index, "
                                        "Tensor source, *, Scalar alpha=1, Tensor(a!) out) -> "
-                                       "Tensor(a!)")
+                                       "Tensor(a!)", check_cast="exact")
 
 
 # ---- samples ------------------------------------------------------------------------------------

@@ -132,10 +132,10 @@ public("put_", put.inplace, function=False)
 
 
 # ---- take_along_dim ------------------------------------------------------------------------------
-def _take_along_dim(self, indices, dim=None):
+def _gather_args(self, indices, dim):
+    """The ``(self, dim, index)`` that ``take_along_dim`` gathers with."""
     if dim is None:
-        return aten.gather.default(aten.view.default(self, [-1]), 0,
-                                   aten.view.default(indices, [-1]))
+        return aten.view.default(self, [-1]), 0, aten.view.default(indices, [-1])
     if self.dim() != indices.dim():
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
                            f"number of dimensions, but got {self.dim()} dimensions for input, "
@@ -153,13 +153,15 @@ def _take_along_dim(self, indices, dim=None):
     self = aten.expand.default(self, list(broadcast_shapes(tuple(index_sizes),
                                                            tuple(self._size))))
     # (indices wrap around the dim, negative ones included)
-    return aten.gather.default(self, d, aten.remainder.Scalar(indices, self._size[d]))
+    return self, d, aten.remainder.Scalar(indices, self._size[d])
+
+
+def _take_along_dim(self, indices, dim=None):
+    return aten.gather.default(*_gather_args(self, indices, dim))
 
 
 def _take_along_dim_out(self, indices, dim=None, *, out):
-    r = _take_along_dim(self, indices, dim)
-    resize_out(out, r._size)
-    return aten.copy_.default(out, r)
+    return aten.gather.out(*_gather_args(self, indices, dim), out=out)
 
 
 take_along_dim = _declared(defop("take_along_dim(Tensor self, Tensor indices, int? dim=None) -> "

@@ -21,24 +21,13 @@ from ._defop import defop, install_cpu_front
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._util import broadcast_shapes, dtype_of, is_tensor_subclass_like, np_scalar
-from ._variants import resize_out, same_dtype_out_variant
+from ._variants import cpp_name, out_precheck, resize_out, same_dtype_out_variant
 from ..overrides import _live_modes
 from ..testing import samples as S
 
 OPS = {}
 
-# C++ type names, as ``expected m1 and m2 to have the same dtype`` prints them.
-_CPP_NAMES = {
-    "float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-    "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
-    "float16": "c10::Half", "bfloat16": "c10::BFloat16", "complex64": "c10::complex<float>",
-    "complex128": "c10::complex<double>", "uint16": "unsigned short", "uint32": "unsigned int",
-    "uint64": "unsigned long",
-}
-
-
-def _cpp(dt):
-    return _CPP_NAMES.get(dt._name, dt._name)
+_cpp = cpp_name  # (as ``expected m1 and m2 to have the same dtype`` prints them)
 
 
 def _not_impl_bool(name, dt):
@@ -321,6 +310,16 @@ def install_late():
     install_cpu_front(mm, _mm_front)
 public("bmm", bmm, bmm_out)
 public("mv", mv, mv_out)
+
+
+def _mv_out_check(self, vec, *, out):
+    """PyTorch's mv_out adds into ``out`` itself (beta 0) when its size fits addmv's input, so
+    addmv's checks then see ``out``'s size and dtype."""
+    if out.dim() <= 1 and self.dim() >= 1 and out.numel() in (self.shape[0], 1):
+        _addmv_check(out.dim(), tuple(out.shape), out.dtype, self, vec)
+
+
+out_precheck(mv_out, _mv_out_check)
 public("dot", dot, dot_out)
 mm.derivative(self="mm_mat1_backward(grad, mat2, self_sym_sizes, self_sym_strides, 1)",
               mat2="mm_mat2_backward(grad, self, mat2_sym_sizes, mat2_sym_strides, 1)",

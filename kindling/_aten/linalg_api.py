@@ -57,6 +57,8 @@ def _linalg(name, *opnames, rt=None, doc=None):
 
 
 _linalg("vector_norm", "linalg_vector_norm", doc="The vector ``ord``-norm over ``dim``.")
+_linalg("_powsum", "linalg__powsum", doc="``sum(abs(x) ** ord)`` over ``dim``: the vector norm "
+        "without its root.")
 _linalg("matrix_norm", "linalg_matrix_norm.str_ord", "linalg_matrix_norm",
         doc="A matrix norm ('fro', 'nuc', 1, -1, 2, -2, inf, -inf) over the two ``dim``.")
 _linalg("norm", "linalg_norm", "linalg_norm.ord_str",

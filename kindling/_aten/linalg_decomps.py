@@ -16,6 +16,7 @@ from .. import _dtype, _layout
 from ._defop import defop
 from ._ops_registry import aten
 from ._util import broadcast_shapes, dtype_of, wrap_dim
+from ._variants import cpp_name
 from .linalg_common import (
     check_float, check_kernel_dtype, check_matrix, check_square, declare, fortran, meta_c,
     meta_f, real_dtype,
@@ -412,8 +413,8 @@ def _multi_dot(tensors):
     for i, t in enumerate(tensors[1:], 1):
         if t.dtype is not dt:
             raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but "
-                               f"tensor 0 is {dt._scalar_name} and tensor {i} is "
-                               f"{t.dtype._scalar_name}")
+                               f"tensor 0 is {cpp_name(dt)} and tensor {i} "
+                               f"{cpp_name(t.dtype)}")
     mats = list(tensors)
     if first.dim() == 1:
         mats[0] = first.unsqueeze(0)

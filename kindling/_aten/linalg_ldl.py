@@ -359,9 +359,10 @@ def _write(out, result):
 
 
 def _factor_ex_out(self, *, hermitian=False, check_errors=False, LD, pivots, info):
-    r = aten.linalg_ldl_factor_ex.default(self, hermitian=hermitian)
-    for o, t in zip((LD, pivots, info), r):
+    # (the outputs' dtypes are checked by the meta function, before the kernel's refusals)
+    for o, t in zip((LD, pivots, info), _ldl_factor_ex_meta(self)):
         _structured_out(o, t)
+    r = aten.linalg_ldl_factor_ex.default(self, hermitian=hermitian)
     for o, t in zip((LD, pivots, info), r):
         _write(o, t)
     if check_errors:

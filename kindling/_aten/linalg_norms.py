@@ -13,7 +13,9 @@ from .. import _dtype
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
+from ._pointwise_util import not_implemented
 from ._util import dtype_of, wrap_dim
+from .reductions import _dims
 from .linalg_common import check_float, real_dtype
 from .linalg_solvers import OPS
 
@@ -92,6 +94,51 @@ linalg_vector_norm.derivative(
     result="norm_jvp(self_p, self_t, ord, result, dim, keepdim)")
 linalg_vector_norm.complex_autograd = True
 OPS["linalg_vector_norm.default"] = linalg_vector_norm
+
+
+# ---- linalg__powsum: sum(|x| ** ord), the norm without its root --------------------------------
+def _powsum_plan(self, ord, dim, keepdim, dtype):  # noqa: A002
+    if isinstance(ord, complex):
+        raise RuntimeError("value cannot be converted to type double without overflow")
+    nd = len(self.shape)
+    dims = _dims(dim, nd)
+    shape = [1 if i in dims else s for i, s in enumerate(self.shape)] if keepdim else \
+        [s for i, s in enumerate(self.shape) if i not in dims]
+    return dims, tuple(shape), (dtype or dtype_of(self))
+
+
+def _powsum(self, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    dims, shape, dt = _powsum_plan(self, ord, dim, keepdim, dtype)
+    if not (dt.is_floating_point or dt.is_complex):  # (no kernel for integral dtypes)
+        raise not_implemented("powsum_cpu", dt)
+    rdt = real_dtype(dt)
+    # (|x| in the real compute dtype - float32 for half types - powered there, summed in
+    # double; a complex input is cast to the complex type of a real ``dtype`` first)
+    cdt = np.float64 if rdt is _dtype.float64 else np.float32
+    x = self.astype(np.result_type(rdt._np, np.complex64) if self.dtype.kind == "c" else
+                    dt._np)
+    with np.errstate(all="ignore"):  # (IEEE powers: 0 ** 0 is 1, 0 ** -1 is inf)
+        a = np.abs(x).astype(rdt._np).astype(cdt)
+        p = a * a if ord == 2 else np.power(a, cdt(float(ord)))
+        r = np.sum(p.astype(np.float64), axis=dims)
+    return np.asarray(r).astype(rdt._np).reshape(shape)
+
+
+linalg__powsum = defop("linalg__powsum(Tensor self, Scalar ord=2, int[1]? dim=None, "
+                       "bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+                       tags=("reduction",))
+linalg__powsum.cpu(_powsum)
+
+
+@linalg__powsum.explicit
+def _(self, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    # (PyTorch's kernel for every other backend, Meta included: the CPU kernel is its own)
+    _, shape, dt = _powsum_plan(self, ord, dim, keepdim, dtype)
+    return aten.empty.memory_format(list(shape), dtype=real_dtype(dt), device=self.device)
+
+
+# (PyTorch gives it no derivative: its node raises in backward)
+OPS["linalg__powsum.default"] = linalg__powsum
 
 
 # ---- matrix norms -------------------------------------------------------------------------------

@@ -123,6 +123,17 @@ def _median_dim(ignore_nan):
     return kernel, meta
 
 
+# (the element types c10's legacy type names cover; the others print as ``CPUBoolType``)
+_LEGACY_NAMED = frozenset({"Half", "Float", "Double", "Byte", "Char", "Short", "Int", "Long"})
+
+
+def _checked_type(dt):
+    """How ATen's ``checkScalarType``/``checkSameType`` name a CPU tensor's type."""
+    if dt._legacy in _LEGACY_NAMED:
+        return f"torch.{dt._legacy}Tensor"
+    return f"CPU{dt._scalar_name}Type"
+
+
 def _dim_values_variant(functional, schema):
     """``median.dim_values``: results written into ``values`` and ``indices``, which must
     already have the input's dtype and int64."""
@@ -131,13 +142,13 @@ def _dim_values_variant(functional, schema):
     def kernel(ks, self, dim, keepdim=False, *, values, indices):
         if indices.dtype is not _dtype.int64:
             raise RuntimeError(f"Expected tensor for argument #1 'indices' to have scalar type "
-                               f"Long; but got torch.{indices.dtype._legacy}Tensor instead "
+                               f"Long; but got {_checked_type(indices.dtype)} instead "
                                f"(while checking arguments for median)")
         if values.dtype is not self.dtype:
             raise RuntimeError(f"Expected tensor for 'values' to have the same type as tensor "
-                               f"for argument #2 'self'; but type torch."
-                               f"{values.dtype._legacy}Tensor does not equal torch."
-                               f"{self.dtype._legacy}Tensor (while checking arguments for "
+                               f"for argument #2 'self'; but type "
+                               f"{_checked_type(values.dtype)} does not equal "
+                               f"{_checked_type(self.dtype)} (while checking arguments for "
                                f"median)")
         v, i = functional.op(self, dim, keepdim)
         for src, dst in ((v, values), (i, indices)):

@@ -22,7 +22,7 @@ from .. import _dtype
 from .._dispatcher.keys import K
 from ..testing import samples as S
 from ._api import public
-from ._defop import defop
+from ._defop import defop, install_cpu_front
 from ._ops_registry import aten
 from ._pointwise_util import dtype_or_none, fp_silent, not_implemented, promote, unary_meta
 from ._util import as_dtype, result_type
@@ -31,7 +31,7 @@ from .pointwise import (PW, _declare, _expose, _tensors_only, _wrap_broadcast, b
 from .reductions import (_as, _dims, _low_precision, _reduced_shape, _result, _samples_dims,
                          _sum_dtype)
 from ._meta_util import empty_meta
-from ._variants import out_precheck as _out_precheck, out_variant
+from ._variants import out_dtype_error, out_precheck as _out_precheck, out_variant
 
 OPS = {}
 _FLOAT = _dtype.FLOAT
@@ -248,6 +248,18 @@ fmax = binary_family("fmax", _fmax_fmin("fmax", np.greater_equal, np.maximum), t
 fmin = binary_family("fmin", _fmax_fmin("fmin", np.less_equal, np.minimum), tensor=None,
                      inplace=False, samples=_tensors_only)["tensor"]
 _register(fmax, fmax.out, fmin, fmin.out)
+
+
+def _fmax_fmin_out_check(name):
+    def check(self, other, *, out):  # (complex operands are refused before the cast check)
+        if any(dtype_or_none(t) is not None and dtype_or_none(t)._cat == _COMPLEX
+               for t in (self, other)):
+            raise RuntimeError(f"{name} not implemented for complex tensors.")
+    return check
+
+
+_out_precheck(fmax.out, _fmax_fmin_out_check("fmax"))
+_out_precheck(fmin.out, _fmax_fmin_out_check("fmin"))
 _expose("fmax", [fmax])
 _expose("fmin", [fmin])
 fmax.derivative(
@@ -298,9 +310,11 @@ _expose("heaviside", [heaviside])
 
 
 def _heaviside_out_check(self, values, *, out):
-    if out.dtype._cat == _COMPLEX:
+    # (PyTorch's meta function: no operand complex, then all of one dtype, ``out`` included)
+    if any(dtype_or_none(t) is not None and dtype_or_none(t)._cat == _COMPLEX
+           for t in (self, values, out)):
         raise RuntimeError("heaviside is not yet implemented for complex tensors.")
-    if out.dtype is not self.dtype:
+    if out.dtype is not self.dtype or dtype_or_none(values) is not self.dtype:
         raise RuntimeError(_HEAVISIDE_DTYPES)
 
 
@@ -641,8 +655,9 @@ def _special_samples(dtype):
                                            dtype=dtype)))
 
 
-def _bool_out_check(name):
+def _bool_out_check(name, refuse):
     def check(self, *, out):
+        refuse(self.dtype)  # (the input's dtype is checked first)
         if out.dtype is not _dtype.bool:
             raise RuntimeError(f"{name} does not support non-boolean outputs.")
     return check
@@ -655,19 +670,19 @@ def _refuse_complex(msg, error=RuntimeError):
     return check
 
 
+_REFUSALS = {"signbit": _refuse_complex("signbit is not implemented for complex tensors.",
+                                         NotImplementedError),
+             "isposinf": _refuse_complex("isposinf does not support complex inputs."),
+             "isneginf": _refuse_complex("isneginf does not support complex inputs.")}
 signbit = unary_op("signbit", _signbit, out_dtype=_dtype.bool, inplace=False,
-                   samples=_special_samples, meta_check=True,
-                   check=_refuse_complex("signbit is not implemented for complex tensors.",
-                                         NotImplementedError))
+                   samples=_special_samples, meta_check=True, check=_REFUSALS["signbit"])
 isposinf = unary_op("isposinf", _is_inf(np.isposinf), out_dtype=_dtype.bool, inplace=False,
-                    samples=_special_samples, meta_check=True,
-                    check=_refuse_complex("isposinf does not support complex inputs."))
+                    samples=_special_samples, meta_check=True, check=_REFUSALS["isposinf"])
 isneginf = unary_op("isneginf", _is_inf(np.isneginf), out_dtype=_dtype.bool, inplace=False,
-                    samples=_special_samples, meta_check=True,
-                    check=_refuse_complex("isneginf does not support complex inputs."))
+                    samples=_special_samples, meta_check=True, check=_REFUSALS["isneginf"])
 for _n, _f in (("signbit", signbit), ("isposinf", isposinf), ("isneginf", isneginf)):
     _register(_f, _f.out)
-    _out_precheck(_f.out, _bool_out_check(_n))
+    _out_precheck(_f.out, _bool_out_check(_n, _REFUSALS[_n]))
     _f.nondifferentiable()
 
 
@@ -683,6 +698,10 @@ def _nansum_plan(self, dim=None, keepdim=False, *, dtype=None):
 
 def _nansum(self, dim=None, keepdim=False, *, dtype=None):
     dims, shape, dt = _nansum_plan(self, dim, keepdim, dtype=dtype)
+    if dt.is_complex and self.size and self.dtype.kind == "f":  # (an integral one is a sum)
+        raise not_implemented("nansum_cpu", dt)
+    if self.dtype.kind == "f" and dt._cat < _FLOAT:  # (NaNs count as 0 before the cast)
+        self = np.where(np.isnan(self), self.dtype.type(0), self)
     x = _low_precision(_as(self, dt))
     with np.errstate(all="ignore"):
         r = np.nansum(x, axis=dims) if x.dtype.kind == "f" else np.add.reduce(x, axis=dims)
@@ -719,6 +738,28 @@ nansum.meta(_nansum_meta)
 nansum.samples(_nansum_samples)
 nansum.out = out_variant(nansum, f"nansum.out(Tensor self, {_NANRED}, Tensor(a!) out) "
                                  "-> Tensor(a!)")
+
+
+def _nansum_out_front(generic):
+    """nansum.out: an integral input sums as ``sum.IntList_out`` (in ``out``'s dtype); a
+    float one reduces in ``dtype`` or ``out``'s, which must agree, with a float-only kernel
+    (an empty input only zeroes ``out``)."""
+    def kernel(ks, self, *args, out, dtype=None, **kwargs):
+        dt = out.dtype if dtype is None else dtype
+        _nansum_plan(self, *args, dtype=dt, **kwargs)  # (its checks come first)
+        if self.dtype._cat < _FLOAT:
+            if dt is not out.dtype:
+                raise out_dtype_error(dt, out.dtype)
+        elif dt is not out.dtype:
+            raise RuntimeError(f"nansum: provided dtype must match dtype of result. Got "
+                               f"{out.dtype._scalar_name} and {dt._scalar_name}.")
+        elif not dt.is_floating_point and self.numel():
+            raise not_implemented("nansum_cpu", dt)
+        return generic(ks, self, *args, out=out, dtype=dt, **kwargs)
+    return kernel
+
+
+install_cpu_front(nansum.out, _nansum_out_front, leaf=False)
 _register(nansum, nansum.out)
 public("nansum", nansum, nansum.out)
 nansum.derivative(self="nansum_backward(grad.to(self_scalar_type), self, dim, keepdim)",

@@ -13,16 +13,16 @@ import numpy as np
 from .. import _dtype
 from ..testing import samples as S
 from ._api import public
+from ._copy_out import copy_out_variant
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._pointwise_util import not_implemented, promote
 from ._util import broadcast_shapes, dtype_of, warn_user
-from ._variants import resize_out
+from ._variants import cpp_name, resize_out
 from ._variants import out_precheck as _out_precheck
 from .pointwise import (GENERATED, _declare, _expose, _int_scalars, _scalar_samples,
                         _scalar_tensor_samples, _tensors_only, _wrap_broadcast, binary_family)
-from ._tags import generated_tags
 from .reductions import return_types, _structseq
 
 OPS = {}
@@ -157,17 +157,6 @@ return_types.frexp = _structseq("frexp", ("mantissa", "exponent"))
 return_types.frexp_out = _structseq("frexp_out", ("mantissa", "exponent"))
 
 
-# how C++ names an element type (TypeMeta) in PyTorch's messages
-_CPP_TYPE = {"float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float",
-             "float64": "double", "int64": "long int", "int32": "int", "int16": "short int",
-             "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
-             "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
-
-
-def _cpp_type(dt):
-    return _CPP_TYPE.get(np.dtype(dt._np).name if dt._np is not None else "", str(dt))
-
-
 def _frexp_check(dt):
     if not (dt.is_floating_point):
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
@@ -203,11 +192,11 @@ OPS["frexp.Tensor_out"] = frexp.out
 def _(self, *, mantissa, exponent):
     _frexp_check(self.dtype)
     if mantissa.dtype is not self.dtype:
-        raise RuntimeError(f"torch.frexp() expects mantissa to have dtype {_cpp_type(self.dtype)}"
-                           f" but got {_cpp_type(mantissa.dtype)}")
+        raise RuntimeError(f"torch.frexp() expects mantissa to have dtype {cpp_name(self.dtype)}"
+                           f" but got {cpp_name(mantissa.dtype)}")
     if exponent.dtype is not _dtype.int32:
         raise RuntimeError(f"torch.frexp() expects exponent to have int dtype but got "
-                           f"{_cpp_type(exponent.dtype)}")
+                           f"{cpp_name(exponent.dtype)}")
     m, e = frexp.op(self)
     resize_out(mantissa, m._size)
     resize_out(exponent, e._size)
@@ -296,14 +285,17 @@ ldexp.derivative(self="grad * aten.pow.Scalar(2, other).conj()",
                  result="self_t * aten.pow.Scalar(2, other_p) + other_t * result * LN2")
 
 
-def _ldexp_inplace_check(self, other):
-    dt = _ldexp_plan(self, other)[0]
-    if not _dtype.can_cast(dt, self.dtype):  # (PyTorch's wording for this op)
+def _ldexp_inplace_check(self, other, out=None):
+    """ldexp_ and ldexp.out refuse an integral result tensor first (before broadcasting), in
+    their own words; other refused casts are TensorIterator's, after it."""
+    target = self if out is None else out
+    if target.dtype._cat < _dtype.FLOAT:
         raise RuntimeError(f"ldexp can't be cast to the desired output type "
-                           f"{self.dtype._scalar_name}")
+                           f"{target.dtype._scalar_name}")
 
 
 _out_precheck(ldexp.inplace, _ldexp_inplace_check)
+_out_precheck(ldexp.out, _ldexp_inplace_check)
 _register(ldexp, ldexp.out, ldexp.inplace)
 public("ldexp", ldexp, ldexp.out)
 public("ldexp_", ldexp.inplace)
@@ -439,15 +431,8 @@ def _(self, weights=None, minlength=0):
     return np.bincount(self, weights.astype(np.float64), minlength).astype(out_dt)
 
 
-bincount.out = defop("bincount.out(Tensor self, Tensor? weights=None, SymInt minlength=0, *, "
-                     "Tensor(a!) out) -> Tensor(a!)", tags=generated_tags(bincount))
-
-
-@bincount.out.explicit
-def _(self, weights=None, minlength=0, *, out):
-    r = bincount.op(self, weights, minlength)
-    resize_out(out, r._size)
-    return aten.copy_.default(out, r)
+bincount.out = copy_out_variant(bincount, "bincount.out(Tensor self, Tensor? weights=None, "
+                                          "SymInt minlength=0, *, Tensor(a!) out) -> Tensor(a!)")
 
 
 public("bincount", bincount)  # (the out= overload: torch.ops only, as in PyTorch)
@@ -528,6 +513,10 @@ histc.out = defop("histc.out(Tensor self, int bins=100, Scalar min=0, Scalar max
 
 @histc.out.explicit
 def _(self, bins=100, min=0, max=0, *, out):  # noqa: A002
+    if out.dtype is not self.dtype:
+        raise RuntimeError(f"torch.histogram: input tensor and hist tensor should have the same "
+                           f"dtype, but got input {cpp_name(self.dtype)} and hist "
+                           f"{cpp_name(out.dtype)}")
     r = histc.op(self, bins, min, max)
     resize_out(out, r._size)
     return aten.copy_.default(out, r)

@@ -17,7 +17,7 @@ from ._defop import defop
 from ._pointwise_util import (
     binary_kernel, check_int_divisor, check_scalar_fits, dtype_or_none, float_compute,
     is_bool_operand, not_implemented, pointwise_meta, promote, unary_meta)
-from ._util import as_dtype, broadcast_error, np_scalar, result_type
+from ._util import as_dtype, broadcast_error, dtype_of, np_scalar, result_type
 from ._variants import cpp_name, inplace_variant, out_variant, resize_out  # noqa: F401
 from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
@@ -45,16 +45,18 @@ PW, CORE_PW, GENERATED = ("pointwise",), ("core", "pointwise"), ("generated",)
 
 
 def _declare(schema, kernel, meta, samples, *, out=None, inplace=(), check_cast=True,
-             cpp_names=False, tags=PW, out_tags=None, inplace_tags=None):
+             cpp_names=False, tags=PW, out_tags=None, inplace_tags=None, out_error=None):
     """Declare a functional overload with its ``out=`` and in-place forms (``tags``,
     ``out_tags``, ``inplace_tags``: their declared tags; the forms' default to
-    ``variant_tags`` of the functional)."""
+    ``variant_tags`` of the functional; ``check_cast``, ``out_error``: the ``out=`` form's
+    dtype check and its exception, as ``out_variant``'s ``check_cast`` and ``cast_error``)."""
     f = defop(schema, tags=tags)
     f.cpu(kernel)
     f.meta(meta)
     if samples is not None:
         f.samples(samples)
-    f.out = out_variant(f, out, check_cast=check_cast, tags=out_tags) if out else None
+    f.out = out_variant(f, out, check_cast=check_cast, tags=out_tags,
+                        **({"cast_error": out_error} if out_error else {})) if out else None
     f.inplace = inplace_variant(f, inplace, cpp_names, tags=inplace_tags) if inplace else None
     OPS[str(f.op)[len("aten."):]] = f
     return f
@@ -187,7 +189,7 @@ def same_float_inplace_fast_path(opdef, ufunc):
 def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=True,
              check=None, meta_check=False, samples=_unary_samples, int_identity=False,
              fp_safe=False, real_result=False, expose=True, own_low=False, tags=PW,
-             out_tags=None, inplace_tags=None):
+             out_tags=None, inplace_tags=None, out_check=True):
     """Declare ``name``, ``name_`` and ``name.out`` for an elementwise NumPy function
     (``expose``: as ``kindling.<name>`` and ``Tensor.<name>``; tags as ``_declare``).
 
@@ -199,6 +201,8 @@ def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=
     it runs without ``float_compute``'s guard except for float16/bfloat16.
     ``real_result``: a complex input gives a result of its real dtype (abs, angle).
     ``own_low``: ``fn`` takes float16/bfloat16 arrays itself (rounding as PyTorch's kernel).
+    ``out_check``: how ``name.out`` checks its ``out``'s dtype (``out_variant``'s
+    ``check_cast``: ``"same"`` for the ops PyTorch builds with ``TensorIterator::unary_op``).
     """
     # Input dtypes seen to need nothing but ``fn`` (the check passed; no integer handling,
     # float32 detour or result cast): later calls with them go straight to ``fn``.
@@ -236,7 +240,7 @@ def unary_op(name, fn, *, int_to_float=False, out_dtype=None, inplace=True, out=
     f = _declare(f"{name}(Tensor self) -> Tensor", kernel, meta, samples,
                  out=f"{name}.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)" if out else None,
                  inplace=f"{name}_(Tensor(a!) self) -> Tensor(a!)" if inplace else None,
-                 tags=tags, out_tags=out_tags, inplace_tags=inplace_tags)
+                 check_cast=out_check, tags=tags, out_tags=out_tags, inplace_tags=inplace_tags)
     if type(fn) is np.ufunc and check is None and out_dtype is None:
         same_float_fast_path(f, fn, 1)
     if expose:
@@ -288,9 +292,22 @@ _NO_BOOL = {"bool"}
 _COMPLEX = {"complex"}
 _FLOAT_NAMES = {"float16", "bfloat16", "float32", "float64", "float8_e4m3fn", "float8_e5m2"}
 
+def _abs_out_check(result, out, args):
+    """abs.out: a complex input's real result may be cast into a real ``out``; otherwise
+    ``out`` must have the input's dtype (``TensorIterator::unary_op``)."""
+    self = dtype_of(args[0])
+    if self.is_complex and not out.is_complex:
+        if not _dtype.can_cast(result, out):
+            raise RuntimeError(f"result type {result._scalar_name} can't be cast to the "
+                               f"desired output type {out._scalar_name}")
+    elif out is not self:
+        raise RuntimeError(f"Found dtype {out._scalar_name} but expected {self._scalar_name}")
+
+
+# (the ops PyTorch computes with ``TensorIterator::unary_op`` want ``out`` of their dtype)
 abs = unary_op("abs", np.abs, check=_reject(_NO_BOOL, "abs_cpu"), real_result=True,  # noqa: A001
-               tags=CORE_PW, inplace_tags=())
-neg = unary_op("neg", np.negative, meta_check=True, tags=CORE_PW, check=_reject(
+               tags=CORE_PW, inplace_tags=(), out_check=_abs_out_check)
+neg = unary_op("neg", np.negative, meta_check=True, tags=CORE_PW, out_check="same", check=_reject(
     _NO_BOOL, "!Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
     "to invert a mask, use the `~` or `logical_not()` operator instead."))
 _ZEROS = {}  # dtype -> a 0-d zero: ``maximum`` takes one faster than a Python 0 (~0.2 us)
@@ -332,14 +349,14 @@ def _rounding(name, fn, kernel_name):
     PyTorch's meta function)."""
     no_complex = _reject(_COMPLEX, f"?{name} is not supported for complex inputs")
     return unary_op(name, fn, int_identity=True, meta_check=no_complex, tags=CORE_PW,
-                    check=_all_of(_reject(_NO_BOOL, kernel_name), no_complex))
+                    out_check="same", check=_all_of(_reject(_NO_BOOL, kernel_name), no_complex))
 
 
 floor = _rounding("floor", np.floor, "floor_vml_cpu")
 ceil = _rounding("ceil", np.ceil, "ceil_vml_cpu")
 trunc = _rounding("trunc", np.trunc, "trunc_vml_cpu")
-frac = unary_op("frac", _frac, check=_reject(_NO_BOOL | {"int"} | _COMPLEX, "frac_cpu"))
-sign = unary_op("sign", _sign, meta_check=True, tags=CORE_PW, check=_reject(
+frac = unary_op("frac", _frac, out_check="same", check=_reject(_NO_BOOL | {"int"} | _COMPLEX, "frac_cpu"))
+sign = unary_op("sign", _sign, meta_check=True, tags=CORE_PW, out_check="same", check=_reject(
     _COMPLEX, "?Unlike NumPy, torch.sign is not intended to support complex numbers. Please "
     "use torch.sgn instead."))
 
@@ -357,9 +374,9 @@ def _angle(a):
     return np.where(np.isnan(a), a, np.where(a < 0, a.dtype.type(math.pi), a.dtype.type(0)))
 
 
-sgn = unary_op("sgn", _sgn)
+sgn = unary_op("sgn", _sgn, out_check="same")
 angle = unary_op("angle", _angle, int_to_float=True, real_result=True, inplace=False)
-bitwise_not = unary_op("bitwise_not", _bitwise_not, tags=CORE_PW,
+bitwise_not = unary_op("bitwise_not", _bitwise_not, tags=CORE_PW, out_check="same",
                        check=_reject(_FLOAT_NAMES | _COMPLEX, "bitwise_not_cpu"))
 logical_not = unary_op("logical_not", lambda a: a == 0, out_dtype=_dtype.bool, tags=CORE_PW)
 isnan = unary_op("isnan", _is(np.isnan, False), out_dtype=_dtype.bool, inplace=False,
@@ -423,7 +440,7 @@ frac.derivative(self="grad", result="self_t")
 # round: the default overload (half to even) and round.decimals.
 _round_check = _reject(_NO_BOOL | _COMPLEX, "round_vml_cpu")
 round = unary_op("round", _round, int_identity=True, check=_round_check,  # noqa: A001
-                 tags=CORE_PW)
+                 tags=CORE_PW, out_check="same")
 round.derivative(self="zeros_like(grad)", result="zeros_like(self_t)")
 
 
@@ -448,7 +465,7 @@ round_decimals = _declare(
     "round.decimals(Tensor self, *, int decimals) -> Tensor", _round_decimals_kernel,
     lambda self, *, decimals: unary_meta(self), _round_decimals_samples,
     out="round.decimals_out(Tensor self, *, int decimals, Tensor(a!) out) -> Tensor(a!)",
-    inplace="round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)")
+    inplace="round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)", check_cast="same")
 round_decimals.derivative("RoundBackward1", self="zeros_like(grad)",
                           result="zeros_like(self_t)")
 _expose("round", [round, round_decimals])
@@ -1150,7 +1167,9 @@ def _where_samples(dtype):
 where = _declare("where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
                  _where_kernel, _where_meta, _where_samples,
                  out="where.self_out(Tensor condition, Tensor self, Tensor other, *, "
-                     "Tensor(a!) out) -> Tensor(a!)", tags=CORE_PW, out_tags=())
+                     "Tensor(a!) out) -> Tensor(a!)", tags=CORE_PW, out_tags=(),
+                 check_cast="exact", out_error=lambda r, o: RuntimeError(
+                     f"Expected out type to be {r._scalar_name} but got {o._scalar_name}"))
 def _where_scalar_samples(dtype):
     yield S.SampleInput(S.make_arr((2, 3), "bool"), S.make_arr((2, 3), dtype), 2)
     yield S.SampleInput(S.make_arr((2, 3), "bool"), S.make_arr((3,), dtype), 1.5)
@@ -1388,7 +1407,7 @@ clamp = _declare(f"clamp(Tensor self, {_MM}) -> Tensor", _clamp_kernel, _clamp_m
                  _clamp_samples,
                  out=f"clamp.out(Tensor self, {_MM}, *, Tensor(a!) out) -> Tensor(a!)",
                  inplace=f"clamp_(Tensor(a!) self, {_MM}) -> Tensor(a!)", cpp_names=True,
-                 tags=CORE_PW)
+                 tags=CORE_PW, check_cast="same")
 clamp_tensor = _declare(
     f"clamp.Tensor(Tensor self, {_TMM}) -> Tensor", _wrap_broadcast(_clamp_kernel),
     _clamp_meta, _clamp_tensor_samples,
@@ -1408,7 +1427,7 @@ for _w in ("min", "max"):
                   out=f"clamp_{_w}.out(Tensor self, Scalar {_w}, *, Tensor(a!) out) "
                       "-> Tensor(a!)",
                   inplace=f"clamp_{_w}_(Tensor(a!) self, Scalar {_w}) -> Tensor(a!)",
-                  cpp_names=True)
+                  cpp_names=True, check_cast="same")
     _t = _declare(f"clamp_{_w}.Tensor(Tensor self, Tensor {_w}) -> Tensor",
                   _wrap_broadcast(_k), _m, _clamp1_tensor_samples,
                   out=f"clamp_{_w}.Tensor_out(Tensor self, Tensor {_w}, *, Tensor(a!) out) "

@@ -23,6 +23,9 @@ from . import _parser_errors as PE
 from ._api import function, public
 from ._defop import defop
 from ._ops_registry import aten
+from ._variants import cpp_name
+from .._dispatcher.keys import K
+from .._dispatcher.operator import KernelEntry, caller_site
 from .factories import (_FACTORY_KW, _factory_kwargs, _finish, _sizes, backend_select, check_out,
                         empty, factory_call, finish_out)
 
@@ -148,19 +151,7 @@ random_from = _inplace(f"random_.from(Tensor(a!) self, int from, int? to, *, {_G
 random_to = _inplace(f"random_.to(Tensor(a!) self, int to, *, {_GEN}) -> Tensor(a!)")
 random_ = _inplace(f"random_(Tensor(a!) self, *, {_GEN}) -> Tensor(a!)")
 
-_TYPE_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int",
-               "int32": "int", "int64": "long int", "bool": "bool", "float16": "c10::Half",
-               "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
-               "uint16": "short unsigned int", "uint32": "unsigned int",
-               "uint64": "long unsigned int"}
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
-
-
-def _cpp_name(dt):
-    """The C++ type name PyTorch's messages print for ``dt`` (``long int``...)."""
-    return _TYPE_NAMES.get(dt._name) or {"complex64": "c10::complex<float>",
-                                          "complex128": "c10::complex<double>"}.get(dt._name,
-                                                                                    dt._name)
 
 
 def _limits(dt):
@@ -192,7 +183,7 @@ def _update_to(to, dt):
 
 def _check_range(frm, to_inc, dt):
     lo, hi = _limits(dt)
-    tn = _TYPE_NAMES.get(dt._name, dt._name)
+    tn = cpp_name(dt)
     for v, name in ((frm, "from"), (to_inc, "to - 1")):
         if not lo <= v <= hi:
             raise RuntimeError(f"{name} is out of bounds for {tn}")
@@ -322,10 +313,22 @@ def _(self, p, *, generator=None):
     return aten.bernoulli_.float(aten.empty_like.default(self), p, generator=generator)
 
 
+bernoulli_out = defop(f"bernoulli.out(Tensor self, *, {_GEN}, Tensor(a!) out) -> Tensor(a!)",
+                      tags=SEEDED)
+
+
+def _bernoulli_out(ks, self, *, generator=None, out):
+    # (PyTorch's CPU kernel: ``out`` - any dtype - resized, then drawn into with self as p)
+    aten.resize_.default(out, list(self._size))
+    return aten.bernoulli_.Tensor(out, self, generator=generator)
+
+
+bernoulli_out.cpu_ks(_bernoulli_out)
+bernoulli_out.entry.register(K.Meta, KernelEntry(_bernoulli_out, caller_site()))
 bernoulli.derivative(self="zeros_like(grad)", result="auto_element_wise")
 bernoulli_p.derivative(self="zeros_like(grad)", result="auto_element_wise")
 public("bernoulli_", bernoulli_tensor_, bernoulli_float_, function=False)
-public("bernoulli", bernoulli, bernoulli_p)
+public("bernoulli", bernoulli, bernoulli_p, bernoulli_out)
 
 
 # ---- normal (functional) ---------------------------------------------------------------------------
@@ -646,15 +649,49 @@ randint_like = _like_sampler("randint_like", lambda t, g, high: aten.random_.__g
     t, 0, high, generator=g), "SymInt high, ")
 
 
+def _int_arg(v):
+    """Whether the parser takes ``v`` for an ``int`` (an integer, or a one-element tensor)."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) or \
+        isinstance(v, Tensor) and v.numel() == 1
+
+
+def _randint_like_bounds(input, args, low, high, given, unknown):
+    """``(low, high)`` of ``randint_like(input, [low,] high)`` (``low`` None when not given),
+    or the parser's TypeError for its six signatures."""
+    named = [v for v in (low, high) if v is not PE.MISSING]
+    vals = list(args) + named
+    ok = input is not PE.MISSING and (
+        len(vals) == 2 and low is not PE.MISSING is not high and not args or
+        len(vals) == 2 and len(args) == 1 and high is not PE.MISSING and low is PE.MISSING or
+        len(vals) == 2 and len(args) == 2 or
+        len(vals) == 1 and low is PE.MISSING)
+    if ok and not unknown and \
+            all(_int_arg(v) or (len(vals) == 1 and isinstance(v, Tensor)) for v in vals):
+        return (None, vals[0]) if len(vals) == 1 else tuple(vals)
+    shown = (() if input is PE.MISSING else (input,)) + tuple(args)
+    kw = dict(given, **{k: v for k, v in (("low", low), ("high", high))
+                        if v is not PE.MISSING}, **unknown)
+    raise PE.parser_error("randint_like", PE.RANDINT_LIKE, shown, kw)
+
+
 def _like_fn(name, ops):
     plain, with_gen = ops
 
-    def fn(input=PE.MISSING, *args, generator=None, dtype=None, layout=None, device=None,
-           requires_grad=False, pin_memory=False, memory_format=None):
-        if input is PE.MISSING and name != "randint_like":
-            raise PE.parser_error(name, PE.LIKE_SAMPLER, args, PE.given(
-                generator=generator, memory_format=memory_format, dtype=dtype, layout=layout,
-                device=device, pin_memory=pin_memory, requires_grad=requires_grad))
+    def fn(input=PE.MISSING, *args, low=PE.MISSING, high=PE.MISSING, generator=None,
+           dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+           memory_format=None, **unknown):
+        given = PE.given(generator=generator, memory_format=memory_format, dtype=dtype,
+                         layout=layout, device=device, pin_memory=pin_memory,
+                         requires_grad=requires_grad)
+        if name == "randint_like":
+            lo, hi = _randint_like_bounds(input, args, low, high, given, unknown)
+            args = (hi,) if lo is None else (lo, hi)
+        else:
+            unknown = dict({k: v for k, v in (("low", low), ("high", high))
+                            if v is not PE.MISSING}, **unknown)
+            if input is PE.MISSING or unknown or args:
+                shown = (() if input is PE.MISSING else (input,)) + args
+                raise PE.parser_error(name, PE.LIKE_SAMPLER, shown, dict(given, **unknown))
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}")
@@ -669,6 +706,8 @@ def _like_fn(name, ops):
                 t = factory_call(aten.random_.__getattr__("from"), t, int(lo), int(hi),
                                  generator=generator)
                 return _finish(t, requires_grad)
+            if isinstance(args[0], Tensor) and args[0].dim():
+                raise RuntimeError("high must be a scalar tensor and on CPU")
             args = tuple(int(a) for a in args)
         t = factory_call(with_gen.op, input, *args, generator=generator, **kw) \
             if generator is not None else factory_call(plain.op, input, *args, **kw)

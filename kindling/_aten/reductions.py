@@ -15,14 +15,14 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._tensor import Tensor
+from .._tensor import Tensor, from_array
 from ._api import PUBLIC, make_function, public
-from ._defop import defop
+from ._defop import defop, install_cpu_front
 from ._meta_util import empty_meta
 from ._pointwise_util import binary_kernel, no_complex_check, not_implemented, pointwise_meta
 from ._tags import generated_tags
 from ._util import dtype_of, normalize_dims, warn_user, wrap_dim
-from ._variants import cpp_name, out_precheck, out_variant, resize_out
+from ._variants import cpp_name, out_dtype_error, out_precheck, out_variant, resize_out
 from .._dispatcher.keys import K
 from ._ops_registry import aten
 from ..testing import samples as S
@@ -331,6 +331,34 @@ mean_out = out_variant(mean_dim, "mean.out(Tensor self, int[1]? dim, bool keepdi
                                  "ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)")
 mean_dtype_out = out_variant(mean_default, "mean.dtype_out(Tensor self, *, ScalarType? "
                                            "dtype=None, Tensor(a!) out) -> Tensor(a!)")
+
+
+def _mean_out_front(plan):
+    """mean's out= forms compute in ``out``'s dtype when no ``dtype`` is given (a float or
+    complex ``out``: an integer one fails in the kernel's division, as the generic cast check
+    says), and refuse a ``dtype`` other than ``out``'s after the op's own checks."""
+    def front(generic):
+        def kernel(ks, self, *args, out, dtype=None, **kwargs):
+            if dtype is None:
+                if self.dtype._cat >= _dtype.FLOAT and out.dtype._cat >= _dtype.FLOAT:
+                    dtype = out.dtype
+            elif dtype is not out.dtype:
+                plan(self, *args, dtype=dtype, **kwargs)
+                raise out_dtype_error(dtype, out.dtype)
+            return generic(ks, self, *args, out=out, dtype=dtype, **kwargs)
+        return kernel
+    return front
+
+
+def _mean_dtype_out_check(self, *, dtype=None, out):
+    if not _dtype.can_cast(self.dtype, out.dtype):
+        raise RuntimeError(f"mean.dtype_out(): input types can't be cast to the desired output "
+                           f"type {out.dtype._scalar_name}")
+
+
+install_cpu_front(mean_out, _mean_out_front(_mean_plan), leaf=False)
+install_cpu_front(mean_dtype_out, _mean_out_front(_mean_default_plan), leaf=False)
+out_precheck(mean_dtype_out, _mean_dtype_out_check)
 public("mean", mean_default, mean_dim, mean_dtype_out, mean_out)
 mean_default.derivative(self="grad.expand(self_sym_sizes) / self_sym_numel",
                         result="auto_linear")
@@ -435,17 +463,9 @@ argmax = _register(defop("argmax(Tensor self, int? dim=None, bool keepdim=False)
 argmin = _register(defop("argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",
                          tags=_CORE), _arg_plan("argmin"), _arg_kernel(np.argmin), _arg_samples)
 argmax_out = out_variant(argmax, "argmax.out(Tensor self, int? dim=None, bool keepdim=False, *, "
-                                 "Tensor(a!) out) -> Tensor(a!)")
+                                 "Tensor(a!) out) -> Tensor(a!)", check_cast="exact")
 argmin_out = out_variant(argmin, "argmin.out(Tensor self, int? dim=None, bool keepdim=False, *, "
-                                 "Tensor(a!) out) -> Tensor(a!)")
-def _long_result_check(*args, out, **kwargs):
-    if out.dtype is not _dtype.int64:
-        raise RuntimeError(f"Expected out tensor to have dtype long int, but got "
-                           f"{cpp_name(out.dtype)} instead")
-
-
-out_precheck(argmax_out, _long_result_check)
-out_precheck(argmin_out, _long_result_check)
+                                 "Tensor(a!) out) -> Tensor(a!)", check_cast="exact")
 public("argmax", argmax, argmax_out)
 public("argmin", argmin, argmin_out)
 
@@ -533,10 +553,8 @@ def _dim_out_variant(functional, schema, names):
 
     def write(res, outs):
         for r, o in zip(res, outs):
-            if not _dtype.can_cast(r.dtype, o.dtype) or (r.dtype is _dtype.int64 and
-                                                         o.dtype is not _dtype.int64):
-                raise RuntimeError(f"Expected out tensor to have dtype {r.dtype}, but got "
-                                   f"{o.dtype} instead")
+            if r.dtype is not o.dtype:
+                raise out_dtype_error(r.dtype, o.dtype)
             resize_out(o, r._size)
             if o._np is not None and r._np is not None:
                 np.copyto(o._np, r._np, casting="unsafe")
@@ -549,6 +567,15 @@ def _dim_out_variant(functional, schema, names):
     d.entry.register(K.Meta, KernelEntry(kernel, site))
     d.functional = functional
     return d
+
+
+def _unary_out_cast_check(self, *, out):
+    # (max/min.unary_out check the cast ahead of everything, with a bare TORCH_CHECK's text)
+    if not _dtype.can_cast(self.dtype, out.dtype):
+        raise RuntimeError(
+            "Expected canCast( typeMetaToScalarType(self.dtype()), typeMetaToScalarType("
+            "out.dtype())) to be true, but got false.  (Could this error message be improved?  "
+            "If so, please report an enhancement request to PyTorch.)")
 
 
 def _maxmin(name, np_red, np_arg, ufunc):
@@ -574,7 +601,8 @@ def _maxmin(name, np_red, np_arg, ufunc):
                               not isinstance(s.args[0], (int, float, bool))))
     OPS[name + ".other"] = other
     unary_out = out_variant(full, f"{name}.unary_out(Tensor self, *, Tensor(a!) out) -> "
-                                  "Tensor(a!)")
+                                  "Tensor(a!)", check_cast=False)
+    out_precheck(unary_out, _unary_out_cast_check)
     bin_out = defop(f"{name}.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)",
                     tags=("pointwise",))
     elementwise_out = getattr(aten, name + "imum").out
@@ -672,15 +700,29 @@ def _allany(name, fn):
                     lambda dt: (s for s in _arg_samples(dt) if s.args and s.args[0] is not None))
     dims = _register(defop(f"{name}.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> "
                            "Tensor", tags=tags), plan_dims, kernel, samples_dims)
-    o1 = out_variant(full, f"{name}.all_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)")
+    # (``out``: bool or uint8, whatever the input, as the precheck says)
+    o1 = out_variant(full, f"{name}.all_out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)",
+                     check_cast=False)
     o2 = out_variant(dim, f"{name}.out(Tensor self, int dim, bool keepdim=False, *, "
-                          "Tensor(a!) out) -> Tensor(a!)")
+                          "Tensor(a!) out) -> Tensor(a!)", check_cast=False)
     o3 = out_variant(dims, f"{name}.dims_out(Tensor self, int[]? dim=None, bool keepdim=False, *, "
-                           "Tensor(a!) out) -> Tensor(a!)")
+                           "Tensor(a!) out) -> Tensor(a!)", check_cast=False)
     for o in (o1, o2, o3):
         out_precheck(o, _bool_result_check(name))
+        install_cpu_front(o, _uint8_reduction, leaf=False)
     public(name, full, dim, dims, o1, o2, o3)
     return full, dim, dims
+
+
+def _uint8_reduction(generic):
+    """all/any into a uint8 ``out``: PyTorch reduces in ``out``'s dtype, so the input is cast
+    to uint8 first (0.5 becomes 0), except for one element, which is tested as a bool."""
+    def kernel(ks, self, *args, out, **kwargs):
+        if out.dtype is _dtype.uint8 and self.dtype is not _dtype.uint8 and self.numel() > 1:
+            with np.errstate(all="ignore"):
+                self = from_array(self._np.astype(np.uint8), Tensor, _dtype.uint8)
+        return generic(ks, self, *args, out=out, **kwargs)
+    return kernel
 
 
 def _bool_result_check(name):
@@ -759,6 +801,32 @@ def _unbiased_overloads(name, corr, returns):
     return default, dimf
 
 
+def _var_out_front(plan):
+    """var/std into an ``out`` of another dtype: PyTorch reduces a real input in ``out``'s
+    dtype (a complex one has no kernel), except when one element results from a float32 or
+    float64 reduction, which its whole-tensor path computes in double (from a float32 or
+    float64 input only)."""
+    low = (_dtype.float16, _dtype.bfloat16)
+
+    def front(generic):
+        def kernel(ks, self, *args, out, **kwargs):
+            odt = out.dtype
+            if odt is not self.dtype and not self.dtype.is_complex and self.numel() and \
+                    _dtype.can_cast(self.dtype, odt):
+                shape = plan(self, *args, **kwargs)[1]
+                if _numel(shape) == 1 and odt not in low and self.dtype in low:
+                    raise RuntimeError(f"std_var_all: Unsupported dtype "
+                                       f"{self.dtype._scalar_name}")
+                if _numel(shape) != 1 or odt in low:
+                    if odt.is_complex:
+                        raise not_implemented("std_cpu", odt)
+                    with np.errstate(all="ignore"):
+                        self = from_array(self._np.astype(odt._np), Tensor, odt)
+            return generic(ks, self, *args, out=out, **kwargs)
+        return kernel
+    return front
+
+
 def _var_family(name, sqrt):
     plan = _var_plan(name)
     corr = _register(defop(f"{name}.correction(Tensor self, int[1]? dim=None, *, "
@@ -768,6 +836,7 @@ def _var_family(name, sqrt):
     corr_out = out_variant(corr, f"{name}.correction_out(Tensor self, int[1]? dim=None, *, "
                                  "Scalar? correction=None, bool keepdim=False, Tensor(a!) out) "
                                  "-> Tensor(a!)")
+    install_cpu_front(corr_out, _var_out_front(plan), leaf=False)
     default, dimf = _unbiased_overloads(name, corr, "Tensor")
     dim_out = defop(f"{name}.out(Tensor self, int[1]? dim, bool unbiased=True, "
                     "bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)", tags=_TAGS)
@@ -882,12 +951,14 @@ def _cum_plan(self, dim, *, dtype=None):
     return d, tuple(self.shape), _sum_dtype(dtype_of(self), dtype)
 
 
-def _cum_kernel(fn):
+def _cum_kernel(fn, name):
     def kernel(self, plan, *a, **k):
         d, shape, dt = plan
         x = _low_precision(_as(self, dt))
         if x.ndim == 0:
             return _result(x.copy(), dt)
+        if dt is _dtype.bool and x.size:  # (a bool result: only a 0-d or empty one is made)
+            raise not_implemented(f"{name}_out_cpu", dt)
         with np.errstate(all="ignore"):
             r = fn(x, axis=d)
         # (NumPy lays the result out in the input's order; PyTorch's is contiguous)
@@ -906,9 +977,9 @@ def _cum_samples(dtype):
 
 
 cumsum = _register(defop("cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
-                         tags=("core",)), _cum_plan, _cum_kernel(np.cumsum), _cum_samples)
+                         tags=("core",)), _cum_plan, _cum_kernel(np.cumsum, "cumsum"), _cum_samples)
 cumprod = _register(defop("cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
-                          tags=()), _cum_plan, _cum_kernel(np.cumprod), _cum_samples)
+                          tags=()), _cum_plan, _cum_kernel(np.cumprod, "cumprod"), _cum_samples)
 cumsum_out = out_variant(cumsum, "cumsum.out(Tensor self, int dim, *, ScalarType? dtype=None, "
                                  "Tensor(a!) out) -> Tensor(a!)")
 cumprod_out = out_variant(cumprod, "cumprod.out(Tensor self, int dim, *, ScalarType? dtype=None, "
@@ -1020,7 +1091,8 @@ norm_scalar_out = out_variant(norm_scalar, "norm.Scalar_out(Tensor self, Scalar 
                                            "Tensor(a!) out) -> Tensor(a!)",
                               tags=generated_tags(norm_scalar))
 norm_dim_out = out_variant(norm_dim, "norm.out(Tensor self, Scalar? p, int[1] dim, "
-                                     "bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)")
+                                     "bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!)",
+                           check_cast="exact")
 norm_scalar.derivative(self="norm_backward(grad, self, p, result)",
                        result="norm_jvp(self_p, self_t, p, result)")
 norm_dim.derivative("NormBackward1", self="norm_backward(grad, self, p, result, dim, keepdim)",

@@ -13,10 +13,11 @@ from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
 from ..testing import samples as S
 from ._api import public
+from ._copy_out import copy_out_variant
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._pointwise_util import not_implemented
-from ._tags import generated_tags, variant_tags
+from ._tags import variant_tags
 from ._util import dtype_of, result_type
 from ._variants import cpp_name, resize_out
 
@@ -218,10 +219,11 @@ def _bucketize_out_check(out, self, boundaries, out_int32=False, right=False):
 bucketize.out = _index_out(
     bucketize, "bucketize.Tensor_out(Tensor self, Tensor boundaries, *, bool out_int32=False, "
                "bool right=False, Tensor(a!) out) -> Tensor(a!)", _bucketize_out_check)
-bucketize_scalar.out = _index_out(
+# (an out= form PyTorch generates: ``out`` must have the result's dtype, whatever out_int32)
+bucketize_scalar.out = copy_out_variant(
     bucketize_scalar, "bucketize.Scalar_out(Scalar self, Tensor boundaries, *, "
-                      "bool out_int32=False, bool right=False, Tensor(a!) out) -> Tensor(a!)",
-    _bucketize_out_check, tags=generated_tags(bucketize_scalar))
+                      "bool out_int32=False, bool right=False, Tensor(a!) out) -> Tensor(a!)")
+OPS["bucketize.Scalar_out"] = bucketize_scalar.out
 
 
 # ---- isin ---------------------------------------------------------------------------------------
@@ -260,7 +262,8 @@ isin_st = defop(f"isin.Scalar_Tensor(Scalar element, Tensor test_elements, {_ISI
                 "Tensor")
 
 
-def _isin_out_check(out, *args, **kwargs):
+def _isin_out_check(out, elements, test_elements, *args, **kwargs):
+    _isin_check(elements, test_elements)  # (the input dtypes are checked first)
     if out.dtype is not _dtype.bool:
         name = cpp_name(out.dtype)
         raise RuntimeError(f"Expected out tensor to have dtype bool, but got {name} instead")

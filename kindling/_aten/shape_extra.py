@@ -423,9 +423,9 @@ diagonal_copy.out = copy_out_variant(
 public("diagonal_copy", diagonal_copy, diagonal_copy.out, method=False)
 
 
-def _diag_check(self):
+def _diag_check(self, prefix="diag(): "):
     if self.dim() not in (1, 2):
-        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self.dim()}D")
+        raise RuntimeError(f"{prefix}Supports 1D or 2D tensors. Got {self.dim()}D")
 
 
 def _diag(self, diagonal=0):
@@ -436,8 +436,11 @@ def _diag(self, diagonal=0):
 
 
 def _diag_out(self, diagonal=0, *, out):
-    _diag_check(self)
+    _diag_check(self, "")
     if self.dim() == 1:
+        if not _dtype.can_cast(self.dtype, out.dtype):
+            raise RuntimeError(f"diag: result type {self.dtype._scalar_name} can't be cast to "
+                               f"the desired out= type {out.dtype._scalar_name}")
         return aten.diag_embed.out(self, diagonal, out=out)
     return aten.diagonal_copy.out(self, diagonal, out=out)
 

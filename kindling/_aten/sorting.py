@@ -39,10 +39,10 @@ def _order(a, d, descending):
 
 
 def _sort_np(self, dim, descending):
+    d = wrap_dim(dim, self.ndim)
     if self.dtype.kind == "c":  # (PyTorch's CPU kernel; its message starts with a space)
         raise RuntimeError(" Sort does not support complex dtypes on CPU")
     a = self.reshape(1) if self.ndim == 0 else self
-    d = wrap_dim(dim, self.ndim)
     idx = _order(a, d, descending)
     vals = np.take_along_axis(a, idx, axis=d)
     return vals.reshape(self.shape).copy(), idx.reshape(self.shape).astype(np.int64)
@@ -216,7 +216,7 @@ def _tri(name, np_fn):
                                              -2)]))
     f.inplace = inplace_variant(f, f"{name}_(Tensor(a!) self, int diagonal=0) -> Tensor(a!)")
     f.out = out_variant(f, f"{name}.out(Tensor self, int diagonal=0, *, Tensor(a!) out) -> "
-                           "Tensor(a!)")
+                           "Tensor(a!)", check_cast="exact")
     OPS[name] = f
     public(name, f, f.out)
     public(name + "_", f.inplace, function=False)

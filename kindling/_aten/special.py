@@ -23,7 +23,7 @@ from ._api import method, public
 from ._defop import defop
 from ._ops_registry import aten
 from ._pointwise_util import check_inplace_result, not_implemented, unary_meta
-from ._variants import out_variant
+from ._variants import out_precheck, out_variant
 from .aliases import _domain_samples, _not_implemented
 from .more_pointwise import _float_operands
 from .pointwise import _COMPLEX, _reject, _wrap_broadcast, binary_family, unary_op
@@ -172,7 +172,8 @@ def _polygamma(n, self):
 
 
 def _polygamma_meta(n, self):
-    _polygamma_check(n, self.dtype)
+    if n < 0:  # (the complex refusal is the kernel's, after the out= cast check)
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
     return unary_meta(self, int_to_float=True)
 
 
@@ -280,6 +281,18 @@ mvlgamma.meta(_mvlgamma_meta)
 mvlgamma.samples(_mvlgamma_samples)
 mvlgamma.out = out_variant(
     mvlgamma, "mvlgamma.out(Tensor self, int p, *, Tensor(a!) out) -> Tensor(a!)")
+
+
+def _mvlgamma_out_check(self, p, *, out):
+    # (PyTorch's mvlgamma_out names the input's dtype as the result's, then the result's)
+    _mvlgamma_check(self.dtype, p)
+    r = _dtype.get_default_dtype() if self.dtype._cat < _FLOAT else self.dtype
+    if not _dtype.can_cast(r, out.dtype):
+        raise RuntimeError(f"mvlgamma: result type {self.dtype._scalar_name} can't be cast to "
+                           f"the desired output type {r._scalar_name}")
+
+
+out_precheck(mvlgamma.out, _mvlgamma_out_check)
 from ._variants import inplace_variant  # noqa: E402
 mvlgamma.inplace = inplace_variant(mvlgamma, "mvlgamma_(Tensor(a!) self, int p) -> Tensor(a!)")
 public("mvlgamma", mvlgamma, mvlgamma.out)

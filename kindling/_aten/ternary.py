@@ -188,8 +188,10 @@ for _d, _ov in ((lerp_scalar, "Scalar"), (lerp_tensor, "Tensor")):
     _w = "Scalar" if _ov == "Scalar" else "Tensor"
     _d.inplace = inplace_variant(_d, f"lerp_.{_ov}(Tensor(a!) self, Tensor end, {_w} weight) "
                                      "-> Tensor(a!)")
+    # (lerp.Tensor's TensorIterator wants every operand of one dtype; lerp.Scalar's casts)
     _d.out = out_variant(_d, f"lerp.{_ov}_out(Tensor self, Tensor end, {_w} weight, *, "
-                             "Tensor(a!) out) -> Tensor(a!)")
+                             "Tensor(a!) out) -> Tensor(a!)",
+                         check_cast="same" if _ov == "Tensor" else True)
 public("lerp", lerp_scalar, lerp_tensor, lerp_scalar.out, lerp_tensor.out)
 public("lerp_", lerp_scalar.inplace, lerp_tensor.inplace, function=False)
 

@@ -107,7 +107,8 @@ def _mode_class():
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
             for idx, arg in enumerate(func._schema.arguments):
-                if arg.alias_info is None or not arg.alias_info.is_write:
+                ai = arg.alias_info  # (``Tensor(a!)[]``'s too, as c10 gives it: _foreach_add_)
+                if ai is None or not ai.is_write:
                     continue
                 if arg.is_out or arg.kwarg_only:
                     val = kwargs.get(arg.name)

@@ -139,6 +139,9 @@ class ForeachNode(_Node):
 
     __slots__ = ("_sv", "_ranges", "_n")
     _fd = None
+    # (its backward evaluates aten formulas only: the engine runs it in formula mode, NumPy's
+    # floating-point warnings off, as PyTorch computes inf and nan silently)
+    _formula = True
 
     def _run(self, grads, needed=None):
         fd = self._fd
