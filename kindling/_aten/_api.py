@@ -240,25 +240,62 @@ def _error(fname, sigs, errs, args, kwargs, self_name, all_sigs=None, is_method=
     got = ", ".join([_tname(a) for a in shown] +
                     [f"{k}={_tname(v)}" for k, v in reversed(kwargs.items())])
     lines = "\n".join(_fmt_sig(s, self_name, fname, w, is_method) +
-                      _mismatch_hint(s, w, shown, kwargs, is_method)
+                      _mismatch_hint(_fmt_sig(s, self_name, fname, w, is_method), shown,
+                                     kwargs)
                       for s, w in _pytorch_order(merged, self_name, is_method))
     return TypeError(f"{fname}() received an invalid combination of arguments - got ({got}), "
                      f"but expected one of:\n{lines}\n")
 
 
-def _mismatch_hint(sig, with_out, shown, kwargs, is_method):
-    """PyTorch's second line under a signature that takes exactly as many arguments as were
-    given (positionally): which of them have the wrong type (``(Tensor, !str!)``)."""
-    params = [a for a in sig.op._schema.arguments if not (is_method and a.name == "self")]
-    positional = sum(1 for a in params if not a.kwarg_only)
-    if kwargs or len(params) + with_out != len(shown) or positional < len(shown):
+def _hint_type_matches(type_text, v):
+    """invalid_arguments.cpp's test of one argument against a type it read back from the
+    printed signature: Python type names compared (``float`` also takes an int)."""
+    py = type(v).__name__
+    if type_text == "float":
+        return py in ("float", "int")
+    return py == type_text
+
+
+def _hint_desc(v):
+    """How that line spells an argument: its type name, sequences with their elements'."""
+    if isinstance(v, (tuple, list)):
+        inner = ", ".join(type(x).__name__ for x in v)
+        if isinstance(v, tuple):
+            return f"{type(v).__name__} of ({inner}{',' if len(v) == 1 else ''})"
+        return f"{type(v).__name__} of [{inner}]"
+    return _tname(v)
+
+
+def _mismatch_hint(line, shown, kwargs):
+    """PyTorch's second line under a signature taking as many arguments as were given. Its
+    parser re-reads the printed signature ``line``: each ", "-separated part is an argument
+    whose name follows the last space and whose type is what precedes it (so ``*`` and any
+    ``x = default`` never match), and marks every argument that does not match with ``!``."""
+    inner = line[line.index("(") + 1:-1]
+    parts = inner.split(", ")
+    n = len(shown) + len(kwargs)
+    if not (n == len(parts) or ("..." in inner and n > len(parts))):
         return ""
+    names, types = [], []
+    for p in parts:
+        cut = p.rfind(" ")
+        names.append(p[cut + 1:])
+        end = len(p) if cut < 0 else cut - (4 if "..." in p else 0)
+        types.append(p[:end])
+    if kwargs:
+        first = max(len(parts) - len(kwargs), 0)
+        unmatched = [k for k in kwargs if k not in names[first:]]
+        if unmatched:
+            return ("\n      didn't match because some of the keywords were incorrect: "
+                    + ", ".join(unmatched))
+        if any(names[i] not in kwargs for i in range(len(shown), n)):
+            return ""
     marks = []
-    failed = False  # (PyTorch marks every argument from the first mismatch on)
-    for a, v in zip(params, shown):
-        failed = failed or not _ops.value_matches(a.type, v, sig.nums) or (
-            a.type.base == "Tensor" and not a.type.is_list and not isinstance(v, Tensor))
-        marks.append(f"!{_tname(v)}!" if failed else _tname(v))
+    for i in range(n):
+        v = shown[i] if i < len(shown) else kwargs[names[i]]
+        t = types[i] if i < len(types) else types[-1]  # (variadic: the last type repeats)
+        desc = _hint_desc(v) if i < len(shown) else f"{names[i]}={_hint_desc(v)}"
+        marks.append(desc if _hint_type_matches(t, v) else f"!{desc}!")
     return ("\n      didn't match because some of the arguments have invalid types: "
             f"({', '.join(marks)})")
 

@@ -300,7 +300,7 @@ def _(self):
 
 
 public("fill_", fill_scalar, fill_tensor, function=False)
-public("zero_", zero_, function=False)
+public("zero_", zero_)
 fill_scalar.derivative("FillBackward2", self="zeros_like(grad)", result="self_t.fill_(0)")
 fill_tensor.derivative("FillBackward3", self="zeros_like(grad)", value="grad.sum()",
                        result="self_t.fill_(value_t)")

@@ -56,7 +56,7 @@ def _linalg(name, *opnames, rt=None, doc=None):
     return f
 
 
-_linalg("vector_norm", "linalg_vector_norm", doc="The vector ``ord``-norm over ``dim``.")
+_linalg("vector_norm", "linalg_vector_norm", "linalg_vector_norm.out", doc="The vector ``ord``-norm over ``dim``.")
 _linalg("matrix_norm", "linalg_matrix_norm.str_ord", "linalg_matrix_norm",
         doc="A matrix norm ('fro', 'nuc', 1, -1, 2, -2, inf, -inf) over the two ``dim``.")
 _linalg("norm", "linalg_norm", "linalg_norm.ord_str",

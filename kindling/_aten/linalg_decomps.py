@@ -531,6 +531,8 @@ def _expm(a):
         return np.exp(a)
     rt = np.empty(0, a.dtype).real.dtype.type
     thetas = [rt(t) for t in _THETAS[rt]]
+    if a.size == 0:
+        return a.copy()
     A = a.reshape((-1, n, n))
     with np.errstate(all="ignore"):
         norm = np.max(np.sum(np.abs(A), axis=-2), axis=-1)

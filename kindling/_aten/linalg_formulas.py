@@ -91,8 +91,10 @@ def det_backward(grad, result, A, LU, pivots):
     factors (a zero pivot nudged by eps) when no graph is built; else a fresh solve, or for a
     near-singular matrix its SVD's adjugate."""
     from .. import is_grad_enabled
-    if grad is None or A.numel() == 0:
+    if grad is None:
         return None
+    if A.numel() == 0:  # (PyTorch's node returns an empty gradient, not an undefined one)
+        return aten.zeros_like.default(A)
     d_diag = grad * (result.conj() if result.dtype.is_complex else result)
     d = _embed(d_diag.unsqueeze(-1).expand_as(pivots)).mT
     eps = _EPS[_real_dtype_name(A)]

@@ -263,8 +263,8 @@ def _roll_check(ndim, shifts, dims):
 @roll.cpu
 def _(self, shifts, dims=()):
     sh, ax = _roll_check(self.ndim, shifts, dims)
-    if ax is None:
-        return np.ascontiguousarray(np.roll(self, sh[0]))
+    if ax is None:  # (np.ascontiguousarray makes 0-d arrays 1-d: reshape back)
+        return np.ascontiguousarray(np.roll(self, sh[0])).reshape(self.shape)
     return np.ascontiguousarray(np.roll(self, sh, axis=ax))
 
 
@@ -299,8 +299,10 @@ def _repeat_shape(shape, repeats):
 
 @repeat.cpu
 def _(self, repeats):
-    padded, _ = _repeat_shape(self.shape, repeats)
-    return np.ascontiguousarray(np.tile(self.reshape(padded), [int(r) for r in repeats]))
+    padded, out = _repeat_shape(self.shape, repeats)
+    # (np.ascontiguousarray makes 0-d arrays 1-d: a 0-d input repeated by [] stays 0-d)
+    return np.ascontiguousarray(np.tile(self.reshape(padded), [int(r) for r in repeats])
+                                ).reshape(out)
 
 
 @repeat.meta

@@ -279,6 +279,8 @@ def _transpose_geom(self, dim0, dim1):
     n = self.dim()
     d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
     size, stride = list(self._size), list(self.stride())
+    if d0 == d1:  # (a 0-d tensor's dims 0 and -1 both wrap to 0: an alias)
+        return size, stride, self._offset
     size[d0], size[d1] = size[d1], size[d0]
     stride[d0], stride[d1] = stride[d1], stride[d0]
     return size, stride, self._offset
@@ -1108,7 +1110,18 @@ def _narrow(self, dim, start, length):
 
 narrow = _composite("narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)",
                     _narrow)
-public("narrow", narrow)
+
+
+def _narrow_tensor(self, dim, start, length):
+    if start.dim() != 0 or start.dtype.is_floating_point or start.dtype.is_complex \
+            or start.dtype._name == "bool":
+        raise RuntimeError("start must be an 0-dim integral Tensor.")
+    return _narrow(self, dim, start.item(), length)
+
+
+narrow_tensor = _composite("narrow.Tensor(Tensor(a) self, int dim, Tensor start, SymInt length) "
+                           "-> Tensor(a)", _narrow_tensor)
+public("narrow", narrow_tensor, narrow)
 
 
 # ---- split / chunk / unbind ---------------------------------------------------------------------
