@@ -316,6 +316,20 @@ def _(self, value):
     return aten.fill_.Scalar(aten.clone.default(self), value)
 
 
+fill_t = defop("fill.Tensor(Tensor self, Tensor value) -> Tensor")
+fill_t.derivative("FillBackward1", self="zeros_like(grad)", value="grad.sum()",
+                  result="aten.fill.Tensor(self_t, value_t)")
+
+
+@fill_t.explicit
+def _(self, value):
+    from ._ops_registry import aten
+    return aten.fill_.Tensor(aten.clone.default(self), value)
+
+
+public("fill", fill_t, fill, method=False)
+
+
 # ---- resize_ ------------------------------------------------------------------------------------
 resize_ = defop("resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) "
                 "-> Tensor(a!)", tags=("core", "inplace_view"))

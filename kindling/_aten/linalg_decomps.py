@@ -154,6 +154,21 @@ svd = _composite("svd(Tensor self, bool some=True, bool compute_uv=True) -> (Ten
                  "Tensor S, Tensor V)", _svd_legacy)
 
 
+_QR_DEPRECATION = (
+    "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future "
+    "PyTorch release.\nThe boolean parameter 'some' has been replaced with a string parameter "
+    "'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\nQ, R = torch.linalg.qr(A, "
+    "'reduced' if some else 'complete')")
+
+
+def _qr_legacy(self, some=True):
+    warn_once("qr", _QR_DEPRECATION)
+    return aten.linalg_qr.default(self, "reduced" if some else "complete")
+
+
+qr = _composite("qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)", _qr_legacy)
+
+
 # ---- eigh ---------------------------------------------------------------------------------------
 def _eigh_check(A, UPLO):
     check_square("linalg.eigh", A)
