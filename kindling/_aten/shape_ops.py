@@ -257,7 +257,7 @@ def _roll_check(ndim, shifts, dims):
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims:{len(dims)}")
-    return shifts, [wrap_dim(d, ndim) for d in dims]
+    return shifts, [wrap_dim(d, ndim, wrap_scalar=False) for d in dims]
 
 
 @roll.cpu
