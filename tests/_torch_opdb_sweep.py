@@ -262,6 +262,10 @@ def _compare_tensor(tt, kt, what):
         return "meta", f"{what}: shape {tuple(tt.shape)} vs {tuple(kt.shape)}"
     if tt.requires_grad != kt.requires_grad:
         return "meta", f"{what}: requires_grad {tt.requires_grad} vs {kt.requires_grad}"
+    tn = tt.grad_fn.name() if tt.grad_fn is not None else None
+    kn = kt.grad_fn.name() if kt.grad_fn is not None else None
+    if tn != kn:
+        return "node", f"{what}: grad_fn {tn} vs {kn}"
     ok, detail = _close(_np(tt, _torch_mod(tt)), _np(kt, kindling))
     return None if ok else ("value", f"{what}: {detail}")
 

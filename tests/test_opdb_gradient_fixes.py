@@ -371,3 +371,93 @@ def test_pickled_zero_dim_tensor(protocol):
         return tuple(r.shape), r.item(), tuple(pickle.loads(pickle.dumps(
             T.ones(2, 3)[:, ::2], protocol=protocol)).shape)
     assert case(kindling) == case(torch)
+
+
+# ---- backward node names ---------------------------------------------------------------------------
+def test_copy_backwards_keeps_its_cpp_namespace():
+    def case(T):
+        y = T.zeros(2)
+        y.copy_(T.ones(2, requires_grad=True))
+        return y.grad_fn.name(), type(y.grad_fn).__name__, repr(y)
+    assert case(kindling) == case(torch)
+
+
+@pytest.mark.parametrize("call", [
+    "x.random_(0, 5)", "x.random_(5)", "x.random_()", "x.uniform_()", "x.normal_()",
+    "x.bernoulli_(0.5)", "x.bernoulli_(T.full((3,), 0.5))", "T.bernoulli(p)",
+    "T.bernoulli(p, 0.3)", "T.normal(p, 1.0)", "T.normal(1.0, p)", "T.normal(p, p)",
+])
+def test_sampler_node_names(call):
+    """derivatives.yaml numbers the nodes of one name in its order (NormalBackward1 for
+    normal.Tensor_float...); bernoulli.p has no entry (PyTorch's NotImplemented node)."""
+    def case(T):
+        x = T.ones(3, requires_grad=True).clone()
+        p = T.full((3,), 0.5, requires_grad=True)
+        r = eval(call)
+        try:
+            T.autograd.grad(r.sum(), p if "p" in call.split("(", 1)[1] else x)
+            backward = "ok"
+        except RuntimeError as e:
+            backward = str(e)
+        return r.grad_fn.name(), backward
+    assert case(kindling) == case(torch)
+
+
+# ---- dtype conversions honour memory_format --------------------------------------------------------
+@pytest.mark.parametrize("call", [
+    "x.double(memory_format=T.channels_last)", "x.double()", "x.float(memory_format=T.channels_last)",
+    "x.cpu(memory_format=T.channels_last)", "x.long(memory_format=T.channels_last)",
+    "x.double(memory_format=T.channels_last_3d)", "x.half(memory_format=T.contiguous_format)",
+])
+def test_conversion_methods_memory_format(call):
+    def case(T):
+        x = T.ones(2, 3, 2, 3, dtype=T.float64, requires_grad=True)
+        r = eval(call)
+        return (r.grad_fn.name() if r.grad_fn else None, r is x, r.stride(), str(r.dtype))
+    _same(case)
+
+
+# ---- view strides of size-1 dims -------------------------------------------------------------------
+@pytest.mark.parametrize("call", [
+    "T.ones(1, 1, 3).permute(2, 0, 1).view(3, 1)", "T.ones(1, 3).permute(1, 0).view(3, 1)",
+    "T.ones(1, 3).t().view(3, 1, 1)", "T.ones(3, 1).view(3, 1)", "T.ones(2, 1, 3).view(2, 3)",
+])
+def test_view_strides_of_size_one_dims(call):
+    _same(lambda T: eval(call).stride())
+
+
+# ---- einsum, op for op -------------------------------------------------------------------------------
+EINSUM_CASES = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,jk->ki", [(2, 3), (3, 4)]), ("de,ceb", [(3, 2), (2, 2, 3)]),
+    ("de,,ceb", [(3, 2), (), (2, 2, 3)]), ("zce,zae->acz", [(7, 3, 5), (7, 2, 5)]),
+    ("bde,ace->abcd", [(4, 5, 6), (2, 3, 6)]), ("ce,abe->acb", [(4, 5), (2, 3, 5)]),
+    ("i->", [(3,)]), ("ii->i", [(3, 3)]), ("iij->j", [(2, 2, 3)]), ("aB,Ba->", [(2, 3), (3, 2)]),
+    ("...i,...i", [(2, 3), (4, 3)]), ("i...,i...->", [(2, 3), (2, 4)]),
+    ("ab,bc,cd,de->ae", [(2, 3), (3, 4), (4, 2), (2, 2)]), ("a,e,ad", [(1,), (1,), (1, 3)]),
+    ("ii->i", [(3, 2)]), ("...i,...i", [(2, 3), (3, 3)]), ("a,b,c,d", [(2,), (3,), (4,), (5,)]),
+]
+
+
+@pytest.mark.parametrize("eq, shapes", EINSUM_CASES, ids=[e for e, _ in EINSUM_CASES])
+def test_einsum_decomposes_as_pytorch(eq, shapes):
+    def case(T):
+        log, mode = dispatch_log(T)
+        ops = [_leaf(T, *s, seed=i) for i, s in enumerate(shapes)]
+        with mode:
+            r = T.einsum(eq, *ops)
+        return log, r.stride(), _result(T, r, ops)
+    k, t = outcome(kindling, case), outcome(torch, case)
+    assert k == t
+
+
+@pytest.mark.parametrize("path", [[0, 1, 0, 1], [1, 2, 0, 1], [2, 0, 1, 0], [0, 0, 0, 1],
+                                  [0, 5, 0, 1], [1, 0]])
+def test_einsum_contraction_path(path):
+    def case(T):
+        log, mode = dispatch_log(T)
+        ops = [_leaf(T, 2, 3), _leaf(T, 3, 4, seed=1), _leaf(T, 4, 5, seed=2)]
+        with mode:
+            r = T.ops.aten.einsum.default("ij,jk,kl->il", ops, path=path)
+        return log, _result(T, r, ops)
+    k, t = outcome(kindling, case), outcome(torch, case)
+    assert k == t

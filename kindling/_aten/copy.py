@@ -167,7 +167,9 @@ _to_overloads()
 
 def _conv(name, dt):
     def fn(self, memory_format=_layout.preserve_format):
-        return self.to(dt)
+        if memory_format is _layout.preserve_format:
+            return self.to(dt)
+        return self.to(dt, memory_format=memory_format)  # (a copy when the layout differs)
     fn.__name__ = name
     method(name)(fn)
 
@@ -182,7 +184,9 @@ for _n, _d in (("float", _dtype.float32), ("double", _dtype.float64), ("half", _
 
 @method("cpu")
 def cpu(self, memory_format=_layout.preserve_format):
-    return self.to("cpu")
+    if memory_format is _layout.preserve_format:
+        return self.to("cpu")
+    return self.to("cpu", memory_format=memory_format)
 
 
 @method("cuda")
@@ -255,7 +259,7 @@ def _(self, src, non_blocking=False):
 
 
 public("copy_", copy_, function=False)
-copy_.derivative("CopyBackwards", self="zeros_like(grad)",
+copy_.derivative("torch::autograd::CopyBackwards", self="zeros_like(grad)",
                  src="handle_r_to_c(src_scalar_type, grad)",
                  result="copy_jvp(self_t_raw, self, src_t_raw)")
 

@@ -198,7 +198,11 @@ def _view_kernel(ks, self, size):
     shape's contiguous strides - what ``compute_stride`` would find - without the general
     stride analysis."""
     a = self._np
-    if a is not None and a.flags.c_contiguous and type(size) in (list, tuple):
+    if a is not None and a.flags.c_contiguous and type(size) in (list, tuple) and (
+            self._stride_ is None or self._stride_ == (
+                _CONTIG_STRIDES.get(a.shape) or cached_contiguous_strides(a.shape))):
+        # (NumPy's C-contiguity ignores size-1 dims; PyTorch's strides for them count: a
+        # permuted (3, 1, 1) with strides (1, 1, 3) views as (3, 1) with strides (1, 3))
         shape = infer_size(size, a.size)
         st = _CONTIG_STRIDES.get(shape) or cached_contiguous_strides(shape)
         return make_view(self, shape, st, self._offset, arr=a.reshape(shape))
