@@ -11,8 +11,12 @@ compared (values, None-ness, dtype, shape).
 Run from the repository root::
 
     PYTHONPATH=. python tests/_torch_opdb_sweep.py [name-substrings] [--complex] [--max N]
+        [--fwad | --gradgrad] [--strides]
 
-It writes per-op results to /tmp/opdb_sweep[_complex].json and prints a summary. The test
+``--fwad`` compares forward-mode tangents instead (ops with ``supports_forward_ad``),
+``--gradgrad`` second gradients (``supports_gradgrad``); ``--strides`` also compares the
+outputs' strides. It writes per-op results to /tmp/opdb_sweep[_complex][_mode].json and
+prints a summary. The test
 ``tests/test_torch_opdb_gradients.py`` reuses ``resolve`` and ``run_op`` from here.
 """
 from __future__ import annotations
@@ -31,6 +35,7 @@ SKIPPED_PREFIXES = (("nn.", "nn"), ("sparse.", "sparse"), ("to_sparse", "sparse"
                     ("nested", "nested"), ("masked.", "masked"), ("fft.", "fft"))
 
 RTOL, ATOL = 1e-6, 1e-7
+STRIDES = False  # (--strides: outputs' strides must agree too)
 
 # Outputs defined only up to a gauge (signs/phases of singular vectors and eigenvectors):
 # PyTorch's LAPACK (MKL) and NumPy's pick differently for some matrices, so where the raw
@@ -246,7 +251,8 @@ def _close(a, b):
         return False, "shape"
     if a.dtype.kind in "biu" or a.dtype == bool:
         return bool(np.array_equal(a, b)), "exact"
-    if np.allclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True):
+    rtol, atol = (RTOL, ATOL) if a.dtype in (np.float64, np.complex128) else (1e-5, 1e-5)
+    if np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True):
         return True, ""
     with np.errstate(all="ignore"):
         diff = np.abs(a - b)
@@ -267,7 +273,11 @@ def _compare_tensor(tt, kt, what):
     if tn != kn:
         return "node", f"{what}: grad_fn {tn} vs {kn}"
     ok, detail = _close(_np(tt, _torch_mod(tt)), _np(kt, kindling))
-    return None if ok else ("value", f"{what}: {detail}")
+    if not ok:
+        return "value", f"{what}: {detail}"
+    if STRIDES and tt.stride() != kt.stride() and tt.numel() > 1:
+        return "stride", f"{what}: strides {tt.stride()} vs {kt.stride()}"
+    return None
 
 
 def _torch_mod(t):
@@ -431,13 +441,162 @@ def run_sample(op, kfn, sample, torch, seed=0, timeout=20):
     return "ok", gauge
 
 
+def _swap_tensors(x, mapping):
+    """``x`` with each tensor whose id is in ``mapping`` replaced by its value there."""
+    if id(x) in mapping:
+        return mapping[id(x)]
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return type(x)(*(_swap_tensors(v, mapping) for v in x))
+    if isinstance(x, (list, tuple)):
+        return type(x)(_swap_tensors(v, mapping) for v in x)
+    if isinstance(x, dict):
+        return {k: _swap_tensors(v, mapping) for k, v in x.items()}
+    return x
+
+
+def _compare_errors(t_exc, k_exc, prefix):
+    if t_exc is None:
+        return prefix + "kerror", "%s: %s" % _err(k_exc)
+    if k_exc is None:
+        return prefix + "no_error", "torch raised %s: %s" % _err(t_exc)
+    if _err(t_exc) != _err(k_exc):
+        return prefix + "error_mismatch", "torch %s: %s | kindling %s: %s" % (
+            _err(t_exc) + _err(k_exc))
+    return "ok", ""
+
+
+def _compare_grads(t_grads, k_grads, prefix, what="grad"):
+    for i, (tg, kg) in enumerate(zip(t_grads, k_grads)):
+        if (tg is None) != (kg is None):
+            return prefix + "missing", f"{what}[{i}]: torch " \
+                f"{'None' if tg is None else 'tensor'} vs kindling " \
+                f"{'None' if kg is None else 'tensor'}"
+        if tg is None:
+            continue
+        if str(tg.dtype) != str(kg.dtype) or tuple(tg.shape) != tuple(kg.shape):
+            return prefix + "meta", f"{what}[{i}]: {tg.dtype}{tuple(tg.shape)} vs " \
+                f"{kg.dtype}{tuple(kg.shape)}"
+        ok, detail = _close(_np(tg, sys.modules["torch"]), _np(kg, kindling))
+        if not ok:
+            return prefix + "value", f"{what}[{i}]: {detail}"
+    return None
+
+
+def run_sample_fwad(op, kfn, sample, torch, seed=0, timeout=20):
+    """Forward AD: every input requiring grad made dual with the same random tangent in both
+    libraries; the outputs' tangents compared (after ``output_process_fn_grad``)."""
+    import importlib
+    memo = {}
+    k_inp = _to_kindling_obj(sample.input, torch, memo)
+    k_args = _to_kindling_obj(tuple(sample.args), torch, memo)
+    k_kwargs = _to_kindling_obj(dict(sample.kwargs), torch, memo)
+    k_post = _to_kindling_obj(sample.output_process_fn_grad, torch)
+    pairs = [(t, k) for t, k in memo.values()
+             if t.requires_grad and (t.dtype.is_floating_point or t.dtype.is_complex)]
+    if not pairs:
+        return "ok", ""
+    g = torch.Generator().manual_seed(seed + 2)
+    tangents = [torch.randn(t.shape, dtype=t.dtype, generator=g) for t, _ in pairs]
+    results = []
+    for lib, fn, (inp, args, kwargs), post in (
+            (torch, op.op, (sample.input, tuple(sample.args), dict(sample.kwargs)),
+             sample.output_process_fn_grad),
+            (kindling, kfn, (k_inp, k_args, k_kwargs), k_post)):
+        fa = importlib.import_module(lib.__name__ + ".autograd.forward_ad")
+        lib.manual_seed(seed)
+        try:
+            with fa.dual_level():
+                mapping = {}
+                for (t, k), tan in zip(pairs, tangents):
+                    x = t if lib is torch else k
+                    tan = tan if lib is torch else _to_kindling_tensor(tan, torch)
+                    mapping[id(x)] = fa.make_dual(x.detach(), tan)
+                out = _call(fn, _swap_tensors(inp, mapping), _swap_tensors(args, mapping),
+                            _swap_tensors(kwargs, mapping), timeout)
+                outs = _leaves(post(out), lambda v: isinstance(v, lib.Tensor))
+                tans = [fa.unpack_dual(o).tangent for o in outs]
+                results.append((None, [o.detach() for o in outs], tans))
+        except SampleTimeout:
+            return "timeout", lib.__name__
+        except Exception as e:  # noqa: BLE001
+            results.append((e, None, None))
+    (t_exc, t_outs, t_tans), (k_exc, k_outs, k_tans) = results
+    if t_exc is not None or k_exc is not None:
+        return _compare_errors(t_exc, k_exc, "fw_")
+    if len(t_outs) != len(k_outs):
+        return "fw_meta", f"outputs: {len(t_outs)} vs {len(k_outs)}"
+    diff = _compare_out(t_outs, k_outs, torch)
+    if diff and not (diff[0] == "value" and op.name in GAUGE_OPS):
+        return "fw_" + diff[0], diff[1]
+    return _compare_grads(t_tans, k_tans, "fw_", "tangent") or ("ok", "")
+
+
+def run_sample_gradgrad(op, kfn, sample, torch, seed=0, timeout=20):
+    """Double backward: the first gradients (``create_graph=True``) differentiated again with
+    the same random vectors; the second gradients compared."""
+    memo = {}
+    k_inp = _to_kindling_obj(sample.input, torch, memo)
+    k_args = _to_kindling_obj(tuple(sample.args), torch, memo)
+    k_kwargs = _to_kindling_obj(dict(sample.kwargs), torch, memo)
+    k_post = _to_kindling_obj(sample.output_process_fn_grad, torch)
+    t_inputs = [t for t, _ in memo.values() if t.requires_grad]
+    k_inputs = [k for t, k in memo.values() if t.requires_grad]
+    if not t_inputs:
+        return "ok", ""
+    g = torch.Generator().manual_seed(seed + 1)
+    results = []
+    for lib, fn, (inp, args, kwargs), post, inputs in (
+            (torch, op.op, (sample.input, tuple(sample.args), dict(sample.kwargs)),
+             sample.output_process_fn_grad, t_inputs),
+            (kindling, kfn, (k_inp, k_args, k_kwargs), k_post, k_inputs)):
+        lib.manual_seed(seed)
+        try:
+            out = _call(fn, inp, args, kwargs, timeout)
+            outs = _differentiable(_leaves(post(out), lambda v: isinstance(v, lib.Tensor)), lib)
+            if lib is torch:
+                vs = t_vs = [torch.randn(o.shape, dtype=o.dtype, generator=g) for o in outs]
+            else:
+                vs = [_to_kindling_tensor(v, torch) for v in t_vs]
+            if not outs:
+                results.append((None, []))
+                continue
+            grads = lib.autograd.grad(outs, inputs, vs, allow_unused=True, create_graph=True)
+            diff = [(gr, x) for gr, x in zip(grads, inputs) if gr is not None and
+                    gr.requires_grad]
+            if lib is torch:
+                ws = t_ws = [torch.randn(gr.shape, dtype=gr.dtype, generator=g)
+                             for gr, _ in diff]
+            else:
+                ws = [_to_kindling_tensor(w, torch) for w in t_ws]
+            if not diff:
+                results.append((None, []))
+                continue
+            gg = _grad(lib, [gr for gr, _ in diff], inputs, ws, timeout)
+            results.append((None, list(gg)))
+        except SampleTimeout:
+            return "timeout", lib.__name__
+        except Exception as e:  # noqa: BLE001
+            results.append((e, None))
+    (t_exc, t_gg), (k_exc, k_gg) = results
+    if t_exc is not None or k_exc is not None:
+        return _compare_errors(t_exc, k_exc, "gg_")
+    if len(t_gg) != len(k_gg):
+        return "gg_meta", f"differentiable first gradients: {len(t_gg)} vs {len(k_gg)}"
+    return _compare_grads(t_gg, k_gg, "gg_") or ("ok", "")
+
+
+MODES = {"grad": run_sample, "fwad": run_sample_fwad, "gradgrad": run_sample_gradgrad}
+
+
 def samples_of(op, torch, dtype, seed=0):
     torch.manual_seed(seed)
     return op.sample_inputs("cpu", dtype, requires_grad=True)
 
 
-def run_op(op, kfn, torch, dtype, max_samples=None, seed=0, timeout=20):
-    """``[(sample index, kind, detail, sample summary)]`` for one op and dtype."""
+def run_op(op, kfn, torch, dtype, max_samples=None, seed=0, timeout=20, mode="grad"):
+    """``[(sample index, kind, detail, sample summary)]`` for one op and dtype (``mode``:
+    "grad" (outputs, errors, gradients), "fwad" (forward-mode tangents) or "gradgrad")."""
+    run = MODES[mode]
     res = []
     try:
         it = iter(samples_of(op, torch, dtype, seed))
@@ -448,7 +607,7 @@ def run_op(op, kfn, torch, dtype, max_samples=None, seed=0, timeout=20):
             except StopIteration:
                 break
             try:
-                kind, detail = run_sample(op, kfn, s, torch, seed=seed + i, timeout=timeout)
+                kind, detail = run(op, kfn, s, torch, seed=seed + i, timeout=timeout)
             except Exception as e:  # noqa: BLE001  (the comparison itself failed)
                 kind, detail = "sweep_error", "%s: %s" % _err(e)
             res.append((i, kind, detail, s.summary() if hasattr(s, "summary") else repr(s)))
@@ -467,7 +626,7 @@ def lambda_missing(res):
     found = set()
     for _, kind, detail, _ in res:
         m = re.match(r"AttributeError: (module 'kindling[.\w]*'|'Tensor' object) has no "
-                     r"attribute '(\w+)'", detail) if kind == "kerror" else None
+                     r"attribute '(\w+)'", detail) if kind.endswith("kerror") else None
         if m is None:
             return None
         found.add(m.group(2))
@@ -478,10 +637,13 @@ def main(argv):
     import warnings
     warnings.filterwarnings("ignore")
     complex_pass = "--complex" in argv
+    global STRIDES
+    STRIDES = "--strides" in argv
     max_samples = None
     if "--max" in argv:
         max_samples = int(argv[argv.index("--max") + 1])
         argv = argv[:argv.index("--max")] + argv[argv.index("--max") + 2:]
+    mode = "fwad" if "--fwad" in argv else "gradgrad" if "--gradgrad" in argv else "grad"
     filters = [a for a in argv if not a.startswith("--")]
     torch, ops = load_op_db()
     torch.set_default_dtype(torch.float32)
@@ -493,11 +655,14 @@ def main(argv):
             continue
         if complex_pass and dtype not in op.supported_backward_dtypes("cpu"):
             continue
+        if (mode == "fwad" and not op.supports_forward_ad) or \
+                (mode == "gradgrad" and not op.supports_gradgrad):
+            continue
         kfn, miss = resolve(op, torch)
         if kfn is None:
             missing.setdefault(miss[0], []).append(oid)
             continue
-        res = run_op(op, kfn, torch, dtype, max_samples)
+        res = run_op(op, kfn, torch, dtype, max_samples, mode=mode)
         lacking = lambda_missing(res)
         if lacking:
             missing.setdefault("used by the OpInfo's lambda", []).append(f"{oid} ({lacking})")
@@ -506,7 +671,8 @@ def main(argv):
         bad = [r for r in res if r[1] != "ok"]
         print(f"{oid}: {len(res) - len(bad)}/{len(res)} ok"
               + (f"  first: {bad[0][1]} {bad[0][2][:150]}" if bad else ""), flush=True)
-    out = "/tmp/opdb_sweep%s.json" % ("_complex" if complex_pass else "")
+    out = "/tmp/opdb_sweep%s%s.json" % ("_complex" if complex_pass else "",
+                                        "" if mode == "grad" else "_" + mode)
     with open(out, "w") as f:
         json.dump({"results": results, "missing": missing}, f, indent=1)
     _summary(results, missing)

@@ -461,3 +461,61 @@ def test_einsum_contraction_path(path):
         return log, _result(T, r, ops)
     k, t = outcome(kindling, case), outcome(torch, case)
     assert k == t
+
+
+# ---- det's backward as PyTorch 2.13's: 1x1 matrices directly, masked_fmap ------------------------
+@pytest.mark.parametrize("mats", [
+    [[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [0.0, 3.0]], [[[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [0.0, 3.0]]],
+    [[[1.0, 2.0], [2.0, 4.0]], [[0.0, 0.0], [0.0, 0.0]]], [[3.0]], [[[3.0]], [[-2.0]]],
+])
+@pytest.mark.parametrize("under_mode", [False, True])
+def test_det_double_backward(mats, under_mode):
+    def case(T):
+        log, mode = dispatch_log(T)
+        A = T.tensor(mats, dtype=T.float64, requires_grad=True)
+        d = T.linalg.det(A)
+        if under_mode:
+            with mode:
+                g, = T.autograd.grad(d, A, T.ones_like(d), create_graph=True)
+        else:
+            g, = T.autograd.grad(d, A, T.ones_like(d), create_graph=True)
+        gg = T.autograd.grad(g.sum(), A, allow_unused=True)[0] if g.requires_grad else None
+        return (log, np.round(g.tolist(), 8).tolist(), g.requires_grad,  # (repr: NaN-safe)
+                None if gg is None else repr(np.round(gg.tolist(), 6).tolist()))
+    assert case(kindling) == case(torch)
+
+
+@pytest.mark.parametrize("call", ["x.prod(0)", "x.prod()", "x.prod(0, keepdim=True)",
+                                  "z.prod(0)", "z.prod()", "w.prod(1)", "w.prod(0, True)"])
+@pytest.mark.parametrize("under_mode", [False, True])
+def test_prod_of_one_element_backward(call, under_mode):
+    """The one-element shortcut is prod_safe_zeros_backward's (zeros, modes, subclasses);
+    otherwise grad * result / input, which double backward differentiates."""
+    def case(T):
+        log, mode = dispatch_log(T)
+        x = T.tensor([3.0], dtype=T.float64, requires_grad=True)
+        z = T.tensor([0.0], dtype=T.float64, requires_grad=True)
+        w = T.tensor([[2.0, 0.0]], dtype=T.float64, requires_grad=True)
+        o = eval(call)
+        leaf = z if "z" in call else w if "w" in call else x
+        if under_mode:
+            with mode:
+                g, = T.autograd.grad(o, leaf, T.ones_like(o), create_graph=True)
+        else:
+            g, = T.autograd.grad(o, leaf, T.ones_like(o), create_graph=True)
+        return log, g.tolist(), g.requires_grad, g.grad_fn.name() if g.grad_fn else None
+    assert case(kindling) == case(torch)
+
+
+@pytest.mark.parametrize("call", [
+    "x[T.tensor(True)]", "x[T.tensor(False)]", "x[True]", "x[..., T.tensor(True)]",
+    "x.index_put((T.tensor(True),), T.tensor(9.))", "x.index_put((T.tensor(False),), T.tensor(9.))",
+])
+def test_zero_dim_bool_masks(call):
+    def case(T):
+        log, mode = dispatch_log(T)
+        x = T.arange(6.).reshape(2, 3)
+        with mode:
+            r = eval(call)
+        return log, tuple(r.shape), r.tolist()
+    assert case(kindling) == case(torch)

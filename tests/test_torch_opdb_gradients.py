@@ -2,11 +2,18 @@
 
 Every OpInfo of ``torch.testing._internal.common_methods_invocations.op_db`` with
 ``supports_autograd`` whose op kindling has (found at run time, see
-``tests/_torch_opdb_sweep.py``) runs its first ``MAX_SAMPLES`` float64 samples, and complex128
-ones where PyTorch differentiates the op for complex inputs, in both libraries: outputs
-(values, dtype, shape, requires_grad) or errors (type, message) must agree, then
-``autograd.grad`` of the differentiable outputs with the same output gradients (values,
-None-ness, dtype, shape).  Skipped without torch or expecttest (which the database needs).
+``tests/_torch_opdb_sweep.py``) runs its first samples in float64, and in complex128 where
+PyTorch differentiates the op for complex inputs, in both libraries:
+
+* ``grad``: outputs (values, dtype, shape, requires_grad, backward node name) or errors (type,
+  message) agree, then ``autograd.grad`` of the differentiable outputs with the same output
+  gradients (values, None-ness, dtype, shape);
+* ``fwad`` (ops with ``supports_forward_ad``): forward-mode tangents for the same input
+  tangents;
+* ``gradgrad`` (ops with ``supports_gradgrad``): second gradients, through
+  ``create_graph=True``.
+
+Skipped without torch or expecttest (which the database needs).
 """
 import warnings
 
@@ -20,14 +27,21 @@ import _torch_opdb_sweep as sweep  # noqa: E402
 
 _, OPINFOS = sweep.load_op_db()
 
-# samples per op and dtype (the linalg OpInfos have hundreds; the first ones cover the shapes)
-MAX_SAMPLES = 48
+# samples per op, dtype and mode (the linalg OpInfos have hundreds; the first ones cover the
+# shapes; forward AD and double backward repeat the first-order checks' samples, fewer)
+MAX_SAMPLES = {"grad": 32, "fwad": 8, "gradgrad": 8}
 
-# {op id (OpInfo name[.variant]): why kindling differs from PyTorch}; such ops are expected to
-# fail (strictly: a fixed one must leave this list). Empty: every resolvable op agrees.
-# (Eigen- and singular vectors are compared through the OpInfo's gauge-invariant
-# output_process_fn_grad where their raw signs differ: see sweep.GAUGE_OPS.)
-KNOWN_DIFFERENCES: dict = {}
+# {(op id (OpInfo name[.variant]), mode): why kindling differs from PyTorch}: expected to fail
+# (strictly: a fixed one must leave this list).  Eigen- and singular vectors are compared
+# through the OpInfo's gauge-invariant output_process_fn_grad where their raw signs differ
+# (sweep.GAUGE_OPS): LAPACK implementations pick them differently.
+KNOWN_DIFFERENCES = {
+    # kindling's tangents are the differential (central differences of the op agree with
+    # them); PyTorch's formulas are not: triangular_solve_jvp projects neither dA onto the
+    # triangle nor transposes for transpose=True, cholesky_inverse_jvp forms -X dL X L^H
+    ("triangular_solve", "fwad"): "PyTorch's forward-AD formula is wrong; kindling's is right",
+    ("cholesky_inverse", "fwad"): "PyTorch's forward-AD formula is wrong; kindling's is right",
+}
 
 # OpInfos whose op kindling lacks, outside the families the sweep skips (nn, sparse, masked,
 # fft, nested); a newly missing one fails test_no_op_went_missing.
@@ -49,11 +63,14 @@ def _cases():
         dtypes = ["float64"]
         if torch.complex128 in op.supported_backward_dtypes("cpu"):
             dtypes.append("complex128")
-        for dt in dtypes:
-            oid = sweep.op_id(op)
-            marks = ([pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENCES[oid])]
-                     if oid in KNOWN_DIFFERENCES else [])
-            yield pytest.param(op, kfn, dt, id=f"{oid}-{dt}", marks=marks)
+        modes = ["grad"] + ["fwad"] * op.supports_forward_ad + \
+            ["gradgrad"] * op.supports_gradgrad
+        oid = sweep.op_id(op)
+        for mode in modes:
+            for dt in dtypes:
+                reason = KNOWN_DIFFERENCES.get((oid, mode))
+                marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+                yield pytest.param(op, kfn, dt, mode, id=f"{oid}-{dt}-{mode}", marks=marks)
 
 
 @pytest.fixture
@@ -65,11 +82,12 @@ def rng_kept():
     kindling.set_rng_state(k_state)
 
 
-@pytest.mark.parametrize("op, kfn, dtype", list(_cases()))
-def test_matches_pytorch(op, kfn, dtype, rng_kept):
+@pytest.mark.parametrize("op, kfn, dtype, mode", list(_cases()))
+def test_matches_pytorch(op, kfn, dtype, mode, rng_kept):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = sweep.run_op(op, kfn, torch, getattr(torch, dtype), MAX_SAMPLES)
+        res = sweep.run_op(op, kfn, torch, getattr(torch, dtype), MAX_SAMPLES[mode],
+                           mode=mode)
     lacking = sweep.lambda_missing(res)
     if lacking:
         pytest.skip(f"the OpInfo's function uses what kindling lacks: {lacking}")
