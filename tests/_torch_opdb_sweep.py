@@ -272,16 +272,12 @@ def _compare_tensor(tt, kt, what):
     kn = kt.grad_fn.name() if kt.grad_fn is not None else None
     if tn != kn:
         return "node", f"{what}: grad_fn {tn} vs {kn}"
-    ok, detail = _close(_np(tt, _torch_mod(tt)), _np(kt, kindling))
+    ok, detail = _close(_np(tt, sys.modules["torch"]), _np(kt, kindling))
     if not ok:
         return "value", f"{what}: {detail}"
     if STRIDES and tt.stride() != kt.stride() and tt.numel() > 1:
         return "stride", f"{what}: strides {tt.stride()} vs {kt.stride()}"
     return None
-
-
-def _torch_mod(t):
-    return sys.modules["torch"]
 
 
 def _compare_out(to, ko, torch, what="out"):

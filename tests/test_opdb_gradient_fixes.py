@@ -293,7 +293,7 @@ def test_deprecated_qr_warns_and_decomposes_to_linalg_qr():
         assert kw == tw
 
 
-# ---- the *_copy forms of view ops -----------------------------------------------------------------
+# ---- the *_copy forms of view ops ----------------------------------------------------------------
 COPY_CALLS = [
     "T.view_copy(x, (6,))", "T.view_copy(x, [3, 2])", "T.t_copy(x)", "T.alias_copy(x)",
     "T.unbind_copy(x)", "T.unbind_copy(x, 1)", "T.split_with_sizes_copy(x, [1, 2], 1)",
@@ -373,7 +373,7 @@ def test_pickled_zero_dim_tensor(protocol):
     assert case(kindling) == case(torch)
 
 
-# ---- backward node names ---------------------------------------------------------------------------
+# ---- backward node names -------------------------------------------------------------------------
 def test_copy_backwards_keeps_its_cpp_namespace():
     def case(T):
         y = T.zeros(2)
@@ -403,9 +403,10 @@ def test_sampler_node_names(call):
     assert case(kindling) == case(torch)
 
 
-# ---- dtype conversions honour memory_format --------------------------------------------------------
+# ---- dtype conversions honour memory_format ------------------------------------------------------
 @pytest.mark.parametrize("call", [
-    "x.double(memory_format=T.channels_last)", "x.double()", "x.float(memory_format=T.channels_last)",
+    "x.double(memory_format=T.channels_last)", "x.double()",
+    "x.float(memory_format=T.channels_last)",
     "x.cpu(memory_format=T.channels_last)", "x.long(memory_format=T.channels_last)",
     "x.double(memory_format=T.channels_last_3d)", "x.half(memory_format=T.contiguous_format)",
 ])
@@ -417,7 +418,7 @@ def test_conversion_methods_memory_format(call):
     _same(case)
 
 
-# ---- view strides of size-1 dims -------------------------------------------------------------------
+# ---- view strides of size-1 dims -----------------------------------------------------------------
 @pytest.mark.parametrize("call", [
     "T.ones(1, 1, 3).permute(2, 0, 1).view(3, 1)", "T.ones(1, 3).permute(1, 0).view(3, 1)",
     "T.ones(1, 3).t().view(3, 1, 1)", "T.ones(3, 1).view(3, 1)", "T.ones(2, 1, 3).view(2, 3)",
@@ -426,9 +427,10 @@ def test_view_strides_of_size_one_dims(call):
     _same(lambda T: eval(call).stride())
 
 
-# ---- einsum, op for op -------------------------------------------------------------------------------
+# ---- einsum, op for op ---------------------------------------------------------------------------
 EINSUM_CASES = [
-    ("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,jk->ki", [(2, 3), (3, 4)]), ("de,ceb", [(3, 2), (2, 2, 3)]),
+    ("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,jk->ki", [(2, 3), (3, 4)]),
+    ("de,ceb", [(3, 2), (2, 2, 3)]),
     ("de,,ceb", [(3, 2), (), (2, 2, 3)]), ("zce,zae->acz", [(7, 3, 5), (7, 2, 5)]),
     ("bde,ace->abcd", [(4, 5, 6), (2, 3, 6)]), ("ce,abe->acb", [(4, 5), (2, 3, 5)]),
     ("i->", [(3,)]), ("ii->i", [(3, 3)]), ("iij->j", [(2, 2, 3)]), ("aB,Ba->", [(2, 3), (3, 2)]),
@@ -465,7 +467,8 @@ def test_einsum_contraction_path(path):
 
 # ---- det's backward as PyTorch 2.13's: 1x1 matrices directly, masked_fmap ------------------------
 @pytest.mark.parametrize("mats", [
-    [[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [0.0, 3.0]], [[[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [0.0, 3.0]]],
+    [[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [0.0, 3.0]],
+    [[[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [0.0, 3.0]]],
     [[[1.0, 2.0], [2.0, 4.0]], [[0.0, 0.0], [0.0, 0.0]]], [[3.0]], [[[3.0]], [[-2.0]]],
 ])
 @pytest.mark.parametrize("under_mode", [False, True])
