@@ -725,7 +725,9 @@ def _rebuild_tensor(arr, size, device, dtype_name, requires_grad):
         t = factories.empty_meta(size, dt)
     else:
         # Out-of-band buffers may arrive read-only (bytes received from a socket).
-        t = from_array(np.array(arr) if not arr.flags.writeable else np.ascontiguousarray(arr))
+        # (ascontiguousarray makes a 0-dim array 1-d: the size restores it)
+        t = from_array((np.array(arr) if not arr.flags.writeable
+                        else np.ascontiguousarray(arr)).reshape(size))
     t._requires_grad = requires_grad
     return t
 

@@ -35,6 +35,7 @@ from . import aliases  # noqa: E402,F401  (absolute, arccos, divide_, ..., acosh
 from . import scatter_views  # noqa: E402,F401  (select_scatter, slice_scatter, ...)
 from . import tensor_extra  # noqa: E402,F401  (new_empty_strided, equal, is_nonzero, resize...)
 from . import shape_extra  # noqa: E402,F401  (tensor_split, rot90, unfold, diff, diag...)
+from . import view_copies  # noqa: E402,F401  (view_copy, t_copy, unbind_copy... of the views)
 from . import cumulative  # noqa: E402,F401  (cummax, logcumsumexp, aminmax, kthvalue...)
 from . import linalg_extra  # noqa: E402,F401  (addmm_, vdot, tensordot, inner, kron)
 from . import linalg_blas  # noqa: E402,F401  (addr, baddbmm, addbmm)

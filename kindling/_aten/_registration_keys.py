@@ -88,7 +88,7 @@ META_TOO = (
     "arange", "arange.out", "arange.start", "as_strided_scatter.out", "bernoulli",
     "block_diag.out", "bucketize.Scalar_out", "cummax.out", "cummin.out", "diag_embed.out",
     "diagonal_copy.out", "diagonal_scatter.out", "dist", "dist.out", "dot.out", "empty_like",
-    "empty_like.out", "empty_strided.out", "fill.Scalar", "full.out",
+    "empty_like.out", "empty_strided.out", "fill.Scalar", "fill.Tensor", "full.out",
     "index_fill.int_Scalar_out", "index_fill.int_Tensor_out", "index_put", "is_same_size",
     "logcumsumexp.out", "masked_scatter.out", "new_empty", "new_full", "new_ones", "new_zeros",
     "normal.float_float", "normal.float_float_out", "ones.out", "ones_like", "ones_like.out",
@@ -117,6 +117,41 @@ BACKEND_ONLY = (
 # CompositeExplicitAutograd kernel (also registered at Meta), or its CPU kernel (its Meta
 # function stays).
 NON_FUNCTIONAL_FROM_EXPLICIT = ('bernoulli.p', 'diagonal_copy', 'new_empty_strided')
+# the view ops' functional copies (view_copy...), and their out= forms with a Meta kernel too
+VIEW_COPIES = (
+    'alias_copy',
+    'as_strided_copy',
+    'expand_copy',
+    'permute_copy',
+    'split_with_sizes_copy',
+    'squeeze_copy',
+    'squeeze_copy.dim',
+    'squeeze_copy.dims',
+    't_copy',
+    'transpose_copy.int',
+    'unbind_copy.int',
+    'unfold_copy',
+    'unsqueeze_copy',
+    'view_copy',
+    'view_copy.dtype',
+)
+VIEW_COPY_OUTS = (
+    'alias_copy.out',
+    'as_strided_copy.out',
+    'expand_copy.out',
+    'permute_copy.out',
+    'split_with_sizes_copy.out',
+    'squeeze_copy.dim_out',
+    'squeeze_copy.dims_out',
+    'squeeze_copy.out',
+    't_copy.out',
+    'transpose_copy.int_out',
+    'unbind_copy.int_out',
+    'unfold_copy.out',
+    'unsqueeze_copy.out',
+    'view_copy.dtype_out',
+    'view_copy.out',
+)
 NON_FUNCTIONAL_FROM_CPU = ('diag_embed', 'diagonal_scatter', 'logsumexp.out', 'select_backward', 'select_scatter', 'slice_scatter')
 
 # CompositeExplicitAutogradNonFunctional alone in PyTorch.
@@ -171,7 +206,7 @@ def apply(opdefs=None):
                        K.CompositeImplicitAutograd)
     for names, src, dst in ((DEFAULT_BACKEND, K.CPU, (CEA,)),
                             (BACKEND_ONLY, CEA, (K.CPU, K.Meta)),
-                            (NON_FUNCTIONAL_FROM_EXPLICIT, CEA, (CEANF, K.Meta)),
+                            (NON_FUNCTIONAL_FROM_EXPLICIT + VIEW_COPIES, CEA, (CEANF, K.Meta)),
                             (NON_FUNCTIONAL_FROM_CPU, K.CPU, (CEANF,)),
                             (NON_FUNCTIONAL_ONLY, CEA, (CEANF,)),
                             (CPU_ONLY, CEA, (K.CPU,))):
@@ -179,7 +214,7 @@ def apply(opdefs=None):
             d = ops[n if "." in n else n + ".default"]
             if d is not None:
                 _move(d.entry, src, dst)
-    for n in META_TOO:
+    for n in META_TOO + VIEW_COPY_OUTS:
         d = ops[n if "." in n else n + ".default"]
         if d is not None:
             _also(d.entry, CEA, K.Meta)

@@ -14,7 +14,7 @@ def wrap_dim(dim, ndim, wrap_scalar=True):
         dim = dim.__index__()
     if ndim <= 0:
         if not wrap_scalar:
-            raise IndexError(f"dimension specified as {dim} but tensor has no dimensions")
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         ndim = 1
     lo, hi = -ndim, ndim - 1
     if dim < lo or dim > hi:

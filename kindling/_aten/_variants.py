@@ -47,14 +47,18 @@ _CPP_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
               "int16": "short int", "int32": "int", "int64": "long int",
               "uint16": "short unsigned int", "uint32": "unsigned int",
               "uint64": "long unsigned int", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-              "float32": "float", "float64": "double", "complex64": "c10::complex<float>",
+              "float32": "float", "float64": "double", "complex32": "c10::complex<c10::Half>",
+              "complex64": "c10::complex<float>",
               "complex128": "c10::complex<double>", "float8_e4m3fn": "c10::Float8_e4m3fn",
               "float8_e5m2": "c10::Float8_e5m2"}
 
 
 def cpp_name(dt):
     """A dtype's C++ type name as c10 prints it in dtype messages (``long int``...)."""
-    return _CPP_NAMES.get(dt._name, dt._name)
+    name = dt._name
+    if name.startswith("float8_"):
+        return "c10::Float8_" + name[len("float8_"):]
+    return _CPP_NAMES.get(name, name)
 
 
 def inplace_variant(functional, schema, cpp_names=False, tags=None):
@@ -106,19 +110,21 @@ def inplace_variant(functional, schema, cpp_names=False, tags=None):
     return d
 
 
-def same_dtype_out_variant(functional, schema, tags=None):
+def same_dtype_out_variant(functional, schema, tags=None, of_result=False):
     """The ``out=`` form of a structured op whose ``out`` must already have the input's dtype
-    (PyTorch's "Expected out tensor to have dtype" check, made after the op's own checks)."""
+    (``of_result``: the result's) (PyTorch's "Expected out tensor to have dtype" check, made
+    after the op's own checks)."""
     d = out_variant(functional, schema, check_cast=False, tags=tags)
     meta_fn = _raw(functional, K.Meta)
 
     def checking(inner):
         def kernel(ks, self, *args, out, **kwargs):
-            meta_fn(meta_view(self), *[meta_view(a) for a in args], **kwargs)
-            if out.dtype is not self.dtype:
+            r = meta_fn(meta_view(self), *[meta_view(a) for a in args], **kwargs)
+            want = r.dtype if of_result else self.dtype
+            if out.dtype is not want:
                 raise RuntimeError(
                     f"Expected out tensor to have dtype "
-                    f"{cpp_name(self.dtype)}, but got "
+                    f"{cpp_name(want)}, but got "
                     f"{cpp_name(out.dtype)} instead")
             return inner(ks, self, *args, out=out, **kwargs)
         return kernel

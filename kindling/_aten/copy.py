@@ -167,7 +167,9 @@ _to_overloads()
 
 def _conv(name, dt):
     def fn(self, memory_format=_layout.preserve_format):
-        return self.to(dt)
+        if memory_format is _layout.preserve_format:
+            return self.to(dt)
+        return self.to(dt, memory_format=memory_format)  # (a copy when the layout differs)
     fn.__name__ = name
     method(name)(fn)
 
@@ -182,7 +184,9 @@ for _n, _d in (("float", _dtype.float32), ("double", _dtype.float64), ("half", _
 
 @method("cpu")
 def cpu(self, memory_format=_layout.preserve_format):
-    return self.to("cpu")
+    if memory_format is _layout.preserve_format:
+        return self.to("cpu")
+    return self.to("cpu", memory_format=memory_format)
 
 
 @method("cuda")
@@ -255,7 +259,7 @@ def _(self, src, non_blocking=False):
 
 
 public("copy_", copy_, function=False)
-copy_.derivative("CopyBackwards", self="zeros_like(grad)",
+copy_.derivative("torch::autograd::CopyBackwards", self="zeros_like(grad)",
                  src="handle_r_to_c(src_scalar_type, grad)",
                  result="copy_jvp(self_t_raw, self, src_t_raw)")
 
@@ -300,7 +304,7 @@ def _(self):
 
 
 public("fill_", fill_scalar, fill_tensor, function=False)
-public("zero_", zero_, function=False)
+public("zero_", zero_)
 fill_scalar.derivative("FillBackward2", self="zeros_like(grad)", result="self_t.fill_(0)")
 fill_tensor.derivative("FillBackward3", self="zeros_like(grad)", value="grad.sum()",
                        result="self_t.fill_(value_t)")
@@ -314,6 +318,20 @@ fill.derivative(self="zeros_like(grad)", result="aten.fill.Scalar(self_t, 0)")
 def _(self, value):
     from ._ops_registry import aten
     return aten.fill_.Scalar(aten.clone.default(self), value)
+
+
+fill_t = defop("fill.Tensor(Tensor self, Tensor value) -> Tensor")
+fill_t.derivative("FillBackward1", self="zeros_like(grad)", value="grad.sum()",
+                  result="aten.fill.Tensor(self_t, value_t)")
+
+
+@fill_t.explicit
+def _(self, value):
+    from ._ops_registry import aten
+    return aten.fill_.Tensor(aten.clone.default(self), value)
+
+
+public("fill", fill_t, fill, method=False)
 
 
 # ---- resize_ ------------------------------------------------------------------------------------

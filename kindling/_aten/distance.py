@@ -150,6 +150,7 @@ def renorm_jvp(self_p, self_t, p, dim, maxnorm):
 renorm.derivative(
     self=lambda grad, self, p, dim, maxnorm: renorm_backward(grad, self, p, dim, maxnorm),
     result=lambda self_p, self_t, p, dim, maxnorm: renorm_jvp(self_p, self_t, p, dim, maxnorm))
+renorm.complex_autograd = True  # (in PyTorch's GRADIENT_IMPLEMENTED_FOR_COMPLEX)
 renorm.out = same_dtype_out_variant(renorm, "renorm.out(Tensor self, Scalar p, int dim, "
                                             "Scalar maxnorm, *, Tensor(a!) out) -> Tensor(a!)")
 renorm.inplace = inplace_variant(renorm, "renorm_(Tensor(a!) self, Scalar p, int dim, "

@@ -39,7 +39,8 @@ def _shape1(x):
 
 
 def _check_index_dtype(name, index):
-    if dtype_of(index) not in _INDEX_DTYPES:
+    """(PyTorch checks the dtype of a non-empty index only)"""
+    if _numel(index.shape) and dtype_of(index) not in _INDEX_DTYPES:
         raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
 
 
@@ -54,8 +55,8 @@ def _check_bounds(index, dim, size):
 
 def _gather_check(self, dim, index):
     """``gather``'s checks; the wrapped dim."""
-    _check_index_dtype("gather", index)
     d = wrap_dim(dim, len(self.shape))
+    _check_index_dtype("gather", index)
     if _numel(index.shape):
         if _ndim1(index) != _ndim1(self):
             raise RuntimeError("Index tensor must have the same number of dimensions as input "
@@ -71,10 +72,10 @@ def _gather_check(self, dim, index):
 
 def _scatter_check(self, dim, index, src=None, name="scatter"):
     """``scatter``/``scatter_add``'s checks (``src`` None for a number); the wrapped dim."""
+    d = wrap_dim(dim, len(self.shape))
     _check_index_dtype("scatter", index)
     if src is not None and dtype_of(src) is not dtype_of(self):
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-    d = wrap_dim(dim, len(self.shape))
     if _numel(index.shape):
         if _ndim1(index) != _ndim1(self):
             raise RuntimeError("Index tensor must have the same number of dimensions as self "

@@ -71,7 +71,8 @@ def _np_indices(a, indices):
         if idx is None:
             out.append(slice(None))
         elif idx.dtype == np.bool_ or idx.dtype == np.uint8:
-            out.extend(np.nonzero(idx.astype(bool)))
+            # (a 0-d mask adds a dim of size 1 or 0, as NumPy's own 0-d mask does)
+            out.extend([idx.astype(bool)] if idx.ndim == 0 else np.nonzero(idx.astype(bool)))
         else:
             out.append(idx.astype(np.int64, copy=False))
     arrays = [x for x in out if not isinstance(x, slice)]
@@ -272,8 +273,9 @@ def _count_specified(indices):
 
 
 def _bool_index(value, device):
-    from ._api import PUBLIC
-    return PUBLIC["tensor"]([0] if value else [], dtype=_dtype.int64, device=device)
+    """PyTorch's ``boolToIndexingTensor``: ``[0]`` (an empty tensor filled) or ``[]``."""
+    t = aten.empty.memory_format([1 if value else 0], dtype=_dtype.int64, device=device)
+    return aten.fill_.Scalar(t, 0.0) if value else t
 
 
 def _select(result, dim, i, real_dim):

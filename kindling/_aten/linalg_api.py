@@ -15,7 +15,7 @@ _RETURN_TYPES = {
     "linalg_inv_ex": ("inverse", "info"), "linalg_cholesky_ex": ("L", "info"),
     "linalg_solve_ex": ("result", "info"), "linalg_slogdet": ("sign", "logabsdet"),
     "slogdet": ("sign", "logabsdet"), "linalg_qr": ("Q", "R"), "linalg_svd": ("U", "S", "Vh"),
-    "svd": ("U", "S", "V"), "linalg_eigh": ("eigenvalues", "eigenvectors"),
+    "svd": ("U", "S", "V"), "qr": ("Q", "R"), "linalg_eigh": ("eigenvalues", "eigenvectors"),
     "linalg_eig": ("eigenvalues", "eigenvectors"),
     "triangular_solve": ("solution", "cloned_coefficient"),
     "linalg_lstsq": ("solution", "residuals", "rank", "singular_values"),
@@ -56,7 +56,8 @@ def _linalg(name, *opnames, rt=None, doc=None):
     return f
 
 
-_linalg("vector_norm", "linalg_vector_norm", doc="The vector ``ord``-norm over ``dim``.")
+_linalg("vector_norm", "linalg_vector_norm", "linalg_vector_norm.out",
+        doc="The vector ``ord``-norm over ``dim``.")
 _linalg("_powsum", "linalg__powsum", doc="``sum(abs(x) ** ord)`` over ``dim``: the vector norm "
         "without its root.")
 _linalg("matrix_norm", "linalg_matrix_norm.str_ord", "linalg_matrix_norm",
@@ -206,7 +207,7 @@ for _name, _opnames in (("det", ("det",)), ("logdet", ("logdet",)), ("inverse", 
 
 function("lu_unpack")(_api("lu_unpack", _ops("lu_unpack"), rt="lu_unpack", module="kindling"))
 
-for _name, _op in (("slogdet", "slogdet"), ("svd", "svd"),
+for _name, _op in (("slogdet", "slogdet"), ("svd", "svd"), ("qr", "qr"),
                    ("triangular_solve", "triangular_solve")):
     function(_name)(_api(_name, _ops(_op), rt=_op, module="kindling"))
     method(_name)(_api(_name, _ops(_op), rt=_op, module="kindling", self_name="self",

@@ -180,7 +180,8 @@ def lu_factor(a):
     m, n = a.shape[-2], a.shape[-1]
     k_max = min(m, n)
     batch = a.shape[:-2]
-    A = np.array(a.reshape((-1, m, n)), dtype=a.dtype, copy=True)
+    # (the batch count spelled out: -1 is ambiguous for empty matrices)
+    A = np.array(a.reshape((int(np.prod(batch)), m, n)), dtype=a.dtype, copy=True)
     B = A.shape[0]
     piv = np.zeros((B, k_max), np.int32)
     info = np.zeros(B, np.int32)

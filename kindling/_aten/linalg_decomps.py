@@ -155,6 +155,21 @@ svd = _composite("svd(Tensor self, bool some=True, bool compute_uv=True) -> (Ten
                  "Tensor S, Tensor V)", _svd_legacy)
 
 
+_QR_DEPRECATION = (
+    "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future "
+    "PyTorch release.\nThe boolean parameter 'some' has been replaced with a string parameter "
+    "'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\nQ, R = torch.linalg.qr(A, "
+    "'reduced' if some else 'complete')")
+
+
+def _qr_legacy(self, some=True):
+    warn_once("qr", _QR_DEPRECATION)
+    return aten.linalg_qr.default(self, "reduced" if some else "complete")
+
+
+qr = _composite("qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)", _qr_legacy)
+
+
 # ---- eigh ---------------------------------------------------------------------------------------
 def _eigh_check(A, UPLO):
     check_square("linalg.eigh", A)
@@ -532,6 +547,8 @@ def _expm(a):
         return np.exp(a)
     rt = np.empty(0, a.dtype).real.dtype.type
     thetas = [rt(t) for t in _THETAS[rt]]
+    if a.size == 0:
+        return a.copy()
     A = a.reshape((-1, n, n))
     with np.errstate(all="ignore"):
         norm = np.max(np.sum(np.abs(A), axis=-2), axis=-1)

@@ -86,28 +86,59 @@ def _lu_adjoint_solve(A, LU, pivots, d):
     return aten.linalg_lu_solve.default(LU, pivots, d, left=True, adjoint=not use_A_T)
 
 
+def _masked_fmap(mask, f1, f2, t, *ts):
+    """PyTorch's ``masked_fmap``: ``f1`` on the (batch) elements where ``mask`` holds, ``f2``
+    on the others, one call each when the mask is all true or all false."""
+    # (Tensor indexing, as C++'s ``t.index({mask})``: a 0-d mask adds a dim of size 1 or 0)
+    t_masked = t[mask]
+    n = t_masked.numel()
+    if n == t.numel():
+        return f1(t, *ts)
+    if n == 0:
+        return f2(t, *ts)
+    not_mask = aten.logical_not.default(mask)
+    out = aten.empty_like.default(t)
+    out[mask] = f1(t_masked, *[x[mask] for x in ts])
+    out[not_mask] = f2(t[not_mask], *[x[not_mask] for x in ts])
+    return out
+
+
+def _det_backward_singular(A, d, grad):
+    """The adjugate of a (near-)singular matrix through its SVD (Higham)."""
+    U, S, Vh = aten.linalg_svd.default(A)
+    alpha = aten.linalg_det.default(U) * aten.linalg_det.default(Vh)
+    alpha = (alpha.conj() if alpha.dtype.is_complex else alpha) * grad
+    D = _prod_safe_zeros_backward(alpha.unsqueeze(-1), S, S.dim() - 1)
+    return _mm(U * D.unsqueeze(-2), Vh)
+
+
+def _det_backward_nonsingular(A, d, grad):
+    return _solve(_mH(A), d)
+
+
 def det_backward(grad, result, A, LU, pivots):
-    """PyTorch's ``linalg_det_backward``: the cofactors ``det(A) A^{-H}``, from the saved LU
-    factors (a zero pivot nudged by eps) when no graph is built; else a fresh solve, or for a
-    near-singular matrix its SVD's adjugate."""
+    """PyTorch's ``linalg_det_backward``: the cofactors ``det(A) A^{-H}``; empty and 1x1
+    matrices directly; from the saved LU factors (a zero pivot nudged by eps) when no graph
+    is built; else a fresh solve, or the SVD's adjugate for near-singular matrices (for all
+    of them under a mode or a subclass)."""
     from .. import is_grad_enabled
-    if grad is None or A.numel() == 0:
+    from ._util import is_tensor_subclass_like
+    if grad is None:
         return None
+    if A.numel() == 0:  # (PyTorch's node returns an empty gradient, not an undefined one)
+        return aten.zeros_like.default(A)
+    if A.shape[-1] == 1:  # (d det / dA = 1 for a 1x1 matrix)
+        return grad.unsqueeze(-1).unsqueeze(-1).expand(list(A.shape))
     d_diag = grad * (result.conj() if result.dtype.is_complex else result)
     d = _embed(d_diag.unsqueeze(-1).expand_as(pivots)).mT
     eps = _EPS[_real_dtype_name(A)]
     if not is_grad_enabled():
         nudge = _embed(aten.where.Scalar(_diag(LU) == 0.0, eps, 0.0))
         return _lu_adjoint_solve(A, LU + nudge, pivots, d)
-    near_singular = bool((result.abs() < 100.0 * eps).any())
-    if not near_singular:
-        return _solve(_mH(A), d)
-    # the adjugate of a singular matrix through its SVD (Higham), for every matrix of the batch
-    U, S, Vh = aten.linalg_svd.default(A)
-    alpha = aten.linalg_det.default(U) * aten.linalg_det.default(Vh)
-    alpha = (alpha.conj() if alpha.dtype.is_complex else alpha) * grad
-    D = _prod_safe_zeros_backward(alpha.unsqueeze(-1), S, S.dim() - 1)
-    return _mm(U * D.unsqueeze(-2), Vh)
+    if any(is_tensor_subclass_like(t) for t in (A, d, grad)):
+        return _det_backward_singular(A, d, grad)
+    return _masked_fmap(result.abs() < 100.0 * eps, _det_backward_singular,
+                        _det_backward_nonsingular, A, d, grad)
 
 
 def _use_A_T(A):

@@ -16,6 +16,7 @@ from ._ops_registry import aten
 from ._pointwise_util import not_implemented
 from ._util import dtype_of, wrap_dim
 from .reductions import _dims
+from ._variants import same_dtype_out_variant
 from .linalg_common import check_float, real_dtype
 from .linalg_solvers import OPS
 
@@ -33,9 +34,18 @@ def _vn_plan(self, ord, dim, keepdim, dtype):
     if not (in_dt.is_floating_point or in_dt.is_complex):
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
                            f"Got {in_dt._scalar_name}")
-    if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
-        raise RuntimeError(f"{name}: dtype should be floating point or complex, but got "
-                           f"{dtype._scalar_name}")
+    if dtype is not None:
+        if not (dtype.is_floating_point or dtype.is_complex):
+            raise RuntimeError(f"{name}: dtype should be floating point or complex, but got "
+                               f"{dtype._scalar_name}")
+        if in_dt.is_complex != dtype.is_complex:
+            kind = "complex" if in_dt.is_complex else "real"
+            raise RuntimeError(f"{name}: dtype should be {kind} for {kind} inputs, but got "
+                               f"{dtype._scalar_name}")
+        if _dtype.promote_types(in_dt, dtype) is not dtype:
+            raise RuntimeError(f"{name}: the dtype of the input ({in_dt._scalar_name}) should be "
+                               f"convertible without narrowing to the specified dtype "
+                               f"({dtype._scalar_name})")
     if isinstance(ord, complex):
         raise RuntimeError(f"{name}: Expected a non-complex scalar as the order of norm.")
     nd = self.ndim
@@ -94,6 +104,10 @@ linalg_vector_norm.derivative(
     result="norm_jvp(self_p, self_t, ord, result, dim, keepdim)")
 linalg_vector_norm.complex_autograd = True
 OPS["linalg_vector_norm.default"] = linalg_vector_norm
+OPS["linalg_vector_norm.out"] = same_dtype_out_variant(
+    linalg_vector_norm, "linalg_vector_norm.out(Tensor self, Scalar ord=2, int[1]? dim=None, "
+    "bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!)",
+    of_result=True)
 
 
 # ---- linalg__powsum: sum(|x| ** ord), the norm without its root --------------------------------
@@ -148,7 +162,7 @@ def _mn_checks(A, dim):
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
     dim = list(dim)
     if len(dim) != 2:
-        raise RuntimeError(f"{name}: dim must be a 2-tuple. Got {', '.join(map(str, dim))}")
+        raise RuntimeError(f"{name}: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
     d0, d1 = wrap_dim(dim[0], A.dim()), wrap_dim(dim[1], A.dim())
     if d0 == d1:
         raise RuntimeError(f"{name}: dims must be different. Got ({d0}, {d1})")

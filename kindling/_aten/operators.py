@@ -114,9 +114,26 @@ def _reflected(op, name):
     return dunder
 
 
-def _swapped(op, name):
-    """``other op self`` computed as ``op(self, other)`` (rsub.Scalar, commutative ops)."""
-    return _binary(op, name)
+def _reflected_split(tensor_op, scalar_op, name):
+    """``other op self``: ``tensor_op(other, self)`` for a Tensor ``other`` (as PyTorch's
+    ``torch.pow(other, self)``), else the Scalar-first ``scalar_op(other, self)``."""
+    scalar = _reflected(scalar_op, name)
+    tensor_call = binary_caller(tensor_op)
+
+    def impl(self, other):
+        if isinstance(other, Tensor):
+            return tensor_op(other, self)
+        if isinstance(other, _Number):
+            return scalar_op(other, self)
+        return NotImplemented
+
+    def dunder(self, other):
+        if isinstance(other, Tensor):
+            if type(self) in _FAST and type(other) in _FAST and not _LIVE[0]:
+                return tensor_call(other, self)
+            return _tf_binary(name, impl, self, other)
+        return scalar(self, other)
+    return dunder
 
 
 def _rtruediv_impl(self, other):
@@ -162,7 +179,8 @@ _TABLE = {
     "__radd__": _binary(aten.add.Tensor, "__radd__"),
     "__iadd__": _binary(aten.add_.Tensor, "__iadd__"),
     "__sub__": _binary(aten.sub.Tensor, "__sub__"),
-    "__rsub__": _swapped(aten.rsub.Scalar, "__rsub__"),
+    # rsub(self, other) computes other - self; a Tensor ``other`` takes rsub.Tensor
+    "__rsub__": _split(aten.rsub.Tensor, aten.rsub.Scalar, "__rsub__"),
     "__isub__": _binary(aten.sub_.Tensor, "__isub__"),
     "__mul__": _binary(aten.mul.Tensor, "__mul__"),
     "__rmul__": _binary(aten.mul.Tensor, "__rmul__"),
@@ -174,10 +192,11 @@ _TABLE = {
     "__rfloordiv__": _reflected(aten.floor_divide.default, "__rfloordiv__"),
     "__ifloordiv__": _binary(aten.floor_divide_.Tensor, "__ifloordiv__"),
     "__mod__": _split(aten.remainder.Tensor, aten.remainder.Scalar, "__mod__"),
-    "__rmod__": _reflected(aten.remainder.Scalar_Tensor, "__rmod__"),
+    "__rmod__": _reflected_split(aten.remainder.Tensor, aten.remainder.Scalar_Tensor,
+                                 "__rmod__"),
     "__imod__": _split(aten.remainder_.Tensor, aten.remainder_.Scalar, "__imod__"),
     "__pow__": _split(aten.pow.Tensor_Tensor, aten.pow.Tensor_Scalar, "__pow__"),
-    "__rpow__": _reflected(aten.pow.Scalar, "__rpow__"),
+    "__rpow__": _reflected_split(aten.pow.Tensor_Tensor, aten.pow.Scalar, "__rpow__"),
     "__ipow__": _split(aten.pow_.Tensor, aten.pow_.Scalar, "__ipow__"),
     "__neg__": _unary(positional_caller(aten.neg.default, (Tensor,)), "__neg__"),
     "__pos__": _unary(_pos_impl, "__pos__"),

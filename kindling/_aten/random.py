@@ -60,13 +60,15 @@ def _float_only(t, kernel):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{t.dtype._scalar_name}'")
 
 
-def _inplace(schema):
+def _inplace(schema, node=None):
+    """A seeded in-place sampler (``node``: its backward node's name when derivatives.yaml
+    numbers it after another overload, as ``RandomBackward1``)."""
     d = defop(schema, tags=SEEDED)
 
     @d.meta
     def _(self, *args, **kwargs):
         return self
-    d.derivative(self="zeros_like(grad)", result="self_t.zero_()")
+    d.derivative(node, self="zeros_like(grad)", result="self_t.zero_()")
     return d
 
 
@@ -148,8 +150,9 @@ public("exponential_", exponential_, function=False)
 
 # ---- random_ ---------------------------------------------------------------------------------------
 random_from = _inplace(f"random_.from(Tensor(a!) self, int from, int? to, *, {_GEN}) -> Tensor(a!)")
-random_to = _inplace(f"random_.to(Tensor(a!) self, int to, *, {_GEN}) -> Tensor(a!)")
-random_ = _inplace(f"random_(Tensor(a!) self, *, {_GEN}) -> Tensor(a!)")
+random_to = _inplace(f"random_.to(Tensor(a!) self, int to, *, {_GEN}) -> Tensor(a!)",
+                     "RandomBackward1")
+random_ = _inplace(f"random_(Tensor(a!) self, *, {_GEN}) -> Tensor(a!)", "RandomBackward2")
 
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -267,8 +270,9 @@ public("random_", random_from, random_to, random_, function=False)
 
 # ---- bernoulli -------------------------------------------------------------------------------------
 bernoulli_tensor_ = _inplace(f"bernoulli_.Tensor(Tensor(a!) self, Tensor p, *, {_GEN}) -> Tensor(a!)")
-bernoulli_float_ = _inplace(f"bernoulli_.float(Tensor(a!) self, float p=0.5, *, {_GEN}) -> Tensor(a!)")
-bernoulli_tensor_.derivative(self="zeros_like(grad)", p="zeros_like(p)",
+bernoulli_float_ = _inplace(f"bernoulli_.float(Tensor(a!) self, float p=0.5, *, {_GEN}) -> Tensor(a!)",
+                            "BernoulliBackward2")
+bernoulli_tensor_.derivative("BernoulliBackward1", self="zeros_like(grad)", p="zeros_like(p)",
                              result="self_t.zero_()")
 bernoulli = defop(f"bernoulli(Tensor self, *, {_GEN}) -> Tensor", tags=SEEDED)
 bernoulli_p = defop(f"bernoulli.p(Tensor self, float p, *, {_GEN}) -> Tensor", tags=SEEDED)
@@ -326,7 +330,7 @@ def _bernoulli_out(ks, self, *, generator=None, out):
 bernoulli_out.cpu_ks(_bernoulli_out)
 bernoulli_out.entry.register(K.Meta, KernelEntry(_bernoulli_out, caller_site()))
 bernoulli.derivative(self="zeros_like(grad)", result="auto_element_wise")
-bernoulli_p.derivative(self="zeros_like(grad)", result="auto_element_wise")
+# (bernoulli.p has no derivatives.yaml entry: its node is PyTorch's NotImplemented)
 public("bernoulli_", bernoulli_tensor_, bernoulli_float_, function=False)
 public("bernoulli", bernoulli, bernoulli_p, bernoulli_out)
 
@@ -391,9 +395,12 @@ def _contig():
     return contiguous_format
 
 
-normal_tf.derivative(mean="new_zeros(grad, mean_sym_sizes)", result="auto_element_wise")
-normal_ft.derivative(std="new_zeros(grad, std_sym_sizes)", result="auto_element_wise")
-normal_tt.derivative(mean="new_zeros(grad, mean_sym_sizes)",
+# (numbered after normal_'s NormalBackward0, in derivatives.yaml's order)
+normal_tf.derivative("NormalBackward1", mean="new_zeros(grad, mean_sym_sizes)",
+                     result="auto_element_wise")
+normal_ft.derivative("NormalBackward2", std="new_zeros(grad, std_sym_sizes)",
+                     result="auto_element_wise")
+normal_tt.derivative("NormalBackward3", mean="new_zeros(grad, mean_sym_sizes)",
                      std="new_zeros(grad, std_sym_sizes)", result="zeros_like(mean_t)")
 
 

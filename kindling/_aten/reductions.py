@@ -1097,29 +1097,20 @@ norm_scalar.derivative(self="norm_backward(grad, self, p, result)",
                        result="norm_jvp(self_p, self_t, p, result)")
 norm_dim.derivative("NormBackward1", self="norm_backward(grad, self, p, result, dim, keepdim)",
                     result="norm_jvp(self_p, self_t, p, result, dim, keepdim)")
-_norm_aten = make_function("norm", [norm_scalar.op, norm_dim.op, norm_scalar_out.op,
-                                    norm_dim_out.op])
-
-
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    """``torch.norm`` (vector norms; ``'fro'`` is the 2-norm over the given dims)."""
-    if dtype is not None:
-        input = input.to(dtype)
-    if not (input.dtype.is_floating_point or input.dtype.is_complex):
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {input.dtype._scalar_name}")
-    if p == "fro" or p is None:
-        p = 2
-    if isinstance(p, str):
-        raise NotImplementedError(f"kindling: norm(p={p!r}) is not implemented yet")
+    """``torch.norm``: as PyTorch's for strided tensors, ``linalg.vector_norm`` for a number
+    ``p`` (None: 2.0) and for ``'fro'`` over at most two dims, else ``linalg.matrix_norm``
+    (``'nuc'``; other strings get matrix_norm's error)."""
+    from ..linalg import matrix_norm, vector_norm
+    dims = [dim] if isinstance(dim, int) else dim
     kw = {} if out is None else {"out": out}
-    if dim is None:
-        if keepdim:
-            return _norm_aten(input, p, list(range(input.dim())), True, **kw)
-        return _norm_aten(input, p, **kw)
-    if isinstance(dim, int):
-        dim = [dim]
-    return _norm_aten(input, p, list(dim), keepdim, **kw)
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
+            return vector_norm(input, 2, dims, keepdim, dtype=dtype, **kw)
+        if dims is None:
+            dims = list(range(input.dim()))
+        return matrix_norm(input, p, dims, keepdim, dtype=dtype, **kw)
+    return vector_norm(input, 2.0 if p is None else p, dims, keepdim, dtype=dtype, **kw)
 
 
 def _norm_method(self, p="fro", dim=None, keepdim=False, dtype=None):

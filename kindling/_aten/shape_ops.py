@@ -257,14 +257,14 @@ def _roll_check(ndim, shifts, dims):
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims:{len(dims)}")
-    return shifts, [wrap_dim(d, ndim) for d in dims]
+    return shifts, [wrap_dim(d, ndim, wrap_scalar=False) for d in dims]
 
 
 @roll.cpu
 def _(self, shifts, dims=()):
     sh, ax = _roll_check(self.ndim, shifts, dims)
-    if ax is None:
-        return np.ascontiguousarray(np.roll(self, sh[0]))
+    if ax is None:  # (np.ascontiguousarray makes 0-d arrays 1-d: reshape back)
+        return np.ascontiguousarray(np.roll(self, sh[0])).reshape(self.shape)
     return np.ascontiguousarray(np.roll(self, sh, axis=ax))
 
 
@@ -299,8 +299,10 @@ def _repeat_shape(shape, repeats):
 
 @repeat.cpu
 def _(self, repeats):
-    padded, _ = _repeat_shape(self.shape, repeats)
-    return np.ascontiguousarray(np.tile(self.reshape(padded), [int(r) for r in repeats]))
+    padded, out = _repeat_shape(self.shape, repeats)
+    # (np.ascontiguousarray makes 0-d arrays 1-d: a 0-d input repeated by [] stays 0-d)
+    return np.ascontiguousarray(np.tile(self.reshape(padded), [int(r) for r in repeats])
+                                ).reshape(out)
 
 
 @repeat.meta

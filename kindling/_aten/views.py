@@ -198,7 +198,11 @@ def _view_kernel(ks, self, size):
     shape's contiguous strides - what ``compute_stride`` would find - without the general
     stride analysis."""
     a = self._np
-    if a is not None and a.flags.c_contiguous and type(size) in (list, tuple):
+    if a is not None and a.flags.c_contiguous and type(size) in (list, tuple) and (
+            self._stride_ is None or self._stride_ == (
+                _CONTIG_STRIDES.get(a.shape) or cached_contiguous_strides(a.shape))):
+        # (NumPy's C-contiguity ignores size-1 dims; PyTorch's strides for them count: a
+        # permuted (3, 1, 1) with strides (1, 1, 3) views as (3, 1) with strides (1, 3))
         shape = infer_size(size, a.size)
         st = _CONTIG_STRIDES.get(shape) or cached_contiguous_strides(shape)
         return make_view(self, shape, st, self._offset, arr=a.reshape(shape))
@@ -279,6 +283,8 @@ def _transpose_geom(self, dim0, dim1):
     n = self.dim()
     d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
     size, stride = list(self._size), list(self.stride())
+    if d0 == d1:  # (a 0-d tensor's dims 0 and -1 both wrap to 0: an alias)
+        return size, stride, self._offset
     size[d0], size[d1] = size[d1], size[d0]
     stride[d0], stride[d1] = stride[d1], stride[d0]
     return size, stride, self._offset
@@ -1108,7 +1114,18 @@ def _narrow(self, dim, start, length):
 
 narrow = _composite("narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)",
                     _narrow)
-public("narrow", narrow)
+
+
+def _narrow_tensor(self, dim, start, length):
+    if start.dim() != 0 or start.dtype.is_floating_point or start.dtype.is_complex \
+            or start.dtype._name == "bool":
+        raise RuntimeError("start must be an 0-dim integral Tensor.")
+    return _narrow(self, dim, start.item(), length)
+
+
+narrow_tensor = _composite("narrow.Tensor(Tensor(a) self, int dim, Tensor start, SymInt length) "
+                           "-> Tensor(a)", _narrow_tensor)
+public("narrow", narrow_tensor, narrow)
 
 
 # ---- split / chunk / unbind ---------------------------------------------------------------------

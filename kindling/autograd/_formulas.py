@@ -500,6 +500,8 @@ def prod_safe_zeros_backward(grad, inp, dim):
     if inp.numel() == 0:
         return grad.expand_as(inp)
     n = inp._size[dim]
+    if n == 1:  # (a product of one element: its gradient is grad)
+        return grad
     ones_shape = list(inp._size)
     ones_shape[dim] = 1
     ones = aten.ones.default(ones_shape, dtype=grad.dtype, device=grad.device)
@@ -532,8 +534,6 @@ def prod_dim_backward(grad, self, result, dim, keepdim):
     if not keepdim:
         grad = grad.unsqueeze(d)
         result = result.unsqueeze(d)
-    if self._size[d] == 1:  # (a product of one element: its gradient is grad)
-        return grad
     if _subclass_like(self):
         return prod_safe_zeros_backward(grad, self, d)
     if not bool((self == 0).any()):

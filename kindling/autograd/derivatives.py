@@ -307,6 +307,10 @@ class DerivativeSpec:
         self.is_view = opdef.entry.is_view
         self.opname = schema.name.split("::")[-1]
         self.node_name = name or (camel(self.opname.rstrip("_")) + "Backward0")
+        # (a C++ node's name() keeps its namespace: "torch::autograd::CopyBackwards")
+        self.qualified_name = None
+        if "::" in self.node_name:
+            self.qualified_name, self.node_name = self.node_name, self.node_name.split("::")[-1]
         self.raw_formulas = dict(formulas)
         self.jvp_src = jvp
         self.base_spec = base_spec
@@ -746,7 +750,8 @@ def _raw_saved_property(name):
 
 
 def _make_node_class(spec):
-    ns = {"__slots__": (), "_spec": spec, "_name": None, "__module__": "builtins"}
+    ns = {"__slots__": (), "_spec": spec, "_name": spec.qualified_name,
+          "__module__": "builtins"}
     if not spec.has_lists:
         ns["_run"] = _compile_run(spec)
         ns["_fast_run"] = True
