@@ -12,7 +12,7 @@ from .._dispatcher.keys import K
 from ._defop import defop
 from ._ops_registry import aten
 from ._tags import generated_tags
-from ._variants import cpp_name as _cpp, resize_out
+from ._variants import out_dtype_error, resize_out
 
 
 def copy_out_variant(functional, schema, out_names=("out",), tags=None):
@@ -32,15 +32,19 @@ def copy_out_variant(functional, schema, out_names=("out",), tags=None):
         for n in options:
             kwargs[n] = getattr(outs[0], n)
         r = op(*args, **kwargs)
-        results = r if isinstance(r, (tuple, list)) else (r,)
-        for o, t in zip(outs, results):
-            resize_out(o, t._size)
-            if o.dtype is not t.dtype:
-                raise RuntimeError(f"Expected out tensor to have dtype {_cpp(t.dtype)}, but got "
-                                   f"{_cpp(o.dtype)} instead")
-            aten.copy_.default(o, t)
+        copy_results_out(outs, r if isinstance(r, (tuple, list)) else (r,))
         return tuple(outs) if len(outs) > 1 else outs[0]
     kernel.__name__ = d.entry.qualified
     d.impl(K.CompositeExplicitAutograd)(kernel)
     d.functional = functional
     return d
+
+
+def copy_results_out(outs, results):
+    """A generated ``out=`` kernel's tail: each result resized into its ``out`` tensor, the
+    dtype checked (after the resize, as ``copy_arg``), then copied in."""
+    for o, t in zip(outs, results):
+        resize_out(o, t._size)
+        if o.dtype is not t.dtype:
+            raise out_dtype_error(t.dtype, o.dtype)
+        aten.copy_.default(o, t)

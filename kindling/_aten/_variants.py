@@ -122,10 +122,7 @@ def same_dtype_out_variant(functional, schema, tags=None, of_result=False):
             r = meta_fn(meta_view(self), *[meta_view(a) for a in args], **kwargs)
             want = r.dtype if of_result else self.dtype
             if out.dtype is not want:
-                raise RuntimeError(
-                    f"Expected out tensor to have dtype "
-                    f"{cpp_name(want)}, but got "
-                    f"{cpp_name(out.dtype)} instead")
+                raise out_dtype_error(want, out.dtype)
             return inner(ks, self, *args, out=out, **kwargs)
         return kernel
     site = caller_site()

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from .. import _layout
 from ._api import PUBLIC, public
-from ._copy_out import copy_out_variant
-from ._variants import cpp_name, resize_out
+from ._copy_out import copy_out_variant, copy_results_out
 from ._defop import _ALL_OPS, defop
 from ._ops_registry import aten
 
@@ -53,12 +52,7 @@ def _list_out_variant(functional, schema, kernel_name):
         if len(out) != len(results):
             raise RuntimeError(f"{kernel_name} expected an out= argument of size "
                                f"{len(results)}, got size {len(out)}")
-        for o, t in zip(out, results):
-            resize_out(o, t._size)
-            if o.dtype is not t.dtype:
-                raise RuntimeError(f"Expected out tensor to have dtype {cpp_name(t.dtype)}, "
-                                   f"but got {cpp_name(o.dtype)} instead")
-            aten.copy_.default(o, t)
+        copy_results_out(out, results)
     return d
 
 
