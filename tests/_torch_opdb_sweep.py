@@ -350,30 +350,15 @@ def run_sample(op, kfn, sample, torch, seed=0, timeout=20):
     k_inputs = [k for t, k in memo.values() if t.requires_grad]
 
     torch.manual_seed(seed)
-    try:
-        t_out = _call(op.op, sample.input, sample.args, sample.kwargs, timeout)
-        t_exc = None
-    except SampleTimeout:
+    t_out, t_exc = _attempt(_call, op.op, sample.input, sample.args, sample.kwargs, timeout)
+    if t_exc is _TIMED_OUT:
         return "timeout", "torch"
-    except Exception as e:  # noqa: BLE001
-        t_exc = e
     kindling.manual_seed(seed)
-    try:
-        k_out = _call(kfn, k_inp, k_args, k_kwargs, timeout)
-        k_exc = None
-    except SampleTimeout:
+    k_out, k_exc = _attempt(_call, kfn, k_inp, k_args, k_kwargs, timeout)
+    if k_exc is _TIMED_OUT:
         return "timeout", "kindling forward"
-    except Exception as e:  # noqa: BLE001
-        k_exc = e
     if t_exc is not None or k_exc is not None:
-        if t_exc is None:
-            return "kerror", "%s: %s" % _err(k_exc)
-        if k_exc is None:
-            return "no_error", "torch raised %s: %s" % _err(t_exc)
-        if _err(t_exc) != _err(k_exc):
-            return "error_mismatch", "torch %s: %s | kindling %s: %s" % (_err(t_exc)
-                                                                          + _err(k_exc))
-        return "ok", ""
+        return _compare_errors(t_exc, k_exc, "")
     diff = _compare_out(t_out, k_out, torch)
     gauge = ""
     if diff and diff[0] == "value" and op.name in GAUGE_OPS:
@@ -397,44 +382,29 @@ def run_sample(op, kfn, sample, torch, seed=0, timeout=20):
     g = torch.Generator().manual_seed(seed + 1)
     t_gouts = [torch.randn(o.shape, dtype=o.dtype, generator=g) for o in t_outs]
     k_gouts = [_to_kindling_tensor(o, torch) for o in t_gouts]
-    try:
-        t_grads = _grad(torch, t_outs, t_inputs, t_gouts, timeout)
-        t_exc = None
-    except SampleTimeout:
+    t_grads, t_exc = _attempt(_grad, torch, t_outs, t_inputs, t_gouts, timeout)
+    if t_exc is _TIMED_OUT:
         return "timeout", "torch backward"
-    except Exception as e:  # noqa: BLE001
-        t_exc = e
-    try:
-        k_grads = _grad(kindling, k_outs, k_inputs, k_gouts, timeout)
-        k_exc = None
-    except SampleTimeout:
+    k_grads, k_exc = _attempt(_grad, kindling, k_outs, k_inputs, k_gouts, timeout)
+    if k_exc is _TIMED_OUT:
         return "timeout", "kindling backward"
-    except Exception as e:  # noqa: BLE001
-        k_exc = e
     if t_exc is not None or k_exc is not None:
-        if t_exc is None:
-            return "grad_kerror", "%s: %s" % _err(k_exc)
-        if k_exc is None:
-            return "grad_no_error", "torch raised %s: %s" % _err(t_exc)
-        if _err(t_exc) != _err(k_exc):
-            return "grad_error_mismatch", "torch %s: %s | kindling %s: %s" % (
-                _err(t_exc) + _err(k_exc))
-        return "ok", ""
-    for i, (tg, kg) in enumerate(zip(t_grads, k_grads)):
-        if (tg is None) != (kg is None):
-            return "grad_missing", f"grad[{i}]: torch {'None' if tg is None else 'tensor'}" \
-                                   f" vs kindling {'None' if kg is None else 'tensor'}"
-        if tg is None:
-            continue
-        if str(tg.dtype) != str(kg.dtype) or tuple(tg.shape) != tuple(kg.shape) \
-                or tg._is_zerotensor() != kg._is_zerotensor():
-            return "grad_meta", f"grad[{i}]: {tg.dtype}{tuple(tg.shape)}" \
-                f"{' zerotensor' * tg._is_zerotensor()} vs {kg.dtype}{tuple(kg.shape)}" \
-                f"{' zerotensor' * kg._is_zerotensor()}"
-        ok, detail = _close(_np(tg, torch), _np(kg, kindling))
-        if not ok:
-            return "grad_value", f"grad[{i}]: {detail}"
-    return "ok", gauge
+        return _compare_errors(t_exc, k_exc, "grad_")
+    return _compare_grads(t_grads, k_grads, "grad_", zerotensors=True) or ("ok", gauge)
+
+
+_TIMED_OUT = SampleTimeout()  # (what ``_attempt`` gives for a call that ran out of time)
+
+
+def _attempt(fn, *args):
+    """``(fn(*args), None)``, or ``(None, the exception it raised)`` (``_TIMED_OUT`` for a
+    timeout)."""
+    try:
+        return fn(*args), None
+    except SampleTimeout:
+        return None, _TIMED_OUT
+    except Exception as e:  # noqa: BLE001
+        return None, e
 
 
 def _swap_tensors(x, mapping):
@@ -461,7 +431,9 @@ def _compare_errors(t_exc, k_exc, prefix):
     return "ok", ""
 
 
-def _compare_grads(t_grads, k_grads, prefix, what="grad"):
+def _compare_grads(t_grads, k_grads, prefix, what="grad", zerotensors=False):
+    """The first difference between two lists of gradients (``zerotensors``: whether each is
+    a ZeroTensor counts too), or None."""
     for i, (tg, kg) in enumerate(zip(t_grads, k_grads)):
         if (tg is None) != (kg is None):
             return prefix + "missing", f"{what}[{i}]: torch " \
@@ -469,9 +441,10 @@ def _compare_grads(t_grads, k_grads, prefix, what="grad"):
                 f"{'None' if kg is None else 'tensor'}"
         if tg is None:
             continue
-        if str(tg.dtype) != str(kg.dtype) or tuple(tg.shape) != tuple(kg.shape):
-            return prefix + "meta", f"{what}[{i}]: {tg.dtype}{tuple(tg.shape)} vs " \
-                f"{kg.dtype}{tuple(kg.shape)}"
+        tz, kz = (tg._is_zerotensor(), kg._is_zerotensor()) if zerotensors else (False, False)
+        if str(tg.dtype) != str(kg.dtype) or tuple(tg.shape) != tuple(kg.shape) or tz != kz:
+            return prefix + "meta", f"{what}[{i}]: {tg.dtype}{tuple(tg.shape)}" \
+                f"{' zerotensor' * tz} vs {kg.dtype}{tuple(kg.shape)}{' zerotensor' * kz}"
         ok, detail = _close(_np(tg, sys.modules["torch"]), _np(kg, kindling))
         if not ok:
             return prefix + "value", f"{what}[{i}]: {detail}"
