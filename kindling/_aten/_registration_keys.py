@@ -194,14 +194,15 @@ def apply(opdefs=None):
         defined = {f"{d.schema.name[6:]}.{d.schema.overload_name or 'default'}": d
                    for d in opdefs}
 
-    class _Ops:  # (what is not defined yet is a later family's, moved when it is defined)
-        def __getitem__(self, name):
-            d = defined.get(name)
-            if d is None and opdefs is None and "aten::" + name.partition(".")[0] not in \
-                    _opreg._lazy:
-                raise KeyError(name)
-            return d
-    ops = _Ops()
+    def entries(names):
+        """The dispatcher entries of ``names`` defined now (a name not yet defined belongs to
+        a later family: moved when that is defined)."""
+        for n in names:
+            d = defined.get(n if "." in n else n + ".default")
+            if d is not None:
+                yield d.entry
+            elif opdefs is None and "aten::" + n.partition(".")[0] not in _opreg._lazy:
+                raise KeyError(n)
     CEA, CEANF, CIA = (K.CompositeExplicitAutograd, K.CompositeExplicitAutogradNonFunctional,
                        K.CompositeImplicitAutograd)
     for names, src, dst in ((DEFAULT_BACKEND, K.CPU, (CEA,)),
@@ -210,21 +211,15 @@ def apply(opdefs=None):
                             (NON_FUNCTIONAL_FROM_CPU, K.CPU, (CEANF,)),
                             (NON_FUNCTIONAL_ONLY, CEA, (CEANF,)),
                             (CPU_ONLY, CEA, (K.CPU,))):
-        for n in names:
-            d = ops[n if "." in n else n + ".default"]
-            if d is not None:
-                _move(d.entry, src, dst)
-    for n in META_TOO + VIEW_COPY_OUTS:
-        d = ops[n if "." in n else n + ".default"]
-        if d is not None:
-            _also(d.entry, CEA, K.Meta)
-    for n in AUTOGRAD_TOO:
-        d = ops[n if "." in n else n + ".default"]
-        if d is not None:
-            _also(d.entry, CIA, K.Autograd)
-    # (promote_types takes no tensor: a CompositeImplicitAutograd kernel in PyTorch)
+        for e in entries(names):
+            _move(e, src, dst)
+    for e in entries(META_TOO + VIEW_COPY_OUTS):
+        _also(e, CEA, K.Meta)
+    for e in entries(AUTOGRAD_TOO):
+        _also(e, CIA, K.Autograd)
     if opdefs is None:
-        e = ops["promote_types.default"].entry
+        # (promote_types takes no tensor: a CompositeImplicitAutograd kernel in PyTorch)
+        e = defined["promote_types.default"].entry
         _move(e, CEA, (CIA,))
         for ke in list(e.kernels.get(K.Autograd, ())):
             e.deregister(K.Autograd, ke)
