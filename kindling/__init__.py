@@ -101,6 +101,16 @@ try:
 
     del _PUBLIC
 
+    # torch.nn, torch.fft and torch.masked load at their first use (PyTorch imports them with
+    # torch; here they would add to the import time of programs that never touch them)
+    _LAZY_SUBMODULES = frozenset({"nn", "fft", "masked"})
+
+    def __getattr__(name):
+        if name in _LAZY_SUBMODULES:
+            import importlib
+            return importlib.import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
     from .futures._future import Future  # noqa: E402,F401  (torch.Future is torch._C.Future)
 
     # Keep this last: build every dispatch table deferred during import.

@@ -1,0 +1,2 @@
+"""``torch.fft``: discrete Fourier transforms (not built yet)."""
+from __future__ import annotations

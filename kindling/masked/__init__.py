@@ -1,0 +1,2 @@
+"""``torch.masked``: reductions and normalizations over masked elements (not built yet)."""
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The topic modules of ``torch.nn.functional`` (see ``kindling/nn/functional.py``)."""
