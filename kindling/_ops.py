@@ -125,7 +125,8 @@ class OpOverload(OperatorBase):
             for a in kwargs.values():
                 if isinstance(a, Tensor):
                     ks |= a._ks
-            if not kwargs.keys() <= entry.arg_names:
+            if not kwargs.keys() <= entry.arg_names or n < entry.min_pos:
+                # (a required positional argument may come by keyword: _check_call tells)
                 _check_call(entry, args, kwargs)
         elif not entry.min_pos <= n <= entry.max_pos:
             _check_call(entry, args, kwargs)

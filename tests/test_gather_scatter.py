@@ -103,3 +103,60 @@ def test_gather_sparse_grad_backward_not_implemented():
     y = x.gather(1, kindling.tensor([[0], [1]]), sparse_grad=True)
     with pytest.raises(NotImplementedError, match="sparse"):
         y.sum().backward()
+
+
+# ---- scatter's deprecated reduce= overloads (scatter.reduce / scatter.value_reduce) -------------
+_REDUCE_CASES = {
+    "src add": lambda T, x, i, s: x.scatter(0, i, s, reduce="add"),
+    "src multiply": lambda T, x, i, s: (x + 2).scatter(0, i, s, reduce="multiply"),
+    "value add": lambda T, x, i, s: x.scatter(0, i, 2.0, reduce="add"),
+    "value multiply int": lambda T, x, i, s: (x + 1).scatter(0, i, 3, reduce="multiply"),
+    "inplace src": lambda T, x, i, s: x.clone().scatter_(0, i, s, reduce="add"),
+    "inplace value": lambda T, x, i, s: x.clone().scatter_(0, i, 2.5, reduce="multiply"),
+    "function": lambda T, x, i, s: T.scatter(x, 0, i, s, reduce="multiply"),
+    "out": lambda T, x, i, s: T.scatter(x, 0, i, s, reduce="add", out=T.empty(3, 3)),
+    "bad reduce": lambda T, x, i, s: x.scatter(0, i, s, reduce="mean"),
+    "bad reduce value": lambda T, x, i, s: x.scatter(0, i, 1.0, reduce="mean"),
+    "float index": lambda T, x, i, s: x.scatter(0, i.float(), s, reduce="mean"),
+    "dtype mismatch": lambda T, x, i, s: x.scatter(0, i, s.double(), reduce="add"),
+    "torch.ops": lambda T, x, i, s: T.ops.aten.scatter.reduce(x, 0, i, s, reduce="add"),
+    "node": lambda T, x, i, s: x.requires_grad_().scatter(0, i, s, reduce="add").grad_fn.name(),
+    "backward": lambda T, x, i, s: x.requires_grad_().scatter(0, i, s, reduce="add").sum()
+    .backward(),
+    "unknown kwarg": lambda T, x, i, s: T.scatter(x, 0, i, s, foo=1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_REDUCE_CASES))
+def test_scatter_reduce_argument_matches_pytorch(name):
+    from _parity import call_outcome
+
+    def run(T):
+        x = T.zeros(3, 3)
+        i = T.tensor([[0, 1, 2], [0, 0, 0]])
+        s = T.arange(1.0, 7.0).reshape(2, 3)
+        return call_outcome(lambda: _REDUCE_CASES[name](T, x, i, s),
+                            lambda r: r.tolist() if isinstance(r, T.Tensor) else r)
+    k, t = run(kindling), run(torch)
+    if k[0] == "returned":  # (the deprecation warning is given once per process)
+        k, t = k[:2], t[:2]
+    assert k == t
+
+
+def test_scatter_reduce_deprecation_warned_once_per_process():
+    import subprocess
+    import sys
+    prog = ("import warnings, {lib} as T\n"
+            "warnings.simplefilter('always')\n"
+            "x, i, s = T.zeros(3), T.tensor([0, 0]), T.ones(2)\n"
+            "for _ in range(2):\n"
+            "    with warnings.catch_warnings(record=True) as ws:\n"
+            "        warnings.simplefilter('always')\n"
+            "        x.scatter(0, i, s, reduce='add'); x.scatter(0, i, 1.0, reduce='add')\n"
+            "    print([str(w.message).split(' (Triggered')[0] for w in ws])\n")
+
+    def run(lib):
+        return subprocess.run([sys.executable, "-c", prog.format(lib=lib)], capture_output=True,
+                              text=True, check=True).stdout
+    out = run("kindling")
+    assert out == run("torch") and "deprecated" in out

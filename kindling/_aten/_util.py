@@ -196,3 +196,14 @@ def is_tensor_subclass_like(t):
     from .._dispatcher.keys import PYTHON_BITS
     from .._dispatcher.tls import state
     return bool(t._ks & PYTHON_BITS) or bool(state.dispatch_modes)
+
+
+_warned = set()
+
+
+def warn_once(key, text, stacklevel=3):
+    """A UserWarning given once per process for ``key`` (PyTorch's TORCH_WARN_ONCE)."""
+    if key not in _warned:
+        _warned.add(key)
+        import warnings
+        warnings.warn(text, UserWarning, stacklevel=stacklevel)

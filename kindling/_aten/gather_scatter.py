@@ -17,7 +17,7 @@ from ..testing import samples as S
 from ._api import public
 from ._defop import defop
 from ._meta_util import empty_meta
-from ._util import dtype_of, np_scalar, wrap_dim
+from ._util import dtype_of, np_scalar, warn_once, wrap_dim
 from ._variants import inplace_variant, out_variant
 from .reductions import _numel
 
@@ -117,7 +117,7 @@ def _full_index(index, d):
 gather = defop("gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor",
                tags=("core",))
 OPS["gather"] = gather
-gather.derivative(self="gather_backward(grad, self_sym_sizes, dim, index, sparse_grad)",
+gather.derivative(self="gather_backward(grad, self, dim, index, sparse_grad)",
                   result="auto_linear")
 
 
@@ -172,7 +172,45 @@ def _scatter_add(self, dim, index, src):
     return _scatter_into(self.copy(), d, index, _along(src, index), True)
 
 
-def _scatter_meta(self, dim, index, *rest):
+_SCATTER_REDUCE_DEPRECATED = (
+    "The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a "
+    "future PyTorch release. Use torch.scatter_reduce instead for more reduction options.")
+_REDUCE_UFUNCS = {"add": np.add, "multiply": np.multiply}
+
+
+def _reduce_ufunc(reduce):
+    u = _REDUCE_UFUNCS.get(reduce)
+    if u is None:
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    return u
+
+
+def _scatter_reduce_into(out, d, index, values, reduce):
+    """``scatter``'s deprecated ``reduce=`` form: ``values`` combined into ``out`` with
+    "add" or "multiply" at the scattered positions, repeats included."""
+    u = _reduce_ufunc(reduce)
+    if index.size == 0:
+        return out
+    _check_bounds(index, d, _shape1(out)[d])
+    flat = out.reshape(_shape1(out))
+    u.at(flat, _full_index(index.reshape(_shape1(index)).astype(np.intp), d), values)
+    return out
+
+
+def _scatter_src_reduce(self, dim, index, src, *, reduce):
+    d = _scatter_check(self, dim, index, src)
+    warn_once("scatter.reduce", _SCATTER_REDUCE_DEPRECATED, stacklevel=4)
+    return _scatter_reduce_into(self.copy(), d, index, _along(src, index), reduce)
+
+
+def _scatter_value_reduce(self, dim, index, value, *, reduce):
+    d = _scatter_check(self, dim, index)
+    return _scatter_reduce_into(self.copy(), d, index, np_scalar(value, dtype_of(self)), reduce)
+
+
+def _scatter_meta(self, dim, index, *rest, reduce=None):
+    if reduce is not None:
+        _reduce_ufunc(reduce)
     src = rest[0] if rest and not isinstance(rest[0], (bool, int, float, complex)) else None
     _scatter_check(self, dim, index, src)
     return empty_meta(self._size, self.dtype)
@@ -182,7 +220,8 @@ def _declare(schema, kernel, inplace, out, derivative, jvp, node_name=None, tags
     d = defop(schema, tags=tags)
     d.cpu(kernel)
     d.meta(_scatter_meta)
-    d.derivative(node_name, result=jvp, **derivative)
+    if derivative is not None:  # (else, as derivatives.yaml: "not implemented")
+        d.derivative(node_name, result=jvp, **derivative)
     d.inplace = inplace_variant(d, inplace)
     d.out = out_variant(d, out, check_cast="exact")
     OPS[str(d.op)[len("aten."):]] = d
@@ -203,6 +242,21 @@ scatter_value = _declare(
     "Tensor(a!)",
     {"self": "grad.scatter(dim, index, 0)"},
     "self_t.scatter(dim, index, 0)", "ScatterBackward1", tags=("core",))
+# the deprecated ``reduce=`` overloads: no derivative in PyTorch either
+scatter_reduce_src = _declare(
+    "scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor",
+    _scatter_src_reduce,
+    "scatter_.reduce(Tensor(a!) self, int dim, Tensor index, Tensor src, *, str reduce) -> "
+    "Tensor(a!)",
+    "scatter.reduce_out(Tensor self, int dim, Tensor index, Tensor src, *, str reduce, "
+    "Tensor(a!) out) -> Tensor(a!)", None, None)
+scatter_value_reduce = _declare(
+    "scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> "
+    "Tensor", _scatter_value_reduce,
+    "scatter_.value_reduce(Tensor(a!) self, int dim, Tensor index, Scalar value, *, "
+    "str reduce) -> Tensor(a!)",
+    "scatter.value_reduce_out(Tensor self, int dim, Tensor index, Scalar value, *, str reduce, "
+    "Tensor(a!) out) -> Tensor(a!)", None, None)
 scatter_add = _declare(
     "scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor", _scatter_add,
     "scatter_add_(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)",
@@ -389,8 +443,10 @@ index_select.samples(_index_select_samples)
 index_add.samples(_index_add_samples)
 
 public("gather", gather, gather.out)
-public("scatter", scatter_src, scatter_value, scatter_src.out, scatter_value.out)
-public("scatter_", scatter_src.inplace, scatter_value.inplace, function=False)
+public("scatter", scatter_src, scatter_reduce_src, scatter_value, scatter_value_reduce,
+       scatter_src.out, scatter_reduce_src.out, scatter_value.out, scatter_value_reduce.out)
+public("scatter_", scatter_src.inplace, scatter_reduce_src.inplace, scatter_value.inplace,
+       scatter_value_reduce.inplace, function=False)
 public("scatter_add", scatter_add, scatter_add.out)
 public("scatter_add_", scatter_add.inplace, function=False)
 public("index_select", index_select, index_select.out)

@@ -25,7 +25,8 @@ from .linalg_formulas import (
     eigh_backward, eigh_jvp, linalg_eig_backward, linalg_eig_jvp, matrix_exp_backward,
     matrix_exp_jvp, pinv_backward, pinv_jvp, qr_backward, qr_jvp, svd_backward, svd_jvp,
 )
-from .linalg_solvers import OPS, _op, warn_once
+from ._util import warn_once
+from .linalg_solvers import OPS, _op
 
 
 def _composite(schema, fn):

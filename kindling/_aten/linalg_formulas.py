@@ -631,10 +631,10 @@ def eigh_jvp(A_t, eigenvalues, eigenvectors):
     return eig_jvp(A_t, eigenvalues, eigenvectors, True)
 
 
-def linalg_eig_backward(grads, self, eigenvalues, eigenvectors):
+def linalg_eig_backward(grads, self_scalar_type, eigenvalues, eigenvectors):
     gL, gV = grads[0], grads[1]
     r = eig_backward(gL, gV, eigenvalues, eigenvectors, False)
-    if r is not None and not self.dtype.is_complex:
+    if r is not None and not self_scalar_type.is_complex:  # (handle_r_to_c: A is not saved)
         r = aten.real.default(r)
     return r
 

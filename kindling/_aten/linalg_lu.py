@@ -12,11 +12,11 @@ import numpy as np
 from .. import _dtype
 from .._tensor import from_array
 from ._ops_registry import aten
-from ._util import broadcast_shapes, dtype_of
+from ._util import broadcast_shapes, dtype_of, warn_once
 from .linalg_common import (
     Conjugated, check_float, check_kernel_dtype, f_strides, fortran, lu_factor, meta_c, meta_f,
 )
-from .linalg_solvers import _op, warn_once
+from .linalg_solvers import _op
 
 _NO_PIVOT = "linalg.lu_factor: LU without pivoting is not implemented on the CPU"
 _ZERO_U = ("U[{0},{0}] is zero and using it on lu_solve would result in a division by zero. "

@@ -12,13 +12,12 @@ factors through ``linalg_lu_solve``, which kindling does not have).
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 
 from .. import _dtype
 from ._ops_registry import aten
-from ._util import broadcast_shapes, dtype_of
+from ._util import broadcast_shapes, dtype_of, warn_once
 from .linalg_common import (
     Conjugated, check_float, check_kernel_dtype, check_matrix, check_same_dtype, check_square, declare, fortran, lu_factor,
     lu_sign, meta_c, meta_f, raise_info, real_dtype, is_vector_rhs,
@@ -348,15 +347,6 @@ _CHOLESKY_DEPRECATION = (
     "L = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\n"
     "should be replaced with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce "
     "equivalent results for all valid (symmetric positive definite) inputs.")
-_warned = set()
-
-
-def warn_once(key, text):
-    if key not in _warned:
-        _warned.add(key)
-        warnings.warn(text, UserWarning, stacklevel=3)
-
-
 def _cholesky(self, upper=False):
     check_kernel_dtype("cholesky_cpu", self)
     warn_once("cholesky", _CHOLESKY_DEPRECATION)

@@ -1394,6 +1394,19 @@ def _(real, imag):
                       _complex_dtype(real, imag))
 
 
-complex_.derivative(real="aten.real.default(grad)", imag="aten.imag.default(grad)",
+
+
+def _complex_real_grad(grad, real):
+    """``real``'s gradient. ``real`` (and ``imag`` below) go unused but are saved, as in
+    PyTorch, whose codegen reads ``at::real``/``at::imag`` in these formulas as the inputs'
+    names: saved-tensor hooks see both inputs packed."""
+    return aten.real.default(grad)
+
+
+def _complex_imag_grad(grad, imag):
+    return aten.imag.default(grad)
+
+
+complex_.derivative(real=_complex_real_grad, imag=_complex_imag_grad,
                     result="aten.complex.default(real_t, imag_t)")
 public("complex", complex_, method=False)

@@ -1122,11 +1122,12 @@ div_scalar = _scalar_op(aten.div.Scalar, lambda a, b: a / b)
 
 
 # ---- gather / scatter / index_select / index_add ----------------------------------------------
-def gather_backward(grad, self_sizes, dim, index, sparse_grad):
-    """Zeros of the input's sizes with ``grad`` added where ``gather`` read."""
+def gather_backward(grad, self, dim, index, sparse_grad):
+    """Zeros of the input's sizes with ``grad`` added where ``gather`` read (``self`` is
+    saved whole, as PyTorch saves it, though only its sizes are read)."""
     if sparse_grad:
         raise NotImplementedError("gather(sparse_grad=True): sparse gradients")
-    return aten.scatter_add.default(aten.new_zeros.default(grad, list(self_sizes)), dim, index,
+    return aten.scatter_add.default(aten.new_zeros.default(grad, list(self.shape)), dim, index,
                                     grad)
 
 

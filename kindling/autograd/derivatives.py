@@ -393,8 +393,34 @@ class DerivativeSpec:
                                    for s in slots]
         self.saves_for = {}        # needed mask -> ((name, position), ...) of tensors to save
         self.other_getters = [(p, self._getter(p)) for p in self.other_params]
+        self.output_params.sort()  # (saved and unpacked in name order, as torchgen does)
         self.output_index = [(p, self.out_names.index(p)) for p in self.output_params]
+        self.diff_positions = self._diff_positions()
         self._compiled = True
+
+    def _diff_positions(self):
+        """The forward outputs the node takes gradients for, in order (None: all of them),
+        chosen as torchgen's ``gen_differentiable_outputs`` does: derivatives.yaml's
+        ``output_differentiability``, else only the first output when a formula reads the
+        single ``grad``.  Output ``k`` of this tuple is the node's input ``k`` (its tensor's
+        ``output_nr``); the formulas still index ``grads`` by forward output."""
+        n = len(self.out_names)
+        if self.output_diff is not None:
+            pos = tuple(i for i, d in enumerate(self.output_diff) if d)
+        elif self.multi and not self.list_return and \
+                any("grad" in s.formula.params for s in self.slots):
+            pos = (0,)
+        else:
+            return None
+        return None if pos == tuple(range(n)) else pos
+
+    def forward_grads(self, grads):
+        """The node's gradients (one per differentiable output) placed at their forward
+        outputs' positions, None at the others."""
+        full = [None] * len(self.out_names)
+        for g, i in zip(grads, self.diff_positions):
+            full[i] = g
+        return full
 
     def values(self, args, kwargs):
         """The call's arguments in schema order, defaults filled in (None where absent)."""
@@ -421,7 +447,9 @@ class DerivativeSpec:
             for k, params in enumerate(self.slot_tensor_params):
                 if needed >> k & 1:
                     names.extend(p for p in params if p not in names)
-            r = self.saves_for[needed] = tuple((p, self.arg_index[p]) for p in names)
+            # (saved in name order, as torchgen's save_variables writes them: what
+            # saved-tensor pack hooks see)
+            r = self.saves_for[needed] = tuple((p, self.arg_index[p]) for p in sorted(names))
         return r
 
     def _getter(self, name):
@@ -543,6 +571,8 @@ class FormulaNode(_Node):
                 break
         else:
             return out  # no gradient flows in: none flows out
+        if spec.diff_positions is not None:
+            grads = spec.forward_grads(grads)
         # Which inputs want a gradient: those with an edge, on a path the engine runs (or as
         # the caller says, for CopySlices).
         ex = None
@@ -620,6 +650,13 @@ def _compile_run(spec):
         "            break",
         "    else:",
         f"        return [None] * {n}",
+    ]
+    if spec.diff_positions is not None:  # (formulas index ``grads`` by forward output)
+        full = ["None"] * len(spec.out_names)
+        for k, i in enumerate(spec.diff_positions):
+            full[i] = f"grads[{k}]"
+        lines += [f"    grads = [{', '.join(full)}]"]
+    lines += [
         "    nxt = self._next",
         "    if needed is None:",
         "        if ex is UNSET:",
@@ -895,14 +932,16 @@ def _anomaly_trace(node):
         node.metadata["parent_"] = parent
 
 
-def _set_history(node, outs, creation=None, diff=None):
-    """Attach ``node`` to differentiable tensor outputs (``diff``: which outputs may be);
-    returns per-output metadata."""
+def _set_history(node, outs, creation=None, positions=None):
+    """Attach ``node`` to differentiable tensor outputs (``positions``: the outputs that
+    are the node's inputs, None for all; see ``DerivativeSpec._diff_positions``); sets the
+    node's per-input metadata and says whether any output got the node."""
     meta = []
     any_diff = False
+    if positions is not None:
+        outs = [outs[i] for i in positions]
     for i, o in enumerate(outs):
-        if isinstance(o, Tensor) and is_differentiable_dtype(o.dtype) and \
-                (diff is None or diff[i]):
+        if isinstance(o, Tensor) and is_differentiable_dtype(o.dtype):
             o._grad_node = node
             o._output_nr = i
             o._requires_grad = True
@@ -1059,7 +1098,7 @@ def _record_node(spec, cls, ks, args, kwargs, vals, edges, needed, nlist):
                 creation = propagate_creation_meta(src._view_meta[1], creation)
         else:
             creation = None
-        _set_history(node, outs, creation, spec.output_diff)
+        _set_history(node, outs, creation, spec.diff_positions)
         if spec.is_view and _tls.view_replay_enabled:
             _view_func.record(spec.op, args, kwargs, outs, spec.multi)
     if not spec.complex_ok:

@@ -325,8 +325,8 @@ def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwar
             return x
         return forward
 
-    nn = getattr(torch, "nn", None)
-    if nn is not None and isinstance(functions, nn.Sequential):
+    sequential = getattr(torch.nn, "Sequential", None)  # (nn's modules are not built yet)
+    if sequential is not None and isinstance(functions, sequential):
         functions = list(functions.children())
     size = len(functions) // segments
     end = -1
