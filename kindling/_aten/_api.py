@@ -22,7 +22,7 @@ _NOCACHE = (list, tuple, dict)
 
 
 class _Sig:
-    __slots__ = ("op", "pos", "kwonly", "names", "has_out", "first_tensor", "nums")
+    __slots__ = ("op", "pos", "kwonly", "names", "has_out", "outs", "first_tensor", "nums")
 
     def __init__(self, op, self_name):
         self.op = op
@@ -33,6 +33,13 @@ class _Sig:
         for a in self.pos:
             self.names[self_name if a.name == "self" else a.name] = a
         self.has_out = any(a.is_out for a in args)
+        # several outputs (``max.dim_max``): one ``out=`` keyword taking a tuple of tensors,
+        # as PyTorch's Python signature has (``tuple of Tensors out = None``)
+        outs = [a.name for a in args if a.is_out]
+        self.outs = outs if len(outs) > 1 else None
+        if self.outs:
+            for n in outs:
+                del self.kwonly[n]
         self.first_tensor = bool(self.pos) and self.pos[0].type.base == "Tensor" and \
             not self.pos[0].type.is_list
         self.nums = _ops.allows_numbers(op._schema)
@@ -46,7 +53,7 @@ class _Sig:
         kw = {}
         # (PyTorch's parser checks the parameters in schema order - positional ones, then
         # keyword-only ones - and only then complains of a keyword it did not use)
-        unknown = kw_error = None
+        unknown = kw_error = late = None
         for k, v in kwargs.items():
             a = self.names.get(k)
             if a is not None:
@@ -56,6 +63,21 @@ class _Sig:
                 while len(vals) <= i:
                     vals.append(_MISSING)
                 vals[i] = v
+            elif k == "out" and self.outs is not None:
+                if v is None:
+                    continue
+                err = _out_tuple_error(v, len(self.outs))
+                if err is not None:
+                    # (the parser takes any tuple here; its size and elements are checked
+                    # once the signature is chosen: PythonArgs::tensorlist_n)
+                    if err[0] == "out_tuple":
+                        kw_error = kw_error or err
+                    else:
+                        late = err
+                        kw["out"] = v
+                    continue
+                kw.update(zip(self.outs, v))
+                kw["out"] = v  # (dropped below: tells that out= was given)
             elif k in self.kwonly:
                 if k == "out" and v is None:
                     continue
@@ -85,10 +107,26 @@ class _Sig:
                 return None, ("type", a, v, i if i < len(args) else None)
         if kw_error is not None or unknown is not None:
             return None, kw_error or unknown
+        if late is not None:
+            return None, ("late", late)
+        if self.outs is not None:
+            kw.pop("out", None)
         return (vals, kw), None
 
 
 _MISSING = object()
+
+
+def _out_tuple_error(v, n):
+    """The parser's complaint about ``out=v`` for a signature of ``n`` outputs, or None."""
+    if not isinstance(v, (tuple, list)):
+        return ("out_tuple", v)
+    if len(v) != n:
+        return ("out_len", n, len(v))
+    for j, x in enumerate(v):
+        if not isinstance(x, Tensor):
+            return ("out_elem", j, x)
+    return None
 
 
 def _tname(v):
@@ -119,21 +157,23 @@ def _arg_name(a, self_name):
         else a.name
 
 
-def _fmt_sig(sig, self_name, fname, with_out=False, is_method=False):
-    """One line of PyTorch's "expected one of" list: ``with_out``: the functional form's line
-    also offers its out= twin's ``Tensor out = None``, as PyTorch's merged signature does."""
+def _fmt_sig(sig, self_name, fname, with_out=None, is_method=False):
+    """One line of PyTorch's "expected one of" list: ``with_out`` (the out= twin): the
+    functional form's line also offers its ``out``, as PyTorch's merged signature does."""
     def text(a):
         s = f"{_py_type(a)} {_arg_name(a, self_name)}"
         if a.has_default():
             return s + f" = {a._default_text}"
         return s + (" = None" if a.is_out else "")
-    return " * (" + ", ".join(_signature_parts(sig, is_method, text, with_out and
-                                               "Tensor out = None")) + ")"
+    return " * (" + ", ".join(_signature_parts(sig, is_method, text, with_out and (
+        "tuple of Tensors out = None" if with_out.outs else "Tensor out = None"),
+        "tuple of Tensors out = None")) + ")"
 
 
-def _signature_parts(sig, is_method, text, out_twin):
+def _signature_parts(sig, is_method, text, out_twin, outs_text):
     """A signature's arguments as ``text(argument)`` each, with ``*`` before the keyword-only
-    ones and ``out_twin`` (the merged out= twin's text) last when given."""
+    ones and ``out_twin`` (the merged out= twin's text) last when given; several outputs are
+    one ``outs_text``."""
     parts = []
     star = False
     for a in sig.op._schema.arguments:
@@ -142,6 +182,10 @@ def _signature_parts(sig, is_method, text, out_twin):
         if a.kwarg_only and not star:
             parts.append("*")
             star = True
+        if a.is_out and sig.outs:
+            if a.name == sig.outs[0]:
+                parts.append(outs_text)
+            continue
         parts.append(text(a))
     if out_twin:
         parts += ([] if star else ["*"]) + [out_twin]
@@ -153,10 +197,10 @@ def _merged(sigs):
     (``(functional, has an out twin)``), out= overloads without a twin on their own."""
     def key(s):
         return tuple((a.name, str(a.type)) for a in s.op._schema.arguments if not a.is_out)
-    outs = {key(s) for s in sigs if s.has_out}
+    outs = {key(s): s for s in sigs if s.has_out}
     funcs = {key(s) for s in sigs if not s.has_out}
-    return [(s, key(s) in outs) for s in sigs if not s.has_out] + \
-        [(s, False) for s in sigs if s.has_out and key(s) not in funcs]
+    return [(s, outs.get(key(s))) for s in sigs if not s.has_out] + \
+        [(s, None) for s in sigs if s.has_out and key(s) not in funcs]
 
 
 def _arg_smaller(t1, t2):
@@ -199,8 +243,9 @@ def _codegen_signature(sig, with_out, is_method):
             d = a._default_text
             return f"{t} {name}={_CODEGEN_DEFAULTS.get(d, d)}"
         return f"{t} {name}" + ("=None" if a.is_out else "")
-    return "(" + ", ".join(_signature_parts(sig, is_method, text, with_out and
-                                            "Tensor out=None")) + ")"
+    return "(" + ", ".join(_signature_parts(sig, is_method, text, with_out and (
+        f"TensorList[{len(with_out.outs)}] out=None" if with_out.outs else "Tensor out=None"),
+        f"TensorList[{len(sig.outs or ())}] out=None")) + ")"
 
 
 def _pytorch_order(merged, self_name, is_method):
@@ -238,7 +283,7 @@ def _arity(sig, with_out, is_method):
     """(fewest, most) arguments a signature takes, as PyTorch's parser counts them."""
     args = [a for a in sig.op._schema.arguments if not (is_method and a.name == "self")]
     need = sum(1 for a in args if not a.has_default() and not a.is_out)
-    return need, len(args) + with_out
+    return need, len(args) + bool(with_out) - (len(sig.outs) - 1 if sig.outs else 0)
 
 
 def _bad_list_element(a, v):
@@ -264,7 +309,7 @@ def _error(fname, sigs, errs, args, kwargs, self_name, all_sigs=None, is_method=
     with what did not match."""
     merged = _merged(all_sigs or sigs)
     if is_method:  # (a method's signatures: those with a Tensor self, without out=)
-        merged = [(s, False) for s, _ in merged if not s.has_out and any(
+        merged = [(s, None) for s, _ in merged if not s.has_out and any(
             a.name == "self" and a.type.base == "Tensor" for a in s.op._schema.arguments)] \
             or merged
     if is_method and all(len(s.op._schema.arguments) == 1 for s, _ in merged):
@@ -448,12 +493,22 @@ def _one_error(fname, sig, e, self_name, is_method):
                          f"but {given} {'were' if given != 1 else 'was'} given")
     if e[0] == "dup":
         return TypeError(f"{fname}() got multiple values for argument '{e[1]}'")
+    if e[0] == "out_tuple":
+        return TypeError(f"{fname}(): argument 'out' must be tuple of Tensors, not "
+                         f"{_tname(e[1])}")
+    if e[0] == "out_len":
+        return TypeError(f"expected tuple of {e[1]} elements but got {e[2]}")
+    if e[0] == "out_elem":
+        return TypeError(f"expected Tensor as element {e[1]} in argument "
+                         f"{sum(1 for a in params if not a.is_out)}, but got {_tname(e[2])}")
     return None
 
 
-def make_function(fname, overloads, self_name="input", is_method=False):
+def make_function(fname, overloads, self_name="input", is_method=False, return_types=None):
     """The API function (or method) over ``overloads``: a list of OpOverloads, or a
-    function giving it at the first call (ops defined at first use: ``_aten/_lazy.py``)."""
+    function giving it at the first call (ops defined at first use: ``_aten/_lazy.py``).
+    ``return_types``: ``(structseq, its _out twin)``: the classes a tuple result is returned
+    as (``torch.return_types.max`` / ``max_out``)."""
     # (each overload's binding rules are worked out at the first call that needs them: most of
     # the ~1700 functions and methods made at import are never called in a given program)
     sigs = []
@@ -498,10 +553,19 @@ def make_function(fname, overloads, self_name="input", is_method=False):
                         not any(_KIND.get(t) for t in key[0]) and \
                         not any(_KIND.get(t) for t in key[2]):
                     if kwargs:
-                        cache[key] = s.op
+                        cache[key] = s.op if return_types is None else _wrapping(
+                            s.op, return_types[1 if s.has_out else 0])
                     else:
-                        fast[key[0]] = _ops.positional_caller(s.op, key[0])
+                        fast[key[0]] = _ops.positional_caller(s.op, key[0]) \
+                            if return_types is None else _wrapping(
+                                _ops.positional_caller(s.op, key[0]), return_types[0])
+                if return_types is not None:
+                    r = s.op(*vals, **kw)
+                    return r if type(r) is not tuple else \
+                        return_types[1 if s.has_out else 0](r)
                 return s.op(*vals, **kw)
+            if err[0] == "late":
+                raise _one_error(fname, s, err[1], self_name, is_method)
             errs.append(err)
         raise _error(fname, tried, errs, args, kwargs, self_name, sigs, is_method)
 
@@ -549,6 +613,14 @@ def make_function(fname, overloads, self_name="input", is_method=False):
     function.__module__ = "kindling"
     _mark(function, f"torch.{fname}", impl)
     return function
+
+
+def _wrapping(caller, structseq):
+    """``caller`` returning a tuple result as ``structseq``."""
+    def call(*args, **kwargs):
+        r = caller(*args, **kwargs)
+        return r if type(r) is not tuple else structseq(r)
+    return call
 
 
 def _mark(api, name, impl):

@@ -110,7 +110,7 @@ BACKEND_ONLY = (
     "normal.float_Tensor", "normal.float_Tensor_out", "ormqr.out", "polar.out",
     "randperm.generator_out", "resize_", "set_", "set_.source_Storage",
     "set_.source_Storage_storage_offset", "set_.source_Tensor", "sort.values_stable",
-    "take.out", "unfold", "view", "view_as_complex", "view_as_real",
+    "take.out", "topk.values", "unfold", "view", "view_as_complex", "view_as_real",
 )
 
 # CompositeExplicitAutogradNonFunctional in PyTorch (with a Meta kernel): kindling's

@@ -85,33 +85,16 @@ for _n, _fields in (("cummax", ("values", "indices")), ("cummin", ("values", "in
     setattr(return_types, _n + "_out", _structseq(_n + "_out", _fields))
 
 
-def named_tuple_api(name, functional, out_op, out_names, method_too=True):
-    """``kindling.<name>``/``Tensor.<name>`` over the OpDef ``functional``, returning
-    ``torch.return_types.<name>``; ``out=(a, b)`` calls ``out_op`` with ``a`` and ``b`` as
-    its keyword outputs ``out_names`` (``torch.return_types.<name>_out``)."""
-    plain_f = make_function(name, [functional.op])
-    plain_m = make_function(name, [functional.op], self_name="self", is_method=True)
-    rt, rt_out = getattr(return_types, name), getattr(return_types, name + "_out")
-
-    def call(impl, args, kwargs):
-        out = kwargs.get("out")
-        if out is None:
-            return rt(impl(*args, **kwargs))
-        if not isinstance(out, (tuple, list)) or len(out) != 2:
-            raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not "
-                            f"{type(out).__name__}")
-        kw = {k: v for k, v in kwargs.items() if k != "out"}
-        return rt_out(out_op.op(*args, **kw, **dict(zip(out_names, out))))
-
-    def fn(*args, **kwargs):
-        return call(plain_f, args, kwargs)
-
-    def meth(self, *args, **kwargs):
-        return call(plain_m, (self,) + args, kwargs)
-    fn.__name__ = fn.__qualname__ = meth.__name__ = meth.__qualname__ = name
-    function(name)(fn)
+def named_tuple_api(name, functional, out_op, method_too=True):
+    """``kindling.<name>``/``Tensor.<name>`` over the OpDef ``functional`` and its out= form
+    ``out_op`` (whose outputs ``out=(a, b)`` fills), returning ``torch.return_types.<name>``
+    (``<name>_out`` with ``out=``)."""
+    rts = (getattr(return_types, name), getattr(return_types, name + "_out"))
+    ops = [functional.op, out_op.op]
+    function(name)(make_function(name, ops, return_types=rts))
     if method_too:
-        method(name)(meth)
+        method(name)(make_function(name, ops, self_name="self", is_method=True,
+                                   return_types=rts))
 
 
 def _two_out_op(schema, functional, check, check_first=True):
@@ -202,7 +185,7 @@ def _cum_extreme_op(name, is_max):
                         "Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)",
                         d, check)
     OPS[name] = d
-    named_tuple_api(name, d, d.out, ("values", "indices"))
+    named_tuple_api(name, d, d.out)
     return d
 
 
@@ -404,7 +387,7 @@ def _aminmax_out_check(self, min, max, *args, **kwargs):  # noqa: A002
 aminmax.out = _two_out_op("aminmax.out(Tensor self, *, int? dim=None, bool keepdim=False, "
                           "Tensor(a!) min, Tensor(b!) max) -> (Tensor(a!) min, Tensor(b!) max)",
                           aminmax, _aminmax_out_check)
-named_tuple_api("aminmax", aminmax, aminmax.out, ("min", "max"))
+named_tuple_api("aminmax", aminmax, aminmax.out)
 
 
 # ---- msort (and sort.values, the out= form of sort it is written with) ---------------------------
@@ -429,6 +412,26 @@ sort_values_stable = _two_out_op(
     "Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)",
     get_opdef("sort.stable"), _sort_out_check, check_first=False)
 OPS["sort.values_stable"] = sort_values_stable
+topk_values = _two_out_op(
+    "topk.values(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True, *, "
+    "Tensor(a!) values, Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)",
+    get_opdef("topk.default"), _sort_out_check, check_first=False)
+OPS["topk.values"] = topk_values
+
+
+def _sort_api():
+    """``torch.sort``/``topk`` and their methods (``stable=`` picks ``sort.stable``)."""
+    sort_ops = [get_opdef("sort.default").op, get_opdef("sort.stable").op, sort_values.op,
+                sort_values_stable.op]
+    topk_ops = [get_opdef("topk.default").op, topk_values.op]
+    for name, ops in (("sort", sort_ops), ("topk", topk_ops)):
+        named = (getattr(return_types, name), getattr(return_types, name + "_out"))
+        function(name)(make_function(name, ops, return_types=named))
+        method(name)(make_function(name, ops, self_name="self", is_method=True,
+                                   return_types=named))
+
+
+_sort_api()
 
 msort = defop("msort(Tensor self) -> Tensor")
 OPS["msort"] = msort
@@ -555,7 +558,7 @@ kthvalue.out = _two_out_op("kthvalue.values(Tensor self, SymInt k, int dim=-1, "
                            "bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) -> "
                            "(Tensor(a!) values, Tensor(b!) indices)", kthvalue,
                            _kthvalue_out_check)
-named_tuple_api("kthvalue", kthvalue, kthvalue.out, ("values", "indices"))
+named_tuple_api("kthvalue", kthvalue, kthvalue.out)
 
 
 # ---- samples ------------------------------------------------------------------------------------

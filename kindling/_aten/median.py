@@ -196,28 +196,10 @@ def _expose(name, full, dim):
     rt_out = _structseq(name + "_out", ("values", "indices"))
     setattr(return_types, name, rt)
     setattr(return_types, name + "_out", rt_out)
-    plain_f = make_function(name, [full.op, dim.op])
-    plain_m = make_function(name, [full.op, dim.op], self_name="self", is_method=True)
-
-    def call(impl, args, kwargs):
-        out = kwargs.pop("out", None)
-        if out is not None:
-            r = impl(*args, **kwargs)  # (validates the arguments first)
-            if not isinstance(r, tuple):
-                raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
-            a = list(args)
-            a += [kwargs[k] for k in ("dim", "keepdim") if k in kwargs]
-            return rt_out(dim.out.op(*a, values=out[0], indices=out[1]))
-        r = impl(*args, **kwargs)
-        return rt(r) if isinstance(r, tuple) else r
-
-    def function(*args, **kwargs):
-        return call(plain_f, args, dict(kwargs))
-
-    def method(self, *args, **kwargs):
-        return call(plain_m, (self,) + args, dict(kwargs))
-    function.__name__ = function.__qualname__ = method.__name__ = method.__qualname__ = name
-    function.__module__ = "kindling"
+    ops = [full.op, dim.op, dim.out.op]
+    function = make_function(name, ops, return_types=(rt, rt_out))
+    method = make_function(name, ops, self_name="self", is_method=True,
+                           return_types=(rt, rt_out))
     PUBLIC[name] = function
     setattr(Tensor, name, method)
 

@@ -611,34 +611,10 @@ def _maxmin(name, np_red, np_arg, ufunc):
     dim_out = _dim_out_variant(dim, f"{name}.dim_{name}(Tensor self, int dim, bool keepdim=False, "
                                     f"*, Tensor(a!) {name}, Tensor(b!) {vname}) -> "
                                     "(Tensor(a!) values, Tensor(b!) indices)", (name, vname))
-    rt = getattr(return_types, name)
-    plain_f = make_function(name, [full.op, dim.op, other.op, unary_out.op, bin_out.op])
-    plain_m = make_function(name, [full.op, dim.op, other.op, unary_out.op, bin_out.op],
-                            self_name="self", is_method=True)
-
-    def call(impl, args, kwargs):
-        out = kwargs.get("out")
-        if isinstance(out, (list, tuple)):
-            kw = dict(kwargs)
-            kw.pop("out")
-            r = impl(*args, **kw)  # validates the arguments
-            if not isinstance(r, tuple):
-                raise TypeError(f"{name}(): out= must be a Tensor for this overload")
-            a = list(args[:3])
-            for k in ("dim", "keepdim"):
-                if k in kw:
-                    a.append(kw[k])
-            return rt(dim_out.op(*a, **{name: out[0], vname: out[1]}))
-        r = impl(*args, **kwargs)
-        return rt(r) if isinstance(r, tuple) else r
-
-    def function(*args, **kwargs):
-        return call(plain_f, args, kwargs)
-
-    def method(self, *args, **kwargs):
-        return call(plain_m, (self,) + args, kwargs)
-    function.__name__ = function.__qualname__ = method.__name__ = method.__qualname__ = name
-    function.__module__ = "kindling"
+    rts = (getattr(return_types, name), getattr(return_types, name + "_out"))
+    ops = [full.op, dim.op, other.op, unary_out.op, bin_out.op, dim_out.op]
+    function = make_function(name, ops, return_types=rts)
+    method = make_function(name, ops, self_name="self", is_method=True, return_types=rts)
     PUBLIC[name] = function
     setattr(Tensor, name, method)
     return full, dim, other, dim_out

@@ -12,13 +12,12 @@ import numpy as np
 
 from .. import _dtype
 from ..testing import samples as S
-from ._api import PUBLIC, public
+from ._api import public
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._util import dtype_of, wrap_dim
 from ._variants import inplace_variant, out_variant
-from .reductions import return_types
 
 OPS = {}
 
@@ -165,31 +164,6 @@ sort_stable.samples(lambda dt: (S.SampleInput(s.input, stable=True, *s.args, **s
 topk.samples(_topk_samples)
 
 
-def _sort_fn(op_default, op_stable, name):
-    """``torch.sort``/``Tensor.sort``: the ``stable=`` keyword selects the ``.stable``
-    overload; the result is a ``torch.return_types`` tuple."""
-    rt = getattr(return_types, name)
-
-    rt_out = getattr(return_types, name + "_out")
-
-    def fn(input, dim=-1, descending=False, stable=None, *, out=None):
-        if out is not None:
-            if not isinstance(out, (tuple, list)) or len(out) != 2:
-                raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not "
-                                f"{type(out).__name__}")
-            values, indices = out
-            if stable is not None:
-                return rt_out(aten.sort.values_stable(input, stable=stable, dim=dim,
-                                                      descending=descending, values=values,
-                                                      indices=indices))
-            return rt_out(aten.sort.values(input, dim, descending, values=values,
-                                           indices=indices))
-        if stable is not None:
-            return rt(op_stable(input, stable=stable, dim=dim, descending=descending))
-        return rt(op_default(input, dim, descending))
-    return fn
-
-
 # ---- tril / triu --------------------------------------------------------------------------------
 def _tri(name, np_fn):
     f = defop(f"{name}(Tensor self, int diagonal=0) -> Tensor")
@@ -227,34 +201,5 @@ tril = _tri("tril", np.tril)
 triu = _tri("triu", np.triu)
 
 public("argsort", argsort, argsort_stable)
-public("topk", topk)
 
 
-def _install_sort():
-    """``torch.sort``/``Tensor.sort`` (hand-written: the ``stable=`` keyword picks the
-    overload) and ``topk``'s named tuple."""
-    from .._tensor import Tensor
-    from ._api import function, method
-    fn = _sort_fn(aten.sort.default, aten.sort.stable, "sort")
-    fn.__name__ = fn.__qualname__ = "sort"
-    function("sort")(fn)
-
-    @method("sort")
-    def _(self, dim=-1, descending=False, stable=None):
-        return fn(self, dim, descending, stable)
-
-    topk_api = PUBLIC["topk"]
-    rt = return_types.topk
-
-    def topk_fn(*args, **kwargs):
-        return rt(topk_api(*args, **kwargs))
-    topk_fn.__name__ = topk_fn.__qualname__ = "topk"
-    function("topk")(topk_fn)
-    topk_method = getattr(Tensor, "topk")
-
-    @method("topk")
-    def _(self, *args, **kwargs):
-        return rt(topk_method(self, *args, **kwargs))
-
-
-_install_sort()
