@@ -49,6 +49,7 @@ from . import linalg_solvers, linalg_lu, linalg_decomps, linalg_lstsq, linalg_no
 from . import linalg_more  # noqa: E402,F401  (vecdot, vander, cond, tensorinv, tensorsolve...)
 from . import linalg_householder  # noqa: E402,F401  (geqrf, householder_product, orgqr, ormqr)
 from . import linalg_ldl  # noqa: E402,F401  (ldl_factor, ldl_solve)
+from . import linalg_out  # noqa: E402,F401  (the out= forms of the multi-output linalg ops)
 from . import linalg_api  # noqa: E402,F401  (the torch.linalg functions)
 from . import linear  # noqa: E402,F401  (linear: torch._C._nn.linear)
 from . import combining  # noqa: E402,F401  (atleast_*d, hstack..., meshgrid, block_diag...)

@@ -101,16 +101,19 @@ META_TOO = (
 
 # A CompositeExplicitAutograd kernel where PyTorch registers CPU and Meta kernels.
 BACKEND_ONLY = (
-    "_efficientzerotensor", "_reshape_alias", "aminmax.out", "arange.start_out", "as_strided",
-    "eye.m_out", "eye.out", "frexp.Tensor_out", "histc.out", "index_copy.out",
-    "kthvalue.values", "linalg_householder_product.out", "linalg_ldl_factor_ex.out",
-    "linalg_ldl_solve.out", "linspace.out", "logspace.out", "narrow_copy.out",
-    "native_dropout", "native_dropout_backward", "nonzero.out", "normal.Tensor_Tensor",
-    "normal.Tensor_Tensor_out", "normal.Tensor_float", "normal.Tensor_float_out",
-    "normal.float_Tensor", "normal.float_Tensor_out", "ormqr.out", "polar.out",
-    "randperm.generator_out", "resize_", "set_", "set_.source_Storage",
-    "set_.source_Storage_storage_offset", "set_.source_Tensor", "sort.values_stable",
-    "take.out", "topk.values", "unfold", "view", "view_as_complex", "view_as_real",
+    "_efficientzerotensor", "_linalg_eigh.eigenvalues", "_linalg_slogdet.sign",
+    "_linalg_solve_ex.result", "_linalg_svd.U", "_reshape_alias", "aminmax.out",
+    "arange.start_out", "as_strided", "eye.m_out", "eye.out", "frexp.Tensor_out", "histc.out",
+    "index_copy.out", "kthvalue.values", "linalg_cholesky_ex.L", "linalg_eig.out",
+    "linalg_householder_product.out", "linalg_inv_ex.inverse", "linalg_ldl_factor_ex.out",
+    "linalg_ldl_solve.out", "linalg_lu.out", "linalg_lu_factor_ex.out", "linalg_qr.out",
+    "linspace.out", "logspace.out", "lu_unpack.out", "narrow_copy.out", "native_dropout",
+    "native_dropout_backward", "nonzero.out", "normal.Tensor_Tensor", "normal.Tensor_Tensor_out",
+    "normal.Tensor_float", "normal.Tensor_float_out", "normal.float_Tensor",
+    "normal.float_Tensor_out", "ormqr.out", "polar.out", "randperm.generator_out", "resize_",
+    "set_", "set_.source_Storage", "set_.source_Storage_storage_offset", "set_.source_Tensor",
+    "sort.values_stable", "take.out", "topk.values", "unfold", "view", "view_as_complex",
+    "view_as_real",
 )
 
 # CompositeExplicitAutogradNonFunctional in PyTorch (with a Meta kernel): kindling's
@@ -158,7 +161,7 @@ NON_FUNCTIONAL_FROM_CPU = ('diag_embed', 'diagonal_scatter', 'logsumexp.out', 's
 NON_FUNCTIONAL_ONLY = ("as_strided_",)
 
 # CPU-only kernels in PyTorch (no Meta).
-CPU_ONLY = ('_foobar', 'geqrf.a', 'masked_select.out')
+CPU_ONLY = ('_foobar', 'geqrf.a', 'linalg_lstsq.out', 'masked_select.out')
 
 # CompositeImplicitAutograd ops PyTorch also gives an Autograd kernel (for nested tensors:
 # dense ones still decompose, the implicit kernel taking precedence).

@@ -25,6 +25,7 @@ _RETURN_TYPES = {
 }
 for _n, _f in _RETURN_TYPES.items():
     setattr(return_types, _n, _structseq(_n, _f))
+    setattr(return_types, _n + "_out", _structseq(_n + "_out", _f))
 
 
 def _ops(*names):
@@ -34,16 +35,11 @@ def _ops(*names):
 def _api(name, ops, rt=None, module="kindling.linalg", self_name="input", is_method=False):
     # (PyTorch's argument parser names torch.linalg functions after their ops: linalg_inv())
     in_linalg = module == "kindling.linalg"
+    rts = None if rt is None else (getattr(return_types, rt), getattr(return_types, rt + "_out"))
     f = make_function("linalg_" + name if in_linalg else name, ops, self_name=self_name,
-                      is_method=is_method)
+                      is_method=is_method, return_types=rts)
     if in_linalg:
         f._tf_name = f"torch.linalg.{name}"
-    if rt is not None:
-        cls = getattr(return_types, rt)
-        plain = f
-
-        def f(*args, **kwargs):
-            return cls(plain(*args, **kwargs))
     f.__name__ = f.__qualname__ = name
     f.__module__ = module
     return f
@@ -65,27 +61,27 @@ _linalg("matrix_norm", "linalg_matrix_norm.str_ord", "linalg_matrix_norm",
 _linalg("norm", "linalg_norm", "linalg_norm.ord_str",
         doc="A vector or matrix norm, as ``ord`` and ``dim`` select.")
 _linalg("inv", "linalg_inv", doc="The inverse of square matrices; LinAlgError if singular.")
-_linalg("inv_ex", "linalg_inv_ex", rt="linalg_inv_ex",
+_linalg("inv_ex", "linalg_inv_ex", "linalg_inv_ex.inverse", rt="linalg_inv_ex",
         doc="The inverse and LAPACK's ``info`` (no error unless ``check_errors``).")
 _linalg("det", "linalg_det", doc="The determinant of square matrices.")
-_linalg("slogdet", "linalg_slogdet", rt="linalg_slogdet",
+_linalg("slogdet", "linalg_slogdet", "linalg_slogdet.out", rt="linalg_slogdet",
         doc="The sign (phase) and the log of the absolute value of the determinant.")
 _linalg("solve", "linalg_solve", doc="The solution ``X`` of ``AX = B`` (``XA = B``: left=False).")
-_linalg("solve_ex", "linalg_solve_ex", rt="linalg_solve_ex",
+_linalg("solve_ex", "linalg_solve_ex", "linalg_solve_ex.out", rt="linalg_solve_ex",
         doc="``solve`` and LAPACK's ``info``.")
 _linalg("cholesky", "linalg_cholesky", doc="The Cholesky factor of Hermitian positive-definite "
         "matrices.")
-_linalg("cholesky_ex", "linalg_cholesky_ex", rt="linalg_cholesky_ex",
+_linalg("cholesky_ex", "linalg_cholesky_ex", "linalg_cholesky_ex.L", rt="linalg_cholesky_ex",
         doc="The Cholesky factor and LAPACK's ``info``.")
-_linalg("qr", "linalg_qr", rt="linalg_qr", doc="The QR decomposition ('reduced', 'complete', "
+_linalg("qr", "linalg_qr", "linalg_qr.out", rt="linalg_qr", doc="The QR decomposition ('reduced', 'complete', "
         "'r').")
-_linalg("svd", "linalg_svd", rt="linalg_svd", doc="The singular value decomposition "
+_linalg("svd", "linalg_svd", "linalg_svd.U", rt="linalg_svd", doc="The singular value decomposition "
         "``A = U diag(S) Vh``.")
 _linalg("svdvals", "linalg_svdvals", doc="The singular values, in descending order.")
-_linalg("eigh", "linalg_eigh", rt="linalg_eigh", doc="Eigenvalues (ascending) and eigenvectors "
+_linalg("eigh", "linalg_eigh", "linalg_eigh.eigvals", rt="linalg_eigh", doc="Eigenvalues (ascending) and eigenvectors "
         "of Hermitian matrices.")
 _linalg("eigvalsh", "linalg_eigvalsh", doc="Eigenvalues (ascending) of Hermitian matrices.")
-_linalg("eig", "linalg_eig", rt="linalg_eig", doc="Eigenvalues and eigenvectors (complex).")
+_linalg("eig", "linalg_eig", "linalg_eig.out", rt="linalg_eig", doc="Eigenvalues and eigenvectors (complex).")
 _linalg("eigvals", "linalg_eigvals", doc="Eigenvalues (complex).")
 _linalg("pinv", "linalg_pinv.atol_rtol_tensor", "linalg_pinv.atol_rtol_float",
         "linalg_pinv", "linalg_pinv.rcond_tensor", doc="The Moore-Penrose pseudoinverse.")
@@ -98,14 +94,14 @@ _linalg("solve_triangular", "linalg_solve_triangular", doc="The solution of a tr
 _linalg("matrix_exp", "linalg_matrix_exp", doc="The matrix exponential.")
 
 
-_linalg("lstsq", "linalg_lstsq", rt="linalg_lstsq",
+_linalg("lstsq", "linalg_lstsq", "linalg_lstsq.out", rt="linalg_lstsq",
         doc="The least-squares solution of ``AX = B`` (residuals, rank and singular values "
         "as the LAPACK driver gives them).")
-_linalg("lu_factor", "linalg_lu_factor", rt="linalg_lu_factor",
+_linalg("lu_factor", "linalg_lu_factor", "linalg_lu_factor.out", rt="linalg_lu_factor",
         doc="The packed LU factors and pivots of ``A = P L U`` (LinAlgError if singular).")
-_linalg("lu_factor_ex", "linalg_lu_factor_ex", rt="linalg_lu_factor_ex",
+_linalg("lu_factor_ex", "linalg_lu_factor_ex", "linalg_lu_factor_ex.out", rt="linalg_lu_factor_ex",
         doc="``lu_factor`` and LAPACK's ``info`` (no error unless ``check_errors``).")
-_linalg("lu", "linalg_lu", rt="linalg_lu", doc="The LU decomposition ``A = P L U``.")
+_linalg("lu", "linalg_lu", "linalg_lu.out", rt="linalg_lu", doc="The LU decomposition ``A = P L U``.")
 _linalg("lu_solve", "linalg_lu_solve", doc="The solution of ``AX = B`` from ``lu_factor``'s "
         "factors (``XA = B``: left=False; ``A^H``: adjoint=True).")
 
@@ -135,25 +131,11 @@ public("ormqr", *_ops("ormqr", "ormqr.out"))
 
 # ---- functions returning several tensors, with out=(...) ---------------------------------------
 def _tuple_out(name, opname, out_opname, fields, module="kindling.linalg", doc=None):
-    """``name(..., *, out=None)`` returning ``torch.return_types.<op>`` with ``fields``, or
-    ``<op>_out`` when given ``out`` (a tuple of tensors, the out overload's outputs)."""
+    """``name(..., *, out=None)`` over ``opname`` and its out= form, returning
+    ``torch.return_types.<opname>`` with ``fields`` (``<opname>_out`` when given ``out``)."""
     for rt in (opname, opname + "_out"):
         setattr(return_types, rt, _structseq(rt, fields))
-    plain, out_op = _api(name, _ops(opname), opname, module=module), _ops(out_opname)[0]
-    cls_out = getattr(return_types, opname + "_out")
-    parser = ("linalg_" + name) if module == "kindling.linalg" else name
-
-    def f(*args, out=None, **kwargs):
-        if out is None:
-            return plain(*args, **kwargs)
-        if not isinstance(out, (tuple, list)):
-            raise TypeError(f"{parser}(): argument 'out' must be tuple of Tensors, not "
-                            f"{type(out).__name__}")
-        if len(out) != len(fields):
-            raise TypeError(f"expected tuple of {len(fields)} elements but got {len(out)}")
-        return cls_out(out_op(*args, **kwargs, **dict(zip(fields, out))))
-    f.__name__ = f.__qualname__ = name
-    f.__module__ = module
+    f = _api(name, _ops(opname, out_opname), opname, module=module)
     f.__doc__ = doc
     return f
 
@@ -205,7 +187,8 @@ for _name, _opnames in (("det", ("det",)), ("logdet", ("logdet",)), ("inverse", 
                         ("cross", ("cross",)), ("matrix_exp", ("linalg_matrix_exp",))):
     public(_name, *_ops(*_opnames))
 
-function("lu_unpack")(_api("lu_unpack", _ops("lu_unpack"), rt="lu_unpack", module="kindling"))
+function("lu_unpack")(_api("lu_unpack", _ops("lu_unpack", "lu_unpack.out"), rt="lu_unpack",
+                            module="kindling"))
 
 for _name, _op in (("slogdet", "slogdet"), ("svd", "svd"), ("qr", "qr"),
                    ("triangular_solve", "triangular_solve")):

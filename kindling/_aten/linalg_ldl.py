@@ -18,9 +18,9 @@ from .. import _dtype
 from ._defop import defop
 from ._ops_registry import aten
 from ._util import broadcast_shapes, dtype_of
-from ._variants import cpp_name
 from .linalg_common import check_square, f_tensor, meta_c, meta_f
 from .linalg_more import check_errors as _raise_info
+from .linalg_out import check_out_dtype, write_out
 from .linalg_solvers import OPS, _op
 
 _ALPHA = (1 + math.sqrt(17)) / 8   # (Bunch-Kaufman's growth bound)
@@ -341,30 +341,13 @@ linalg_ldl_solve = _op("linalg_ldl_solve(Tensor LD, Tensor pivots, Tensor B, *, 
 
 
 # ---- out= forms ---------------------------------------------------------------------------------
-def _structured_out(out, result):
-    """A structured kernel's output: ``out`` must have the result's dtype; resized to the
-    result's shape and strides (then written)."""
-    if out.dtype is not result.dtype:
-        raise RuntimeError(f"Expected out tensor to have dtype {cpp_name(result.dtype)}, but got "
-                           f"{cpp_name(out.dtype)} instead")
-
-
-def _write(out, result):
-    if tuple(out._size) != tuple(result._size):
-        from ._variants import resize_out
-        resize_out(out, result._size)
-        if result.dim() >= 2 and out.numel():
-            aten.as_strided_.default(out, list(result._size), list(result.stride()))
-    return aten.copy_.default(out, result)
-
-
 def _factor_ex_out(self, *, hermitian=False, check_errors=False, LD, pivots, info):
     # (the outputs' dtypes are checked by the meta function, before the kernel's refusals)
     for o, t in zip((LD, pivots, info), _ldl_factor_ex_meta(self)):
-        _structured_out(o, t)
+        check_out_dtype(o, t)
     r = aten.linalg_ldl_factor_ex.default(self, hermitian=hermitian)
     for o, t in zip((LD, pivots, info), r):
-        _write(o, t)
+        write_out(o, t)
     if check_errors:
         aten._linalg_check_errors.default(info, _FACTOR, is_matrix=self.dim() == 2)
     return LD, pivots, info
@@ -380,8 +363,8 @@ def _factor_out(self, *, hermitian=False, LD, pivots):
 
 def _solve_out(LD, pivots, B, *, hermitian=False, out):
     r = aten.linalg_ldl_solve.default(LD, pivots, B, hermitian=hermitian)
-    _structured_out(out, r)
-    return _write(out, r)
+    check_out_dtype(out, r)
+    return write_out(out, r)
 
 
 def _declare(schema, fn, composite=False):
