@@ -41,7 +41,7 @@ _FOREACH_NAMES = tuple(f"_foreach_{n}" for n in _FOREACH) + tuple(
 _FFT_NAMES = ("_fft_r2c", "_fft_c2r", "_fft_c2c") + tuple("fft_" + n for n in (
     "fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2", "rfftn",
     "irfftn", "hfft", "ihfft", "hfft2", "ihfft2", "hfftn", "ihfftn", "fftfreq", "rfftfreq",
-    "fftshift", "ifftshift"))
+    "fftshift", "ifftshift")) + ("stft", "istft")
 
 FAMILIES = {
     "foreach": _FOREACH_NAMES,

@@ -20,15 +20,15 @@ import math
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _layout
 from .._dispatcher import operator as _opreg
 from .._dispatcher.keys import K
 from .._tensor import from_array
-from ._copy_out import copy_results_out
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
-from ._util import wrap_dim
+from ._util import warn_user, wrap_dim
+from ._variants import resize_out
 
 NONE, BY_ROOT_N, BY_N = 0, 1, 2  # (c10's fft_norm_mode)
 
@@ -113,12 +113,21 @@ def _check_real(self):
             f"Only supports floating-point dtypes, but found: {self.dtype._scalar_name}")
 
 
+def _check_cpu_dtype(self):
+    if self.dtype.itemsize < (8 if self.dtype.is_complex else 4):  # (half precision)
+        raise RuntimeError(
+            f"MKL FFT doesn't support tensors of type: {self.dtype._scalar_name}")
+
+
 def _dims(self, dim):
+    if not dim:  # (the last of ``dim`` is the one halved)
+        raise RuntimeError("ArrayRef: attempted to access back() of empty list")
     return [wrap_dim(d, self.dim()) for d in dim]
 
 
 def _c2c_cpu(self, dim, normalization, forward):
     _check_complex(self)
+    _check_cpu_dtype(self)
     if not dim:
         return aten.clone.default(self)
     dims = _dims(self, dim)
@@ -138,6 +147,7 @@ def _c2c_meta(self, dim, normalization, forward):
 
 def _r2c_cpu(self, dim, normalization, onesided):
     _check_real(self)
+    _check_cpu_dtype(self)
     dims = _dims(self, dim)
     norm = _NP_NORM[True][normalization]
     a = self._np
@@ -156,6 +166,7 @@ def _r2c_meta(self, dim, normalization, onesided):
 
 def _c2r_cpu(self, dim, normalization, last_dim_size):
     _check_complex(self)
+    _check_cpu_dtype(self)
     dims = _dims(self, dim)
     s = [self.shape[d] for d in dims[:-1]] + [last_dim_size]
     r = np.fft.irfftn(self._np, s=s, axes=dims, norm=_NP_NORM[False][normalization])
@@ -174,8 +185,9 @@ def _out_kernel(fn):
     """An ``out=`` kernel: the result resized into ``out`` and copied there (PyTorch's
     ``_fft_*_mkl_out``)."""
     def kernel(*args, out):
-        copy_results_out([out], [fn(*args)])
-        return out
+        r = fn(*args)
+        resize_out(out, r.shape)
+        return aten.copy_.default(out, r)
     kernel.__name__ = fn.__name__ + "_out"
     return kernel
 
@@ -238,20 +250,25 @@ def _promote(t, require_complex=False):
     return t if new is dt else t.to(new)
 
 
-def _constant_pad_nd(x, pad):
-    """Zero padding after the end of dims: ``constant_pad_nd`` as PyTorch's, or zeros with
-    ``x`` copied in where kindling has no such op yet."""
+def _constant_pad_nd(x, pad, value=None):
+    """``constant_pad_nd(x, pad, value)`` as PyTorch calls it, or, where kindling has no such
+    op yet, a tensor of ``value`` with ``x`` copied in (``pad``: (before, after) pairs from
+    the last dim)."""
     if _opreg.find("aten::constant_pad_nd") is not None:
-        return aten.constant_pad_nd.default(x, pad)
-    shape = list(x.shape)
-    n = len(shape)
-    for d in range(n):
-        shape[d] += pad[2 * (n - 1 - d) + 1]
-    full = aten.new_zeros.default(x, shape)
+        return aten.constant_pad_nd.default(x, pad) if value is None else \
+            aten.constant_pad_nd.default(x, pad, value)
+    n = x.dim()
+    shape, before = list(x.shape), [0] * n
+    for i in range(len(pad) // 2):
+        d = n - 1 - i
+        before[d] = pad[2 * i]
+        shape[d] += pad[2 * i] + pad[2 * i + 1]
+    full = aten.new_zeros.default(x, shape) if not value else \
+        aten.new_full.default(x, shape, value)
     view = full
     for d in range(n):
         if shape[d] != x.shape[d]:
-            view = aten.slice.Tensor(view, d, 0, x.shape[d])
+            view = aten.slice.Tensor(view, d, before[d], before[d] + x.shape[d])
     aten.copy_.default(view, x)
     return full
 
@@ -474,16 +491,20 @@ def _shift(half):
     return shift
 
 
+def _half(n):
+    return int(n / 2)  # (C++'s division, truncating toward zero)
+
+
 def _fftfreq_into(out, n, d, rfft):
     if not (out.dtype.is_floating_point or out.dtype.is_complex):
         raise RuntimeError(("rfftfreq" if rfft else "fftfreq") +
                            " requires a floating point or complex dtype")
     if rfft:
-        aten.arange.out(n // 2 + 1, out=out)
+        aten.arange.out(_half(n) + 1, out=out)
     else:
         aten.arange.out(n, out=out)
-        right = aten.slice.Tensor(out, 0, (n + 1) // 2)
-        aten.arange.start_out(-(n // 2), 0, 1, out=right)
+        right = aten.slice.Tensor(out, 0, _half(n + 1))
+        aten.arange.start_out(-_half(n), 0, 1, out=right)
     nd = n * d
     return aten.mul_.Scalar(out, 1.0 / nd if nd != 0 else math.copysign(math.inf, nd))
 
@@ -491,8 +512,8 @@ def _fftfreq_into(out, n, d, rfft):
 def _freq(rfft):
     def functional(n, d=1.0, *, dtype=None, layout=None, device=None, pin_memory=None):
         dt = _dtype.get_default_dtype() if dtype is None else dtype
-        out = aten.empty.memory_format([0], dtype=dt, layout=layout, device=device,
-                                       pin_memory=pin_memory)
+        out = aten.empty.memory_format([_half(n) + 1 if rfft else n], dtype=dt, layout=layout,
+                                       device=device, pin_memory=pin_memory)
         return _fftfreq_into(out, n, d, rfft)
 
     def out_form(n, d=1.0, *, out):
@@ -520,11 +541,19 @@ def _define_kernel_op(name, args, cpu, meta, backward, backward_name, tags=()):
 
 
 def _define_composite(name, args, fn):
+    if args is _TWO_DIM:  # (kernels get the arguments as given: the schema's default here)
+        fn = _two_dim(fn)
     d = defop(f"{name}{args}) -> Tensor")
     d.composite(lambda *a, **k: fn(*a, **k))
     o = defop(f"{name}.out{args}{_OUT}")
     o.composite(fn)
     OPS[name], OPS[name + ".out"] = d, o
+
+
+def _two_dim(fn):
+    def two_dim(self, s=None, dim=(-2, -1), norm=None, *, out=None):
+        return fn(self, s, dim, norm, out=out)
+    return two_dim
 
 
 def install():
@@ -559,3 +588,269 @@ def install():
         d = defop(f"{name}(Tensor self, int[1]? dim=None) -> Tensor")
         d.composite(_shift(half))
         OPS[name] = d
+    install_stft()
+
+
+# ---- stft / istft (SpectralOps.cpp) ---------------------------------------------------------------
+_warned: set = set()
+
+
+def _warn_once(text):
+    """TORCH_WARN_ONCE: a UserWarning, once per process."""
+    if text not in _warned:
+        _warned.add(text)
+        warn_user(text)
+
+
+_STFT_NO_WINDOW = (
+    "A window was not provided. A rectangular window will be applied,which is known to cause "
+    "spectral leakage. Other windows such as torch.hann_window or torch.hamming_window are "
+    "recommended to reduce spectral leakage.To suppress this warning and use a rectangular "
+    "window, explicitly set `window=torch.ones(n_fft, device=<device>)`.")
+_ISTFT_NO_WINDOW = (
+    "A window was not provided. A rectangular window will be applied.Please provide the same "
+    "window used by stft to make the inversion lossless.To suppress this warning and use a "
+    "rectangular window, explicitly set `window=torch.ones(n_fft, device=<device>)`.")
+_STFT_REAL_DEPRECATED = (
+    "stft with return_complex=False is deprecated. In a future pytorch release, stft will "
+    "return complex tensors for all inputs, and return_complex=False will raise an error.\n"
+    "Note: you can still call torch.view_as_real on the complex output to recover the old "
+    "return format.")
+
+
+def _type_str(t):
+    """``Tensor::toString()``: the legacy type name (``torch.DoubleTensor``), or
+    ``CPUComplexDoubleType`` for the complex dtypes, which have none."""
+    if t.dtype.is_complex:
+        return f"CPU{t.dtype._scalar_name}Type"
+    return t.type()
+
+
+def _opt(v):
+    return "None" if v is None else str(int(v)) if isinstance(v, bool) else str(v)
+
+
+def _sizes(t):
+    return "[" + ", ".join(str(n) for n in t.shape) + "]"
+
+
+def _window_str(window):
+    return "None" if window is None else f"{_type_str(window)}{{{_sizes(window)}}}"
+
+
+def _stft(self, n_fft, hop_length=None, win_length=None, window=None, normalized=False,
+          onesided=None, return_complex=None, align_to_window=None):
+    hop = n_fft >> 2 if hop_length is None else hop_length
+    win = n_fft if win_length is None else win_length
+    rc = return_complex if return_complex is not None else (
+        self.dtype.is_complex or (window is not None and window.dtype.is_complex))
+    if not rc:
+        if return_complex is None:
+            raise RuntimeError(
+                "stft requires the return_complex parameter be given for real inputs, and "
+                "will further require that return_complex=True in a future PyTorch release.")
+        _warn_once(_STFT_REAL_DEPRECATED)
+    if window is None:
+        _warn_once(_STFT_NO_WINDOW)
+
+    def fail(text):
+        raise RuntimeError(
+            f"stft({_type_str(self)}{_sizes(self)}, n_fft={n_fft}, hop_length={hop}, "
+            f"win_length={win}, window={_window_str(window)}, normalized={int(normalized)}, "
+            f"onesided={_opt(onesided)}, return_complex={_opt(return_complex)}, "
+            f"align_to_window={_opt(align_to_window)}) : {text}")
+    if not (self.dtype.is_floating_point or self.dtype.is_complex):
+        fail("expected a tensor of floating point or complex values")
+    if self.dim() not in (1, 2):
+        fail("expected a 1D or 2D tensor")
+    x = aten.unsqueeze.default(self, 0) if self.dim() == 1 else self
+    batch, length = x.shape
+    if n_fft <= 0 or n_fft > length:
+        fail(f"expected 0 < n_fft < {length}, but got n_fft={n_fft}")
+    if hop <= 0:
+        fail(f"expected hop_length > 0, but got hop_length={hop}")
+    if win <= 0 or win > n_fft:
+        fail(f"expected 0 < win_length <= n_fft, but got win_length={win}")
+    if window is not None and (window.dim() != 1 or window.shape[0] != win):
+        fail(f"expected a 1D window tensor of size equal to win_length={win}, but got window "
+             f"with size {_sizes(window)}")
+    w = window
+    left = (n_fft - win) // 2
+    if win < n_fft:  # (the window centred in n_fft points)
+        like = self if window is None else window
+        w = aten.zeros.default([n_fft], dtype=like.dtype, layout=like.layout, device=like.device)
+        part = aten.slice.Tensor(w, 0, left, left + win)
+        if window is None:
+            aten.fill_.Scalar(part, 1)
+        else:
+            aten.copy_.default(part, window)
+        if align_to_window:
+            x = _constant_pad_nd(x, [left, left], 0.0)
+            length = x.shape[1]
+    n_frames = 1 + (length - n_fft) // hop
+    st = x.stride()
+    x = aten.as_strided.default(x, [batch, n_frames, n_fft], [st[0], hop * st[1], st[1]])
+    if w is not None:
+        x = aten.mul.Tensor(x, w)
+    complex_fft = x.dtype.is_complex
+    one = (not complex_fft) if onesided is None else onesided
+    norm = BY_ROOT_N if normalized else NONE
+    if complex_fft:
+        if one:
+            raise RuntimeError("Cannot have onesided output if window or input is complex")
+        out = aten._fft_c2c.default(x, [2], norm, True)
+    else:
+        out = aten._fft_r2c.default(x, [2], norm, one)
+    aten.transpose_.default(out, 1, 2)
+    if self.dim() == 1:
+        aten.squeeze_.dim(out, 0)
+    return out if rc else aten.view_as_real.default(out)
+
+
+def _stft_center(self, n_fft, hop_length=None, win_length=None, window=None, center=True,
+                 pad_mode="reflect", normalized=False, onesided=None, return_complex=None,
+                 align_to_window=None):
+    if center:
+        if align_to_window is not None:
+            raise RuntimeError("stft align_to_window should only be set when center = false")
+        self = center_pad(self, n_fft, pad_mode)
+    return _stft(self, n_fft, hop_length, win_length, window, normalized, onesided,
+                 return_complex, align_to_window)
+
+
+def center_pad(x, n_fft, pad_mode):
+    """``torch.stft``'s ``center=True`` padding: ``n_fft // 2`` on both ends of the signal, by
+    ``F.pad`` in ``pad_mode`` over a 3-D view."""
+    signal_dim = x.dim()
+    pad = int(n_fft // 2)
+    x = aten.view.default(x, [1] * (3 - signal_dim) + list(x.shape))
+    x = _pad_last(x, pad, pad_mode)
+    return aten.view.default(x, list(x.shape[-signal_dim:]))
+
+
+def _pad_last(x, pad, mode):
+    """``F.pad(x, [pad, pad], mode)`` for the last dim of a 3-D ``x``: ``torch.nn.functional.pad``
+    where kindling has it, else the same values built from slices."""
+    from .. import nn
+    fpad = getattr(nn.functional, "pad", None)
+    if fpad is not None:
+        return fpad(x, [pad, pad], mode)
+    n = x.shape[-1]
+    if mode == "constant":
+        return _constant_pad_nd(x, [pad, pad], 0.0)
+    if mode == "reflect":
+        if pad >= n:
+            raise RuntimeError(
+                "Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({pad}, {pad}) at dimension 2 of input "
+                f"{_sizes(x)}")
+        head = aten.flip.default(aten.slice.Tensor(x, -1, 1, pad + 1), [-1])
+        tail = aten.flip.default(aten.slice.Tensor(x, -1, n - pad - 1, n - 1), [-1])
+    elif mode == "replicate":
+        head = aten.expand.default(aten.slice.Tensor(x, -1, 0, 1), [*x.shape[:-1], pad])
+        tail = aten.expand.default(aten.slice.Tensor(x, -1, n - 1, n), [*x.shape[:-1], pad])
+    elif mode == "circular":
+        head = aten.slice.Tensor(x, -1, n - pad, n)
+        tail = aten.slice.Tensor(x, -1, 0, pad)
+    else:
+        raise NotImplementedError(f"torch.stft: pad_mode={mode!r} needs "
+                                  "torch.nn.functional.pad, which kindling lacks yet")
+    return aten.cat.default([head, x, tail], -1)
+
+
+def _istft(self, n_fft, hop_length=None, win_length=None, window=None, center=True,
+           normalized=False, onesided=None, length=None, return_complex=False):
+    hop = n_fft >> 2 if hop_length is None else hop_length
+    win = n_fft if win_length is None else win_length
+    if not self.dtype.is_complex:
+        raise RuntimeError("istft requires a complex-valued input tensor matching the output "
+                           "from stft with return_complex=True.")
+    if window is None:
+        _warn_once(_ISTFT_NO_WINDOW)
+    x = aten.view_as_real.default(aten.resolve_conj.default(self))
+    input_dim = x.dim()
+    n_frames, fft_size = x.shape[wrap_dim(-2, input_dim)], x.shape[wrap_dim(-3, input_dim)]
+    expected_len = n_fft + hop * (n_frames - 1)
+
+    def fail(text):
+        raise RuntimeError(
+            f"istft({_type_str(self)}{_sizes(self)}, n_fft={n_fft}, hop_length={hop}, "
+            f"win_length={win}, window={_window_str(window)}, center={int(center)}, "
+            f"normalized={int(normalized)}, onesided={_opt(onesided)}, "
+            f"length={_opt(length)}, return_complex={int(return_complex)}) {text}")
+    if x.numel() == 0:
+        fail(": input tensor cannot be empty.")
+    if input_dim not in (3, 4):
+        fail(f": expected a tensor with 3 or 4 dimensions, but got {input_dim}")
+    one = fft_size != n_fft if onesided is None else onesided
+    if one and n_fft // 2 + 1 != fft_size:
+        fail(": expected the frequency dimension (3rd to the last) of the input tensor to "
+             f"match n_fft / 2 + 1 when onesided=True, but got {fft_size}")
+    if not one and n_fft != fft_size:
+        fail(": expected the frequency dimension (3rd to the last) of the input tensor to "
+             f"match n_fft when onesided=False, but got {fft_size}")
+    if not 0 < hop <= win:
+        fail(": expected 0 < hop_length <= win_length")
+    if not 0 < win <= n_fft:
+        fail(": expected 0 < win_length <= n_fft")
+    if window is not None and (window.dim() != 1 or window.shape[0] != win):
+        fail(": Invalid window shape. window has to be 1D and length of `win_length`")
+    w = window if window is not None else aten.ones.default(
+        [win], dtype=x.dtype, device=x.device)
+    if win != n_fft:  # (the window centred in n_fft points)
+        left = (n_fft - win) // 2
+        w = _constant_pad_nd(w, [left, n_fft - win - left], 0)
+    if input_dim == 3:
+        x = aten.unsqueeze.default(x, 0)
+    x = aten.view_as_complex.default(aten.transpose.int(x, 1, 2))
+    norm = BY_ROOT_N if normalized else BY_N
+    if return_complex:
+        if one:
+            raise RuntimeError("Cannot have onesided output if window or input is complex")
+        x = aten._fft_c2c.default(x, [x.dim() - 1], norm, False)
+    else:
+        if window is not None and window.dtype.is_complex:
+            raise RuntimeError("Complex windows are incompatible with return_complex=False")
+        if not one:
+            x = aten.slice.Tensor(x, -1, 0, n_fft // 2 + 1)
+        x = aten._fft_c2r.default(x, [x.dim() - 1], norm, n_fft)
+    y = aten.mul.Tensor(x, aten.view.default(w, [1, 1, n_fft]))
+    # overlap-add of the frames, and of the squared window (the normaliser)
+    y = aten.unfold_backward.default(y, [y.shape[0], expected_len], 1, n_fft, hop)
+    w2 = aten.expand.default(aten.pow.Tensor_Scalar(w, 2), [1, n_frames, n_fft])
+    envelope = aten.unfold_backward.default(w2, [1, expected_len], 1, n_fft, hop)
+    start = n_fft // 2 if center else 0
+    end = start + length if length is not None else (-(n_fft // 2) if center else expected_len)
+    y = aten.slice.Tensor(y, 1, start, end)
+    envelope = aten.slice.Tensor(envelope, 1, start, end)
+    lowest = aten.lt.Scalar(aten.min.default(aten.abs.default(envelope)), 1e-11)
+    if aten.equal.default(lowest, aten.new_ones.default(
+            lowest, [], dtype=_dtype.bool, layout=_layout.strided, device=lowest.device)):
+        fail("window overlap add min: 1\n[ CPUBoolType{} ]")  # (the 0-d tensor, printed)
+    y = aten.div.Tensor(y, envelope)
+    if input_dim == 3:
+        y = aten.squeeze.dim(y, 0)
+    if end > expected_len:
+        _warn_once("The length of signal is shorter than the length parameter. Result is being "
+                   "padded with zeros in the tail. Please check your center and hop_length "
+                   "settings.")
+        y = _constant_pad_nd(y, [0, end - expected_len], 0)
+    return y
+
+
+def install_stft():
+    """``stft`` (with its ``center`` overload) and ``istft``: composites of the transforms."""
+    stft = defop("stft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, "
+                 "Tensor? window=None, bool normalized=False, bool? onesided=None, "
+                 "bool? return_complex=None, bool? align_to_window=None) -> Tensor")
+    stft.composite(_stft)
+    center = defop("stft.center(Tensor self, int n_fft, int? hop_length=None, "
+                   "int? win_length=None, Tensor? window=None, bool center=True, "
+                   "str pad_mode=\"reflect\", bool normalized=False, bool? onesided=None, "
+                   "bool? return_complex=None, bool? align_to_window=None) -> Tensor")
+    center.composite(_stft_center)
+    istft = defop("istft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, "
+                  "Tensor? window=None, bool center=True, bool normalized=False, "
+                  "bool? onesided=None, int? length=None, bool return_complex=False) -> Tensor")
+    istft.composite(_istft)
+    OPS["stft"], OPS["stft.center"], OPS["istft"] = stft, center, istft

@@ -10,9 +10,10 @@ from __future__ import annotations
 from .._aten._api import make_function
 from .._dispatcher import operator as _opreg
 
+# (PyTorch's ``__all__`` leaves out the 2-D and N-D Hermitian transforms, which it has)
 __all__ = ["fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2",
-           "rfftn", "irfftn", "hfft", "ihfft", "hfft2", "ihfft2", "hfftn", "ihfftn", "fftfreq",
-           "rfftfreq", "fftshift", "ifftshift"]
+           "rfftn", "irfftn", "hfft", "ihfft", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
+_FUNCTIONS = __all__ + ["hfft2", "ihfft2", "hfftn", "ihfftn"]
 
 _DOCS = {
     "fft": "The 1-D discrete Fourier transform of ``input`` along ``dim``.",
@@ -56,7 +57,7 @@ def _api(name, with_out=True):
     return f
 
 
-for _n in __all__:
+for _n in _FUNCTIONS:
     if _n not in ("fftfreq", "rfftfreq"):
         globals()[_n] = _api(_n, with_out=not _n.endswith("shift"))
 
