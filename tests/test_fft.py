@@ -10,8 +10,6 @@ from tests._parity import call_outcome, dispatch_log
 
 torch = pytest.importorskip("torch")
 
-RNG_SEED = 1234
-
 
 def _data(shape, dtype, seed):
     rng = np.random.default_rng(seed)
@@ -112,6 +110,7 @@ VALUE_CASES.update({
     "fftfreq-out": lambda T: T.fft.fftfreq(5, out=T.empty(0, dtype=T.float64)),
     "rfftfreq-out-resize": lambda T: T.fft.rfftfreq(5, out=T.empty(2)),
     "aten-c2c": lambda T: T.ops.aten._fft_c2c(_t(T, (3, 4, 5), "complex128"), [0, 2], 1, False),
+    "aten-c2c-norm-5": lambda T: T.ops.aten._fft_c2c(_t(T, (3, 4), "complex128"), [1], 5, True),
     "aten-c2c-nodims": lambda T: T.ops.aten._fft_c2c(_t(T, (3, 4), "complex128"), [], 0, True),
     "aten-r2c": lambda T: T.ops.aten._fft_r2c(_t(T, (3, 4, 5), transpose=True), [2, 0], 2,
                                               True),
@@ -206,7 +205,7 @@ def test_out_matches_torch(name, out_shape):
     _check(case)
 
 
-# ---- gradients and forward AD ----------------------------------------------------------------------
+# ---- gradients and forward AD ------------------------------------------------------------------
 GRAD_CASES = [(n, dt, kw) for n in ONE_DIM for dt in ("float64", "complex128")
               for kw in ({}, {"n": 5, "norm": "ortho"}, {"n": 9, "dim": 0, "norm": "forward"})
               if not (n in REAL_ONLY and dt == "complex128")] + \
@@ -286,7 +285,7 @@ def test_meta_matches_cpu_and_torch(op, dt, args):
     assert case(kindling, "meta")[:3] == case(kindling, "cpu")[:3]
 
 
-# ---- the ops a dispatch mode sees -----------------------------------------------------------------
+# ---- the ops a dispatch mode sees --------------------------------------------------------------
 LOG_CASES = {
     "fft real": lambda T: T.fft.fft(_t(T, (4, 6))),
     "ifft real ortho": lambda T: T.fft.ifft(_t(T, (4, 6)), norm="ortho"),
@@ -321,7 +320,6 @@ LOG_CASES = {
 def test_dispatch_mode_sees_torchs_ops(name):
     logs = []
     for T in (kindling, torch):
-        x = None  # noqa: F841
         log, mode = dispatch_log(T)
         with mode:
             LOG_CASES[name](T)
@@ -373,7 +371,12 @@ STFT_CASES = {
     "reflect too short": lambda T: T.stft(_t(T, (3,)), 8, window=_window(T),
                                           return_complex=True),
 }
-_S = lambda T, **kw: T.stft(_t(T, (40,)), 8, window=_window(T), return_complex=True, **kw)  # noqa: E731
+
+
+def _S(T, **kw):
+    return T.stft(_t(T, (40,)), 8, window=_window(T), return_complex=True, **kw)
+
+
 ISTFT_CASES = {
     "basic": lambda T: T.istft(_S(T), 8, window=_window(T)),
     "method": lambda T: _S(T).istft(8, window=_window(T), length=45),
@@ -423,10 +426,38 @@ def test_stft_istft_gradients_match_torch(center):
     _check(case)
 
 
+@pytest.mark.parametrize("name", ["rfft", "fftfreq", "stft", "Tensor.stft", "istft", "fftshift"])
+def test_function_mode_sees_the_call_alone(name):
+    """A TorchFunctionMode sees the function (PyTorch's binding name), not what it runs."""
+    calls = {
+        "rfft": lambda T, x: T.fft.rfft(x), "fftfreq": lambda T, x: T.fft.fftfreq(4),
+        "stft": lambda T, x: T.stft(x, 8, window=T.ones(8, dtype=T.float64),
+                                    return_complex=True),
+        "Tensor.stft": lambda T, x: x.stft(8, window=T.ones(8, dtype=T.float64), center=False,
+                                           return_complex=True),
+        "istft": lambda T, x: T.istft(x.to(T.complex128).view(8, 5), 8, center=False,
+                                      window=T.ones(8, dtype=T.float64), onesided=False),
+        "fftshift": lambda T, x: T.fft.fftshift(x)}
+    seen = []
+    for T in (kindling, torch):
+        log = []
+        x = _t(T, (40,))
+
+        class Mode(T.overrides.TorchFunctionMode):
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                log.append(getattr(func, "__name__", str(func)))
+                return func(*args, **(kwargs or {}))
+        with Mode():
+            calls[name](T, x)
+        seen.append(log)
+    assert seen[0] == seen[1]
+
+
 def test_function_metadata():
-    for name in ("fft", "rfftn", "fftfreq", "fftshift"):
-        f = getattr(kindling.fft, name)
-        assert f.__name__ == name and f.__module__ == "kindling.fft" and f.__doc__
+    for name in ("fft", "rfftn", "fftfreq", "fftshift", "hfft2"):
+        f, g = getattr(kindling.fft, name), getattr(torch.fft, name)
+        assert (f.__name__, f.__module__) == (g.__name__, g.__module__.replace("torch", "kindling"))
+        assert f.__doc__
     assert kindling.fft.__all__ == [n for n in torch.fft.__all__ if n != "Tensor"]
-    assert {n for n in dir(torch.fft) if not n.startswith("_") and "args" not in n} - {"Tensor", "torch"} \
-        <= set(dir(kindling.fft))
+    public = {n for n in dir(torch.fft) if not n.startswith("_") and "args" not in n}
+    assert public - {"Tensor", "torch"} <= set(dir(kindling.fft))

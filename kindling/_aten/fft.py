@@ -36,6 +36,12 @@ NONE, BY_ROOT_N, BY_N = 0, 1, 2  # (c10's fft_norm_mode)
 _NP_NORM = {True: {NONE: "backward", BY_ROOT_N: "ortho", BY_N: "forward"},
             False: {NONE: "forward", BY_ROOT_N: "ortho", BY_N: "backward"}}
 
+
+def _np_norm(forward, normalization):
+    """NumPy's ``norm=`` for c10's mode (any other number scales by 1/n, as MKL's kernels)."""
+    return _NP_NORM[bool(forward)][normalization if normalization in (NONE, BY_ROOT_N) else BY_N]
+
+
 OPS: dict = {}  # "fft_fft" / "fft_fft.out" -> OpDef
 
 
@@ -132,7 +138,7 @@ def _c2c_cpu(self, dim, normalization, forward):
         return aten.clone.default(self)
     dims = _dims(self, dim)
     fn = np.fft.fftn if forward else np.fft.ifftn
-    r = fn(self._np, axes=dims, norm=_NP_NORM[bool(forward)][normalization])
+    r = fn(self._np, axes=dims, norm=_np_norm(forward, normalization))
     return _strided(r.astype(self.dtype._np, copy=False), _c2c_geometry(
         self.shape, self.stride(), dims)[1])
 
@@ -149,7 +155,7 @@ def _r2c_cpu(self, dim, normalization, onesided):
     _check_real(self)
     _check_cpu_dtype(self)
     dims = _dims(self, dim)
-    norm = _NP_NORM[True][normalization]
+    norm = _np_norm(True, normalization)
     a = self._np
     r = np.fft.rfftn(a, axes=dims, norm=norm) if onesided else \
         np.fft.fftn(a, axes=dims, norm=norm)
@@ -169,7 +175,7 @@ def _c2r_cpu(self, dim, normalization, last_dim_size):
     _check_cpu_dtype(self)
     dims = _dims(self, dim)
     s = [self.shape[d] for d in dims[:-1]] + [last_dim_size]
-    r = np.fft.irfftn(self._np, s=s, axes=dims, norm=_NP_NORM[False][normalization])
+    r = np.fft.irfftn(self._np, s=s, axes=dims, norm=_np_norm(False, normalization))
     out_dt = self.dtype.to_real()
     size, stride = _c2r_geometry(self.shape, self.stride(), dims, last_dim_size)
     return _strided(r.astype(out_dt._np, copy=False), stride)
@@ -591,7 +597,7 @@ def install():
     install_stft()
 
 
-# ---- stft / istft (SpectralOps.cpp) ---------------------------------------------------------------
+# ---- stft / istft (SpectralOps.cpp) -----------------------------------------------------------
 _warned: set = set()
 
 

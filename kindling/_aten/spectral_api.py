@@ -34,7 +34,7 @@ istft.__doc__ = "The inverse of ``stft``: the signal from its frames by overlap-
 
 
 @method("stft")
-def _tensor_stft(self, n_fft, hop_length=None, win_length=None, window=None, center=True,
+def stft_method(self, n_fft, hop_length=None, win_length=None, window=None, center=True,
                  pad_mode="reflect", normalized=False, onesided=None, return_complex=None,
                  align_to_window=None):
     """See ``torch.stft``."""
@@ -44,7 +44,7 @@ def _tensor_stft(self, n_fft, hop_length=None, win_length=None, window=None, cen
 
 
 @method("istft")
-def _tensor_istft(self, n_fft, hop_length=None, win_length=None, window=None, center=True,
+def istft_method(self, n_fft, hop_length=None, win_length=None, window=None, center=True,
                   normalized=False, onesided=None, length=None, return_complex=False):
     """See ``torch.istft``."""
     return istft(self, n_fft, hop_length=hop_length, win_length=win_length, window=window,

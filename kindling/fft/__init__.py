@@ -7,7 +7,7 @@ defined at the first call.
 """
 from __future__ import annotations
 
-from .._aten._api import make_function
+from .._aten._api import _hook, make_function
 from .._dispatcher import operator as _opreg
 
 # (PyTorch's ``__all__`` leaves out the 2-D and N-D Hermitian transforms, which it has)
@@ -40,6 +40,9 @@ _DOCS = {
 }
 
 
+_MODULE = "kindling._C._fft"
+
+
 def _overloads(name, with_out=True):
     def get():
         _opreg.ensure_defined("aten::_fft_c2c")
@@ -49,9 +52,9 @@ def _overloads(name, with_out=True):
 
 
 def _api(name, with_out=True):
+    # (named as PyTorch's bindings: ``torch.fft.fft.__name__`` is "fft_fft")
     f = make_function("fft_" + name, _overloads("fft_" + name, with_out))
-    f.__name__ = f.__qualname__ = name
-    f.__module__ = "kindling.fft"
+    f.__module__ = _MODULE
     f._tf_name = f"torch.fft.{name}"
     f.__doc__ = _DOCS.get(name)
     return f
@@ -74,10 +77,9 @@ def _freq_function(name, doc):
             return _f.finish_out(OPS["fft_" + name + ".out"].op(n, d, out=out), requires_grad)
         kw = _f._factory_kwargs(dtype, layout, device, pin_memory)
         return _f._finish(OPS["fft_" + name].op(n, d, **kw), requires_grad)
-    freq.__name__ = freq.__qualname__ = name
-    freq.__module__ = "kindling.fft"
     freq.__doc__ = doc
-    return freq
+    freq.__module__ = _MODULE
+    return _hook(freq, "fft_" + name, f"torch.fft.{name}")
 
 
 fftfreq = _freq_function(
