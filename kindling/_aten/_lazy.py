@@ -36,6 +36,13 @@ _FOREACH_NO_INPLACE = frozenset({"norm", "powsum", "max", "mm", "clone"})
 _FOREACH_NAMES = tuple(f"_foreach_{n}" for n in _FOREACH) + tuple(
     f"_foreach_{n}_" for n in _FOREACH if n not in _FOREACH_NO_INPLACE)
 
+# (``fft``: the three transforms and the ``torch.fft`` functions' ops; ``kindling.fft`` makes
+# the functions)
+_FFT_NAMES = ("_fft_r2c", "_fft_c2r", "_fft_c2c") + tuple("fft_" + n for n in (
+    "fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2", "rfftn",
+    "irfftn", "hfft", "ihfft", "hfft2", "ihfft2", "hfftn", "ihfftn", "fftfreq", "rfftfreq",
+    "fftshift", "ifftshift")) + ("stft", "istft")
+
 FAMILIES = {
     "foreach": _FOREACH_NAMES,
     "special_extra": tuple("special_" + n for n in (
@@ -47,6 +54,7 @@ FAMILIES = {
         "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
         "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
         "laguerre_polynomial_l", "legendre_polynomial_p")),
+    "fft": _FFT_NAMES,
     "test_ops": ("_test_autograd_multiple_dispatch", "_test_autograd_multiple_dispatch_view",
                  "_test_autograd_multiple_dispatch_view_copy", "_test_warn_in_autograd"),
 }

@@ -30,6 +30,7 @@ from .._tensor import Tensor, make_view
 from ._api import public
 from ._defop import defop
 from ._meta_util import empty_meta
+from ._variants import out_variant
 from ._ops_registry import aten
 
 NEG, CONJ, ZT = bit(K.Negative), bit(K.Conjugate), bit(K.ZeroTensor)
@@ -111,6 +112,11 @@ conj_physical = defop("conj_physical(Tensor self) -> Tensor",
 conj_physical.composite(
     lambda self: aten._conj_physical.default(self) if self.dtype.is_complex else self)
 
+# (``out``: TensorIterator's unary op, which wants ``out`` of the input's dtype)
+conj_physical.out = out_variant(_conj_physical,
+                                "conj_physical.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)",
+                                check_cast="same")
+
 conj_physical_ = defop("conj_physical_(Tensor(a!) self) -> Tensor(a!)", tags=("pointwise",))
 
 
@@ -135,6 +141,7 @@ for _name, _d in (("conj", conj), ("resolve_conj", resolve_conj), ("resolve_neg"
                   ("conj_physical", conj_physical), ("_conj_physical", _conj_physical),
                   ("_neg_view", _neg_view), ("_conj", _conj)):
     public(_name, _d)
+public("conj_physical", conj_physical, conj_physical.out, method=False)
 public("conj_physical_", conj_physical_, function=True)
 
 

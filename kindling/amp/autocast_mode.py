@@ -310,15 +310,31 @@ def _install(device_type="cpu"):
     from .._ops import overload_for
     key = _AUTOCAST_KEY[device_type]
     site = caller_site()
+    pending = {}  # (ops of families defined at first use: registered when they are)
+
+    def register(name, policy):
+        for overload, entry in _opreg.overloads_of("aten::" + name).items():
+            if entry.schema.is_mutable or "out" in overload:
+                continue
+            if entry.has_kernel_for(key):
+                continue
+            op = overload_for(entry)
+            entry.register(key, KernelEntry(_policy_kernel(op, device_type, policy), site))
+
     for names, policy in ((LOWER_PRECISION_FP, "lower"), (FP32, "fp32"), (PROMOTE, "promote")):
         for name in names:
-            for overload, entry in _opreg.overloads_of("aten::" + name).items():
-                if entry.schema.is_mutable or "out" in overload:
-                    continue
-                if entry.has_kernel_for(key):
-                    continue
-                op = overload_for(entry)
-                entry.register(key, KernelEntry(_policy_kernel(op, device_type, policy), site))
+            if "aten::" + name in _opreg._lazy:
+                pending[name] = policy
+            else:
+                register(name, policy)
+
+    def on_family(opdefs):
+        for name in dict.fromkeys(d.entry.name[6:] for d in opdefs):
+            if name in pending:
+                register(name, pending.pop(name))
+    if pending:
+        from .._aten import _defop
+        _defop.family_hooks.append(on_family)
 
 
 _install("cpu")
