@@ -23,6 +23,7 @@ from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._pointwise_util import fp_silent, not_implemented, pointwise_meta
 from ._util import wrap_dim
+from ._copy_out import copy_out_variant
 from ._variants import inplace_variant
 
 _LOW = _dtype.LOW_PRECISION_NP
@@ -78,7 +79,7 @@ def _second_derivative(first, grad, grad_output, self):
 
 
 def _activation(name, params, fwd, bwd, kernel_name, composite_grad, *, bwd_params=None,
-                inplace=True, complex_ok=False, bwd_kernel_name=None, tags=("pointwise",)):
+                inplace=True, complex_ok=False, bwd_kernel_name=None):
     """``name(Tensor self, <params>)``, its in-place form and ``name_backward(Tensor
     grad_output, Tensor self, <bwd_params>)``.  ``fwd(x, *args)``/``bwd(g, x, *args)`` are
     NumPy; ``composite_grad(grad_output, self, *args)`` the backward with tensor ops (for the
@@ -233,18 +234,6 @@ def _mish_grad_c(go, x):
     return go * (t + x * x.sigmoid() * (1 - t * t))
 
 
-def _hardtanh_grad_c(go, x, min_val, max_val):
-    return _t_where((x <= min_val) | (x >= max_val), go * 0, go)
-
-
-def _leaky_grad_c(go, x, negative_slope, self_is_result):
-    return _t_where(x > 0, go, go * negative_slope)
-
-
-def _shrink_grad_c(go, x, lambd):
-    return _t_where((x >= -lambd) & (x <= lambd), go * 0, go)
-
-
 def _check_lambd(kernel_name):
     def check(x, lambd):
         _floating(kernel_name, x)
@@ -260,7 +249,7 @@ def _g6(v):
     """A number as C++'s ``<<`` prints it (6 significant digits)."""
     if float(v).is_integer() and abs(v) < 1e6:
         return str(int(v))
-    return f"{v:.6g}".replace("e+", "e+")
+    return f"{v:.6g}"
 
 
 def _install_elu():
@@ -298,8 +287,8 @@ def _install_elu():
     selu.composite(lambda self: aten.elu.default(self, _SELU_ALPHA, _SELU_SCALE))
     selu_ = defop("selu_(Tensor(a!) self) -> Tensor(a!)")
     selu_.composite(lambda self: aten.elu_.default(self, _SELU_ALPHA, _SELU_SCALE))
-    celu = defop("celu(Tensor self, Scalar alpha=1.0) -> Tensor")
-    celu_ = defop("celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)")
+    celu = defop("celu(Tensor self, Scalar alpha=1.) -> Tensor")
+    celu_ = defop("celu_(Tensor(a!) self, Scalar alpha=1.) -> Tensor(a!)")
 
     def _celu_check(alpha):
         if alpha == 0:
@@ -417,17 +406,18 @@ def _install_shrinks():
             return _compute(lambda x: fwd(x, lambd), self)
         f.cpu(kernel)
         f.meta(_unary_meta)
-        b = defop(f"{name}_backward(Tensor grad_out, Tensor self, Scalar lambd) -> Tensor",
+        b = defop(f"{name}_backward(Tensor {'grad_output' if name == 'softshrink' else 'grad_out'}, "
+                  "Tensor self, Scalar lambd) -> Tensor",
                   tags=("pointwise",))
         b.cpu(lambda g, x, lambd, kn=kname: (
-            _floating(kn.replace("_check", "_backward_cpu").replace("_cpu", "_backward_cpu")
-                      if False else kn, x),
+            _floating(kn, x),
             _compute(lambda gg, xx: np.where((xx >= -lambd) & (xx <= lambd), 0, gg),
                      *np.broadcast_arrays(g, x)))[1])
         b.meta(_binary_meta)
         f.derivative(self=f"aten.{name}_backward.default(grad, self, lambd)",
                      result="auto_element_wise")
-        b.derivative(grad_out=f"aten.{name}_backward.default(grad, self, lambd)",
+        b.derivative(**{"grad_output" if name == "softshrink" else "grad_out":
+                        f"aten.{name}_backward.default(grad, self, lambd)"},
                      self="zeros_like(grad)")
 
 
@@ -507,12 +497,7 @@ def _install_glu():
         return _compute(f, g, a, b)
     gb.meta(lambda g, self, dim: empty_meta(tuple(self.shape), self.dtype))
 
-    def _glu_composite(self, dim):
-        a, b = self.chunk(2, dim)
-        return a * b.sigmoid()
-
     def glu_jvp(self_p, self_t, dim, result):
-        from ..autograd import forward_ad as fwAD  # noqa: F401
         a, b = self_p.chunk(2, dim)
         ta, tb = self_t.chunk(2, dim)
         s = b.sigmoid()
@@ -615,6 +600,88 @@ def sum_to_shape(t, shape):
     return r.reshape(shape)
 
 
+# the out= forms (op, schema, declared tags, out arguments), as native_functions.yaml has them
+_OUT_FORMS = (
+    ('elu', 'elu.out(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1, *, Tensor(a!) out) -> Tensor(a!)',
+     (), ('out',)),
+    ('elu_backward', 'elu_backward.grad_input(Tensor grad_output, Scalar alpha, Scalar scale, Scalar input_scale, bool is_result, Tensor self_or_result, *, Tensor(a!) grad_input) -> Tensor(a!)',
+     (), ('grad_input',)),
+    ('celu', 'celu.out(Tensor self, Scalar alpha=1., *, Tensor(a!) out) -> Tensor(a!)',
+     ('generated',), ('out',)),
+    ('gelu', 'gelu.out(Tensor self, *, str approximate="none", Tensor(a!) out) -> Tensor(a!)',
+     (), ('out',)),
+    ('gelu_backward', 'gelu_backward.grad_input(Tensor grad_output, Tensor self, *, str approximate="none", Tensor(a!) grad_input) -> Tensor(a!)',
+     (), ('grad_input',)),
+    ('hardtanh', 'hardtanh.out(Tensor self, Scalar min_val=-1, Scalar max_val=1, *, Tensor(a!) out) -> Tensor(a!)',
+     (), ('out',)),
+    ('hardtanh_backward', 'hardtanh_backward.grad_input(Tensor grad_output, Tensor self, Scalar min_val, Scalar max_val, *, Tensor(a!) grad_input) -> Tensor(a!)',
+     (), ('grad_input',)),
+    ('leaky_relu', 'leaky_relu.out(Tensor self, Scalar negative_slope=0.01, *, Tensor(a!) out) -> Tensor(a!)',
+     (), ('out',)),
+    ('leaky_relu_backward', 'leaky_relu_backward.grad_input(Tensor grad_output, Tensor self, Scalar negative_slope, bool self_is_result, *, Tensor(a!) grad_input) -> Tensor(a!)',
+     (), ('grad_input',)),
+    ('softplus', 'softplus.out(Tensor self, Scalar beta=1, Scalar threshold=20, *, Tensor(a!) out) -> Tensor(a!)',
+     (), ('out',)),
+    ('softplus_backward', 'softplus_backward.grad_input(Tensor grad_output, Tensor self, Scalar beta, Scalar threshold, *, Tensor(a!) grad_input) -> Tensor(a!)',
+     (), ('grad_input',)),
+    ('silu', 'silu.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)',
+     ('pointwise',), ('out',)),
+    ('silu_backward', 'silu_backward.grad_input(Tensor grad_output, Tensor self, *, Tensor(a!) grad_input) -> Tensor(a!)',
+     ('pointwise',), ('grad_input',)),
+    ('mish', 'mish.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)',
+     (), ('out',)),
+    ('hardswish', 'hardswish.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)',
+     (), ('out',)),
+    ('hardswish_backward', 'hardswish_backward.out(Tensor grad_output, Tensor self, *, Tensor(a!) out) -> Tensor(a!)',
+     ('generated',), ('out',)),
+    ('hardsigmoid', 'hardsigmoid.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)',
+     (), ('out',)),
+    ('hardsigmoid_backward', 'hardsigmoid_backward.grad_input(Tensor grad_output, Tensor self, *, Tensor(a!) grad_input) -> Tensor(a!)',
+     (), ('grad_input',)),
+    ('log_sigmoid', 'log_sigmoid.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)',
+     (), ('out',)),
+    ('log_sigmoid_forward', 'log_sigmoid_forward.output(Tensor self, *, Tensor(a!) output, Tensor(b!) buffer) -> (Tensor(a!), Tensor(b!))',
+     (), ('output', 'buffer')),
+    ('log_sigmoid_backward', 'log_sigmoid_backward.grad_input(Tensor grad_output, Tensor self, Tensor buffer, *, Tensor(a!) grad_input) -> Tensor(a!)',
+     (), ('grad_input',)),
+    ('softshrink', 'softshrink.out(Tensor self, Scalar lambd=0.5, *, Tensor(a!) out) -> Tensor(a!)',
+     (), ('out',)),
+    ('softshrink_backward', 'softshrink_backward.grad_input(Tensor grad_output, Tensor self, Scalar lambd, *, Tensor(a!) grad_input) -> Tensor(a!)',
+     (), ('grad_input',)),
+    ('hardshrink', 'hardshrink.out(Tensor self, Scalar lambd=0.5, *, Tensor(a!) out) -> Tensor(a!)',
+     (), ('out',)),
+    ('hardshrink_backward', 'hardshrink_backward.grad_input(Tensor grad_out, Tensor self, Scalar lambd, *, Tensor(a!) grad_input) -> Tensor(a!)',
+     (), ('grad_input',)),
+    ('threshold', 'threshold.out(Tensor self, Scalar threshold, Scalar value, *, Tensor(a!) out) -> Tensor(a!)',
+     (), ('out',)),
+    ('glu', 'glu.out(Tensor self, int dim=-1, *, Tensor(a!) out) -> Tensor(a!)',
+     (), ('out',)),
+    ('glu_backward', 'glu_backward.grad_input(Tensor grad_output, Tensor self, int dim, *, Tensor(a!) grad_input) -> Tensor(a!)',
+     (), ('grad_input',)),
+)
+
+
+def _install_out_forms():
+    from ._defop import _ALL_OPS
+    for name, schema, tags, outs in _OUT_FORMS:
+        copy_out_variant(_ALL_OPS[name + ".default"], schema, outs, tags=tags)
+
+
+# the tags native_functions.yaml declares where they are not those of the helper that made
+# the op
+_TAGS = {
+    "elu.default": ("core", "pointwise"), "gelu.default": ("core", "pointwise"),
+    "hardtanh.default": ("core", "pointwise"), "leaky_relu.default": ("core", "pointwise"),
+    "selu.default": ("pointwise",), "selu_.default": ("pointwise",),
+    "celu.default": ("pointwise",), "celu_.default": ("pointwise",),
+    "relu6.default": ("pointwise",), "hardswish.default": (),
+    **{f"{n}.default": () for n in (
+        "elu_backward", "hardtanh_backward", "leaky_relu_backward", "softplus_backward",
+        "mish_backward", "hardswish_backward", "hardsigmoid_backward", "softshrink_backward",
+        "hardshrink_backward", "gelu_", "mish_", "hardswish_", "threshold_")},
+}
+
+
 def install():
     """Define the ops (at their first use: see ``_aten/_lazy.py``)."""
     _install_elu()
@@ -624,13 +691,17 @@ def install():
     _install_log_sigmoid()
     _install_glu()
     _install_prelu()
+    _install_out_forms()
+    from ._defop import _ALL_OPS
+    for name, tags in _TAGS.items():
+        _ALL_OPS[name].retag(*tags)
     for name in ("selu", "selu_", "celu", "celu_", "threshold", "threshold_", "hardshrink",
                  "prelu", "_prelu_kernel"):
         public(name, getattr(aten, name).default, method=False)
 
 
 def _install_pointwise():
-    gelu, _ = _activation("gelu", "*, str approximate='none'", _gelu, _gelu_bwd,
+    gelu, _ = _activation("gelu", "*, str approximate=\"none\"", _gelu, _gelu_bwd,
                           "GeluKernelImpl", _gelu_grad_c,
                           bwd_kernel_name="GeluBackwardCPUKernelImpl")
     gelu.meta(lambda self, approximate="none": (_check_approximate(approximate),
