@@ -24,7 +24,8 @@ from ._ops_registry import aten
 from ._pointwise_util import fp_silent, not_implemented, pointwise_meta
 from ._util import wrap_dim
 from ._copy_out import copy_out_variant
-from ._variants import inplace_variant
+from ._variants import inplace_variant, out_variant
+from .._dispatcher.keys import K
 
 _LOW = _dtype.LOW_PRECISION_NP
 
@@ -664,7 +665,11 @@ _OUT_FORMS = (
 def _install_out_forms():
     from ._defop import _ALL_OPS
     for name, schema, tags, outs in _OUT_FORMS:
-        copy_out_variant(_ALL_OPS[name + ".default"], schema, outs, tags=tags)
+        f = _ALL_OPS[name + ".default"]
+        if len(outs) == 1 and K.CPU in f.entry.kernels:  # (a NumPy kernel's structured out=)
+            out_variant(f, schema, tags=tags)
+        else:
+            copy_out_variant(f, schema, outs, tags=tags)
 
 
 # the tags native_functions.yaml declares where they are not those of the helper that made
