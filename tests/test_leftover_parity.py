@@ -414,6 +414,11 @@ _KEYS = ("CPU", "CompositeImplicitAutograd", "CompositeExplicitAutograd", "Autog
          "AutogradCPU", "Meta")
 # left as they are (see README): kindling's kernel sits elsewhere for a reason
 _KNOWN_REGISTRATION_GAPS = {
+    # nn activations: Meta kernels of celu (kindling's CompositeExplicitAutograd kernel serves
+    # meta tensors), mish_backward/silu_backward/log_sigmoid.out's CompositeImplicitAutograd
+    # forms, and out= forms made from the functional op rather than registered per backend
+    "celu", "celu.out", "celu_", "silu_backward", "mish_backward", "hardswish_backward.out",
+    "log_sigmoid.out", "log_sigmoid_forward.output",
     # NumPy CPU kernels with Meta functions where PyTorch has one CompositeExplicitAutograd
     # kernel: moving them would send meta tensors to NumPy
     "__lshift__.Scalar_out", "__lshift__.Tensor_out", "__rshift__.Scalar_out",

@@ -51,7 +51,7 @@ KNOWN_DIFFERENCES = {
     ("istft", "grad", "complex128"): "constant_pad_nd missing: copy_ of a no-grad view",
 }
 
-# OpInfos whose op kindling lacks, outside the families the sweep skips (nn, sparse, masked,
+# OpInfos whose op kindling lacks, outside the families the sweep skips (sparse, masked,
 # nested); a newly missing one fails test_no_op_went_missing.
 MISSING = {
     "_batch_norm_with_update", "_upsample_bilinear2d_aa", "torch.ops.aten._safe_softmax.default",
@@ -60,7 +60,26 @@ MISSING = {
     "_unsafe_masked_index", "_unsafe_masked_index_put_accumulate", "constant_pad_nd",
     "gradient", "grid_sampler_2d", "grid_sampler_3d", "mode", "quantile",
     "nanquantile", "native_batch_norm", "native_group_norm", "native_layer_norm",
-}
+} | {"nn.functional." + n for n in (  # (torch.nn.functional: what kindling lacks yet)
+    'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_avg_pool3d', 'adaptive_max_pool1d',
+    'adaptive_max_pool2d', 'adaptive_max_pool3d', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d',
+    'batch_norm', 'batch_norm.without_cudnn', 'bilinear', 'binary_cross_entropy',
+    'binary_cross_entropy_with_logits', 'channel_shuffle', 'conv1d', 'conv2d', 'conv3d',
+    'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d', 'cosine_embedding_loss',
+    'cosine_similarity', 'cross_entropy', 'ctc_loss', 'gaussian_nll_loss', 'grid_sample',
+    'group_norm', 'hinge_embedding_loss', 'huber_loss', 'instance_norm', 'interpolate.area',
+    'interpolate.bicubic', 'interpolate.bilinear', 'interpolate.linear', 'interpolate.nearest',
+    'interpolate.nearest-exact', 'interpolate.trilinear', 'kl_div', 'l1_loss', 'layer_norm',
+    'linear_cross_entropy', 'linear_cross_entropy.chunked',
+    'linear_cross_entropy.chunked_none', 'local_response_norm', 'margin_ranking_loss',
+    'max_pool1d', 'max_pool2d', 'max_pool3d', 'max_unpool1d', 'max_unpool1d.grad',
+    'max_unpool2d', 'max_unpool2d.grad', 'max_unpool3d', 'max_unpool3d.grad', 'mse_loss',
+    'multi_margin_loss', 'multilabel_margin_loss', 'multilabel_soft_margin_loss', 'nll_loss',
+    'normalize', 'one_hot', 'pad.circular', 'pad.constant', 'pad.reflect', 'pad.replicate',
+    'pad.replicate_negative', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle',
+    'poisson_nll_loss', 'rms_norm', 'smooth_l1_loss', 'soft_margin_loss',
+    'triplet_margin_loss', 'triplet_margin_with_distance_loss', 'unfold', 'upsample_bilinear',
+    'upsample_nearest')}
 
 
 def _cases():

@@ -11,3 +11,21 @@ _test_warn_in_autograd = make_function("_test_warn_in_autograd",
                                        lambda: [_ops.aten._test_warn_in_autograd.default])
 _test_warn_in_autograd.__module__ = "kindling._C._nn"
 _test_warn_in_autograd._tf_name = "torch._C._nn._test_warn_in_autograd"
+
+
+def _nn_function(name):
+    """``torch._C._nn.<name>`` over ``aten::<name>``'s overloads (ops defined at first use)."""
+    def overloads():
+        packet = getattr(_ops.aten, name)
+        return [getattr(packet, o) for o in packet.overloads()]
+    f = make_function(name, overloads)
+    f.__module__ = "kindling._C._nn"
+    f._tf_name = f"torch._C._nn.{name}"
+    return f
+
+
+for _name in ("elu", "elu_", "gelu", "gelu_", "softplus", "silu", "silu_", "mish", "mish_",
+              "hardswish", "hardswish_", "hardsigmoid", "hardsigmoid_", "hardtanh", "hardtanh_",
+              "relu6", "relu6_", "leaky_relu", "leaky_relu_", "softshrink", "log_sigmoid", "glu"):
+    globals()[_name] = _nn_function(_name)
+del _name

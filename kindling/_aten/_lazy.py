@@ -55,13 +55,26 @@ FAMILIES = {
         "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
         "laguerre_polynomial_l", "legendre_polynomial_p")),
     "fft": _FFT_NAMES,
+    "nn_activation": (
+        "elu", "elu_", "elu_backward", "selu", "selu_", "celu", "celu_", "gelu", "gelu_",
+        "gelu_backward", "hardtanh", "hardtanh_", "hardtanh_backward", "relu6", "relu6_",
+        "leaky_relu", "leaky_relu_", "leaky_relu_backward", "softplus", "softplus_backward",
+        "silu", "silu_", "silu_backward", "mish", "mish_", "mish_backward", "hardswish",
+        "hardswish_", "hardswish_backward", "hardsigmoid", "hardsigmoid_",
+        "hardsigmoid_backward", "log_sigmoid", "log_sigmoid_forward", "log_sigmoid_backward",
+        "softshrink", "softshrink_backward", "hardshrink", "hardshrink_backward", "threshold",
+        "threshold_", "glu", "glu_backward", "prelu", "_prelu_kernel", "_prelu_kernel_backward"),
     "test_ops": ("_test_autograd_multiple_dispatch", "_test_autograd_multiple_dispatch_view",
                  "_test_autograd_multiple_dispatch_view_copy", "_test_warn_in_autograd"),
 }
 
 # their ``kindling.<name>`` functions (``kindling.special`` and ``torch._C._nn`` make their own:
 # the Bessel functions..., ``_test_warn_in_autograd``)
-_FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3]}
+_FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3],
+              "nn_activation": ("selu", "selu_", "celu", "celu_", "threshold", "threshold_",
+                                "hardshrink", "prelu", "_prelu_kernel")}
+# Tensor methods of those (made at import, bound to the ops when they are defined)
+_METHODS = {"nn_activation": ("hardshrink", "prelu")}
 
 
 def _loader(module, names):
@@ -119,6 +132,24 @@ def install():
         define = functools.partial(_opreg.ensure_defined, "aten::" + FAMILIES[module][0])
         for name in names:
             f = lazy_function(name, define)
-            if module == "foreach":
-                PUBLIC[name] = (_inplace_foreach if name.endswith("_") else
-                                _functional_foreach)(name, f)
+            if module != "foreach":
+                continue
+            PUBLIC[name] = (_inplace_foreach if name.endswith("_") else
+                            _functional_foreach)(name, f)
+    for module, names in _METHODS.items():
+        for name in names:
+            _lazy_method(name, FAMILIES[module][0])
+
+
+def _lazy_method(name, first_op):
+    """``Tensor.<name>`` over ``aten::<name>``'s overloads, an op defined at first use."""
+    from .._ops import ops
+    from .._tensor import Tensor
+    from ._api import METHODS, make_function
+
+    def overloads():
+        _opreg.ensure_defined("aten::" + first_op)
+        packet = getattr(ops.aten, name)
+        return [getattr(packet, o) for o in packet.overloads()]
+    m = METHODS[name] = make_function(name, overloads, self_name="self", is_method=True)
+    setattr(Tensor, name, m)

@@ -23,6 +23,7 @@ from .._dispatcher import operator as _opreg
 from .._dispatcher.keys import K, bit
 from .._dispatcher.operator import KernelEntry, caller_site
 from .._dispatcher.tls import state as _tls
+from .._aten import _defop
 
 __all__ = ["autocast", "is_autocast_available"]
 
@@ -305,36 +306,28 @@ def _cast_fp32(value, device_type):
     return value
 
 
-def _install(device_type="cpu"):
-    """Register the CPU autocast policy kernels for the ops kindling has."""
+def _install(device_type="cpu", only=None):
+    """Register the CPU autocast policy kernels for the ops kindling has (``only``: for these
+    names alone; ops defined at first use get theirs then, see ``_install_family``)."""
     from .._ops import overload_for
     key = _AUTOCAST_KEY[device_type]
     site = caller_site()
-    pending = {}  # (ops of families defined at first use: registered when they are)
-
-    def register(name, policy):
-        for overload, entry in _opreg.overloads_of("aten::" + name).items():
-            if entry.schema.is_mutable or "out" in overload:
-                continue
-            if entry.has_kernel_for(key):
-                continue
-            op = overload_for(entry)
-            entry.register(key, KernelEntry(_policy_kernel(op, device_type, policy), site))
-
     for names, policy in ((LOWER_PRECISION_FP, "lower"), (FP32, "fp32"), (PROMOTE, "promote")):
         for name in names:
-            if "aten::" + name in _opreg._lazy:
-                pending[name] = policy
-            else:
-                register(name, policy)
+            if (name not in only) if only is not None else ("aten::" + name) in _opreg._lazy:
+                continue
+            for overload, entry in _opreg.overloads_of("aten::" + name).items():
+                if entry.schema.is_mutable or "out" in overload:
+                    continue
+                if entry.has_kernel_for(key):
+                    continue
+                op = overload_for(entry)
+                entry.register(key, KernelEntry(_policy_kernel(op, device_type, policy), site))
 
-    def on_family(opdefs):
-        for name in dict.fromkeys(d.entry.name[6:] for d in opdefs):
-            if name in pending:
-                register(name, pending.pop(name))
-    if pending:
-        from .._aten import _defop
-        _defop.family_hooks.append(on_family)
+
+def _install_family(opdefs):
+    _install("cpu", {d.entry.name[len("aten::"):] for d in opdefs})
 
 
 _install("cpu")
+_defop.family_hooks.append(_install_family)

@@ -1,4 +1,6 @@
-"""torch.nn.functional: linear, bilinear."""
+"""torch.nn.functional: linear (``bilinear`` is not built yet)."""
 from __future__ import annotations
 
-__all__: list[str] = []
+from ..._C._nn import linear
+
+__all__: list[str] = ["linear"]
