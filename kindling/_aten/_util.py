@@ -201,9 +201,9 @@ def is_tensor_subclass_like(t):
 _warned = set()
 
 
-def warn_once(key, text, stacklevel=3):
-    """A UserWarning given once per process for ``key`` (PyTorch's TORCH_WARN_ONCE)."""
+def warn_once(key, text=None):
+    """A UserWarning (``text``, else ``key``) given once per process for ``key`` (PyTorch's
+    TORCH_WARN_ONCE), attributed to the user's code (``warn_user``)."""
     if key not in _warned:
         _warned.add(key)
-        import warnings
-        warnings.warn(text, UserWarning, stacklevel=stacklevel)
+        warn_user(key if text is None else text)

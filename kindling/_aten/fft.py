@@ -27,7 +27,7 @@ from .._tensor import from_array
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
-from ._util import warn_user, wrap_dim
+from ._util import warn_once, wrap_dim
 from ._variants import resize_out
 
 NONE, BY_ROOT_N, BY_N = 0, 1, 2  # (c10's fft_norm_mode)
@@ -598,16 +598,6 @@ def install():
 
 
 # ---- stft / istft (SpectralOps.cpp) -----------------------------------------------------------
-_warned: set = set()
-
-
-def _warn_once(text):
-    """TORCH_WARN_ONCE: a UserWarning, once per process."""
-    if text not in _warned:
-        _warned.add(text)
-        warn_user(text)
-
-
 _STFT_NO_WINDOW = (
     "A window was not provided. A rectangular window will be applied,which is known to cause "
     "spectral leakage. Other windows such as torch.hann_window or torch.hamming_window are "
@@ -655,9 +645,9 @@ def _stft(self, n_fft, hop_length=None, win_length=None, window=None, normalized
             raise RuntimeError(
                 "stft requires the return_complex parameter be given for real inputs, and "
                 "will further require that return_complex=True in a future PyTorch release.")
-        _warn_once(_STFT_REAL_DEPRECATED)
+        warn_once(_STFT_REAL_DEPRECATED)
     if window is None:
-        _warn_once(_STFT_NO_WINDOW)
+        warn_once(_STFT_NO_WINDOW)
 
     def fail(text):
         raise RuntimeError(
@@ -772,7 +762,7 @@ def _istft(self, n_fft, hop_length=None, win_length=None, window=None, center=Tr
         raise RuntimeError("istft requires a complex-valued input tensor matching the output "
                            "from stft with return_complex=True.")
     if window is None:
-        _warn_once(_ISTFT_NO_WINDOW)
+        warn_once(_ISTFT_NO_WINDOW)
     x = aten.view_as_real.default(aten.resolve_conj.default(self))
     input_dim = x.dim()
     n_frames, fft_size = x.shape[wrap_dim(-2, input_dim)], x.shape[wrap_dim(-3, input_dim)]
@@ -837,7 +827,7 @@ def _istft(self, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     if input_dim == 3:
         y = aten.squeeze.dim(y, 0)
     if end > expected_len:
-        _warn_once("The length of signal is shorter than the length parameter. Result is being "
+        warn_once("The length of signal is shorter than the length parameter. Result is being "
                    "padded with zeros in the tail. Please check your center and hop_length "
                    "settings.")
         y = _constant_pad_nd(y, [0, end - expected_len], 0)

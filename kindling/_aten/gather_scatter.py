@@ -199,7 +199,7 @@ def _scatter_reduce_into(out, d, index, values, reduce):
 
 def _scatter_src_reduce(self, dim, index, src, *, reduce):
     d = _scatter_check(self, dim, index, src)
-    warn_once("scatter.reduce", _SCATTER_REDUCE_DEPRECATED, stacklevel=4)
+    warn_once("scatter.reduce", _SCATTER_REDUCE_DEPRECATED)
     return _scatter_reduce_into(self.copy(), d, index, _along(src, index), reduce)
 
 
