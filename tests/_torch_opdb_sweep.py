@@ -32,7 +32,7 @@ import kindling
 
 # OpInfo families kindling does not model (counted as missing, never run)
 SKIPPED_PREFIXES = (("nn.", "nn"), ("sparse.", "sparse"), ("to_sparse", "sparse"),
-                    ("nested", "nested"), ("masked.", "masked"), ("fft.", "fft"))
+                    ("nested", "nested"), ("fft.", "fft"))
 
 RTOL, ATOL = 1e-6, 1e-7
 STRIDES = False  # (--strides: outputs' strides must agree too)
@@ -70,7 +70,7 @@ def _reverse_map(torch):
         return _REVERSE
     spaces = [("", torch), ("linalg.", torch.linalg), ("special.", torch.special),
               ("fft.", torch.fft), ("nn.functional.", torch.nn.functional),
-              ("Tensor.", torch.Tensor), ("sparse.", torch.sparse)]
+              ("Tensor.", torch.Tensor), ("sparse.", torch.sparse), ("masked.", torch.masked)]
     for prefix, ns in reversed(spaces):  # the torch namespace wins over the others
         for name in dir(ns):
             try:

@@ -43,8 +43,8 @@ KNOWN_DIFFERENCES = {
     ("cholesky_inverse", "fwad"): "PyTorch's forward-AD formula is wrong; kindling's is right",
 }
 
-# OpInfos whose op kindling lacks, outside the families the sweep skips (nn, sparse, masked,
-# fft, nested); a newly missing one fails test_no_op_went_missing.
+# OpInfos whose op kindling lacks, outside the families the sweep skips (nn, sparse, fft,
+# nested); a newly missing one fails test_no_op_went_missing.
 MISSING = {
     "_batch_norm_with_update", "_upsample_bilinear2d_aa", "torch.ops.aten._safe_softmax.default",
     "torch.ops.aten._efficient_attention_forward", "torch.ops.aten._flash_attention_forward",
