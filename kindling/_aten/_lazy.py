@@ -49,11 +49,19 @@ FAMILIES = {
         "laguerre_polynomial_l", "legendre_polynomial_p")),
     "test_ops": ("_test_autograd_multiple_dispatch", "_test_autograd_multiple_dispatch_view",
                  "_test_autograd_multiple_dispatch_view_copy", "_test_warn_in_autograd"),
+    "order_stats": ("quantile", "nanquantile", "mode"),
+    "finite_differences": ("gradient",),
+    "masked_index": ("_unsafe_masked_index", "_unsafe_masked_index_put_accumulate"),
 }
+
+# families whose module makes its own API at import (``api(define)``: functions and methods
+# bound to the ops at their first call, results wrapped as PyTorch's bindings wrap them)
+_OWN_API = ("order_stats", "finite_differences")
 
 # their ``kindling.<name>`` functions (``kindling.special`` and ``torch._C._nn`` make their own:
 # the Bessel functions..., ``_test_warn_in_autograd``)
-_FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3]}
+_FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3],
+              "masked_index": FAMILIES["masked_index"]}
 
 
 def _loader(module, names):
@@ -107,6 +115,9 @@ def install():
     """Register the families with the dispatcher, and make their API functions."""
     for module, names in FAMILIES.items():
         _opreg.define_lazily(["aten::" + n for n in names], _loader(module, names))
+    for module in _OWN_API:
+        define = functools.partial(_opreg.ensure_defined, "aten::" + FAMILIES[module][0])
+        importlib.import_module(f"{__package__}.{module}").api(define)
     for module, names in _FUNCTIONS.items():
         define = functools.partial(_opreg.ensure_defined, "aten::" + FAMILIES[module][0])
         for name in names:

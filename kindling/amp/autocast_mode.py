@@ -19,6 +19,7 @@ import functools
 import warnings
 
 from .. import _dtype
+from .._aten import _defop
 from .._dispatcher import operator as _opreg
 from .._dispatcher.keys import K, bit
 from .._dispatcher.operator import KernelEntry, caller_site
@@ -305,13 +306,16 @@ def _cast_fp32(value, device_type):
     return value
 
 
-def _install(device_type="cpu"):
-    """Register the CPU autocast policy kernels for the ops kindling has."""
+def _install(device_type="cpu", only=None):
+    """Register the CPU autocast policy kernels for the ops kindling has (``only``: for these
+    operator names, of a family defined at its first use; until then they are left pending)."""
     from .._ops import overload_for
     key = _AUTOCAST_KEY[device_type]
     site = caller_site()
     for names, policy in ((LOWER_PRECISION_FP, "lower"), (FP32, "fp32"), (PROMOTE, "promote")):
         for name in names:
+            if (name not in only) if only is not None else "aten::" + name in _opreg._lazy:
+                continue
             for overload, entry in _opreg.overloads_of("aten::" + name).items():
                 if entry.schema.is_mutable or "out" in overload:
                     continue
@@ -322,3 +326,11 @@ def _install(device_type="cpu"):
 
 
 _install("cpu")
+
+
+def _install_family(opdefs):
+    """The policy kernels of a family defined after import (``_aten/_lazy.py``)."""
+    _install("cpu", {d.entry.name[len("aten::"):] for d in opdefs})
+
+
+_defop.family_hooks.append(_install_family)
