@@ -40,7 +40,7 @@ STRIDES = False  # (--strides: outputs' strides must agree too)
 # Outputs defined only up to a gauge (signs/phases of singular vectors and eigenvectors):
 # PyTorch's LAPACK (MKL) and NumPy's pick differently for some matrices, so where the raw
 # outputs differ the OpInfo's own gauge-invariant ``output_process_fn_grad`` is compared.
-GAUGE_OPS = {"svd", "linalg.svd", "linalg.eig", "linalg.eigh"}
+GAUGE_OPS = {"svd", "linalg.svd", "linalg.eig", "linalg.eigh", "svd_lowrank", "pca_lowrank"}
 
 
 class SampleTimeout(Exception):
