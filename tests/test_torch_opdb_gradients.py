@@ -41,6 +41,11 @@ KNOWN_DIFFERENCES = {
     # triangle nor transposes for transpose=True, cholesky_inverse_jvp forms -X dL X L^H
     ("triangular_solve", "fwad"): "PyTorch's forward-AD formula is wrong; kindling's is right",
     ("cholesky_inverse", "fwad"): "PyTorch's forward-AD formula is wrong; kindling's is right",
+    # (keys with a dtype: that dtype only) second derivatives of the randomized SVD of a
+    # rank-deficient product: PyTorch's own change by 1e-7 when the input moves by 1e-15, so
+    # LAPACK's rounding (MKL against NumPy's) shows at that size
+    ("svd_lowrank", "gradgrad", "complex128"): "ill-conditioned samples: rounding",
+    ("pca_lowrank", "gradgrad", "complex128"): "ill-conditioned samples: rounding",
 }
 
 # OpInfos whose op kindling lacks, outside the families the sweep skips (nn, sparse, fft,
@@ -67,7 +72,8 @@ def _cases():
         oid = sweep.op_id(op)
         for mode in modes:
             for dt in dtypes:
-                reason = KNOWN_DIFFERENCES.get((oid, mode))
+                reason = KNOWN_DIFFERENCES.get((oid, mode)) or \
+                    KNOWN_DIFFERENCES.get((oid, mode, dt))
                 marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
                 yield pytest.param(op, kfn, dt, mode, id=f"{oid}-{dt}-{mode}", marks=marks)
 
