@@ -10,6 +10,7 @@ accumulating ``index_put``.
 from __future__ import annotations
 
 from .. import _dtype
+from .._dispatcher.keys import K
 from ._api import public
 from ._defop import defop
 from ._ops_registry import aten
@@ -56,9 +57,11 @@ def install():
     index = defop("_unsafe_masked_index(Tensor self, Tensor mask, Tensor?[] indices, "
                   "Scalar fill) -> Tensor")
     index.explicit(_masked_index)
+    index.impl(K.Meta)(_masked_index)  # (PyTorch registers Meta kernels for both)
     put = defop("_unsafe_masked_index_put_accumulate(Tensor self, Tensor mask, "
                 "Tensor?[] indices, Tensor values) -> Tensor")
     put.explicit(_masked_index_put_accumulate)
+    put.impl(K.Meta)(_masked_index_put_accumulate)
     index.derivative(
         self="aten._unsafe_masked_index_put_accumulate.default("
              "grad.new_zeros(self_sym_sizes), mask, indices, grad)",

@@ -262,6 +262,9 @@ def _declare_mode():
     mode.out = _two_out_op("mode.values(Tensor self, int dim=-1, bool keepdim=False, *, "
                            "Tensor(a!) values, Tensor(b!) indices) -> "
                            "(Tensor(a!) values, Tensor(b!) indices)", mode, check)
+    from .._dispatcher.keys import K
+    from ._variants import _raw
+    mode.out.impl(K.Meta)(_raw(mode.out, K.CompositeExplicitAutograd))  # (as PyTorch's)
     OPS["mode"], OPS["mode.values"] = mode, mode.out
     return [mode, mode.out]
 
