@@ -244,7 +244,7 @@ def test_unsafe_masked_index_gradients():
     assert run(kindling) == run(torch)
 
 
-# ---- svd_lowrank / pca_lowrank --------------------------------------------------------------------
+# ---- svd_lowrank / pca_lowrank -------------------------------------------------------------------
 def _matrix(T, m, n, dtype):
     """Full rank, so that the leading singular vectors asked for are well defined."""
     g = np.random.default_rng(0)
