@@ -299,3 +299,36 @@ def test_lowrank_gradients():
         (g,) = T.autograd.grad([S.sum(), (U @ V.mH).sum()], A)
         return _plain(g)
     assert run(kindling) == run(torch)
+
+
+# ---- what a dispatch mode sees ------------------------------------------------------------------
+MODE_LOG_CASES = {
+    "quantile, tensor q, dim 0": lambda T, x: T.quantile(
+        x, T.tensor([0.3, 0.5], dtype=T.float64), dim=0),
+    "quantile nearest": lambda T, x: T.quantile(x, 0.3, interpolation="nearest"),
+    "nanquantile midpoint": lambda T, x: T.nanquantile(x, 0.3, dim=1, keepdim=True,
+                                                       interpolation="midpoint"),
+    "mode": lambda T, x: T.mode(x, 1),
+    "gradient, edge_order 2": lambda T, x: T.gradient(x, spacing=2.0, edge_order=2),
+    "gradient, spacing list": lambda T, x: T.gradient(x, spacing=[2.0, 3.0], dim=[1, 0]),
+    "gradient, coordinates": lambda T, x: T.gradient(x, spacing=_coords(T), edge_order=2),
+    "gradient, coordinates, edge_order 1": lambda T, x: T.gradient(x, spacing=_coords(T)[:1],
+                                                                   dim=0),
+    "_unsafe_masked_index": lambda T, x: T._unsafe_masked_index(
+        x, T.tensor([[True], [False]]), [T.tensor([0, 5])], 1.0),
+}
+
+
+@pytest.mark.parametrize("what", sorted(MODE_LOG_CASES))
+def test_ops_a_mode_sees(what):
+    """The decompositions run PyTorch's ops in PyTorch's order (its C++ evaluates operands
+    right to left)."""
+    from _parity import dispatch_log
+
+    def run(T):
+        x = _x(T)
+        log, mode = dispatch_log(T)
+        with mode:
+            MODE_LOG_CASES[what](T, x)
+        return log
+    assert run(kindling) == run(torch)

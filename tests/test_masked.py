@@ -175,3 +175,18 @@ def test_gradients(name):
     (kname, kgrad), (tname, tgrad) = run(kindling), run(torch)
     assert kname == tname
     np.testing.assert_allclose(kgrad, tgrad, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["sum", "softmax", "log_softmax", "softmin", "mean", "var",
+                                  "norm", "amax"])
+def test_ops_a_mode_sees(name):
+    from _parity import dispatch_log
+
+    def run(T):
+        x, m = _args(T)
+        log, mode = dispatch_log(T)
+        with mode:
+            getattr(T.masked, name)(x, 1, mask=m) if name != "norm" else \
+                T.masked.norm(x, 2.0, 1, mask=m)
+        return log
+    assert run(kindling) == run(torch)

@@ -56,35 +56,51 @@ def _join(center, prepend, append, dim):
     return aten.cat.default([prepend, center, append], dim)
 
 
+# (the terms of each formula are computed right to left, in the order PyTorch's compiled C++
+# evaluates them, so that a dispatch mode sees its ops in its order)
+
 def _with_steps(self, spacing, dims, edge_order):
     """Even steps: ``spacing[i]`` along ``dims[i]``."""
+    mul, add, sub = aten.mul.Scalar, aten.add.Tensor, aten.sub.Tensor
     result = []
     for step, d in zip(spacing, dims):
         d = wrap_dim(d, self.dim())
-        center = aten.div.Scalar(aten.sub.Tensor(_slice(self, d, 2), _slice(self, d, 0, -2)),
-                                 step)
+
+        def diff(start, stop, start2, stop2):  # (self[start:stop] - self[start2:stop2])
+            right = _slice(self, d, start2, stop2)
+            return sub(_slice(self, d, start, stop), right)
+        center = aten.div.Scalar(diff(2, None, 0, -2), step)
         if edge_order == 1:
-            prepend = aten.div.Scalar(
-                aten.sub.Tensor(_slice(self, d, 1, 2), _slice(self, d, 0, 1)), step)
-            append = aten.div.Scalar(
-                aten.sub.Tensor(_slice(self, d, -1), _slice(self, d, -2, -1)), step)
+            prepend = aten.div.Scalar(diff(1, 2, 0, 1), step)
+            append = aten.div.Scalar(diff(-1, None, -2, -1), step)
         else:
-            prepend = aten.div.Scalar(aten.sub.Tensor(aten.add.Tensor(
-                aten.mul.Scalar(_slice(self, d, 0, 1), -1.5),
-                aten.mul.Scalar(_slice(self, d, 1, 2), 2)),
-                aten.mul.Scalar(_slice(self, d, 2, 3), 0.5)), step)
-            append = aten.div.Scalar(aten.add.Tensor(aten.sub.Tensor(
-                aten.mul.Scalar(_slice(self, d, -3, -2), 0.5),
-                aten.mul.Scalar(_slice(self, d, -2, -1), 2)),
-                aten.mul.Scalar(_slice(self, d, -1), 1.5)), step)
+            # (-1.5 x0 + 2 x1 - 0.5 x2) / step and (0.5 x-3 - 2 x-2 + 1.5 x-1) / step
+            third = mul(_slice(self, d, 2, 3), 0.5)
+            second = mul(_slice(self, d, 1, 2), 2)
+            prepend = sub(add(mul(_slice(self, d, 0, 1), -1.5), second), third)
+            prepend = aten.div.Scalar(prepend, step)
+            third = mul(_slice(self, d, -1), 1.5)
+            second = mul(_slice(self, d, -2, -1), 2)
+            append = add(sub(mul(_slice(self, d, -3, -2), 0.5), second), third)
+            append = aten.div.Scalar(append, step)
         result.append(_join(aten.div.Scalar(center, 2), prepend, append, d))
     return result
+
+
+def _weighted(self, d, weights, starts_stops):
+    """``w0 * self[s0] + w1 * self[s1] + w2 * self[s2]`` along ``d``."""
+    terms = [None] * 3
+    for i in (2, 1, 0):
+        start, stop = starts_stops[i]
+        terms[i] = aten.mul.Tensor(weights[i], _slice(self, d, start, stop))
+    return aten.add.Tensor(aten.add.Tensor(terms[0], terms[1]), terms[2])
 
 
 def _with_coordinates(self, coordinates, dims, edge_order):
     """Uneven steps: the differences of the coordinate tensor ``coordinates[i]`` along
     ``dims[i]``."""
     mul, add, sub, div = aten.mul.Tensor, aten.add.Tensor, aten.sub.Tensor, aten.div.Tensor
+    neg = aten.neg.default
     result = []
     for coords, d in zip(coordinates, dims):
         if coords.dim() != 1:
@@ -95,32 +111,59 @@ def _with_coordinates(self, coordinates, dims, edge_order):
         shape[d] = -1
         dx = aten.diff.default(coords, 1, 0)
         dx1, dx2 = _slice(dx, 0, 0, -1), _slice(dx, 0, 1)
-        a = aten.reshape.default(div(aten.neg.default(dx2), mul(dx1, add(dx1, dx2))), shape)
-        b = aten.reshape.default(div(sub(dx2, dx1), mul(dx1, dx2)), shape)
-        c = aten.reshape.default(div(dx1, mul(dx2, add(dx1, dx2))), shape)
-        center = add(add(mul(a, _slice(self, d, 0, -2)), mul(b, _slice(self, d, 1, -1))),
-                     mul(c, _slice(self, d, 2)))
-        first, second = aten.select.int(dx, 0, 0), aten.select.int(dx, 0, 1)
-        last, before = aten.select.int(dx, 0, -1), aten.select.int(dx, 0, -2)
+
+        # the three-point weights (each denominator computed before its numerator)
+        den = mul(dx1, add(dx1, dx2))
+        a = aten.reshape.default(div(neg(dx2), den), shape)
+        den = mul(dx1, dx2)
+        b = aten.reshape.default(div(sub(dx2, dx1), den), shape)
+        den = mul(dx2, add(dx1, dx2))
+        c = aten.reshape.default(div(dx1, den), shape)
+        center = _weighted(self, d, (a, b, c), ((0, -2), (1, -1), (2, None)))
+
+        def h(i):  # (a step: each use selects it again, as ``ax_dx[i]`` does)
+            return aten.select.int(dx, 0, i)
+
         if edge_order == 1:
-            prepend = div(sub(_slice(self, d, 1, 2), _slice(self, d, 0, 1)), first)
-            append = div(sub(_slice(self, d, -1), _slice(self, d, -2, -1)), last)
+            first = h(0)
+            right = _slice(self, d, 0, 1)
+            prepend = div(sub(_slice(self, d, 1, 2), right), first)
+            last = h(-1)
+            right = _slice(self, d, -2, -1)
+            append = div(sub(_slice(self, d, -1), right), last)
         else:
-            both = add(first, second)
-            a = div(aten.neg.default(add(aten.mul.Scalar(first, 2.0), second)),
-                    mul(first, both))
-            b = div(both, mul(first, second))
-            c = div(aten.neg.default(first), mul(second, both))
-            prepend = add(add(mul(a, _slice(self, d, 0, 1)), mul(b, _slice(self, d, 1, 2))),
-                          mul(c, _slice(self, d, 2, 3)))
-            both = add(last, before)
-            a = div(last, mul(before, both))
-            b = div(aten.neg.default(both), mul(last, before))
-            c = div(add(aten.mul.Scalar(last, 2), before), mul(last, both))
-            append = add(add(mul(a, _slice(self, d, -3, -2)), mul(b, _slice(self, d, -2, -1))),
-                         mul(c, _slice(self, d, -1)))
+            # a = -(2 h0 + h1) / (h0 (h0 + h1)), b = (h0 + h1) / (h0 h1),
+            # c = -h0 / (h1 (h0 + h1))
+            den = _mul_rl(lambda: h(0), lambda: _add_rl(lambda: h(0), lambda: h(1)))
+            a = div(neg(_add_rl(lambda: aten.mul.Scalar(h(0), 2.0), lambda: h(1))), den)
+            den = _mul_rl(lambda: h(0), lambda: h(1))
+            b = div(_add_rl(lambda: h(0), lambda: h(1)), den)
+            den = _mul_rl(lambda: h(1), lambda: _add_rl(lambda: h(0), lambda: h(1)))
+            c = div(neg(h(0)), den)
+            prepend = _weighted(self, d, (a, b, c), ((0, 1), (1, 2), (2, 3)))
+            # a = h-1 / (h-2 (h-1 + h-2)), b = -(h-1 + h-2) / (h-1 h-2),
+            # c = (2 h-1 + h-2) / (h-1 (h-1 + h-2))
+            den = _mul_rl(lambda: h(-2), lambda: _add_rl(lambda: h(-1), lambda: h(-2)))
+            a = div(h(-1), den)
+            den = _mul_rl(lambda: h(-1), lambda: h(-2))
+            b = div(neg(_add_rl(lambda: h(-1), lambda: h(-2))), den)
+            den = _mul_rl(lambda: h(-1), lambda: _add_rl(lambda: h(-1), lambda: h(-2)))
+            c = div(_add_rl(lambda: aten.mul.Scalar(h(-1), 2), lambda: h(-2)), den)
+            append = _weighted(self, d, (a, b, c), ((-3, -2), (-2, -1), (-1, None)))
         result.append(_join(center, prepend, append, d))
     return result
+
+
+def _add_rl(left, right):
+    """``left() + right()``, the right operand computed first."""
+    r = right()
+    return aten.add.Tensor(left(), r)
+
+
+def _mul_rl(left, right):
+    """``left() * right()``, the right operand computed first."""
+    r = right()
+    return aten.mul.Tensor(left(), r)
 
 
 def _all_dims(self, dim):
