@@ -123,6 +123,26 @@ def test_mode_dtypes(dtype, dim, keepdim):
     same(lambda T: tuple(T.mode((_x(T) * 2).round().to(getattr(T, dtype)), dim, keepdim)))
 
 
+@pytest.mark.parametrize("n", [17, 40, 100, 1000])
+@pytest.mark.parametrize("kind", ["int", "bool", "float with NaNs", "float16 ties"])
+def test_mode_long_slices(n, kind):
+    """Slices longer than 16: equal values and NaNs end where PyTorch's introsort puts them."""
+    g = np.random.default_rng(n)
+    data = g.integers(0, 5, (3, n))
+    if kind == "bool":
+        data = data > 2
+    elif kind == "float with NaNs":
+        data = g.standard_normal((3, n))
+        data[:, ::3] = np.nan
+    elif kind == "float16 ties":
+        data = (g.integers(0, 7, (3, n)) / 4).astype(np.float16)
+
+    def case(T):
+        r = T.mode(T.tensor(data), 1)
+        return r.values, r.indices
+    same(case)
+
+
 MODE_ERRORS = {
     "empty dim": lambda T: T.mode(T.empty(0, 3), 0),
     "empty other dim": lambda T: tuple(T.mode(T.empty(0, 3), 1)),

@@ -9,10 +9,9 @@ through the ``lerp`` weight) are those of the pieces, as PyTorch's.
 
 ``mode`` reports the most frequent value of each slice and the position of its last
 occurrence in sorted order: ties between values go to the smallest, as PyTorch's CPU kernel
-(``std::sort`` of (value, index) pairs, then runs of equal values) does.  Slices of up to 16
-elements are ordered as that sort's insertion sort orders them (which decides where NaNs,
-each a run of its own, end up); longer slices stably (PyTorch's introsort may order equal
-values differently there).
+(``std::sort`` of (value, index) pairs, then runs of equal values) does.  Where a slice has
+equal values or NaNs (each NaN a run of its own), which position ends a run depends on how
+that sort moved them: kindling replays libstdc++'s introsort on the slice.
 """
 from __future__ import annotations
 
@@ -179,19 +178,116 @@ def _declare_quantile(name, ignore_nan):
 
 
 # ---- mode ---------------------------------------------------------------------------------------
-def _insertion_order(row):
-    """The order libstdc++'s insertion sort (``std::sort`` of up to 16 elements) leaves
-    ``row``'s positions in, comparing values with ``<`` (NaNs compare false both ways)."""
-    order = []
-    for i, v in enumerate(row):
-        if order and v < row[order[0]]:
-            order.insert(0, i)
-            continue
-        j = len(order)
-        while j > 0 and v < row[order[j - 1]]:
-            j -= 1
-        order.insert(j, i)
-    return order
+class _StdSort:
+    """libstdc++'s ``std::sort`` (introsort: median-of-three quicksort down to runs of 16,
+    heapsort past the depth limit, then insertion sort) of ``values``' positions, comparing
+    values with ``<`` only: the order PyTorch's CPU ``mode`` kernel sees its slice in.  Equal
+    values (and NaNs, which compare false both ways) end up wherever its moves leave them."""
+
+    def __init__(self, values):
+        self.v = values
+        self.a = list(range(len(values)))
+
+    def less(self, i, j):  # (the elements at slots i and j)
+        return self.v[self.a[i]] < self.v[self.a[j]]
+
+    def swap(self, i, j):
+        a = self.a
+        a[i], a[j] = a[j], a[i]
+
+    def order(self):
+        n = len(self.a)
+        if n > 1:
+            self._introsort(0, n, 2 * (n.bit_length() - 1))
+            self._final_insertion_sort(0, n)
+        return self.a
+
+    def _introsort(self, first, last, depth):
+        while last - first > 16:
+            if depth == 0:
+                self._heapsort(first, last)
+                return
+            depth -= 1
+            mid = first + (last - first) // 2
+            self._median_to_first(first, first + 1, mid, last - 1)
+            cut = self._partition(first + 1, last, first)
+            self._introsort(cut, last, depth)
+            last = cut
+
+    def _median_to_first(self, result, a, b, c):
+        less = self.less
+        if less(a, b):
+            pick = b if less(b, c) else c if less(a, c) else a
+        else:
+            pick = a if less(a, c) else c if less(b, c) else b
+        self.swap(result, pick)
+
+    def _partition(self, first, last, pivot):
+        while True:
+            while self.less(first, pivot):
+                first += 1
+            last -= 1
+            while self.less(pivot, last):
+                last -= 1
+            if not first < last:
+                return first
+            self.swap(first, last)
+            first += 1
+
+    def _final_insertion_sort(self, first, last):
+        if last - first > 16:
+            self._insertion_sort(first, first + 16)
+            for i in range(first + 16, last):
+                self._linear_insert(i, first)
+        else:
+            self._insertion_sort(first, last)
+
+    def _insertion_sort(self, first, last):
+        a = self.a
+        for i in range(first + 1, last):
+            if self.less(i, first):
+                a[first:i + 1] = [a[i]] + a[first:i]
+            else:
+                self._linear_insert(i, first)
+
+    def _linear_insert(self, last, first):
+        a, v = self.a, self.v
+        val = a[last]
+        while last > first and v[val] < v[a[last - 1]]:  # (C++ trusts a sentinel; NaNs
+            a[last] = a[last - 1]                         # can defeat it: stop at the front)
+            last -= 1
+        a[last] = val
+
+    # heapsort (``std::partial_sort`` of the whole range: make_heap, then sort_heap)
+    def _heapsort(self, first, last):
+        n = last - first
+        for parent in range((n - 2) // 2, -1, -1):
+            self._adjust_heap(first, parent, n, self.a[first + parent])
+        while last - first > 1:
+            last -= 1
+            value = self.a[last]
+            self.a[last] = self.a[first]
+            self._adjust_heap(first, 0, last - first, value)
+
+    def _adjust_heap(self, first, hole, n, value):
+        a, v = self.a, self.v
+        top = child = hole
+        while child < (n - 1) // 2:
+            child = 2 * (child + 1)
+            if v[a[first + child]] < v[a[first + child - 1]]:
+                child -= 1
+            a[first + hole] = a[first + child]
+            hole = child
+        if n % 2 == 0 and child == (n - 2) // 2:
+            child = 2 * (child + 1)
+            a[first + hole] = a[first + child - 1]
+            hole = child - 1
+        parent = (hole - 1) // 2
+        while hole > top and v[a[first + parent]] < v[value]:
+            a[first + hole] = a[first + parent]
+            hole = parent
+            parent = (hole - 1) // 2
+        a[first + hole] = value
 
 
 def _mode_plan(self, dim, keepdim, cpu):
@@ -223,10 +319,11 @@ def _mode_kernel(self, dim=-1, keepdim=False):
     key = rows.astype(np.float32) if rows.dtype.kind == "V" or rows.dtype == np.float16 else rows
     stable = np.argsort(key, axis=-1, kind="stable")
     for r in range(rows.shape[0]):
-        if n <= 16 and key.dtype.kind == "f" and np.isnan(key[r]).any():
-            order = np.array(_insertion_order(key[r].tolist()), np.int64)
-        else:
-            order = stable[r]
+        order = stable[r]
+        s = key[r][order]
+        if (s[1:] == s[:-1]).any() or (key.dtype.kind == "f" and np.isnan(s[-1])):
+            # (ties or NaNs: where they land is the sort's doing)
+            order = np.array(_StdSort(key[r].tolist()).order(), np.int64)
         s = key[r][order]
         ends = np.ones(n, bool)
         ends[:-1] = s[:-1] != s[1:]  # (NaN != NaN: each NaN is a run of its own)
