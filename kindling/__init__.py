@@ -104,11 +104,16 @@ try:
     # torch.nn, torch.fft and torch.masked load at their first use (PyTorch imports them with
     # torch; here they would add to the import time of programs that never touch them)
     _LAZY_SUBMODULES = frozenset({"nn", "fft", "masked"})
+    # functions written in Python over the ops, in modules loaded at their first use
+    _LAZY_FUNCTIONS = {"svd_lowrank": "_lowrank", "pca_lowrank": "_lowrank"}
 
     def __getattr__(name):
         if name in _LAZY_SUBMODULES:
             import importlib
             return importlib.import_module(f"{__name__}.{name}")
+        if name in _LAZY_FUNCTIONS:
+            import importlib
+            return getattr(importlib.import_module(f"{__name__}.{_LAZY_FUNCTIONS[name]}"), name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
     from .futures._future import Future  # noqa: E402,F401  (torch.Future is torch._C.Future)

@@ -31,8 +31,7 @@ import numpy as np
 import kindling
 
 # OpInfo families kindling does not model (counted as missing, never run)
-SKIPPED_PREFIXES = (("sparse.", "sparse"), ("to_sparse", "sparse"),
-                    ("nested", "nested"), ("masked.", "masked"))
+SKIPPED_PREFIXES = (("sparse.", "sparse"), ("to_sparse", "sparse"), ("nested", "nested"))
 
 RTOL, ATOL = 1e-6, 1e-7
 STRIDES = False  # (--strides: outputs' strides must agree too)
@@ -40,7 +39,7 @@ STRIDES = False  # (--strides: outputs' strides must agree too)
 # Outputs defined only up to a gauge (signs/phases of singular vectors and eigenvectors):
 # PyTorch's LAPACK (MKL) and NumPy's pick differently for some matrices, so where the raw
 # outputs differ the OpInfo's own gauge-invariant ``output_process_fn_grad`` is compared.
-GAUGE_OPS = {"svd", "linalg.svd", "linalg.eig", "linalg.eigh"}
+GAUGE_OPS = {"svd", "linalg.svd", "linalg.eig", "linalg.eigh", "svd_lowrank", "pca_lowrank"}
 
 
 class SampleTimeout(Exception):
@@ -70,7 +69,7 @@ def _reverse_map(torch):
         return _REVERSE
     spaces = [("", torch), ("linalg.", torch.linalg), ("special.", torch.special),
               ("fft.", torch.fft), ("nn.functional.", torch.nn.functional),
-              ("Tensor.", torch.Tensor), ("sparse.", torch.sparse)]
+              ("Tensor.", torch.Tensor), ("sparse.", torch.sparse), ("masked.", torch.masked)]
     for prefix, ns in reversed(spaces):  # the torch namespace wins over the others
         for name in dir(ns):
             try:

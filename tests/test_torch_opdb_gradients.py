@@ -49,17 +49,21 @@ KNOWN_DIFFERENCES = {
     # istft's window padding (constant_pad_nd missing: zeros and copy_) of the OpInfo's
     # window[:8], a view made without grad: kindling's copy_ from such a view differs
     ("istft", "grad", "complex128"): "constant_pad_nd missing: copy_ of a no-grad view",
+    # (keys with a dtype: that dtype only) second derivatives of the randomized SVD of a
+    # rank-deficient product: PyTorch's own change by 1e-7 when the input moves by 1e-15, so
+    # LAPACK's rounding (MKL against NumPy's) shows at that size
+    ("svd_lowrank", "gradgrad", "complex128"): "ill-conditioned samples: rounding",
+    ("pca_lowrank", "gradgrad", "complex128"): "ill-conditioned samples: rounding",
 }
 
-# OpInfos whose op kindling lacks, outside the families the sweep skips (sparse, masked,
+# OpInfos whose op kindling lacks, outside the families the sweep skips (sparse,
 # nested); a newly missing one fails test_no_op_went_missing.
 MISSING = {
     "_batch_norm_with_update", "_upsample_bilinear2d_aa", "torch.ops.aten._safe_softmax.default",
     "torch.ops.aten._efficient_attention_forward", "torch.ops.aten._flash_attention_forward",
     "_native_batch_norm_legit", "_segment_reduce.lengths", "_segment_reduce.offsets",
-    "_unsafe_masked_index", "_unsafe_masked_index_put_accumulate", "constant_pad_nd",
-    "gradient", "grid_sampler_2d", "grid_sampler_3d", "mode", "quantile",
-    "nanquantile", "native_batch_norm", "native_group_norm", "native_layer_norm",
+    "constant_pad_nd", "grid_sampler_2d", "grid_sampler_3d", "native_batch_norm",
+    "native_group_norm", "native_layer_norm",
 } | {"nn.functional." + n for n in (  # (torch.nn.functional: what kindling lacks yet)
     'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_avg_pool3d', 'adaptive_max_pool1d',
     'adaptive_max_pool2d', 'adaptive_max_pool3d', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d',

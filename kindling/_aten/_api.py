@@ -89,6 +89,9 @@ class _Sig:
                 unknown = ("kw", k)
         if self.has_out and "out" not in kw and kw_error is None and unknown is None:
             return None, ("needs_out",)
+        for k, a in self.kwonly.items():  # (a keyword-only argument without a default)
+            if k not in kw and not a.is_out and not a.has_default():
+                return None, ("missing", a)
         for i, a in enumerate(pos):
             if i >= len(vals):
                 if not a.has_default():

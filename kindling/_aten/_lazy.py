@@ -66,13 +66,21 @@ FAMILIES = {
         "threshold_", "glu", "glu_backward", "prelu", "_prelu_kernel", "_prelu_kernel_backward"),
     "test_ops": ("_test_autograd_multiple_dispatch", "_test_autograd_multiple_dispatch_view",
                  "_test_autograd_multiple_dispatch_view_copy", "_test_warn_in_autograd"),
+    "order_stats": ("quantile", "nanquantile", "mode"),
+    "finite_differences": ("gradient",),
+    "masked_index": ("_unsafe_masked_index", "_unsafe_masked_index_put_accumulate"),
 }
+
+# families whose module makes its own API at import (``api(define)``: functions and methods
+# bound to the ops at their first call, results wrapped as PyTorch's bindings wrap them)
+_OWN_API = ("order_stats", "finite_differences")
 
 # their ``kindling.<name>`` functions (``kindling.special`` and ``torch._C._nn`` make their own:
 # the Bessel functions..., ``_test_warn_in_autograd``)
 _FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3],
               "nn_activation": ("selu", "selu_", "celu", "celu_", "threshold", "threshold_",
-                                "hardshrink", "prelu", "_prelu_kernel")}
+                                "hardshrink", "prelu", "_prelu_kernel"),
+              "masked_index": FAMILIES["masked_index"]}
 # Tensor methods of those (made at import, bound to the ops when they are defined)
 _METHODS = {"nn_activation": ("hardshrink", "prelu")}
 
@@ -128,6 +136,9 @@ def install():
     """Register the families with the dispatcher, and make their API functions."""
     for module, names in FAMILIES.items():
         _opreg.define_lazily(["aten::" + n for n in names], _loader(module, names))
+    for module in _OWN_API:
+        define = functools.partial(_opreg.ensure_defined, "aten::" + FAMILIES[module][0])
+        importlib.import_module(f"{__package__}.{module}").api(define)
     for module, names in _FUNCTIONS.items():
         define = functools.partial(_opreg.ensure_defined, "aten::" + FAMILIES[module][0])
         for name in names:

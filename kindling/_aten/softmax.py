@@ -91,7 +91,7 @@ def _declare(name, log):
 
     @public_op.composite
     def _(self, dim, dtype=None):
-        if dtype is not None:
+        if dtype is not None and dtype is not self.dtype:  # (``toType``: no copy if same)
             self = aten._to_copy.default(self, dtype=dtype)
         return getattr(aten, f"_{name}").default(self, dim, False)
 
