@@ -49,11 +49,16 @@ FAMILIES = {
         "laguerre_polynomial_l", "legendre_polynomial_p")),
     "test_ops": ("_test_autograd_multiple_dispatch", "_test_autograd_multiple_dispatch_view",
                  "_test_autograd_multiple_dispatch_view_copy", "_test_warn_in_autograd"),
+    "conv": ("convolution", "_convolution", "convolution_backward",
+             "_convolution_double_backward", "_convolution_mode", "conv1d", "conv2d", "conv3d",
+             "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"),
 }
 
 # their ``kindling.<name>`` functions (``kindling.special`` and ``torch._C._nn`` make their own:
 # the Bessel functions..., ``_test_warn_in_autograd``)
-_FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3]}
+_FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3],
+              "conv": ("convolution", "_convolution", "_convolution_mode", "conv1d", "conv2d",
+                       "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")}
 
 
 def _loader(module, names):
