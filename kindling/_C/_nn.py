@@ -11,3 +11,19 @@ _test_warn_in_autograd = make_function("_test_warn_in_autograd",
                                        lambda: [_ops.aten._test_warn_in_autograd.default])
 _test_warn_in_autograd.__module__ = "kindling._C._nn"
 _test_warn_in_autograd._tf_name = "torch._C._nn._test_warn_in_autograd"
+
+
+def _nn_function(name):
+    """``torch._C._nn.<name>`` for an op defined at first use (its default overload)."""
+    f = make_function(name, lambda: [getattr(_ops.aten, name).default])
+    f.__module__ = "kindling._C._nn"
+    f._tf_name = f"torch._C._nn.{name}"
+    return f
+
+
+# the pooling ops (kindling/_aten/pooling.py)
+for _name in ("max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool2d", "avg_pool3d",
+              "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool2d",
+              "adaptive_max_pool3d"):
+    globals()[_name] = _nn_function(_name)
+del _name

@@ -52,13 +52,23 @@ FAMILIES = {
     "conv": ("convolution", "_convolution", "convolution_backward",
              "_convolution_double_backward", "_convolution_mode", "conv1d", "conv2d", "conv3d",
              "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"),
+    "pooling": tuple(f"{p}{nd}d{s}" for nd in (2, 3) for p, s in (
+        ("max_pool", "_with_indices"), ("max_pool", "_with_indices_backward"), ("avg_pool", ""),
+        ("avg_pool", "_backward"), ("_adaptive_avg_pool", ""), ("_adaptive_avg_pool", "_backward"),
+        ("adaptive_max_pool", ""), ("adaptive_max_pool", "_backward"), ("max_pool", ""),
+        ("adaptive_avg_pool", ""))) + (
+        "max_pool1d_with_indices", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
+        "adaptive_max_pool1d"),
 }
 
 # their ``kindling.<name>`` functions (``kindling.special`` and ``torch._C._nn`` make their own:
 # the Bessel functions..., ``_test_warn_in_autograd``)
-_FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3],
+FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3],
               "conv": ("convolution", "_convolution", "_convolution_mode", "conv1d", "conv2d",
-                       "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")}
+                       "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"),
+              "pooling": ("max_pool1d_with_indices", "max_pool1d", "max_pool2d", "max_pool3d",
+                          "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
+                          "_adaptive_avg_pool2d", "_adaptive_avg_pool3d")}
 
 
 def _loader(module, names):
@@ -112,7 +122,7 @@ def install():
     """Register the families with the dispatcher, and make their API functions."""
     for module, names in FAMILIES.items():
         _opreg.define_lazily(["aten::" + n for n in names], _loader(module, names))
-    for module, names in _FUNCTIONS.items():
+    for module, names in FUNCTIONS.items():
         define = functools.partial(_opreg.ensure_defined, "aten::" + FAMILIES[module][0])
         for name in names:
             f = lazy_function(name, define)

@@ -487,11 +487,6 @@ _BW_ARGS = ("Tensor grad_output, Tensor input, Tensor weight, SymInt[]? bias_siz
             "SymInt[] stride, SymInt[] padding, SymInt[] dilation, bool transposed, "
             "SymInt[] output_padding, SymInt groups, bool[3] output_mask")
 
-NAMES = ("convolution", "_convolution", "convolution_backward", "_convolution_double_backward",
-         "_convolution_mode", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-         "conv_transpose2d", "conv_transpose3d")
-
-
 def install():
     """Define the ops (at their first use: see ``_aten/_lazy.py``)."""
     convolution = defop(f"convolution({_CONV_ARGS}) -> Tensor", tags=("core",))
