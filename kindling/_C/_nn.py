@@ -13,9 +13,9 @@ _test_warn_in_autograd.__module__ = "kindling._C._nn"
 _test_warn_in_autograd._tf_name = "torch._C._nn._test_warn_in_autograd"
 
 
-def _nn_function(name):
-    """``torch._C._nn.<name>`` for an op defined at first use (its default overload)."""
-    f = make_function(name, lambda: [getattr(_ops.aten, name).default])
+def _nn_function(name, overloads=("default",)):
+    """``torch._C._nn.<name>`` for an op defined at first use."""
+    f = make_function(name, lambda: [getattr(getattr(_ops.aten, name), o) for o in overloads])
     f.__module__ = "kindling._C._nn"
     f._tf_name = f"torch._C._nn.{name}"
     return f
@@ -26,4 +26,10 @@ for _name in ("max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool2d"
               "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool2d",
               "adaptive_max_pool3d"):
     globals()[_name] = _nn_function(_name)
+# the upsample ops (kindling/_aten/upsample.py)
+for _name in ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
+              "_upsample_nearest_exact1d", "_upsample_nearest_exact2d",
+              "_upsample_nearest_exact3d", "upsample_linear1d", "upsample_bilinear2d",
+              "upsample_trilinear3d", "upsample_bicubic2d"):
+    globals()[_name] = _nn_function(_name, ("default", "vec"))
 del _name

@@ -36,6 +36,11 @@ _FOREACH_NO_INPLACE = frozenset({"norm", "powsum", "max", "mm", "clone"})
 _FOREACH_NAMES = tuple(f"_foreach_{n}" for n in _FOREACH) + tuple(
     f"_foreach_{n}_" for n in _FOREACH if n not in _FOREACH_NO_INPLACE)
 
+_UPSAMPLE = ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
+             "_upsample_nearest_exact1d", "_upsample_nearest_exact2d", "_upsample_nearest_exact3d",
+             "upsample_linear1d", "upsample_bilinear2d", "upsample_trilinear3d",
+             "upsample_bicubic2d")
+
 FAMILIES = {
     "foreach": _FOREACH_NAMES,
     "special_extra": tuple("special_" + n for n in (
@@ -59,6 +64,7 @@ FAMILIES = {
         ("adaptive_avg_pool", ""))) + (
         "max_pool1d_with_indices", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
         "adaptive_max_pool1d"),
+    "upsample": _UPSAMPLE + tuple(n + "_backward" for n in _UPSAMPLE),
 }
 
 # their ``kindling.<name>`` functions (``kindling.special`` and ``torch._C._nn`` make their own:
