@@ -26,6 +26,8 @@ for _name in ("max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool2d"
               "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool2d",
               "adaptive_max_pool3d"):
     globals()[_name] = _nn_function(_name)
+for _name in ("im2col", "col2im", "max_unpool2d", "max_unpool3d"):   # (_aten/vision_ops.py)
+    globals()[_name] = _nn_function(_name)
 # the upsample ops (kindling/_aten/upsample.py)
 for _name in ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
               "_upsample_nearest_exact1d", "_upsample_nearest_exact2d",

@@ -93,14 +93,21 @@ def conv_input_grad(gy, w, in_shape, stride, padding, dilation, groups):
         for g in range(groups):
             # (N, *out, cg, *ks) -> (N, cg, *out, *ks)
             cols = np.tensordot(gyc[:, g * og:(g + 1) * og], wc[g * og:(g + 1) * og], ([1], [0]))
-            cols = np.moveaxis(cols, 1 + nd, 1)
-            dst = gxp[:, g * cg:(g + 1) * cg]
-            for tap in itertools.product(*(range(k) for k in ks)):
-                sl = tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
-                           for t, d, s, o in zip(tap, dilation, stride, out))
-                dst[(slice(None), slice(None)) + sl] += cols[(Ellipsis,) + tap]
+            scatter_windows(gxp[:, g * cg:(g + 1) * cg], np.moveaxis(cols, 1 + nd, 1), stride,
+                            dilation)
     crop = tuple(slice(padding[i], padding[i] + in_shape[i]) for i in range(nd))
     return np.ascontiguousarray(gxp[(slice(None), slice(None)) + crop])
+
+
+def scatter_windows(dst, cols, stride, dilation):
+    """Add the windows ``cols (N, C, *out, *ks)`` into ``dst (N, C, *padded)`` where
+    ``windows`` reads them, one kernel tap at a time (col2im)."""
+    nd = len(stride)
+    out, ks = cols.shape[2:2 + nd], cols.shape[2 + nd:]
+    for tap in itertools.product(*(range(k) for k in ks)):
+        sl = tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
+                   for t, d, s, o in zip(tap, dilation, stride, out))
+        dst[(slice(None), slice(None)) + sl] += cols[(Ellipsis,) + tap]
 
 
 def conv_weight_grad(gy, x, w_shape, stride, padding, dilation, groups):

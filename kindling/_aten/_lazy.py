@@ -65,16 +65,20 @@ FAMILIES = {
         "max_pool1d_with_indices", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
         "adaptive_max_pool1d"),
     "upsample": _UPSAMPLE + tuple(n + "_backward" for n in _UPSAMPLE),
+    "vision_ops": ("im2col", "col2im", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+                   "native_channel_shuffle", "max_unpool2d", "max_unpool3d"),
 }
 
 # their ``kindling.<name>`` functions (``kindling.special`` and ``torch._C._nn`` make their own:
 # the Bessel functions..., ``_test_warn_in_autograd``)
 FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3],
-              "conv": ("convolution", "_convolution", "_convolution_mode", "conv1d", "conv2d",
-                       "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"),
-              "pooling": ("max_pool1d_with_indices", "max_pool1d", "max_pool2d", "max_pool3d",
-                          "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
-                          "_adaptive_avg_pool2d", "_adaptive_avg_pool3d")}
+             "conv": ("convolution", "_convolution", "_convolution_mode", "conv1d", "conv2d",
+                      "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"),
+             "pooling": ("max_pool1d_with_indices", "max_pool1d", "max_pool2d", "max_pool3d",
+                         "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
+                         "_adaptive_avg_pool2d", "_adaptive_avg_pool3d"),
+             "vision_ops": ("pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+                            "native_channel_shuffle")}
 
 
 def _loader(module, names):

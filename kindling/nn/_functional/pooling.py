@@ -20,7 +20,8 @@ __all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool1d", "max_pool2d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
            "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
-           "adaptive_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
+           "adaptive_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d",
+           "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
 def boolean_dispatch(arg_name, arg_index, default, if_true, if_false, module_name, func_name):
@@ -174,3 +175,61 @@ def _lp_pool(nd):
 
 
 lp_pool1d, lp_pool2d, lp_pool3d = _lp_pool(1), _lp_pool(2), _lp_pool(3)
+
+
+# ---- max unpool ---------------------------------------------------------------------------------
+def _ntuple(x, n):
+    return tuple(x) if isinstance(x, (list, tuple)) else (x,) * n
+
+
+def _unpool_output_size(input, kernel_size, stride, padding, output_size):
+    input_size = input.size()
+    nk = len(kernel_size)
+    default_size = [(input_size[-nk + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d]
+                    for d in range(nk)]
+    if output_size is None:
+        ret = default_size
+    else:
+        if len(output_size) == nk + 2:
+            output_size = output_size[2:]
+        if len(output_size) != nk:
+            raise ValueError(f"output_size should be a sequence containing {nk} or {nk + 2} "
+                             f"elements, but it has a length of '{len(output_size)}'")
+        for d in range(nk):
+            min_size = default_size[d] - stride[d]
+            max_size = default_size[d] + stride[d]
+            if not (min_size < output_size[d] < max_size):
+                raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between '
+                                 f'{min_size} and {max_size})')
+        ret = output_size
+    for d in range(nk):
+        if ret[d] < 0:
+            raise ValueError("max_unpooling: output_size must contain non-negative spatial "
+                             f"dimensions, but got output_size[{d}]={ret[d]}")
+    return ret
+
+
+def _max_unpool(nd):
+    def max_unpool(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+        if has_torch_function_unary(input):
+            return handle_torch_function(max_unpool, (input,), input, indices, kernel_size,
+                                         stride=stride, padding=padding,
+                                         output_size=output_size)
+        kernel_size = _ntuple(kernel_size, nd)
+        _stride = _ntuple(stride, nd) if stride is not None else kernel_size
+        padding = _ntuple(padding, nd)
+        output_size = _unpool_output_size(input, kernel_size, _stride, padding, output_size)
+        if nd == 1:
+            output_size = (list(output_size) + [1] if isinstance(output_size, list)
+                           else tuple(output_size) + (1,))
+            return torch._C._nn.max_unpool2d(input.unsqueeze(-1), indices.unsqueeze(-1),
+                                             output_size).squeeze(-1)
+        if nd == 2:
+            return torch._C._nn.max_unpool2d(input, indices, output_size)
+        return torch._C._nn.max_unpool3d(input, indices, output_size, _stride, padding)
+    max_unpool.__name__ = max_unpool.__qualname__ = f"max_unpool{nd}d"
+    max_unpool.__doc__ = f"Compute a partial inverse of ``max_pool{nd}d``."
+    return max_unpool
+
+
+max_unpool1d, max_unpool2d, max_unpool3d = _max_unpool(1), _max_unpool(2), _max_unpool(3)

@@ -14,7 +14,13 @@ import kindling as torch
 from ...overrides import handle_torch_function, has_torch_function_unary
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
-__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
+           "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "unfold", "fold"]
+
+pixel_shuffle = torch.pixel_shuffle
+pixel_unshuffle = torch.pixel_unshuffle
+channel_shuffle = torch.channel_shuffle
+native_channel_shuffle = torch.native_channel_shuffle
 
 _MODES = ("nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact")
 
@@ -133,3 +139,25 @@ def upsample_bilinear(input, size=None, scale_factor=None):
     warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
                   "`nn.functional.interpolate` instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def _pair(x):
+    return tuple(x) if isinstance(x, (list, tuple)) else (x, x)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Extract sliding local blocks from a batched input tensor (``im2col``)."""
+    if has_torch_function_unary(input):
+        return handle_torch_function(unfold, (input,), input, kernel_size, dilation=dilation,
+                                     padding=padding, stride=stride)
+    return torch._C._nn.im2col(input, _pair(kernel_size), _pair(dilation), _pair(padding),
+                               _pair(stride))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Combine an array of sliding local blocks into a large containing tensor (``col2im``)."""
+    if has_torch_function_unary(input):
+        return handle_torch_function(fold, (input,), input, output_size, kernel_size,
+                                     dilation=dilation, padding=padding, stride=stride)
+    return torch._C._nn.col2im(input, _pair(output_size), _pair(kernel_size), _pair(dilation),
+                               _pair(padding), _pair(stride))
