@@ -54,6 +54,24 @@ MISSING = {
     "nanquantile", "native_batch_norm", "native_group_norm", "native_layer_norm",
 }
 
+# nn.functional OpInfos kindling lacks (the sweep no longer skips nn.): activations, losses,
+# normalizations, padding, distances, linear... and grid_sample
+MISSING |= {"nn.functional." + n for n in (
+    "batch_norm", "batch_norm.without_cudnn", "bilinear", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "celu", "cosine_embedding_loss", "cosine_similarity",
+    "cross_entropy", "ctc_loss", "elu", "gaussian_nll_loss", "gelu", "glu", "grid_sample",
+    "group_norm", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hinge_embedding_loss",
+    "huber_loss", "instance_norm", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear",
+    "linear_cross_entropy", "linear_cross_entropy.chunked", "linear_cross_entropy.chunked_none",
+    "local_response_norm", "logsigmoid", "margin_ranking_loss", "mish", "mse_loss",
+    "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll_loss",
+    "normalize", "one_hot", "pad.circular", "pad.constant", "pad.reflect", "pad.replicate",
+    "pad.replicate_negative", "pairwise_distance", "poisson_nll_loss", "prelu", "relu", "relu6",
+    "rms_norm", "selu", "silu", "smooth_l1_loss", "soft_margin_loss", "softmin",
+    "softmin.with_dtype", "softplus", "softshrink", "softsign", "tanhshrink", "threshold",
+    "triplet_margin_loss", "triplet_margin_with_distance_loss",
+)}
+
 
 def _cases():
     for op in OPINFOS:

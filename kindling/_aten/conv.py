@@ -443,7 +443,9 @@ def _complex_convolution(conv, input, weight, bias):
         a = conv(x_r, w_r, b_r)
         b = conv(x_i, w_i, None)
         c = conv(x_r + x_i, w_r + w_i, b_r + b_i)
-    return (a - b) + aten.mul.Scalar(c - a - b, 1j)
+    # (C++ evaluates the sum's right operand first)
+    imag = aten.mul.Scalar(c - a - b, 1j)
+    return (a - b) + imag
 
 
 def _conv_fronts(nd):

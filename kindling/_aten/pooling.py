@@ -101,7 +101,7 @@ def _shape_check(nd, input, ks, st, pad, dil, out, fn, avg3d=False):
                                f"got kT: {ks[0]} kW: {ks[2]} kH: {ks[1]} padT: {pad[0]} "
                                f"padW: {pad[2]} padH: {pad[1]}")
     if any(o < 1 for o in out):
-        planes = "x".join(str(s) for s in shape[:-nd])
+        planes = str(shape[-nd - 1])
         raise RuntimeError(f"Given input size: ({planes}x{'x'.join(map(str, ins))}). Calculated "
                            f"output size: ({planes}x{'x'.join(map(str, out))}). Output size is "
                            "too small")

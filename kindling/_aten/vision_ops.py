@@ -68,7 +68,7 @@ def _im2col_plan(self, kernel_size, dilation, padding, stride):
     h, w = shape[-2:]
     out = [_blocks(h, ks[0], dil[0], pad[0], st[0]), _blocks(w, ks[1], dil[1], pad[1], st[1])]
     if out[0] < 1 or out[1] < 1:
-        raise RuntimeError(f"Given input with spatial size ({h}, {h}), kernel_size=({ks[0]}, "
+        raise RuntimeError(f"Given input with spatial size ({h}, {w}), kernel_size=({ks[0]}, "
                            f"{ks[1]}), dilation=({dil[0]}, {dil[1]}), padding=({pad[0]}, "
                            f"{pad[1]}), calculated shape of the array of sliding blocks as "
                            f"({out[0]}, {out[1]}), but its components must be at least one.")
@@ -229,13 +229,9 @@ def _channel_shuffle_cpu(ks_, self, groups):
     return from_array(np.ascontiguousarray(y).reshape(x.shape))
 
 
-def _native_channel_shuffle(self, groups):
-    """PyTorch's ``math_channel_shuffle``: a view, a permute and a copy."""
+def _channel_shuffle_meta(self, groups):
     _channel_shuffle_check(self, groups)
-    b, c = self.shape[0], self.shape[1]
-    r = aten.view.default(self, [b, groups, c // groups, -1])
-    r = aten.clone.default(aten.permute.default(r, [0, 2, 1, 3]))
-    return aten.view.default(r, list(self.shape))
+    return empty_meta(self.shape, self.dtype)
 
 
 # ---- max unpool --------------------------------------------------------------------------------
@@ -287,9 +283,9 @@ def _unpool(nd):
         n_out = math.prod(osz)
         flat_idx = idx.reshape(rows, -1)
         bad = (flat_idx < 0) | (flat_idx >= n_out)
-        if bad.any():
-            first = flat_idx.reshape(-1)[np.argmax(bad.reshape(-1))]
-            raise RuntimeError(f"Found an invalid max index: {first} (output volumes are of "
+        if bad.any():   # (PyTorch's loop keeps the last one it met)
+            last = flat_idx.reshape(-1)[bad.size - 1 - np.argmax(bad.reshape(-1)[::-1])]
+            raise RuntimeError(f"Found an invalid max index: {last} (output volumes are of "
                                f"size {'x'.join(map(str, osz))})")
         out = np.zeros((rows, n_out), x.dtype)
         out[np.arange(rows)[:, None], flat_idx] = x.reshape(rows, -1)
@@ -330,14 +326,13 @@ def install():
     cs = defop("channel_shuffle(Tensor self, SymInt groups) -> Tensor")
     cs.cpu_ks(_channel_shuffle_cpu)
 
-    @cs.meta
-    def _(self, groups):
-        _channel_shuffle_check(self, groups)
-        return empty_meta(self.shape, self.dtype)
+    cs.meta(_channel_shuffle_meta)
     cs.derivative(self=lambda grad, groups: aten.channel_shuffle.default(
         grad, grad.shape[1] // groups), result="auto_linear")
+    # (a kernel of its own, without a derivative: PyTorch's NotImplemented node)
     ncs = defop("native_channel_shuffle(Tensor self, SymInt groups) -> Tensor")
-    ncs.composite(_native_channel_shuffle)
+    ncs.cpu_ks(_channel_shuffle_cpu)
+    ncs.meta(_channel_shuffle_meta)
 
     for nd in (2, 3):
         extra = ", int[3] stride, int[3] padding" if nd == 3 else ""
