@@ -509,3 +509,65 @@ def test_functional_names_are_the_torch_functions():
             (getattr(F_K, name) is getattr(kindling, name)), name
     assert F_K.avg_pool2d is kindling._C._nn.avg_pool2d
     assert F_K.max_pool2d.__name__ == F_T.max_pool2d.__name__
+
+
+# ---- fractional max pools ----------------------------------------------------------------------
+@pytest.mark.parametrize("nd, shape, kw", [
+    (2, (2, 3, 9, 8), dict(kernel_size=3, output_size=(4, 5))),
+    (2, (3, 9, 8), dict(kernel_size=(2, 3), output_ratio=(0.5, 0.4))),
+    (2, (2, 3, 7, 7), dict(kernel_size=2, output_size=1)),
+    (3, (2, 2, 6, 7, 5), dict(kernel_size=2, output_size=(3, 4, 2))),
+    (3, (2, 6, 7, 5), dict(kernel_size=(1, 2, 3), output_ratio=(0.5, 0.6, 0.5))),
+])
+def test_fractional_max_pool(nd, shape, kw):
+    (x,) = _arrays(17, shape)
+    x.reshape(-1)[::7] = 0.25   # (ties)
+    batch = shape[0] if len(shape) == nd + 2 else 1
+    channels = shape[-nd - 1]
+    (samples,) = _arrays(18, (batch, channels, nd))
+    samples = np.abs(samples) % 1
+
+    def given(T, F, x, s):
+        return getattr(F, f"fractional_max_pool{nd}d")(x, return_indices=True,
+                                                       _random_samples=s.detach(), **kw)
+    _compare(given, [x, samples])
+
+    def seeded(T, F, x):
+        T.manual_seed(5)
+        return getattr(F, f"fractional_max_pool{nd}d")(x, **kw)
+    _compare(seeded, [x])
+
+
+FRACTIONAL_ERRORS = [
+    lambda T, s: T._C._nn.fractional_max_pool2d(_x(T, 2, 3, 8, 8), [2, 2], [8, 8], s),
+    lambda T, s: T._C._nn.fractional_max_pool2d(_x(T, 2, 3, 8, 8), [2, 2, 2], [4, 4], s),
+    lambda T, s: T._C._nn.fractional_max_pool2d(_x(T, 2, 3, 8, 8), [2, 2], [4, 4, 4], s),
+    lambda T, s: T._C._nn.fractional_max_pool2d(_x(T, 8, 8), [2, 2], [4, 4], s),
+    lambda T, s: T._C._nn.fractional_max_pool2d(_x(T, 2, 3, 0, 8), [2, 2], [4, 4], s),
+    lambda T, s: T._C._nn.fractional_max_pool2d(_x(T, 2, 3, 8, 8), [2, 2], [4, 4], s[:1]),
+    lambda T, s: T._C._nn.fractional_max_pool2d(_x(T, 2, 3, 8, 8), [2, 2], [4, 4], s[..., :1]),
+    lambda T, s: T._C._nn.fractional_max_pool2d(_x(T, 2, 3, 8, 8), [2, 2], [4, 4], s[0]),
+    lambda T, s: T._C._nn.fractional_max_pool2d(_x(T, 2, 3, 8, 8), [2, 2], [4, 4], s.double()),
+    lambda T, s: T._C._nn.fractional_max_pool2d(_x(T, 2, 3, 8, 8, dtype="int64"), [2, 2],
+                                                [4, 4], s.long()),
+    lambda T, s: T._C._nn.fractional_max_pool3d(_x(T, 1, 2, 3, 8, 8), [2, 2, 2], [2, 8, 8],
+                                                s[None]),
+    lambda T, s: T._C._nn.fractional_max_pool3d(_x(T, 3, 8, 8), [2, 2, 2], [1, 4, 4], s),
+    lambda T, s: T.nn.functional.fractional_max_pool2d(_x(T, 2, 3, 8, 8), 2),
+    lambda T, s: T.nn.functional.fractional_max_pool2d(_x(T, 2, 3, 8, 8), 2,
+                                                       output_ratio=(0.5, 0.5, 0.5)),
+    lambda T, s: T.nn.functional.fractional_max_pool2d(_x(T, 2, 3, 8, 8), 2, output_ratio=0.5),
+    lambda T, s: T._C._nn.fractional_max_pool3d(_x(T, 1, 2, 8, 8, 8), [2, 2, 2], [6, 7, 7],
+                                                s[:1, :2, :1].expand(1, 2, 3)),
+    lambda T, s: T._C._nn.fractional_max_pool2d(_x(T, 3, 8, 8), [2, 2], [7, 7], s[:1]),
+]
+
+
+@pytest.mark.parametrize("i", range(len(FRACTIONAL_ERRORS)))
+def test_fractional_max_pool_errors(i):
+    def plain(r):
+        return [tuple(x.shape) for x in r]
+    s = np.full((2, 3, 2), 0.5, np.float32)
+    t = call_outcome(lambda: FRACTIONAL_ERRORS[i](torch, torch.tensor(s)), plain)
+    k = call_outcome(lambda: FRACTIONAL_ERRORS[i](kindling, kindling.tensor(s)), plain)
+    assert k == t

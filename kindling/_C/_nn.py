@@ -24,7 +24,7 @@ def _nn_function(name, overloads=("default",)):
 # the pooling ops (kindling/_aten/pooling.py)
 for _name in ("max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool2d", "avg_pool3d",
               "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool2d",
-              "adaptive_max_pool3d"):
+              "adaptive_max_pool3d", "fractional_max_pool2d", "fractional_max_pool3d"):
     globals()[_name] = _nn_function(_name)
 for _name in ("im2col", "col2im", "max_unpool2d", "max_unpool3d"):   # (_aten/vision_ops.py)
     globals()[_name] = _nn_function(_name)

@@ -62,8 +62,9 @@ FAMILIES = {
         ("avg_pool", "_backward"), ("_adaptive_avg_pool", ""), ("_adaptive_avg_pool", "_backward"),
         ("adaptive_max_pool", ""), ("adaptive_max_pool", "_backward"), ("max_pool", ""),
         ("adaptive_avg_pool", ""))) + (
-        "max_pool1d_with_indices", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
-        "adaptive_max_pool1d"),
+        "fractional_max_pool2d", "fractional_max_pool2d_backward", "fractional_max_pool3d",
+        "fractional_max_pool3d_backward", "max_pool1d_with_indices", "max_pool1d",
+        "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d"),
     "upsample": _UPSAMPLE + tuple(n + "_backward" for n in _UPSAMPLE),
     "vision_ops": ("im2col", "col2im", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
                    "native_channel_shuffle", "max_unpool2d", "max_unpool3d"),

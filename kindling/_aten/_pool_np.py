@@ -239,3 +239,62 @@ def adaptive_max_pool(x, nd, out):
         index = index + pos[i][o, taps[i]] * mult
         mult *= ins[i]
     return np.ascontiguousarray(vals), np.ascontiguousarray(index)
+
+
+# ---- fractional max pool ------------------------------------------------------------------------
+def fractional_starts(samples, n_in, n_out, k, dt):
+    """PyTorch's ``generate_intervals``, for every plane at once: ``samples (...,)`` ->
+    window starts ``(..., n_out)``, in the input's floating type."""
+    dt = np.dtype(dt).type
+    starts = np.zeros(samples.shape + (n_out,), np.int64)
+    if n_out > 1:
+        alpha = dt(n_in - k) / dt(n_out - 1)
+        s = samples.astype(dt)[..., None]
+        i = np.arange(n_out - 1).astype(dt)
+        starts[..., :-1] = ((i + s) * alpha).astype(np.int64) - (s * alpha).astype(np.int64)
+    if n_out > 0:
+        starts[..., -1] = n_in - k
+    return starts
+
+
+def fractional_max_pool(x, nd, ks, out, samples, sample_axis):
+    """(values, indices) of a fractional max pool of ``x (N, C, *in)`` (a batch dim always),
+    with ``samples (N', C, nd)`` (``sample_axis[i]``: the sample of spatial dim ``i``)."""
+    n, c = x.shape[:2]
+    ins = x.shape[2:]
+    shape = (n, c) + tuple(out)
+    if 0 in shape:
+        return np.zeros(shape, x.dtype), np.zeros(shape, np.int64)
+    starts = [fractional_starts(samples[:n, :, sample_axis[i]], ins[i], out[i], ks[i], x.dtype)
+              for i in range(nd)]
+    index = np.zeros(shape, np.int64)
+    mult = 1
+    for i in reversed(range(nd)):
+        view = [n, c] + [1] * nd
+        view[2 + i] = out[i]
+        index = index + starts[i].reshape(view) * mult
+        mult *= ins[i]
+    if any(k == 0 for k in ks):   # (empty windows: the scan never moves from their start)
+        return np.full(shape, -np.inf, x.dtype), index
+    # positions (N, C, o_1, k_1, ..., o_nd, k_nd) of every window's taps, gathered at once
+    idx = [np.arange(n).reshape([n] + [1] * (1 + 2 * nd)),
+           np.arange(c).reshape([1, c] + [1] * (2 * nd))]
+    for i in range(nd):
+        pos = starts[i][..., None] + np.arange(ks[i])   # (N, C, o, k)
+        view = [n, c] + [1] * (2 * nd)
+        view[2 + 2 * i], view[3 + 2 * i] = out[i], ks[i]
+        idx.append(pos.reshape(view))
+    g = x[tuple(idx)]
+    perm = [0, 1] + [2 + 2 * i for i in range(nd)] + [3 + 2 * i for i in range(nd)]
+    flat = g.transpose(perm).reshape(shape + (-1,))
+    tap = _argmax_last(flat)
+    vals = np.take_along_axis(flat, tap[..., None], -1)[..., 0]
+    taps = np.unravel_index(tap, tuple(ks))
+    offset = np.zeros(shape, np.int64)
+    mult = 1
+    for i in reversed(range(nd)):
+        offset = offset + taps[i] * mult
+        mult *= ins[i]
+    lowest = vals == _lowest(x.dtype)
+    return np.ascontiguousarray(vals), np.ascontiguousarray(np.where(lowest, index,
+                                                                     index + offset))

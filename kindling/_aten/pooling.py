@@ -320,6 +320,78 @@ def _adaptive_max(nd):
     return cpu, meta, bw_cpu, bw_meta
 
 
+# ---- fractional max pool -----------------------------------------------------------------------
+def _fractional_plan(nd, self, kernel_size, output_size, random_samples):
+    fn = f"fractional_max_pool{nd}d"
+    where = f"{fn}()" if nd == 2 else f"{fn}_out()"
+    ks, out = _one(kernel_size), _one(output_size)
+    ks, out = (ks * nd if len(ks) == 1 else ks), (out * nd if len(out) == 1 else out)
+    if len(ks) != nd:
+        raise RuntimeError(f"{fn}: kernel_size must either be a single Int or tuple of Ints")
+    if len(out) != nd:
+        raise RuntimeError(f"{fn}: output_size must either be a single Int or tuple of Ints")
+    shape = tuple(self.shape)
+    if len(shape) not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{where}: Expected {nd + 1}D or {nd + 2}D tensor, but got: "
+                           f"{_sizes(shape)}")
+    for i in range(1, len(shape)):
+        if shape[i] <= 0:
+            raise RuntimeError(f"{where}: Expected input to have non-zero size for non-batch "
+                               f"dimensions, but got{_sizes(shape)} with dimension {i} being "
+                               "empty.")
+    ins = shape[-nd:]
+    # (the 3-d kernel checks time, width, height, and wants a strictly smaller reach)
+    order = ((0, "height"), (1, "width")) if nd == 2 else \
+        ((0, "time"), (2, "width"), (1, "height"))
+    for d, name in order:
+        reach = out[d] + ks[d] - 1
+        if reach > ins[d] or (nd == 3 and reach == ins[d]):
+            raise RuntimeError(f"{where}: pool {name} {ks[d]} too large relative to input "
+                               f"{name} {ins[d]}")
+    batch = shape[0] if len(shape) == nd + 2 else 1
+    if random_samples.dim() != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got "
+                           f"{random_samples.dim()}")
+    if random_samples.shape[0] < batch:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if random_samples.shape[2] != nd:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {nd}; got "
+                           f"{random_samples.shape[2]}.")
+    if random_samples.dtype is not self.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    if not self.dtype.is_floating_point:
+        _not_implemented(f"{fn}_out_frame", self)
+    return ks, out
+
+
+def _fractional(nd):
+    axes = (1, 0) if nd == 2 else (0, 1, 2)   # (which sample each spatial dim reads)
+
+    def cpu(ks_, self, kernel_size, output_size, random_samples):
+        from .._tensor import from_array
+        ks, out = _fractional_plan(nd, self, kernel_size, output_size, random_samples)
+        x = self._np if self.dim() == nd + 2 else self._np[None]
+        vals, idx = P.fractional_max_pool(x, nd, ks, out, random_samples._np, axes)
+        if self.dim() != nd + 2:
+            vals, idx = vals[0], idx[0]
+        return from_array(vals), from_array(idx)
+
+    def meta(self, kernel_size, output_size, random_samples):
+        from .. import _dtype
+        out = _fractional_plan(nd, self, kernel_size, output_size, random_samples)[1]
+        shape = list(self.shape[:-nd]) + out
+        return empty_meta(shape, self.dtype), empty_meta(shape, _dtype.int64)
+
+    def bw_cpu(ks_, grad_output, self, kernel_size, output_size, indices):
+        from .._tensor import from_array
+        return from_array(P.scatter_by_indices(grad_output._np, indices._np, tuple(self.shape),
+                                               nd).astype(self._np.dtype, copy=False))
+
+    def bw_meta(grad_output, self, kernel_size, output_size, indices):
+        return empty_meta(self.shape, self.dtype)
+    return cpu, meta, bw_cpu, bw_meta
+
+
 # ---- front ends --------------------------------------------------------------------------------
 def _one(v):
     return [int(x) for x in v] if isinstance(v, (list, tuple)) else [int(v)]
@@ -541,6 +613,26 @@ def install():
         f = defop(f"adaptive_avg_pool{nd}d(Tensor self, SymInt[{nd}] output_size) -> Tensor")
         f.composite(_adaptive_avg_pool_nd(nd))
         defs[f"adaptive_avg_pool{nd}d"] = f
+
+    for nd in (2, 3):
+        a = f"int[{nd}]"
+        cpu, meta, bw_cpu, bw_meta = _fractional(nd)
+        fm = defop(f"fractional_max_pool{nd}d(Tensor self, {a} kernel_size, {a} output_size, "
+                   "Tensor random_samples) -> (Tensor, Tensor)")
+        fm.cpu_ks(cpu)
+        fm.meta(meta)
+        fm.output_differentiability = [True, False]
+        fm.derivative(f"FractionalMaxPool{nd}DBackward0",
+                      self=f"aten.fractional_max_pool{nd}d_backward.default(grad, self, "
+                           "kernel_size, output_size, result1)",
+                      result=_gather_jvp(nd))
+        fmb = defop(f"fractional_max_pool{nd}d_backward(Tensor grad_output, Tensor self, "
+                    f"{a} kernel_size, {a} output_size, Tensor indices) -> Tensor")
+        fmb.cpu_ks(bw_cpu)
+        fmb.meta(bw_meta)
+        fmb.derivative(f"FractionalMaxPool{nd}DBackwardBackward0",
+                       grad_output=_double_backward(nd), self="zeros_like(self)",
+                       result="auto_linear")
 
     one = "int[1]"
     f = defop(f"max_pool1d_with_indices(Tensor self, {one} kernel_size, {one} stride=[], "

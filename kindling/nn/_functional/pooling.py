@@ -8,7 +8,8 @@ first use (``kindling/_aten/pooling.py``)."""
 from __future__ import annotations
 
 import kindling as torch
-from ...overrides import handle_torch_function, has_torch_function_unary
+from ...overrides import (handle_torch_function, has_torch_function_unary,
+                          has_torch_function_variadic)
 
 avg_pool1d = torch.avg_pool1d
 avg_pool2d = torch._C._nn.avg_pool2d
@@ -21,7 +22,9 @@ __all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool1d", "max_pool2d",
            "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
            "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
            "adaptive_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d",
-           "max_unpool1d", "max_unpool2d", "max_unpool3d"]
+           "max_unpool1d", "max_unpool2d", "max_unpool3d", "fractional_max_pool2d",
+           "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
+           "fractional_max_pool3d_with_indices"]
 
 
 def boolean_dispatch(arg_name, arg_index, default, if_true, if_false, module_name, func_name):
@@ -233,3 +236,54 @@ def _max_unpool(nd):
 
 
 max_unpool1d, max_unpool2d, max_unpool3d = _max_unpool(1), _max_unpool(2), _max_unpool(3)
+
+
+# ---- fractional max pools ----------------------------------------------------------------------
+def _fractional_pair(nd):
+    name = f"fractional_max_pool{nd}d"
+
+    def with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                     return_indices=False, _random_samples=None):
+        if has_torch_function_variadic(input, _random_samples):
+            return handle_torch_function(with_indices, (input, _random_samples), input,
+                                         kernel_size, output_size=output_size,
+                                         output_ratio=output_ratio,
+                                         return_indices=return_indices,
+                                         _random_samples=_random_samples)
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output_size or an "
+                             "output_ratio")
+        if output_size is None:
+            if nd == 2 and len(output_ratio) > 2:
+                raise ValueError(f"{name} requires output_ratio to either be a single Int or "
+                                 "tuple of Ints.")
+            ratio = _ntuple(output_ratio, nd)
+            output_size = [int(input.size(i - nd) * ratio[i]) for i in range(nd)]
+        if _random_samples is None:
+            n_batch = 1 if input.dim() == nd + 1 else input.size(0)
+            _random_samples = torch.rand(n_batch, input.size(-nd - 1), nd, dtype=input.dtype,
+                                         device=input.device)
+        return getattr(torch._C._nn, name)(input, kernel_size, output_size, _random_samples)
+
+    def values(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+               _random_samples=None):
+        if has_torch_function_variadic(input, _random_samples):
+            return handle_torch_function(dispatch, (input, _random_samples), input, kernel_size,
+                                         output_size=output_size, output_ratio=output_ratio,
+                                         return_indices=return_indices,
+                                         _random_samples=_random_samples)
+        return with_indices(input, kernel_size, output_size, output_ratio, return_indices,
+                            _random_samples)[0]
+
+    with_indices.__name__ = with_indices.__qualname__ = f"{name}_with_indices"
+    with_indices.__doc__ = (f"{name}(input, kernel_size, output_size=None, output_ratio=None, "
+                            "return_indices=False, _random_samples=None)\n\n"
+                            f"Applies {nd}D fractional max pooling over an input signal composed "
+                            "of several input planes.")
+    values.__name__ = values.__qualname__ = f"_{name}"
+    dispatch = boolean_dispatch("return_indices", 4, False, with_indices, values, __name__, name)
+    return with_indices, dispatch
+
+
+fractional_max_pool2d_with_indices, fractional_max_pool2d = _fractional_pair(2)
+fractional_max_pool3d_with_indices, fractional_max_pool3d = _fractional_pair(3)
