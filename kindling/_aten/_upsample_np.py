@@ -113,3 +113,4 @@ def upsample_backward(g, nd, in_shape, mode, align_corners, scales):
             m = interp_matrix(mode, n_in, n_out, align_corners, scales[i], ct)
         r = np.moveaxis(np.tensordot(r.astype(ct, copy=False), m, ([ax], [0])), -1, ax)
     return np.ascontiguousarray(r.astype(g.dtype, copy=False))
+

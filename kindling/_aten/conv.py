@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _conv_np as C
 from ._api import public
+from ._copy_out import out_overload
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
@@ -498,10 +499,11 @@ def install():
     convolution.derivative(**{"input, weight, bias": convolution_backward_formula},
                            result=convolution_jvp)
 
+    dep_args = _CONV_ARGS.replace("SymInt[] output", "int[] output")
+    _conv_dep = defop(f"_convolution.deprecated({dep_args}, bool benchmark, "
+                      "bool deterministic, bool cudnn_enabled) -> Tensor")
     _conv = defop(f"_convolution({_CONV_ARGS}, bool benchmark, bool deterministic, "
                   "bool cudnn_enabled, bool allow_tf32) -> Tensor")
-    _conv_dep = defop(f"_convolution.deprecated({_CONV_ARGS.replace('SymInt[] output', 'int[] output')}, "
-                      "bool benchmark, bool deterministic, bool cudnn_enabled) -> Tensor")
     for d in (_conv, _conv_dep):
         d.cpu_ks(_convolution_cpu)
         d.meta(_convolution_meta)
@@ -530,6 +532,9 @@ def install():
                  "str padding, SymInt[] dilation, SymInt groups) -> Tensor")
     mode.composite(_convolution_mode)
 
+    out_overload(convolution)
+    out_overload(_conv)
+    out_overload(bw, out_names=("out0", "out1", "out2"))
     public("convolution", convolution, method=False)
     public("_convolution", _conv, _conv_dep, method=False)
     public("_convolution_mode", mode, method=False)

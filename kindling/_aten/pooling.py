@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _pool_np as P
 from ._api import public
+from ._copy_out import out_overload
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
@@ -601,6 +602,14 @@ def install():
         amb.derivative(f"AdaptiveMaxPool{nd}DBackwardBackward0",
                        grad_output=_double_backward(nd),
                        self="zeros_like(self)", result="auto_linear")
+        for d, ov, names, gen in ((mp, "out", ("out", "indices"), False),
+                                  (mpb, "grad_input", ("grad_input",), False),
+                                  (ap, "out", ("out",), False),
+                                  (apb, "grad_input", ("grad_input",), False),
+                                  (aa, "out", ("out",), True), (aab, "out", ("out",), True),
+                                  (am, "out", ("out", "indices"), False),
+                                  (amb, "grad_input", ("grad_input",), False)):
+            out_overload(d, ov, names, gen)
         defs[f"max_pool{nd}d_with_indices"] = mp
         defs[f"avg_pool{nd}d"] = ap
         defs[f"_adaptive_avg_pool{nd}d"] = aa
@@ -612,6 +621,7 @@ def install():
         defs[f"max_pool{nd}d"] = f
         f = defop(f"adaptive_avg_pool{nd}d(Tensor self, SymInt[{nd}] output_size) -> Tensor")
         f.composite(_adaptive_avg_pool_nd(nd))
+        out_overload(f, generated=False)
         defs[f"adaptive_avg_pool{nd}d"] = f
 
     for nd in (2, 3):
@@ -633,6 +643,8 @@ def install():
         fmb.derivative(f"FractionalMaxPool{nd}DBackwardBackward0",
                        grad_output=_double_backward(nd), self="zeros_like(self)",
                        result="auto_linear")
+        out_overload(fm, "output", ("output", "indices"), False)
+        out_overload(fmb, "grad_input", ("grad_input",), False)
 
     one = "int[1]"
     f = defop(f"max_pool1d_with_indices(Tensor self, {one} kernel_size, {one} stride=[], "
@@ -646,9 +658,11 @@ def install():
     f = defop(f"avg_pool1d(Tensor self, {one} kernel_size, {one} stride=[], {one} padding=[0], "
               "bool ceil_mode=False, bool count_include_pad=True) -> Tensor", tags=("core",))
     f.composite(_avg_pool1d)
+    out_overload(f)
     defs["avg_pool1d"] = f
     f = defop(f"adaptive_avg_pool1d(Tensor self, {one} output_size) -> Tensor", tags=("core",))
     f.composite(_adaptive_avg_pool1d)
+    out_overload(f)
     defs["adaptive_avg_pool1d"] = f
     f = defop(f"adaptive_max_pool1d(Tensor self, {one} output_size) -> (Tensor, Tensor)")
     f.composite(_adaptive_max_pool1d)

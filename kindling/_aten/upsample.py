@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from . import _upsample_np as U
+from ._copy_out import out_overload
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
@@ -156,6 +157,9 @@ def install():
                        self=f"aten.{name}_backward.default(grad, output_size, self_sym_sizes, "
                             f"{ac_arg}{s_call})",
                        result="auto_linear")
+        exact = name.startswith("_upsample_nearest_exact")
+        if exact:   # (PyTorch lists these ops' overloads in this order)
+            out_overload(fwd, generated=False)
         v = defop(f"{name}.vec(Tensor input, SymInt[]? output_size, {ac}float[]? "
                   "scale_factors) -> Tensor", tags=("core",) if name in (
                       "upsample_nearest2d", "upsample_bilinear2d") else ())
@@ -164,6 +168,11 @@ def install():
                     f"SymInt[{nd + 2}] input_size, {ac}{sargs}) -> Tensor")
         bwd.cpu_ks(bwd_cpu)
         bwd.meta(bwd_meta)
+        if not exact:
+            out_overload(fwd, generated=False)
+        if name in ("upsample_nearest2d", "upsample_bilinear2d"):
+            out_overload(v)
+        out_overload(bwd, "grad_input", ("grad_input",), False)
         bwd.derivative(f"{node}BackwardBackward0",
                        grad_output=f"aten.{name}.default(grad, output_size, {ac_arg}{s_call})",
                        result="auto_linear")

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _conv_np as C
 from ._api import public
+from ._copy_out import out_overload
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
@@ -344,6 +345,11 @@ def install():
         up.derivative(f"MaxUnpool{nd}DBackward0", self=_double_backward(nd),
                       result="auto_linear")
         up.complex_autograd = True
+        out_overload(up, generated=False)
+    for d in (im2col, col2im):
+        out_overload(d, generated=False)
+    for d in (ps, pu, cs):
+        out_overload(d)
     for d in (im2col, col2im, ps, pu, cs):   # (PyTorch differentiates them for complex too)
         d.complex_autograd = True
     for d in (ps, pu, cs, ncs):

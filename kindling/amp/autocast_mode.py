@@ -306,19 +306,36 @@ def _cast_fp32(value, device_type):
 
 
 def _install(device_type="cpu"):
-    """Register the CPU autocast policy kernels for the ops kindling has."""
-    from .._ops import overload_for
+    """Register the CPU autocast policy kernels for the ops kindling has (for an op defined at
+    its first use, ``_aten/_lazy.py``, when its family is defined)."""
     key = _AUTOCAST_KEY[device_type]
     site = caller_site()
+    later = {}
     for names, policy in ((LOWER_PRECISION_FP, "lower"), (FP32, "fp32"), (PROMOTE, "promote")):
         for name in names:
+            if "aten::" + name in _opreg._lazy:
+                later["aten::" + name] = policy
+                continue
             for overload, entry in _opreg.overloads_of("aten::" + name).items():
-                if entry.schema.is_mutable or "out" in overload:
-                    continue
-                if entry.has_kernel_for(key):
-                    continue
-                op = overload_for(entry)
-                entry.register(key, KernelEntry(_policy_kernel(op, device_type, policy), site))
+                _register_policy(entry, overload, key, device_type, policy, site)
+    if later:
+        from .._aten import _defop
+
+        def on_family(opdefs):
+            for d in opdefs:
+                policy = later.get(d.entry.name)
+                if policy is not None:
+                    _register_policy(d.entry, d.entry.overload_name, key, device_type, policy,
+                                     site)
+        _defop.family_hooks.append(on_family)
+
+
+def _register_policy(entry, overload, key, device_type, policy, site):
+    from .._ops import overload_for
+    if entry.schema.is_mutable or "out" in overload or entry.has_kernel_for(key):
+        return
+    entry.register(key, KernelEntry(_policy_kernel(overload_for(entry), device_type, policy),
+                                    site))
 
 
 _install("cpu")
