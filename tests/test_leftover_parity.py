@@ -437,6 +437,7 @@ _KNOWN_REGISTRATION_GAPS = {
     "_convolution", "_convolution.deprecated", "convolution", "convolution_backward",
     "fractional_max_pool3d_backward", "max_pool2d", "native_channel_shuffle",
     # ... and their out= forms, copies of the functional result (PyTorch: structured kernels)
+    "_upsample_bicubic2d_aa.out", "_upsample_bicubic2d_aa_backward.grad_input", "_upsample_bilinear2d_aa.out", "_upsample_bilinear2d_aa_backward.grad_input",
     "_adaptive_avg_pool2d.out", "_adaptive_avg_pool3d_backward.out",
     "_upsample_nearest_exact1d.out", "_upsample_nearest_exact1d_backward.grad_input",
     "_upsample_nearest_exact2d.out", "_upsample_nearest_exact2d_backward.grad_input",

@@ -571,3 +571,12 @@ def test_fractional_max_pool_errors(i):
     t = call_outcome(lambda: FRACTIONAL_ERRORS[i](torch, torch.tensor(s)), plain)
     k = call_outcome(lambda: FRACTIONAL_ERRORS[i](kindling, kindling.tensor(s)), plain)
     assert k == t
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("size, sf", [((4, 3), None), ((12, 11), None), (None, 0.37),
+                                      (None, (1.6, 0.45))])
+@pytest.mark.parametrize("ac", [False, True])
+def test_interpolate_antialias(mode, size, sf, ac):
+    _compare(lambda T, F, x: F.interpolate(x, size, sf, mode, ac, antialias=True),
+             _arrays(19, (2, 3, 9, 8)))

@@ -46,7 +46,7 @@ KNOWN_DIFFERENCES = {
 # OpInfos whose op kindling lacks, outside the families the sweep skips (nn, sparse, masked,
 # fft, nested); a newly missing one fails test_no_op_went_missing.
 MISSING = {
-    "_batch_norm_with_update", "_upsample_bilinear2d_aa", "torch.ops.aten._safe_softmax.default",
+    "_batch_norm_with_update", "torch.ops.aten._safe_softmax.default",
     "torch.ops.aten._efficient_attention_forward", "torch.ops.aten._flash_attention_forward",
     "_native_batch_norm_legit", "_segment_reduce.lengths", "_segment_reduce.offsets",
     "_unsafe_masked_index", "_unsafe_masked_index_put_accumulate", "constant_pad_nd",

@@ -32,6 +32,7 @@ for _name in ("im2col", "col2im", "max_unpool2d", "max_unpool3d"):   # (_aten/vi
 for _name in ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
               "_upsample_nearest_exact1d", "_upsample_nearest_exact2d",
               "_upsample_nearest_exact3d", "upsample_linear1d", "upsample_bilinear2d",
-              "upsample_trilinear3d", "upsample_bicubic2d"):
+              "upsample_trilinear3d", "upsample_bicubic2d", "_upsample_bilinear2d_aa",
+              "_upsample_bicubic2d_aa"):
     globals()[_name] = _nn_function(_name, ("default", "vec"))
 del _name

@@ -39,7 +39,7 @@ _FOREACH_NAMES = tuple(f"_foreach_{n}" for n in _FOREACH) + tuple(
 _UPSAMPLE = ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
              "_upsample_nearest_exact1d", "_upsample_nearest_exact2d", "_upsample_nearest_exact3d",
              "upsample_linear1d", "upsample_bilinear2d", "upsample_trilinear3d",
-             "upsample_bicubic2d")
+             "upsample_bicubic2d", "_upsample_bilinear2d_aa", "_upsample_bicubic2d_aa")
 
 FAMILIES = {
     "foreach": _FOREACH_NAMES,

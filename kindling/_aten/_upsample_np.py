@@ -78,13 +78,19 @@ def interp_matrix(mode, n_in, n_out, align_corners, scale, dt):
     return m
 
 
+def _matrix(mode, n_in, n_out, align_corners, scale, dt):
+    if mode.startswith("aa-"):
+        return aa_matrix(mode, n_in, n_out, align_corners, scale, dt)
+    return interp_matrix(mode, n_in, n_out, align_corners, scale, dt)
+
+
 def _compute_dtype(dt):
     return np.dtype(np.float32) if dt.kind == "f" and dt.itemsize < 4 else dt
 
 
 def upsample(x, nd, out, mode, align_corners, scales):
     """``x (..., *in)`` resized to ``(..., *out)``; ``mode``: "nearest", "nearest-exact",
-    "linear" (bi/trilinear) or "cubic"."""
+    "linear" (bi/trilinear), "cubic", "aa-linear" or "aa-cubic"."""
     r = x
     for i in range(nd):
         ax = x.ndim - nd + i
@@ -94,7 +100,7 @@ def upsample(x, nd, out, mode, align_corners, scales):
                         axis=ax)
         else:
             ct = _compute_dtype(x.dtype)
-            m = interp_matrix(mode, n_in, out[i], align_corners, scales[i], ct)
+            m = _matrix(mode, n_in, out[i], align_corners, scales[i], ct)
             r = np.moveaxis(np.tensordot(r.astype(ct, copy=False), m, ([ax], [1])), -1, ax)
     return np.ascontiguousarray(r.astype(x.dtype, copy=False))
 
@@ -110,7 +116,41 @@ def upsample_backward(g, nd, in_shape, mode, align_corners, scales):
             m = np.zeros((n_out, n_in), ct)
             m[np.arange(n_out), idx] = 1
         else:
-            m = interp_matrix(mode, n_in, n_out, align_corners, scales[i], ct)
+            m = _matrix(mode, n_in, n_out, align_corners, scales[i], ct)
         r = np.moveaxis(np.tensordot(r.astype(ct, copy=False), m, ([ax], [0])), -1, ax)
     return np.ascontiguousarray(r.astype(g.dtype, copy=False))
 
+
+
+def _aa_filter(mode, x):
+    """The antialiasing filters: a triangle (bilinear), Keys' cubic with a = -0.5 (bicubic)."""
+    x = np.abs(x)
+    if mode == "aa-linear":
+        return np.where(x < 1, 1 - x, 0)
+    a = -0.5
+    return np.where(x <= 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                    np.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0))
+
+
+def aa_matrix(mode, n_in, n_out, align_corners, scale, dt):
+    """The ``(n_out, n_in)`` weights of an antialiased resize (PyTorch's
+    ``_compute_index_ranges_weights``): each output reads the inputs within the filter's
+    support, stretched by the scale when downsampling, with weights normalised to sum 1."""
+    dt = np.dtype(dt).type
+    s = _area_scale(n_in, n_out, align_corners, scale, dt)
+    support = (1.0 if mode == "aa-linear" else 2.0) * (s if s >= 1 else 1.0)
+    invscale = dt(1) / s if s >= 1 else dt(1)
+    center = s * (np.arange(n_out).astype(dt) + dt(0.5))
+    lo = np.maximum((center - support + 0.5).astype(np.int64), 0)
+    hi = np.minimum((center + support + 0.5).astype(np.int64), n_in)
+    width = max(int((hi - lo).max()), 0) if n_out else 0
+    j = lo[:, None] + np.arange(width)[None, :]
+    inside = j < hi[:, None]
+    w = np.where(inside, _aa_filter(mode, (j - center[:, None] + dt(0.5)) * invscale), 0)
+    w = w.astype(dt)
+    total = w.sum(axis=1, keepdims=True)
+    w = np.where(total != 0, w / np.where(total != 0, total, 1), w)
+    m = np.zeros((n_out, n_in), dt)
+    rows = np.broadcast_to(np.arange(n_out)[:, None], j.shape)
+    m[rows[inside], j[inside]] = w[inside]
+    return m

@@ -1,6 +1,7 @@
 """The upsample ops behind ``F.interpolate`` (defined at first use: see ``_aten/_lazy.py``):
 ``upsample_nearest1d/2d/3d``, ``_upsample_nearest_exact1d/2d/3d``, ``upsample_linear1d``,
-``upsample_bilinear2d``, ``upsample_trilinear3d`` and ``upsample_bicubic2d``, each with its
+``upsample_bilinear2d``, ``upsample_trilinear3d``, ``upsample_bicubic2d`` and the
+antialiased ``_upsample_bilinear2d_aa``/``_upsample_bicubic2d_aa``, each with its
 ``.vec`` overload (output size or scale factors, CompositeImplicitAutograd) and its
 ``_backward`` op; both directions are linear, so each one's derivative is the other.
 
@@ -29,6 +30,8 @@ OPS = {
     "upsample_bilinear2d": (2, "linear", True, "UpsampleBilinear2D"),
     "upsample_trilinear3d": (3, "linear", True, "UpsampleTrilinear3D"),
     "upsample_bicubic2d": (2, "cubic", True, "UpsampleBicubic2D"),
+    "_upsample_bilinear2d_aa": (2, "aa-linear", True, "UpsampleBilinear2DAa"),
+    "_upsample_bicubic2d_aa": (2, "aa-cubic", True, "UpsampleBicubic2DAa"),
 }
 _SCALES = {1: ("scales",), 2: ("scales_h", "scales_w"), 3: ("scales_d", "scales_h", "scales_w")}
 _DIMS = {1: "W", 2: "HW", 3: "DHW"}
@@ -67,7 +70,9 @@ def _check_input(nd, mode, self, output_size):
     if not (dt.is_floating_point or (dt._name == "uint8" and mode.startswith("nearest"))):
         if dt._name == "uint8":
             raise NotImplementedError(f"kindling: {mode} interpolation of uint8 tensors")
-        if mode == "cubic":
+        if mode.startswith("aa-"):
+            kernel = "compute_index_ranges_weights"
+        elif mode == "cubic":
             kernel = "compute_indices_weights_cubic"
         elif nd == 2:
             kernel = ("upsample_nearest2d_channels_last" if mode.startswith("nearest") else
@@ -80,21 +85,27 @@ def _check_input(nd, mode, self, output_size):
 
 
 def _make(name, nd, mode, align):
-    def fwd_cpu(ks_, self, output_size, *rest):
+    tail = (("align_corners",) if align else ()) + _SCALES[nd]
+
+    def options(rest, kwargs):
+        """(align_corners, [scales...]) from the arguments after the sizes, given
+        positionally or by keyword."""
+        vals = list(rest) + [kwargs.get(n) for n in tail[len(rest):]]
+        return (vals[0], vals[1:]) if align else (False, vals)
+
+    def fwd_cpu(ks_, self, output_size, *rest, **kwargs):
         from .._tensor import from_array
-        align_corners, scales = (rest[0], rest[1:]) if align else (False, rest)
-        scales = list(scales) + [None] * (nd - len(scales))
+        align_corners, scales = options(rest, kwargs)
         out = _check_input(nd, mode, self, output_size)
         return from_array(U.upsample(self._np, nd, out, mode, align_corners, scales))
 
-    def fwd_meta(self, output_size, *rest):
+    def fwd_meta(self, output_size, *rest, **kwargs):
         out = _check_input(nd, mode, self, output_size)
         return empty_meta(list(self.shape[:2]) + out, self.dtype)
 
-    def bwd_cpu(ks_, grad_output, output_size, input_size, *rest):
+    def bwd_cpu(ks_, grad_output, output_size, input_size, *rest, **kwargs):
         from .._tensor import from_array
-        align_corners, scales = (rest[0], rest[1:]) if align else (False, rest)
-        scales = list(scales) + [None] * (nd - len(scales))
+        align_corners, scales = options(rest, kwargs)
         out = _check(nd, input_size, output_size)
         expected = [int(s) for s in input_size[:2]] + out
         if list(grad_output.shape) != expected:
@@ -105,18 +116,21 @@ def _make(name, nd, mode, align):
                                               [int(s) for s in input_size], mode,
                                               align_corners, scales))
 
-    def bwd_meta(grad_output, output_size, input_size, *rest):
+    def bwd_meta(grad_output, output_size, input_size, *rest, **kwargs):
         _check(nd, input_size, output_size)
         return empty_meta([int(s) for s in input_size], grad_output.dtype)
 
-    def vec(input, output_size, *rest):
-        align_corners, scale_factors = (rest[0], rest[1]) if align else (None, rest[0])
+    def resize(input, output_size, scale_factors, *align_corners):
         size = _vec_output_size(input, nd, output_size, scale_factors)
         scales = list(scale_factors) if scale_factors is not None else [None] * nd
-        op = getattr(aten, name).default
-        if align:
-            return op(input, size, align_corners, *scales)
-        return op(input, size, *scales)
+        return getattr(aten, name).default(input, size, *align_corners, *scales)
+
+    if align:
+        def vec(input, output_size, align_corners, scale_factors):
+            return resize(input, output_size, scale_factors, align_corners)
+    else:
+        def vec(input, output_size, scale_factors):
+            return resize(input, output_size, scale_factors)
     return fwd_cpu, fwd_meta, bwd_cpu, bwd_meta, vec
 
 

@@ -100,8 +100,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[nd - 3]
         return pool(input, output_size)
     if antialias and mode in ("bilinear", "bicubic") and nd == 4:
-        raise NotImplementedError(f"kindling: interpolate(mode='{mode}', antialias=True) "
-                                  f"(aten::_upsample_{mode}2d_aa)")
+        return getattr(nn, f"_upsample_{mode}2d_aa")(input, output_size, align_corners,
+                                                     scale_factors)
     if (nd, mode) in ((3, "linear"), (4, "bilinear"), (5, "trilinear"), (4, "bicubic")):
         name = {"linear": "upsample_linear1d", "bilinear": "upsample_bilinear2d",
                 "trilinear": "upsample_trilinear3d", "bicubic": "upsample_bicubic2d"}[mode]
