@@ -441,6 +441,34 @@ _KNOWN_REGISTRATION_GAPS = {
     "multinomial", "multinomial.out",
     # kindling's forward-AD kernel
     "_unpack_dual",
+    # nn.functional ops (conv, pools, upsample, vision): NumPy CPU kernels with Meta functions
+    # where PyTorch has CompositeExplicitAutograd ones (convolution), or the reverse
+    "_convolution", "_convolution.deprecated", "convolution", "convolution_backward",
+    "fractional_max_pool3d_backward", "max_pool2d", "native_channel_shuffle",
+    # ... and their out= forms, copies of the functional result (PyTorch: structured kernels)
+    "_upsample_bicubic2d_aa.out", "_upsample_bicubic2d_aa_backward.grad_input", "_upsample_bilinear2d_aa.out", "_upsample_bilinear2d_aa_backward.grad_input",
+    "_adaptive_avg_pool2d.out", "_adaptive_avg_pool3d_backward.out",
+    "_upsample_nearest_exact1d.out", "_upsample_nearest_exact1d_backward.grad_input",
+    "_upsample_nearest_exact2d.out", "_upsample_nearest_exact2d_backward.grad_input",
+    "_upsample_nearest_exact3d.out", "_upsample_nearest_exact3d_backward.grad_input",
+    "adaptive_avg_pool1d.out", "adaptive_avg_pool2d.out", "adaptive_avg_pool3d.out",
+    "adaptive_max_pool2d.out", "adaptive_max_pool2d_backward.grad_input",
+    "adaptive_max_pool3d.out", "adaptive_max_pool3d_backward.grad_input", "avg_pool1d.out",
+    "avg_pool2d.out", "avg_pool2d_backward.grad_input", "avg_pool3d.out",
+    "avg_pool3d_backward.grad_input", "channel_shuffle.out", "col2im.out",
+    "fractional_max_pool2d.output", "fractional_max_pool2d_backward.grad_input",
+    "fractional_max_pool3d.output", "fractional_max_pool3d_backward.grad_input", "im2col.out",
+    "max_pool2d_with_indices.out", "max_pool2d_with_indices_backward.grad_input",
+    "max_pool3d_with_indices.out", "max_pool3d_with_indices_backward.grad_input",
+    "max_unpool2d.out", "max_unpool3d.out", "pixel_shuffle.out", "pixel_unshuffle.out",
+    "upsample_bicubic2d.out", "upsample_bicubic2d_backward.grad_input",
+    "upsample_bilinear2d.out", "upsample_bilinear2d.vec_out",
+    "upsample_bilinear2d_backward.grad_input", "upsample_linear1d.out",
+    "upsample_linear1d_backward.grad_input", "upsample_nearest1d.out",
+    "upsample_nearest1d_backward.grad_input", "upsample_nearest2d.out",
+    "upsample_nearest2d.vec_out", "upsample_nearest2d_backward.grad_input",
+    "upsample_nearest3d.out", "upsample_nearest3d_backward.grad_input",
+    "upsample_trilinear3d.out", "upsample_trilinear3d_backward.grad_input",
 }
 
 

@@ -28,4 +28,18 @@ for _name in ("elu", "elu_", "gelu", "gelu_", "softplus", "silu", "silu_", "mish
               "hardswish", "hardswish_", "hardsigmoid", "hardsigmoid_", "hardtanh", "hardtanh_",
               "relu6", "relu6_", "leaky_relu", "leaky_relu_", "softshrink", "log_sigmoid", "glu"):
     globals()[_name] = _nn_function(_name)
+# the pooling ops (kindling/_aten/pooling.py)
+for _name in ("max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool2d", "avg_pool3d",
+              "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool2d",
+              "adaptive_max_pool3d", "fractional_max_pool2d", "fractional_max_pool3d"):
+    globals()[_name] = _nn_function(_name)
+for _name in ("im2col", "col2im", "max_unpool2d", "max_unpool3d"):   # (_aten/vision_ops.py)
+    globals()[_name] = _nn_function(_name)
+# the upsample ops (kindling/_aten/upsample.py)
+for _name in ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
+              "_upsample_nearest_exact1d", "_upsample_nearest_exact2d",
+              "_upsample_nearest_exact3d", "upsample_linear1d", "upsample_bilinear2d",
+              "upsample_trilinear3d", "upsample_bicubic2d", "_upsample_bilinear2d_aa",
+              "_upsample_bicubic2d_aa"):
+    globals()[_name] = _nn_function(_name)
 del _name

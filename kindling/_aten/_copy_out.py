@@ -48,3 +48,22 @@ def copy_results_out(outs, results):
         if o.dtype is not t.dtype:
             raise out_dtype_error(t.dtype, o.dtype)
         aten.copy_.default(o, t)
+
+
+def out_overload(functional, overload="out", out_names=("out",), generated=True):
+    """``copy_out_variant`` with the schema written from ``functional``'s: its arguments, then
+    one ``Tensor(a!)`` keyword per name in ``out_names`` (``overload``: ``out``,
+    ``grad_input``...; ``generated``: whether PyTorch generates it, else it is an
+    ``out``-tagged kernel of its own)."""
+    text = str(functional.schema)[len("aten::"):]
+    name, _, rest = text.partition("(")
+    args = rest.rpartition(") -> ")[0]
+    base = name.partition(".")[0]
+    if "." in name:   # (``upsample_nearest2d.vec`` -> ``upsample_nearest2d.vec_out``)
+        overload = f"{name.partition('.')[2]}_{overload}"
+    marks = "abcdefgh"
+    outs = ", ".join(f"Tensor({m}!) {n}" for m, n in zip(marks, out_names))
+    rets = [f"Tensor({m}!)" for m in marks[:len(out_names)]]
+    ret = rets[0] if len(rets) == 1 else "(" + ", ".join(rets) + ")"
+    return copy_out_variant(functional, f"{base}.{overload}({args}, *, {outs}) -> {ret}",
+                            out_names, None if generated else ("out",))

@@ -42,6 +42,10 @@ _FFT_NAMES = ("_fft_r2c", "_fft_c2r", "_fft_c2c") + tuple("fft_" + n for n in (
     "fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2", "rfftn",
     "irfftn", "hfft", "ihfft", "hfft2", "ihfft2", "hfftn", "ihfftn", "fftfreq", "rfftfreq",
     "fftshift", "ifftshift")) + ("stft", "istft")
+_UPSAMPLE = ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
+             "_upsample_nearest_exact1d", "_upsample_nearest_exact2d", "_upsample_nearest_exact3d",
+             "upsample_linear1d", "upsample_bilinear2d", "upsample_trilinear3d",
+             "upsample_bicubic2d", "_upsample_bilinear2d_aa", "_upsample_bicubic2d_aa")
 
 FAMILIES = {
     "foreach": _FOREACH_NAMES,
@@ -69,6 +73,20 @@ FAMILIES = {
     "order_stats": ("quantile", "nanquantile", "mode"),
     "finite_differences": ("gradient",),
     "masked_index": ("_unsafe_masked_index", "_unsafe_masked_index_put_accumulate"),
+    "conv": ("convolution", "_convolution", "convolution_backward",
+             "_convolution_double_backward", "_convolution_mode", "conv1d", "conv2d", "conv3d",
+             "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"),
+    "pooling": tuple(f"{p}{nd}d{s}" for nd in (2, 3) for p, s in (
+        ("max_pool", "_with_indices"), ("max_pool", "_with_indices_backward"), ("avg_pool", ""),
+        ("avg_pool", "_backward"), ("_adaptive_avg_pool", ""), ("_adaptive_avg_pool", "_backward"),
+        ("adaptive_max_pool", ""), ("adaptive_max_pool", "_backward"), ("max_pool", ""),
+        ("adaptive_avg_pool", ""))) + (
+        "fractional_max_pool2d", "fractional_max_pool2d_backward", "fractional_max_pool3d",
+        "fractional_max_pool3d_backward", "max_pool1d_with_indices", "max_pool1d",
+        "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d"),
+    "upsample": _UPSAMPLE + tuple(n + "_backward" for n in _UPSAMPLE),
+    "vision_ops": ("im2col", "col2im", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+                   "native_channel_shuffle", "max_unpool2d", "max_unpool3d"),
 }
 
 # families whose module makes its own API at import (``api(define)``: functions and methods
@@ -77,10 +95,17 @@ _OWN_API = ("order_stats", "finite_differences")
 
 # their ``kindling.<name>`` functions (``kindling.special`` and ``torch._C._nn`` make their own:
 # the Bessel functions..., ``_test_warn_in_autograd``)
-_FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3],
-              "nn_activation": ("selu", "selu_", "celu", "celu_", "threshold", "threshold_",
-                                "hardshrink", "prelu", "_prelu_kernel"),
-              "masked_index": FAMILIES["masked_index"]}
+FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3],
+             "nn_activation": ("selu", "selu_", "celu", "celu_", "threshold", "threshold_",
+                               "hardshrink", "prelu", "_prelu_kernel"),
+             "masked_index": FAMILIES["masked_index"],
+             "conv": ("convolution", "_convolution", "_convolution_mode", "conv1d", "conv2d",
+                      "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"),
+             "pooling": ("max_pool1d_with_indices", "max_pool1d", "max_pool2d", "max_pool3d",
+                         "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
+                         "_adaptive_avg_pool2d", "_adaptive_avg_pool3d"),
+             "vision_ops": ("pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+                            "native_channel_shuffle")}
 # Tensor methods of those (made at import, bound to the ops when they are defined)
 _METHODS = {"nn_activation": ("hardshrink", "prelu")}
 
@@ -139,7 +164,7 @@ def install():
     for module in _OWN_API:
         define = functools.partial(_opreg.ensure_defined, "aten::" + FAMILIES[module][0])
         importlib.import_module(f"{__package__}.{module}").api(define)
-    for module, names in _FUNCTIONS.items():
+    for module, names in FUNCTIONS.items():
         define = functools.partial(_opreg.ensure_defined, "aten::" + FAMILIES[module][0])
         for name in names:
             f = lazy_function(name, define)
