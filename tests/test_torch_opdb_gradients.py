@@ -59,49 +59,22 @@ KNOWN_DIFFERENCES = {
 # OpInfos whose op kindling lacks, outside the families the sweep skips (sparse,
 # nested); a newly missing one fails test_no_op_went_missing.
 MISSING = {
-    "_batch_norm_with_update", "torch.ops.aten._safe_softmax.default",
+    "_batch_norm_with_update", "_native_batch_norm_legit", "_segment_reduce.lengths",
+    "_segment_reduce.offsets", "constant_pad_nd", "grid_sampler_2d", "grid_sampler_3d",
+    "native_batch_norm", "native_group_norm", "native_layer_norm",
     "torch.ops.aten._efficient_attention_forward", "torch.ops.aten._flash_attention_forward",
-    "_native_batch_norm_legit", "_segment_reduce.lengths", "_segment_reduce.offsets",
-    "constant_pad_nd", "grid_sampler_2d", "grid_sampler_3d", "native_batch_norm",
-    "native_group_norm", "native_layer_norm",
+    "torch.ops.aten._safe_softmax.default",
 } | {"nn.functional." + n for n in (  # (torch.nn.functional: what kindling lacks yet)
-    'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_avg_pool3d', 'adaptive_max_pool1d',
-    'adaptive_max_pool2d', 'adaptive_max_pool3d', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d',
-    'batch_norm', 'batch_norm.without_cudnn', 'bilinear', 'binary_cross_entropy',
-    'binary_cross_entropy_with_logits', 'channel_shuffle', 'conv1d', 'conv2d', 'conv3d',
-    'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d', 'cosine_embedding_loss',
-    'cosine_similarity', 'cross_entropy', 'ctc_loss', 'gaussian_nll_loss', 'grid_sample',
-    'group_norm', 'hinge_embedding_loss', 'huber_loss', 'instance_norm', 'interpolate.area',
-    'interpolate.bicubic', 'interpolate.bilinear', 'interpolate.linear', 'interpolate.nearest',
-    'interpolate.nearest-exact', 'interpolate.trilinear', 'kl_div', 'l1_loss', 'layer_norm',
-    'linear_cross_entropy', 'linear_cross_entropy.chunked',
-    'linear_cross_entropy.chunked_none', 'local_response_norm', 'margin_ranking_loss',
-    'max_pool1d', 'max_pool2d', 'max_pool3d', 'max_unpool1d', 'max_unpool1d.grad',
-    'max_unpool2d', 'max_unpool2d.grad', 'max_unpool3d', 'max_unpool3d.grad', 'mse_loss',
-    'multi_margin_loss', 'multilabel_margin_loss', 'multilabel_soft_margin_loss', 'nll_loss',
-    'normalize', 'one_hot', 'pad.circular', 'pad.constant', 'pad.reflect', 'pad.replicate',
-    'pad.replicate_negative', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle',
-    'poisson_nll_loss', 'rms_norm', 'smooth_l1_loss', 'soft_margin_loss',
-    'triplet_margin_loss', 'triplet_margin_with_distance_loss', 'unfold', 'upsample_bilinear',
-    'upsample_nearest')}
-
-# nn.functional OpInfos kindling lacks (the sweep no longer skips nn.): activations, losses,
-# normalizations, padding, distances, linear... and grid_sample
-MISSING |= {"nn.functional." + n for n in (
     "batch_norm", "batch_norm.without_cudnn", "bilinear", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "celu", "cosine_embedding_loss", "cosine_similarity",
-    "cross_entropy", "ctc_loss", "elu", "gaussian_nll_loss", "gelu", "glu", "grid_sample",
-    "group_norm", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hinge_embedding_loss",
-    "huber_loss", "instance_norm", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear",
+    "binary_cross_entropy_with_logits", "cosine_embedding_loss", "cosine_similarity",
+    "cross_entropy", "ctc_loss", "gaussian_nll_loss", "grid_sample", "group_norm",
+    "hinge_embedding_loss", "huber_loss", "instance_norm", "kl_div", "l1_loss", "layer_norm",
     "linear_cross_entropy", "linear_cross_entropy.chunked", "linear_cross_entropy.chunked_none",
-    "local_response_norm", "logsigmoid", "margin_ranking_loss", "mish", "mse_loss",
-    "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll_loss",
-    "normalize", "one_hot", "pad.circular", "pad.constant", "pad.reflect", "pad.replicate",
-    "pad.replicate_negative", "pairwise_distance", "poisson_nll_loss", "prelu", "relu", "relu6",
-    "rms_norm", "selu", "silu", "smooth_l1_loss", "soft_margin_loss", "softmin",
-    "softmin.with_dtype", "softplus", "softshrink", "softsign", "tanhshrink", "threshold",
-    "triplet_margin_loss", "triplet_margin_with_distance_loss",
-)}
+    "local_response_norm", "margin_ranking_loss", "mse_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "normalize", "one_hot",
+    "pad.circular", "pad.constant", "pad.reflect", "pad.replicate", "pad.replicate_negative",
+    "pairwise_distance", "poisson_nll_loss", "rms_norm", "smooth_l1_loss", "soft_margin_loss",
+    "triplet_margin_loss", "triplet_margin_with_distance_loss")}
 
 
 def _cases():
