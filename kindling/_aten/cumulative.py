@@ -23,7 +23,7 @@ from ._ops_registry import aten
 from ._util import dtype_of, wrap_dim
 from ._tags import variant_tags
 from ._variants import cpp_name as _cpp, _raw, resize_out
-from .reductions import _structseq, return_types
+from .reductions import _reduced_shape, _structseq, return_types
 
 OPS = {}
 
@@ -505,13 +505,7 @@ def _kthvalue_plan(self, k, dim, keepdim, cpu=False, dtypes=True):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if dtypes and (dt is _dtype.bool or (cpu and dt.is_complex and self.ndim)):
         raise _not_implemented("kthvalue_cpu", dt)
-    shape = list(self.shape)
-    if shape:
-        if keepdim:
-            shape[d] = 1
-        else:
-            del shape[d]
-    return d, tuple(shape)
+    return d, _reduced_shape(self.shape, (d,), keepdim)
 
 
 kthvalue = defop("kthvalue(Tensor self, SymInt k, int dim=-1, bool keepdim=False) -> "

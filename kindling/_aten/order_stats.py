@@ -23,6 +23,7 @@ from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._util import dtype_of, wrap_dim
+from .reductions import _reduced_shape
 
 OPS = {}
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -298,13 +299,7 @@ def _mode_plan(self, dim, keepdim, cpu):
     d = wrap_dim(dim, n)
     if cpu and n and self.shape[d] == 0:
         raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
-    shape = list(self.shape)
-    if shape:
-        if keepdim:
-            shape[d] = 1
-        else:
-            del shape[d]
-    return d, tuple(shape)
+    return d, _reduced_shape(self.shape, (d,), keepdim)
 
 
 def _mode_kernel(self, dim=-1, keepdim=False):
