@@ -208,8 +208,7 @@ def _warned(T, fn):
 
 
 def test_meshgrid_and_chain_matmul_warn_once():
-    from kindling._aten import combining
-    combining._MESHGRID_WARNED[0] = combining._CHAIN_WARNED[0] = False
+    kindling._aten._util._warned.clear()  # (the once-per-process warnings given so far)
     a = kindling.ones(2)
     w = _warned(kindling, lambda: kindling.meshgrid(a, a))
     assert w == [("UserWarning", "torch.meshgrid: in an upcoming release, it will be required "

@@ -21,7 +21,7 @@ from ._defop import defop
 from .factories import backend_select
 from ._meta_util import empty_meta
 from ._ops_registry import aten
-from ._util import broadcast_error, result_type, warn_user
+from ._util import broadcast_error, result_type, warn_once
 from ._variants import cpp_name, resize_out
 
 OPS = {}
@@ -179,9 +179,6 @@ def broadcast_tensors(*tensors):
 
 
 # ---- meshgrid -----------------------------------------------------------------------------------
-_MESHGRID_WARNED = [False]
-
-
 def _cpp_tensor_text(t):
     """How C++'s ``operator<<`` names a tensor in error texts (values elided)."""
     return f"[ {t.dtype._legacy_name if hasattr(t.dtype, '_legacy_name') else 'Tensor'}" \
@@ -223,10 +220,8 @@ def _meshgrid(tensors, *, indexing="ij"):
 
 
 def _meshgrid_default(tensors):
-    if not _MESHGRID_WARNED[0]:  # (TORCH_WARN_ONCE: once per process)
-        _MESHGRID_WARNED[0] = True
-        warn_user("torch.meshgrid: in an upcoming release, it will be required to pass the "
-                  "indexing argument.")
+    warn_once("torch.meshgrid: in an upcoming release, it will be required to pass the "
+              "indexing argument.")
     return aten.meshgrid.indexing(tensors, indexing="ij")
 
 
@@ -470,9 +465,6 @@ public("vander", vander, method=False)
 
 
 # ---- chain_matmul -------------------------------------------------------------------------------
-_CHAIN_WARNED = [False]
-
-
 def _multi_dot_order(shapes):
     """The cheapest parenthesisation (matrix-chain DP), as PyTorch's ``matrix_chain_order``."""
     n = len(shapes)
@@ -535,11 +527,9 @@ def _multi_dot(tensors, out=None):
 
 
 def _chain_check(matrices):
-    if not _CHAIN_WARNED[0]:
-        _CHAIN_WARNED[0] = True
-        warn_user("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
-                  "release. Use torch.linalg.multi_dot instead, which accepts a list of two or "
-                  "more tensors rather than multiple parameters.")
+    warn_once("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
+              "release. Use torch.linalg.multi_dot instead, which accepts a list of two or "
+              "more tensors rather than multiple parameters.")
     for t in matrices:
         if t.dim() != 2:
             raise RuntimeError(f"Tensor dimension is {t.dim()}, expected 2 instead.")

@@ -20,7 +20,7 @@ from ._copy_out import out_overload
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
-from ._util import warn_user
+from ._util import warn_once
 
 
 def _sizes(s):
@@ -371,9 +371,6 @@ def _unbatch(out, batched):
     return out if batched else aten.squeeze.dim(out, 0)
 
 
-_same_warned = []
-
-
 def _pad_end(input, pad_nd):
     """``constant_pad_nd(input, pad_nd)`` (padding after the end only); by concatenated zeros
     where the op library has no ``constant_pad_nd``."""
@@ -402,10 +399,8 @@ def _convolution_mode(input, weight, bias, stride, padding, dilation, groups):
             left.append(total // 2)
             extra.append(total - 2 * (total // 2))
         if any(extra):
-            if not _same_warned:
-                _same_warned.append(True)
-                warn_user("Using padding='same' with even kernel lengths and odd dilation may "
-                          "require a zero-padded copy of the input be created")
+            warn_once("Using padding='same' with even kernel lengths and odd dilation may "
+                      "require a zero-padded copy of the input be created")
             pad_nd = []
             for i in reversed(range(nd)):
                 pad_nd += [0, extra[i]]

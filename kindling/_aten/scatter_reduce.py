@@ -11,8 +11,6 @@ forward formula (``scatter_reduce_jvp``), ``index_reduce`` none.
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .. import _dtype
@@ -22,7 +20,7 @@ from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._pointwise_util import not_implemented
-from ._util import dtype_of
+from ._util import dtype_of, warn_once
 from ._variants import inplace_variant, same_dtype_out_variant
 from .gather_scatter import (_along, _check_bounds, _full_index, _index_add_check,
                              _scatter_check, _shape1)
@@ -148,14 +146,8 @@ OPS["scatter_reduce.two"] = scatter_reduce
 
 
 # ---- index_reduce -------------------------------------------------------------------------------
-_beta_warned = []
-
-
 def _check_index_reduce(reduce, self):
-    if not _beta_warned:  # (TORCH_WARN_ONCE: once per process)
-        _beta_warned.append(True)
-        warnings.warn("index_reduce() is in beta and the API may change at any time.",
-                      UserWarning, stacklevel=4)
+    warn_once("index_reduce() is in beta and the API may change at any time.")
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
                            f"amin but got {reduce}.")

@@ -25,7 +25,7 @@ from ..overrides import _live_modes
 from .._dispatcher.keys import K, bit
 from ._defop import LEAF_KERNELS, defop
 from ._ops_registry import aten
-from ._util import int_varargs, is_tensor_subclass_like, varargs_list, warn_user, wrap_dim
+from ._util import int_varargs, is_tensor_subclass_like, varargs_list, warn_once, wrap_dim
 
 OPS = {}
 
@@ -369,23 +369,18 @@ adjoint = _composite("adjoint(Tensor(a) self) -> Tensor(a)", _adjoint)
 public("adjoint", adjoint)
 
 
-# PyTorch warns once per process: 0-d tensors at one warning site, the other dims at another
-_T_WARNED = set()
-
-
 def _numpy_T(self):
     n = self.dim()
-    if n != 2 and (n == 0) not in _T_WARNED:
-        _T_WARNED.add(n == 0)
-        if n == 0:
-            warn_user("Tensor.T is deprecated on 0-D tensors. This function is the identity in "
-                      "these cases.")
-        else:
-            warn_user(
-                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
-                "is deprecated and it will throw an error in a future release. Consider `x.mT` "
-                "to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, "
-                "-1))` to reverse the dimensions of a tensor.")
+    # (PyTorch warns once per process: 0-d tensors at one warning site, other dims at another)
+    if n == 0:
+        warn_once("Tensor.T is deprecated on 0-D tensors. This function is the identity in these "
+                  "cases.")
+    elif n != 2:
+        warn_once(
+            "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+            "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+            "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
+            "reverse the dimensions of a tensor.")
     return aten.permute.default(self, list(range(n - 1, -1, -1)))
 
 
