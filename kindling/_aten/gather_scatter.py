@@ -144,14 +144,16 @@ gather.out = out_variant(gather, "gather.out(Tensor self, int dim, Tensor index,
 
 
 # ---- scatter / scatter_add ----------------------------------------------------------------------
-def _scatter_into(out, d, index, values, accumulate):
+def _scatter_into(out, d, index, values, combine=None):
+    """``values`` written into ``out`` at the scattered positions, or combined there by the
+    ufunc ``combine`` (``np.add``...), repeated positions included."""
     if index.size == 0:
         return out
     _check_bounds(index, d, _shape1(out)[d])
     flat = out.reshape(_shape1(out))  # (a view: ``out`` is a fresh copy)
     idx = _full_index(index.reshape(_shape1(index)).astype(np.intp), d)
-    if accumulate:
-        np.add.at(flat, idx, values)
+    if combine is not None:
+        combine.at(flat, idx, values)
     else:
         flat[idx] = values
     return out
@@ -159,17 +161,17 @@ def _scatter_into(out, d, index, values, accumulate):
 
 def _scatter_src(self, dim, index, src):
     d = _scatter_check(self, dim, index, src)
-    return _scatter_into(self.copy(), d, index, _along(src, index), False)
+    return _scatter_into(self.copy(), d, index, _along(src, index))
 
 
 def _scatter_value(self, dim, index, value):
     d = _scatter_check(self, dim, index)
-    return _scatter_into(self.copy(), d, index, np_scalar(value, dtype_of(self)), False)
+    return _scatter_into(self.copy(), d, index, np_scalar(value, dtype_of(self)))
 
 
 def _scatter_add(self, dim, index, src):
     d = _scatter_check(self, dim, index, src)
-    return _scatter_into(self.copy(), d, index, _along(src, index), True)
+    return _scatter_into(self.copy(), d, index, _along(src, index), np.add)
 
 
 _SCATTER_REDUCE_DEPRECATED = (
@@ -185,27 +187,16 @@ def _reduce_ufunc(reduce):
     return u
 
 
-def _scatter_reduce_into(out, d, index, values, reduce):
-    """``scatter``'s deprecated ``reduce=`` form: ``values`` combined into ``out`` with
-    "add" or "multiply" at the scattered positions, repeats included."""
-    u = _reduce_ufunc(reduce)
-    if index.size == 0:
-        return out
-    _check_bounds(index, d, _shape1(out)[d])
-    flat = out.reshape(_shape1(out))
-    u.at(flat, _full_index(index.reshape(_shape1(index)).astype(np.intp), d), values)
-    return out
-
-
 def _scatter_src_reduce(self, dim, index, src, *, reduce):
     d = _scatter_check(self, dim, index, src)
     warn_once("scatter.reduce", _SCATTER_REDUCE_DEPRECATED)
-    return _scatter_reduce_into(self.copy(), d, index, _along(src, index), reduce)
+    return _scatter_into(self.copy(), d, index, _along(src, index), _reduce_ufunc(reduce))
 
 
 def _scatter_value_reduce(self, dim, index, value, *, reduce):
     d = _scatter_check(self, dim, index)
-    return _scatter_reduce_into(self.copy(), d, index, np_scalar(value, dtype_of(self)), reduce)
+    return _scatter_into(self.copy(), d, index, np_scalar(value, dtype_of(self)),
+                         _reduce_ufunc(reduce))
 
 
 def _scatter_meta(self, dim, index, *rest, reduce=None):
