@@ -300,31 +300,20 @@ def _check_n(n):
         raise RuntimeError(f"Invalid number of data points ({n}) specified")
 
 
-def _c2c_maybe_out(fname, out, x, dims, norm, forward):
-    if out is not None:
-        if not out.dtype.is_complex:
-            raise RuntimeError(f"{fname} expects a complex output tensor, but got "
-                               f"{out.dtype._scalar_name}")
-        return aten._fft_c2c.out(x, dims, norm, forward, out=out)
-    return aten._fft_c2c.default(x, dims, norm, forward)
-
-
-def _r2c_maybe_out(fname, out, x, dims, norm, onesided):
-    if out is not None:
-        if not out.dtype.is_complex:
-            raise RuntimeError(f"{fname} expects a complex output tensor, but got "
-                               f"{out.dtype._scalar_name}")
-        return aten._fft_r2c.out(x, dims, norm, onesided, out=out)
-    return aten._fft_r2c.default(x, dims, norm, onesided)
-
-
-def _c2r_maybe_out(fname, out, x, dims, norm, last_dim_size):
-    if out is not None:
+def _maybe_out(op, fname, out, x, dims, norm, last):
+    """The transform ``op`` (``_fft_c2c``/``_r2c``/``_c2r``; ``last``: its forward, onesided
+    or last_dim_size argument), into ``out`` when given - after PyTorch's check of its kind
+    (complex, or floating point for ``_fft_c2r``)."""
+    if out is None:
+        return op.default(x, dims, norm, last)
+    if op is aten._fft_c2r:
         if not out.dtype.is_floating_point:
             raise RuntimeError(f"{fname} expects a floating point output tensor, but got "
                                f"{out.dtype._scalar_name}")
-        return aten._fft_c2r.out(x, dims, norm, last_dim_size, out=out)
-    return aten._fft_c2r.default(x, dims, norm, last_dim_size)
+    elif not out.dtype.is_complex:
+        raise RuntimeError(f"{fname} expects a complex output tensor, but got "
+                           f"{out.dtype._scalar_name}")
+    return op.out(x, dims, norm, last, out=out)
 
 
 def _fft_c2c(fname, out, x, n, dim, norm, forward):
@@ -336,7 +325,7 @@ def _fft_c2c(fname, out, x, n, dim, norm, forward):
     _check_n(size)
     if n is not None:
         x = _resize_input(x, [d], [n])
-    return _c2c_maybe_out(fname, out, x, [d], _norm_mode(norm, forward), forward)
+    return _maybe_out(aten._fft_c2c, fname, out, x, [d], _norm_mode(norm, forward), forward)
 
 
 def _fft_r2c(fname, out, x, n, dim, norm, forward, onesided):
@@ -375,7 +364,7 @@ def _fft_c2r(fname, out, x, n, dim, norm, forward):
     mode = _norm_mode(norm, forward)
     if forward:  # (no native forward C2R: the inverse one of the conjugate)
         x = x.conj()
-    return _c2r_maybe_out(fname, out, x, [d], mode, size)
+    return _maybe_out(aten._fft_c2r, fname, out, x, [d], mode, size)
 
 
 def _int_list(v):
@@ -432,7 +421,7 @@ def _fftn(forward):
     def fftn(self, s=None, dim=None, norm=None, *, out=None):
         shape, dims = _shape_and_dims(self, s, dim)
         x = _resize_input(_promote(self, require_complex=True), dims, shape)
-        return _c2c_maybe_out("fftn", out, x, dims, _norm_mode(norm, forward), forward)
+        return _maybe_out(aten._fft_c2c, "fftn", out, x, dims, _norm_mode(norm, forward), forward)
     return fftn
 
 
@@ -444,13 +433,14 @@ def _rfftn(self, s=None, dim=None, norm=None, *, out=None):
     if not shape:
         raise RuntimeError("rfftn must transform at least one axis")
     x = _resize_input(_promote(self), dims, shape)
-    return _r2c_maybe_out("rfftn", out, x, dims, _norm_mode(norm, True), True)
+    return _maybe_out(aten._fft_r2c, "rfftn", out, x, dims, _norm_mode(norm, True), True)
 
 
 def _irfftn(self, s=None, dim=None, norm=None, *, out=None):
     shape, dims, last_dim_size = _c2r_shape_and_dims("irfftn", self, s, dim)
     x = _resize_input(_promote(self, require_complex=True), dims, shape)
-    return _c2r_maybe_out("irfftn", out, x, dims, _norm_mode(norm, False), last_dim_size)
+    return _maybe_out(aten._fft_c2r, "irfftn", out, x, dims, _norm_mode(norm, False),
+                      last_dim_size)
 
 
 def _hfftn(self, s=None, dim=None, norm=None, *, out=None):
@@ -459,7 +449,7 @@ def _hfftn(self, s=None, dim=None, norm=None, *, out=None):
     mode = _norm_mode(norm, True)
     if len(dims) > 1:
         x = aten._fft_c2c.default(x, dims[:-1], mode, True)
-    return _c2r_maybe_out("hfftn", out, x.conj(), dims[-1:], mode, last_dim_size)
+    return _maybe_out(aten._fft_c2r, "hfftn", out, x.conj(), dims[-1:], mode, last_dim_size)
 
 
 def _ihfftn(self, s=None, dim=None, norm=None, *, out=None):
@@ -472,7 +462,7 @@ def _ihfftn(self, s=None, dim=None, norm=None, *, out=None):
     if len(dims) == 1:
         return aten.conj_physical.out(r, out=out) if out is not None else r.conj()
     r = aten.conj_physical.default(r)
-    return _c2c_maybe_out("ihfftn", out, r, dims[:-1], mode, False)
+    return _maybe_out(aten._fft_c2c, "ihfftn", out, r, dims[:-1], mode, False)
 
 
 def _one_dim(kind, fname, forward, onesided=None):
