@@ -88,13 +88,19 @@ def _backend_out(schema, functional, castable_api=None, dtypes=None):
     @d.explicit
     def _(*args, **kwargs):
         outs = [kwargs.pop(n) for n in names]
-        for expected in (_expected(f, args, kwargs, dtypes), None):
-            results = f.op(*args, **kwargs) if expected is None else expected
+
+        def check(results):
             for n, o, r in zip(names, outs, results):
                 if castable_api is None:
                     check_out_dtype(o, r)
                 else:
                     check_castable(castable_api, n, o, r.dtype)
+        expected = _expected(f, args, kwargs, dtypes)
+        if expected is not None:  # (checked before computing, as PyTorch's meta function)
+            check(expected)
+        results = f.op(*args, **kwargs)
+        if expected is None:
+            check(results)
         for o, r in zip(outs, results):
             write_out(o, r)
         return tuple(outs)
