@@ -42,4 +42,17 @@ for _name in ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
               "upsample_trilinear3d", "upsample_bicubic2d", "_upsample_bilinear2d_aa",
               "_upsample_bicubic2d_aa"):
     globals()[_name] = _nn_function(_name)
+
+# padding
+
+# losses
+
+# margin losses
+
+# normalization
+
+# dropout, embedding, attention
+
+# grid sampling
+
 del _name

@@ -109,6 +109,22 @@ FUNCTIONS = {"foreach": _FOREACH_NAMES, "test_ops": FAMILIES["test_ops"][:3],
 # Tensor methods of those (made at import, bound to the ops when they are defined)
 _METHODS = {"nn_activation": ("hardshrink", "prelu")}
 
+# ---- nn.functional families added one block each (kept apart so that branches merge cleanly):
+# each block sets FAMILIES[...] and, where the family has them, FUNCTIONS[...] / _METHODS[...].
+
+# padding (kindling/_aten/padding.py)
+
+# losses (kindling/_aten/loss.py)
+
+# margin losses, distances, ctc (kindling/_aten/loss_margin.py)
+
+# normalization (kindling/_aten/normalization.py)
+
+# dropout, embedding, attention (kindling/_aten/dropout.py, embedding.py, attention.py)
+
+# grid sampling, bilinear, embedding_bag (kindling/_aten/grid_sampler.py ...)
+
+
 
 def _loader(module, names):
     def load():
