@@ -420,3 +420,18 @@ def test_benchmark_mlp_references_compute_the_same_step():
         np.testing.assert_allclose(ref_loss, loss.item(), rtol=1e-5)
         for g, p in zip(grads, kps):
             np.testing.assert_allclose(g, p.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_generated_kernel_after_an_inplace_first_recording():
+    """An op whose formulas were first compiled for its in-place form (``d.mul_(a)`` before
+    any ``mul``) still gets its generated kernel at its own first recording."""
+    import subprocess
+    import sys
+    code = ("import kindling as T\n"
+            "a = T.randn(2, requires_grad=True)\n"
+            "T.zeros(2).mul_(a)\n"
+            "a * a\n"
+            "spec = T.ops.aten.mul.Tensor._entry.autograd_spec\n"
+            "print(spec.kernel is not spec.generic_kernel)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "True"

@@ -22,7 +22,7 @@ _NOCACHE = (list, tuple, dict)
 
 
 class _Sig:
-    __slots__ = ("op", "pos", "kwonly", "names", "has_out", "outs", "first_tensor", "nums")
+    __slots__ = ("op", "pos", "kwonly", "names", "has_out", "out_twin", "outs", "first_tensor", "nums")
 
     def __init__(self, op, self_name):
         self.op = op
@@ -33,6 +33,7 @@ class _Sig:
         for a in self.pos:
             self.names[self_name if a.name == "self" else a.name] = a
         self.has_out = any(a.is_out for a in args)
+        self.out_twin = False  # (a functional overload with an out= twin: takes ``out=None``)
         # several outputs (``max.dim_max``): one ``out=`` keyword taking a tuple of tensors,
         # as PyTorch's Python signature has (``tuple of Tensors out = None``)
         outs = [a.name for a in args if a.is_out]
@@ -85,6 +86,8 @@ class _Sig:
                 if kw_error is None and not _ops.value_matches(a.type, v, self.nums):
                     kw_error = ("type", a, v, None)
                 kw[k] = v
+            elif k == "out" and v is None and self.out_twin:
+                continue  # (``out=None``: the merged signature's out= left at its default)
             elif unknown is None:
                 unknown = ("kw", k)
         if self.has_out and "out" not in kw and kw_error is None and unknown is None:
@@ -543,6 +546,8 @@ def make_function(fname, overloads, self_name="input", is_method=False, return_t
                        (overloads() if callable(overloads) else overloads)]
             if is_method:  # (Tensor methods take no out=)
                 sigs[:] = [s for s in sigs if not s.has_out] or sigs
+            for s, twin in _merged(sigs):
+                s.out_twin = twin is not None
         errs = []
         want_out = kwargs.get("out") is not None
         tried = [s for s in sigs if s.has_out == want_out] or sigs

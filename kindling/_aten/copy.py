@@ -2,8 +2,6 @@
 ``fill_``, ``zero_``, ``resize_``, ``_local_scalar_dense`` (``item``)."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .. import _device, _dtype, _layout
@@ -16,7 +14,7 @@ from ._defop import NESTED_EXCLUDED, _py_scalar, defop
 from ._meta_util import empty_meta
 from ._pointwise_util import check_scalar_fits
 from ._tensor_iterator import memory_format_strides, strided_copy
-from ._util import broadcast_error, np_scalar, varargs_list
+from ._util import broadcast_error, np_scalar, varargs_list, warn_once
 
 _CONJ, _NEG = bit(K.Conjugate), bit(K.Negative)
 _MATH_BITS = _CONJ | _NEG
@@ -54,9 +52,11 @@ _to_copy = defop("_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layou
 
 
 def _complex_to_real_warning(src, dt):
+    """PyTorch's warning for a complex-to-real copy; True when the imaginary part goes."""
     if src.is_complex and not dt.is_complex:
-        warnings.warn("Casting complex values to real discards the imaginary part",
-                      UserWarning, stacklevel=4)
+        warn_once("Casting complex values to real discards the imaginary part")  # (TORCH_WARN_ONCE)
+        return True
+    return False
 
 
 @_to_copy.cpu_ks
@@ -66,9 +66,11 @@ def _(ks, self, *, dtype=None, layout=None, device=None, pin_memory=None, non_bl
     dev = _device.canonical(device)
     if dev is not None and dev.type == "meta":
         return _meta_like(self, dt, memory_format)
-    _complex_to_real_warning(self.dtype, dt)
+    a = self._np
+    if _complex_to_real_warning(self.dtype, dt):
+        a = a.real  # (NumPy would warn again, with its own ComplexWarning)
     with np.errstate(all="ignore"):
-        return strided_copy(self._np, self, dt, memory_format)
+        return strided_copy(a, self, dt, memory_format)
 
 
 @_to_copy.meta
@@ -233,7 +235,7 @@ def _(ks, self, src, non_blocking=False):
     if src._np is None:
         raise NotImplementedError("Cannot copy out of meta tensor; no data!")
     _broadcast_into(self.shape, src.shape)
-    _complex_to_real_warning(src.dtype, self.dtype)
+    to_real = _complex_to_real_warning(src.dtype, self.dtype)
     s = src._np
     if (src._ks | self._ks) & _MATH_BITS:
         # logical values in; a conjugate / negative destination stores their conjugate /
@@ -243,6 +245,8 @@ def _(ks, self, src, non_blocking=False):
             s = np.conj(s)
         if self._ks & _NEG:
             s = np.negative(s)
+    if to_real:
+        s = s.real  # (NumPy would warn again, with its own ComplexWarning)
     if np.shares_memory(self._np, s) and s is not self._np:
         s = s.copy()
     with np.errstate(all="ignore"):

@@ -321,6 +321,7 @@ class DerivativeSpec:
         self.output_diff = getattr(opdef, "output_differentiability", None)
         self._compiled = False
         self._cls = None
+        self.fast_tried = False  # (record_functional tried to install the generated kernel)
 
     # Formulas are compiled on first use (keeps ``import kindling`` fast).
     def compile(self):
@@ -974,13 +975,22 @@ _NO_EDGE_REQUIRES_GRAD = tuple([None, 0])  # (the same value, told apart by iden
 #                                              constant the compiler could share)
 
 
+def wants_grad(e):
+    """An input edge (``_edge``) of a tensor that requires grad: a node is recorded for it,
+    even when the edge is invalid (a view made under no_grad of a tensor that requires grad)."""
+    return e[0] is not None or e is _NO_EDGE_REQUIRES_GRAD
+
+
 def record_functional(spec, ks, args, kwargs):
     """The Autograd kernel's slow path: record a node for a functional op."""
     if spec.mode != "formula":
         return _record_special(spec, ks, args, kwargs)
     cls = spec._cls
-    if cls is None:  # the op's first recording: compile its formulas, then its fast kernel
+    if cls is None or not spec.fast_tried:
+        # the op's first recording: compile its formulas (unless an in-place op using them
+        # was recorded first), then its fast kernel
         cls = spec.cls
+        spec.fast_tried = True
         _install_fast_kernel(spec)
     if kwargs or len(args) > spec.n_pos:
         vals = spec.values(args, kwargs)
@@ -1345,7 +1355,7 @@ def _record_special(spec, ks, args, kwargs):
         return _run_below(table, ks2, args, kwargs)
     # not implemented: record a node that raises in backward
     edges = _input_edges(args, kwargs)
-    if not any(e[0] is not None for e in edges):
+    if not any(wants_grad(e) for e in edges):
         return _run_below(table, ks2, args, kwargs)
     out = _run_below(table, ks2, args, kwargs)
     node = NotImplementedNode.__new__(NotImplementedNode)
@@ -1612,7 +1622,7 @@ def inplace_node(fspec, vals, self_name):
             edges.extend(_edge(x) for x in v)
         else:
             edges.append(_edge(v))
-    if not any(e[0] is not None for e in edges):
+    if not any(wants_grad(e) for e in edges):
         return None
     node = cls.__new__(cls)
     node._next = tuple(edges)
@@ -1624,7 +1634,7 @@ def inplace_node(fspec, vals, self_name):
     i = 0
     for s in fspec.slots:
         n = nlist[s.name] if s.is_list else 1
-        if any(edges[i + k][0] is not None for k in range(n)):
+        if any(wants_grad(edges[i + k]) for k in range(n)):
             need_names.update(s.formula.params)
         i += n
     from .._aten._ops_registry import aten

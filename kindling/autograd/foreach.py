@@ -263,7 +263,7 @@ def _record_functional(fd, ks, args, kwargs):
         ranges[name] = (start, len(edges))
     table = fd.opdef.entry.table
     ks2 = ks & D.BELOW_AUTOGRAD
-    if not D._tls.grad_enabled or not any(e[0] is not None for e in edges):
+    if not D._tls.grad_enabled or not any(D.wants_grad(e) for e in edges):
         return _run_maybe_jvp(fd, vals, ks2, table, args, kwargs)
     node = fd.cls.__new__(fd.cls)
     node._next = tuple(edges)
@@ -572,7 +572,7 @@ def _record_not_implemented(fd, ks, args, kwargs):
         if a.type.base == "Tensor" and not a.is_out:
             v = fd.value(vals, a.name)
             edges.extend(D._edge(t) for t in (v if a.type.is_list else (v,)))
-    if not D._tls.grad_enabled or not any(e[0] is not None for e in edges):
+    if not D._tls.grad_enabled or not any(D.wants_grad(e) for e in edges):
         return D._run_below(table, ks2, args, kwargs)
     out = D._run_below(table, ks2, args, kwargs)
     node = D.NotImplementedNode.__new__(D.NotImplementedNode)
