@@ -9,7 +9,9 @@ Tensor, not str``.
 """
 from __future__ import annotations
 
-from .. import _ops
+import operator
+
+from .. import _dtype, _ops
 from .._tensor import Tensor
 from ..overrides import (
     _KIND, NO_TF_TYPES, _live_modes, has_overloaded, torch_function_dispatch,
@@ -22,12 +24,17 @@ _NOCACHE = (list, tuple, dict)
 
 
 class _Sig:
-    __slots__ = ("op", "pos", "kwonly", "names", "has_out", "out_twin", "outs", "first_tensor", "nums")
+    __slots__ = ("op", "pos", "kwonly", "names", "has_out", "out_twin", "outs", "first_tensor",
+                 "nums", "opt_lists", "varargs")
 
-    def __init__(self, op, self_name):
+    def __init__(self, op, self_name, is_method=False):
         self.op = op
         args = op._schema.arguments
         self.pos = [a for a in args if not a.kwarg_only]
+        # an int list that is the one positional parameter (``x.flip(0)``, ``x.view(2, 3)``)
+        # takes ints as varargs, one int among them; elsewhere only a sized list (``int[1]``)
+        # takes a lone int (``torch.flip(x, 0)`` is a TypeError)
+        self.varargs = len(self.pos) - is_method == 1
         self.kwonly = {a.name: a for a in args if a.kwarg_only}
         self.names = {}
         for a in self.pos:
@@ -44,6 +51,9 @@ class _Sig:
         self.first_tensor = bool(self.pos) and self.pos[0].type.base == "Tensor" and \
             not self.pos[0].type.is_list
         self.nums = _ops.allows_numbers(op._schema)
+        # ``Tensor?[]`` arguments: the bindings refuse None in them (``torch.ops`` takes it)
+        self.opt_lists = frozenset(a.name for a in args if a.type.is_list and
+                                   a.type.base == "Tensor" and a.type.elem_optional)
 
     def bind(self, args, kwargs, strict_first=True):
         """(positional, keyword) arguments for the op, or (None, error text)."""
@@ -84,7 +94,11 @@ class _Sig:
                     continue
                 a = self.kwonly[k]
                 if kw_error is None and not _ops.value_matches(a.type, v, self.nums):
-                    kw_error = ("type", a, v, None)
+                    n = tensor_as_number(a.type, v)
+                    if n is None:
+                        kw_error = ("type", a, v, None)
+                    else:
+                        v = n
                 kw[k] = v
             elif k == "out" and v is None and self.out_twin:
                 continue  # (``out=None``: the merged signature's out= left at its default)
@@ -108,9 +122,19 @@ class _Sig:
                 continue
             if i == 0 and self.first_tensor and strict_first and not isinstance(v, Tensor):
                 return None, ("type", a, v, i if i < len(args) else None)
-            if not _ops.value_matches(a.type, v, self.nums):
-                # (PyTorch names the position only of an argument passed positionally)
-                return None, ("type", a, v, i if i < len(args) else None)
+            if not _ops.value_matches(a.type, v, self.nums) or (
+                    a.type.is_list and not a.type.list_size and not self.varargs and
+                    type(v) is not list and type(v) is not tuple and a.type.base != "Tensor"):
+                n = tensor_as_number(a.type, v)
+                if n is None:
+                    # (PyTorch names the position only of an argument passed positionally)
+                    return None, ("type", a, v, i if i < len(args) else None)
+                vals[i] = n
+        if self.opt_lists:
+            for i, a in enumerate(pos):
+                if a.name in self.opt_lists and i < len(vals) and \
+                        type(vals[i]) in (list, tuple) and None in vals[i]:
+                    return None, ("type", a, vals[i], i if i < len(args) else None)
         if kw_error is not None or unknown is not None:
             return None, kw_error or unknown
         if late is not None:
@@ -121,6 +145,25 @@ class _Sig:
 
 
 _MISSING = object()
+
+_NUMBER_TYPES = frozenset({"Scalar", "float", "complex", "SymFloat"})
+_INT_TYPES = frozenset({"int", "SymInt"})
+
+
+def tensor_as_number(t, v):
+    """PyTorch's arg parser takes a 0-d tensor that does not require grad for a number: in a
+    ``Scalar``/``float``/``complex`` parameter (any dtype), in an ``int`` one or an ``int[]``
+    one (as its one element) when integral. The number (``item()``, dispatched as PyTorch's
+    ``_local_scalar_dense``), or None."""
+    if not isinstance(v, Tensor) or v.dim() != 0 or v.requires_grad:
+        return None
+    if t.base in _INT_TYPES:
+        if v.dtype.is_floating_point or v.dtype.is_complex or v.dtype is _dtype.bool:
+            return None
+        return [v.item()] if t.is_list else v.item()
+    if t.base in _NUMBER_TYPES and not t.is_list:
+        return v.item()
+    return None
 
 
 def _out_tuple_error(v, n):
@@ -258,11 +301,17 @@ def _pytorch_order(merged, self_name, is_method):
     """The signatures in the order PyTorch's generated bindings list them: by their codegen
     signature text, then a topological sort putting each overload after those it ranks below
     (``Scalar`` after ``Tensor``...)."""
+    items = sorted(merged, key=lambda item: _codegen_signature(item[0], item[1], is_method))
+    return _ranked(items, is_method)
+
+
+def _ranked(items, is_method):
+    """``items`` (``(signature, out twin)`` pairs) reordered so that each comes after those
+    it ranks below (``Scalar`` after ``Tensor``...), the given order kept otherwise."""
     def types(s):
         return [a.type.schema_str() for a in s.op._schema.arguments
                 if not a.is_out and not (is_method and a.name == "self")]
 
-    items = sorted(merged, key=lambda item: _codegen_signature(item[0], item[1], is_method))
     n = len(items)
     larger = {}
     for i in range(n):
@@ -294,11 +343,12 @@ def _arity(sig, with_out, is_method):
 
 def _bad_list_element(a, v):
     """The index of the first element of a list or tuple ``v`` given for the tensor-list
-    argument ``a`` that is no tensor (None allowed for ``Tensor?[]``), or None."""
+    argument ``a`` that is no tensor (None too, for ``Tensor?[]``: the bindings refuse it),
+    or None."""
     if a.type.base != "Tensor" or not isinstance(v, (list, tuple)):
         return None
     for j, x in enumerate(v):
-        if not isinstance(x, Tensor) and not (x is None and a.type.elem_optional):
+        if not isinstance(x, Tensor):
             return j
     return None
 
@@ -542,12 +592,16 @@ def make_function(fname, overloads, self_name="input", is_method=False, return_t
 
     def bind_and_call(args, kwargs, key):
         if not sigs:
-            sigs[:] = [_Sig(op, self_name) for op in
+            sigs[:] = [_Sig(op, self_name, is_method) for op in
                        (overloads() if callable(overloads) else overloads)]
             if is_method:  # (Tensor methods take no out=)
                 sigs[:] = [s for s in sigs if not s.has_out] or sigs
-            for s, twin in _merged(sigs):
+            merged = _merged(sigs)
+            for s, twin in merged:
                 s.out_twin = twin is not None
+            # tried with PyTorch's ranking (a 0-d tensor binds to ``fill_.Tensor`` before it
+            # is read as a number for ``fill_.Scalar``), in definition order otherwise
+            sigs[:] = [s for pair in _ranked(merged, is_method) for s in pair if s is not None]
         errs = []
         want_out = kwargs.get("out") is not None
         tried = [s for s in sigs if s.has_out == want_out] or sigs
@@ -556,6 +610,8 @@ def make_function(fname, overloads, self_name="input", is_method=False, return_t
             if bound is not None:
                 vals, kw = bound
                 if key is not None and len(vals) == len(args) and kw.keys() == kwargs.keys() \
+                        and all(map(operator.is_, vals, args)) and \
+                        all(kw[k] is kwargs[k] for k in kw) \
                         and not any(isinstance(a, _NOCACHE) for a in args) and \
                         not any(isinstance(a, _NOCACHE) for a in kwargs.values()) and \
                         not any(_KIND.get(t) for t in key[0]) and \

@@ -58,6 +58,20 @@ def _shape(x):
     return getattr(x, "shape", ())
 
 
+def alpha_check(dt, alpha):
+    """PyTorch's ``alpha_check``: ``alpha`` (of add/sub) fits the result dtype ``dt``."""
+    if isinstance(alpha, (bool, np.bool_)):
+        if dt is not _dtype.bool:
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+        return
+    if dt._cat < _dtype.FLOAT and not isinstance(alpha, (int, np.integer)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    if not dt.is_complex and isinstance(alpha, (complex, np.complexfloating)):
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
+                           "number.")
+
+
 def binary_kernel(ufunc, *, int_to_float=False, out_dtype=None, cast_inputs_to=None):
     """A NumPy kernel for a binary pointwise op.
 
@@ -88,8 +102,11 @@ def binary_kernel(ufunc, *, int_to_float=False, out_dtype=None, cast_inputs_to=N
             cd = cast_inputs_to(kd)
             if cd is not kd:
                 a, b = as_dtype(a, cd), as_dtype(b, cd)
-        if alpha != 1:
-            b = b * as_dtype(alpha, _dtype._NP_TO_DTYPE[np.asarray(b).dtype])
+        if type(alpha) is not int or alpha != 1:
+            # (``alpha * other`` in the result dtype, as PyTorch's kernel computes it)
+            rd = dt or _dtype._NP_TO_DTYPE[np.asarray(a).dtype]
+            alpha_check(rd, alpha)
+            b = as_dtype(b, rd) * as_dtype(alpha, rd)
         try:
             r = fp_silent(ufunc, a, b)
         except ValueError:

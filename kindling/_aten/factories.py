@@ -320,17 +320,22 @@ lift_fresh.derivative(self="grad", result="auto_linear")
 
 
 # ---- the Python-facing factory functions ---------------------------------------------------------
+def _int_tensor(s):
+    """A one-element integral tensor: the arg parser reads it as an int."""
+    return isinstance(s, Tensor) and s.numel() == 1 and s.dtype._cat < _dtype.FLOAT and \
+        s.dtype is not _dtype.bool
+
+
 def _sizes(size, fname):
     if len(size) == 1 and isinstance(size[0], (list, tuple, Tensor.__mro__[0])) and \
             not isinstance(size[0], Tensor):
         size = tuple(size[0])
-    elif len(size) == 1 and isinstance(size[0], Tensor):
+    elif len(size) == 1 and isinstance(size[0], Tensor) and not _int_tensor(size[0]):
         raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, "
-                        "but found element of type Tensor at pos 0")
+                        "not Tensor")
     out = []
     for i, s in enumerate(size):
-        if isinstance(s, bool) or not (isinstance(s, (int, np.integer)) or
-                                       (isinstance(s, Tensor) and s.numel() == 1)):
+        if isinstance(s, bool) or not (isinstance(s, (int, np.integer)) or _int_tensor(s)):
             raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, "
                             f"but found element of type {type(s).__name__} at pos {i}")
         out.append(int(s))
@@ -458,6 +463,13 @@ def full_fn(size=PE.MISSING, fill_value=PE.MISSING, *, out=None, dtype=None, lay
     if size is PE.MISSING or fill_value is PE.MISSING:
         raise PE.missing("full", size=size, fill_value=fill_value)
     sizes = _sizes((size,), "full")
+    if isinstance(fill_value, Tensor):
+        from ._api import tensor_as_number
+        n = tensor_as_number(full.op._schema.arguments[1].type, fill_value)
+        if n is None:
+            raise TypeError("full(): argument 'fill_value' (position 2) must be Number, not "
+                            "Tensor")
+        fill_value = n
     if out is not None:
         from ._ops_registry import aten
         check_out("full", out, dtype, layout, device)

@@ -658,7 +658,7 @@ def _wrap_broadcast(fn, other_first=False):
     """``fn`` raising PyTorch's broadcast error when NumPy's fails (``other_first``: PyTorch
     meets the second argument first - masked_fill expands ``mask`` against ``self``,
     threshold_backward's TensorIterator takes ``self`` before ``grad_output``)."""
-    def k(self, other, *args, **kwargs):
+    def k(self, other=None, *args, **kwargs):  # (``clamp.Tensor(x)``: min and max None)
         try:
             return fn(self, other, *args, **kwargs)
         except ValueError:
