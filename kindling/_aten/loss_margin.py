@@ -193,7 +193,7 @@ def _multi_margin_terms(x, tgt, p, margin, w, kernel):
 
 def _install_multi_margin():
     mm = defop("multi_margin_loss(Tensor self, Tensor target, Scalar p=1, Scalar margin=1, "
-               "Tensor? weight=None, int reduction=Mean) -> Tensor")
+               "Tensor? weight=None, int reduction=1) -> Tensor")
 
     def prepare(self, target, p, weight, kernel):
         nframe, dim = _multi_margin_check(self, target, p, weight)
@@ -232,7 +232,7 @@ def _install_multi_margin():
                           self.dtype)
 
     mb = defop("multi_margin_loss_backward(Tensor grad_output, Tensor self, Tensor target, "
-               "Scalar p, Scalar margin, Tensor? weight=None, int reduction=Mean) -> Tensor")
+               "Scalar p, Scalar margin, Tensor? weight=None, int reduction=1) -> Tensor")
 
     @mb.cpu_leaf
     def _(ks, grad_output, self, target, p, margin, weight=None, reduction=_MEAN):
@@ -262,11 +262,11 @@ def _install_multi_margin():
     mm.derivative(self="aten.multi_margin_loss_backward.default(grad, self, target, p, margin, "
                        "weight, reduction)")
     mm.out = copy_out_variant(mm, "multi_margin_loss.out(Tensor self, Tensor target, Scalar p=1, "
-                                  "Scalar margin=1, Tensor? weight=None, int reduction=Mean, *, "
+                                  "Scalar margin=1, Tensor? weight=None, int reduction=1, *, "
                                   "Tensor(a!) out) -> Tensor(a!)", tags=())
     mb.out = copy_out_variant(
         mb, "multi_margin_loss_backward.grad_input(Tensor grad_output, Tensor self, "
-            "Tensor target, Scalar p, Scalar margin, Tensor? weight=None, int reduction=Mean, *, "
+            "Tensor target, Scalar p, Scalar margin, Tensor? weight=None, int reduction=1, *, "
             "Tensor(a!) grad_input) -> Tensor(a!)", ("grad_input",), tags=())
 
 
@@ -375,11 +375,11 @@ def _install_multilabel():
     fwd.derivative("MultilabelMarginLossBackward0",
                    self="aten.multilabel_margin_loss_backward.default(grad, self, target, "
                         "reduction, is_target)")
-    ml = defop("multilabel_margin_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor")
+    ml = defop("multilabel_margin_loss(Tensor self, Tensor target, int reduction=1) -> Tensor")
     ml.composite(lambda self, target, reduction=_MEAN:
                  aten.multilabel_margin_loss_forward.default(self, target, reduction)[0])
     copy_out_variant(ml, "multilabel_margin_loss.out(Tensor self, Tensor target, "
-                         "int reduction=Mean, *, Tensor(a!) out) -> Tensor(a!)", tags=())
+                         "int reduction=1, *, Tensor(a!) out) -> Tensor(a!)", tags=())
     copy_out_variant(fwd, "multilabel_margin_loss_forward.output(Tensor self, Tensor target, "
                           "int reduction, *, Tensor(a!) output, Tensor(b!) is_target) -> "
                           "(Tensor(a!), Tensor(b!))", ("output", "is_target"), tags=())
@@ -398,7 +398,7 @@ def _ctc_plan(log_probs, targets, input_lengths, target_lengths, blank):
     tdt = targets.dtype
     if tdt is not _dtype.int64 and tdt is not _dtype.int32:
         raise RuntimeError(f"Expected tensor for argument #2 'targets' to have scalar type Int; "
-                           f"but got {tdt._legacy_type_name()} instead (while checking arguments "
+                           f"but got torch.{tdt._legacy}Tensor instead (while checking arguments "
                            f"for {_CTC})")
     if log_probs.dim() != 3:
         raise RuntimeError(f"Expected 3-dimensional tensor, but got {log_probs.dim()}-"
@@ -491,7 +491,7 @@ def _ctc_alpha(lp, ext, il, la):
     l1, l2 = la[il - 1, 2 * tl], la[il - 1, 2 * tl - 1]
     m = max(l1, l2)
     m = 0.0 if m == _NEG_INF else m
-    return -(math.log(math.exp(l1 - m) + math.exp(l2 - m)) + m)
+    return -(np.log(np.exp(l1 - m) + np.exp(l2 - m)) + m)
 
 
 def _ctc_forward(log_probs, targets, input_lengths, target_lengths, blank):
@@ -643,8 +643,9 @@ def _install_ctc():
         op = aten._ctc_loss.default if lists else aten._ctc_loss.Tensor
         res = op(log_probs, targets, input_lengths, target_lengths, blank, zero_infinity)[0]
         if zero_infinity:
-            res = aten.where.self(aten.eq.Scalar(res, math.inf),
-                                  aten.zeros.default([], dtype=res.dtype), res)
+            # (C++ evaluates the arguments right to left: the zeros first)
+            zeros = aten.zeros.default([], dtype=res.dtype)
+            res = aten.where.self(aten.eq.Scalar(res, math.inf), zeros, res)
         if reduction == _MEAN:
             if lists:
                 tl = aten.empty.memory_format([len(target_lengths)], dtype=res.dtype)
@@ -658,10 +659,10 @@ def _install_ctc():
         return res if batched else aten.squeeze.dim(res, 0)
 
     c1 = defop(f"ctc_loss.IntList(Tensor log_probs, Tensor targets, {il_list}, int blank=0, "
-               "int reduction=Mean, bool zero_infinity=False) -> Tensor")
+               "int reduction=1, bool zero_infinity=False) -> Tensor")
     c1.composite(ctc_loss)
     c2 = defop(f"ctc_loss.Tensor(Tensor log_probs, Tensor targets, {il_tensor}, int blank=0, "
-               "int reduction=Mean, bool zero_infinity=False) -> Tensor")
+               "int reduction=1, bool zero_infinity=False) -> Tensor")
     c2.composite(lambda *a, **k: ctc_loss(*a, **k, lists=False))
 
 
@@ -898,14 +899,14 @@ def install():
             ("cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor",
              _cosine_similarity),
             ("hinge_embedding_loss(Tensor self, Tensor target, float margin=1., "
-             "int reduction=Mean) -> Tensor", _hinge_embedding_loss),
+             "int reduction=1) -> Tensor", _hinge_embedding_loss),
             ("cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, "
-             "float margin=0., int reduction=Mean) -> Tensor", _cosine_embedding_loss),
+             "float margin=0., int reduction=1) -> Tensor", _cosine_embedding_loss),
             ("margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, "
-             "float margin=0., int reduction=Mean) -> Tensor", _margin_ranking_loss),
+             "float margin=0., int reduction=1) -> Tensor", _margin_ranking_loss),
             ("triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, "
              "float margin=1., float p=2., float eps=1e-06, bool swap=False, "
-             "int reduction=Mean) -> Tensor", _triplet_margin_loss)):
+             "int reduction=1) -> Tensor", _triplet_margin_loss)):
         defop(name).composite(fn)
     _install_multi_margin()
     _install_multilabel()
