@@ -254,11 +254,6 @@ def _install_multi_margin():
             h = h * go.reshape(nframe, 1)
         return _from(h.reshape(tuple(self.shape)), self.dtype)
 
-    @mb.meta
-    def _(grad_output, self, target, p, margin, weight=None, reduction=_MEAN):
-        _multi_margin_check(self, target, p, weight)
-        return empty_meta(tuple(self.shape), self.dtype)
-
     mm.derivative(self="aten.multi_margin_loss_backward.default(grad, self, target, p, margin, "
                        "weight, reduction)")
     mm.out = copy_out_variant(mm, "multi_margin_loss.out(Tensor self, Tensor target, Scalar p=1, "
@@ -366,11 +361,6 @@ def _install_multilabel():
             grad = grad * go.reshape(nframe, 1)
         return _from(grad.reshape(tuple(self.shape)), self.dtype)
 
-    @bwd.meta
-    def _(grad_output, self, target, reduction, is_target):
-        _multilabel_check(self, target)
-        return empty_meta(tuple(self.shape), self.dtype)
-
     fwd.output_differentiability = [True, False]
     fwd.derivative("MultilabelMarginLossBackward0",
                    self="aten.multilabel_margin_loss_backward.default(grad, self, target, "
@@ -378,8 +368,12 @@ def _install_multilabel():
     ml = defop("multilabel_margin_loss(Tensor self, Tensor target, int reduction=1) -> Tensor")
     ml.composite(lambda self, target, reduction=_MEAN:
                  aten.multilabel_margin_loss_forward.default(self, target, reduction)[0])
-    copy_out_variant(ml, "multilabel_margin_loss.out(Tensor self, Tensor target, "
-                         "int reduction=1, *, Tensor(a!) out) -> Tensor(a!)", tags=())
+    mlo = defop("multilabel_margin_loss.out(Tensor self, Tensor target, int reduction=1, *, "
+                "Tensor(a!) out) -> Tensor(a!)")
+    # (CompositeImplicitAutograd, as PyTorch's: the forward's out= form, is_target thrown away)
+    mlo.composite(lambda self, target, reduction=_MEAN, *, out: aten.multilabel_margin_loss_forward
+                  .output(self, target, reduction, output=out,
+                          is_target=aten.empty.memory_format([0], dtype=self.dtype))[0])
     copy_out_variant(fwd, "multilabel_margin_loss_forward.output(Tensor self, Tensor target, "
                           "int reduction, *, Tensor(a!) output, Tensor(b!) is_target) -> "
                           "(Tensor(a!), Tensor(b!))", ("output", "is_target"), tags=())
@@ -615,8 +609,6 @@ def _install_ctc():
         return empty_meta((batch,), log_probs.dtype), empty_meta((batch, T, width),
                                                                  log_probs.dtype)
     fwd.meta(fwd_meta)
-    bwd.meta(lambda grad, log_probs, *a, **k: empty_meta(tuple(log_probs.shape),
-                                                         log_probs.dtype))
     for f, b in ((fwd, "_ctc_loss_backward.default"), (fwd_t, "_ctc_loss_backward.Tensor")):
         f.output_differentiability = [True, False]
         f.derivative(log_probs=f"aten.{b}(grad, log_probs, targets, input_lengths, "
@@ -874,6 +866,8 @@ def _install_safe_softmax():
         rows = aten.all.dim(masked, d, True) if self.dim() else masked
         return aten.where.self(rows, aten.zeros_like.default(out), out)
 
+    ss.meta(lambda self, dim, dtype=None: (wrap_dim(dim, self.dim()), empty_meta(
+        tuple(self.shape), dtype or self.dtype))[1])
     ss.derivative("SafeSoftmaxBackward0",
                   self="aten._softmax_backward_data.default(grad, result, dim, "
                        "self_scalar_type)",
@@ -894,8 +888,9 @@ def _safe_softmax_jvp(self_p, self_t, dim, result):
 def install():
     """Define the ops (at their first use: see ``_aten/_lazy.py``)."""
     for name, fn in (
-            ("pairwise_distance(Tensor x1, Tensor x2, float p=2., float eps=1e-06, "
-             "bool keepdim=False) -> Tensor", _pairwise_distance),
+            ("pairwise_distance(Tensor x1, Tensor x2, float p=2., "
+             "float eps=9.9999999999999995e-07, bool keepdim=False) -> Tensor",
+             _pairwise_distance),
             ("cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor",
              _cosine_similarity),
             ("hinge_embedding_loss(Tensor self, Tensor target, float margin=1., "
@@ -905,7 +900,7 @@ def install():
             ("margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, "
              "float margin=0., int reduction=1) -> Tensor", _margin_ranking_loss),
             ("triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, "
-             "float margin=1., float p=2., float eps=1e-06, bool swap=False, "
+             "float margin=1., float p=2., float eps=9.9999999999999995e-07, bool swap=False, "
              "int reduction=1) -> Tensor", _triplet_margin_loss)):
         defop(name).composite(fn)
     _install_multi_margin()
