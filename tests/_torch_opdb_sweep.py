@@ -210,6 +210,14 @@ def _to_kindling_obj(x, torch, memo=None):
         return _rebind(x, torch)
     if isinstance(x, (torch.Generator,)):
         raise NotImplementedError("sample with a torch.Generator")
+    if isinstance(x, torch.nn.Module) and not any(True for _ in x.parameters()) and \
+            not any(True for _ in x.buffers()):
+        # (a module without state used as a function, as ``nn.PairwiseDistance()`` for
+        # triplet_margin_with_distance_loss: its forward, run with kindling's
+        # ``torch.nn.functional``; kindling has no nn modules)
+        fwd = _rebind(type(x).forward, torch)
+        fwd.__globals__["F"] = kindling.nn.functional
+        return lambda *a, **k: fwd(x, *a, **k)
     return x
 
 

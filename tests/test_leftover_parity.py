@@ -419,6 +419,11 @@ _KNOWN_REGISTRATION_GAPS = {
     # forms, and out= forms made from the functional op rather than registered per backend
     "celu", "celu.out", "celu_", "silu_backward", "mish_backward", "hardswish_backward.out",
     "log_sigmoid.out", "log_sigmoid_forward.output",
+    # margin losses, segment_reduce: out= forms made from the functional op (copy-out
+    # CompositeExplicitAutograd kernels) where PyTorch registers CPU and Meta kernels
+    "multi_margin_loss.out", "multi_margin_loss_backward.grad_input",
+    "multilabel_margin_loss_backward.grad_input", "multilabel_margin_loss_forward.output",
+    "_segment_reduce_backward.out",
     # NumPy CPU kernels with Meta functions where PyTorch has one CompositeExplicitAutograd
     # kernel: moving them would send meta tensors to NumPy
     "__lshift__.Scalar_out", "__lshift__.Tensor_out", "__rshift__.Scalar_out",

@@ -72,13 +72,7 @@ _MISSING_LOSS = {"nn.functional." + n for n in (
     "linear_cross_entropy.chunked", "linear_cross_entropy.chunked_none", "mse_loss",
     "nll_loss", "poisson_nll_loss", "smooth_l1_loss", "soft_margin_loss")}
 
-_MISSING_MARGIN = {"_segment_reduce.lengths", "_segment_reduce.offsets",
-                   "torch.ops.aten._safe_softmax.default"} | {
-    "nn.functional." + n for n in (
-        "cosine_embedding_loss", "cosine_similarity", "ctc_loss", "hinge_embedding_loss",
-        "margin_ranking_loss", "multi_margin_loss", "multilabel_margin_loss",
-        "multilabel_soft_margin_loss", "pairwise_distance", "triplet_margin_loss",
-        "triplet_margin_with_distance_loss")}
+_MISSING_MARGIN = set()
 
 _MISSING_NORM = {
     "_batch_norm_with_update", "_native_batch_norm_legit", "native_batch_norm",

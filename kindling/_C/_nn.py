@@ -48,6 +48,8 @@ for _name in ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
 # losses
 
 # margin losses
+for _name in ("multi_margin_loss", "multilabel_margin_loss"):  # (_aten/loss_margin.py)
+    globals()[_name] = _nn_function(_name)
 
 # normalization
 

@@ -117,6 +117,17 @@ _METHODS = {"nn_activation": ("hardshrink", "prelu")}
 # losses (kindling/_aten/loss.py)
 
 # margin losses, distances, ctc (kindling/_aten/loss_margin.py)
+FAMILIES["loss_margin"] = (
+    "pairwise_distance", "cosine_similarity", "hinge_embedding_loss", "cosine_embedding_loss",
+    "margin_ranking_loss", "triplet_margin_loss", "multi_margin_loss",
+    "multi_margin_loss_backward", "multilabel_margin_loss_forward",
+    "multilabel_margin_loss_backward", "multilabel_margin_loss", "_ctc_loss",
+    "_ctc_loss_backward", "ctc_loss", "segment_reduce", "_segment_reduce_backward",
+    "_safe_softmax")
+FUNCTIONS["loss_margin"] = (
+    "pairwise_distance", "cosine_similarity", "hinge_embedding_loss", "cosine_embedding_loss",
+    "margin_ranking_loss", "triplet_margin_loss", "ctc_loss", "_ctc_loss", "segment_reduce",
+    "_segment_reduce", "_safe_softmax")
 
 # normalization (kindling/_aten/normalization.py)
 
