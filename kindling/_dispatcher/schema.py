@@ -326,7 +326,10 @@ class _Parser:
             elif t.is_list and val is not None:
                 val = [val]
         end = self.toks[self.i - 1][1] + len(self.toks[self.i - 1][0])
-        return val, self.text[start:end]
+        text = self.text[start:end]
+        if text in _ENUM_DEFAULTS:  # (printed as its value, as PyTorch prints ``reduction=1``)
+            text = str(val)
+        return val, text
 
     def _literal(self, tok, t):
         if tok == "None":
@@ -403,7 +406,8 @@ class _Parser:
         return FunctionSchema(name, overload, args, rets, vararg, varret)
 
 
-_ENUM_DEFAULTS = {}  # filled by kindling on import (contiguous_format, Mean, long, ...)
+# enum defaults as the JIT's schema parser reads them (``int reduction=Mean`` is 1: at::Reduction)
+_ENUM_DEFAULTS = {"Mean": 1, "Sum": 2}
 
 
 def parse_schema(text: str) -> FunctionSchema:
