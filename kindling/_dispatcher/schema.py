@@ -406,8 +406,8 @@ class _Parser:
         return FunctionSchema(name, overload, args, rets, vararg, varret)
 
 
-# enum defaults as the JIT's schema parser reads them (``int reduction=Mean`` is 1: at::Reduction)
-_ENUM_DEFAULTS = {"Mean": 1, "Sum": 2}
+# enum defaults as the JIT's schema parser reads them (``int reduction=Mean`` is 1: at::Reduction::Mean)
+_ENUM_DEFAULTS = {"Mean": 1}
 
 
 def parse_schema(text: str) -> FunctionSchema:
