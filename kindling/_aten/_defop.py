@@ -448,6 +448,14 @@ def inplace_or_view_kernel(op):
     return kernel
 
 
+def writes_but_returns_fresh(schema):
+    """Whether an op writes an argument but returns new tensors (``rrelu_with_noise`` fills
+    its ``noise``): PyTorch treats it as functional - no version bump, a functional
+    Autograd kernel."""
+    return schema.is_mutable and bool(schema.returns) and not any(
+        r.alias_info is not None and r.alias_info.is_write for r in schema.returns)
+
+
 def finalize_registrations(opdefs=None):
     """After all op modules loaded (or an op family defined later, ``opdefs``):
     ADInplaceOrView kernels for the mutating ops.  A CompositeImplicitAutograd op gets none
@@ -456,7 +464,8 @@ def finalize_registrations(opdefs=None):
     for d in _ALL_OPS.values() if opdefs is None else opdefs:
         entry = d.entry
         if entry.schema.is_mutable and not entry.has_kernel_for(K.ADInplaceOrView) and \
-                not entry.has_kernel_for(K.CompositeImplicitAutograd):
+                not entry.has_kernel_for(K.CompositeImplicitAutograd) and \
+                not writes_but_returns_fresh(entry.schema):
             entry.register(K.ADInplaceOrView,
                            KernelEntry(inplace_or_view_kernel(d.op), entry.def_site))
 

@@ -121,6 +121,10 @@ _METHODS = {"nn_activation": ("hardshrink", "prelu")}
 # normalization (kindling/_aten/normalization.py)
 
 # dropout, embedding, attention (kindling/_aten/dropout.py, embedding.py, attention.py)
+_DROPOUTS = ("feature_dropout", "alpha_dropout", "feature_alpha_dropout")
+FAMILIES["dropout"] = _DROPOUTS + tuple(n + "_" for n in _DROPOUTS) + (
+    "rrelu_with_noise", "rrelu_with_noise_", "rrelu_with_noise_backward", "rrelu", "rrelu_")
+FUNCTIONS["dropout"] = _DROPOUTS + tuple(n + "_" for n in _DROPOUTS) + ("rrelu", "rrelu_")
 
 # grid sampling, bilinear, embedding_bag (kindling/_aten/grid_sampler.py ...)
 
