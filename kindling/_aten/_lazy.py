@@ -125,6 +125,9 @@ _DROPOUTS = ("feature_dropout", "alpha_dropout", "feature_alpha_dropout")
 FAMILIES["dropout"] = _DROPOUTS + tuple(n + "_" for n in _DROPOUTS) + (
     "rrelu_with_noise", "rrelu_with_noise_", "rrelu_with_noise_backward", "rrelu", "rrelu_")
 FUNCTIONS["dropout"] = _DROPOUTS + tuple(n + "_" for n in _DROPOUTS) + ("rrelu", "rrelu_")
+FAMILIES["embedding"] = ("embedding", "embedding_backward", "embedding_dense_backward",
+                         "embedding_renorm_")
+FUNCTIONS["embedding"] = ("embedding", "embedding_renorm_")
 
 # grid sampling, bilinear, embedding_bag (kindling/_aten/grid_sampler.py ...)
 
