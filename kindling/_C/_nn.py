@@ -52,7 +52,8 @@ for _name in ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
 # normalization
 
 # dropout, embedding, attention
-for _name in ("rrelu_with_noise", "rrelu_with_noise_"):   # (_aten/dropout.py)
+for _name in ("rrelu_with_noise", "rrelu_with_noise_",   # (_aten/dropout.py)
+              "scaled_dot_product_attention"):   # (_aten/attention.py)
     globals()[_name] = _nn_function(_name)
 
 # grid sampling

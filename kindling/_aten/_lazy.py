@@ -128,6 +128,13 @@ FUNCTIONS["dropout"] = _DROPOUTS + tuple(n + "_" for n in _DROPOUTS) + ("rrelu",
 FAMILIES["embedding"] = ("embedding", "embedding_backward", "embedding_dense_backward",
                          "embedding_renorm_")
 FUNCTIONS["embedding"] = ("embedding", "embedding_renorm_")
+FAMILIES["attention"] = (
+    "_scaled_dot_product_flash_attention_for_cpu",
+    "_scaled_dot_product_flash_attention_for_cpu_backward", "_scaled_dot_product_attention_math",
+    "_fused_sdp_choice", "scaled_dot_product_attention", "_efficient_attention_forward",
+    "_efficient_attention_backward", "_flash_attention_forward", "_flash_attention_backward")
+FUNCTIONS["attention"] = ("_scaled_dot_product_flash_attention_for_cpu",
+                          "_scaled_dot_product_attention_math", "_fused_sdp_choice")
 
 # grid sampling, bilinear, embedding_bag (kindling/_aten/grid_sampler.py ...)
 
