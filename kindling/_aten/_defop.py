@@ -416,8 +416,14 @@ NESTED_EXCLUDED = AUTOGRAD_BITS | bit(K.ADInplaceOrView)
 
 def inplace_or_view_kernel(op):
     """The ADInplaceOrView kernel of a mutating op: bump the mutated tensors' version counters."""
-    mutated_pos = [i for i, a in enumerate(op._schema.arguments) if a.is_write and not a.kwarg_only]
-    mutated_kw = [a.name for a in op._schema.arguments if a.is_write and a.kwarg_only]
+    schema = op._schema
+    # (an op with results bumps the arguments they alias, as PyTorch's codegen bumps its
+    # returns: ``rrelu_with_noise_`` leaves its ``noise`` at its version)
+    returned = {str(r.alias_info) for r in schema.returns if r.alias_info is not None}
+    bumped = [a for a in schema.arguments if a.is_write and
+              (not schema.returns or str(a.alias_info) in returned)]
+    mutated_pos = [i for i, a in enumerate(schema.arguments) if a in bumped and not a.kwarg_only]
+    mutated_kw = [a.name for a in bumped if a.kwarg_only]
     below = ~(above(K.ADInplaceOrView) | bit(K.ADInplaceOrView)) | bit(K.PythonDispatcher)
     entry = op._entry
     table = entry.table

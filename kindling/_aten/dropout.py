@@ -62,11 +62,12 @@ def _rrelu_into(out, self, noise, lower, upper, training, generator):
         raise not_implemented("rrelu_with_noise_out_cpu", self.dtype)
     x = np.ascontiguousarray(self._np).ravel()
     neg = x <= 0
+    # (the bounds are first taken in the kernel's opmath type: float below float64)
+    opmath = np.float64 if x.dtype == np.float64 else np.float32
+    lo, hi = float(opmath(lower)), float(opmath(upper))
     gen = check_generator(generator)
     with gen.mutex:
-        slopes = R.uniform(gen, int(neg.sum()), _dtype.float64, float(lower), float(upper))
-    opmath = np.float32 if x.dtype in (np.float16, np.float32) or x.dtype.kind == "V" else \
-        x.dtype
+        slopes = R.uniform(gen, int(neg.sum()), _dtype.float64, lo, hi)
     r = np.ones(x.shape, opmath)
     r[neg] = slopes.astype(opmath)
     y = np.where(neg, x.astype(opmath) * r, x).astype(x.dtype)
@@ -105,6 +106,7 @@ def _install_rrelu():
     rwn.derivative(self="aten.rrelu_with_noise_backward.default(grad, self, noise, lower, "
                         "upper, training, False)", result="auto_element_wise")
     rwn_.derivative(
+        "RreluWithNoiseBackward1",
         self="aten.rrelu_with_noise_backward.default(grad, result, noise, lower, upper, "
              "training, True)",
         result="self_t.copy_(aten.rrelu_with_noise_backward.default(self_t.conj(), "
