@@ -390,3 +390,21 @@ def test_multi_head_attention_forward_unbatched_dropout_and_errors():
             lambda lib, a, kw: (a, dict(kw, key_padding_mask=lib.zeros(2, 5).bool(),
                                         attn_mask=lib.zeros(3, 5)))):
         _same(bad(change))
+
+
+def test_multi_head_attention_forward_shape_checks():
+    def case(q_shape, k_shape, kpm=None, mask=None):
+        def run(lib):
+            E = q_shape[-1]
+            q, k = lib.zeros(q_shape), lib.zeros(k_shape)
+            return lib.nn.functional.multi_head_attention_forward(
+                q, k, k, E, 2, lib.zeros(3 * E, E), None, None, None, False, 0.0,
+                lib.zeros(E, E), None,
+                key_padding_mask=None if kpm is None else lib.zeros(kpm).bool(),
+                attn_mask=None if mask is None else lib.zeros(mask))
+        return run
+    for args in (((3, 2, 4), (5, 4)), ((3, 4), (5, 2, 4)), ((3, 2, 4), (5, 2, 4), (2,)),
+                 ((3, 4), (5, 4), (1, 5)), ((3, 2, 4), (5, 2, 4), None, (5,)),
+                 ((3, 4), (5, 4), None, (4, 3, 5)), ((3, 4), (5, 4), None, (2, 3, 5)),
+                 ((4,), (4,)), ((1, 3, 2, 4), (5, 2, 4))):
+        _same(case(*args))

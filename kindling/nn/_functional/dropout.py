@@ -68,14 +68,19 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     return _feature(input, p, training, inplace, 3)
 
 
-def _deprecated_dim(name, inp_dim, spatial, dims):
-    warnings.warn(
-        f"{name}: Received a {inp_dim}-D input to {name}, which is deprecated "
-        "and will result in an error in a future release. To retain the behavior "
-        "and silence this warning, please use dropout instead. Note that "
-        f"{name} exists to provide channel-wise dropout on inputs with {spatial} "
-        "spatial dimensions, a channel dimension, and an optional batch dimension "
-        f"(i.e. {dims[0]}D or {dims[1]}D inputs).", stacklevel=3)
+def _spatial_dims(name, input, spatial):
+    """``input``'s rank, with PyTorch's deprecation warning when it is neither
+    ``spatial + 1`` nor ``spatial + 2``."""
+    inp_dim = input.dim()
+    if inp_dim not in (spatial + 1, spatial + 2):
+        warnings.warn(
+            f"{name}: Received a {inp_dim}-D input to {name}, which is deprecated "
+            "and will result in an error in a future release. To retain the behavior "
+            "and silence this warning, please use dropout instead. Note that "
+            f"{name} exists to provide channel-wise dropout on inputs with {spatial} "
+            "spatial dimensions, a channel dimension, and an optional batch dimension "
+            f"(i.e. {spatial + 1}D or {spatial + 2}D inputs).", stacklevel=3)
+    return inp_dim
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -84,9 +89,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     if has_torch_function_unary(input):
         return _tf(dropout2d, input, p, training, inplace)
     _check_p(p)
-    inp_dim = input.dim()
-    if inp_dim not in (3, 4):
-        _deprecated_dim("dropout2d", inp_dim, 2, (3, 4))
+    inp_dim = _spatial_dims("dropout2d", input, 2)
     # (PyTorch keeps treating 3-D inputs as batched 1-D ones, see pytorch#77081)
     if inp_dim == 3:
         warnings.warn(
@@ -106,9 +109,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     if has_torch_function_unary(input):
         return _tf(dropout3d, input, p, training, inplace)
     _check_p(p)
-    inp_dim = input.dim()
-    if inp_dim not in (4, 5):
-        _deprecated_dim("dropout3d", inp_dim, 3, (4, 5))
+    _spatial_dims("dropout3d", input, 3)
     return _feature(input, p, training, inplace, 5)
 
 
