@@ -419,9 +419,10 @@ def inplace_or_view_kernel(op):
     schema = op._schema
     # (an op with results bumps the arguments they alias, as PyTorch's codegen bumps its
     # returns: ``rrelu_with_noise_`` leaves its ``noise`` at its version)
-    returned = {str(r.alias_info) for r in schema.returns if r.alias_info is not None}
-    bumped = [a for a in schema.arguments if a.is_write and
-              (not schema.returns or str(a.alias_info) in returned)]
+    bumped = [a for a in schema.arguments if a.is_write]
+    if len(bumped) > 1 and schema.returns:
+        returned = {str(r.alias_info) for r in schema.returns if r.alias_info is not None}
+        bumped = [a for a in bumped if str(a.alias_info) in returned]
     mutated_pos = [i for i, a in enumerate(schema.arguments) if a in bumped and not a.kwarg_only]
     mutated_kw = [a.name for a in bumped if a.kwarg_only]
     below = ~(above(K.ADInplaceOrView) | bit(K.ADInplaceOrView)) | bit(K.PythonDispatcher)
@@ -458,8 +459,11 @@ def writes_but_returns_fresh(schema):
     """Whether an op writes an argument but returns new tensors (``rrelu_with_noise`` fills
     its ``noise``): PyTorch treats it as functional - no version bump, a functional
     Autograd kernel."""
-    return schema.is_mutable and bool(schema.returns) and not any(
-        r.alias_info is not None and r.alias_info.is_write for r in schema.returns)
+    rets = schema.returns
+    if not rets or (rets[0].alias_info is not None and rets[0].alias_info.is_write):
+        return False  # (the usual in-place or out= op, or one returning nothing)
+    return schema.is_mutable and not any(
+        r.alias_info is not None and r.alias_info.is_write for r in rets)
 
 
 def finalize_registrations(opdefs=None):
