@@ -272,6 +272,9 @@ def _install_sdpa():
         return _sdp_choice(query, key, value, attn_mask, dropout_p, is_causal, scale,
                            enable_gqa)
 
+    # (PyTorch's Meta kernel picks a CUDA backend only for CUDA tensors)
+    choice.meta(lambda *args, **kwargs: MATH)
+
     sdpa = defop("scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, "
                  "Tensor? attn_mask=None, float dropout_p=0., bool is_causal=False, *, "
                  "float? scale=None, bool enable_gqa=False) -> Tensor", tags=SEEDED)

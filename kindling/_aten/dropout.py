@@ -16,6 +16,7 @@ from .. import _dtype
 from .._generator import check_generator
 from . import _rng_math as R
 from ._api import public
+from ._copy_out import copy_out_variant
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
@@ -103,6 +104,8 @@ def _install_rrelu():
         mid = (float(lower) + float(upper)) / 2
         return aten.leaky_relu_backward.default(grad_output, self, mid, self_is_result)
 
+    bwd.meta(lambda grad_output, self, *args: empty_meta(
+        tuple(np.broadcast_shapes(tuple(grad_output.shape), tuple(self.shape))), self.dtype))
     rwn.derivative(self="aten.rrelu_with_noise_backward.default(grad, self, noise, lower, "
                         "upper, training, False)", result="auto_element_wise")
     rwn_.derivative(
@@ -116,6 +119,12 @@ def _install_rrelu():
                    self="zeros_like(grad)",
                    result="aten.rrelu_with_noise_backward.default(grad_output_t, self_p, noise, "
                           "lower, upper, training, False)")
+
+    copy_out_variant(rwn, f"rrelu_with_noise.out(Tensor self, Tensor(b!) noise, {_RRELU_ARGS}, "
+                          "*, Tensor(a!) out) -> Tensor(a!)", tags=SEEDED)
+    copy_out_variant(bwd, "rrelu_with_noise_backward.out(Tensor grad_output, Tensor self, "
+                          "Tensor noise, Scalar lower, Scalar upper, bool training, "
+                          "bool self_is_result, *, Tensor(a!) out) -> Tensor(a!)")
 
     rrelu = defop(f"rrelu(Tensor self, {_RRELU_ARGS}) -> Tensor",
                   tags=("pointwise",) + SEEDED)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._api import public
+from ._copy_out import copy_out_variant
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
@@ -37,6 +38,13 @@ def _install_embedding():
         size = list(indices.shape) + list(weight.shape[1:])
         rows = aten.index_select.default(weight, 0, aten.reshape.default(indices, [-1]))
         return aten.view.default(rows, size)
+
+    @emb.meta
+    def _(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+        if weight.dim() != 2:
+            raise RuntimeError("'weight' must be 2-D")
+        _check_indices(indices, "embedding", 1)
+        return empty_meta(tuple(indices.shape) + tuple(weight.shape[1:]), weight.dtype)
 
     def weight_formula(grad, indices, weight_sym_sizes, padding_idx, scale_grad_by_freq,
                        sparse):
@@ -88,6 +96,13 @@ def _install_embedding():
             gg = aten.masked_fill_.Scalar(gg, mask, 0)
         return aten.view.default(gg, list(indices.shape) + [-1])
     dense.derivative(grad_output=dense_double_backward, result="auto_linear")
+
+    copy_out_variant(emb, "embedding.out(Tensor weight, Tensor indices, SymInt padding_idx=-1, "
+                          "bool scale_grad_by_freq=False, bool sparse=False, *, "
+                          "Tensor(a!) out) -> Tensor(a!)")
+    copy_out_variant(dense, "embedding_dense_backward.out(Tensor grad_output, Tensor indices, "
+                            "SymInt num_weights, SymInt padding_idx, bool scale_grad_by_freq, "
+                            "*, Tensor(a!) out) -> Tensor(a!)")
 
     renorm = defop("embedding_renorm_(Tensor(a!) self, Tensor indices, float max_norm, "
                    "float norm_type) -> Tensor(a!)", tags=("inplace",))
