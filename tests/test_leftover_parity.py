@@ -414,6 +414,12 @@ _KEYS = ("CPU", "CompositeImplicitAutograd", "CompositeExplicitAutograd", "Autog
          "AutogradCPU", "Meta")
 # left as they are (see README): kindling's kernel sits elsewhere for a reason
 _KNOWN_REGISTRATION_GAPS = {
+    # dropout, embedding, attention: out= forms copying the functional result (PyTorch:
+    # per-backend kernels), and the CUDA-only attention kernels have no Meta function yet
+    "rrelu_with_noise.out", "rrelu_with_noise_backward.out", "embedding.out",
+    "embedding_dense_backward.out", "_efficient_attention_forward",
+    "_efficient_attention_backward", "_flash_attention_forward",
+    "_flash_attention_forward.quantized", "_flash_attention_backward",
     # nn activations: Meta kernels of celu (kindling's CompositeExplicitAutograd kernel serves
     # meta tensors), mish_backward/silu_backward/log_sigmoid.out's CompositeImplicitAutograd
     # forms, and out= forms made from the functional op rather than registered per backend

@@ -416,8 +416,15 @@ NESTED_EXCLUDED = AUTOGRAD_BITS | bit(K.ADInplaceOrView)
 
 def inplace_or_view_kernel(op):
     """The ADInplaceOrView kernel of a mutating op: bump the mutated tensors' version counters."""
-    mutated_pos = [i for i, a in enumerate(op._schema.arguments) if a.is_write and not a.kwarg_only]
-    mutated_kw = [a.name for a in op._schema.arguments if a.is_write and a.kwarg_only]
+    schema = op._schema
+    # (an op with results bumps the arguments they alias, as PyTorch's codegen bumps its
+    # returns: ``rrelu_with_noise_`` leaves its ``noise`` at its version)
+    bumped = [a for a in schema.arguments if a.is_write]
+    if len(bumped) > 1 and schema.returns:
+        returned = {str(r.alias_info) for r in schema.returns if r.alias_info is not None}
+        bumped = [a for a in bumped if str(a.alias_info) in returned]
+    mutated_pos = [i for i, a in enumerate(schema.arguments) if a in bumped and not a.kwarg_only]
+    mutated_kw = [a.name for a in bumped if a.kwarg_only]
     below = ~(above(K.ADInplaceOrView) | bit(K.ADInplaceOrView)) | bit(K.PythonDispatcher)
     entry = op._entry
     table = entry.table
@@ -448,6 +455,17 @@ def inplace_or_view_kernel(op):
     return kernel
 
 
+def writes_but_returns_fresh(schema):
+    """Whether an op writes an argument but returns new tensors (``rrelu_with_noise`` fills
+    its ``noise``): PyTorch treats it as functional - no version bump, a functional
+    Autograd kernel."""
+    rets = schema.returns
+    if not rets or (rets[0].alias_info is not None and rets[0].alias_info.is_write):
+        return False  # (the usual in-place or out= op, or one returning nothing)
+    return schema.is_mutable and not any(
+        r.alias_info is not None and r.alias_info.is_write for r in rets)
+
+
 def finalize_registrations(opdefs=None):
     """After all op modules loaded (or an op family defined later, ``opdefs``):
     ADInplaceOrView kernels for the mutating ops.  A CompositeImplicitAutograd op gets none
@@ -456,7 +474,8 @@ def finalize_registrations(opdefs=None):
     for d in _ALL_OPS.values() if opdefs is None else opdefs:
         entry = d.entry
         if entry.schema.is_mutable and not entry.has_kernel_for(K.ADInplaceOrView) and \
-                not entry.has_kernel_for(K.CompositeImplicitAutograd):
+                not entry.has_kernel_for(K.CompositeImplicitAutograd) and \
+                not writes_but_returns_fresh(entry.schema):
             entry.register(K.ADInplaceOrView,
                            KernelEntry(inplace_or_view_kernel(d.op), entry.def_site))
 

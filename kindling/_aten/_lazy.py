@@ -132,6 +132,20 @@ FUNCTIONS["loss_margin"] = (
 # normalization (kindling/_aten/normalization.py)
 
 # dropout, embedding, attention (kindling/_aten/dropout.py, embedding.py, attention.py)
+_DROPOUTS = ("feature_dropout", "alpha_dropout", "feature_alpha_dropout")
+FAMILIES["dropout"] = _DROPOUTS + tuple(n + "_" for n in _DROPOUTS) + (
+    "rrelu_with_noise", "rrelu_with_noise_", "rrelu_with_noise_backward", "rrelu", "rrelu_")
+FUNCTIONS["dropout"] = _DROPOUTS + tuple(n + "_" for n in _DROPOUTS) + ("rrelu", "rrelu_")
+FAMILIES["embedding"] = ("embedding", "embedding_backward", "embedding_dense_backward",
+                         "embedding_renorm_")
+FUNCTIONS["embedding"] = ("embedding", "embedding_renorm_")
+FAMILIES["attention"] = (
+    "_scaled_dot_product_flash_attention_for_cpu",
+    "_scaled_dot_product_flash_attention_for_cpu_backward", "_scaled_dot_product_attention_math",
+    "_fused_sdp_choice", "scaled_dot_product_attention", "_efficient_attention_forward",
+    "_efficient_attention_backward", "_flash_attention_forward", "_flash_attention_backward")
+FUNCTIONS["attention"] = ("_scaled_dot_product_flash_attention_for_cpu",
+                          "_scaled_dot_product_attention_math", "_fused_sdp_choice")
 
 # grid sampling, bilinear, embedding_bag (kindling/_aten/grid_sampler.py ...)
 

@@ -280,6 +280,8 @@ def _(self, dim, index):
     if idx.size:
         bad = (idx < 0) | (idx >= size)
         if bad.any():
+            if d != 1:  # (only PyTorch's dim-1 kernel words it the other way)
+                raise IndexError("index out of range in self")
             raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(idx[bad][0])} "
                                f"axis_dim={size}")
     if self.ndim == 0:

@@ -3,7 +3,7 @@
 ``hardsigmoid``, ``log_sigmoid_forward``, ``softshrink``, ``hardshrink``, ``threshold``,
 ``glu``, ``_prelu_kernel``) with their ``*_backward`` ops, and the
 CompositeImplicitAutograd ones written with them (``selu``, ``celu``, ``relu6``,
-``log_sigmoid``, ``prelu``).  (``rrelu`` is not built yet.)
+``log_sigmoid``, ``prelu``).  (``rrelu``: ``_aten/dropout.py``.)
 
 Backward formulas are derivatives.yaml's (the ``*_backward`` op); forward AD is
 ``auto_element_wise``.  A ``*_backward`` op's own derivative with respect to the input is the

@@ -770,7 +770,14 @@ native_dropout_backward.derivative(
     grad_output="grad.type_as(grad_output) * (mask.type_as(grad_output) * scale)")
 
 
-def _dropout_impl(input, p, train, inplace):
+_SELU_ALPHA = 1.7580993408473766  # (alpha dropout's -alpha' = -scale * alpha of SELU)
+
+
+def _dropout_impl(input, p, train, inplace, feature=False, alpha=False):
+    """ATen's ``_dropout_impl``: the composite behind ``dropout``, ``feature_dropout``,
+    ``alpha_dropout`` and ``feature_alpha_dropout`` (and their in-place forms).  The mask
+    is one ``bernoulli_(1 - p)`` over the input's shape, or over ``(N, C, 1, ...)`` for the
+    feature forms."""
     if not 0 <= p <= 1:
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {_g(p)}")
     if p == 0 or not train or input.numel() == 0:
@@ -778,10 +785,24 @@ def _dropout_impl(input, p, train, inplace):
     if p == 1:
         z = aten.zeros.default([], dtype=input.dtype, device=input.device)
         return aten.mul_.Tensor(input, z) if inplace else aten.mul.Tensor(input, z)
-    noise = aten.empty_like.default(input)
+    if feature:
+        if input.dim() < 2:
+            raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+        shape = list(input.shape[:2]) + [1] * (input.dim() - 2)
+        noise = aten.new_empty.default(input, shape)
+    else:
+        noise = aten.empty_like.default(input)
     aten.bernoulli_.float(noise, 1 - p)
-    aten.div_.Scalar(noise, 1 - p)
-    return aten.mul_.Tensor(input, noise) if inplace else aten.mul.Tensor(input, noise)
+    if alpha:
+        a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
+        b = aten.add.Scalar(noise, -1)
+        aten.mul_.Scalar(b, _SELU_ALPHA * a)
+        aten.add_.Scalar(b, _SELU_ALPHA * a * p)
+        aten.mul_.Scalar(noise, a)
+    else:
+        aten.div_.Scalar(noise, 1 - p)
+    r = aten.mul_.Tensor(input, noise) if inplace else aten.mul.Tensor(input, noise)
+    return aten.add_.Tensor(r, b) if alpha else r
 
 
 @dropout.composite

@@ -35,7 +35,7 @@ from .._dispatcher.keys import AUTOGRAD_BITS, K, RANK, above, bit
 from .._dispatcher.operator import KernelEntry
 from .._dispatcher.tags import Tag
 from .._dispatcher.tls import state as _tls
-from .._aten._defop import LEAF_KERNELS, NESTED_EXCLUDED
+from .._aten._defop import LEAF_KERNELS, NESTED_EXCLUDED, writes_but_returns_fresh
 from .._tensor import INFERENCE_VIEW_CREATION, Tensor
 from . import _formulas
 from ._cpp_order import cpp_order
@@ -2045,7 +2045,9 @@ def _build_op(d):
     entry = d.entry
     schema = d.schema
     is_out = any(a.is_out for a in schema.arguments)
-    mutable = schema.is_mutable
+    # (an op that writes an argument but returns a fresh tensor, as ``rrelu_with_noise``
+    # fills its ``noise``, is recorded as a functional one)
+    mutable = schema.is_mutable and not writes_but_returns_fresh(schema)
     functional = getattr(d, "functional", None)
     if getattr(d, "foreach", None) is not None:  # (a _foreach_ op: derived per element)
         from .foreach import foreach_kernel

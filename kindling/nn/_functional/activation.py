@@ -1,6 +1,6 @@
 """torch.nn.functional: activation functions (relu, gelu, softmax, glu...), as PyTorch's
 ``torch/nn/functional.py`` defines them: thin Python over the aten ops (``_aten/nn_activation``)
-or compositions of other ops.  (``rrelu``/``rrelu_`` are not built yet.)"""
+or compositions of other ops (``rrelu``: ``_aten/dropout``)."""
 from __future__ import annotations
 
 import warnings
@@ -264,3 +264,21 @@ def mish(input, inplace=False):
     if has_torch_function_unary(input):
         return _tf(mish, input, inplace=inplace)
     return _nn.mish_(input) if inplace else _nn.mish(input)
+
+
+__all__ += ["rrelu", "rrelu_"]
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: while ``training`` each negative element's slope is drawn from
+    ``U(lower, upper)``, else it is ``(lower + upper) / 2``."""
+    if has_torch_function_unary(input):
+        return _tf(rrelu, input, lower=lower, upper=upper, training=training, inplace=inplace)
+    if inplace:
+        return torch.rrelu_(input, lower, upper, training)
+    return torch.rrelu(input, lower, upper, training)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place :func:`rrelu`."""
+    return torch.rrelu_(input, lower, upper, training)
