@@ -80,11 +80,7 @@ _MISSING_MARGIN = {"_segment_reduce.lengths", "_segment_reduce.offsets",
         "multilabel_soft_margin_loss", "pairwise_distance", "triplet_margin_loss",
         "triplet_margin_with_distance_loss")}
 
-_MISSING_NORM = {
-    "_batch_norm_with_update", "_native_batch_norm_legit", "native_batch_norm",
-    "native_group_norm", "native_layer_norm"} | {"nn.functional." + n for n in (
-        "batch_norm", "batch_norm.without_cudnn", "group_norm", "instance_norm", "layer_norm",
-        "rms_norm")}
+_MISSING_NORM = set()
 
 _MISSING_ATTENTION = {"torch.ops.aten._efficient_attention_forward",
                       "torch.ops.aten._flash_attention_forward"}
