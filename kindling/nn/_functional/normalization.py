@@ -1,13 +1,13 @@
 """torch.nn.functional: normalization (batch_norm, instance_norm, layer_norm, group_norm,
 rms_norm), with ``torch/nn/functional.py``'s own checks, over the aten ops of
-``_aten/normalization.py``.  (``local_response_norm`` and ``normalize`` are not here yet.)"""
+``_aten/normalization.py``, and ``normalize``.  (``local_response_norm`` is not here yet.)"""
 from __future__ import annotations
 
 import kindling as torch
 
 from ...overrides import handle_torch_function, has_torch_function_variadic
 
-__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm"]
+__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "normalize"]
 
 # (kindling has no cuDNN; PyTorch passes torch.backends.cudnn.enabled, True by default)
 _CUDNN_ENABLED = True
@@ -94,3 +94,15 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     _verify_batch_size([input.size(0) * input.size(1) // num_groups, num_groups] +
                        list(input.size()[2:]))
     return torch.group_norm(input, num_groups, weight, bias, eps, _CUDNN_ENABLED)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """``input`` divided by its ``p``-norm along ``dim`` (at least ``eps``)."""
+    if has_torch_function_variadic(input, out):
+        return handle_torch_function(normalize, (input, out), input, p=p, dim=dim, eps=eps,
+                                     out=out)
+    if out is None:
+        denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+        return input / denom
+    denom = input.norm(p, dim, keepdim=True).clamp_min_(eps).expand_as(input)
+    return torch.div(input, denom, out=out)
