@@ -414,6 +414,12 @@ _KEYS = ("CPU", "CompositeImplicitAutograd", "CompositeExplicitAutograd", "Autog
          "AutogradCPU", "Meta")
 # left as they are (see README): kindling's kernel sits elsewhere for a reason
 _KNOWN_REGISTRATION_GAPS = {
+    # normalization's out= overloads: copies of the functional op's results
+    # (CompositeExplicitAutograd), where PyTorch has CPU/Meta kernels for some
+    "native_batch_norm.out", "_native_batch_norm_legit.out",
+    "_native_batch_norm_legit.no_stats_out", "_batch_norm_with_update.out",
+    "native_batch_norm_backward.out", "native_layer_norm.out", "native_layer_norm_backward.out",
+    "native_group_norm_backward.out",
     # nn activations: Meta kernels of celu (kindling's CompositeExplicitAutograd kernel serves
     # meta tensors), mish_backward/silu_backward/log_sigmoid.out's CompositeImplicitAutograd
     # forms, and out= forms made from the functional op rather than registered per backend

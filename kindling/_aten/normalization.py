@@ -978,6 +978,34 @@ def _true(training):
     return True
 
 
+# the ``out=`` overloads: (functional, schema, out names, tags); the ``generated`` ones are
+# torchgen's, the others PyTorch's own kernels (same results here: copies of the functional's)
+_OUT_OVERLOADS = (
+    ('nbn', 'native_batch_norm.out(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, *, Tensor(a!) out, Tensor(b!) save_mean, Tensor(c!) save_invstd) -> (Tensor(a!), Tensor(b!), Tensor(c!))',
+     ('out', 'save_mean', 'save_invstd'), ('out',)),
+    ('legit', '_native_batch_norm_legit.out(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, Tensor(b!) running_var, bool training, float momentum, float eps, *, Tensor(d!) out, Tensor(e!) save_mean, Tensor(f!) save_invstd) -> (Tensor(d!), Tensor(e!), Tensor(f!))',
+     ('out', 'save_mean', 'save_invstd'), ('out',)),
+    ('legit_ns', '_native_batch_norm_legit.no_stats_out(Tensor input, Tensor? weight, Tensor? bias, bool training, float momentum, float eps, *, Tensor(a!) out, Tensor(b!) save_mean, Tensor(c!) save_invstd) -> (Tensor(a!), Tensor(b!), Tensor(c!))',
+     ('out', 'save_mean', 'save_invstd'), ('out',)),
+    ('nt', '_native_batch_norm_legit_no_training.out(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, Tensor running_var, float momentum, float eps, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))',
+     ('out0', 'out1', 'out2'), ('generated', 'out')),
+    ('wu', '_batch_norm_with_update.out(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, Tensor(b!) running_var, float momentum, float eps, *, Tensor(d!) out, Tensor(e!) save_mean, Tensor(f!) save_invstd, Tensor(g!) reserve) -> (Tensor(d!), Tensor(e!), Tensor(f!), Tensor(g!))',
+     ('out', 'save_mean', 'save_invstd', 'reserve'), ('out',)),
+    ('nu', '_batch_norm_no_update.out(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, float momentum, float eps, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!))',
+     ('out0', 'out1', 'out2', 'out3'), ('generated', 'out')),
+    ('nbb', 'native_batch_norm_backward.out(Tensor grad_out, Tensor input, Tensor? weight, Tensor? running_mean, Tensor? running_var, Tensor? save_mean, Tensor? save_invstd, bool train, float eps, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))',
+     ('out0', 'out1', 'out2'), ('generated', 'out')),
+    ('nln', 'native_layer_norm.out(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))',
+     ('out0', 'out1', 'out2'), ('generated', 'out')),
+    ('nlb', 'native_layer_norm_backward.out(Tensor grad_out, Tensor input, SymInt[] normalized_shape, Tensor mean, Tensor rstd, Tensor? weight, Tensor? bias, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))',
+     ('out0', 'out1', 'out2'), ('generated', 'out')),
+    ('ngn', 'native_group_norm.out(Tensor input, Tensor? weight, Tensor? bias, SymInt N, SymInt C, SymInt HxW, int group, float eps, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))',
+     ('out0', 'out1', 'out2'), ('generated', 'out')),
+    ('ngb', 'native_group_norm_backward.out(Tensor grad_out, Tensor input, Tensor mean, Tensor rstd, Tensor? weight, SymInt N, SymInt C, SymInt HxW, int group, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!))',
+     ('out0', 'out1', 'out2'), ('generated', 'out')),
+)
+
+
 def _no_inplace_or_view(d):
     """A fallthrough ADInplaceOrView kernel: PyTorch's codegen gives ops that update
     arguments they do not return (the running statistics) none, so no version counter moves."""
@@ -1084,7 +1112,8 @@ def install():
 
     impl = defop(f"_batch_norm_impl_index({_BN_ARGS}, Tensor? running_mean, "
                  "Tensor? running_var, bool training, float momentum, float eps, "
-                 "bool cudnn_enabled) -> (Tensor, Tensor, Tensor, Tensor, int)")
+                 "bool cudnn_enabled) -> (Tensor, Tensor, Tensor, Tensor, int)",
+                 tags=("maybe_aliasing_or_mutating",))
     impl.composite(_batch_norm_impl_index)
     implb = defop("_batch_norm_impl_index_backward(int impl_index, Tensor input, "
                   "Tensor grad_output, Tensor? weight, Tensor? running_mean, "
@@ -1092,7 +1121,8 @@ def install():
                   "bool train, float eps, bool[3] output_mask, Tensor reservedSpace) -> " + three)
     implb.composite(_batch_norm_impl_index_backward)
     bn = defop(f"batch_norm({_BN_ARGS}, Tensor? running_mean, Tensor? running_var, "
-               "bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor")
+               "bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
+               tags=("maybe_aliasing_or_mutating",))
     bn.composite(_batch_norm)
     inorm = defop(f"instance_norm({_BN_ARGS}, Tensor? running_mean, Tensor? running_var, "
                   "bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor")
@@ -1101,6 +1131,7 @@ def install():
     nln = defop("native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, "
                 f"Tensor? bias, float eps) -> {three}", tags=("core",))
     nln.cpu_ks(_native_layer_norm_cpu)
+    nln.explicit(lambda *a: _native_layer_norm_cpu(None, *a))   # (PyTorch has one too)
     nln.meta(_native_layer_norm_meta)
     nln.derivative(**{"input, weight, bias": _ln_formula}, result=_ln_jvp)
     nlb = defop("native_layer_norm_backward(Tensor grad_out, Tensor input, "
@@ -1120,6 +1151,7 @@ def install():
     ngn = defop("native_group_norm(Tensor input, Tensor? weight, Tensor? bias, SymInt N, "
                 f"SymInt C, SymInt HxW, int group, float eps) -> {three}", tags=("core",))
     ngn.cpu_ks(_native_group_norm_cpu)
+    ngn.explicit(lambda *a: _native_group_norm_cpu(None, *a))
     ngn.meta(_native_group_norm_meta)
     ngn.derivative(**{"input, weight, bias": _gn_formula}, result=_gn_jvp)
     ngb = defop("native_group_norm_backward(Tensor grad_out, Tensor input, Tensor mean, "
@@ -1135,6 +1167,11 @@ def install():
                 "float? eps=None) -> Tensor")
     rms.composite(_rms_norm)
 
+    from ._copy_out import copy_out_variant
+    defs = {"nbn": nbn, "legit": legit, "legit_ns": ns, "nt": nt, "wu": wu, "nu": nu,
+            "nbb": nbb, "nln": nln, "nlb": nlb, "ngn": ngn, "ngb": ngb}
+    for base, schema, outs, tags in _OUT_OVERLOADS:
+        copy_out_variant(defs[base], schema, outs, tags)
     for name, d in (("native_batch_norm", nbn), ("_native_batch_norm_legit", legit),
                     ("_native_batch_norm_legit_no_training", nt), ("batch_norm", bn),
                     ("_batch_norm_impl_index", impl), ("instance_norm", inorm),
