@@ -420,6 +420,12 @@ _KNOWN_REGISTRATION_GAPS = {
     "embedding_dense_backward.out", "_efficient_attention_forward",
     "_efficient_attention_backward", "_flash_attention_forward",
     "_flash_attention_forward.quantized", "_flash_attention_backward",
+    # normalization's out= overloads: copies of the functional op's results
+    # (CompositeExplicitAutograd), where PyTorch has CPU/Meta kernels for some
+    "native_batch_norm.out", "_native_batch_norm_legit.out",
+    "_native_batch_norm_legit.no_stats_out", "_batch_norm_with_update.out",
+    "native_batch_norm_backward.out", "native_layer_norm.out", "native_layer_norm_backward.out",
+    "native_group_norm_backward.out",
     # nn activations: Meta kernels of celu (kindling's CompositeExplicitAutograd kernel serves
     # meta tensors), mish_backward/silu_backward/log_sigmoid.out's CompositeImplicitAutograd
     # forms, and out= forms made from the functional op rather than registered per backend

@@ -74,11 +74,7 @@ _MISSING_LOSS = {"nn.functional." + n for n in (
 
 _MISSING_MARGIN = set()
 
-_MISSING_NORM = {
-    "_batch_norm_with_update", "_native_batch_norm_legit", "native_batch_norm",
-    "native_group_norm", "native_layer_norm"} | {"nn.functional." + n for n in (
-        "batch_norm", "batch_norm.without_cudnn", "group_norm", "instance_norm", "layer_norm",
-        "rms_norm")}
+_MISSING_NORM = set()
 
 # (``_efficient_attention_forward``/``_flash_attention_forward`` are CUDA kernels: kindling
 # declares them, so their OpInfos run - on CPU both libraries refuse every sample alike)

@@ -130,6 +130,16 @@ FUNCTIONS["loss_margin"] = (
     "_segment_reduce", "_safe_softmax")
 
 # normalization (kindling/_aten/normalization.py)
+FAMILIES["normalization"] = (
+    "native_batch_norm", "_native_batch_norm_legit", "_native_batch_norm_legit_no_training",
+    "_batch_norm_with_update", "_batch_norm_no_update", "native_batch_norm_backward",
+    "batch_norm_backward", "_batch_norm_impl_index", "_batch_norm_impl_index_backward",
+    "batch_norm", "instance_norm", "native_layer_norm", "native_layer_norm_backward",
+    "layer_norm", "native_group_norm", "native_group_norm_backward", "group_norm", "rms_norm")
+FUNCTIONS["normalization"] = (
+    "native_batch_norm", "_native_batch_norm_legit", "_native_batch_norm_legit_no_training",
+    "batch_norm", "_batch_norm_impl_index", "instance_norm", "native_layer_norm", "layer_norm",
+    "native_group_norm", "group_norm", "rms_norm")
 
 # dropout, embedding, attention (kindling/_aten/dropout.py, embedding.py, attention.py)
 _DROPOUTS = ("feature_dropout", "alpha_dropout", "feature_alpha_dropout")

@@ -2054,6 +2054,11 @@ def _build_op(d):
         return foreach_kernel(d)
     if is_out:
         return make_out_kernel(d)
+    # (an op that updates arguments it does not return - _native_batch_norm_legit's running
+    # statistics - records like a functional one, as PyTorch's codegen has it)
+    if mutable and d.derivatives is not None and not any(
+            r.alias_info is not None and r.alias_info.is_write for r in schema.returns):
+        mutable = False
     if mutable:
         fspec = None
         if d.derivatives is not None:
