@@ -1172,6 +1172,8 @@ def install():
             "nbb": nbb, "nln": nln, "nlb": nlb, "ngn": ngn, "ngb": ngb}
     for base, schema, outs, tags in _OUT_OVERLOADS:
         copy_out_variant(defs[base], schema, outs, tags)
+    from .._dispatcher import operator as _opreg
+    _opreg.list_first("aten::_batch_norm_with_update", "out")  # (PyTorch's packet order)
     for name, d in (("native_batch_norm", nbn), ("_native_batch_norm_legit", legit),
                     ("_native_batch_norm_legit_no_training", nt), ("batch_norm", bn),
                     ("_batch_norm_impl_index", impl), ("instance_norm", inorm),

@@ -417,6 +417,18 @@ def find(name: str, overload: str = ""):
     return _operators.get(name, {}).get(overload)
 
 
+def list_first(name: str, overload: str):
+    """List ``overload`` first among ``name``'s overloads (the order ``overloads()`` gives):
+    where PyTorch registers an op's overloads in another order than kindling defines them."""
+    with _lock:
+        ovs = _operators[name]
+        entry = ovs.pop(overload)
+        rest = dict(ovs)
+        ovs.clear()
+        ovs[overload] = entry
+        ovs.update(rest)
+
+
 def overloads_of(name: str):
     if name in _lazy:
         ensure_defined(name)
