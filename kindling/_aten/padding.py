@@ -260,14 +260,21 @@ def _pad_backward(kind, nd):
         from .._tensor import from_array
         pairs, ins = _backward_plan(kind, nd, grad_output, self, padding)
         _check_dtype(name, self, backward=True)
-        g = grad_output._np
-        for i, ((lo, hi), n_in) in enumerate(zip(pairs, ins)):
-            axis = g.ndim - nd + i
-            moved = np.moveaxis(g, axis, -1)
-            acc = np.zeros(moved.shape[:-1] + (n_in,), g.dtype)
-            np.add.at(acc, (..., _index_map(n_in, lo, hi, reflect)), moved)
-            g = np.moveaxis(acc, -1, axis)
-        g = np.ascontiguousarray(g)
+        lead = [int(s) for s in self.shape[:-nd]]
+        outs = [n + lo + hi for n, (lo, hi) in zip(ins, pairs)]
+        # (PyTorch reads grad_output's data as laid out for self's leading sizes: where only
+        # those differ, the first elements in order)
+        g = np.ascontiguousarray(grad_output._np).reshape(-1)
+        rows = int(np.prod(lead))
+        g = g[:rows * int(np.prod(outs))].reshape(rows, int(np.prod(outs)))
+        # every output position's input position (row-major), so that each input element
+        # sums its contributions in output order, as PyTorch's loop does
+        flat = np.zeros(1, np.int64)
+        for (lo, hi), n_in in zip(pairs, ins):
+            flat = (flat[:, None] * n_in + _index_map(n_in, lo, hi, reflect)[None, :]).ravel()
+        acc = np.zeros((rows, int(np.prod(ins))), g.dtype)
+        np.add.at(acc, (slice(None), flat), g)
+        g = acc.reshape(lead + ins)
         return from_array(_like_layout(g, self) if nd > 1 else g, dtype=self.dtype)
 
     def meta(grad_output, self, padding):
