@@ -214,12 +214,6 @@ GRAD_CASES = [(n, dt, kw) for n in ONE_DIM for dt in ("float64", "complex128")
               if not (n in REAL_ONLY and dt == "complex128")]
 
 
-# kindling has no ``constant_pad_nd`` yet (``torch.nn.functional.pad``'s op): the fft functions
-# zero-pad with zeros and ``copy_``, whose gradient is contiguous where ConstantPadNdBackward0's
-# is a slice of the transform's gradient (same values)
-PAD_FALLBACK = kindling._C._dispatch_has_kernel("aten::constant_pad_nd") is False
-
-
 def _grads(T, name, dt, kw, create_graph=False):
     x = _t(T, (4, 5, 6), dt, requires_grad=True)
     y = getattr(T.fft, name)(x, **kw)
@@ -227,8 +221,7 @@ def _grads(T, name, dt, kw, create_graph=False):
     node = type(y.grad_fn).__name__
     (g,) = T.autograd.grad(y, x, gy, create_graph=create_graph)
     if not create_graph:
-        padded = any(n > 4 for n in [kw.get("n", 0), *kw.get("s", ())])
-        return node, (g.contiguous() if PAD_FALLBACK and padded else g)
+        return node, g
     if not g.requires_grad:
         return node, g, None
     (gg,) = T.autograd.grad(g, x, _t(T, tuple(g.shape), str(g.dtype).split(".")[1], seed=9),

@@ -486,7 +486,10 @@ _KNOWN_REGISTRATION_GAPS = {
     "upsample_nearest2d.vec_out", "upsample_nearest2d_backward.grad_input",
     "upsample_nearest3d.out", "upsample_nearest3d_backward.grad_input",
     "upsample_trilinear3d.out", "upsample_trilinear3d_backward.grad_input",
-}
+    # padding: constant_pad_nd is a CPU+Meta kernel here (PyTorch: CompositeExplicitAutograd)
+    "constant_pad_nd", "constant_pad_nd.out"} | {
+    f"{k}_pad{nd}d{s}" for k in ("reflection", "replication") for nd in (1, 2, 3)
+    for s in (".out", "_backward.grad_input")}
 
 
 def _registration(T, name):

@@ -41,14 +41,10 @@ KNOWN_DIFFERENCES = {
     # triangle nor transposes for transpose=True, cholesky_inverse_jvp forms -X dL X L^H
     ("triangular_solve", "fwad"): "PyTorch's forward-AD formula is wrong; kindling's is right",
     ("cholesky_inverse", "fwad"): "PyTorch's forward-AD formula is wrong; kindling's is right",
-    # stft's center=True padding: kindling has no reflection_pad1d yet (F.pad), so the
-    # padding is built from slices and cat; PyTorch's reflection_pad1d_backward also depends
-    # on its input, which makes the first gradient differentiable (with zero second
-    # gradients)
-    ("stft", "gradgrad"): "reflection_pad1d (F.pad) missing: PyTorch's backward keeps self",
-    # istft's window padding (constant_pad_nd missing: zeros and copy_) of the OpInfo's
-    # window[:8], a view made without grad: kindling's copy_ from such a view differs
-    ("istft", "grad", "complex128"): "constant_pad_nd missing: copy_ of a no-grad view",
+    # the OpInfo's window[:8] is a view made under no_grad of a window requiring grad: PyTorch
+    # gives such a view no gradient (kindling too, on the same construction), but the sweep's
+    # copy of it is a leaf view of a base without grad, which gets one in both libraries
+    ("istft", "grad", "complex128"): "the sweep cannot copy a no-grad view of a grad base",
     # (keys with a dtype: that dtype only) second derivatives of the randomized SVD of a
     # rank-deficient product: PyTorch's own change by 1e-7 when the input moves by 1e-15, so
     # LAPACK's rounding (MKL against NumPy's) shows at that size
@@ -59,12 +55,7 @@ KNOWN_DIFFERENCES = {
 # OpInfos whose op kindling lacks, outside the families the sweep skips (sparse,
 # nested); a newly missing one fails test_no_op_went_missing.
 # What kindling lacks yet, one group per area (kept apart so that branches merge cleanly).
-_MISSING_PAD = {
-    "constant_pad_nd", "nn.functional.pad.circular", "nn.functional.pad.constant",
-    "nn.functional.pad.reflect", "nn.functional.pad.replicate",
-    "nn.functional.pad.replicate_negative", "nn.functional.normalize",
-    "nn.functional.one_hot", "nn.functional.local_response_norm",
-}
+_MISSING_PAD = set()
 
 _MISSING_LOSS = {"nn.functional." + n for n in (
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",

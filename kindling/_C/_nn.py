@@ -44,6 +44,9 @@ for _name in ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
     globals()[_name] = _nn_function(_name)
 
 # padding
+for _name in ("pad", "_pad_enum", "_pad_circular", "one_hot") + tuple(   # (_aten/padding.py)
+        f"{k}_pad{nd}d" for k in ("reflection", "replication") for nd in (1, 2, 3)):
+    globals()[_name] = _nn_function(_name)
 
 # losses
 

@@ -113,6 +113,10 @@ _METHODS = {"nn_activation": ("hardshrink", "prelu")}
 # each block sets FAMILIES[...] and, where the family has them, FUNCTIONS[...] / _METHODS[...].
 
 # padding (kindling/_aten/padding.py)
+FAMILIES["padding"] = ("constant_pad_nd", "pad", "_pad_enum", "_pad_circular") + tuple(
+    f"{k}_pad{nd}d{b}" for k in ("reflection", "replication") for nd in (1, 2, 3)
+    for b in ("", "_backward")) + ("one_hot",)
+FUNCTIONS["padding"] = ("constant_pad_nd",)
 
 # losses (kindling/_aten/loss.py)
 

@@ -371,21 +371,6 @@ def _unbatch(out, batched):
     return out if batched else aten.squeeze.dim(out, 0)
 
 
-def _pad_end(input, pad_nd):
-    """``constant_pad_nd(input, pad_nd)`` (padding after the end only); by concatenated zeros
-    where the op library has no ``constant_pad_nd``."""
-    from .._dispatcher import operator as _opreg
-    if _opreg.find("aten::constant_pad_nd") is not None:
-        return aten.constant_pad_nd.default(input, pad_nd, 0)
-    for k in range(0, len(pad_nd), 2):
-        dim, extra = input.dim() - 1 - k // 2, pad_nd[k + 1]
-        if extra:
-            shape = list(input.shape)
-            shape[dim] = extra
-            input = aten.cat.default([input, aten.new_zeros.default(input, shape)], dim)
-    return input
-
-
 def _convolution_mode(input, weight, bias, stride, padding, dilation, groups):
     nd = weight.dim() - 2
     if padding == "same":
@@ -404,7 +389,7 @@ def _convolution_mode(input, weight, bias, stride, padding, dilation, groups):
             pad_nd = []
             for i in reversed(range(nd)):
                 pad_nd += [0, extra[i]]
-            input = _pad_end(input, pad_nd)
+            input = aten.constant_pad_nd.default(input, pad_nd)
         return aten.convolution.default(input, weight, bias, _ilist(stride, nd), left, _ilist(dilation, nd),
                                         False, [0] * nd, groups)
     if padding == "valid":

@@ -21,7 +21,6 @@ import math
 import numpy as np
 
 from .. import _dtype, _layout
-from .._dispatcher import operator as _opreg
 from .._dispatcher.keys import K
 from .._tensor import from_array
 from ._defop import defop
@@ -256,29 +255,6 @@ def _promote(t, require_complex=False):
     return t if new is dt else t.to(new)
 
 
-def _constant_pad_nd(x, pad, value=None):
-    """``constant_pad_nd(x, pad, value)`` as PyTorch calls it, or, where kindling has no such
-    op yet, a tensor of ``value`` with ``x`` copied in (``pad``: (before, after) pairs from
-    the last dim)."""
-    if _opreg.find("aten::constant_pad_nd") is not None:
-        return aten.constant_pad_nd.default(x, pad) if value is None else \
-            aten.constant_pad_nd.default(x, pad, value)
-    n = x.dim()
-    shape, before = list(x.shape), [0] * n
-    for i in range(len(pad) // 2):
-        d = n - 1 - i
-        before[d] = pad[2 * i]
-        shape[d] += pad[2 * i] + pad[2 * i + 1]
-    full = aten.new_zeros.default(x, shape) if not value else \
-        aten.new_full.default(x, shape, value)
-    view = full
-    for d in range(n):
-        if shape[d] != x.shape[d]:
-            view = aten.slice.Tensor(view, d, before[d], before[d] + x.shape[d])
-    aten.copy_.default(view, x)
-    return full
-
-
 def _resize_input(x, dims, sizes):
     """``resize_fft_input``: sliced or zero-padded to ``sizes`` along ``dims``."""
     x_sizes = list(x.shape)
@@ -292,7 +268,7 @@ def _resize_input(x, dims, sizes):
             pad[len(pad) - 2 * d - 1] = s - x_sizes[d]
         if x_sizes[d] > s:
             x = aten.slice.Tensor(x, d, 0, s)
-    return _constant_pad_nd(x, pad) if must_pad else x
+    return aten.constant_pad_nd.default(x, pad) if must_pad else x
 
 
 def _check_n(n):
@@ -671,7 +647,7 @@ def _stft(self, n_fft, hop_length=None, win_length=None, window=None, normalized
         else:
             aten.copy_.default(part, window)
         if align_to_window:
-            x = _constant_pad_nd(x, [left, left], 0.0)
+            x = aten.constant_pad_nd.default(x, [left, left], 0.0)
             length = x.shape[1]
     n_frames = 1 + (length - n_fft) // hop
     st = x.stride()
@@ -707,41 +683,12 @@ def _stft_center(self, n_fft, hop_length=None, win_length=None, window=None, cen
 def center_pad(x, n_fft, pad_mode):
     """``torch.stft``'s ``center=True`` padding: ``n_fft // 2`` on both ends of the signal, by
     ``F.pad`` in ``pad_mode`` over a 3-D view."""
+    from .. import nn
     signal_dim = x.dim()
     pad = int(n_fft // 2)
     x = aten.view.default(x, [1] * (3 - signal_dim) + list(x.shape))
-    x = _pad_last(x, pad, pad_mode)
+    x = nn.functional.pad(x, [pad, pad], pad_mode)
     return aten.view.default(x, list(x.shape[-signal_dim:]))
-
-
-def _pad_last(x, pad, mode):
-    """``F.pad(x, [pad, pad], mode)`` for the last dim of a 3-D ``x``: ``torch.nn.functional.pad``
-    where kindling has it, else the same values built from slices."""
-    from .. import nn
-    fpad = getattr(nn.functional, "pad", None)
-    if fpad is not None:
-        return fpad(x, [pad, pad], mode)
-    n = x.shape[-1]
-    if mode == "constant":
-        return _constant_pad_nd(x, [pad, pad], 0.0)
-    if mode == "reflect":
-        if pad >= n:
-            raise RuntimeError(
-                "Argument #4: Padding size should be less than the corresponding input "
-                f"dimension, but got: padding ({pad}, {pad}) at dimension 2 of input "
-                f"{_sizes(x)}")
-        head = aten.flip.default(aten.slice.Tensor(x, -1, 1, pad + 1), [-1])
-        tail = aten.flip.default(aten.slice.Tensor(x, -1, n - pad - 1, n - 1), [-1])
-    elif mode == "replicate":
-        head = aten.expand.default(aten.slice.Tensor(x, -1, 0, 1), [*x.shape[:-1], pad])
-        tail = aten.expand.default(aten.slice.Tensor(x, -1, n - 1, n), [*x.shape[:-1], pad])
-    elif mode == "circular":
-        head = aten.slice.Tensor(x, -1, n - pad, n)
-        tail = aten.slice.Tensor(x, -1, 0, pad)
-    else:
-        raise NotImplementedError(f"torch.stft: pad_mode={mode!r} needs "
-                                  "torch.nn.functional.pad, which kindling lacks yet")
-    return aten.cat.default([head, x, tail], -1)
 
 
 def _istft(self, n_fft, hop_length=None, win_length=None, window=None, center=True,
@@ -785,7 +732,7 @@ def _istft(self, n_fft, hop_length=None, win_length=None, window=None, center=Tr
         [win], dtype=x.dtype, device=x.device)
     if win != n_fft:  # (the window centred in n_fft points)
         left = (n_fft - win) // 2
-        w = _constant_pad_nd(w, [left, n_fft - win - left], 0)
+        w = aten.constant_pad_nd.default(w, [left, n_fft - win - left], 0)
     if input_dim == 3:
         x = aten.unsqueeze.default(x, 0)
     x = aten.view_as_complex.default(aten.transpose.int(x, 1, 2))
@@ -820,7 +767,7 @@ def _istft(self, n_fft, hop_length=None, win_length=None, window=None, center=Tr
         warn_once("The length of signal is shorter than the length parameter. Result is being "
                    "padded with zeros in the tail. Please check your center and hop_length "
                    "settings.")
-        y = _constant_pad_nd(y, [0, end - expected_len], 0)
+        y = aten.constant_pad_nd.default(y, [0, end - expected_len], 0)
     return y
 
 

@@ -1,13 +1,17 @@
 """torch.nn.functional: normalization (batch_norm, instance_norm, layer_norm, group_norm,
 rms_norm), with ``torch/nn/functional.py``'s own checks, over the aten ops of
-``_aten/normalization.py``, and ``normalize``.  (``local_response_norm`` is not here yet.)"""
+``_aten/normalization.py``; ``normalize`` and ``local_response_norm``, compositions as in
+PyTorch."""
 from __future__ import annotations
 
 import kindling as torch
 
-from ...overrides import handle_torch_function, has_torch_function_variadic
+from ...overrides import (handle_torch_function, has_torch_function_unary,
+                          has_torch_function_variadic)
+from .padding import pad
 
-__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "normalize"]
+__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "normalize",
+           "local_response_norm"]
 
 # (kindling has no cuDNN; PyTorch passes torch.backends.cudnn.enabled, True by default)
 _CUDNN_ENABLED = True
@@ -106,3 +110,30 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
         return input / denom
     denom = input.norm(p, dim, keepdim=True).clamp_min_(eps).expand_as(input)
     return torch.div(input, denom, out=out)
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Apply local response normalization over an input signal (channels in dim 1): each
+    value divided by ``(k + alpha * mean of squares over size neighbouring channels) ** beta``."""
+    if has_torch_function_unary(input):
+        return handle_torch_function(local_response_norm, (input,), input, size, alpha=alpha,
+                                     beta=beta, k=k)
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality                          input "
+                         f"(got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    div = input.mul(input)
+    if dim == 3:
+        div = div.unsqueeze(1)
+        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+        div = torch._C._nn.avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = input.size()
+        div = div.view(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = torch._C._nn.avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1)
+        div = div.view(sizes)
+    div = div.mul(alpha).add(k).pow(beta)
+    return input / div
