@@ -124,7 +124,8 @@ class _Sig:
                 return None, ("type", a, v, i if i < len(args) else None)
             if not _ops.value_matches(a.type, v, self.nums) or (
                     a.type.is_list and not a.type.list_size and not self.varargs and
-                    type(v) is not list and type(v) is not tuple and a.type.base != "Tensor"):
+                    v is not None and type(v) is not list and type(v) is not tuple and
+                    a.type.base != "Tensor"):
                 n = tensor_as_number(a.type, v)
                 if n is None:
                     # (PyTorch names the position only of an argument passed positionally)
