@@ -46,6 +46,10 @@ for _name in ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
 # padding
 
 # losses
+for _name in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "soft_margin_loss",
+              "binary_cross_entropy", "nll_loss", "nll_loss2d", "nll_loss_nd",
+              "cross_entropy_loss"):   # (kindling/_aten/loss.py)
+    globals()[_name] = _nn_function(_name)
 
 # margin losses
 
