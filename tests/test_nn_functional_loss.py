@@ -403,3 +403,13 @@ def test_float32_and_out_forms():
                                       out=torch.empty(0, dtype=torch.float64)),
           kindling.ops.aten.mse_loss.out(kindling.tensor(X), kindling.tensor(Y), 0,
                                          out=kindling.empty(0, dtype=kindling.float64)))
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+def test_target_size_warning_points_at_the_caller(name):
+    import warnings
+    for T, F in ((torch, TF), (kindling, KF)):
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter("always")
+            getattr(F, name)(T.tensor(X), T.tensor(Y[0]))
+        assert [w.filename for w in ws] == [__file__]

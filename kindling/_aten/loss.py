@@ -41,11 +41,12 @@ def apply_loss_reduction(unreduced, reduction):
 
 
 def _np_reduce(a, reduction):
-    if reduction == MEAN:
-        return np.asarray(a.mean(), dtype=a.dtype)
-    if reduction == SUM:
-        return np.asarray(a.sum(), dtype=a.dtype)
-    return a
+    """``a`` reduced as ``mean()``/``sum()`` reduce (float16/bfloat16 summed in float32)."""
+    if reduction not in (MEAN, SUM):
+        return a
+    work = a.astype(np.float32) if a.dtype in _LOW else a
+    r = work.mean() if reduction == MEAN else work.sum()
+    return np.asarray(r).astype(a.dtype)
 
 
 def _floating_dtype(kernel_name, *arrays):
@@ -62,6 +63,12 @@ def _compute(fn, dt, *arrays):
     work = np.float32 if npdt in _LOW else npdt
     r = fp_silent(fn, *[np.asarray(a).astype(work, copy=False) for a in arrays])
     return np.asarray(r).astype(npdt, copy=False)
+
+
+def _broadcast(*arrays):
+    """The arrays broadcast together (PyTorch's message when they cannot be)."""
+    broadcast_shapes(*[a.shape for a in arrays])
+    return np.broadcast_arrays(*arrays)
 
 
 def _numel(shape):
@@ -129,8 +136,8 @@ def _difference_loss(name, param, fwd, grad_fn, double_backward, kernel, check=N
         if check:
             check(*p)
         dt = _floating_dtype(f"{kernel}_cpu", self, target)
-        self, target = np.broadcast_arrays(self, target) if self.shape != target.shape else \
-            (self, target)
+        if self.shape != target.shape:
+            self, target = _broadcast(self, target)
         return _np_reduce(_compute(lambda a, b: fwd(a - b, *p), dt, self, target), reduction)
 
     def forward_meta(self, target, reduction=MEAN, *p):
@@ -235,8 +242,7 @@ def _install_soft_margin():
         if not (dt.is_floating_point or dt.is_complex):
             raise RuntimeError(f"result type Float can't be cast to the desired output type "
                                f"{dt._scalar_name}")
-        out = _compute(lambda x, y: np.log1p(np.exp(-x * y)), dt, *np.broadcast_arrays(
-            self, target))
+        out = _compute(lambda x, y: np.log1p(np.exp(-x * y)), dt, *_broadcast(self, target))
         return _np_reduce(out, reduction)
     f.meta(lambda self, target, reduction=MEAN: empty_meta(
         broadcast_shapes(tuple(self.shape), tuple(target.shape)) if reduction == NONE else (),
@@ -302,7 +308,7 @@ def _install_bce():
     @f.cpu
     def _(self, target, weight=None, reduction=MEAN):
         dt = check_operands(self, target, weight)
-        x, y = np.broadcast_arrays(self, target)
+        x, y = _broadcast(self, target)
         if x.size and not ((x >= 0) & (x <= 1)).all():
             raise RuntimeError("all elements of input should be between 0 and 1")
         if y.size and not ((y >= 0) & (y <= 1)).all():

@@ -21,12 +21,12 @@ __all__ = ["nll_loss", "poisson_nll_loss", "gaussian_nll_loss", "kl_div", "cross
            "smooth_l1_loss", "huber_loss", "l1_loss", "mse_loss", "soft_margin_loss"]
 
 
-def _warn_size_mismatch(input, target):
+def _warn_size_mismatch(input, target, stacklevel=3):
     if target.size() != input.size():
         warnings.warn(
             f"Using a target size ({target.size()}) that is different to the input size "
             f"({input.size()}). This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size.", stacklevel=3)
+            "broadcasting. Please ensure they have the same size.", stacklevel=stacklevel)
 
 
 def _reduce_weighted(loss, weight, reduction, mean_by_weight):
@@ -275,16 +275,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
         return handle_torch_function(l1_loss, (input, target, weight), input, target,
                                      size_average=size_average, reduce=reduce,
                                      reduction=reduction)
-    _warn_size_mismatch(input, target)
-    if size_average is not None or reduce is not None:
-        reduction = _Reduction.legacy_get_string(size_average, reduce)
-    expanded_input, expanded_target = torch.broadcast_tensors(input, target)
-    if weight is not None:
-        if weight.size() != input.size():
-            raise ValueError("Weights and input must have the same size.")
-        errors = torch.abs(expanded_input - expanded_target) * weight
-        return _reduce_weighted(errors, weight, reduction, mean_by_weight=True)
-    return _nn.l1_loss(expanded_input, expanded_target, _Reduction.get_enum(reduction))
+    return _difference_loss(input, target, size_average, reduce, reduction, weight,
+                            _nn.l1_loss, torch.abs)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -293,16 +285,24 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         return handle_torch_function(mse_loss, (input, target, weight), input, target,
                                      size_average=size_average, reduce=reduce,
                                      reduction=reduction, weight=weight)
-    _warn_size_mismatch(input, target)
+    return _difference_loss(input, target, size_average, reduce, reduction, weight,
+                            _nn.mse_loss, lambda d: torch.pow(d, 2))
+
+
+def _difference_loss(input, target, size_average, reduce, reduction, weight, op, error):
+    """``l1_loss``/``mse_loss`` after their torch-function check: the aten ``op`` of the
+    broadcast operands, or, with ``weight``, ``error(input - target) * weight`` reduced (a
+    mean divides by the weights' sum)."""
+    _warn_size_mismatch(input, target, stacklevel=4)
     if size_average is not None or reduce is not None:
         reduction = _Reduction.legacy_get_string(size_average, reduce)
     expanded_input, expanded_target = torch.broadcast_tensors(input, target)
-    if weight is not None:
-        if weight.size() != input.size():
-            raise ValueError("Weights and input must have the same size.")
-        errors = torch.pow(expanded_input - expanded_target, 2) * weight
-        return _reduce_weighted(errors, weight, reduction, mean_by_weight=True)
-    return _nn.mse_loss(expanded_input, expanded_target, _Reduction.get_enum(reduction))
+    if weight is None:
+        return op(expanded_input, expanded_target, _Reduction.get_enum(reduction))
+    if weight.size() != input.size():
+        raise ValueError("Weights and input must have the same size.")
+    errors = error(expanded_input - expanded_target) * weight
+    return _reduce_weighted(errors, weight, reduction, mean_by_weight=True)
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
