@@ -413,3 +413,37 @@ def test_target_size_warning_points_at_the_caller(name):
             warnings.simplefilter("always")
             getattr(F, name)(T.tensor(X), T.tensor(Y[0]))
         assert [w.filename for w in ws] == [__file__]
+
+
+BACKWARD_LOGGED = {
+    "mse": lambda F, T, x, y: F.mse_loss(x, y),
+    "smooth_l1": lambda F, T, x, y: F.smooth_l1_loss(x, y, beta=0.5),
+    "huber": lambda F, T, x, y: F.huber_loss(x, y, delta=0.5),
+    "soft_margin": lambda F, T, x, y: F.soft_margin_loss(x, y.detach()),
+    "nll": lambda F, T, x, y: F.nll_loss(x, T.tensor(T3), T.tensor(W4)),
+    "ce_ls": lambda F, T, x, y: F.cross_entropy(x, T.tensor(T3), T.tensor(W4),
+                                                label_smoothing=0.1),
+    "ce_prob": lambda F, T, x, y: F.cross_entropy(x, y.softmax(1)),
+    "bce": lambda F, T, x, y: F.binary_cross_entropy(x.sigmoid(), y.sigmoid(), T.tensor(W4)),
+    "bce_logits": lambda F, T, x, y: F.binary_cross_entropy_with_logits(
+        x, y.sigmoid(), T.tensor(W4), pos_weight=T.tensor(W4)),
+}
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("name", sorted(BACKWARD_LOGGED))
+def test_backward_dispatch_log_matches(name, order):
+    """The ops a mode sees in the backward pass (the formulas' ops), and in the backward of
+    the first gradients (the double-backward formulas')."""
+    logs = []
+    for T, F in ((torch, TF), (kindling, KF)):
+        x, y = T.tensor(X, requires_grad=True), T.tensor(P, requires_grad=True)
+        out = BACKWARD_LOGGED[name](F, T, x, y)
+        if order == 2:
+            gs = T.autograd.grad(out, [x, y], create_graph=True, allow_unused=True)
+            out = sum(g.sum() for g in gs if g is not None and g.requires_grad)
+        log, mode = dispatch_log(T)
+        with mode:
+            T.autograd.grad(out, [x, y], allow_unused=True)
+        logs.append(log)
+    assert logs[1] == logs[0]

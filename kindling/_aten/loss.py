@@ -102,23 +102,31 @@ def _huber_grad(d, delta):
     return np.where(d < -delta, -delta, np.where(d > delta, delta, d))
 
 
+# (The double-backward helpers are FunctionsManual's, written with the ops C++ calls:
+# ``tensor * double`` is ``mul.Scalar``, ``t /= n`` is ``div_.Scalar``, ``double - tensor`` is
+# ``empty_like(t).fill_(d).sub_(t)``, and an operator's right operand is evaluated first.)
+def _rsub(scalar, t):
+    return aten.empty_like.default(t).fill_(scalar).sub_(t)
+
+
+def _mean_scaled(g, self, reduction):
+    return aten.div_.Scalar(g, self.numel()) if reduction == MEAN else g
+
+
 def _mse_dd(grad, self, target, reduction):
-    """FunctionsManual's mse_loss_double_backward (``target`` unused: the signature is the
-    others')."""
-    g = 2 * grad
-    return g / self.numel() if reduction == MEAN else g
+    """mse_loss_double_backward (``target`` unused: the signature is the others')."""
+    return _mean_scaled(aten.mul.Scalar(grad, 2), self, reduction)
 
 
 def _smooth_l1_dd(grad, self, target, reduction, beta):
     if beta == 0:
         return aten.zeros.default(list(grad.shape), dtype=grad.dtype)
-    g = grad * ((self - target).abs() < beta).type_as(grad) / beta
-    return g / self.numel() if reduction == MEAN else g
+    g = aten.div.Scalar(grad * ((self - target).abs() < beta).type_as(grad), beta)
+    return _mean_scaled(g, self, reduction)
 
 
 def _huber_dd(grad, self, target, reduction, delta):
-    g = grad * ((self - target).abs() < delta)
-    return g / self.numel() if reduction == MEAN else g
+    return _mean_scaled(grad * ((self - target).abs() < delta), self, reduction)
 
 
 def _difference_loss(name, param, fwd, grad_fn, double_backward, kernel, check=None):
@@ -270,9 +278,9 @@ def _install_soft_margin():
 
     def double_backward(grad, self, target, reduction):
         z = (self * -target).exp()
-        zplus1 = z + 1
+        zplus1 = aten.add.Scalar(z, 1)
         g = grad * (target * target) * z / (zplus1 * zplus1)
-        return g / self.numel() if reduction == MEAN else g
+        return _mean_scaled(g, self, reduction)
 
     def bb_grad_output(grad, grad_output, self, target, reduction):
         if reduction == NONE:
@@ -342,10 +350,10 @@ def _install_bce():
     bwd = aten.binary_cross_entropy_backward.default
 
     def target_backward(grad, self, target, weight, reduction):
-        g = aten.logit.default(self).neg() * grad
+        g = aten.logit.default(self).neg_() * grad
         if weight is not None:
             g = g * weight
-        return g / target.numel() if reduction == MEAN else g
+        return aten.div_.Scalar(g, target.numel()) if reduction == MEAN else g
 
     def jvp(self_t, self_p, target_t, target_p, weight, reduction):
         return apply_loss_reduction(bwd(self_t, self_p, target_p, weight, NONE) +
@@ -357,20 +365,26 @@ def _install_bce():
 
     def dd_self(grad_output, grad, input, target, weight, reduction):
         eps = _BCE_EPS
-        gI = (input * input - 2 * input * target + target) / (
-            (input + eps).pow(2) * (1 - input + eps).pow(2))
+        inp_pl_eps = aten.add.Scalar(input, eps)
+        one_m_inp_pl_eps = aten.add.Scalar(_rsub(1, input), eps)
+        denom_sq = one_m_inp_pl_eps.pow(2)
+        denom = inp_pl_eps.pow(2) * denom_sq
+        cross = aten.mul.Scalar(input, 2) * target
+        gI = (input * input - cross + target) / denom
         gI = gI * (grad * grad_output)
         if weight is not None:
             gI = gI * weight
-        return gI / input.numel() if reduction == MEAN else gI
+        return aten.div.Scalar(gI, input.numel()) if reduction == MEAN else gI
 
     def dd_grad_output(grad, input, target, weight, reduction):
         eps = _BCE_EPS
-        ggO = (input - target) / ((input + eps) * (1 - input + eps)) * grad
+        right = aten.add.Scalar(_rsub(1, input), eps)
+        denom = aten.add.Scalar(input, eps) * right
+        ggO = (input - target) / denom * grad
         if weight is not None:
             ggO = ggO * weight
         if reduction == MEAN:
-            return ggO.sum() / input.numel()
+            return aten.div.Scalar(ggO.sum(), input.numel())
         return ggO.sum() if reduction == SUM else ggO
 
     def dd_target(grad, grad_output, self, target, weight, reduction):
@@ -378,11 +392,11 @@ def _install_bce():
         if weight is not None:
             res = res * weight
         from ..autograd.grad_mode import no_grad
-        denom = (1 - self) * self
+        denom = _rsub(1, self).mul(self)
         with no_grad():  # (in place: the clamp is invisible to the gradient)
             denom.clamp_min_(_BCE_EPS)
         res = res / denom
-        return res / self.numel() if reduction == MEAN else res
+        return _mean_scaled(res, self, reduction)
 
     def b_self(grad, grad_output, self, target, weight, reduction):
         return dd_self(grad_output, grad, self, target, weight, reduction)
@@ -417,13 +431,13 @@ def _install_bce_with_logits():
     def backward(grad, self, target, weight, pos_weight, reduction):
         if pos_weight is not None:
             t = pos_weight.mul(target)
-            g = t.add(1).sub(target).mul(self.sigmoid()).sub(t)
+            g = aten.add.Scalar(t, 1).sub(target).mul(self.sigmoid()).sub(t)
         else:
             g = self.sigmoid() - target
         g = g.mul(grad)
         if weight is not None:
             g = g.mul(weight)
-        return g.div(self.numel()) if reduction == MEAN else g
+        return aten.div_.Scalar(g, self.numel()) if reduction == MEAN else g
 
     def target_backward(grad, self, target, weight, pos_weight, reduction):
         if pos_weight is not None:
@@ -433,7 +447,7 @@ def _install_bce_with_logits():
             g = -self * grad
         if weight is not None:
             g = g.mul(weight)
-        return g.div(target.numel()) if reduction == MEAN else g
+        return aten.div_.Scalar(g, target.numel()) if reduction == MEAN else g
 
     def jvp(self_t, self_p, target_t, target_p, weight, pos_weight, reduction):
         return apply_loss_reduction(
