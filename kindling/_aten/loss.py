@@ -21,7 +21,7 @@ import numpy as np
 from .. import _dtype
 from ._api import public
 from ._copy_out import copy_out_variant
-from ._defop import defop
+from ._defop import JvpDecomposition, defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._pointwise_util import fp_silent, not_implemented
@@ -196,9 +196,11 @@ def _difference_loss(name, param, fwd, grad_fn, double_backward, kernel, check=N
         return -double_backward(grad * grad_output, self, target, reduction, *p)
 
     def bb_jvp(grad_output_t, grad_output_p, self_t, self_p, target_t, target_p, reduction, *p):
-        return (double_backward(self_t * grad_output_p, self_p, target_p, reduction, *p)
-                - double_backward(target_t * grad_output_p, self_p, target_p, reduction, *p)
-                + bwd(grad_output_t, self_p, target_p, reduction, *p))
+        # (in C++'s order: an operator's right operand first)
+        c = bwd(grad_output_t, self_p, target_p, reduction, *p)
+        b = double_backward(target_t * grad_output_p, self_p, target_p, reduction, *p)
+        a = double_backward(self_t * grad_output_p, self_p, target_p, reduction, *p)
+        return a - b + c
     names = ("grad", "grad_output", "self", "target", "reduction") + extra
     # (huber_loss_backward has no forward formula in derivatives.yaml)
     b.derivative(grad_output=_named(bb_grad_output, names), self=_named(bb_self, names),
@@ -356,8 +358,8 @@ def _install_bce():
         return aten.div_.Scalar(g, target.numel()) if reduction == MEAN else g
 
     def jvp(self_t, self_p, target_t, target_p, weight, reduction):
-        return apply_loss_reduction(bwd(self_t, self_p, target_p, weight, NONE) +
-                                    target_backward(target_t, self_p, target_p, weight, NONE),
+        right = target_backward(target_t, self_p, target_p, weight, NONE)
+        return apply_loss_reduction(bwd(self_t, self_p, target_p, weight, NONE) + right,
                                     reduction)
     f.derivative(self="aten.binary_cross_entropy_backward.default(grad, self, target, weight, "
                       "reduction)", target=target_backward, result=jvp)
@@ -377,15 +379,14 @@ def _install_bce():
         return aten.div.Scalar(gI, input.numel()) if reduction == MEAN else gI
 
     def dd_grad_output(grad, input, target, weight, reduction):
+        # (elementwise: the engine sums it to grad_output's shape)
         eps = _BCE_EPS
         right = aten.add.Scalar(_rsub(1, input), eps)
         denom = aten.add.Scalar(input, eps) * right
         ggO = (input - target) / denom * grad
         if weight is not None:
             ggO = ggO * weight
-        if reduction == MEAN:
-            return aten.div.Scalar(ggO.sum(), input.numel())
-        return ggO.sum() if reduction == SUM else ggO
+        return aten.div.Scalar(ggO, input.numel()) if reduction == MEAN else ggO
 
     def dd_target(grad, grad_output, self, target, weight, reduction):
         res = -grad * grad_output
@@ -406,9 +407,10 @@ def _install_bce():
 
     def b_jvp(grad_output_t, grad_output_p, self_t, self_p, target_t, target_p, weight,
               reduction):
-        return (dd_self(grad_output_p, self_t, self_p, target_p, weight, reduction)
-                + dd_target(target_t, grad_output_p, self_p, target_p, weight, reduction)
-                + dd_grad_output(grad_output_t, self_p, target_p, weight, reduction))
+        c = dd_grad_output(grad_output_t, self_p, target_p, weight, reduction)
+        b = dd_target(target_t, grad_output_p, self_p, target_p, weight, reduction)
+        a = dd_self(grad_output_p, self_t, self_p, target_p, weight, reduction)
+        return a + b + c
     b.derivative(self=b_self, target=dd_target, grad_output=b_grad_output, result=b_jvp)
     b.no_grad_args = ("weight",)
 
@@ -450,9 +452,9 @@ def _install_bce_with_logits():
         return aten.div_.Scalar(g, target.numel()) if reduction == MEAN else g
 
     def jvp(self_t, self_p, target_t, target_p, weight, pos_weight, reduction):
+        right = target_backward(target_t, self_p, target_p, weight, pos_weight, NONE)
         return apply_loss_reduction(
-            backward(self_t, self_p, target_p, weight, pos_weight, NONE)
-            + target_backward(target_t, self_p, target_p, weight, pos_weight, NONE), reduction)
+            backward(self_t, self_p, target_p, weight, pos_weight, NONE) + right, reduction)
     f.derivative(self=backward, target=target_backward, result=jvp)
     f.no_grad_args = ("weight", "pos_weight")
 
@@ -560,10 +562,28 @@ def _nll_jvp(fwd):
     return jvp
 
 
-def _nll_backward_jvp(bwd):
-    def jvp(grad_output_t, self_p, target, weight, reduction, ignore_index, total_weight):
-        return bwd(grad_output_t, self_p, target, weight, reduction, ignore_index, total_weight)
-    return jvp
+def _nll_loss_backward_decomposition(grad_output, self, target, weight, reduction,
+                                     ignore_index, total_weight):
+    """torch._decomp's ``nll_loss_backward`` (PyTorch has no forward formula for it: forward
+    AD runs this, whose ops each compute their tangents)."""
+    from .. import where
+    channel_dim = 0 if self.dim() < 2 else 1
+    if reduction == MEAN:
+        grad_output = grad_output / total_weight
+    if self.dim() == 1 and target.dim() > 0:
+        target = target[0]
+    target = target.unsqueeze(channel_dim)
+    safe_target = where(target != ignore_index, target, 0)
+    grad_input = aten.zeros_like.default(self)
+    grad_input = aten.scatter.value(grad_input, channel_dim, safe_target, -1.0)
+    if grad_input.dim() > grad_output.dim() > 0:
+        grad_output = grad_output.unsqueeze(channel_dim)
+    if weight is not None:
+        new_shape = [1] * self.dim()
+        new_shape[channel_dim] = weight.shape[0]
+        grad_output = grad_output * weight.reshape(new_shape)
+    grad_output = where(target != ignore_index, grad_output, 0)
+    return grad_input * grad_output
 
 
 def _install_nll():
@@ -620,7 +640,7 @@ def _install_nll():
                      grad_output=f"aten.{name}.default(grad, target, weight, reduction, "
                                  "ignore_index)",
                      self="zeros_like(grad)",
-                     result=_nll_backward_jvp(bwd))
+                     result=JvpDecomposition(_nll_loss_backward_decomposition))
         b.no_grad_args = ("weight", "total_weight")
         c = defop(f"{name}(Tensor self, Tensor target, Tensor? weight=None, "
                   "int reduction=1, SymInt ignore_index=-100) -> Tensor")
