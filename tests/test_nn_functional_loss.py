@@ -487,3 +487,16 @@ def test_forward_ad_dispatch_log_matches(name):
                 FW_LOGGED[name](T, x, y)
         logs.append(log)
     assert logs[1] == logs[0]
+
+
+@pytest.mark.parametrize("name", ["nll_loss", "nll_loss2d"])
+def test_nll_loss_out(name):
+    shape, target = ((3, 4), T3) if name == "nll_loss" else ((2, 3, 2, 2), T4)
+    res = []
+    for T in (torch, kindling):
+        out = T.empty(0, dtype=T.float64)
+        r = getattr(T.ops.aten, name).out(T.tensor(_data(shape)), T.tensor(target), None, 0,
+                                          -100, out=out)
+        assert r is out
+        res.append(r)
+    _same(*res)

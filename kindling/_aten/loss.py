@@ -133,7 +133,7 @@ def _difference_loss(name, param, fwd, grad_fn, double_backward, kernel, check=N
     """``name(self, target, reduction=Mean[, param])`` and ``name_backward``, with
     derivatives.yaml's formulas: the gradient through ``target`` is the backward op with
     ``self`` and ``target`` swapped, forward AD sums the two unreduced gradients."""
-    pdecl = f", float {param}=1.0" if param else ""
+    pdecl = f", float {param}=1." if param else ""
     f = defop(f"{name}(Tensor self, Tensor target, int reduction=1{pdecl}) -> Tensor")
     b = defop(f"{name}_backward(Tensor grad_output, Tensor self, Tensor target, "
               f"int reduction{', float ' + param if param else ''}) -> Tensor")
@@ -586,6 +586,16 @@ def _nll_loss_backward_decomposition(grad_output, self, target, weight, reductio
     return grad_input * grad_output
 
 
+def _nll_out(name):
+    """``nll_loss.out``: the forward op's out= form, into ``out`` and a scratch total."""
+    def out_kernel(self, target, weight=None, reduction=MEAN, ignore_index=-100, *, out):
+        total_weight = aten.empty.memory_format([0], dtype=self.dtype)
+        forward_out = getattr(aten, f"{name}_forward").output
+        return forward_out(self, target, weight, reduction, ignore_index, output=out,
+                           total_weight=total_weight)[0]
+    return out_kernel
+
+
 def _install_nll():
     for suffix, check, axis, node, kernel in (
             ("", _check_nll, -1, "NllLoss", "nll_loss_out_frame"),
@@ -646,6 +656,10 @@ def _install_nll():
                   "int reduction=1, SymInt ignore_index=-100) -> Tensor")
         c.composite(lambda self, target, weight=None, reduction=MEAN, ignore_index=-100,
                     fwd=fwd: fwd(self, target, weight, reduction, ignore_index)[0])
+        c_out = defop(f"{name}.out(Tensor self, Tensor target, Tensor? weight=None, "
+                      "int reduction=1, SymInt ignore_index=-100, *, Tensor(a!) out) -> "
+                      "Tensor(a!)")
+        c_out.composite(_nll_out(name))
 
     nd = defop("nll_loss_nd(Tensor self, Tensor target, Tensor? weight=None, "
                "int reduction=1, SymInt ignore_index=-100) -> Tensor")
@@ -812,7 +826,7 @@ def _install_composites():
     l1.composite(lambda self, target, reduction=MEAN: apply_loss_reduction(
         (self - target).abs(), reduction))
     ce = defop("cross_entropy_loss(Tensor self, Tensor target, Tensor? weight=None, "
-               "int reduction=1, SymInt ignore_index=-100, float label_smoothing=0.0) -> "
+               "int reduction=1, SymInt ignore_index=-100, float label_smoothing=0.) -> "
                "Tensor")
     ce.composite(_cross_entropy_loss)
     kl = defop("kl_div(Tensor self, Tensor target, int reduction=1, *, "
@@ -831,12 +845,12 @@ _OUT_FORMS = (
                           "Tensor target, int reduction, *, Tensor(a!) grad_input) -> "
                           "Tensor(a!)", ("grad_input",)),
     ("smooth_l1_loss", "smooth_l1_loss.out(Tensor self, Tensor target, int reduction=1, "
-                       "float beta=1.0, *, Tensor(a!) out) -> Tensor(a!)", ("out",)),
+                       "float beta=1., *, Tensor(a!) out) -> Tensor(a!)", ("out",)),
     ("smooth_l1_loss_backward", "smooth_l1_loss_backward.grad_input(Tensor grad_output, "
                                 "Tensor self, Tensor target, int reduction, float beta, *, "
                                 "Tensor(a!) grad_input) -> Tensor(a!)", ("grad_input",)),
     ("huber_loss", "huber_loss.out(Tensor self, Tensor target, int reduction=1, "
-                   "float delta=1.0, *, Tensor(a!) out) -> Tensor(a!)", ("out",)),
+                   "float delta=1., *, Tensor(a!) out) -> Tensor(a!)", ("out",)),
     ("huber_loss_backward", "huber_loss_backward.out(Tensor grad_output, Tensor self, "
                             "Tensor target, int reduction, float delta, *, "
                             "Tensor(a!) grad_input) -> Tensor(a!)", ("grad_input",)),
@@ -894,3 +908,10 @@ def install():
         copy_out_variant(_ALL_OPS[name + ".default"], schema, outs,
                          tags=("generated",) if name == "binary_cross_entropy_with_logits"
                          else ())
+    # (native_functions.yaml declares these two backward ops' out= forms first: PyTorch lists
+    # their overloads in that order)
+    from .._dispatcher import operator as _opreg
+    for name in ("smooth_l1_loss_backward", "huber_loss_backward"):
+        overloads = _opreg._operators["aten::" + name]
+        for key in [k for k in overloads if k in ("", "default")]:
+            overloads[key] = overloads.pop(key)
