@@ -489,7 +489,19 @@ _KNOWN_REGISTRATION_GAPS = {
     # padding: constant_pad_nd is a CPU+Meta kernel here (PyTorch: CompositeExplicitAutograd)
     "constant_pad_nd", "constant_pad_nd.out"} | {
     f"{k}_pad{nd}d{s}" for k in ("reflection", "replication") for nd in (1, 2, 3)
-    for s in (".out", "_backward.grad_input")}
+    for s in (".out", "_backward.grad_input")} | {
+    # losses (kindling/_aten/loss.py): NumPy CPU kernels with Meta functions where PyTorch has
+    # CompositeExplicitAutograd ones (soft_margin_loss, the backward ops), bce_with_logits
+    # without a Meta kernel of its own, and the out= forms, copies of the functional result
+    "binary_cross_entropy.out", "binary_cross_entropy_backward.grad_input",
+    "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits.out",
+    "huber_loss.out", "huber_loss_backward", "huber_loss_backward.out", "mse_loss.out",
+    "mse_loss_backward.grad_input", "nll_loss2d_backward.grad_input",
+    "nll_loss2d_forward.output", "nll_loss_backward.grad_input", "nll_loss_forward.output",
+    "smooth_l1_loss.out", "smooth_l1_loss_backward", "smooth_l1_loss_backward.grad_input",
+    "soft_margin_loss", "soft_margin_loss.out", "soft_margin_loss_backward",
+    "soft_margin_loss_backward.grad_input",
+}
 
 
 def _registration(T, name):

@@ -49,6 +49,10 @@ for _name in ("pad", "_pad_enum", "_pad_circular", "one_hot") + tuple(   # (_ate
     globals()[_name] = _nn_function(_name)
 
 # losses
+for _name in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "soft_margin_loss",
+              "binary_cross_entropy", "nll_loss", "nll_loss2d", "nll_loss_nd",
+              "cross_entropy_loss"):   # (kindling/_aten/loss.py)
+    globals()[_name] = _nn_function(_name)
 
 # margin losses
 for _name in ("multi_margin_loss", "multilabel_margin_loss"):  # (_aten/loss_margin.py)

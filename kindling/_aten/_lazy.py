@@ -119,6 +119,14 @@ FAMILIES["padding"] = ("constant_pad_nd", "pad", "_pad_enum", "_pad_circular") +
 FUNCTIONS["padding"] = ("constant_pad_nd",)
 
 # losses (kindling/_aten/loss.py)
+FAMILIES["loss"] = (
+    "mse_loss", "mse_loss_backward", "smooth_l1_loss", "smooth_l1_loss_backward", "huber_loss",
+    "huber_loss_backward", "soft_margin_loss", "soft_margin_loss_backward",
+    "binary_cross_entropy", "binary_cross_entropy_backward", "binary_cross_entropy_with_logits",
+    "nll_loss_forward", "nll_loss_backward", "nll_loss", "nll_loss2d_forward",
+    "nll_loss2d_backward", "nll_loss2d", "nll_loss_nd", "l1_loss", "cross_entropy_loss",
+    "kl_div", "poisson_nll_loss")
+FUNCTIONS["loss"] = ("binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss")
 
 # margin losses, distances, ctc (kindling/_aten/loss_margin.py)
 FAMILIES["loss_margin"] = (

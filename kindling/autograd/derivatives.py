@@ -2084,7 +2084,28 @@ def _build_op(d):
     if spec.mode == "nondiff" and not spec.is_view:
         # nothing to record, whatever the inputs: the kernel only redispatches below autograd
         return _nondiff_kernel(spec)
-    return make_kernel(spec, record_functional)
+    kernel = make_kernel(spec, record_functional)
+    if getattr(d, "no_grad_args", None):
+        kernel = spec.kernel = _checking_no_grad(spec, kernel, d.no_grad_args)
+    return kernel
+
+
+def _checking_no_grad(spec, kernel, names):
+    """PyTorch's ``check_no_requires_grad`` before ``kernel``: the tensor inputs that
+    derivatives.yaml gives no formula (``nll_loss_forward``'s ``weight``) must not require
+    grad while grad mode is on.  (Its generated fast kernel is not installed.)"""
+    positions = [(spec.pos_names.index(n), n) for n in names]
+
+    def checking(ks, *args, **kwargs):
+        if _tls.grad_enabled:
+            for i, n in positions:
+                v = args[i] if i < len(args) else kwargs.get(n)
+                if isinstance(v, Tensor) and v.requires_grad:
+                    raise RuntimeError(
+                        f"The function '{spec.opname}' is not differentiable with respect to "
+                        f"argument '{n}'. This input cannot have requires_grad True.")
+        return kernel(ks, *args, **kwargs)
+    return checking
 
 
 # Ops after which a leaf gets a new AccumulateGrad node (PyTorch's codegen emits

@@ -3,4 +3,4 @@
 are not built yet."""
 from __future__ import annotations
 
-from . import functional  # noqa: F401
+from . import _reduction, functional  # noqa: F401
