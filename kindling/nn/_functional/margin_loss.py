@@ -4,11 +4,11 @@ work in the aten ops (``_aten/loss_margin.py``) or, for ``multilabel_soft_margin
 ``triplet_margin_with_distance_loss``, compositions of other ops."""
 from __future__ import annotations
 
-import warnings
 
 import kindling as torch
 
 from ... import _C
+from .. import _reduction as _Reduction
 from ...overrides import handle_torch_function, has_torch_function_variadic
 
 __all__ = ["hinge_embedding_loss", "cosine_embedding_loss", "margin_ranking_loss",
@@ -16,35 +16,11 @@ __all__ = ["hinge_embedding_loss", "cosine_embedding_loss", "margin_ranking_loss
            "triplet_margin_loss", "triplet_margin_with_distance_loss", "ctc_loss"]
 
 
-# ---- torch.nn._reduction's helpers (the reduction argument as the aten ops' enum) --------------
-def _get_enum(reduction):
-    if reduction == "none":
-        return 0
-    if reduction == "mean":
-        return 1
-    if reduction == "elementwise_mean":
-        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
-                      "instead.", stacklevel=3)
-        return 1
-    if reduction == "sum":
-        return 2
-    raise ValueError(f"{reduction} is not a valid value for reduction")
-
-
-def _legacy_get_string(size_average, reduce, emit_warning=True):
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    ret = "mean" if size_average and reduce else "sum" if reduce else "none"
-    if emit_warning:
-        warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                      f"reduction='{ret}' instead.", stacklevel=3)
-    return ret
-
-
 def _reduction_enum(size_average, reduce, reduction):
+    """The reduction argument as the aten ops' enum (``torch.nn._reduction``'s helpers)."""
     if size_average is not None or reduce is not None:
-        return _get_enum(_legacy_get_string(size_average, reduce))
-    return _get_enum(reduction)
+        return _Reduction.legacy_get_enum(size_average, reduce)
+    return _Reduction.get_enum(reduction)
 
 
 # ---- the losses --------------------------------------------------------------------------------
@@ -93,7 +69,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
                                      target, weight=weight, size_average=size_average,
                                      reduce=reduce, reduction=reduction)
     if size_average is not None or reduce is not None:
-        reduction = _legacy_get_string(size_average, reduce)
+        reduction = _Reduction.legacy_get_string(size_average, reduce)
     logsigmoid = torch.nn.functional.logsigmoid
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
@@ -196,4 +172,4 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
                                      input_lengths, target_lengths, blank=blank,
                                      reduction=reduction, zero_infinity=zero_infinity)
     return torch.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
-                          _get_enum(reduction), zero_infinity)
+                          _Reduction.get_enum(reduction), zero_infinity)
