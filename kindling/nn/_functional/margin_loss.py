@@ -4,7 +4,6 @@ work in the aten ops (``_aten/loss_margin.py``) or, for ``multilabel_soft_margin
 ``triplet_margin_with_distance_loss``, compositions of other ops."""
 from __future__ import annotations
 
-
 import kindling as torch
 
 from ... import _C
