@@ -603,6 +603,10 @@ def value_matches(t, v, allow_numbers=True) -> bool:
     if b == "Generator":
         from ._generator import Generator
         return isinstance(v, Generator)
+    if b == "Storage":
+        from ._storage import UntypedStorage
+        from .storage import TypedStorage
+        return isinstance(v, (UntypedStorage, TypedStorage))
     return True
 
 

@@ -48,6 +48,7 @@ CASES = {
     "lone_int_sized": lambda T: T.roll(T.arange(3.), 1, 0),
     "sections_not_indices": lambda T: T.arange(6.).tensor_split(3, 0)[1],
     "none_for_optional_list": lambda T: T._C._nn.upsample_nearest1d(T.ones(1, 1, 2), None, [2]),
+    "size_for_int_list": lambda T: T.broadcast_to(T.ones(3), T.ones(2, 3).shape),
     "fill_tensor_overload": lambda T: T.ones(2).fill_(T.tensor(3.)),
     "clamp_no_bounds": lambda T: T.ones(2).clamp(),
     # alpha_check

@@ -34,7 +34,9 @@ class _Sig:
         # an int list that is the one positional parameter (``x.flip(0)``, ``x.view(2, 3)``)
         # takes ints as varargs, one int among them; elsewhere only a sized list (``int[1]``)
         # takes a lone int (``torch.flip(x, 0)`` is a TypeError)
-        self.varargs = len(self.pos) - is_method == 1
+        rest = self.pos[1:] if is_method else self.pos
+        self.varargs = len(rest) == 1 and rest[0].type.is_list and \
+            rest[0].type.base in ("int", "SymInt")
         self.kwonly = {a.name: a for a in args if a.kwarg_only}
         self.names = {}
         for a in self.pos:
@@ -54,6 +56,12 @@ class _Sig:
         # ``Tensor?[]`` arguments: the bindings refuse None in them (``torch.ops`` takes it)
         self.opt_lists = frozenset(a.name for a in args if a.type.is_list and
                                    a.type.base == "Tensor" and a.type.elem_optional)
+
+    def _lone_int(self, a, v, positional=True):
+        """A lone number for an unsized list argument that is not varargs: refused."""
+        return a.type.is_list and not a.type.list_size and \
+            not (self.varargs and positional) and v is not None and \
+            not isinstance(v, (list, tuple)) and a.type.base != "Tensor"
 
     def bind(self, args, kwargs, strict_first=True):
         """(positional, keyword) arguments for the op, or (None, error text)."""
@@ -93,7 +101,8 @@ class _Sig:
                 if k == "out" and v is None:
                     continue
                 a = self.kwonly[k]
-                if kw_error is None and not _ops.value_matches(a.type, v, self.nums):
+                if kw_error is None and (not _ops.value_matches(a.type, v, self.nums) or
+                                         self._lone_int(a, v, positional=False)):
                     n = tensor_as_number(a.type, v)
                     if n is None:
                         kw_error = ("type", a, v, None)
@@ -122,10 +131,7 @@ class _Sig:
                 continue
             if i == 0 and self.first_tensor and strict_first and not isinstance(v, Tensor):
                 return None, ("type", a, v, i if i < len(args) else None)
-            if not _ops.value_matches(a.type, v, self.nums) or (
-                    a.type.is_list and not a.type.list_size and not self.varargs and
-                    v is not None and type(v) is not list and type(v) is not tuple and
-                    a.type.base != "Tensor"):
+            if not _ops.value_matches(a.type, v, self.nums) or self._lone_int(a, v):
                 n = tensor_as_number(a.type, v)
                 if n is None:
                     # (PyTorch names the position only of an argument passed positionally)
@@ -602,7 +608,8 @@ def make_function(fname, overloads, self_name="input", is_method=False, return_t
                 s.out_twin = twin is not None
             # tried with PyTorch's ranking (a 0-d tensor binds to ``fill_.Tensor`` before it
             # is read as a number for ``fill_.Scalar``), in definition order otherwise
-            sigs[:] = [s for pair in _ranked(merged, is_method) for s in pair if s is not None]
+            sigs[:] = [s for pair in _pytorch_order(merged, self_name, is_method)
+                       for s in pair if s is not None]
         errs = []
         want_out = kwargs.get("out") is not None
         tried = [s for s in sigs if s.has_out == want_out] or sigs
