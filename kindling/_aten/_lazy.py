@@ -123,6 +123,11 @@ _METHODS = {"nn_activation": ("hardshrink", "prelu")}
 # dropout, embedding, attention (kindling/_aten/dropout.py, embedding.py, attention.py)
 
 # grid sampling, bilinear, embedding_bag (kindling/_aten/grid_sampler.py ...)
+FAMILIES["grid_sampler"] = (
+    "grid_sampler", "grid_sampler_2d", "grid_sampler_2d_backward", "grid_sampler_3d",
+    "grid_sampler_3d_backward", "affine_grid_generator", "affine_grid_generator_backward")
+FUNCTIONS["grid_sampler"] = ("grid_sampler", "grid_sampler_2d", "grid_sampler_3d",
+                             "affine_grid_generator")
 
 
 
