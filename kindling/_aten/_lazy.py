@@ -128,6 +128,8 @@ FAMILIES["grid_sampler"] = (
     "grid_sampler_3d_backward", "affine_grid_generator", "affine_grid_generator_backward")
 FUNCTIONS["grid_sampler"] = ("grid_sampler", "grid_sampler_2d", "grid_sampler_3d",
                              "affine_grid_generator")
+FAMILIES["bilinear"] = ("bilinear", "_trilinear")
+FUNCTIONS["bilinear"] = FAMILIES["bilinear"]
 
 
 

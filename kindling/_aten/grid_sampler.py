@@ -369,27 +369,26 @@ def _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
 # ---- affine_grid_generator ---------------------------------------------------------------------
 def _linspace_from_neg_one(like, steps, align_corners):
     if steps <= 1:
-        return aten.zeros.default([steps], dtype=like.dtype, device=like.device)
+        return aten.scalar_tensor.default(0, dtype=like.dtype, device=like.device)
     r = aten.linspace.default(-1, 1, steps, dtype=like.dtype, device=like.device)
     if not align_corners:
-        r = r * (steps - 1) / steps
+        r = aten.div.Scalar(aten.mul.Scalar(r, steps - 1), steps)
     return r
 
 
 def _base_grid(theta, size, align_corners):
-    """(N, *spatial, nd + 1): x, y[, z] coordinates and a column of ones."""
+    """(N, *spatial, nd + 1): the x, y[, z] coordinates and a column of ones."""
     nd = len(size) - 2
     spatial = [int(s) for s in size[2:]]
-    n = int(size[0])
-    base = aten.empty.memory_format([n] + spatial + [nd + 1], dtype=theta.dtype,
+    base = aten.empty.memory_format([int(size[0])] + spatial + [nd + 1], dtype=theta.dtype,
                                     device=theta.device)
     for k in range(nd):    # component k runs along spatial dim nd - 1 - k
-        d = nd - 1 - k
-        shape = [1] * nd
-        shape[d] = spatial[d]
-        line = _linspace_from_neg_one(theta, spatial[d], align_corners).view(shape)
-        aten.select.int(base, -1, k).copy_(line)
-    aten.select.int(base, -1, nd).fill_(1)
+        column = aten.select.int(base, -1, k)
+        line = _linspace_from_neg_one(theta, spatial[nd - 1 - k], align_corners)
+        for _ in range(k):
+            line = aten.unsqueeze_.default(line, -1)
+        aten.copy_.default(column, line)
+    aten.fill_.Scalar(aten.select.int(base, -1, nd), 1)
     return base
 
 
