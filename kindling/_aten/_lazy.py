@@ -130,6 +130,10 @@ FUNCTIONS["grid_sampler"] = ("grid_sampler", "grid_sampler_2d", "grid_sampler_3d
                              "affine_grid_generator")
 FAMILIES["bilinear"] = ("bilinear", "_trilinear")
 FUNCTIONS["bilinear"] = FAMILIES["bilinear"]
+FAMILIES["embedding_bag"] = (
+    "embedding_bag", "_embedding_bag", "_embedding_bag_forward_only", "_embedding_bag_backward",
+    "_embedding_bag_dense_backward", "_embedding_bag_per_sample_weights_backward")
+FUNCTIONS["embedding_bag"] = FAMILIES["embedding_bag"][:3]
 
 
 
