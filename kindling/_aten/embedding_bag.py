@@ -72,7 +72,7 @@ def _check(weight, indices, offsets, mode, per_sample_weights, include_last_offs
     _check_types("offsets", _Promoted(idt), _IDX_TYPES, "Long, Int")
     _check_types("weight", weight, ("float16", "bfloat16", "float32", "float64"),
                  "Half, BFloat16, Float, Double")
-    off = offsets._np.reshape(-1)
+    off = offsets._np.reshape(-1) if offsets.device.type != "meta" else np.zeros(0)
     if off.size:
         if off[0] != 0:
             # (PyTorch's message ends with the printed tensor offsets[0]'s type)
@@ -147,6 +147,10 @@ def _embedding_bag_np(weight, indices, offsets, scale_grad_by_freq, mode, sparse
         rows = rows * per_sample_weights._np.reshape(-1, 1).astype(ct, copy=False)
     max_indices = None
     if mode in (SUM, MEAN) and nbags:
+        if include_last_offset and _fast_path(weight, SUM, None, padding_idx):
+            # (PyTorch's float kernel for sums and means ends the last bag at the last
+            # offset; the others, and the bag sizes, run it to the end of the indices)
+            keep = keep & (np.arange(len(idx)) < offsets._np.reshape(-1)[-1])
         np.add.at(out, o2b[keep], rows[keep])
         if mode == MEAN:
             out /= np.maximum(counts, 1)[:, None].astype(ct)
@@ -181,14 +185,13 @@ def _embedding_bag_kernels(forward_only):
 
     def meta(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sparse=False,
              per_sample_weights=None, include_last_offset=False, padding_idx=-1):
+        # (PyTorch's meta function for a tensor not on the CPU: no fast path)
         idt = _check(weight, indices, offsets, mode, per_sample_weights, include_last_offset)
         nbags = offsets.shape[0] - (1 if include_last_offset else 0)
-        fast = _fast_path(weight, mode, per_sample_weights, padding_idx)
-        aux = offsets.shape[0] if mode == SUM and forward_only else nbags
         return (empty_meta([nbags, weight.shape[1]], weight.dtype),
-                empty_meta([0 if fast else indices.shape[0]], idt),
-                empty_meta([aux], idt),
-                empty_meta([nbags, weight.shape[1]] if mode == MAX else [aux], idt))
+                empty_meta([indices.shape[0]], idt),
+                empty_meta(list(offsets.shape), idt),
+                empty_meta([nbags, weight.shape[1]] if mode == MAX else [0], idt))
     return cpu, meta
 
 

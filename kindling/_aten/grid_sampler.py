@@ -155,7 +155,7 @@ def _plan(inp, grid, interpolation_mode, padding_mode, align_corners, second=Fal
     P output points, zero where a tap falls outside the input."""
     nd = grid.shape[-1]
     sizes = inp.shape[2:]
-    g = grid.reshape(grid.shape[0], -1, nd)
+    g = grid.reshape(grid.shape[0], int(np.prod(grid.shape[1:-1])), nd)
     # (input spatial dim d reads grid component nd - 1 - d)
     per_dim = [_taps(g[..., nd - 1 - d], sizes[d], interpolation_mode, padding_mode,
                      align_corners) for d in range(nd)]
@@ -198,7 +198,7 @@ def _gather(x, flat):
 def _sample(inp, grid, interpolation_mode, padding_mode, align_corners):
     ct = _compute_dtype(inp.dtype)
     n, c = inp.shape[:2]
-    x = inp.reshape(n, c, -1).astype(ct, copy=False)
+    x = inp.reshape(n, c, int(np.prod(inp.shape[2:]))).astype(ct, copy=False)
     p = int(np.prod(grid.shape[1:-1]))
     out = np.zeros((n, c, p), ct)
     if x.size and p:
