@@ -118,10 +118,14 @@ def _cubic(t):
 
     def dfar(x):
         return (3 * a * x - 10 * a) * x + 8 * a
+
+    def d2near(x):
+        return 6 * (a + 2) * x - 2 * (a + 3)
+
+    def d2far(x):
+        return 6 * a * x - 10 * a
     w = (far(t + 1), near(t), near(1 - t), far(2 - t))
     dw = (dfar(t + 1), dnear(t), -dnear(1 - t), -dfar(2 - t))
-    d2near = lambda x: 6 * (a + 2) * x - 2 * (a + 3)  # noqa: E731
-    d2far = lambda x: 6 * a * x - 10 * a  # noqa: E731
     d2w = (d2far(t + 1), d2near(t), d2near(1 - t), d2far(2 - t))
     return w, dw, d2w
 
