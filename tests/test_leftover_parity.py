@@ -469,6 +469,12 @@ _KNOWN_REGISTRATION_GAPS = {
     "upsample_nearest2d.vec_out", "upsample_nearest2d_backward.grad_input",
     "upsample_nearest3d.out", "upsample_nearest3d_backward.grad_input",
     "upsample_trilinear3d.out", "upsample_trilinear3d_backward.grad_input",
+    # grid sampling, bilinear, embedding_bag: out= copies without a Meta function (PyTorch's
+    # come from its Python meta registrations); _trilinear's NumPy kernel where PyTorch has a
+    # CompositeExplicitAutogradNonFunctional one
+    "_embedding_bag_dense_backward.out", "_embedding_bag_per_sample_weights_backward.out",
+    "_trilinear", "affine_grid_generator.out", "grid_sampler_2d.out", "grid_sampler_3d.out",
+    "grid_sampler_3d_backward.out",
 }
 
 
