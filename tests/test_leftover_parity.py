@@ -501,6 +501,12 @@ _KNOWN_REGISTRATION_GAPS = {
     "smooth_l1_loss.out", "smooth_l1_loss_backward", "smooth_l1_loss_backward.grad_input",
     "soft_margin_loss", "soft_margin_loss.out", "soft_margin_loss_backward",
     "soft_margin_loss_backward.grad_input",
+    # grid sampling, bilinear, embedding_bag: out= copies without a Meta function (PyTorch's
+    # come from its Python meta registrations); _trilinear's NumPy kernel where PyTorch has a
+    # CompositeExplicitAutogradNonFunctional one
+    "_embedding_bag_dense_backward.out", "_embedding_bag_per_sample_weights_backward.out",
+    "_trilinear", "affine_grid_generator.out", "grid_sampler_2d.out", "grid_sampler_3d.out",
+    "grid_sampler_3d_backward.out",
 }
 
 

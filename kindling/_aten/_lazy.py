@@ -170,6 +170,17 @@ FUNCTIONS["attention"] = ("_scaled_dot_product_flash_attention_for_cpu",
                           "_scaled_dot_product_attention_math", "_fused_sdp_choice")
 
 # grid sampling, bilinear, embedding_bag (kindling/_aten/grid_sampler.py ...)
+FAMILIES["grid_sampler"] = (
+    "grid_sampler", "grid_sampler_2d", "grid_sampler_2d_backward", "grid_sampler_3d",
+    "grid_sampler_3d_backward", "affine_grid_generator", "affine_grid_generator_backward")
+FUNCTIONS["grid_sampler"] = ("grid_sampler", "grid_sampler_2d", "grid_sampler_3d",
+                             "affine_grid_generator")
+FAMILIES["bilinear"] = ("bilinear", "_trilinear")
+FUNCTIONS["bilinear"] = FAMILIES["bilinear"]
+FAMILIES["embedding_bag"] = (
+    "embedding_bag", "_embedding_bag", "_embedding_bag_forward_only", "_embedding_bag_backward",
+    "_embedding_bag_dense_backward", "_embedding_bag_per_sample_weights_backward")
+FUNCTIONS["embedding_bag"] = FAMILIES["embedding_bag"][:3]
 
 
 

@@ -1,6 +1,9 @@
-"""torch.nn.functional: linear (``bilinear`` is not built yet)."""
+"""torch.nn.functional: linear, bilinear."""
 from __future__ import annotations
 
+import kindling as _torch
 from ..._C._nn import linear
 
-__all__: list[str] = ["linear"]
+bilinear = _torch.bilinear
+
+__all__: list[str] = ["linear", "bilinear"]

@@ -35,3 +35,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         input = input.contiguous()
         torch.embedding_renorm_(weight.detach(), input, max_norm, norm_type)
     return torch.embedding(weight, input, padding_idx, scale_grad_by_freq, sparse)
+
+
+from .embedding_bag import embedding_bag  # noqa: E402,F401  (kept at the end: merges)
+__all__ += ["embedding_bag"]

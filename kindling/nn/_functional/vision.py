@@ -1,8 +1,10 @@
-"""torch.nn.functional: interpolate/upsample, pixel_shuffle, unfold/fold, channel_shuffle.
+"""torch.nn.functional: interpolate/upsample, pixel_shuffle, unfold/fold, channel_shuffle,
+grid_sample and affine_grid.
 
 ``interpolate`` checks and normalises its arguments as PyTorch's does, then calls the
 ``torch._C._nn.upsample_*`` op of the mode (``area``: the adaptive average pools); the ops
-are defined at first use (``kindling/_aten/upsample.py``, ``vision_ops.py``)."""
+are defined at first use (``kindling/_aten/upsample.py``, ``vision_ops.py``,
+``grid_sampler.py``)."""
 from __future__ import annotations
 
 import math
@@ -11,11 +13,13 @@ import warnings
 import numpy as np
 
 import kindling as torch
-from ...overrides import handle_torch_function, has_torch_function_unary
+from ...overrides import (handle_torch_function, has_torch_function_unary,
+                          has_torch_function_variadic)
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
-           "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "unfold", "fold"]
+           "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "unfold", "fold",
+           "grid_sample", "affine_grid"]
 
 pixel_shuffle = torch.pixel_shuffle
 pixel_unshuffle = torch.pixel_unshuffle
@@ -161,3 +165,63 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                                      dilation=dilation, padding=padding, stride=stride)
     return torch._C._nn.col2im(input, _pair(output_size), _pair(kernel_size), _pair(dilation),
                                _pair(padding), _pair(stride))
+
+
+_ALIGN_CORNERS_WARNING = (
+    "Default grid_sample and affine_grid behavior has changed to align_corners=False since "
+    "1.3.0. Please specify align_corners=True if the old behavior is desired. See the "
+    "documentation of grid_sample for details.")
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Sample ``input`` at the normalized locations of ``grid`` (``mode``: bilinear | nearest |
+    bicubic; ``padding_mode``: zeros | border | reflection)."""
+    if has_torch_function_variadic(input, grid):
+        return handle_torch_function(grid_sample, (input, grid), input, grid, mode=mode,
+                                     padding_mode=padding_mode, align_corners=align_corners)
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    mode_enum = ("bilinear", "nearest", "bicubic").index(mode)
+    padding_mode_enum = ("zeros", "border", "reflection").index(padding_mode)
+    if align_corners is None:
+        warnings.warn(_ALIGN_CORNERS_WARNING, stacklevel=2)
+        align_corners = False
+    return torch.grid_sampler(input, grid, mode_enum, padding_mode_enum, align_corners)
+
+
+def affine_grid(theta, size, align_corners=None):
+    """The sampling grid (N, H, W, 2) or (N, D, H, W, 3) of a batch of affine matrices
+    ``theta`` (N, 2, 3) or (N, 3, 4), for ``grid_sample``."""
+    if has_torch_function_unary(theta):
+        return handle_torch_function(affine_grid, (theta,), theta, size,
+                                     align_corners=align_corners)
+    if align_corners is None:
+        warnings.warn(_ALIGN_CORNERS_WARNING, stacklevel=2)
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    if len(size) == 4:
+        if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
+            raise ValueError("Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                             f"{size}. Got {theta.shape}.")
+        spatial_size = size[-2:]
+    elif len(size) == 5:
+        if theta.dim() != 3 or theta.shape[-2] != 3 or theta.shape[-1] != 4:
+            raise ValueError("Expected a batch of 3D affine matrices of shape Nx3x4 for size "
+                             f"{size}. Got {theta.shape}.")
+        spatial_size = size[-3:]
+    else:
+        raise NotImplementedError("affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {size}.")
+    if align_corners and min(spatial_size) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
+                      "grids when align_corners=True. This is not an intended use case of "
+                      "affine_grid. See the documentation of affine_grid for details.",
+                      stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    return torch.affine_grid_generator(theta, size, align_corners)
