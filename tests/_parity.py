@@ -28,6 +28,38 @@ def call_outcome(fn, plain=lambda r: r):
     return ("returned", plain(r), [(w.category.__name__, str(w.message)) for w in ws])
 
 
+def same_grads_to_second_order(torch, kindling, rt, rk, ts, ks, data, same, to_np,
+                               gradgrad=True):
+    """Gradients of ``rt``/``rk`` (a torch and a kindling result) with respect to ``ts``/``ks``
+    for one cotangent (``data(shape, seed=...)``: a NumPy array), then, with ``gradgrad``, the
+    gradients of each first-order gradient that requires grad: the same in both libraries
+    (``same(torch_t, kindling_t)``; a None gradient and a zero one are the same)."""
+    import numpy as np
+    v = data(tuple(rt.shape), seed=7)
+    gt = torch.autograd.grad(rt, ts, torch.tensor(v), create_graph=True, allow_unused=True)
+    gk = kindling.autograd.grad(rk, ks, kindling.tensor(v), create_graph=True,
+                                allow_unused=True)
+    for a, b in zip(gt, gk):
+        assert (a is None) == (b is None)
+        if a is not None:
+            same(a, b)
+    if not gradgrad:
+        return
+    for i, (a, b) in enumerate(zip(gt, gk)):
+        if a is None or not a.requires_grad:
+            continue
+        w = data(tuple(a.shape), seed=11 + i)
+        ggt = torch.autograd.grad(a, ts, torch.tensor(w), allow_unused=True, retain_graph=True)
+        ggk = kindling.autograd.grad(b, ks, kindling.tensor(w), allow_unused=True,
+                                     retain_graph=True)
+        for x, y in zip(ggt, ggk):
+            if x is None or y is None:  # (None and zeros are the same gradient)
+                z = x if x is not None else y
+                assert z is None or not np.any(to_np(z))
+            else:
+                same(x, y)
+
+
 def dispatch_log(T):
     """``(log, mode)``: a TorchDispatchMode of library ``T`` appending the name of each op it
     sees to ``log``."""

@@ -8,7 +8,7 @@ torch = pytest.importorskip("torch")
 import kindling  # noqa: E402
 import kindling.nn.functional as KF  # noqa: E402
 
-from _parity import call_outcome, dispatch_log  # noqa: E402
+from _parity import call_outcome, dispatch_log, same_grads_to_second_order  # noqa: E402
 
 TF = torch.nn.functional
 
@@ -49,29 +49,8 @@ def check(case, diff, fixed=(), *, gradgrad=True, fwad=True):
     rk, ks = run(kindling)
     _same(rt, rk)
     assert rk.grad_fn.name() == rt.grad_fn.name()
-    v = _data(tuple(rt.shape), seed=7)
-    gt = torch.autograd.grad(rt, ts, torch.tensor(v), create_graph=True, allow_unused=True)
-    gk = kindling.autograd.grad(rk, ks, kindling.tensor(v), create_graph=True,
-                                allow_unused=True)
-    for a, b in zip(gt, gk):
-        assert (a is None) == (b is None)
-        if a is not None:
-            _same(a, b)
-    if gradgrad:
-        for i, (a, b) in enumerate(zip(gt, gk)):
-            if a is None or not a.requires_grad:
-                continue
-            w = _data(tuple(a.shape), seed=11 + i)
-            ggt = torch.autograd.grad(a, ts, torch.tensor(w), allow_unused=True,
-                                      retain_graph=True)
-            ggk = kindling.autograd.grad(b, ks, kindling.tensor(w), allow_unused=True,
-                                         retain_graph=True)
-            for x, y in zip(ggt, ggk):
-                if x is None or y is None:  # (None and zeros are the same gradient)
-                    z = x if x is not None else y
-                    assert z is None or not np.any(_np(z))
-                else:
-                    _same(x, y)
+    same_grads_to_second_order(torch, kindling, rt, rk, ts, ks, _data, _same, _np,
+                               gradgrad)
     if fwad:
         import torch.autograd.forward_ad as tfw
         import kindling.autograd.forward_ad as kfw
