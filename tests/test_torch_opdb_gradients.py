@@ -62,23 +62,9 @@ KNOWN_DIFFERENCES = {
 
 # OpInfos whose op kindling lacks, outside the families the sweep skips (sparse,
 # nested); a newly missing one fails test_no_op_went_missing.
-# What kindling lacks yet, one group per area (kept apart so that branches merge cleanly).
-_MISSING_PAD = set()
-
-_MISSING_LOSS = set()
-
-_MISSING_MARGIN = set()
-
-_MISSING_NORM = set()
-
-# (``_efficient_attention_forward``/``_flash_attention_forward`` are CUDA kernels: kindling
-# declares them, so their OpInfos run - on CPU both libraries refuse every sample alike)
-_MISSING_ATTENTION = set()
-
-_MISSING_GRID = set()
-
-MISSING = (_MISSING_PAD | _MISSING_LOSS | _MISSING_MARGIN | _MISSING_NORM | _MISSING_ATTENTION
-           | _MISSING_GRID)
+# (none now: the CUDA-only ``_efficient_attention_forward``/``_flash_attention_forward`` are
+# declared, so their OpInfos run - on CPU both libraries refuse every sample alike)
+MISSING: set = set()
 
 
 def _cases():

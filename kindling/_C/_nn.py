@@ -58,13 +58,9 @@ for _name in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "soft_margi
 for _name in ("multi_margin_loss", "multilabel_margin_loss"):  # (_aten/loss_margin.py)
     globals()[_name] = _nn_function(_name)
 
-# normalization
-
 # dropout, embedding, attention
 for _name in ("rrelu_with_noise", "rrelu_with_noise_",   # (_aten/dropout.py)
               "scaled_dot_product_attention"):   # (_aten/attention.py)
     globals()[_name] = _nn_function(_name)
-
-# grid sampling
 
 del _name
