@@ -308,17 +308,11 @@ def _pytorch_order(merged, self_name, is_method):
     """The signatures in the order PyTorch's generated bindings list them: by their codegen
     signature text, then a topological sort putting each overload after those it ranks below
     (``Scalar`` after ``Tensor``...)."""
-    items = sorted(merged, key=lambda item: _codegen_signature(item[0], item[1], is_method))
-    return _ranked(items, is_method)
-
-
-def _ranked(items, is_method):
-    """``items`` (``(signature, out twin)`` pairs) reordered so that each comes after those
-    it ranks below (``Scalar`` after ``Tensor``...), the given order kept otherwise."""
     def types(s):
         return [a.type.schema_str() for a in s.op._schema.arguments
                 if not a.is_out and not (is_method and a.name == "self")]
 
+    items = sorted(merged, key=lambda item: _codegen_signature(item[0], item[1], is_method))
     n = len(items)
     larger = {}
     for i in range(n):
@@ -606,8 +600,8 @@ def make_function(fname, overloads, self_name="input", is_method=False, return_t
             merged = _merged(sigs)
             for s, twin in merged:
                 s.out_twin = twin is not None
-            # tried with PyTorch's ranking (a 0-d tensor binds to ``fill_.Tensor`` before it
-            # is read as a number for ``fill_.Scalar``), in definition order otherwise
+            # tried in the order of PyTorch's bindings (a 0-d tensor binds to ``fill_.Tensor``
+            # before it could be read as a number for ``fill_.Scalar``)
             sigs[:] = [s for pair in _pytorch_order(merged, self_name, is_method)
                        for s in pair if s is not None]
         errs = []

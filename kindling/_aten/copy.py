@@ -54,7 +54,8 @@ _to_copy = defop("_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layou
 def _complex_to_real_warning(src, dt):
     """PyTorch's warning for a complex-to-real copy; True when the imaginary part goes."""
     if src.is_complex and not dt.is_complex:
-        warn_once("Casting complex values to real discards the imaginary part")  # (TORCH_WARN_ONCE)
+        # (TORCH_WARN_ONCE in PyTorch's copy: once per process)
+        warn_once("Casting complex values to real discards the imaginary part")
         return True
     return False
 

@@ -406,7 +406,7 @@ class _Parser:
         return FunctionSchema(name, overload, args, rets, vararg, varret)
 
 
-# enum defaults as the JIT's schema parser reads them (``int reduction=Mean`` is 1: at::Reduction::Mean)
+# enum defaults as the JIT's schema parser reads them (``int reduction=Mean``: at::Reduction::Mean)
 _ENUM_DEFAULTS = {"Mean": 1}
 
 
