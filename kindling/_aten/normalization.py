@@ -1006,16 +1006,6 @@ _OUT_OVERLOADS = (
 )
 
 
-def _no_inplace_or_view(d):
-    """A fallthrough ADInplaceOrView kernel: PyTorch's codegen gives ops that update
-    arguments they do not return (the running statistics) none, so no version counter moves."""
-    from .._dispatcher import operator as _opreg
-    from .._dispatcher.keys import K
-    from .._dispatcher.operator import KernelEntry
-    d.entry.register(K.ADInplaceOrView, KernelEntry(_opreg._fallthrough_marker, None,
-                                                    fallthrough=True))
-
-
 def install():
     """Define the ops (at their first use: see ``_aten/_lazy.py``)."""
     three = "(Tensor, Tensor, Tensor)"
@@ -1083,8 +1073,6 @@ def install():
     nu.explicit(_batch_norm_no_update)
     nu.meta(lambda input, weight, bias, rm, rv, momentum, eps: _native_batch_norm_meta(
         input, weight, bias, rm, rv, False, momentum, eps) + (empty_meta([0], _dtype.uint8),))
-    for d in (legit, wu):   # (no version bump of the statistics, as in PyTorch)
-        _no_inplace_or_view(d)
     for d, update in ((wu, True), (nu, False)):
         d.derivative(**{"input, weight, bias": _bnu_formula(update)}, result=_bnu_jvp(update))
 

@@ -2045,8 +2045,9 @@ def _build_op(d):
     entry = d.entry
     schema = d.schema
     is_out = any(a.is_out for a in schema.arguments)
-    # (an op that writes an argument but returns a fresh tensor, as ``rrelu_with_noise``
-    # fills its ``noise``, is recorded as a functional one)
+    # (an op that writes an argument but returns fresh tensors - ``rrelu_with_noise`` fills
+    # its ``noise``, ``_native_batch_norm_legit`` its running statistics - is recorded as a
+    # functional one, and gets no ADInplaceOrView kernel: no version bump, as PyTorch's)
     mutable = schema.is_mutable and not writes_but_returns_fresh(schema)
     functional = getattr(d, "functional", None)
     if getattr(d, "foreach", None) is not None:  # (a _foreach_ op: derived per element)
@@ -2054,11 +2055,6 @@ def _build_op(d):
         return foreach_kernel(d)
     if is_out:
         return make_out_kernel(d)
-    # (an op that updates arguments it does not return - _native_batch_norm_legit's running
-    # statistics - records like a functional one, as PyTorch's codegen has it)
-    if mutable and d.derivatives is not None and not any(
-            r.alias_info is not None and r.alias_info.is_write for r in schema.returns):
-        mutable = False
     if mutable:
         fspec = None
         if d.derivatives is not None:

@@ -40,3 +40,11 @@ def legacy_get_string(size_average, reduce, emit_warning=True) -> str:
 def legacy_get_enum(size_average, reduce, emit_warning=True) -> int:
     """``get_enum(legacy_get_string(...))``."""
     return get_enum(legacy_get_string(size_average, reduce, emit_warning))
+
+
+def reduction_enum(size_average, reduce, reduction) -> int:
+    """A loss function's reduction arguments as the aten ops' enum: the legacy
+    ``size_average``/``reduce`` flags when either is given, else ``reduction``."""
+    if size_average is not None or reduce is not None:
+        return legacy_get_enum(size_average, reduce)
+    return get_enum(reduction)

@@ -149,10 +149,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         return handle_torch_function(binary_cross_entropy, (input, target, weight), input,
                                      target, weight=weight, size_average=size_average,
                                      reduce=reduce, reduction=reduction)
-    if size_average is not None or reduce is not None:
-        reduction_enum = _Reduction.legacy_get_enum(size_average, reduce)
-    else:
-        reduction_enum = _Reduction.get_enum(reduction)
+    reduction_enum = _Reduction.reduction_enum(size_average, reduce, reduction)
     if target.size() != input.size():
         raise ValueError(
             f"Using a target size ({target.size()}) that is different to the input size "
@@ -170,10 +167,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      (input, target, weight, pos_weight), input, target,
                                      weight=weight, size_average=size_average, reduce=reduce,
                                      reduction=reduction, pos_weight=pos_weight)
-    if size_average is not None or reduce is not None:
-        reduction_enum = _Reduction.legacy_get_enum(size_average, reduce)
-    else:
-        reduction_enum = _Reduction.get_enum(reduction)
+    reduction_enum = _Reduction.reduction_enum(size_average, reduce, reduction)
     if not (target.size() == input.size()):
         raise ValueError(f"Target size ({target.size()}) must be the same as input size "
                          f"({input.size()})")
@@ -311,8 +305,5 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
         return handle_torch_function(soft_margin_loss, (input, target), input, target,
                                      size_average=size_average, reduce=reduce,
                                      reduction=reduction)
-    if size_average is not None or reduce is not None:
-        reduction_enum = _Reduction.legacy_get_enum(size_average, reduce)
-    else:
-        reduction_enum = _Reduction.get_enum(reduction)
+    reduction_enum = _Reduction.reduction_enum(size_average, reduce, reduction)
     return _nn.soft_margin_loss(input, target, reduction_enum)

@@ -15,13 +15,6 @@ __all__ = ["hinge_embedding_loss", "cosine_embedding_loss", "margin_ranking_loss
            "triplet_margin_loss", "triplet_margin_with_distance_loss", "ctc_loss"]
 
 
-def _reduction_enum(size_average, reduce, reduction):
-    """The reduction argument as the aten ops' enum (``torch.nn._reduction``'s helpers)."""
-    if size_average is not None or reduce is not None:
-        return _Reduction.legacy_get_enum(size_average, reduce)
-    return _Reduction.get_enum(reduction)
-
-
 # ---- the losses --------------------------------------------------------------------------------
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
@@ -30,7 +23,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
         return handle_torch_function(margin_ranking_loss, (input1, input2, target), input1,
                                      input2, target, margin=margin, size_average=size_average,
                                      reduce=reduce, reduction=reduction)
-    reduction_enum = _reduction_enum(size_average, reduce, reduction)
+    reduction_enum = _Reduction.reduction_enum(size_average, reduce, reduction)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(
             "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
@@ -45,7 +38,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
         return handle_torch_function(hinge_embedding_loss, (input, target), input, target,
                                      margin=margin, size_average=size_average, reduce=reduce,
                                      reduction=reduction)
-    reduction_enum = _reduction_enum(size_average, reduce, reduction)
+    reduction_enum = _Reduction.reduction_enum(size_average, reduce, reduction)
     return torch.hinge_embedding_loss(input, target, margin, reduction_enum)
 
 
@@ -56,7 +49,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         return handle_torch_function(multilabel_margin_loss, (input, target), input, target,
                                      size_average=size_average, reduce=reduce,
                                      reduction=reduction)
-    reduction_enum = _reduction_enum(size_average, reduce, reduction)
+    reduction_enum = _Reduction.reduction_enum(size_average, reduce, reduction)
     return _C._nn.multilabel_margin_loss(input, target, reduction_enum)
 
 
@@ -93,7 +86,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
         return handle_torch_function(cosine_embedding_loss, (input1, input2, target), input1,
                                      input2, target, margin=margin, size_average=size_average,
                                      reduce=reduce, reduction=reduction)
-    reduction_enum = _reduction_enum(size_average, reduce, reduction)
+    reduction_enum = _Reduction.reduction_enum(size_average, reduce, reduction)
     return torch.cosine_embedding_loss(input1, input2, target, margin, reduction_enum)
 
 
@@ -105,7 +98,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
                                      p=p, margin=margin, weight=weight,
                                      size_average=size_average, reduce=reduce,
                                      reduction=reduction)
-    reduction_enum = _reduction_enum(size_average, reduce, reduction)
+    reduction_enum = _Reduction.reduction_enum(size_average, reduce, reduction)
     if p != 1 and p != 2:
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
@@ -121,7 +114,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                                      positive, negative, margin=margin, p=p, eps=eps, swap=swap,
                                      size_average=size_average, reduce=reduce,
                                      reduction=reduction)
-    reduction_enum = _reduction_enum(size_average, reduce, reduction)
+    reduction_enum = _Reduction.reduction_enum(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     return torch.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
