@@ -290,14 +290,15 @@ def _get_data(self):
         from .._tensor_subclass import get_data
         return get_data(self)
     if self._np is None and self._storage is None:
-        t = make_tensor.__globals__["_new"](type(self))
+        # (a plain Tensor, as PyTorch's getter: ``__torch_function__`` makes it a subclass)
+        t = make_tensor.__globals__["_new"](Tensor)
         for s in ("_np", "_size", "_stride_", "_offset", "dtype", "_device", "_ks", "_storage"):
             setattr(t, s, getattr(self, s))
         t._vc = [0]
         return t
     # (a fresh version counter, even for an inference tensor, whose keys it keeps)
     t = make_tensor(self._untyped_storage(), self._size, self.stride(), self._offset, self.dtype,
-                    self._device, cls=type(self), vc=[0])
+                    self._device, vc=[0])
     if t._ks != self._ks:
         t._ks = self._ks
     return t

@@ -1,6 +1,12 @@
-"""``torch.nn``: for now its functional half, ``torch.nn.functional`` (imported at first use of
-``kindling.nn``; PyTorch imports it with ``torch``). Modules (``nn.Module``, ``nn.Linear``...)
-are not built yet."""
+"""``torch.nn``: ``Parameter``, ``Module`` and its layers (``nn.modules``), ``nn.init``,
+``nn.functional`` and ``nn.utils`` (imported at first use of ``kindling.nn``; PyTorch imports
+it with ``torch``)."""
 from __future__ import annotations
 
 from . import _reduction, functional  # noqa: F401
+from .parameter import Buffer, Parameter  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .modules import Module  # noqa: F401
+from . import modules  # noqa: F401
+# ---- nn.init (modules-a) ----
+# ---- nn.utils (utils) ----
