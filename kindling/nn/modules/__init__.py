@@ -6,6 +6,7 @@ from .container import (  # noqa: F401
 )
 # ---- linear, activations, losses, dropout, flatten, embedding, distance (modules-a) ----------
 # ---- conv, pooling, padding, normalization, upsampling, pixel shuffle, fold (modules-b) -------
+# ---- rnn (rnn) ----
 
 # (``from kindling.nn.modules import *``, as torch.nn: every Module class defined above)
 __all__ = sorted(n for n, v in list(globals().items())
