@@ -25,6 +25,7 @@ from .flatten import Flatten, Unflatten  # noqa: F401
 from .sparse import Embedding, EmbeddingBag  # noqa: F401
 from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401
 # ---- conv, pooling, padding, normalization, upsampling, pixel shuffle, fold (modules-b) -------
+# ---- rnn (rnn) ----
 
 # (``from kindling.nn.modules import *``, as torch.nn: every Module class defined above)
 __all__ = sorted(n for n, v in list(globals().items())
