@@ -646,3 +646,54 @@ def test_construction_warnings_and_reduction(make):
         out.append(([(x.category, str(x.message)) for x in w],
                     getattr(m, "reduction", None), repr(m)))
     assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("make", [
+    lambda nn, L: nn.Linear(4, 3),
+    lambda nn, L: nn.Bilinear(2, 4, 3),
+    lambda nn, L: nn.PReLU(4),
+    lambda nn, L: nn.Embedding(7, 4, padding_idx=1),
+    lambda nn, L: nn.MultiheadAttention(4, 2, kdim=3, vdim=4),
+    lambda nn, L: nn.TripletMarginWithDistanceLoss(),
+    lambda nn, L: nn.CrossEntropyLoss(weight=L.tensor([1.0, 2.0, 3.0, 4.0])),
+])
+def test_copy_pickle_and_load_state_dict(make):
+    """deepcopy and pickle keep parameters, buffers and repr; a kindling module loaded with
+    a torch module's state_dict (as NumPy values) reproduces its structure exactly."""
+    import copy
+    import pickle
+    kindling.manual_seed(5)
+    m = make(kindling.nn, kindling)
+    for clone in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        assert repr(clone) == repr(m)
+        assert list(clone.state_dict()) == list(m.state_dict())
+        for (n, a), (_, b) in zip(clone.state_dict().items(), m.state_dict().items()):
+            assert a.tolist() == b.tolist(), n
+            assert a.data_ptr() != b.data_ptr()
+    torch.manual_seed(11)
+    mt = make(torch.nn, torch)
+    km = make(kindling.nn, kindling)
+    km.load_state_dict({n: kindling.tensor(v.numpy()) for n, v in mt.state_dict().items()})
+    _check_structure(km, mt)
+
+
+def test_double_and_to_keep_module_working():
+    res = {}
+    x = _rand(3, 4)
+    for lib in (torch, kindling):
+        lib.manual_seed(2)
+        m = lib.nn.Linear(4, 2).double()
+        assert m.weight.dtype == lib.float64 and type(m.weight).__name__ == "Parameter"
+        res[lib.__name__] = m(lib.tensor(x))
+    np.testing.assert_allclose(_np(res["kindling"]), _np(res["torch"]), rtol=1e-12)
+    assert str(res["kindling"].dtype) == str(res["torch"].dtype)
+
+
+def test_embedding_from_pretrained_shares_storage():
+    for lib in (torch, kindling):
+        w = lib.arange(6.0).reshape(3, 2)
+        e = lib.nn.Embedding.from_pretrained(w)
+        assert not e.weight.requires_grad
+        assert e.weight.data_ptr() == w.data_ptr()
+        b = lib.nn.EmbeddingBag.from_pretrained(w, freeze=False)
+        assert b.weight.requires_grad
