@@ -213,17 +213,34 @@ def test_all_names():
 
 
 def test_torch_function_override():
-    class Marked(kindling.Tensor):
-        seen = []
+    """Tensor subclasses see the initialisers PyTorch routes through __torch_function__
+    (uniform_, normal_, constant_, kaiming_uniform_) and then the tensor methods they call."""
+    seen = {}
+    for lib, init in ((torch, TI), (kindling, KI)):
+        log = []
 
-        @classmethod
-        def __torch_function__(cls, func, types, args=(), kwargs=None):
-            cls.seen.append(getattr(func, "__name__", func))
-            return super().__torch_function__(func, types, args, kwargs or {})
+        class Marked(lib.Tensor):
+            @classmethod
+            def __torch_function__(cls, func, types, args=(), kwargs=None):
+                log.append(getattr(func, "__name__", str(func)))
+                return super().__torch_function__(func, types, args, kwargs or {})
 
-    t = kindling.empty(3, 4).as_subclass(Marked)
-    for fn in (KI.uniform_, KI.normal_, KI.kaiming_uniform_):
-        fn(t)
-    KI.constant_(t, 1.0)
-    assert Marked.seen[:1] == ["uniform_"]
-    assert {"uniform_", "normal_", "kaiming_uniform_", "constant_"} <= set(Marked.seen)
+        t = lib.empty(3, 4).as_subclass(Marked)
+        init.uniform_(t)
+        init.normal_(t)
+        init.kaiming_uniform_(t)
+        init.constant_(t, 1.0)
+        seen[lib.__name__] = [n for n in log if n in ("uniform_", "normal_", "constant_",
+                                                      "kaiming_uniform_", "fill_")]
+    assert seen["kindling"] == seen["torch"]
+
+
+@pytest.mark.parametrize("fn,args", [("trunc_normal_", ()), ("orthogonal_", ()),
+                                     ("dirac_", ()), ("sparse_", (0.2,)), ("uniform_", ()),
+                                     ("kaiming_normal_", ()), ("eye_", ())])
+def test_meta_tensors(fn, args):
+    shape = (3, 3, 3) if fn == "dirac_" else (3, 4)
+    for lib, init in ((torch, TI), (kindling, KI)):
+        t = lib.empty(*shape, device="meta")
+        assert getattr(init, fn)(t, *args) is t
+        assert t.is_meta

@@ -697,3 +697,30 @@ def test_embedding_from_pretrained_shares_storage():
         assert e.weight.data_ptr() == w.data_ptr()
         b = lib.nn.EmbeddingBag.from_pretrained(w, freeze=False)
         assert b.weight.requires_grad
+
+
+@pytest.mark.parametrize("make", [
+    lambda nn, L, **kw: nn.Linear(3, 2, **kw),
+    lambda nn, L, **kw: nn.Bilinear(3, 2, 4, **kw),
+    lambda nn, L, **kw: nn.PReLU(3, **kw),
+    lambda nn, L, **kw: nn.Embedding(5, 2, padding_idx=0, **kw),
+    lambda nn, L, **kw: nn.EmbeddingBag(5, 2, **kw),
+    lambda nn, L, **kw: nn.MultiheadAttention(4, 2, add_bias_kv=True, **kw),
+])
+def test_factory_kwargs_and_default_dtype(make):
+    """``device='meta'`` builds shapes without data; the default dtype decides the
+    parameters' dtype, as in PyTorch."""
+    for lib in (torch, kindling):
+        m = make(lib.nn, lib, device="meta")
+        assert all(p.is_meta for p in m.parameters())
+        shapes = [(n, tuple(p.shape)) for n, p in m.named_parameters()]
+        old = lib.get_default_dtype()
+        lib.set_default_dtype(lib.float64)
+        try:
+            m64 = make(lib.nn, lib)
+        finally:
+            lib.set_default_dtype(old)
+        dtypes = {str(p.dtype) for p in m64.parameters()}
+        if lib is torch:
+            expected = (shapes, dtypes)
+    assert (shapes, dtypes) == expected
