@@ -18,9 +18,9 @@ def _window_sums(x, lo, hi):
 
 class CrossMapLRN2d(Function):
     """Lua Torch's cross-map LRN, kept with its quirks: for channel ``c`` the squares are
-    summed over channels ``max(0, c-p+1) .. min(C-1, c+p-1)`` with ``p = (size-1)//2 + 1``
-    plus, once that window has left it, channel 0 (its running sum never drops channel 0);
-    the gradient is the legacy hand-written one, whose window is ``c-q .. c+size-1-q`` with
+    summed over channel 0 and channels ``max(1, c-p+1) .. min(C-1, c+p-1)``, with
+    ``p = (size-1)//2 + 1`` (the legacy running sum never drops channel 0); the gradient is
+    the legacy hand-written one, whose window is ``c-q .. c+size-1-q`` with
     ``q = size - (size-1)//2``."""
 
     @staticmethod
@@ -31,15 +31,12 @@ class CrossMapLRN2d(Function):
                              "instead.")
         channels = input.size(1)
         pre_pad = int((size - 1) / 2 + 1)
-        lo = [max(0, c - pre_pad + 1) for c in range(channels)]
+        # channel 0 is in every window (the legacy running sum never drops it), the rest is
+        # channels max(1, c-p+1) .. min(C-1, c+p-1)
         hi = [min(c + pre_pad, channels) for c in range(channels)]
+        lo = [min(max(1, c - pre_pad + 1), hi[c]) for c in range(channels)]
         square = input * input
-        sums = _window_sums(square, lo, hi)
-        # channel 0 stays in the sum for c > pre_pad (c == pre_pad has it in its window)
-        keep_first = [1.0 if c > pre_pad else 0.0 for c in range(channels)]
-        if any(keep_first):
-            mask = torch.tensor(keep_first, dtype=input.dtype).reshape(1, channels, 1, 1)
-            sums = sums + square.narrow(1, 0, 1) * mask
+        sums = _window_sums(square, lo, hi) + square.narrow(1, 0, 1)
         scale = sums * (alpha / size) + k
         ctx.scale = scale
         output = torch.pow(scale, -beta) * input
