@@ -29,6 +29,7 @@ from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # n
 from .pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: F401
 from .channelshuffle import ChannelShuffle  # noqa: F401
 from .fold import Fold, Unfold  # noqa: F401
+# ---- rnn (rnn) ----
 
 # (``from kindling.nn.modules import *``, as torch.nn: every Module class defined above)
 __all__ = sorted(n for n, v in list(globals().items())
