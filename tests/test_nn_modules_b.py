@@ -365,7 +365,7 @@ def test_conv_transpose_bad_output_size(output_size):
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
 def test_max_unpool_inverts_max_pool(nd):
-    shape = (2, 3) + (6, 5, 4)[:nd]
+    shape = (2, 3) + (6, 4, 4)[:nd]
     tp, kp = _build(f"MaxPool{nd}d", (2,), dict(return_indices=True))
     tu, ku = _build(f"MaxUnpool{nd}d", (2,))
     assert repr(ku) == repr(tu)
@@ -585,3 +585,64 @@ def test_bad_inputs(name, args, kwargs, shape):
     tm, km = _build(name, args, kwargs)
     x = _input(shape)
     _same_error(lambda: tm(torch.tensor(x)), lambda: km(kindling.tensor(x)))
+
+
+# ---- signatures, copies, memory formats ------------------------------------------------------
+
+_ALL_B = [c[0] for c in CASES] + ["MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
+                                  "FractionalMaxPool2d", "FractionalMaxPool3d"]
+
+
+@pytest.mark.parametrize("name", sorted(set(_ALL_B)))
+def test_signatures_match_torch(name):
+    import inspect
+
+    def params(fn):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+    tcls, kcls = getattr(tnn, name), getattr(knn, name)
+    for meth in ("__init__", "forward"):
+        assert params(getattr(kcls, meth)) == params(getattr(tcls, meth)), meth
+
+
+def test_channels_last_weight_reset_draws_in_contiguous_order():
+    torch.manual_seed(0)
+    tm = tnn.Conv2d(3, 4, 3).to(memory_format=torch.channels_last)
+    kindling.manual_seed(0)
+    km = knn.Conv2d(3, 4, 3).to(memory_format=kindling.channels_last)
+    torch.manual_seed(1)
+    tm.reset_parameters()
+    kindling.manual_seed(1)
+    km.reset_parameters()
+    assert km.weight.stride() == tm.weight.stride()
+    _same_state(tm, km)
+
+
+@pytest.mark.parametrize("name,args,kwargs,shape", [
+    ("Conv2d", (2, 3, 3), dict(padding="same", padding_mode="circular"), (1, 2, 4, 4)),
+    ("BatchNorm1d", (3,), dict(momentum=None), (4, 3)),
+    ("Upsample", (), dict(scale_factor=2, mode="bilinear"), (1, 1, 2, 3)),
+    ("FractionalMaxPool2d", (2,), dict(output_size=2), (1, 1, 5, 5)),
+])
+def test_deepcopy_and_pickle(name, args, kwargs, shape):
+    import copy
+    import pickle
+    _, km = _build(name, args, kwargs)
+    x = kindling.tensor(_input(shape))
+    for clone in (copy.deepcopy(km), pickle.loads(pickle.dumps(km))):
+        assert repr(clone) == repr(km)
+        kindling.manual_seed(3)
+        a = clone(x)
+        kindling.manual_seed(3)
+        b = km(x)
+        np.testing.assert_array_equal(_np(a), _np(b))
+        assert list(clone.state_dict()) == list(km.state_dict())
+
+
+def test_double_keeps_num_batches_tracked_int64():
+    tm, km = _build("BatchNorm2d", (3,), dict(dtype=torch.float64))
+    _same_state(tm, km)
+    tm.float()
+    km.float()
+    _same_state(tm, km)
+    assert str(km.num_batches_tracked.dtype) == "torch.int64"
+    _run(tm, km, _input((2, 3, 2, 2)))
