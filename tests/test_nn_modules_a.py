@@ -752,3 +752,20 @@ def test_factory_kwargs_and_default_dtype(make):
         if lib is torch:
             expected = (shapes, dtypes)
     assert (shapes, dtypes) == expected
+
+
+@pytest.mark.parametrize("name", ["Softmax", "Softmin", "LogSoftmax", "MultiheadAttention"])
+def test_setstate_of_old_pickles(name):
+    """States pickled before ``dim`` / ``_qkv_same_embed_dim`` existed load with PyTorch's
+    defaults."""
+    out = []
+    for lib in (torch, kindling):
+        cls = getattr(lib.nn, name)
+        m = cls(4, 2) if name == "MultiheadAttention" else cls(1)
+        state = dict(m.__dict__)
+        state.pop("dim" if name != "MultiheadAttention" else "_qkv_same_embed_dim")
+        fresh = cls.__new__(cls)
+        fresh.__setstate__(state)
+        out.append((getattr(fresh, "dim", None), getattr(fresh, "_qkv_same_embed_dim", None),
+                    repr(fresh)))
+    assert out[0] == out[1]
