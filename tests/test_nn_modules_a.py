@@ -461,9 +461,7 @@ def _error_of(fn):
 
 BAD_CONSTRUCTION = [
     lambda nn, L: nn.Linear(-1, 3),
-    pytest.param(lambda nn, L: nn.Linear(3, 4, dtype=L.int64),
-                 marks=pytest.mark.xfail(strict=True, reason="kindling's requires_grad_ "
-                                         "message differs from Parameter's in PyTorch")),
+    lambda nn, L: nn.Linear(3, 4, dtype=L.int64),
     lambda nn, L: nn.Bilinear(0, 2, 3),
     lambda nn, L: nn.Hardtanh(1.0, 0.5),
     lambda nn, L: nn.ReLU6(inplace=True, extra=1),
@@ -497,12 +495,8 @@ BAD_CONSTRUCTION = [
     pytest.param(lambda nn, L: nn.Linear(3.5, 2),
                  marks=pytest.mark.xfail(strict=True, reason="kindling.empty's message for a "
                                          "float inside a size tuple differs")),
-    pytest.param(lambda nn, L: nn.Linear(3, 2, device="cuda"),
-                 marks=pytest.mark.xfail(strict=True, reason="kindling raises RuntimeError "
-                                         "where PyTorch's lazy CUDA init asserts")),
-    pytest.param(lambda nn, L: nn.Embedding(4, 2, dtype=L.int32),
-                 marks=pytest.mark.xfail(strict=True, reason="kindling's requires_grad_ "
-                                         "message differs from Parameter's in PyTorch")),
+    lambda nn, L: nn.Linear(3, 2, device="cuda"),
+    lambda nn, L: nn.Embedding(4, 2, dtype=L.int32),
 ]
 
 
