@@ -7,6 +7,9 @@ from .container import (  # noqa: F401
 # ---- linear, activations, losses, dropout, flatten, embedding, distance (modules-a) ----------
 # ---- conv, pooling, padding, normalization, upsampling, pixel shuffle, fold (modules-b) -------
 # ---- rnn (rnn) ----
+from .rnn import (  # noqa: F401
+    GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase,
+)
 
 # (``from kindling.nn.modules import *``, as torch.nn: every Module class defined above)
 __all__ = sorted(n for n, v in list(globals().items())
