@@ -15,9 +15,11 @@ gradients come from the pieces and a dispatch mode sees them.
 """
 from __future__ import annotations
 
+from .. import _dtype
 from ._api import public
 from ._defop import defop
 from ._ops_registry import aten
+from ._util import warn_once
 
 
 # ---- a layer's weights -------------------------------------------------------------------------
@@ -267,6 +269,12 @@ def _lstm_input(input, hx, params, has_biases, num_layers, dropout, train, bidir
                 batch_first):
     if len(hx) != 2:
         raise RuntimeError("lstm expects two hidden states")
+    if (hx[0].size(2) != hx[1].size(2) and input.dtype is _dtype.float32
+            and input.device.type == "cpu"
+            and input.numel() != 0):
+        # (PyTorch runs float32 LSTMs with oneDNN on CPU, except those with projections)
+        warn_once("LSTM with projections is not supported with oneDNN. Using default "
+                  "implementation.")
     x = aten.transpose.int(input, 0, 1) if batch_first else input
     out, hy, cy = _lstm_impl(False, x, hx, params, has_biases, num_layers, dropout, train,
                              bidirectional)
