@@ -254,8 +254,6 @@ def _sizes(batch_sizes):
 
 def _lstm_impl(packed, inputs, hx, params, has_biases, num_layers, dropout, train,
                bidirectional):
-    if len(hx) != 2:
-        raise RuntimeError("lstm expects two hidden states")
     has_projections = hx[0].size(2) != hx[1].size(2)
     params = _gather_params(params, has_biases, has_projections)
     hiddens = list(zip(aten.unbind.int(hx[0], 0), aten.unbind.int(hx[1], 0)))
