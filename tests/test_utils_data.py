@@ -545,3 +545,45 @@ def test_worker_timeout():
         return _drain(D.DataLoader(Slow(), num_workers=1, timeout=0.2))
     got = [case(T, _data(T)) for T in LIBS]
     assert got[0] == got[1] == ("raised", "RuntimeError", "DataLoader timed out after 0.2 seconds")
+
+
+def test_dead_worker_is_reported():
+    import os
+    import re
+
+    def case(T, D):
+        class Dies(D.Dataset):
+            def __len__(self):
+                return 4
+
+            def __getitem__(self, i):
+                if i == 1:
+                    os._exit(3)
+                return i
+        out = _drain(D.DataLoader(Dies(), num_workers=1, timeout=20))
+        return out[:2] + (re.sub(r"\d+", "N", out[2]),)
+    got = [case(T, _data(T)) for T in LIBS]
+    assert got[0] == got[1] == ("raised", "RuntimeError",
+                                "DataLoader worker (pid(s) N) exited unexpectedly")
+
+
+def test_out_of_order_delivery_and_persistent_iterable():
+    def unordered(T, D):
+        class Slow0(D.Dataset):
+            def __len__(self):
+                return 6
+
+            def __getitem__(self, i):
+                time.sleep(0.2 if i == 0 else 0)
+                return i
+        return sorted(_drain(D.DataLoader(Slow0(), num_workers=2, in_order=False,
+                                          timeout=20))[1])
+    same(unordered)
+
+    def persistent_stream(T, D):
+        dl = D.DataLoader(_stream(D, 0, 7), num_workers=2, batch_size=2,
+                          persistent_workers=True, timeout=20)
+        out = [list(dl), list(dl)]
+        dl._iterator._shutdown_workers()
+        return out
+    same(persistent_stream)

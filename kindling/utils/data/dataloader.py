@@ -7,6 +7,7 @@ import multiprocessing as python_multiprocessing
 import os
 import queue
 import sys
+import time
 import warnings
 from math import ceil
 from typing import Any, Generic, TypeVar
@@ -43,6 +44,9 @@ class _InfiniteConstantSampler(Sampler):
     def __iter__(self):
         while True:
             yield None
+
+
+_DEAD_WORKER_POLL_INTERVAL = 0.2  # seconds between checks that the workers are alive
 
 
 def _cpu_count():
@@ -446,15 +450,18 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             raise
 
     def _get_data(self):
-        if self._timeout > 0:
-            success, data = self._try_get_data(self._timeout)
-            if success:
-                return data
-            raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
+        # PyTorch learns of a dead worker through SIGCHLD at once; polling in short slices
+        # does the same job without a signal handler.
+        deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         while True:
-            success, data = self._try_get_data()
+            wait = _DEAD_WORKER_POLL_INTERVAL
+            if deadline is not None:
+                wait = min(wait, max(deadline - time.monotonic(), 0.0))
+            success, data = self._try_get_data(wait)
             if success:
                 return data
+            if deadline is not None and time.monotonic() >= deadline:
+                raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
 
     def _next_data(self):
         while True:

@@ -11,7 +11,9 @@ import numpy as np
 
 import kindling
 
-from . import MP_STATUS_CHECK_INTERVAL, ExceptionWrapper
+from . import ExceptionWrapper
+
+_WORKER_POLL_INTERVAL = 0.25  # seconds between checks of the parent and the done event
 
 _worker_info: WorkerInfo | None = None
 
@@ -138,8 +140,12 @@ def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event,
         watchdog = ManagerWatchdog()
         while watchdog.is_alive():
             try:
-                request = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
+                request = index_queue.get(timeout=_WORKER_POLL_INTERVAL)
             except queue.Empty:
+                # The closing ``None`` can be lost when the iterator dies in a garbage cycle
+                # (its queues are finalized first); the done event still says stop.
+                if done_event.is_set():
+                    break
                 continue
             if isinstance(request, _ResumeIteration):
                 data_queue.put((request, None))
