@@ -131,7 +131,8 @@ def _reduce_tensor_internal(t):
     from . import _layout, _utils
     from ._tensor_subclass import is_wrapper
     from .storage import TypedStorage
-    size, stride, rg = tuple(t.shape), tuple(t.stride()), t.requires_grad
+    # (fresh tuples, as PyTorch's: a shared cached one would be memoized in the pickle)
+    size, stride, rg = tuple(list(t.shape)), tuple(list(t.stride())), t.requires_grad
     if t.device.type == "meta":
         return _utils._rebuild_meta_tensor_no_storage, (t.dtype, size, stride, rg)
     if is_wrapper(t):
@@ -176,7 +177,8 @@ class TorchPickler(pickle._Pickler):
         self._names = _tables()[0]
         from ._tensor import Tensor
         from ._layout import layout
-        self._tensor, self._layout = Tensor, layout
+        from ._device import device
+        self._tensor, self._layout, self._device = Tensor, layout, device
 
     def persistent_id(self, obj):
         return self._pid(obj)
@@ -190,6 +192,10 @@ class TorchPickler(pickle._Pickler):
         if isinstance(obj, self._layout):
             from .serialization import _get_layout
             return _get_layout, (str(obj),)
+        if type(obj) is self._device:
+            # (a fresh string, as PyTorch's device gives: an interned one would be memoized)
+            return self._device, tuple("".join(list(a)) if isinstance(a, str) else a
+                                       for a in obj.__reduce__()[1])
         return NotImplemented
 
     def save_global(self, obj, name=None):

@@ -56,8 +56,7 @@ class ZipWriter:
 
     def close(self):
         self.write_record("version", b"3\n")
-        sid = f"{random.getrandbits(64) % 10**20:020d}{self._crc_all:020d}"
-        self.write_record(".data/serialization_id", sid.encode())
+        self.write_record(".data/serialization_id", serialization_id(self._crc_all).encode())
         cd_at = self._pos
         for fname, crc, size, at, flags in self._entries:
             self._write(b"PK\x01\x02" + struct.pack("<HHHHHHIIIHHHHHII", 0, 0, flags, 0, 0, 0,
@@ -72,6 +71,11 @@ class ZipWriter:
         self._write(b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, n, n, cd_size, cd_at, 0))
         if hasattr(self._fh, "flush"):
             self._fh.flush()
+
+
+def serialization_id(crc):
+    """40 digits telling checkpoints apart (random, then from the records' checksums)."""
+    return f"{random.getrandbits(64) % 10**20:020d}{crc:020d}"
 
 
 def archive_name(f):

@@ -427,3 +427,28 @@ def test_kindling_utils_rebuild_functions():
     q = _utils._rebuild_parameter_with_state(kt.ones(1), True, collections.OrderedDict(),
                                              {"tag": 1})
     assert q.tag == 1 and q.requires_grad
+
+
+def _rich(m):
+    x = m.arange(6.0).reshape(2, 3)
+    sd = collections.OrderedDict(
+        a=x, b=x[:, 1], p=m.nn.Parameter(m.ones(2)), h=m.ones(3, dtype=m.bfloat16),
+        u=m.ones(2, dtype=m.uint16), e=m.zeros(0), s=m.tensor(3.0), c=m.tensor([1j]).conj(),
+        n=m.ones(1)._neg_view(), st={1, 2}, by=b"ab", d=m.float32, sz=m.Size([2]),
+        dev=m.device("cpu"), f8=m.ones(1, dtype=m.float8_e5m2),
+        rg=m.ones(1, requires_grad=True), tup=(1, 2.5, None, "x", 2 ** 40, -3, 300))
+    sd._metadata = collections.OrderedDict({"": {"version": 1}})
+    return sd
+
+
+def test_archive_bytes_identical_to_torch(monkeypatch):
+    """With the same serialization id, kindling.save writes torch.save's bytes exactly."""
+    ref = io.BytesIO()
+    torch.save(_rich(torch), ref)
+    ref_zip = zipfile.ZipFile(io.BytesIO(ref.getvalue()))
+    sid = ref_zip.read("archive/.data/serialization_id").decode()
+    from kindling import _zip_archive
+    monkeypatch.setattr(_zip_archive, "serialization_id", lambda crc: sid)
+    out = io.BytesIO()
+    kt.save(_rich(kt), out)
+    assert out.getvalue() == ref.getvalue()
