@@ -25,7 +25,8 @@ import warnings
 
 __all__ = ["save", "load", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
            "safe_globals", "DEFAULT_PROTOCOL", "StorageType", "location_tag",
-           "default_restore_location", "register_package", "normalize_storage_type"]
+           "default_restore_location", "register_package", "normalize_storage_type",
+           "get_unsafe_globals_in_checkpoint"]
 
 DEFAULT_PROTOCOL = 2
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
@@ -157,6 +158,39 @@ class _WeightsUnpickler(pickle.Unpickler):
         raise _weights_only_error(module, name)
 
 
+
+
+def get_unsafe_globals_in_checkpoint(f):
+    """The ``"module.name"`` globals of a checkpoint's pickle that a weights-only load would
+    refuse (neither allow-listed by default nor by the user), found without unpickling."""
+    import pickletools
+    from ._pt_pickle import _IMPORT_MAPPING, _NAME_MAPPING, _allowed_globals, _user_allowed
+    from ._zip_archive import ZipReader
+    safe = set(_allowed_globals()) | set(_user_allowed(_user_globals()))
+    is_path = isinstance(f, (str, os.PathLike))
+    fh = open(os.fspath(f), "rb") if is_path else f
+    try:
+        start = fh.tell()
+        if fh.read(4) != b"PK\x03\x04":
+            raise ValueError("Expected input to be a checkpoint returned by torch.save")
+        fh.seek(start)
+        reader = ZipReader(fh)
+        if reader.has_record("constants.pkl"):
+            raise ValueError("Expected input to be a checkpoint returned by torch.save but "
+                             "got a torchscript checkpoint")
+        found = set()
+        for opcode, arg, _ in pickletools.genops(reader.get_record("data.pkl")):
+            if opcode.name == "GLOBAL":
+                module, name = arg.split(" ", 1)
+                if (module, name) in _NAME_MAPPING:
+                    module, name = _NAME_MAPPING[(module, name)]
+                else:
+                    module = _IMPORT_MAPPING.get(module, module)
+                found.add(f"{module}.{name}")
+        return list(found - safe)
+    finally:
+        if is_path:
+            fh.close()
 
 
 # ---- devices: where storages are tagged and restored ----------------------------------------

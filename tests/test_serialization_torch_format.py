@@ -131,9 +131,7 @@ def test_round_trip_through_both():
     b.seek(0)
     got = torch.load(b)
     for key, t in ref.items():
-        assert torch.equal(got[key].resolve_conj().resolve_neg(),
-                           t.resolve_conj().resolve_neg()) or t.dtype.is_floating_point
-        assert got[key].stride() == t.stride() and got[key].dtype == t.dtype
+        _same(got[key], t)
 
 
 def test_archive_layout_matches_torch(tmp_path):
@@ -452,3 +450,74 @@ def test_archive_bytes_identical_to_torch(monkeypatch):
     out = io.BytesIO()
     kt.save(_rich(kt), out)
     assert out.getvalue() == ref.getvalue()
+
+
+def test_get_unsafe_globals_in_checkpoint():
+    for saver in (torch, kt):
+        buf = io.BytesIO()
+        saver.save({"x": Custom(), "t": saver.ones(1), "s": {1}, "o": collections.Counter()},
+                   buf)
+        got = []
+        for m in (torch, kt):
+            buf.seek(0)
+            got.append(sorted(m.serialization.get_unsafe_globals_in_checkpoint(buf)))
+        assert got[0] == got[1] == [f"{__name__}.Custom"]
+    with pytest.raises(ValueError, match="Expected input to be a checkpoint returned by "
+                                         "torch.save"):
+        kt.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(b"not a zip"))
+
+
+def test_big_endian_checkpoint():
+    ref = {"f": torch.arange(4.0), "i": torch.arange(3, dtype=torch.int16),
+           "c": torch.tensor([1 + 2j, -3j]), "d": torch.arange(2, dtype=torch.float64),
+           "b": torch.tensor([True, False])}
+    buf = io.BytesIO()
+    torch.save(ref, buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    # storage keys follow the order the tensors were pickled in
+    elem = [t.element_size() // (2 if t.is_complex() else 1) for t in ref.values()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            name = info.filename.split("/", 1)[1]
+            if name == "byteorder":
+                data = b"big"
+            elif name.startswith("data/"):
+                n = elem[int(name[5:])]
+                data = b"".join(data[i:i + n][::-1] for i in range(0, len(data), n))
+            dst.writestr(info.filename, data)
+    data = out.getvalue()
+    t_got = torch.load(io.BytesIO(data))
+    k_got = kt.load(io.BytesIO(data))
+    for key, t in ref.items():
+        assert t_got[key].tolist() == t.tolist()
+        _same(k_got[key], t_got[key])
+
+
+def test_legacy_weights_only_error_matches_torch():
+    buf = io.BytesIO()
+    torch.save([Custom()], buf, _use_new_zipfile_serialization=False)
+    t_msg, k_msg = _errors(buf)
+    assert k_msg == t_msg
+
+
+def test_pickle_load_args_warning_and_env_override(monkeypatch):
+    buf = io.BytesIO()
+    kt.save({"x": Custom(5)}, buf)
+    for m in (torch, kt):
+        buf.seek(0)
+        with pytest.warns(UserWarning, match="pickle_load_args only works if "
+                                             "`weights_only=False`."):
+            with pytest.raises(pickle.UnpicklingError):
+                m.load(buf, encoding="latin1")
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
+    buf.seek(0)
+    with pytest.warns(UserWarning, match="TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected"):
+        assert kt.load(buf)["x"].v == 5
+    monkeypatch.setenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "1")
+    for m in (torch, kt):
+        buf.seek(0)
+        with pytest.raises(RuntimeError) as e:
+            m.load(buf)
+        assert "should be set, but both were set" in str(e.value)
