@@ -115,6 +115,30 @@ def _allowed_globals():
     return allowed
 
 
+_TORCH_ONLY: list = []
+
+
+def _torch_only_globals():
+    """Globals PyTorch's weights-only allow-list has and kindling lacks (quantized and
+    sub-byte dtypes, qschemes, CUDA and sparse legacy types): refused as unsupported, not as
+    unsafe."""
+    if not _TORCH_ONLY:
+        names = {f"torch.{n}" for n in (
+            "complex32", "quint8", "qint8", "qint32", "quint4x2", "quint2x4",
+            "float8_e5m2fnuz", "float8_e4m3fnuz", "float8_e8m0fnu", "float4_e2m1fn_x2",
+            "bits8", "bits16", "bits1x8", "bits2x4", "bits4x2", "per_tensor_affine",
+            "per_tensor_symmetric", "per_channel_affine", "per_channel_symmetric",
+            "per_channel_affine_float_qparams", "QInt8Storage", "QInt32Storage",
+            "QUInt8Storage", "QUInt4x2Storage", "QUInt2x4Storage")}
+        names |= {f"torch.{k}int{b}" for k in ("", "u") for b in range(1, 8)}
+        for stem in _LEGACY_STORAGE_DTYPES:
+            for where in ("torch.cuda.", "torch.sparse.", "torch.cuda.sparse."):
+                names.add(f"{where}{stem}Tensor")
+        names -= set(_tables()[1])
+        _TORCH_ONLY.append(frozenset(names))
+    return _TORCH_ONLY[0]
+
+
 # ---- writing ---------------------------------------------------------------------------------
 _V3 = None
 
@@ -321,6 +345,9 @@ class WeightsUnpickler:
             return self.allowed[full]
         if full in self.user:
             return self.user[full]
+        if full in _torch_only_globals():
+            raise NotImplementedError(f"kindling.load: the checkpoint holds {full}, which "
+                                      "kindling does not have yet")
         if full in ("torch.nested._internal.nested_tensor.NestedTensor",
                     "torch.nested._internal.nested_tensor._rebuild_njt",
                     "torch._dynamo.decorators._DimRange"):

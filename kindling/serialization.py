@@ -13,7 +13,6 @@ allow-listed with ``add_safe_globals([...])`` or ``with safe_globals([...]):``.
 """
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import pickle
@@ -552,12 +551,9 @@ def _load_legacy(fh, map_location, pickle_module, weights_only, pickle_load_args
     if protocol_version != PROTOCOL_VERSION:
         raise RuntimeError(f"Invalid protocol version: {protocol_version}")
     load_one()  # (sys_info)
-    pending = {}
-
-    def read(key, nbytes):
-        pending[key] = arr = np.zeros(nbytes, dtype=np.uint8)
-        return arr
-    loader = _StorageLoader(read, map_location)
+    # (the storages are made empty while unpickling; their bytes follow the pickle)
+    loader = _StorageLoader(lambda key, nbytes: np.zeros(nbytes, dtype=np.uint8),
+                            map_location)
 
     def persistent_load(saved_id):
         typename = _ascii(saved_id[0])
@@ -577,8 +573,9 @@ def _load_legacy(fh, map_location, pickle_module, weights_only, pickle_load_args
         (numel,) = struct.unpack("<q", fh.read(8))
         nbytes = numel * typed.dtype.itemsize
         raw = fh.read(nbytes)
-        if key in pending:  # (not when map_location put it on meta)
-            pending[key][:] = np.frombuffer(raw, dtype=np.uint8)
+        storage = typed._untyped_storage
+        if storage._data is not None:  # (not when map_location put it on meta)
+            storage._data[:] = np.frombuffer(raw, dtype=np.uint8)
     return result
 
 

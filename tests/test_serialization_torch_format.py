@@ -521,3 +521,13 @@ def test_pickle_load_args_warning_and_env_override(monkeypatch):
         with pytest.raises(RuntimeError) as e:
             m.load(buf)
         assert "should be set, but both were set" in str(e.value)
+
+
+def test_torch_only_globals_are_unsupported_not_unsafe():
+    buf = io.BytesIO()
+    torch.save({"q": torch.per_tensor_affine}, buf)
+    buf.seek(0)
+    assert torch.load(buf)["q"] == torch.per_tensor_affine
+    buf.seek(0)
+    with pytest.raises(NotImplementedError, match="torch.per_tensor_affine"):
+        kt.load(buf)
