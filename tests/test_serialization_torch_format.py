@@ -531,3 +531,18 @@ def test_torch_only_globals_are_unsupported_not_unsafe():
     buf.seek(0)
     with pytest.raises(NotImplementedError, match="torch.per_tensor_affine"):
         kt.load(buf)
+
+
+def test_parameter_with_attributes_and_meta_tensors_both_ways():
+    for saver, loader in ((torch, kt), (kt, torch)):
+        p = saver.nn.Parameter(saver.ones(2))
+        p.tag = "w"
+        meta = saver.empty(2, 3, device="meta").t()
+        buf = io.BytesIO()
+        saver.save({"p": p, "meta": meta}, buf)
+        buf.seek(0)
+        got = loader.load(buf)
+        assert type(got["p"]).__name__ == "Parameter" and got["p"].tag == "w"
+        assert got["p"].tolist() == [1.0, 1.0] and got["p"].requires_grad
+        assert got["meta"].is_meta and tuple(got["meta"].shape) == (3, 2)
+        assert tuple(got["meta"].stride()) == (1, 3)
