@@ -71,19 +71,9 @@ class Parameter(Tensor, metaclass=_MarkedMeta):
 
 Parameter._mark = "_is_param"
 
-
-def _rebuild_parameter(data, requires_grad, backward_hooks):
-    """Unpickling a Parameter (``torch._utils._rebuild_parameter``)."""
-    param = Parameter(data, requires_grad)
-    param._backward_hooks = backward_hooks  # (kept for pickles' sake, as PyTorch)
-    return param
-
-
-def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
-    param = _rebuild_parameter(data, requires_grad, backward_hooks)
-    for k, v in state.items():
-        setattr(param, k, v)
-    return param
+# (PyTorch's pickles name these ``torch._utils._rebuild_parameter*``: they live in
+# kindling._utils and are re-exported here)
+from .._utils import _rebuild_parameter, _rebuild_parameter_with_state  # noqa: E402,F401
 
 
 class Buffer(Tensor, metaclass=_MarkedMeta):
