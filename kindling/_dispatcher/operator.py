@@ -97,6 +97,16 @@ def flush_deferred():
         _dirty.clear()
         for e in dirty:
             e._recompute()
+# Operators whose Tensor arguments also take Python numbers (PyTorch's
+# ``should_allow_numbers_as_tensors``); elsewhere a number needs a Scalar overload.
+NUMBERS_AS_TENSORS = frozenset({
+    "add", "add_", "div", "div_", "divide", "divide_", "mul", "mul_", "multiply", "multiply_",
+    "sub", "sub_", "subtract", "subtract_", "true_divide", "true_divide_", "to", "_to_copy",
+    "copy_", "copy", "floor_divide", "floor_divide_", "_conj"})
+
+_LAZY_ATTRS = frozenset({"scan_lists", "max_pos", "min_pos", "arg_names", "binary", "pos_chk",
+                         "kw_tensor", "kw_scalar", "b_t0", "b_t1", "b_s1"})
+
 # Every operator entry, by "ns::name" -> {overload: entry}.
 _operators: dict = {}
 
@@ -134,29 +144,50 @@ class OperatorEntry:
 
     def __getattr__(self, name):
         """``scan_lists`` (a tensor-list argument), ``max_pos``/``min_pos`` (positional
-        arguments, all / without defaults), ``arg_names`` and ``binary``: worked out from the schema at
-        first use and then plain attributes (most of the ~1300 entries made at import are
-        never called)."""
-        if name not in ("scan_lists", "max_pos", "min_pos", "arg_names", "binary"):
+        arguments, all / without defaults), ``arg_names``, ``binary`` and the argument-type
+        checks (``pos_chk``, ``kw_tensor``, ``kw_scalar``, ``b_t0``, ``b_t1``, ``b_s1``): worked
+        out from the schema at first use and then plain attributes (most of the ~1300 entries
+        made at import are never called)."""
+        if name not in _LAZY_ATTRS:
             raise AttributeError(f"'OperatorEntry' object has no attribute '{name}'")
         scan_lists = False
         max_pos = min_pos = 0
         names = []
+        # Which arguments must be tensors and which must not (``Scalar``): the call checks
+        # these few positions on every call, everything else only after a failure.
+        nums = self.name.split("::")[-1] in NUMBERS_AS_TENSORS
+        pos_chk, kw_tensor, kw_scalar = [], set(), set()
         for a in self.schema.arguments:
             names.append(a.name)
             t = a.type
             if t.is_list and t.base == "Tensor":
                 scan_lists = True
+            want = None
+            if not t.is_list:
+                if t.base == "Tensor" and not nums:
+                    want = True
+                    kw_tensor.add(a.name)
+                elif t.base == "Scalar":
+                    want = False
+                    kw_scalar.add(a.name)
             if not a.kwarg_only:
+                if want is not None:
+                    pos_chk.append((max_pos, want))
                 max_pos += 1
                 if a._default is _NO_DEFAULT:
                     min_pos += 1
         self.scan_lists = scan_lists
         self.max_pos, self.min_pos = max_pos, min_pos
         self.arg_names = frozenset(names)
+        self.pos_chk = tuple(pos_chk)
+        self.kw_tensor, self.kw_scalar = frozenset(kw_tensor), frozenset(kw_scalar)
+        wants = dict(pos_chk)
+        self.b_t0, self.b_t1 = wants.get(0) is True, wants.get(1) is True
+        self.b_s1 = wants.get(1) is False
         # (two positional arguments bind, and no tensor list to scan: OpOverload.__call__'s
-        # unrolled case)
-        self.binary = not scan_lists and min_pos <= 2 <= max_pos
+        # unrolled case; not for the few ops whose first argument is a Scalar)
+        self.binary = (not scan_lists and min_pos <= 2 <= max_pos
+                       and wants.get(0) is not False)
         return getattr(self, name)
 
     # ---- registration ------------------------------------------------------------------------
