@@ -132,16 +132,8 @@ class OpOverload(OperatorBase):
             for a in args:
                 if isinstance(a, Tensor):
                     ks |= a._ks
-        # (the Tensor-or-not positions: see the binary case)
-        for i, want in entry.pos_chk:
-            if i >= n:
-                break
-            a = args[i]
-            if isinstance(a, Tensor) is not want and a is not None:
-                _check_call(entry, args, kwargs)
-                break
         if kwargs:
-            bad = False
+            bad = _wrong_positions(entry, args)
             for k, a in kwargs.items():
                 if isinstance(a, Tensor):
                     ks |= a._ks
@@ -154,6 +146,23 @@ class OpOverload(OperatorBase):
                 _check_call(entry, args, kwargs)
         elif not entry.min_pos <= n <= entry.max_pos:
             _check_call(entry, args, kwargs)
+        else:
+            # the Tensor-or-not positions (see the binary case); nearly every op's are its
+            # first one to three arguments, all tensors, tested here
+            c = entry.chk
+            if c:
+                if c == 1:
+                    if not isinstance(args[0], Tensor):
+                        _check_call(entry, args, kwargs)
+                elif c == 2:
+                    if not (isinstance(args[0], Tensor) and isinstance(args[1], Tensor)):
+                        _check_call(entry, args, kwargs)
+                elif c == 3:
+                    if not (isinstance(args[0], Tensor) and isinstance(args[1], Tensor) and
+                            isinstance(args[2], Tensor)):
+                        _check_call(entry, args, kwargs)
+                elif _wrong_positions(entry, args):
+                    _check_call(entry, args, kwargs)
         st = _tls
         ks = (ks | st.included) & ~st.excluded & entry.mask
         if not ks:
@@ -245,6 +254,19 @@ class OpOverload(OperatorBase):
 
     def _uncache_dispatch(self, key):
         self._dispatch_cache.pop(key, None)
+
+
+def _wrong_positions(entry, args):
+    """Whether a positional argument is a number where the schema wants a Tensor, or a Tensor
+    where it wants a Scalar (then the schema check gives PyTorch's error)."""
+    n = len(args)
+    for i, want in entry.pos_chk:
+        if i >= n:
+            return False
+        a = args[i]
+        if isinstance(a, Tensor) is not want and a is not None:
+            return True
+    return False
 
 
 # ---- specialised callers for the hottest call sites ------------------------------------------

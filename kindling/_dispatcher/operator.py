@@ -105,7 +105,7 @@ NUMBERS_AS_TENSORS = frozenset({
     "copy_", "copy", "floor_divide", "floor_divide_", "_conj"})
 
 _LAZY_ATTRS = frozenset({"scan_lists", "max_pos", "min_pos", "arg_names", "binary", "pos_chk",
-                         "kw_tensor", "kw_scalar", "b_t0", "b_t1", "b_s1"})
+                         "kw_tensor", "kw_scalar", "b_t0", "b_t1", "b_s1", "chk"})
 
 # Every operator entry, by "ns::name" -> {overload: entry}.
 _operators: dict = {}
@@ -145,7 +145,7 @@ class OperatorEntry:
     def __getattr__(self, name):
         """``scan_lists`` (a tensor-list argument), ``max_pos``/``min_pos`` (positional
         arguments, all / without defaults), ``arg_names``, ``binary`` and the argument-type
-        checks (``pos_chk``, ``kw_tensor``, ``kw_scalar``, ``b_t0``, ``b_t1``, ``b_s1``): worked
+        checks (``chk``, ``pos_chk``, ``kw_tensor``, ``kw_scalar``, ``b_t0``, ``b_t1``, ``b_s1``): worked
         out from the schema at first use and then plain attributes (most of the ~1300 entries
         made at import are never called)."""
         if name not in _LAZY_ATTRS:
@@ -180,6 +180,11 @@ class OperatorEntry:
         self.max_pos, self.min_pos = max_pos, min_pos
         self.arg_names = frozenset(names)
         self.pos_chk = tuple(pos_chk)
+        # (0: nothing to check; 1 to 3: only the first 1 to 3 arguments, required, must be
+        # tensors - nearly every op - tested inline; -1: walk ``pos_chk``)
+        k = len(pos_chk)
+        self.chk = k if 0 < k <= 3 and k <= min_pos and \
+            pos_chk == [(i, True) for i in range(k)] else -1 if pos_chk else 0
         self.kw_tensor, self.kw_scalar = frozenset(kw_tensor), frozenset(kw_scalar)
         wants = dict(pos_chk)
         self.b_t0, self.b_t1 = wants.get(0) is True, wants.get(1) is True
