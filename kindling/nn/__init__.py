@@ -10,3 +10,4 @@ from .modules import Module  # noqa: F401
 from . import modules  # noqa: F401
 # ---- nn.init (modules-a) ----
 # ---- nn.utils (utils) ----
+from . import utils  # noqa: E402,F401
