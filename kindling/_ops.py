@@ -256,6 +256,23 @@ class OpOverload(OperatorBase):
         self._dispatch_cache.pop(key, None)
 
 
+def _wrap_numbers(entry, args, kwargs):
+    """A call with no tensor argument to an op of PyTorch's numbers-as-tensors list, whose
+    Tensor arguments got Python numbers (PyTorch wraps them: ``aten.mul.Tensor(2, 3)`` is
+    ``tensor(6)``): the first such number becomes a 0-d tensor of the dtype a number gets,
+    the others stay numbers (weak in type promotion, as wrapped numbers are), and the op is
+    called again. NotImplemented for any other call."""
+    if entry.name.split("::")[-1] not in NUMBERS_AS_TENSORS:
+        return NotImplemented
+    for i, (a, v) in enumerate(zip(entry.schema.arguments, args)):
+        if a.type.base == "Tensor" and not a.type.is_list and \
+                type(v) in (int, float, complex, bool):
+            from ._dtype import scalar_dtype
+            t = ops.aten.scalar_tensor.default(v, dtype=scalar_dtype(v))
+            return overload_for(entry)(*args[:i], t, *args[i + 1:], **kwargs)
+    return NotImplemented
+
+
 def _wrong_positions(entry, args):
     """Whether a positional argument is a number where the schema wants a Tensor, or a Tensor
     where it wants a Scalar (then the schema check gives PyTorch's error)."""
@@ -572,6 +589,7 @@ def __getattr__(name):  # torch._ops.HigherOrderOperator & co live with the HOPs
 
 ops = _Ops()
 _opreg.overload_of = lambda entry: overload_for(entry)
+_opreg.wrap_numbers = lambda entry, args, kwargs: _wrap_numbers(entry, args, kwargs)
 
 
 def overload_for(entry) -> OpOverload:

@@ -97,6 +97,18 @@ NUMBER_OPS = {
     "floor_divide": lambda T: T.ops.aten.floor_divide.default(X(T), 2),
     "add__Tensor": lambda T: T.ops.aten.add_.Tensor(X(T), 2),
     "mul_Scalar_number_self": lambda T: T.ops.aten.mul.Scalar(2, 3),
+    # numbers only: PyTorch wraps them as tensors
+    "mul_Tensor_ints": lambda T: T.ops.aten.mul.Tensor(2, 3),
+    "mul_Tensor_float_int": lambda T: T.ops.aten.mul.Tensor(2., 3),
+    "add_Tensor_int_float_alpha": lambda T: T.ops.aten.add.Tensor(2, 3.5, alpha=2),
+    "div_Tensor_ints": lambda T: T.ops.aten.div.Tensor(3, 2),
+    "add_Tensor_bools": lambda T: T.ops.aten.add.Tensor(True, True),
+    "mul_Tensor_complex": lambda T: T.ops.aten.mul.Tensor(1j, 2),
+    "sub_Tensor_ints": lambda T: T.ops.aten.sub.Tensor(5, 3),
+    "floor_divide_ints": lambda T: T.ops.aten.floor_divide.default(7, 2),
+    "to_copy_int": lambda T: T.ops.aten._to_copy.default(2),
+    "to_copy_float_dtype": lambda T: T.ops.aten._to_copy.default(2.5, dtype=T.float16),
+    "packet_mul_ints": lambda T: T.ops.aten.mul(2, 3),
 }
 
 

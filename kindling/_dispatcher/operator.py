@@ -395,9 +395,19 @@ def missing_kernel_error(entry, key):
         + entry._available_text())
 
 
+# Set by kindling._ops: ``(entry, args, kwargs)`` -> the result of a call whose Python
+# numbers PyTorch would wrap as tensors, or NotImplemented.
+wrap_numbers = None
+
+
 def call_undefined(entry, args, kwargs):
     """A call with no dispatch key at all (no tensor arguments): like PyTorch's Undefined
-    table entry, run the op's composite kernel if it has one, else the no-tensor error."""
+    table entry, run the op's composite kernel if it has one, else the no-tensor error
+    (numbers given for Tensor arguments of the ops that take them are wrapped first)."""
+    if wrap_numbers is not None:
+        r = wrap_numbers(entry, args, kwargs)
+        if r is not NotImplemented:
+            return r
     for alias in (K.CompositeExplicitAutogradNonFunctional, K.CompositeExplicitAutograd,
                   K.CompositeImplicitAutograd):
         e = entry._top(alias)
