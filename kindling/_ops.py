@@ -747,13 +747,13 @@ def match_error(schema, args, kwargs):
         elif not a.has_default():
             return f"{opname}() is missing value for argument '{a.name}'. Declaration: {schema}"
     if consumed != len(kwargs):
-        names = {a.name for a in arguments}
+        index = {a.name: i for i, a in enumerate(arguments)}
         for k in kwargs:
-            if k not in names:
+            if k not in index:
                 return f"Unknown keyword argument '{k}' for operator '{opname}'. Schema: {schema}"
-        for k in kwargs:
-            return (f"Argument '{k}' specified both as positional and keyword argument. "
-                    f"Schema: {schema}")
+            if index[k] < len(args):
+                return (f"Argument '{k}' specified both as positional and keyword argument. "
+                        f"Schema: {schema}")
     return None
 
 

@@ -72,6 +72,8 @@ OPS_CASES = {
     "too_many_with_kwargs": lambda T: T.ops.aten.mul.Scalar(X(T), 2., bar=3),
     "kwarg_only_positionally": lambda T: T.ops.aten.add.Tensor(X(T), X(T), 2),
     "unknown_keyword": lambda T: T.ops.aten.add.Tensor(X(T), X(T), bar=3),
+    "positional_and_keyword": lambda T: T.ops.aten.add.Tensor(X(T), X(T), self=X(T)),
+    "positional_and_keyword_2": lambda T: T.ops.aten.sum.dim_IntList(X(T), [0], dim=[0]),
     "str_for_Scalar": lambda T: T.ops.aten.mul.Scalar(X(T), "a"),
     "float_for_int": lambda T: T.ops.aten.cat.default([X(T), X(T)], 0.5),
     "float_in_int_list": lambda T: T.ops.aten.sum.dim_IntList(X(T), [0.5]),
