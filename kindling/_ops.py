@@ -150,19 +150,18 @@ class OpOverload(OperatorBase):
             # the Tensor-or-not positions (see the binary case); nearly every op's are its
             # first one to three arguments, all tensors, tested here
             c = entry.chk
-            if c:
-                if c == 1:
-                    if not isinstance(args[0], Tensor):
-                        _check_call(entry, args, kwargs)
-                elif c == 2:
-                    if not (isinstance(args[0], Tensor) and isinstance(args[1], Tensor)):
-                        _check_call(entry, args, kwargs)
-                elif c == 3:
-                    if not (isinstance(args[0], Tensor) and isinstance(args[1], Tensor) and
-                            isinstance(args[2], Tensor)):
-                        _check_call(entry, args, kwargs)
-                elif _wrong_positions(entry, args):
+            if c == 1:
+                if not isinstance(args[0], Tensor):
                     _check_call(entry, args, kwargs)
+            elif c == 2:
+                if not (isinstance(args[0], Tensor) and isinstance(args[1], Tensor)):
+                    _check_call(entry, args, kwargs)
+            elif c == 3:
+                if not (isinstance(args[0], Tensor) and isinstance(args[1], Tensor) and
+                        isinstance(args[2], Tensor)):
+                    _check_call(entry, args, kwargs)
+            elif c and _wrong_positions(entry, args):
+                _check_call(entry, args, kwargs)
         st = _tls
         ks = (ks | st.included) & ~st.excluded & entry.mask
         if not ks:
