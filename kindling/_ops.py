@@ -93,11 +93,22 @@ class OpOverload(OperatorBase):
         n = len(args)
         if n == 2 and not kwargs and entry.binary:
             # two positional arguments that bind (the most common call), unrolled as the
-            # ``guarded`` callers are: no argument-count check
+            # ``guarded`` callers are: no argument-count check.  A number where the schema
+            # wants a Tensor, or a Tensor where it wants a Scalar, goes to the schema check
+            # (flags worked out once per op: one attribute test per argument).
             a, b = args
-            ks = a._ks if isinstance(a, Tensor) else 0
+            if isinstance(a, Tensor):
+                ks = a._ks
+            else:
+                ks = 0
+                if entry.b_t0 and a is not None:
+                    _check_call(entry, args, {})
             if isinstance(b, Tensor):
                 ks |= b._ks
+                if entry.b_s1:
+                    _check_call(entry, args, {})
+            elif entry.b_t1 and b is not None:
+                _check_call(entry, args, {})
             st = _tls
             ks = (ks | st.included) & ~st.excluded & entry.mask
             if not ks:
@@ -122,14 +133,35 @@ class OpOverload(OperatorBase):
                 if isinstance(a, Tensor):
                     ks |= a._ks
         if kwargs:
-            for a in kwargs.values():
+            bad = _wrong_positions(entry, args)
+            for k, a in kwargs.items():
                 if isinstance(a, Tensor):
                     ks |= a._ks
-            if not kwargs.keys() <= entry.arg_names or n < entry.min_pos:
+                    if k in entry.kw_scalar:
+                        bad = True
+                elif a is not None and k in entry.kw_tensor:
+                    bad = True
+            if bad or not kwargs.keys() <= entry.arg_names or n < entry.min_pos:
                 # (a required positional argument may come by keyword: _check_call tells)
                 _check_call(entry, args, kwargs)
         elif not entry.min_pos <= n <= entry.max_pos:
             _check_call(entry, args, kwargs)
+        else:
+            # the Tensor-or-not positions (see the binary case); nearly every op's are its
+            # first one to three arguments, all tensors, tested here
+            c = entry.chk
+            if c == 1:
+                if not isinstance(args[0], Tensor):
+                    _check_call(entry, args, kwargs)
+            elif c == 2:
+                if not (isinstance(args[0], Tensor) and isinstance(args[1], Tensor)):
+                    _check_call(entry, args, kwargs)
+            elif c == 3:
+                if not (isinstance(args[0], Tensor) and isinstance(args[1], Tensor) and
+                        isinstance(args[2], Tensor)):
+                    _check_call(entry, args, kwargs)
+            elif c and _wrong_positions(entry, args):
+                _check_call(entry, args, kwargs)
         st = _tls
         ks = (ks | st.included) & ~st.excluded & entry.mask
         if not ks:
@@ -139,8 +171,8 @@ class OpOverload(OperatorBase):
                 return entry.table[ks.bit_length() - 1](ks, *args, **kwargs)
             return entry.table[ks.bit_length() - 1](ks, *args)  # (``**{}`` is not free)
         except Exception:
-            # Argument types are only checked once something failed (free on success): a
-            # call that does not match the schema gets PyTorch's error instead of the kernel's.
+            # Other argument types are only checked once something failed (free on success):
+            # a call that does not match the schema gets PyTorch's error, not the kernel's.
             _check_call(entry, args, kwargs)
             raise
 
@@ -221,6 +253,36 @@ class OpOverload(OperatorBase):
 
     def _uncache_dispatch(self, key):
         self._dispatch_cache.pop(key, None)
+
+
+def _wrap_numbers(entry, args, kwargs):
+    """A call with no tensor argument to an op of PyTorch's numbers-as-tensors list, whose
+    Tensor arguments got Python numbers (PyTorch wraps them: ``aten.mul.Tensor(2, 3)`` is
+    ``tensor(6)``): the first such number becomes a 0-d tensor of the dtype a number gets,
+    the others stay numbers (weak in type promotion, as wrapped numbers are), and the op is
+    called again. NotImplemented for any other call."""
+    if entry.name.split("::")[-1] not in NUMBERS_AS_TENSORS:
+        return NotImplemented
+    for i, (a, v) in enumerate(zip(entry.schema.arguments, args)):
+        if a.type.base == "Tensor" and not a.type.is_list and \
+                type(v) in (int, float, complex, bool):
+            from ._dtype import scalar_dtype
+            t = ops.aten.scalar_tensor.default(v, dtype=scalar_dtype(v))
+            return overload_for(entry)(*args[:i], t, *args[i + 1:], **kwargs)
+    return NotImplemented
+
+
+def _wrong_positions(entry, args):
+    """Whether a positional argument is a number where the schema wants a Tensor, or a Tensor
+    where it wants a Scalar (then the schema check gives PyTorch's error)."""
+    n = len(args)
+    for i, want in entry.pos_chk:
+        if i >= n:
+            return False
+        a = args[i]
+        if isinstance(a, Tensor) is not want and a is not None:
+            return True
+    return False
 
 
 # ---- specialised callers for the hottest call sites ------------------------------------------
@@ -526,6 +588,7 @@ def __getattr__(name):  # torch._ops.HigherOrderOperator & co live with the HOPs
 
 ops = _Ops()
 _opreg.overload_of = lambda entry: overload_for(entry)
+_opreg.wrap_numbers = lambda entry, args, kwargs: _wrap_numbers(entry, args, kwargs)
 
 
 def overload_for(entry) -> OpOverload:
@@ -543,17 +606,10 @@ def overload_for(entry) -> OpOverload:
 
 # ---- argument checking (slow path only) -------------------------------------------------------
 def _type_name(v):
-    if Tensor is not None and isinstance(v, Tensor):
-        return "Tensor"
     return type(v).__name__
 
 
-# Ops whose Tensor arguments also accept Python numbers (PyTorch's
-# ``_should_allow_numbers_as_tensors``); elsewhere a number needs a Scalar overload.
-NUMBERS_AS_TENSORS = frozenset({
-    "add", "sub", "mul", "div", "true_divide", "floor_divide", "copy_", "_to_copy", "_conj",
-    "add_", "sub_", "mul_", "div_", "true_divide_", "floor_divide_", "subtract", "multiply",
-    "divide", "subtract_", "multiply_", "divide_"})
+NUMBERS_AS_TENSORS = _opreg.NUMBERS_AS_TENSORS
 
 
 def allows_numbers(schema) -> bool:
@@ -634,35 +690,69 @@ def _is_number(v):
 
 def _schema_type_str(t):
     if t.base == "Scalar":
-        return "number"
+        return "Optional[number]" if t.optional else "number"
     return str(t)
 
 
+def _cast_details(t, v):
+    """What PyTorch's argument conversion says about why ``v`` is not a ``t``."""
+    if not t.is_list and t.base == "Tensor":
+        return f"Unable to cast {v!s} to Tensor"
+    if not t.is_list and t.base == "Scalar":
+        return f"Cannot cast {v!s} to number"
+    return (f"Unable to cast Python instance of type {_pyclass(v)} to C++ type '?' "
+            "(#define PYBIND11_DETAILED_ERROR_MESSAGES or compile in debug mode for details)")
+
+
+def _pyclass(v):
+    if Tensor is not None and type(v) is Tensor:
+        return "<class 'torch.Tensor'>"
+    return repr(type(v))
+
+
+def _mismatch(schema, i, v):
+    a = schema.arguments[i]
+    return (f"{schema.name}() Expected a value of type '{_schema_type_str(a.type)}' for "
+            f"argument '{a.name}' but instead found type '{_type_name(v)}'.\nPosition: {i}\n"
+            f"Value: {v!r}\nDeclaration: {schema}\n"
+            f"Cast error details: {_cast_details(a.type, v)}")
+
+
 def match_error(schema, args, kwargs):
-    """None if the call binds to the schema, else PyTorch's JIT-style error text."""
+    """None if the call binds to the schema, else PyTorch's JIT-style error text (the checks
+    in the order of PyTorch's ``createStackForSchema``)."""
     opname = schema.name
     nums = allows_numbers(schema)
-    pos = [a for a in schema.arguments if not a.kwarg_only]
-    if len(args) > len(pos):
-        return (f"{opname}() expected at most {len(schema.arguments)} argument(s) but received "
-                f"{len(args)} argument(s). Declaration: {schema}")
-    for i, (a, v) in enumerate(zip(pos, args)):
+    arguments = schema.arguments
+    total = len(args) + len(kwargs)
+    if total > len(arguments):
+        return (f"{opname}() expected at most {len(arguments)} argument(s) but received "
+                f"{total} argument(s). Declaration: {schema}")
+    for i, v in enumerate(args):
+        a = arguments[i]
+        if a.kwarg_only:
+            return (f"{opname}() takes {i} positional argument(s) but {len(args)} was/were "
+                    f"given.  Declaration: {schema}")
         if not value_matches(a.type, v, nums):
-            return (f"{opname}() Expected a value of type '{_schema_type_str(a.type)}' for argument "
-                    f"'{a.name}' but instead found type '{_type_name(v)}'.\nPosition: {i}\n"
-                    f"Value: {v!r}\nDeclaration: {schema}\n"
-                    f"Cast error details: Unable to cast {v} to Tensor")
-    names = {a.name: a for a in schema.arguments}
-    for k, v in kwargs.items():
-        if k not in names:
-            return f"Unknown keyword argument '{k}' for operator '{opname}'. Schema: {schema}"
-        if not value_matches(names[k].type, v, nums):
-            return (f"{opname}() Expected a value of type '{_schema_type_str(names[k].type)}' for "
-                    f"argument '{k}' but instead found type '{_type_name(v)}'.\n"
-                    f"Value: {v!r}\nDeclaration: {schema}")
-    for a in schema.arguments[len(args):]:
-        if a.name not in kwargs and not a.has_default():
-            return (f"{opname}() is missing value for argument '{a.name}'. Declaration: {schema}")
+            return _mismatch(schema, i, v)
+    consumed = 0
+    for i in range(len(args), len(arguments)):
+        a = arguments[i]
+        if a.name in kwargs:
+            v = kwargs[a.name]
+            if not value_matches(a.type, v, nums):
+                return _mismatch(schema, i, v)
+            consumed += 1
+        elif not a.has_default():
+            return f"{opname}() is missing value for argument '{a.name}'. Declaration: {schema}"
+    if consumed != len(kwargs):
+        index = {a.name: i for i, a in enumerate(arguments)}
+        for k in kwargs:
+            if k not in index:
+                return f"Unknown keyword argument '{k}' for operator '{opname}'. Schema: {schema}"
+            if index[k] < len(args):
+                return (f"Argument '{k}' specified both as positional and keyword argument. "
+                        f"Schema: {schema}")
     return None
 
 

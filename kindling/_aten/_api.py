@@ -13,6 +13,7 @@ import operator
 
 from .. import _dtype, _ops
 from .._tensor import Tensor
+from ._util import int_list_error
 from ..overrides import (
     _KIND, NO_TF_TYPES, _live_modes, has_overloaded, torch_function_dispatch,
 )
@@ -25,7 +26,7 @@ _NOCACHE = (list, tuple, dict)
 
 class _Sig:
     __slots__ = ("op", "pos", "kwonly", "names", "has_out", "out_twin", "outs", "first_tensor",
-                 "nums", "opt_lists", "varargs")
+                 "nums", "opt_lists", "varargs", "no_reduction")
 
     def __init__(self, op, self_name, is_method=False):
         self.op = op
@@ -56,6 +57,12 @@ class _Sig:
         # ``Tensor?[]`` arguments: the bindings refuse None in them (``torch.ops`` takes it)
         self.opt_lists = frozenset(a.name for a in args if a.type.is_list and
                                    a.type.base == "Tensor" and a.type.elem_optional)
+        # PyTorch's generated bindings read a loss's schema default ``reduction=Mean`` as 0
+        # (no reduction), where ``torch.ops`` and ``F.*`` reduce by mean: the position of
+        # such an argument, filled with 0 when the call leaves it out
+        self.no_reduction = next((i for i, a in enumerate(self.pos) if a.name == "reduction"
+                                  and a.type.base == "int" and a.has_default()
+                                  and a.default_value == 1), None)
 
     def _lone_int(self, a, v, positional=True):
         """A lone number for an unsized list argument that is not varargs: refused."""
@@ -127,16 +134,31 @@ class _Sig:
             if v is _MISSING:
                 if not a.has_default():
                     return None, ("missing", a)
-                vals[i] = a.default_value
+                vals[i] = 0 if i == self.no_reduction else a.default_value
                 continue
             if i == 0 and self.first_tensor and strict_first and not isinstance(v, Tensor):
                 return None, ("type", a, v, i if i < len(args) else None)
             if not _ops.value_matches(a.type, v, self.nums) or self._lone_int(a, v):
+                if a.type.is_list and a.type.base in _INT_TYPES and type(v) in (list, tuple):
+                    # (PyTorch's parser: the first element picks the signature, the others
+                    # are checked when the list is unpacked, after the signature is chosen)
+                    err = int_list_error("", a.name, v, i + 1 if i < len(args) else None)
+                    if err is None:  # (one-element integral tensors among the ints)
+                        vals[i] = [x if type(x) is int else int(x) for x in v]
+                        continue
+                    if "failed to unpack" in str(err):
+                        late = late or ("unpack", a, v)
+                        continue
+                    if i < len(args):
+                        return None, ("elem", a, v, i)
                 n = tensor_as_number(a.type, v)
                 if n is None:
                     # (PyTorch names the position only of an argument passed positionally)
                     return None, ("type", a, v, i if i < len(args) else None)
                 vals[i] = n
+        if self.no_reduction is not None and len(vals) <= self.no_reduction:
+            vals.extend(a.default_value for a in pos[len(vals):self.no_reduction])
+            vals.append(0)
         if self.opt_lists:
             for i, a in enumerate(pos):
                 if a.name in self.opt_lists and i < len(vals) and \
@@ -517,6 +539,10 @@ def _one_error(fname, sig, e, self_name, is_method):
     """The TypeError for the binding error ``e`` of signature ``sig``, or None."""
     if e is None:
         return None
+    if e[0] in ("elem", "unpack"):  # (an int list with an element that is no integer)
+        a, v = e[1], e[2]
+        pos = e[3] + 1 - is_method if e[0] == "elem" else None
+        return int_list_error(fname, _arg_name(a, self_name), v, pos)
     if e[0] == "type":
         a, v, i = e[1], e[2], e[3]
         n = _arg_name(a, self_name)

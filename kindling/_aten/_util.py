@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
+from .._tensor import Tensor
 
 _NP_TO = _dtype._NP_TO_DTYPE
 
@@ -128,12 +129,35 @@ def varargs_list(values):
 
 
 def _intlike(x):
+    """An element PyTorch's parser takes in an ``int[]`` argument: an integer (not a bool),
+    or a one-element integral tensor."""
+    if isinstance(x, Tensor):
+        return x.numel() == 1 and not (x.dtype.is_floating_point or x.dtype.is_complex)
     return not isinstance(x, bool) and (isinstance(x, int) or hasattr(x, "__index__"))
 
 
-def int_varargs(values, fname, argname):
+def int_list_error(fname, argname, v, position):
+    """PyTorch's TypeError for the list or tuple ``v`` given for an ``int[]`` argument, or
+    None when every element is an integer. The parser looks at the first element when it
+    picks a signature (``found element of type float at pos 0``, or, for an argument given by
+    keyword, ``not list``); the others only when it unpacks the list (``failed to unpack the
+    object at pos 2``, counted from 1). ``position``: the argument's, from 1, or None."""
+    for i, x in enumerate(v):
+        if type(x) is not int and not _intlike(x):
+            if i:
+                return _unpack_error(fname, argname, i, x)
+            if position is None:
+                return TypeError(f"{fname}(): argument '{argname}' must be tuple of ints, not "
+                                 f"{type(v).__name__}")
+            return TypeError(f"{fname}(): argument '{argname}' (position {position}) must be "
+                             f"tuple of ints, but found element of type {type(x).__name__} at "
+                             "pos 0")
+    return None
+
+
+def int_varargs(values, fname, argname, keyword=False):
     """``varargs_list`` for an ``int[]`` argument, with the TypeErrors of PyTorch's parser
-    for an element that is no integer."""
+    for an element that is no integer (``keyword``: the list came as ``argname=``)."""
     items = values[0] if len(values) == 1 and type(values[0]) in (list, tuple) else values
     for x in items:  # (the common case, plain ints, checked in one pass)
         if type(x) is not int:
@@ -143,13 +167,9 @@ def int_varargs(values, fname, argname):
     if len(values) == 1:
         v = values[0]
         if isinstance(v, (list, tuple)):
-            for i, x in enumerate(v):
-                if not _intlike(x):
-                    if isinstance(v, list):
-                        raise TypeError(f"{fname}(): argument '{argname}' (position 1) must be "
-                                        f"tuple of ints, but found element of type "
-                                        f"{type(x).__name__} at pos {i}")
-                    raise _unpack_error(fname, argname, i, x)
+            err = int_list_error(fname, argname, v, None if keyword else 1)
+            if err is not None:
+                raise err
             return list(v)
         if _intlike(v):
             return [v]

@@ -14,7 +14,7 @@ from ._defop import NESTED_EXCLUDED, _py_scalar, defop
 from ._meta_util import empty_meta
 from ._pointwise_util import check_scalar_fits
 from ._tensor_iterator import memory_format_strides, strided_copy
-from ._util import broadcast_error, np_scalar, varargs_list, warn_once
+from ._util import broadcast_error, int_varargs, np_scalar, warn_once
 
 _CONJ, _NEG = bit(K.Conjugate), bit(K.Negative)
 _MATH_BITS = _CONJ | _NEG
@@ -485,11 +485,7 @@ public("resize_as_", resize_as_, function=True)
 @method("resize_")
 def _resize_method(self, *sizes, memory_format=None):
     """``t.resize_(2, 3)`` or ``t.resize_((2, 3))``, as PyTorch's ``resize_(*sizes)``."""
-    sizes = varargs_list(sizes)
-    for s in sizes:
-        if not isinstance(s, int) or isinstance(s, bool):
-            raise TypeError(f"resize_(): argument 'size' (position 1) must be tuple of ints, "
-                            f"not {type(s).__name__}")
+    sizes = int_varargs(sizes, "resize_", "size")
     if memory_format is not None and not isinstance(memory_format, _layout.memory_format):
         raise TypeError("resize_(): argument 'memory_format' must be torch.memory_format, not "
                         f"{type(memory_format).__name__}")

@@ -20,7 +20,7 @@ from ._api import function, method, public
 from ._defop import NESTED_EXCLUDED, defop
 from ._meta_util import empty_meta
 from ._tensor_iterator import memory_format_strides
-from ._util import np_scalar
+from ._util import _unpack_error, int_list_error, np_scalar
 
 _BACKEND_BIT = {"cpu": bit(K.CPU), "meta": bit(K.Meta)}
 _BELOW_BS = ~at_and_above(K.BackendSelect)
@@ -322,18 +322,28 @@ def _int_tensor(s):
         s.dtype is not _dtype.bool
 
 
-def _sizes(size, fname):
+def _sizes(size, fname, position=1):
+    """The ints of a ``size`` argument (``*size`` varargs, or a one-tuple holding the value),
+    with PyTorch's parser errors. ``position``: the argument's, from 1; None when it came by
+    keyword."""
     if len(size) == 1 and isinstance(size[0], (list, tuple, Tensor.__mro__[0])) and \
             not isinstance(size[0], Tensor):
-        size = tuple(size[0])
-    elif len(size) == 1 and isinstance(size[0], Tensor) and not _int_tensor(size[0]):
-        raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, "
-                        "not Tensor")
+        err = int_list_error(fname, "size", size[0], position)
+        if err is not None:
+            raise err
+        return [int(s) for s in size[0]]
+    if len(size) == 1 and (isinstance(size[0], bool) or not (
+            isinstance(size[0], (int, np.integer)) or _int_tensor(size[0]))):
+        where = "" if position is None else f" (position {position})"
+        raise TypeError(f"{fname}(): argument 'size'{where} must be tuple of ints, "
+                        f"not {type(size[0]).__name__}")
     out = []
     for i, s in enumerate(size):
         if isinstance(s, bool) or not (isinstance(s, (int, np.integer)) or _int_tensor(s)):
-            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, "
-                            f"but found element of type {type(s).__name__} at pos {i}")
+            if i == 0:
+                raise TypeError(f"{fname}() takes 1 positional argument but {len(size)} were "
+                                "given")
+            raise _unpack_error(fname, "size", i, s)
         out.append(int(s))
     return out
 
@@ -411,7 +421,7 @@ def _size_arg(fname, sizes, size):
     if size is not None:
         if sizes:
             raise TypeError(f"{fname}() got multiple values for argument 'size'")
-        sizes = (size,)
+        return _sizes((size,), fname, None)
     elif not sizes:
         raise TypeError(f'{fname}() missing 1 required positional arguments: "size"')
     return _sizes(sizes, fname)
@@ -474,12 +484,22 @@ def full_fn(size=PE.MISSING, fill_value=PE.MISSING, *, out=None, dtype=None, lay
     return _finish(t, requires_grad)
 
 
+def _strided_arg(v, argname, position):
+    """An ``int[]`` argument of ``empty_strided``, with PyTorch's parser errors."""
+    if isinstance(v, (list, tuple)):
+        err = int_list_error("empty_strided", argname, v, position)
+        if err is not None:
+            raise err
+    return [int(x) for x in v]
+
+
 @function("empty_strided")
 def empty_strided_fn(size=PE.MISSING, stride=PE.MISSING, *, dtype=None, layout=None,
                      device=None, requires_grad=False, pin_memory=False):
     if size is PE.MISSING or stride is PE.MISSING:
         raise PE.missing("empty_strided", size=size, stride=stride)
-    t = empty_strided.op(list(size), list(stride),
+    size, stride = _strided_arg(size, "size", 1), _strided_arg(stride, "stride", 2)
+    t = empty_strided.op(size, stride,
                          **_factory_kwargs(dtype, layout, device, pin_memory))
     return _finish(t, requires_grad)
 

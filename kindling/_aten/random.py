@@ -554,7 +554,7 @@ def randint_fn(*args, low=None, high=None, size=None, generator=None, out=None, 
             raise TypeError("randint(): argument 'size' (position 2) must be tuple of ints, "
                             "not int")
         raise PE.parser_error("randint", PE.RANDINT, args)
-    pos = ((int(low),) if low is not None else ()) + (int(high), _sizes((size,), "randint"))
+    pos = ((int(low),) if low is not None else ()) + (int(high), _sizes((size,), "randint", 2))
     gkw = {"generator": generator} if generator is not None else {}
     if out is not None:
         check_out("randint", out, dtype, layout, device)

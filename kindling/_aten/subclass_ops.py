@@ -222,13 +222,10 @@ new_full = _new_op("new_full", lambda aten: aten.full.default, fill=True)
 
 
 def _sizes(size, name):
-    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
-        size = tuple(size[0])
-    for s in size:
-        if not isinstance(s, int) and not hasattr(s, "__index__"):
-            raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, but "
-                            f"found element of type {type(s).__name__} at pos 0")
-    return [int(s) for s in size]
+    from .factories import _sizes as sizes
+    if len(size) == 1 and isinstance(size[0], Size):
+        size = (tuple(size[0]),)
+    return sizes(size, name)
 
 
 def _finish(t, requires_grad):

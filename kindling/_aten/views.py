@@ -243,7 +243,9 @@ def _check_view_args(size):
         return "torch.dtype" if isinstance(x, _dtype.dtype) else type(x).__name__
     items = size[0] if len(size) == 1 and isinstance(size[0], (list, tuple)) else size
     if items is not size:
-        got = f"{type(size[0]).__name__} of [{', '.join(name(x) for x in items)}]"
+        inner = ", ".join(name(x) for x in items)
+        got = f"list of [{inner}]" if type(size[0]) is list else \
+            f"tuple of ({inner}{',' if len(items) == 1 else ''})"
     else:
         got = ", ".join(name(x) for x in size)
     if items and not _intlike(items[0]):  # (the first element decides the signature)
@@ -532,9 +534,10 @@ public("reshape", reshape, method=False)
 
 @method("reshape")
 def _reshape_method(self, *shape, **kw):
-    if "shape" in kw:
+    keyword = "shape" in kw
+    if keyword:
         shape = (kw.pop("shape"),)
-    return aten.reshape.default(self, int_varargs(shape, "reshape", "shape"))
+    return aten.reshape.default(self, int_varargs(shape, "reshape", "shape", keyword))
 
 
 view_as = _composite("view_as(Tensor(a) self, Tensor other) -> Tensor(a)",

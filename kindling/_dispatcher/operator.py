@@ -97,6 +97,16 @@ def flush_deferred():
         _dirty.clear()
         for e in dirty:
             e._recompute()
+# Operators whose Tensor arguments also take Python numbers (PyTorch's
+# ``should_allow_numbers_as_tensors``); elsewhere a number needs a Scalar overload.
+NUMBERS_AS_TENSORS = frozenset({
+    "add", "add_", "div", "div_", "divide", "divide_", "mul", "mul_", "multiply", "multiply_",
+    "sub", "sub_", "subtract", "subtract_", "true_divide", "true_divide_", "to", "_to_copy",
+    "copy_", "copy", "floor_divide", "floor_divide_", "_conj"})
+
+_LAZY_ATTRS = frozenset({"scan_lists", "max_pos", "min_pos", "arg_names", "binary", "pos_chk",
+                         "kw_tensor", "kw_scalar", "b_t0", "b_t1", "b_s1", "chk"})
+
 # Every operator entry, by "ns::name" -> {overload: entry}.
 _operators: dict = {}
 
@@ -134,29 +144,55 @@ class OperatorEntry:
 
     def __getattr__(self, name):
         """``scan_lists`` (a tensor-list argument), ``max_pos``/``min_pos`` (positional
-        arguments, all / without defaults), ``arg_names`` and ``binary``: worked out from the schema at
-        first use and then plain attributes (most of the ~1300 entries made at import are
-        never called)."""
-        if name not in ("scan_lists", "max_pos", "min_pos", "arg_names", "binary"):
+        arguments, all / without defaults), ``arg_names``, ``binary`` and the argument-type
+        checks (``chk``, ``pos_chk``, ``kw_tensor``, ``kw_scalar``, ``b_t0``, ``b_t1``, ``b_s1``): worked
+        out from the schema at first use and then plain attributes (most of the ~1300 entries
+        made at import are never called)."""
+        if name not in _LAZY_ATTRS:
             raise AttributeError(f"'OperatorEntry' object has no attribute '{name}'")
         scan_lists = False
         max_pos = min_pos = 0
         names = []
+        # Which arguments must be tensors and which must not (``Scalar``): the call checks
+        # these few positions on every call, everything else only after a failure.
+        nums = self.name.split("::")[-1] in NUMBERS_AS_TENSORS
+        pos_chk, kw_tensor, kw_scalar = [], set(), set()
         for a in self.schema.arguments:
             names.append(a.name)
             t = a.type
             if t.is_list and t.base == "Tensor":
                 scan_lists = True
+            want = None
+            if not t.is_list:
+                if t.base == "Tensor" and not nums:
+                    want = True
+                    kw_tensor.add(a.name)
+                elif t.base == "Scalar":
+                    want = False
+                    kw_scalar.add(a.name)
             if not a.kwarg_only:
+                if want is not None:
+                    pos_chk.append((max_pos, want))
                 max_pos += 1
                 if a._default is _NO_DEFAULT:
                     min_pos += 1
         self.scan_lists = scan_lists
         self.max_pos, self.min_pos = max_pos, min_pos
         self.arg_names = frozenset(names)
+        self.pos_chk = tuple(pos_chk)
+        # (0: nothing to check; 1 to 3: only the first 1 to 3 arguments, required, must be
+        # tensors - nearly every op - tested inline; -1: walk ``pos_chk``)
+        k = len(pos_chk)
+        self.chk = k if 0 < k <= 3 and k <= min_pos and \
+            pos_chk == [(i, True) for i in range(k)] else -1 if pos_chk else 0
+        self.kw_tensor, self.kw_scalar = frozenset(kw_tensor), frozenset(kw_scalar)
+        wants = dict(pos_chk)
+        self.b_t0, self.b_t1 = wants.get(0) is True, wants.get(1) is True
+        self.b_s1 = wants.get(1) is False
         # (two positional arguments bind, and no tensor list to scan: OpOverload.__call__'s
-        # unrolled case)
-        self.binary = not scan_lists and min_pos <= 2 <= max_pos
+        # unrolled case; not for the few ops whose first argument is a Scalar)
+        self.binary = (not scan_lists and min_pos <= 2 <= max_pos
+                       and wants.get(0) is not False)
         return getattr(self, name)
 
     # ---- registration ------------------------------------------------------------------------
@@ -359,9 +395,19 @@ def missing_kernel_error(entry, key):
         + entry._available_text())
 
 
+# Set by kindling._ops: ``(entry, args, kwargs)`` -> the result of a call whose Python
+# numbers PyTorch would wrap as tensors, or NotImplemented.
+wrap_numbers = None
+
+
 def call_undefined(entry, args, kwargs):
     """A call with no dispatch key at all (no tensor arguments): like PyTorch's Undefined
-    table entry, run the op's composite kernel if it has one, else the no-tensor error."""
+    table entry, run the op's composite kernel if it has one, else the no-tensor error
+    (numbers given for Tensor arguments of the ops that take them are wrapped first)."""
+    if wrap_numbers is not None:
+        r = wrap_numbers(entry, args, kwargs)
+        if r is not NotImplemented:
+            return r
     for alias in (K.CompositeExplicitAutogradNonFunctional, K.CompositeExplicitAutograd,
                   K.CompositeImplicitAutograd):
         e = entry._top(alias)

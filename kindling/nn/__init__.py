@@ -11,3 +11,4 @@ from . import modules  # noqa: F401
 # ---- nn.init (modules-a) ----
 from . import init  # noqa: F401,E402
 # ---- nn.utils (utils) ----
+from . import utils  # noqa: E402,F401
