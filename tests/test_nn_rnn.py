@@ -598,3 +598,26 @@ def test_meta_device():
         g = T.nn.GRU(3, 4, batch_first=True, device="meta")(T.randn(2, 5, 3, device="meta"))
         shapes.append([(tuple(r.shape), str(r.device)) for r in (o, h, c, *g)])
     assert shapes[1] == shapes[0]
+
+
+@pytest.mark.parametrize("mod", ["LSTM", "GRU", "RNN"])
+def test_packed_sequence_through_real_nn_utils_rnn(mod):
+    """Packed input built with kindling.nn.utils.rnn (not a stand-in) gives torch's outputs,
+    lengths and gradients."""
+    x0 = np.random.default_rng(0).standard_normal((5, 3, 3)).astype(np.float32)
+
+    def run(T):
+        T.manual_seed(0)
+        net = getattr(T.nn, mod)(3, 4, num_layers=2, bidirectional=True)
+        x = T.from_numpy(x0.copy()).requires_grad_()
+        p = T.nn.utils.rnn.pack_padded_sequence(x, [5, 3, 2], enforce_sorted=True)
+        out, h = net(p)
+        h = h[0] if isinstance(h, tuple) else h
+        o, lens = T.nn.utils.rnn.pad_packed_sequence(out)
+        (o.sum() + h.sum()).backward()
+        return o.detach().numpy(), lens.tolist(), x.grad.numpy(), net.weight_ih_l0.grad.numpy()
+
+    k, t = run(kindling), run(torch)
+    assert k[1] == t[1]
+    for a, b in zip(k[::2] + k[3:], t[::2] + t[3:]):
+        np.testing.assert_allclose(a, b, atol=1e-5)
