@@ -428,6 +428,10 @@ def inplace_or_view_kernel(op):
     below = ~(above(K.ADInplaceOrView) | bit(K.ADInplaceOrView)) | bit(K.PythonDispatcher)
     entry = op._entry
     table = entry.table
+    # PyTorch's ADInplaceOrView kernels return the arguments their results alias (``self``,
+    # ``out``), not what the kernels below returned: a subclass handler below that wraps its
+    # results does not replace the caller's tensor
+    returned = _aliased_arguments(schema)
 
     def kernel(ks, *args, **kwargs):
         ks &= below & entry.mask
@@ -451,8 +455,39 @@ def inplace_or_view_kernel(op):
             t = kwargs.get(n)
             if isinstance(t, Tensor):
                 t._vc[0] += 1
-        return r
+        if returned is None:
+            return r
+        if type(returned) is int:  # (the usual in-place op: ``self``)
+            return args[returned] if returned < len(args) else r
+        out = tuple(args[i] if type(i) is int and i < len(args) else kwargs.get(i)
+                    for i in returned)
+        if None in out:
+            return r
+        return out[0] if len(out) == 1 else out  # (one ``out=``, or several)
     return kernel
+
+
+def _aliased_arguments(schema):
+    """Where each result of a mutating op comes from: the position (or keyword name) of the
+    argument it aliases, as a tuple (a lone position for one positional result); None when a
+    result aliases no argument (or there are none)."""
+    rets = schema.returns
+    if not rets:
+        return None
+    where = []
+    for r in rets:
+        if r.alias_info is None or not r.alias_info.is_write:
+            return None
+        key = str(r.alias_info)
+        for i, a in enumerate(schema.arguments):
+            if a.alias_info is not None and str(a.alias_info) == key:
+                where.append(a.name if a.kwarg_only else i)
+                break
+        else:
+            return None
+    if len(where) == 1 and type(where[0]) is int:
+        return where[0]
+    return tuple(where)
 
 
 def writes_but_returns_fresh(schema):
