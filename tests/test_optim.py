@@ -1,0 +1,690 @@
+"""kindling.optim against torch.optim: parameter and state values after several steps, state
+dicts (structure and round trips), hooks, errors, reprs, and learning-rate schedules."""
+import copy
+import math
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+import kindling
+
+torch = pytest.importorskip("torch")
+
+LIBS = {"kindling": kindling, "torch": torch}
+SHAPES = [(3, 4), (5,), ()]
+N_STEPS = 6
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+def _arrays(dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    params = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in SHAPES] for _ in range(2 * N_STEPS)]
+    return params, grads
+
+
+def _make_params(T, arrays, parameter=True):
+    if parameter:
+        return [T.nn.Parameter(T.tensor(a.copy())) for a in arrays]
+    return [T.tensor(a.copy(), requires_grad=True) for a in arrays]
+
+
+def _set_grads(T, params, grads):
+    for p, g in zip(params, grads):
+        p.grad = T.tensor(g.copy())
+
+
+def _np(t):
+    return t.detach().numpy()
+
+
+def _assert_same(mine, theirs, path="", rtol=1e-5, atol=1e-6):
+    """Structural equality with tensors compared by dtype, shape and value."""
+    if isinstance(theirs, torch.Tensor):
+        assert isinstance(mine, kindling.Tensor), path
+        assert str(mine.dtype) == str(theirs.dtype), path
+        assert tuple(mine.shape) == tuple(theirs.shape), path
+        np.testing.assert_allclose(_np(mine), theirs.detach().numpy(), rtol=rtol, atol=atol, err_msg=path)
+    elif isinstance(theirs, dict):
+        assert isinstance(mine, dict), path
+        assert list(mine.keys()) == list(theirs.keys()), path
+        for k in theirs:
+            _assert_same(mine[k], theirs[k], f"{path}/{k}", rtol, atol)
+    elif isinstance(theirs, (list, tuple)):
+        assert type(mine) is type(theirs) and len(mine) == len(theirs), path
+        for i, (a, b) in enumerate(zip(mine, theirs)):
+            _assert_same(a, b, f"{path}[{i}]", rtol, atol)
+    else:
+        assert type(mine) is type(theirs) and mine == theirs, (path, mine, theirs)
+
+
+def _run(T, cls_name, kwargs, params_np, grads_np, steps=N_STEPS, parameter=True):
+    params = _make_params(T, params_np, parameter)
+    opt = getattr(T.optim, cls_name)(params, **kwargs)
+    for g in grads_np[:steps]:
+        _set_grads(T, params, g)
+        opt.step()
+    return params, opt
+
+
+def _outcome(fn):
+    try:
+        return ("ok", fn())
+    except Exception as e:  # noqa: BLE001 - the type and message are what is compared
+        return (type(e).__name__, str(e))
+
+
+# ---- optimizer configurations -------------------------------------------------------------------
+CONFIGS = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9)),
+    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.3, weight_decay=0.1)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.5, nesterov=True, maximize=True)),
+    ("SGD", dict(lr=0.05, momentum=0.9, weight_decay=0.1, maximize=True, foreach=True)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, foreach=True)),
+    ("SGD", dict(lr=0.05, foreach=False)),
+    ("Adam", dict()),
+    ("Adam", dict(lr=0.05, betas=(0.8, 0.9), eps=1e-6)),
+    ("Adam", dict(lr=0.05, amsgrad=True, weight_decay=0.1)),
+    ("Adam", dict(lr=0.05, maximize=True, weight_decay=0.05)),
+    ("Adam", dict(lr=0.05, amsgrad=True, maximize=True, foreach=True)),
+    ("Adam", dict(lr=0.05, weight_decay=0.1, foreach=True)),
+    ("Adam", dict(lr=0.05, decoupled_weight_decay=True, weight_decay=0.1)),
+    ("AdamW", dict()),
+    ("AdamW", dict(lr=0.05, amsgrad=True, weight_decay=0.2)),
+    ("AdamW", dict(lr=0.05, maximize=True, foreach=True)),
+    ("RMSprop", dict()),
+    ("RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.5)),
+    ("RMSprop", dict(lr=0.01, centered=True, weight_decay=0.1)),
+    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.3, maximize=True, foreach=True)),
+    ("Adagrad", dict()),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.1)),
+    ("Adagrad", dict(lr=0.1, eps=1e-5, maximize=True, foreach=True)),
+]
+
+
+def _config_id(c):
+    return c[0] + "-" + "-".join(f"{k}={v}" for k, v in c[1].items())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("config", CONFIGS, ids=[_config_id(c) for c in CONFIGS])
+def test_steps_match_torch(config, dtype):
+    cls_name, kwargs = config
+    params_np, grads_np = _arrays(dtype)
+    mine, mopt = _run(kindling, cls_name, kwargs, params_np, grads_np)
+    theirs, topt = _run(torch, cls_name, kwargs, params_np, grads_np)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    for a, b in zip(mine, theirs):
+        assert str(a.dtype) == str(b.dtype)
+        assert a.requires_grad and a.grad_fn is None and a.is_leaf
+        np.testing.assert_allclose(_np(a), b.detach().numpy(), **tol)
+    # every state tensor, and the state dict's whole structure
+    _assert_same(mopt.state_dict(), topt.state_dict(), **tol)
+
+
+@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_plain_leaf_tensors_and_missing_grads(cls_name):
+    params_np, grads_np = _arrays(np.float32, seed=1)
+
+    def run(T):
+        params = _make_params(T, params_np, parameter=False)
+        opt = getattr(T.optim, cls_name)(params, lr=0.1)
+        for g in grads_np[:3]:
+            # the middle parameter never gets a gradient: it is skipped and has no state
+            params[0].grad = T.tensor(g[0])
+            params[2].grad = T.tensor(g[2])
+            opt.step()
+        return params, opt
+
+    (mine, mopt), (theirs, topt) = run(kindling), run(torch)
+    for a, b in zip(mine, theirs):
+        np.testing.assert_allclose(_np(a), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+    _assert_same(mopt.state_dict(), topt.state_dict())
+
+
+def test_default_float64_step_dtype():
+    params_np, grads_np = _arrays(np.float64)
+    prev_k, prev_t = kindling.get_default_dtype(), torch.get_default_dtype()
+    kindling.set_default_dtype(kindling.float64)
+    torch.set_default_dtype(torch.float64)
+    try:
+        _, mopt = _run(kindling, "Adam", {}, params_np, grads_np, steps=2)
+        _, topt = _run(torch, "Adam", {}, params_np, grads_np, steps=2)
+    finally:
+        kindling.set_default_dtype(prev_k)
+        torch.set_default_dtype(prev_t)
+    _assert_same(mopt.state_dict(), topt.state_dict())
+    assert str(mopt.state_dict()["state"][0]["step"].dtype) == "torch.float64"
+
+
+def test_param_groups_with_own_options():
+    params_np, grads_np = _arrays(np.float32, seed=2)
+
+    def run(T):
+        ps = _make_params(T, params_np)
+        opt = T.optim.SGD([{"params": ps[:2]}, {"params": ps[2:], "lr": 0.5, "momentum": 0.8}], lr=0.1)
+        for g in grads_np[:4]:
+            _set_grads(T, ps, g)
+            opt.step()
+        return ps, opt
+
+    (mine, mopt), (theirs, topt) = run(kindling), run(torch)
+    for a, b in zip(mine, theirs):
+        np.testing.assert_allclose(_np(a), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+    _assert_same(mopt.state_dict(), topt.state_dict())
+    assert repr(mopt) == repr(topt)
+
+
+def test_named_parameters_state_dict():
+    params_np, grads_np = _arrays(np.float32)
+
+    def run(T):
+        ps = _make_params(T, params_np)
+        opt = T.optim.Adam([(f"w{i}", p) for i, p in enumerate(ps)], lr=0.1)
+        _set_grads(T, ps, grads_np[0])
+        opt.step()
+        return opt.state_dict()
+
+    _assert_same(run(kindling), run(torch))
+
+
+@pytest.mark.parametrize("config", [CONFIGS[2], CONFIGS[4], CONFIGS[10], CONFIGS[16], CONFIGS[20], CONFIGS[23]],
+                         ids=_config_id)
+def test_load_state_dict_then_continue(config):
+    """Save after a few steps, load into a fresh optimizer over copies, continue: same as not stopping."""
+    cls_name, kwargs = config
+    params_np, grads_np = _arrays(np.float32, seed=3)
+    theirs, _ = _run(torch, cls_name, kwargs, params_np, grads_np, steps=2 * N_STEPS)
+    _, torch_half = _run(torch, cls_name, kwargs, params_np, grads_np, steps=N_STEPS)
+
+    first, opt = _run(kindling, cls_name, kwargs, params_np, grads_np, steps=N_STEPS)
+    saved = copy.deepcopy(opt.state_dict())
+    _assert_same(saved, torch_half.state_dict())
+    resumed = [kindling.nn.Parameter(p.detach().clone()) for p in first]
+    opt2 = getattr(kindling.optim, cls_name)(resumed, **kwargs)
+    opt2.load_state_dict(saved)
+    for g in grads_np[N_STEPS:]:
+        _set_grads(kindling, resumed, g)
+        opt2.step()
+    for a, b in zip(resumed, theirs):
+        np.testing.assert_allclose(_np(a), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_load_state_dict_casts_state_to_param_dtype():
+    params_np, grads_np = _arrays(np.float32)
+
+    def run(T):
+        _, opt = _run(T, "Adam", {}, params_np, grads_np, steps=2)
+        ps64 = [T.nn.Parameter(T.tensor(a.astype(np.float64))) for a in params_np]
+        opt2 = T.optim.Adam(ps64)
+        opt2.load_state_dict(opt.state_dict())
+        return opt2.state_dict()
+
+    _assert_same(run(kindling), run(torch))
+
+
+LOAD_ERRORS = {
+    "groups": lambda T, ps: T.optim.SGD([{"params": ps[:1]}, {"params": ps[1:]}]).load_state_dict(
+        T.optim.SGD(ps).state_dict()),
+    "sizes": lambda T, ps: T.optim.SGD(ps[:2]).load_state_dict(T.optim.SGD(ps).state_dict()),
+}
+
+
+@pytest.mark.parametrize("case", list(LOAD_ERRORS))
+def test_load_state_dict_errors(case):
+    params_np, _ = _arrays(np.float32)
+    mine = _outcome(lambda: LOAD_ERRORS[case](kindling, _make_params(kindling, params_np)))
+    theirs = _outcome(lambda: LOAD_ERRORS[case](torch, _make_params(torch, params_np)))
+    assert mine == theirs and mine[0] != "ok"
+
+
+# ---- construction errors -------------------------------------------------------------------------
+BAD_ARGS = [
+    ("SGD", dict(lr=-1.0)),
+    ("SGD", dict(momentum=-0.5)),
+    ("SGD", dict(weight_decay=-1e-3)),
+    ("SGD", dict(nesterov=True)),
+    ("SGD", dict(nesterov=True, momentum=0.9, dampening=0.1)),
+    ("Adam", dict(lr=-1.0)),
+    ("Adam", dict(eps=-1.0)),
+    ("Adam", dict(betas=(1.0, 0.999))),
+    ("Adam", dict(betas=(0.9, -0.1))),
+    ("Adam", dict(weight_decay=-1.0)),
+    ("Adam", dict(betas=(0.9, 1))),
+    ("AdamW", dict(lr=-0.5)),
+    ("AdamW", dict(betas=(0.9, 1.5))),
+    ("RMSprop", dict(lr=-1.0)),
+    ("RMSprop", dict(eps=-1.0)),
+    ("RMSprop", dict(momentum=-1.0)),
+    ("RMSprop", dict(weight_decay=-1.0)),
+    ("RMSprop", dict(alpha=-1.0)),
+    ("Adagrad", dict(lr=-1.0)),
+    ("Adagrad", dict(lr_decay=-1.0)),
+    ("Adagrad", dict(weight_decay=-1.0)),
+    ("Adagrad", dict(initial_accumulator_value=-1.0)),
+    ("Adagrad", dict(eps=-1.0)),
+    ("SGD", dict(fused=True, foreach=True)),
+    ("Adam", dict(fused=True, differentiable=True)),
+]
+
+
+@pytest.mark.parametrize("config", BAD_ARGS, ids=[_config_id(c) for c in BAD_ARGS])
+def test_bad_arguments(config):
+    cls_name, kwargs = config
+    params_np, _ = _arrays(np.float32)
+    mine = _outcome(lambda: getattr(kindling.optim, cls_name)(_make_params(kindling, params_np), **kwargs))
+    theirs = _outcome(lambda: getattr(torch.optim, cls_name)(_make_params(torch, params_np), **kwargs))
+    assert theirs[0] != "ok"
+    assert mine == theirs
+
+
+def test_lr_message_text():
+    with pytest.raises(ValueError, match=r"^Invalid learning rate: -1.0$"):
+        kindling.optim.SGD([kindling.nn.Parameter(kindling.zeros(2))], lr=-1.0)
+
+
+PARAM_ERRORS = {
+    "empty": lambda T: T.optim.SGD([], lr=0.1),
+    "tensor": lambda T: T.optim.SGD(T.zeros(2, requires_grad=True), lr=0.1),
+    "non_leaf": lambda T: T.optim.SGD([T.zeros(2, requires_grad=True) * 2], lr=0.1),
+    "not_tensor": lambda T: T.optim.SGD([T.nn.Parameter(T.zeros(2)), 3.0], lr=0.1),
+    "not_tensor_list": lambda T: T.optim.Adam([[1, 2]]),
+    "set": lambda T: T.optim.SGD([{"params": {T.nn.Parameter(T.zeros(2))}}], lr=0.1),
+    "group_not_dict": lambda T: T.optim.SGD([T.nn.Parameter(T.zeros(2))]).add_param_group([1]),
+    "repeated_across_groups": lambda T: (lambda p: T.optim.SGD([{"params": [p]}, {"params": [p]}]))(
+        T.nn.Parameter(T.zeros(2))),
+    "add_repeated": lambda T: (lambda p: T.optim.SGD([p]).add_param_group({"params": p}))(T.nn.Parameter(T.zeros(2))),
+    "names_mixed": lambda T: T.optim.SGD([("a", T.nn.Parameter(T.zeros(2))), T.nn.Parameter(T.zeros(2))]),
+    "names_groups": lambda T: T.optim.SGD([{"params": [("a", T.nn.Parameter(T.zeros(2)))]},
+                                           {"params": [T.nn.Parameter(T.zeros(2))]}]),
+}
+
+
+@pytest.mark.parametrize("case", list(PARAM_ERRORS))
+def test_param_errors(case):
+    mine, theirs = _outcome(lambda: PARAM_ERRORS[case](kindling)), _outcome(lambda: PARAM_ERRORS[case](torch))
+    assert theirs[0] != "ok"
+    assert mine == theirs
+
+
+def test_duplicate_params_warn():
+    def run(T):
+        p = T.nn.Parameter(T.zeros(2))
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            T.optim.SGD([p, p])
+        return [(type(x.message).__name__, str(x.message)) for x in w]
+
+    assert run(kindling) == run(torch) != []
+
+
+def test_add_param_group_fills_defaults():
+    def run(T):
+        opt = T.optim.Adam([T.nn.Parameter(T.zeros(2))], lr=0.3)
+        opt.add_param_group({"params": [T.nn.Parameter(T.zeros(3))], "betas": (0.5, 0.6)})
+        return repr(opt), [sorted(g) for g in opt.param_groups]
+
+    assert run(kindling) == run(torch)
+
+
+@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_unsupported_flags(cls_name):
+    p = kindling.nn.Parameter(kindling.zeros(2))
+    if cls_name != "RMSprop":
+        with pytest.raises(NotImplementedError, match="fused"):
+            getattr(kindling.optim, cls_name)([p], fused=True)
+    opt = getattr(kindling.optim, cls_name)([p], differentiable=True)
+    p.grad = kindling.ones(2)
+    with pytest.raises(NotImplementedError, match="differentiable"):
+        opt.step()
+
+
+@pytest.mark.parametrize("cls_name", ["Adam", "AdamW", "RMSprop"])
+def test_capturable_on_cpu_fails_as_torch(cls_name):
+    def run(T):
+        p = T.nn.Parameter(T.zeros(2))
+        opt = getattr(T.optim, cls_name)([p], capturable=True)
+        p.grad = T.ones(2)
+        return _outcome(opt.step)
+
+    assert run(kindling) == run(torch)
+
+
+# ---- repr ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("config", [CONFIGS[3], CONFIGS[10], CONFIGS[15], CONFIGS[20], CONFIGS[23], ("SGD", {})],
+                         ids=_config_id)
+def test_repr(config):
+    cls_name, kwargs = config
+
+    def run(T):
+        ps = [T.nn.Parameter(T.zeros(2)), T.nn.Parameter(T.zeros(3))]
+        opt = getattr(T.optim, cls_name)([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.25}], **kwargs)
+        return repr(opt)
+
+    assert run(kindling) == run(torch)
+
+
+# ---- zero_grad, closure --------------------------------------------------------------------------
+@pytest.mark.parametrize("set_to_none", [True, False])
+@pytest.mark.parametrize("foreach", [None, True])
+def test_zero_grad(set_to_none, foreach):
+    def run(T):
+        ps = [T.nn.Parameter(T.ones(2)), T.nn.Parameter(T.ones(3))]
+        (ps[0] * 3).sum().backward()
+        opt = T.optim.SGD(ps, lr=0.1, foreach=foreach)
+        opt.zero_grad(set_to_none=set_to_none)
+        return [None if p.grad is None else (p.grad.tolist(), p.grad.requires_grad) for p in ps]
+
+    assert run(kindling) == run(torch)
+
+
+def test_step_closure_runs_with_grad_and_returns_loss():
+    def run(T):
+        p = T.nn.Parameter(T.tensor([1.0, -2.0]))
+        opt = T.optim.SGD([p], lr=0.1)
+        seen = []
+
+        def closure():
+            opt.zero_grad()
+            seen.append(T.is_grad_enabled())
+            loss = (p * p).sum()
+            loss.backward()
+            return loss
+
+        loss = opt.step(closure)
+        return seen, loss.item(), p.tolist(), p.grad_fn is None
+
+    assert run(kindling) == run(torch)
+
+
+def test_step_runs_without_grad_mode():
+    """In-place updates of leaves that require grad only work with grad mode off inside ``step``."""
+    def run(T):
+        p = T.nn.Parameter(T.tensor([1.0, 2.0]))
+        opt = T.optim.Adam([p], lr=0.1)
+        p.grad = T.ones(2)
+        with T.enable_grad():
+            opt.step()
+        return p.requires_grad, p.grad_fn is None, T.is_grad_enabled(), p._version
+
+    assert run(kindling) == run(torch)
+
+
+# ---- hooks ---------------------------------------------------------------------------------------
+def _hook_trace(T):
+    from importlib import import_module
+    optimizer_mod = import_module(T.__name__ + ".optim.optimizer")
+    log = []
+    p = T.nn.Parameter(T.ones(2))
+    opt = T.optim.SGD([p], lr=0.1)
+    handles = [
+        optimizer_mod.register_optimizer_step_pre_hook(lambda o, a, k: log.append("global_pre")),
+        optimizer_mod.register_optimizer_step_post_hook(lambda o, a, k: log.append("global_post")),
+        opt.register_step_pre_hook(lambda o, a, k: log.append(("pre1", len(a), sorted(k)))),
+        opt.register_step_pre_hook(lambda o, a, k: log.append("pre2")),
+        opt.register_step_post_hook(lambda o, a, k: log.append("post1")),
+        opt.register_step_post_hook(lambda o, a, k: log.append("post2")),
+        opt.register_state_dict_pre_hook(lambda o: log.append("sd_pre")),
+        opt.register_state_dict_pre_hook(lambda o: log.append("sd_pre_first"), prepend=True),
+        opt.register_state_dict_post_hook(lambda o, sd: log.append(("sd_post", sorted(sd)))),
+        opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1}),
+        opt.register_load_state_dict_pre_hook(lambda o, sd: log.append(("load_pre", sorted(sd)))),
+        opt.register_load_state_dict_pre_hook(
+            lambda o, sd: {k: v for k, v in sd.items() if k != "extra"}),
+        opt.register_load_state_dict_post_hook(lambda o: log.append("load_post")),
+        opt.register_load_state_dict_post_hook(lambda o: log.append("load_post_first"), prepend=True),
+    ]
+    try:
+        p.grad = T.ones(2)
+        opt.step()
+        opt.step(closure=None)
+        sd = opt.state_dict()
+        log.append(("sd_keys", sorted(sd)))
+        opt.load_state_dict(sd)
+        handles[3].remove()
+        handles[0].remove()
+        opt.step()
+        # a pre hook may replace the arguments
+        opt.register_step_pre_hook(lambda o, a, k: (a, {"closure": lambda: 7.0}))
+        log.append(("closure_result", opt.step()))
+        opt.register_step_pre_hook(lambda o, a, k: "bad")
+        log.append(_outcome(opt.step)[0])
+    finally:
+        for h in handles:
+            h.remove()
+    return log
+
+
+def test_hook_order_and_results():
+    assert _hook_trace(kindling) == _hook_trace(torch)
+
+
+# ---- pickling ------------------------------------------------------------------------------------
+def test_getstate_and_deepcopy():
+    params_np, grads_np = _arrays(np.float32)
+    ps, opt = _run(kindling, "Adam", dict(lr=0.1), params_np, grads_np, steps=2)
+    assert sorted(opt.__getstate__()) == ["defaults", "param_groups", "state"]
+    clone = copy.deepcopy(opt)
+    assert clone.param_groups[0]["params"][0] is not ps[0]
+    for a, b in zip(clone.state_dict()["state"][0].values(), opt.state_dict()["state"][0].values()):
+        np.testing.assert_array_equal(_np(a), _np(b))
+    restored = pickle.loads(pickle.dumps(opt))
+    assert repr(restored) == repr(opt)
+    assert len(restored._optimizer_step_pre_hooks) == 0
+
+
+def test_import_is_lazy():
+    import subprocess
+    import sys
+    code = "import sys, kindling; print('kindling.optim' in sys.modules); kindling.optim.SGD; " \
+           "print('kindling.optim' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=__file__.rsplit("/tests/", 1)[0])
+    assert out.stdout.split() == ["False", "True"]
+
+
+# ---- schedulers ----------------------------------------------------------------------------------
+class _Half:
+    """A callable object: LambdaLR saves its __dict__ in the state dict."""
+
+    def __init__(self):
+        self.scale = 0.5
+
+    def __call__(self, epoch):
+        return self.scale ** (epoch // 3)
+
+
+SCHEDULERS = {
+    "StepLR": lambda T, o: T.optim.lr_scheduler.StepLR(o, step_size=3, gamma=0.5),
+    "MultiStepLR": lambda T, o: T.optim.lr_scheduler.MultiStepLR(o, milestones=[2, 5, 5, 11], gamma=0.3),
+    "ExponentialLR": lambda T, o: T.optim.lr_scheduler.ExponentialLR(o, gamma=0.9),
+    "CosineAnnealingLR": lambda T, o: T.optim.lr_scheduler.CosineAnnealingLR(o, T_max=7, eta_min=0.001),
+    "LambdaLR": lambda T, o: T.optim.lr_scheduler.LambdaLR(o, lr_lambda=lambda e: 1.0 / (e + 1)),
+    "LambdaLR_obj": lambda T, o: T.optim.lr_scheduler.LambdaLR(o, lr_lambda=_Half()),
+    "MultiplicativeLR": lambda T, o: T.optim.lr_scheduler.MultiplicativeLR(o, lr_lambda=lambda e: 0.95),
+    "LinearLR": lambda T, o: T.optim.lr_scheduler.LinearLR(o, start_factor=0.25, end_factor=0.9, total_iters=8),
+    "ConstantLR": lambda T, o: T.optim.lr_scheduler.ConstantLR(o, factor=0.5, total_iters=4),
+    "PolynomialLR": lambda T, o: T.optim.lr_scheduler.PolynomialLR(o, total_iters=12, power=2.0),
+    "CosineAnnealingWarmRestarts": lambda T, o: T.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        o, T_0=3, T_mult=2, eta_min=0.01),
+    "CyclicLR": lambda T, o: T.optim.lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4,
+                                                           mode="triangular2"),
+    "CyclicLR_exp": lambda T, o: T.optim.lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3,
+                                                               step_size_down=5, mode="exp_range", gamma=0.9),
+    "OneCycleLR": lambda T, o: T.optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=25),
+    "OneCycleLR_3": lambda T, o: T.optim.lr_scheduler.OneCycleLR(o, max_lr=[1.0, 0.5], total_steps=25,
+                                                                 three_phase=True, anneal_strategy="linear"),
+    "SequentialLR": lambda T, o: T.optim.lr_scheduler.SequentialLR(
+        o, [T.optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=4),
+            T.optim.lr_scheduler.ExponentialLR(o, gamma=0.8)], milestones=[5]),
+    "ChainedScheduler": lambda T, o: T.optim.lr_scheduler.ChainedScheduler(
+        [T.optim.lr_scheduler.ConstantLR(o, factor=0.5, total_iters=6),
+         T.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)]),
+}
+
+
+def _two_group_sgd(T, momentum=0.9):
+    ps = [T.nn.Parameter(T.ones(2)), T.nn.Parameter(T.ones(3))]
+    opt = T.optim.SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.3}], lr=0.1, momentum=momentum)
+    return ps, opt
+
+
+def _schedule(T, name, epochs=20):
+    ps, opt = _two_group_sgd(T)
+    sched = SCHEDULERS[name](T, opt)
+    lrs = [sched.get_last_lr()]
+    momenta = [[g["momentum"] for g in opt.param_groups]]
+    for _ in range(epochs):
+        for p in ps:
+            p.grad = T.ones_like(p)
+        opt.step()
+        sched.step()
+        lrs.append(sched.get_last_lr())
+        momenta.append([g["momentum"] for g in opt.param_groups])
+    return lrs, momenta, sched, opt
+
+
+@pytest.mark.parametrize("name", list(SCHEDULERS))
+def test_scheduler_sequences(name):
+    mlrs, mmom, msched, mopt = _schedule(kindling, name)
+    tlrs, tmom, tsched, topt = _schedule(torch, name)
+    np.testing.assert_allclose(np.array(mlrs), np.array(tlrs), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(np.array(mmom), np.array(tmom), rtol=1e-12)
+    msd, tsd = msched.state_dict(), tsched.state_dict()
+    assert sorted(msd) == sorted(tsd)
+    # float values compared with a tolerance, the rest exactly
+    for k in tsd:
+        if k in ("_scale_fn_ref",):
+            continue
+        if isinstance(tsd[k], float):
+            assert math.isclose(msd[k], tsd[k], rel_tol=1e-12), k
+        elif k not in ("_schedulers",):
+            assert type(msd[k]) is type(tsd[k]), k
+    _assert_same(mopt.state_dict(), topt.state_dict())
+
+
+@pytest.mark.parametrize("name", ["StepLR", "CosineAnnealingLR", "LambdaLR_obj", "SequentialLR", "CyclicLR",
+                                  "OneCycleLR", "CosineAnnealingWarmRestarts", "ChainedScheduler"])
+def test_scheduler_state_dict_round_trip(name):
+    """Stop after 7 epochs, load the scheduler state into a fresh one, go on: same lrs as torch."""
+    def run(T):
+        ps, opt = _two_group_sgd(T)
+        sched = SCHEDULERS[name](T, opt)
+        for _ in range(7):
+            opt.step()
+            sched.step()
+        saved = copy.deepcopy(sched.state_dict())
+        ps2, opt2 = _two_group_sgd(T)
+        sched2 = SCHEDULERS[name](T, opt2)
+        opt2.load_state_dict(opt.state_dict())
+        sched2.load_state_dict(saved)
+        lrs = []
+        for _ in range(8):
+            opt2.step()
+            sched2.step()
+            lrs.append(sched2.get_last_lr())
+        return lrs
+
+    np.testing.assert_allclose(np.array(run(kindling)), np.array(run(torch)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode,threshold_mode", [("min", "rel"), ("max", "abs")])
+def test_reduce_lr_on_plateau(mode, threshold_mode):
+    metrics = [1.0, 0.9, 0.95, 0.95, 0.95, 0.96, 0.8, 0.8, 0.8, 0.8, 0.8, 0.85, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7]
+
+    def run(T):
+        _, opt = _two_group_sgd(T)
+        sched = T.optim.lr_scheduler.ReduceLROnPlateau(opt, mode=mode, factor=0.5, patience=2, cooldown=1,
+                                                       threshold_mode=threshold_mode, min_lr=[0.0, 0.05])
+        out = []
+        for m in metrics:
+            opt.step()
+            sched.step(m)
+            out.append((sched.get_last_lr(), sched.num_bad_epochs, sched.cooldown_counter, sched.best))
+        sd = sched.state_dict()
+        return out, sorted(sd)
+
+    assert run(kindling) == run(torch)
+
+
+def test_scheduler_epoch_argument_closed_form():
+    def run(T):
+        _, opt = _two_group_sgd(T)
+        sched = T.optim.lr_scheduler.MultiStepLR(opt, milestones=[3, 6], gamma=0.5)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            opt.step()
+            sched.step(7)
+        return sched.get_last_lr(), [str(x.message)[:40] for x in w]
+
+    assert run(kindling) == run(torch)
+
+
+def test_scheduler_warns_when_stepped_before_optimizer():
+    def run(T):
+        _, opt = _two_group_sgd(T)
+        sched = T.optim.lr_scheduler.StepLR(opt, step_size=2)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            sched.step()
+        return [(type(x.message).__name__, str(x.message)) for x in w]
+
+    out = run(kindling)
+    assert out == run(torch) and out
+
+
+SCHED_ERRORS = {
+    "not_optimizer": lambda T, o: T.optim.lr_scheduler.StepLR(object(), 3),
+    "resume_without_initial_lr": lambda T, o: T.optim.lr_scheduler.StepLR(o, 3, last_epoch=4),
+    "constant_factor": lambda T, o: T.optim.lr_scheduler.ConstantLR(o, factor=2.0),
+    "linear_start": lambda T, o: T.optim.lr_scheduler.LinearLR(o, start_factor=0.0),
+    "linear_end": lambda T, o: T.optim.lr_scheduler.LinearLR(o, end_factor=1.5),
+    "lambdas": lambda T, o: T.optim.lr_scheduler.LambdaLR(o, [lambda e: 1.0]),
+    "plateau_factor": lambda T, o: T.optim.lr_scheduler.ReduceLROnPlateau(o, factor=1.0),
+    "plateau_mode": lambda T, o: T.optim.lr_scheduler.ReduceLROnPlateau(o, mode="mid"),
+    "plateau_min_lrs": lambda T, o: T.optim.lr_scheduler.ReduceLROnPlateau(o, min_lr=[0.1]),
+    "sequential_milestones": lambda T, o: T.optim.lr_scheduler.SequentialLR(
+        o, [T.optim.lr_scheduler.StepLR(o, 2)], milestones=[3]),
+    "warm_restarts": lambda T, o: T.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=0),
+    "onecycle": lambda T, o: T.optim.lr_scheduler.OneCycleLR(o, max_lr=0.1),
+    "onecycle_too_far": lambda T, o: [s.step() for s in [T.optim.lr_scheduler.OneCycleLR(o, 0.1, total_steps=2)]
+                                      for _ in range(3)],
+    "cyclic_mode": lambda T, o: T.optim.lr_scheduler.CyclicLR(o, 0.1, 1.0, mode="zigzag"),
+    "cyclic_no_momentum": lambda T, o: T.optim.lr_scheduler.CyclicLR(
+        T.optim.Adagrad([T.nn.Parameter(T.ones(1))]), 0.1, 1.0),
+}
+
+
+@pytest.mark.parametrize("case", list(SCHED_ERRORS))
+def test_scheduler_errors(case):
+    def run(T):
+        _, opt = _two_group_sgd(T)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _outcome(lambda: SCHED_ERRORS[case](T, opt))
+
+    mine, theirs = run(kindling), run(torch)
+    assert theirs[0] != "ok"
+    assert mine == theirs
+
+
+def test_adam_scheduler_cycles_betas():
+    def run(T):
+        p = T.nn.Parameter(T.ones(2))
+        opt = T.optim.Adam([p], lr=0.1)
+        sched = T.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=10)
+        out = []
+        for _ in range(9):
+            p.grad = T.ones(2)
+            opt.step()
+            sched.step()
+            out.append((sched.get_last_lr(), opt.param_groups[0]["betas"]))
+        return out, p.tolist()
+
+    (mo, mp), (to, tp) = run(kindling), run(torch)
+    np.testing.assert_allclose(np.array([[*a, *b] for a, b in mo]), np.array([[*a, *b] for a, b in to]), rtol=1e-12)
+    np.testing.assert_allclose(mp, tp, rtol=1e-5)
