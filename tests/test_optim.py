@@ -688,3 +688,37 @@ def test_adam_scheduler_cycles_betas():
     (mo, mp), (to, tp) = run(kindling), run(torch)
     np.testing.assert_allclose(np.array([[*a, *b] for a, b in mo]), np.array([[*a, *b] for a, b in to]), rtol=1e-12)
     np.testing.assert_allclose(mp, tp, rtol=1e-5)
+
+
+@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("variant", ["complex", "tensor_lr"])
+def test_complex_params_and_tensor_lr(cls_name, variant):
+    """Complex parameters (updated through view_as_real) and a 0-d tensor lr that a scheduler fills in place."""
+    kwargs = {"SGD": dict(momentum=0.9), "RMSprop": dict(momentum=0.5, centered=True)}.get(cls_name, {})
+
+    def run(T):
+        rng = np.random.default_rng(5)
+        dtype = np.complex64 if variant == "complex" else np.float32
+
+        def draw():
+            x = rng.standard_normal(4)
+            if variant == "complex":
+                x = x + 1j * rng.standard_normal(4)
+            return x.astype(dtype)
+
+        p = T.nn.Parameter(T.tensor(draw()))
+        kw = dict(kwargs, lr=T.tensor(0.1)) if variant == "tensor_lr" else kwargs
+        opt = getattr(T.optim, cls_name)([p], **kw)
+        sched = T.optim.lr_scheduler.StepLR(opt, 2) if variant == "tensor_lr" else None
+        for _ in range(4):
+            p.grad = T.tensor(draw())
+            opt.step()
+            if sched is not None:
+                sched.step()
+        lrs = [float(x) for x in sched.get_last_lr()] if sched is not None else None
+        return p.detach().numpy(), lrs, opt.state_dict()
+
+    (mp, ml, msd), (tp, tl, tsd) = run(kindling), run(torch)
+    np.testing.assert_allclose(mp, tp, rtol=1e-5, atol=1e-6)
+    assert ml == pytest.approx(tl) if tl is not None else ml is None
+    _assert_same(msd, tsd)
