@@ -15,6 +15,8 @@ torch = pytest.importorskip("torch")
 LIBS = {"kindling": kindling, "torch": torch}
 SHAPES = [(3, 4), (5,), ()]
 N_STEPS = 6
+ALL_OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop",
+                  "ASGD"]
 
 
 # ---- helpers ---------------------------------------------------------------------------------
@@ -103,6 +105,20 @@ CONFIGS = [
     ("Adagrad", dict()),
     ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.1)),
     ("Adagrad", dict(lr=0.1, eps=1e-5, maximize=True, foreach=True)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1, maximize=True)),
+    ("Adamax", dict()),
+    ("Adamax", dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1, maximize=True)),
+    ("NAdam", dict()),
+    ("NAdam", dict(lr=0.05, weight_decay=0.1, momentum_decay=0.01)),
+    ("NAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", dict(lr=0.05)),
+    ("RAdam", dict(lr=0.05, betas=(0.9, 0.5), weight_decay=0.1, maximize=True)),
+    ("RAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
+    ("ASGD", dict(lr=0.05)),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=2, weight_decay=0.1, maximize=True)),
 ]
 
 
@@ -126,7 +142,7 @@ def test_steps_match_torch(config, dtype):
     _assert_same(mopt.state_dict(), topt.state_dict(), **tol)
 
 
-@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("cls_name", ALL_OPTIMIZERS)
 def test_plain_leaf_tensors_and_missing_grads(cls_name):
     params_np, grads_np = _arrays(np.float32, seed=1)
 
@@ -267,6 +283,15 @@ BAD_ARGS = [
     ("Adagrad", dict(weight_decay=-1.0)),
     ("Adagrad", dict(initial_accumulator_value=-1.0)),
     ("Adagrad", dict(eps=-1.0)),
+    ("Adadelta", dict(rho=1.5)),
+    ("Adadelta", dict(eps=-1.0)),
+    ("Adamax", dict(betas=(0.9, 1.0))),
+    ("NAdam", dict(momentum_decay=-1.0)),
+    ("NAdam", dict(lr=-0.1)),
+    ("RAdam", dict(weight_decay=-0.1)),
+    ("Rprop", dict(etas=(1.2, 0.5))),
+    ("Rprop", dict(lr=-0.1)),
+    ("ASGD", dict(weight_decay=-1.0)),
     ("SGD", dict(fused=True, foreach=True)),
     ("Adam", dict(fused=True, differentiable=True)),
 ]
@@ -331,10 +356,10 @@ def test_add_param_group_fills_defaults():
     assert run(kindling) == run(torch)
 
 
-@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("cls_name", ALL_OPTIMIZERS)
 def test_unsupported_flags(cls_name):
     p = kindling.nn.Parameter(kindling.zeros(2))
-    if cls_name != "RMSprop":
+    if cls_name in ("SGD", "Adam", "AdamW", "Adagrad"):
         with pytest.raises(NotImplementedError, match="fused"):
             getattr(kindling.optim, cls_name)([p], fused=True)
     opt = getattr(kindling.optim, cls_name)([p], differentiable=True)
@@ -343,7 +368,7 @@ def test_unsupported_flags(cls_name):
         opt.step()
 
 
-@pytest.mark.parametrize("cls_name", ["Adam", "AdamW", "RMSprop"])
+@pytest.mark.parametrize("cls_name", [c for c in ALL_OPTIMIZERS if c not in ("SGD", "Adagrad")])
 def test_capturable_on_cpu_fails_as_torch(cls_name):
     def run(T):
         p = T.nn.Parameter(T.zeros(2))
@@ -690,7 +715,7 @@ def test_adam_scheduler_cycles_betas():
     np.testing.assert_allclose(mp, tp, rtol=1e-5)
 
 
-@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("cls_name", ALL_OPTIMIZERS)
 @pytest.mark.parametrize("variant", ["complex", "tensor_lr"])
 def test_complex_params_and_tensor_lr(cls_name, variant):
     """Complex parameters (updated through view_as_real) and a 0-d tensor lr that a scheduler fills in place."""

@@ -70,12 +70,43 @@ def _check_fused(fused=None, foreach=None, differentiable=False):
 _CAPTURABLE_DEVICES = ["cuda", "xpu", "hpu", "privateuseone", "xla"]
 
 
-def _check_capturable(capturable, params):
+def _check_capturable(capturable, params, what="params and state_steps", supports_xla=True):
     """``capturable=True`` needs accelerator tensors; kindling's are all CPU, so this fails as PyTorch does."""
     if capturable and params:
-        raise AssertionError(
-            f"If capturable=True, params and state_steps must be on supported devices: {_CAPTURABLE_DEVICES}."
-        )
+        devices = _CAPTURABLE_DEVICES if supports_xla else _CAPTURABLE_DEVICES[:-1]
+        raise AssertionError(f"If capturable=True, {what} must be on supported devices: {devices}.")
+
+
+def _validate_common(lr, eps=None, betas=None, weight_decay=None):
+    """The range checks most optimizers share, with PyTorch's messages, in PyTorch's order."""
+    if isinstance(lr, torch.Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if eps is not None and not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if betas is not None:
+        for i in (0, 1):
+            if not 0.0 <= betas[i] < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+    if weight_decay is not None and not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _upgrade_step_state(optimizer):
+    """Old checkpoints kept ``state['step']`` as a number; make it a 0-d tensor again."""
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            p_state = optimizer.state.get(p, [])
+            if len(p_state) != 0 and "step" in p_state and not torch.is_tensor(p_state["step"]):
+                p_state["step"] = torch.tensor(float(p_state["step"]), dtype=_get_scalar_dtype())
+
+
+def _closure_loss(closure):
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()
 
 
 def _use_grad_for_differentiable(func):
