@@ -1,5 +1,6 @@
 """kindling.optim against torch.optim: parameter and state values after several steps, state
 dicts (structure and round trips), hooks, errors, reprs, and learning-rate schedules."""
+
 import copy
 import math
 import pickle
@@ -15,8 +16,19 @@ torch = pytest.importorskip("torch")
 LIBS = {"kindling": kindling, "torch": torch}
 SHAPES = [(3, 4), (5,), ()]
 N_STEPS = 6
-ALL_OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop",
-                  "ASGD"]
+ALL_OPTIMIZERS = [
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "Adadelta",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "Rprop",
+    "ASGD",
+]
 
 
 # ---- helpers ---------------------------------------------------------------------------------
@@ -48,7 +60,9 @@ def _assert_same(mine, theirs, path="", rtol=1e-5, atol=1e-6):
         assert isinstance(mine, kindling.Tensor), path
         assert str(mine.dtype) == str(theirs.dtype), path
         assert tuple(mine.shape) == tuple(theirs.shape), path
-        np.testing.assert_allclose(_np(mine), theirs.detach().numpy(), rtol=rtol, atol=atol, err_msg=path)
+        np.testing.assert_allclose(
+            _np(mine), theirs.detach().numpy(), rtol=rtol, atol=atol, err_msg=path
+        )
     elif isinstance(theirs, dict):
         assert isinstance(mine, dict), path
         assert list(mine.keys()) == list(theirs.keys()), path
@@ -182,7 +196,9 @@ def test_param_groups_with_own_options():
 
     def run(T):
         ps = _make_params(T, params_np)
-        opt = T.optim.SGD([{"params": ps[:2]}, {"params": ps[2:], "lr": 0.5, "momentum": 0.8}], lr=0.1)
+        opt = T.optim.SGD(
+            [{"params": ps[:2]}, {"params": ps[2:], "lr": 0.5, "momentum": 0.8}], lr=0.1
+        )
         for g in grads_np[:4]:
             _set_grads(T, ps, g)
             opt.step()
@@ -208,12 +224,14 @@ def test_named_parameters_state_dict():
     _assert_same(run(kindling), run(torch))
 
 
-RESUME_CONFIGS = [c for c in CONFIGS if c[1].get("weight_decay") or c[0] in ("NAdam", "ASGD", "Rprop")]
+RESUME_CONFIGS = [
+    c for c in CONFIGS if c[1].get("weight_decay") or c[0] in ("NAdam", "ASGD", "Rprop")
+]
 
 
 @pytest.mark.parametrize("config", RESUME_CONFIGS, ids=_config_id)
 def test_load_state_dict_then_continue(config):
-    """Save after a few steps, load into a fresh optimizer over copies, continue: same as not stopping."""
+    """Save after a few steps, load into a fresh optimizer, continue: same as not stopping."""
     cls_name, kwargs = config
     params_np, grads_np = _arrays(np.float32, seed=3)
     theirs, _ = _run(torch, cls_name, kwargs, params_np, grads_np, steps=2 * N_STEPS)
@@ -247,7 +265,8 @@ def test_load_state_dict_casts_state_to_param_dtype():
 
 LOAD_ERRORS = {
     "groups": lambda T, ps: T.optim.SGD([{"params": ps[:1]}, {"params": ps[1:]}]).load_state_dict(
-        T.optim.SGD(ps).state_dict()),
+        T.optim.SGD(ps).state_dict()
+    ),
     "sizes": lambda T, ps: T.optim.SGD(ps[:2]).load_state_dict(T.optim.SGD(ps).state_dict()),
 }
 
@@ -303,8 +322,12 @@ BAD_ARGS = [
 def test_bad_arguments(config):
     cls_name, kwargs = config
     params_np, _ = _arrays(np.float32)
-    mine = _outcome(lambda: getattr(kindling.optim, cls_name)(_make_params(kindling, params_np), **kwargs))
-    theirs = _outcome(lambda: getattr(torch.optim, cls_name)(_make_params(torch, params_np), **kwargs))
+    mine = _outcome(
+        lambda: getattr(kindling.optim, cls_name)(_make_params(kindling, params_np), **kwargs)
+    )
+    theirs = _outcome(
+        lambda: getattr(torch.optim, cls_name)(_make_params(torch, params_np), **kwargs)
+    )
     assert theirs[0] != "ok"
     assert mine == theirs
 
@@ -323,22 +346,37 @@ PARAM_ERRORS = {
     "set": lambda T: T.optim.SGD([{"params": {T.nn.Parameter(T.zeros(2))}}], lr=0.1),
     "group_not_dict": lambda T: T.optim.SGD([T.nn.Parameter(T.zeros(2))]).add_param_group([1]),
     "repeated_across_groups": lambda T: (lambda p: T.optim.SGD([{"params": [p]}, {"params": [p]}]))(
-        T.nn.Parameter(T.zeros(2))),
-    "add_repeated": lambda T: (lambda p: T.optim.SGD([p]).add_param_group({"params": p}))(T.nn.Parameter(T.zeros(2))),
-    "names_mixed": lambda T: T.optim.SGD([("a", T.nn.Parameter(T.zeros(2))), T.nn.Parameter(T.zeros(2))]),
-    "adam_tensor_lr_foreach": lambda T: T.optim.Adam([T.nn.Parameter(T.zeros(2))], lr=T.tensor(0.1), foreach=True),
-    "sgd_tensor_lr_two_elements": lambda T: T.optim.SGD([T.nn.Parameter(T.zeros(2))], lr=T.tensor([0.1, 0.2])),
-    "adam_betas_mixed": lambda T: T.optim.Adam([T.nn.Parameter(T.zeros(2))], betas=(T.tensor(0.9), 0.99)),
-    "adam_beta_tensor_foreach": lambda T: T.optim.Adam([T.nn.Parameter(T.zeros(2))],
-                                                       betas=(T.tensor(0.9), T.tensor(0.99)), foreach=True),
-    "names_groups": lambda T: T.optim.SGD([{"params": [("a", T.nn.Parameter(T.zeros(2)))]},
-                                           {"params": [T.nn.Parameter(T.zeros(2))]}]),
+        T.nn.Parameter(T.zeros(2))
+    ),
+    "add_repeated": lambda T: (lambda p: T.optim.SGD([p]).add_param_group({"params": p}))(
+        T.nn.Parameter(T.zeros(2))
+    ),
+    "names_mixed": lambda T: T.optim.SGD(
+        [("a", T.nn.Parameter(T.zeros(2))), T.nn.Parameter(T.zeros(2))]
+    ),
+    "adam_tensor_lr_foreach": lambda T: T.optim.Adam(
+        [T.nn.Parameter(T.zeros(2))], lr=T.tensor(0.1), foreach=True
+    ),
+    "sgd_tensor_lr_two_elements": lambda T: T.optim.SGD(
+        [T.nn.Parameter(T.zeros(2))], lr=T.tensor([0.1, 0.2])
+    ),
+    "adam_betas_mixed": lambda T: T.optim.Adam(
+        [T.nn.Parameter(T.zeros(2))], betas=(T.tensor(0.9), 0.99)
+    ),
+    "adam_beta_tensor_foreach": lambda T: T.optim.Adam(
+        [T.nn.Parameter(T.zeros(2))], betas=(T.tensor(0.9), T.tensor(0.99)), foreach=True
+    ),
+    "names_groups": lambda T: T.optim.SGD(
+        [{"params": [("a", T.nn.Parameter(T.zeros(2)))]}, {"params": [T.nn.Parameter(T.zeros(2))]}]
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(PARAM_ERRORS))
 def test_param_errors(case):
-    mine, theirs = _outcome(lambda: PARAM_ERRORS[case](kindling)), _outcome(lambda: PARAM_ERRORS[case](torch))
+    mine, theirs = _outcome(lambda: PARAM_ERRORS[case](kindling)), _outcome(
+        lambda: PARAM_ERRORS[case](torch)
+    )
     assert theirs[0] != "ok"
     assert mine == theirs
 
@@ -387,14 +425,19 @@ def test_capturable_on_cpu_fails_as_torch(cls_name):
 
 
 # ---- repr ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("config", [CONFIGS[3], CONFIGS[10], CONFIGS[15], CONFIGS[20], CONFIGS[23], ("SGD", {})],
-                         ids=_config_id)
+@pytest.mark.parametrize(
+    "config",
+    [CONFIGS[3], CONFIGS[10], CONFIGS[15], CONFIGS[20], CONFIGS[23], ("SGD", {})],
+    ids=_config_id,
+)
 def test_repr(config):
     cls_name, kwargs = config
 
     def run(T):
         ps = [T.nn.Parameter(T.zeros(2)), T.nn.Parameter(T.zeros(3))]
-        opt = getattr(T.optim, cls_name)([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.25}], **kwargs)
+        opt = getattr(T.optim, cls_name)(
+            [{"params": ps[:1]}, {"params": ps[1:], "lr": 0.25}], **kwargs
+        )
         return repr(opt)
 
     assert run(kindling) == run(torch)
@@ -435,6 +478,7 @@ def test_step_closure_runs_with_grad_and_returns_loss():
 
 def test_step_runs_without_grad_mode():
     """In-place updates of leaves that require grad only work with grad mode off inside ``step``."""
+
     def run(T):
         p = T.nn.Parameter(T.tensor([1.0, 2.0]))
         opt = T.optim.Adam([p], lr=0.1)
@@ -449,6 +493,7 @@ def test_step_runs_without_grad_mode():
 # ---- hooks ---------------------------------------------------------------------------------------
 def _hook_trace(T):
     from importlib import import_module
+
     optimizer_mod = import_module(T.__name__ + ".optim.optimizer")
     log = []
     p = T.nn.Parameter(T.ones(2))
@@ -466,9 +511,12 @@ def _hook_trace(T):
         opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1}),
         opt.register_load_state_dict_pre_hook(lambda o, sd: log.append(("load_pre", sorted(sd)))),
         opt.register_load_state_dict_pre_hook(
-            lambda o, sd: {k: v for k, v in sd.items() if k != "extra"}),
+            lambda o, sd: {k: v for k, v in sd.items() if k != "extra"}
+        ),
         opt.register_load_state_dict_post_hook(lambda o: log.append("load_post")),
-        opt.register_load_state_dict_post_hook(lambda o: log.append("load_post_first"), prepend=True),
+        opt.register_load_state_dict_post_hook(
+            lambda o: log.append("load_post_first"), prepend=True
+        ),
     ]
     try:
         p.grad = T.ones(2)
@@ -519,10 +567,18 @@ def test_missing_optimizers_say_so():
 def test_import_is_lazy():
     import subprocess
     import sys
-    code = "import sys, kindling; print('kindling.optim' in sys.modules); kindling.optim.SGD; " \
-           "print('kindling.optim' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=__file__.rsplit("/tests/", 1)[0])
+
+    code = (
+        "import sys, kindling; print('kindling.optim' in sys.modules); kindling.optim.SGD; "
+        "print('kindling.optim' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=__file__.rsplit("/tests/", 1)[0],
+    )
     assert out.stdout.split() == ["False", "True"]
 
 
@@ -539,36 +595,58 @@ class _Half:
 
 SCHEDULERS = {
     "StepLR": lambda T, o: T.optim.lr_scheduler.StepLR(o, step_size=3, gamma=0.5),
-    "MultiStepLR": lambda T, o: T.optim.lr_scheduler.MultiStepLR(o, milestones=[2, 5, 5, 11], gamma=0.3),
+    "MultiStepLR": lambda T, o: T.optim.lr_scheduler.MultiStepLR(
+        o, milestones=[2, 5, 5, 11], gamma=0.3
+    ),
     "ExponentialLR": lambda T, o: T.optim.lr_scheduler.ExponentialLR(o, gamma=0.9),
-    "CosineAnnealingLR": lambda T, o: T.optim.lr_scheduler.CosineAnnealingLR(o, T_max=7, eta_min=0.001),
+    "CosineAnnealingLR": lambda T, o: T.optim.lr_scheduler.CosineAnnealingLR(
+        o, T_max=7, eta_min=0.001
+    ),
     "LambdaLR": lambda T, o: T.optim.lr_scheduler.LambdaLR(o, lr_lambda=lambda e: 1.0 / (e + 1)),
     "LambdaLR_obj": lambda T, o: T.optim.lr_scheduler.LambdaLR(o, lr_lambda=_Half()),
-    "MultiplicativeLR": lambda T, o: T.optim.lr_scheduler.MultiplicativeLR(o, lr_lambda=lambda e: 0.95),
-    "LinearLR": lambda T, o: T.optim.lr_scheduler.LinearLR(o, start_factor=0.25, end_factor=0.9, total_iters=8),
+    "MultiplicativeLR": lambda T, o: T.optim.lr_scheduler.MultiplicativeLR(
+        o, lr_lambda=lambda e: 0.95
+    ),
+    "LinearLR": lambda T, o: T.optim.lr_scheduler.LinearLR(
+        o, start_factor=0.25, end_factor=0.9, total_iters=8
+    ),
     "ConstantLR": lambda T, o: T.optim.lr_scheduler.ConstantLR(o, factor=0.5, total_iters=4),
     "PolynomialLR": lambda T, o: T.optim.lr_scheduler.PolynomialLR(o, total_iters=12, power=2.0),
     "CosineAnnealingWarmRestarts": lambda T, o: T.optim.lr_scheduler.CosineAnnealingWarmRestarts(
-        o, T_0=3, T_mult=2, eta_min=0.01),
-    "CyclicLR": lambda T, o: T.optim.lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4,
-                                                           mode="triangular2"),
-    "CyclicLR_exp": lambda T, o: T.optim.lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3,
-                                                               step_size_down=5, mode="exp_range", gamma=0.9),
+        o, T_0=3, T_mult=2, eta_min=0.01
+    ),
+    "CyclicLR": lambda T, o: T.optim.lr_scheduler.CyclicLR(
+        o, base_lr=0.01, max_lr=0.1, step_size_up=4, mode="triangular2"
+    ),
+    "CyclicLR_exp": lambda T, o: T.optim.lr_scheduler.CyclicLR(
+        o, base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5, mode="exp_range", gamma=0.9
+    ),
     "OneCycleLR": lambda T, o: T.optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=25),
-    "OneCycleLR_3": lambda T, o: T.optim.lr_scheduler.OneCycleLR(o, max_lr=[1.0, 0.5], total_steps=25,
-                                                                 three_phase=True, anneal_strategy="linear"),
+    "OneCycleLR_3": lambda T, o: T.optim.lr_scheduler.OneCycleLR(
+        o, max_lr=[1.0, 0.5], total_steps=25, three_phase=True, anneal_strategy="linear"
+    ),
     "SequentialLR": lambda T, o: T.optim.lr_scheduler.SequentialLR(
-        o, [T.optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=4),
-            T.optim.lr_scheduler.ExponentialLR(o, gamma=0.8)], milestones=[5]),
+        o,
+        [
+            T.optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=4),
+            T.optim.lr_scheduler.ExponentialLR(o, gamma=0.8),
+        ],
+        milestones=[5],
+    ),
     "ChainedScheduler": lambda T, o: T.optim.lr_scheduler.ChainedScheduler(
-        [T.optim.lr_scheduler.ConstantLR(o, factor=0.5, total_iters=6),
-         T.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)]),
+        [
+            T.optim.lr_scheduler.ConstantLR(o, factor=0.5, total_iters=6),
+            T.optim.lr_scheduler.ExponentialLR(o, gamma=0.9),
+        ]
+    ),
 }
 
 
 def _two_group_sgd(T, momentum=0.9):
     ps = [T.nn.Parameter(T.ones(2)), T.nn.Parameter(T.ones(3))]
-    opt = T.optim.SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.3}], lr=0.1, momentum=momentum)
+    opt = T.optim.SGD(
+        [{"params": ps[:1]}, {"params": ps[1:], "lr": 0.3}], lr=0.1, momentum=momentum
+    )
     return ps, opt
 
 
@@ -606,10 +684,22 @@ def test_scheduler_sequences(name):
     _assert_same(mopt.state_dict(), topt.state_dict())
 
 
-@pytest.mark.parametrize("name", ["StepLR", "CosineAnnealingLR", "LambdaLR_obj", "SequentialLR", "CyclicLR",
-                                  "OneCycleLR", "CosineAnnealingWarmRestarts", "ChainedScheduler"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "StepLR",
+        "CosineAnnealingLR",
+        "LambdaLR_obj",
+        "SequentialLR",
+        "CyclicLR",
+        "OneCycleLR",
+        "CosineAnnealingWarmRestarts",
+        "ChainedScheduler",
+    ],
+)
 def test_scheduler_state_dict_round_trip(name):
     """Stop after 7 epochs, load the scheduler state into a fresh one, go on: same lrs as torch."""
+
     def run(T):
         ps, opt = _two_group_sgd(T)
         sched = SCHEDULERS[name](T, opt)
@@ -633,17 +723,45 @@ def test_scheduler_state_dict_round_trip(name):
 
 @pytest.mark.parametrize("mode,threshold_mode", [("min", "rel"), ("max", "abs")])
 def test_reduce_lr_on_plateau(mode, threshold_mode):
-    metrics = [1.0, 0.9, 0.95, 0.95, 0.95, 0.96, 0.8, 0.8, 0.8, 0.8, 0.8, 0.85, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7]
+    metrics = [
+        1.0,
+        0.9,
+        0.95,
+        0.95,
+        0.95,
+        0.96,
+        0.8,
+        0.8,
+        0.8,
+        0.8,
+        0.8,
+        0.85,
+        0.7,
+        0.7,
+        0.7,
+        0.7,
+        0.7,
+        0.7,
+    ]
 
     def run(T):
         _, opt = _two_group_sgd(T)
-        sched = T.optim.lr_scheduler.ReduceLROnPlateau(opt, mode=mode, factor=0.5, patience=2, cooldown=1,
-                                                       threshold_mode=threshold_mode, min_lr=[0.0, 0.05])
+        sched = T.optim.lr_scheduler.ReduceLROnPlateau(
+            opt,
+            mode=mode,
+            factor=0.5,
+            patience=2,
+            cooldown=1,
+            threshold_mode=threshold_mode,
+            min_lr=[0.0, 0.05],
+        )
         out = []
         for m in metrics:
             opt.step()
             sched.step(m)
-            out.append((sched.get_last_lr(), sched.num_bad_epochs, sched.cooldown_counter, sched.best))
+            out.append(
+                (sched.get_last_lr(), sched.num_bad_epochs, sched.cooldown_counter, sched.best)
+            )
         sd = sched.state_dict()
         return out, sorted(sd)
 
@@ -687,14 +805,17 @@ SCHED_ERRORS = {
     "plateau_mode": lambda T, o: T.optim.lr_scheduler.ReduceLROnPlateau(o, mode="mid"),
     "plateau_min_lrs": lambda T, o: T.optim.lr_scheduler.ReduceLROnPlateau(o, min_lr=[0.1]),
     "sequential_milestones": lambda T, o: T.optim.lr_scheduler.SequentialLR(
-        o, [T.optim.lr_scheduler.StepLR(o, 2)], milestones=[3]),
+        o, [T.optim.lr_scheduler.StepLR(o, 2)], milestones=[3]
+    ),
     "warm_restarts": lambda T, o: T.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=0),
     "onecycle": lambda T, o: T.optim.lr_scheduler.OneCycleLR(o, max_lr=0.1),
-    "onecycle_too_far": lambda T, o: [s.step() for s in [T.optim.lr_scheduler.OneCycleLR(o, 0.1, total_steps=2)]
-                                      for _ in range(3)],
+    "onecycle_too_far": lambda T, o: [
+        s.step() for s in [T.optim.lr_scheduler.OneCycleLR(o, 0.1, total_steps=2)] for _ in range(3)
+    ],
     "cyclic_mode": lambda T, o: T.optim.lr_scheduler.CyclicLR(o, 0.1, 1.0, mode="zigzag"),
     "cyclic_no_momentum": lambda T, o: T.optim.lr_scheduler.CyclicLR(
-        T.optim.Adagrad([T.nn.Parameter(T.ones(1))]), 0.1, 1.0),
+        T.optim.Adagrad([T.nn.Parameter(T.ones(1))]), 0.1, 1.0
+    ),
 }
 
 
@@ -725,15 +846,19 @@ def test_adam_scheduler_cycles_betas():
         return out, p.tolist()
 
     (mo, mp), (to, tp) = run(kindling), run(torch)
-    np.testing.assert_allclose(np.array([[*a, *b] for a, b in mo]), np.array([[*a, *b] for a, b in to]), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.array([[*a, *b] for a, b in mo]), np.array([[*a, *b] for a, b in to]), rtol=1e-12
+    )
     np.testing.assert_allclose(mp, tp, rtol=1e-5)
 
 
 @pytest.mark.parametrize("cls_name", ALL_OPTIMIZERS)
 @pytest.mark.parametrize("variant", ["complex", "tensor_lr"])
 def test_complex_params_and_tensor_lr(cls_name, variant):
-    """Complex parameters (updated through view_as_real) and a 0-d tensor lr that a scheduler fills in place."""
-    kwargs = {"SGD": dict(momentum=0.9), "RMSprop": dict(momentum=0.5, centered=True)}.get(cls_name, {})
+    """Complex parameters (updated through view_as_real); a 0-d tensor lr a scheduler fills in."""
+    kwargs = {"SGD": dict(momentum=0.9), "RMSprop": dict(momentum=0.5, centered=True)}.get(
+        cls_name, {}
+    )
 
     def run(T):
         rng = np.random.default_rng(5)
@@ -764,9 +889,14 @@ def test_complex_params_and_tensor_lr(cls_name, variant):
 
 
 # ---- end to end ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("cls_name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
-                                             ("AdamW", dict(lr=0.05, amsgrad=True)),
-                                             ("RMSprop", dict(lr=0.01, centered=True))])
+@pytest.mark.parametrize(
+    "cls_name,kwargs",
+    [
+        ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+        ("AdamW", dict(lr=0.05, amsgrad=True)),
+        ("RMSprop", dict(lr=0.01, centered=True)),
+    ],
+)
 def test_training_loop_with_backward_and_scheduler(cls_name, kwargs):
     rng = np.random.default_rng(7)
     x_np = rng.standard_normal((16, 3)).astype(np.float32)
@@ -776,7 +906,9 @@ def test_training_loop_with_backward_and_scheduler(cls_name, kwargs):
     def run(T):
         w = T.nn.Parameter(T.tensor(w_np))
         b = T.nn.Parameter(T.zeros(2))
-        opt = getattr(T.optim, cls_name)([{"params": [w]}, {"params": [b], "weight_decay": 0.0}], **kwargs)
+        opt = getattr(T.optim, cls_name)(
+            [{"params": [w]}, {"params": [b], "weight_decay": 0.0}], **kwargs
+        )
         sched = T.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10)
         x, y = T.tensor(x_np), T.tensor(y_np)
         losses = []
@@ -797,6 +929,7 @@ def test_training_loop_with_backward_and_scheduler(cls_name, kwargs):
 def test_user_defined_optimizer():
     def run(T):
         from importlib import import_module
+
         base = import_module(T.__name__ + ".optim.optimizer")
 
         class SignSGD(base.Optimizer):

@@ -31,8 +31,19 @@ class Adadelta(Optimizer):
         differentiable (bool): not supported (raises NotImplementedError at ``step``).
     """
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
-                 capturable=False, maximize=False, differentiable=False):
+    def __init__(
+        self,
+        params,
+        lr=1.0,
+        rho=0.9,
+        eps=1e-6,
+        weight_decay=0,
+        foreach=None,
+        *,
+        capturable=False,
+        maximize=False,
+        differentiable=False,
+    ):
         _validate_common(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
@@ -60,7 +71,7 @@ class Adadelta(Optimizer):
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
-        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        """Perform one optimization step (``closure`` recomputes and returns the loss)."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
             params, grads, square_avgs, acc_deltas, state_steps = [], [], [], [], []
@@ -79,18 +90,46 @@ class Adadelta(Optimizer):
                 square_avgs.append(state["square_avg"])
                 acc_deltas.append(state["acc_delta"])
                 state_steps.append(state["step"])
-            adadelta(params, grads, square_avgs, acc_deltas, state_steps, lr=group["lr"], rho=group["rho"],
-                     eps=group["eps"], weight_decay=group["weight_decay"], foreach=group["foreach"],
-                     maximize=group["maximize"], capturable=group["capturable"])
+            adadelta(
+                params,
+                grads,
+                square_avgs,
+                acc_deltas,
+                state_steps,
+                lr=group["lr"],
+                rho=group["rho"],
+                eps=group["eps"],
+                weight_decay=group["weight_decay"],
+                foreach=group["foreach"],
+                maximize=group["maximize"],
+                capturable=group["capturable"],
+            )
         return loss
 
 
-def adadelta(params, grads, square_avgs, acc_deltas, state_steps, capturable=False, foreach=None,
-             differentiable=False, has_complex=False, *, lr, rho, eps, weight_decay, maximize):
+def adadelta(
+    params,
+    grads,
+    square_avgs,
+    acc_deltas,
+    state_steps,
+    capturable=False,
+    foreach=None,
+    differentiable=False,
+    has_complex=False,
+    *,
+    lr,
+    rho,
+    eps,
+    weight_decay,
+    maximize,
+):
     """Functional Adadelta: update ``params`` and the running averages in place."""
     _check_capturable(capturable, params, supports_xla=False)
     lr = _to_scalar(lr)
-    for param, grad, square_avg, acc_delta, step in zip(params, grads, square_avgs, acc_deltas, state_steps):
+    for param, grad, square_avg, acc_delta, step in zip(
+        params, grads, square_avgs, acc_deltas, state_steps
+    ):
         step += 1
         grad = -grad if maximize else grad
         if weight_decay != 0:

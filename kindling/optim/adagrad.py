@@ -2,7 +2,15 @@
 
 import kindling as torch
 
-from .optimizer import Optimizer, _check_fused, _get_scalar_dtype, _get_value, _to_scalar, _use_grad_for_differentiable
+from .optimizer import (
+    _DIFFERENTIABLE_MISSING,
+    Optimizer,
+    _check_fused,
+    _get_scalar_dtype,
+    _get_value,
+    _to_scalar,
+    _use_grad_for_differentiable,
+)
 
 __all__ = ["Adagrad", "adagrad"]
 
@@ -53,7 +61,9 @@ class Adagrad(Optimizer):
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+            raise ValueError(
+                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
+            )
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
         defaults = {
@@ -108,7 +118,7 @@ class Adagrad(Optimizer):
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
-        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        """Perform one optimization step (``closure`` recomputes and returns the loss)."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
@@ -157,18 +167,24 @@ def adagrad(
     ``foreach=True`` runs the same for-loop (kindling has no separate multi-tensor Adagrad).
     """
     if not all(isinstance(t, torch.Tensor) for t in state_steps):
-        raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
+        raise RuntimeError(
+            "API has changed, `state_steps` argument must contain a list of singleton tensors"
+        )
     if fused:
-        raise NotImplementedError("kindling.optim: fused=True (fused optimizer kernels) is not implemented")
+        raise NotImplementedError(
+            "kindling.optim: fused=True (fused optimizer kernels) is not implemented"
+        )
     if differentiable:
-        raise NotImplementedError("kindling.optim: differentiable=True (autograd through optimizer.step) is not implemented")
+        raise NotImplementedError(_DIFFERENTIABLE_MISSING)
     lr = _to_scalar(lr)
     for param, grad, state_sum, step_t in zip(params, grads, state_sums, state_steps):
         step_t += 1
         step = _get_value(step_t)
         grad = -grad if maximize else grad
         if grad.is_sparse:
-            raise NotImplementedError("kindling.optim.Adagrad: sparse gradients are not implemented")
+            raise NotImplementedError(
+                "kindling.optim.Adagrad: sparse gradients are not implemented"
+            )
         if weight_decay != 0:
             grad = grad.add(param, alpha=weight_decay)
         clr = lr / (1 + (step - 1) * lr_decay)

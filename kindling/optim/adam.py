@@ -3,6 +3,7 @@
 import kindling as torch
 
 from .optimizer import (
+    _DIFFERENTIABLE_MISSING,
     Optimizer,
     _check_capturable,
     _check_fused,
@@ -22,11 +23,14 @@ class Adam(Optimizer):
     Args:
         params: parameters or parameter groups.
         lr (float): learning rate (default: 1e-3).
-        betas (tuple[float, float]): decay rates of the first and second moment averages (default: (0.9, 0.999)).
+        betas (tuple[float, float]): decay rates of the first and second moment averages
+            (default: (0.9, 0.999)).
         eps (float): added to the denominator (default: 1e-8).
-        weight_decay (float): L2 penalty, or decoupled decay with ``decoupled_weight_decay`` (default: 0).
+        weight_decay (float): L2 penalty, or decoupled decay with ``decoupled_weight_decay``
+            (default: 0).
         amsgrad (bool): use the running maximum of the second moment (default: False).
-        foreach (bool, optional): use the ``_foreach_*`` multi-tensor ops (default: None, the for-loop).
+        foreach (bool, optional): use the ``_foreach_*`` multi-tensor ops (default: None, the
+            for-loop).
         maximize (bool): maximize the objective (default: False).
         capturable (bool): needs accelerator tensors; True fails at ``step`` as on PyTorch's CPU.
         differentiable (bool): not supported (raises NotImplementedError at ``step``).
@@ -52,7 +56,9 @@ class Adam(Optimizer):
     ):
         if isinstance(lr, torch.Tensor):
             if foreach and not capturable:
-                raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
+                raise ValueError(
+                    "lr as a Tensor is not supported for capturable=False and foreach=True"
+                )
             if lr.numel() != 1:
                 raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
@@ -73,7 +79,8 @@ class Adam(Optimizer):
             if isinstance(betas[i], torch.Tensor):
                 if not capturable and foreach:
                     raise ValueError(
-                        f"betas[{i}] as a Tensor is not supported for capturable=False and foreach=True"
+                        f"betas[{i}] as a Tensor is not supported for "
+                        "capturable=False and foreach=True"
                     )
                 if betas[i].numel() != 1:
                     raise ValueError(f"Tensor betas[{i}] must be 1-element")
@@ -108,15 +115,21 @@ class Adam(Optimizer):
                 p_state = self.state.get(p, [])
                 # states saved by old versions kept 'step' as a Python number
                 if len(p_state) != 0 and not torch.is_tensor(p_state["step"]):
-                    p_state["step"] = torch.tensor(float(p_state["step"]), dtype=_get_scalar_dtype())
+                    p_state["step"] = torch.tensor(
+                        float(p_state["step"]), dtype=_get_scalar_dtype()
+                    )
 
-    def _init_group(self, group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps):
+    def _init_group(
+        self, group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps
+    ):
         for p in group["params"]:
             if p.grad is None:
                 continue
             params.append(p)
             if p.grad.is_sparse:
-                raise RuntimeError("Adam does not support sparse gradients, please consider SparseAdam instead")
+                raise RuntimeError(
+                    "Adam does not support sparse gradients, please consider SparseAdam instead"
+                )
             grads.append(p.grad)
             state = self.state[p]
             if len(state) == 0:
@@ -124,26 +137,39 @@ class Adam(Optimizer):
                 state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 if group["amsgrad"]:
-                    state["max_exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["max_exp_avg_sq"] = torch.zeros_like(
+                        p, memory_format=torch.preserve_format
+                    )
             exp_avgs.append(state["exp_avg"])
             exp_avg_sqs.append(state["exp_avg_sq"])
             if group["amsgrad"]:
                 max_exp_avg_sqs.append(state["max_exp_avg_sq"])
             if group["foreach"] and torch.is_tensor(group["lr"]) and not group["capturable"]:
-                raise RuntimeError("lr as a Tensor is not supported for capturable=False and foreach=True")
+                raise RuntimeError(
+                    "lr as a Tensor is not supported for capturable=False and foreach=True"
+                )
             state_steps.append(state["step"])
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
-        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        """Perform one optimization step (``closure`` recomputes and returns the loss)."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps = [], [], [], [], [], []
+            params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps = (
+                [],
+                [],
+                [],
+                [],
+                [],
+                [],
+            )
             beta1, beta2 = group["betas"]
-            self._init_group(group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps)
+            self._init_group(
+                group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps
+            )
             adam(
                 params,
                 grads,
@@ -193,11 +219,15 @@ def adam(
 ):
     """Functional Adam: update ``params`` and the moment tensors in place."""
     if fused:
-        raise NotImplementedError("kindling.optim: fused=True (fused optimizer kernels) is not implemented")
+        raise NotImplementedError(
+            "kindling.optim: fused=True (fused optimizer kernels) is not implemented"
+        )
     if differentiable:
-        raise NotImplementedError("kindling.optim: differentiable=True (autograd through optimizer.step) is not implemented")
+        raise NotImplementedError(_DIFFERENTIABLE_MISSING)
     if not all(isinstance(t, torch.Tensor) for t in state_steps):
-        raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
+        raise RuntimeError(
+            "API has changed, `state_steps` argument must contain a list of singleton tensors"
+        )
     _check_capturable(capturable, params)
     func = _multi_tensor_adam if _use_foreach({"foreach": foreach}, params) else _single_tensor_adam
     func(
@@ -219,8 +249,21 @@ def adam(
 
 
 def _single_tensor_adam(
-    params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps,
-    *, amsgrad, beta1, beta2, lr, weight_decay, eps, maximize, decoupled_weight_decay,
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    max_exp_avg_sqs,
+    state_steps,
+    *,
+    amsgrad,
+    beta1,
+    beta2,
+    lr,
+    weight_decay,
+    eps,
+    maximize,
+    decoupled_weight_decay,
 ):
     for i, param in enumerate(params):
         grad = -grads[i] if maximize else grads[i]
@@ -259,15 +302,39 @@ def _single_tensor_adam(
 
 
 def _multi_tensor_adam(
-    params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps,
-    *, amsgrad, beta1, beta2, lr, weight_decay, eps, maximize, decoupled_weight_decay,
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    max_exp_avg_sqs,
+    state_steps,
+    *,
+    amsgrad,
+    beta1,
+    beta2,
+    lr,
+    weight_decay,
+    eps,
+    maximize,
+    decoupled_weight_decay,
 ):
     if any(torch.is_complex(p) for p in params):
         # complex parameters go through the for-loop (same arithmetic, views per tensor)
         return _single_tensor_adam(
-            params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps,
-            amsgrad=amsgrad, beta1=beta1, beta2=beta2, lr=lr, weight_decay=weight_decay, eps=eps,
-            maximize=maximize, decoupled_weight_decay=decoupled_weight_decay,
+            params,
+            grads,
+            exp_avgs,
+            exp_avg_sqs,
+            max_exp_avg_sqs,
+            state_steps,
+            amsgrad=amsgrad,
+            beta1=beta1,
+            beta2=beta2,
+            lr=lr,
+            weight_decay=weight_decay,
+            eps=eps,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
         )
     if maximize:
         grads = torch._foreach_neg(grads)

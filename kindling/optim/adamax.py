@@ -23,7 +23,8 @@ class Adamax(Optimizer):
     Args:
         params: parameters or parameter groups.
         lr (float): learning rate (default: 2e-3).
-        betas (tuple[float, float]): decay of the first moment and of the infinity norm (default: (0.9, 0.999)).
+        betas (tuple[float, float]): decay of the first moment and of the infinity norm
+            (default: (0.9, 0.999)).
         eps (float): added to the norm (default: 1e-8).
         weight_decay (float): L2 penalty (default: 0).
         foreach (bool, optional): accepted; both settings run the for-loop.
@@ -32,8 +33,19 @@ class Adamax(Optimizer):
         capturable (bool): needs accelerator tensors; True fails at ``step`` as on PyTorch's CPU.
     """
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
-                 maximize=False, differentiable=False, capturable=False):
+    def __init__(
+        self,
+        params,
+        lr=2e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        foreach=None,
+        *,
+        maximize=False,
+        differentiable=False,
+        capturable=False,
+    ):
         _validate_common(lr, eps=eps, betas=betas, weight_decay=weight_decay)
         defaults = {
             "lr": lr,
@@ -58,7 +70,7 @@ class Adamax(Optimizer):
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
-        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        """Perform one optimization step (``closure`` recomputes and returns the loss)."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
             params, grads, exp_avgs, exp_infs, state_steps = [], [], [], [], []
@@ -78,14 +90,42 @@ class Adamax(Optimizer):
                 exp_infs.append(state["exp_inf"])
                 state_steps.append(state["step"])
             beta1, beta2 = group["betas"]
-            adamax(params, grads, exp_avgs, exp_infs, state_steps, eps=group["eps"], beta1=beta1, beta2=beta2,
-                   lr=group["lr"], weight_decay=group["weight_decay"], foreach=group["foreach"],
-                   maximize=group["maximize"], capturable=group["capturable"])
+            adamax(
+                params,
+                grads,
+                exp_avgs,
+                exp_infs,
+                state_steps,
+                eps=group["eps"],
+                beta1=beta1,
+                beta2=beta2,
+                lr=group["lr"],
+                weight_decay=group["weight_decay"],
+                foreach=group["foreach"],
+                maximize=group["maximize"],
+                capturable=group["capturable"],
+            )
         return loss
 
 
-def adamax(params, grads, exp_avgs, exp_infs, state_steps, foreach=None, maximize=False, differentiable=False,
-           capturable=False, has_complex=False, *, eps, beta1, beta2, lr, weight_decay):
+def adamax(
+    params,
+    grads,
+    exp_avgs,
+    exp_infs,
+    state_steps,
+    foreach=None,
+    maximize=False,
+    differentiable=False,
+    capturable=False,
+    has_complex=False,
+    *,
+    eps,
+    beta1,
+    beta2,
+    lr,
+    weight_decay,
+):
     """Functional Adamax: update ``params``, ``exp_avgs`` and ``exp_infs`` in place."""
     _check_capturable(capturable, params)
     lr = _to_scalar(lr)

@@ -6,9 +6,11 @@ __all__ = ["AdamW", "adamw"]
 
 
 class AdamW(Adam):
-    """AdamW, as ``torch.optim.AdamW``: Adam whose weight decay multiplies the parameters by ``1 - lr * wd``.
+    """AdamW, as ``torch.optim.AdamW``: Adam whose weight decay multiplies the parameters by
+    ``1 - lr * weight_decay``.
 
-    Takes Adam's arguments (``weight_decay`` defaults to 1e-2); ``decoupled_weight_decay`` is always True.
+    Takes Adam's arguments (``weight_decay`` defaults to 1e-2); ``decoupled_weight_decay`` is
+    always True.
     """
 
     def __init__(

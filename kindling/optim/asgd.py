@@ -33,8 +33,19 @@ class ASGD(Optimizer):
         capturable (bool): needs accelerator tensors; True fails at ``step`` as on PyTorch's CPU.
     """
 
-    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None,
-                 maximize=False, differentiable=False, capturable=False):
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        lambd=1e-4,
+        alpha=0.75,
+        t0=1e6,
+        weight_decay=0,
+        foreach=None,
+        maximize=False,
+        differentiable=False,
+        capturable=False,
+    ):
         _validate_common(lr, weight_decay=weight_decay)
         defaults = {
             "lr": lr,
@@ -64,7 +75,7 @@ class ASGD(Optimizer):
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
-        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        """Perform one optimization step (``closure`` recomputes and returns the loss)."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
             params, grads, mus, axs, etas, state_steps = [], [], [], [], [], []
@@ -78,22 +89,56 @@ class ASGD(Optimizer):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
-                    state["eta"] = torch.as_tensor(_to_scalar(group["lr"]), dtype=_get_scalar_dtype()).clone().detach()
+                    state["eta"] = (
+                        torch.as_tensor(_to_scalar(group["lr"]), dtype=_get_scalar_dtype())
+                        .clone()
+                        .detach()
+                    )
                     state["mu"] = torch.ones((), dtype=_get_scalar_dtype())
                     state["ax"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 mus.append(state["mu"])
                 axs.append(state["ax"])
                 etas.append(state["eta"])
                 state_steps.append(state["step"])
-            asgd(params, grads, axs, mus, etas, state_steps, lambd=group["lambd"], lr=group["lr"],
-                 t0=group["t0"], alpha=group["alpha"], weight_decay=group["weight_decay"],
-                 foreach=group["foreach"], maximize=group["maximize"], capturable=group["capturable"])
+            asgd(
+                params,
+                grads,
+                axs,
+                mus,
+                etas,
+                state_steps,
+                lambd=group["lambd"],
+                lr=group["lr"],
+                t0=group["t0"],
+                alpha=group["alpha"],
+                weight_decay=group["weight_decay"],
+                foreach=group["foreach"],
+                maximize=group["maximize"],
+                capturable=group["capturable"],
+            )
         return loss
 
 
-def asgd(params, grads, axs, mus, etas, state_steps, foreach=None, maximize=False, differentiable=False,
-         capturable=False, has_complex=False, *, lambd, lr, t0, alpha, weight_decay):
-    """Functional ASGD: update ``params``, the averages ``axs`` and the ``mus``/``etas`` in place."""
+def asgd(
+    params,
+    grads,
+    axs,
+    mus,
+    etas,
+    state_steps,
+    foreach=None,
+    maximize=False,
+    differentiable=False,
+    capturable=False,
+    has_complex=False,
+    *,
+    lambd,
+    lr,
+    t0,
+    alpha,
+    weight_decay,
+):
+    """Functional ASGD: update ``params``, the averages ``axs``, ``mus`` and ``etas`` in place."""
     _check_capturable(capturable, params, what="params, mus, etas, and state_steps")
     lr = _to_scalar(lr)
     for i, param in enumerate(params):

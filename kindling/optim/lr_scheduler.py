@@ -124,10 +124,12 @@ class LRScheduler:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] when resuming scheduler "
+                        f"param 'initial_lr' is not specified in param_groups[{i}] "
+                        "when resuming scheduler "
                         "with last_epoch >= 0.\n"
                         "This typically happens when:\n"
-                        "1. You're trying to resume training from a checkpoint but haven't properly loaded "
+                        "1. You're trying to resume training from a checkpoint "
+                        "but haven't properly loaded "
                         "the optimizer state\n"
                         "2. You're using last_epoch >= 0 for a fresh training run (not recommended)"
                     )
@@ -178,7 +180,8 @@ class LRScheduler:
         if self._step_count == 1:
             if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
                 warnings.warn(
-                    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+                    "Seems like `optimizer.step()` has been overridden after "
+                    "learning rate scheduler "
                     "initialization. Please, make sure to call `optimizer.step()` before "
                     "`lr_scheduler.step()`. See more details at "
                     "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
@@ -190,7 +193,8 @@ class LRScheduler:
                     "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
                     "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
                     "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
-                    "will result in PyTorch skipping the first value of the learning rate schedule. "
+                    "will result in PyTorch skipping the first value of the "
+                    "learning rate schedule. "
                     "See more details at "
                     "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
                     UserWarning,
@@ -223,7 +227,9 @@ def _lambdas_per_group(optimizer, lr_lambda):
     if not isinstance(lr_lambda, (list, tuple)):
         return [lr_lambda] * len(optimizer.param_groups)
     if len(lr_lambda) != len(optimizer.param_groups):
-        raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
+        raise ValueError(
+            f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}"
+        )
     return list(lr_lambda)
 
 
@@ -232,7 +238,8 @@ class _LambdaStateMixin:
     def state_dict(self):
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
         state["lr_lambdas"] = [
-            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in self.lr_lambdas
+            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+            for fn in self.lr_lambdas
         ]
         return state
 
@@ -256,7 +263,9 @@ class LambdaLR(_LambdaStateMixin, LRScheduler):
     def get_lr(self):
         """Base lrs scaled by the lambdas at ``last_epoch``."""
         _warn_get_lr_called_within_step(self)
-        return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+        return [
+            base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)
+        ]
 
 
 class MultiplicativeLR(_LambdaStateMixin, LRScheduler):
@@ -275,7 +284,10 @@ class MultiplicativeLR(_LambdaStateMixin, LRScheduler):
         _warn_get_lr_called_within_step(self)
         if self._is_initial:
             return _param_groups_val_list(self.optimizer, "lr")
-        return [group["lr"] * fn(self.last_epoch) for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
+        return [
+            group["lr"] * fn(self.last_epoch)
+            for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)
+        ]
 
 
 class StepLR(LRScheduler):
@@ -294,7 +306,9 @@ class StepLR(LRScheduler):
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
-        return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
+        return [
+            base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs
+        ]
 
 
 class MultiStepLR(LRScheduler):
@@ -315,7 +329,10 @@ class MultiStepLR(LRScheduler):
 
     def _get_closed_form_lr(self):
         milestones = sorted(self.milestones.elements())
-        return [base_lr * self.gamma ** bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
+        return [
+            base_lr * self.gamma ** bisect_right(milestones, self.last_epoch)
+            for base_lr in self.base_lrs
+        ]
 
 
 class ConstantLR(LRScheduler):
@@ -345,12 +362,15 @@ class ConstantLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """lr factor goes linearly from ``start_factor`` to ``end_factor`` over ``total_iters`` epochs."""
+    """lr factor goes linearly from ``start_factor`` to ``end_factor`` in ``total_iters`` steps."""
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+    def __init__(
+        self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1
+    ):
         if start_factor > 1.0 or start_factor <= 0:
             raise ValueError(
-                "Starting multiplicative factor expected to be greater than 0 and less or equal to 1."
+                "Starting multiplicative factor expected to be greater than 0 "
+                "and less or equal to 1."
             )
         if end_factor > 1.0 or end_factor < 0:
             raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
@@ -408,7 +428,8 @@ def _check_scheduler_list(owner, optimizer, schedulers):
         if optimizer != scheduler.optimizer:
             raise ValueError(
                 f"{name} expects all schedulers to belong to the same optimizer, but "
-                f"got scheduler {scheduler.__class__.__name__} at index {idx} has {scheduler.optimizer}, "
+                f"got scheduler {scheduler.__class__.__name__} at index {idx} "
+                f"has {scheduler.optimizer}, "
                 f"which is different from {optimizer.__class__.__name__}."
             )
 
@@ -433,12 +454,15 @@ class SequentialLR(_NestedStateMixin, LRScheduler):
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         if len(schedulers) < 1:
-            raise ValueError(f"{self.__class__.__name__} expects at least one scheduler, but got no scheduler.")
+            raise ValueError(
+                f"{self.__class__.__name__} expects at least one scheduler, but got no scheduler."
+            )
         _check_scheduler_list(self, optimizer, schedulers)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(
                 "Sequential Schedulers expects number of schedulers provided to be one more "
-                f"than the number of milestone points, but got number of schedulers {len(schedulers)} and the "
+                "than the number of milestone points, but got number of schedulers "
+                f"{len(schedulers)} and the "
                 f"number of milestones to be equal to {len(milestones)}"
             )
         self._schedulers = schedulers
@@ -488,19 +512,21 @@ class PolynomialLR(LRScheduler):
         if self._is_initial or self.last_epoch > self.total_iters:
             return _param_groups_val_list(self.optimizer, "lr")
         decay = (
-            (1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)
+            (1.0 - self.last_epoch / self.total_iters)
+            / (1.0 - (self.last_epoch - 1) / self.total_iters)
         ) ** self.power
         return [group["lr"] * decay for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
         return [
-            base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+            base_lr
+            * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
             for base_lr in self.base_lrs
         ]
 
 
 class CosineAnnealingLR(LRScheduler):
-    """lr follows a cosine from the initial lr down to ``eta_min`` over ``T_max`` epochs (and back)."""
+    """lr follows a cosine from the initial lr to ``eta_min`` over ``T_max`` epochs (and back)."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = T_max
@@ -514,7 +540,10 @@ class CosineAnnealingLR(LRScheduler):
             return _param_groups_val_list(self.optimizer, "lr")
         if self._step_count == 1 and self.last_epoch > 0:
             return [
-                self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(self.last_epoch * math.pi / self.T_max)) / 2
+                self.eta_min
+                + (base_lr - self.eta_min)
+                * (1 + math.cos(self.last_epoch * math.pi / self.T_max))
+                / 2
                 for base_lr in self.base_lrs
             ]
         if (self.last_epoch - 1 - self.T_max) % (2 * self.T_max) == 0:
@@ -525,11 +554,15 @@ class CosineAnnealingLR(LRScheduler):
         ratio = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / (
             1 + math.cos(math.pi * (self.last_epoch - 1) / self.T_max)
         )
-        return [ratio * (group["lr"] - self.eta_min) + self.eta_min for group in self.optimizer.param_groups]
+        return [
+            ratio * (group["lr"] - self.eta_min) + self.eta_min
+            for group in self.optimizer.param_groups
+        ]
 
     def _get_closed_form_lr(self):
         return [
-            self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+            self.eta_min
+            + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
             for base_lr in self.base_lrs
         ]
 
@@ -540,7 +573,8 @@ class ChainedScheduler(_NestedStateMixin, LRScheduler):
     def __init__(self, schedulers, optimizer=None):
         if len(schedulers) < 1:
             raise ValueError(
-                f"{self.__class__.__name__} expects at least one scheduler to be chained, but got no scheduler."
+                f"{self.__class__.__name__} expects at least one scheduler to be chained, "
+                "but got no scheduler."
             )
         optimizer = optimizer or schedulers[0].optimizer
         _check_scheduler_list(self, optimizer, schedulers)
@@ -556,7 +590,10 @@ class ChainedScheduler(_NestedStateMixin, LRScheduler):
 
 
 class ReduceLROnPlateau(LRScheduler):
-    """Multiply lr by ``factor`` when a metric passed to ``step`` stops improving for ``patience`` epochs."""
+    """Multiply lr by ``factor`` when the metric given to ``step`` stops improving.
+
+    The metric may fail to improve for ``patience`` epochs before the lr drops.
+    """
 
     def __init__(
         self,
@@ -578,7 +615,9 @@ class ReduceLROnPlateau(LRScheduler):
         self.optimizer = optimizer
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}")
+                raise ValueError(
+                    f"expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}"
+                )
             self.default_min_lr = None
             self.min_lrs = list(min_lr)
         else:
@@ -665,7 +704,9 @@ class ReduceLROnPlateau(LRScheduler):
     def load_state_dict(self, state_dict):
         """Restore attributes, then rebuild the comparison from ``mode`` and ``threshold``."""
         self.__dict__.update(state_dict)
-        self._init_is_better(mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode)
+        self._init_is_better(
+            mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode
+        )
 
 
 def _set_momentum(group, use_beta1, momentum):
@@ -678,12 +719,16 @@ def _set_momentum(group, use_beta1, momentum):
 def _momentum_setup(scheduler, optimizer, base_momentum, max_momentum, last_epoch):
     """Shared by CyclicLR and OneCycleLR: momentum (or beta1) cycles against the lr."""
     if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+        raise ValueError(
+            "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+        )
     scheduler.use_beta1 = "betas" in optimizer.defaults
     max_momentums = _format_param("max_momentum", optimizer, max_momentum)
     base_momentums = _format_param("base_momentum", optimizer, base_momentum)
     if last_epoch == -1:
-        for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+        for m_momentum, b_momentum, group in zip(
+            max_momentums, base_momentums, optimizer.param_groups
+        ):
             _set_momentum(group, scheduler.use_beta1, m_momentum)
             group["max_momentum"] = m_momentum
             group["base_momentum"] = b_momentum
@@ -691,7 +736,7 @@ def _momentum_setup(scheduler, optimizer, base_momentum, max_momentum, last_epoc
 
 
 class CyclicLR(LRScheduler):
-    """lr cycles between ``base_lr`` and ``max_lr`` (triangular, triangular2, exp_range or a custom scale)."""
+    """lr cycles between ``base_lr`` and ``max_lr`` (triangular, triangular2, exp_range, custom)."""
 
     def __init__(
         self,
@@ -777,10 +822,17 @@ class CyclicLR(LRScheduler):
         else:
             scale_factor = (x - 1) / (self.step_ratio - 1)
         scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
-        lrs = [base_lr + (max_lr - base_lr) * scale_factor * scale for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+        lrs = [
+            base_lr + (max_lr - base_lr) * scale_factor * scale
+            for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)
+        ]
         if self.cycle_momentum:
-            for group, base_m, max_m in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
-                _set_momentum(group, self.use_beta1, max_m - (max_m - base_m) * scale_factor * scale)
+            for group, base_m, max_m in zip(
+                self.optimizer.param_groups, self.base_momentums, self.max_momentums
+            ):
+                _set_momentum(
+                    group, self.use_beta1, max_m - (max_m - base_m) * scale_factor * scale
+                )
         return lrs
 
     def state_dict(self):
@@ -803,7 +855,7 @@ class CyclicLR(LRScheduler):
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
-    """Cosine annealing restarted every ``T_i`` epochs, ``T_i`` growing by ``T_mult`` each restart."""
+    """Cosine annealing restarted every ``T_i`` epochs, ``T_i`` growing by ``T_mult`` each time."""
 
     def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
         if T_0 <= 0 or not isinstance(T_0, int):
@@ -811,7 +863,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         if T_mult < 1 or not isinstance(T_mult, int):
             raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
         if not isinstance(eta_min, (float, int)):
-            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
+            raise ValueError(
+                f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}"
+            )
         self.T_0 = T_0
         self.T_i = T_0
         self.T_mult = T_mult
@@ -823,7 +877,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         """Cosine of the position ``T_cur / T_i`` in the current period."""
         _warn_get_lr_called_within_step(self)
         return [
-            self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+            self.eta_min
+            + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
             for base_lr in self.base_lrs
         ]
 
@@ -888,7 +943,9 @@ class OneCycleLR(LRScheduler):
             if not isinstance(epochs, int) or epochs <= 0:
                 raise ValueError(f"Expected positive integer epochs, but got {epochs}")
             if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
-                raise ValueError(f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}")
+                raise ValueError(
+                    f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}"
+                )
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
@@ -906,7 +963,13 @@ class OneCycleLR(LRScheduler):
         if three_phase:
             self._schedule_phases = [
                 phase(warmup_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                phase(float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                phase(
+                    float(2 * pct_start * self.total_steps) - 2,
+                    "max_lr",
+                    "initial_lr",
+                    "base_momentum",
+                    "max_momentum",
+                ),
                 phase(self.total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
             ]
         else:
@@ -917,7 +980,9 @@ class OneCycleLR(LRScheduler):
         if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ["cos", "linear"]:
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
+            raise ValueError(
+                f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
+            )
         self._anneal_func_type = anneal_strategy
 
         max_lrs = _format_param("max_lr", self.optimizer, max_lr)
@@ -950,7 +1015,8 @@ class OneCycleLR(LRScheduler):
         step_num = self.last_epoch
         if step_num > self.total_steps:
             raise ValueError(
-                f"Tried to step {step_num} times. The specified number of total steps is {self.total_steps}"
+                f"Tried to step {step_num} times. "
+                f"The specified number of total steps is {self.total_steps}"
             )
         lrs = []
         last = len(self._schedule_phases) - 1
@@ -962,7 +1028,9 @@ class OneCycleLR(LRScheduler):
                     pct = (step_num - start_step) / (end_step - start_step)
                     lrs.append(self._anneal_func(group[ph["start_lr"]], group[ph["end_lr"]], pct))
                     if self.cycle_momentum:
-                        momentum = self._anneal_func(group[ph["start_momentum"]], group[ph["end_momentum"]], pct)
+                        momentum = self._anneal_func(
+                            group[ph["start_momentum"]], group[ph["end_momentum"]], pct
+                        )
                         _set_momentum(group, self.use_beta1, momentum)
                     break
                 start_step = ph["end_step"]

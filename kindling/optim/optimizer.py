@@ -58,20 +58,26 @@ def _get_scalar_dtype(is_fused=None):
 
 
 def _check_fused(fused=None, foreach=None, differentiable=False):
-    """Reject ``fused=True``: kindling has no fused optimizer kernels (checked after PyTorch's own checks)."""
+    """Reject ``fused=True``: kindling has no fused kernels (after PyTorch's own checks)."""
     if fused:
         if differentiable:
             raise RuntimeError("`fused` does not support `differentiable`")
         if foreach:
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-        raise NotImplementedError("kindling.optim: fused=True (fused optimizer kernels) is not implemented")
+        raise NotImplementedError(
+            "kindling.optim: fused=True (fused optimizer kernels) is not implemented"
+        )
 
+
+_DIFFERENTIABLE_MISSING = (
+    "kindling.optim: differentiable=True (autograd through optimizer.step) is not implemented"
+)
 
 _CAPTURABLE_DEVICES = ["cuda", "xpu", "hpu", "privateuseone", "xla"]
 
 
 def _check_capturable(capturable, params, what="params and state_steps", supports_xla=True):
-    """``capturable=True`` needs accelerator tensors; kindling's are all CPU, so this fails as PyTorch does."""
+    """``capturable=True`` needs accelerator tensors; kindling's are CPU: fail as PyTorch does."""
     if capturable and params:
         devices = _CAPTURABLE_DEVICES if supports_xla else _CAPTURABLE_DEVICES[:-1]
         raise AssertionError(f"If capturable=True, {what} must be on supported devices: {devices}.")
@@ -110,14 +116,12 @@ def _closure_loss(closure):
 
 
 def _use_grad_for_differentiable(func):
-    """Run ``step`` with grad mode set to the optimizer's ``differentiable`` default (off normally)."""
+    """Run ``step`` with grad mode off (``differentiable=True`` is not supported)."""
 
     @functools.wraps(func)
     def _use_grad(self, *args, **kwargs):
         if self.defaults.get("differentiable", False):
-            raise NotImplementedError(
-                "kindling.optim: differentiable=True (autograd through optimizer.step) is not implemented"
-            )
+            raise NotImplementedError(_DIFFERENTIABLE_MISSING)
         prev = torch.is_grad_enabled()
         try:
             torch.set_grad_enabled(False)
@@ -137,7 +141,7 @@ def _use_foreach(group, params):
 
 
 def register_optimizer_step_pre_hook(hook):
-    """Register ``hook(optimizer, args, kwargs) -> None or (args, kwargs)`` run before every optimizer's step."""
+    """Register ``hook(optimizer, args, kwargs) -> None or (args, kwargs)`` for every step."""
     handle = RemovableHandle(_global_optimizer_pre_hooks)
     _global_optimizer_pre_hooks[handle.id] = hook
     return handle
@@ -154,7 +158,7 @@ class Optimizer:
     """Base class for all optimizers.
 
     Args:
-        params (iterable): tensors, ``(name, tensor)`` pairs or dicts (parameter groups) to optimize.
+        params (iterable): tensors, ``(name, tensor)`` pairs, or dicts (parameter groups).
         defaults (dict): default option values, used where a parameter group does not set them.
     """
 
@@ -220,18 +224,23 @@ class Optimizer:
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             self = args[0]
-            for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
+            for pre_hook in chain(
+                _global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()
+            ):
                 result = pre_hook(self, args, kwargs)
                 if result is not None:
                     if isinstance(result, tuple) and len(result) == 2:
                         args, kwargs = result
                     else:
                         raise RuntimeError(
-                            f"{func} must return None or a tuple of (new_args, new_kwargs), but got {result}."
+                            f"{func} must return None or a tuple of (new_args, new_kwargs), "
+                            f"but got {result}."
                         )
             out = func(*args, **kwargs)
             self._optimizer_step_code()
-            for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
+            for post_hook in chain(
+                self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()
+            ):
                 post_hook(self, args, kwargs)
             return out
 
@@ -247,7 +256,7 @@ class Optimizer:
             self.__class__.step.hooked = True
 
     def register_step_pre_hook(self, hook):
-        """Register ``hook(optimizer, args, kwargs) -> None or (args, kwargs)`` run before ``step``."""
+        """Register ``hook(optimizer, args, kwargs) -> None or (args, kwargs)`` before ``step``."""
         handle = RemovableHandle(self._optimizer_step_pre_hooks)
         self._optimizer_step_pre_hooks[handle.id] = hook
         return handle
@@ -271,7 +280,7 @@ class Optimizer:
         return self._add_hook(self._optimizer_state_dict_pre_hooks, hook, prepend)
 
     def register_state_dict_post_hook(self, hook, prepend=False):
-        """Register ``hook(optimizer, state_dict) -> state_dict or None`` run on ``state_dict``'s result."""
+        """Register ``hook(optimizer, state_dict) -> state_dict or None`` after ``state_dict``."""
         return self._add_hook(self._optimizer_state_dict_post_hooks, hook, prepend)
 
     def register_load_state_dict_pre_hook(self, hook, prepend=False):
@@ -305,7 +314,8 @@ class Optimizer:
 
         param_groups = [pack_group(g) for g in self.param_groups]
         packed_state = {
-            (index_of[id(k)] if isinstance(k, torch.Tensor) else k): v for k, v in self.state.items()
+            (index_of[id(k)] if isinstance(k, torch.Tensor) else k): v
+            for k, v in self.state.items()
         }
         state_dict = {"state": packed_state, "param_groups": param_groups}
         for post_hook in self._optimizer_state_dict_post_hooks.values():
@@ -345,7 +355,8 @@ class Optimizer:
             raise ValueError("loaded state dict has a different number of parameter groups")
         if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
             raise ValueError(
-                "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+                "loaded state dict contains a parameter group "
+                "that doesn't match the size of optimizer's group"
             )
         id_map = dict(
             zip(
@@ -356,7 +367,9 @@ class Optimizer:
 
         def cast(param, value, param_id=None, param_groups=None, key=None):
             if isinstance(value, torch.Tensor):
-                return Optimizer._process_value_according_to_param_policy(param, value, param_id, param_groups, key)
+                return Optimizer._process_value_according_to_param_policy(
+                    param, value, param_id, param_groups, key
+                )
             if isinstance(value, dict):
                 return {k: cast(param, v, param_id, param_groups, key=k) for k, v in value.items()}
             if isinstance(value, Iterable) and not isinstance(value, str):
@@ -409,7 +422,7 @@ class Optimizer:
                 g.zero_()
 
     def step(self, closure=None):
-        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        """Perform one optimization step (``closure`` recomputes and returns the loss)."""
         raise NotImplementedError
 
     def add_param_group(self, param_group):
@@ -422,7 +435,8 @@ class Optimizer:
         elif isinstance(params, set):
             raise TypeError(
                 "optimizer parameters need to be organized in ordered collections, but "
-                "the ordering of tensors in sets will change between runs. Please use a list instead."
+                "the ordering of tensors in sets will change between runs. "
+                "Please use a list instead."
             )
         else:
             param_group["params"] = list(params)
@@ -437,18 +451,29 @@ class Optimizer:
         param_group["params"] = tensors
         if names:
             if len(names) != len(tensors):
-                raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+                raise ValueError(
+                    "all optimizer params should be with/without names. "
+                    "Some param names are missing"
+                )
             param_group["param_names"] = names
 
         for param in param_group["params"]:
             if not isinstance(param, torch.Tensor):
-                raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _typename(param))
-            if not self.defaults.get("differentiable", None) and not (param.is_leaf or param.retains_grad):
+                raise TypeError(
+                    "optimizer can only optimize Tensors, but one of the params is "
+                    + _typename(param)
+                )
+            if not self.defaults.get("differentiable", None) and not (
+                param.is_leaf or param.retains_grad
+            ):
                 raise ValueError("can't optimize a non-leaf Tensor")
 
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
-                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+                raise ValueError(
+                    "parameter group didn't specify a value of required optimization parameter "
+                    f"{name}"
+                )
             param_group.setdefault(name, default)
 
         params = param_group["params"]

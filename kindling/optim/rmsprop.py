@@ -2,7 +2,14 @@
 
 import kindling as torch
 
-from .optimizer import Optimizer, _check_capturable, _get_scalar_dtype, _to_scalar, _use_grad_for_differentiable
+from .optimizer import (
+    _DIFFERENTIABLE_MISSING,
+    Optimizer,
+    _check_capturable,
+    _get_scalar_dtype,
+    _to_scalar,
+    _use_grad_for_differentiable,
+)
 
 __all__ = ["RMSprop", "rmsprop"]
 
@@ -76,9 +83,13 @@ class RMSprop(Optimizer):
             for p in group["params"]:
                 p_state = self.state.get(p, [])
                 if len(p_state) != 0 and not torch.is_tensor(p_state["step"]):
-                    p_state["step"] = torch.tensor(float(p_state["step"]), dtype=_get_scalar_dtype())
+                    p_state["step"] = torch.tensor(
+                        float(p_state["step"]), dtype=_get_scalar_dtype()
+                    )
 
-    def _init_group(self, group, params, grads, square_avgs, momentum_buffer_list, grad_avgs, state_steps):
+    def _init_group(
+        self, group, params, grads, square_avgs, momentum_buffer_list, grad_avgs, state_steps
+    ):
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -91,7 +102,9 @@ class RMSprop(Optimizer):
                 state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
                 state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 if group["momentum"] > 0:
-                    state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["momentum_buffer"] = torch.zeros_like(
+                        p, memory_format=torch.preserve_format
+                    )
                 if group["centered"]:
                     state["grad_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
             square_avgs.append(state["square_avg"])
@@ -103,14 +116,23 @@ class RMSprop(Optimizer):
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
-        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        """Perform one optimization step (``closure`` recomputes and returns the loss)."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_steps = [], [], [], [], [], []
-            self._init_group(group, params, grads, square_avgs, momentum_buffer_list, grad_avgs, state_steps)
+            params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_steps = (
+                [],
+                [],
+                [],
+                [],
+                [],
+                [],
+            )
+            self._init_group(
+                group, params, grads, square_avgs, momentum_buffer_list, grad_avgs, state_steps
+            )
             rmsprop(
                 params,
                 grads,
@@ -157,9 +179,11 @@ def rmsprop(
     ``foreach=True`` runs the same for-loop (kindling has no separate multi-tensor RMSprop).
     """
     if differentiable:
-        raise NotImplementedError("kindling.optim: differentiable=True (autograd through optimizer.step) is not implemented")
+        raise NotImplementedError(_DIFFERENTIABLE_MISSING)
     if not all(isinstance(t, torch.Tensor) for t in state_steps):
-        raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
+        raise RuntimeError(
+            "API has changed, `state_steps` argument must contain a list of singleton tensors"
+        )
     _check_capturable(capturable, params)
     lr = _to_scalar(lr)
     for i, param in enumerate(params):

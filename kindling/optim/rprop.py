@@ -22,7 +22,8 @@ class Rprop(Optimizer):
     Args:
         params: parameters or parameter groups.
         lr (float): initial step size (default: 1e-2).
-        etas (tuple[float, float]): step size factors on a sign flip and on agreement (default: (0.5, 1.2)).
+        etas (tuple[float, float]): step size factors on a sign flip and on agreement
+            (default: (0.5, 1.2)).
         step_sizes (tuple[float, float]): smallest and largest step size (default: (1e-6, 50)).
         capturable (bool): needs accelerator tensors; True fails at ``step`` as on PyTorch's CPU.
         foreach (bool, optional): accepted; both settings run the for-loop.
@@ -30,8 +31,18 @@ class Rprop(Optimizer):
         differentiable (bool): not supported (raises NotImplementedError at ``step``).
     """
 
-    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False,
-                 foreach=None, maximize=False, differentiable=False):
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        etas=(0.5, 1.2),
+        step_sizes=(1e-6, 50),
+        *,
+        capturable=False,
+        foreach=None,
+        maximize=False,
+        differentiable=False,
+    ):
         _validate_common(lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
@@ -57,7 +68,7 @@ class Rprop(Optimizer):
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
-        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        """Perform one optimization step (``closure`` recomputes and returns the loss)."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
             params, grads, prevs, step_sizes, state_steps = [], [], [], [], []
@@ -73,7 +84,9 @@ class Rprop(Optimizer):
                     state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
                     state["prev"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                     if p.dtype.is_complex:
-                        state["step_size"] = torch.full_like(p.grad, complex(group["lr"], group["lr"]))
+                        state["step_size"] = torch.full_like(
+                            p.grad, complex(group["lr"], group["lr"])
+                        )
                     else:
                         state["step_size"] = torch.full_like(p.grad, _to_scalar(group["lr"]))
                 prevs.append(state["prev"])
@@ -81,14 +94,40 @@ class Rprop(Optimizer):
                 state_steps.append(state["step"])
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
-            rprop(params, grads, prevs, step_sizes, state_steps, step_size_min=step_size_min,
-                  step_size_max=step_size_max, etaminus=etaminus, etaplus=etaplus, foreach=group["foreach"],
-                  maximize=group["maximize"], capturable=group["capturable"])
+            rprop(
+                params,
+                grads,
+                prevs,
+                step_sizes,
+                state_steps,
+                step_size_min=step_size_min,
+                step_size_max=step_size_max,
+                etaminus=etaminus,
+                etaplus=etaplus,
+                foreach=group["foreach"],
+                maximize=group["maximize"],
+                capturable=group["capturable"],
+            )
         return loss
 
 
-def rprop(params, grads, prevs, step_sizes, state_steps, foreach=None, capturable=False, maximize=False,
-          differentiable=False, has_complex=False, *, step_size_min, step_size_max, etaminus, etaplus):
+def rprop(
+    params,
+    grads,
+    prevs,
+    step_sizes,
+    state_steps,
+    foreach=None,
+    capturable=False,
+    maximize=False,
+    differentiable=False,
+    has_complex=False,
+    *,
+    step_size_min,
+    step_size_max,
+    etaminus,
+    etaplus,
+):
     """Functional Rprop: update ``params``, ``prevs`` and ``step_sizes`` in place."""
     _check_capturable(capturable, params)
     for i, param in enumerate(params):

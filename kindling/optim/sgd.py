@@ -2,7 +2,13 @@
 
 import kindling as torch
 
-from .optimizer import Optimizer, _check_fused, _to_scalar, _use_foreach, _use_grad_for_differentiable
+from .optimizer import (
+    Optimizer,
+    _check_fused,
+    _to_scalar,
+    _use_foreach,
+    _use_grad_for_differentiable,
+)
 
 __all__ = ["SGD", "sgd"]
 
@@ -18,7 +24,8 @@ class SGD(Optimizer):
         weight_decay (float): L2 penalty (default: 0).
         nesterov (bool): Nesterov momentum (default: False).
         maximize (bool): maximize the objective instead of minimizing (default: False).
-        foreach (bool, optional): use the ``_foreach_*`` multi-tensor ops (default: None, the for-loop).
+        foreach (bool, optional): use the ``_foreach_*`` multi-tensor ops (default: None, the
+            for-loop).
         differentiable (bool): not supported (raises NotImplementedError at ``step``).
         fused (bool, optional): not supported (True raises NotImplementedError).
     """
@@ -81,7 +88,7 @@ class SGD(Optimizer):
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
-        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        """Perform one optimization step (``closure`` recomputes and returns the loss)."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
@@ -124,9 +131,11 @@ def sgd(
     nesterov,
     maximize,
 ):
-    """Functional SGD: update ``params`` in place (new momentum buffers are written into the list)."""
+    """Functional SGD: update ``params`` in place (new momentum buffers go into the list)."""
     if fused:
-        raise NotImplementedError("kindling.optim: fused=True (fused optimizer kernels) is not implemented")
+        raise NotImplementedError(
+            "kindling.optim: fused=True (fused optimizer kernels) is not implemented"
+        )
     func = _multi_tensor_sgd if _use_foreach({"foreach": foreach}, params) else _single_tensor_sgd
     func(
         params,
@@ -141,7 +150,18 @@ def sgd(
     )
 
 
-def _single_tensor_sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, dampening, nesterov, maximize):
+def _single_tensor_sgd(
+    params,
+    grads,
+    momentum_buffer_list,
+    *,
+    weight_decay,
+    momentum,
+    lr,
+    dampening,
+    nesterov,
+    maximize,
+):
     for i, param in enumerate(params):
         grad = -grads[i] if maximize else grads[i]
         if weight_decay != 0:
@@ -157,7 +177,18 @@ def _single_tensor_sgd(params, grads, momentum_buffer_list, *, weight_decay, mom
         param.add_(grad, alpha=-lr)
 
 
-def _multi_tensor_sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, dampening, nesterov, maximize):
+def _multi_tensor_sgd(
+    params,
+    grads,
+    momentum_buffer_list,
+    *,
+    weight_decay,
+    momentum,
+    lr,
+    dampening,
+    nesterov,
+    maximize,
+):
     # the same arithmetic as the for-loop, one _foreach_* op per stage over all tensors
     if maximize:
         grads = torch._foreach_neg(grads)
