@@ -229,7 +229,7 @@ def adam(
             "API has changed, `state_steps` argument must contain a list of singleton tensors"
         )
     _check_capturable(capturable, params)
-    func = _multi_tensor_adam if _use_foreach({"foreach": foreach}, params) else _single_tensor_adam
+    func = _multi_tensor_adam if _use_foreach(foreach, params) else _single_tensor_adam
     func(
         params,
         grads,

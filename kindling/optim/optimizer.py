@@ -132,12 +132,12 @@ def _use_grad_for_differentiable(func):
     return _use_grad
 
 
-def _use_foreach(group, params):
-    """Whether a group's step takes the multi-tensor (``_foreach_*``) path.
+def _use_foreach(foreach, params):
+    """Whether a step takes the multi-tensor (``_foreach_*``) path.
 
     ``foreach=None`` picks the for-loop path, as PyTorch does for CPU tensors.
     """
-    return bool(group.get("foreach")) and len(params) > 0
+    return bool(foreach) and len(params) > 0
 
 
 def register_optimizer_step_pre_hook(hook):
@@ -415,8 +415,7 @@ class Optimizer:
         if not to_zero:
             return
         if foreach:
-            with torch.no_grad():
-                torch._foreach_zero_(to_zero)
+            torch._foreach_zero_(to_zero)
         else:
             for g in to_zero:
                 g.zero_()

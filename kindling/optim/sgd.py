@@ -136,7 +136,7 @@ def sgd(
         raise NotImplementedError(
             "kindling.optim: fused=True (fused optimizer kernels) is not implemented"
         )
-    func = _multi_tensor_sgd if _use_foreach({"foreach": foreach}, params) else _single_tensor_sgd
+    func = _multi_tensor_sgd if _use_foreach(foreach, params) else _single_tensor_sgd
     func(
         params,
         d_p_list,
