@@ -558,8 +558,8 @@ def test_getstate_and_deepcopy():
 
 
 def test_missing_optimizers_say_so():
-    with pytest.raises(NotImplementedError, match="LBFGS"):
-        kindling.optim.LBFGS
+    with pytest.raises(NotImplementedError, match="SparseAdam"):
+        kindling.optim.SparseAdam
     with pytest.raises(AttributeError):
         kindling.optim.NoSuchOptimizer
 
@@ -953,5 +953,76 @@ def test_user_defined_optimizer():
         opt.step()
         opt.step()
         return missing, p.tolist(), opt.state_dict(), calls, repr(opt)
+
+    assert run(kindling) == run(torch)
+
+
+# ---- LBFGS ---------------------------------------------------------------------------------------
+# float64 and a few iterations per step: L-BFGS stops on tolerances, so where float32 round-off
+# in a sum differs from PyTorch's the count of evaluations could differ; here it cannot.
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(max_iter=6),
+        dict(lr=0.5, max_iter=7, history_size=3),
+        dict(line_search_fn="strong_wolfe", max_iter=5),
+        dict(line_search_fn="strong_wolfe", max_iter=8, history_size=2, max_eval=9),
+    ],
+    ids=["plain", "short_history", "strong_wolfe", "strong_wolfe_max_eval"],
+)
+def test_lbfgs_matches_torch(kwargs):
+    dtype = np.float64
+    rng = np.random.default_rng(11)
+    a_np = rng.standard_normal((8, 4)).astype(dtype)
+    b_np = rng.standard_normal(8).astype(dtype)
+    start = rng.standard_normal(4).astype(dtype)
+    other = np.array([[0.3, -0.7, 1.1]], dtype=dtype)
+
+    def run(T):
+        x = T.nn.Parameter(T.tensor(start))
+        w = T.nn.Parameter(T.tensor(other))
+        a, b = T.tensor(a_np), T.tensor(b_np)
+        opt = T.optim.LBFGS([x, w], **kwargs)
+        evals = []
+
+        def closure():
+            # least squares plus a quartic term: smooth, convex, not quadratic
+            opt.zero_grad()
+            loss = ((a @ x - b) ** 2).sum() + 0.1 * (x**4).sum() + ((w - 0.5) ** 4).sum()
+            loss.backward()
+            evals.append(loss.item())
+            return loss
+
+        returned = [opt.step(closure).item() for _ in range(3)]
+        return returned, evals, x.detach().numpy(), w.detach().numpy(), opt.state_dict()
+
+    mine, theirs = run(kindling), run(torch)
+    tol = dict(rtol=1e-9, atol=1e-12)
+    assert len(mine[1]) == len(theirs[1])
+    for a, b in zip(mine[:4], theirs[:4]):
+        np.testing.assert_allclose(np.array(a), np.array(b), **tol)
+    msd, tsd = mine[4], theirs[4]
+    assert msd["param_groups"] == tsd["param_groups"]
+    mstate, tstate = msd["state"][0], tsd["state"][0]
+    assert sorted(mstate) == sorted(tstate)
+    assert mstate["func_evals"] == tstate["func_evals"] and mstate["n_iter"] == tstate["n_iter"]
+    for key in ("d", "prev_flat_grad"):
+        np.testing.assert_allclose(_np(mstate[key]), tstate[key].numpy(), **tol)
+    assert len(mstate["old_dirs"]) == len(tstate["old_dirs"])
+
+
+def test_lbfgs_errors():
+    def run(T):
+        ps = [T.nn.Parameter(T.ones(2)), T.nn.Parameter(T.ones(1))]
+        groups = _outcome(lambda: T.optim.LBFGS([{"params": ps[:1]}, {"params": ps[1:]}]))
+        opt = T.optim.LBFGS(ps, line_search_fn="armijo")
+
+        def closure():
+            opt.zero_grad()
+            loss = (ps[0] ** 2).sum() + ps[1].sum()
+            loss.backward()
+            return loss
+
+        return groups, _outcome(lambda: opt.step(closure)), repr(opt)
 
     assert run(kindling) == run(torch)

@@ -7,6 +7,7 @@ from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
 from .asgd import ASGD
+from .lbfgs import LBFGS
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
@@ -21,6 +22,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "LBFGS",
     "NAdam",
     "Optimizer",
     "RAdam",
@@ -32,6 +34,6 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name in ("LBFGS", "SparseAdam", "Adafactor", "Muon", "swa_utils"):
+    if name in ("SparseAdam", "Adafactor", "Muon", "swa_utils"):
         raise NotImplementedError(f"kindling.optim.{name} is not implemented")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
