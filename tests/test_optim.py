@@ -1026,3 +1026,16 @@ def test_lbfgs_errors():
         return groups, _outcome(lambda: opt.step(closure)), repr(opt)
 
     assert run(kindling) == run(torch)
+
+
+def test_profiler_ranges():
+    def run(T):
+        p = T.nn.Parameter(T.ones(2))
+        opt = T.optim.Adam([p], lr=0.1)
+        with T.profiler.profile() as prof:
+            p.grad = T.ones(2)
+            opt.step()
+            opt.zero_grad()
+        return sorted({e.key for e in prof.key_averages() if e.key.startswith("Optimizer.")})
+
+    assert run(kindling) == run(torch) != []

@@ -8,6 +8,7 @@ from copy import deepcopy
 from itertools import chain
 
 import kindling as torch
+from kindling.profiler import record_function
 from kindling.utils.hooks import RemovableHandle
 
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
@@ -224,25 +225,28 @@ class Optimizer:
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             self = args[0]
-            for pre_hook in chain(
-                _global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()
-            ):
-                result = pre_hook(self, args, kwargs)
-                if result is not None:
-                    if isinstance(result, tuple) and len(result) == 2:
-                        args, kwargs = result
-                    else:
-                        raise RuntimeError(
-                            f"{func} must return None or a tuple of (new_args, new_kwargs), "
-                            f"but got {result}."
-                        )
-            out = func(*args, **kwargs)
-            self._optimizer_step_code()
-            for post_hook in chain(
-                self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()
-            ):
-                post_hook(self, args, kwargs)
-            return out
+            with record_function(f"Optimizer.step#{self.__class__.__name__}.step"):
+                pre_hooks = chain(
+                    _global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()
+                )
+                for pre_hook in pre_hooks:
+                    result = pre_hook(self, args, kwargs)
+                    if result is not None:
+                        if isinstance(result, tuple) and len(result) == 2:
+                            args, kwargs = result
+                        else:
+                            raise RuntimeError(
+                                f"{func} must return None or a tuple of (new_args, new_kwargs), "
+                                f"but got {result}."
+                            )
+                out = func(*args, **kwargs)
+                self._optimizer_step_code()
+                post_hooks = chain(
+                    self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()
+                )
+                for post_hook in post_hooks:
+                    post_hook(self, args, kwargs)
+                return out
 
         return wrapper
 
@@ -399,26 +403,27 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all optimized tensors: to ``None`` (default) or to zeros."""
         foreach = self.defaults.get("foreach", False) or self.defaults.get("fused", False)
-        to_zero = []
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                    continue
-                if p.grad.grad_fn is not None:
-                    p.grad.detach_()
-                else:
-                    p.grad.requires_grad_(False)
-                to_zero.append(p.grad)
-        if not to_zero:
-            return
-        if foreach:
-            torch._foreach_zero_(to_zero)
-        else:
-            for g in to_zero:
-                g.zero_()
+        if not hasattr(self, "_zero_grad_profile_name"):
+            self._patch_step_function()
+        with record_function(self._zero_grad_profile_name):
+            to_zero = []
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    if set_to_none:
+                        p.grad = None
+                        continue
+                    if p.grad.grad_fn is not None:
+                        p.grad.detach_()
+                    else:
+                        p.grad.requires_grad_(False)
+                    to_zero.append(p.grad)
+            if foreach and to_zero:
+                torch._foreach_zero_(to_zero)
+            else:
+                for g in to_zero:
+                    g.zero_()
 
     def step(self, closure=None):
         """Perform one optimization step (``closure`` recomputes and returns the loss)."""
