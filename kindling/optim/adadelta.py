@@ -3,6 +3,7 @@
 import kindling as torch
 
 from .optimizer import (
+    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _closure_loss,
@@ -28,7 +29,7 @@ class Adadelta(Optimizer):
         foreach (bool, optional): accepted; both settings run the for-loop.
         capturable (bool): needs accelerator tensors; True fails at ``step`` as on PyTorch's CPU.
         maximize (bool): maximize the objective (default: False).
-        differentiable (bool): not supported (raises NotImplementedError at ``step``).
+        differentiable (bool): run ``step`` under autograd (default: False).
     """
 
     def __init__(
@@ -102,6 +103,7 @@ class Adadelta(Optimizer):
                 weight_decay=group["weight_decay"],
                 foreach=group["foreach"],
                 maximize=group["maximize"],
+                differentiable=group["differentiable"],
                 capturable=group["capturable"],
             )
         return loss
@@ -125,6 +127,8 @@ def adadelta(
     maximize,
 ):
     """Functional Adadelta: update ``params`` and the running averages in place."""
+    if foreach and differentiable:
+        raise AssertionError(_FOREACH_NO_AUTOGRAD)
     _check_capturable(capturable, params, supports_xla=False)
     lr = _to_scalar(lr)
     for param, grad, square_avg, acc_delta, step in zip(
@@ -142,6 +146,8 @@ def adadelta(
         square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
         std = square_avg.add(eps).sqrt_()
         delta = acc_delta.add(eps).sqrt_()
+        if differentiable:
+            delta = delta.clone()
         delta.div_(std).mul_(grad)
         acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
         if complex_param:

@@ -3,7 +3,7 @@
 import kindling as torch
 
 from .optimizer import (
-    _DIFFERENTIABLE_MISSING,
+    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_fused,
     _get_scalar_dtype,
@@ -34,7 +34,7 @@ class Adagrad(Optimizer):
         eps (float): added to the denominator (default: 1e-10).
         foreach (bool, optional): accepted; both settings run the for-loop (same arithmetic).
         maximize (bool): maximize the objective (default: False).
-        differentiable (bool): not supported (raises NotImplementedError at ``step``).
+        differentiable (bool): run ``step`` under autograd (default: False).
         fused (bool, optional): not supported (True raises NotImplementedError).
     """
 
@@ -174,8 +174,8 @@ def adagrad(
         raise NotImplementedError(
             "kindling.optim: fused=True (fused optimizer kernels) is not implemented"
         )
-    if differentiable:
-        raise NotImplementedError(_DIFFERENTIABLE_MISSING)
+    if foreach and differentiable:
+        raise AssertionError(_FOREACH_NO_AUTOGRAD)
     lr = _to_scalar(lr)
     for param, grad, state_sum, step_t in zip(params, grads, state_sums, state_steps):
         step_t += 1
@@ -193,5 +193,5 @@ def adagrad(
             state_sum = torch.view_as_real(state_sum)
             param = torch.view_as_real(param)
         state_sum.addcmul_(grad, grad, value=1)
-        std = state_sum.sqrt().add_(eps)
+        std = state_sum.sqrt() + eps if differentiable else state_sum.sqrt().add_(eps)
         param.addcdiv_(grad, std, value=-clr)

@@ -1,9 +1,11 @@
 """Adam (and, with ``decoupled_weight_decay=True``, AdamW)."""
 
+from functools import partial
+
 import kindling as torch
 
 from .optimizer import (
-    _DIFFERENTIABLE_MISSING,
+    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _check_fused,
@@ -33,7 +35,7 @@ class Adam(Optimizer):
             for-loop).
         maximize (bool): maximize the objective (default: False).
         capturable (bool): needs accelerator tensors; True fails at ``step`` as on PyTorch's CPU.
-        differentiable (bool): not supported (raises NotImplementedError at ``step``).
+        differentiable (bool): run ``step`` under autograd (default: False).
         fused (bool, optional): not supported (True raises NotImplementedError).
         decoupled_weight_decay (bool): AdamW's decay of the parameters (default: False).
     """
@@ -144,6 +146,10 @@ class Adam(Optimizer):
             exp_avg_sqs.append(state["exp_avg_sq"])
             if group["amsgrad"]:
                 max_exp_avg_sqs.append(state["max_exp_avg_sq"])
+            if group["differentiable"] and state["step"].requires_grad:
+                raise RuntimeError(
+                    "`requires_grad` is not supported for `step` in differentiable mode"
+                )
             if group["foreach"] and torch.is_tensor(group["lr"]) and not group["capturable"]:
                 raise RuntimeError(
                     "lr as a Tensor is not supported for capturable=False and foreach=True"
@@ -222,14 +228,17 @@ def adam(
         raise NotImplementedError(
             "kindling.optim: fused=True (fused optimizer kernels) is not implemented"
         )
-    if differentiable:
-        raise NotImplementedError(_DIFFERENTIABLE_MISSING)
     if not all(isinstance(t, torch.Tensor) for t in state_steps):
         raise RuntimeError(
             "API has changed, `state_steps` argument must contain a list of singleton tensors"
         )
     _check_capturable(capturable, params)
-    func = _multi_tensor_adam if _use_foreach(foreach, params) else _single_tensor_adam
+    if _use_foreach(foreach, params):
+        if differentiable:
+            raise AssertionError(_FOREACH_NO_AUTOGRAD)
+        func = _multi_tensor_adam
+    else:
+        func = partial(_single_tensor_adam, differentiable=differentiable)
     func(
         params,
         grads,
@@ -264,6 +273,7 @@ def _single_tensor_adam(
     eps,
     maximize,
     decoupled_weight_decay,
+    differentiable=False,
 ):
     for i, param in enumerate(params):
         grad = -grads[i] if maximize else grads[i]
@@ -272,6 +282,8 @@ def _single_tensor_adam(
         if weight_decay != 0:
             if decoupled_weight_decay:
                 param.mul_(1 - lr * weight_decay)
+            elif differentiable and _requires_grad(weight_decay):
+                grad = grad.addcmul_(param.clone(), weight_decay)
             else:
                 grad = grad.add(param, alpha=weight_decay)
         if torch.is_complex(param):
@@ -284,21 +296,84 @@ def _single_tensor_adam(
             param = torch.view_as_real(param)
 
         exp_avg.lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-
-        step = _get_value(step_t)
-        bias_correction1 = 1 - beta1**step
-        bias_correction2 = 1 - beta2**step
-        step_size = lr / bias_correction1
-        bias_correction2_sqrt = bias_correction2**0.5
-        if amsgrad:
-            torch.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
-            denom = (max_exp_avg_sqs[i].sqrt() / bias_correction2_sqrt).add_(eps)
+        if differentiable and _requires_grad(beta2):
+            exp_avg_sq.lerp_(torch.square(grad), weight=1 - beta2)
         else:
-            denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-        param.addcdiv_(exp_avg, denom, value=-step_size)
+            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+
+        if differentiable:
+            _differentiable_adam_update(
+                param,
+                exp_avg,
+                exp_avg_sq,
+                max_exp_avg_sqs,
+                i,
+                step_t,
+                amsgrad,
+                beta1,
+                beta2,
+                lr,
+                eps,
+            )
+        else:
+            _adam_update(
+                param,
+                exp_avg,
+                exp_avg_sq,
+                max_exp_avg_sqs,
+                i,
+                step_t,
+                amsgrad,
+                beta1,
+                beta2,
+                lr,
+                eps,
+            )
         if amsgrad and torch.is_complex(params[i]):
             max_exp_avg_sqs[i] = torch.view_as_complex(max_exp_avg_sqs[i])
+
+
+def _requires_grad(x):
+    return isinstance(x, torch.Tensor) and x.requires_grad
+
+
+def _adam_update(
+    param, exp_avg, exp_avg_sq, max_exp_avg_sqs, i, step_t, amsgrad, beta1, beta2, lr, eps
+):
+    # bias corrections as Python numbers: the step count is read out of its tensor
+    step = _get_value(step_t)
+    bias_correction1 = 1 - beta1**step
+    bias_correction2 = 1 - beta2**step
+    step_size = lr / bias_correction1
+    bias_correction2_sqrt = bias_correction2**0.5
+    if amsgrad:
+        torch.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
+        denom = (max_exp_avg_sqs[i].sqrt() / bias_correction2_sqrt).add_(eps)
+    else:
+        denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+    param.addcdiv_(exp_avg, denom, value=-step_size)
+
+
+def _differentiable_adam_update(
+    param, exp_avg, exp_avg_sq, max_exp_avg_sqs, i, step_t, amsgrad, beta1, beta2, lr, eps
+):
+    # bias corrections as tensors, so autograd sees every dependency; no in-place writes to
+    # tensors the graph still needs (hence the clones)
+    step = step_t
+    step_for_beta1 = step.clone() if _requires_grad(beta1) else step
+    step_for_beta2 = step.clone() if _requires_grad(beta2) else step
+    bias_correction1 = 1 - beta1**step_for_beta1
+    bias_correction2 = 1 - beta2**step_for_beta2
+    step_size_neg = (lr / bias_correction1).neg()
+    bias_correction2_sqrt = bias_correction2.sqrt()
+    if amsgrad:
+        max_exp_avg_sq = max_exp_avg_sqs[i].clone()
+        max_exp_avg_sqs[i].copy_(torch.maximum(max_exp_avg_sq, exp_avg_sq))
+        second = max_exp_avg_sqs[i]
+    else:
+        second = exp_avg_sq
+    denom = (second.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(eps / step_size_neg)
+    param.addcdiv_(exp_avg.clone(), denom)
 
 
 def _multi_tensor_adam(

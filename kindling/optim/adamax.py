@@ -3,6 +3,7 @@
 import kindling as torch
 
 from .optimizer import (
+    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _closure_loss,
@@ -29,7 +30,7 @@ class Adamax(Optimizer):
         weight_decay (float): L2 penalty (default: 0).
         foreach (bool, optional): accepted; both settings run the for-loop.
         maximize (bool): maximize the objective (default: False).
-        differentiable (bool): not supported (raises NotImplementedError at ``step``).
+        differentiable (bool): run ``step`` under autograd (default: False).
         capturable (bool): needs accelerator tensors; True fails at ``step`` as on PyTorch's CPU.
     """
 
@@ -103,6 +104,7 @@ class Adamax(Optimizer):
                 weight_decay=group["weight_decay"],
                 foreach=group["foreach"],
                 maximize=group["maximize"],
+                differentiable=group["differentiable"],
                 capturable=group["capturable"],
             )
         return loss
@@ -127,6 +129,8 @@ def adamax(
     weight_decay,
 ):
     """Functional Adamax: update ``params``, ``exp_avgs`` and ``exp_infs`` in place."""
+    if foreach and differentiable:
+        raise AssertionError(_FOREACH_NO_AUTOGRAD)
     _check_capturable(capturable, params)
     lr = _to_scalar(lr)
     for i, param in enumerate(params):
@@ -141,6 +145,13 @@ def adamax(
             exp_avg = torch.view_as_real(exp_avg)
             exp_inf = torch.view_as_real(exp_inf)
         exp_avg.lerp_(grad, 1 - beta1)
-        torch.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)
+        if differentiable:
+            # an out= maximum has no derivative: take the max of the stacked pair instead
+            norm_buf = torch.cat(
+                [exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)], 0
+            )
+            exp_inf.copy_(torch.amax(norm_buf, 0, keepdim=False))
+        else:
+            torch.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)
         clr = lr / (1 - beta1 ** _get_value(step_t))
         param.addcdiv_(exp_avg, exp_inf, value=-clr)

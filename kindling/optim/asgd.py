@@ -3,6 +3,7 @@
 import kindling as torch
 
 from .optimizer import (
+    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _closure_loss,
@@ -29,7 +30,7 @@ class ASGD(Optimizer):
         weight_decay (float): L2 penalty (default: 0).
         foreach (bool, optional): accepted; both settings run the for-loop.
         maximize (bool): maximize the objective (default: False).
-        differentiable (bool): not supported (raises NotImplementedError at ``step``).
+        differentiable (bool): run ``step`` under autograd (default: False).
         capturable (bool): needs accelerator tensors; True fails at ``step`` as on PyTorch's CPU.
     """
 
@@ -114,6 +115,7 @@ class ASGD(Optimizer):
                 weight_decay=group["weight_decay"],
                 foreach=group["foreach"],
                 maximize=group["maximize"],
+                differentiable=group["differentiable"],
                 capturable=group["capturable"],
             )
         return loss
@@ -139,6 +141,8 @@ def asgd(
     weight_decay,
 ):
     """Functional ASGD: update ``params``, the averages ``axs``, ``mus`` and ``etas`` in place."""
+    if foreach and differentiable and params:
+        raise AssertionError(_FOREACH_NO_AUTOGRAD)
     _check_capturable(capturable, params, what="params, mus, etas, and state_steps")
     lr = _to_scalar(lr)
     for i, param in enumerate(params):

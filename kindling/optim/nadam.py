@@ -3,6 +3,7 @@
 import kindling as torch
 
 from .optimizer import (
+    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _closure_loss,
@@ -31,7 +32,7 @@ class NAdam(Optimizer):
         foreach (bool, optional): accepted; both settings run the for-loop.
         maximize (bool): maximize the objective (default: False).
         capturable (bool): needs accelerator tensors; True fails at ``step`` as on PyTorch's CPU.
-        differentiable (bool): not supported (raises NotImplementedError at ``step``).
+        differentiable (bool): run ``step`` under autograd (default: False).
     """
 
     def __init__(
@@ -117,6 +118,7 @@ class NAdam(Optimizer):
                 momentum_decay=group["momentum_decay"],
                 eps=group["eps"],
                 maximize=group["maximize"],
+                differentiable=group["differentiable"],
                 decoupled_weight_decay=group["decoupled_weight_decay"],
                 foreach=group["foreach"],
                 capturable=group["capturable"],
@@ -146,6 +148,8 @@ def nadam(
     eps,
 ):
     """Functional NAdam: update ``params``, the moments and ``mu_products`` in place."""
+    if foreach and differentiable and params:
+        raise AssertionError(_FOREACH_NO_AUTOGRAD)
     _check_capturable(capturable, params, what="params, mu_products and state_steps")
     lr = _to_scalar(lr)
     for i, param in enumerate(params):
@@ -176,8 +180,17 @@ def nadam(
         exp_avg.lerp_(grad, 1 - beta1)
         exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         denom = exp_avg_sq.div(bias_correction2).sqrt()
-        mu_product_now = _get_value(mu_product)
-        mu_product_next = mu_product_now * mu_next
-        denom.add_(eps)
-        param.addcdiv_(grad, denom, value=(-lr * (1.0 - mu) / (1.0 - mu_product_now)))
-        param.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
+        if differentiable:
+            # the coefficients stay tensors (through mu_product) for autograd
+            denom = denom.add(eps)
+            mu_product_next = mu_product * mu_next
+            grad = grad * (-lr * (1.0 - mu) / (1.0 - mu_product))
+            exp_avg = exp_avg * (-lr * mu_next / (1.0 - mu_product_next))
+            param.addcdiv_(grad, denom)
+            param.addcdiv_(exp_avg, denom)
+        else:
+            mu_product_now = _get_value(mu_product)
+            mu_product_next = mu_product_now * mu_next
+            denom.add_(eps)
+            param.addcdiv_(grad, denom, value=(-lr * (1.0 - mu) / (1.0 - mu_product_now)))
+            param.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))

@@ -70,9 +70,7 @@ def _check_fused(fused=None, foreach=None, differentiable=False):
         )
 
 
-_DIFFERENTIABLE_MISSING = (
-    "kindling.optim: differentiable=True (autograd through optimizer.step) is not implemented"
-)
+_FOREACH_NO_AUTOGRAD = "_foreach ops don't support autograd"
 
 _CAPTURABLE_DEVICES = ["cuda", "xpu", "hpu", "privateuseone", "xla"]
 
@@ -117,15 +115,17 @@ def _closure_loss(closure):
 
 
 def _use_grad_for_differentiable(func):
-    """Run ``step`` with grad mode off (``differentiable=True`` is not supported)."""
+    """Run ``step`` with grad mode on only for ``differentiable=True`` optimizers.
+
+    Then autograd records the update, so a loss computed from the new parameters can be
+    differentiated with respect to the old ones (and to gradients or state that require grad).
+    """
 
     @functools.wraps(func)
     def _use_grad(self, *args, **kwargs):
-        if self.defaults.get("differentiable", False):
-            raise NotImplementedError(_DIFFERENTIABLE_MISSING)
         prev = torch.is_grad_enabled()
         try:
-            torch.set_grad_enabled(False)
+            torch.set_grad_enabled(self.defaults.get("differentiable", False))
             return func(self, *args, **kwargs)
         finally:
             torch.set_grad_enabled(prev)

@@ -3,6 +3,7 @@
 import kindling as torch
 
 from .optimizer import (
+    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _closure_loss,
@@ -30,7 +31,7 @@ class RAdam(Optimizer):
         foreach (bool, optional): accepted; both settings run the for-loop.
         maximize (bool): maximize the objective (default: False).
         capturable (bool): needs accelerator tensors; True fails at ``step`` as on PyTorch's CPU.
-        differentiable (bool): not supported (raises NotImplementedError at ``step``).
+        differentiable (bool): run ``step`` under autograd (default: False).
     """
 
     def __init__(
@@ -105,6 +106,7 @@ class RAdam(Optimizer):
                 weight_decay=group["weight_decay"],
                 eps=group["eps"],
                 maximize=group["maximize"],
+                differentiable=group["differentiable"],
                 foreach=group["foreach"],
                 capturable=group["capturable"],
                 decoupled_weight_decay=group["decoupled_weight_decay"],
@@ -132,6 +134,8 @@ def radam(
     eps,
 ):
     """Functional RAdam: update ``params`` and the moments in place."""
+    if foreach and differentiable and params:
+        raise AssertionError(_FOREACH_NO_AUTOGRAD)
     _check_capturable(capturable, params)
     lr = _to_scalar(lr)
     # the limit of the length of the approximated simple moving average
@@ -162,7 +166,9 @@ def radam(
             rect = (
                 (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
             ) ** 0.5
-            adaptive_lr = (bias_correction2**0.5) / exp_avg_sq.sqrt().add_(eps)
+            adaptive_lr = (bias_correction2**0.5) / (
+                exp_avg_sq.sqrt().add(eps) if differentiable else exp_avg_sq.sqrt().add_(eps)
+            )
             param.add_(bias_corrected_exp_avg * lr * adaptive_lr * rect, alpha=-1.0)
         else:
             param.add_(bias_corrected_exp_avg * lr, alpha=-1.0)

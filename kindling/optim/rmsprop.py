@@ -3,7 +3,7 @@
 import kindling as torch
 
 from .optimizer import (
-    _DIFFERENTIABLE_MISSING,
+    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _get_scalar_dtype,
@@ -28,7 +28,7 @@ class RMSprop(Optimizer):
         capturable (bool): needs accelerator tensors; True fails at ``step`` as on PyTorch's CPU.
         foreach (bool, optional): accepted; both settings run the for-loop (same arithmetic).
         maximize (bool): maximize the objective (default: False).
-        differentiable (bool): not supported (raises NotImplementedError at ``step``).
+        differentiable (bool): run ``step`` under autograd (default: False).
     """
 
     def __init__(
@@ -178,8 +178,8 @@ def rmsprop(
 
     ``foreach=True`` runs the same for-loop (kindling has no separate multi-tensor RMSprop).
     """
-    if differentiable:
-        raise NotImplementedError(_DIFFERENTIABLE_MISSING)
+    if foreach and differentiable and params:
+        raise AssertionError(_FOREACH_NO_AUTOGRAD)
     if not all(isinstance(t, torch.Tensor) for t in state_steps):
         raise RuntimeError(
             "API has changed, `state_steps` argument must contain a list of singleton tensors"
@@ -207,7 +207,8 @@ def rmsprop(
             avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
         else:
             avg = square_avg.sqrt()
-        avg = avg.add_(eps)
+        # out of place under autograd: ``avg`` may be a view the graph still needs
+        avg = avg.add(eps) if differentiable else avg.add_(eps)
         if momentum > 0:
             buf = momentum_buffer_list[i]
             if is_complex_param:

@@ -3,6 +3,7 @@
 import kindling as torch
 
 from .optimizer import (
+    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _closure_loss,
@@ -28,7 +29,7 @@ class Rprop(Optimizer):
         capturable (bool): needs accelerator tensors; True fails at ``step`` as on PyTorch's CPU.
         foreach (bool, optional): accepted; both settings run the for-loop.
         maximize (bool): maximize the objective (default: False).
-        differentiable (bool): not supported (raises NotImplementedError at ``step``).
+        differentiable (bool): run ``step`` under autograd (default: False).
     """
 
     def __init__(
@@ -106,6 +107,7 @@ class Rprop(Optimizer):
                 etaplus=etaplus,
                 foreach=group["foreach"],
                 maximize=group["maximize"],
+                differentiable=group["differentiable"],
                 capturable=group["capturable"],
             )
         return loss
@@ -129,6 +131,8 @@ def rprop(
     etaplus,
 ):
     """Functional Rprop: update ``params``, ``prevs`` and ``step_sizes`` in place."""
+    if foreach and differentiable and params:
+        raise AssertionError(_FOREACH_NO_AUTOGRAD)
     _check_capturable(capturable, params)
     for i, param in enumerate(params):
         grad = -grads[i] if maximize else grads[i]
@@ -140,7 +144,7 @@ def rprop(
             param = torch.view_as_real(param)
             step_size = torch.view_as_real(step_size)
         # sign agreement with the previous gradient picks each element's step size factor
-        sign = grad.mul(prev).sign()
+        sign = grad.mul(prev.clone() if differentiable else prev).sign()
         factor = torch.where(sign.gt(0), etaplus, sign)
         factor = torch.where(factor.lt(0), etaminus, factor)
         factor = torch.where(factor.eq(0), 1, factor)

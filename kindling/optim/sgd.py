@@ -26,7 +26,7 @@ class SGD(Optimizer):
         maximize (bool): maximize the objective instead of minimizing (default: False).
         foreach (bool, optional): use the ``_foreach_*`` multi-tensor ops (default: None, the
             for-loop).
-        differentiable (bool): not supported (raises NotImplementedError at ``step``).
+        differentiable (bool): run ``step`` under autograd (default: False).
         fused (bool, optional): not supported (True raises NotImplementedError).
     """
 
@@ -165,7 +165,11 @@ def _single_tensor_sgd(
     for i, param in enumerate(params):
         grad = -grads[i] if maximize else grads[i]
         if weight_decay != 0:
-            grad = grad.add(param, alpha=weight_decay)
+            if _requires_grad(weight_decay):
+                # as PyTorch: in place on the gradient, through a copy of the parameter
+                grad = grad.addcmul_(param.clone(), weight_decay)
+            else:
+                grad = grad.add(param, alpha=weight_decay)
         if momentum != 0:
             buf = momentum_buffer_list[i]
             if buf is None:
@@ -174,7 +178,15 @@ def _single_tensor_sgd(
             else:
                 buf.mul_(momentum).add_(grad, alpha=1 - dampening)
             grad = grad.add(buf, alpha=momentum) if nesterov else buf
-        param.add_(grad, alpha=-lr)
+        if _requires_grad(lr):
+            param.addcmul_(grad, lr, value=-1)
+        else:
+            param.add_(grad, alpha=-lr)
+
+
+def _requires_grad(x):
+    """A hyperparameter tensor the caller differentiates with respect to."""
+    return isinstance(x, torch.Tensor) and x.requires_grad
 
 
 def _multi_tensor_sgd(
