@@ -1110,3 +1110,25 @@ def test_profiler_ranges():
         return sorted({e.key for e in prof.key_averages() if e.key.startswith("Optimizer.")})
 
     assert run(kindling) == run(torch) != []
+
+
+@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "AdamW"])
+def test_hypergradient_of_tensor_lr_and_weight_decay(cls_name):
+    """differentiable=True with hyperparameter tensors that require grad (lr, weight_decay)."""
+
+    def run(T):
+        lr = T.tensor(0.1, dtype=T.float64, requires_grad=True)
+        wd = T.tensor(0.05, dtype=T.float64, requires_grad=True)
+        p = T.tensor([1.0, -2.0, 0.5], dtype=T.float64, requires_grad=True).clone()
+        opt = getattr(T.optim, cls_name)([p], lr=lr, weight_decay=wd, differentiable=True)
+        p.grad = T.tensor([0.3, 0.1, -0.4], dtype=T.float64)
+        opt.step()
+        (p * p).sum().backward()
+        return p.tolist(), lr.grad.item(), None if wd.grad is None else wd.grad.item()
+
+    mine, theirs = run(kindling), run(torch)
+    np.testing.assert_allclose(mine[0], theirs[0], rtol=1e-12)
+    np.testing.assert_allclose(mine[1], theirs[1], rtol=1e-9)  # nan where PyTorch gives nan
+    assert (mine[2] is None) == (theirs[2] is None)
+    if theirs[2] is not None:
+        np.testing.assert_allclose(mine[2], theirs[2], rtol=1e-9)
