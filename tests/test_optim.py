@@ -1132,3 +1132,35 @@ def test_hypergradient_of_tensor_lr_and_weight_decay(cls_name):
     assert (mine[2] is None) == (theirs[2] is None)
     if theirs[2] is not None:
         np.testing.assert_allclose(mine[2], theirs[2], rtol=1e-9)
+
+
+def test_checkpoint_through_save_and_load():
+    """A checkpoint (optimizer and scheduler state dicts) written with save/load, then resumed."""
+    import io
+
+    params_np, grads_np = _arrays(np.float32, seed=4)
+
+    def run(T, checkpoint):
+        ps = _make_params(T, params_np)
+        opt = T.optim.AdamW(ps, lr=0.1, amsgrad=True)
+        sched = T.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        for i, g in enumerate(grads_np[: 2 * N_STEPS]):
+            if checkpoint and i == N_STEPS:
+                buf = io.BytesIO()
+                T.save({"opt": opt.state_dict(), "sched": sched.state_dict()}, buf)
+                buf.seek(0)
+                saved = T.load(buf)
+                ps = [T.nn.Parameter(p.detach().clone()) for p in ps]
+                opt = T.optim.AdamW(ps, lr=0.1, amsgrad=True)
+                sched = T.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+                opt.load_state_dict(saved["opt"])
+                sched.load_state_dict(saved["sched"])
+            _set_grads(T, ps, g)
+            opt.step()
+            sched.step()
+        return [p.detach().numpy() for p in ps], sched.get_last_lr()
+
+    mine, theirs = run(kindling, True), run(torch, False)
+    for a, b in zip(mine[0], theirs[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert mine[1] == pytest.approx(theirs[1])
