@@ -34,6 +34,11 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name in ("SparseAdam", "Adafactor", "Muon", "swa_utils"):
+    if name == "swa_utils":
+        # loaded at first use: it imports kindling.nn
+        import importlib
+
+        return importlib.import_module(f"{__name__}.swa_utils")
+    if name in ("SparseAdam", "Adafactor", "Muon"):
         raise NotImplementedError(f"kindling.optim.{name} is not implemented")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
