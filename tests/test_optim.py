@@ -1223,3 +1223,25 @@ def test_swa_averaging_functions(dtype):
             for (md, mv), (td, tv) in zip(mine[k][1], theirs[k][1]):
                 assert md == td
                 np.testing.assert_allclose(mv, tv, rtol=1e-6, atol=1e-6)
+
+
+def test_group_tensors_by_device_and_dtype():
+    def run(T):
+        a = [T.ones(2), T.ones(2, dtype=T.float64), T.zeros(3)]
+        b = [T.ones(2) * 2, T.ones(2, dtype=T.float64) * 2, None]
+        out = []
+        for lists, with_indices in (([a, b], True), ([a, []], False)):
+            grouped = T.optim.Optimizer._group_tensors_by_device_and_dtype(lists, with_indices)
+            out.append(
+                sorted(
+                    (
+                        str(dtype),
+                        [[None if t is None else t.tolist() for t in lst] for lst in tl],
+                        idx,
+                    )
+                    for (_, dtype), (tl, idx) in grouped.items()
+                )
+            )
+        return out
+
+    assert run(kindling) == run(torch)

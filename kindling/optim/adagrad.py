@@ -104,10 +104,14 @@ class Adagrad(Optimizer):
                 self.state[p]["sum"].share_memory_()
 
     def _init_group(self, group, params, grads, state_sums, state_steps):
+        has_sparse_grad = False
+        has_complex = False
         for p in group["params"]:
             if p.grad is None:
                 continue
             params.append(p)
+            has_complex |= torch.is_complex(p)
+            has_sparse_grad |= p.grad.is_sparse
             grads.append(p.grad)
             state = self.state[p]
             if len(state) == 0:
@@ -115,6 +119,7 @@ class Adagrad(Optimizer):
                 state["sum"] = _initial_sum(p, self.defaults["initial_accumulator_value"])
             state_sums.append(state["sum"])
             state_steps.append(state["step"])
+        return has_sparse_grad, has_complex
 
     @_use_grad_for_differentiable
     def step(self, closure=None):

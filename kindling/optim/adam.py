@@ -124,10 +124,12 @@ class Adam(Optimizer):
     def _init_group(
         self, group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps
     ):
+        has_complex = False
         for p in group["params"]:
             if p.grad is None:
                 continue
             params.append(p)
+            has_complex |= torch.is_complex(p)
             if p.grad.is_sparse:
                 raise RuntimeError(
                     "Adam does not support sparse gradients, please consider SparseAdam instead"
@@ -155,6 +157,7 @@ class Adam(Optimizer):
                     "lr as a Tensor is not supported for capturable=False and foreach=True"
                 )
             state_steps.append(state["step"])
+        return has_complex
 
     @_use_grad_for_differentiable
     def step(self, closure=None):

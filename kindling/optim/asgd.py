@@ -74,33 +74,40 @@ class ASGD(Optimizer):
                 if key in s and not torch.is_tensor(s[key]):
                     s[key] = torch.tensor(float(s[key]), dtype=_get_scalar_dtype())
 
+    def _init_group(self, group, params, grads, mus, axs, etas, state_steps):
+        """Collect the parameters that have gradients, creating their state on first use."""
+        has_complex = False
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("ASGD does not support sparse gradients")
+            params.append(p)
+            has_complex |= torch.is_complex(p)
+            grads.append(p.grad)
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
+                state["eta"] = (
+                    torch.as_tensor(_to_scalar(group["lr"]), dtype=_get_scalar_dtype())
+                    .clone()
+                    .detach()
+                )
+                state["mu"] = torch.ones((), dtype=_get_scalar_dtype())
+                state["ax"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            mus.append(state["mu"])
+            axs.append(state["ax"])
+            etas.append(state["eta"])
+            state_steps.append(state["step"])
+        return has_complex
+
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one optimization step (``closure`` recomputes and returns the loss)."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
             params, grads, mus, axs, etas, state_steps = [], [], [], [], [], []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.grad.is_sparse:
-                    raise RuntimeError("ASGD does not support sparse gradients")
-                params.append(p)
-                grads.append(p.grad)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
-                    state["eta"] = (
-                        torch.as_tensor(_to_scalar(group["lr"]), dtype=_get_scalar_dtype())
-                        .clone()
-                        .detach()
-                    )
-                    state["mu"] = torch.ones((), dtype=_get_scalar_dtype())
-                    state["ax"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                mus.append(state["mu"])
-                axs.append(state["ax"])
-                etas.append(state["eta"])
-                state_steps.append(state["step"])
+            self._init_group(group, params, grads, mus, axs, etas, state_steps)
             asgd(
                 params,
                 grads,

@@ -80,29 +80,36 @@ class NAdam(Optimizer):
             if "mu_product" in s and not torch.is_tensor(s["mu_product"]):
                 s["mu_product"] = torch.tensor(s["mu_product"], dtype=_get_scalar_dtype())
 
+    def _init_group(self, group, params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps):
+        """Collect the parameters that have gradients, creating their state on first use."""
+        has_complex = False
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("NAdam does not support sparse gradients")
+            params.append(p)
+            has_complex |= torch.is_complex(p)
+            grads.append(p.grad)
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
+                state["mu_product"] = torch.tensor(1.0, dtype=_get_scalar_dtype())
+                state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            exp_avgs.append(state["exp_avg"])
+            exp_avg_sqs.append(state["exp_avg_sq"])
+            mu_products.append(state["mu_product"])
+            state_steps.append(state["step"])
+        return has_complex
+
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one optimization step (``closure`` recomputes and returns the loss)."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
             params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps = [], [], [], [], [], []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.grad.is_sparse:
-                    raise RuntimeError("NAdam does not support sparse gradients")
-                params.append(p)
-                grads.append(p.grad)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
-                    state["mu_product"] = torch.tensor(1.0, dtype=_get_scalar_dtype())
-                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                exp_avgs.append(state["exp_avg"])
-                exp_avg_sqs.append(state["exp_avg_sq"])
-                mu_products.append(state["mu_product"])
-                state_steps.append(state["step"])
+            self._init_group(group, params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps)
             beta1, beta2 = group["betas"]
             nadam(
                 params,

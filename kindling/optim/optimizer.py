@@ -3,7 +3,7 @@
 import functools
 import warnings
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from copy import deepcopy
 from itertools import chain
 
@@ -163,6 +163,10 @@ class Optimizer:
         defaults (dict): default option values, used where a parameter group does not set them.
     """
 
+    # the hook signatures, as type aliases (PyTorch's names)
+    OptimizerPreHook = Callable[..., "tuple[tuple, dict] | None"]
+    OptimizerPostHook = Callable[..., None]
+
     def __init__(self, params, defaults):
         self.defaults = defaults
         self._optimizer_step_pre_hooks = OrderedDict()
@@ -249,6 +253,30 @@ class Optimizer:
                 return out
 
         return wrapper
+
+    def _accelerator_graph_capture_health_check(self):
+        """Checks made while an accelerator graph is captured; kindling has no accelerator."""
+
+    _cuda_graph_capture_health_check = _accelerator_graph_capture_health_check
+
+    @staticmethod
+    def _group_tensors_by_device_and_dtype(tensorlistlist, with_indices=False):
+        """Split parallel tensor lists by the (device, dtype) of the first list's tensors.
+
+        Returns ``{(device, dtype): (lists, indices)}``, the form the multi-tensor steps use.
+        """
+        grouped = {}
+        for i, t in enumerate(tensorlistlist[0]):
+            key = (t.device, t.dtype)
+            if key not in grouped:
+                grouped[key] = ([[] for _ in tensorlistlist], [])
+            lists, indices = grouped[key]
+            for out, src in zip(lists, tensorlistlist):
+                if src:  # an empty list (no state of that kind) stays empty
+                    out.append(src[i])
+            if with_indices:
+                indices.append(i)
+        return grouped
 
     def _optimizer_step_code(self):
         """Called after each ``step`` (a profiler entry point in PyTorch); does nothing."""

@@ -90,10 +90,12 @@ class RMSprop(Optimizer):
     def _init_group(
         self, group, params, grads, square_avgs, momentum_buffer_list, grad_avgs, state_steps
     ):
+        has_complex = False
         for p in group["params"]:
             if p.grad is None:
                 continue
             params.append(p)
+            has_complex |= torch.is_complex(p)
             if p.grad.is_sparse:
                 raise RuntimeError("RMSprop does not support sparse gradients")
             grads.append(p.grad)
@@ -113,6 +115,7 @@ class RMSprop(Optimizer):
                 momentum_buffer_list.append(state["momentum_buffer"])
             if group["centered"]:
                 grad_avgs.append(state["grad_avg"])
+        return has_complex
 
     @_use_grad_for_differentiable
     def step(self, closure=None):

@@ -67,32 +67,37 @@ class Rprop(Optimizer):
             group.setdefault("capturable", False)
         _upgrade_step_state(self)
 
+    def _init_group(self, group, params, grads, prevs, step_sizes, state_steps):
+        """Collect the parameters that have gradients, creating their state on first use."""
+        has_complex = False
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("Rprop does not support sparse gradients")
+            params.append(p)
+            has_complex |= torch.is_complex(p)
+            grads.append(p.grad)
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
+                state["prev"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                if p.dtype.is_complex:
+                    state["step_size"] = torch.full_like(p.grad, complex(group["lr"], group["lr"]))
+                else:
+                    state["step_size"] = torch.full_like(p.grad, _to_scalar(group["lr"]))
+            prevs.append(state["prev"])
+            step_sizes.append(state["step_size"])
+            state_steps.append(state["step"])
+        return has_complex
+
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one optimization step (``closure`` recomputes and returns the loss)."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
             params, grads, prevs, step_sizes, state_steps = [], [], [], [], []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.grad.is_sparse:
-                    raise RuntimeError("Rprop does not support sparse gradients")
-                params.append(p)
-                grads.append(p.grad)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
-                    state["prev"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    if p.dtype.is_complex:
-                        state["step_size"] = torch.full_like(
-                            p.grad, complex(group["lr"], group["lr"])
-                        )
-                    else:
-                        state["step_size"] = torch.full_like(p.grad, _to_scalar(group["lr"]))
-                prevs.append(state["prev"])
-                step_sizes.append(state["step_size"])
-                state_steps.append(state["step"])
+            self._init_group(group, params, grads, prevs, step_sizes, state_steps)
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
             rprop(

@@ -78,13 +78,16 @@ class SGD(Optimizer):
             group.setdefault("fused", False)
 
     def _init_group(self, group, params, grads, momentum_buffer_list):
+        has_sparse_grad = False
         for p in group["params"]:
             if p.grad is None:
                 continue
             params.append(p)
+            has_sparse_grad |= p.grad.is_sparse
             grads.append(p.grad)
             if group["momentum"] != 0:
                 momentum_buffer_list.append(self.state[p].get("momentum_buffer"))
+        return has_sparse_grad
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
