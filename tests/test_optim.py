@@ -119,6 +119,8 @@ CONFIGS = [
     ("Adagrad", dict()),
     ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.1)),
     ("Adagrad", dict(lr=0.1, eps=1e-5, maximize=True, foreach=True)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, foreach=True)),
+    ("RMSprop", dict(lr=0.01, weight_decay=0.1, foreach=True)),
     ("Adadelta", dict()),
     ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1, maximize=True)),
     ("Adamax", dict()),
@@ -934,7 +936,7 @@ def test_adam_scheduler_cycles_betas():
 
 
 @pytest.mark.parametrize("cls_name", ALL_OPTIMIZERS)
-@pytest.mark.parametrize("variant", ["complex", "tensor_lr"])
+@pytest.mark.parametrize("variant", ["complex", "complex_foreach", "tensor_lr"])
 def test_complex_params_and_tensor_lr(cls_name, variant):
     """Complex parameters (updated through view_as_real); a 0-d tensor lr a scheduler fills in."""
     kwargs = {"SGD": dict(momentum=0.9), "RMSprop": dict(momentum=0.5, centered=True)}.get(
@@ -943,16 +945,18 @@ def test_complex_params_and_tensor_lr(cls_name, variant):
 
     def run(T):
         rng = np.random.default_rng(5)
-        dtype = np.complex64 if variant == "complex" else np.float32
+        dtype = np.complex64 if variant.startswith("complex") else np.float32
 
         def draw():
             x = rng.standard_normal(4)
-            if variant == "complex":
+            if variant.startswith("complex"):
                 x = x + 1j * rng.standard_normal(4)
             return x.astype(dtype)
 
         p = T.nn.Parameter(T.tensor(draw()))
-        kw = dict(kwargs, lr=T.tensor(0.1)) if variant == "tensor_lr" else kwargs
+        kw = dict(kwargs, lr=T.tensor(0.1)) if variant == "tensor_lr" else dict(kwargs)
+        if variant == "complex_foreach":
+            kw["foreach"] = True
         opt = getattr(T.optim, cls_name)([p], **kw)
         sched = T.optim.lr_scheduler.StepLR(opt, 2) if variant == "tensor_lr" else None
         for _ in range(4):
@@ -1245,3 +1249,25 @@ def test_group_tensors_by_device_and_dtype():
         return out
 
     assert run(kindling) == run(torch)
+
+
+@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "RMSprop", "Adagrad"])
+def test_foreach_with_mixed_dtypes(cls_name):
+    """One group holding float32 and float64 parameters: the multi-tensor path groups by dtype."""
+    rng = np.random.default_rng(13)
+    arrays = [rng.standard_normal(3).astype(np.float32), rng.standard_normal(2)]
+    grads = [[rng.standard_normal(a.shape).astype(a.dtype) for a in arrays] for _ in range(3)]
+
+    def run(T):
+        ps = [T.nn.Parameter(T.tensor(a)) for a in arrays]
+        opt = getattr(T.optim, cls_name)(ps, lr=0.1, foreach=True, weight_decay=0.1)
+        for g in grads:
+            _set_grads(T, ps, g)
+            opt.step()
+        return ps, opt
+
+    (mine, mopt), (theirs, topt) = run(kindling), run(torch)
+    for a, b in zip(mine, theirs):
+        assert str(a.dtype) == str(b.dtype)
+        np.testing.assert_allclose(_np(a), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+    _assert_same(mopt.state_dict(), topt.state_dict())

@@ -3,6 +3,8 @@
 import kindling as torch
 
 from .optimizer import (
+    _use_foreach,
+    _view_as_real,
     _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_fused,
@@ -32,7 +34,8 @@ class Adagrad(Optimizer):
         weight_decay (float): L2 penalty (default: 0).
         initial_accumulator_value (float): starting value of the squared-gradient sums (default: 0).
         eps (float): added to the denominator (default: 1e-10).
-        foreach (bool, optional): accepted; both settings run the for-loop (same arithmetic).
+        foreach (bool, optional): use the ``_foreach_*`` multi-tensor ops (default: None, the
+            for-loop).
         maximize (bool): maximize the objective (default: False).
         differentiable (bool): run ``step`` under autograd (default: False).
         fused (bool, optional): not supported (True raises NotImplementedError).
@@ -167,10 +170,7 @@ def adagrad(
     eps,
     maximize,
 ):
-    """Functional Adagrad: update ``params`` and ``state_sums`` in place.
-
-    ``foreach=True`` runs the same for-loop (kindling has no separate multi-tensor Adagrad).
-    """
+    """Functional Adagrad: update ``params`` and ``state_sums`` in place."""
     if not all(isinstance(t, torch.Tensor) for t in state_steps):
         raise RuntimeError(
             "API has changed, `state_steps` argument must contain a list of singleton tensors"
@@ -181,15 +181,40 @@ def adagrad(
         )
     if foreach and differentiable:
         raise AssertionError(_FOREACH_NO_AUTOGRAD)
-    lr = _to_scalar(lr)
+    if any(g.is_sparse for g in grads):
+        raise NotImplementedError("kindling.optim.Adagrad: sparse gradients are not implemented")
+    func = _multi_tensor_adagrad if _use_foreach(foreach, params) else _single_tensor_adagrad
+    func(
+        params,
+        grads,
+        state_sums,
+        state_steps,
+        lr=_to_scalar(lr),
+        weight_decay=weight_decay,
+        lr_decay=lr_decay,
+        eps=eps,
+        maximize=maximize,
+        differentiable=differentiable,
+    )
+
+
+def _single_tensor_adagrad(
+    params,
+    grads,
+    state_sums,
+    state_steps,
+    *,
+    lr,
+    weight_decay,
+    lr_decay,
+    eps,
+    maximize,
+    differentiable,
+):
     for param, grad, state_sum, step_t in zip(params, grads, state_sums, state_steps):
         step_t += 1
         step = _get_value(step_t)
         grad = -grad if maximize else grad
-        if grad.is_sparse:
-            raise NotImplementedError(
-                "kindling.optim.Adagrad: sparse gradients are not implemented"
-            )
         if weight_decay != 0:
             grad = grad.add(param, alpha=weight_decay)
         clr = lr / (1 + (step - 1) * lr_decay)
@@ -200,3 +225,41 @@ def adagrad(
         state_sum.addcmul_(grad, grad, value=1)
         std = state_sum.sqrt() + eps if differentiable else state_sum.sqrt().add_(eps)
         param.addcdiv_(grad, std, value=-clr)
+
+
+def _multi_tensor_adagrad(
+    params,
+    grads,
+    state_sums,
+    state_steps,
+    *,
+    lr,
+    weight_decay,
+    lr_decay,
+    eps,
+    maximize,
+    differentiable,
+):
+    lists = [params, grads, state_sums, state_steps]
+    for (p, g, sums, steps), _ in Optimizer._group_tensors_by_device_and_dtype(lists).values():
+        if any(torch.is_complex(t) for t in p):
+            _view_as_real(p, g, sums)
+        if maximize:
+            g = torch._foreach_neg(g)
+        torch._foreach_add_(steps, 1)
+        if weight_decay != 0:
+            if maximize:
+                torch._foreach_add_(g, p, alpha=weight_decay)
+            else:
+                g = torch._foreach_add(g, p, alpha=weight_decay)
+        minus_clr = [-lr / (1 + (_get_value(step) - 1) * lr_decay) for step in steps]
+        torch._foreach_addcmul_(sums, g, g, value=1)
+        std = torch._foreach_sqrt(sums)
+        torch._foreach_add_(std, eps)
+        if weight_decay != 0 or maximize:
+            # g is already a copy: scale it in place
+            torch._foreach_mul_(g, minus_clr)
+            numerator = g
+        else:
+            numerator = torch._foreach_mul(g, minus_clr)
+        torch._foreach_addcdiv_(p, numerator, std)

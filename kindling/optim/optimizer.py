@@ -133,6 +133,15 @@ def _use_grad_for_differentiable(func):
     return _use_grad
 
 
+def _view_as_real(params, *state_and_grads):
+    """Replace complex tensors (and their matching state) in the lists by real views."""
+    for i, p in enumerate(params):
+        if torch.is_complex(p):
+            params[i] = torch.view_as_real(p)
+            for lst in state_and_grads:
+                lst[i] = torch.view_as_real(lst[i])
+
+
 def _use_foreach(foreach, params):
     """Whether a step takes the multi-tensor (``_foreach_*``) path.
 

@@ -3,6 +3,8 @@
 import kindling as torch
 
 from .optimizer import (
+    _use_foreach,
+    _view_as_real,
     _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
@@ -26,7 +28,8 @@ class RMSprop(Optimizer):
         momentum (float): momentum factor (default: 0).
         centered (bool): normalise by the estimated variance of the gradient (default: False).
         capturable (bool): needs accelerator tensors; True fails at ``step`` as on PyTorch's CPU.
-        foreach (bool, optional): accepted; both settings run the for-loop (same arithmetic).
+        foreach (bool, optional): use the ``_foreach_*`` multi-tensor ops (default: None, the
+            for-loop).
         maximize (bool): maximize the objective (default: False).
         differentiable (bool): run ``step`` under autograd (default: False).
     """
@@ -177,10 +180,7 @@ def rmsprop(
     momentum,
     centered,
 ):
-    """Functional RMSprop: update ``params`` and the running averages in place.
-
-    ``foreach=True`` runs the same for-loop (kindling has no separate multi-tensor RMSprop).
-    """
+    """Functional RMSprop: update ``params`` and the running averages in place."""
     if foreach and differentiable and params:
         raise AssertionError(_FOREACH_NO_AUTOGRAD)
     if not all(isinstance(t, torch.Tensor) for t in state_steps):
@@ -188,7 +188,42 @@ def rmsprop(
             "API has changed, `state_steps` argument must contain a list of singleton tensors"
         )
     _check_capturable(capturable, params)
-    lr = _to_scalar(lr)
+    func = _multi_tensor_rmsprop if _use_foreach(foreach, params) else _single_tensor_rmsprop
+    func(
+        params,
+        grads,
+        square_avgs,
+        grad_avgs,
+        momentum_buffer_list,
+        state_steps,
+        lr=_to_scalar(lr),
+        alpha=alpha,
+        eps=eps,
+        weight_decay=weight_decay,
+        momentum=momentum,
+        centered=centered,
+        maximize=maximize,
+        differentiable=differentiable,
+    )
+
+
+def _single_tensor_rmsprop(
+    params,
+    grads,
+    square_avgs,
+    grad_avgs,
+    momentum_buffer_list,
+    state_steps,
+    *,
+    lr,
+    alpha,
+    eps,
+    weight_decay,
+    momentum,
+    centered,
+    maximize,
+    differentiable,
+):
     for i, param in enumerate(params):
         step = state_steps[i]
         grad = -grads[i] if maximize else grads[i]
@@ -220,3 +255,52 @@ def rmsprop(
             param.add_(buf, alpha=-lr)
         else:
             param.addcdiv_(grad, avg, value=-lr)
+
+
+def _multi_tensor_rmsprop(
+    params,
+    grads,
+    square_avgs,
+    grad_avgs,
+    momentum_buffer_list,
+    state_steps,
+    *,
+    lr,
+    alpha,
+    eps,
+    weight_decay,
+    momentum,
+    centered,
+    maximize,
+    differentiable,
+):
+    lists = [params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_steps]
+    for (p, g, sq, gavg, bufs, steps), _ in Optimizer._group_tensors_by_device_and_dtype(
+        lists
+    ).values():
+        if any(torch.is_complex(t) for t in p):
+            extra = ([bufs] if momentum > 0 else []) + ([gavg] if centered else [])
+            _view_as_real(p, g, sq, *extra)
+        if maximize:
+            g = torch._foreach_neg(g)
+        torch._foreach_add_(steps, 1)
+        if weight_decay != 0:
+            if maximize:
+                torch._foreach_add_(g, p, alpha=weight_decay)
+            else:
+                g = torch._foreach_add(g, p, alpha=weight_decay)
+        torch._foreach_mul_(sq, alpha)
+        torch._foreach_addcmul_(sq, g, g, value=1 - alpha)
+        if centered:
+            torch._foreach_lerp_(gavg, g, 1 - alpha)
+            avg = torch._foreach_addcmul(sq, gavg, gavg, value=-1)
+            torch._foreach_sqrt_(avg)
+        else:
+            avg = torch._foreach_sqrt(sq)
+        torch._foreach_add_(avg, eps)
+        if momentum > 0:
+            torch._foreach_mul_(bufs, momentum)
+            torch._foreach_addcdiv_(bufs, g, avg)
+            torch._foreach_add_(p, bufs, alpha=-lr)
+        else:
+            torch._foreach_addcdiv_(p, g, avg, value=-lr)
