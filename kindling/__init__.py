@@ -88,7 +88,7 @@ try:
     from . import futures, jit  # noqa: E402,F401
     from .futures._threads import get_num_interop_threads, set_num_interop_threads  # noqa: E402,F401
     from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402,F401
-    from ._aten.promotion import result_type, is_tensor, is_floating_point, is_complex, numel  # noqa: E402,F401
+    from ._aten.promotion import result_type, is_tensor, is_floating_point, is_complex, numel, typename  # noqa: E402,F401,E501
     from . import overrides, utils, serialization, profiler  # noqa: E402,F401  (Python dispatch, save/load)
     from . import special  # noqa: E402,F401  (torch.special, eagerly imported as in PyTorch)
     from .serialization import save, load  # noqa: E402,F401

@@ -96,3 +96,21 @@ def canonical(d):
     if d is None or type(d) is device:
         return d
     return device(d)
+
+
+# (device types whose lazy initialisation asserts in PyTorch's CPU build)
+_NOT_COMPILED = {"cuda": "CUDA", "xpu": "XPU"}
+
+
+def check_backend(d, *, copying):
+    """Raise what PyTorch's CPU build raises for a tensor on device ``d`` (a ``device``) that
+    kindling has no kernels for; ``copying``: for ``Tensor.to``, which names the missing
+    backend differently from a factory.  CPU and meta pass."""
+    t = d.type
+    if t in ("cpu", "meta"):
+        return
+    if t in _NOT_COMPILED:
+        raise AssertionError(f"Torch not compiled with {_NOT_COMPILED[t]} enabled")
+    if copying:
+        raise RuntimeError(f"PyTorch is not linked with support for {t} devices")
+    raise RuntimeError(f"kindling has no kernels for device type '{t}'")

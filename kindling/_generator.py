@@ -63,10 +63,18 @@ class Generator:
     def __init__(self, device="cpu"):
         d = _device.canonical(device) if device is not None else _device.CPU
         if d.type != "cpu":
-            if d.type == "cuda":
-                raise RuntimeError("Found no NVIDIA driver on your system. Please check that you "
-                                   "have an NVIDIA GPU and installed a driver from "
-                                   "http://www.nvidia.com/Download/index.aspx")
+            if d.type == "cuda":  # (as PyTorch's CPU build)
+                raise RuntimeError(
+                    "Cannot get CUDA generator without ATen_cuda library. PyTorch splits its "
+                    "backend into two shared libraries: a CPU library and a CUDA library; this "
+                    "error has occurred because you are trying to use some CUDA functionality, "
+                    "but the CUDA library has not been loaded by the dynamic linker for some "
+                    "reason.  The CUDA library MUST be loaded, EVEN IF you don't directly use any "
+                    "symbols from the CUDA library! One common culprit is a lack of "
+                    "-Wl,--no-as-needed in your link arguments; many dynamic linkers will delete "
+                    "dynamic library dependencies if you don't depend on any of their symbols.  "
+                    "You can check if this has occurred by using ldd on your binary to see if "
+                    "there is a dependency on *_cuda.so library.")
             raise RuntimeError(f"{d.type.upper()} device type not an accelerator.")
         self._device = d
         self.mutex = threading.RLock()

@@ -119,6 +119,10 @@ def make_subclass(cls, data, require_grad=False, dispatch_sizes_strides_policy=N
     t.__dict__.pop("grad_fn", None)
     t.__dict__.pop("_base", None)
     if require_grad:
+        if not (t.dtype.is_floating_point or t.dtype.is_complex):
+            # (THPVariable_make_subclass's own check, worded unlike requires_grad_'s)
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
         t._requires_grad_(True)
     else:
         t.__dict__.pop("_requires_grad", None)

@@ -105,7 +105,7 @@ def test_make_subclass_shares_data_and_detaches():
     assert base.tolist() == [1.0, 1.0, 1.0]
     r = kt.Tensor._make_subclass(Sub, kt.zeros(2), True)
     assert r.requires_grad and r.is_leaf
-    with pytest.raises(RuntimeError, match="only Tensors of floating point"):
+    with pytest.raises(RuntimeError, match="Only Tensors of floating point and complex dtype"):
         kt.Tensor._make_subclass(Sub, kt.zeros(2, dtype=kt.int64), True)
 
 

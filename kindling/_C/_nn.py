@@ -64,3 +64,11 @@ for _name in ("rrelu_with_noise", "rrelu_with_noise_",   # (_aten/dropout.py)
     globals()[_name] = _nn_function(_name)
 
 del _name
+
+
+def _parse_to(*args, **kwargs):
+    """``torch._C._nn._parse_to``: ``Tensor.to``'s arguments read as ``(device, dtype,
+    non_blocking, memory_format)`` (what ``nn.Module.to`` converts with)."""
+    from .._aten.copy import _parse_to as parse
+    dtype, device, non_blocking, _copy, memory_format = parse(args, dict(kwargs))
+    return device, dtype, non_blocking, memory_format

@@ -182,6 +182,11 @@ FAMILIES["embedding_bag"] = (
     "_embedding_bag_dense_backward", "_embedding_bag_per_sample_weights_backward")
 FUNCTIONS["embedding_bag"] = FAMILIES["embedding_bag"][:3]
 
+# recurrent cells and layers (kindling/_aten/rnn.py)
+FAMILIES["rnn"] = ("rnn_tanh_cell", "rnn_relu_cell", "gru_cell", "lstm_cell", "rnn_tanh",
+                   "rnn_relu", "gru", "lstm")
+FUNCTIONS["rnn"] = FAMILIES["rnn"]
+
 
 
 def _loader(module, names):

@@ -65,8 +65,10 @@ def _(ks, self, *, dtype=None, layout=None, device=None, pin_memory=None, non_bl
       memory_format=None):
     dt = dtype or self.dtype
     dev = _device.canonical(device)
-    if dev is not None and dev.type == "meta":
-        return _meta_like(self, dt, memory_format)
+    if dev is not None:
+        if dev.type == "meta":
+            return _meta_like(self, dt, memory_format)
+        _device.check_backend(dev, copying=True)
     a = self._np
     if _complex_to_real_warning(self.dtype, dt):
         a = a.real  # (NumPy would warn again, with its own ComplexWarning)

@@ -35,11 +35,7 @@ def _backend_bit(device):
     d = _device.canonical(device)
     b = _BACKEND_BIT.get(d.type)
     if b is None:
-        if d.type == "cuda":
-            raise RuntimeError("Found no NVIDIA driver on your system. Please check that you have "
-                               "an NVIDIA GPU and installed a driver from "
-                               "http://www.nvidia.com/Download/index.aspx")
-        raise RuntimeError(f"kindling has no kernels for device type '{d.type}'")
+        _device.check_backend(d, copying=False)
     return b
 
 

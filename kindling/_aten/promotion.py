@@ -20,6 +20,22 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
+def typename(obj):
+    """``torch.typename``: a tensor's legacy type name ('torch.FloatTensor'), else the
+    qualified name of the object (a class or function) or of its type."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    if hasattr(obj, "__qualname__"):
+        qualname = obj.__qualname__
+    elif hasattr(obj, "__name__"):
+        qualname = obj.__name__
+    else:
+        module = obj.__class__.__module__ or ""
+        qualname = obj.__class__.__qualname__
+    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
+
+
 def is_floating_point(input):
     return input.dtype.is_floating_point
 

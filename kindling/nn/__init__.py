@@ -9,4 +9,5 @@ from .modules import *  # noqa: F401,F403
 from .modules import Module  # noqa: F401
 from . import modules  # noqa: F401
 # ---- nn.init (modules-a) ----
+from . import init  # noqa: F401,E402
 # ---- nn.utils (utils) ----

@@ -10,18 +10,19 @@ from ..overrides import _disabled_torch_function_impl
 __all__ = ["Parameter", "Buffer", "is_lazy"]
 
 
-class _ParameterMeta(type):
-    """``isinstance(t, Parameter)`` also holds for a tensor subclass instance made a parameter
-    by ``Parameter(t)`` (it keeps its own type and gets ``_is_param``), as in PyTorch."""
+class _MarkedMeta(type):
+    """``isinstance(t, C)`` also holds for any tensor carrying ``C``'s mark (``_is_param``,
+    ``_is_buffer``): a tensor subclass instance made a parameter by ``Parameter(t)`` keeps its
+    own type, and ``Buffer(t)`` returns a marked plain tensor, as in PyTorch."""
 
     def __instancecheck__(cls, instance):
-        if cls is Parameter and isinstance(instance, Tensor) and \
-                getattr(instance, "_is_param", False):
+        mark = cls.__dict__.get("_mark")  # (the class's own: not a subclass of it)
+        if mark is not None and isinstance(instance, Tensor) and getattr(instance, mark, False):
             return True
         return super().__instancecheck__(instance)
 
 
-class Parameter(Tensor, metaclass=_ParameterMeta):
+class Parameter(Tensor, metaclass=_MarkedMeta):
     """A tensor that is a module parameter: assigned as a Module attribute, it is registered
     in the module's ``_parameters`` (and so in ``parameters()`` and ``state_dict()``).
 
@@ -68,32 +69,14 @@ class Parameter(Tensor, metaclass=_ParameterMeta):
     __torch_function__ = _disabled_torch_function_impl
 
 
-def _rebuild_parameter(data, requires_grad, backward_hooks):
-    """Unpickling a Parameter (``torch._utils._rebuild_parameter``)."""
-    param = Parameter(data, requires_grad)
-    param._backward_hooks = backward_hooks  # (kept for pickles' sake, as PyTorch)
-    return param
+Parameter._mark = "_is_param"
+
+# (PyTorch's pickles name these ``torch._utils._rebuild_parameter*``: they live in
+# kindling._utils and are re-exported here)
+from .._utils import _rebuild_parameter, _rebuild_parameter_with_state  # noqa: E402,F401
 
 
-def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
-    param = _rebuild_parameter(data, requires_grad, backward_hooks)
-    for k, v in state.items():
-        setattr(param, k, v)
-    return param
-
-
-class _BufferMeta(type):
-    """``isinstance(t, Buffer)`` holds for any tensor ``Buffer(...)`` returned (a Buffer is
-    a marked plain tensor, not an instance of this class)."""
-
-    def __instancecheck__(cls, instance):
-        if cls is Buffer and isinstance(instance, Tensor) and \
-                getattr(instance, "_is_buffer", False):
-            return True
-        return super().__instancecheck__(instance)
-
-
-class Buffer(Tensor, metaclass=_BufferMeta):
+class Buffer(Tensor, metaclass=_MarkedMeta):
     """A tensor to be registered as a module buffer when assigned to a Module attribute.
 
     ``Buffer(data=None, *, persistent=True)`` returns ``data`` detached (keeping its
@@ -110,6 +93,9 @@ class Buffer(Tensor, metaclass=_BufferMeta):
         return t
 
     __torch_function__ = _disabled_torch_function_impl
+
+
+Buffer._mark = "_is_buffer"
 
 
 def is_lazy(param):

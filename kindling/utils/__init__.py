@@ -2,7 +2,7 @@
 
 
 def __getattr__(name):  # submodules imported on first use (``kindling.utils.checkpoint``)
-    if name == "checkpoint":
+    if name in ("checkpoint", "data"):
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
