@@ -1271,3 +1271,99 @@ def test_foreach_with_mixed_dtypes(cls_name):
         assert str(a.dtype) == str(b.dtype)
         np.testing.assert_allclose(_np(a), b.detach().numpy(), rtol=1e-5, atol=1e-6)
     _assert_same(mopt.state_dict(), topt.state_dict())
+
+
+# ---- with nn modules -----------------------------------------------------------------------------
+def _mlp(T, seed=21, batch_norm=True):
+    rng = np.random.default_rng(seed)
+    # (Adam on a bias right before batch norm would amplify round-off: its gradient is ~0)
+    norm = T.nn.BatchNorm1d(6) if batch_norm else T.nn.Identity()
+    model = T.nn.Sequential(T.nn.Linear(4, 6), norm, T.nn.ReLU(), T.nn.Linear(6, 2))
+    with T.no_grad():
+        for p in model.parameters():
+            p.copy_(T.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32)))
+    return model
+
+
+def _batches(n=5, seed=22):
+    rng = np.random.default_rng(seed)
+    return [
+        (
+            rng.standard_normal((8, 4)).astype(np.float32),
+            rng.standard_normal((8, 2)).astype(np.float32),
+        )
+        for _ in range(n)
+    ]
+
+
+@pytest.mark.parametrize(
+    "cls_name,kwargs", [("SGD", dict(lr=0.05, momentum=0.9)), ("Adam", dict(lr=0.01))]
+)
+def test_module_training_loop(cls_name, kwargs):
+    def run(T):
+        model = _mlp(T, batch_norm=False)
+        opt = getattr(T.optim, cls_name)(model.parameters(), **kwargs)
+        sched = T.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=10)
+        losses = []
+        for x, y in _batches():
+            opt.zero_grad()
+            loss = T.nn.functional.mse_loss(model(T.tensor(x)), T.tensor(y))
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(loss.item())
+        return losses, [p.detach().numpy() for p in model.parameters()], opt.state_dict()
+
+    mine, theirs = run(kindling), run(torch)
+    np.testing.assert_allclose(mine[0], theirs[0], rtol=1e-5, atol=1e-6)
+    for a, b in zip(mine[1], theirs[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    _assert_same(mine[2], theirs[2], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("how", ["swa", "ema", "ema_multi", "swa_buffers"])
+def test_averaged_model(how):
+    def run(T):
+        swa = T.optim.swa_utils
+        model = _mlp(T)
+        kwargs = {
+            "swa": {},
+            "ema": dict(avg_fn=swa.get_ema_avg_fn(0.7)),
+            "ema_multi": dict(multi_avg_fn=swa.get_ema_multi_avg_fn(0.7)),
+            "swa_buffers": dict(use_buffers=True),
+        }[how]
+        averaged = swa.AveragedModel(model, **kwargs)
+        opt = T.optim.SGD(model.parameters(), lr=0.1)
+        for x, y in _batches():
+            opt.zero_grad()
+            T.nn.functional.mse_loss(model(T.tensor(x)), T.tensor(y)).backward()
+            opt.step()
+            averaged.update_parameters(model)
+        x = T.tensor(_batches(1, seed=23)[0][0])
+        averaged.eval()
+        return (
+            averaged.n_averaged.item(),
+            [t.detach().numpy() for t in averaged.state_dict().values()],
+            averaged(x).detach().numpy(),
+        )
+
+    mine, theirs = run(kindling), run(torch)
+    assert mine[0] == theirs[0]
+    for a, b in zip(mine[1], theirs[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(mine[2], theirs[2], rtol=1e-5, atol=1e-5)
+
+
+def test_update_bn():
+    def run(T):
+        model = _mlp(T)
+        loader = [(T.tensor(x), T.tensor(y)) for x, y in _batches()]
+        model.eval()
+        T.optim.swa_utils.update_bn(loader, model)
+        bn = model[1]
+        return model.training, bn.momentum, bn.running_mean.numpy(), bn.running_var.numpy()
+
+    mine, theirs = run(kindling), run(torch)
+    assert mine[:2] == theirs[:2]
+    np.testing.assert_allclose(mine[2], theirs[2], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(mine[3], theirs[3], rtol=1e-5, atol=1e-6)
