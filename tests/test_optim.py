@@ -1367,3 +1367,50 @@ def test_update_bn():
     assert mine[:2] == theirs[:2]
     np.testing.assert_allclose(mine[2], theirs[2], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(mine[3], theirs[3], rtol=1e-5, atol=1e-6)
+
+
+def test_functional_interface():
+    """``optim._functional``: the update functions called directly on lists of tensors."""
+    params_np, grads_np = _arrays(np.float64, seed=14)
+
+    def run(T):
+        from importlib import import_module
+
+        F = import_module(T.__name__ + ".optim._functional")
+        ps = [T.tensor(a) for a in params_np]
+        bufs = [None] * len(ps)
+        avgs = [T.zeros_like(p) for p in ps]
+        sqs = [T.zeros_like(p) for p in ps]
+        steps = [T.tensor(0.0) for _ in ps]
+        for g in grads_np[:3]:
+            gs = [T.tensor(x) for x in g]
+            F.sgd(
+                ps,
+                gs,
+                bufs,
+                weight_decay=0.1,
+                momentum=0.9,
+                lr=0.1,
+                dampening=0.0,
+                nesterov=True,
+                maximize=False,
+            )
+            F.adam(
+                ps,
+                gs,
+                avgs,
+                sqs,
+                [],
+                steps,
+                amsgrad=False,
+                beta1=0.9,
+                beta2=0.99,
+                lr=0.01,
+                weight_decay=0.0,
+                eps=1e-8,
+                maximize=True,
+            )
+        return [p.numpy() for p in ps + bufs + avgs + sqs + steps]
+
+    for a, b in zip(run(kindling), run(torch)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
