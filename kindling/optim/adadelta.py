@@ -3,15 +3,17 @@
 import kindling as torch
 
 from .optimizer import (
-    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _closure_loss,
+    _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _to_scalar,
     _upgrade_step_state,
+    _use_foreach,
     _use_grad_for_differentiable,
     _validate_common,
+    _view_as_real,
 )
 
 __all__ = ["Adadelta", "adadelta"]
@@ -138,6 +140,19 @@ def adadelta(
         raise AssertionError(_FOREACH_NO_AUTOGRAD)
     _check_capturable(capturable, params, supports_xla=False)
     lr = _to_scalar(lr)
+    if _use_foreach(foreach, params):
+        return _multi_tensor_adadelta(
+            params,
+            grads,
+            square_avgs,
+            acc_deltas,
+            state_steps,
+            lr=lr,
+            rho=rho,
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+        )
     for param, grad, square_avg, acc_delta, step in zip(
         params, grads, square_avgs, acc_deltas, state_steps
     ):
@@ -160,3 +175,31 @@ def adadelta(
         if complex_param:
             delta = torch.view_as_complex(delta)
         param.add_(delta, alpha=-lr)
+
+
+def _multi_tensor_adadelta(
+    params, grads, square_avgs, acc_deltas, state_steps, *, lr, rho, eps, weight_decay, maximize
+):
+    lists = [params, grads, square_avgs, acc_deltas, state_steps]
+    for (p, g, sq, acc, steps), _ in Optimizer._group_tensors_by_device_and_dtype(lists).values():
+        if any(torch.is_complex(t) for t in p):
+            _view_as_real(p, g, sq, acc)
+        torch._foreach_add_(steps, 1)
+        if maximize:
+            g = torch._foreach_neg(g)
+        if weight_decay != 0:
+            if maximize:
+                torch._foreach_add_(g, p, alpha=weight_decay)
+            else:
+                g = torch._foreach_add(g, p, alpha=weight_decay)
+        torch._foreach_mul_(sq, rho)
+        torch._foreach_addcmul_(sq, g, g, value=1 - rho)
+        std = torch._foreach_add(sq, eps)
+        torch._foreach_sqrt_(std)
+        deltas = torch._foreach_add(acc, eps)
+        torch._foreach_sqrt_(deltas)
+        torch._foreach_div_(deltas, std)
+        torch._foreach_mul_(deltas, g)
+        torch._foreach_mul_(acc, rho)
+        torch._foreach_addcmul_(acc, deltas, deltas, value=1 - rho)
+        torch._foreach_add_(p, deltas, alpha=-lr)

@@ -3,15 +3,15 @@
 import kindling as torch
 
 from .optimizer import (
-    _use_foreach,
-    _view_as_real,
-    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_fused,
+    _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _get_value,
     _to_scalar,
+    _use_foreach,
     _use_grad_for_differentiable,
+    _view_as_real,
 )
 
 __all__ = ["Adagrad", "adagrad"]

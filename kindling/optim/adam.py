@@ -5,10 +5,10 @@ from functools import partial
 import kindling as torch
 
 from .optimizer import (
-    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _check_fused,
+    _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _get_value,
     _to_scalar,

@@ -3,16 +3,18 @@
 import kindling as torch
 
 from .optimizer import (
-    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _closure_loss,
+    _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _get_value,
     _to_scalar,
     _upgrade_step_state,
+    _use_foreach,
     _use_grad_for_differentiable,
     _validate_common,
+    _view_as_real,
 )
 
 __all__ = ["Adamax", "adamax"]
@@ -140,6 +142,20 @@ def adamax(
         raise AssertionError(_FOREACH_NO_AUTOGRAD)
     _check_capturable(capturable, params)
     lr = _to_scalar(lr)
+    if _use_foreach(foreach, params):
+        return _multi_tensor_adamax(
+            params,
+            grads,
+            exp_avgs,
+            exp_infs,
+            state_steps,
+            eps=eps,
+            beta1=beta1,
+            beta2=beta2,
+            lr=lr,
+            weight_decay=weight_decay,
+            maximize=maximize,
+        )
     for i, param in enumerate(params):
         grad = -grads[i] if maximize else grads[i]
         exp_avg, exp_inf, step_t = exp_avgs[i], exp_infs[i], state_steps[i]
@@ -162,3 +178,32 @@ def adamax(
             torch.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)
         clr = lr / (1 - beta1 ** _get_value(step_t))
         param.addcdiv_(exp_avg, exp_inf, value=-clr)
+
+
+def _multi_tensor_adamax(
+    params, grads, exp_avgs, exp_infs, state_steps, *, eps, beta1, beta2, lr, weight_decay, maximize
+):
+    lists = [params, grads, exp_avgs, exp_infs, state_steps]
+    for (p, g, avgs, infs, steps), _ in Optimizer._group_tensors_by_device_and_dtype(
+        lists
+    ).values():
+        if any(torch.is_complex(t) for t in p):
+            _view_as_real(p, g, avgs, infs)
+        if maximize:
+            g = torch._foreach_neg(g)
+        torch._foreach_add_(steps, 1)
+        if weight_decay != 0:
+            if maximize:
+                torch._foreach_add_(g, p, alpha=weight_decay)
+            else:
+                g = torch._foreach_add(g, p, alpha=weight_decay)
+        torch._foreach_lerp_(avgs, g, 1 - beta1)
+        torch._foreach_mul_(infs, beta2)
+        if not maximize and weight_decay == 0:
+            g = torch._foreach_abs(g)  # g still holds the .grad tensors: no writes into them
+        else:
+            torch._foreach_abs_(g)
+        torch._foreach_add_(g, eps)
+        torch._foreach_maximum_(infs, g)
+        step_size = [-(lr / (1 - beta1 ** _get_value(step))) for step in steps]
+        torch._foreach_addcdiv_(p, avgs, infs, step_size)

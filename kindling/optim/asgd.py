@@ -3,16 +3,18 @@
 import kindling as torch
 
 from .optimizer import (
-    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _closure_loss,
+    _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _get_value,
     _to_scalar,
     _upgrade_step_state,
+    _use_foreach,
     _use_grad_for_differentiable,
     _validate_common,
+    _view_as_real,
 )
 
 __all__ = ["ASGD", "asgd"]
@@ -152,6 +154,21 @@ def asgd(
         raise AssertionError(_FOREACH_NO_AUTOGRAD)
     _check_capturable(capturable, params, what="params, mus, etas, and state_steps")
     lr = _to_scalar(lr)
+    if _use_foreach(foreach, params):
+        return _multi_tensor_asgd(
+            params,
+            grads,
+            axs,
+            mus,
+            etas,
+            state_steps,
+            lambd=lambd,
+            lr=lr,
+            t0=t0,
+            alpha=alpha,
+            weight_decay=weight_decay,
+            maximize=maximize,
+        )
     for i, param in enumerate(params):
         grad = -grads[i] if maximize else grads[i]
         mu, ax, eta, step_t = mus[i], axs[i], etas[i], state_steps[i]
@@ -172,3 +189,33 @@ def asgd(
         step = _get_value(step_t)
         eta.copy_(torch.as_tensor(lr / ((1 + lambd * lr * step) ** alpha)))
         mu.copy_(torch.as_tensor(1 / max(1, step - t0)))
+
+
+def _multi_tensor_asgd(
+    params, grads, axs, mus, etas, state_steps, *, lambd, lr, t0, alpha, weight_decay, maximize
+):
+    lists = [params, grads, axs, mus, etas, state_steps]
+    for (p, g, ax, mu, eta, steps), _ in Optimizer._group_tensors_by_device_and_dtype(
+        lists
+    ).values():
+        if any(torch.is_complex(t) for t in p):
+            _view_as_real(p, g, ax)
+        if maximize:
+            g = torch._foreach_neg(g)
+        torch._foreach_add_(steps, 1)
+        # decay and gradient step together: p -= eta * (g + weight_decay*p + lambd*p)
+        if weight_decay != 0:
+            if maximize:
+                torch._foreach_add_(g, p, alpha=weight_decay)
+                intermediate = g
+            else:
+                intermediate = torch._foreach_add(g, p, alpha=weight_decay)
+            torch._foreach_add_(intermediate, p, alpha=lambd)
+        else:
+            intermediate = torch._foreach_add(g, p, alpha=lambd)
+        torch._foreach_addcmul_(p, intermediate, eta, value=-1)
+        torch._foreach_addcmul_(ax, torch._foreach_sub(p, ax), mu)
+        new_etas = [torch.as_tensor(lr / ((1 + lambd * lr * step) ** alpha)) for step in steps]
+        new_mus = [torch.as_tensor(1 / max(1, _get_value(step) - t0)) for step in steps]
+        torch._foreach_copy_(eta, new_etas)
+        torch._foreach_copy_(mu, new_mus)

@@ -3,10 +3,10 @@
 import kindling as torch
 
 from .optimizer import (
-    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _closure_loss,
+    _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _get_value,
     _to_scalar,

@@ -3,14 +3,14 @@
 import kindling as torch
 
 from .optimizer import (
-    _use_foreach,
-    _view_as_real,
-    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
+    _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _to_scalar,
+    _use_foreach,
     _use_grad_for_differentiable,
+    _view_as_real,
 )
 
 __all__ = ["RMSprop", "rmsprop"]

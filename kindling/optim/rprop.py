@@ -3,15 +3,17 @@
 import kindling as torch
 
 from .optimizer import (
-    _FOREACH_NO_AUTOGRAD,
     Optimizer,
     _check_capturable,
     _closure_loss,
+    _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _to_scalar,
     _upgrade_step_state,
+    _use_foreach,
     _use_grad_for_differentiable,
     _validate_common,
+    _view_as_real,
 )
 
 __all__ = ["Rprop", "rprop"]
@@ -139,6 +141,19 @@ def rprop(
     if foreach and differentiable and params:
         raise AssertionError(_FOREACH_NO_AUTOGRAD)
     _check_capturable(capturable, params)
+    if _use_foreach(foreach, params):
+        return _multi_tensor_rprop(
+            params,
+            grads,
+            prevs,
+            step_sizes,
+            state_steps,
+            step_size_min=step_size_min,
+            step_size_max=step_size_max,
+            etaminus=etaminus,
+            etaplus=etaplus,
+            maximize=maximize,
+        )
     for i, param in enumerate(params):
         grad = -grads[i] if maximize else grads[i]
         prev, step_size, step = prevs[i], step_sizes[i], state_steps[i]
@@ -158,3 +173,44 @@ def rprop(
         grad = torch.where(factor.eq(etaminus), 0, grad)
         param.addcmul_(grad.sign(), step_size, value=-1)
         prev.copy_(grad)
+
+
+def _multi_tensor_rprop(
+    params,
+    grads,
+    prevs,
+    step_sizes,
+    state_steps,
+    *,
+    step_size_min,
+    step_size_max,
+    etaminus,
+    etaplus,
+    maximize,
+):
+    lists = [params, grads, prevs, step_sizes, state_steps]
+    for (p, g, prev, sizes, steps), _ in Optimizer._group_tensors_by_device_and_dtype(
+        lists
+    ).values():
+        torch._foreach_add_(steps, 1)
+        if any(torch.is_complex(t) for t in p):
+            _view_as_real(p, g, prev, sizes)
+        signs = torch._foreach_mul(g, prev)
+        if maximize:
+            torch._foreach_neg_(signs)
+        # the (possibly negated) gradient goes straight into ``prev``, which is then edited
+        torch._foreach_copy_(prev, g)
+        if maximize:
+            torch._foreach_neg_(prev)
+        torch._foreach_sign_(signs)
+        factors = []
+        for sign in signs:
+            factor = torch.where(sign.gt(0), etaplus, sign)
+            factor = torch.where(factor.lt(0), etaminus, factor)
+            factors.append(torch.where(factor.eq(0), 1, factor))
+        torch._foreach_mul_(sizes, factors)
+        for size in sizes:
+            size.clamp_(step_size_min, step_size_max)
+        for i, grad in enumerate(prev):
+            grad.copy_(torch.where(factors[i].eq(etaminus), 0, grad))
+        torch._foreach_addcmul_(p, [grad.sign() for grad in prev], sizes, value=-1)
