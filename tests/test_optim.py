@@ -141,6 +141,14 @@ CONFIGS = [
     ("Adamax", dict(lr=0.05, weight_decay=0.1, maximize=True, foreach=True)),
     ("Rprop", dict(lr=0.05, foreach=True)),
     ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), maximize=True, foreach=True)),
+    ("NAdam", dict(lr=0.05, weight_decay=0.1, foreach=True)),
+    (
+        "NAdam",
+        dict(lr=0.05, decoupled_weight_decay=True, weight_decay=0.1, maximize=True, foreach=True),
+    ),
+    ("RAdam", dict(lr=0.05, foreach=True)),
+    ("RAdam", dict(lr=0.05, betas=(0.9, 0.5), weight_decay=0.1, maximize=True, foreach=True)),
+    ("RAdam", dict(lr=0.05, decoupled_weight_decay=True, weight_decay=0.1, foreach=True)),
     ("ASGD", dict(lr=0.05, t0=2, foreach=True)),
     ("ASGD", dict(lr=0.05, lambd=0.01, t0=2, weight_decay=0.1, maximize=True, foreach=True)),
 ]

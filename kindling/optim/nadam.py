@@ -11,8 +11,10 @@ from .optimizer import (
     _get_value,
     _to_scalar,
     _upgrade_step_state,
+    _use_foreach,
     _use_grad_for_differentiable,
     _validate_common,
+    _view_as_real,
 )
 
 __all__ = ["NAdam", "nadam"]
@@ -159,6 +161,23 @@ def nadam(
         raise AssertionError(_FOREACH_NO_AUTOGRAD)
     _check_capturable(capturable, params, what="params, mu_products and state_steps")
     lr = _to_scalar(lr)
+    if _use_foreach(foreach, params):
+        return _multi_tensor_nadam(
+            params,
+            grads,
+            exp_avgs,
+            exp_avg_sqs,
+            mu_products,
+            state_steps,
+            beta1=beta1,
+            beta2=beta2,
+            lr=lr,
+            weight_decay=weight_decay,
+            momentum_decay=momentum_decay,
+            eps=eps,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
     for i, param in enumerate(params):
         grad = -grads[i] if maximize else grads[i]
         exp_avg, exp_avg_sq, mu_product, step_t = (
@@ -201,3 +220,58 @@ def nadam(
             denom.add_(eps)
             param.addcdiv_(grad, denom, value=(-lr * (1.0 - mu) / (1.0 - mu_product_now)))
             param.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
+
+
+def _multi_tensor_nadam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    mu_products,
+    state_steps,
+    *,
+    beta1,
+    beta2,
+    lr,
+    weight_decay,
+    momentum_decay,
+    eps,
+    maximize,
+    decoupled_weight_decay,
+):
+    lists = [params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps]
+    for (p, g, avgs, sqs, mu_prods, steps), _ in Optimizer._group_tensors_by_device_and_dtype(
+        lists
+    ).values():
+        if any(torch.is_complex(t) for t in p):
+            _view_as_real(p, g, avgs, sqs)
+        if maximize:
+            g = torch._foreach_neg(g)
+        torch._foreach_add_(steps, 1)
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                torch._foreach_mul_(p, 1 - lr * weight_decay)
+            elif maximize:
+                torch._foreach_add_(g, p, alpha=weight_decay)
+            else:
+                g = torch._foreach_add(g, p, alpha=weight_decay)
+        torch._foreach_lerp_(avgs, g, 1 - beta1)
+        torch._foreach_mul_(sqs, beta2)
+        torch._foreach_addcmul_(sqs, g, g, 1 - beta2)
+        denom = torch._foreach_sqrt(sqs)
+
+        counts = [_get_value(step) for step in steps]
+        bias_correction_sqrt = [(1 - beta2**n) ** 0.5 for n in counts]
+        mus = [beta1 * (1.0 - 0.5 * (0.96 ** (n * momentum_decay))) for n in counts]
+        mu_nexts = [beta1 * (1.0 - 0.5 * (0.96 ** ((n + 1) * momentum_decay))) for n in counts]
+        torch._foreach_mul_(mu_prods, mus)
+        torch._foreach_div_(denom, bias_correction_sqrt)
+        torch._foreach_add_(denom, eps)
+
+        products = [_get_value(mp) for mp in mu_prods]
+        step_size_grads = [-(lr * (1.0 - mu) / (1.0 - mp)) for mp, mu in zip(products, mus)]
+        step_size_avgs = [
+            -(lr * mu_next / (1.0 - mp * mu_next)) for mp, mu_next in zip(products, mu_nexts)
+        ]
+        torch._foreach_addcdiv_(p, g, denom, step_size_grads)
+        torch._foreach_addcdiv_(p, avgs, denom, step_size_avgs)

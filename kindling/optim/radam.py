@@ -11,8 +11,10 @@ from .optimizer import (
     _get_value,
     _to_scalar,
     _upgrade_step_state,
+    _use_foreach,
     _use_grad_for_differentiable,
     _validate_common,
+    _view_as_real,
 )
 
 __all__ = ["RAdam", "radam"]
@@ -145,6 +147,21 @@ def radam(
         raise AssertionError(_FOREACH_NO_AUTOGRAD)
     _check_capturable(capturable, params)
     lr = _to_scalar(lr)
+    if _use_foreach(foreach, params):
+        return _multi_tensor_radam(
+            params,
+            grads,
+            exp_avgs,
+            exp_avg_sqs,
+            state_steps,
+            beta1=beta1,
+            beta2=beta2,
+            lr=lr,
+            weight_decay=weight_decay,
+            eps=eps,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
     # the limit of the length of the approximated simple moving average
     rho_inf = 2 / (1 - beta2) - 1
     for i, param in enumerate(params):
@@ -179,3 +196,65 @@ def radam(
             param.add_(bias_corrected_exp_avg * lr * adaptive_lr * rect, alpha=-1.0)
         else:
             param.add_(bias_corrected_exp_avg * lr, alpha=-1.0)
+
+
+def _multi_tensor_radam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    state_steps,
+    *,
+    beta1,
+    beta2,
+    lr,
+    weight_decay,
+    eps,
+    maximize,
+    decoupled_weight_decay,
+):
+    rho_inf = 2 / (1 - beta2) - 1
+    lists = [params, grads, exp_avgs, exp_avg_sqs, state_steps]
+    for (p, g, avgs, sqs, steps), _ in Optimizer._group_tensors_by_device_and_dtype(lists).values():
+        torch._foreach_add_(steps, 1)
+        if any(torch.is_complex(t) for t in p):
+            _view_as_real(p, g, avgs, sqs)
+        if maximize:
+            g = torch._foreach_neg(g)
+        counts = [_get_value(step) for step in steps]
+        rho_ts = [rho_inf - 2 * n * (beta2**n) / (1 - beta2**n) for n in counts]
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                torch._foreach_mul_(p, 1 - lr * weight_decay)
+            elif maximize:
+                torch._foreach_add_(g, p, alpha=weight_decay)
+            else:
+                g = torch._foreach_add(g, p, alpha=weight_decay)
+        torch._foreach_lerp_(avgs, g, 1 - beta1)
+        torch._foreach_mul_(sqs, beta2)
+        torch._foreach_addcmul_(sqs, g, g, 1 - beta2)
+
+        # per tensor: rectified adaptive step (rect > 0) or plain momentum step (rect == 0)
+        rects = [
+            (
+                ((r - 4) * (r - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * r)) ** 0.5
+                if r > 5
+                else 0
+            )
+            for r in rho_ts
+        ]
+        bias_correction1 = [1 - beta1**n for n in counts]
+        plain_step = [
+            -(lr * (0 if rect > 0 else 1.0) / bc) for rect, bc in zip(rects, bias_correction1)
+        ]
+        adaptive_scale = [
+            ((1 - beta2**n) ** 0.5) * (lr * rect / bc) * -1
+            for n, rect, bc in zip(counts, rects, bias_correction1)
+        ]
+        # buffer = adaptive_scale / (sqrt(v) + eps) + plain_step, built in place
+        buffer = torch._foreach_sqrt(sqs)
+        torch._foreach_add_(buffer, eps)
+        torch._foreach_div_(buffer, adaptive_scale)
+        torch._foreach_reciprocal_(buffer)
+        torch._foreach_add_(buffer, plain_step)
+        torch._foreach_addcmul_(p, avgs, buffer)
