@@ -1,0 +1,44 @@
+"""``torch.optim``: optimizers and learning-rate schedulers, written over kindling's tensor ops."""
+
+from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamax import Adamax
+from .adamw import AdamW
+from .asgd import ASGD
+from .lbfgs import LBFGS
+from .nadam import NAdam
+from .optimizer import Optimizer
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .rprop import Rprop
+from .sgd import SGD
+
+__all__ = [
+    "ASGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "LBFGS",
+    "NAdam",
+    "Optimizer",
+    "RAdam",
+    "RMSprop",
+    "Rprop",
+    "SGD",
+    "lr_scheduler",
+]
+
+
+def __getattr__(name):
+    if name == "swa_utils":
+        # loaded at first use: it imports kindling.nn
+        import importlib
+
+        return importlib.import_module(f"{__name__}.swa_utils")
+    if name in ("SparseAdam", "Adafactor", "Muon"):
+        raise NotImplementedError(f"kindling.optim.{name} is not implemented")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
