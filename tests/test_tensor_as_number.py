@@ -15,6 +15,9 @@ def _plain(r):
 
 
 CASES = {
+    "full_like_0d": lambda T: T.full_like(T.ones(2), T.tensor(0.5)),
+    "full_like_1d": lambda T: T.full_like(T.ones(2), T.tensor([0.5])),
+    "full_like_requires_grad": lambda T: T.full_like(T.ones(2), T.tensor(0.5, requires_grad=True)),
     "scalar_requires_grad": lambda T: T.add(T.ones(2), 1, alpha=T.tensor(2., requires_grad=True)),
     "scalar_1d": lambda T: T.add(T.ones(2), 1, alpha=T.tensor([2.])),
     "scalar_bool": lambda T: T.add(T.ones(2), 1, alpha=T.tensor(True)),

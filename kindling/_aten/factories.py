@@ -794,6 +794,14 @@ LEGACY_TENSOR_TYPES = {name: _legacy_type(name, dt) for name, dt in [
 
 
 # ---- *_like and new_* -------------------------------------------------------------------------
+def _fill_number(name, v):
+    """A tensor given for a ``Scalar`` fill value: the binding reads a 0-d one that does not
+    require grad as its number, and refuses others as PyTorch's arg parser does."""
+    if v.dim() == 0 and not v.requires_grad:
+        return v.item()
+    raise TypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not Tensor")
+
+
 def _like(name, opdef, value=None):
     def fn(input=PE.MISSING, *args, dtype=None, layout=None, device=None, requires_grad=False,
            pin_memory=False, memory_format=None):
@@ -814,6 +822,8 @@ def _like(name, opdef, value=None):
         kw["pin_memory"] = pin_memory
         if memory_format is not None:
             kw["memory_format"] = memory_format
+        if args and isinstance(args[0], Tensor):  # (full_like's fill_value)
+            args = (_fill_number(name, args[0]),) + args[1:]
         return _finish(opdef(input, *args, **kw), requires_grad)
     fn.__name__ = name
     return function(name)(fn)

@@ -33,12 +33,28 @@ __all__ = [
 ]
 
 
+_NOT_BUILT = ("SparseAdam", "Adafactor", "Muon")
+
+
+def _not_built(name):
+    """An optimizer class kindling does not have: it exists (``hasattr`` holds, as in
+    PyTorch), and making one raises NotImplementedError naming it."""
+    from .optimizer import Optimizer
+
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError(f"kindling.optim.{name} is not implemented")
+
+    cls = type(name, (Optimizer,), {"__init__": __init__, "__module__": __name__})
+    globals()[name] = cls
+    return cls
+
+
 def __getattr__(name):
     if name == "swa_utils":
         # loaded at first use: it imports kindling.nn
         import importlib
 
         return importlib.import_module(f"{__name__}.swa_utils")
-    if name in ("SparseAdam", "Adafactor", "Muon"):
-        raise NotImplementedError(f"kindling.optim.{name} is not implemented")
+    if name in _NOT_BUILT:
+        return _not_built(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
