@@ -16,3 +16,4 @@ bench_fork.run(torch)
 bench_import.run()
 from . import bench_dispatch; bench_dispatch.run(torch)  # noqa: E402,E702
 from . import bench_autograd; bench_autograd.run(torch)  # noqa: E402,E702
+from . import bench_nn; bench_nn.run(torch)  # noqa: E402,E702

@@ -164,11 +164,27 @@ def same_float_fast_path(opdef, ufunc, nargs):
     install_cpu_front(opdef, unary if nargs == 1 else binary)
 
 
-def same_float_inplace_fast_path(opdef, ufunc):
+def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
     """The in-place form's CPU kernel with the same front (``x.add_(y)``, same float dtype,
-    same shape): the result is computed, then copied in, so a failed call changes nothing."""
+    same shape; ``alpha``: also ``x.add_(y, alpha=n)``, ``alpha * y`` computed first, as the
+    generic kernel does): the result is computed, then copied in, so a failed call changes
+    nothing."""
     def front(generic):
         def kernel(ks, *args, **kwargs):
+            if kwargs and alpha and len(args) == 2 and len(kwargs) == 1 and \
+                    type(kwargs.get("alpha")) in (float, int):
+                a, b = args
+                if type(a) is Tensor and type(b) is Tensor:
+                    x, y = a._np, b._np
+                    if x is not None and y is not None and x.dtype is y.dtype and \
+                            x.dtype in _FAST_FLOATS and x.shape == y.shape and x.ndim:
+                        try:  # (0-d arrays give NumPy scalars: not for ``out=``)
+                            t = np.multiply(y, x.dtype.type(kwargs["alpha"]))
+                            ufunc(x, t, out=t)
+                        except (ValueError, RuntimeWarning, FloatingPointError):
+                            return generic(ks, *args, **kwargs)
+                        np.copyto(x, t)
+                        return a
             if len(args) == 2 and not kwargs:
                 a, b = args
                 if type(a) is Tensor and type(b) is Tensor:
@@ -687,7 +703,8 @@ for _fam, _uf in ((_add, np.add), (_sub, np.subtract), (_mul, np.multiply),
                   (_div, np.true_divide)):
     same_float_fast_path(_fam["tensor"], _uf, 2)
     same_float_fast_path(_fam["scalar"], _uf, 2)  # (``x + 1`` in backward formulas)
-    same_float_inplace_fast_path(_fam["tensor"].inplace, _uf)
+    same_float_inplace_fast_path(_fam["tensor"].inplace, _uf,
+                                 alpha=_uf is np.add or _uf is np.subtract)
 # ``handle_r_to_c(self_scalar_type, g)``: a real input of a complex result gets the real part
 add.derivative(self="handle_r_to_c(self_scalar_type, grad)",
                other="handle_r_to_c(other_scalar_type, maybe_multiply(grad, conj(alpha)))",

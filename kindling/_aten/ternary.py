@@ -196,6 +196,98 @@ public("lerp", lerp_scalar, lerp_tensor, lerp_scalar.out, lerp_tensor.out)
 public("lerp_", lerp_scalar.inplace, lerp_tensor.inplace, function=False)
 
 
+# ---- the optimizers' in-place calls, fused -----------------------------------------------------
+# ``p.addcdiv_(m, d, value=-lr)``, ``m.lerp_(g, 1 - beta)``: three same-shape float32/float64
+# tensors and a number.  The generic in-place kernels compute the functional result, check it
+# against the meta function and copy it in; these fronts compute the same values with NumPy
+# in-place ufuncs on one temporary (the same operations in the same order, so the same bits)
+# and copy it in once, so a failed call still changes nothing.
+_FAST = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
+_Tensor = None
+
+
+def _plain_same(a, b, c=None):
+    """The three (or two) operands' arrays when all are plain float tensors of one dtype and
+    shape (at least one dim), else None."""
+    if type(a) is not _Tensor or type(b) is not _Tensor or \
+            c is not None and type(c) is not _Tensor:
+        return None
+    x, y = a._np, b._np
+    z = c._np if c is not None else y
+    if x is None or y is None or z is None or x.dtype not in _FAST or \
+            y.dtype is not x.dtype or z.dtype is not x.dtype or \
+            y.shape != x.shape or z.shape != x.shape or not x.ndim:
+        return None  # (0-d arrays give NumPy scalars: not for ``out=``)
+    return x, y, z
+
+
+def _addc_front(combine):
+    def front(generic):
+        def kernel(ks, *args, **kwargs):
+            if len(args) == 3 and len(kwargs) <= 1 and kwargs.keys() <= {"value"}:
+                value = kwargs.get("value", 1)
+                arrs = _plain_same(*args) if type(value) in (float, int) else None
+                if arrs is not None:
+                    x, y, z = arrs
+                    try:
+                        t = combine(x, y, z, x.dtype.type(value))
+                    except (ValueError, RuntimeWarning, FloatingPointError):
+                        return generic(ks, *args, **kwargs)
+                    np.copyto(x, t)
+                    return args[0]
+            return generic(ks, *args, **kwargs)
+        return kernel
+    return front
+
+
+def _addcmul_np(x, y, z, v):
+    t = np.multiply(y, v)   # (value * tensor1) * tensor2 + self, as _addcmul
+    np.multiply(t, z, out=t)
+    return np.add(x, t, out=t)
+
+
+def _addcdiv_np(x, y, z, v):
+    t = np.divide(y, z)     # value * (tensor1 / tensor2) + self, as _addcdiv
+    np.multiply(t, v, out=t)
+    return np.add(x, t, out=t)
+
+
+def _lerp_scalar_front(generic):
+    def kernel(ks, *args, **kwargs):
+        if len(args) == 3 and not kwargs and type(args[2]) in (float, int):
+            arrs = _plain_same(args[0], args[1])
+            if arrs is not None:
+                x, y, _ = arrs
+                w = x.dtype.type(args[2])
+                try:
+                    t = np.subtract(y, x)  # end - self, then from the nearer end (as _lerp)
+                    if abs(w) < 0.5:
+                        np.multiply(t, w, out=t)
+                        np.add(x, t, out=t)
+                    else:
+                        np.multiply(t, x.dtype.type(1) - w, out=t)
+                        np.subtract(y, t, out=t)
+                except (ValueError, RuntimeWarning, FloatingPointError):
+                    return generic(ks, *args, **kwargs)
+                np.copyto(x, t)
+                return args[0]
+        return generic(ks, *args, **kwargs)
+    return kernel
+
+
+def _install_fronts():
+    global _Tensor
+    from .._tensor import Tensor
+    from ._defop import install_cpu_front
+    _Tensor = Tensor
+    install_cpu_front(addcmul.inplace, _addc_front(_addcmul_np), leaf=False)
+    install_cpu_front(addcdiv.inplace, _addc_front(_addcdiv_np), leaf=False)
+    install_cpu_front(lerp_scalar.inplace, _lerp_scalar_front, leaf=False)
+
+
+_install_fronts()
+
+
 # ---- trace ----------------------------------------------------------------------------------
 trace = defop("trace(Tensor self) -> Tensor")
 OPS["trace"] = trace
