@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _mlp_floor
-from ._timing import fmt_row, per_call_us
+from ._timing import fmt_row, one_blas_thread, per_call_us, side_by_side
 
 
 def small_graph_loss(a, b):
@@ -74,26 +74,14 @@ def run(torch=None):
     """Both libraries single-threaded: PyTorch at ``set_num_threads(1)`` (the caller's), NumPy's
     BLAS limited to one thread (under load, a 2-thread OpenBLAS pool waiting on a busy core
     made MLP steps vary from 0.36 to 16 ms)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # (a test extra) the figures are then noisier
-        return _run(torch)
-    with threadpool_limits(limits=1):
-        return _run(torch)
+    return one_blas_thread(_run, torch)
 
 
 def _run(torch):
     import kindling
-    print("\n== autograd: forward + backward (us per step, medians; BLAS at 1 thread) ==")
-    print(fmt_row("case", ["kindling", "torch", "k/torch"]))
-    rows = []
-    kcases = cases(kindling)
-    tcases = cases(torch) if torch is not None else [(n, None) for n, _ in kcases]
-    for (name, fk), (_, ft) in zip(kcases, tcases):
-        tk = per_call_us(fk, repeat=7, budget_s=0.3)
-        tt = per_call_us(ft, repeat=7, budget_s=0.3) if ft is not None else float("nan")
-        rows.append((name, tk, tt))
-        print(fmt_row(name, [tk, tt, tk / tt]))
+    rows = side_by_side(
+        "\n== autograd: forward + backward (us per step, medians; BLAS at 1 thread) ==",
+        cases(kindling), cases(torch) if torch is not None else None)
     # Reference points for the MLP step, on raw NumPy arrays (see _mlp_floor): what the
     # arithmetic alone costs, and what the smallest Python autograd costs.
     mlp_torch = rows[-1][2]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._timing import fmt_row, per_call_us
+from ._timing import one_blas_thread, side_by_side
 
 
 def _mlp(T):
@@ -42,27 +42,10 @@ def cases(T):
 
 
 def run(torch=None):
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return _run(torch)
-    with threadpool_limits(limits=1):
-        return _run(torch)
-
-
-def _run(torch):
     import kindling
-    print("\n== nn and optim (us per call, medians; BLAS at 1 thread) ==")
-    print(fmt_row("case", ["kindling", "torch", "k/torch"]))
-    rows = []
-    kcases = cases(kindling)
-    tcases = cases(torch) if torch is not None else [(n, None) for n, _ in kcases]
-    for (name, fk), (_, ft) in zip(kcases, tcases):
-        tk = per_call_us(fk, repeat=7, budget_s=0.3)
-        tt = per_call_us(ft, repeat=7, budget_s=0.3) if ft is not None else float("nan")
-        rows.append((name, tk, tt))
-        print(fmt_row(name, [tk, tt, tk / tt]))
-    return rows
+    return one_blas_thread(lambda: side_by_side(
+        "\n== nn and optim (us per call, medians; BLAS at 1 thread) ==", cases(kindling),
+        cases(torch) if torch is not None else None))
 
 
 if __name__ == "__main__":

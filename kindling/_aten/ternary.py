@@ -221,23 +221,42 @@ def _plain_same(a, b, c=None):
     return x, y, z
 
 
-def _addc_front(combine):
+def _fused_front(match, combine):
+    """A front that, when ``match(args, kwargs)`` gives ``(self_array, array, array_or_None,
+    number)``, computes ``combine`` of them into a temporary and copies it into ``self``."""
     def front(generic):
         def kernel(ks, *args, **kwargs):
-            if len(args) == 3 and len(kwargs) <= 1 and kwargs.keys() <= {"value"}:
-                value = kwargs.get("value", 1)
-                arrs = _plain_same(*args) if type(value) in (float, int) else None
-                if arrs is not None:
-                    x, y, z = arrs
-                    try:
-                        t = combine(x, y, z, x.dtype.type(value))
-                    except (ValueError, RuntimeWarning, FloatingPointError):
-                        return generic(ks, *args, **kwargs)
-                    np.copyto(x, t)
-                    return args[0]
+            m = match(args, kwargs)
+            if m is not None:
+                try:
+                    t = combine(*m)
+                except (ValueError, RuntimeWarning, FloatingPointError):
+                    return generic(ks, *args, **kwargs)
+                np.copyto(m[0], t)
+                return args[0]
             return generic(ks, *args, **kwargs)
         return kernel
     return front
+
+
+def _match_addc(args, kwargs):
+    """``self.addc*_(tensor1, tensor2, value=n)``."""
+    if len(args) == 3 and len(kwargs) <= 1 and kwargs.keys() <= {"value"}:
+        value = kwargs.get("value", 1)
+        if type(value) in (float, int):
+            arrs = _plain_same(*args)
+            if arrs is not None:
+                return arrs + (arrs[0].dtype.type(value),)
+    return None
+
+
+def _match_lerp(args, kwargs):
+    """``self.lerp_(end, n)``."""
+    if len(args) == 3 and not kwargs and type(args[2]) in (float, int):
+        arrs = _plain_same(args[0], args[1])
+        if arrs is not None:
+            return arrs[0], arrs[1], None, arrs[0].dtype.type(args[2])
+    return None
 
 
 def _addcmul_np(x, y, z, v):
@@ -252,27 +271,13 @@ def _addcdiv_np(x, y, z, v):
     return np.add(x, t, out=t)
 
 
-def _lerp_scalar_front(generic):
-    def kernel(ks, *args, **kwargs):
-        if len(args) == 3 and not kwargs and type(args[2]) in (float, int):
-            arrs = _plain_same(args[0], args[1])
-            if arrs is not None:
-                x, y, _ = arrs
-                w = x.dtype.type(args[2])
-                try:
-                    t = np.subtract(y, x)  # end - self, then from the nearer end (as _lerp)
-                    if abs(w) < 0.5:
-                        np.multiply(t, w, out=t)
-                        np.add(x, t, out=t)
-                    else:
-                        np.multiply(t, x.dtype.type(1) - w, out=t)
-                        np.subtract(y, t, out=t)
-                except (ValueError, RuntimeWarning, FloatingPointError):
-                    return generic(ks, *args, **kwargs)
-                np.copyto(x, t)
-                return args[0]
-        return generic(ks, *args, **kwargs)
-    return kernel
+def _lerp_np(x, y, _, w):
+    t = np.subtract(y, x)   # end - self, then from the nearer end (as _lerp)
+    if abs(w) < 0.5:
+        np.multiply(t, w, out=t)
+        return np.add(x, t, out=t)
+    np.multiply(t, x.dtype.type(1) - w, out=t)
+    return np.subtract(y, t, out=t)
 
 
 def _install_fronts():
@@ -280,9 +285,9 @@ def _install_fronts():
     from .._tensor import Tensor
     from ._defop import install_cpu_front
     _Tensor = Tensor
-    install_cpu_front(addcmul.inplace, _addc_front(_addcmul_np), leaf=False)
-    install_cpu_front(addcdiv.inplace, _addc_front(_addcdiv_np), leaf=False)
-    install_cpu_front(lerp_scalar.inplace, _lerp_scalar_front, leaf=False)
+    install_cpu_front(addcmul.inplace, _fused_front(_match_addc, _addcmul_np), leaf=False)
+    install_cpu_front(addcdiv.inplace, _fused_front(_match_addc, _addcdiv_np), leaf=False)
+    install_cpu_front(lerp_scalar.inplace, _fused_front(_match_lerp, _lerp_np), leaf=False)
 
 
 _install_fronts()
