@@ -1,4 +1,5 @@
-"""The fused in-place fronts of the optimizers' hot ops (``add_``/``sub_`` with ``alpha``,
+"""The fused in-place fronts of the optimizers' hot ops (``mul_``/``add_``... of a Python
+number, ``add_``/``sub_`` with ``alpha``,
 ``addcmul_``, ``addcdiv_``, ``lerp_`` with a number weight) give the functional op's exact
 bits, return ``self``, bump its version once, and leave the other layouts (0-d, broadcast,
 non-contiguous ``self``, mixed dtypes) to the generic kernels; values agree with PyTorch."""
@@ -16,6 +17,9 @@ OPS = {
                  lambda T, a, b, c: T.addcmul(a, b, c, value=-0.37)),
     "addcdiv_": (lambda a, b, c: a.addcdiv_(b, c, value=0.013),
                  lambda T, a, b, c: T.addcdiv(a, b, c, value=0.013)),
+    "mul_number": (lambda a, b, c: a.mul_(0.9), lambda T, a, b, c: T.mul(a, 0.9)),
+    "div_int": (lambda a, b, c: a.div_(3), lambda T, a, b, c: T.div(a, 3)),
+    "add_number": (lambda a, b, c: a.add_(-1e-3), lambda T, a, b, c: T.add(a, -1e-3)),
     "lerp_small": (lambda a, b, c: a.lerp_(b, 0.1), lambda T, a, b, c: T.lerp(a, b, 0.1)),
     "lerp_large": (lambda a, b, c: a.lerp_(b, 0.9), lambda T, a, b, c: T.lerp(a, b, 0.9)),
 }
@@ -58,3 +62,20 @@ def test_broadcast_and_mixed_dtype_take_the_generic_kernel():
         b = T.ones(3, dtype=T.float64)
         b.add_(T.ones(3), alpha=2)
         assert b.dtype == T.float64 and b.tolist() == [3.0] * 3
+
+
+def test_no_floating_point_warnings():
+    """1/0, 0/0 and overflow in the fronts are silent, as in PyTorch (and the generic
+    kernels), even under a filter that records every warning."""
+    import warnings
+    for T in (kindling, torch):
+        a, z = T.ones(3), T.zeros(3)
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter("always")
+            a.div_(0)
+            z.div_(0.0)
+            T.full((3,), 3e38).add_(T.full((3,), 3e38), alpha=2)
+            T.ones(3).addcdiv_(T.ones(3), T.zeros(3), value=1)
+            T.ones(3).lerp_(T.full((3,), float("inf")), 0.9)
+        assert [str(w.message) for w in ws] == [], T.__name__
+        assert a.tolist() == [float("inf")] * 3

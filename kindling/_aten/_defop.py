@@ -464,6 +464,29 @@ def inplace_or_view_kernel(op):
         if None in out:
             return r
         return out[0] if len(out) == 1 else out  # (one ``out=``, or several)
+
+    def self_kernel(ks, self, *args, **kwargs):
+        # (the usual in-place op - it writes and returns its first argument - written out)
+        ks &= below & entry.mask
+        if not ks:
+            return op.redispatch(ks, self, *args, **kwargs)
+        k = table[ks.bit_length() - 1]
+        if k in LEAF_KERNELS:
+            k(ks, self, *args, **kwargs) if kwargs else k(ks, self, *args)
+        else:
+            st = _tls
+            prev = st.excluded
+            st.excluded = prev | NESTED_EXCLUDED
+            try:
+                k(ks, self, *args, **kwargs) if kwargs else k(ks, self, *args)
+            finally:
+                st.excluded = prev
+        if isinstance(self, Tensor):
+            self._vc[0] += 1
+        return self
+
+    if mutated_pos == [0] and not mutated_kw and returned == 0:
+        return self_kernel
     return kernel
 
 

@@ -164,6 +164,12 @@ def same_float_fast_path(opdef, ufunc, nargs):
     install_cpu_front(opdef, unary if nargs == 1 else binary)
 
 
+def _alpha_combine(ufunc, x, y, alpha):
+    """``x ufunc (alpha * y)``, ``alpha * y`` first in x's dtype (as binary_kernel)."""
+    t = np.multiply(y, x.dtype.type(alpha))
+    return ufunc(x, t, out=t)
+
+
 def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
     """The in-place form's CPU kernel with the same front (``x.add_(y)``, same float dtype,
     same shape; ``alpha``: also ``x.add_(y, alpha=n)``, ``alpha * y`` computed first, as the
@@ -179,8 +185,7 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
                     if x is not None and y is not None and x.dtype is y.dtype and \
                             x.dtype in _FAST_FLOATS and x.shape == y.shape and x.ndim:
                         try:  # (0-d arrays give NumPy scalars: not for ``out=``)
-                            t = np.multiply(y, x.dtype.type(kwargs["alpha"]))
-                            ufunc(x, t, out=t)
+                            t = fp_silent(_alpha_combine, ufunc, x, y, kwargs["alpha"])
                         except (ValueError, RuntimeWarning, FloatingPointError):
                             return generic(ks, *args, **kwargs)
                         np.copyto(x, t)
@@ -194,6 +199,17 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
                         try:
                             r = ufunc(x, y)
                         except (ValueError, RuntimeWarning, FloatingPointError):
+                            return generic(ks, a, b)
+                        np.copyto(x, r)
+                        return a
+                elif type(a) is Tensor and type(b) in (float, int):
+                    # ``buf.mul_(0.9)``: a weak Python number, as the functional front
+                    x = a._np
+                    if x is not None and x.dtype in _FAST_FLOATS:
+                        try:  # (warnings off, as the generic in-place kernel has them)
+                            r = fp_silent(ufunc, x, b)
+                        except (ValueError, RuntimeWarning, FloatingPointError,
+                                OverflowError):
                             return generic(ks, a, b)
                         np.copyto(x, r)
                         return a

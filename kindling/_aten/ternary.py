@@ -228,8 +228,8 @@ def _fused_front(match, combine):
         def kernel(ks, *args, **kwargs):
             m = match(args, kwargs)
             if m is not None:
-                try:
-                    t = combine(*m)
+                try:  # (warnings off, as the generic kernels have them)
+                    t = fp_silent(combine, *m)
                 except (ValueError, RuntimeWarning, FloatingPointError):
                     return generic(ks, *args, **kwargs)
                 np.copyto(m[0], t)
