@@ -19,6 +19,7 @@ from .._tensor import Tensor, from_array
 from ._api import public
 from ._defop import defop, install_cpu_front
 from ._meta_util import empty_meta
+from ._pointwise_util import fp_silent
 from ._ops_registry import aten
 from ._util import broadcast_shapes, dtype_of, is_tensor_subclass_like, np_scalar
 from ._variants import cpp_name, out_precheck, resize_out, same_dtype_out_variant
@@ -304,10 +305,32 @@ def _mm_front(generic):
     return kernel
 
 
+def _addmm_front(generic):
+    """``addmm``'s CPU kernel for ``nn.Linear``'s call, ``addmm(bias, input, weight.t())``:
+    plain float32/float64 tensors of one dtype, shapes that fit, ``beta = alpha = 1`` - the
+    generic kernel's ``matmul`` then ``+ self``, added in place into the product."""
+    def kernel(ks, *args, **kwargs):
+        if len(args) == 3 and not kwargs:
+            c, a, b = args
+            if type(a) is Tensor and type(b) is Tensor and type(c) is Tensor and \
+                    not (a._ks | b._ks | c._ks) & _CONJ_BIT:
+                x, y, z = a._np, b._np, c._np
+                if x is not None and y is not None and z is not None and x.ndim == 2 and \
+                        y.ndim == 2 and x.shape[1] == y.shape[0] and x.dtype is y.dtype and \
+                        z.dtype is x.dtype and x.dtype in _FAST_MM_DTYPES and \
+                        (z.shape == (y.shape[1],) or z.shape == (x.shape[0], y.shape[1])):
+                    prod = _np_matmul(x, y)
+                    fp_silent(np.add, prod, z, prod)  # (``prod + self``: warnings off)
+                    return from_array(prod, Tensor, a.dtype)
+        return generic(ks, *args, **kwargs)
+    return kernel
+
+
 def install_late():
     """``mm``'s front goes outside the Conjugate front conj_neg puts on the matrix products
     (it passes conjugate views on to ``generic``): one frame fewer for plain matrices."""
     install_cpu_front(mm, _mm_front)
+    install_cpu_front(addmm, _addmm_front)
 public("bmm", bmm, bmm_out)
 public("mv", mv, mv_out)
 
