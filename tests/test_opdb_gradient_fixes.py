@@ -168,7 +168,7 @@ def test_det_backward_of_an_empty_matrix_is_an_empty_gradient():
 
 # ---- torch.norm follows torch.functional.norm ----------------------------------------------------
 NORM_CALLS = [
-    "T.norm(x)", "T.norm(x, 3)", "T.norm(x, dim=1)", "x.norm(p=1, dim=(0, 1))", "T.norm(x, 'nuc')",
+    "T.norm(x)", "T.norm(x, 3)", "T.norm(x, dim=1)", "x.norm(p=1, dim=(0, 1))", "T.norm(xr, 'nuc')",
     "T.norm(x, 'fro', dim=(0, 1), keepdim=True)", "T.norm(x, 'bad')",
     "T.norm(x.reshape(1, 3, 4), 'fro', dim=(0, 1, 2))", "T.norm(x, float('inf'), dtype=T.float32)",
     "T.norm(T.arange(3))", "T.norm(x, None)", "T.norm(x, dim=5)",

@@ -82,7 +82,9 @@ def _cases():
             for dt in dtypes:
                 reason = KNOWN_DIFFERENCES.get((oid, mode)) or \
                     KNOWN_DIFFERENCES.get((oid, mode, dt))
-                marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+                # (rounding-dependent cases pass or fail with the LAPACK build: not strict)
+                marks = [pytest.mark.xfail(strict="rounding" not in reason, reason=reason)] \
+                    if reason else []
                 yield pytest.param(op, kfn, dt, mode, id=f"{oid}-{dt}-{mode}", marks=marks)
 
 
