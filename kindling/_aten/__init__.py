@@ -58,6 +58,7 @@ from . import integration  # noqa: E402,F401  (trapezoid, cumulative_trapezoid, 
 from . import distance  # noqa: E402,F401  (dist, renorm, cdist, _cdist_forward, _euclidean_dist)
 from . import pdist  # noqa: E402,F401  (pdist, _pdist_forward, _pdist_backward)
 from . import spectral_api  # noqa: E402,F401  (torch.stft, torch.istft; their ops: at first use)
+from . import inplace_functions  # noqa: E402,F401  (torch.relu_, torch.clamp_, torch.fill_...)
 from . import _lazy  # noqa: E402  (_foreach_*, special_extra's and test-only ops: at first use)
 _lazy.install()
 
