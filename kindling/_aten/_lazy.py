@@ -182,6 +182,11 @@ FAMILIES["embedding_bag"] = (
     "_embedding_bag_dense_backward", "_embedding_bag_per_sample_weights_backward")
 FUNCTIONS["embedding_bag"] = FAMILIES["embedding_bag"][:3]
 
+# window functions, range, empty_permuted (kindling/_aten/windows.py: makes its own API)
+FAMILIES["windows"] = ("hann_window", "hamming_window", "blackman_window", "bartlett_window",
+                       "kaiser_window", "range", "empty_permuted")
+_OWN_API += ("windows",)
+
 
 
 def _loader(module, names):
