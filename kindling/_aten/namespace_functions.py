@@ -5,6 +5,7 @@ without an op of their own: ``get_device``, ``is_signed``, ``broadcast_shapes``,
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 import itertools
 import operator
 
@@ -82,7 +83,7 @@ def unravel_index(indices, shape):
         raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
     if isinstance(shape, builtins.int):
         shape = Size([shape])
-    elif isinstance(shape, (tuple, list, Size)):
+    elif isinstance(shape, Sequence):
         for d in shape:
             if not isinstance(d, builtins.int):
                 raise TypeError("expected 'shape' sequence to only contain ints, but got "

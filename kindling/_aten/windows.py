@@ -79,14 +79,17 @@ def _kaiser(n, beta, w):
 
 def _window(fname, compute):
     """CPU and Meta kernels of a window overload: ``compute(n, work_type)`` for ``n`` > 1."""
-    def cpu(n, periodic=True, *args, dtype=None, layout=None, device=None, pin_memory=None):
+    def cpu(n, periodic=True, alpha=None, beta=None, *, dtype=None, layout=None, device=None,
+            pin_memory=None):
         dt = _check(fname, n, dtype, device, layout)
         if n <= 1:
             return np.ones(n, dtype=dt._np)
         m = n + 1 if periodic else n
+        args = [v for v in (alpha, beta) if v is not None]
         return np.ascontiguousarray(compute(m, _work(dt), *args)[:n].astype(dt._np))
 
-    def meta(n, periodic=True, *args, dtype=None, layout=None, device=None, pin_memory=None):
+    def meta(n, periodic=True, alpha=None, beta=None, *, dtype=None, layout=None, device=None,
+             pin_memory=None):
         dt = _check(fname, n, dtype, device, layout)
         return empty_meta((n,), dt)
     return cpu, meta
@@ -105,13 +108,13 @@ def _declare(name, overloads):
             d.cpu(cpu)
             d.meta(meta)
         else:  # (the plain overload: periodic)
-            d.cpu(lambda n, **kw: cpu(n, True, **kw))
-            d.meta(lambda n, **kw: meta(n, True, **kw))
+            d.cpu(lambda n, _cpu=cpu, **kw: _cpu(n, True, **kw))
+            d.meta(lambda n, _meta=meta, **kw: _meta(n, True, **kw))
         d.nondifferentiable()
         out_name = f"{name}.{overload + '_out' if overload else 'out'}"
         out = copy_out_variant(d, f"{out_name}({args}, *, Tensor(a!) out) -> Tensor(a!)")
         ops += [d, out]
-    _OVERLOADS[name] = [d.op for d in ops]
+    _OVERLOADS[name] = [d.op for d in ops[::2]]  # (the bindings leave out generated out=)
 
 
 def _range_size(start, end, step):
@@ -204,7 +207,7 @@ def _declare_empty_permuted():
     d.nondifferentiable()
     out = copy_out_variant(d, "empty_permuted.out(SymInt[] size, int[] physical_layout, *, "
                               "Tensor(a!) out) -> Tensor(a!)")
-    _OVERLOADS["empty_permuted"] = [d.op, out.op]
+    _OVERLOADS["empty_permuted"] = [d.op]  # (the generated out= is torch.ops-only)
 
 
 def install():
@@ -250,7 +253,15 @@ def api(define):
                 warn_user("torch.range is deprecated and will be removed in a future release "
                           "because its behavior is inconsistent with Python's range builtin. "
                           "Instead, use torch.arange, which produces values in [start, end).")
-            return _finish(_bound(*args, **kwargs), requires_grad)
+            try:
+                r = _bound(*args, **kwargs)
+            except TypeError as e:  # (the bindings' signatures list the factory options)
+                msg = str(e)
+                if "pin_memory = None)" not in msg:
+                    raise
+                raise TypeError(msg.replace("pin_memory = None)", "pin_memory = False, bool "
+                                            "requires_grad = False)")) from None
+            return _finish(r, requires_grad)
         fn.__name__ = fn.__qualname__ = name
         fn.__module__ = "kindling"
         fn.__doc__ = f"``torch.{name}`` (the aten op of that name; ``requires_grad=``)."
