@@ -111,10 +111,11 @@ def _declare(name, overloads):
             d.cpu(lambda n, _cpu=cpu, **kw: _cpu(n, True, **kw))
             d.meta(lambda n, _meta=meta, **kw: _meta(n, True, **kw))
         d.nondifferentiable()
+        ops.append((d, overload, args))
+    for d, overload, args in ops:  # (after the functional overloads, as PyTorch lists them)
         out_name = f"{name}.{overload + '_out' if overload else 'out'}"
-        out = copy_out_variant(d, f"{out_name}({args}, *, Tensor(a!) out) -> Tensor(a!)")
-        ops += [d, out]
-    _OVERLOADS[name] = [d.op for d in ops[::2]]  # (the bindings leave out generated out=)
+        copy_out_variant(d, f"{out_name}({args}, *, Tensor(a!) out) -> Tensor(a!)")
+    _OVERLOADS[name] = [d.op for d, _, _ in ops]  # (the bindings leave out generated out=)
 
 
 def _range_size(start, end, step):
