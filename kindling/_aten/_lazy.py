@@ -187,6 +187,11 @@ FAMILIES["windows"] = ("hann_window", "hamming_window", "blackman_window", "bart
                        "kaiser_window", "range", "empty_permuted")
 _OWN_API += ("windows",)
 
+# histogram, histogramdd (kindling/_aten/histogram.py: makes its own API)
+FAMILIES["histogram"] = ("histogram", "histogramdd", "_histogramdd_bin_edges",
+                         "_histogramdd_from_bin_cts", "_histogramdd_from_bin_tensors")
+_OWN_API += ("histogram",)
+
 
 
 def _loader(module, names):
