@@ -60,6 +60,7 @@ from . import pdist  # noqa: E402,F401  (pdist, _pdist_forward, _pdist_backward)
 from . import spectral_api  # noqa: E402,F401  (torch.stft, torch.istft; their ops: at first use)
 from . import inplace_functions  # noqa: E402,F401  (torch.relu_, torch.clamp_, torch.fill_...)
 from . import namespace_functions  # noqa: E402,F401  (get_device, broadcast_shapes, frombuffer...)
+from . import tensor_methods_extra  # noqa: E402,F401  (apply_, map_, dim_order, share_memory_...)
 from . import _lazy  # noqa: E402  (_foreach_*, special_extra's and test-only ops: at first use)
 _lazy.install()
 

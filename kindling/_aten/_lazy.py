@@ -192,6 +192,13 @@ FAMILIES["histogram"] = ("histogram", "histogramdd", "_histogramdd_bin_edges",
                          "_histogramdd_from_bin_cts", "_histogramdd_from_bin_tensors")
 _OWN_API += ("histogram",)
 
+# isreal, nonzero_static, fill_diagonal_, is_set_to, older norms (kindling/_aten/tensor_misc.py)
+FAMILIES["tensor_misc"] = ("isreal", "nonzero_static", "fill_diagonal_", "is_set_to",
+                           "norm_except_dim", "frobenius_norm", "nuclear_norm", "native_norm")
+FUNCTIONS["tensor_misc"] = ("isreal", "nonzero_static", "norm_except_dim", "frobenius_norm",
+                            "nuclear_norm", "native_norm")
+_METHODS["tensor_misc"] = ("isreal", "nonzero_static", "fill_diagonal_", "is_set_to")
+
 
 
 def _loader(module, names):
