@@ -419,3 +419,290 @@ def test_complex_view_copies():
         else:
             k = (c.real, c.imag, r, o.real)
     _same(k, t)
+
+
+# ---- histogram ----------------------------------------------------------------------------
+HIST = [((A.reshape(-1),), {}), ((A.reshape(-1), 5), {}), ((A, 4), {"density": True}),
+        ((A.reshape(-1), 3), {"range": (-1.0, 1.0)}),
+        ((A.reshape(-1), 3), {"weight": POS.reshape(-1)}),
+        ((np.array([2.0, 2.0], np.float32), 3), {}), ((np.zeros(0, np.float32), 3), {}),
+        ((np.array([1.0, 2, 3, np.nan, 9], np.float32), np.array([0.0, 2, 3], np.float32)),
+         {"density": True}),
+        ((A.astype(np.float64), np.array([-1.0, 0, 0.5, 2], np.float64)), {})]
+
+
+def _conv(lib, v):
+    return _t(lib, v) if isinstance(v, np.ndarray) else v
+
+
+@pytest.mark.parametrize("args,kw", HIST, ids=[str(i) for i in range(len(HIST))])
+def test_histogram(args, kw):
+    rt = torch.histogram(*[_conv(torch, a) for a in args], **{k: _conv(torch, v) for k, v in kw.items()})
+    rk = kindling.histogram(*[_conv(kindling, a) for a in args],
+                            **{k: _conv(kindling, v) for k, v in kw.items()})
+    assert type(rk).__name__ == type(rt).__name__ == "histogram"
+    _same(tuple(rk), tuple(rt))
+    _same(rk.bin_edges, rt.bin_edges)
+    mk = _conv(kindling, args[0]).histogram(*[_conv(kindling, a) for a in args[1:]],
+                                            **{k: _conv(kindling, v) for k, v in kw.items()})
+    _same(tuple(mk), tuple(rt))
+    ht, et, hk, ek = torch.empty(0), torch.empty(0), kindling.empty(0), kindling.empty(0)
+    if str(rt.hist.dtype) == "torch.float32":
+        torch.histogram(*[_conv(torch, a) for a in args], **{k: _conv(torch, v) for k, v in kw.items()},
+                        out=(ht, et))
+        kindling.histogram(*[_conv(kindling, a) for a in args],
+                           **{k: _conv(kindling, v) for k, v in kw.items()}, out=(hk, ek))
+        _same((hk, ek), (ht, et))
+
+
+HIST_ERRORS = [((np.array([1, 2]), 2), {}), ((np.array([1.0, 2], np.float32), -1), {}),
+               ((np.array([1.0, 2], np.float32), 2), {"range": (3.0, 1.0)}),
+               ((np.array([1.0, 2], np.float32), 2), {"range": (1.0,)}),
+               ((np.array([1.0, 2], np.float32), np.array([[1.0, 2]], np.float32)), {}),
+               ((np.array([1.0, 2], np.float32), 2), {"weight": np.ones(3, np.float32)}),
+               ((np.array([1.0, 2], np.float32), np.array([1, 2])), {}),
+               ((np.array([1.0, 2], np.float32), 2), {"range": (0.0, float("inf"))}),
+               ((np.array([1.0, np.nan], np.float32), 2), {}),
+               ((np.array([1.0, 2], np.float32), 2), {"weight": np.ones(2)})]
+
+
+@pytest.mark.parametrize("args,kw", HIST_ERRORS, ids=[str(i) for i in range(len(HIST_ERRORS))])
+def test_histogram_errors(args, kw):
+    _raises_same(
+        lambda: kindling.histogram(*[_conv(kindling, a) for a in args],
+                                   **{k: _conv(kindling, v) for k, v in kw.items()}),
+        lambda: torch.histogram(*[_conv(torch, a) for a in args],
+                                **{k: _conv(torch, v) for k, v in kw.items()}))
+
+
+def test_histogramdd():
+    pts = np.array([[0.0, 1], [1, 0], [2, 0], [2, 2], [0.5, 1.5]], np.float32)
+    w = np.array([1.0, 2, 4, 8, 3], np.float32)
+    edges = [np.array([0.0, 1.0, 2.0], np.float32), np.array([0.0, 0.5, 1.0, 2.5], np.float32)]
+    cases = [((pts, [3, 3]), {"weight": w}), ((pts, 2), {"range": [0.0, 1.0, 0.0, 1.0],
+                                                        "density": True}),
+             ((pts, [2, 4]), {}), ((pts[:, :1], [4]), {})]
+    for args, kw in cases:
+        rt = torch.histogramdd(_conv(torch, args[0]), args[1],
+                               **{k: _conv(torch, v) for k, v in kw.items()})
+        rk = kindling.histogramdd(_conv(kindling, args[0]), args[1],
+                                  **{k: _conv(kindling, v) for k, v in kw.items()})
+        assert type(rk).__name__ == "histogramdd" and type(rk.bin_edges) is tuple
+        _same(rk.hist, rt.hist)
+        _same(rk.bin_edges, rt.bin_edges)
+    rt = torch.histogramdd(_conv(torch, pts), bins=[_conv(torch, e) for e in edges])
+    rk = kindling.histogramdd(_conv(kindling, pts), bins=[_conv(kindling, e) for e in edges])
+    _same(tuple(rk), tuple(rt))
+    for bad in [((np.array([1.0, 2], np.float32), [2]), {}),
+                ((pts, [2]), {}), ((pts, [2, 2]), {"range": [0.0, 1.0]}),
+                ((pts, [2, 2]), {"weight": np.ones(1, np.float64)})]:
+        (a, b), kw = bad
+        _raises_same(lambda: kindling.histogramdd(_conv(kindling, a), b,
+                                                  **{k: _conv(kindling, v) for k, v in kw.items()}),
+                     lambda: torch.histogramdd(_conv(torch, a), b,
+                                               **{k: _conv(torch, v) for k, v in kw.items()}))
+    for name, args in [("_histogramdd_bin_edges", ([3, 2],)), ("_histogramdd_from_bin_cts", ([3, 2],))]:
+        _same(getattr(kindling.ops.aten, name)(_conv(kindling, pts), *args),
+              getattr(torch.ops.aten, name)(_conv(torch, pts), *args))
+
+
+# ---- small ops ----------------------------------------------------------------------------
+def test_isreal():
+    for data in ([1 + 0j, 1 + 1j, -2j], A, [1, 2]):
+        xt, xk = torch.tensor(data), kindling.tensor(data)
+        _same(kindling.isreal(xk), torch.isreal(xt))
+        _same(xk.isreal(), xt.isreal())
+
+
+def test_nonzero_static():
+    x = np.array([[1.0, 0, 2], [0, 3, 0]], np.float32)
+    for kw in ({"size": 5}, {"size": 1, "fill_value": 7}, {"size": 0}, {"size": 3}):
+        _same(kindling.nonzero_static(_t(kindling, x), **kw), torch.nonzero_static(_t(torch, x), **kw))
+        _same(_t(kindling, x).nonzero_static(**kw), _t(torch, x).nonzero_static(**kw))
+    _same(kindling.nonzero_static(kindling.tensor(3.0), size=2),
+          torch.nonzero_static(torch.tensor(3.0), size=2))
+    ot, ok = torch.empty(0, dtype=torch.int64), kindling.empty(0, dtype=kindling.int64)
+    torch.nonzero_static(_t(torch, x), size=4, out=ot)
+    kindling.nonzero_static(_t(kindling, x), size=4, out=ok)
+    _same(ok, ot)
+    _raises_same(lambda: kindling.nonzero_static(_t(kindling, x), size=-1),
+                 lambda: torch.nonzero_static(_t(torch, x), size=-1))
+    _raises_same(lambda: kindling.nonzero_static(_t(kindling, x), 2),
+                 lambda: torch.nonzero_static(_t(torch, x), 2))
+
+
+@pytest.mark.parametrize("shape,args", [((3, 4), (5.0,)), ((7, 3), (2.0, True)), ((7, 3), (2,)),
+                                        ((2, 2, 2), (2.0,)), ((4, 4), (-1.5, True)),
+                                        ((2, 3, 2), (1.0,)), ((2,), (1.0,))])
+def test_fill_diagonal_(shape, args):
+    def run(lib):
+        x = lib.zeros(shape)
+        return x, x.fill_diagonal_(*args)
+    try:
+        xt, rt = run(torch)
+    except RuntimeError:
+        _raises_same(lambda: run(kindling), lambda: run(torch))
+        return
+    xk, rk = run(kindling)
+    assert rk is xk and xk._version == xt._version
+    _same(xk, xt)
+
+
+def test_fill_diagonal_autograd():
+    for lib in (torch, kindling):
+        w = lib.tensor(A.tolist(), requires_grad=True)
+        y = (w * 3).fill_diagonal_(0.5)
+        (y * y).sum().backward()
+        if lib is torch:
+            t = (y, w.grad)
+        else:
+            k = (y, w.grad)
+    _same(k, t)
+
+
+def test_is_set_to():
+    for lib in (torch, kindling):
+        z = lib.ones(4)
+        r = (z.is_set_to(z), z.is_set_to(z[:]), z.is_set_to(z.view(2, 2)),
+             z.is_set_to(lib.ones(4)), z[1:].is_set_to(z[1:]), z.is_set_to(z.detach()))
+        if lib is torch:
+            t = r
+        else:
+            k = r
+    assert k == t
+
+
+NORMS = [("norm_except_dim", ()), ("norm_except_dim", (2, 1)), ("norm_except_dim", (3, -1)),
+         ("norm_except_dim", (1, 0)), ("frobenius_norm", ([0, 1],)),
+         ("frobenius_norm", ([1], True)), ("nuclear_norm", ()), ("nuclear_norm", (True,))]
+
+
+@pytest.mark.parametrize("name,args", NORMS, ids=[f"{n}{a}" for n, a in NORMS])
+def test_norms(name, args):
+    xt = torch.tensor(A.tolist(), requires_grad=True)
+    xk = kindling.tensor(A.tolist(), requires_grad=True)
+    rt, rk = getattr(torch, name)(xt, *args), getattr(kindling, name)(xk, *args)
+    _same(rk, rt, rtol=1e-4, atol=1e-5)
+    rt.sum().backward()
+    rk.sum().backward()
+    _same(xk.grad, xt.grad, rtol=1e-4, atol=1e-5)
+
+
+def test_norms_extra():
+    b = np.abs(RNG.standard_normal((2, 3, 4))).astype(np.float32)
+    _same(kindling.norm_except_dim(_t(kindling, b), 2, 1), torch.norm_except_dim(_t(torch, b), 2, 1))
+    _same(kindling.nuclear_norm(_t(kindling, b), [1, 2]), torch.nuclear_norm(_t(torch, b), [1, 2]),
+          rtol=1e-4)
+    _same(kindling.nuclear_norm(_t(kindling, b)), torch.nuclear_norm(_t(torch, b)), rtol=1e-4)
+    for name, args in [("frobenius_norm", ([0, 1],)), ("nuclear_norm", ()),
+                       ("nuclear_norm", ([0, 1], True))]:
+        ot, ok = torch.empty(0), kindling.empty(0)
+        getattr(torch, name)(_t(torch, A), *args, out=ot)
+        getattr(kindling, name)(_t(kindling, A), *args, out=ok)
+        _same(ok, ot, rtol=1e-4)
+    _raises_same(lambda: kindling.frobenius_norm(_t(kindling, b), [0, 1, 2]),
+                 lambda: torch.frobenius_norm(_t(torch, b), [0, 1, 2]))
+    with pytest.raises(NotImplementedError) as et:
+        torch.native_norm(_t(torch, A))
+    with pytest.raises(NotImplementedError) as ek:
+        kindling.native_norm(_t(kindling, A))
+    assert str(ek.value).split(".")[0] == str(et.value).split(".")[0]
+
+
+# ---- Tensor methods -----------------------------------------------------------------------
+def test_apply_map():
+    for lib in (torch, kindling):
+        y = lib.arange(4.0)
+        r = [y.apply_(lambda v: v * 2) is y, y.clone()]
+        y.map_(lib.tensor([1.0, 2, 3, 4]), lambda a, b: a + b)
+        r.append(y.clone())
+        y.map2_(lib.ones(4), lib.tensor([0.5]), lambda a, b, c: a * b - c)
+        r.append(y.clone())
+        i = lib.ones(3, dtype=lib.int32)
+        seen = []
+        i.apply_(lambda v: seen.append(type(v).__name__) or 2.7)
+        c = lib.ones(2, dtype=lib.complex64).apply_(lambda v: v * 1j)
+        r += [i, seen, c.real, c.imag]
+        if lib is torch:
+            t = r
+        else:
+            k = r
+    _same(k[:4] + [k[4]] + k[6:], t[:4] + [t[4]] + t[6:])
+    assert k[5] == t[5]
+    cases = [(lambda L: L.ones(2, requires_grad=True).apply_(lambda v: v)),
+             (lambda L: L.ones(2).apply_(1)),
+             (lambda L: L.ones(4).map_(L.ones(3), lambda a, b: a)),
+             (lambda L: L.ones(2).apply_(lambda v: "a")),
+             (lambda L: L.ones(2, dtype=L.int32).apply_(lambda v: "a")),
+             (lambda L: L.ones(4).map_(1, lambda a, b: a)),
+             (lambda L: L.ones(4).map_(L.ones(4, dtype=L.int64), lambda a, b: a)),
+             (lambda L: L.ones(4).map_(L.ones(4, requires_grad=True), lambda a, b: a)),
+             (lambda L: L.ones(4).map2_(1, L.ones(1), lambda a, b, c: a)),
+             (lambda L: L.ones(4).map2_(L.ones(4), L.ones(4, dtype=L.float64), lambda a, b, c: a)),
+             (lambda L: L.ones(2, requires_grad=True).map2_(L.ones(2), L.ones(2), lambda *a: 1))]
+    for case in cases:
+        _raises_same(lambda: case(kindling), lambda: case(torch))
+
+
+def test_memory_methods_and_flags():
+    for lib in (torch, kindling):
+        x = lib.ones(2, 3)
+        z = lib.ones(3)
+        r = (x.name, x.is_pinned(), x.is_shared(), x.const_data_ptr() == x.data_ptr(),
+             x.is_xpu, x.is_mps, x.is_ipu, x.is_mtia, x.is_xla, x.is_vulkan, x.is_maia,
+             z.share_memory_() is z, z.is_shared(), z[1:].is_shared())
+        if lib is torch:
+            t = r
+        else:
+            k = r
+    assert k == t
+    _raises_same(lambda: kindling.ones(2).pin_memory(), lambda: torch.ones(2).pin_memory())
+    _raises_same(lambda: setattr(kindling.ones(2), "name", "a"),
+                 lambda: setattr(torch.ones(2), "name", "a"))
+
+
+def _dim_order_cases(lib):
+    return [lib.empty(2, 3, 4).permute(2, 0, 1), lib.empty(2, 3, 4),
+            lib.empty(2, 3, 4, 5).transpose(1, 2),
+            lib.empty(2, 3, 4, 5).contiguous(memory_format=lib.channels_last),
+            lib.empty(1, 2, 3, 4), lib.empty(3, 1, 4).transpose(0, 2),
+            lib.empty(4).expand(3, 4), lib.empty(()), lib.empty(5, 4)[:, ::2]]
+
+
+@pytest.mark.parametrize("i", range(9))
+def test_dim_order(i):
+    xt, xk = _dim_order_cases(torch)[i], _dim_order_cases(kindling)[i]
+    for kw in ({}, {"ambiguity_check": True},
+               {"ambiguity_check": [torch.contiguous_format, torch.channels_last]}):
+        kk = dict(kw)
+        if isinstance(kw.get("ambiguity_check"), list):
+            kk["ambiguity_check"] = [kindling.contiguous_format, kindling.channels_last]
+        try:
+            t = xt.dim_order(**kw)
+        except RuntimeError:
+            _raises_same(lambda: xk.dim_order(**kk), lambda: xt.dim_order(**kw))
+            continue
+        assert xk.dim_order(**kk) == t
+    _raises_same(lambda: xk.dim_order(ambiguity_check="x"), lambda: xt.dim_order(ambiguity_check="x"))
+
+
+def test_resize_as_and_module_load():
+    for lib in (torch, kindling):
+        w = lib.tensor(A.tolist(), requires_grad=True)
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            r = w.resize_as(lib.ones(12))
+        (r * lib.arange(12.0)).sum().backward()
+        a, b = lib.zeros(2), lib.ones(2, requires_grad=True)
+        m1 = a.module_load(b)
+        m2 = a.module_load(b, assign=True)
+        got = (r.shape, w.grad, [str(x.message) for x in rec], m1, m1 is a, m1.requires_grad,
+               m2 is b, m2.requires_grad, a)
+        if lib is torch:
+            t = got
+        else:
+            k = got
+    assert tuple(k[0]) == tuple(t[0]) and k[2] == t[2] and k[4:8] == t[4:8]
+    _same(k[1], t[1])
+    _same(k[3], t[3])
+    _same(k[8], t[8])
