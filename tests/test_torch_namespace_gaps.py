@@ -706,3 +706,15 @@ def test_resize_as_and_module_load():
     _same(k[1], t[1])
     _same(k[3], t[3])
     _same(k[8], t[8])
+
+
+def test_removed_functions():
+    x_t, x_k = torch.eye(2), kindling.eye(2)
+    for name, n in [("solve", 2), ("eig", 1), ("lstsq", 2), ("matrix_rank", 1), ("symeig", 1)]:
+        _raises_same(lambda: getattr(kindling, name)(*[x_k] * n),
+                     lambda: getattr(torch, name)(*[x_t] * n))
+        if name != "matrix_rank":
+            _raises_same(lambda: getattr(x_k, name)(*[x_k] * (n - 1)),
+                         lambda: getattr(x_t, name)(*[x_t] * (n - 1)))
+    assert kindling.is_vulkan_available() == torch.is_vulkan_available()
+    assert kindling.is_distributed(x_k) == torch.is_distributed(x_t)

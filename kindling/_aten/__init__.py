@@ -61,6 +61,7 @@ from . import spectral_api  # noqa: E402,F401  (torch.stft, torch.istft; their o
 from . import inplace_functions  # noqa: E402,F401  (torch.relu_, torch.clamp_, torch.fill_...)
 from . import namespace_functions  # noqa: E402,F401  (get_device, broadcast_shapes, frombuffer...)
 from . import tensor_methods_extra  # noqa: E402,F401  (apply_, map_, dim_order, share_memory_...)
+from . import removed_functions  # noqa: E402,F401  (torch.solve, eig, lstsq...: raise)
 from . import _lazy  # noqa: E402  (_foreach_*, special_extra's and test-only ops: at first use)
 _lazy.install()
 

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from .. import _dtype
+from .._dispatcher.keys import K
 from ._api import PUBLIC, function, make_function, method
 from ._copy_out import copy_out_variant, copy_results_out
 from ._defop import defop
@@ -175,21 +176,21 @@ def _as_points(self):
 def install():
     edges_op = defop("_histogramdd_bin_edges(Tensor self, int[] bins, *, float[]? range=None, "
                      "Tensor? weight=None, bool density=False) -> Tensor[]")
-    edges_op.explicit(lambda self, bins, *, range=None, weight=None, density=False:
-                      _bin_edges(self, bins, range, weight, density))
+    edges_op.impl(K.CPU)(lambda self, bins, *, range=None, weight=None, density=False:
+                         _bin_edges(self, bins, range, weight, density))
     cts = defop("_histogramdd_from_bin_cts(Tensor self, int[] bins, *, float[]? range=None, "
                 "Tensor? weight=None, bool density=False) -> Tensor")
-    cts.explicit(_from_bin_cts)
+    cts.impl(K.CPU)(_from_bin_cts)
     tens = defop("_histogramdd_from_bin_tensors(Tensor self, Tensor[] bins, *, "
                  "Tensor? weight=None, bool density=False) -> Tensor")
-    tens.explicit(_from_bin_tensors)
+    tens.impl(K.CPU)(_from_bin_tensors)
     for d in (edges_op, cts, tens):
         d.nondifferentiable()
 
     h_t = defop("histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=None, "
                 "bool density=False) -> (Tensor hist, Tensor bin_edges)")
 
-    @h_t.explicit
+    @h_t.impl(K.CPU)
     def _(self, bins, *, weight=None, density=False):
         w = None if weight is None else weight.reshape(-1)
         hist = _from_bin_tensors(_as_points(self), [bins], weight=w, density=density)
@@ -200,7 +201,7 @@ def install():
                     "(Tensor(a!) hist, Tensor(b!) bin_edges)")
     h_t_fn = h_t.op
 
-    @h_t_out.explicit
+    @h_t_out.impl(K.CPU)
     def _(self, bins, *, weight=None, density=False, hist, bin_edges):
         copy_results_out([hist, bin_edges], list(h_t_fn(self, bins, weight=weight,
                                                         density=density)))
@@ -209,7 +210,7 @@ def install():
     h_c = defop("histogram.bin_ct(Tensor self, int bins=100, *, float[]? range=None, "
                 "Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)")
 
-    @h_c.explicit
+    @h_c.impl(K.CPU)
     def _(self, bins=100, *, range=None, weight=None, density=False):
         pts = _as_points(self)
         w = None if weight is None else weight.reshape(-1)
@@ -221,7 +222,7 @@ def install():
                     "Tensor(b!) bin_edges) -> (Tensor(a!) hist, Tensor(b!) bin_edges)")
     h_c_fn = h_c.op
 
-    @h_c_out.explicit
+    @h_c_out.impl(K.CPU)
     def _(self, bins=100, *, range=None, weight=None, density=False, hist, bin_edges):
         copy_results_out([hist, bin_edges], list(h_c_fn(self, bins, range=range, weight=weight,
                                                         density=density)))

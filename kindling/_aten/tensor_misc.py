@@ -9,11 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
+from .._dispatcher.keys import K
 from ._api import public
 from ._copy_out import copy_out_variant
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
+from ._registration_keys import _move
 
 
 def _isreal():
@@ -49,6 +51,7 @@ def _nonzero_static():
     d.nondifferentiable()
     out = copy_out_variant(d, "nonzero_static.out(Tensor self, *, SymInt size, "
                               "int fill_value=-1, Tensor(a!) out) -> Tensor(a!)", tags=("out",))
+    _move(out.entry, K.CompositeExplicitAutograd, (K.CPU, K.Meta))  # (PyTorch's: CPU, Meta)
     public("nonzero_static", d, out, method=False)
 
 
@@ -79,7 +82,7 @@ def _fill_diagonal():
 def _is_set_to():
     d = defop("is_set_to(Tensor self, Tensor tensor) -> bool")
 
-    @d.explicit
+    @d.impl(K.CPU)  # (a CPU kernel in PyTorch)
     def _(self, tensor):
         return (self.untyped_storage().data_ptr() == tensor.untyped_storage().data_ptr()
                 and self.device == tensor.device
@@ -150,14 +153,19 @@ def _norms():
     public("nuclear_norm", nuc, nuc_dim, nuc_out, nuc_dim_out, method=False)
 
     # (sparse only in PyTorch: a dense tensor gets the dispatcher's "Could not run" error)
-    gen = ("generated",)
-    defop("native_norm.out(Tensor self, Scalar p=2, *, Tensor(a!) out) -> Tensor(a!)",
-          tags=gen)
-    defop("native_norm.ScalarOpt_dim_dtype_out(Tensor self, Scalar? p, int[1] dim, "
-          "bool keepdim, ScalarType? dtype, *, Tensor(a!) out) -> Tensor(a!)", tags=gen)
+    # (PyTorch lists the generated out= overloads first)
+    nn_out = defop("native_norm.out(Tensor self, Scalar p=2, *, Tensor(a!) out) -> Tensor(a!)",
+                   tags=("generated",))
+    nn_dim_out = defop("native_norm.ScalarOpt_dim_dtype_out(Tensor self, Scalar? p, "
+                       "int[1] dim, bool keepdim, ScalarType? dtype, *, Tensor(a!) out) -> "
+                       "Tensor(a!)", tags=("generated",))
     nn = defop("native_norm(Tensor self, Scalar p=2) -> Tensor")
     nn_dim = defop("native_norm.ScalarOpt_dim_dtype(Tensor self, Scalar? p, int[1] dim, "
                    "bool keepdim, ScalarType? dtype) -> Tensor")
+    f, g = nn.op, nn_dim.op
+    nn_out.explicit(lambda self, p=2, *, out: into(out, f(self, p)))
+    nn_dim_out.explicit(lambda self, p, dim, keepdim, dtype, *, out: into(
+        out, g(self, p, dim, keepdim, dtype)))
     public("native_norm", nn, nn_dim, method=False)
 
 

@@ -13,6 +13,8 @@ import math
 import numpy as np
 
 from .. import _device, _dtype
+from .._dispatcher.keys import K
+from .._tensor import Tensor, from_array
 from ._api import PUBLIC, make_function
 from ._copy_out import copy_out_variant
 from ._defop import defop
@@ -78,43 +80,45 @@ def _kaiser(n, beta, w):
 
 
 def _window(fname, compute):
-    """CPU and Meta kernels of a window overload: ``compute(n, work_type)`` for ``n`` > 1."""
-    def cpu(n, periodic=True, alpha=None, beta=None, *, dtype=None, layout=None, device=None,
-            pin_memory=None):
+    """The CompositeExplicitAutograd kernel of a window overload (``compute(n, work_type,
+    *params)`` for ``n`` > 1), serving CPU and Meta."""
+    def kernel(n, periodic=True, alpha=None, beta=None, *, dtype=None, layout=None,
+               device=None, pin_memory=None):
         dt = _check(fname, n, dtype, device, layout)
+        d = _device.canonical(device) or _device.CPU
+        if d.type == "meta":
+            return empty_meta((n,), dt)
         if n <= 1:
-            return np.ones(n, dtype=dt._np)
-        m = n + 1 if periodic else n
-        args = [v for v in (alpha, beta) if v is not None]
-        return np.ascontiguousarray(compute(m, _work(dt), *args)[:n].astype(dt._np))
-
-    def meta(n, periodic=True, alpha=None, beta=None, *, dtype=None, layout=None, device=None,
-             pin_memory=None):
-        dt = _check(fname, n, dtype, device, layout)
-        return empty_meta((n,), dt)
-    return cpu, meta
+            arr = np.ones(n, dtype=dt._np)
+        else:
+            m = n + 1 if periodic else n
+            args = [v for v in (alpha, beta) if v is not None]
+            arr = np.ascontiguousarray(compute(m, _work(dt), *args)[:n].astype(dt._np))
+        return from_array(arr, Tensor)
+    return kernel
 
 
 def _declare(name, overloads):
-    """``overloads``: (overload name, extra schema arguments, their defaults, compute)."""
+    """``overloads``: (overload name, extra schema arguments, compute)."""
     from .factories import backend_select
     ops = []
     for overload, extra, compute in overloads:
         args = "int window_length" + "".join(", " + a for a in extra)
         full = f"{name}.{overload}" if overload else name
         d = backend_select(defop(f"{full}({args}, *, {_KW}) -> Tensor"))
-        cpu, meta = _window(name, compute)
-        if overload:
-            d.cpu(cpu)
-            d.meta(meta)
-        else:  # (the plain overload: periodic)
-            d.cpu(lambda n, _cpu=cpu, **kw: _cpu(n, True, **kw))
-            d.meta(lambda n, _meta=meta, **kw: _meta(n, True, **kw))
+        kernel = _window(name, compute)
+        if not overload:  # (the plain overload: periodic)
+            kernel = (lambda k: lambda n, **kw: k(n, True, **kw))(kernel)
+        d.explicit(kernel)
+        if name == "hann_window":  # (PyTorch also registers a Meta kernel for these)
+            d.impl(K.Meta)(kernel)
         d.nondifferentiable()
         ops.append((d, overload, args))
     for d, overload, args in ops:  # (after the functional overloads, as PyTorch lists them)
         out_name = f"{name}.{overload + '_out' if overload else 'out'}"
-        copy_out_variant(d, f"{out_name}({args}, *, Tensor(a!) out) -> Tensor(a!)")
+        out = copy_out_variant(d, f"{out_name}({args}, *, Tensor(a!) out) -> Tensor(a!)")
+        if name == "hann_window":
+            out.entry.register(K.Meta, out.entry._top(K.CompositeExplicitAutograd))
     _OVERLOADS[name] = [d.op for d, _, _ in ops]  # (the bindings leave out generated out=)
 
 
@@ -141,17 +145,17 @@ def _declare_range():
     step = backend_select(defop(f"range.step(Scalar start, Scalar end, Scalar step=1, *, {_KW}) "
                                 "-> Tensor"))
 
-    @step.cpu
+    @step.explicit
     def _(start, end, step=1, *, dtype=None, layout=None, device=None, pin_memory=None):
         dt = _range_dtype(dtype)
         n = _range_size(start, end, step)
+        if (_device.canonical(device) or _device.CPU).type == "meta":
+            return empty_meta((n,), dt)
         if dt.is_floating_point:
-            return (start + np.arange(n, dtype=np.float64) * step).astype(dt._np)
-        return (np.arange(n, dtype=np.int64) * int(step) + int(start)).astype(dt._np)
-
-    @step.meta
-    def _(start, end, step=1, *, dtype=None, layout=None, device=None, pin_memory=None):
-        return empty_meta((_range_size(start, end, step),), _range_dtype(dtype))
+            arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt._np)
+        else:
+            arr = (np.arange(n, dtype=np.int64) * int(step) + int(start)).astype(dt._np)
+        return from_array(arr, Tensor)
     step.nondifferentiable()
     plain = backend_select(defop(f"range(Scalar start, Scalar end, *, {_KW}) -> Tensor"))
     plain.explicit(lambda start, end, **kw: step.op(start, end, 1, **kw))
@@ -160,7 +164,8 @@ def _declare_range():
                 "Tensor(a!)")
     out.out_error_name = out.schema.name
 
-    @out.explicit
+    @out.impl(K.CPU)  # (a CPU and a Meta kernel in PyTorch)
+    @out.impl(K.Meta)
     def _(start, end, step=1, *, out):
         from ._ops_registry import aten
         r = step_op(start, end, step, dtype=out.dtype, device=out.device)
