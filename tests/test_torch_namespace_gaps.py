@@ -718,3 +718,16 @@ def test_removed_functions():
                          lambda: getattr(x_t, name)(*[x_t] * (n - 1)))
     assert kindling.is_vulkan_available() == torch.is_vulkan_available()
     assert kindling.is_distributed(x_k) == torch.is_distributed(x_t)
+
+
+def test_device_context_manager():
+    for lib in (torch, kindling):
+        with lib.device("meta") as d:
+            r = (str(d), lib.ones(2).device.type, lib.empty(1, device="cpu").device.type,
+                 str(lib.get_default_device()), lib.kaiser_window(3).device.type)
+        r += (lib.ones(1).device.type, str(lib.get_default_device()))
+        if lib is torch:
+            t = r
+        else:
+            k = r
+    assert k == t
