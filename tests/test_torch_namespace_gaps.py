@@ -731,3 +731,23 @@ def test_device_context_manager():
         else:
             k = r
     assert k == t
+
+
+PARSER_ERRORS = [
+    lambda L: L.frombuffer(bytearray(4)),
+    lambda L: L.frombuffer(bytearray(4), dtype=L.int32, count=1.5),
+    lambda L: L.range(1), lambda L: L.range(1, "a"), lambda L: L.range(1, 2, "x"),
+    lambda L: L.hann_window(3.5), lambda L: L.histogram(L.ones(3), bins="a"),
+    lambda L: L.get_device(), lambda L: L.is_signed(L.ones(1), 1), lambda L: L.isreal(1),
+    lambda L: L.nonzero_static(L.ones(2)), lambda L: L.detach_(1),
+    lambda L: L.use_deterministic_algorithms(True, warn_only=1),
+    lambda L: L.norm_except_dim(L.ones(2, 3), 2, 5), lambda L: L.fill_(L.ones(2), "a"),
+    lambda L: L.frobenius_norm(L.ones(2, 3)), lambda L: L.relu_(),
+]
+
+
+@pytest.mark.parametrize("i", range(len(PARSER_ERRORS)))
+def test_argument_errors(i):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _raises_same(lambda: PARSER_ERRORS[i](kindling), lambda: PARSER_ERRORS[i](torch))

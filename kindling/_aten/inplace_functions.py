@@ -33,6 +33,7 @@ del _name, _op
 
 
 @function("detach_")
-def detach_(input):
-    """Detach ``input`` from the graph in place (``Tensor.detach_``)."""
-    return input.detach_()
+def detach_(*args, **kwargs):
+    """``detach_(input)``: detach ``input`` from the graph in place (``Tensor.detach_``)."""
+    from .namespace_functions import _one_tensor
+    return _one_tensor("detach_", args, kwargs).detach_()

@@ -24,22 +24,30 @@ def _tensor_arg(fname, v, name="input"):
                         f"{type(v).__name__}")
 
 
-@function("get_device")
-def get_device(input=PE.MISSING):
-    """The index of the device ``input`` is on; -1 for the CPU."""
+def _one_tensor(fname, args, kwargs):
+    """The one Tensor argument ``input`` of ``fname``, as PyTorch's parser takes it."""
+    if len(args) > 1:
+        raise TypeError(f"{fname}() takes 1 positional argument but {len(args)} were given")
+    for k in kwargs:
+        if k != "input" or args:
+            raise TypeError(f"{fname}() got an unexpected keyword argument '{k}'")
+    input = args[0] if args else kwargs.get("input", PE.MISSING)
     if input is PE.MISSING:
-        raise PE.missing("get_device", input=input)
-    _tensor_arg("get_device", input)
-    return input.get_device()
+        raise PE.missing(fname, input=input)
+    _tensor_arg(fname, input)
+    return input
+
+
+@function("get_device")
+def get_device(*args, **kwargs):
+    """``get_device(input)``: the index of the device ``input`` is on; -1 for the CPU."""
+    return _one_tensor("get_device", args, kwargs).get_device()
 
 
 @function("is_signed")
-def is_signed(input=PE.MISSING):
-    """Whether ``input``'s dtype is a signed type."""
-    if input is PE.MISSING:
-        raise PE.missing("is_signed", input=input)
-    _tensor_arg("is_signed", input)
-    return input.is_signed()
+def is_signed(*args, **kwargs):
+    """``is_signed(input)``: whether ``input``'s dtype is a signed type."""
+    return _one_tensor("is_signed", args, kwargs).is_signed()
 
 
 @function("broadcast_shapes")
@@ -103,9 +111,15 @@ def unravel_index(indices, shape):
 
 
 @function("frombuffer")
-def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+def frombuffer(buffer, *, dtype=PE.MISSING, count=-1, offset=0, requires_grad=False):
     """A 1-d CPU tensor sharing the memory of ``buffer`` (an object with the buffer
     protocol): ``count`` elements of ``dtype`` (all that fit, when -1) from byte ``offset``."""
+    if dtype is PE.MISSING:
+        raise TypeError('frombuffer() missing 1 required positional arguments: "dtype"')
+    for name, v in (("count", count), ("offset", offset)):
+        if not isinstance(v, builtins.int) or isinstance(v, builtins.bool):
+            raise TypeError(f"frombuffer(): argument '{name}' must be int, not "
+                            f"{type(v).__name__}")
     try:
         view = memoryview(buffer)
     except TypeError:

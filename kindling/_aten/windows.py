@@ -140,6 +140,25 @@ def _range_dtype(dtype):
     return dt
 
 
+def _range_args(args, kwargs):
+    """PyTorch's one ``range`` signature ``(Number start, Number end, Number step=1, *, ...)``
+    checked as its parser checks it."""
+    import numbers
+    from .._tensor import Tensor as _T
+    names = ("start", "end", "step")
+    given = dict(zip(names, args))
+    given.update((k, v) for k, v in kwargs.items() if k in names)
+    for i, n in enumerate(names[:2]):
+        if n not in given:
+            raise TypeError(f'range() missing 1 required positional arguments: "{n}"')
+    for i, n in enumerate(names):
+        v = given.get(n)
+        if n in given and not isinstance(v, numbers.Number) and not (
+                isinstance(v, _T) and v.dim() == 0):
+            raise TypeError(f"range(): argument '{n}' (position {i + 1}) must be Number, not "
+                            f"{type(v).__name__}")
+
+
 def _declare_range():
     from .factories import backend_select
     step = backend_select(defop(f"range.step(Scalar start, Scalar end, Scalar step=1, *, {_KW}) "
@@ -256,6 +275,7 @@ def api(define):
 
         def fn(*args, requires_grad=False, _bound=bound, _name=name, **kwargs):
             if _name == "range":
+                _range_args(args, kwargs)
                 warn_user("torch.range is deprecated and will be removed in a future release "
                           "because its behavior is inconsistent with Python's range builtin. "
                           "Instead, use torch.arange, which produces values in [start, end).")
