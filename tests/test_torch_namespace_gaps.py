@@ -751,3 +751,36 @@ def test_argument_errors(i):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _raises_same(lambda: PARSER_ERRORS[i](kindling), lambda: PARSER_ERRORS[i](torch))
+
+
+def test_torch_function_modes_see_what_pytorch_shows():
+    def calls(L):
+        x = L.ones(2, 2)
+        return [lambda: L.relu_(x), lambda: L.clip_(x, 0, 1), lambda: L.hann_window(3),
+                lambda: L.histogram(x, 2), lambda: x.isreal(), lambda: x.fill_diagonal_(1),
+                lambda: L.get_device(x), lambda: L.unravel_index(L.tensor([1]), (2, 2)),
+                lambda: x.dim_order(), lambda: L.nonzero_static(x, size=1),
+                lambda: L.range(0, 2), lambda: L.select_copy(x, 0, 0),
+                lambda: L.frombuffer(bytearray(4), dtype=L.uint8),
+                lambda: L.broadcast_shapes((1,), (2,)), lambda: L.histogramdd(x, 2),
+                lambda: x.share_memory_(), lambda: L.detach_(x.clone()),
+                lambda: L.nuclear_norm(x)]
+
+    def logs(L, overrides):
+        out = []
+        for c in calls(L):
+            log = []
+
+            class M(overrides.TorchFunctionMode):
+                def __torch_function__(self, func, types, args=(), kwargs=None):
+                    log.append(getattr(func, "__name__", str(func)))
+                    return func(*args, **(kwargs or {}))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with M():
+                    c()
+            out.append(log)
+        return out
+    import kindling.overrides
+    import torch.overrides
+    assert logs(kindling, kindling.overrides) == logs(torch, torch.overrides)

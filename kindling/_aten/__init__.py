@@ -75,3 +75,4 @@ _registration_keys.apply()  # (PyTorch's registration keys, where they differ fr
 
 from ._api import install_torch_function  # noqa: E402
 install_torch_function()  # __torch_function__ on every public function and Tensor method
+namespace_functions.unhook()  # (torch.range, frombuffer, broadcast_shapes: not overridable)

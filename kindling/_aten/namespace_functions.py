@@ -154,3 +154,16 @@ def frombuffer(buffer, *, dtype=PE.MISSING, count=-1, offset=0, requires_grad=Fa
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+# Python functions PyTorch calls without the ``__torch_function__`` protocol (no handler or
+# mode sees them; the default device does not reach ``range``)
+NOT_OVERRIDABLE = ("range", "frombuffer", "broadcast_shapes")
+
+
+def unhook():
+    """Undo ``install_torch_function``'s wrapping of ``NOT_OVERRIDABLE``."""
+    from ._api import PUBLIC
+    for name in NOT_OVERRIDABLE:
+        fn = PUBLIC[name]
+        PUBLIC[name] = getattr(fn, "__wrapped__", fn)
