@@ -54,7 +54,7 @@ def use_deterministic_algorithms(mode: builtins.bool, *, warn_only: builtins.boo
         raise TypeError("_set_deterministic_algorithms(): argument 'warn_only' must be bool, "
                         f"not {type(warn_only).__name__}")
     _state["deterministic"] = mode
-    _state["deterministic_warn_only"] = warn_only if mode else False
+    _state["deterministic_warn_only"] = warn_only
 
 
 def are_deterministic_algorithms_enabled() -> builtins.bool:

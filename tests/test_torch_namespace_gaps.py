@@ -145,7 +145,7 @@ def test_deterministic_settings():
         seen = {}
         for lib in (torch, kindling):
             rows = []
-            for mode, warn_only in ((True, False), (True, True), (False, False)):
+            for mode, warn_only in ((True, False), (True, True), (False, True), (False, False)):
                 lib.use_deterministic_algorithms(mode, warn_only=warn_only)
                 rows.append((lib.are_deterministic_algorithms_enabled(),
                              lib.is_deterministic_algorithms_warn_only_enabled(),
@@ -161,6 +161,10 @@ def test_deterministic_settings():
                          lambda: torch.set_deterministic_debug_mode(bad))
         _raises_same(lambda: kindling.use_deterministic_algorithms(1),
                      lambda: torch.use_deterministic_algorithms(1))
+        for lib in (torch, kindling):
+            lib._C._set_deterministic_algorithms(True, warn_only=True)
+            assert (lib._C._get_deterministic_algorithms(),
+                    lib._C._get_deterministic_algorithms_warn_only()) == (True, True)
     finally:
         torch.use_deterministic_algorithms(False)
         kindling.use_deterministic_algorithms(False)
