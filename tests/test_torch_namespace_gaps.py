@@ -788,3 +788,32 @@ def test_torch_function_modes_see_what_pytorch_shows():
     import kindling.overrides
     import torch.overrides
     assert logs(kindling, kindling.overrides) == logs(torch, torch.overrides)
+
+
+def test_lobpcg():
+    rng = np.random.default_rng(3)
+    M = rng.standard_normal((18, 18))
+    a = M @ M.T + 18 * np.eye(18)
+    Bm = rng.standard_normal((18, 18))
+    b = Bm @ Bm.T / 18 + np.eye(18)
+    for dt, tol in (("float64", 1e-6), ("float32", 2e-3)):
+        # (PyTorch's iterations are slow: a few dozen suffice on these well-separated spectra)
+        for kw in ({"k": 2, "niter": 20}, {"k": 3, "largest": False, "niter": 20},
+                   {"k": 2, "B": b, "niter": 20}, {"k": 1, "n": 2, "niter": 20}):
+            res = []
+            for lib in (torch, kindling):
+                lib.manual_seed(0)
+                args = {k: (lib.tensor(v.tolist(), dtype=getattr(lib, dt))
+                            if isinstance(v, np.ndarray) else v) for k, v in kw.items()}
+                res.append(lib.lobpcg(lib.tensor(a.tolist(), dtype=getattr(lib, dt)), **args))
+            (et, xt), (ek, xk) = res
+            _same(ek, et, rtol=tol, atol=tol)
+            _same(xk.abs(), xt.abs(), rtol=50 * tol, atol=50 * tol)  # (up to each vector's sign)
+    batch = np.stack([a, a + np.eye(18)])
+    et, xt = torch.lobpcg(torch.tensor(batch.tolist(), dtype=torch.float64), k=2, niter=20)
+    ek, xk = kindling.lobpcg(kindling.tensor(batch.tolist(), dtype=kindling.float64), k=2,
+                             niter=20)
+    _same(ek, et, rtol=1e-6)
+    assert tuple(xk.shape) == tuple(xt.shape)
+    _raises_same(lambda: kindling.lobpcg(kindling.eye(5), k=2), lambda: torch.lobpcg(torch.eye(5), k=2))
+    _raises_same(lambda: kindling.lobpcg(kindling.ones(6, 5)), lambda: torch.lobpcg(torch.ones(6, 5)))
