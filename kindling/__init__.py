@@ -98,6 +98,15 @@ try:
         get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
     )
     from . import linalg  # noqa: E402,F401  (torch.linalg)
+    from ._settings import (  # noqa: E402,F401
+        get_num_threads, set_num_threads, init_num_threads, use_deterministic_algorithms,
+        are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled,
+        set_deterministic_debug_mode, get_deterministic_debug_mode, get_float32_matmul_precision,
+        set_float32_matmul_precision, set_warn_always, is_warn_always_enabled,
+        set_flush_denormal, set_default_device, get_default_device, set_default_tensor_type,
+        is_storage, compiled_with_cxx11_abi, classproperty,
+    )
+    from .overrides import DisableTorchFunction, DisableTorchFunctionSubclass  # noqa: E402,F401
 
     del _PUBLIC
 
@@ -105,7 +114,7 @@ try:
     # torch; here they would add to the import time of programs that never touch them)
     _LAZY_SUBMODULES = frozenset({"nn", "fft", "masked", "optim"})
     # functions written in Python over the ops, in modules loaded at their first use
-    _LAZY_FUNCTIONS = {"svd_lowrank": "_lowrank", "pca_lowrank": "_lowrank"}
+    _LAZY_FUNCTIONS = {"svd_lowrank": "_lowrank", "pca_lowrank": "_lowrank", "lobpcg": "_lobpcg"}
 
     def __getattr__(name):
         if name in _LAZY_SUBMODULES:

@@ -80,10 +80,16 @@ class device:
         return (device, (str(self),))
 
     def __enter__(self):
-        raise NotImplementedError("kindling: device as a context manager (default device) "
-                                  "is not implemented yet")
+        """``with torch.device("meta"):``: factory calls inside default to this device (a
+        ``torch.utils._device.DeviceContext`` pushed on the function-mode stack)."""
+        from .overrides import _push_mode
+        from .utils._device import DeviceContext
+        _push_mode(DeviceContext(self))
+        return self
 
     def __exit__(self, *a):
+        from .overrides import _pop_mode
+        _pop_mode()
         return False
 
 

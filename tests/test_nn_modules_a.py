@@ -154,9 +154,7 @@ ACTIVATIONS = [
     Case("Threshold-inplace", lambda nn, L: nn.Threshold(0.1, 20, inplace=True), [X],
          call=_inplace),
     Case("ReLU", lambda nn, L: nn.ReLU(), [X]),
-    pytest.param(Case("ReLU-inplace", lambda nn, L: nn.ReLU(inplace=True), [X], call=_inplace),
-                 marks=pytest.mark.xfail(strict=True, reason="kindling.relu_ (used by "
-                                         "F.relu(inplace=True)) is missing")),
+    Case("ReLU-inplace", lambda nn, L: nn.ReLU(inplace=True), [X], call=_inplace),
     Case("RReLU-train", lambda nn, L: nn.RReLU(0.1, 0.3), [X]),
     Case("RReLU-eval", lambda nn, L: nn.RReLU(), [X], mode="eval"),
     Case("RReLU-inplace", lambda nn, L: nn.RReLU(inplace=True), [X], call=_inplace,
@@ -492,9 +490,7 @@ BAD_CONSTRUCTION = [
     lambda nn, L: nn.Embedding(-1, 3),
     lambda nn, L: nn.CrossEntropyLoss(weight=[1.0, 2.0]),
     lambda nn, L: nn.BCEWithLogitsLoss(pos_weight=3.0),
-    pytest.param(lambda nn, L: nn.Linear(3.5, 2),
-                 marks=pytest.mark.xfail(strict=True, reason="kindling.empty's message for a "
-                                         "float inside a size tuple differs")),
+    lambda nn, L: nn.Linear(3.5, 2),
     lambda nn, L: nn.Linear(3, 2, device="cuda"),
     lambda nn, L: nn.Embedding(4, 2, dtype=L.int32),
 ]

@@ -57,3 +57,12 @@ from . import _autograd, _functions  # noqa: E402,F401  (autograd node classes)
 from . import _nn  # noqa: E402,F401
 from .._generator import Generator, default_generator  # noqa: E402,F401
 from .._aten.linalg_common import LinAlgError as _LinAlgError  # noqa: E402,F401
+from .._settings import (  # noqa: E402,F401  (process settings: torch.use_deterministic_algorithms...)
+    get_num_threads, set_num_threads, init_num_threads, set_flush_denormal,
+    use_deterministic_algorithms as _set_deterministic_algorithms,
+    are_deterministic_algorithms_enabled as _get_deterministic_algorithms,
+    is_deterministic_algorithms_warn_only_enabled as _get_deterministic_algorithms_warn_only,
+    set_float32_matmul_precision as _set_float32_matmul_precision,
+    get_float32_matmul_precision as _get_float32_matmul_precision,
+    set_warn_always as _set_warnAlways, is_warn_always_enabled as _get_warnAlways,
+)

@@ -58,6 +58,10 @@ from . import integration  # noqa: E402,F401  (trapezoid, cumulative_trapezoid, 
 from . import distance  # noqa: E402,F401  (dist, renorm, cdist, _cdist_forward, _euclidean_dist)
 from . import pdist  # noqa: E402,F401  (pdist, _pdist_forward, _pdist_backward)
 from . import spectral_api  # noqa: E402,F401  (torch.stft, torch.istft; their ops: at first use)
+from . import inplace_functions  # noqa: E402,F401  (torch.relu_, torch.clamp_, torch.fill_...)
+from . import namespace_functions  # noqa: E402,F401  (get_device, broadcast_shapes, frombuffer...)
+from . import tensor_methods_extra  # noqa: E402,F401  (apply_, map_, dim_order, share_memory_...)
+from . import removed_functions  # noqa: E402,F401  (torch.solve, eig, lstsq...: raise)
 from . import _lazy  # noqa: E402  (_foreach_*, special_extra's and test-only ops: at first use)
 _lazy.install()
 
@@ -71,3 +75,4 @@ _registration_keys.apply()  # (PyTorch's registration keys, where they differ fr
 
 from ._api import install_torch_function  # noqa: E402
 install_torch_function()  # __torch_function__ on every public function and Tensor method
+namespace_functions.unhook()  # (torch.range, frombuffer, broadcast_shapes: not overridable)

@@ -187,6 +187,23 @@ FAMILIES["rnn"] = ("rnn_tanh_cell", "rnn_relu_cell", "gru_cell", "lstm_cell", "r
                    "rnn_relu", "gru", "lstm")
 FUNCTIONS["rnn"] = FAMILIES["rnn"]
 
+# window functions, range, empty_permuted (kindling/_aten/windows.py: makes its own API)
+FAMILIES["windows"] = ("hann_window", "hamming_window", "blackman_window", "bartlett_window",
+                       "kaiser_window", "range", "empty_permuted")
+_OWN_API += ("windows",)
+
+# histogram, histogramdd (kindling/_aten/histogram.py: makes its own API)
+FAMILIES["histogram"] = ("histogram", "histogramdd", "_histogramdd_bin_edges",
+                         "_histogramdd_from_bin_cts", "_histogramdd_from_bin_tensors")
+_OWN_API += ("histogram",)
+
+# isreal, nonzero_static, fill_diagonal_, is_set_to, older norms (kindling/_aten/tensor_misc.py)
+FAMILIES["tensor_misc"] = ("isreal", "nonzero_static", "fill_diagonal_", "is_set_to",
+                           "norm_except_dim", "frobenius_norm", "nuclear_norm", "native_norm")
+FUNCTIONS["tensor_misc"] = ("isreal", "nonzero_static", "norm_except_dim", "frobenius_norm",
+                            "nuclear_norm", "native_norm")
+_METHODS["tensor_misc"] = ("isreal", "nonzero_static", "fill_diagonal_", "is_set_to")
+
 
 
 def _loader(module, names):

@@ -158,7 +158,10 @@ VIEW_COPY_OUTS = (
 NON_FUNCTIONAL_FROM_CPU = ('diag_embed', 'diagonal_scatter', 'logsumexp.out', 'select_backward', 'select_scatter', 'slice_scatter')
 
 # CompositeExplicitAutogradNonFunctional alone in PyTorch.
-NON_FUNCTIONAL_ONLY = ("as_strided_",)
+NON_FUNCTIONAL_ONLY = ("as_strided_",
+                       # view copies without a Python meta registration in PyTorch
+                       "select_copy.int", "slice_copy.Tensor", "split_copy.Tensor",
+                       "detach_copy", "view_as_real_copy", "view_as_complex_copy")
 
 # CPU-only kernels in PyTorch (no Meta).
 CPU_ONLY = ('_foobar', 'geqrf.a', 'linalg_lstsq.out', 'masked_select.out')

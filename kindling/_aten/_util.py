@@ -219,11 +219,13 @@ def is_tensor_subclass_like(t):
 
 
 _warned = set()
+warn_always = [False]  # (``torch.set_warn_always``)
 
 
 def warn_once(key, text=None):
     """A UserWarning (``text``, else ``key``) given once per process for ``key`` (PyTorch's
-    TORCH_WARN_ONCE), attributed to the user's code (``warn_user``)."""
-    if key not in _warned:
+    TORCH_WARN_ONCE; every time under ``torch.set_warn_always(True)``), attributed to the
+    user's code (``warn_user``)."""
+    if key not in _warned or warn_always[0]:
         _warned.add(key)
         warn_user(key if text is None else text)

@@ -125,3 +125,23 @@ _define("view_copy", [
      "view_copy.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!)"),
     ("view_copy.dtype(Tensor self, ScalarType dtype) -> Tensor", "view.dtype",
      "view_copy.dtype_out(Tensor self, ScalarType dtype, *, Tensor(a!) out) -> Tensor(a!)")])
+_define("select_copy", [(
+    "select_copy.int(Tensor self, int dim, SymInt index) -> Tensor", "select.int",
+    "select_copy.int_out(Tensor self, int dim, SymInt index, *, Tensor(a!) out) -> Tensor(a!)")])
+_define("slice_copy", [(
+    "slice_copy.Tensor(Tensor self, int dim=0, SymInt? start=None, SymInt? end=None, "
+    "SymInt step=1) -> Tensor", "slice.Tensor",
+    "slice_copy.Tensor_out(Tensor self, int dim=0, SymInt? start=None, SymInt? end=None, "
+    "SymInt step=1, *, Tensor(a!) out) -> Tensor(a!)")])
+_define("split_copy", [(
+    "split_copy.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]", "split.Tensor",
+    "split_copy.Tensor_out(Tensor self, SymInt split_size, int dim=0, *, Tensor(a!)[] out) "
+    "-> ()")])
+_define("detach_copy", [("detach_copy(Tensor self) -> Tensor", "detach.default",
+                         "detach_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)")])
+_define("view_as_real_copy", [(
+    "view_as_real_copy(Tensor self) -> Tensor", "view_as_real.default",
+    "view_as_real_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)")])
+_define("view_as_complex_copy", [(
+    "view_as_complex_copy(Tensor self) -> Tensor", "view_as_complex.default",
+    "view_as_complex_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)")])
