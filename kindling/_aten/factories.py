@@ -72,16 +72,29 @@ empty = backend_select(defop(
     tags=("core",)))
 
 
-@empty.cpu
-def _(size, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+def _empty_format_strides(size, memory_format):
+    """The strides ``empty(size, memory_format=...)`` gives (None: contiguous)."""
+    if memory_format is None or memory_format is _layout.contiguous_format:
+        return None
+    if memory_format is _layout.preserve_format:
+        raise RuntimeError("unsupported memory format Preserve")
+    from ._tensor_iterator import memory_format_strides
+    return memory_format_strides(tuple(size), None, memory_format)
+
+
+@empty.cpu_ks
+def _(ks, size, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
     _check_size(size)
-    return np.zeros(tuple(size), dtype=_dt(dtype)._np)
+    stride = _empty_format_strides(size, memory_format)
+    if stride is not None:  # (channels_last: empty_strided's storage, laid out so)
+        return empty_strided.op.redispatch(ks, list(size), list(stride), dtype=dtype)
+    return from_array(np.zeros(tuple(size), dtype=_dt(dtype)._np))
 
 
 @empty.meta
 def _(size, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
     _check_size(size)
-    return empty_meta(size, _dt(dtype))
+    return empty_meta(size, _dt(dtype), _empty_format_strides(size, memory_format))
 
 
 empty_strided = backend_select(defop(
