@@ -3,6 +3,8 @@
 that need a device raise PyTorch's RuntimeError."""
 from __future__ import annotations
 
+import warnings
+
 __all__ = ["current_accelerator", "current_device_idx", "current_device_index",
            "current_stream", "device_count", "device_index", "empty_cache", "get_memory_info",
            "is_available", "max_memory_allocated", "max_memory_reserved", "memory_allocated",
@@ -39,7 +41,8 @@ def current_device_index() -> int:
 
 def current_device_idx() -> int:
     """Deprecated name of ``current_device_index``."""
-    _none()
+    warnings.warn("Use `current_device_index` instead.", FutureWarning, stacklevel=2)
+    return current_device_index()
 
 
 def set_device_index(device, /) -> None:
@@ -49,7 +52,8 @@ def set_device_index(device, /) -> None:
 
 def set_device_idx(device, /) -> None:
     """Deprecated name of ``set_device_index``."""
-    _none()
+    warnings.warn("Use `set_device_index` instead.", FutureWarning, stacklevel=2)
+    return set_device_index(device)
 
 
 def current_stream(device=None, /):

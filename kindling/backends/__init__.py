@@ -47,7 +47,8 @@ class ContextProp:
 
     def __set__(self, obj, val):
         if flags_frozen():
-            raise RuntimeError(f"not allowed to set {obj.__name__} flags after "
+            name = obj.__name__.replace("kindling", "torch", 1)
+            raise RuntimeError(f"not allowed to set {name} flags after "
                                "disable_global_flags; please use flags() context manager instead")
         self.setter(val)
 
@@ -69,7 +70,7 @@ def _prop(store, key, c_name=None):
 
 # ---- fp32 precision (torch.backends.<x>.fp32_precision and the per-op ones) --------------------
 _PRECISIONS = ("none", "ieee", "tf32", "bf16")
-_fp32 = {}
+_fp32 = {("cuda", "conv"): "tf32", ("cuda", "rnn"): "tf32"}
 
 
 def _get_fp32_precision(backend, op):

@@ -6,13 +6,34 @@ from __future__ import annotations
 import types
 from contextlib import contextmanager
 
-from . import _FP32Precision, _allow_mutation, _fp32_prop, _get_fp32_precision, _install, \
+from . import ContextProp, _FP32Precision, _allow_mutation, _fp32_prop, _get_fp32_precision, _install, \
     _prop, _set_fp32_precision
 
 __all__ = ["is_available", "version", "is_acceptable", "flags", "set_flags"]
 
-_state = {"enabled": True, "benchmark": False, "deterministic": False, "allow_tf32": True,
+_state = {"enabled": True, "benchmark": False, "deterministic": False,
           "depthwise_kernel": "auto"}
+
+
+def _get_allow_tf32():
+    # (the legacy flag reads the per-op precisions of conv and RNN, which must agree)
+    conv, rnn = _get_fp32_precision("cuda", "conv"), _get_fp32_precision("cuda", "rnn")
+    if conv != rnn:
+        raise RuntimeError(
+            "PyTorch is checking whether allow_tf32 is enabled for cuDNN without a specific "
+            "operator name,but the current flag(s) indicate that cuDNN conv and cuDNN RNN have "
+            "different TF32 flags.This combination indicates that you have used a mix of the "
+            "legacy and new APIs to set the TF32 flags. We suggest only using the new API to "
+            "set the TF32 flag(s). See also: https://pytorch.org/docs/main/notes/cuda.html"
+            "#tensorfloat-32-tf32-on-ampere-and-later-devices")
+    return conv == "tf32"
+
+
+def _set_allow_tf32(value):
+    if not isinstance(value, bool):
+        raise RuntimeError(f"set_allow_tf32_cublas expects a bool, but got {type(value).__name__}")
+    for op in ("conv", "rnn"):
+        _set_fp32_precision("cuda", op, "tf32" if value else "none")
 
 
 def version():
@@ -38,12 +59,13 @@ def set_flags(_enabled=None, _benchmark=None, _benchmark_limit=None, _determinis
               _allow_tf32=None, _fp32_precision="none", _depthwise_kernel=None):
     """Set cuDNN's flags (``None`` keeps one); returns the previous flags."""
     orig = (_state["enabled"], _state["benchmark"], None, _state["deterministic"],
-            _state["allow_tf32"], _get_fp32_precision("cuda", "all"), _state["depthwise_kernel"])
+            _get_allow_tf32(), _get_fp32_precision("cuda", "all"), _state["depthwise_kernel"])
     for key, value in (("enabled", _enabled), ("benchmark", _benchmark),
-                       ("deterministic", _deterministic), ("allow_tf32", _allow_tf32),
-                       ("depthwise_kernel", _depthwise_kernel)):
+                       ("deterministic", _deterministic), ("depthwise_kernel", _depthwise_kernel)):
         if value is not None:
             _state[key] = value
+    if _allow_tf32 is not None:
+        _set_allow_tf32(_allow_tf32)
     if _fp32_precision is not None:
         _set_fp32_precision("cuda", "all", _fp32_precision)
     return orig
@@ -68,7 +90,7 @@ class _CudnnModule(types.ModuleType):
     deterministic = _prop(_state, "deterministic", "set_deterministic_cudnn")
     benchmark = _prop(_state, "benchmark", "set_benchmark_cudnn")
     benchmark_limit = None
-    allow_tf32 = _prop(_state, "allow_tf32", "set_allow_tf32_cublas")
+    allow_tf32 = ContextProp(_get_allow_tf32, _set_allow_tf32)
     conv = _FP32Precision("cuda", "conv")
     rnn = _FP32Precision("cuda", "rnn")
     fp32_precision = _fp32_prop("cuda", "all")

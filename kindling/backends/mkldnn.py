@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+import warnings
 from contextlib import contextmanager
 
 from . import _FP32Precision, _allow_mutation, _get_fp32_precision, _install, _prop, \
@@ -15,7 +16,16 @@ VERBOSE_OFF = 0
 VERBOSE_ON = 1
 VERBOSE_ON_CREATION = 2
 
-_state = {"enabled": True, "deterministic": False, "allow_tf32": None}
+_state = {"enabled": True, "deterministic": False}
+
+
+def _get_allow_tf32():
+    return None  # (oneDNN's TF32 is for Intel GPUs, which the CPU build has none of)
+
+
+def _set_allow_tf32(value):
+    warnings.warn("TF32 acceleration on top of oneDNN is available for Intel GPUs. The current "
+                  "Torch version does not have Intel GPU Support.", stacklevel=3)
 
 
 def is_available():
@@ -40,12 +50,13 @@ class verbose:
 
 def set_flags(_enabled=None, _deterministic=None, _allow_tf32=None, _fp32_precision="none"):
     """Set oneDNN's flags (``None`` keeps one); returns the previous flags."""
-    orig = (_state["enabled"], _state["deterministic"], _state["allow_tf32"],
+    orig = (_state["enabled"], _state["deterministic"], _get_allow_tf32(),
             _get_fp32_precision("mkldnn", "all"))
-    for key, value in (("enabled", _enabled), ("deterministic", _deterministic),
-                       ("allow_tf32", _allow_tf32)):
+    for key, value in (("enabled", _enabled), ("deterministic", _deterministic)):
         if value is not None:
             _state[key] = value
+    if _allow_tf32 is not None:
+        _set_allow_tf32(_allow_tf32)
     if _fp32_precision is not None:
         _set_fp32_precision("mkldnn", "all", _fp32_precision)
     return orig
@@ -66,7 +77,7 @@ def flags(enabled=False, deterministic=False, allow_tf32=True, fp32_precision="n
 class _MkldnnModule(types.ModuleType):
     enabled = _prop(_state, "enabled", "set_enabled_mkldnn")
     deterministic = _prop(_state, "deterministic", "set_deterministic_mkldnn")
-    allow_tf32 = _prop(_state, "allow_tf32", "set_allow_tf32_onednn")
+    allow_tf32 = ContextProp(_get_allow_tf32, _set_allow_tf32)
     matmul = _FP32Precision("mkldnn", "matmul")
     conv = _FP32Precision("mkldnn", "conv")
     rnn = _FP32Precision("mkldnn", "rnn")

@@ -6,6 +6,9 @@ events only keep the interface.
 """
 from __future__ import annotations
 
+import os
+import platform
+import re
 from types import MappingProxyType
 
 __all__ = ["is_available", "is_initialized", "synchronize", "current_device", "current_stream",
@@ -108,14 +111,34 @@ def stream(stream):
     return StreamContext(stream)
 
 
+def _feature_name(numpy_name):
+    """PyTorch's spelling of a NumPy CPU feature name (AVX512BW -> avx512_bw, SSE41 ->
+    sse4_1); None for NumPy's micro-architecture groups (AVX512_SKX, X86_V3)."""
+    if numpy_name.startswith(("AVX512_", "X86_V")):
+        return None
+    m = re.fullmatch(r"AVX512(\w+)", numpy_name)
+    if m:
+        return "avx512_" + m.group(1).lower()
+    m = re.fullmatch(r"SSE4(\d)", numpy_name)
+    if m:
+        return "sse4_" + m.group(1)
+    return numpy_name.lower()
+
+
 def get_capabilities():
-    """The CPU's instruction-set features (lower-case names, as PyTorch's), from NumPy's CPU
-    feature detection; read-only."""
+    """The CPU's instruction-set features under PyTorch's names (``avx2``, ``avx512_f``...),
+    from NumPy's CPU feature detection, with ``architecture`` and ``num_logical_cores``;
+    read-only."""
     try:
         from numpy._core._multiarray_umath import __cpu_features__ as feats
     except ImportError:  # (NumPy 1.x)
         from numpy.core._multiarray_umath import __cpu_features__ as feats
-    return MappingProxyType({name.lower(): bool(v) for name, v in feats.items()})
+    caps = {"architecture": platform.machine(), "num_logical_cores": os.cpu_count()}
+    for name, present in feats.items():
+        key = _feature_name(name)
+        if key is not None:
+            caps[key] = bool(present)
+    return MappingProxyType(caps)
 
 
 def __getattr__(name):

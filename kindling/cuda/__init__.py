@@ -392,13 +392,21 @@ def reset_peak_memory_stats(device=None) -> None:
 
 
 def reset_max_memory_allocated(device=None) -> None:
-    """Deprecated: reset the peak allocated bytes (raises in a build without CUDA)."""
-    raise _no_c_function("_cuda_resetPeakMemoryStats")
+    """Deprecated: reset the peak statistics (raises in a build without CUDA)."""
+    import warnings
+    warnings.warn("torch.cuda.reset_max_memory_allocated now calls "
+                  "torch.cuda.reset_peak_memory_stats, which resets /all/ peak memory stats.",
+                  FutureWarning, stacklevel=2)
+    return reset_peak_memory_stats(device)
 
 
 def reset_max_memory_cached(device=None) -> None:
-    """Deprecated: reset the peak reserved bytes (raises in a build without CUDA)."""
-    raise _no_c_function("_cuda_resetPeakMemoryStats")
+    """Deprecated: reset the peak statistics (raises in a build without CUDA)."""
+    import warnings
+    warnings.warn("torch.cuda.reset_max_memory_cached now calls "
+                  "torch.cuda.reset_peak_memory_stats, which resets /all/ peak memory stats.",
+                  FutureWarning, stacklevel=2)
+    return reset_peak_memory_stats(device)
 
 
 def reset_accumulated_memory_stats(device=None) -> None:
