@@ -154,3 +154,60 @@ def set_rng_state_all(new_states) -> None:
     """Set every MTIA generator's state (one per device: none)."""
     for i, state in enumerate(new_states):
         set_rng_state(state, i)
+
+
+class DeferredMtiaCallError(Exception):
+    """An error raised by a call queued until MTIA's initialisation."""
+
+
+def is_fbcode() -> bool:
+    """Whether this is Meta's internal build: no."""
+    return False
+
+
+def is_prod() -> bool:
+    """Whether this is Meta's internal production build: no."""
+    return False
+
+
+def record_memory_history(enabled="all", stacks="python", max_entries=0) -> None:
+    """Record MTIA allocation history: nothing to record."""
+
+
+def snapshot():
+    """The MTIA allocator's state: raises without MTIA."""
+    raise _no_mtia("memorySnapshot")
+
+
+def graph_pool_handle():
+    """A memory pool handle for MTIA graphs: raises without MTIA."""
+    raise _no_mtia("graphPoolHandle")
+
+
+class device:
+    """Context manager selecting an MTIA device; a negative index makes it a no-op."""
+
+    def __init__(self, device):
+        self.idx = device if isinstance(device, int) else getattr(device, "index", device)
+        self.prev_idx = -1
+
+    def __enter__(self):
+        if self.idx is None or self.idx >= 0:
+            raise _no_mtia("maybeExchangeDevice")
+
+    def __exit__(self, type, value, traceback):
+        if self.prev_idx >= 0:
+            raise _no_mtia("maybeExchangeDevice")
+        return False
+
+
+class StreamContext:
+    """Context manager selecting an MTIA stream: needs the current device, so raises."""
+
+    def __init__(self, stream):
+        raise _no_mtia("getCurrentDevice")
+
+
+def stream(stream):
+    """``with torch.mtia.stream(s):``: raises without MTIA."""
+    return StreamContext(stream)

@@ -279,3 +279,79 @@ def set_stream(stream):
 def current_stream(device=None):
     """The selected XPU stream: raises without XPU."""
     _lazy_init()
+
+
+def _no_pyzes(device=None):
+    raise ImportError("pyzes is required; install it with 'pip install pyzes'.")
+
+
+def device_memory_used(device=None) -> int:
+    """Memory in use on an XPU, from Level Zero: raises (no pyzes)."""
+    _no_pyzes(device)
+
+
+def memory_usage(device=None) -> float:
+    """XPU memory utilisation: raises (no pyzes)."""
+    _no_pyzes(device)
+
+
+def utilization(device=None) -> float:
+    """XPU utilisation: raises (no pyzes)."""
+    _no_pyzes(device)
+
+
+def temperature(device=None) -> float:
+    """XPU temperature: raises (no pyzes)."""
+    _no_pyzes(device)
+
+
+def power_draw(device=None) -> float:
+    """XPU power draw: raises (no pyzes)."""
+    _no_pyzes(device)
+
+
+def clock_rate(device=None) -> float:
+    """XPU clock rate: raises (no pyzes)."""
+    _no_pyzes(device)
+
+
+def get_stream_from_external(data_ptr, device=None):
+    """Wrap a stream made outside PyTorch: raises without XPU."""
+    _lazy_init()
+
+
+def is_current_stream_capturing() -> bool:
+    """Whether an XPU graph is being captured: fails without XPU."""
+    raise RuntimeError("Tried to instantiate dummy base class _xpu_isCurrentStreamCapturing")
+
+
+def graph_pool_handle():
+    """A memory pool handle for XPU graphs: fails without XPU."""
+    raise RuntimeError("Tried to instantiate dummy base class _xpu_graph_pool_handle")
+
+
+class XPUGraph:
+    """A captured XPU graph: cannot be made without XPU."""
+
+    def __new__(cls, *args, **kwargs):
+        raise RuntimeError("Tried to instantiate dummy base class XPUGraph")
+
+
+class MemPool:
+    """An XPU memory pool: cannot be made without XPU."""
+
+    def __new__(cls, *args, **kwargs):
+        raise RuntimeError("Tried to instantiate dummy base class MemPool")
+
+
+class graph:
+    """Context manager capturing an XPU graph: needs a stream, so fails without XPU."""
+
+    def __init__(self, xpu_graph, pool=None, stream=None, capture_error_mode="global"):
+        Stream()
+
+
+def make_graphed_callables(callables, sample_args, num_warmup_iters=3,
+                           allow_unused_input=False, pool=None):
+    """Capture callables as XPU graphs: not available without XPU."""
+    raise NotImplementedError("kindling has no XPU graphs (torch.xpu.make_graphed_callables)")

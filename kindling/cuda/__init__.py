@@ -603,8 +603,88 @@ def _legacy_types():
 globals().update(_legacy_types())
 
 
+# ---- legacy storages (torch.cuda.FloatStorage ...) ---------------------------------------------
+class _CudaStorageType(type):
+    """``torch.cuda.FloatStorage`` and its kin: making one needs CUDA; no storage is one."""
+
+    def __call__(cls, *args, **kwargs):
+        from ..storage import _warn_typed_storage_removal
+        _warn_typed_storage_removal()
+        _lazy_init()
+
+    def __instancecheck__(cls, obj):
+        return False
+
+    def __repr__(cls):
+        return f"<class 'torch.cuda.{cls.__name__}'>"
+
+
+def _storage_types():
+    from .. import _dtype
+    names = {"DoubleStorage": "float64", "FloatStorage": "float32", "HalfStorage": "float16",
+             "BFloat16Storage": "bfloat16", "LongStorage": "int64", "IntStorage": "int32",
+             "ShortStorage": "int16", "CharStorage": "int8", "ByteStorage": "uint8",
+             "BoolStorage": "bool", "ComplexFloatStorage": "complex64",
+             "ComplexDoubleStorage": "complex128"}
+    return {n: _CudaStorageType(n, (), {"dtype": getattr(_dtype, dt), "is_cuda": True,
+                                        "__module__": "torch.cuda"})
+            for n, dt in names.items()}
+
+
+globals().update(_storage_types())
+
+
+# ---- the allocator --------------------------------------------------------------------------------
+class cudaStatus:
+    """CUDA runtime status codes."""
+    SUCCESS: int = 0
+    ERROR_NOT_READY: int = 34
+
+
+def check_error(res: int) -> None:
+    """Raise ``CudaError`` for a failed CUDA runtime status (no runtime here: fails as the CPU
+    build does)."""
+    raise AttributeError("'NoneType' object has no attribute 'cudaError'")
+
+
+def caching_allocator_enable(value: bool = True) -> None:
+    """Enable or disable the caching allocator (nothing to switch without CUDA)."""
+    if is_initialized():
+        _lazy_init()
+
+
+@contextlib.contextmanager
+def caching_allocator_disabled():
+    """Disable the caching allocator inside a ``with`` block (fails on entry without CUDA)."""
+    raise _no_c_function("_cuda_cudaCachingAllocator_is_enabled")
+    yield
+
+
+def get_allocator_backend() -> str:
+    """The caching allocator's backend name (fails without CUDA, as in the CPU build)."""
+    raise _no_c_function("_cuda_getAllocatorBackend")
+
+
+def change_current_allocator(allocator) -> None:
+    """Replace the CUDA allocator (fails without CUDA, as in the CPU build)."""
+    raise _no_c_function("_cuda_changeCurrentAllocator")
+
+
+def reset_accumulated_host_memory_stats() -> None:
+    """Reset the pinned-memory allocator's accumulated statistics (fails without CUDA)."""
+    raise _no_c_function("_cuda_resetAccumulatedHostMemoryStats")
+
+
+def reset_peak_host_memory_stats() -> None:
+    """Reset the pinned-memory allocator's peak statistics (fails without CUDA)."""
+    raise _no_c_function("_cuda_resetPeakHostMemoryStats")
+
+
+_SUBMODULES = ("amp", "nvtx", "random", "memory", "streams", "graphs")
+
+
 def __getattr__(name):
-    if name in ("amp", "nvtx"):
+    if name in _SUBMODULES:
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
