@@ -1,9 +1,7 @@
 """kindling.cuda / backends / mps / xpu / mtia / accelerator / cpu / version / multiprocessing:
 every call compared with PyTorch's CPU build (result, or exception type and message, and the
 warnings it emits)."""
-import collections
 import enum
-import pickle
 import subprocess
 import sys
 import types
@@ -144,7 +142,8 @@ def test_cuda(code):
 
 def test_cuda_autocast_region_is_disabled():
     same("with torch.cuda.amp.autocast():\n"
-         "    result = (torch.is_autocast_enabled('cuda'), (torch.ones(2, 2) @ torch.ones(2, 2)).dtype is torch.float32)")
+         "    result = (torch.is_autocast_enabled('cuda'),\n"
+         "              str((torch.ones(2, 2) @ torch.ones(2, 2)).dtype))")
 
 
 def test_cuda_grad_scaler_step_calls_optimizer():
@@ -176,7 +175,8 @@ BACKEND_CALLS = [
     "torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction",
     "torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction",
     "torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction_split_k",
-    "torch.backends.cuda.matmul.allow_fp16_accumulation", "torch.backends.cuda.matmul.fp32_precision",
+    "torch.backends.cuda.matmul.allow_fp16_accumulation",
+    "torch.backends.cuda.matmul.fp32_precision",
     "torch.backends.cuda.matmul.foo", "torch.backends.cuda.preferred_linalg_library()",
     "torch.backends.cuda.preferred_linalg_library('magma')",
     "torch.backends.cuda.preferred_linalg_library('bad')",
@@ -284,7 +284,8 @@ def test_backend_flag_functions():
     same("torch.backends.cuda.enable_flash_sdp(False)\n"
          "torch.backends.cuda.enable_math_sdp(False)\n"
          "torch.backends.mha.set_fastpath_enabled(False)\n"
-         "result = [torch.backends.cuda.flash_sdp_enabled(), torch.backends.cuda.math_sdp_enabled(),\n"
+         "result = [torch.backends.cuda.flash_sdp_enabled(),\n"
+         "          torch.backends.cuda.math_sdp_enabled(),\n"
          "          torch.backends.mha.get_fastpath_enabled()]\n"
          "torch.backends.cuda.enable_flash_sdp(True)\n"
          "torch.backends.cuda.enable_math_sdp(True)\n"
@@ -334,7 +335,8 @@ OTHER_CALLS = [
     "torch.xpu.mem_get_info()", "torch.xpu.set_per_process_memory_fraction(0.5)",
     "torch.xpu.is_bf16_supported()", "torch.xpu.is_tf32_supported()", "torch.xpu.get_arch_list()",
     "torch.xpu.get_gencode_flags()", "torch.xpu.Stream()", "torch.xpu.Event()",
-    "torch.xpu.current_stream()", "torch.xpu.stream(None).__enter__()", "torch.xpu.set_stream(None)",
+    "torch.xpu.current_stream()", "torch.xpu.stream(None).__enter__()",
+    "torch.xpu.set_stream(None)",
     "torch.xpu.device(0).__enter__()", "torch.xpu.device(-1).__enter__()",
     "torch.xpu.device('cpu')", "torch.xpu.can_device_access_peer(0, 1)",
     "torch.xpu.default_generators", "torch.xpu.temperature()", "torch.xpu.utilization()",
@@ -391,10 +393,12 @@ OTHER_CALLS = [
     "torch.multiprocessing.get_all_sharing_strategies()",
     "torch.multiprocessing.set_sharing_strategy('bad')",
     "sorted(set(torch.multiprocessing.__all__))",
-    "torch.multiprocessing.get_start_method(allow_none=True) in (None, 'fork', 'spawn', 'forkserver')",
+    "torch.multiprocessing.get_start_method(allow_none=True) in "
+    "(None, 'fork', 'spawn', 'forkserver')",
     "torch.multiprocessing.cpu_count() > 0", "torch.multiprocessing.Queue",
     "torch.multiprocessing.ProcessRaisedException('m', 1, 2).error_pid",
-    "pickle.loads(pickle.dumps(torch.multiprocessing.ProcessExitedException('m', 1, 2, 3))).exit_code",
+    "pickle.loads(pickle.dumps(\n"
+    "    torch.multiprocessing.ProcessExitedException('m', 1, 2, 3))).exit_code",
     "torch.multiprocessing.SpawnContext([], [])",
     "torch.multiprocessing.ProcessContext([], []).join()",
 ]

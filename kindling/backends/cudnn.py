@@ -6,8 +6,10 @@ from __future__ import annotations
 import types
 from contextlib import contextmanager
 
-from . import ContextProp, _FP32Precision, _allow_mutation, _fp32_prop, _get_fp32_precision, _install, \
-    _prop, _set_fp32_precision
+from . import (
+    ContextProp, _FP32Precision, _allow_mutation, _fp32_prop, _get_fp32_precision, _install,
+    _prop, _set_fp32_precision,
+)
 
 __all__ = ["is_available", "version", "is_acceptable", "flags", "set_flags"]
 

@@ -51,12 +51,15 @@ class Stream:
         pass
 
     def wait_stream(self, stream) -> None:
+        """Nothing to wait for: CPU work runs in program order."""
         pass
 
     def record_event(self):
+        """Nothing to record."""
         pass
 
     def wait_event(self, event) -> None:
+        """Nothing to wait for."""
         pass
 
 
@@ -64,15 +67,19 @@ class Event:
     """A CPU event: always complete."""
 
     def query(self) -> bool:
+        """True: CPU work is always complete."""
         return True
 
     def record(self, stream=None) -> None:
+        """Nothing to record."""
         pass
 
     def synchronize(self) -> None:
+        """Nothing to wait for."""
         pass
 
     def wait(self, stream=None) -> None:
+        """Nothing to wait for."""
         pass
 
 

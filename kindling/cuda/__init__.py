@@ -634,7 +634,7 @@ def _storage_types():
 globals().update(_storage_types())
 
 
-# ---- the allocator --------------------------------------------------------------------------------
+# ---- the allocator ------------------------------------------------------------------------------
 class cudaStatus:
     """CUDA runtime status codes."""
     SUCCESS: int = 0

@@ -50,45 +50,59 @@ class _DisabledGradScaler:
         self._growth_interval = growth_interval
 
     def scale(self, outputs):
+        """The outputs unchanged (a disabled scaler does not scale)."""
         return outputs
 
     def unscale_(self, optimizer):
+        """Nothing to unscale."""
         return None
 
     def step(self, optimizer, *args, **kwargs):
+        """``optimizer.step(*args, **kwargs)``."""
         return optimizer.step(*args, **kwargs)
 
     def update(self, new_scale=None):
+        """Nothing to update."""
         return None
 
     def get_scale(self):
+        """1.0, the scale of a disabled scaler."""
         return 1.0
 
     def get_growth_factor(self):
+        """The growth factor given at construction."""
         return self._growth_factor
 
     def set_growth_factor(self, new_factor):
+        """Replace the growth factor."""
         self._growth_factor = new_factor
 
     def get_backoff_factor(self):
+        """The backoff factor given at construction."""
         return self._backoff_factor
 
     def set_backoff_factor(self, new_factor):
+        """Replace the backoff factor."""
         self._backoff_factor = new_factor
 
     def get_growth_interval(self):
+        """The growth interval given at construction."""
         return self._growth_interval
 
     def set_growth_interval(self, new_interval):
+        """Replace the growth interval."""
         self._growth_interval = new_interval
 
     def is_enabled(self):
+        """False: the scaler disabled itself."""
         return self._enabled
 
     def state_dict(self):
+        """An empty dict, as a disabled scaler has no state."""
         return {}
 
     def load_state_dict(self, state_dict):
+        """Nothing to load into a disabled scaler."""
         return None
 
 

@@ -3,4 +3,6 @@ from . import (  # noqa: F401
     Stream, ExternalStream, Event,
 )
 
-__all__ = ['Stream', 'ExternalStream', 'Event']
+__all__ = [
+    "Stream", "ExternalStream", "Event",
+]
