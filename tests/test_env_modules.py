@@ -178,7 +178,6 @@ BACKEND_CALLS = [
     "torch.backends.cuda.matmul.allow_fp16_accumulation",
     "torch.backends.cuda.matmul.fp32_precision",
     "torch.backends.cuda.matmul.foo", "torch.backends.cuda.preferred_linalg_library()",
-    "torch.backends.cuda.preferred_linalg_library('magma')",
     "torch.backends.cuda.preferred_linalg_library('bad')",
     "torch.backends.cuda.preferred_linalg_library(5)",
     "torch.backends.cuda.preferred_blas_library()",
@@ -277,6 +276,22 @@ def test_cudnn_legacy_and_per_op_tf32_flags():
          "    c.allow_tf32 = True\n"
          "seen.append((c.conv.fp32_precision, c.rnn.fp32_precision))\n"
          "seen.append(c.allow_tf32)\n"
+         "result = seen")
+
+
+def test_preferred_libraries():
+    same("b = torch.backends.cuda\n"
+         "seen = []\n"
+         "for f, name in [(b.preferred_linalg_library, 'magma'),\n"
+         "                (b.preferred_linalg_library, 'cusolver'),\n"
+         "                (b.preferred_blas_library, 'cublaslt'), (b.preferred_blas_library, 'ck'),\n"
+         "                (b.preferred_blas_library, 'default')]:\n"
+         "    try:\n"
+         "        f(name)\n"
+         "    except RuntimeError as e:\n"
+         "        seen.append(str(e))\n"
+         "    seen.append(str(f()))\n"
+         "b.preferred_linalg_library('default')\n"
          "result = seen")
 
 
@@ -482,7 +497,7 @@ def test_queue_copies_tensors():
     assert back.tolist() == t.tolist() and back is not t
 
 
-def test_lazy_loading_and_import_time():
+def test_modules_load_lazily():
     code = ("import sys, kindling\n"
             "names = ['cuda', 'backends', 'mps', 'xpu', 'mtia', 'accelerator', 'cpu', 'version',"
             " 'multiprocessing']\n"

@@ -198,6 +198,8 @@ def _choose(kind, backend, table, enum_type, bad_type=RuntimeError):
             raise ValueError(f"Unknown input value. Choose from: {', '.join(table)}.")
         raise RuntimeError("Unknown input value type.")
     if backend in _NOT_COMPILED_WITH:
+        if kind == "linalg":  # (PyTorch records the linalg choice before refusing it)
+            _preferred[kind] = backend
         lib = _NOT_COMPILED_WITH[backend]
         raise RuntimeError(f"Cannot set preferred backend to {lib} if PyTorch has not been "
                            f"compiled with {lib}.")
