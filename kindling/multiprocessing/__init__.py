@@ -46,3 +46,8 @@ def get_sharing_strategy():
 def get_all_sharing_strategies():
     """The sharing strategies this platform has."""
     return _all_sharing_strategies
+
+
+def init_reductions():
+    """Register the pickling reductions that move tensors to shared memory in PyTorch; kindling
+    tensors pickle by value, so there are none to register."""

@@ -77,8 +77,11 @@ def compile_shader(source: str):
     raise RuntimeError("MPS is not available")
 
 
-class Event:
-    """An MPS event: raises without MPS."""
+from .event import Event  # noqa: E402
 
-    def __init__(self, enable_timing=False):
-        raise _no_mps("acquireEvent")
+
+def __getattr__(name):
+    if name == "profiler":
+        import importlib
+        return importlib.import_module(f"{__name__}.profiler")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
