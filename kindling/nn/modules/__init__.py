@@ -2,7 +2,7 @@
 PyTorch (``linear.py``, ``activation.py``, ``conv.py``...)."""
 from .module import Module  # noqa: F401
 from .container import (  # noqa: F401
-    ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential,
+    Container, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential,
 )
 # ---- linear, activations, losses, dropout, flatten, embedding, distance (modules-a) ----------
 from .linear import Bilinear, Identity, Linear  # noqa: F401
@@ -52,6 +52,8 @@ from .fold import Fold, Unfold  # noqa: F401
 from .rnn import (  # noqa: F401
     GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase,
 )
+# ---- transformer, adaptive softmax (transformer) ----
+# ---- lazy modules (lazy) ----
 
 # (``from kindling.nn.modules import *``, as torch.nn: every Module class defined above)
 __all__ = sorted(n for n, v in list(globals().items())

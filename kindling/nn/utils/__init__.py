@@ -16,3 +16,4 @@ from .convert_parameters import parameters_to_vector, vector_to_parameters  # no
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grads_with_norm_", "clip_grad_value_",
            "get_total_norm", "parameters_to_vector", "rnn", "vector_to_parameters"]
+# ---- parametrize, weight/spectral norm, stateless, fusion, memory format (nnutils2) ----
