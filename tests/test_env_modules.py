@@ -13,6 +13,20 @@ import kindling
 
 torch = pytest.importorskip("torch")
 
+
+@pytest.fixture(autouse=True)
+def _torch_flags_unfrozen():
+    """Importing PyTorch's own test utilities (other test files do, for its OpInfo database)
+    freezes torch.backends' global flags (``disable_global_flags``): each test here starts
+    with torch's flags mutable, as kindling's are, and puts torch's state back."""
+    g = torch.backends.disable_global_flags.__globals__
+    before = g["__allow_nonbracketed_mutation_flag"]
+    g["__allow_nonbracketed_mutation_flag"] = True
+    try:
+        yield
+    finally:
+        g["__allow_nonbracketed_mutation_flag"] = before
+
 if torch.cuda.is_available() or torch.version.cuda is not None:
     pytest.skip("the oracle must be PyTorch's CPU-only build", allow_module_level=True)
 
