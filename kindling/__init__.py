@@ -115,7 +115,9 @@ try:
     _LAZY_SUBMODULES = frozenset({"nn", "fft", "masked", "optim", "cuda", "backends", "mps", "xpu",
                                   "mtia", "accelerator", "cpu", "version", "multiprocessing"})
     # functions written in Python over the ops, in modules loaded at their first use
-    _LAZY_FUNCTIONS = {"svd_lowrank": "_lowrank", "pca_lowrank": "_lowrank", "lobpcg": "_lobpcg"}
+    _LAZY_FUNCTIONS = {"svd_lowrank": "_lowrank", "pca_lowrank": "_lowrank", "lobpcg": "_lobpcg",
+                       # (torch.OutOfMemoryError is torch.cuda.OutOfMemoryError)
+                       "OutOfMemoryError": "cuda", "AcceleratorError": "cuda"}
 
     def __getattr__(name):
         if name in _LAZY_SUBMODULES:

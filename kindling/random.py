@@ -49,17 +49,34 @@ def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="device
     from ._device import device as _dev
     device_type = _dev(device_type).type
     device_mod = getattr(kindling, device_type, None)
-    if device_mod is None and device_type != "cuda":  # (no kindling.cuda: no CUDA generators)
+    if device_mod is None:
         raise RuntimeError(f"torch has no module of `{device_type}`, you should register a module "
                            "by `torch._register_device_module`.")
     if not enabled:
         yield
         return
-    devices = [] if devices is None else list(devices)
-    if devices:
-        warnings.warn(f"kindling has no {device_type} generators; {_caller} forks the CPU one only")
+    if devices is None:
+        # (PyTorch forks every visible device, warning when there are several)
+        num_devices = device_mod.device_count()
+        if num_devices > 1:
+            warnings.warn(f"{device_type.upper()} reports that you have {num_devices} available "
+                          f"devices, and you have used {_caller} without explicitly specifying "
+                          f"which devices are being used. For safety, we initialize *every* "
+                          f"{device_type.upper()} device by default, which can be quite slow if "
+                          f"you have a lot of {device_type.upper()}s. If you know that you are "
+                          f"only making use of a few {device_type.upper()} devices, set the "
+                          f"environment variable {device_type.upper()}_VISIBLE_DEVICES or the "
+                          f"'{_devices_kw}' keyword argument of {_caller} with the set of "
+                          "devices you are actually using.")
+        devices = list(range(num_devices))
+    else:
+        devices = list(devices)
+    # (kindling.cuda's, as PyTorch's CPU build: get_rng_state asserts CUDA is not compiled)
+    device_states = [device_mod.get_rng_state(d) for d in devices]
     cpu_state = get_rng_state()
     try:
         yield
     finally:
         set_rng_state(cpu_state)
+        for d, st in zip(devices, device_states):
+            device_mod.set_rng_state(st, d)

@@ -531,3 +531,11 @@ def test_modules_load_lazily():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=str(__import__("pathlib").Path(kindling.__file__).parents[1]))
     assert out.stdout.split() == ["False", "True"], out.stderr
+
+
+def test_top_level_device_errors():
+    """``torch.OutOfMemoryError`` and ``torch.AcceleratorError`` are the cuda module's."""
+    for T in (kindling, torch):
+        assert T.OutOfMemoryError is T.cuda.OutOfMemoryError
+        assert T.AcceleratorError.__mro__[1:] == (RuntimeError, Exception, BaseException, object)
+    assert repr(kindling.OutOfMemoryError) == repr(torch.OutOfMemoryError)

@@ -253,3 +253,25 @@ def test_bad_generator_type_in_place():
             lib.empty(3).uniform_(generator=5)
         msgs.append(str(e.value).splitlines()[0])
     assert msgs[0] == msgs[1]
+
+
+FORK_CASES = [
+    lambda T: T.random.fork_rng(devices=[0]),
+    lambda T: T.random.fork_rng(device_type="cuda"),
+    lambda T: T.random.fork_rng(devices=[], device_type="mps"),
+    lambda T: T.random.fork_rng(devices=[0], enabled=False),
+]
+
+
+@pytest.mark.parametrize("case", FORK_CASES, ids=range(len(FORK_CASES)))
+def test_fork_rng_devices_as_the_cpu_build(case):
+    """fork_rng asks the device module for the listed devices' generator states: on a build
+    without CUDA that asserts, as PyTorch's CPU build does."""
+    def run(T):
+        try:
+            with case(T):
+                T.rand(2)
+        except BaseException as e:  # noqa: BLE001 (AssertionError is compared)
+            return type(e).__name__, str(e)
+        return "ok"
+    assert run(kindling) == run(torch)
