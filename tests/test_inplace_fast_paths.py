@@ -79,3 +79,18 @@ def test_no_floating_point_warnings():
             T.ones(3).lerp_(T.full((3,), float("inf")), 0.9)
         assert [str(w.message) for w in ws] == [], T.__name__
         assert a.tolist() == [float("inf")] * 3
+
+
+@pytest.mark.parametrize("op", list(OPS))
+def test_parameter_self_under_no_grad(op):
+    """An optimizer's call: ``self`` an ``nn.Parameter`` (a subclass without a Python key),
+    updated under no_grad - the fused path, the same bits, the Parameter kept."""
+    inplace, functional = OPS[op]
+    a0, b0, c0 = _arrays(np.float32, "plain")
+    p = kindling.nn.Parameter(kindling.from_numpy(a0.copy()))
+    b, c = kindling.from_numpy(b0), kindling.from_numpy(c0)
+    ref = functional(kindling, kindling.from_numpy(a0.copy()), b, c).numpy().copy()
+    with kindling.no_grad():
+        r = inplace(p, b, c)
+    assert r is p and type(p) is kindling.nn.Parameter and p.requires_grad
+    np.testing.assert_array_equal(p.detach().numpy(), ref)

@@ -174,13 +174,14 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
     """The in-place form's CPU kernel with the same front (``x.add_(y)``, same float dtype,
     same shape; ``alpha``: also ``x.add_(y, alpha=n)``, ``alpha * y`` computed first, as the
     generic kernel does): the result is computed, then copied in, so a failed call changes
-    nothing."""
+    nothing.  Tensor subclasses that reach the CPU kernel (``nn.Parameter``: no Python key)
+    have their data in ``_np`` too and take it as well."""
     def front(generic):
         def kernel(ks, *args, **kwargs):
             if kwargs and alpha and len(args) == 2 and len(kwargs) == 1 and \
                     type(kwargs.get("alpha")) in (float, int):
                 a, b = args
-                if type(a) is Tensor and type(b) is Tensor:
+                if isinstance(a, Tensor) and isinstance(b, Tensor):
                     x, y = a._np, b._np
                     if x is not None and y is not None and x.dtype is y.dtype and \
                             x.dtype in _FAST_FLOATS and x.shape == y.shape and x.ndim:
@@ -192,7 +193,7 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
                         return a
             if len(args) == 2 and not kwargs:
                 a, b = args
-                if type(a) is Tensor and type(b) is Tensor:
+                if isinstance(a, Tensor) and isinstance(b, Tensor):
                     x, y = a._np, b._np
                     if x is not None and y is not None and x.dtype is y.dtype and \
                             x.dtype in _FAST_FLOATS and x.shape == y.shape:
@@ -202,7 +203,7 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
                             return generic(ks, a, b)
                         np.copyto(x, r)
                         return a
-                elif type(a) is Tensor and type(b) in (float, int):
+                elif isinstance(a, Tensor) and type(b) in (float, int):
                     # ``buf.mul_(0.9)``: a weak Python number, as the functional front
                     x = a._np
                     if x is not None and x.dtype in _FAST_FLOATS:

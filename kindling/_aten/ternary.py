@@ -209,9 +209,9 @@ _Tensor = None
 def _plain_same(a, b, c=None):
     """The three (or two) operands' arrays when all are plain float tensors of one dtype and
     shape (at least one dim), else None."""
-    if type(a) is not _Tensor or type(b) is not _Tensor or \
-            c is not None and type(c) is not _Tensor:
-        return None
+    if not isinstance(a, _Tensor) or not isinstance(b, _Tensor) or \
+            c is not None and not isinstance(c, _Tensor):
+        return None  # (subclasses that reach the CPU kernel, nn.Parameter, hold data too)
     x, y = a._np, b._np
     z = c._np if c is not None else y
     if x is None or y is None or z is None or x.dtype not in _FAST or \
