@@ -291,7 +291,8 @@ def _mm_front(generic):
     def kernel(ks, *args, **kwargs):
         if len(args) == 2 and not kwargs:
             a, b = args
-            if type(a) is Tensor and type(b) is Tensor and not (a._ks | b._ks) & _CONJ_BIT:
+            if isinstance(a, Tensor) and isinstance(b, Tensor) and \
+                    not (a._ks | b._ks) & _CONJ_BIT:
                 x, y = a._np, b._np
                 if x is not None and y is not None and x.ndim == 2 and y.ndim == 2 and \
                         x.shape[1] == y.shape[0] and x.dtype is y.dtype and \
@@ -312,7 +313,7 @@ def _addmm_front(generic):
     def kernel(ks, *args, **kwargs):
         if len(args) == 3 and not kwargs:
             c, a, b = args
-            if type(a) is Tensor and type(b) is Tensor and type(c) is Tensor and \
+            if isinstance(a, Tensor) and isinstance(b, Tensor) and isinstance(c, Tensor) and \
                     not (a._ks | b._ks | c._ks) & _CONJ_BIT:
                 x, y, z = a._np, b._np, c._np
                 if x is not None and y is not None and z is not None and x.ndim == 2 and \
