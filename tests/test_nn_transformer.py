@@ -636,3 +636,34 @@ def test_data_parallel_function_needs_an_accelerator():
             lib.nn.parallel.data_parallel(lib.nn.Linear(2, 2), lib.zeros(3, 2))
         errs.append(str(e.value))
     assert errs[0] == errs[1] == "device type could not be determined"
+
+
+def test_float64_transformer():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.manual_seed(0)
+        tm = torch.nn.Transformer(D, H, 1, 1, FF, dtype=torch.float64, batch_first=True)
+        kt.manual_seed(0)
+        km = kt.nn.Transformer(D, H, 1, 1, FF, dtype=kt.float64, batch_first=True)
+    same_params(km, tm)
+    g = np.random.default_rng(0)
+    src, tgt = g.standard_normal((2, 5, D)), g.standard_normal((2, 3, D))
+    ks, ky = kt.tensor(src, requires_grad=True), kt.tensor(tgt, requires_grad=True)
+    ts, ty = torch.tensor(src, requires_grad=True), torch.tensor(tgt, requires_grad=True)
+    for train in (True, False):
+        ko, to = run_both(km, tm, (ks, ky), (ts, ty), train=train)
+        close(ko, to, atol=1e-10, rtol=1e-9)
+        ko.sum().backward()
+        to.sum().backward()
+        check_grads(km, tm, [ks, ky], [ts, ty], atol=1e-10)
+
+
+def test_state_dict_from_torch_loads():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.manual_seed(7)
+        tm = torch.nn.Transformer(D, H, 1, 1, FF)
+        kt.manual_seed(0)
+        km = kt.nn.Transformer(D, H, 1, 1, FF)
+    km.load_state_dict({k: to_k(v) for k, v in tm.state_dict().items()})
+    same_params(km, tm)
