@@ -667,3 +667,55 @@ def test_state_dict_from_torch_loads():
         km = kt.nn.Transformer(D, H, 1, 1, FF)
     km.load_state_dict({k: to_k(v) for k, v in tm.state_dict().items()})
     same_params(km, tm)
+
+
+@pytest.mark.parametrize("disable", ["hook", "fastpath_off"])
+def test_regular_path_when_fast_path_is_off(disable):
+    km, tm = build("TransformerEncoderLayer", D, H, FF, batch_first=True)
+    (kx,), (tx,) = inputs((2, 5, D))
+    pad = np.array([[0, 0, 0, 0, 0], [-1, 0, 0, -1, -1]], np.float32)
+    if disable == "hook":
+        km.linear1.register_forward_hook(lambda *a: None)
+        tm.linear1.register_forward_hook(lambda *a: None)
+    else:
+        torch.backends.mha.set_fastpath_enabled(False)
+        kt.backends.mha.set_fastpath_enabled(False)
+    try:
+        with kt.no_grad(), torch.no_grad():
+            close(*run_both(km, tm, (kx,), (tx,), dict(src_key_padding_mask=kt.tensor(pad)),
+                            dict(src_key_padding_mask=torch.tensor(pad)), train=False))
+            if disable == "fastpath_off":  # (with hooks PyTorch's MHA has its own fast path)
+                errs = []
+                for m, x in ((tm, tx), (km, kx)):
+                    with pytest.raises(RuntimeError) as e:
+                        m(x, is_causal=True)
+                    errs.append(str(e.value))
+                assert errs[0] == errs[1]
+        # the encoder's nested path too
+        km2, tm2 = build_encoder()
+        km2.eval()
+        tm2.eval()
+        bpad = np.zeros((2, 5), bool)
+        bpad[1, 3:] = True
+        if disable == "fastpath_off":
+            with kt.no_grad(), torch.no_grad():
+                close(km2(kx, src_key_padding_mask=kt.tensor(bpad)),
+                      tm2(tx, src_key_padding_mask=torch.tensor(bpad)))
+    finally:
+        torch.backends.mha.set_fastpath_enabled(True)
+        kt.backends.mha.set_fastpath_enabled(True)
+
+
+def test_decoder_unbatched_and_memory_is_causal():
+    km, tm = build("TransformerDecoderLayer", D, H, FF, dropout=0.0)
+    (ky, kmem), (ty, tmem) = inputs((4, D), (4, D))
+    kc = kt.nn.Transformer.generate_square_subsequent_mask(4)
+    tc = torch.nn.Transformer.generate_square_subsequent_mask(4)
+    kkw = dict(memory_mask=kc, memory_is_causal=True, tgt_mask=kc, tgt_is_causal=True)
+    tkw = dict(memory_mask=tc, memory_is_causal=True, tgt_mask=tc, tgt_is_causal=True)
+    for train in (True, False):
+        ko, to = run_both(km, tm, (ky, kmem), (ty, tmem), kkw, tkw, train=train)
+        close(ko, to)
+        ko.sum().backward()
+        to.sum().backward()
+        check_grads(km, tm, [ky, kmem], [ty, tmem])
