@@ -38,8 +38,7 @@ def build(name, *args, seed=0, **kwargs):
 
 
 def kt_value(v):
-    if isinstance(v, torch.nn.Module):
-        raise TypeError("pass modules through build_stack")
+    """kindling's twin of a torch keyword value (activation functions)."""
     return {TF.relu: KF.relu, TF.gelu: KF.gelu}.get(v, v) if callable(v) else v
 
 
@@ -217,7 +216,6 @@ def test_fast_path_with_odd_heads_or_custom_activation_uses_regular_path():
         nhead = kw.pop("nhead", H)
         km, tm = build("TransformerEncoderLayer", D, nhead, FF, batch_first=True, **kw)
         if "activation" in kw:
-            km.activation = tm.activation = None
             km.activation, tm.activation = KF.tanh, torch.tanh
         (kx,), (tx,) = inputs((2, 5, D))
         with kt.no_grad(), torch.no_grad():
@@ -625,8 +623,11 @@ def test_data_parallel_on_cpu():
     (ky,), (ty,) = inputs((5, 2, D))
     (ka, ta), _ = masks(5, 2, "bool")
     close(kdp(ky, src_mask=ka), tdp(ty, src_mask=ta))
-    # loading a DataParallel state dict into the wrapped module's twin
-    kd.load_state_dict(td.state_dict() and {k: to_k(v) for k, v in td.state_dict().items()})
+    # a DataParallel state dict (from PyTorch) loads into kindling's wrapper
+    with torch.no_grad():
+        td.module.weight.mul_(2)
+    kd.load_state_dict({k: to_k(v) for k, v in td.state_dict().items()})
+    close(kd(kx), td(tx))
 
 
 def test_data_parallel_function_needs_an_accelerator():
@@ -719,3 +720,15 @@ def test_decoder_unbatched_and_memory_is_causal():
         ko.sum().backward()
         to.sum().backward()
         check_grads(km, tm, [ky, kmem], [ty, tmem])
+
+
+@pytest.mark.parametrize("kw", [{}, dict(batch_first=True), dict(batch_first=True, nhead=1)])
+def test_transformer_construction_warnings(kw):
+    got = []
+    for lib in (torch, kt):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            lib.nn.Transformer(D, kw.get("nhead", H), 1, 1, FF,
+                               batch_first=kw.get("batch_first", False))
+        got.append([(str(x.message), x.category) for x in w])
+    assert got[0] == got[1]
