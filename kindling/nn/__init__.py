@@ -12,3 +12,5 @@ from . import modules  # noqa: F401
 from . import init  # noqa: F401,E402
 # ---- nn.utils (utils) ----
 from . import utils  # noqa: E402,F401
+from . import parallel  # noqa: E402,F401
+from .parallel import DataParallel  # noqa: E402,F401

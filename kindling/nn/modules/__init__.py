@@ -53,6 +53,11 @@ from .rnn import (  # noqa: F401
     GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase,
 )
 # ---- transformer, adaptive softmax (transformer) ----
+from .transformer import (  # noqa: F401
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+    TransformerEncoderLayer,
+)
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: F401
 # ---- lazy modules (lazy) ----
 
 # (``from kindling.nn.modules import *``, as torch.nn: every Module class defined above)
