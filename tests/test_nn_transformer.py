@@ -732,3 +732,22 @@ def test_transformer_construction_warnings(kw):
                                batch_first=kw.get("batch_first", False))
         got.append([(str(x.message), x.category) for x in w])
     assert got[0] == got[1]
+
+
+def test_private_functional_helpers_programs_import():
+    """The private helpers of torch.nn.functional that programs (and nn.Transformer's own
+    code) import exist under the same names and behave alike."""
+    import torch.nn.functional as TF
+    for name in ("_canonical_mask", "_none_or_dtype", "_get_softmax_dim", "_in_projection",
+                 "_in_projection_packed", "_mha_shape_check", "_verify_batch_size",
+                 "_verify_spatial_size", "_unpool_output_size", "_Reduction", "_pair", "_single",
+                 "_triple", "_list_with_default", "handle_torch_function", "has_torch_function",
+                 "has_torch_function_unary", "has_torch_function_variadic"):
+        assert hasattr(KF, name) and hasattr(TF, name), name
+    assert str(KF._none_or_dtype(kt.ones(1, dtype=kt.float64))) == \
+        str(TF._none_or_dtype(torch.ones(1, dtype=torch.float64)))
+    assert KF._Reduction.get_enum("sum") == TF._Reduction.get_enum("sum")
+    assert KF._get_softmax_dim("softmax", 3, 5) == TF._get_softmax_dim("softmax", 3, 5)
+    k = KF._canonical_mask(kt.tensor([[True, False]]), "m", None, "o", kt.float32)
+    t = TF._canonical_mask(torch.tensor([[True, False]]), "m", None, "o", torch.float32)
+    assert k.tolist() == t.tolist()

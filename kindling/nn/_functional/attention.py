@@ -279,3 +279,12 @@ def multi_head_attention_forward(
     if not is_batched:
         out = out.squeeze(1)
     return out, None
+
+
+def _none_or_dtype(input):
+    """A mask's dtype for ``_canonical_mask`` (None stays None)."""
+    if input is None:
+        return None
+    if isinstance(input, torch.Tensor):
+        return input.dtype
+    raise RuntimeError("input to _none_or_dtype() must be None or torch.Tensor")

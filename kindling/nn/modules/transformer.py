@@ -14,7 +14,7 @@ import warnings
 
 import kindling as torch
 from .. import functional as F
-from .._functional.attention import _canonical_mask
+from .._functional.attention import _canonical_mask, _none_or_dtype
 from ..init import xavier_uniform_
 from .activation import GELU, MultiheadAttention, ReLU
 from .container import ModuleList
@@ -42,14 +42,6 @@ def _get_seq_len(src, batch_first):
     if len(sizes) == 2:  # unbatched (S, E)
         return sizes[0]
     return sizes[1 if batch_first else 0]
-
-
-def _none_or_dtype(x):
-    if x is None:
-        return None
-    if isinstance(x, torch.Tensor):
-        return x.dtype
-    raise RuntimeError("input to _none_or_dtype() must be None or torch.Tensor")
 
 
 def _get_clones(module, N):
