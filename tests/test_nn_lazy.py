@@ -511,3 +511,30 @@ def test_pickle_round_trip_of_lazy_module():
     tm2 = pickle.loads(pickle.dumps(tnn.LazyLinear(3)))
     tm2(torch.ones(1, 2))
     assert repr(km2) == repr(tm2)
+
+
+def test_save_and_load_uninitialized_state_dict_across_libraries():
+    import io
+    # kindling's file loads in PyTorch and PyTorch's in kindling (full loads)
+    buf = io.BytesIO()
+    kindling.save(knn.LazyLinear(3).state_dict(), buf)
+    buf.seek(0)
+    tsd = torch.load(buf, weights_only=False)
+    assert [(k, type(v)) for k, v in tsd.items()] == \
+        [("weight", tnn.UninitializedParameter), ("bias", tnn.UninitializedParameter)]
+    buf = io.BytesIO()
+    torch.save(tnn.LazyBatchNorm1d().state_dict(), buf)
+    buf.seek(0)
+    ksd = kindling.load(buf, weights_only=False)
+    assert _state_reprs(ksd) == _state_reprs(tnn.LazyBatchNorm1d().state_dict())
+    assert type(ksd["running_mean"]) is knn.UninitializedBuffer
+    km = knn.LazyBatchNorm1d()
+    assert repr(km.load_state_dict(ksd)) == "<All keys matched successfully>"
+    assert km.has_uninitialized_params()
+    # a weights-only load refuses the class, in both
+    buf.seek(0)
+    t = _outcome(lambda: torch.load(io.BytesIO(buf.getvalue())))
+    k = _outcome(lambda: kindling.load(io.BytesIO(buf.getvalue())))
+    assert t[0] == k[0] == "UnpicklingError"
+    assert "torch.nn.parameter.UninitializedParameter" in k[1]
+    assert k[1].splitlines()[-1] == t[1].splitlines()[-1]
