@@ -538,3 +538,45 @@ def test_save_and_load_uninitialized_state_dict_across_libraries():
     assert t[0] == k[0] == "UnpicklingError"
     assert "torch.nn.parameter.UninitializedParameter" in k[1]
     assert k[1].splitlines()[-1] == t[1].splitlines()[-1]
+
+
+def _module_cases(lib):
+    nn = lib.nn
+    return {
+        "to_empty": lambda: nn.LazyLinear(3).to_empty(device="cpu"),
+        "bfloat16": lambda: nn.LazyLinear(3).bfloat16(),         # (not on the allowed list)
+        "type": lambda: nn.LazyLinear(3).type(lib.float64),
+        "bn_half": lambda: type(nn.LazyBatchNorm1d().half().running_mean).__name__,
+        "numel": lambda: sum(p.numel() for p in nn.LazyLinear(3).parameters()),
+        "to_device_dtype": lambda: str(nn.LazyLinear(3).to("cpu", lib.float64).weight.dtype),
+        "parameters_to_vector": lambda: nn.utils.parameters_to_vector(
+            nn.LazyLinear(3).parameters()),
+        "parameter_dict_repr": lambda: repr(nn.ParameterDict({"a": nn.UninitializedParameter()})),
+        "integer_parameter": lambda: nn.UninitializedParameter(dtype=lib.int64),
+        "integer_buffer": lambda: nn.UninitializedBuffer(dtype=lib.int64).materialize((2,)),
+        "groups": lambda: nn.LazyConv2d(4, 3, groups=3)(lib.ones(1, 4, 5, 5)),
+        "transposed_padding_mode": lambda: nn.LazyConvTranspose2d(4, 3, padding_mode="reflect"),
+        "same_padding": lambda: tuple(nn.LazyConv1d(4, 3, padding="same")(lib.ones(1, 2, 8)).shape),
+        "instance_norm_unbatched": lambda: nn.LazyInstanceNorm1d()(lib.ones(3, 5)),
+        "batch_norm_1d_input": lambda: nn.LazyBatchNorm1d()(lib.ones(3)),
+        "no_out_features": lambda: nn.LazyLinear(),
+        "bool": lambda: bool(nn.UninitializedParameter()),
+        "format": lambda: f"{nn.UninitializedParameter()}",
+        "item": lambda: nn.UninitializedParameter().item(),
+        "stride": lambda: nn.UninitializedParameter().stride(),
+        "new_empty": lambda: nn.UninitializedParameter().new_empty(2),
+        "empty_like": lambda: lib.empty_like(nn.UninitializedParameter()),
+        "set_data": lambda: setattr(nn.UninitializedParameter(), "data", lib.ones(2)),
+        "meta": lambda: tuple(nn.LazyLinear(2, device="meta")(lib.ones(1, 3, device="meta")).shape),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_module_cases(torch)))
+def test_more_operations_match_pytorch(case):
+    t = _outcome(_module_cases(torch)[case])
+    k = _outcome(_module_cases(kindling)[case])
+    assert k[0] == t[0]
+    if t[0] != "ok":
+        assert k[1] == t[1]
+    elif isinstance(t[1], (str, int, tuple)):
+        assert k[1] == t[1]
