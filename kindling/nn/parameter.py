@@ -99,16 +99,12 @@ class Buffer(Tensor, metaclass=_MarkedMeta):
 Buffer._mark = "_is_buffer"
 
 
-class UninitializedTensorMixin:
-    """What uninitialized parameters and buffers share: they hold an empty tensor whose
-    dtype, device and ``requires_grad`` a lazy module's ``initialize_parameters`` will
-    keep, and allow only the methods in ``_allowed_methods`` (casts, moves, ``size()``,
-    ``copy_``) until ``materialize`` gives them a shape; any other tensor function raises
-    ValueError, reading ``shape`` RuntimeError."""
+class _AllowedMethods:
+    """``UninitializedTensorMixin._allowed_methods``, worked out at first use (kindling's
+    Tensor methods are final only once ``kindling`` is imported) and then stored as a plain
+    list in place of this descriptor."""
 
-    @staticmethod
-    def _allowed():
-        # (built at first use: the Tensor methods are final only once kindling is imported)
+    def __get__(self, obj, owner):
         import kindling
         names = ("__hash__", "size", "copy_", "is_complex", "is_floating_point", "half",
                  "float", "double", "char", "short", "int", "long", "cuda", "cpu", "to",
@@ -117,7 +113,18 @@ class UninitializedTensorMixin:
         shallow = getattr(kindling, "_has_compatible_shallow_copy_type", None)
         if shallow is not None:
             allowed.append(shallow)
+        UninitializedTensorMixin._allowed_methods = allowed
         return allowed
+
+
+class UninitializedTensorMixin:
+    """What uninitialized parameters and buffers share: they hold an empty tensor whose
+    dtype, device and ``requires_grad`` a lazy module's ``initialize_parameters`` will
+    keep, and allow only the methods in ``_allowed_methods`` (casts, moves, ``size()``,
+    ``copy_``) until ``materialize`` gives them a shape; any other tensor function raises
+    ValueError, reading ``shape`` RuntimeError."""
+
+    _allowed_methods = _AllowedMethods()
 
     def materialize(self, shape, device=None, dtype=None):
         """Give this parameter (buffer) data of ``shape`` (uninitialized memory, on
@@ -155,12 +162,8 @@ class UninitializedTensorMixin:
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
-        allowed = UninitializedTensorMixin.__dict__.get("_allowed_cache")
-        if allowed is None:
-            allowed = UninitializedTensorMixin._allowed_cache = \
-                UninitializedTensorMixin._allowed()
         # (property accessors, such as ``.data``, ``.dtype``, reach here as method-wrappers)
-        if func in allowed or func.__class__.__name__ == "method-wrapper":
+        if func in cls._allowed_methods or func.__class__.__name__ == "method-wrapper":
             return super().__torch_function__(func, types, args, kwargs or {})
         raise ValueError(
             f"Attempted to use an uninitialized parameter in {func}. "
