@@ -85,6 +85,10 @@ def _tables():
     put(device, "torch", "device")
     put(Tensor, "torch", "Tensor")
     put(Parameter, "torch.nn.parameter", "Parameter")
+    from .nn.parameter import UninitializedBuffer, UninitializedParameter
+    for cls in (UninitializedParameter, UninitializedBuffer):
+        # (written under PyTorch's name; not in ``back``: weights-only loads refuse them)
+        out[id(cls)] = (cls, "torch.nn.parameter", cls.__name__)
     put(_storage.UntypedStorage, "torch.storage", "UntypedStorage")
     put(_typed.TypedStorage, "torch.storage", "TypedStorage")
     put(_get_layout, "torch.serialization", "_get_layout")
@@ -182,8 +186,9 @@ def reduce_tensor(t):
     from . import _utils
     from ._tensor import Tensor
     param = sys.modules.get("kindling.nn.parameter")
-    if param is not None and type(t) is param.Parameter:
-        return t.__reduce_ex__(2)
+    if param is not None and (type(t) is param.Parameter
+                              or isinstance(t, param.UninitializedTensorMixin)):
+        return t.__reduce_ex__(2)  # (an uninitialized one pickles as its class alone)
     state = _utils._get_obj_state(t)
     func, args = _reduce_tensor_internal(t)
     if type(t) is Tensor and not state:

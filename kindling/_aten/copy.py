@@ -237,7 +237,7 @@ def _(ks, self, src, non_blocking=False):
                         f"{type(src).__name__}")
     if src._np is None:
         raise NotImplementedError("Cannot copy out of meta tensor; no data!")
-    _broadcast_into(self.shape, src.shape)
+    _broadcast_into(self._size, src._size)
     to_real = _complex_to_real_warning(src.dtype, self.dtype)
     s = src._np
     if (src._ks | self._ks) & _MATH_BITS:
@@ -261,7 +261,7 @@ def _(ks, self, src, non_blocking=False):
 def _(self, src, non_blocking=False):
     if self.device.type != "meta":
         raise NotImplementedError("Cannot copy out of meta tensor; no data!")
-    _broadcast_into(self.shape, src.shape)
+    _broadcast_into(self._size, src._size)
     return self
 
 

@@ -4,7 +4,7 @@ it with ``torch``)."""
 from __future__ import annotations
 
 from . import _reduction, functional  # noqa: F401
-from .parameter import Buffer, Parameter  # noqa: F401
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
 from .modules import *  # noqa: F401,F403
 from .modules import Module  # noqa: F401
 from . import modules  # noqa: F401

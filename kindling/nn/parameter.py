@@ -7,7 +7,8 @@ from collections import OrderedDict
 from .._tensor import Tensor
 from ..overrides import _disabled_torch_function_impl
 
-__all__ = ["Parameter", "Buffer", "is_lazy"]
+__all__ = ["Parameter", "UninitializedParameter", "is_lazy", "Buffer", "UninitializedBuffer",
+           "UninitializedTensorMixin"]
 
 
 class _MarkedMeta(type):
@@ -98,7 +99,119 @@ class Buffer(Tensor, metaclass=_MarkedMeta):
 Buffer._mark = "_is_buffer"
 
 
+class _AllowedMethods:
+    """``UninitializedTensorMixin._allowed_methods``, worked out at first use (kindling's
+    Tensor methods are final only once ``kindling`` is imported) and then stored as a plain
+    list in place of this descriptor."""
+
+    def __get__(self, obj, owner):
+        import kindling
+        names = ("__hash__", "size", "copy_", "is_complex", "is_floating_point", "half",
+                 "float", "double", "char", "short", "int", "long", "cuda", "cpu", "to",
+                 "get_device")
+        allowed = [getattr(Tensor, n) for n in names]
+        shallow = getattr(kindling, "_has_compatible_shallow_copy_type", None)
+        if shallow is not None:
+            allowed.append(shallow)
+        UninitializedTensorMixin._allowed_methods = allowed
+        return allowed
+
+
+class UninitializedTensorMixin:
+    """What uninitialized parameters and buffers share: they hold an empty tensor whose
+    dtype, device and ``requires_grad`` a lazy module's ``initialize_parameters`` will
+    keep, and allow only the methods in ``_allowed_methods`` (casts, moves, ``size()``,
+    ``copy_``) until ``materialize`` gives them a shape; any other tensor function raises
+    ValueError, reading ``shape`` RuntimeError."""
+
+    _allowed_methods = _AllowedMethods()
+
+    def materialize(self, shape, device=None, dtype=None):
+        """Give this parameter (buffer) data of ``shape`` (uninitialized memory, on
+        ``device`` and of ``dtype``, by default its current ones) and turn it into a
+        ``Parameter`` (a plain ``Tensor``) in place: ``cls_to_become``."""
+        import kindling
+        data = self.data
+        if device is None:
+            device = data.device
+        if dtype is None:
+            dtype = data.dtype
+        self.data = kindling.empty(shape, device=device, dtype=dtype)
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. "
+            "This error usually happens in `load_state_dict` when trying to load "
+            "an uninitialized parameter into an initialized one. "
+            "Call `forward` to initialize the parameters before accessing their attributes.")
+
+    def share_memory_(self):
+        raise RuntimeError(
+            "Can't share memory on an uninitialized parameter or buffer. "
+            "Call `forward` to initialize the parameters before calling "
+            "`module.share_memory()`.")
+
+    def __repr__(self):
+        return f"<{self.__class__.__name__}>"
+
+    def __reduce_ex__(self, proto):
+        # (hooks are not pickled: the class and requires_grad are all there is to keep)
+        return (self.__class__, (self.requires_grad,))
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        # (property accessors, such as ``.data``, ``.dtype``, reach here as method-wrappers)
+        if func in cls._allowed_methods or func.__class__.__name__ == "method-wrapper":
+            return super().__torch_function__(func, types, args, kwargs or {})
+        raise ValueError(
+            f"Attempted to use an uninitialized parameter in {func}. "
+            "This error happens when you are using a `LazyModule` or "
+            f"explicitly manipulating `torch.nn.parameter.{cls.__name__}` "
+            "objects. When using LazyModules Call `forward` with a dummy batch "
+            "to initialize the parameters before calling torch functions")
+
+
 def is_lazy(param):
-    """Whether ``param`` is an uninitialized parameter or buffer of a lazy module (kindling
-    has no lazy modules: never)."""
-    return False
+    """Whether ``param`` is an ``UninitializedParameter`` or ``UninitializedBuffer`` (a
+    lazy module's parameter or buffer whose shape is not known yet)."""
+    return isinstance(param, UninitializedTensorMixin)
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A ``Parameter`` whose shape is not known yet (a lazy module's, before its first
+    forward).  ``UninitializedParameter(requires_grad=True, device=None, dtype=None)``:
+    the device and dtype it will be materialized with; until then it can only be cast,
+    moved, or made a ``Parameter`` by ``materialize(shape)``."""
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        import kindling
+        data = kindling.empty(0, device=device, dtype=dtype)
+        return Tensor._make_subclass(cls, data, requires_grad)
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        data = self.data
+        result = type(self)(self.requires_grad, data.device, data.dtype)
+        memo[id(self)] = result
+        return result
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer whose shape is not known yet (a lazy module's, before its first forward).
+    ``UninitializedBuffer(requires_grad=False, device=None, dtype=None, persistent=True)``;
+    ``materialize(shape)`` makes it a plain ``Tensor``."""
+
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad=False, device=None, dtype=None, persistent=True):
+        import kindling
+        data = kindling.empty(0, device=device, dtype=dtype)
+        ret = Tensor._make_subclass(cls, data, requires_grad)
+        ret.persistent = persistent
+        ret._is_buffer = True
+        return ret

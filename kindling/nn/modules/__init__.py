@@ -59,6 +59,15 @@ from .transformer import (  # noqa: F401
 )
 from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: F401
 # ---- lazy modules (lazy) ----
+from .linear import LazyLinear  # noqa: F401
+from .conv import (  # noqa: F401
+    LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d,
+    LazyConvTranspose3d,
+)
+from .batchnorm import LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d  # noqa: F401
+from .instancenorm import (  # noqa: F401
+    LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d,
+)
 
 # (``from kindling.nn.modules import *``, as torch.nn: every Module class defined above)
 __all__ = sorted(n for n, v in list(globals().items())

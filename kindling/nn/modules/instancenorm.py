@@ -105,3 +105,52 @@ class InstanceNorm3d(_InstanceNorm):
     def _check_input_dim(self, input) -> None:
         if input.dim() not in (4, 5):
             raise ValueError(f"expected 4D or 5D input (got {input.dim()}D input)")
+
+
+# ---- lazy modules (lazy) ----
+from .batchnorm import _LazyNormBase  # noqa: E402
+
+__all__ += ["LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
+
+
+class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
+    """An ``InstanceNorm1d`` whose ``num_features`` comes from its first input's
+    ``size(1)``; it becomes an ``InstanceNorm1d`` at that first forward.  (As PyTorch's,
+    ``affine`` and ``track_running_stats`` default to True here.)"""
+
+    cls_to_become = InstanceNorm1d
+
+    def _get_no_batch_dim(self) -> int:
+        return 2
+
+    def _check_input_dim(self, input) -> None:
+        if input.dim() not in (2, 3):
+            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+
+
+class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
+    """An ``InstanceNorm2d`` whose ``num_features`` comes from its first input's
+    ``size(1)``; it becomes an ``InstanceNorm2d`` at that first forward."""
+
+    cls_to_become = InstanceNorm2d
+
+    def _get_no_batch_dim(self) -> int:
+        return 3
+
+    def _check_input_dim(self, input) -> None:
+        if input.dim() not in (3, 4):
+            raise ValueError(f"expected 3D or 4D input (got {input.dim()}D input)")
+
+
+class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
+    """An ``InstanceNorm3d`` whose ``num_features`` comes from its first input's
+    ``size(1)``; it becomes an ``InstanceNorm3d`` at that first forward."""
+
+    cls_to_become = InstanceNorm3d
+
+    def _get_no_batch_dim(self) -> int:
+        return 4
+
+    def _check_input_dim(self, input) -> None:
+        if input.dim() not in (4, 5):
+            raise ValueError(f"expected 4D or 5D input (got {input.dim()}D input)")

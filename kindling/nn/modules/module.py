@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from ..._tensor import Tensor
 from ...utils.hooks import BackwardHook, RemovableHandle
-from ..parameter import Buffer, Parameter
+from ..parameter import Buffer, Parameter, is_lazy
 
 __all__ = [
     "register_module_forward_pre_hook", "register_module_forward_hook",
@@ -949,10 +949,13 @@ class Module:
                     f'While copying the parameter named "{key}", expected torch.Tensor or '
                     f"Tensor-like object from checkpoint but received {type(input_param)}")
                 continue
-            if len(param.shape) == 0 and len(input_param.shape) == 1 and \
-                    input_param.shape[0] == 1:
+            # (an uninitialized parameter of a lazy module has no shape to check: its
+            # module's load hook materialized it if the checkpoint's is initialized)
+            is_param_lazy = is_lazy(param)
+            if not is_param_lazy and len(param.shape) == 0 and len(input_param.shape) == 1 \
+                    and input_param.shape[0] == 1:
                 input_param = input_param[0]  # (a 1-element tensor loads into a 0-d one)
-            if input_param.shape != param.shape:
+            if not is_param_lazy and input_param.shape != param.shape:
                 error_msgs.append(
                     f"size mismatch for {key}: copying a param with shape {input_param.shape} "
                     f"from checkpoint, the shape in current model is {param.shape}.")
