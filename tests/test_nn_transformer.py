@@ -751,3 +751,21 @@ def test_private_functional_helpers_programs_import():
     k = KF._canonical_mask(kt.tensor([[True, False]]), "m", None, "o", kt.float32)
     t = TF._canonical_mask(torch.tensor([[True, False]]), "m", None, "o", torch.float32)
     assert k.tolist() == t.tolist()
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("train", [False, True])
+def test_mha_is_causal_without_mask_follows_the_fast_path_rule(grad, train):
+    """PyTorch's fused inference kernel drops ``is_causal``; the general path raises without
+    a mask - kindling follows the same rule (its general path computes the fast path's
+    values)."""
+    def run(T):
+        T.manual_seed(0)
+        m = T.nn.MultiheadAttention(8, 2, batch_first=True).train(train)
+        x = T.randn(2, 3, 8)
+        try:
+            with T.set_grad_enabled(grad):
+                return round(m(x, x, x, is_causal=True)[0].sum().item(), 4)
+        except RuntimeError as e:
+            return str(e)
+    assert run(kt) == run(torch)

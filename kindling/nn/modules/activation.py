@@ -481,6 +481,11 @@ class MultiheadAttention(Module):
         ``batch_first``) or unbatched ``(L, E)``. ``attn_weights`` is None unless
         ``need_weights``, averaged over heads unless ``average_attn_weights=False``."""
         is_batched = query.dim() == 3
+        if is_causal and self._fast_path_applies(query, key, value, attn_mask,
+                                                 key_padding_mask, is_batched):
+            # PyTorch's fused inference kernel takes no is_causal: the hint is dropped there
+            # (the values are otherwise the general path's)
+            is_causal = False
         key_padding_mask = _canonical_mask(
             mask=key_padding_mask, mask_name="key_padding_mask",
             other_type=None if attn_mask is None else attn_mask.dtype,
@@ -517,6 +522,31 @@ class MultiheadAttention(Module):
         if self.batch_first and is_batched:
             return attn_output.transpose(1, 0), attn_weights
         return attn_output, attn_weights
+
+    def _fast_path_applies(self, query, key, value, attn_mask, key_padding_mask, is_batched):
+        """Whether PyTorch would run this call through its fused inference kernel (its
+        ``why_not_fast_path`` checks, in order)."""
+        import kindling
+        from ...overrides import has_torch_function
+        if attn_mask is not None and attn_mask.is_floating_point() or \
+                key_padding_mask is not None and key_padding_mask.is_floating_point():
+            return False
+        if not kindling.backends.mha.get_fastpath_enabled() or not is_batched or \
+                query is not key or key is not value:
+            return False
+        if self.in_proj_weight is None or query.dtype != self.in_proj_weight.dtype or \
+                self.in_proj_bias is not None and query.dtype != self.in_proj_bias.dtype:
+            return False
+        if self.training or self.num_heads % 2 or not self.batch_first or \
+                self.bias_k is not None or self.bias_v is not None or self.add_zero_attn or \
+                not self._qkv_same_embed_dim or kindling.is_autocast_enabled():
+            return False
+        args = (query, key, value, self.in_proj_weight, self.in_proj_bias,
+                self.out_proj.weight, self.out_proj.bias)
+        if has_torch_function(args):
+            return False
+        return not (kindling.is_grad_enabled() and
+                    any(a is not None and a.requires_grad for a in args))
 
     def merge_masks(self, attn_mask, key_padding_mask, query):
         """``(merged_mask, mask_type)`` for a batched ``(N, L, E)`` query: mask type 1 for a
