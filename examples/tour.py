@@ -111,3 +111,24 @@ print([round(torch.jit.wait(f).sum().item(), 3) for f in futs])
 with torch.no_grad():
     print("grad mode inside a forked task:",
           torch.jit.wait(torch.jit.fork(torch.is_grad_enabled)))
+
+section("torch.nn, torch.optim and torch.utils.data: a model trained as in PyTorch")
+from kindling import nn  # noqa: E402
+from kindling.utils.data import DataLoader, TensorDataset  # noqa: E402
+
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 1))
+print(model)
+xs = torch.rand(256, 2) * 2 - 1
+ys = (xs[:, :1] * xs[:, 1:]).sign()  # (the XOR of the signs)
+loader = DataLoader(TensorDataset(xs, ys), batch_size=32, shuffle=True)
+opt = torch.optim.Adam(model.parameters(), lr=0.05)
+for epoch in range(30):
+    for x, y in loader:
+        loss = nn.functional.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+with torch.no_grad():
+    acc = ((model(xs).sign() == ys).float().mean().item())
+print(f"final loss {loss.item():.3f}, accuracy {acc:.2f}")
