@@ -1,0 +1,88 @@
+"""The weight-normalisation ops behind ``nn.utils.weight_norm`` and
+``nn.utils.parametrizations.weight_norm`` (defined at first use: see ``_aten/_lazy.py``).
+
+``w = v * (g / ||v||)``, the norm taken over every dim but ``dim`` (``dim=-1``: over all).
+
+* ``_weight_norm``: CompositeImplicitAutograd, as in PyTorch: the fused op when ``dim`` is the
+  first or last dim, else ``v * (g / norm_except_dim(v, 2, dim))``.
+* ``_weight_norm_interface``: the fused op, ``(w, norms)``; its derivative is
+  ``_weight_norm_interface_backward``.
+* ``_weight_norm_interface_backward``: ``(grad_v, grad_g)`` from ``grad_w`` and the saved
+  ``v``, ``g`` and norms; written with other ops, so it is differentiable itself.
+"""
+from __future__ import annotations
+
+from ._api import public
+from ._defop import defop
+from ._ops_registry import aten
+
+
+def _other_dims(v, dim):
+    return [d for d in range(v.dim()) if d != dim]
+
+
+def _norms(v, dim):
+    """The 2-norm of ``v`` over every dim but ``dim``, kept as size-1 dims."""
+    if dim == -1:
+        return aten.linalg_vector_norm.default(v, 2)
+    return aten.linalg_vector_norm.default(v, 2, _other_dims(v, dim), True)
+
+
+def _check_dim(v, dim):
+    if dim != -1 and not 0 <= dim < v.dim():
+        raise RuntimeError("fused kernels can only be applied for first or last dim")
+
+
+def _interface(v, g, dim=0):
+    _check_dim(v, dim)
+    norms = _norms(v, dim)
+    return aten.mul.Tensor(v, aten.div.Tensor(g, norms)), norms
+
+
+def _interface_backward(grad_w, saved_v, saved_g, saved_norms, dim):
+    _check_dim(saved_v, dim)
+    gv = aten.mul.Tensor(grad_w, saved_v)
+    if dim == -1:
+        per_slice = aten.sum.default(gv)
+    else:
+        per_slice = aten.sum.dim_IntList(gv, _other_dims(saved_v, dim), True)
+    grad_g = aten.div.Tensor(per_slice, saved_norms)
+    # grad_v = g/n * grad_w - g * <grad_w, v> / n^3 * v
+    scale = aten.div.Tensor(saved_g, saved_norms)
+    correction = aten.mul.Tensor(saved_v, aten.div.Tensor(
+        aten.mul.Tensor(scale, per_slice), aten.mul.Tensor(saved_norms, saved_norms)))
+    grad_v = aten.sub.Tensor(aten.mul.Tensor(grad_w, scale), correction)
+    return grad_v, aten.reshape.default(grad_g, list(saved_g.shape))
+
+
+def _weight_norm(v, g, dim=0):
+    if v.device != g.device:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {v.device} and {g.device}!")
+    v, g = v.contiguous(), g.contiguous()
+    if dim == 0 or dim == v.dim() - 1:
+        return aten._weight_norm_interface.default(v, g, dim)[0]
+    return aten.mul.Tensor(v, aten.div.Tensor(g, aten.norm_except_dim.default(v, 2, dim)))
+
+
+def install():
+    """Define the ops (at their first use: see ``_aten/_lazy.py``)."""
+    wn = defop("_weight_norm(Tensor v, Tensor g, int dim=0) -> Tensor")
+    wn.composite(_weight_norm)
+
+    wni = defop("_weight_norm_interface(Tensor v, Tensor g, int dim=0) -> (Tensor, Tensor)")
+    wni.explicit(_interface)
+
+    def wni_formula(grad, v, g, result1, dim):
+        if grad is None:
+            return None, None
+        grad_v, grad_g = aten._weight_norm_interface_backward.default(
+            grad.contiguous(), v, g, result1, dim)
+        return grad_v, grad_g
+    wni.derivative(**{"v, g": wni_formula})
+
+    wnb = defop("_weight_norm_interface_backward(Tensor grad_w, Tensor saved_v, "
+                "Tensor saved_g, Tensor saved_norms, int dim) -> (Tensor, Tensor)")
+    wnb.composite(_interface_backward)
+    public("_weight_norm", wn, method=False)
+    public("_weight_norm_interface", wni, method=False)
