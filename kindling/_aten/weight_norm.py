@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from ._api import public
+from ._copy_out import out_overload
 from ._defop import defop
 from ._ops_registry import aten
 
@@ -84,5 +85,7 @@ def install():
     wnb = defop("_weight_norm_interface_backward(Tensor grad_w, Tensor saved_v, "
                 "Tensor saved_g, Tensor saved_norms, int dim) -> (Tensor, Tensor)")
     wnb.composite(_interface_backward)
+    for d in (wni, wnb):
+        out_overload(d, out_names=("out0", "out1"))
     public("_weight_norm", wn, method=False)
     public("_weight_norm_interface", wni, method=False)
