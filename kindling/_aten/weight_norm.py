@@ -12,10 +12,13 @@
 """
 from __future__ import annotations
 
+from .._dispatcher.keys import K
+from ..autograd.grad_mode import is_grad_enabled
 from ._api import public
 from ._copy_out import out_overload
 from ._defop import defop
 from ._ops_registry import aten
+from ._registration_keys import _move
 
 
 def _other_dims(v, dim):
@@ -72,20 +75,26 @@ def install():
     wn.composite(_weight_norm)
 
     wni = defop("_weight_norm_interface(Tensor v, Tensor g, int dim=0) -> (Tensor, Tensor)")
-    wni.explicit(_interface)
+    # (CPU and Meta kernels, as PyTorch's: written with other ops, below autograd)
+    wni.impl(K.CPU)(_interface)
+    wni.impl(K.Meta)(_interface)
 
     def wni_formula(grad, v, g, result1, dim):
         if grad is None:
             return None, None
-        grad_v, grad_g = aten._weight_norm_interface_backward.default(
-            grad.contiguous(), v, g, result1, dim)
-        return grad_v, grad_g
+        if is_grad_enabled():  # (create_graph: the backward written with differentiable ops)
+            return _interface_backward(grad.contiguous(), v, g, result1, dim)
+        return aten._weight_norm_interface_backward.default(grad.contiguous(), v, g, result1,
+                                                            dim)
     wni.derivative(**{"v, g": wni_formula})
 
     wnb = defop("_weight_norm_interface_backward(Tensor grad_w, Tensor saved_v, "
                 "Tensor saved_g, Tensor saved_norms, int dim) -> (Tensor, Tensor)")
-    wnb.composite(_interface_backward)
-    for d in (wni, wnb):
-        out_overload(d, out_names=("out0", "out1"))
+    wnb.impl(K.CPU)(_interface_backward)
+    wnb.impl(K.Meta)(_interface_backward)
+    wni_out = out_overload(wni, out_names=("out0", "out1"))
+    # (PyTorch has a Meta kernel for this out= form too: a Python meta registration)
+    _move(wni_out.entry, K.CompositeExplicitAutograd, (K.CompositeExplicitAutograd, K.Meta))
+    out_overload(wnb, out_names=("out0", "out1"))
     public("_weight_norm", wn, method=False)
     public("_weight_norm_interface", wni, method=False)
