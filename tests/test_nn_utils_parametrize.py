@@ -624,3 +624,58 @@ def test_weight_norm_ops(dim):
             r += [out, norms]
         return r
     compare(s, rtol=1e-4, atol=1e-5)
+
+
+# ---- more: state dicts, parametrized modules under functional_call, complex orthogonal ----
+def test_parametrized_state_dict_round_trip():
+    def s(lib):
+        P = lib.nn.utils.parametrize
+        a, b = lib.nn.Linear(3, 3), lib.nn.Linear(3, 3)
+        for m in (a, b):
+            P.register_parametrization(m, "weight", Symmetric.scaled(lib))
+            lib.nn.utils.parametrizations.spectral_norm(m, "weight")
+        result = b.load_state_dict(a.state_dict())
+        return [sd(b), b.weight, list(result.missing_keys), list(result.unexpected_keys)]
+    compare(s, rtol=1e-4, atol=1e-5)
+
+
+def test_old_spectral_norm_loads_version_0_state_dict():
+    def s(lib):
+        # (a tall weight: W^T W is invertible, so the solve for v is well conditioned)
+        src = lib.nn.Linear(3, 4)
+        lib.nn.utils.spectral_norm(src)
+        src(lib.randn(2, 3))
+        state = src.state_dict()
+        old = {k: v for k, v in state.items() if k != "weight_v"}
+        old["weight"] = src.weight.detach()  # (version 0 saved the normalized weight)
+        dst = lib.nn.Linear(3, 4)
+        lib.nn.utils.spectral_norm(dst)
+        dst.load_state_dict(old)
+        dst.eval()
+        return [sd(dst), dst(lib.ones(1, 3))]
+    compare(s, rtol=1e-4, atol=1e-5)
+
+
+def test_functional_call_on_parametrized_module():
+    def s(lib):
+        m = lib.nn.utils.parametrizations.weight_norm(lib.nn.Linear(3, 2))
+        x = lib.randn(4, 3)
+        g = lib.ones(2, 1, requires_grad=True)
+        y = lib.func.functional_call(m, {"parametrizations.weight.original0": g}, (x,))
+        y.sum().backward()
+        return [y, g.grad, m(x)]
+    compare(s)
+
+
+@pytest.mark.parametrize("omap", ["matrix_exp", "cayley"])
+def test_orthogonal_complex(omap):
+    def s(lib):
+        m = lib.nn.Module()
+        m.weight = lib.nn.Parameter(lib.randn(3, 3, dtype=lib.complex64))
+        lib.nn.utils.parametrizations.orthogonal(m, orthogonal_map=omap)
+        w = m.weight
+        w.abs().sum().backward()
+        return [w, w.mH @ w, m.parametrizations.weight.original.grad]
+    compare(s, rtol=1e-4, atol=1e-5)
+    same_error(lambda lib: lib.nn.utils.parametrizations.orthogonal(
+        lib.nn.Linear(3, 3).to(lib.complex64), orthogonal_map="householder"))
