@@ -38,6 +38,8 @@ def same(k, t, rtol=1e-5, atol=1e-6):
         assert isinstance(t, torch.Tensor)
         assert tuple(k.shape) == tuple(t.shape)
         assert str(k.dtype) == str(t.dtype)
+        if str(k.dtype) in ("torch.bfloat16", "torch.float16"):
+            k, t = k.float(), t.float()
         np.testing.assert_allclose(k.detach().numpy(), t.detach().numpy(), rtol=rtol, atol=atol)
     else:
         assert k == t, (k, t)
@@ -679,3 +681,18 @@ def test_orthogonal_complex(omap):
     compare(s, rtol=1e-4, atol=1e-5)
     same_error(lambda lib: lib.nn.utils.parametrizations.orthogonal(
         lib.nn.Linear(3, 3).to(lib.complex64), orthogonal_map="householder"))
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float64"])
+def test_weight_norm_ops_dtypes(dtype):
+    def s(lib):
+        dt = getattr(lib, dtype)
+        v = lib.randn(3, 4, dtype=dt, requires_grad=True)
+        g = lib.randn(3, 1, dtype=dt, requires_grad=True)
+        w = lib._weight_norm(v, g, 0)
+        w.sum().backward()
+        return [w, v.grad, g.grad, w.grad_fn.name(),
+                lib._weight_norm_interface(v.detach(), g.detach(), 0),
+                lib.ops.aten._weight_norm_interface_backward(
+                    lib.ones(3, 4, dtype=dt), v.detach(), g.detach(), lib.ones(3, 1), 0)]
+    compare(s, rtol=1e-2, atol=1e-2)

@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+from .. import _dtype
 from .._dispatcher.keys import K
 from ..autograd.grad_mode import is_grad_enabled
 from ._api import public
@@ -37,26 +38,40 @@ def _check_dim(v, dim):
         raise RuntimeError("fused kernels can only be applied for first or last dim")
 
 
+def _opmath(t):
+    """``t`` in the type PyTorch's kernel computes in: float32 for half and bfloat16."""
+    if t.dtype in (_dtype.float16, _dtype.bfloat16):
+        return aten._to_copy.default(t, dtype=_dtype.float32)
+    return t
+
+
+def _cast(t, like):
+    return t if t.dtype == like.dtype else aten._to_copy.default(t, dtype=like.dtype)
+
+
 def _interface(v, g, dim=0):
     _check_dim(v, dim)
-    norms = _norms(v, dim)
-    return aten.mul.Tensor(v, aten.div.Tensor(g, norms)), norms
+    v32, g32 = _opmath(v), _opmath(g)
+    norms = _norms(v32, dim)   # (kept in float32 for half and bfloat16, as PyTorch's)
+    return _cast(aten.mul.Tensor(v32, aten.div.Tensor(g32, norms)), v), norms
 
 
 def _interface_backward(grad_w, saved_v, saved_g, saved_norms, dim):
     _check_dim(saved_v, dim)
-    gv = aten.mul.Tensor(grad_w, saved_v)
+    grad, v, g, norms = (_opmath(t) for t in (grad_w, saved_v, saved_g, saved_norms))
+    gv = aten.mul.Tensor(grad, v)
     if dim == -1:
         per_slice = aten.sum.default(gv)
     else:
-        per_slice = aten.sum.dim_IntList(gv, _other_dims(saved_v, dim), True)
-    grad_g = aten.div.Tensor(per_slice, saved_norms)
+        per_slice = aten.sum.dim_IntList(gv, _other_dims(v, dim), True)
+    grad_g = aten.div.Tensor(per_slice, norms)
     # grad_v = g/n * grad_w - g * <grad_w, v> / n^3 * v
-    scale = aten.div.Tensor(saved_g, saved_norms)
-    correction = aten.mul.Tensor(saved_v, aten.div.Tensor(
-        aten.mul.Tensor(scale, per_slice), aten.mul.Tensor(saved_norms, saved_norms)))
-    grad_v = aten.sub.Tensor(aten.mul.Tensor(grad_w, scale), correction)
-    return grad_v, aten.reshape.default(grad_g, list(saved_g.shape))
+    scale = aten.div.Tensor(g, norms)
+    correction = aten.mul.Tensor(v, aten.div.Tensor(
+        aten.mul.Tensor(scale, per_slice), aten.mul.Tensor(norms, norms)))
+    grad_v = aten.sub.Tensor(aten.mul.Tensor(grad, scale), correction)
+    return (_cast(grad_v, saved_v),
+            _cast(aten.reshape.default(grad_g, list(saved_g.shape)), saved_g))
 
 
 def _weight_norm(v, g, dim=0):
