@@ -697,3 +697,17 @@ def test_weight_norm_ops_dtypes(dtype):
                     lib.ones(3, 4, dtype=dt), v.detach(), g.detach(),
                     lib.ones(3, 1, dtype=lib.float32 if dtype == "bfloat16" else dt), 0)]
     compare(s, rtol=1e-2, atol=1e-2)
+
+
+def test_recurrent_layers_under_functional_call_and_weight_norm():
+    def s(lib):
+        x = lib.randn(5, 2, 3)
+        lstm = lib.nn.LSTM(3, 4)
+        swapped = lib.func.functional_call(lstm, {"weight_hh_l0": lib.ones(16, 4) * 0.1}, x)
+        gru = lib.nn.GRU(3, 4)
+        lib.nn.utils.parametrizations.weight_norm(gru, "weight_ih_l0")
+        y, h = gru(x)
+        y.sum().backward()
+        return [swapped[0], lstm(x)[0], y, h, list(gru.state_dict()),
+                gru.parametrizations.weight_ih_l0.original0.grad]
+    compare(s, rtol=1e-4, atol=1e-5)
