@@ -204,6 +204,11 @@ FUNCTIONS["tensor_misc"] = ("isreal", "nonzero_static", "norm_except_dim", "frob
                             "nuclear_norm", "native_norm")
 _METHODS["tensor_misc"] = ("isreal", "nonzero_static", "fill_diagonal_", "is_set_to")
 
+# weight normalisation (kindling/_aten/weight_norm.py)
+FAMILIES["weight_norm"] = ("_weight_norm", "_weight_norm_interface",
+                           "_weight_norm_interface_backward")
+FUNCTIONS["weight_norm"] = ("_weight_norm", "_weight_norm_interface")
+
 
 
 def _loader(module, names):
