@@ -46,3 +46,15 @@ def side_by_side(title, kcases, tcases):
         rows.append((name, tk, tt))
         print(fmt_row(name, [tk, tt, tk / tt]))
     return rows
+
+
+def torch_or_none(single_thread=True):
+    """PyTorch for the comparison column (at one thread unless ``single_thread`` is False), or
+    None when it is not installed: the benchmarks then run without that column."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    if single_thread:
+        torch.set_num_threads(1)
+    return torch

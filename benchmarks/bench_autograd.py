@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _mlp_floor
-from ._timing import fmt_row, one_blas_thread, per_call_us, side_by_side
+from ._timing import fmt_row, one_blas_thread, per_call_us, side_by_side, torch_or_none
 
 
 def small_graph_loss(a, b):
@@ -94,9 +94,4 @@ def _run(torch):
 
 
 if __name__ == "__main__":
-    try:
-        import torch as _torch
-        _torch.set_num_threads(1)
-    except ImportError:
-        _torch = None
-    run(_torch)
+    run(torch_or_none())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from ._timing import fmt_row, per_call_us
+from ._timing import fmt_row, per_call_us, torch_or_none
 
 
 def _cases(T):
@@ -83,9 +83,4 @@ def run(torch=None, rounds=7):
 
 
 if __name__ == "__main__":
-    try:
-        import torch as _torch
-        _torch.set_num_threads(1)
-    except ImportError:
-        _torch = None
-    run(_torch)
+    run(torch_or_none())

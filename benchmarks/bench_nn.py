@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._timing import one_blas_thread, side_by_side
+from ._timing import one_blas_thread, side_by_side, torch_or_none
 
 
 def _mlp(T):
@@ -49,9 +49,4 @@ def run(torch=None):
 
 
 if __name__ == "__main__":
-    try:
-        import torch as _torch
-        _torch.set_num_threads(1)
-    except ImportError:
-        _torch = None
-    run(_torch)
+    run(torch_or_none())
