@@ -7,6 +7,8 @@ names and docstrings, so they look as if they were written there.
 """
 from __future__ import annotations
 
+import collections
+
 
 def _named(module, name, doc, fn):
     fn.__name__ = fn.__qualname__ = name
@@ -130,4 +132,27 @@ def queued_seed_functions(module, label):
                        "a no-op here.", seed),
         "seed_all": _named(module, "seed_all", f"Seed every {label} generator randomly: queued, "
                            "a no-op here.", seed_all),
+    }
+
+
+def empty_allocator_functions(module, label):
+    """``empty_cache``, ``memory_stats`` and ``memory_stats_as_nested_dict`` for an allocator
+    that never ran: nothing to release, no statistics."""
+    def empty_cache() -> None:
+        pass
+
+    def memory_stats(device=None):
+        return collections.OrderedDict()
+
+    def memory_stats_as_nested_dict(device=None):
+        return {}
+
+    return {
+        "empty_cache": _named(module, "empty_cache", f"Release cached {label} memory: nothing "
+                              "to release.", empty_cache),
+        "memory_stats": _named(module, "memory_stats", f"The {label} allocator's statistics: "
+                               "empty, as it never ran.", memory_stats),
+        "memory_stats_as_nested_dict": _named(module, "memory_stats_as_nested_dict", f"The "
+                                              f"{label} allocator's statistics as nested "
+                                              "dicts: empty.", memory_stats_as_nested_dict),
     }

@@ -3,8 +3,6 @@
 enabled")``, and seeding and memory counters answer quietly."""
 from __future__ import annotations
 
-import collections
-
 from . import _device_module_common as _common
 from ._device import device as _torch_device
 
@@ -125,18 +123,7 @@ def set_rng_state(new_state, device="xpu") -> None:
 set_rng_state_all = _common.set_rng_state_all_function(__name__, "XPU", set_rng_state)
 
 
-def empty_cache() -> None:
-    """Release cached XPU memory: nothing to release."""
-
-
-def memory_stats(device=None):
-    """The XPU allocator's statistics: empty."""
-    return collections.OrderedDict()
-
-
-def memory_stats_as_nested_dict(device=None):
-    """The XPU allocator's statistics as nested dicts: empty."""
-    return {}
+globals().update(_common.empty_allocator_functions(__name__, "XPU"))
 
 
 def memory_allocated(device=None) -> int:

@@ -266,18 +266,7 @@ set_rng_state_all = _common.set_rng_state_all_function(__name__, "CUDA", set_rng
 
 
 # ---- memory -------------------------------------------------------------------------------------
-def empty_cache() -> None:
-    """Release cached CUDA memory: nothing to release."""
-
-
-def memory_stats(device=None):
-    """The caching allocator's statistics: empty, as CUDA was never initialised."""
-    return collections.OrderedDict()
-
-
-def memory_stats_as_nested_dict(device=None):
-    """The caching allocator's statistics as nested dicts: empty."""
-    return {}
+globals().update(_common.empty_allocator_functions(__name__, "CUDA"))
 
 
 def host_memory_stats():
