@@ -2,6 +2,8 @@
 False, ``device_count()`` 0); calls that reach the backend raise its errors."""
 from __future__ import annotations
 
+from . import _device_module_common as _common
+
 __all__ = ["is_available", "device_count", "is_initialized", "init", "current_device",
            "set_device", "synchronize", "manual_seed", "manual_seed_all", "seed", "seed_all",
            "initial_seed", "get_rng_state", "get_rng_state_all", "set_rng_state",
@@ -18,28 +20,11 @@ def _no_mtia(what):
     return RuntimeError(f"Cannot execute {what}() without MTIA backend.")
 
 
-def is_available() -> bool:
-    """Whether MTIA can be used: False."""
-    return False
-
-
-def device_count() -> int:
-    """The number of MTIA devices: 0."""
-    return 0
-
-
-def is_initialized():
-    """Whether MTIA has been initialised: never."""
-    return False
-
-
 def _lazy_init():
     raise AssertionError(_NOT_COMPILED)
 
 
-def init():
-    """Initialise MTIA: raises without it."""
-    _lazy_init()
+globals().update(_common.no_device_functions(__name__, "MTIA", _lazy_init))
 
 
 def is_bf16_supported(including_emulation: bool = True) -> bool:
@@ -112,22 +97,7 @@ def reset_peak_memory_stats(device=None) -> None:
     """Reset the peak statistics: nothing to reset."""
 
 
-def manual_seed(seed) -> None:
-    """Seed the MTIA generator: queued, a no-op here."""
-    int(seed)
-
-
-def manual_seed_all(seed) -> None:
-    """Seed every MTIA generator: queued, a no-op here."""
-    int(seed)
-
-
-def seed() -> None:
-    """Seed the MTIA generator randomly: queued, a no-op here."""
-
-
-def seed_all() -> None:
-    """Seed every MTIA generator randomly: queued, a no-op here."""
+globals().update(_common.queued_seed_functions(__name__, "MTIA"))
 
 
 def initial_seed() -> int:
@@ -150,10 +120,7 @@ def set_rng_state(new_state, device="mtia") -> None:
     raise _no_mtia("getCurrentDevice")
 
 
-def set_rng_state_all(new_states) -> None:
-    """Set every MTIA generator's state (one per device: none)."""
-    for i, state in enumerate(new_states):
-        set_rng_state(state, i)
+set_rng_state_all = _common.set_rng_state_all_function(__name__, "MTIA", set_rng_state)
 
 
 class DeferredMtiaCallError(Exception):

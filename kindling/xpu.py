@@ -3,8 +3,7 @@
 enabled")``, and seeding and memory counters answer quietly."""
 from __future__ import annotations
 
-import collections
-
+from . import _device_module_common as _common
 from ._device import device as _torch_device
 
 __all__ = ["is_available", "device_count", "is_initialized", "init", "current_device",
@@ -19,28 +18,8 @@ _NOT_COMPILED = "Torch not compiled with XPU enabled"
 default_generators = ()
 
 
-def is_available() -> bool:
-    """Whether an XPU can be used: never, in kindling."""
-    return False
-
-
-def device_count() -> int:
-    """The number of XPUs: 0."""
-    return 0
-
-
-def is_initialized():
-    """Whether XPU has been initialised: never."""
-    return False
-
-
 def _lazy_init():
     raise AssertionError(_NOT_COMPILED)
-
-
-def init():
-    """Initialise XPU: raises without it."""
-    _lazy_init()
 
 
 def is_bf16_supported(including_emulation: bool = True) -> bool:
@@ -48,19 +27,8 @@ def is_bf16_supported(including_emulation: bool = True) -> bool:
     return False
 
 
-def is_tf32_supported() -> bool:
-    """Whether TF32 runs on the XPU: False."""
-    return False
-
-
-def get_arch_list():
-    """The XPU architectures this build targets: none."""
-    return []
-
-
-def get_gencode_flags() -> str:
-    """The XPU code generation flags: none."""
-    return ""
+globals().update(_common.no_device_functions(__name__, "XPU", _lazy_init))
+globals().update(_common.build_info_functions(__name__, "XPU"))
 
 
 def _get_device_index(dev, optional=False):
@@ -129,22 +97,7 @@ def can_device_access_peer(device, peer) -> bool:
     _lazy_init()
 
 
-def manual_seed(seed) -> None:
-    """Seed the current XPU generator: queued, a no-op here."""
-    int(seed)
-
-
-def manual_seed_all(seed) -> None:
-    """Seed every XPU generator: queued, a no-op here."""
-    int(seed)
-
-
-def seed() -> None:
-    """Seed the current XPU generator randomly: queued, a no-op here."""
-
-
-def seed_all() -> None:
-    """Seed every XPU generator randomly: queued, a no-op here."""
+globals().update(_common.queued_seed_functions(__name__, "XPU"))
 
 
 def initial_seed() -> int:
@@ -167,24 +120,10 @@ def set_rng_state(new_state, device="xpu") -> None:
     new_state.clone()
 
 
-def set_rng_state_all(new_states) -> None:
-    """Set every XPU generator's state (queued, a no-op here)."""
-    for i, state in enumerate(new_states):
-        set_rng_state(state, i)
+set_rng_state_all = _common.set_rng_state_all_function(__name__, "XPU", set_rng_state)
 
 
-def empty_cache() -> None:
-    """Release cached XPU memory: nothing to release."""
-
-
-def memory_stats(device=None):
-    """The XPU allocator's statistics: empty."""
-    return collections.OrderedDict()
-
-
-def memory_stats_as_nested_dict(device=None):
-    """The XPU allocator's statistics as nested dicts: empty."""
-    return {}
+globals().update(_common.empty_allocator_functions(__name__, "XPU"))
 
 
 def memory_allocated(device=None) -> int:
@@ -237,18 +176,8 @@ def get_per_process_memory_fraction(device=None) -> float:
     _lazy_init()
 
 
-class Stream:
-    """An XPU stream: cannot be made without XPU."""
-
-    def __new__(cls, *args, **kwargs):
-        raise RuntimeError("Tried to instantiate dummy base class Stream")
-
-
-class Event:
-    """An XPU event: cannot be made without XPU."""
-
-    def __new__(cls, *args, **kwargs):
-        raise RuntimeError("Tried to instantiate dummy base class Event")
+Stream = _common.dummy_class(__name__, "Stream", "An XPU stream: cannot be made without XPU.")
+Event = _common.dummy_class(__name__, "Event", "An XPU event: cannot be made without XPU.")
 
 
 class StreamContext:
@@ -285,34 +214,7 @@ def _no_pyzes(device=None):
     raise ImportError("pyzes is required; install it with 'pip install pyzes'.")
 
 
-def device_memory_used(device=None) -> int:
-    """Memory in use on an XPU, from Level Zero: raises (no pyzes)."""
-    _no_pyzes(device)
-
-
-def memory_usage(device=None) -> float:
-    """XPU memory utilisation: raises (no pyzes)."""
-    _no_pyzes(device)
-
-
-def utilization(device=None) -> float:
-    """XPU utilisation: raises (no pyzes)."""
-    _no_pyzes(device)
-
-
-def temperature(device=None) -> float:
-    """XPU temperature: raises (no pyzes)."""
-    _no_pyzes(device)
-
-
-def power_draw(device=None) -> float:
-    """XPU power draw: raises (no pyzes)."""
-    _no_pyzes(device)
-
-
-def clock_rate(device=None) -> float:
-    """XPU clock rate: raises (no pyzes)."""
-    _no_pyzes(device)
+globals().update(_common.monitoring_functions(__name__, "pyzes", _no_pyzes))
 
 
 def get_stream_from_external(data_ptr, device=None):
@@ -330,18 +232,9 @@ def graph_pool_handle():
     raise RuntimeError("Tried to instantiate dummy base class _xpu_graph_pool_handle")
 
 
-class XPUGraph:
-    """A captured XPU graph: cannot be made without XPU."""
-
-    def __new__(cls, *args, **kwargs):
-        raise RuntimeError("Tried to instantiate dummy base class XPUGraph")
-
-
-class MemPool:
-    """An XPU memory pool: cannot be made without XPU."""
-
-    def __new__(cls, *args, **kwargs):
-        raise RuntimeError("Tried to instantiate dummy base class MemPool")
+XPUGraph = _common.dummy_class(__name__, "XPUGraph",
+                               "A captured XPU graph: cannot be made without XPU.")
+MemPool = _common.dummy_class(__name__, "MemPool", "An XPU memory pool: cannot be made without XPU.")
 
 
 class graph:

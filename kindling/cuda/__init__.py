@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import contextlib
 
+from .. import _device_module_common as _common
 from .._device import device as _torch_device
 
 __all__ = [
@@ -58,29 +59,9 @@ class DeferredCudaCallError(Exception):
 
 
 # ---- availability and initialisation ----------------------------------------------------------
-def is_available() -> bool:
-    """Whether CUDA can be used: never, in kindling."""
-    return False
-
-
-def device_count() -> int:
-    """The number of CUDA devices: 0."""
-    return 0
-
-
-def is_initialized():
-    """Whether CUDA has been initialised: never."""
-    return False
-
-
 def _lazy_init():
     """Initialise CUDA: raises, as in a build without CUDA."""
     raise AssertionError(_NOT_COMPILED)
-
-
-def init():
-    """Initialise CUDA eagerly: raises, as in a build without CUDA."""
-    _lazy_init()
 
 
 def _lazy_call(callable, **kwargs):
@@ -92,19 +73,8 @@ def is_bf16_supported(including_emulation: bool = True):
     return False
 
 
-def is_tf32_supported() -> bool:
-    """Whether TF32 matmuls run on the current CUDA device: False without CUDA."""
-    return False
-
-
-def get_arch_list() -> list:
-    """The CUDA architectures this build targets: none."""
-    return []
-
-
-def get_gencode_flags() -> str:
-    """The NVCC gencode flags this build used: none."""
-    return ""
+globals().update(_common.no_device_functions(__name__, "CUDA", _lazy_init))
+globals().update(_common.build_info_functions(__name__, "CUDA"))
 
 
 # ---- devices ------------------------------------------------------------------------------------
@@ -240,34 +210,7 @@ def _nvml(device=None):
     raise ModuleNotFoundError(_NVML_MISSING)
 
 
-def device_memory_used(device=None) -> int:
-    """Memory in use on a device, from NVML: raises (no NVML)."""
-    _nvml(device)
-
-
-def memory_usage(device=None) -> int:
-    """Memory read/write utilisation, from NVML: raises (no NVML)."""
-    _nvml(device)
-
-
-def utilization(device=None) -> int:
-    """GPU utilisation, from NVML: raises (no NVML)."""
-    _nvml(device)
-
-
-def temperature(device=None) -> int:
-    """GPU temperature, from NVML: raises (no NVML)."""
-    _nvml(device)
-
-
-def power_draw(device=None) -> int:
-    """GPU power draw, from NVML: raises (no NVML)."""
-    _nvml(device)
-
-
-def clock_rate(device=None) -> int:
-    """GPU clock rate, from NVML: raises (no NVML)."""
-    _nvml(device)
+globals().update(_common.monitoring_functions(__name__, "NVML", _nvml))
 
 
 def list_gpu_processes(device=None) -> str:
@@ -319,25 +262,11 @@ def set_rng_state(new_state, device="cuda") -> None:
     _lazy_call(None)
 
 
-def set_rng_state_all(new_states) -> None:
-    """Set every CUDA generator's state from a sequence (queued, a no-op here)."""
-    for i, state in enumerate(new_states):
-        set_rng_state(state, i)
+set_rng_state_all = _common.set_rng_state_all_function(__name__, "CUDA", set_rng_state)
 
 
 # ---- memory -------------------------------------------------------------------------------------
-def empty_cache() -> None:
-    """Release cached CUDA memory: nothing to release."""
-
-
-def memory_stats(device=None):
-    """The caching allocator's statistics: empty, as CUDA was never initialised."""
-    return collections.OrderedDict()
-
-
-def memory_stats_as_nested_dict(device=None):
-    """The caching allocator's statistics as nested dicts: empty."""
-    return {}
+globals().update(_common.empty_allocator_functions(__name__, "CUDA"))
 
 
 def host_memory_stats():

@@ -342,7 +342,7 @@ class _LazyConvXdMixin(LazyModuleMixin):
         return input.shape[1] if input.dim() == batched else input.shape[0]
 
     def _get_num_spatial_dims(self) -> int:
-        raise NotImplementedError
+        return len(self.kernel_size)
 
 
 def _lazy_conv_init(module, out_channels, bias, device, dtype):
@@ -353,100 +353,66 @@ def _lazy_conv_init(module, out_channels, bias, device, dtype):
         module.bias = UninitializedParameter(device=device, dtype=dtype)
 
 
-class LazyConv1d(_LazyConvXdMixin, Conv1d):
+class _LazyConvMixin(_LazyConvXdMixin):
+    """The constructor of ``LazyConv1d/2d/3d``: the eager one's arguments less
+    ``in_channels``."""
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None) -> None:
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                         padding_mode, device=device, dtype=dtype)
+        _lazy_conv_init(self, out_channels, bias, device, dtype)
+
+
+class _LazyConvTransposeMixin(_LazyConvXdMixin):
+    """The constructor of ``LazyConvTranspose1d/2d/3d``: the eager one's arguments less
+    ``in_channels``."""
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
+                 dtype=None) -> None:
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                         dilation, padding_mode, device=device, dtype=dtype)
+        _lazy_conv_init(self, out_channels, bias, device, dtype)
+
+
+class LazyConv1d(_LazyConvMixin, Conv1d):
     """A ``Conv1d`` whose ``in_channels`` comes from its first input (``input.size(1)``, or
     ``size(0)`` unbatched); it becomes a ``Conv1d`` at that first forward."""
 
     cls_to_become = Conv1d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None) -> None:
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
-                         padding_mode, device=device, dtype=dtype)
-        _lazy_conv_init(self, out_channels, bias, device, dtype)
 
-    def _get_num_spatial_dims(self) -> int:
-        return 1
-
-
-class LazyConv2d(_LazyConvXdMixin, Conv2d):
+class LazyConv2d(_LazyConvMixin, Conv2d):
     """A ``Conv2d`` whose ``in_channels`` comes from its first input; it becomes a
     ``Conv2d`` at that first forward."""
 
     cls_to_become = Conv2d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None) -> None:
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
-                         padding_mode, device=device, dtype=dtype)
-        _lazy_conv_init(self, out_channels, bias, device, dtype)
 
-    def _get_num_spatial_dims(self) -> int:
-        return 2
-
-
-class LazyConv3d(_LazyConvXdMixin, Conv3d):
+class LazyConv3d(_LazyConvMixin, Conv3d):
     """A ``Conv3d`` whose ``in_channels`` comes from its first input; it becomes a
     ``Conv3d`` at that first forward."""
 
     cls_to_become = Conv3d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None) -> None:
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
-                         padding_mode, device=device, dtype=dtype)
-        _lazy_conv_init(self, out_channels, bias, device, dtype)
 
-    def _get_num_spatial_dims(self) -> int:
-        return 3
-
-
-class LazyConvTranspose1d(_LazyConvXdMixin, ConvTranspose1d):
+class LazyConvTranspose1d(_LazyConvTransposeMixin, ConvTranspose1d):
     """A ``ConvTranspose1d`` whose ``in_channels`` comes from its first input; it becomes a
     ``ConvTranspose1d`` at that first forward."""
 
     cls_to_become = ConvTranspose1d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
-                 dtype=None) -> None:
-        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
-                         dilation, padding_mode, device=device, dtype=dtype)
-        _lazy_conv_init(self, out_channels, bias, device, dtype)
 
-    def _get_num_spatial_dims(self) -> int:
-        return 1
-
-
-class LazyConvTranspose2d(_LazyConvXdMixin, ConvTranspose2d):
+class LazyConvTranspose2d(_LazyConvTransposeMixin, ConvTranspose2d):
     """A ``ConvTranspose2d`` whose ``in_channels`` comes from its first input; it becomes a
     ``ConvTranspose2d`` at that first forward."""
 
     cls_to_become = ConvTranspose2d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
-                 dtype=None) -> None:
-        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
-                         dilation, padding_mode, device=device, dtype=dtype)
-        _lazy_conv_init(self, out_channels, bias, device, dtype)
 
-    def _get_num_spatial_dims(self) -> int:
-        return 2
-
-
-class LazyConvTranspose3d(_LazyConvXdMixin, ConvTranspose3d):
+class LazyConvTranspose3d(_LazyConvTransposeMixin, ConvTranspose3d):
     """A ``ConvTranspose3d`` whose ``in_channels`` comes from its first input; it becomes a
     ``ConvTranspose3d`` at that first forward."""
 
     cls_to_become = ConvTranspose3d
-
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
-                 dtype=None) -> None:
-        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
-                         dilation, padding_mode, device=device, dtype=dtype)
-        _lazy_conv_init(self, out_channels, bias, device, dtype)
-
-    def _get_num_spatial_dims(self) -> int:
-        return 3

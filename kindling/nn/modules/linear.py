@@ -12,6 +12,16 @@ from .module import Module
 __all__ = ["Bilinear", "Identity", "Linear"]
 
 
+def _weight_and_bias(module, weight_shape, out_features, bias, factory_kwargs):
+    """Register an uninitialised ``weight`` of ``weight_shape`` and a bias of
+    ``out_features`` (``None`` without ``bias``)."""
+    module.weight = Parameter(torch.empty(weight_shape, **factory_kwargs))
+    if bias:
+        module.bias = Parameter(torch.empty(out_features, **factory_kwargs))
+    else:
+        module.register_parameter("bias", None)
+
+
 class Identity(Module):
     """Returns its input unchanged; any constructor arguments are accepted and ignored."""
 
@@ -35,11 +45,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(torch.empty((out_features, in_features), **factory_kwargs))
-        if bias:
-            self.bias = Parameter(torch.empty(out_features, **factory_kwargs))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in_features), out_features, bias, factory_kwargs)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -79,12 +85,8 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(torch.empty((out_features, in1_features, in2_features),
-                                            **factory_kwargs))
-        if bias:
-            self.bias = Parameter(torch.empty(out_features, **factory_kwargs))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in1_features, in2_features), out_features, bias,
+                         factory_kwargs)
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -57,6 +57,22 @@ def _get_activation_fn(activation):
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
+def _add_feed_forward_and_norms(layer, blocks, d_model, dim_feedforward, dropout,
+                                layer_norm_eps, norm_first, bias, factory_kwargs):
+    """What the encoder and decoder layers build after their attention: ``linear1``,
+    ``dropout``, ``linear2``, ``norm_first``, then ``norm1..normN`` and ``dropout1..dropoutN``
+    for their ``blocks`` residual blocks, registered in PyTorch's order."""
+    layer.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory_kwargs)
+    layer.dropout = Dropout(dropout)
+    layer.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory_kwargs)
+    layer.norm_first = norm_first
+    for i in range(1, blocks + 1):
+        setattr(layer, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias,
+                                             **factory_kwargs))
+    for i in range(1, blocks + 1):
+        setattr(layer, f"dropout{i}", Dropout(dropout))
+
+
 def _detect_is_causal_mask(mask, is_causal=None, size=None):
     """``is_causal`` when given; otherwise whether ``mask`` equals the square causal mask of
     ``size`` (default: the mask's second-last size)."""
@@ -318,14 +334,8 @@ class TransformerEncoderLayer(Module):
         super().__init__()
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, **factory_kwargs)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory_kwargs)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory_kwargs)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory_kwargs)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory_kwargs)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
+        _add_feed_forward_and_norms(self, 2, d_model, dim_feedforward, dropout, layer_norm_eps,
+                                    norm_first, bias, factory_kwargs)
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
         # 1: relu, 2: gelu, 0: anything else (PyTorch's fast path only knows the first two)
@@ -446,16 +456,8 @@ class TransformerDecoderLayer(Module):
         self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout,
                                                  batch_first=batch_first, bias=bias,
                                                  **factory_kwargs)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory_kwargs)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory_kwargs)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory_kwargs)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory_kwargs)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory_kwargs)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
+        _add_feed_forward_and_norms(self, 3, d_model, dim_feedforward, dropout, layer_norm_eps,
+                                    norm_first, bias, factory_kwargs)
         self.activation = _get_activation_fn(activation) if isinstance(activation, str) \
             else activation
 
