@@ -7,6 +7,8 @@ from .optimizer import (
     _check_capturable,
     _closure_loss,
     _FOREACH_NO_AUTOGRAD,
+    _group_setdefaults,
+    _init_group_state,
     _get_scalar_dtype,
     _get_value,
     _to_scalar,
@@ -65,11 +67,9 @@ class ASGD(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+        _group_setdefaults(
+            self, foreach=None, maximize=False, differentiable=False, capturable=False
+        )
         _upgrade_step_state(self)
         for s in self.state.values():
             for key in ("eta", "mu"):
@@ -78,30 +78,24 @@ class ASGD(Optimizer):
 
     def _init_group(self, group, params, grads, mus, axs, etas, state_steps):
         """Collect the parameters that have gradients, creating their state on first use."""
-        has_complex = False
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("ASGD does not support sparse gradients")
-            params.append(p)
-            has_complex |= torch.is_complex(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
-                state["eta"] = (
-                    torch.as_tensor(_to_scalar(group["lr"]), dtype=_get_scalar_dtype())
-                    .clone()
-                    .detach()
-                )
-                state["mu"] = torch.ones((), dtype=_get_scalar_dtype())
-                state["ax"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            mus.append(state["mu"])
-            axs.append(state["ax"])
-            etas.append(state["eta"])
-            state_steps.append(state["step"])
-        return has_complex
+
+        def init_state(p, state):
+            state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
+            state["eta"] = (
+                torch.as_tensor(_to_scalar(group["lr"]), dtype=_get_scalar_dtype()).clone().detach()
+            )
+            state["mu"] = torch.ones((), dtype=_get_scalar_dtype())
+            state["ax"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+        return _init_group_state(
+            self,
+            group,
+            params,
+            grads,
+            "ASGD",
+            init_state,
+            [("mu", mus), ("ax", axs), ("eta", etas), ("step", state_steps)],
+        )
 
     @_use_grad_for_differentiable
     def step(self, closure=None):

@@ -7,6 +7,8 @@ from .optimizer import (
     _check_capturable,
     _closure_loss,
     _FOREACH_NO_AUTOGRAD,
+    _group_setdefaults,
+    _init_group_state,
     _get_scalar_dtype,
     _get_value,
     _to_scalar,
@@ -71,12 +73,14 @@ class NAdam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
+        _group_setdefaults(
+            self,
+            maximize=False,
+            foreach=None,
+            capturable=False,
+            differentiable=False,
+            decoupled_weight_decay=False,
+        )
         _upgrade_step_state(self)
         for s in self.state.values():
             if "mu_product" in s and not torch.is_tensor(s["mu_product"]):
@@ -84,26 +88,27 @@ class NAdam(Optimizer):
 
     def _init_group(self, group, params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps):
         """Collect the parameters that have gradients, creating their state on first use."""
-        has_complex = False
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("NAdam does not support sparse gradients")
-            params.append(p)
-            has_complex |= torch.is_complex(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
-                state["mu_product"] = torch.tensor(1.0, dtype=_get_scalar_dtype())
-                state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            exp_avgs.append(state["exp_avg"])
-            exp_avg_sqs.append(state["exp_avg_sq"])
-            mu_products.append(state["mu_product"])
-            state_steps.append(state["step"])
-        return has_complex
+
+        def init_state(p, state):
+            state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
+            state["mu_product"] = torch.tensor(1.0, dtype=_get_scalar_dtype())
+            state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+        return _init_group_state(
+            self,
+            group,
+            params,
+            grads,
+            "NAdam",
+            init_state,
+            [
+                ("exp_avg", exp_avgs),
+                ("exp_avg_sq", exp_avg_sqs),
+                ("mu_product", mu_products),
+                ("step", state_steps),
+            ],
+        )
 
     @_use_grad_for_differentiable
     def step(self, closure=None):

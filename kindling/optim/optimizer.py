@@ -107,6 +107,49 @@ def _upgrade_step_state(optimizer):
                 p_state["step"] = torch.tensor(float(p_state["step"]), dtype=_get_scalar_dtype())
 
 
+def _group_setdefaults(optimizer, **defaults):
+    """Give every parameter group the options a checkpoint from an older version may lack."""
+    for group in optimizer.param_groups:
+        for key, value in defaults.items():
+            group.setdefault(key, value)
+
+
+def _zeros_state(*keys):
+    """A state initializer for ``_init_group_state``: a 0-d ``step`` then zero buffers."""
+
+    def init(p, state):
+        state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
+        for key in keys:
+            state[key] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+    return init
+
+
+def _init_group_state(optimizer, group, params, grads, sparse_name, init_state, state_lists):
+    """The shared body of most ``_init_group`` methods.
+
+    Appends each parameter of ``group`` that has a gradient to ``params`` and its gradient to
+    ``grads`` (a sparse gradient raises "<sparse_name> does not support sparse gradients"),
+    creates its state with ``init_state(p, state)`` on first use, and appends ``state[key]`` to
+    each ``(key, list)`` of ``state_lists``. Returns whether any parameter is complex.
+    """
+    has_complex = False
+    for p in group["params"]:
+        if p.grad is None:
+            continue
+        if p.grad.is_sparse:
+            raise RuntimeError(f"{sparse_name} does not support sparse gradients")
+        params.append(p)
+        has_complex |= torch.is_complex(p)
+        grads.append(p.grad)
+        state = optimizer.state[p]
+        if len(state) == 0:
+            init_state(p, state)
+        for key, out in state_lists:
+            out.append(state[key])
+    return has_complex
+
+
 def _closure_loss(closure):
     if closure is None:
         return None

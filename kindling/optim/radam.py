@@ -7,7 +7,9 @@ from .optimizer import (
     _check_capturable,
     _closure_loss,
     _FOREACH_NO_AUTOGRAD,
-    _get_scalar_dtype,
+    _group_setdefaults,
+    _init_group_state,
+    _zeros_state,
     _get_value,
     _to_scalar,
     _upgrade_step_state,
@@ -66,34 +68,27 @@ class RAdam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("capturable", False)
+        _group_setdefaults(
+            self,
+            foreach=None,
+            maximize=False,
+            differentiable=False,
+            decoupled_weight_decay=False,
+            capturable=False,
+        )
         _upgrade_step_state(self)
 
     def _init_group(self, group, params, grads, exp_avgs, exp_avg_sqs, state_steps):
         """Collect the parameters that have gradients, creating their state on first use."""
-        has_complex = False
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("RAdam does not support sparse gradients")
-            params.append(p)
-            has_complex |= torch.is_complex(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
-                state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            exp_avgs.append(state["exp_avg"])
-            exp_avg_sqs.append(state["exp_avg_sq"])
-            state_steps.append(state["step"])
-        return has_complex
+        return _init_group_state(
+            self,
+            group,
+            params,
+            grads,
+            "RAdam",
+            _zeros_state("exp_avg", "exp_avg_sq"),
+            [("exp_avg", exp_avgs), ("exp_avg_sq", exp_avg_sqs), ("step", state_steps)],
+        )
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
