@@ -9,13 +9,13 @@ from .optimizer import (
     _FOREACH_NO_AUTOGRAD,
     _group_setdefaults,
     _init_group_state,
-    _zeros_state,
     _to_scalar,
     _upgrade_step_state,
     _use_foreach,
     _use_grad_for_differentiable,
     _validate_common,
     _view_as_real,
+    _zeros_state,
 )
 
 __all__ = ["Adadelta", "adadelta"]

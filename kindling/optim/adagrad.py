@@ -8,9 +8,12 @@ from .optimizer import (
     _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _get_value,
+    _group_setdefaults,
     _to_scalar,
     _use_foreach,
     _use_grad_for_differentiable,
+    _validate_common,
+    _validate_nonneg,
     _view_as_real,
 )
 
@@ -55,20 +58,13 @@ class Adagrad(Optimizer):
         differentiable=False,
         fused=None,
     ):
-        if isinstance(lr, torch.Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
-            )
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _validate_common(lr)
+        _validate_nonneg(
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            epsilon=eps,
+        )
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,
@@ -91,11 +87,7 @@ class Adagrad(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
+        _group_setdefaults(self, foreach=None, maximize=False, differentiable=False, fused=None)
         for s in self.state.values():
             if "step" in s and not torch.is_tensor(s["step"]):
                 s["step"] = torch.tensor(float(s["step"]), dtype=_get_scalar_dtype())

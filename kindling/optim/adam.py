@@ -11,9 +11,12 @@ from .optimizer import (
     _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _get_value,
+    _group_setdefaults,
     _to_scalar,
+    _upgrade_step_state,
     _use_foreach,
     _use_grad_for_differentiable,
+    _validate_common,
 )
 
 __all__ = ["Adam", "adam"]
@@ -56,23 +59,9 @@ class Adam(Optimizer):
         fused=None,
         decoupled_weight_decay=False,
     ):
-        if isinstance(lr, torch.Tensor):
-            if foreach and not capturable:
-                raise ValueError(
-                    "lr as a Tensor is not supported for capturable=False and foreach=True"
-                )
-            if lr.numel() != 1:
-                raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if isinstance(lr, torch.Tensor) and foreach and not capturable:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
+        _validate_common(lr, eps=eps, betas=betas, weight_decay=weight_decay)
         both_float = isinstance(betas[0], float) and isinstance(betas[1], float)
         both_tensor = isinstance(betas[0], torch.Tensor) and isinstance(betas[1], torch.Tensor)
         if not (both_float or both_tensor):
@@ -105,21 +94,17 @@ class Adam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                # states saved by old versions kept 'step' as a Python number
-                if len(p_state) != 0 and not torch.is_tensor(p_state["step"]):
-                    p_state["step"] = torch.tensor(
-                        float(p_state["step"]), dtype=_get_scalar_dtype()
-                    )
+        _group_setdefaults(
+            self,
+            amsgrad=False,
+            maximize=False,
+            foreach=None,
+            capturable=False,
+            differentiable=False,
+            decoupled_weight_decay=False,
+            fused=None,
+        )
+        _upgrade_step_state(self, require_step=True)
 
     def _init_group(
         self, group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps

@@ -7,16 +7,16 @@ from .optimizer import (
     _check_capturable,
     _closure_loss,
     _FOREACH_NO_AUTOGRAD,
+    _get_value,
     _group_setdefaults,
     _init_group_state,
-    _zeros_state,
-    _get_value,
     _to_scalar,
     _upgrade_step_state,
     _use_foreach,
     _use_grad_for_differentiable,
     _validate_common,
     _view_as_real,
+    _zeros_state,
 )
 
 __all__ = ["Adamax", "adamax"]

@@ -2,7 +2,7 @@
 
 import kindling as torch
 
-from .optimizer import Optimizer, _to_scalar
+from .optimizer import Optimizer, _to_scalar, _validate_common
 
 __all__ = ["LBFGS"]
 
@@ -166,10 +166,7 @@ class LBFGS(Optimizer):
         history_size=100,
         line_search_fn=None,
     ):
-        if isinstance(lr, torch.Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _validate_common(lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = {

@@ -94,16 +94,28 @@ def _validate_common(lr, eps=None, betas=None, weight_decay=None):
         for i in (0, 1):
             if not 0.0 <= betas[i] < 1.0:
                 raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
-    if weight_decay is not None and not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    if weight_decay is not None:
+        _validate_nonneg(weight_decay=weight_decay)
 
 
-def _upgrade_step_state(optimizer):
-    """Old checkpoints kept ``state['step']`` as a number; make it a 0-d tensor again."""
+def _validate_nonneg(**values):
+    """Check, in the order given, that each value is >= 0 ("Invalid <name> value: ...")."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
+def _upgrade_step_state(optimizer, require_step=False):
+    """Old checkpoints kept ``state['step']`` as a number; make it a 0-d tensor again.
+
+    With ``require_step`` a non-empty state without ``step`` raises KeyError (Adam, RMSprop).
+    """
     for group in optimizer.param_groups:
         for p in group["params"]:
             p_state = optimizer.state.get(p, [])
-            if len(p_state) != 0 and "step" in p_state and not torch.is_tensor(p_state["step"]):
+            if len(p_state) == 0 or (not require_step and "step" not in p_state):
+                continue
+            if not torch.is_tensor(p_state["step"]):
                 p_state["step"] = torch.tensor(float(p_state["step"]), dtype=_get_scalar_dtype())
 
 

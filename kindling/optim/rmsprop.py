@@ -7,9 +7,13 @@ from .optimizer import (
     _check_capturable,
     _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
+    _group_setdefaults,
     _to_scalar,
+    _upgrade_step_state,
     _use_foreach,
     _use_grad_for_differentiable,
+    _validate_common,
+    _validate_nonneg,
     _view_as_real,
 )
 
@@ -48,18 +52,8 @@ class RMSprop(Optimizer):
         maximize=False,
         differentiable=False,
     ):
-        if isinstance(lr, torch.Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _validate_common(lr, eps=eps)
+        _validate_nonneg(momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -76,19 +70,16 @@ class RMSprop(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0 and not torch.is_tensor(p_state["step"]):
-                    p_state["step"] = torch.tensor(
-                        float(p_state["step"]), dtype=_get_scalar_dtype()
-                    )
+        _group_setdefaults(
+            self,
+            momentum=0,
+            centered=False,
+            foreach=None,
+            maximize=False,
+            differentiable=False,
+            capturable=False,
+        )
+        _upgrade_step_state(self, require_step=True)
 
     def _init_group(
         self, group, params, grads, square_avgs, momentum_buffer_list, grad_avgs, state_steps
