@@ -6,6 +6,7 @@ from .optimizer import (
     Optimizer,
     _check_capturable,
     _closure_loss,
+    _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
     _group_setdefaults,
     _init_group_state,
@@ -179,10 +180,7 @@ def _multi_tensor_adadelta(
         if maximize:
             g = torch._foreach_neg(g)
         if weight_decay != 0:
-            if maximize:
-                torch._foreach_add_(g, p, alpha=weight_decay)
-            else:
-                g = torch._foreach_add(g, p, alpha=weight_decay)
+            g = _foreach_add_weight_decay(g, p, weight_decay, maximize)
         torch._foreach_mul_(sq, rho)
         torch._foreach_addcmul_(sq, g, g, value=1 - rho)
         std = torch._foreach_add(sq, eps)

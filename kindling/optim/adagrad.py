@@ -5,6 +5,7 @@ import kindling as torch
 from .optimizer import (
     Optimizer,
     _check_fused,
+    _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _get_value,
@@ -240,10 +241,7 @@ def _multi_tensor_adagrad(
             g = torch._foreach_neg(g)
         torch._foreach_add_(steps, 1)
         if weight_decay != 0:
-            if maximize:
-                torch._foreach_add_(g, p, alpha=weight_decay)
-            else:
-                g = torch._foreach_add(g, p, alpha=weight_decay)
+            g = _foreach_add_weight_decay(g, p, weight_decay, maximize)
         minus_clr = [-lr / (1 + (_get_value(step) - 1) * lr_decay) for step in steps]
         torch._foreach_addcmul_(sums, g, g, value=1)
         std = torch._foreach_sqrt(sums)

@@ -8,6 +8,7 @@ from .optimizer import (
     Optimizer,
     _check_capturable,
     _check_fused,
+    _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _get_value,
@@ -289,34 +290,10 @@ def _single_tensor_adam(
         else:
             exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
 
-        if differentiable:
-            _differentiable_adam_update(
-                param,
-                exp_avg,
-                exp_avg_sq,
-                max_exp_avg_sqs,
-                i,
-                step_t,
-                amsgrad,
-                beta1,
-                beta2,
-                lr,
-                eps,
-            )
-        else:
-            _adam_update(
-                param,
-                exp_avg,
-                exp_avg_sq,
-                max_exp_avg_sqs,
-                i,
-                step_t,
-                amsgrad,
-                beta1,
-                beta2,
-                lr,
-                eps,
-            )
+        update = _differentiable_adam_update if differentiable else _adam_update
+        update(
+            param, exp_avg, exp_avg_sq, max_exp_avg_sqs, i, step_t, amsgrad, beta1, beta2, lr, eps
+        )
         if amsgrad and torch.is_complex(params[i]):
             max_exp_avg_sqs[i] = torch.view_as_complex(max_exp_avg_sqs[i])
 
@@ -405,10 +382,8 @@ def _multi_tensor_adam(
     if weight_decay != 0:
         if decoupled_weight_decay:
             torch._foreach_mul_(params, 1 - lr * weight_decay)
-        elif maximize:
-            torch._foreach_add_(grads, params, alpha=weight_decay)
         else:
-            grads = torch._foreach_add(grads, params, alpha=weight_decay)
+            grads = _foreach_add_weight_decay(grads, params, weight_decay, maximize)
     torch._foreach_lerp_(exp_avgs, grads, 1 - beta1)
     torch._foreach_mul_(exp_avg_sqs, beta2)
     torch._foreach_addcmul_(exp_avg_sqs, grads, grads, 1 - beta2)

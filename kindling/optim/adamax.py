@@ -6,6 +6,7 @@ from .optimizer import (
     Optimizer,
     _check_capturable,
     _closure_loss,
+    _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
     _get_value,
     _group_setdefaults,
@@ -184,10 +185,7 @@ def _multi_tensor_adamax(
             g = torch._foreach_neg(g)
         torch._foreach_add_(steps, 1)
         if weight_decay != 0:
-            if maximize:
-                torch._foreach_add_(g, p, alpha=weight_decay)
-            else:
-                g = torch._foreach_add(g, p, alpha=weight_decay)
+            g = _foreach_add_weight_decay(g, p, weight_decay, maximize)
         torch._foreach_lerp_(avgs, g, 1 - beta1)
         torch._foreach_mul_(infs, beta2)
         if not maximize and weight_decay == 0:

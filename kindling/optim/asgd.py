@@ -6,6 +6,7 @@ from .optimizer import (
     Optimizer,
     _check_capturable,
     _closure_loss,
+    _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _get_value,
@@ -199,11 +200,7 @@ def _multi_tensor_asgd(
         torch._foreach_add_(steps, 1)
         # decay and gradient step together: p -= eta * (g + weight_decay*p + lambd*p)
         if weight_decay != 0:
-            if maximize:
-                torch._foreach_add_(g, p, alpha=weight_decay)
-                intermediate = g
-            else:
-                intermediate = torch._foreach_add(g, p, alpha=weight_decay)
+            intermediate = _foreach_add_weight_decay(g, p, weight_decay, maximize)
             torch._foreach_add_(intermediate, p, alpha=lambd)
         else:
             intermediate = torch._foreach_add(g, p, alpha=lambd)

@@ -6,6 +6,7 @@ from .optimizer import (
     Optimizer,
     _check_capturable,
     _closure_loss,
+    _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _get_value,
@@ -256,10 +257,8 @@ def _multi_tensor_nadam(
         if weight_decay != 0:
             if decoupled_weight_decay:
                 torch._foreach_mul_(p, 1 - lr * weight_decay)
-            elif maximize:
-                torch._foreach_add_(g, p, alpha=weight_decay)
             else:
-                g = torch._foreach_add(g, p, alpha=weight_decay)
+                g = _foreach_add_weight_decay(g, p, weight_decay, maximize)
         torch._foreach_lerp_(avgs, g, 1 - beta1)
         torch._foreach_mul_(sqs, beta2)
         torch._foreach_addcmul_(sqs, g, g, 1 - beta2)

@@ -197,6 +197,18 @@ def _view_as_real(params, *state_and_grads):
                 lst[i] = torch.view_as_real(lst[i])
 
 
+def _foreach_add_weight_decay(grads, params, weight_decay, maximize):
+    """``grads + weight_decay * params`` on the foreach paths, returning the new grads list.
+
+    Under ``maximize`` ``grads`` are already negated copies and are updated in place; otherwise
+    they are the ``.grad`` tensors themselves, which must not be written, so a new list is made.
+    """
+    if maximize:
+        torch._foreach_add_(grads, params, alpha=weight_decay)
+        return grads
+    return torch._foreach_add(grads, params, alpha=weight_decay)
+
+
 def _use_foreach(foreach, params):
     """Whether a step takes the multi-tensor (``_foreach_*``) path.
 

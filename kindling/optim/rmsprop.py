@@ -5,6 +5,7 @@ import kindling as torch
 from .optimizer import (
     Optimizer,
     _check_capturable,
+    _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _group_setdefaults,
@@ -276,10 +277,7 @@ def _multi_tensor_rmsprop(
             g = torch._foreach_neg(g)
         torch._foreach_add_(steps, 1)
         if weight_decay != 0:
-            if maximize:
-                torch._foreach_add_(g, p, alpha=weight_decay)
-            else:
-                g = torch._foreach_add(g, p, alpha=weight_decay)
+            g = _foreach_add_weight_decay(g, p, weight_decay, maximize)
         torch._foreach_mul_(sq, alpha)
         torch._foreach_addcmul_(sq, g, g, value=1 - alpha)
         if centered:
