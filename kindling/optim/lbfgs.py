@@ -58,7 +58,14 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
     bracket = None
     while ls_iter < max_ls:
         sufficient_decrease_fails = f_new > (f + c1 * t * gtd)
-        if sufficient_decrease_fails or (ls_iter > 1 and f_new >= f_prev):
+        curvature_holds = abs(gtd_new) <= -c2 * gtd
+        # an interval holding a good point: too little decrease, or (short of the curvature
+        # condition) the slope turned upward
+        if (
+            sufficient_decrease_fails
+            or (ls_iter > 1 and f_new >= f_prev)
+            or (not curvature_holds and gtd_new >= 0)
+        ):
             bracket = _Bracket(
                 [t_prev, t],
                 [f_prev, f_new],
@@ -66,17 +73,9 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
                 [gtd_prev, gtd_new],
             )
             break
-        if abs(gtd_new) <= -c2 * gtd:
+        if curvature_holds:
             bracket = _Bracket([t], [f_new], [g_new], None)
             done = True
-            break
-        if gtd_new >= 0:
-            bracket = _Bracket(
-                [t_prev, t],
-                [f_prev, f_new],
-                [g_prev, g_new.clone(memory_format=torch.contiguous_format)],
-                [gtd_prev, gtd_new],
-            )
             break
         # extrapolate
         min_step = t + 0.01 * (t - t_prev)
