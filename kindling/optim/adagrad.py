@@ -5,6 +5,7 @@ import kindling as torch
 from .optimizer import (
     Optimizer,
     _check_fused,
+    _closure_loss,
     _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
@@ -120,10 +121,7 @@ class Adagrad(Optimizer):
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one optimization step (``closure`` recomputes and returns the loss)."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             params, grads, state_sums, state_steps = [], [], [], []
             self._init_group(group, params, grads, state_sums, state_steps)

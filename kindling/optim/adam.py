@@ -8,6 +8,7 @@ from .optimizer import (
     Optimizer,
     _check_capturable,
     _check_fused,
+    _closure_loss,
     _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
@@ -148,10 +149,7 @@ class Adam(Optimizer):
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one optimization step (``closure`` recomputes and returns the loss)."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps = (
                 [],

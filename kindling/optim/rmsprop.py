@@ -5,6 +5,7 @@ import kindling as torch
 from .optimizer import (
     Optimizer,
     _check_capturable,
+    _closure_loss,
     _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
@@ -115,10 +116,7 @@ class RMSprop(Optimizer):
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one optimization step (``closure`` recomputes and returns the loss)."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_steps = (
                 [],
