@@ -14,6 +14,7 @@ from .optimizer import (
     _get_scalar_dtype,
     _get_value,
     _group_setdefaults,
+    _requires_grad,
     _to_scalar,
     _upgrade_step_state,
     _use_foreach,
@@ -294,10 +295,6 @@ def _single_tensor_adam(
         )
         if amsgrad and torch.is_complex(params[i]):
             max_exp_avg_sqs[i] = torch.view_as_complex(max_exp_avg_sqs[i])
-
-
-def _requires_grad(x):
-    return isinstance(x, torch.Tensor) and x.requires_grad
 
 
 def _adam_update(

@@ -209,6 +209,11 @@ def _foreach_add_weight_decay(grads, params, weight_decay, maximize):
     return torch._foreach_add(grads, params, alpha=weight_decay)
 
 
+def _requires_grad(x):
+    """A hyperparameter tensor the caller differentiates with respect to."""
+    return isinstance(x, torch.Tensor) and x.requires_grad
+
+
 def _use_foreach(foreach, params):
     """Whether a step takes the multi-tensor (``_foreach_*``) path.
 

@@ -6,6 +6,7 @@ from .optimizer import (
     Optimizer,
     _check_fused,
     _closure_loss,
+    _requires_grad,
     _to_scalar,
     _use_foreach,
     _use_grad_for_differentiable,
@@ -183,11 +184,6 @@ def _single_tensor_sgd(
             param.addcmul_(grad, lr, value=-1)
         else:
             param.add_(grad, alpha=-lr)
-
-
-def _requires_grad(x):
-    """A hyperparameter tensor the caller differentiates with respect to."""
-    return isinstance(x, torch.Tensor) and x.requires_grad
 
 
 def _multi_tensor_sgd(
