@@ -8,8 +8,8 @@ from .optimizer import (
     _closure_loss,
     _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
-    _get_scalar_dtype,
     _group_setdefaults,
+    _init_group_state,
     _to_scalar,
     _upgrade_step_state,
     _use_foreach,
@@ -17,6 +17,7 @@ from .optimizer import (
     _validate_common,
     _validate_nonneg,
     _view_as_real,
+    _zeros_state,
 )
 
 __all__ = ["RMSprop", "rmsprop"]
@@ -86,32 +87,15 @@ class RMSprop(Optimizer):
     def _init_group(
         self, group, params, grads, square_avgs, momentum_buffer_list, grad_avgs, state_steps
     ):
-        has_complex = False
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            params.append(p)
-            has_complex |= torch.is_complex(p)
-            if p.grad.is_sparse:
-                raise RuntimeError("RMSprop does not support sparse gradients")
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
-                state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                if group["momentum"] > 0:
-                    state["momentum_buffer"] = torch.zeros_like(
-                        p, memory_format=torch.preserve_format
-                    )
-                if group["centered"]:
-                    state["grad_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            square_avgs.append(state["square_avg"])
-            state_steps.append(state["step"])
-            if group["momentum"] > 0:
-                momentum_buffer_list.append(state["momentum_buffer"])
-            if group["centered"]:
-                grad_avgs.append(state["grad_avg"])
-        return has_complex
+        state_lists = [("square_avg", square_avgs), ("step", state_steps)]
+        if group["momentum"] > 0:
+            state_lists.append(("momentum_buffer", momentum_buffer_list))
+        if group["centered"]:
+            state_lists.append(("grad_avg", grad_avgs))
+        buffers = [key for key, _ in state_lists if key != "step"]
+        return _init_group_state(
+            self, group, params, grads, "RMSprop", _zeros_state(*buffers), state_lists
+        )
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
