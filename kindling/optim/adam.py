@@ -11,15 +11,16 @@ from .optimizer import (
     _closure_loss,
     _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
-    _get_scalar_dtype,
     _get_value,
     _group_setdefaults,
+    _init_group_state,
     _requires_grad,
     _to_scalar,
     _upgrade_step_state,
     _use_foreach,
     _use_grad_for_differentiable,
     _validate_common,
+    _zeros_state,
 )
 
 __all__ = ["Adam", "adam"]
@@ -112,30 +113,13 @@ class Adam(Optimizer):
     def _init_group(
         self, group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps
     ):
-        has_complex = False
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            params.append(p)
-            has_complex |= torch.is_complex(p)
-            if p.grad.is_sparse:
-                raise RuntimeError(
-                    "Adam does not support sparse gradients, please consider SparseAdam instead"
-                )
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
-                state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                if group["amsgrad"]:
-                    state["max_exp_avg_sq"] = torch.zeros_like(
-                        p, memory_format=torch.preserve_format
-                    )
-            exp_avgs.append(state["exp_avg"])
-            exp_avg_sqs.append(state["exp_avg_sq"])
-            if group["amsgrad"]:
-                max_exp_avg_sqs.append(state["max_exp_avg_sq"])
+        state_lists = [("exp_avg", exp_avgs), ("exp_avg_sq", exp_avg_sqs)]
+        if group["amsgrad"]:
+            state_lists.append(("max_exp_avg_sq", max_exp_avg_sqs))
+        state_lists.append(("step", state_steps))
+        buffers = [key for key, _ in state_lists if key != "step"]
+
+        def check_state(state):
             if group["differentiable"] and state["step"].requires_grad:
                 raise RuntimeError(
                     "`requires_grad` is not supported for `step` in differentiable mode"
@@ -144,8 +128,18 @@ class Adam(Optimizer):
                 raise RuntimeError(
                     "lr as a Tensor is not supported for capturable=False and foreach=True"
                 )
-            state_steps.append(state["step"])
-        return has_complex
+
+        return _init_group_state(
+            self,
+            group,
+            params,
+            grads,
+            "Adam",
+            _zeros_state(*buffers),
+            state_lists,
+            sparse_hint=", please consider SparseAdam instead",
+            check_state=check_state,
+        )
 
     @_use_grad_for_differentiable
     def step(self, closure=None):

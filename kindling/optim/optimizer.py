@@ -137,28 +137,45 @@ def _zeros_state(*keys):
     return init
 
 
-def _init_group_state(optimizer, group, params, grads, sparse_name, init_state, state_lists):
+def _init_group_state(
+    optimizer,
+    group,
+    params,
+    grads,
+    sparse_name,
+    init_state,
+    state_lists,
+    *,
+    sparse_hint="",
+    check_state=None,
+):
     """The shared body of most ``_init_group`` methods.
 
     Appends each parameter of ``group`` that has a gradient to ``params`` and its gradient to
     ``grads`` (a sparse gradient raises "<sparse_name> does not support sparse gradients"),
     creates its state with ``init_state(p, state)`` on first use, and appends ``state[key]`` to
-    each ``(key, list)`` of ``state_lists``. Returns whether any parameter is complex.
+    each ``(key, list)`` of ``state_lists``; ``sparse_hint`` ends the sparse-gradient message and
+    ``check_state(state)``, when given, runs before the last list is appended to. Returns
+    whether any parameter is complex.
     """
     has_complex = False
     for p in group["params"]:
         if p.grad is None:
             continue
         if p.grad.is_sparse:
-            raise RuntimeError(f"{sparse_name} does not support sparse gradients")
+            raise RuntimeError(f"{sparse_name} does not support sparse gradients{sparse_hint}")
         params.append(p)
         has_complex |= torch.is_complex(p)
         grads.append(p.grad)
         state = optimizer.state[p]
         if len(state) == 0:
             init_state(p, state)
-        for key, out in state_lists:
+        for key, out in state_lists[:-1]:
             out.append(state[key])
+        if check_state is not None:
+            check_state(state)
+        key, out = state_lists[-1]
+        out.append(state[key])
     return has_complex
 
 
