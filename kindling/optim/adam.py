@@ -8,12 +8,19 @@ from .optimizer import (
     Optimizer,
     _check_capturable,
     _check_fused,
+    _closure_loss,
+    _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
-    _get_scalar_dtype,
     _get_value,
+    _group_setdefaults,
+    _init_group_state,
+    _requires_grad,
     _to_scalar,
+    _upgrade_step_state,
     _use_foreach,
     _use_grad_for_differentiable,
+    _validate_common,
+    _zeros_state,
 )
 
 __all__ = ["Adam", "adam"]
@@ -56,23 +63,9 @@ class Adam(Optimizer):
         fused=None,
         decoupled_weight_decay=False,
     ):
-        if isinstance(lr, torch.Tensor):
-            if foreach and not capturable:
-                raise ValueError(
-                    "lr as a Tensor is not supported for capturable=False and foreach=True"
-                )
-            if lr.numel() != 1:
-                raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if isinstance(lr, torch.Tensor) and foreach and not capturable:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
+        _validate_common(lr, eps=eps, betas=betas, weight_decay=weight_decay)
         both_float = isinstance(betas[0], float) and isinstance(betas[1], float)
         both_tensor = isinstance(betas[0], torch.Tensor) and isinstance(betas[1], torch.Tensor)
         if not (both_float or both_tensor):
@@ -105,49 +98,28 @@ class Adam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                # states saved by old versions kept 'step' as a Python number
-                if len(p_state) != 0 and not torch.is_tensor(p_state["step"]):
-                    p_state["step"] = torch.tensor(
-                        float(p_state["step"]), dtype=_get_scalar_dtype()
-                    )
+        _group_setdefaults(
+            self,
+            amsgrad=False,
+            maximize=False,
+            foreach=None,
+            capturable=False,
+            differentiable=False,
+            decoupled_weight_decay=False,
+            fused=None,
+        )
+        _upgrade_step_state(self, require_step=True)
 
     def _init_group(
         self, group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps
     ):
-        has_complex = False
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            params.append(p)
-            has_complex |= torch.is_complex(p)
-            if p.grad.is_sparse:
-                raise RuntimeError(
-                    "Adam does not support sparse gradients, please consider SparseAdam instead"
-                )
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
-                state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                if group["amsgrad"]:
-                    state["max_exp_avg_sq"] = torch.zeros_like(
-                        p, memory_format=torch.preserve_format
-                    )
-            exp_avgs.append(state["exp_avg"])
-            exp_avg_sqs.append(state["exp_avg_sq"])
-            if group["amsgrad"]:
-                max_exp_avg_sqs.append(state["max_exp_avg_sq"])
+        state_lists = [("exp_avg", exp_avgs), ("exp_avg_sq", exp_avg_sqs)]
+        if group["amsgrad"]:
+            state_lists.append(("max_exp_avg_sq", max_exp_avg_sqs))
+        state_lists.append(("step", state_steps))
+        buffers = [key for key, _ in state_lists if key != "step"]
+
+        def check_state(state):
             if group["differentiable"] and state["step"].requires_grad:
                 raise RuntimeError(
                     "`requires_grad` is not supported for `step` in differentiable mode"
@@ -156,16 +128,23 @@ class Adam(Optimizer):
                 raise RuntimeError(
                     "lr as a Tensor is not supported for capturable=False and foreach=True"
                 )
-            state_steps.append(state["step"])
-        return has_complex
+
+        return _init_group_state(
+            self,
+            group,
+            params,
+            grads,
+            "Adam",
+            _zeros_state(*buffers),
+            state_lists,
+            sparse_hint=", please consider SparseAdam instead",
+            check_state=check_state,
+        )
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one optimization step (``closure`` recomputes and returns the loss)."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps = (
                 [],
@@ -304,40 +283,12 @@ def _single_tensor_adam(
         else:
             exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
 
-        if differentiable:
-            _differentiable_adam_update(
-                param,
-                exp_avg,
-                exp_avg_sq,
-                max_exp_avg_sqs,
-                i,
-                step_t,
-                amsgrad,
-                beta1,
-                beta2,
-                lr,
-                eps,
-            )
-        else:
-            _adam_update(
-                param,
-                exp_avg,
-                exp_avg_sq,
-                max_exp_avg_sqs,
-                i,
-                step_t,
-                amsgrad,
-                beta1,
-                beta2,
-                lr,
-                eps,
-            )
+        update = _differentiable_adam_update if differentiable else _adam_update
+        update(
+            param, exp_avg, exp_avg_sq, max_exp_avg_sqs, i, step_t, amsgrad, beta1, beta2, lr, eps
+        )
         if amsgrad and torch.is_complex(params[i]):
             max_exp_avg_sqs[i] = torch.view_as_complex(max_exp_avg_sqs[i])
-
-
-def _requires_grad(x):
-    return isinstance(x, torch.Tensor) and x.requires_grad
 
 
 def _adam_update(
@@ -420,10 +371,8 @@ def _multi_tensor_adam(
     if weight_decay != 0:
         if decoupled_weight_decay:
             torch._foreach_mul_(params, 1 - lr * weight_decay)
-        elif maximize:
-            torch._foreach_add_(grads, params, alpha=weight_decay)
         else:
-            grads = torch._foreach_add(grads, params, alpha=weight_decay)
+            grads = _foreach_add_weight_decay(grads, params, weight_decay, maximize)
     torch._foreach_lerp_(exp_avgs, grads, 1 - beta1)
     torch._foreach_mul_(exp_avg_sqs, beta2)
     torch._foreach_addcmul_(exp_avg_sqs, grads, grads, 1 - beta2)

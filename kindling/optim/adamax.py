@@ -6,15 +6,18 @@ from .optimizer import (
     Optimizer,
     _check_capturable,
     _closure_loss,
+    _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
-    _get_scalar_dtype,
     _get_value,
+    _group_setdefaults,
+    _init_group_state,
     _to_scalar,
     _upgrade_step_state,
     _use_foreach,
     _use_grad_for_differentiable,
     _validate_common,
     _view_as_real,
+    _zeros_state,
 )
 
 __all__ = ["Adamax", "adamax"]
@@ -64,33 +67,22 @@ class Adamax(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+        _group_setdefaults(
+            self, foreach=None, maximize=False, differentiable=False, capturable=False
+        )
         _upgrade_step_state(self)
 
     def _init_group(self, group, params, grads, exp_avgs, exp_infs, state_steps):
         """Collect the parameters that have gradients, creating their state on first use."""
-        has_complex = False
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("Adamax does not support sparse gradients")
-            params.append(p)
-            has_complex |= torch.is_complex(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
-                state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                state["exp_inf"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            exp_avgs.append(state["exp_avg"])
-            exp_infs.append(state["exp_inf"])
-            state_steps.append(state["step"])
-        return has_complex
+        return _init_group_state(
+            self,
+            group,
+            params,
+            grads,
+            "Adamax",
+            _zeros_state("exp_avg", "exp_inf"),
+            [("exp_avg", exp_avgs), ("exp_inf", exp_infs), ("step", state_steps)],
+        )
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
@@ -193,10 +185,7 @@ def _multi_tensor_adamax(
             g = torch._foreach_neg(g)
         torch._foreach_add_(steps, 1)
         if weight_decay != 0:
-            if maximize:
-                torch._foreach_add_(g, p, alpha=weight_decay)
-            else:
-                g = torch._foreach_add(g, p, alpha=weight_decay)
+            g = _foreach_add_weight_decay(g, p, weight_decay, maximize)
         torch._foreach_lerp_(avgs, g, 1 - beta1)
         torch._foreach_mul_(infs, beta2)
         if not maximize and weight_decay == 0:

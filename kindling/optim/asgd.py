@@ -6,9 +6,12 @@ from .optimizer import (
     Optimizer,
     _check_capturable,
     _closure_loss,
+    _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _get_value,
+    _group_setdefaults,
+    _init_group_state,
     _to_scalar,
     _upgrade_step_state,
     _use_foreach,
@@ -65,11 +68,9 @@ class ASGD(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+        _group_setdefaults(
+            self, foreach=None, maximize=False, differentiable=False, capturable=False
+        )
         _upgrade_step_state(self)
         for s in self.state.values():
             for key in ("eta", "mu"):
@@ -78,30 +79,24 @@ class ASGD(Optimizer):
 
     def _init_group(self, group, params, grads, mus, axs, etas, state_steps):
         """Collect the parameters that have gradients, creating their state on first use."""
-        has_complex = False
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("ASGD does not support sparse gradients")
-            params.append(p)
-            has_complex |= torch.is_complex(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
-                state["eta"] = (
-                    torch.as_tensor(_to_scalar(group["lr"]), dtype=_get_scalar_dtype())
-                    .clone()
-                    .detach()
-                )
-                state["mu"] = torch.ones((), dtype=_get_scalar_dtype())
-                state["ax"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            mus.append(state["mu"])
-            axs.append(state["ax"])
-            etas.append(state["eta"])
-            state_steps.append(state["step"])
-        return has_complex
+
+        def init_state(p, state):
+            state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
+            state["eta"] = (
+                torch.as_tensor(_to_scalar(group["lr"]), dtype=_get_scalar_dtype()).clone().detach()
+            )
+            state["mu"] = torch.ones((), dtype=_get_scalar_dtype())
+            state["ax"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+        return _init_group_state(
+            self,
+            group,
+            params,
+            grads,
+            "ASGD",
+            init_state,
+            [("mu", mus), ("ax", axs), ("eta", etas), ("step", state_steps)],
+        )
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
@@ -205,11 +200,7 @@ def _multi_tensor_asgd(
         torch._foreach_add_(steps, 1)
         # decay and gradient step together: p -= eta * (g + weight_decay*p + lambd*p)
         if weight_decay != 0:
-            if maximize:
-                torch._foreach_add_(g, p, alpha=weight_decay)
-                intermediate = g
-            else:
-                intermediate = torch._foreach_add(g, p, alpha=weight_decay)
+            intermediate = _foreach_add_weight_decay(g, p, weight_decay, maximize)
             torch._foreach_add_(intermediate, p, alpha=lambd)
         else:
             intermediate = torch._foreach_add(g, p, alpha=lambd)

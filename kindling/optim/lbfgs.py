@@ -2,7 +2,7 @@
 
 import kindling as torch
 
-from .optimizer import Optimizer, _to_scalar
+from .optimizer import Optimizer, _to_scalar, _validate_common
 
 __all__ = ["LBFGS"]
 
@@ -58,7 +58,14 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
     bracket = None
     while ls_iter < max_ls:
         sufficient_decrease_fails = f_new > (f + c1 * t * gtd)
-        if sufficient_decrease_fails or (ls_iter > 1 and f_new >= f_prev):
+        curvature_holds = abs(gtd_new) <= -c2 * gtd
+        # an interval holding a good point: too little decrease, or (short of the curvature
+        # condition) the slope turned upward
+        if (
+            sufficient_decrease_fails
+            or (ls_iter > 1 and f_new >= f_prev)
+            or (not curvature_holds and gtd_new >= 0)
+        ):
             bracket = _Bracket(
                 [t_prev, t],
                 [f_prev, f_new],
@@ -66,17 +73,9 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
                 [gtd_prev, gtd_new],
             )
             break
-        if abs(gtd_new) <= -c2 * gtd:
+        if curvature_holds:
             bracket = _Bracket([t], [f_new], [g_new], None)
             done = True
-            break
-        if gtd_new >= 0:
-            bracket = _Bracket(
-                [t_prev, t],
-                [f_prev, f_new],
-                [g_prev, g_new.clone(memory_format=torch.contiguous_format)],
-                [gtd_prev, gtd_new],
-            )
             break
         # extrapolate
         min_step = t + 0.01 * (t - t_prev)
@@ -166,10 +165,7 @@ class LBFGS(Optimizer):
         history_size=100,
         line_search_fn=None,
     ):
-        if isinstance(lr, torch.Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _validate_common(lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = {

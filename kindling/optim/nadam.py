@@ -6,9 +6,12 @@ from .optimizer import (
     Optimizer,
     _check_capturable,
     _closure_loss,
+    _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
     _get_scalar_dtype,
     _get_value,
+    _group_setdefaults,
+    _init_group_state,
     _to_scalar,
     _upgrade_step_state,
     _use_foreach,
@@ -71,12 +74,14 @@ class NAdam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
+        _group_setdefaults(
+            self,
+            maximize=False,
+            foreach=None,
+            capturable=False,
+            differentiable=False,
+            decoupled_weight_decay=False,
+        )
         _upgrade_step_state(self)
         for s in self.state.values():
             if "mu_product" in s and not torch.is_tensor(s["mu_product"]):
@@ -84,26 +89,27 @@ class NAdam(Optimizer):
 
     def _init_group(self, group, params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps):
         """Collect the parameters that have gradients, creating their state on first use."""
-        has_complex = False
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("NAdam does not support sparse gradients")
-            params.append(p)
-            has_complex |= torch.is_complex(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
-                state["mu_product"] = torch.tensor(1.0, dtype=_get_scalar_dtype())
-                state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            exp_avgs.append(state["exp_avg"])
-            exp_avg_sqs.append(state["exp_avg_sq"])
-            mu_products.append(state["mu_product"])
-            state_steps.append(state["step"])
-        return has_complex
+
+        def init_state(p, state):
+            state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
+            state["mu_product"] = torch.tensor(1.0, dtype=_get_scalar_dtype())
+            state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+        return _init_group_state(
+            self,
+            group,
+            params,
+            grads,
+            "NAdam",
+            init_state,
+            [
+                ("exp_avg", exp_avgs),
+                ("exp_avg_sq", exp_avg_sqs),
+                ("mu_product", mu_products),
+                ("step", state_steps),
+            ],
+        )
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
@@ -251,10 +257,8 @@ def _multi_tensor_nadam(
         if weight_decay != 0:
             if decoupled_weight_decay:
                 torch._foreach_mul_(p, 1 - lr * weight_decay)
-            elif maximize:
-                torch._foreach_add_(g, p, alpha=weight_decay)
             else:
-                g = torch._foreach_add(g, p, alpha=weight_decay)
+                g = _foreach_add_weight_decay(g, p, weight_decay, maximize)
         torch._foreach_lerp_(avgs, g, 1 - beta1)
         torch._foreach_mul_(sqs, beta2)
         torch._foreach_addcmul_(sqs, g, g, 1 - beta2)

@@ -94,17 +94,89 @@ def _validate_common(lr, eps=None, betas=None, weight_decay=None):
         for i in (0, 1):
             if not 0.0 <= betas[i] < 1.0:
                 raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
-    if weight_decay is not None and not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    if weight_decay is not None:
+        _validate_nonneg(weight_decay=weight_decay)
 
 
-def _upgrade_step_state(optimizer):
-    """Old checkpoints kept ``state['step']`` as a number; make it a 0-d tensor again."""
+def _validate_nonneg(**values):
+    """Check, in the order given, that each value is >= 0 ("Invalid <name> value: ...")."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
+def _upgrade_step_state(optimizer, require_step=False):
+    """Old checkpoints kept ``state['step']`` as a number; make it a 0-d tensor again.
+
+    With ``require_step`` a non-empty state without ``step`` raises KeyError (Adam, RMSprop).
+    """
     for group in optimizer.param_groups:
         for p in group["params"]:
             p_state = optimizer.state.get(p, [])
-            if len(p_state) != 0 and "step" in p_state and not torch.is_tensor(p_state["step"]):
+            if len(p_state) == 0 or (not require_step and "step" not in p_state):
+                continue
+            if not torch.is_tensor(p_state["step"]):
                 p_state["step"] = torch.tensor(float(p_state["step"]), dtype=_get_scalar_dtype())
+
+
+def _group_setdefaults(optimizer, **defaults):
+    """Give every parameter group the options a checkpoint from an older version may lack."""
+    for group in optimizer.param_groups:
+        for key, value in defaults.items():
+            group.setdefault(key, value)
+
+
+def _zeros_state(*keys):
+    """A state initializer for ``_init_group_state``: a 0-d ``step`` then zero buffers."""
+
+    def init(p, state):
+        state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
+        for key in keys:
+            state[key] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+    return init
+
+
+def _init_group_state(
+    optimizer,
+    group,
+    params,
+    grads,
+    sparse_name,
+    init_state,
+    state_lists,
+    *,
+    sparse_hint="",
+    check_state=None,
+):
+    """The shared body of most ``_init_group`` methods.
+
+    Appends each parameter of ``group`` that has a gradient to ``params`` and its gradient to
+    ``grads`` (a sparse gradient raises "<sparse_name> does not support sparse gradients"),
+    creates its state with ``init_state(p, state)`` on first use, and appends ``state[key]`` to
+    each ``(key, list)`` of ``state_lists``; ``sparse_hint`` ends the sparse-gradient message and
+    ``check_state(state)``, when given, runs before the last list is appended to. Returns
+    whether any parameter is complex.
+    """
+    has_complex = False
+    for p in group["params"]:
+        if p.grad is None:
+            continue
+        if p.grad.is_sparse:
+            raise RuntimeError(f"{sparse_name} does not support sparse gradients{sparse_hint}")
+        params.append(p)
+        has_complex |= torch.is_complex(p)
+        grads.append(p.grad)
+        state = optimizer.state[p]
+        if len(state) == 0:
+            init_state(p, state)
+        for key, out in state_lists[:-1]:
+            out.append(state[key])
+        if check_state is not None:
+            check_state(state)
+        key, out = state_lists[-1]
+        out.append(state[key])
+    return has_complex
 
 
 def _closure_loss(closure):
@@ -140,6 +212,23 @@ def _view_as_real(params, *state_and_grads):
             params[i] = torch.view_as_real(p)
             for lst in state_and_grads:
                 lst[i] = torch.view_as_real(lst[i])
+
+
+def _foreach_add_weight_decay(grads, params, weight_decay, maximize):
+    """``grads + weight_decay * params`` on the foreach paths, returning the new grads list.
+
+    Under ``maximize`` ``grads`` are already negated copies and are updated in place; otherwise
+    they are the ``.grad`` tensors themselves, which must not be written, so a new list is made.
+    """
+    if maximize:
+        torch._foreach_add_(grads, params, alpha=weight_decay)
+        return grads
+    return torch._foreach_add(grads, params, alpha=weight_decay)
+
+
+def _requires_grad(x):
+    """A hyperparameter tensor the caller differentiates with respect to."""
+    return isinstance(x, torch.Tensor) and x.requires_grad
 
 
 def _use_foreach(foreach, params):

@@ -6,15 +6,18 @@ from .optimizer import (
     Optimizer,
     _check_capturable,
     _closure_loss,
+    _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
-    _get_scalar_dtype,
     _get_value,
+    _group_setdefaults,
+    _init_group_state,
     _to_scalar,
     _upgrade_step_state,
     _use_foreach,
     _use_grad_for_differentiable,
     _validate_common,
     _view_as_real,
+    _zeros_state,
 )
 
 __all__ = ["RAdam", "radam"]
@@ -66,34 +69,27 @@ class RAdam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("capturable", False)
+        _group_setdefaults(
+            self,
+            foreach=None,
+            maximize=False,
+            differentiable=False,
+            decoupled_weight_decay=False,
+            capturable=False,
+        )
         _upgrade_step_state(self)
 
     def _init_group(self, group, params, grads, exp_avgs, exp_avg_sqs, state_steps):
         """Collect the parameters that have gradients, creating their state on first use."""
-        has_complex = False
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("RAdam does not support sparse gradients")
-            params.append(p)
-            has_complex |= torch.is_complex(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = torch.tensor(0.0, dtype=_get_scalar_dtype())
-                state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            exp_avgs.append(state["exp_avg"])
-            exp_avg_sqs.append(state["exp_avg_sq"])
-            state_steps.append(state["step"])
-        return has_complex
+        return _init_group_state(
+            self,
+            group,
+            params,
+            grads,
+            "RAdam",
+            _zeros_state("exp_avg", "exp_avg_sq"),
+            [("exp_avg", exp_avgs), ("exp_avg_sq", exp_avg_sqs), ("step", state_steps)],
+        )
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
@@ -226,10 +222,8 @@ def _multi_tensor_radam(
         if weight_decay != 0:
             if decoupled_weight_decay:
                 torch._foreach_mul_(p, 1 - lr * weight_decay)
-            elif maximize:
-                torch._foreach_add_(g, p, alpha=weight_decay)
             else:
-                g = torch._foreach_add(g, p, alpha=weight_decay)
+                g = _foreach_add_weight_decay(g, p, weight_decay, maximize)
         torch._foreach_lerp_(avgs, g, 1 - beta1)
         torch._foreach_mul_(sqs, beta2)
         torch._foreach_addcmul_(sqs, g, g, 1 - beta2)

@@ -5,12 +5,19 @@ import kindling as torch
 from .optimizer import (
     Optimizer,
     _check_capturable,
+    _closure_loss,
+    _foreach_add_weight_decay,
     _FOREACH_NO_AUTOGRAD,
-    _get_scalar_dtype,
+    _group_setdefaults,
+    _init_group_state,
     _to_scalar,
+    _upgrade_step_state,
     _use_foreach,
     _use_grad_for_differentiable,
+    _validate_common,
+    _validate_nonneg,
     _view_as_real,
+    _zeros_state,
 )
 
 __all__ = ["RMSprop", "rmsprop"]
@@ -48,18 +55,8 @@ class RMSprop(Optimizer):
         maximize=False,
         differentiable=False,
     ):
-        if isinstance(lr, torch.Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _validate_common(lr, eps=eps)
+        _validate_nonneg(momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -76,57 +73,34 @@ class RMSprop(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0 and not torch.is_tensor(p_state["step"]):
-                    p_state["step"] = torch.tensor(
-                        float(p_state["step"]), dtype=_get_scalar_dtype()
-                    )
+        _group_setdefaults(
+            self,
+            momentum=0,
+            centered=False,
+            foreach=None,
+            maximize=False,
+            differentiable=False,
+            capturable=False,
+        )
+        _upgrade_step_state(self, require_step=True)
 
     def _init_group(
         self, group, params, grads, square_avgs, momentum_buffer_list, grad_avgs, state_steps
     ):
-        has_complex = False
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            params.append(p)
-            has_complex |= torch.is_complex(p)
-            if p.grad.is_sparse:
-                raise RuntimeError("RMSprop does not support sparse gradients")
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
-                state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                if group["momentum"] > 0:
-                    state["momentum_buffer"] = torch.zeros_like(
-                        p, memory_format=torch.preserve_format
-                    )
-                if group["centered"]:
-                    state["grad_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            square_avgs.append(state["square_avg"])
-            state_steps.append(state["step"])
-            if group["momentum"] > 0:
-                momentum_buffer_list.append(state["momentum_buffer"])
-            if group["centered"]:
-                grad_avgs.append(state["grad_avg"])
-        return has_complex
+        state_lists = [("square_avg", square_avgs), ("step", state_steps)]
+        if group["momentum"] > 0:
+            state_lists.append(("momentum_buffer", momentum_buffer_list))
+        if group["centered"]:
+            state_lists.append(("grad_avg", grad_avgs))
+        buffers = [key for key, _ in state_lists if key != "step"]
+        return _init_group_state(
+            self, group, params, grads, "RMSprop", _zeros_state(*buffers), state_lists
+        )
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one optimization step (``closure`` recomputes and returns the loss)."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_steps = (
                 [],
@@ -285,10 +259,7 @@ def _multi_tensor_rmsprop(
             g = torch._foreach_neg(g)
         torch._foreach_add_(steps, 1)
         if weight_decay != 0:
-            if maximize:
-                torch._foreach_add_(g, p, alpha=weight_decay)
-            else:
-                g = torch._foreach_add(g, p, alpha=weight_decay)
+            g = _foreach_add_weight_decay(g, p, weight_decay, maximize)
         torch._foreach_mul_(sq, alpha)
         torch._foreach_addcmul_(sq, g, g, value=1 - alpha)
         if centered:

@@ -7,13 +7,15 @@ from .optimizer import (
     _check_capturable,
     _closure_loss,
     _FOREACH_NO_AUTOGRAD,
-    _get_scalar_dtype,
+    _group_setdefaults,
+    _init_group_state,
     _to_scalar,
     _upgrade_step_state,
     _use_foreach,
     _use_grad_for_differentiable,
     _validate_common,
     _view_as_real,
+    _zeros_state,
 )
 
 __all__ = ["Rprop", "rprop"]
@@ -62,36 +64,30 @@ class Rprop(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+        _group_setdefaults(
+            self, foreach=None, maximize=False, differentiable=False, capturable=False
+        )
         _upgrade_step_state(self)
 
     def _init_group(self, group, params, grads, prevs, step_sizes, state_steps):
         """Collect the parameters that have gradients, creating their state on first use."""
-        has_complex = False
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("Rprop does not support sparse gradients")
-            params.append(p)
-            has_complex |= torch.is_complex(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
-                state["prev"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                if p.dtype.is_complex:
-                    state["step_size"] = torch.full_like(p.grad, complex(group["lr"], group["lr"]))
-                else:
-                    state["step_size"] = torch.full_like(p.grad, _to_scalar(group["lr"]))
-            prevs.append(state["prev"])
-            step_sizes.append(state["step_size"])
-            state_steps.append(state["step"])
-        return has_complex
+
+        def init_state(p, state):
+            _zeros_state("prev")(p, state)
+            if p.dtype.is_complex:
+                state["step_size"] = torch.full_like(p.grad, complex(group["lr"], group["lr"]))
+            else:
+                state["step_size"] = torch.full_like(p.grad, _to_scalar(group["lr"]))
+
+        return _init_group_state(
+            self,
+            group,
+            params,
+            grads,
+            "Rprop",
+            init_state,
+            [("prev", prevs), ("step_size", step_sizes), ("step", state_steps)],
+        )
 
     @_use_grad_for_differentiable
     def step(self, closure=None):

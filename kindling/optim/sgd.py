@@ -5,6 +5,8 @@ import kindling as torch
 from .optimizer import (
     Optimizer,
     _check_fused,
+    _closure_loss,
+    _requires_grad,
     _to_scalar,
     _use_foreach,
     _use_grad_for_differentiable,
@@ -92,10 +94,7 @@ class SGD(Optimizer):
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one optimization step (``closure`` recomputes and returns the loss)."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             params, grads, momentum_buffer_list = [], [], []
             self._init_group(group, params, grads, momentum_buffer_list)
@@ -185,11 +184,6 @@ def _single_tensor_sgd(
             param.addcmul_(grad, lr, value=-1)
         else:
             param.add_(grad, alpha=-lr)
-
-
-def _requires_grad(x):
-    """A hyperparameter tensor the caller differentiates with respect to."""
-    return isinstance(x, torch.Tensor) and x.requires_grad
 
 
 def _multi_tensor_sgd(
