@@ -392,29 +392,81 @@ class Module:
         if recurse:
             for module in self.children():
                 module._apply(fn)
+        from ... import __future__ as future
+        if future._swap_module_params_on_conversion or \
+                future._overwrite_module_params_on_conversion:
+            self._apply_future(fn, future._swap_module_params_on_conversion)
+        else:
+            for key, param in self._parameters.items():
+                if param is None:
+                    continue
+                with _no_grad():
+                    param_applied = fn(param)
+                param_grad = param.grad
+                if _compatible_shallow_copy(param, param_applied):
+                    param.data = param_applied
+                    out_param = param
+                else:
+                    out_param = Parameter(param_applied, param.requires_grad)
+                    self._parameters[key] = out_param
+                if param_grad is not None:
+                    with _no_grad():
+                        grad_applied = fn(param_grad)
+                    if _compatible_shallow_copy(param_grad, grad_applied):
+                        out_param.grad.data = grad_applied
+                    else:
+                        out_param.grad = grad_applied.requires_grad_(param_grad.requires_grad)
+        for key, buf in self._buffers.items():
+            if buf is not None:
+                self._buffers[key] = fn(buf)
+        return self
+
+    def _apply_future(self, fn, swap):
+        """``_apply``'s parameter loop under ``torch.__future__``'s flags: with ``swap``,
+        each converted parameter (and gradient) is swapped into the existing object
+        (``torch.utils.swap_tensors``); otherwise new Parameter objects are assigned."""
+        from ...utils._swap import swap_tensors
         for key, param in self._parameters.items():
             if param is None:
                 continue
             with _no_grad():
                 param_applied = fn(param)
             param_grad = param.grad
-            if _compatible_shallow_copy(param, param_applied):
-                param.data = param_applied
+            if swap:
+                try:
+                    if param_grad is not None:
+                        param.grad = None
+                    param_applied = Parameter(param_applied, requires_grad=param.requires_grad)
+                    swap_tensors(param, param_applied)
+                except Exception as e:
+                    if param_grad is not None:
+                        param.grad = param_grad
+                    raise RuntimeError(
+                        f"_apply(): Couldn't swap {self._get_name()}.{key}") from e
                 out_param = param
             else:
+                if not isinstance(param, Parameter):
+                    raise AssertionError("param must be a Parameter")
+                if not param.is_leaf:
+                    raise AssertionError("param must be a leaf tensor")
                 out_param = Parameter(param_applied, param.requires_grad)
                 self._parameters[key] = out_param
-            if param_grad is not None:
-                with _no_grad():
-                    grad_applied = fn(param_grad)
-                if _compatible_shallow_copy(param_grad, grad_applied):
-                    out_param.grad.data = grad_applied
-                else:
-                    out_param.grad = grad_applied.requires_grad_(param_grad.requires_grad)
-        for key, buf in self._buffers.items():
-            if buf is not None:
-                self._buffers[key] = fn(buf)
-        return self
+            if param_grad is None:
+                continue
+            with _no_grad():
+                grad_applied = fn(param_grad)
+            if swap:
+                grad_applied.requires_grad_(param_grad.requires_grad)
+                try:
+                    swap_tensors(param_grad, grad_applied)
+                except Exception as e:
+                    raise RuntimeError(
+                        f"_apply(): Couldn't swap {self._get_name()}.{key}.grad") from e
+                out_param.grad = param_grad
+            else:
+                if not param_grad.is_leaf:
+                    raise AssertionError("param_grad must be a leaf tensor")
+                out_param.grad = grad_applied.requires_grad_(param_grad.requires_grad)
 
     def apply(self, fn):
         """Call ``fn(m)`` on every submodule (children first), then on this module."""
@@ -937,6 +989,8 @@ class Module:
                                                         persistent_buffers.items())
                        if v is not None}
         assign = local_metadata.get("assign_to_params_buffers", False)
+        from ... import __future__ as future
+        use_swap = future._swap_module_params_on_conversion
         for name, param in local_state.items():
             key = prefix + name
             if key not in state_dict:
@@ -969,7 +1023,9 @@ class Module:
                     stacklevel=2)
             try:
                 with _no_grad():
-                    if assign:
+                    if use_swap:
+                        self._swap_in_loaded(param, input_param, assign)
+                    elif assign:
                         if isinstance(param, Parameter):
                             if not isinstance(input_param, Parameter):
                                 input_param = Parameter(input_param,
@@ -981,7 +1037,8 @@ class Module:
                         param.copy_(input_param)
             except Exception as ex:  # noqa: BLE001 (reported in error_msgs, as PyTorch)
                 error_msgs.append(
-                    f'While copying the parameter named "{key}", whose dimensions in the model '
+                    f'While {"swapping" if use_swap else "copying"} the parameter named '
+                    f'"{key}", whose dimensions in the model '
                     f"are {param.size()} and whose dimensions in the checkpoint are "
                     f"{input_param.size()}, an exception occurred : {ex.args}.")
         extra_state_key = prefix + _EXTRA_STATE_KEY_SUFFIX
@@ -1002,6 +1059,23 @@ class Module:
                             unexpected_keys.append(key)
                     elif input_name[0] not in local_state:
                         unexpected_keys.append(key)
+
+    @staticmethod
+    def _swap_in_loaded(param, input_param, assign):
+        """``load_state_dict`` under ``torch.__future__.set_swap_module_params_on_conversion``:
+        swap ``param.module_load(input_param)`` into ``param`` (it keeps its identity)."""
+        from ...utils._swap import swap_tensors
+        loaded = param.module_load(input_param, assign=assign)
+        if loaded is input_param or loaded is param:
+            raise RuntimeError(
+                "module_load returned one of self or other, please .detach() "
+                "the result if returning one of the inputs in module_load")
+        if isinstance(param, Parameter):
+            if not isinstance(loaded, Parameter):
+                loaded = Parameter(loaded, requires_grad=param.requires_grad)
+            else:
+                loaded.requires_grad_(param.requires_grad)
+        swap_tensors(param, loaded)
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy ``state_dict``'s parameters and buffers into this module and its
