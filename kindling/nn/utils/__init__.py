@@ -18,6 +18,8 @@ __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grads_with_norm_", "clip_g
            "get_total_norm", "parameters_to_vector", "rnn", "vector_to_parameters"]
 # ---- parametrize, weight/spectral norm, stateless, fusion, memory format (nnutils2) ----
 from . import parametrizations, parametrize, stateless  # noqa: F401,E402
+# (``prune`` is a submodule, left out of ``__all__`` as in PyTorch)
+from . import prune  # noqa: F401,E402
 from .fusion import (  # noqa: F401,E402
     fuse_conv_bn_eval,
     fuse_conv_bn_weights,
