@@ -253,3 +253,16 @@ def test_prune_errors(case):
     assert k[0] is not None
     assert k[0][:2] == t[0][:2]
     assert k[1:] == t[1:]
+
+
+@pytest.mark.parametrize("which", ["leaf", "nonleaf", "unsaved_nonleaf"])
+def test_swap_use_count_of_tensors_saved_for_backward(which):
+    def scenario(lib):
+        p = lib.nn.Parameter(lib.ones(2))
+        x = lib.full((2,), 3.0, requires_grad=True)
+        t = x if which == "leaf" else x * 2
+        loss = (p * t).sum() if which != "unsaved_nonleaf" else (p + t).sum()
+        err = raises(lambda: lib.utils.swap_tensors(t, lib.full((2,), 5.0)))
+        after = raises(loss.backward)
+        return [err, after, p.grad, t]
+    same(*run(scenario))

@@ -1,5 +1,6 @@
 """``torch.utils.swap_tensors``: exchange the contents of two tensor objects in place."""
 import copyreg
+import gc
 import weakref
 
 _POISONED_MSG = (
@@ -22,6 +23,29 @@ def _live_accumulator(t):
     return ref() if ref is not None else None
 
 
+def _saved_count(t):
+    """How many live graph nodes saved ``t`` itself for backward (scanning referrers: done
+    only for tensors that take part in a graph)."""
+    from ..autograd.graph import SavedVariable
+    return sum(1 for r in gc.get_referrers(t)
+               if type(r) is SavedVariable and r._data is t and not r._freed)
+
+
+def _check_use_count(t, name):
+    """PyTorch's use-count check: besides ``t`` itself, only a leaf's gradient accumulator
+    may hold it (returned, to be poisoned); being saved for backward is an error.  The
+    accumulator and saved tensors are what count in kindling (other Python references do
+    not, as they do not in PyTorch)."""
+    acc = _live_accumulator(t)
+    in_graph = acc is not None or t.__dict__.get("_grad_node") is not None
+    use_count = 1 + (acc is not None) + (_saved_count(t) if in_graph else 0)
+    if use_count == 1 or (use_count == 2 and acc is not None):
+        return acc
+    raise RuntimeError(
+        f"Expected use_count of {name} to be 1 or 2 with an AccumulateGrad node but got "
+        f"{use_count} make sure you are not holding references to the tensor in other places.")
+
+
 def swap_tensors(t1, t2):
     """Swap the contents of tensors ``t1`` and ``t2`` (class, ``__dict__``, every slot and
     so data, metadata and autograd state) while each object keeps its identity.
@@ -38,9 +62,7 @@ def swap_tensors(t1, t2):
     if slots1 != slots2:
         raise RuntimeError("Cannot swap t1 and t2 if they have different slots")
 
-    # (PyTorch's use-count check counts C++ owners of the TensorImpl; the one owner
-    # kindling can see is a leaf's gradient accumulator, which PyTorch poisons.)
-    accs = [_live_accumulator(t) for t in (t1, t2)]
+    accs = [_check_use_count(t1, "t1"), _check_use_count(t2, "t2")]
     for acc in accs:
         if acc is not None:
             acc.register_prehook(_poisoned)
