@@ -192,6 +192,71 @@ def _compatible_shallow_copy(tensor, applied):
     return isinstance(applied, Tensor)
 
 
+def _apply_future(module, fn, swap):
+    """``module._apply``'s parameter loop under ``torch.__future__``'s flags: with ``swap``,
+    each converted parameter (and gradient) is swapped into the existing object
+    (``torch.utils.swap_tensors``); otherwise new Parameter objects are assigned."""
+    from ...utils._swap import swap_tensors
+    for key, param in module._parameters.items():
+        if param is None:
+            continue
+        with _no_grad():
+            param_applied = fn(param)
+        param_grad = param.grad
+        if swap:
+            try:
+                if param_grad is not None:
+                    param.grad = None
+                param_applied = Parameter(param_applied, requires_grad=param.requires_grad)
+                swap_tensors(param, param_applied)
+            except Exception as e:
+                if param_grad is not None:
+                    param.grad = param_grad
+                raise RuntimeError(
+                    f"_apply(): Couldn't swap {module._get_name()}.{key}") from e
+            out_param = param
+        else:
+            if not isinstance(param, Parameter):
+                raise AssertionError("param must be a Parameter")
+            if not param.is_leaf:
+                raise AssertionError("param must be a leaf tensor")
+            out_param = Parameter(param_applied, param.requires_grad)
+            module._parameters[key] = out_param
+        if param_grad is None:
+            continue
+        with _no_grad():
+            grad_applied = fn(param_grad)
+        if swap:
+            grad_applied.requires_grad_(param_grad.requires_grad)
+            try:
+                swap_tensors(param_grad, grad_applied)
+            except Exception as e:
+                raise RuntimeError(
+                    f"_apply(): Couldn't swap {module._get_name()}.{key}.grad") from e
+            out_param.grad = param_grad
+        else:
+            if not param_grad.is_leaf:
+                raise AssertionError("param_grad must be a leaf tensor")
+            out_param.grad = grad_applied.requires_grad_(param_grad.requires_grad)
+
+
+def _swap_in_loaded(param, input_param, assign):
+    """``load_state_dict`` under ``torch.__future__.set_swap_module_params_on_conversion``:
+    swap ``param.module_load(input_param)`` into ``param`` (it keeps its identity)."""
+    from ...utils._swap import swap_tensors
+    loaded = param.module_load(input_param, assign=assign)
+    if loaded is input_param or loaded is param:
+        raise RuntimeError(
+            "module_load returned one of self or other, please .detach() "
+            "the result if returning one of the inputs in module_load")
+    if isinstance(param, Parameter):
+        if not isinstance(loaded, Parameter):
+            loaded = Parameter(loaded, requires_grad=param.requires_grad)
+        else:
+            loaded.requires_grad_(param.requires_grad)
+    swap_tensors(param, loaded)
+
+
 class Module:
     """Base class for all neural network modules: subclass it, assign parameters, buffers and
     submodules in ``__init__`` (after ``super().__init__()``) and define ``forward``."""
@@ -395,7 +460,7 @@ class Module:
         from ... import __future__ as future
         if future._swap_module_params_on_conversion or \
                 future._overwrite_module_params_on_conversion:
-            self._apply_future(fn, future._swap_module_params_on_conversion)
+            _apply_future(self, fn, future._swap_module_params_on_conversion)
         else:
             for key, param in self._parameters.items():
                 if param is None:
@@ -420,53 +485,6 @@ class Module:
             if buf is not None:
                 self._buffers[key] = fn(buf)
         return self
-
-    def _apply_future(self, fn, swap):
-        """``_apply``'s parameter loop under ``torch.__future__``'s flags: with ``swap``,
-        each converted parameter (and gradient) is swapped into the existing object
-        (``torch.utils.swap_tensors``); otherwise new Parameter objects are assigned."""
-        from ...utils._swap import swap_tensors
-        for key, param in self._parameters.items():
-            if param is None:
-                continue
-            with _no_grad():
-                param_applied = fn(param)
-            param_grad = param.grad
-            if swap:
-                try:
-                    if param_grad is not None:
-                        param.grad = None
-                    param_applied = Parameter(param_applied, requires_grad=param.requires_grad)
-                    swap_tensors(param, param_applied)
-                except Exception as e:
-                    if param_grad is not None:
-                        param.grad = param_grad
-                    raise RuntimeError(
-                        f"_apply(): Couldn't swap {self._get_name()}.{key}") from e
-                out_param = param
-            else:
-                if not isinstance(param, Parameter):
-                    raise AssertionError("param must be a Parameter")
-                if not param.is_leaf:
-                    raise AssertionError("param must be a leaf tensor")
-                out_param = Parameter(param_applied, param.requires_grad)
-                self._parameters[key] = out_param
-            if param_grad is None:
-                continue
-            with _no_grad():
-                grad_applied = fn(param_grad)
-            if swap:
-                grad_applied.requires_grad_(param_grad.requires_grad)
-                try:
-                    swap_tensors(param_grad, grad_applied)
-                except Exception as e:
-                    raise RuntimeError(
-                        f"_apply(): Couldn't swap {self._get_name()}.{key}.grad") from e
-                out_param.grad = param_grad
-            else:
-                if not param_grad.is_leaf:
-                    raise AssertionError("param_grad must be a leaf tensor")
-                out_param.grad = grad_applied.requires_grad_(param_grad.requires_grad)
 
     def apply(self, fn):
         """Call ``fn(m)`` on every submodule (children first), then on this module."""
@@ -1024,7 +1042,7 @@ class Module:
             try:
                 with _no_grad():
                     if use_swap:
-                        self._swap_in_loaded(param, input_param, assign)
+                        _swap_in_loaded(param, input_param, assign)
                     elif assign:
                         if isinstance(param, Parameter):
                             if not isinstance(input_param, Parameter):
@@ -1059,23 +1077,6 @@ class Module:
                             unexpected_keys.append(key)
                     elif input_name[0] not in local_state:
                         unexpected_keys.append(key)
-
-    @staticmethod
-    def _swap_in_loaded(param, input_param, assign):
-        """``load_state_dict`` under ``torch.__future__.set_swap_module_params_on_conversion``:
-        swap ``param.module_load(input_param)`` into ``param`` (it keeps its identity)."""
-        from ...utils._swap import swap_tensors
-        loaded = param.module_load(input_param, assign=assign)
-        if loaded is input_param or loaded is param:
-            raise RuntimeError(
-                "module_load returned one of self or other, please .detach() "
-                "the result if returning one of the inputs in module_load")
-        if isinstance(param, Parameter):
-            if not isinstance(loaded, Parameter):
-                loaded = Parameter(loaded, requires_grad=param.requires_grad)
-            else:
-                loaded.requires_grad_(param.requires_grad)
-        swap_tensors(param, loaded)
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy ``state_dict``'s parameters and buffers into this module and its
