@@ -680,11 +680,26 @@ class Tensor:
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment.  If you were attempting to deepcopy a "
+                "module, this may be because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001")
         if type(self) is not Tensor:
             return _sub().deepcopy_subclass(self, memo)
         new = self.clone() if self._np is None else self.detach().clone()
         new._requires_grad = self._requires_grad
         memo[id(self)] = new
+        # (as PyTorch's: the gradient and the user's attributes are deep-copied too; kindling's
+        # own fields in ``__dict__`` all start with an underscore)
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        if self.__dict__:
+            import copy
+            for k, v in self.__dict__.items():
+                if not k.startswith("_"):
+                    new.__dict__[k] = copy.deepcopy(v, memo)
         return new
 
     def __reduce_ex__(self, proto):

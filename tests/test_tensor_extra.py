@@ -114,3 +114,26 @@ def _accumulate_ops(T):
 
 def test_accumulate_grad_and_copy_slices_call_new_empty_strided():
     assert _accumulate_ops(kindling) == _accumulate_ops(torch)
+
+
+def test_deepcopy_as_pytorch():
+    """``copy.deepcopy`` of a tensor copies its gradient and user attributes, and refuses a
+    non-leaf (PyTorch's message, which also guards modules with weight_norm-style
+    parametrizations)."""
+    import copy
+
+    import pytest
+    torch = pytest.importorskip("torch")
+
+    def run(T):
+        x = T.ones(2, requires_grad=True)
+        x.grad = T.full((2,), 3.0)
+        x.foo = [1]
+        y = copy.deepcopy(x)
+        out = [y.requires_grad, y.grad.tolist(), y.foo, y.grad is not x.grad, y.foo is not x.foo]
+        try:
+            copy.deepcopy(T.ones(2, requires_grad=True) * 2)
+        except RuntimeError as e:
+            out.append(str(e))
+        return out
+    assert run(kindling) == run(torch)
