@@ -1,0 +1,41 @@
+"""Probability distributions (``torch.distributions``): parameterizable distributions with
+sampling that follows PyTorch's random streams, ``log_prob``, moments, entropy and KL divergence.
+
+Built so far: Distribution, Normal, Bernoulli, Categorical, Uniform, OneHotCategorical(StraightThrough),
+Exponential, Laplace, Independent, MultivariateNormal, constraints, utils, kl_divergence/register_kl.
+The other PyTorch distributions and transforms raise NotImplementedError when looked up.
+"""
+
+from . import constraints, utils
+from .bernoulli import Bernoulli
+from .categorical import Categorical
+from .distribution import Distribution
+from .exponential import Exponential
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal
+from .normal import Normal
+from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from .uniform import Uniform
+
+__all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "Laplace",
+           "MultivariateNormal", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
+           "Uniform", "constraints", "kl_divergence", "register_kl", "utils"]
+
+# PyTorch names not built yet: looking one up says so instead of AttributeError
+_NOT_YET = frozenset({
+    "Beta", "Binomial", "Cauchy", "Chi2", "ContinuousBernoulli", "Dirichlet", "ExponentialFamily",
+    "FisherSnedecor", "Gamma", "GeneralizedPareto", "Geometric", "Gumbel", "HalfCauchy",
+    "HalfNormal", "InverseGamma", "Kumaraswamy", "LKJCholesky", "LogNormal", "LogisticNormal",
+    "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "NegativeBinomial",
+    "Pareto", "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "StudentT",
+    "TransformedDistribution", "VonMises", "Weibull", "Wishart", "transforms", "Transform",
+    "biject_to", "transform_to", "constraint_registry",
+})
+
+
+def __getattr__(name):
+    if name in _NOT_YET:
+        raise NotImplementedError(f"kindling.distributions.{name} is not implemented yet")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
