@@ -1,0 +1,413 @@
+"""kindling.distributions against torch.distributions: same-seed samples, rsample gradients,
+log_prob/cdf/icdf/entropy/moments, shapes, expand, argument/sample validation errors, reprs and
+KL divergences."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import kindling
+
+torch = pytest.importorskip("torch")
+
+LIBS = {"kindling": kindling, "torch": torch}
+
+
+def _np(x):
+    if isinstance(x, (kindling.Tensor, torch.Tensor)):
+        return x.detach().numpy()
+    return np.asarray(x)
+
+
+def assert_same(a, b, rtol=1e-5, atol=1e-6):
+    if isinstance(a, (tuple, list)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_same(x, y, rtol, atol)
+        return
+    if isinstance(b, torch.Tensor):
+        assert isinstance(a, kindling.Tensor), type(a)
+        assert str(a.dtype) == str(b.dtype)
+        assert tuple(a.shape) == tuple(b.shape)
+    np.testing.assert_allclose(_np(a), _np(b), rtol=rtol, atol=atol, equal_nan=True)
+
+
+# Each case builds a distribution from plain data with the library `t` given.
+CASES = {
+    "Normal": lambda t: t.distributions.Normal(t.tensor([0.0, 1.5, -2.0]), t.tensor([1.0, 0.5, 3.0])),
+    "Normal_scalar": lambda t: t.distributions.Normal(0.5, 2.0),
+    "Normal_bcast": lambda t: t.distributions.Normal(t.tensor([[0.0], [1.0]]), t.tensor([1.0, 2.0, 0.5])),
+    "Bernoulli_probs": lambda t: t.distributions.Bernoulli(t.tensor([0.1, 0.5, 0.9])),
+    "Bernoulli_logits": lambda t: t.distributions.Bernoulli(logits=t.tensor([-1.0, 0.0, 2.0])),
+    "Categorical_probs": lambda t: t.distributions.Categorical(t.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])),
+    "Categorical_logits": lambda t: t.distributions.Categorical(logits=t.tensor([0.5, -1.0, 2.0, 0.0])),
+    "Uniform": lambda t: t.distributions.Uniform(t.tensor([0.0, -1.0]), t.tensor([2.0, 3.0])),
+    "OneHotCategorical": lambda t: t.distributions.OneHotCategorical(t.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])),
+    "Exponential": lambda t: t.distributions.Exponential(t.tensor([0.5, 1.0, 4.0])),
+    "Laplace": lambda t: t.distributions.Laplace(t.tensor([0.0, 2.0]), t.tensor([1.0, 0.3])),
+    "Independent": lambda t: t.distributions.Independent(
+        t.distributions.Normal(t.tensor([[0.0, 1.0], [2.0, 3.0]]), t.tensor([[1.0, 2.0], [0.5, 1.5]])), 1),
+    "MVN_cov": lambda t: t.distributions.MultivariateNormal(
+        t.tensor([1.0, -1.0]), t.tensor([[2.0, 0.3], [0.3, 1.0]])),
+    "MVN_tril_batched": lambda t: t.distributions.MultivariateNormal(
+        t.tensor([[1.0, -1.0, 0.0], [0.0, 2.0, 1.0]]),
+        scale_tril=t.tensor([[1.0, 0.0, 0.0], [0.5, 2.0, 0.0], [-0.3, 0.2, 0.7]])),
+    "MVN_precision": lambda t: t.distributions.MultivariateNormal(
+        t.zeros(2), precision_matrix=t.tensor([[2.0, 0.5], [0.5, 1.0]])),
+}
+CONTINUOUS = ["Normal", "Normal_scalar", "Normal_bcast", "Uniform", "Exponential", "Laplace",
+              "Independent", "MVN_cov", "MVN_tril_batched", "MVN_precision"]
+
+
+def both(name):
+    return CASES[name](kindling), CASES[name](torch)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("sample_shape", [(), (4,), (2, 3)])
+def test_sample_same_seed(name, sample_shape):
+    out = {}
+    for lib, t in LIBS.items():
+        d = CASES[name](t)
+        t.manual_seed(1234)
+        out[lib] = (d.sample(sample_shape), d.sample())
+    assert_same(out["kindling"], out["torch"])
+
+
+@pytest.mark.parametrize("name", CONTINUOUS)
+def test_rsample_same_seed_and_gradients(name):
+    out = {}
+    for lib, t in LIBS.items():
+        d = CASES[name](t)
+        params = [v for v in vars(d).values() if isinstance(v, t.Tensor)]
+        if hasattr(d, "base_dist"):
+            params = [d.base_dist.loc, d.base_dist.scale]
+        leaves = []
+        # rebuild from leaf copies so gradients reach them
+        if name.startswith("MVN"):
+            loc = d.loc.detach().clone().requires_grad_()
+            L = d._unbroadcasted_scale_tril.detach().clone().requires_grad_()
+            d = t.distributions.MultivariateNormal(loc, scale_tril=L)
+            leaves = [loc, L]
+        elif name == "Independent":
+            loc, scale = (p.detach().clone().requires_grad_() for p in params)
+            d = t.distributions.Independent(t.distributions.Normal(loc, scale), 1)
+            leaves = [loc, scale]
+        else:
+            leaves = [p.detach().clone().requires_grad_() for p in params]
+            d = type(d)(*leaves)
+        t.manual_seed(7)
+        x = d.rsample((5,))
+        (x * x).sum().backward()
+        out[lib] = (x, [p.grad for p in leaves])
+    assert_same(out["kindling"][0], out["torch"][0])
+    assert_same(out["kindling"][1], out["torch"][1], rtol=1e-4, atol=1e-5)
+
+
+def _values(name, t):
+    """Points inside the support, shaped to broadcast against the distribution."""
+    t.manual_seed(99)
+    d = CASES[name](t)
+    return d.sample((3,))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_log_prob_entropy_moments(name):
+    out = {}
+    for lib, t in LIBS.items():
+        d = CASES[name](t)
+        res = {"log_prob": d.log_prob(_values(name, t)), "entropy": d.entropy(), "mean": d.mean,
+               "variance": d.variance, "stddev": d.stddev,
+               "shapes": (tuple(d.batch_shape), tuple(d.event_shape)),
+               "ext": tuple(d._extended_shape((2,)))}
+        try:
+            res["mode"] = d.mode
+        except NotImplementedError as e:
+            res["mode"] = str(e)
+        out[lib] = res
+    k, r = out["kindling"], out["torch"]
+    assert k["shapes"] == r["shapes"] and k["ext"] == r["ext"]
+    for key in ("log_prob", "entropy", "mean", "variance", "stddev", "mode"):
+        assert_same(k[key], r[key], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace"])
+def test_cdf_icdf(name):
+    out = {}
+    for lib, t in LIBS.items():
+        d = CASES[name](t)
+        q = t.tensor([0.1, 0.4, 0.9][: d.batch_shape[0]] if d.batch_shape else 0.3)
+        out[lib] = (d.cdf(_values(name, t)), d.icdf(q))
+    assert_same(out["kindling"], out["torch"], rtol=1e-5, atol=1e-5)
+
+
+def test_log_prob_gradients():
+    out = {}
+    for lib, t in LIBS.items():
+        loc = t.tensor([0.5, -1.0], requires_grad=True)
+        scale = t.tensor([1.5, 0.7], requires_grad=True)
+        logits = t.tensor([0.2, -0.4, 1.0], requires_grad=True)
+        lp = (t.distributions.Normal(loc, scale).log_prob(t.tensor([1.0, 0.0])).sum()
+              + t.distributions.Categorical(logits=logits).log_prob(t.tensor([2, 0])).sum()
+              + t.distributions.Laplace(loc, scale).entropy().sum())
+        lp.backward()
+        out[lib] = (lp, loc.grad, scale.grad, logits.grad)
+    assert_same(out["kindling"], out["torch"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_expand(name):
+    out = {}
+    for lib, t in LIBS.items():
+        d = CASES[name](t)
+        new = d.expand((4,) + tuple(d.batch_shape))
+        t.manual_seed(3)
+        s = new.sample()
+        out[lib] = (tuple(new.batch_shape), tuple(new.event_shape), s, new.log_prob(s), new._validate_args)
+    k, r = out["kindling"], out["torch"]
+    assert k[0] == r[0] and k[1] == r[1] and k[4] == r[4]
+    assert_same(k[2:4], r[2:4], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_repr(name):
+    assert repr(CASES[name](kindling)) == repr(CASES[name](torch))
+
+
+def test_enumerate_support():
+    for name in ["Bernoulli_probs", "Categorical_probs", "OneHotCategorical"]:
+        for expand in (True, False):
+            k, r = (d.enumerate_support(expand) for d in both(name))
+            assert_same(k, r)
+
+
+def _error(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - the type and message are compared
+            # class reprs in messages name their module: kindling.x for torch.x
+            return type(e).__name__, str(e).replace("kindling.", "torch.")
+    return None
+
+
+BAD_ARGS = [
+    lambda t: t.distributions.Normal(t.tensor([0.0, 1.0]), t.tensor([1.0, -1.0])),
+    lambda t: t.distributions.Normal(0.0, 0.0),
+    lambda t: t.distributions.Bernoulli(t.tensor([0.5, 1.5])),
+    lambda t: t.distributions.Bernoulli(),
+    lambda t: t.distributions.Bernoulli(0.5, 0.0),
+    lambda t: t.distributions.Categorical(t.tensor(0.5)),
+    lambda t: t.distributions.Categorical(logits=t.tensor(0.5)),
+    lambda t: t.distributions.Categorical(t.tensor([0.5, -0.1])),
+    lambda t: t.distributions.Uniform(t.tensor([1.0]), t.tensor([0.0])),
+    lambda t: t.distributions.Exponential(t.tensor([-1.0])),
+    lambda t: t.distributions.Laplace(0.0, -2.0),
+    lambda t: t.distributions.MultivariateNormal(t.tensor(0.0), t.eye(2)),
+    lambda t: t.distributions.MultivariateNormal(t.zeros(2), t.eye(2), scale_tril=t.eye(2)),
+    lambda t: t.distributions.MultivariateNormal(t.zeros(2), t.tensor([1.0, 2.0])),
+    lambda t: t.distributions.MultivariateNormal(t.zeros(2), scale_tril=t.tensor([[1.0, 1.0], [0.0, 1.0]])),
+    lambda t: t.distributions.MultivariateNormal(t.zeros(2), t.tensor([[1.0, 2.0], [2.0, 1.0]])),
+    lambda t: t.distributions.Independent(t.distributions.Normal(0.0, 1.0), 1),
+    lambda t: t.distributions.Normal(t.tensor([0.0]), t.tensor([1.0])).log_prob([0.0]),
+    lambda t: t.distributions.Normal(t.zeros(3), t.ones(3)).log_prob(t.zeros(2)),
+    lambda t: t.distributions.MultivariateNormal(t.zeros(2), t.eye(2)).log_prob(t.zeros(3)),
+    lambda t: t.distributions.Exponential(t.tensor([1.0, 2.0])).log_prob(t.tensor([1.0, -1.0])),
+    lambda t: t.distributions.Bernoulli(t.tensor([0.3])).log_prob(t.tensor([0.5])),
+    lambda t: t.distributions.Categorical(t.tensor([0.3, 0.7])).log_prob(t.tensor([2])),
+    lambda t: t.distributions.Uniform(0.0, 1.0).log_prob(t.tensor(2.0)),
+    lambda t: t.distributions.Uniform(0.0, 1.0).mode.sum() + t.distributions.Laplace(0.0, 1.0).enumerate_support(),
+    lambda t: t.distributions.Distribution().mode,
+    lambda t: t.distributions.Distribution.set_default_validate_args(3),
+    lambda t: t.distributions.utils.broadcast_all("a", 1.0),
+    lambda t: t.distributions.kl_divergence(t.distributions.Categorical(t.ones(2)), t.distributions.Normal(0.0, 1.0)),
+    lambda t: t.distributions.kl_divergence(t.distributions.MultivariateNormal(t.zeros(2), t.eye(2)),
+                                            t.distributions.MultivariateNormal(t.zeros(3), t.eye(3))),
+]
+
+
+@pytest.mark.parametrize("i", range(len(BAD_ARGS)))
+def test_validation_errors(i):
+    k, r = _error(lambda: BAD_ARGS[i](kindling)), _error(lambda: BAD_ARGS[i](torch))
+    assert r is not None
+    assert k == r
+
+
+def test_validate_args_off():
+    for t in (kindling, torch):
+        Normal = t.distributions.Normal
+        assert Normal(0.0, -1.0, validate_args=False).scale.item() == -1.0
+        t.distributions.Distribution.set_default_validate_args(False)
+        try:
+            d = Normal(0.0, -1.0)
+            assert not d._validate_args
+            d.log_prob(t.tensor([1.0, 2.0, 3.0]))
+        finally:
+            t.distributions.Distribution.set_default_validate_args(True)
+        assert Normal(0.0, 1.0)._validate_args
+
+
+def test_sample_n_warns_and_matches():
+    out = {}
+    for lib, t in LIBS.items():
+        t.manual_seed(5)
+        with pytest.warns(FutureWarning, match="will be deprecated"):
+            out[lib] = t.distributions.Normal(t.zeros(2), t.ones(2)).sample_n(3)
+    assert_same(out["kindling"], out["torch"])
+
+
+def test_utils():
+    for t_fn in ("probs_to_logits", "logits_to_probs"):
+        for binary in (False, True):
+            k = getattr(kindling.distributions.utils, t_fn)(kindling.tensor([0.0, 0.3, 0.7, 1.0]), binary)
+            r = getattr(torch.distributions.utils, t_fn)(torch.tensor([0.0, 0.3, 0.7, 1.0]), binary)
+            assert_same(k, r)
+    k = kindling.distributions.utils.broadcast_all(kindling.tensor([1.0, 2.0], dtype=kindling.float64), 3)
+    r = torch.distributions.utils.broadcast_all(torch.tensor([1.0, 2.0], dtype=torch.float64), 3)
+    assert_same(k, r)
+    assert_same(kindling.distributions.utils.broadcast_all(1, 2.5), torch.distributions.utils.broadcast_all(1, 2.5))
+
+    class C:
+        calls = 0
+
+        @kindling.distributions.utils.lazy_property
+        def x(self):
+            C.calls += 1
+            return 5
+
+    c = C()
+    assert (c.x, c.x, C.calls) == (5, 5, 1)
+
+
+CONSTRAINTS = ["real", "positive", "nonnegative", "unit_interval", "boolean", "simplex", "one_hot",
+               "nonnegative_integer", "positive_integer", "lower_cholesky", "lower_triangular",
+               "positive_definite", "positive_semidefinite", "symmetric", "square", "real_vector"]
+
+
+@pytest.mark.parametrize("name", CONSTRAINTS)
+def test_constraints(name):
+    data = [[[1.0, 0.0], [0.5, 2.0]], [[0.0, 1.0], [1.0, 0.0]], [[0.3, 0.7], [0.7, 0.3]],
+            [[-1.0, 0.0], [0.0, float("nan")]]]
+    k = getattr(kindling.distributions.constraints, name)
+    r = getattr(torch.distributions.constraints, name)
+    assert repr(k) == repr(r)
+    assert (k.event_dim, k.is_discrete) == (r.event_dim, r.is_discrete)
+    assert_same(k.check(kindling.tensor(data)), r.check(torch.tensor(data)))
+
+
+def test_constraint_factories():
+    C, R = kindling.distributions.constraints, torch.distributions.constraints
+    x = [-1.0, 0.0, 0.5, 1.0, 2.0]
+    for f, args in [("interval", (0.0, 1.0)), ("half_open_interval", (0.0, 1.0)), ("greater_than", (0.5,)),
+                    ("greater_than_eq", (0.5,)), ("less_than", (1.0,)), ("integer_interval", (0, 1))]:
+        k, r = getattr(C, f)(*args), getattr(R, f)(*args)
+        assert repr(k) == repr(r)
+        assert_same(k.check(kindling.tensor(x)), r.check(torch.tensor(x)))
+    k, r = C.independent(C.real, 1), R.independent(R.real, 1)
+    assert repr(k) == repr(r) and k.event_dim == r.event_dim
+    assert_same(k.check(kindling.tensor([[1.0, float("nan")], [1.0, 2.0]])),
+                r.check(torch.tensor([[1.0, float("nan")], [1.0, 2.0]])))
+    assert C.is_dependent(C.dependent) and not C.is_dependent(C.real)
+    assert repr(CASES["Uniform"](kindling).support) == repr(CASES["Uniform"](torch).support)
+    assert repr(CASES["Categorical_probs"](kindling).support) == repr(CASES["Categorical_probs"](torch).support)
+    assert repr(CASES["Independent"](kindling).support) == repr(CASES["Independent"](torch).support)
+
+
+KL_PAIRS = [
+    ("Normal", "Normal_bcast"), ("Bernoulli_probs", "Bernoulli_logits"),
+    ("Categorical_probs", "Categorical_probs"), ("OneHotCategorical", "OneHotCategorical"),
+    ("Uniform", "Uniform"), ("Exponential", "Exponential"), ("Laplace", "Laplace"),
+    ("Independent", "Independent"), ("MVN_cov", "MVN_precision"), ("MVN_tril_batched", "MVN_tril_batched"),
+]
+CROSS = [
+    lambda t: (t.distributions.Normal(t.tensor([0.0, 1.0]), 2.0), t.distributions.Laplace(1.0, t.tensor([0.5, 3.0]))),
+    lambda t: (t.distributions.Laplace(t.tensor([0.0, 1.0]), 2.0), t.distributions.Normal(1.0, t.tensor([0.5, 3.0]))),
+    lambda t: (t.distributions.Exponential(t.tensor([0.5, 2.0])), t.distributions.Normal(1.0, 2.0)),
+    lambda t: (t.distributions.Uniform(t.tensor([0.0, 1.0]), 3.0), t.distributions.Normal(1.0, 2.0)),
+    lambda t: (t.distributions.Uniform(t.tensor([-1.0, 1.0]), 3.0), t.distributions.Exponential(2.0)),
+    lambda t: (t.distributions.Uniform(t.tensor([0.0, 1.0]), 3.0), t.distributions.Uniform(t.tensor([-1.0, 1.5]), 4.0)),
+    lambda t: (t.distributions.Normal(0.0, 1.0), t.distributions.Uniform(0.0, 1.0)),
+    lambda t: (t.distributions.Normal(0.0, 1.0), t.distributions.Exponential(1.0)),
+    lambda t: (t.distributions.Laplace(0.0, 1.0), t.distributions.Uniform(0.0, 1.0)),
+    lambda t: (t.distributions.Laplace(0.0, 1.0), t.distributions.Exponential(1.0)),
+    lambda t: (t.distributions.Exponential(1.0), t.distributions.Uniform(0.0, 1.0)),
+    lambda t: (t.distributions.Bernoulli(t.tensor([0.0, 0.4, 1.0])), t.distributions.Bernoulli(t.tensor([0.3, 0.0, 1.0]))),
+    lambda t: (t.distributions.Categorical(t.tensor([0.0, 0.4, 0.6])), t.distributions.Categorical(t.tensor([0.3, 0.0, 0.7]))),
+]
+
+
+@pytest.mark.parametrize("pair", KL_PAIRS)
+def test_kl_same_family(pair):
+    out = {}
+    for lib, t in LIBS.items():
+        p = CASES[pair[0]](t)
+        # a second, different parameterization of the same family
+        q = CASES[pair[1]](t).expand(p.batch_shape) if pair[0] == pair[1] else CASES[pair[1]](t)
+        if pair[0] == pair[1]:
+            t.manual_seed(11)
+            shift = {"Categorical_probs": None, "OneHotCategorical": None}
+            if pair[0] in shift:
+                q = type(p)(t.softmax(t.randn(p.probs.shape), -1))
+            elif pair[0] == "Uniform":
+                q = type(p)(p.low - 0.5, p.high + 1.0)
+            elif pair[0] == "Exponential":
+                q = type(p)(p.rate * 2.5)
+            elif pair[0] == "Laplace":
+                q = type(p)(p.loc + 1.0, p.scale * 2.0)
+            elif pair[0] == "Independent":
+                q = t.distributions.Independent(t.distributions.Normal(p.base_dist.loc - 1, p.base_dist.scale * 3), 1)
+            else:
+                q = t.distributions.MultivariateNormal(p.loc + 0.5, scale_tril=p._unbroadcasted_scale_tril * 1.5)
+        out[lib] = t.distributions.kl_divergence(p, q)
+    assert_same(out["kindling"], out["torch"], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("i", range(len(CROSS)))
+def test_kl_cross(i):
+    k = kindling.distributions.kl_divergence(*CROSS[i](kindling))
+    r = torch.distributions.kl_divergence(*CROSS[i](torch))
+    assert_same(k, r, rtol=1e-5, atol=1e-5)
+
+
+def test_register_kl_dispatch():
+    K = kindling.distributions
+
+    class MyNormal(K.Normal):
+        pass
+
+    # a subclass falls back to its base's KL, then to its own once registered
+    p, q = MyNormal(0.0, 1.0), K.Normal(1.0, 2.0)
+    assert_same(K.kl_divergence(p, q), torch.distributions.kl_divergence(
+        torch.distributions.Normal(0.0, 1.0), torch.distributions.Normal(1.0, 2.0)))
+
+    @K.register_kl(MyNormal, K.Normal)
+    def _kl(p, q):
+        return kindling.tensor(42.0)
+
+    assert K.kl_divergence(p, q).item() == 42.0
+    assert K.kl_divergence(q, p).item() != 42.0
+
+
+def test_gradients_through_kl_and_entropy():
+    out = {}
+    for lib, t in LIBS.items():
+        loc = t.tensor([[0.5, -1.0]], requires_grad=True)
+        L = t.tensor([[1.0, 0.0], [0.3, 0.8]], requires_grad=True)
+        p = t.distributions.MultivariateNormal(loc, scale_tril=L)
+        q = t.distributions.MultivariateNormal(t.zeros(2), t.tensor([[2.0, 0.4], [0.4, 1.0]]))
+        v = t.distributions.kl_divergence(p, q).sum() + p.entropy().sum() + p.log_prob(t.ones(3, 1, 2)).sum()
+        v.backward()
+        out[lib] = (v, loc.grad, L.grad, p.covariance_matrix, p.precision_matrix, p.scale_tril)
+    assert_same(out["kindling"], out["torch"], rtol=1e-4, atol=1e-5)
+
+
+def test_lazy_submodule_and_not_yet():
+    import kindling.distributions as D
+    assert kindling.distributions is D
+    with pytest.raises(NotImplementedError, match="Gamma"):
+        D.Gamma
+    with pytest.raises(AttributeError):
+        D.NoSuchThing
