@@ -2,34 +2,41 @@
 sampling that follows PyTorch's random streams, ``log_prob``, moments, entropy and KL divergence.
 
 Built so far: Distribution, Normal, Bernoulli, Categorical, Uniform, OneHotCategorical(StraightThrough),
-Exponential, Laplace, Independent, MultivariateNormal, constraints, utils, kl_divergence/register_kl.
+Exponential, Laplace, Independent, MultivariateNormal, ExponentialFamily, Gamma, Poisson,
+Dirichlet, Beta, constraints, utils, kl_divergence/register_kl.
 The other PyTorch distributions and transforms raise NotImplementedError when looked up.
 """
 
 from . import constraints, utils
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .categorical import Categorical
+from .dirichlet import Dirichlet
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .exponential import Exponential
+from .gamma import Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from .poisson import Poisson
 from .uniform import Uniform
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "Laplace",
+__all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential",
+           "ExponentialFamily", "Gamma", "Independent", "Laplace", "Poisson",
            "MultivariateNormal", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
            "Uniform", "constraints", "kl_divergence", "register_kl", "utils"]
 
 # PyTorch names not built yet: looking one up says so instead of AttributeError
 _NOT_YET = frozenset({
-    "Beta", "Binomial", "Cauchy", "Chi2", "ContinuousBernoulli", "Dirichlet", "ExponentialFamily",
-    "FisherSnedecor", "Gamma", "GeneralizedPareto", "Geometric", "Gumbel", "HalfCauchy",
+    "Binomial", "Cauchy", "Chi2", "ContinuousBernoulli",
+    "FisherSnedecor", "GeneralizedPareto", "Geometric", "Gumbel", "HalfCauchy",
     "HalfNormal", "InverseGamma", "Kumaraswamy", "LKJCholesky", "LogNormal", "LogisticNormal",
     "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "NegativeBinomial",
-    "Pareto", "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "StudentT",
+    "Pareto", "RelaxedBernoulli", "RelaxedOneHotCategorical", "StudentT",
     "TransformedDistribution", "VonMises", "Weibull", "Wishart", "transforms", "Transform",
     "biject_to", "transform_to", "constraint_registry",
 })
