@@ -61,9 +61,15 @@ CASES = {
     "Dirichlet": lambda t: t.distributions.Dirichlet(t.tensor([[0.5, 2.0, 3.0], [1.0, 1.0, 4.0]])),
     "Beta": lambda t: t.distributions.Beta(t.tensor([0.5, 2.0]), t.tensor([1.5, 3.0])),
     "Beta_scalar": lambda t: t.distributions.Beta(2.0, 3.0),
+    "Chi2": lambda t: t.distributions.Chi2(t.tensor([1.0, 3.0, 7.5])),
+    "StudentT": lambda t: t.distributions.StudentT(t.tensor([0.5, 1.5, 2.0, 5.0]), 1.0, t.tensor([1.0, 2.0, 0.5, 3.0])),
+    "Cauchy": lambda t: t.distributions.Cauchy(t.tensor([0.0, 2.0]), t.tensor([1.0, 0.3])),
+    "Geometric": lambda t: t.distributions.Geometric(t.tensor([0.2, 0.5, 1.0])),
+    "Geometric_logits": lambda t: t.distributions.Geometric(logits=t.tensor([-1.0, 0.5])),
 }
 CONTINUOUS = ["Normal", "Normal_scalar", "Normal_bcast", "Uniform", "Exponential", "Laplace",
-              "Independent", "MVN_cov", "MVN_tril_batched", "MVN_precision", "Gamma", "Dirichlet", "Beta"]
+              "Independent", "MVN_cov", "MVN_tril_batched", "MVN_precision", "Gamma", "Dirichlet", "Beta",
+              "Chi2", "StudentT", "Cauchy"]
 
 
 def both(name):
@@ -100,6 +106,13 @@ def test_rsample_same_seed_and_gradients(name):
             loc, scale = (p.detach().clone().requires_grad_() for p in params)
             d = t.distributions.Independent(t.distributions.Normal(loc, scale), 1)
             leaves = [loc, scale]
+        elif name == "Chi2":
+            leaves = [d.df.detach().clone().requires_grad_()]
+            d = type(d)(*leaves)
+        elif name == "StudentT":
+            leaves = [d.df.detach().clone().requires_grad_(), d.loc.detach().clone().requires_grad_(),
+                      d.scale.detach().clone().requires_grad_()]
+            d = type(d)(*leaves)
         elif name == "Beta":
             leaves = [d.concentration1.detach().clone().requires_grad_(),
                       d.concentration0.detach().clone().requires_grad_()]
@@ -149,7 +162,7 @@ def test_log_prob_entropy_moments(name):
             assert_same(k[key], r[key], rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace"])
+@pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy"])
 def test_cdf_icdf(name):
     out = {}
     for lib, t in LIBS.items():
@@ -250,6 +263,11 @@ BAD_ARGS = [
     lambda t: t.distributions.Dirichlet(t.tensor([1.0, 1.0])).log_prob(t.tensor([0.5, 0.6])),
     lambda t: t.distributions.Beta(t.tensor([1.0]), t.tensor([-1.0])),
     lambda t: t.distributions.Beta(1.0, 1.0).log_prob(t.tensor(1.5)),
+    lambda t: t.distributions.Geometric(t.tensor([0.5, 0.0])),
+    lambda t: t.distributions.Geometric(t.tensor([0.5, 1.5])),
+    lambda t: t.distributions.Chi2(t.tensor([-1.0])),
+    lambda t: t.distributions.StudentT(t.tensor([1.0]), 0.0, -1.0),
+    lambda t: t.distributions.Cauchy(0.0, -1.0),
     lambda t: t.distributions.kl_divergence(t.distributions.MultivariateNormal(t.zeros(2), t.eye(2)),
                                             t.distributions.MultivariateNormal(t.zeros(3), t.eye(3))),
 ]
@@ -348,6 +366,7 @@ KL_PAIRS = [
     ("Uniform", "Uniform"), ("Exponential", "Exponential"), ("Laplace", "Laplace"),
     ("Independent", "Independent"), ("MVN_cov", "MVN_precision"), ("MVN_tril_batched", "MVN_tril_batched"),
     ("Gamma", "Gamma"), ("Poisson", "Poisson"), ("Dirichlet", "Dirichlet"), ("Beta", "Beta"),
+    ("Chi2", "Gamma"), ("Cauchy", "Cauchy"), ("Geometric", "Geometric"),
 ]
 CROSS = [
     lambda t: (t.distributions.Normal(t.tensor([0.0, 1.0]), 2.0), t.distributions.Laplace(1.0, t.tensor([0.5, 3.0]))),
@@ -399,6 +418,10 @@ def test_kl_same_family(pair):
                 q = type(p)(p.low - 0.5, p.high + 1.0)
             elif pair[0] == "Gamma":
                 q = type(p)(p.concentration * 1.7, p.rate + 0.5)
+            elif pair[0] == "Cauchy":
+                q = type(p)(p.loc - 1.0, p.scale * 3.0)
+            elif pair[0] == "Geometric":
+                q = type(p)(p.probs * 0.5 + 0.1)
             elif pair[0] == "Poisson":
                 q = type(p)(p.rate * 0.6)
             elif pair[0] == "Dirichlet":
@@ -459,8 +482,8 @@ def test_gradients_through_kl_and_entropy():
 def test_lazy_submodule_and_not_yet():
     import kindling.distributions as D
     assert kindling.distributions is D
-    with pytest.raises(NotImplementedError, match="StudentT"):
-        D.StudentT
+    with pytest.raises(NotImplementedError, match="Binomial"):
+        D.Binomial
     with pytest.raises(AttributeError):
         D.NoSuchThing
 
