@@ -69,10 +69,16 @@ CASES = {
     "Binomial": lambda t: t.distributions.Binomial(10, t.tensor([0.1, 0.5, 0.95])),
     "Binomial_logits": lambda t: t.distributions.Binomial(t.tensor([[3.0], [3.0]]), logits=t.tensor([-1.0, 2.0])),
     "Multinomial": lambda t: t.distributions.Multinomial(6, t.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])),
+    "LogNormal": lambda t: t.distributions.LogNormal(t.tensor([0.0, 1.0]), t.tensor([0.5, 2.0])),
+    "HalfNormal": lambda t: t.distributions.HalfNormal(t.tensor([0.5, 2.0, 1.0])),
+    "Transformed": lambda t: t.distributions.TransformedDistribution(
+        t.distributions.Normal(t.tensor([0.0, 1.0]), t.tensor([1.0, 0.5])),
+        [t.distributions.transforms.AffineTransform(1.0, t.tensor([2.0, -0.5])),
+         t.distributions.transforms.SigmoidTransform()]),
 }
 CONTINUOUS = ["Normal", "Normal_scalar", "Normal_bcast", "Uniform", "Exponential", "Laplace",
               "Independent", "MVN_cov", "MVN_tril_batched", "MVN_precision", "Gamma", "Dirichlet", "Beta",
-              "Chi2", "StudentT", "Cauchy"]
+              "Chi2", "StudentT", "Cauchy", "LogNormal", "HalfNormal"]
 
 
 def both(name):
@@ -109,6 +115,10 @@ def test_rsample_same_seed_and_gradients(name):
             loc, scale = (p.detach().clone().requires_grad_() for p in params)
             d = t.distributions.Independent(t.distributions.Normal(loc, scale), 1)
             leaves = [loc, scale]
+        elif name in ("LogNormal", "HalfNormal"):
+            leaves = [v.detach().clone().requires_grad_() for v in (
+                [d.loc, d.scale] if name == "LogNormal" else [d.scale])]
+            d = type(d)(*leaves)
         elif name == "Chi2":
             leaves = [d.df.detach().clone().requires_grad_()]
             d = type(d)(*leaves)
@@ -143,18 +153,14 @@ def test_log_prob_entropy_moments(name):
     out = {}
     for lib, t in LIBS.items():
         d = CASES[name](t)
-        try:
-            entropy = d.entropy()
-        except NotImplementedError as e:  # Poisson: no closed form in PyTorch either
-            entropy = ("NotImplementedError", str(e))
-        res = {"log_prob": d.log_prob(_values(name, t)), "entropy": entropy, "mean": d.mean,
-               "variance": d.variance, "stddev": d.stddev,
+        res = {"log_prob": d.log_prob(_values(name, t)),
                "shapes": (tuple(d.batch_shape), tuple(d.event_shape)),
                "ext": tuple(d._extended_shape((2,)))}
-        try:
-            res["mode"] = d.mode
-        except NotImplementedError as e:
-            res["mode"] = str(e).replace("kindling.", "torch.")
+        for key in ("entropy", "mean", "variance", "stddev", "mode"):
+            try:
+                res[key] = d.entropy() if key == "entropy" else getattr(d, key)
+            except NotImplementedError as e:  # where PyTorch has no closed form either
+                res[key] = ("NotImplementedError", str(e).replace("kindling.", "torch."))
         out[lib] = res
     k, r = out["kindling"], out["torch"]
     assert k["shapes"] == r["shapes"] and k["ext"] == r["ext"]
@@ -165,7 +171,8 @@ def test_log_prob_entropy_moments(name):
             assert_same(k[key], r[key], rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy"])
+@pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy", "LogNormal",
+                                  "HalfNormal", "Transformed"])
 def test_cdf_icdf(name):
     out = {}
     for lib, t in LIBS.items():
@@ -271,6 +278,16 @@ BAD_ARGS = [
     lambda t: t.distributions.Chi2(t.tensor([-1.0])),
     lambda t: t.distributions.StudentT(t.tensor([1.0]), 0.0, -1.0),
     lambda t: t.distributions.Cauchy(0.0, -1.0),
+    lambda t: t.distributions.LogNormal(0.0, -1.0),
+    lambda t: t.distributions.LogNormal(0.0, 1.0).log_prob(t.tensor(-1.0)),
+    lambda t: t.distributions.HalfNormal(t.tensor([-1.0])),
+    lambda t: t.distributions.HalfNormal(1.0).log_prob(t.tensor(-1.0)),
+    lambda t: t.distributions.TransformedDistribution(t.distributions.Normal(0.0, 1.0), 3),
+    lambda t: t.distributions.TransformedDistribution(t.distributions.Normal(0.0, 1.0), [3]),
+    lambda t: t.distributions.transforms.ExpTransform(cache_size=2),
+    lambda t: t.distributions.kl_divergence(
+        t.distributions.TransformedDistribution(t.distributions.Normal(0.0, 1.0), t.distributions.transforms.ExpTransform()),
+        t.distributions.TransformedDistribution(t.distributions.Normal(0.0, 1.0), t.distributions.transforms.TanhTransform())),
     lambda t: t.distributions.Binomial(t.tensor([2.5]), t.tensor([0.5])),
     lambda t: t.distributions.Binomial(5, t.tensor([0.5])).log_prob(t.tensor([6.0])),
     lambda t: t.distributions.Binomial(t.tensor([2.0, 3.0]), t.tensor([0.5, 0.5])).entropy(),
@@ -380,6 +397,7 @@ KL_PAIRS = [
     ("Independent", "Independent"), ("MVN_cov", "MVN_precision"), ("MVN_tril_batched", "MVN_tril_batched"),
     ("Gamma", "Gamma"), ("Poisson", "Poisson"), ("Dirichlet", "Dirichlet"), ("Beta", "Beta"),
     ("Chi2", "Gamma"), ("Cauchy", "Cauchy"), ("Geometric", "Geometric"), ("Binomial", "Binomial"),
+    ("LogNormal", "LogNormal"), ("HalfNormal", "HalfNormal"),
 ]
 CROSS = [
     lambda t: (t.distributions.Normal(t.tensor([0.0, 1.0]), 2.0), t.distributions.Laplace(1.0, t.tensor([0.5, 3.0]))),
@@ -435,6 +453,10 @@ def test_kl_same_family(pair):
                 q = type(p)(p.concentration * 1.7, p.rate + 0.5)
             elif pair[0] == "Cauchy":
                 q = type(p)(p.loc - 1.0, p.scale * 3.0)
+            elif pair[0] == "LogNormal":
+                q = type(p)(p.loc + 1.0, p.scale * 2.0)
+            elif pair[0] == "HalfNormal":
+                q = type(p)(p.scale * 2.0 + 0.1)
             elif pair[0] == "Binomial":
                 q = type(p)(p.total_count, p.probs * 0.5 + 0.1)
             elif pair[0] == "Geometric":
@@ -499,8 +521,10 @@ def test_gradients_through_kl_and_entropy():
 def test_lazy_submodule_and_not_yet():
     import kindling.distributions as D
     assert kindling.distributions is D
-    with pytest.raises(NotImplementedError, match="LogNormal"):
-        D.LogNormal
+    with pytest.raises(NotImplementedError, match="Gumbel"):
+        D.Gumbel
+    with pytest.raises(NotImplementedError, match="SoftmaxTransform"):
+        D.transforms.SoftmaxTransform
     with pytest.raises(AttributeError):
         D.NoSuchThing
 
@@ -525,3 +549,50 @@ def test_exponential_family_bregman(name):
     else:
         assert_same(k[0], r[0], rtol=1e-4, atol=1e-5)
     assert_same(k[1], r[1], rtol=1e-4, atol=1e-5)
+
+
+def _transforms(t):
+    T = t.distributions.transforms
+    return [T.ExpTransform(), T.ExpTransform().inv, T.SigmoidTransform(), T.TanhTransform(), T.AbsTransform(),
+            T.PowerTransform(t.tensor([2.0, 0.5, 3.0])), T.AffineTransform(1.0, -2.0),
+            T.AffineTransform(t.tensor([0.5, 1.0, 2.0]), t.tensor([2.0, 3.0, 0.5]), event_dim=1),
+            T.ComposeTransform([T.AffineTransform(0.5, 2.0), T.ExpTransform(), T.PowerTransform(t.tensor(2.0))]),
+            T.IndependentTransform(T.SigmoidTransform(), 1), T.identity_transform]
+
+
+@pytest.mark.parametrize("i", range(11))
+def test_transforms(i):
+    out = {}
+    for lib, t in LIBS.items():
+        tr = _transforms(t)[i]
+        x = t.tensor([[0.3, 1.2, 0.8], [0.1, 0.7, 0.4]], requires_grad=True)
+        if isinstance(tr, t.distributions.transforms._InverseTransform):
+            x = t.tensor([[0.3, 1.2, 0.8], [0.1, 0.7, 0.4]], requires_grad=True)
+        y = tr(x)
+        try:
+            ladj = tr.log_abs_det_jacobian(x, y)
+        except NotImplementedError:  # AbsTransform has none
+            ladj = t.zeros(())
+        back = tr.inv(y)
+        (y.sum() + ladj.sum()).backward()
+        try:
+            sign = tr.sign
+        except NotImplementedError:
+            sign = "none"
+        out[lib] = (y, ladj, back, x.grad, repr(tr), tr.domain.event_dim, tr.codomain.event_dim, tr.bijective,
+                    sign if isinstance(sign, (int, str)) else sign.tolist(), tuple(tr.forward_shape((2, 3))))
+    k, r = out["kindling"], out["torch"]
+    assert_same(k[:4], r[:4], rtol=1e-5, atol=1e-6)
+    assert k[4:] == r[4:]
+
+
+def test_transform_cache_and_identity():
+    for t in (kindling, torch):
+        T = t.distributions.transforms
+        e = T.ExpTransform(cache_size=1)
+        x = t.tensor([1.0, 2.0])
+        y = e(x)
+        assert e.inv(y) is x and e(x) is y
+        assert e.inv.inv is e and T.ExpTransform() == T.ExpTransform() and e != T.SigmoidTransform()
+        assert T.AffineTransform(1.0, 2.0) == T.AffineTransform(1.0, 2.0)
+        assert T.AffineTransform(1.0, 2.0) != T.AffineTransform(1.0, 3.0)

@@ -1,13 +1,10 @@
 """Probability distributions (``torch.distributions``): parameterizable distributions with
 sampling that follows PyTorch's random streams, ``log_prob``, moments, entropy and KL divergence.
 
-Built so far: Distribution, Normal, Bernoulli, Categorical, Uniform, OneHotCategorical(StraightThrough),
-Exponential, Laplace, Independent, MultivariateNormal, ExponentialFamily, Gamma, Poisson,
-Dirichlet, Beta, Chi2, StudentT, Cauchy, Geometric, Binomial, Multinomial, constraints, utils, kl_divergence/register_kl.
-The other PyTorch distributions and transforms raise NotImplementedError when looked up.
+The PyTorch distributions and transforms not built yet raise NotImplementedError when looked up.
 """
 
-from . import constraints, utils
+from . import constraints, transforms, utils
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
@@ -20,35 +17,41 @@ from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
+from .half_normal import HalfNormal
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .log_normal import LogNormal
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from .poisson import Poisson
 from .studentT import StudentT
+from .transformed_distribution import TransformedDistribution
+from .transforms import *  # noqa: F401,F403
 from .uniform import Uniform
 
-__all__ = ["Bernoulli", "Beta", "Binomial", "Multinomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution", "Exponential",
-           "ExponentialFamily", "Gamma", "Geometric", "Independent", "Laplace", "Poisson", "StudentT",
-           "MultivariateNormal", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
-           "Uniform", "constraints", "kl_divergence", "register_kl", "utils"]
+__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
+           "Exponential", "ExponentialFamily", "Gamma", "Geometric", "HalfNormal", "Independent",
+           "Laplace", "LogNormal", "Multinomial", "MultivariateNormal", "Normal", "OneHotCategorical",
+           "OneHotCategoricalStraightThrough", "Poisson", "StudentT", "TransformedDistribution",
+           "Uniform", "constraints", "kl_divergence", "register_kl", "transforms", "utils"]
+__all__.extend(transforms.__all__)
 
 # PyTorch names not built yet: looking one up says so instead of AttributeError
 _NOT_YET = frozenset({
     "ContinuousBernoulli",
     "FisherSnedecor", "GeneralizedPareto", "Gumbel", "HalfCauchy",
-    "HalfNormal", "InverseGamma", "Kumaraswamy", "LKJCholesky", "LogNormal", "LogisticNormal",
+    "InverseGamma", "Kumaraswamy", "LKJCholesky", "LogisticNormal",
     "LowRankMultivariateNormal", "MixtureSameFamily", "NegativeBinomial",
     "Pareto", "RelaxedBernoulli", "RelaxedOneHotCategorical",
-    "TransformedDistribution", "VonMises", "Weibull", "Wishart", "transforms", "Transform",
+    "VonMises", "Weibull", "Wishart",
     "biject_to", "transform_to", "constraint_registry",
 })
 
 
 def __getattr__(name):
-    if name in _NOT_YET:
+    if name in _NOT_YET or name.endswith("Transform"):
         raise NotImplementedError(f"kindling.distributions.{name} is not implemented yet")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
