@@ -2,7 +2,6 @@
 log_prob/cdf/icdf/entropy/moments, shapes, expand, argument/sample validation errors, reprs and
 KL divergences."""
 
-import math
 import warnings
 
 import numpy as np
