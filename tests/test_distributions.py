@@ -70,6 +70,10 @@ CASES = {
     "Multinomial": lambda t: t.distributions.Multinomial(6, t.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])),
     "LogNormal": lambda t: t.distributions.LogNormal(t.tensor([0.0, 1.0]), t.tensor([0.5, 2.0])),
     "HalfNormal": lambda t: t.distributions.HalfNormal(t.tensor([0.5, 2.0, 1.0])),
+    "Gumbel": lambda t: t.distributions.Gumbel(t.tensor([0.0, 2.0]), t.tensor([1.0, 0.3])),
+    "Gumbel_scalar": lambda t: t.distributions.Gumbel(1.0, 2.0),
+    "Pareto": lambda t: t.distributions.Pareto(t.tensor([1.0, 2.0, 0.5]), t.tensor([0.8, 2.5, 4.0])),
+    "HalfCauchy": lambda t: t.distributions.HalfCauchy(t.tensor([0.5, 2.0])),
     "Transformed": lambda t: t.distributions.TransformedDistribution(
         t.distributions.Normal(t.tensor([0.0, 1.0]), t.tensor([1.0, 0.5])),
         [t.distributions.transforms.AffineTransform(1.0, t.tensor([2.0, -0.5])),
@@ -77,7 +81,7 @@ CASES = {
 }
 CONTINUOUS = ["Normal", "Normal_scalar", "Normal_bcast", "Uniform", "Exponential", "Laplace",
               "Independent", "MVN_cov", "MVN_tril_batched", "MVN_precision", "Gamma", "Dirichlet", "Beta",
-              "Chi2", "StudentT", "Cauchy", "LogNormal", "HalfNormal"]
+              "Chi2", "StudentT", "Cauchy", "LogNormal", "HalfNormal", "HalfCauchy"]
 
 
 def both(name):
@@ -114,7 +118,7 @@ def test_rsample_same_seed_and_gradients(name):
             loc, scale = (p.detach().clone().requires_grad_() for p in params)
             d = t.distributions.Independent(t.distributions.Normal(loc, scale), 1)
             leaves = [loc, scale]
-        elif name in ("LogNormal", "HalfNormal"):
+        elif name in ("LogNormal", "HalfNormal", "HalfCauchy"):
             leaves = [v.detach().clone().requires_grad_() for v in (
                 [d.loc, d.scale] if name == "LogNormal" else [d.scale])]
             d = type(d)(*leaves)
@@ -171,7 +175,7 @@ def test_log_prob_entropy_moments(name):
 
 
 @pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy", "LogNormal",
-                                  "HalfNormal", "Transformed"])
+                                  "HalfNormal", "HalfCauchy", "Gumbel", "Pareto", "Transformed"])
 def test_cdf_icdf(name):
     out = {}
     for lib, t in LIBS.items():
@@ -278,6 +282,10 @@ BAD_ARGS = [
     lambda t: t.distributions.StudentT(t.tensor([1.0]), 0.0, -1.0),
     lambda t: t.distributions.Cauchy(0.0, -1.0),
     lambda t: t.distributions.LogNormal(0.0, -1.0),
+    lambda t: t.distributions.Gumbel(0.0, -1.0),
+    lambda t: t.distributions.Pareto(t.tensor([1.0]), t.tensor([-1.0])),
+    lambda t: t.distributions.Pareto(t.tensor([1.0]), t.tensor([1.0])).log_prob(t.tensor([0.5])),
+    lambda t: t.distributions.HalfCauchy(-1.0),
     lambda t: t.distributions.LogNormal(0.0, 1.0).log_prob(t.tensor(-1.0)),
     lambda t: t.distributions.HalfNormal(t.tensor([-1.0])),
     lambda t: t.distributions.HalfNormal(1.0).log_prob(t.tensor(-1.0)),
@@ -396,7 +404,7 @@ KL_PAIRS = [
     ("Independent", "Independent"), ("MVN_cov", "MVN_precision"), ("MVN_tril_batched", "MVN_tril_batched"),
     ("Gamma", "Gamma"), ("Poisson", "Poisson"), ("Dirichlet", "Dirichlet"), ("Beta", "Beta"),
     ("Chi2", "Gamma"), ("Cauchy", "Cauchy"), ("Geometric", "Geometric"), ("Binomial", "Binomial"),
-    ("LogNormal", "LogNormal"), ("HalfNormal", "HalfNormal"),
+    ("LogNormal", "LogNormal"), ("HalfNormal", "HalfNormal"), ("Gumbel", "Gumbel"), ("Pareto", "Pareto"),
 ]
 CROSS = [
     lambda t: (t.distributions.Normal(t.tensor([0.0, 1.0]), 2.0), t.distributions.Laplace(1.0, t.tensor([0.5, 3.0]))),
@@ -429,6 +437,24 @@ CROSS = [
     lambda t: (t.distributions.Laplace(0.0, 1.0), t.distributions.Gamma(1.0, 1.0)),
     lambda t: (t.distributions.Laplace(0.0, 1.0), t.distributions.Beta(1.0, 1.0)),
     lambda t: (t.distributions.Exponential(1.0), t.distributions.Beta(1.0, 1.0)),
+    lambda t: (t.distributions.Exponential(t.tensor([0.5, 2.0])), t.distributions.Gumbel(t.tensor([0.5, -1.0]), 2.0)),
+    lambda t: (t.distributions.Gamma(t.tensor([0.5, 2.0]), 1.5), t.distributions.Gumbel(t.tensor([0.5, -1.0]), 2.0)),
+    lambda t: (t.distributions.Gumbel(t.tensor([0.5, -1.0]), 2.0), t.distributions.Normal(t.tensor([0.5, 2.0]), 1.5)),
+    lambda t: (t.distributions.Normal(t.tensor([0.5, 2.0]), 1.5), t.distributions.Gumbel(t.tensor([0.5, -1.0]), 2.0)),
+    lambda t: (t.distributions.Uniform(t.tensor([0.1, -0.5]), 0.8), t.distributions.Gumbel(t.tensor([0.5, -1.0]), 2.0)),
+    lambda t: (t.distributions.Uniform(t.tensor([0.1, 1.5]), 2.8), t.distributions.Pareto(1.0, t.tensor([0.5, 3.0]))),
+    lambda t: (t.distributions.Pareto(1.0, t.tensor([0.5, 3.0])), t.distributions.Exponential(t.tensor([0.5, 2.0]))),
+    lambda t: (t.distributions.Pareto(1.0, t.tensor([0.5, 3.0])), t.distributions.Gamma(t.tensor([0.5, 2.0]), 1.5)),
+    lambda t: (t.distributions.Pareto(1.0, t.tensor([1.5, 3.0])), t.distributions.Normal(t.tensor([0.5, 2.0]), 1.5)),
+    lambda t: (t.distributions.Pareto(1.0, t.tensor([1.5, 3.0])), t.distributions.Uniform(0.0, 1.0)),
+    lambda t: (t.distributions.Gumbel(0.0, 1.0), t.distributions.Uniform(0.0, 1.0)),
+    lambda t: (t.distributions.Normal(0.0, 1.0), t.distributions.Pareto(1.0, 1.0)),
+    lambda t: (t.distributions.Exponential(1.0), t.distributions.Pareto(1.0, 1.0)),
+    lambda t: (t.distributions.Laplace(0.0, 1.0), t.distributions.Pareto(1.0, 1.0)),
+    lambda t: (t.distributions.Gamma(1.0, 1.0), t.distributions.Pareto(1.0, 1.0)),
+    lambda t: (t.distributions.Beta(1.0, 1.0), t.distributions.Pareto(1.0, 1.0)),
+    lambda t: (t.distributions.Poisson(t.tensor([1.0])), t.distributions.Bernoulli(t.tensor([0.5]))),
+    lambda t: (t.distributions.Poisson(t.tensor([1.0])), t.distributions.Binomial(3, t.tensor([0.5]))),
     lambda t: (t.distributions.Binomial(t.tensor([5.0, 7.0]), t.tensor([0.3, 0.6])),
                t.distributions.Binomial(5, t.tensor([0.5, 0.2]))),
 ]
@@ -452,6 +478,10 @@ def test_kl_same_family(pair):
                 q = type(p)(p.concentration * 1.7, p.rate + 0.5)
             elif pair[0] == "Cauchy":
                 q = type(p)(p.loc - 1.0, p.scale * 3.0)
+            elif pair[0] == "Gumbel":
+                q = type(p)(p.loc + 1.0, p.scale * 2.0)
+            elif pair[0] == "Pareto":
+                q = type(p)(p.scale * t.tensor([0.5, 1.5, 0.9]), p.alpha + 1.0)
             elif pair[0] == "LogNormal":
                 q = type(p)(p.loc + 1.0, p.scale * 2.0)
             elif pair[0] == "HalfNormal":
@@ -520,8 +550,8 @@ def test_gradients_through_kl_and_entropy():
 def test_lazy_submodule_and_not_yet():
     import kindling.distributions as D
     assert kindling.distributions is D
-    with pytest.raises(NotImplementedError, match="Gumbel"):
-        D.Gumbel
+    with pytest.raises(NotImplementedError, match="Weibull"):
+        D.Weibull
     with pytest.raises(NotImplementedError, match="SoftmaxTransform"):
         D.transforms.SoftmaxTransform
     with pytest.raises(AttributeError):

@@ -17,6 +17,8 @@ from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
+from .gumbel import Gumbel
+from .half_cauchy import HalfCauchy
 from .half_normal import HalfNormal
 from .independent import Independent
 from .kl import kl_divergence, register_kl
@@ -26,6 +28,7 @@ from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from .pareto import Pareto
 from .poisson import Poisson
 from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
@@ -33,19 +36,19 @@ from .transforms import *  # noqa: F401,F403
 from .uniform import Uniform
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
-           "Exponential", "ExponentialFamily", "Gamma", "Geometric", "HalfNormal", "Independent",
+           "Exponential", "ExponentialFamily", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent",
            "Laplace", "LogNormal", "Multinomial", "MultivariateNormal", "Normal", "OneHotCategorical",
-           "OneHotCategoricalStraightThrough", "Poisson", "StudentT", "TransformedDistribution",
+           "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "StudentT", "TransformedDistribution",
            "Uniform", "constraints", "kl_divergence", "register_kl", "transforms", "utils"]
 __all__.extend(transforms.__all__)
 
 # PyTorch names not built yet: looking one up says so instead of AttributeError
 _NOT_YET = frozenset({
     "ContinuousBernoulli",
-    "FisherSnedecor", "GeneralizedPareto", "Gumbel", "HalfCauchy",
+    "FisherSnedecor", "GeneralizedPareto",
     "InverseGamma", "Kumaraswamy", "LKJCholesky", "LogisticNormal",
     "LowRankMultivariateNormal", "MixtureSameFamily", "NegativeBinomial",
-    "Pareto", "RelaxedBernoulli", "RelaxedOneHotCategorical",
+    "RelaxedBernoulli", "RelaxedOneHotCategorical",
     "VonMises", "Weibull", "Wishart",
     "biject_to", "transform_to", "constraint_registry",
 })
