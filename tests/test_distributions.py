@@ -74,6 +74,16 @@ CASES = {
     "Gumbel_scalar": lambda t: t.distributions.Gumbel(1.0, 2.0),
     "Pareto": lambda t: t.distributions.Pareto(t.tensor([1.0, 2.0, 0.5]), t.tensor([0.8, 2.5, 4.0])),
     "HalfCauchy": lambda t: t.distributions.HalfCauchy(t.tensor([0.5, 2.0])),
+    "Weibull": lambda t: t.distributions.Weibull(t.tensor([1.0, 2.0]), t.tensor([0.7, 3.0])),
+    "NegativeBinomial": lambda t: t.distributions.NegativeBinomial(t.tensor([3.0, 10.0]), t.tensor([0.2, 0.7])),
+    "NegativeBinomial_logits": lambda t: t.distributions.NegativeBinomial(4.0, logits=t.tensor([-1.0, 0.5])),
+    "Mixture": lambda t: t.distributions.MixtureSameFamily(
+        t.distributions.Categorical(t.tensor([0.2, 0.5, 0.3])),
+        t.distributions.Normal(t.tensor([-1.0, 0.0, 2.0]), t.tensor([0.5, 1.0, 0.3]))),
+    "Mixture_mvn": lambda t: t.distributions.MixtureSameFamily(
+        t.distributions.Categorical(t.tensor([[0.2, 0.8], [0.6, 0.4]])),
+        t.distributions.Independent(t.distributions.Normal(
+            t.tensor([[[0.0, 1.0], [2.0, -1.0]], [[1.0, 1.0], [0.0, 0.0]]]), 1.0), 1)),
     "Transformed": lambda t: t.distributions.TransformedDistribution(
         t.distributions.Normal(t.tensor([0.0, 1.0]), t.tensor([1.0, 0.5])),
         [t.distributions.transforms.AffineTransform(1.0, t.tensor([2.0, -0.5])),
@@ -175,7 +185,7 @@ def test_log_prob_entropy_moments(name):
 
 
 @pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy", "LogNormal",
-                                  "HalfNormal", "HalfCauchy", "Gumbel", "Pareto", "Transformed"])
+                                  "HalfNormal", "HalfCauchy", "Gumbel", "Pareto", "Transformed", "Weibull"])
 def test_cdf_icdf(name):
     out = {}
     for lib, t in LIBS.items():
@@ -286,6 +296,17 @@ BAD_ARGS = [
     lambda t: t.distributions.Pareto(t.tensor([1.0]), t.tensor([-1.0])),
     lambda t: t.distributions.Pareto(t.tensor([1.0]), t.tensor([1.0])).log_prob(t.tensor([0.5])),
     lambda t: t.distributions.HalfCauchy(-1.0),
+    lambda t: t.distributions.Weibull(t.tensor([1.0]), t.tensor([-1.0])),
+    lambda t: t.distributions.NegativeBinomial(t.tensor([-1.0]), t.tensor([0.5])),
+    lambda t: t.distributions.NegativeBinomial(t.tensor([1.0]), t.tensor([1.0])),
+    lambda t: t.distributions.MixtureSameFamily(t.distributions.Normal(0.0, 1.0), t.distributions.Normal(0.0, 1.0)),
+    lambda t: t.distributions.MixtureSameFamily(t.distributions.Categorical(t.ones(2)), 3),
+    lambda t: t.distributions.MixtureSameFamily(t.distributions.Categorical(t.ones(2)),
+                                                t.distributions.Normal(t.zeros(3), 1.0)),
+    lambda t: t.distributions.MixtureSameFamily(t.distributions.Categorical(t.ones(4, 2)),
+                                                t.distributions.Normal(t.zeros(3, 2), 1.0)),
+    lambda t: t.distributions.MixtureSameFamily(t.distributions.Categorical(t.ones(2)),
+                                                t.distributions.Exponential(t.ones(2))).log_prob(t.tensor(-1.0)),
     lambda t: t.distributions.LogNormal(0.0, 1.0).log_prob(t.tensor(-1.0)),
     lambda t: t.distributions.HalfNormal(t.tensor([-1.0])),
     lambda t: t.distributions.HalfNormal(1.0).log_prob(t.tensor(-1.0)),
@@ -550,8 +571,8 @@ def test_gradients_through_kl_and_entropy():
 def test_lazy_submodule_and_not_yet():
     import kindling.distributions as D
     assert kindling.distributions is D
-    with pytest.raises(NotImplementedError, match="Weibull"):
-        D.Weibull
+    with pytest.raises(NotImplementedError, match="VonMises"):
+        D.VonMises
     with pytest.raises(NotImplementedError, match="SoftmaxTransform"):
         D.transforms.SoftmaxTransform
     with pytest.raises(AttributeError):

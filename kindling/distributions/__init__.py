@@ -24,8 +24,10 @@ from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .log_normal import LogNormal
+from .mixture_same_family import MixtureSameFamily
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
+from .negative_binomial import NegativeBinomial
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from .pareto import Pareto
@@ -34,23 +36,21 @@ from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
 from .transforms import *  # noqa: F401,F403
 from .uniform import Uniform
+from .weibull import Weibull
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
            "Exponential", "ExponentialFamily", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent",
-           "Laplace", "LogNormal", "Multinomial", "MultivariateNormal", "Normal", "OneHotCategorical",
+           "Laplace", "LogNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical",
            "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "StudentT", "TransformedDistribution",
-           "Uniform", "constraints", "kl_divergence", "register_kl", "transforms", "utils"]
+           "Uniform", "Weibull", "constraints", "kl_divergence", "register_kl", "transforms", "utils"]
 __all__.extend(transforms.__all__)
 
 # PyTorch names not built yet: looking one up says so instead of AttributeError
 _NOT_YET = frozenset({
-    "ContinuousBernoulli",
-    "FisherSnedecor", "GeneralizedPareto",
-    "InverseGamma", "Kumaraswamy", "LKJCholesky", "LogisticNormal",
-    "LowRankMultivariateNormal", "MixtureSameFamily", "NegativeBinomial",
-    "RelaxedBernoulli", "RelaxedOneHotCategorical",
-    "VonMises", "Weibull", "Wishart",
-    "biject_to", "transform_to", "constraint_registry",
+    "ContinuousBernoulli", "FisherSnedecor", "GeneralizedPareto", "InverseGamma", "Kumaraswamy",
+    "LKJCholesky", "LogisticNormal", "LowRankMultivariateNormal", "RelaxedBernoulli",
+    "RelaxedOneHotCategorical", "VonMises", "Wishart", "biject_to", "transform_to",
+    "constraint_registry",
 })
 
 
