@@ -84,6 +84,12 @@ CASES = {
         t.distributions.Categorical(t.tensor([[0.2, 0.8], [0.6, 0.4]])),
         t.distributions.Independent(t.distributions.Normal(
             t.tensor([[[0.0, 1.0], [2.0, -1.0]], [[1.0, 1.0], [0.0, 0.0]]]), 1.0), 1)),
+    "InverseGamma": lambda t: t.distributions.InverseGamma(t.tensor([0.5, 2.5, 4.0]), t.tensor([1.0, 2.0, 0.5])),
+    "Kumaraswamy": lambda t: t.distributions.Kumaraswamy(t.tensor([0.5, 2.0, 3.0]), t.tensor([0.8, 1.5, 4.0])),
+    "RelaxedBernoulli": lambda t: t.distributions.RelaxedBernoulli(t.tensor(0.5), t.tensor([0.1, 0.6])),
+    "RelaxedBernoulli_logits": lambda t: t.distributions.RelaxedBernoulli(t.tensor([0.3, 2.0]), logits=t.tensor([-1.0, 1.0])),
+    "RelaxedOneHotCategorical": lambda t: t.distributions.RelaxedOneHotCategorical(
+        t.tensor(0.7), t.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])),
     "Transformed": lambda t: t.distributions.TransformedDistribution(
         t.distributions.Normal(t.tensor([0.0, 1.0]), t.tensor([1.0, 0.5])),
         [t.distributions.transforms.AffineTransform(1.0, t.tensor([2.0, -0.5])),
@@ -91,7 +97,8 @@ CASES = {
 }
 CONTINUOUS = ["Normal", "Normal_scalar", "Normal_bcast", "Uniform", "Exponential", "Laplace",
               "Independent", "MVN_cov", "MVN_tril_batched", "MVN_precision", "Gamma", "Dirichlet", "Beta",
-              "Chi2", "StudentT", "Cauchy", "LogNormal", "HalfNormal", "HalfCauchy"]
+              "Chi2", "StudentT", "Cauchy", "LogNormal", "HalfNormal", "HalfCauchy",
+              "InverseGamma", "Kumaraswamy", "RelaxedBernoulli", "RelaxedOneHotCategorical"]
 
 
 def both(name):
@@ -115,7 +122,7 @@ def test_rsample_same_seed_and_gradients(name):
     for lib, t in LIBS.items():
         d = CASES[name](t)
         params = [v for v in vars(d).values() if isinstance(v, t.Tensor)]
-        if hasattr(d, "base_dist"):
+        if name == "Independent":
             params = [d.base_dist.loc, d.base_dist.scale]
         leaves = []
         # rebuild from leaf copies so gradients reach them
@@ -131,6 +138,13 @@ def test_rsample_same_seed_and_gradients(name):
         elif name in ("LogNormal", "HalfNormal", "HalfCauchy"):
             leaves = [v.detach().clone().requires_grad_() for v in (
                 [d.loc, d.scale] if name == "LogNormal" else [d.scale])]
+            d = type(d)(*leaves)
+        elif name in ("InverseGamma", "Kumaraswamy"):
+            a, b = ((d.concentration, d.rate) if name == "InverseGamma" else (d.concentration1, d.concentration0))
+            leaves = [a.detach().clone().requires_grad_(), b.detach().clone().requires_grad_()]
+            d = type(d)(*leaves)
+        elif name.startswith("Relaxed"):
+            leaves = [d.temperature.detach().clone().requires_grad_(), d.probs.detach().clone().requires_grad_()]
             d = type(d)(*leaves)
         elif name == "Chi2":
             leaves = [d.df.detach().clone().requires_grad_()]
@@ -296,6 +310,14 @@ BAD_ARGS = [
     lambda t: t.distributions.Pareto(t.tensor([1.0]), t.tensor([-1.0])),
     lambda t: t.distributions.Pareto(t.tensor([1.0]), t.tensor([1.0])).log_prob(t.tensor([0.5])),
     lambda t: t.distributions.HalfCauchy(-1.0),
+    lambda t: t.distributions.InverseGamma(t.tensor([1.0]), t.tensor([-1.0])),
+    lambda t: t.distributions.Kumaraswamy(t.tensor([1.0]), t.tensor([-1.0])),
+    lambda t: t.distributions.Kumaraswamy(1.0, 2.0).log_prob(t.tensor(1.5)),
+    lambda t: t.distributions.RelaxedBernoulli(t.tensor(0.5), t.tensor([1.5])),
+    lambda t: t.distributions.RelaxedBernoulli(t.tensor(0.5)),
+    lambda t: t.distributions.RelaxedOneHotCategorical(t.tensor(0.5), t.tensor([0.5, -0.5])),
+    lambda t: t.distributions.RelaxedOneHotCategorical(t.tensor(0.5), t.tensor([0.5, 0.5])).log_prob(
+        t.tensor([0.2, 0.2])),
     lambda t: t.distributions.Weibull(t.tensor([1.0]), t.tensor([-1.0])),
     lambda t: t.distributions.NegativeBinomial(t.tensor([-1.0]), t.tensor([0.5])),
     lambda t: t.distributions.NegativeBinomial(t.tensor([1.0]), t.tensor([1.0])),
