@@ -90,6 +90,10 @@ CASES = {
     "RelaxedBernoulli_logits": lambda t: t.distributions.RelaxedBernoulli(t.tensor([0.3, 2.0]), logits=t.tensor([-1.0, 1.0])),
     "RelaxedOneHotCategorical": lambda t: t.distributions.RelaxedOneHotCategorical(
         t.tensor(0.7), t.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])),
+    "FisherSnedecor": lambda t: t.distributions.FisherSnedecor(t.tensor([1.0, 3.0, 6.0]), t.tensor([2.0, 5.0, 10.0])),
+    "LowRankMVN": lambda t: t.distributions.LowRankMultivariateNormal(
+        t.tensor([[1.0, -1.0, 0.0], [0.0, 2.0, 1.0]]), t.tensor([[1.0, 0.5], [0.2, -0.3], [0.0, 1.0]]),
+        t.tensor([0.5, 1.0, 2.0])),
     "Transformed": lambda t: t.distributions.TransformedDistribution(
         t.distributions.Normal(t.tensor([0.0, 1.0]), t.tensor([1.0, 0.5])),
         [t.distributions.transforms.AffineTransform(1.0, t.tensor([2.0, -0.5])),
@@ -98,7 +102,8 @@ CASES = {
 CONTINUOUS = ["Normal", "Normal_scalar", "Normal_bcast", "Uniform", "Exponential", "Laplace",
               "Independent", "MVN_cov", "MVN_tril_batched", "MVN_precision", "Gamma", "Dirichlet", "Beta",
               "Chi2", "StudentT", "Cauchy", "LogNormal", "HalfNormal", "HalfCauchy",
-              "InverseGamma", "Kumaraswamy", "RelaxedBernoulli", "RelaxedOneHotCategorical"]
+              "InverseGamma", "Kumaraswamy", "RelaxedBernoulli", "RelaxedOneHotCategorical",
+              "FisherSnedecor", "LowRankMVN"]
 
 
 def both(name):
@@ -145,6 +150,13 @@ def test_rsample_same_seed_and_gradients(name):
             d = type(d)(*leaves)
         elif name.startswith("Relaxed"):
             leaves = [d.temperature.detach().clone().requires_grad_(), d.probs.detach().clone().requires_grad_()]
+            d = type(d)(*leaves)
+        elif name == "FisherSnedecor":
+            leaves = [d.df1.detach().clone().requires_grad_(), d.df2.detach().clone().requires_grad_()]
+            d = type(d)(*leaves)
+        elif name == "LowRankMVN":
+            leaves = [v.detach().clone().requires_grad_() for v in
+                      (d.loc, d._unbroadcasted_cov_factor, d._unbroadcasted_cov_diag)]
             d = type(d)(*leaves)
         elif name == "Chi2":
             leaves = [d.df.detach().clone().requires_grad_()]
@@ -310,6 +322,19 @@ BAD_ARGS = [
     lambda t: t.distributions.Pareto(t.tensor([1.0]), t.tensor([-1.0])),
     lambda t: t.distributions.Pareto(t.tensor([1.0]), t.tensor([1.0])).log_prob(t.tensor([0.5])),
     lambda t: t.distributions.HalfCauchy(-1.0),
+    lambda t: t.distributions.FisherSnedecor(t.tensor([1.0]), t.tensor([-1.0])),
+    lambda t: t.distributions.LowRankMultivariateNormal(t.tensor(0.0), t.ones(2, 1), t.ones(2)),
+    lambda t: t.distributions.LowRankMultivariateNormal(t.zeros(2), t.ones(2), t.ones(2)),
+    lambda t: t.distributions.LowRankMultivariateNormal(t.zeros(2), t.ones(3, 1), t.ones(2)),
+    lambda t: t.distributions.LowRankMultivariateNormal(t.zeros(2), t.ones(2, 1), t.ones(3)),
+    lambda t: t.distributions.LowRankMultivariateNormal(t.zeros(3, 2), t.ones(4, 2, 1), t.ones(2)),
+    lambda t: t.distributions.LowRankMultivariateNormal(t.zeros(2), t.ones(2, 1), t.tensor([1.0, -1.0])),
+    lambda t: t.distributions.kl_divergence(
+        t.distributions.LowRankMultivariateNormal(t.zeros(2), t.ones(2, 1), t.ones(2)),
+        t.distributions.LowRankMultivariateNormal(t.zeros(3), t.ones(3, 1), t.ones(3))),
+    lambda t: t.distributions.kl_divergence(
+        t.distributions.MultivariateNormal(t.zeros(2), t.eye(2)),
+        t.distributions.LowRankMultivariateNormal(t.zeros(3), t.ones(3, 1), t.ones(3))),
     lambda t: t.distributions.InverseGamma(t.tensor([1.0]), t.tensor([-1.0])),
     lambda t: t.distributions.Kumaraswamy(t.tensor([1.0]), t.tensor([-1.0])),
     lambda t: t.distributions.Kumaraswamy(1.0, 2.0).log_prob(t.tensor(1.5)),
@@ -498,6 +523,10 @@ CROSS = [
     lambda t: (t.distributions.Beta(1.0, 1.0), t.distributions.Pareto(1.0, 1.0)),
     lambda t: (t.distributions.Poisson(t.tensor([1.0])), t.distributions.Bernoulli(t.tensor([0.5]))),
     lambda t: (t.distributions.Poisson(t.tensor([1.0])), t.distributions.Binomial(3, t.tensor([0.5]))),
+    lambda t: (CASES["LowRankMVN"](t), t.distributions.LowRankMultivariateNormal(
+        t.tensor([0.5, 0.0, -1.0]), t.tensor([[0.3], [1.0], [-0.5]]), t.tensor([[1.0, 2.0, 0.5], [0.7, 0.7, 0.7]]))),
+    lambda t: (CASES["MVN_tril_batched"](t), CASES["LowRankMVN"](t)),
+    lambda t: (CASES["LowRankMVN"](t), CASES["MVN_tril_batched"](t)),
     lambda t: (t.distributions.Binomial(t.tensor([5.0, 7.0]), t.tensor([0.3, 0.6])),
                t.distributions.Binomial(5, t.tensor([0.5, 0.2]))),
 ]
@@ -668,3 +697,11 @@ def test_transform_cache_and_identity():
         assert e.inv.inv is e and T.ExpTransform() == T.ExpTransform() and e != T.SigmoidTransform()
         assert T.AffineTransform(1.0, 2.0) == T.AffineTransform(1.0, 2.0)
         assert T.AffineTransform(1.0, 2.0) != T.AffineTransform(1.0, 3.0)
+
+
+def test_lowrank_matrices():
+    out = {}
+    for lib, t in LIBS.items():
+        d = CASES["LowRankMVN"](t)
+        out[lib] = (d.covariance_matrix, d.precision_matrix, d.scale_tril, d.variance)
+    assert_same(out["kindling"], out["torch"], rtol=1e-5, atol=1e-5)
