@@ -705,3 +705,35 @@ def test_lowrank_matrices():
         d = CASES["LowRankMVN"](t)
         out[lib] = (d.covariance_matrix, d.precision_matrix, d.scale_tril, d.variance)
     assert_same(out["kindling"], out["torch"], rtol=1e-5, atol=1e-5)
+
+
+def _double(t, name):
+    """CASES[name] with every float parameter tensor turned to float64."""
+    orig = t.tensor
+
+    def tensor(data, *args, **kwargs):
+        x = orig(data, *args, **kwargs)
+        return x.double() if x.is_floating_point() and "dtype" not in kwargs else x
+
+    t.tensor = tensor
+    try:
+        return CASES[name](t)
+    finally:
+        t.tensor = orig
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(CASES) if not n.endswith("scalar")])
+def test_float64_samples_and_log_prob(name):
+    out = {}
+    for lib, t in LIBS.items():
+        d = _double(t, name)
+        t.manual_seed(21)
+        try:
+            x = d.sample((2,))
+            out[lib] = (x, d.log_prob(x))
+        except RuntimeError as e:  # mixed float32/float64 parameters (MVN_precision's zeros loc)
+            out[lib] = str(e)
+    if isinstance(out["torch"], str):
+        assert out["kindling"] == out["torch"]
+    else:
+        assert_same(out["kindling"], out["torch"], rtol=1e-7, atol=1e-9)
