@@ -94,6 +94,8 @@ CASES = {
     "LowRankMVN": lambda t: t.distributions.LowRankMultivariateNormal(
         t.tensor([[1.0, -1.0, 0.0], [0.0, 2.0, 1.0]]), t.tensor([[1.0, 0.5], [0.2, -0.3], [0.0, 1.0]]),
         t.tensor([0.5, 1.0, 2.0])),
+    "GeneralizedPareto": lambda t: t.distributions.GeneralizedPareto(
+        t.tensor([0.0, 1.0, -1.0, 0.5]), t.tensor([1.0, 2.0, 0.5, 1.5]), t.tensor([0.0, 0.3, -0.4, 0.7])),
     "Transformed": lambda t: t.distributions.TransformedDistribution(
         t.distributions.Normal(t.tensor([0.0, 1.0]), t.tensor([1.0, 0.5])),
         [t.distributions.transforms.AffineTransform(1.0, t.tensor([2.0, -0.5])),
@@ -103,7 +105,7 @@ CONTINUOUS = ["Normal", "Normal_scalar", "Normal_bcast", "Uniform", "Exponential
               "Independent", "MVN_cov", "MVN_tril_batched", "MVN_precision", "Gamma", "Dirichlet", "Beta",
               "Chi2", "StudentT", "Cauchy", "LogNormal", "HalfNormal", "HalfCauchy",
               "InverseGamma", "Kumaraswamy", "RelaxedBernoulli", "RelaxedOneHotCategorical",
-              "FisherSnedecor", "LowRankMVN"]
+              "FisherSnedecor", "LowRankMVN", "GeneralizedPareto"]
 
 
 def both(name):
@@ -150,6 +152,9 @@ def test_rsample_same_seed_and_gradients(name):
             d = type(d)(*leaves)
         elif name.startswith("Relaxed"):
             leaves = [d.temperature.detach().clone().requires_grad_(), d.probs.detach().clone().requires_grad_()]
+            d = type(d)(*leaves)
+        elif name == "GeneralizedPareto":
+            leaves = [v.detach().clone().requires_grad_() for v in (d.loc, d.scale, d.concentration)]
             d = type(d)(*leaves)
         elif name == "FisherSnedecor":
             leaves = [d.df1.detach().clone().requires_grad_(), d.df2.detach().clone().requires_grad_()]
@@ -211,12 +216,13 @@ def test_log_prob_entropy_moments(name):
 
 
 @pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy", "LogNormal",
-                                  "HalfNormal", "HalfCauchy", "Gumbel", "Pareto", "Transformed", "Weibull"])
+                                  "HalfNormal", "HalfCauchy", "Gumbel", "Pareto", "Transformed", "Weibull",
+                                  "GeneralizedPareto"])
 def test_cdf_icdf(name):
     out = {}
     for lib, t in LIBS.items():
         d = CASES[name](t)
-        q = t.tensor([0.1, 0.4, 0.9][: d.batch_shape[0]] if d.batch_shape else 0.3)
+        q = t.tensor([0.1, 0.4, 0.9, 0.6][: d.batch_shape[0]] if d.batch_shape else 0.3)
         out[lib] = (d.cdf(_values(name, t)), d.icdf(q))
     assert_same(out["kindling"], out["torch"], rtol=1e-5, atol=1e-5)
 
@@ -323,6 +329,8 @@ BAD_ARGS = [
     lambda t: t.distributions.Pareto(t.tensor([1.0]), t.tensor([1.0])).log_prob(t.tensor([0.5])),
     lambda t: t.distributions.HalfCauchy(-1.0),
     lambda t: t.distributions.FisherSnedecor(t.tensor([1.0]), t.tensor([-1.0])),
+    lambda t: t.distributions.GeneralizedPareto(0.0, -1.0, 0.5),
+    lambda t: t.distributions.GeneralizedPareto(0.0, 1.0, -0.5).log_prob(t.tensor(3.0)),
     lambda t: t.distributions.LowRankMultivariateNormal(t.tensor(0.0), t.ones(2, 1), t.ones(2)),
     lambda t: t.distributions.LowRankMultivariateNormal(t.zeros(2), t.ones(2), t.ones(2)),
     lambda t: t.distributions.LowRankMultivariateNormal(t.zeros(2), t.ones(3, 1), t.ones(2)),
