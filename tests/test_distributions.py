@@ -96,6 +96,8 @@ CASES = {
         t.tensor([0.5, 1.0, 2.0])),
     "GeneralizedPareto": lambda t: t.distributions.GeneralizedPareto(
         t.tensor([0.0, 1.0, -1.0, 0.5]), t.tensor([1.0, 2.0, 0.5, 1.5]), t.tensor([0.0, 0.3, -0.4, 0.7])),
+    "ContinuousBernoulli": lambda t: t.distributions.ContinuousBernoulli(t.tensor([0.1, 0.4995, 0.7, 0.99])),
+    "ContinuousBernoulli_logits": lambda t: t.distributions.ContinuousBernoulli(logits=t.tensor([-2.0, 0.001, 1.5, 3.0])),
     "Transformed": lambda t: t.distributions.TransformedDistribution(
         t.distributions.Normal(t.tensor([0.0, 1.0]), t.tensor([1.0, 0.5])),
         [t.distributions.transforms.AffineTransform(1.0, t.tensor([2.0, -0.5])),
@@ -105,7 +107,7 @@ CONTINUOUS = ["Normal", "Normal_scalar", "Normal_bcast", "Uniform", "Exponential
               "Independent", "MVN_cov", "MVN_tril_batched", "MVN_precision", "Gamma", "Dirichlet", "Beta",
               "Chi2", "StudentT", "Cauchy", "LogNormal", "HalfNormal", "HalfCauchy",
               "InverseGamma", "Kumaraswamy", "RelaxedBernoulli", "RelaxedOneHotCategorical",
-              "FisherSnedecor", "LowRankMVN", "GeneralizedPareto"]
+              "FisherSnedecor", "LowRankMVN", "GeneralizedPareto", "ContinuousBernoulli"]
 
 
 def both(name):
@@ -152,6 +154,9 @@ def test_rsample_same_seed_and_gradients(name):
             d = type(d)(*leaves)
         elif name.startswith("Relaxed"):
             leaves = [d.temperature.detach().clone().requires_grad_(), d.probs.detach().clone().requires_grad_()]
+            d = type(d)(*leaves)
+        elif name == "ContinuousBernoulli":
+            leaves = [d.probs.detach().clone().requires_grad_()]
             d = type(d)(*leaves)
         elif name == "GeneralizedPareto":
             leaves = [v.detach().clone().requires_grad_() for v in (d.loc, d.scale, d.concentration)]
@@ -217,7 +222,7 @@ def test_log_prob_entropy_moments(name):
 
 @pytest.mark.parametrize("name", ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy", "LogNormal",
                                   "HalfNormal", "HalfCauchy", "Gumbel", "Pareto", "Transformed", "Weibull",
-                                  "GeneralizedPareto"])
+                                  "GeneralizedPareto", "ContinuousBernoulli"])
 def test_cdf_icdf(name):
     out = {}
     for lib, t in LIBS.items():
@@ -330,6 +335,8 @@ BAD_ARGS = [
     lambda t: t.distributions.HalfCauchy(-1.0),
     lambda t: t.distributions.FisherSnedecor(t.tensor([1.0]), t.tensor([-1.0])),
     lambda t: t.distributions.GeneralizedPareto(0.0, -1.0, 0.5),
+    lambda t: t.distributions.ContinuousBernoulli(t.tensor([1.5]), validate_args=True),
+    lambda t: t.distributions.ContinuousBernoulli(t.tensor([0.5])).log_prob(t.tensor([1.5])),
     lambda t: t.distributions.GeneralizedPareto(0.0, 1.0, -0.5).log_prob(t.tensor(3.0)),
     lambda t: t.distributions.LowRankMultivariateNormal(t.tensor(0.0), t.ones(2, 1), t.ones(2)),
     lambda t: t.distributions.LowRankMultivariateNormal(t.zeros(2), t.ones(2), t.ones(2)),
@@ -481,6 +488,7 @@ KL_PAIRS = [
     ("Gamma", "Gamma"), ("Poisson", "Poisson"), ("Dirichlet", "Dirichlet"), ("Beta", "Beta"),
     ("Chi2", "Gamma"), ("Cauchy", "Cauchy"), ("Geometric", "Geometric"), ("Binomial", "Binomial"),
     ("LogNormal", "LogNormal"), ("HalfNormal", "HalfNormal"), ("Gumbel", "Gumbel"), ("Pareto", "Pareto"),
+    ("ContinuousBernoulli", "ContinuousBernoulli_logits"),
 ]
 CROSS = [
     lambda t: (t.distributions.Normal(t.tensor([0.0, 1.0]), 2.0), t.distributions.Laplace(1.0, t.tensor([0.5, 3.0]))),
@@ -535,6 +543,14 @@ CROSS = [
         t.tensor([0.5, 0.0, -1.0]), t.tensor([[0.3], [1.0], [-0.5]]), t.tensor([[1.0, 2.0, 0.5], [0.7, 0.7, 0.7]]))),
     lambda t: (CASES["MVN_tril_batched"](t), CASES["LowRankMVN"](t)),
     lambda t: (CASES["LowRankMVN"](t), CASES["MVN_tril_batched"](t)),
+    lambda t: (t.distributions.ContinuousBernoulli(t.tensor([0.2, 0.7])), t.distributions.Normal(0.5, 2.0)),
+    lambda t: (t.distributions.ContinuousBernoulli(t.tensor([0.2, 0.7])), t.distributions.Exponential(2.0)),
+    lambda t: (t.distributions.ContinuousBernoulli(t.tensor([0.2, 0.7])), t.distributions.Uniform(t.tensor([-0.5, 0.1]), 2.0)),
+    lambda t: (t.distributions.ContinuousBernoulli(t.tensor([0.2, 0.7])), t.distributions.Pareto(1.0, 2.0)),
+    lambda t: (t.distributions.Uniform(t.tensor([0.1, -0.5]), 0.8), t.distributions.ContinuousBernoulli(t.tensor([0.2, 0.7]))),
+    lambda t: (t.distributions.Beta(t.tensor([0.5, 2.0]), 3.0), t.distributions.ContinuousBernoulli(t.tensor([0.2, 0.7]))),
+    lambda t: (t.distributions.Normal(0.0, 1.0), t.distributions.ContinuousBernoulli(t.tensor(0.3))),
+    lambda t: (t.distributions.Gamma(1.0, 1.0), t.distributions.ContinuousBernoulli(t.tensor(0.3))),
     lambda t: (t.distributions.Binomial(t.tensor([5.0, 7.0]), t.tensor([0.3, 0.6])),
                t.distributions.Binomial(5, t.tensor([0.5, 0.2]))),
 ]
