@@ -98,6 +98,7 @@ CASES = {
         t.tensor([0.0, 1.0, -1.0, 0.5]), t.tensor([1.0, 2.0, 0.5, 1.5]), t.tensor([0.0, 0.3, -0.4, 0.7])),
     "ContinuousBernoulli": lambda t: t.distributions.ContinuousBernoulli(t.tensor([0.1, 0.4995, 0.7, 0.99])),
     "ContinuousBernoulli_logits": lambda t: t.distributions.ContinuousBernoulli(logits=t.tensor([-2.0, 0.001, 1.5, 3.0])),
+    "VonMises": lambda t: t.distributions.VonMises(t.tensor([0.0, 1.0, -2.0]), t.tensor([0.5, 4.0, 1e-6])),
     "Transformed": lambda t: t.distributions.TransformedDistribution(
         t.distributions.Normal(t.tensor([0.0, 1.0]), t.tensor([1.0, 0.5])),
         [t.distributions.transforms.AffineTransform(1.0, t.tensor([2.0, -0.5])),
@@ -336,6 +337,7 @@ BAD_ARGS = [
     lambda t: t.distributions.FisherSnedecor(t.tensor([1.0]), t.tensor([-1.0])),
     lambda t: t.distributions.GeneralizedPareto(0.0, -1.0, 0.5),
     lambda t: t.distributions.ContinuousBernoulli(t.tensor([1.5]), validate_args=True),
+    lambda t: t.distributions.VonMises(t.tensor([0.0]), t.tensor([-1.0])),
     lambda t: t.distributions.ContinuousBernoulli(t.tensor([0.5])).log_prob(t.tensor([1.5])),
     lambda t: t.distributions.GeneralizedPareto(0.0, 1.0, -0.5).log_prob(t.tensor(3.0)),
     lambda t: t.distributions.LowRankMultivariateNormal(t.tensor(0.0), t.ones(2, 1), t.ones(2)),
@@ -646,8 +648,8 @@ def test_gradients_through_kl_and_entropy():
 def test_lazy_submodule_and_not_yet():
     import kindling.distributions as D
     assert kindling.distributions is D
-    with pytest.raises(NotImplementedError, match="VonMises"):
-        D.VonMises
+    with pytest.raises(NotImplementedError, match="Wishart"):
+        D.Wishart
     with pytest.raises(NotImplementedError, match="SoftmaxTransform"):
         D.transforms.SoftmaxTransform
     with pytest.raises(AttributeError):

@@ -44,18 +44,19 @@ from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
 from .transforms import *  # noqa: F401,F403
 from .uniform import Uniform
+from .von_mises import VonMises
 from .weibull import Weibull
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ContinuousBernoulli", "Dirichlet", "Distribution",
            "Exponential", "ExponentialFamily", "FisherSnedecor", "Gamma", "GeneralizedPareto", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "InverseGamma", "Kumaraswamy",
            "Laplace", "LogNormal", "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical",
            "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "StudentT", "TransformedDistribution",
-           "Uniform", "Weibull", "constraints", "kl_divergence", "register_kl", "transforms", "utils"]
+           "Uniform", "VonMises", "Weibull", "constraints", "kl_divergence", "register_kl", "transforms", "utils"]
 __all__.extend(transforms.__all__)
 
 # PyTorch names not built yet: looking one up says so instead of AttributeError
 _NOT_YET = frozenset({
-    "LKJCholesky", "LogisticNormal", "VonMises", "Wishart", "biject_to", "transform_to",
+    "LKJCholesky", "LogisticNormal", "Wishart", "biject_to", "transform_to",
     "constraint_registry",
 })
 
