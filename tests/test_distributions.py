@@ -99,6 +99,7 @@ CASES = {
     "ContinuousBernoulli": lambda t: t.distributions.ContinuousBernoulli(t.tensor([0.1, 0.4995, 0.7, 0.99])),
     "ContinuousBernoulli_logits": lambda t: t.distributions.ContinuousBernoulli(logits=t.tensor([-2.0, 0.001, 1.5, 3.0])),
     "VonMises": lambda t: t.distributions.VonMises(t.tensor([0.0, 1.0, -2.0]), t.tensor([0.5, 4.0, 1e-6])),
+    "LogisticNormal": lambda t: t.distributions.LogisticNormal(t.tensor([[0.0, 1.0, -0.5], [1.0, 0.0, 2.0]]), 0.7),
     "Transformed": lambda t: t.distributions.TransformedDistribution(
         t.distributions.Normal(t.tensor([0.0, 1.0]), t.tensor([1.0, 0.5])),
         [t.distributions.transforms.AffineTransform(1.0, t.tensor([2.0, -0.5])),
@@ -650,8 +651,8 @@ def test_lazy_submodule_and_not_yet():
     assert kindling.distributions is D
     with pytest.raises(NotImplementedError, match="Wishart"):
         D.Wishart
-    with pytest.raises(NotImplementedError, match="SoftmaxTransform"):
-        D.transforms.SoftmaxTransform
+    with pytest.raises(NotImplementedError, match="CatTransform"):
+        D.transforms.CatTransform
     with pytest.raises(AttributeError):
         D.NoSuchThing
 
@@ -684,10 +685,12 @@ def _transforms(t):
             T.PowerTransform(t.tensor([2.0, 0.5, 3.0])), T.AffineTransform(1.0, -2.0),
             T.AffineTransform(t.tensor([0.5, 1.0, 2.0]), t.tensor([2.0, 3.0, 0.5]), event_dim=1),
             T.ComposeTransform([T.AffineTransform(0.5, 2.0), T.ExpTransform(), T.PowerTransform(t.tensor(2.0))]),
-            T.IndependentTransform(T.SigmoidTransform(), 1), T.identity_transform]
+            T.IndependentTransform(T.SigmoidTransform(), 1), T.identity_transform,
+            T.SoftplusTransform(), T.SoftmaxTransform(), T.StickBreakingTransform(),
+            T.ReshapeTransform((2, 3), (3, 2)), T.CumulativeDistributionTransform(t.distributions.Normal(0.5, 2.0))]
 
 
-@pytest.mark.parametrize("i", range(11))
+@pytest.mark.parametrize("i", range(16))
 def test_transforms(i):
     out = {}
     for lib, t in LIBS.items():
@@ -698,7 +701,7 @@ def test_transforms(i):
         y = tr(x)
         try:
             ladj = tr.log_abs_det_jacobian(x, y)
-        except NotImplementedError:  # AbsTransform has none
+        except NotImplementedError:  # AbsTransform, SoftmaxTransform have none
             ladj = t.zeros(())
         back = tr.inv(y)
         (y.sum() + ladj.sum()).backward()
@@ -707,7 +710,8 @@ def test_transforms(i):
         except NotImplementedError:
             sign = "none"
         out[lib] = (y, ladj, back, x.grad, repr(tr), tr.domain.event_dim, tr.codomain.event_dim, tr.bijective,
-                    sign if isinstance(sign, (int, str)) else sign.tolist(), tuple(tr.forward_shape((2, 3))))
+                    sign if isinstance(sign, (int, str)) else sign.tolist(), tuple(tr.forward_shape((2, 3))),
+                    tuple(tr.inverse_shape(tr.forward_shape((2, 3)))))
     k, r = out["kindling"], out["torch"]
     assert_same(k[:4], r[:4], rtol=1e-5, atol=1e-6)
     assert k[4:] == r[4:]
@@ -763,3 +767,17 @@ def test_float64_samples_and_log_prob(name):
         assert out["kindling"] == out["torch"]
     else:
         assert_same(out["kindling"], out["torch"], rtol=1e-7, atol=1e-9)
+
+
+def test_matrix_transforms():
+    out = {}
+    for lib, t in LIBS.items():
+        T = t.distributions.transforms
+        x = t.tensor([[[0.3, 1.2], [0.8, -0.5]], [[0.1, 0.7], [0.4, 2.0]]], requires_grad=True)
+        lc, pd = T.LowerCholeskyTransform(), T.PositiveDefiniteTransform()
+        y1, y2 = lc(x), pd(x)
+        (y1.sum() + y2.sum()).backward()
+        out[lib] = (y1, y2, lc.inv(y1), pd.inv(y2), x.grad, repr(lc), lc.codomain.event_dim)
+    k, r = out["kindling"], out["torch"]
+    assert_same(k[:5], r[:5], rtol=1e-5, atol=1e-5)
+    assert k[5:] == r[5:]
