@@ -781,3 +781,43 @@ def test_matrix_transforms():
     k, r = out["kindling"], out["torch"]
     assert_same(k[:5], r[:5], rtol=1e-5, atol=1e-5)
     assert k[5:] == r[5:]
+
+
+REGISTRY_CONSTRAINTS = [
+    lambda C: C.real, lambda C: C.positive, lambda C: C.nonnegative, lambda C: C.unit_interval,
+    lambda C: C.interval(-1.0, 2.0), lambda C: C.half_open_interval(0.0, 3.0), lambda C: C.greater_than(1.5),
+    lambda C: C.greater_than_eq(-1.0), lambda C: C.less_than(2.0), lambda C: C.simplex,
+    lambda C: C.real_vector, lambda C: C.independent(C.positive, 1), lambda C: C.lower_cholesky,
+    lambda C: C.positive_definite, lambda C: C.positive_semidefinite, lambda C: C.boolean,
+]
+
+
+@pytest.mark.parametrize("which", ["biject_to", "transform_to"])
+@pytest.mark.parametrize("i", range(len(REGISTRY_CONSTRAINTS)))
+def test_constraint_registry(which, i):
+    out = {}
+    for lib, t in LIBS.items():
+        D = t.distributions
+        c = REGISTRY_CONSTRAINTS[i](D.constraints)
+        try:
+            tr = getattr(D, which)(c)
+        except NotImplementedError as e:
+            out[lib] = str(e)
+            continue
+        x = t.tensor([[0.3, -1.2], [0.8, 0.5]])
+        out[lib] = (repr(tr), tr(x), c.check(tr(x)))
+    if isinstance(out["torch"], str):
+        assert out["kindling"] == out["torch"]
+    else:
+        assert out["kindling"][0] == out["torch"][0]
+        assert_same(out["kindling"][1:], out["torch"][1:], rtol=1e-5, atol=1e-6)
+
+
+def test_constraint_registry_register():
+    for t in (kindling, torch):
+        D = t.distributions
+        reg = D.constraint_registry.ConstraintRegistry()
+        reg.register(D.constraints.real, lambda c: D.transforms.ExpTransform())
+        assert isinstance(reg(D.constraints.real), D.transforms.ExpTransform)
+        with pytest.raises(TypeError, match="Expected constraint to be either"):
+            reg.register(3, lambda c: None)

@@ -5,6 +5,7 @@ The PyTorch distributions and transforms not built yet raise NotImplementedError
 """
 
 from . import constraints, transforms, utils
+from .constraint_registry import biject_to, transform_to
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
@@ -52,13 +53,12 @@ __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Co
            "Exponential", "ExponentialFamily", "FisherSnedecor", "Gamma", "GeneralizedPareto", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "InverseGamma", "Kumaraswamy",
            "Laplace", "LogNormal", "LogisticNormal", "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical",
            "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "StudentT", "TransformedDistribution",
-           "Uniform", "VonMises", "Weibull", "constraints", "kl_divergence", "register_kl", "transforms", "utils"]
+           "Uniform", "VonMises", "Weibull", "biject_to", "constraints", "kl_divergence", "register_kl", "transform_to", "transforms", "utils"]
 __all__.extend(transforms.__all__)
 
 # PyTorch names not built yet: looking one up says so instead of AttributeError
 _NOT_YET = frozenset({
-    "LKJCholesky", "Wishart", "biject_to", "transform_to",
-    "constraint_registry",
+    "LKJCholesky", "Wishart",
 })
 
 
