@@ -448,7 +448,7 @@ def test_utils():
 
 CONSTRAINTS = ["real", "positive", "nonnegative", "unit_interval", "boolean", "simplex", "one_hot",
                "nonnegative_integer", "positive_integer", "lower_cholesky", "lower_triangular",
-               "positive_definite", "positive_semidefinite", "symmetric", "square", "real_vector"]
+               "positive_definite", "positive_semidefinite", "symmetric", "square", "real_vector", "corr_cholesky"]
 FACTORIES = [("interval", (0.0, 1.0)), ("half_open_interval", (0.0, 1.0)), ("greater_than", (0.5,)),
              ("greater_than_eq", (0.5,)), ("less_than", (1.0,)), ("integer_interval", (0, 1)),
              ("multinomial", (1,))]
@@ -651,8 +651,9 @@ def test_lazy_submodule_and_not_yet():
     assert kindling.distributions is D
     with pytest.raises(NotImplementedError, match="Wishart"):
         D.Wishart
-    with pytest.raises(NotImplementedError, match="CatTransform"):
-        D.transforms.CatTransform
+    with pytest.raises(NotImplementedError, match="LKJCholesky"):
+        D.LKJCholesky
+    assert sorted(set(torch.distributions.__all__) - set(D.__all__)) == ["LKJCholesky", "Wishart"]
     with pytest.raises(AttributeError):
         D.NoSuchThing
 
@@ -789,6 +790,8 @@ REGISTRY_CONSTRAINTS = [
     lambda C: C.greater_than_eq(-1.0), lambda C: C.less_than(2.0), lambda C: C.simplex,
     lambda C: C.real_vector, lambda C: C.independent(C.positive, 1), lambda C: C.lower_cholesky,
     lambda C: C.positive_definite, lambda C: C.positive_semidefinite, lambda C: C.boolean,
+    lambda C: C.corr_cholesky, lambda C: C.cat([C.real, C.positive], dim=-1, lengths=[1, 1]),
+    lambda C: C.stack([C.unit_interval, C.positive], dim=-1),
 ]
 
 
@@ -804,8 +807,9 @@ def test_constraint_registry(which, i):
         except NotImplementedError as e:
             out[lib] = str(e)
             continue
-        x = t.tensor([[0.3, -1.2], [0.8, 0.5]])
-        out[lib] = (repr(tr), tr(x), c.check(tr(x)))
+        x = t.tensor([[0.3, -1.2, 0.4], [0.8, 0.5, -0.1]]) if i == 16 else t.tensor([[0.3, -1.2], [0.8, 0.5]])
+        y = tr(x)
+        out[lib] = (repr(tr), y, c.check(y), tr.inv(y), tr.log_abs_det_jacobian(x, y) if tr.bijective else y)
     if isinstance(out["torch"], str):
         assert out["kindling"] == out["torch"]
     else:

@@ -63,6 +63,6 @@ _NOT_YET = frozenset({
 
 
 def __getattr__(name):
-    if name in _NOT_YET or name.endswith("Transform"):
+    if name in _NOT_YET:
         raise NotImplementedError(f"kindling.distributions.{name} is not implemented yet")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
