@@ -825,3 +825,8 @@ def test_constraint_registry_register():
         assert isinstance(reg(D.constraints.real), D.transforms.ExpTransform)
         with pytest.raises(TypeError, match="Expected constraint to be either"):
             reg.register(3, lambda c: None)
+
+
+def test_kl_registry_matches_torch():
+    names = lambda reg: {(a.__name__, b.__name__) for a, b in reg}  # noqa: E731
+    assert names(kindling.distributions.kl._KL_REGISTRY) == names(torch.distributions.kl._KL_REGISTRY)
