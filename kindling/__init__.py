@@ -114,7 +114,7 @@ try:
     # torch; here they would add to the import time of programs that never touch them)
     _LAZY_SUBMODULES = frozenset({"nn", "fft", "masked", "optim", "cuda", "backends", "mps", "xpu",
                                   "mtia", "accelerator", "cpu", "version", "multiprocessing",
-                                  "func", "__future__"})
+                                  "func", "__future__", "distributions"})
     # functions written in Python over the ops, in modules loaded at their first use
     _LAZY_FUNCTIONS = {"svd_lowrank": "_lowrank", "pca_lowrank": "_lowrank", "lobpcg": "_lobpcg",
                        # (torch.OutOfMemoryError is torch.cuda.OutOfMemoryError)
