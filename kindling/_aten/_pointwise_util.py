@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .. import _dtype
+from .._tensor import Tensor
 from ._meta_util import empty_meta
 from ._util import as_dtype, broadcast_error, broadcast_shapes, result_type
 
@@ -274,3 +275,23 @@ class MetaView:
 
 def meta_view(x):
     return MetaView(x) if hasattr(x, "_np") else x
+
+
+# ---- the in-place fused fronts' operand check ----------------------------------------------------
+_FUSED_FLOATS = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
+
+
+def same_float_arrays(a, b, c=None):
+    """The arrays of two (or three) tensors when all are float32/float64 of one dtype and one
+    shape with at least one dim (0-d arrays give NumPy scalars: not for ``out=``), else None.
+    Tensor subclasses that reach a CPU kernel (``nn.Parameter``) hold their data too."""
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor) or \
+            c is not None and not isinstance(c, Tensor):
+        return None
+    x, y = a._np, b._np
+    z = c._np if c is not None else y
+    if x is None or y is None or z is None or x.dtype not in _FUSED_FLOATS or \
+            y.dtype is not x.dtype or z.dtype is not x.dtype or \
+            y.shape != x.shape or z.shape != x.shape or not x.ndim:
+        return None
+    return x, y, z

@@ -24,7 +24,9 @@ from .._dispatcher.operator import KernelEntry, caller_site
 from ._defop import install_cpu_front, unwrap
 from ._ops_registry import aten
 from ._tensor_iterator import binary_result, unary_result
-from ._pointwise_util import check_inplace_result, fp_silent, meta_view, no_complex_check
+from ._pointwise_util import (
+    check_inplace_result, fp_silent, meta_view, no_complex_check, same_float_arrays,
+)
 from ..testing import samples as S
 from .._tensor import Tensor, from_array
 
@@ -180,17 +182,15 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
         def kernel(ks, *args, **kwargs):
             if kwargs and alpha and len(args) == 2 and len(kwargs) == 1 and \
                     type(kwargs.get("alpha")) in (float, int):
-                a, b = args
-                if isinstance(a, Tensor) and isinstance(b, Tensor):
-                    x, y = a._np, b._np
-                    if x is not None and y is not None and x.dtype is y.dtype and \
-                            x.dtype in _FAST_FLOATS and x.shape == y.shape and x.ndim:
-                        try:  # (0-d arrays give NumPy scalars: not for ``out=``)
-                            t = fp_silent(_alpha_combine, ufunc, x, y, kwargs["alpha"])
-                        except (ValueError, RuntimeWarning, FloatingPointError):
-                            return generic(ks, *args, **kwargs)
-                        np.copyto(x, t)
-                        return a
+                arrs = same_float_arrays(*args)
+                if arrs is not None:
+                    x, y, _ = arrs
+                    try:
+                        t = fp_silent(_alpha_combine, ufunc, x, y, kwargs["alpha"])
+                    except (ValueError, RuntimeWarning, FloatingPointError):
+                        return generic(ks, *args, **kwargs)
+                    np.copyto(x, t)
+                    return args[0]
             if len(args) == 2 and not kwargs:
                 a, b = args
                 if isinstance(a, Tensor) and isinstance(b, Tensor):

@@ -14,7 +14,7 @@ from ..testing import samples as S
 from ._api import public
 from ._defop import defop
 from ._meta_util import empty_meta
-from ._pointwise_util import fp_silent
+from ._pointwise_util import fp_silent, same_float_arrays
 from ._util import broadcast_error, broadcast_shapes, dtype_of, np_scalar, result_type
 from ._variants import cpp_name as _cpp, inplace_variant, out_variant
 
@@ -202,25 +202,6 @@ public("lerp_", lerp_scalar.inplace, lerp_tensor.inplace, function=False)
 # against the meta function and copy it in; these fronts compute the same values with NumPy
 # in-place ufuncs on one temporary (the same operations in the same order, so the same bits)
 # and copy it in once, so a failed call still changes nothing.
-_FAST = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
-_Tensor = None
-
-
-def _plain_same(a, b, c=None):
-    """The three (or two) operands' arrays when all are plain float tensors of one dtype and
-    shape (at least one dim), else None."""
-    if not isinstance(a, _Tensor) or not isinstance(b, _Tensor) or \
-            c is not None and not isinstance(c, _Tensor):
-        return None  # (subclasses that reach the CPU kernel, nn.Parameter, hold data too)
-    x, y = a._np, b._np
-    z = c._np if c is not None else y
-    if x is None or y is None or z is None or x.dtype not in _FAST or \
-            y.dtype is not x.dtype or z.dtype is not x.dtype or \
-            y.shape != x.shape or z.shape != x.shape or not x.ndim:
-        return None  # (0-d arrays give NumPy scalars: not for ``out=``)
-    return x, y, z
-
-
 def _fused_front(match, combine):
     """A front that, when ``match(args, kwargs)`` gives ``(self_array, array, array_or_None,
     number)``, computes ``combine`` of them into a temporary and copies it into ``self``."""
@@ -244,7 +225,7 @@ def _match_addc(args, kwargs):
     if len(args) == 3 and len(kwargs) <= 1 and kwargs.keys() <= {"value"}:
         value = kwargs.get("value", 1)
         if type(value) in (float, int):
-            arrs = _plain_same(*args)
+            arrs = same_float_arrays(*args)
             if arrs is not None:
                 return arrs + (arrs[0].dtype.type(value),)
     return None
@@ -253,7 +234,7 @@ def _match_addc(args, kwargs):
 def _match_lerp(args, kwargs):
     """``self.lerp_(end, n)``."""
     if len(args) == 3 and not kwargs and type(args[2]) in (float, int):
-        arrs = _plain_same(args[0], args[1])
+        arrs = same_float_arrays(args[0], args[1])
         if arrs is not None:
             return arrs[0], arrs[1], None, arrs[0].dtype.type(args[2])
     return None
@@ -281,10 +262,7 @@ def _lerp_np(x, y, _, w):
 
 
 def _install_fronts():
-    global _Tensor
-    from .._tensor import Tensor
     from ._defop import install_cpu_front
-    _Tensor = Tensor
     install_cpu_front(addcmul.inplace, _fused_front(_match_addc, _addcmul_np), leaf=False)
     install_cpu_front(addcdiv.inplace, _fused_front(_match_addc, _addcdiv_np), leaf=False)
     install_cpu_front(lerp_scalar.inplace, _fused_front(_match_lerp, _lerp_np), leaf=False)
