@@ -47,6 +47,7 @@ class OpDef:
     derivatives = None
     derivative_name = None
     jvp_formula = None
+    array_lane = None  # (fn, ops) from ``array_backward``
     nondiff = False
     out_error_name = None  # (an out= form's name in "functions with out=..." refusals)
     error_samples_fn = None
@@ -143,6 +144,17 @@ class OpDef:
         opdef.derivative_name = name
         opdef.jvp_formula = result
         return opdef
+
+    def array_backward(self, *ops):
+        """Declare the op's backward node computed on NumPy arrays (see
+        ``kindling.autograd.array_lane``): ``fn(grad, <saved values>, grad_input_mask)``
+        returning the gradients' arrays, for the engine to run instead of the formulas when
+        nothing can observe their ops.  ``ops``: the aten overloads those formulas dispatch
+        ("mm.default", ...), whose kernels the arrays stand for."""
+        def deco(fn):
+            self.array_lane = (fn, ops)
+            return fn
+        return deco
 
     def retag(self, *tags):
         """Declare other tags than the family helper that made this op gave it (an entry

@@ -50,6 +50,35 @@ def fp_silent(fn, *args):
         FP_STATE.reset(token)
 
 
+def lane_operands(*xs):
+    """Whether a backward array lane's ufuncs on these operands (arrays, Python numbers, None
+    for values it does not use) lay their results out as the ops' kernels would: arrays of
+    one non-empty shape, each of at most one dim, or C-contiguous without size-1 dims, or an
+    expanded scalar (all strides 0) beside such a C-contiguous one (then NumPy's layout is
+    TensorIterator's).  See ``kindling.autograd.array_lane``."""
+    shape = None
+    dense = False
+    for x in xs:
+        if type(x) is not _ndarray:
+            if x is None or type(x) is float or type(x) is int:
+                continue
+            return False
+        if shape is None:
+            shape = x.shape
+            if x.size == 0 or x.ndim > 1 and 1 in shape:
+                return False
+        elif x.shape != shape:
+            return False
+        if x.ndim > 1:
+            if x.flags.c_contiguous:
+                dense = True
+            elif any(x.strides):
+                return False
+        else:
+            dense = True
+    return dense or shape is None
+
+
 def compute_dtype(a, b):
     """The PyTorch result dtype of a binary op on (ndarray | scalar) operands."""
     return result_type(a, b)

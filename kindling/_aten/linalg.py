@@ -297,13 +297,18 @@ def _mm_front(generic):
                 if x is not None and y is not None and x.ndim == 2 and y.ndim == 2 and \
                         x.shape[1] == y.shape[0] and x.dtype is y.dtype and \
                         x.dtype in _FAST_MM_DTYPES:
-                    # (_matmul_np's work for two float32/float64 matrices: nothing to convert)
-                    if x.size > 2048 and not (x.flags.c_contiguous or x.flags.f_contiguous) or \
-                            y.size > 2048 and not (y.flags.c_contiguous or y.flags.f_contiguous):
-                        return from_array(_matmul_np(x, y, a.dtype), Tensor, a.dtype)
-                    return from_array(_np_matmul(x, y), Tensor, a.dtype)
+                    return from_array(mm_arrays(x, y), Tensor, a.dtype)
         return generic(ks, *args, **kwargs)
     return kernel
+
+
+def mm_arrays(x, y):
+    """``mm`` of two float32/float64 matrices of one dtype whose shapes fit (the front's
+    arithmetic: _matmul_np's work, with nothing to convert)."""
+    if x.size > 2048 and not (x.flags.c_contiguous or x.flags.f_contiguous) or \
+            y.size > 2048 and not (y.flags.c_contiguous or y.flags.f_contiguous):
+        return _matmul_np(x, y, _dtype._NP_TO_DTYPE[x.dtype])
+    return _np_matmul(x, y)
 
 
 def _addmm_front(generic):
@@ -348,6 +353,25 @@ public("dot", dot, dot_out)
 mm.derivative(self="mm_mat1_backward(grad, mat2, self_sym_sizes, self_sym_strides, 1)",
               mat2="mm_mat2_backward(grad, self, mat2_sym_sizes, mat2_sym_strides, 1)",
               result="self_t.mm(mat2_p) + self_p.mm(mat2_t)")
+
+
+def _row_major_mm_lane(sizes, strides):
+    """Whether mm_mat1_backward / mm_mat2_backward take their row-major branch for an input
+    of these sizes and strides (a column-major one gets its gradient computed transposed)."""
+    return not (strides[0] == 1 and strides[1] == sizes[0])
+
+
+@mm.array_backward("mm.default", "t.default")
+def _mm_lane(grad, self, mat2, self_sym_sizes, self_sym_strides, mat2_sym_sizes,
+             mat2_sym_strides, grad_input_mask):
+    """MmBackward0 on arrays: ``grad @ mat2.T`` and ``self.T @ grad`` (the formulas' ``t`` is
+    NumPy's ``.T`` view), for inputs the formulas take row-major."""
+    want_self, want_mat2 = grad_input_mask
+    if want_self and not _row_major_mm_lane(self_sym_sizes, self_sym_strides) or \
+            want_mat2 and not _row_major_mm_lane(mat2_sym_sizes, mat2_sym_strides):
+        return NotImplemented
+    return (mm_arrays(grad, mat2.T) if want_self else None,
+            mm_arrays(self.T, grad) if want_mat2 else None)
 bmm.derivative(self="grad.bmm(conj(mat2.transpose(1, 2)))",
                mat2="conj(self.transpose(1, 2)).bmm(grad)",
                result="self_t.bmm(mat2_p) + self_p.bmm(mat2_t)")

@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtype
 from ._api import method, public
 from ._defop import defop
+from ._pointwise_util import lane_operands
 from ._pointwise_util import (
     binary_kernel, check_int_divisor, check_scalar_fits, dtype_or_none, float_compute,
     is_bool_operand, not_implemented, pointwise_meta, promote, unary_meta)
@@ -452,6 +453,20 @@ neg.derivative(self="grad.neg()", result=_EW)
 same_float_fast_path(neg, np.negative, 1)  # (its check refuses bool only)
 relu.derivative(self="threshold_backward(grad, result, 0)", result=_EW)
 same_float_fast_path(relu, _relu, 1)  # (float32/float64 pass its checks; ``maximum`` never warns)
+
+
+# Array lanes (kindling.autograd.array_lane): a node's formulas as the NumPy calls their ops'
+# float kernels make, for the engine to run when nothing can observe those ops.
+@neg.array_backward("neg.default")
+def _neg_lane(grad):
+    return np.negative(grad) if lane_operands(grad) else NotImplemented
+
+
+@relu.array_backward("threshold_backward.default")
+def _relu_lane(grad, result):
+    if not lane_operands(grad, result):
+        return NotImplemented
+    return _threshold_backward_kernel(grad, result, 0)
 for _n, _fm in {"exp": "grad * conj(result)", "exp2": "grad * conj(result) * LN2",
                 "expm1": "grad * (conj(result) + 1)", "log": "grad / conj(self)",
                 "log2": "grad / (conj(self) * LN2)", "log10": "grad / (conj(self) * LN10)",
@@ -466,6 +481,34 @@ for _n, _fm in {"exp": "grad * conj(result)", "exp2": "grad * conj(result) * LN2
                 "reciprocal": "-grad * conj(result * result)",
                 "erf": "erf_backward(grad, self)"}.items():
     globals()[_n].derivative(self=_fm, result=_EW)
+
+
+@exp.array_backward("mul.Tensor")
+def _exp_lane(grad, result):
+    return np.multiply(grad, result) if lane_operands(grad, result) else NotImplemented
+
+
+@sin.array_backward("cos.default", "mul.Tensor")
+def _sin_lane(grad, self):
+    return np.multiply(grad, np.cos(self)) if lane_operands(grad, self) else NotImplemented
+
+
+@log1p.array_backward("add.Scalar", "div.Tensor")
+def _log1p_lane(grad, self):  # (log1p_backward)
+    return np.true_divide(grad, np.add(self, 1)) if lane_operands(grad, self) else \
+        NotImplemented
+
+
+@tanh.array_backward("tanh_backward.default")
+def _tanh_lane(grad, result):
+    return _tanh_backward_kernel(grad, result) if lane_operands(grad, result) else \
+        NotImplemented
+
+
+@sigmoid.array_backward("sigmoid_backward.default")
+def _sigmoid_lane(grad, result):
+    return _sigmoid_backward_kernel(grad, result) if lane_operands(grad, result) else \
+        NotImplemented
 for _f in (floor, ceil, trunc, sign):
     _f.derivative(self="zeros_like(grad)", result="zeros_like(self_t)")
 frac.derivative(self="grad", result="self_t")
@@ -745,6 +788,48 @@ div.derivative(self="handle_r_to_c(self_scalar_type, grad / conj(other))",
 _div["scalar"].derivative("DivBackward1",
                           self="handle_r_to_c(self_scalar_type, grad / conj(other))",
                           result="self_t / other")
+
+
+def _unit(alpha):
+    """Whether ``maybe_multiply(t, alpha)`` is ``t`` itself."""
+    return (type(alpha) is int or type(alpha) is float) and alpha == 1
+
+
+@add.array_backward()
+def _add_lane(grad, alpha):  # (``grad`` passed on, as the formulas pass it on)
+    return (grad, grad) if _unit(alpha) else NotImplemented
+
+
+@_add["scalar"].array_backward()
+def _add_scalar_lane(grad):
+    return grad
+
+
+@sub.array_backward("neg.default")
+def _sub_lane(grad, alpha, grad_input_mask):
+    if not _unit(alpha) or not lane_operands(grad):
+        return NotImplemented
+    return grad, np.negative(grad) if grad_input_mask[1] else None
+
+
+@mul.array_backward("mul.Tensor")
+def _mul_lane(grad, self, other, grad_input_mask):
+    want_self, want_other = grad_input_mask
+    if not lane_operands(grad, self, other):
+        return NotImplemented
+    return (np.multiply(grad, other) if want_self else None,
+            np.multiply(grad, self) if want_other else None)
+
+
+@div.array_backward("div.Tensor", "neg.default", "mul.Tensor")
+def _div_lane(grad, self, other, grad_input_mask):
+    want_self, want_other = grad_input_mask
+    if not lane_operands(grad, self, other):
+        return NotImplemented
+    # (div_other_backward: ``-grad * ((self / other) / other)``)
+    return (np.true_divide(grad, other) if want_self else None,
+            np.multiply(np.negative(grad), np.true_divide(np.true_divide(self, other), other))
+            if want_other else None)
 
 
 _sub_k = binary_kernel(np.subtract)

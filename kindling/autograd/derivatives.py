@@ -562,6 +562,7 @@ class FormulaNode(_Node):
     __slots__ = ("_sv", "_nlist")
     _spec = None
     _formula = True
+    _direct = None  # the node's array lane, when its op declares one (see array_lane)
 
     def _run(self, grads, needed=None):
         spec = self._spec
@@ -800,7 +801,12 @@ def _make_node_class(spec):
         ns["_saved_" + n] = _saved_property(n)
         if n in spec.tensor_inputs or n in spec.output_params:
             ns["_raw_saved_" + n] = _raw_saved_property(n)
-    return type(spec.node_name, (FormulaNode,), ns)
+    cls = type(spec.node_name, (FormulaNode,), ns)
+    lane = getattr(spec.opdef, "array_lane", None)
+    if lane is not None and spec.base_spec is None:
+        from .array_lane import install_node_lane
+        install_node_lane(cls, spec, *lane)
+    return cls
 
 
 class NotImplementedNode(_Node):

@@ -31,6 +31,8 @@ from .._dispatcher.keys import AUTOGRAD_BITS, FORMULA_MODE_BIT, PYTHON_BITS as _
 from ..overrides import ALL_DISABLED
 from .derivatives import FW, INFERENCE_MODE, NO_GRAD_MODE, call_no_grad
 from .graph import AccumulateGrad, _engine_state, gradient_edge
+from . import array_lane as _lane
+from .array_lane import PLAIN_EXCLUDED as _PLAIN_EXCLUDED, PLAIN_INCLUDED as _PLAIN_INCLUDED
 
 _task_ids = itertools.count(1)
 
@@ -258,6 +260,9 @@ def sum_to(g, shape):
     shape = tuple(shape)
     if g._size == shape:
         return g
+    r = _lane.sum_to_lane(g, shape)
+    if r is not None:
+        return r
     if not shape:
         return _sum(g)  # (at::sum_to: a full sum to a 0-dim shape)
     lead = len(g._size) - len(shape)
@@ -720,6 +725,10 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     fp_token = FP_STATE.set(FP_IGNORE)
     push, pop = heapq.heappush, heapq.heappop
     profiling = node_events
+    # Whether nodes may run their array lanes (nothing can observe their formulas' ops: see
+    # array_lane); checked again for each node, as a hook may have changed the thread's keys.
+    lanes = below and _lane.usable()
+    lane_ok = False
     prof_ranges = None
     try:
         exec_info = task.exec_info
@@ -780,11 +789,17 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                 finally:
                     st.excluded, st.torch_function_disabled = f_ex, ALL_DISABLED
                     FP_STATE.set(FP_IGNORE)
-                fresh = check = False
+                fresh = check = lane_ok = False
             else:
                 # (call_function's work, already in formula mode)
                 if node._fast_run:  # (generated: a list of one gradient per edge)
-                    outputs = node._run(grads, None, exec_info)
+                    lane_ok = lanes and st.included == _PLAIN_INCLUDED and \
+                        st.excluded == _PLAIN_EXCLUDED
+                    outputs = None
+                    if lane_ok and node._direct is not None:
+                        outputs = node._direct(grads, exec_info)
+                    if outputs is None:
+                        outputs = node._run(grads, None, exec_info)
                 else:
                     outputs = node._run(grads)
                     if type(outputs) is not list:
@@ -818,8 +833,14 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                             if fresh and g._base is not None and g._view_meta is None:
                                 _mark_no_grad_view(g)
                         old = buf[nr + 1]
-                        # (_add_grads: in formula mode a plain dispatch already skips autograd)
-                        buf[nr + 1] = g if old is None else _add_formula_mode(old, g)
+                        if old is None:
+                            buf[nr + 1] = g
+                        else:
+                            # (_add_grads: in formula mode a plain dispatch already skips
+                            # autograd; the add's lane when nothing can observe it)
+                            # (no extra reference to the sum: accumulate_grad may steal it)
+                            buf[nr + 1] = _lane.add_lane(old, g) if lane_ok else \
+                                _add_formula_mode(old, g)
                     if d == 0:
                         push(heap, (-nxt._seq, next(counter), nxt))
             else:

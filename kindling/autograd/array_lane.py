@@ -1,0 +1,295 @@
+"""The engine's array lane: backward nodes computed on NumPy arrays when nothing can observe
+the ops their formulas dispatch.
+
+A derivative formula is written with aten ops, and the engine dispatches each of them, as
+PyTorch's engine does: a dispatch mode, a tensor subclass, the profiler or a kernel a user
+registered sees every op of a backward.  When none of them is there, that dispatch decides
+nothing: every op reaches the op library's own CPU kernel.  Its cost (an op frame, the
+kernel's adapter, tensors wrapped between the ops of one formula) is then most of a small
+backward's time.
+
+So an op may declare, beside its formulas, its node's backward on arrays
+(``OpDef.array_backward``): a function of the incoming gradient and the saved values, as
+NumPy arrays, that makes the NumPy calls the formula's kernels would make and returns the
+gradients' arrays (or NotImplemented for a case it leaves to the formulas).  The engine runs
+it instead of the formulas only when all of this holds:
+
+- the backward runs in formula mode below autograd (no ``create_graph``, no forward AD);
+- the thread's dispatch keys are formula mode's defaults: no dispatch mode, Python
+  dispatcher, functionalization, autocast or profiler (each adds or removes a key);
+- the gradient and the saved tensors are CPU tensors with no Python, conjugate, negative or
+  zero bit, of one dtype, float32 or float64, saved with no hooks and not modified since;
+- the ops the formulas would dispatch still have the op library's kernels (a kernel
+  registered over one of them turns the lane off until it is removed).
+
+A lane must give exactly what its formulas give: the same bits, dtype, layout and aliasing
+(``tests/test_array_lane.py`` runs every lane against its formulas).  The engine's own ops
+(``sum_to``'s sum and view, the input buffer's ``old + new``) take a shorter lane under the
+same conditions: their kernels are called straight from the table slots dispatch would
+pick (``sum_to_lane``, ``add_lane``).
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from .._dispatcher import operator as _opreg
+from .._dispatcher.keys import AUTOGRAD_BITS, FORMULA_MODE_BIT
+from .._dispatcher.operator import LEAF_KERNELS
+from .._dispatcher.tls import DEFAULT_EXCLUDED, DEFAULT_INCLUDED, state as _tls
+from .._tensor import CPU_KEYS, Tensor, from_array
+
+# The thread's keys while the engine runs formulas below autograd, with nothing else on.
+PLAIN_INCLUDED = DEFAULT_INCLUDED
+PLAIN_EXCLUDED = DEFAULT_EXCLUDED | AUTOGRAD_BITS | FORMULA_MODE_BIT
+# What a lane takes: plain CPU tensors of these dtypes.
+PLAIN_KS = CPU_KEYS
+FLOATS = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
+
+_ndarray = np.ndarray
+_lock = threading.RLock()  # (building a deferred table calls _on_table_change)
+
+
+class _Lanes:
+    """Every declared lane, and whether the dispatch tables were checked since they last
+    changed (``verified``)."""
+
+    def __init__(self):
+        self.nodes = []          # (node class, glue, op entries the formulas dispatch)
+        self.engine = {}         # name -> [enabled, op entries] for sum_to / add
+        self.watched = set()     # the op entries every lane depends on
+        self.verified = False
+        self.off = 0             # ``disabled()`` blocks in effect (tests compare both paths)
+
+
+LANES = _Lanes()
+
+
+def _plain_kernel(entry):
+    """``(keys, kernel)`` the dispatcher picks in ``entry``'s table for a plain CPU tensor in
+    formula mode, or None unless that kernel is the op library's own (a NumPy kernel or its
+    fast front: see LEAF_KERNELS)."""
+    ks = (PLAIN_KS | PLAIN_INCLUDED) & ~PLAIN_EXCLUDED & entry.mask
+    if not ks:
+        return None
+    k = entry.table[ks.bit_length() - 1]
+    return (ks, k) if k in LEAF_KERNELS else None
+
+
+def _verify():
+    with _lock:
+        for entry in list(LANES.watched):  # (deferred builds first: they report changes)
+            entry.ensure_table()
+        for cls, glue, entries in LANES.nodes:
+            cls._direct = glue if all(_plain_kernel(e) for e in entries) else None
+        for lane in LANES.engine.values():
+            kernels = [_plain_kernel(e) for e in lane[1]]
+            lane[0] = all(kernels)
+            lane[2:] = kernels
+        LANES.verified = True
+
+
+def _on_table_change(entry):
+    """A dispatch table changed: if a lane stands for that op, every lane is off until
+    ``usable()`` checks the tables again (a kernel registered in a hook during a backward
+    is seen by that backward's later nodes)."""
+    if entry in LANES.watched:
+        with _lock:
+            LANES.verified = False
+            for cls, _glue, _entries in LANES.nodes:
+                cls._direct = None
+            for lane in LANES.engine.values():
+                lane[0] = False
+
+
+_opreg.table_hooks.append(_on_table_change)
+
+
+def usable():
+    """Whether this thread's state lets lanes run now (and the tables were checked)."""
+    st = _tls
+    if st.included != PLAIN_INCLUDED or st.excluded != PLAIN_EXCLUDED or LANES.off:
+        return False
+    if not LANES.verified:
+        _verify()
+    return True
+
+
+class disabled:
+    """Within this block (on every thread) backward runs every node's formulas: what a lane
+    must reproduce, for tests and for comparing the two."""
+
+    def __enter__(self):
+        with _lock:
+            LANES.off += 1
+        return self
+
+    def __exit__(self, *exc):
+        with _lock:
+            LANES.off -= 1
+        return False
+
+
+def _entries(ops):
+    from .._aten._ops_registry import aten
+    out = []
+    for name in ops:
+        packet, _, overload = name.partition(".")
+        out.append(getattr(getattr(aten, packet), overload or "default")._entry)
+    return out
+
+
+def install_node_lane(cls, spec, fn, ops):
+    """Give the generated node class ``cls`` (of ``spec``) the lane ``fn``, which stands for
+    the formulas' dispatches of the aten overloads ``ops`` ("mm.default", ...)."""
+    glue = _compile_glue(spec, fn)
+    entries = _entries(ops)
+    with _lock:
+        LANES.nodes.append((cls, glue, entries))
+        LANES.watched.update(entries)
+        LANES.verified = False
+    cls._direct = None  # (set by _verify, at the first backward that can use it)
+    cls._direct_source = glue
+
+
+def _engine_lane(name, ops):
+    entries = _entries(ops)
+    lane = [False, entries]  # (then each op's (keys, kernel), once verified)
+    with _lock:
+        LANES.engine[name] = lane
+        LANES.watched.update(entries)
+        LANES.verified = False
+    return lane
+
+
+# ---- the glue between a node and its lane --------------------------------------------------------
+def _compile_glue(spec, fn):
+    """``_direct(node, grads, ex)`` for one node class: the node's gradient and saved values as
+    arrays in, ``fn`` called with them, its arrays wrapped; None (run the formulas) when a
+    value is not plain or ``fn`` returns NotImplemented.  ``ex``: the task's exec_info."""
+    import inspect
+    params = list(inspect.signature(fn).parameters)
+    n = len(spec.slots)
+    tensors = set(spec.tensor_inputs) | set(spec.output_params)
+    known = tensors | set(spec.other_params) | {"grad", "grad_input_mask"}
+    unknown = [p for p in params if p not in known]
+    if unknown or spec.has_lists or spec.diff_positions is not None or spec.multi:
+        raise RuntimeError(f"array_backward of {spec.entry.qualified}: cannot bind {unknown} "
+                           "(a lane takes grad, grad_input_mask and the values the formulas "
+                           "save, for a node of one output without tensor lists)")
+    lines = [
+        "def _direct(self, grads, ex):",
+        "    g = grads[0]",
+        "    if g is None or g._ks != KS:",
+        "        return None",
+        "    a = g._np",
+        "    if a is None:",
+        "        return None",
+        "    dt = a.dtype",
+        "    if dt not in FLOATS:",
+        "        return None",
+        "    nxt = self._next",
+    ]
+    for k in range(n):
+        lines += [f"    f = nxt[{k}][0]",
+                  f"    w{k} = f is not None and (ex is None or f in ex)"]
+    lines += ["    if not (" + " or ".join(f"w{k}" for k in range(n)) + "):",
+              f"        return [None] * {n}",
+              "    sv = self._sv"]
+    args = []
+    for j, p in enumerate(params):
+        if p == "grad":
+            args.append("a")
+        elif p == "grad_input_mask":
+            args.append("(" + "".join(f"w{k}, " for k in range(n)) + ")")
+        elif p in tensors:
+            # (SavedVariable.unpack's checks, for a value it would hand back unchanged)
+            # (a Python number given for a Tensor argument is saved as it is)
+            lines += [f"    v = sv.get({p!r})",
+                      "    if v is None or type(v) is float or type(v) is int:",
+                      f"        x{j} = v",
+                      "    else:",
+                      "        if type(v) is not SV or v._hooks is not None or "
+                      "v._vc[0] != v._version:",
+                      "            return None",
+                      "        t = v._data",
+                      "        if t is None or t._ks != KS:",
+                      "            return None",
+                      f"        x{j} = t._np",
+                      f"        if x{j} is None or x{j}.dtype is not dt:",
+                      "            return None"]
+            args.append(f"x{j}")
+        else:
+            args.append(f"sv.get({p!r})")
+    lines += [f"    r = FN({', '.join(args)})",
+              "    if r is NotImplemented:",
+              "        return None"]
+    if n == 1:
+        lines += ["    return [WRAP(r, a, g) if w0 else None]"]
+    else:
+        lines += ["    return [" + ", ".join(f"WRAP(r[{k}], a, g) if w{k} else None"
+                                          for k in range(n)) + "]"]
+    src = "\n".join(lines) + "\n"
+    from .graph import SavedVariable
+    env = {"KS": PLAIN_KS, "FLOATS": FLOATS, "SV": SavedVariable, "FN": fn, "WRAP": _wrap}
+    exec(compile(src, f"<{spec.node_name}._direct>", "exec"), env)
+    glue = env["_direct"]
+    glue.__doc__ = src  # the generated source, for readers stepping through it
+    return glue
+
+
+def _wrap(r, a, g):
+    """A lane's result as a gradient: the incoming gradient itself when the lane passed its
+    array on (as a formula ``grad`` passes the tensor on), else a fresh tensor."""
+    if r is a:
+        return g
+    if r is None:
+        return None
+    if type(r) is not _ndarray:  # (a ufunc on 0-d arrays returns a NumPy scalar)
+        r = np.asarray(r)
+    return from_array(r)
+
+
+# ---- the engine's own lanes: sum_to and the input buffer's add ----------------------------------
+_SUM_TO = _engine_lane("sum_to", ("sum.dim_IntList", "view.default"))
+_ADD = _engine_lane("add", ("add.Tensor",))
+
+
+def sum_to_lane(g, shape):
+    """``sum_to(g, shape)`` with the kernels of ``sum(dims, keepdim=True)`` and ``view(shape)``
+    called straight from their table slots (the dispatch that finds them decides nothing
+    here), or None."""
+    st = _tls
+    lane = _SUM_TO
+    if not lane[0] or st.included != PLAIN_INCLUDED or st.excluded != PLAIN_EXCLUDED or \
+            g._ks != PLAIN_KS or not shape or LANES.off:
+        return None
+    size = g._size
+    lead = len(size) - len(shape)
+    dims = list(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and size[lead + i] != 1:
+            dims.append(lead + i)
+    if not dims:
+        return None
+    (ks, sum_kernel), (vks, view_kernel) = lane[2], lane[3]
+    total = sum_kernel(ks, g, dims, True)
+    if total._size == shape:
+        return total
+    return view_kernel(vks, total, list(shape))
+
+
+def add_lane(old, new):
+    """The input buffer's ``old + new`` (``add.Tensor``) while lanes run: for two plain
+    tensors its kernel is called straight from its table slot, else the op is dispatched."""
+    lane = _ADD
+    if lane[0] and old._ks == PLAIN_KS and new._ks == PLAIN_KS:
+        ks, kernel = lane[2]
+        return kernel(ks, old, new)
+    return _dispatched_add(old, new)
+
+
+def _dispatched_add(old, new):
+    from .._aten._ops_registry import aten
+    return aten.add.Tensor(old, new)
