@@ -62,10 +62,24 @@ _CASES = {
     "mm_big_t": ([((48, 64), "t"), ((64, 80), "c")], lambda a, b: ((a @ b).relu()).sum()),
     "mm_big_strided": ([((48, 64), "s"), ((64, 80), "c")],
                        lambda a, b: ((a @ b).relu()).sum()),
+    "addmm": ([((5, 3), "c"), ((3, 4), "c"), ((4,), "c")],
+              lambda a, b, c: (kindling_or_torch(a).addmm(c, a, b) ** 2).sum()),
+    "linear": ([((5, 3), "c"), ((4, 3), "c"), ((4,), "c")],
+               lambda x, w, b: (nn_functional(x).linear(x, w, b).relu() * 3).sum()),
+    "linear_t_input": ([((5, 3), "t"), ((4, 3), "c"), ((4,), "c")],
+                       lambda x, w, b: (nn_functional(x).linear(x, w, b).relu() * 3).sum()),
     "chain": ([((6,), "c"), ((6,), "c")],
               lambda a, b: ((a * b + a).exp().tanh().sigmoid() * (a / (b + 2)).log1p()
                             ).sin().neg().sum()),
 }
+
+def kindling_or_torch(t):
+    return kindling if isinstance(t, kindling.Tensor) else torch
+
+
+def nn_functional(t):
+    return kindling_or_torch(t).nn.functional
+
 
 # Cases whose every node is left to the formulas: an expanded gradient alone (``neg``: the
 # sum's gradient), size-1 dims, and non-contiguous operands of more than one dim.

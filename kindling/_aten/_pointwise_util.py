@@ -50,33 +50,44 @@ def fp_silent(fn, *args):
         FP_STATE.reset(token)
 
 
-def lane_operands(*xs):
-    """Whether a backward array lane's ufuncs on these operands (arrays, Python numbers, None
-    for values it does not use) lay their results out as the ops' kernels would: arrays of
-    one non-empty shape, each of at most one dim, or C-contiguous without size-1 dims, or an
-    expanded scalar (all strides 0) beside such a C-contiguous one (then NumPy's layout is
-    TensorIterator's).  See ``kindling.autograd.array_lane``."""
-    shape = None
-    dense = False
-    for x in xs:
-        if type(x) is not _ndarray:
-            if x is None or type(x) is float or type(x) is int:
-                continue
-            return False
-        if shape is None:
-            shape = x.shape
-            if x.size == 0 or x.ndim > 1 and 1 in shape:
+def lane_operands(grad, *xs):
+    """Whether a backward array lane's ufuncs on the array ``grad`` and ``xs`` (arrays, Python
+    numbers, None for values it does not use) lay their results out as the ops' kernels
+    would: arrays of one non-empty shape, each of at most one dim, or C-contiguous without
+    size-1 dims, or an expanded scalar (all strides 0) beside such a C-contiguous one (then
+    NumPy's layout is TensorIterator's).  See ``kindling.autograd.array_lane``."""
+    shape = grad.shape
+    if not grad.size:
+        return False
+    if len(shape) <= 1:  # (one dim has one layout)
+        for x in xs:
+            if type(x) is _ndarray:
+                if x.shape != shape:
+                    return False
+            elif not (x is None or type(x) is float or type(x) is int):
                 return False
-        elif x.shape != shape:
-            return False
-        if x.ndim > 1:
+        return True
+    if 1 in shape:
+        return False
+    dense = grad.flags.c_contiguous
+    if not dense and any(grad.strides):
+        return False
+    for x in xs:
+        if type(x) is _ndarray:
+            if x.shape != shape:
+                return False
             if x.flags.c_contiguous:
                 dense = True
             elif any(x.strides):
                 return False
-        else:
-            dense = True
-    return dense or shape is None
+        elif not (x is None or type(x) is float or type(x) is int):
+            return False
+    return dense
+
+
+def unit_scale(s):
+    """Whether a formula's ``maybe_multiply(t, s)`` is ``t`` itself (a lane's test)."""
+    return (type(s) is int or type(s) is float) and s == 1
 
 
 def compute_dtype(a, b):

@@ -19,7 +19,7 @@ from .._tensor import Tensor, from_array
 from ._api import public
 from ._defop import defop, install_cpu_front
 from ._meta_util import empty_meta
-from ._pointwise_util import fp_silent
+from ._pointwise_util import fp_silent, unit_scale
 from ._ops_registry import aten
 from ._util import broadcast_shapes, dtype_of, is_tensor_subclass_like, np_scalar
 from ._variants import cpp_name, out_precheck, resize_out, same_dtype_out_variant
@@ -355,23 +355,34 @@ mm.derivative(self="mm_mat1_backward(grad, mat2, self_sym_sizes, self_sym_stride
               result="self_t.mm(mat2_p) + self_p.mm(mat2_t)")
 
 
-def _row_major_mm_lane(sizes, strides):
-    """Whether mm_mat1_backward / mm_mat2_backward take their row-major branch for an input
-    of these sizes and strides (a column-major one gets its gradient computed transposed)."""
-    return not (strides[0] == 1 and strides[1] == sizes[0])
+def _column_major(sizes, strides):
+    """Whether mm_mat1_backward / mm_mat2_backward compute the gradient of an input of these
+    sizes and strides transposed (so that it comes out column-major too)."""
+    return strides[0] == 1 and strides[1] == sizes[0]
+
+
+def _mm_grads(grad, self, mat2, self_sizes, self_strides, mat2_sizes, mat2_strides, want):
+    """mm_mat1_backward's and mm_mat2_backward's arithmetic on arrays (alpha 1): ``grad @
+    mat2.T`` and ``self.T @ grad``, each computed transposed for a column-major input."""
+    want_self, want_mat2 = want
+    g_self = g_mat2 = None
+    if want_self:
+        g_self = mm_arrays(mat2, grad.T).T if _column_major(self_sizes, self_strides) else \
+            mm_arrays(grad, mat2.T)
+    if want_mat2:
+        g_mat2 = mm_arrays(grad.T, self).T if _column_major(mat2_sizes, mat2_strides) else \
+            mm_arrays(self.T, grad)
+    return g_self, g_mat2
 
 
 @mm.array_backward("mm.default", "t.default")
 def _mm_lane(grad, self, mat2, self_sym_sizes, self_sym_strides, mat2_sym_sizes,
              mat2_sym_strides, grad_input_mask):
-    """MmBackward0 on arrays: ``grad @ mat2.T`` and ``self.T @ grad`` (the formulas' ``t`` is
-    NumPy's ``.T`` view), for inputs the formulas take row-major."""
-    want_self, want_mat2 = grad_input_mask
-    if want_self and not _row_major_mm_lane(self_sym_sizes, self_sym_strides) or \
-            want_mat2 and not _row_major_mm_lane(mat2_sym_sizes, mat2_sym_strides):
-        return NotImplemented
-    return (mm_arrays(grad, mat2.T) if want_self else None,
-            mm_arrays(self.T, grad) if want_mat2 else None)
+    """MmBackward0 on arrays (the formulas' ``t`` is NumPy's ``.T`` view)."""
+    return _mm_grads(grad, self, mat2, self_sym_sizes, self_sym_strides, mat2_sym_sizes,
+                     mat2_sym_strides, grad_input_mask)
+
+
 bmm.derivative(self="grad.bmm(conj(mat2.transpose(1, 2)))",
                mat2="conj(self.transpose(1, 2)).bmm(grad)",
                result="self_t.bmm(mat2_p) + self_p.bmm(mat2_t)")
@@ -460,6 +471,20 @@ addmm.derivative(
     mat2="mm_mat2_backward(grad, mat1, mat2_sym_sizes, mat2_sym_strides, alpha)",
     result="maybe_multiply(self_t, beta) + maybe_multiply(mat1_t.mm(mat2_p), alpha) + "
            "maybe_multiply(mat1_p.mm(mat2_t), alpha)")
+
+
+@addmm.array_backward("mm.default", "t.default")
+def _addmm_lane(grad, mat1, mat2, mat1_sym_sizes, mat1_sym_strides, mat2_sym_sizes,
+                mat2_sym_strides, beta, alpha, grad_input_mask):
+    """AddmmBackward0 on arrays, for ``beta = alpha = 1`` (``nn.Linear``'s call): ``self``
+    gets ``grad`` itself, ``mat1`` and ``mat2`` MmBackward0's gradients."""
+    if not (unit_scale(beta) and unit_scale(alpha)):
+        return NotImplemented
+    g_mat1, g_mat2 = _mm_grads(grad, mat1, mat2, mat1_sym_sizes, mat1_sym_strides,
+                               mat2_sym_sizes, mat2_sym_strides, grad_input_mask[1:])
+    return grad, g_mat1, g_mat2
+
+
 addmv.derivative(
     self="maybe_multiply(grad, conj(beta))",
     mat="maybe_multiply(grad.outer(conj(vec)), conj(alpha))",

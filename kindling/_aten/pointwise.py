@@ -14,7 +14,7 @@ import numpy as np
 from .. import _dtype
 from ._api import method, public
 from ._defop import defop
-from ._pointwise_util import lane_operands
+from ._pointwise_util import lane_operands, unit_scale
 from ._pointwise_util import (
     binary_kernel, check_int_divisor, check_scalar_fits, dtype_or_none, float_compute,
     is_bool_operand, not_implemented, pointwise_meta, promote, unary_meta)
@@ -790,14 +790,9 @@ _div["scalar"].derivative("DivBackward1",
                           result="self_t / other")
 
 
-def _unit(alpha):
-    """Whether ``maybe_multiply(t, alpha)`` is ``t`` itself."""
-    return (type(alpha) is int or type(alpha) is float) and alpha == 1
-
-
 @add.array_backward()
 def _add_lane(grad, alpha):  # (``grad`` passed on, as the formulas pass it on)
-    return (grad, grad) if _unit(alpha) else NotImplemented
+    return (grad, grad) if unit_scale(alpha) else NotImplemented
 
 
 @_add["scalar"].array_backward()
@@ -807,7 +802,7 @@ def _add_scalar_lane(grad):
 
 @sub.array_backward("neg.default")
 def _sub_lane(grad, alpha, grad_input_mask):
-    if not _unit(alpha) or not lane_operands(grad):
+    if not unit_scale(alpha) or not lane_operands(grad):
         return NotImplemented
     return grad, np.negative(grad) if grad_input_mask[1] else None
 

@@ -38,7 +38,7 @@ from .._dispatcher import operator as _opreg
 from .._dispatcher.keys import AUTOGRAD_BITS, FORMULA_MODE_BIT
 from .._dispatcher.operator import LEAF_KERNELS
 from .._dispatcher.tls import DEFAULT_EXCLUDED, DEFAULT_INCLUDED, state as _tls
-from .._tensor import CPU_KEYS, Tensor, from_array
+from .._tensor import CPU_KEYS, Tensor, from_array, make_view
 
 # The thread's keys while the engine runs formulas below autograd, with nothing else on.
 PLAIN_INCLUDED = DEFAULT_INCLUDED
@@ -241,14 +241,21 @@ def _compile_glue(spec, fn):
 
 def _wrap(r, a, g):
     """A lane's result as a gradient: the incoming gradient itself when the lane passed its
-    array on (as a formula ``grad`` passes the tensor on), else a fresh tensor."""
+    array on (as a formula ``grad`` passes the tensor on); a fresh tensor for a fresh array;
+    a view of a fresh tensor for a view the lane made of its own fresh array (as a formula's
+    ``t()`` of an op's result).  A lane returns nothing else."""
     if r is a:
         return g
     if r is None:
         return None
     if type(r) is not _ndarray:  # (a ufunc on 0-d arrays returns a NumPy scalar)
         r = np.asarray(r)
-    return from_array(r)
+    b = r.base
+    if b is None:
+        return from_array(r)
+    isz = r.itemsize
+    offset = (r.__array_interface__["data"][0] - b.__array_interface__["data"][0]) // isz
+    return make_view(from_array(b), r.shape, tuple(s // isz for s in r.strides), offset, arr=r)
 
 
 # ---- the engine's own lanes: sum_to and the input buffer's add ----------------------------------

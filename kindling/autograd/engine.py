@@ -733,8 +733,17 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     try:
         exec_info = task.exec_info
         captures = task.captures
-        while heap:
-            node = pop(heap)[2]
+        # ``ready``: the one node that became ready while the heap was empty - the node the
+        # heap would give next, run without going through it (a chain's every node)
+        ready = None
+        while True:
+            node = ready
+            if node is None:
+                if not heap:
+                    break
+                node = pop(heap)[2]
+            else:
+                ready = None
             _engine_state.node = node
             grads = pending.pop(node)
             del grads[0]  # (the count: what is left is the node's input buffer)
@@ -842,7 +851,13 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                             buf[nr + 1] = _lane.add_lane(old, g) if lane_ok else \
                                 _add_formula_mode(old, g)
                     if d == 0:
-                        push(heap, (-nxt._seq, next(counter), nxt))
+                        if ready is None and not heap:
+                            ready = nxt
+                        else:
+                            if ready is not None:
+                                push(heap, (-ready._seq, next(counter), ready))
+                                ready = None
+                            push(heap, (-nxt._seq, next(counter), nxt))
             else:
                 for (nxt, nr), g in zip(nexts, outputs):
                     if nxt is None:
