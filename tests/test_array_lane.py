@@ -261,3 +261,24 @@ def test_autograd_grad_of_some_inputs_gives_the_formulas_bits():
                 (g,) = kindling.autograd.grad(fn(*used), [leaves[1]])
         out.append(_bits(g))
     np.testing.assert_array_equal(out[0], out[1])
+
+
+def test_disabled_is_per_thread(monkeypatch):
+    import threading
+
+    def mul_backward():
+        a = kindling.from_numpy(_arr((3, 4), "float32", 6)).requires_grad_()
+        (a * a).sum().backward()
+        return _bits(a.grad)
+
+    mul_backward()  # (MulBackward0's lane checked and on)
+    ran = _count_lane_runs(monkeypatch)
+    other = {}
+    with array_lane.disabled():
+        t = threading.Thread(target=lambda: other.setdefault("grad", mul_backward()))
+        t.start()
+        t.join()
+        assert ran == ["MulBackward0"]  # (the other thread's lane ran)
+        mine = mul_backward()
+        assert ran == ["MulBackward0"]  # (this thread's did not)
+    np.testing.assert_array_equal(other["grad"], mine)

@@ -60,7 +60,6 @@ class _Lanes:
         self.engine = {}         # name -> [enabled, op entries] for sum_to / add
         self.watched = set()     # the op entries every lane depends on
         self.verified = False
-        self.off = 0             # ``disabled()`` blocks in effect (tests compare both paths)
 
 
 LANES = _Lanes()
@@ -109,25 +108,28 @@ _opreg.table_hooks.append(_on_table_change)
 def usable():
     """Whether this thread's state lets lanes run now (and the tables were checked)."""
     st = _tls
-    if st.included != PLAIN_INCLUDED or st.excluded != PLAIN_EXCLUDED or LANES.off:
+    if st.included != PLAIN_INCLUDED or st.excluded != PLAIN_EXCLUDED or st.extra.get(_OFF):
         return False
     if not LANES.verified:
         _verify()
     return True
 
 
+_OFF = "array_lanes_off"  # (key in the thread's dispatcher state: ``disabled()`` depth)
+
+
 class disabled:
-    """Within this block (on every thread) backward runs every node's formulas: what a lane
-    must reproduce, for tests and for comparing the two."""
+    """Within this block (on this thread, and in ``fork`` tasks it starts) backward runs every
+    node's formulas: what a lane must reproduce, for tests and for comparing the two."""
 
     def __enter__(self):
-        with _lock:
-            LANES.off += 1
+        extra = _tls.extra
+        extra[_OFF] = extra.get(_OFF, 0) + 1
         return self
 
     def __exit__(self, *exc):
-        with _lock:
-            LANES.off -= 1
+        extra = _tls.extra
+        extra[_OFF] -= 1
         return False
 
 
@@ -270,7 +272,7 @@ def sum_to_lane(g, shape):
     st = _tls
     lane = _SUM_TO
     if not lane[0] or st.included != PLAIN_INCLUDED or st.excluded != PLAIN_EXCLUDED or \
-            g._ks != PLAIN_KS or not shape or LANES.off:
+            g._ks != PLAIN_KS or not shape or st.extra.get(_OFF):
         return None
     size = g._size
     lead = len(size) - len(shape)
