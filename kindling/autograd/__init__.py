@@ -163,11 +163,21 @@ def _input_edges(inputs, accumulate):
     return edges
 
 
+_warned_create_graph = False
+
+
+def _note_create_graph_warning():
+    global _warned_create_graph
+    _warned_create_graph = True
+
+
 def _engine_run_backward(tensors, grads, retain_graph, create_graph, inputs, allow_unreachable,
                          accumulate_grad):
     roots = _root_edges(tensors)
     captures = _input_edges(inputs, accumulate_grad) if inputs else None
-    if accumulate_grad and create_graph:
+    if accumulate_grad and create_graph and not _warned_create_graph:
+        # (TORCH_WARN_ONCE in PyTorch's engine: once per process)
+        _note_create_graph_warning()
         import warnings
         warnings.warn(
             "Using backward() with create_graph=True will create a reference cycle between the "

@@ -801,9 +801,9 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                 fresh = check = lane_ok = False
             else:
                 # (call_function's work, already in formula mode)
+                lane_ok = lanes and st.included == _PLAIN_INCLUDED and \
+                    st.excluded == _PLAIN_EXCLUDED
                 if node._fast_run:  # (generated: a list of one gradient per edge)
-                    lane_ok = lanes and st.included == _PLAIN_INCLUDED and \
-                        st.excluded == _PLAIN_EXCLUDED
                     outputs = None
                     if lane_ok and node._direct is not None:
                         outputs = node._direct(grads, exec_info)
