@@ -17,6 +17,7 @@ import functools
 
 from ..autograd.profiler_util import EventList, FunctionEvent, FunctionEventAvg  # noqa: F401
 from . import _recorder
+from . import itt  # noqa: F401  (torch.profiler.itt)
 from ._record_ops import record_function_enter, record_function_exit  # noqa: F401
 
 __all__ = ["profile", "record_function", "ProfilerActivity", "tensorboard_trace_handler"]
