@@ -352,11 +352,20 @@ class TestCase(unittest.TestCase):
             return self._compare_arrays(xa, ya, atol if atol is not None else 1e-7,
                                         rtol if rtol is not None else 1e-7, equal_nan, path)
         if _is_number(x) and _is_number(y):
-            if isinstance(x, bool) or isinstance(y, bool):
+            if isinstance(x, (bool, int)) and isinstance(y, (bool, int)):
                 return None if x == y else f"{path}{x!r} != {y!r}"
-            a = atol if atol is not None else (0 if isinstance(x, int) and isinstance(y, int) else 1e-7)
-            r = rtol if rtol is not None else (0 if isinstance(x, int) and isinstance(y, int) else 1e-7)
-            return self._compare_arrays(np.asarray(x), np.asarray(y), a, r, equal_nan, path)
+            a = 1e-7 if atol is None else atol
+            r = 1e-7 if rtol is None else rtol
+            if x == y:
+                return None
+            if equal_nan and x != x and y != y:
+                return None
+            try:
+                if abs(x - y) <= a + r * abs(y):
+                    return None
+            except OverflowError:
+                pass
+            return f"{path}{x!r} != {y!r}"
         if isinstance(x, str) or isinstance(y, str):
             return None if x == y else f"{path}{x!r} != {y!r}"
         if isinstance(x, Mapping) and isinstance(y, Mapping):
