@@ -155,6 +155,22 @@ OUT_OF_SCOPE_TESTS = {
 }
 
 
+# Tests of a PyTorch test file newer than 2.13 that fail on PyTorch 2.13 itself (kindling
+# follows 2.13): checked by running the same file against the installed torch 2.13.
+FAILS_ON_TORCH_2_13 = {
+    "test_autograd_views_codegen": "expects the newer 'UnbindBackward0' wording",
+    "test_autograd_multiple_views_python": "expects the newer '...Backward' wording",
+    "test_autograd_simple_views_python": "expects newer wording and pure-view Functions",
+    "test_grad_empty_inputs": "2.13 raises RuntimeError, the test expects ValueError",
+    "test_naughty_anomaly_access": "expectedFailure that 2.13 passes",
+    "test_naughty_autograd_function_attribute_access": "newer Function instance checks",
+    "test_naughty_autograd_function_stashing_ctx": "newer freed-ctx check",
+    "test_not_implemented_grad": "2.13 has nextafter's derivative",
+    "test_function_with_more_than_one_output": "newer selective-checkpoint recompute policy",
+    "test_policy_with_state": "newer selective-checkpoint recompute policy",
+}
+
+
 def skip_reason(nodeid):
     """Why ``nodeid`` is outside kindling's scope, or None."""
     name = nodeid.split("::")[-1]
@@ -163,6 +179,8 @@ def skip_reason(nodeid):
     for test, reason in OUT_OF_SCOPE_TESTS.items():
         if base == test or base.startswith(test + "_"):
             return reason
+    if base in FAILS_ON_TORCH_2_13:
+        return f"fails on PyTorch 2.13 too: {FAILS_ON_TORCH_2_13[base]}"
     for pattern, reason in OUT_OF_SCOPE.items():
         if re.search(pattern, name, re.IGNORECASE) or re.search(pattern, cls):
             return reason
