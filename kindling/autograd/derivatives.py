@@ -1685,7 +1685,8 @@ def finish_inplace_node(fspec, made, self_t, inplace_view=False):
     else:
         rebase_history(self_t, node, 0)
     for p in fspec.output_params:
-        node._sv[p] = SavedVariable(self_t, not is_view, node)
+        node._sv[p] = (SavedVariable.of_inplace_view(self_t, node) if is_view
+                       else SavedVariable(self_t, True, node))
     if _anomaly.enabled:
         _anomaly_trace(node)
 
