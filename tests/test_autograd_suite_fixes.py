@@ -275,3 +275,18 @@ def test_testing_internal_assert_equal():
         t = outcome(type("A", (TTC,), {"run": lambda self: None}), torch, make, kw)
         k = outcome(type("B", (KTC,), {"run": lambda self: None}), kindling, make, kw)
         assert k == t, (make, kw)
+
+
+def test_profiler_records_composite_ops_with_shapes():
+    def run(lib):
+        l1, l2 = lib.nn.Linear(20, 30), lib.nn.Linear(30, 40)
+        x = lib.randn(8, 20)
+        with lib.autograd.profiler.profile(record_shapes=True) as prof:
+            l2(l1(x))
+        return [(e.name, e.input_shapes) for e in prof.function_events
+                if e.name in ("aten::linear", "aten::addmm", "aten::t")]
+    t, k = _both(run)
+    # (PyTorch lists every schema argument - [] for scalars - and the ops a kernel calls
+    # inside (t's transpose); compare the tensor shapes of the events both have)
+    strip = [(n, [s for s in shapes if s]) for n, shapes in t]
+    assert [(n, [s for s in shapes if s]) for n, shapes in k] == strip
