@@ -117,7 +117,7 @@ OUT_OF_SCOPE = {
         "CUDA / accelerator devices (out of scope)",
     r"jit|script|fork_join|traced": "TorchScript / torch.jit (out of scope)",
     r"compile|dynamo": "torch.compile / dynamo (out of scope)",
-    r"vmap|batched|functorch|ForwardModeBatchedGrad": "vmap / batched gradients (out of scope)",
+    r"functorch|ForwardModeBatchedGrad": "vmap / batched gradients (out of scope)",
     r"dataparallel|DataParallel|unused_output_device|backward_device":
         "DataParallel / multiple devices (out of scope)",
     r"load_inline|cpp_extension": "C++ extensions (out of scope)",
@@ -135,7 +135,6 @@ OUT_OF_SCOPE_TESTS = {
     "test_calculate_shape_util": "nested tensors (out of scope)",
     "test_grad_fn_input_metadata": "nested tensors (out of scope)",
     "test_view_func_replay": "nested tensors (out of scope)",
-    "test_subclass_dispatching_sizes": "symbolic sizes (sym_size dispatch, out of scope)",
     "test_flops_and_mem": "CUDA (out of scope)",
     "test_accumulate_grad_tensor_reference": "sparse gradients (out of scope)",
     "test_gradcheck_backward_mul_by_grad_output": "sparse inputs (out of scope)",
