@@ -290,3 +290,19 @@ def test_profiler_records_composite_ops_with_shapes():
     # inside (t's transpose); compare the tensor shapes of the events both have)
     strip = [(n, [s for s in shapes if s]) for n, shapes in t]
     assert [(n, [s for s in shapes if s]) for n, shapes in k] == strip
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("th,val", [(1 + 0j, 2 + 0j), (1 + 1j, 2.0), (1.0, 2 + 1j), (1, 2)])
+def test_threshold_complex_scalars_on_real_tensor(dtype, th, val):
+    def run(lib):
+        x = lib.tensor([0.5, 1.0, 3.0], dtype=getattr(lib, dtype), requires_grad=True)
+        try:
+            out = lib.threshold(x, threshold=th, value=val)
+        except RuntimeError as e:
+            return "error", str(e)
+        return out.detach().numpy().tolist(), type(out.grad_fn._saved_threshold).__name__
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert run(kindling) == run(torch)
