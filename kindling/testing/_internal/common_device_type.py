@@ -9,7 +9,7 @@ import functools
 import inspect
 import unittest
 
-import kindling as torch
+import kindling as torch  # noqa: F401  (torch.testing._internal modules expose it)
 
 from .common_utils import TestCase, _parametrized_variants, dtype_name  # noqa: F401
 

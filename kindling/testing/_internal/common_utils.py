@@ -14,7 +14,6 @@ import contextlib
 import functools
 import gc
 import itertools
-import math
 import os
 import random
 import re
@@ -68,7 +67,7 @@ def dtype_name(dtype):
 
 # ---- decorators -------------------------------------------------------------------------
 
-def _passthrough_or_factory(arg, *, skip_reason=None):
+def _passthrough_or_factory(arg):
     """Support ``@dec`` and ``@dec("msg")`` for decorators that change nothing here."""
     if callable(arg) and not isinstance(arg, str):
         return arg
