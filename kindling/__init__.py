@@ -30,7 +30,7 @@ try:
     from ._finfo import finfo, iinfo  # noqa: F401
     from ._layout import (  # noqa: F401
         channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format,
-        sparse_coo, sparse_csr, strided,
+        sparse_bsc, sparse_bsr, sparse_coo, sparse_csc, sparse_csr, strided,
     )
     from ._tensor import Size, Tensor  # noqa: F401
     from ._storage import UntypedStorage  # noqa: F401

@@ -30,6 +30,9 @@ class memory_format:
 strided = layout("strided")
 sparse_coo = layout("sparse_coo")
 sparse_csr = layout("sparse_csr")
+sparse_csc = layout("sparse_csc")
+sparse_bsr = layout("sparse_bsr")
+sparse_bsc = layout("sparse_bsc")
 _mkldnn = layout("_mkldnn")
 jagged = layout("jagged")
 
@@ -38,7 +41,8 @@ preserve_format = memory_format("preserve_format")
 channels_last = memory_format("channels_last")
 channels_last_3d = memory_format("channels_last_3d")
 
-_LAYOUTS = {x._name: x for x in (strided, sparse_coo, sparse_csr, _mkldnn, jagged)}
+_LAYOUTS = {x._name: x for x in (strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr,
+                                  sparse_bsc, _mkldnn, jagged)}
 _FORMATS = {x._name: x for x in (contiguous_format, preserve_format, channels_last,
                                  channels_last_3d)}
 

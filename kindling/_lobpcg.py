@@ -7,7 +7,13 @@ the (preconditioned) residuals ``W`` and the previous search directions ``P``, t
 B-orthonormalized first (directions that are numerically dependent are dropped).  Pairs
 count as converged in order, while ``||r_j|| / (||x_j|| (||A|| + |e_j| ||B||)) < tol``
 (the criterion PyTorch uses).  The arguments, defaults and checks are PyTorch's; its
-``tracker`` hook and the backward of ``A``/``B`` are not implemented.
+``tracker`` hook and the backward of ``B`` are not implemented.
+
+The backward of ``A`` (standard problem, ``B`` None) goes, as PyTorch's does, through the
+symmetric part ``(A + A^T) / 2`` (so the gradient of ``A`` is symmetric), then differentiates
+each computed pair ``A u = e u`` of a simple eigenvalue: ``de = u^T dA u`` and
+``du = -(A - e I)^+ dA u``, the pseudo-inverse applied as ``(A - e I + u u^T)^-1`` on vectors
+orthogonal to ``u``; the backward is made of differentiable ops, so double backward works.
 """
 from __future__ import annotations
 
@@ -83,9 +89,14 @@ def lobpcg(A, k=None, B=None, X=None, n=None, iK=None, niter=None, tol=None, lar
     if tracker is not None:
         raise NotImplementedError("kindling: torch.lobpcg's tracker argument is not "
                                   "implemented")
-    if A.requires_grad or (B is not None and B.requires_grad):
-        raise NotImplementedError("kindling: the backward of torch.lobpcg is not implemented; "
-                                  "call it on A.detach() (and B.detach())")
+    if B is not None and B.requires_grad:
+        raise NotImplementedError("kindling: the backward of torch.lobpcg for B is not "
+                                  "implemented; call it on B.detach()")
+    if A.requires_grad and torch.is_grad_enabled():
+        # (the symmetric part, so that the gradient of A is symmetric, as PyTorch does)
+        A_sym = (A + A.mT) / 2
+        return _LOBPCGFunction.apply(A_sym, k, B, X, n, iK, niter, tol, largest, method,
+                                     ortho_iparams, ortho_fparams, ortho_bparams)
     if A.shape[-2] != A.shape[-1]:
         raise AssertionError(f"A must be square, got shape {A.shape}")
     if B is not None and A.shape != B.shape:
@@ -131,3 +142,41 @@ def lobpcg(A, k=None, B=None, X=None, n=None, iK=None, niter=None, tol=None, lar
             raise AssertionError(f"X shape mismatch: got {X.shape}, expected {(m, n)}")
         E, V = _run(A, B, X, iK, k, n, niter, tol, largest)
         return E[:k], V[:, :k]
+
+
+def _lobpcg_backward(A, E, U, gE, gU):
+    """The gradient of ``A`` (symmetric) from those of its computed eigenpairs ``(E, U)``."""
+    m = A.shape[-1]
+    grad = None
+    if gE is not None:
+        grad = (U * gE.unsqueeze(-2)) @ U.mT
+    if gU is not None:
+        Ut = U.mT                                          # (..., k, m)
+        outer = Ut.unsqueeze(-1) * Ut.unsqueeze(-2)        # (..., k, m, m): u u^T per pair
+        eye = torch.eye(m, dtype=A.dtype, device=A.device)
+        M = A.unsqueeze(-3) - E[..., :, None, None] * eye + outer
+        R = gU - U * (U * gU).sum(-2, keepdim=True)        # gU's part orthogonal to each u
+        Xs = torch.linalg.solve(M, R.mT.unsqueeze(-1)).squeeze(-1)   # (..., k, m)
+        g = -(Xs.mT @ Ut)
+        grad = g if grad is None else grad + g
+    return grad
+
+
+class _LOBPCGFunction(torch.autograd.Function):
+    """``lobpcg`` of a symmetric ``A`` with its backward (see the module docstring)."""
+
+    @staticmethod
+    def forward(ctx, A, k, B, X, n, iK, niter, tol, largest, method, ortho_iparams,
+                ortho_fparams, ortho_bparams):
+        if tol is None:  # (tighter than the default: the backward assumes exact eigenpairs)
+            tol = torch.finfo(A.dtype).eps ** 0.75
+        E, U = lobpcg(A.detach(), k=k, B=B, X=X, n=n, iK=iK, niter=niter, tol=tol,
+                      largest=largest, method=method, ortho_iparams=ortho_iparams,
+                      ortho_fparams=ortho_fparams, ortho_bparams=ortho_bparams)
+        ctx.save_for_backward(A, E, U)
+        return E, U
+
+    @staticmethod
+    def backward(ctx, gE, gU):
+        A, E, U = ctx.saved_tensors
+        return (_lobpcg_backward(A, E, U, gE, gU),) + (None,) * 12

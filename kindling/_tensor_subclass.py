@@ -8,6 +8,8 @@ the ``Python`` and ``PythonTLSSnapshot`` keys, so the dispatcher hands its ops t
 """
 from __future__ import annotations
 
+import sys
+
 import copy as _copy
 
 import numpy as np
@@ -408,8 +410,12 @@ def shallow_copy_from(self, new):
 
 # ---- deepcopy -----------------------------------------------------------------------------------
 def _user_state(t):
-    """Attributes a subclass instance carries beyond Tensor's own fields."""
-    state = {k: v for k, v in t.__dict__.items() if not hasattr(Tensor, k)}
+    """Attributes a subclass instance carries beyond Tensor's own fields (autograd's
+    per-tensor fields - a leaf's grad accumulator, hooks - are not the user's)."""
+    graph = sys.modules.get("kindling.autograd.graph")
+    internal = graph._AUTOGRAD_FIELDS if graph is not None else ()
+    state = {k: v for k, v in t.__dict__.items()
+             if not hasattr(Tensor, k) and k not in internal}
     for klass in type(t).__mro__:
         if klass is Tensor:
             break

@@ -66,3 +66,10 @@ from .._settings import (  # noqa: E402,F401  (process settings: torch.use_deter
     get_float32_matmul_precision as _get_float32_matmul_precision,
     set_warn_always as _set_warnAlways, is_warn_always_enabled as _get_warnAlways,
 )
+
+# build capabilities (torch._C.has_*): linear algebra and FFTs come from NumPy; there is no MKL
+# or OpenMP build of kindling
+has_lapack = True
+has_spectral = True
+has_mkl = False
+has_openmp = False

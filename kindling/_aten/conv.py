@@ -253,12 +253,12 @@ def _convolution_backward_meta(grad_output, input, weight, bias_sizes, stride, p
 
 
 # ---- derivatives ---------------------------------------------------------------------------------
-def convolution_backward_formula(grad, input, weight, bias_sym_sizes, stride, padding, dilation,
-                                 transposed, output_padding, groups, grad_input_mask):
+def convolution_backward_formula(grad, input, weight, bias_sym_sizes_opt, stride, padding,
+                                 dilation, transposed, output_padding, groups, grad_input_mask):
     if grad is None:
         return None, None, None
     return aten.convolution_backward.default(
-        grad, input, weight, list(bias_sym_sizes) if bias_sym_sizes is not None else [0],
+        grad, input, weight, list(bias_sym_sizes_opt),
         list(stride), list(padding), list(dilation), transposed, list(output_padding), groups,
         list(grad_input_mask))
 

@@ -444,10 +444,10 @@ for _key in (K.CPU, K.Meta):
 
 addbmm.derivative(
     self="maybe_multiply(grad, conj(beta))",
-    batch1="maybe_multiply(grad.unsqueeze(0).expand([batch1_sym_sizes[0], batch1_sym_sizes[1], "
-           "batch2_sym_sizes[2]]).bmm(conj(batch2.transpose(1, 2))), conj(alpha))",
+    batch1="maybe_multiply(grad.unsqueeze(0).expand([batch1_sym_argsize_0, batch1_sym_argsize_1, "
+           "batch2_sym_argsize_2]).bmm(conj(batch2.transpose(1, 2))), conj(alpha))",
     batch2="maybe_multiply(conj(batch1.transpose(1, 2)).bmm(grad.unsqueeze(0).expand("
-           "[batch1_sym_sizes[0], batch1_sym_sizes[1], batch2_sym_sizes[2]])), conj(alpha))",
+           "[batch1_sym_argsize_0, batch1_sym_argsize_1, batch2_sym_argsize_2])), conj(alpha))",
     result="maybe_multiply(self_t, beta) + maybe_multiply(batch1_t.bmm(batch2_p).sum(0), alpha) "
            "+ maybe_multiply(batch1_p.bmm(batch2_t).sum(0), alpha)")
 

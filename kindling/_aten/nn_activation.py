@@ -47,6 +47,18 @@ def _compute(fn, *arrays):
     return np.asarray(fp_silent(fn, *arrays)).astype(dt, copy=False)
 
 
+def _real_scalar(v, arr):
+    """A complex Scalar as the real tensor's dtype takes it (c10's checked conversion: only
+    a zero imaginary part converts)."""
+    if isinstance(v, complex):
+        if v.imag != 0:
+            name = {"float64": "double", "float32": "float", "float16": "c10::Half",
+                    "bfloat16": "c10::BFloat16"}.get(str(np.asarray(arr).dtype), "float")
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+        return v.real
+    return v
+
+
 def _unary_meta(self, *args, **kwargs):
     return empty_meta(tuple(self.shape), self.dtype)
 
@@ -384,6 +396,7 @@ def _install_clamps():
     def _(self, threshold, value):
         if self.dtype.kind == "c":
             raise not_implemented("threshold_cpu", _dtype._NP_TO_DTYPE[self.dtype])
+        threshold, value = _real_scalar(threshold, self), _real_scalar(value, self)
         return _compute(lambda x: np.where(x <= threshold, value, x), self)
     th.meta(_unary_meta)
     th.inplace = inplace_variant(th, "threshold_(Tensor(a!) self, Scalar threshold, "

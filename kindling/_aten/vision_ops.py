@@ -305,7 +305,8 @@ def install():
                    "int[2] stride) -> Tensor")
     im2col.cpu_ks(_im2col_cpu)
     im2col.meta(_im2col_meta)
-    im2col.derivative(self="aten.col2im.default(grad, [self_sym_sizes[-2], self_sym_sizes[-1]], "
+    im2col.derivative(self="aten.col2im.default(grad, [self_sym_argsize_minus_2, "
+                           "self_sym_argsize_minus_1], "
                            "kernel_size, dilation, padding, stride)", result="auto_linear")
     col2im = defop("col2im(Tensor self, SymInt[2] output_size, int[2] kernel_size, "
                    "int[2] dilation, int[2] padding, int[2] stride) -> Tensor", tags=("core",))

@@ -51,8 +51,11 @@ BELOW_AUTOGRAD = ~(AUTOGRAD_BITS | above(K.AutogradMeta)) | bit(K.PythonDispatch
 DEFAULT, IN_CUSTOM_FUNCTION, MULTI_OUTPUT_NODE, NO_GRAD_MODE, INFERENCE_MODE = range(5)
 assert INFERENCE_MODE == INFERENCE_VIEW_CREATION  # (what the tensor layer marks views with)
 
-_DERIVED = ("_sym_sizes", "_sym_strides", "_sym_numel", "_scalar_type", "_geometry",
-            "_args_sizes", "_args_scalartypes", "_info")
+# ``<arg>_sym_argsize_<k>`` / ``..._minus_<k>``: one size, ``<arg>.sym_size(k)`` (torchgen's names)
+_ARGSIZE = tuple(f"_sym_argsize_{k}" for k in range(4)) + \
+    tuple(f"_sym_argsize_minus_{k}" for k in range(1, 5))
+_DERIVED = ("_sym_sizes", "_sym_sizes_opt", "_sym_strides", "_sym_numel", "_scalar_type",
+            "_geometry", "_args_sizes", "_args_scalartypes", "_info") + _ARGSIZE
 _HIDDEN = ("_scalar_type", "_geometry", "_args_sizes", "_args_scalartypes", "_info")
 _NUMBER_TYPES = frozenset({"Scalar", "int", "float", "SymInt"})
 _HELPERS = {k: v for k, v in vars(_formulas).items() if not k.startswith("__")}
@@ -527,6 +530,12 @@ def _sym_sizes(t):
     return tuple(t._size) if isinstance(t, Tensor) else None
 
 
+def _sym_sizes_opt(t):
+    """An optional tensor's sizes, as torchgen saves ``<arg>_sym_sizes_opt``: an absent
+    tensor reads back as ``(0,)`` (PyTorch's getter turns the empty optional into that)."""
+    return tuple(t._size) if isinstance(t, Tensor) else (0,)
+
+
 def _sym_strides(t):
     return tuple(t.stride()) if isinstance(t, Tensor) else None
 
@@ -550,7 +559,14 @@ def _info(t):
 
 
 # ``<arg><suffix>`` -> its value, from the argument (None when the argument is no tensor)
-_DERIVERS = {"_sym_sizes": _sym_sizes, "_sym_strides": _sym_strides, "_sym_numel": _sym_numel,
+def _argsize(dim):
+    return lambda t: t._size[dim] if isinstance(t, Tensor) else None
+
+
+_DERIVERS = {**{suf: _argsize(int(suf.rsplit("_", 1)[1]) * (-1 if "minus" in suf else 1))
+                for suf in _ARGSIZE},
+             "_sym_sizes": _sym_sizes, "_sym_sizes_opt": _sym_sizes_opt,
+             "_sym_strides": _sym_strides, "_sym_numel": _sym_numel,
              "_scalar_type": _scalar_type, "_geometry": _geometry, "_args_sizes": _args_sizes,
              "_args_scalartypes": _args_scalartypes, "_info": _info}
 
@@ -768,13 +784,15 @@ def _compile_release(spec):
     return fn
 
 
-def _saved_property(name):
+def _saved_property(name, as_float=False):
     def get(self):
         v = self._sv.get(name)
         if type(v) is SavedVariable:
             return v.unpack(self)
         if type(v) is list:
             return tuple(x.unpack(self) if type(x) is SavedVariable else x for x in v)
+        if as_float and type(v) is int:  # (a ``float`` argument given as an int reads
+            return float(v)              # back as the double c10 stored)
         return v
     return property(get)
 
@@ -798,7 +816,9 @@ def _make_node_class(spec):
     names = list(spec.tensor_inputs) + spec.output_params + [
         p for p in spec.other_params if not p.endswith(_HIDDEN)]
     for n in names:
-        ns["_saved_" + n] = _saved_property(n)
+        t = spec.arg_types.get(n)
+        ns["_saved_" + n] = _saved_property(
+            n, as_float=t is not None and t.base == "float" and not t.is_list)
         if n in spec.tensor_inputs or n in spec.output_params:
             ns["_raw_saved_" + n] = _raw_saved_property(n)
     cls = type(spec.node_name, (FormulaNode,), ns)
@@ -1671,7 +1691,8 @@ def finish_inplace_node(fspec, made, self_t, inplace_view=False):
     else:
         rebase_history(self_t, node, 0)
     for p in fspec.output_params:
-        node._sv[p] = SavedVariable(self_t, not is_view, node)
+        node._sv[p] = (SavedVariable.of_inplace_view(self_t, node) if is_view
+                       else SavedVariable(self_t, True, node))
     if _anomaly.enabled:
         _anomaly_trace(node)
 

@@ -238,15 +238,25 @@ def _compile_sources(fd):
         fd.sources[id(formula)] = srcs
 
 
+def _saved_getattr(self, name):
+    """``_saved_<arg>`` of an explicit entry's node (tensor lists read back as tuples)."""
+    if name.startswith("_saved_"):
+        sv = object.__getattribute__(self, "_sv")
+        key = name[len("_saved_"):]
+        if key in sv:
+            v = D._saved_value(sv, key, self)
+            return tuple(v) if isinstance(v, list) else v
+    raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
 def _node_class(fd):
-    # (derivatives.yaml's own entries get a Python class of their name; the generated ones
-    # are bare C++ nodes)
+    # (derivatives.yaml's own entries get a Python class of their name, with the codegen's
+    # ``_saved_`` attributes; the generated ones are bare C++ nodes)
     explicit = _short(fd.opdef) in _EXPLICIT
-    cls = type(fd.node_name if explicit else "CppFunction", (ForeachNode,), {
-        "__slots__": (), "_fd": fd,
-                                               "_name": fd.node_name,
-                                               "__module__": "builtins"})
-    return cls
+    ns = {"__slots__": (), "_fd": fd, "_name": fd.node_name, "__module__": "builtins"}
+    if explicit:
+        ns["__getattr__"] = _saved_getattr
+    return type(fd.node_name if explicit else "CppFunction", (ForeachNode,), ns)
 
 
 def _record_functional(fd, ks, args, kwargs):

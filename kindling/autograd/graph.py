@@ -392,6 +392,30 @@ class SavedVariable:
         s._data = v
         return s
 
+    @classmethod
+    def of_inplace_view(cls, view, node):
+        """The result of an in-place op on a view, saved by its node: kept without history
+        (no cycle view -> base -> CopySlices -> node -> saved view), with the view's new
+        grad_fn held weakly and given back on unpack (PyTorch's ``is_inplace_on_view``
+        SavedVariable and its ``weak_grad_fn_``). ``_is_output`` holds that weak reference."""
+        sv = cls(view, True, node)
+        data = sv._data
+        if data is not None:  # (tensor_data() is no view: it does not keep the base alive)
+            data.__dict__.pop("_base", None)
+            data.__dict__.pop("_view_meta", None)
+        fn = _grad_fn_of(view)
+        if fn is not None:
+            sv._is_output = weakref.ref(fn)
+        return sv
+
+    def _history_node(self, node):
+        """The node an unpacked saved output gets as grad_fn (``node``, or for an in-place
+        result on a view that view's grad_fn while it lives)."""
+        io = self._is_output
+        if io is not True:
+            return io() or node
+        return node
+
     def _pack_with_hooks(self, tensor, pack, unpack, arg=None):
         """PyTorch's set_hooks_and_pack_data: the pack hook runs under no_grad and must not
         modify its input in place; where the tensor's gradient went is kept for unpack."""
@@ -482,7 +506,7 @@ class SavedVariable:
                                 f"got result of type {type(t).__name__}")
             if self._is_output:
                 if node is not None and _grad_fn_of(t) is None:
-                    t = _alias_with_history(t, node, self._output_nr)
+                    t = _alias_with_history(t, self._history_node(node), self._output_nr)
                 return t
             return _alias_with_edge(t, self._edge)
         data = self._data
@@ -498,6 +522,8 @@ class SavedVariable:
                 len(vc) == 1 or user_version(vc, vc[0]) != user_version(vc, self._version)):
             raise RuntimeError(self._version_message(data, node))
         if self._is_output and node is not None:
+            if self._is_output is not True:  # (an in-place result on a view: rare)
+                node = self._history_node(node)
             return _alias_with_history(data, node, self._output_nr)
         return data
 
@@ -507,6 +533,7 @@ class SavedVariable:
         where = ""
         if self._is_output:
             if node is not None:
+                node = self._history_node(node)
                 where = f", which is output {self._output_nr} of {node_display_name(node)},"
         else:
             fn = _grad_fn_of(data)

@@ -6,7 +6,8 @@ from ..profiler import record_function  # noqa: F401
 from .. import profiler as _profiler
 from .profiler_util import EventList, FunctionEvent, FunctionEventAvg  # noqa: F401
 
-__all__ = ["profile", "record_function", "EventList", "FunctionEvent", "FunctionEventAvg"]
+__all__ = ["profile", "record_function", "emit_itt", "emit_nvtx", "EventList", "FunctionEvent",
+           "FunctionEventAvg"]
 
 
 class profile(_profiler.profile):
@@ -56,3 +57,38 @@ class profile(_profiler.profile):
 
     def export_chrome_trace(self, path):
         return self._events.export_chrome_trace(path)
+
+
+class emit_nvtx:
+    """``torch.autograd.profiler.emit_nvtx(enabled=True, record_shapes=False)``: NVTX ranges
+    need CUDA, so entering an enabled one fails as in a PyTorch build without CUDA."""
+
+    def __init__(self, enabled=True, record_shapes=False):
+        self.enabled = enabled
+        self.record_shapes = record_shapes
+
+    def __enter__(self):
+        if self.enabled:
+            raise AssertionError("Torch not compiled with CUDA enabled")
+        return self
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        return False
+
+
+class emit_itt:
+    """``torch.autograd.profiler.emit_itt(enabled=True, record_shapes=False)``: kindling
+    cannot emit Intel ITT ranges (``torch.profiler.itt.is_available()`` is ``False``)."""
+
+    def __init__(self, enabled=True, record_shapes=False):
+        self.enabled = enabled
+        self.record_shapes = record_shapes
+
+    def __enter__(self):
+        if self.enabled:
+            raise NotImplementedError("emit_itt: kindling does not emit Intel ITT (VTune) "
+                                      "ranges")
+        return self
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        return False

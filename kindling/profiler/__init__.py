@@ -135,3 +135,11 @@ def tensorboard_trace_handler(dir_name, worker_name=None, use_gzip=False):
         os.makedirs(dir_name, exist_ok=True)
         prof.export_chrome_trace(os.path.join(dir_name, f"{worker_name or 'trace'}.json"))
     return handler
+
+
+def __getattr__(name):
+    # torch.profiler.itt loads at first use (it is not needed at import)
+    if name == "itt":
+        import importlib
+        return importlib.import_module(f"{__name__}.itt")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

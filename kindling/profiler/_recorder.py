@@ -64,13 +64,34 @@ _NO_AUTOGRAD_KERNEL = frozenset(f"aten::{n}" for n in (
     "new_empty", "new_empty_strided", "new_full", "new_zeros", "new_ones"))
 
 
+def _recording_composite(entry, fn):
+    """A CompositeImplicit kernel that records its op as an event (PyTorch's RecordFunction
+    sees the op before it decomposes; the Python key only sees the pieces)."""
+    def composite_kernel(ks, *args, **kwargs):
+        if not _active:
+            return fn(ks, *args, **kwargs)
+        prof = _active[-1]
+        rec = prof._rec
+        ev = rec.open(entry.name, input_shapes=_shapes(args) if prof.record_shapes else None)
+        try:
+            return fn(ks, *args, **kwargs)
+        finally:
+            rec.close(ev)
+    composite_kernel.__wrapped__ = fn
+    return composite_kernel
+
+
 def _wrap_autograd_slots(entry):
     if entry.name in _NO_AUTOGRAD_KERNEL:
         return
     table = entry.table
     for i in _AUTOGRAD_SLOTS:
-        if entry.sources[i] is not None and not entry.sources[i][0].fallthrough:
-            table[i] = _noting_seq(entry, table[i])
+        src = entry.sources[i]
+        if src is not None and not src[0].fallthrough:
+            if src[1] == "math kernel":
+                table[i] = _recording_composite(entry, table[i])
+            else:
+                table[i] = _noting_seq(entry, table[i])
 
 
 def take_seq(entry):
