@@ -711,9 +711,13 @@ class Tensor:
         arr = self._np
         if arr is not None:
             arr = np.ascontiguousarray(arr) if proto >= 5 else np.array(arr)
-        return (_rebuild_tensor, (arr,
-                                  tuple(self._size), str(self._device), self.dtype._name,
-                                  self._requires_grad))
+        args = (arr, tuple(self._size), str(self._device), self.dtype._name,
+                self._requires_grad)
+        state = _sub()._user_state(self) if self.__dict__ else None
+        if state:  # (attributes users set travel too, as PyTorch's _rebuild_from_type_v2)
+            from ._utils import _rebuild_from_type_v2
+            return (_rebuild_from_type_v2, (_rebuild_tensor, Tensor, args, state))
+        return (_rebuild_tensor, args)
 
     def __setstate__(self, state):
         pass

@@ -306,3 +306,19 @@ def test_threshold_complex_scalars_on_real_tensor(dtype, th, val):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert run(kindling) == run(torch)
+
+
+def test_pickled_tensor_keeps_user_attributes():
+    import pickle
+    got = []
+    for T in (kindling, torch):
+        t = T.ones(2, requires_grad=True)
+        t.foo = [3]
+        (t * 2).sum().backward()  # (a gradient accumulator and .grad are not user state)
+        for proto in (2, 5):
+            u = pickle.loads(pickle.dumps(t, protocol=proto))
+            got.append((type(u).__name__, u.foo, u.requires_grad, u.grad, u.tolist(),
+                        sorted(k for k in vars(u) if not k.startswith("_"))))
+        got.append(copy.copy(t).foo)
+    half = len(got) // 2
+    assert got[:half] == got[half:]
