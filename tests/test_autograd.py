@@ -644,6 +644,12 @@ for _ in range(2):
     seen.append([str(m.message).split(" (Triggered")[0] for m in w])
     assert x.grad.requires_grad
     assert type(x.grad.grad_fn).__name__ == "CopyBackwards"
+T.set_warn_always(True)  # (then it is given every time)
+x = T.ones(2, requires_grad=True)
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    (x * x).sum().backward(create_graph=True)
+seen.append(len(w))
 print(seen)
 """
 
@@ -656,7 +662,7 @@ def test_create_graph_leaf_grad(torch):
                            capture_output=True, text=True, check=True).stdout
             for name in ("kindling", "torch")]
     assert outs[0] == outs[1]
-    assert "Using backward() with create_graph=True" in outs[0] and outs[0].endswith("[]]\n")
+    assert "Using backward() with create_graph=True" in outs[0] and outs[0].endswith("[], 1]\n")
 
 
 def test_accumulation_order_and_stealing(torch):

@@ -322,3 +322,20 @@ def test_pickled_tensor_keeps_user_attributes():
         got.append(copy.copy(t).foo)
     half = len(got) // 2
     assert got[:half] == got[half:]
+
+
+def test_version_error_names_the_saving_node_once_the_views_old_history_is_gone():
+    # (a view modified in place twice: its first regenerated grad_fn ends with the node
+    # that used it, so the error names the node the saved output belongs to, Exp)
+    msgs = []
+    for T in (kindling, torch):
+        a = T.randn(3, 4, requires_grad=True)
+        b = a.clone()
+        v = b[0]
+        v.exp_()
+        v.mul_(2)
+        with pytest.raises(RuntimeError) as e:
+            b.sum().backward()
+        msgs.append(str(e.value))
+    assert msgs[0] == msgs[1]
+    assert "output 0 of Exp" in msgs[0]

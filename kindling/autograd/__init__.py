@@ -166,6 +166,11 @@ def _input_edges(inputs, accumulate):
 _warned_create_graph = False
 
 
+def _warn_always():
+    from .._settings import is_warn_always_enabled
+    return is_warn_always_enabled()
+
+
 def _note_create_graph_warning():
     global _warned_create_graph
     _warned_create_graph = True
@@ -175,8 +180,8 @@ def _engine_run_backward(tensors, grads, retain_graph, create_graph, inputs, all
                          accumulate_grad):
     roots = _root_edges(tensors)
     captures = _input_edges(inputs, accumulate_grad) if inputs else None
-    if accumulate_grad and create_graph and not _warned_create_graph:
-        # (TORCH_WARN_ONCE in PyTorch's engine: once per process)
+    if accumulate_grad and create_graph and (not _warned_create_graph or _warn_always()):
+        # (TORCH_WARN_ONCE in PyTorch's engine: once per process, unless set_warn_always)
         _note_create_graph_warning()
         import warnings
         warnings.warn(

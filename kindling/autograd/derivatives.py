@@ -1564,10 +1564,14 @@ def rebase_history(t, node, output_nr=0):
         base._output_nr = 0
         base._requires_grad = True
         # the view's own history is regenerated from the base on next access (at once when
-        # it retains grad, as PyTorch does it, so the old node no longer fills its .grad)
+        # it retains grad, as PyTorch does it, so the old node no longer fills its .grad);
+        # the view lets go of its old grad_fn now, as PyTorch's regeneration does (a node
+        # that saved the view's history weakly sees it end with the nodes that use it)
         t._view_meta = (-1, t._view_meta[1])
         if t._retains_grad:
             view_grad_fn(t)
+        else:
+            t._grad_node = None
         return cs
     old_fn = t._grad_node
     if old_fn is not None and old_fn._hk is not None and old_fn._hk.retains_grad:
