@@ -282,3 +282,78 @@ def test_disabled_is_per_thread(monkeypatch):
         mine = mul_backward()
         assert ran == ["MulBackward0"]  # (this thread's did not)
     np.testing.assert_array_equal(other["grad"], mine)
+
+
+# ---- fuzzing: random graphs of the lane ops on random layouts ------------------------------
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_UNARY = {
+    "neg": lambda x: -x, "relu": lambda x: x.relu(), "exp": lambda x: (x * 0.1).exp(),
+    "sin": lambda x: x.sin(), "log1p": lambda x: x.abs().log1p(), "tanh": lambda x: x.tanh(),
+    "sigmoid": lambda x: x.sigmoid(),
+}
+_BINARY = {
+    "add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
+    "div": lambda x, y: x / (y.abs() + 1), "add_alpha": lambda x, y: x.add(y, alpha=2),
+    "mul_number": lambda x, y: x * 0.5,
+    "mm": lambda x, y: (x @ y.mT) @ x if x.dim() == 2 else x * y,
+}
+
+
+def _layout(T, arr, how):
+    """A tensor holding ``arr``'s values (``arr`` of the used shape) in layout ``how``."""
+    if how == "t" and arr.ndim == 2:
+        return T.from_numpy(np.ascontiguousarray(arr.T)).requires_grad_(), lambda x: x.t()
+    if how == "s" and arr.ndim >= 1:
+        wide = np.repeat(arr, 2, axis=-1)
+        return T.from_numpy(wide).requires_grad_(), lambda x: x[..., ::2]
+    return T.from_numpy(np.ascontiguousarray(arr)).requires_grad_(), lambda x: x
+
+
+def _fuzz_grads(T, shape, dtype, layouts, program, seed, lanes):
+    rng = np.random.default_rng(seed)
+    leaves, xs = [], []
+    for how in layouts:
+        arr = rng.uniform(-1.5, 1.5, shape).astype(dtype)
+        if arr.size:
+            arr.reshape(-1)[0] = 0.0
+        leaf, use = _layout(T, np.asarray(arr), how)
+        leaves.append(leaf)
+        xs.append(use(leaf))
+    vals = list(xs)
+    for kind, name, i, j in program:
+        a, b = vals[i % len(vals)], vals[j % len(vals)]
+        vals.append(_UNARY[name](a) if kind == "u" else _BINARY[name](a, b))
+    loss = sum((v * (k + 1)).sum() for k, v in enumerate(vals[len(xs):])) if \
+        len(vals) > len(xs) else vals[0].sum()
+    if lanes:
+        loss.backward()
+    else:
+        with array_lane.disabled():
+            loss.backward()
+    return leaves
+
+
+_steps = st.one_of(
+    st.tuples(st.just("u"), st.sampled_from(sorted(_UNARY)), st.integers(0, 9), st.just(0)),
+    st.tuples(st.just("b"), st.sampled_from(sorted(_BINARY)), st.integers(0, 9),
+              st.integers(0, 9)))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(shape=st.sampled_from([(), (1,), (5,), (3, 4), (4, 1), (1, 4), (2, 3, 4)]),
+       dtype=st.sampled_from(_DTYPES),
+       layouts=st.lists(st.sampled_from("cts"), min_size=1, max_size=3),
+       program=st.lists(_steps, min_size=1, max_size=6),
+       seed=st.integers(0, 2 ** 16))
+def test_fuzzed_graphs_give_the_formulas_bits(shape, dtype, layouts, program, seed):
+    with_lanes = _fuzz_grads(kindling, shape, dtype, layouts, program, seed, True)
+    formulas = _fuzz_grads(kindling, shape, dtype, layouts, program, seed, False)
+    for x, y in zip(with_lanes, formulas):
+        gx, gy = x.grad, y.grad
+        assert (gx is None) == (gy is None)
+        if gx is None:
+            continue
+        assert gx.dtype == gy.dtype and gx.shape == gy.shape and gx.stride() == gy.stride()
+        assert (gx._base is None) == (gy._base is None)
+        np.testing.assert_array_equal(_bits(gx), _bits(gy))
