@@ -114,7 +114,7 @@ try:
     # torch; here they would add to the import time of programs that never touch them)
     _LAZY_SUBMODULES = frozenset({"nn", "fft", "masked", "optim", "cuda", "backends", "mps", "xpu",
                                   "mtia", "accelerator", "cpu", "version", "multiprocessing",
-                                  "func", "__future__", "distributions"})
+                                  "func", "__future__", "distributions", "_logging"})
     # functions written in Python over the ops, in modules loaded at their first use
     _LAZY_FUNCTIONS = {"svd_lowrank": "_lowrank", "pca_lowrank": "_lowrank", "lobpcg": "_lobpcg",
                        # (torch.OutOfMemoryError is torch.cuda.OutOfMemoryError)
@@ -130,6 +130,11 @@ try:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
     from .futures._future import Future  # noqa: E402,F401  (torch.Future is torch._C.Future)
+
+    import os as _os
+    if _os.environ.get("TORCH_LOGS") is not None:  # (PyTorch reads TORCH_LOGS at import)
+        from ._logging import _init_logs as _init_torch_logs
+        _init_torch_logs()
 
     # Keep this last: build every dispatch table deferred during import.
     _opreg.end_deferral()  # (each op's table is built at its first call)

@@ -316,7 +316,24 @@ def _as_array(t):
         t = t.to(torch.complex128)
     elif t.is_floating_point():
         t = t.to(torch.float64)
+    if getattr(type(t), "__torch_dispatch__", None) is not torch.Tensor.__torch_dispatch__:
+        return _subclass_values(t)
     return np.asarray(t.cpu().numpy())
+
+
+def _subclass_values(t):
+    """The values of a ``__torch_dispatch__`` subclass (``.numpy()`` refuses those, as in
+    PyTorch): read element by element through ``item()``, which the subclass dispatches."""
+    if t.is_complex():
+        np_dtype = np.complex128
+    elif t.is_floating_point():
+        np_dtype = np.float64
+    elif t.dtype == torch.bool:
+        np_dtype = np.bool_
+    else:
+        np_dtype = np.int64
+    values = [e.item() for e in t.reshape(-1)]
+    return np.array(values, dtype=np_dtype).reshape(tuple(t.shape))
 
 
 def _is_number(x):
