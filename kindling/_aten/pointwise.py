@@ -790,16 +790,8 @@ _div["scalar"].derivative("DivBackward1",
                           result="self_t / other")
 
 
-@add.array_backward()
-def _add_lane(grad, alpha):  # (``grad`` passed on, as the formulas pass it on)
-    return (grad, grad) if unit_scale(alpha) else NotImplemented
-
-
-@_add["scalar"].array_backward()
-def _add_scalar_lane(grad):
-    return grad
-
-
+# (``add`` has no lane: its formulas dispatch nothing for ``alpha = 1``, and run faster than
+# a lane's glue)
 @sub.array_backward("neg.default")
 def _sub_lane(grad, alpha, grad_input_mask):
     if not unit_scale(alpha) or not lane_operands(grad):
