@@ -355,7 +355,7 @@ mm.derivative(self="mm_mat1_backward(grad, mat2, self_sym_sizes, self_sym_stride
               result="self_t.mm(mat2_p) + self_p.mm(mat2_t)")
 
 
-def _column_major(sizes, strides):
+def column_major(sizes, strides):
     """Whether mm_mat1_backward / mm_mat2_backward compute the gradient of an input of these
     sizes and strides transposed (so that it comes out column-major too)."""
     return strides[0] == 1 and strides[1] == sizes[0]
@@ -367,10 +367,10 @@ def _mm_grads(grad, self, mat2, self_sizes, self_strides, mat2_sizes, mat2_strid
     want_self, want_mat2 = want
     g_self = g_mat2 = None
     if want_self:
-        g_self = mm_arrays(mat2, grad.T).T if _column_major(self_sizes, self_strides) else \
+        g_self = mm_arrays(mat2, grad.T).T if column_major(self_sizes, self_strides) else \
             mm_arrays(grad, mat2.T)
     if want_mat2:
-        g_mat2 = mm_arrays(grad.T, self).T if _column_major(mat2_sizes, mat2_strides) else \
+        g_mat2 = mm_arrays(grad.T, self).T if column_major(mat2_sizes, mat2_strides) else \
             mm_arrays(self.T, grad)
     return g_self, g_mat2
 

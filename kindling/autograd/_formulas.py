@@ -864,8 +864,7 @@ def prod_jvp(self_t, self_p, result, dim=None, keepdim=False):
 # ---- linear algebra ----------------------------------------------------------------------------
 # (aten ops called directly, as the C++ formulas do: no Python method layer)
 # (``.conj()`` of a real tensor is the tensor: tested inline, the MLP step's hottest formulas)
-def _column_major(sizes, strides):
-    return strides[0] == 1 and strides[1] == sizes[0]
+from .._aten.linalg import column_major as _column_major  # noqa: E402  (the lanes use it too)
 
 
 def _conj_if_complex(t):

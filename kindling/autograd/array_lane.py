@@ -38,7 +38,7 @@ from .._dispatcher import operator as _opreg
 from .._dispatcher.keys import AUTOGRAD_BITS, FORMULA_MODE_BIT
 from .._dispatcher.operator import LEAF_KERNELS
 from .._dispatcher.tls import DEFAULT_EXCLUDED, DEFAULT_INCLUDED, state as _tls
-from .._tensor import CPU_KEYS, Tensor, from_array, make_view
+from .._tensor import CPU_KEYS, from_array, make_view
 
 # The thread's keys while the engine runs formulas below autograd, with nothing else on.
 PLAIN_INCLUDED = DEFAULT_INCLUDED
@@ -105,10 +105,16 @@ def _on_table_change(entry):
 _opreg.table_hooks.append(_on_table_change)
 
 
+def _plain_state():
+    """Whether this thread's keys are formula mode's defaults and lanes are not disabled."""
+    st = _tls
+    return st.included == PLAIN_INCLUDED and st.excluded == PLAIN_EXCLUDED and \
+        not st.extra.get(_OFF)
+
+
 def usable():
     """Whether this thread's state lets lanes run now (and the tables were checked)."""
-    st = _tls
-    if st.included != PLAIN_INCLUDED or st.excluded != PLAIN_EXCLUDED or st.extra.get(_OFF):
+    if not _plain_state():
         return False
     if not LANES.verified:
         _verify()
@@ -152,7 +158,6 @@ def install_node_lane(cls, spec, fn, ops):
         LANES.watched.update(entries)
         LANES.verified = False
     cls._direct = None  # (set by _verify, at the first backward that can use it)
-    cls._direct_source = glue
 
 
 def _engine_lane(name, ops):
@@ -265,22 +270,12 @@ _SUM_TO = _engine_lane("sum_to", ("sum.dim_IntList", "view.default"))
 _ADD = _engine_lane("add", ("add.Tensor",))
 
 
-def sum_to_lane(g, shape):
-    """``sum_to(g, shape)`` with the kernels of ``sum(dims, keepdim=True)`` and ``view(shape)``
-    called straight from their table slots (the dispatch that finds them decides nothing
-    here), or None."""
-    st = _tls
+def sum_to_lane(g, dims, shape):
+    """``sum_to(g, shape)``, whose reduced ``dims`` are known, with the kernels of
+    ``sum(dims, keepdim=True)`` and ``view(shape)`` called straight from their table slots
+    (the dispatch that finds them decides nothing here), or None."""
     lane = _SUM_TO
-    if not lane[0] or st.included != PLAIN_INCLUDED or st.excluded != PLAIN_EXCLUDED or \
-            g._ks != PLAIN_KS or not shape or st.extra.get(_OFF):
-        return None
-    size = g._size
-    lead = len(size) - len(shape)
-    dims = list(range(lead))
-    for i, s in enumerate(shape):
-        if s == 1 and size[lead + i] != 1:
-            dims.append(lead + i)
-    if not dims:
+    if not lane[0] or g._ks != PLAIN_KS or not _plain_state():
         return None
     (ks, sum_kernel), (vks, view_kernel) = lane[2], lane[3]
     total = sum_kernel(ks, g, dims, True)
@@ -289,16 +284,12 @@ def sum_to_lane(g, shape):
     return view_kernel(vks, total, list(shape))
 
 
-def add_lane(old, new):
+def add_lane(old, new, dispatched):
     """The input buffer's ``old + new`` (``add.Tensor``) while lanes run: for two plain
-    tensors its kernel is called straight from its table slot, else the op is dispatched."""
+    tensors its kernel is called straight from its table slot, else ``dispatched(old,
+    new)``, the engine's dispatched add."""
     lane = _ADD
     if lane[0] and old._ks == PLAIN_KS and new._ks == PLAIN_KS:
         ks, kernel = lane[2]
         return kernel(ks, old, new)
-    return _dispatched_add(old, new)
-
-
-def _dispatched_add(old, new):
-    from .._aten._ops_registry import aten
-    return aten.add.Tensor(old, new)
+    return dispatched(old, new)

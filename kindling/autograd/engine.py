@@ -260,9 +260,6 @@ def sum_to(g, shape):
     shape = tuple(shape)
     if g._size == shape:
         return g
-    r = _lane.sum_to_lane(g, shape)
-    if r is not None:
-        return r
     if not shape:
         return _sum(g)  # (at::sum_to: a full sum to a 0-dim shape)
     lead = len(g._size) - len(shape)
@@ -271,6 +268,9 @@ def sum_to(g, shape):
         if s == 1 and g._size[lead + i] != 1:
             dims.append(lead + i)
     if dims:
+        r = _lane.sum_to_lane(g, dims, shape)
+        if r is not None:
+            return r
         g = _sum_dims(g, dims, True)
     if g._size != shape:
         g = _view(g, list(shape))  # (as at::sum_to: what ``sum(keepdim)`` gives always views)
@@ -848,8 +848,8 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                             # (_add_grads: in formula mode a plain dispatch already skips
                             # autograd; the add's lane when nothing can observe it)
                             # (no extra reference to the sum: accumulate_grad may steal it)
-                            buf[nr + 1] = _lane.add_lane(old, g) if lane_ok else \
-                                _add_formula_mode(old, g)
+                            buf[nr + 1] = _lane.add_lane(old, g, _add_formula_mode) \
+                                if lane_ok else _add_formula_mode(old, g)
                     if d == 0:
                         if ready is None and not heap:
                             ready = nxt
