@@ -165,6 +165,35 @@ class Distribution:
                                       ".expand() method.")
         return self.__new__(type(self)) if _instance is None else _instance
 
+    def _expand_attrs(self, cls, batch_shape, _instance, names):
+        """``expand``'s work for a ``cls`` whose state is the attributes ``names`` (tensors or
+        distributions), each expanded to ``batch_shape``: the new instance, arguments not
+        validated again."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = torch.Size(batch_shape)
+        for name in names:
+            setattr(new, name, getattr(self, name).expand(batch_shape))
+        super(cls, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _expand_probs_or_logits(self, cls, batch_shape, _instance, names=()):
+        """``expand`` for a ``cls`` given by ``probs`` or ``logits`` (whichever it holds, also
+        kept as ``_param``), after the attributes ``names``: as ``_expand_attrs``."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = torch.Size(batch_shape)
+        for name in names:
+            setattr(new, name, getattr(self, name).expand(batch_shape))
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(batch_shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(batch_shape)
+            new._param = new.logits
+        super(cls, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def __repr__(self):
         names = [k for k in self.arg_constraints if k in self.__dict__]
         args = ", ".join(f"{p}: {self.__dict__[p] if self.__dict__[p].numel() == 1 else self.__dict__[p].size()}"

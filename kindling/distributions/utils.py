@@ -27,6 +27,20 @@ def broadcast_all(*values):
     return torch.broadcast_tensors(*values)
 
 
+def set_count_and_param(d, total_count, probs, logits):
+    """``d.total_count`` and ``d.probs`` or ``d.logits`` (exactly one given), broadcast, the
+    count in the parameter's dtype; ``d._param`` the parameter (Binomial, NegativeBinomial)."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+    if probs is not None:
+        d.total_count, d.probs = broadcast_all(total_count, probs)
+        d._param = d.probs
+    else:
+        d.total_count, d.logits = broadcast_all(total_count, logits)
+        d._param = d.logits
+    d.total_count = d.total_count.type_as(d._param)
+
+
 def _standard_normal(shape, dtype, device):
     return torch.empty(shape, dtype=dtype, device=device).normal_()
 
