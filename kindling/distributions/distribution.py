@@ -177,10 +177,13 @@ class Distribution:
         new._validate_args = self._validate_args
         return new
 
-    def _expand_probs_or_logits(self, cls, batch_shape, _instance, names=()):
+    def _expand_probs_or_logits(self, cls, batch_shape, _instance, names=(), copied=()):
         """``expand`` for a ``cls`` given by ``probs`` or ``logits`` (whichever it holds, also
-        kept as ``_param``), after the attributes ``names``: as ``_expand_attrs``."""
+        kept as ``_param``), after the attributes ``names``, with the attributes ``copied``
+        taken as they are: as ``_expand_attrs``."""
         new = self._get_checked_instance(cls, _instance)
+        for name in copied:
+            setattr(new, name, getattr(self, name))
         batch_shape = torch.Size(batch_shape)
         for name in names:
             setattr(new, name, getattr(self, name).expand(batch_shape))
