@@ -86,6 +86,10 @@ def nn_functional(t):
 _FORMULAS_ONLY = {"neg", "relu_size1", "relu_t", "mul_t"}
 
 
+# Nodes with lanes in every case: the loss's sum, the "t" layout's transpose.
+_PLUMBING = {"SumBackward0", "TBackward0"}
+
+
 def _leaves(T, specs, dtype, seed, specials=False):
     leaves, used = [], []
     for i, (shape, layout) in enumerate(specs):
@@ -97,14 +101,24 @@ def _leaves(T, specs, dtype, seed, specials=False):
     return leaves, used
 
 
-def _grads(T, name, dtype, lanes, specials=False):
+# How kindling runs a backward: in the engine's array mode (the default), with lanes on
+# tensors one node at a time, or with every node's formulas.
+_MODES = {"arrays": None, "tensors": lambda: array_lane.disabled(array_mode_only=True),
+          "formulas": array_lane.disabled}
+
+
+def _run_backward(loss, mode):
+    if _MODES[mode] is None:
+        loss.backward()
+    else:
+        with _MODES[mode]():
+            loss.backward()
+
+
+def _grads(T, name, dtype, mode, specials=False):
     specs, fn = _CASES[name]
     leaves, used = _leaves(T, specs, dtype, 0, specials)
-    if T is kindling and not lanes:
-        with array_lane.disabled():
-            fn(*used).backward()
-    else:
-        fn(*used).backward()
+    _run_backward(fn(*used), mode if T is kindling else "arrays")
     return leaves
 
 
@@ -113,15 +127,18 @@ def _bits(t):
     return a.view(np.uint32 if a.dtype == np.float32 else np.uint64).copy()
 
 
+@pytest.mark.parametrize("mode", ["arrays", "tensors"])
 @pytest.mark.parametrize("dtype", _DTYPES)
 @pytest.mark.parametrize("name", sorted(_CASES))
 @pytest.mark.parametrize("specials", [False, True])
-def test_lane_gives_the_formulas_bits(name, dtype, specials, monkeypatch):
-    _grads(kindling, name, dtype, True, specials)  # (node classes made, lanes checked)
+def test_lane_gives_the_formulas_bits(name, dtype, specials, mode, monkeypatch):
+    _grads(kindling, name, dtype, mode, specials)  # (node classes made, lanes checked)
     ran = _count_lane_runs(monkeypatch)
-    with_lanes = _grads(kindling, name, dtype, True, specials)
-    assert bool(ran) is (name not in _FORMULAS_ONLY), ran
-    formulas = _grads(kindling, name, dtype, False, specials)
+    with_lanes = _grads(kindling, name, dtype, mode, specials)
+    ops_ran = [n for n in ran if n not in _PLUMBING]
+    assert bool(ops_ran) is (name not in _FORMULAS_ONLY), ran
+    assert "SumBackward0" in ran or name == "mul_0d"
+    formulas = _grads(kindling, name, dtype, "formulas", specials)
     for x, y in zip(with_lanes, formulas):
         gx, gy = x.grad, y.grad
         assert gx.dtype == gy.dtype and gx.shape == gy.shape
@@ -129,27 +146,29 @@ def test_lane_gives_the_formulas_bits(name, dtype, specials, monkeypatch):
         assert (gx._base is None) == (gy._base is None)
         np.testing.assert_array_equal(_bits(gx), _bits(gy))
     if not specials:
-        ref = _grads(torch, name, dtype, True)
+        ref = _grads(torch, name, dtype, mode)
         for x, r in zip(with_lanes, ref):
             np.testing.assert_allclose(x.grad.numpy(), r.grad.numpy(),
                                        rtol=1e-5 if dtype == "float32" else 1e-12)
             assert x.grad.stride() == r.grad.stride()
+            assert x.grad._is_view() == r.grad._is_view()
 
 
 def _count_lane_runs(monkeypatch):
     """The node classes whose lanes give a result from now on, one entry per run."""
     ran = []
     for cls, _glue, _entries in array_lane.LANES.nodes:
-        glue = cls._direct
-        if glue is None:
-            continue
+        for attr in ("_direct", "_array"):  # (on tensors, and in the engine's array mode)
+            glue = getattr(cls, attr)
+            if glue is None:
+                continue
 
-        def counting(self, grads, ex, glue=glue):
-            out = glue(self, grads, ex)
-            if out is not None:
-                ran.append(type(self).__name__)
-            return out
-        monkeypatch.setattr(cls, "_direct", counting)
+            def counting(self, grad, ex, glue=glue):
+                out = glue(self, grad, ex)
+                if out is not None:
+                    ran.append(type(self).__name__)
+                return out
+            monkeypatch.setattr(cls, attr, counting)
     return ran
 
 
@@ -278,9 +297,9 @@ def test_disabled_is_per_thread(monkeypatch):
         t = threading.Thread(target=lambda: other.setdefault("grad", mul_backward()))
         t.start()
         t.join()
-        assert ran == ["MulBackward0"]  # (the other thread's lane ran)
+        assert ran == ["SumBackward0", "MulBackward0"]  # (the other thread's lanes ran)
         mine = mul_backward()
-        assert ran == ["MulBackward0"]  # (this thread's did not)
+        assert ran == ["SumBackward0", "MulBackward0"]  # (this thread's did not)
     np.testing.assert_array_equal(other["grad"], mine)
 
 

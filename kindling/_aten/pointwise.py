@@ -790,8 +790,13 @@ _div["scalar"].derivative("DivBackward1",
                           result="self_t / other")
 
 
-# (``add`` has no lane: its formulas dispatch nothing for ``alpha = 1``, and run faster than
-# a lane's glue)
+@add.array_backward()
+def _add_lane(grad, alpha, grad_input_mask):
+    """AddBackward0 with ``alpha`` 1: the gradient itself to both inputs (its formulas
+    dispatch nothing then)."""
+    return (grad, grad) if unit_scale(alpha) else NotImplemented
+
+
 @sub.array_backward("neg.default")
 def _sub_lane(grad, alpha, grad_input_mask):
     if not unit_scale(alpha) or not lane_operands(grad):

@@ -243,6 +243,16 @@ sum_dim_out = out_variant(sum_dim, "sum.IntList_out(Tensor self, int[1]? dim, bo
 # (PyTorch's Python bindings offer out= only with dims; ``aten.sum.out`` itself exists)
 public("sum", sum_default, sum_dim, sum_dim_out)
 sum_default.derivative(self="expand_to(grad, self_sym_sizes)", result="auto_linear")
+
+
+@sum_default.array_backward("expand.default")
+def _sum_lane(grad, self_sym_sizes, grad_input_mask):
+    """SumBackward0: the 0-d gradient expanded to the input's sizes, as expand's kernel makes
+    it (a view of it, every stride 0)."""
+    if grad.ndim:
+        return NotImplemented
+    sizes = tuple(self_sym_sizes)
+    return np.ndarray(sizes, dtype=grad.dtype, buffer=grad, strides=(0,) * len(sizes))
 sum_dim.derivative("SumBackward1", self="sum_backward(grad, self_sym_sizes, dim, keepdim)",
                    result="auto_linear")
 

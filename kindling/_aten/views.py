@@ -350,6 +350,12 @@ public("t", t)
 t.derivative(self="grad.t()", result="auto_linear")
 
 
+@t.array_backward("t.default")
+def _t_lane(grad, grad_input_mask):
+    """TBackward0: ``grad.t()``, NumPy's transposed view."""
+    return grad.T if grad.ndim <= 2 else NotImplemented
+
+
 def _adjoint(self):
     if self.dim() < 2:
         raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "

@@ -38,6 +38,7 @@ from .._dispatcher import operator as _opreg
 from .._dispatcher.keys import AUTOGRAD_BITS, FORMULA_MODE_BIT
 from .._dispatcher.operator import LEAF_KERNELS
 from .._dispatcher.tls import DEFAULT_EXCLUDED, DEFAULT_INCLUDED, state as _tls
+from .._aten.reductions import _sum_dim_cpu
 from .._tensor import CPU_KEYS, from_array, make_view
 
 # The thread's keys while the engine runs formulas below autograd, with nothing else on.
@@ -81,7 +82,9 @@ def _verify():
         for entry in list(LANES.watched):  # (deferred builds first: they report changes)
             entry.ensure_table()
         for cls, glue, entries in LANES.nodes:
-            cls._direct = glue if all(_plain_kernel(e) for e in entries) else None
+            on = all(_plain_kernel(e) for e in entries)
+            cls._direct = glue if on else None
+            cls._array = cls._array_glue if on else None
         for lane in LANES.engine.values():
             kernels = [_plain_kernel(e) for e in lane[1]]
             lane[0] = all(kernels)
@@ -97,7 +100,7 @@ def _on_table_change(entry):
         with _lock:
             LANES.verified = False
             for cls, _glue, _entries in LANES.nodes:
-                cls._direct = None
+                cls._direct = cls._array = None
             for lane in LANES.engine.values():
                 lane[0] = False
 
@@ -121,21 +124,32 @@ def usable():
     return True
 
 
-_OFF = "array_lanes_off"  # (key in the thread's dispatcher state: ``disabled()`` depth)
+_OFF = "array_lanes_off"  # (keys in the thread's dispatcher state: ``disabled()`` depths)
+_ARRAYS_OFF = "array_mode_off"
+
+
+def array_mode_off():
+    """Whether ``disabled(array_mode_only=True)`` holds on this thread."""
+    return bool(_tls.extra.get(_ARRAYS_OFF))
 
 
 class disabled:
     """Within this block (on this thread, and in ``fork`` tasks it starts) backward runs every
-    node's formulas: what a lane must reproduce, for tests and for comparing the two."""
+    node's formulas: what a lane must reproduce, for tests and for comparing the two.  With
+    ``array_mode_only``, lanes still run, but on tensors, one node at a time (the engine's
+    array mode, ``array_engine``, is off)."""
+
+    def __init__(self, array_mode_only=False):
+        self._key = _ARRAYS_OFF if array_mode_only else _OFF
 
     def __enter__(self):
         extra = _tls.extra
-        extra[_OFF] = extra.get(_OFF, 0) + 1
+        extra[self._key] = extra.get(self._key, 0) + 1
         return self
 
     def __exit__(self, *exc):
         extra = _tls.extra
-        extra[_OFF] -= 1
+        extra[self._key] -= 1
         return False
 
 
@@ -152,12 +166,13 @@ def install_node_lane(cls, spec, fn, ops):
     """Give the generated node class ``cls`` (of ``spec``) the lane ``fn``, which stands for
     the formulas' dispatches of the aten overloads ``ops`` ("mm.default", ...)."""
     glue = _compile_glue(spec, fn)
+    cls._array_glue = _compile_glue(spec, fn, arrays=True)
     entries = _entries(ops)
     with _lock:
         LANES.nodes.append((cls, glue, entries))
         LANES.watched.update(entries)
         LANES.verified = False
-    cls._direct = None  # (set by _verify, at the first backward that can use it)
+    cls._direct = cls._array = None  # (set by _verify, at the first backward that can use them)
 
 
 def _engine_lane(name, ops):
@@ -171,10 +186,13 @@ def _engine_lane(name, ops):
 
 
 # ---- the glue between a node and its lane --------------------------------------------------------
-def _compile_glue(spec, fn):
+def _compile_glue(spec, fn, arrays=False):
     """``_direct(node, grads, ex)`` for one node class: the node's gradient and saved values as
     arrays in, ``fn`` called with them, its arrays wrapped; None (run the formulas) when a
-    value is not plain or ``fn`` returns NotImplemented.  ``ex``: the task's exec_info."""
+    value is not plain or ``fn`` returns NotImplemented.  ``ex``: the task's exec_info.
+
+    With ``arrays``: ``_array(node, a, ex)`` for array_engine, whose gradient ``a`` is an
+    array of a float dtype already, returning its arrays as they are."""
     import inspect
     params = list(inspect.signature(fn).parameters)
     n = len(spec.slots)
@@ -185,19 +203,22 @@ def _compile_glue(spec, fn):
         raise RuntimeError(f"array_backward of {spec.entry.qualified}: cannot bind {unknown} "
                            "(a lane takes grad, grad_input_mask and the values the formulas "
                            "save, for a node of one output without tensor lists)")
-    lines = [
-        "def _direct(self, grads, ex):",
-        "    g = grads[0]",
-        "    if g is None or g._ks != KS:",
-        "        return None",
-        "    a = g._np",
-        "    if a is None:",
-        "        return None",
-        "    dt = a.dtype",
-        "    if dt not in FLOATS:",
-        "        return None",
-        "    nxt = self._next",
-    ]
+    name = "_array" if arrays else "_direct"
+    if arrays:
+        lines = [f"def {name}(self, a, ex):"]
+    else:
+        lines = [f"def {name}(self, grads, ex):",
+                 "    g = grads[0]",
+                 "    if g is None or g._ks != KS:",
+                 "        return None",
+                 "    a = g._np",
+                 "    if a is None:",
+                 "        return None"]
+    lines += ["    dt = a.dtype"]
+    if not arrays:
+        lines += ["    if dt not in FLOATS:",
+                  "        return None"]
+    lines += ["    nxt = self._next"]
     for k in range(n):
         lines += [f"    f = nxt[{k}][0]",
                   f"    w{k} = f is not None and (ex is None or f in ex)"]
@@ -232,25 +253,26 @@ def _compile_glue(spec, fn):
     lines += [f"    r = FN({', '.join(args)})",
               "    if r is NotImplemented:",
               "        return None"]
-    if n == 1:
-        lines += ["    return [WRAP(r, a, g) if w0 else None]"]
+    if arrays:  # (the arrays as they are)
+        res = ["r" if n == 1 else f"r[{k}]" for k in range(n)]
     else:
-        lines += ["    return [" + ", ".join(f"WRAP(r[{k}], a, g) if w{k} else None"
-                                          for k in range(n)) + "]"]
+        res = ["WRAP(r, a, g)" if n == 1 else f"WRAP(r[{k}], a, g)" for k in range(n)]
+    lines += ["    return [" + ", ".join(f"{x} if w{k} else None" for k, x in enumerate(res)) + "]"]
     src = "\n".join(lines) + "\n"
     from .graph import SavedVariable
     env = {"KS": PLAIN_KS, "FLOATS": FLOATS, "SV": SavedVariable, "FN": fn, "WRAP": _wrap}
-    exec(compile(src, f"<{spec.node_name}._direct>", "exec"), env)
-    glue = env["_direct"]
+    exec(compile(src, f"<{spec.node_name}.{name}>", "exec"), env)
+    glue = env[name]
     glue.__doc__ = src  # the generated source, for readers stepping through it
     return glue
 
 
 def _wrap(r, a, g):
     """A lane's result as a gradient: the incoming gradient itself when the lane passed its
-    array on (as a formula ``grad`` passes the tensor on); a fresh tensor for a fresh array;
-    a view of a fresh tensor for a view the lane made of its own fresh array (as a formula's
-    ``t()`` of an op's result).  A lane returns nothing else."""
+    array on (as a formula ``grad`` passes the tensor on); a view of it for a view of its
+    array (``grad.t()``); a fresh tensor for a fresh array; a view of a fresh tensor for a
+    view the lane made of its own fresh array (as a formula's ``t()`` of an op's result).
+    A lane returns nothing else."""
     if r is a:
         return g
     if r is None:
@@ -261,20 +283,25 @@ def _wrap(r, a, g):
     if b is None:
         return from_array(r)
     isz = r.itemsize
-    offset = (r.__array_interface__["data"][0] - b.__array_interface__["data"][0]) // isz
-    return make_view(from_array(b), r.shape, tuple(s // isz for s in r.strides), offset, arr=r)
+    if b is a or b is a.base:  # a view of the gradient (``t``, ``expand``): a view of ``g``
+        base, start = g, a
+    else:  # a view of the lane's own fresh array
+        base, start = from_array(b), b
+    offset = base._offset + (r.__array_interface__["data"][0] -
+                             start.__array_interface__["data"][0]) // isz
+    return make_view(base, r.shape, tuple(s // isz for s in r.strides), offset, arr=r)
 
 
 # ---- the engine's own lanes: sum_to and the input buffer's add ----------------------------------
-_SUM_TO = _engine_lane("sum_to", ("sum.dim_IntList", "view.default"))
-_ADD = _engine_lane("add", ("add.Tensor",))
+SUM_TO = _engine_lane("sum_to", ("sum.dim_IntList", "view.default"))
+ADD = _engine_lane("add", ("add.Tensor",))
 
 
 def sum_to_lane(g, dims, shape):
     """``sum_to(g, shape)``, whose reduced ``dims`` are known, with the kernels of
     ``sum(dims, keepdim=True)`` and ``view(shape)`` called straight from their table slots
     (the dispatch that finds them decides nothing here), or None."""
-    lane = _SUM_TO
+    lane = SUM_TO
     if not lane[0] or g._ks != PLAIN_KS or not _plain_state():
         return None
     (ks, sum_kernel), (vks, view_kernel) = lane[2], lane[3]
@@ -284,11 +311,16 @@ def sum_to_lane(g, dims, shape):
     return view_kernel(vks, total, list(shape))
 
 
+def sum_dims_array(g, dims):
+    """``sum(g, dims, keepdim=True)``'s kernel on the array ``g`` (for ``SUM_TO``'s users)."""
+    return _sum_dim_cpu(g, dims, True)
+
+
 def add_lane(old, new, dispatched):
     """The input buffer's ``old + new`` (``add.Tensor``) while lanes run: for two plain
     tensors its kernel is called straight from its table slot, else ``dispatched(old,
     new)``, the engine's dispatched add."""
-    lane = _ADD
+    lane = ADD
     if lane[0] and old._ks == PLAIN_KS and new._ks == PLAIN_KS:
         ks, kernel = lane[2]
         return kernel(ks, old, new)

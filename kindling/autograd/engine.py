@@ -31,7 +31,7 @@ from .._dispatcher.keys import AUTOGRAD_BITS, FORMULA_MODE_BIT, PYTHON_BITS as _
 from ..overrides import ALL_DISABLED
 from .derivatives import FW, INFERENCE_MODE, NO_GRAD_MODE, call_no_grad
 from .graph import AccumulateGrad, _engine_state, gradient_edge
-from . import array_lane as _lane
+from . import array_engine as _array_engine, array_lane as _lane
 from .array_lane import PLAIN_EXCLUDED as _PLAIN_EXCLUDED, PLAIN_INCLUDED as _PLAIN_INCLUDED
 
 _task_ids = itertools.count(1)
@@ -334,9 +334,12 @@ def accumulate_grad(var, new_grad):
                 (_obeys_layout(new_grad, var) or not st.grad_layout_enforced):
             # PyTorch stores ``new_grad.detach()``; only a mode or a subclass could tell that
             # alias from the stolen tensor itself, so it is dispatched just for them
-            # (_observed, inlined)
-            var._grad = _aten_detach(new_grad) if new_grad._ks & _PYTHON_BITS or \
-                st.dispatch_modes else new_grad
+            # (_observed, inlined), and a view (``sum_to``'s, for a broadcast input) becomes
+            # the alias that is no view
+            if new_grad._ks & _PYTHON_BITS or st.dispatch_modes:
+                var._grad = _aten_detach(new_grad)
+            else:
+                var._grad = new_grad if new_grad._base is None else non_view_alias(new_grad)
         else:
             var._grad = _clone_obey_contract(new_grad, var)
     elif not _tls.grad_enabled:
@@ -351,6 +354,16 @@ def accumulate_grad(var, new_grad):
 
 
 _aten_detach = aten.detach.default
+
+
+def non_view_alias(t):
+    """``t.detach()``'s result for a plain view ``t``, made without dispatch: a tensor of the
+    same memory and version counter that is no view."""
+    a = _graph.shallow_copy(t)
+    d = a.__dict__
+    d.pop("_base", None)
+    d.pop("_xview", None)
+    return a
 
 
 def _observed(t):
@@ -736,6 +749,10 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
         # ``ready``: the one node that became ready while the heap was empty - the node the
         # heap would give next, run without going through it (a chain's every node)
         ready = None
+        if lanes and exec_info is None and profiling is None and not _anomaly.enabled and \
+                not _lane.array_mode_off():
+            # nodes run on arrays while they can (array_engine), then the rest here
+            ready = _array_engine.run(pending, heap, counter, keep_graph)
         while True:
             node = ready
             if node is None:

@@ -120,6 +120,7 @@ class _Node:
     _formula = False  # whether backward only evaluates aten formulas (engine: runs them
     #                   below autograd when no graph is being created)
     _fast_run = False  # whether ``_run`` takes the task's exec_info (generated node classes)
+    _array = None  # the node's array lane as array_engine calls it (see array_lane)
 
     # ---- introspection ----------------------------------------------------------------------
     def name(self):
