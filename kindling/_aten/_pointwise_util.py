@@ -54,8 +54,8 @@ def lane_operands(grad, *xs):
     """Whether a backward array lane's ufuncs on the array ``grad`` and ``xs`` (arrays, Python
     numbers, None for values it does not use) lay their results out as the ops' kernels
     would: arrays of one non-empty shape, each of at most one dim, or C-contiguous without
-    size-1 dims, or an expanded scalar (all strides 0) beside such a C-contiguous one (then
-    NumPy's layout is TensorIterator's).  See ``kindling.autograd.array_lane``."""
+    size-1 dims, or an expanded scalar (all strides 0) alone or beside such a C-contiguous
+    one (then NumPy's layout is TensorIterator's).  See ``kindling.autograd.array_lane``."""
     shape = grad.shape
     if not grad.size:
         return False
@@ -72,17 +72,19 @@ def lane_operands(grad, *xs):
     dense = grad.flags.c_contiguous
     if not dense and any(grad.strides):
         return False
+    alone = True  # (an expanded scalar alone: both lay the result out contiguous)
     for x in xs:
         if type(x) is _ndarray:
             if x.shape != shape:
                 return False
+            alone = False
             if x.flags.c_contiguous:
                 dense = True
             elif any(x.strides):
                 return False
         elif not (x is None or type(x) is float or type(x) is int):
             return False
-    return dense
+    return dense or alone
 
 
 def unit_scale(s):

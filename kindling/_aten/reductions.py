@@ -218,14 +218,20 @@ def _sum_dim_cpu(self, dim=None, keepdim=False, *, dtype=None):
             axes.append(d)
         else:
             try:  # see _sum_kernel on FP warnings
-                r = _add_reduce(self, axis=tuple(axes), keepdims=keepdim)
-                if type(r) is not np.ndarray:
-                    return np.asarray(r)
-                # (NumPy lays the result out in the input's order; PyTorch's is contiguous)
-                return r if r.ndim < 2 or r.flags.c_contiguous else np.ascontiguousarray(r)
+                return sum_axes(self, tuple(axes), keepdim)
             except (RuntimeWarning, FloatingPointError):
                 pass
     return _sum_kernel(self, _sum_plan(self, dim, keepdim, dtype=dtype))
+
+
+def sum_axes(a, axes, keepdim):
+    """``_sum_dim_cpu``'s arithmetic for distinct, non-negative ``axes`` of a float array (the
+    backward engine's ``sum_to`` calls it too)."""
+    r = _add_reduce(a, axis=axes, keepdims=keepdim)
+    if type(r) is not np.ndarray:
+        return np.asarray(r)
+    # (NumPy lays the result out in the input's order; PyTorch's is contiguous)
+    return r if r.ndim < 2 or r.flags.c_contiguous else np.ascontiguousarray(r)
 
 
 sum_default = _register(

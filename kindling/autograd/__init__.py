@@ -30,7 +30,7 @@ from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: F401
 from . import derivatives as _derivatives
 from . import _tensor_methods
 from .graph import GradientEdge, SavedTensor, gradient_edge as _gradient_edge, grad_accumulator
-from . import engine as _engine
+from . import array_lane as _array_lane, engine as _engine
 from ..overrides import _live_modes as _tf_live, has_overloaded as _has_overloaded
 
 __all__ = ["Variable", "Function", "backward", "grad", "grad_mode", "NestedIOFunction",
@@ -120,8 +120,9 @@ def _make_grads(outputs, grads, is_grads_batched=False):
                     new_grads.append(ones(Size(out_size), dtype=out_dtype, device=out_device))
                 else:
                     # (what torch.ones_like(out, memory_format=torch.preserve_format)
-                    # dispatches)
-                    new_grads.append(_aten.ones_like.default(
+                    # dispatches; made directly when nothing can see that: array_lane)
+                    g = _array_lane.ones_like_lane(out)
+                    new_grads.append(g if g is not None else _aten.ones_like.default(
                         out, pin_memory=False, memory_format=_layout.preserve_format))
             else:
                 new_grads.append(None)

@@ -23,6 +23,7 @@ from heapq import heappop as _heappop, heappush as _heappush
 
 import numpy as np
 
+from .._aten.reductions import sum_axes as _sum_axes
 from .._tensor import Tensor, _CPU, from_array, make_view
 from .._dispatcher.tls import state as _tls
 from . import array_lane as _lane, engine as _engine
@@ -48,7 +49,7 @@ def run(pending, heap, counter, keep_graph):
     """Run the graph task's ready nodes on arrays, from ``heap``, while they can be; return
     None when the backward is done, or the node the tensor engine must run next (its input
     buffers, and all others, then hold tensors)."""
-    accumulate_grad, expandable_to = _engine.accumulate_grad, _engine._expandable_to
+    accumulate_grad = _engine.accumulate_grad
     push, pop = _heappush, _heappop
     # Arrays taken from tensors (root gradients, a buffer sum made by a kernel), by id: so
     # that a tensor made back for one is that tensor, or a view of it.
@@ -103,7 +104,7 @@ def run(pending, heap, counter, keep_graph):
                     if type(g) is not _ndarray:  # (a ufunc on 0-d arrays gives a scalar)
                         g = outputs[k] = np.asarray(g)
                     if m is not None and (g.shape, _DTYPE_OF.get(g.dtype), _CPU) != m:
-                        g = _sum_to(g, m, expandable_to)
+                        g = _sum_to(g, m)
                         if g is None:  # (a cast, another device, an error to raise)
                             return _hand_over(node, grads, pending, memo)
                         outputs[k] = g
@@ -146,21 +147,24 @@ def _array_of(t, memo):
     return a
 
 
-def _sum_to(g, meta, expandable):
+def _sum_to(g, meta):
     """``sum_to(g, shape)`` on the array of a gradient of the edge's dtype and device (the
-    NumPy calls of ``sum(dims, keepdim=True)`` and ``view``'s kernels), or None."""
+    NumPy calls of ``sum(dims, keepdim=True)``'s kernel and a view), or None."""
     shape, dtype, device = meta
-    if _DTYPE_OF.get(g.dtype) is not dtype or device != _CPU or not shape or \
-            not _lane.SUM_TO[0] or not expandable(g.shape, shape):
-        return None  # (a 0-d shape: the full sum's lane is the tensor engine's)
     size = g.shape
     lead = len(size) - len(shape)
+    if not shape or lead < 0 or device is not _CPU and device != _CPU or \
+            _DTYPE_OF.get(g.dtype) is not dtype or not _lane.SUM_TO[0]:
+        return None  # (a 0-d shape: the full sum's lane is the tensor engine's)
     dims = list(range(lead))
     for i, s in enumerate(shape):
-        if s == 1 and size[lead + i] != 1:
+        n = size[lead + i]
+        if s != n:
+            if s != 1:
+                return None  # (not expandable: the tensor engine raises PyTorch's error)
             dims.append(lead + i)
     if dims:
-        g = _lane.sum_dims_array(g, dims)
+        g = _sum_axes(g, tuple(dims), True)
     if g.shape != shape:
         g = g.reshape(shape)  # (what ``view`` gives: a view of the sum)
     return g

@@ -38,8 +38,7 @@ from .._dispatcher import operator as _opreg
 from .._dispatcher.keys import AUTOGRAD_BITS, FORMULA_MODE_BIT
 from .._dispatcher.operator import LEAF_KERNELS
 from .._dispatcher.tls import DEFAULT_EXCLUDED, DEFAULT_INCLUDED, state as _tls
-from .._aten.reductions import _sum_dim_cpu
-from .._tensor import CPU_KEYS, from_array, make_view
+from .._tensor import CPU_KEYS, Tensor, from_array, make_view
 
 # The thread's keys while the engine runs formulas below autograd, with nothing else on.
 PLAIN_INCLUDED = DEFAULT_INCLUDED
@@ -66,10 +65,18 @@ class _Lanes:
 LANES = _Lanes()
 
 
-def _plain_kernel(entry):
+def _plain_kernel(entry, outside=False):
     """``(keys, kernel)`` the dispatcher picks in ``entry``'s table for a plain CPU tensor in
     formula mode, or None unless that kernel is the op library's own (a NumPy kernel or its
-    fast front: see LEAF_KERNELS)."""
+    fast front: see LEAF_KERNELS).  ``outside``: the op is called outside formula mode too,
+    where its Autograd kernel must be the library's as well."""
+    if outside:  # (both slots the library's: its Autograd kernel, then its CPU kernel)
+        for ks in ((PLAIN_KS | DEFAULT_INCLUDED) & ~DEFAULT_EXCLUDED & entry.mask,
+                   (PLAIN_KS | PLAIN_INCLUDED) & ~PLAIN_EXCLUDED & entry.mask):
+            src = entry.sources[ks.bit_length() - 1] if ks else None
+            if not src or src[0] is None or src[0].owner is not None:
+                return None
+        return ks, entry.table[ks.bit_length() - 1]
     ks = (PLAIN_KS | PLAIN_INCLUDED) & ~PLAIN_EXCLUDED & entry.mask
     if not ks:
         return None
@@ -85,8 +92,8 @@ def _verify():
             on = all(_plain_kernel(e) for e in entries)
             cls._direct = glue if on else None
             cls._array = cls._array_glue if on else None
-        for lane in LANES.engine.values():
-            kernels = [_plain_kernel(e) for e in lane[1]]
+        for name, lane in LANES.engine.items():
+            kernels = [_plain_kernel(e, name in _OUTSIDE) for e in lane[1]]
             lane[0] = all(kernels)
             lane[2:] = kernels
         LANES.verified = True
@@ -311,9 +318,25 @@ def sum_to_lane(g, dims, shape):
     return view_kernel(vks, total, list(shape))
 
 
-def sum_dims_array(g, dims):
-    """``sum(g, dims, keepdim=True)``'s kernel on the array ``g`` (for ``SUM_TO``'s users)."""
-    return _sum_dim_cpu(g, dims, True)
+# The engine's lanes whose ops are called outside formula mode (by ``backward()`` itself).
+_OUTSIDE = {"ones_like"}
+ONES_LIKE = _engine_lane("ones_like", ("ones_like.default",))
+
+
+def ones_like_lane(out):
+    """``backward()``'s implicit gradient, ``ones_like(out)``, for a plain float 0-d ``out``
+    when nothing can observe the op (the thread's keys at their defaults, the library's
+    kernels in its table); else None."""
+    st = _tls
+    if type(out) is not Tensor or out._ks != PLAIN_KS or st.included != DEFAULT_INCLUDED or \
+            st.excluded != DEFAULT_EXCLUDED or st.extra.get(_OFF):
+        return None
+    if not LANES.verified:
+        _verify()
+    a = out._np
+    if not ONES_LIKE[0] or a is None or a.ndim or a.dtype not in FLOATS:
+        return None
+    return from_array(np.ones((), a.dtype), Tensor, out.dtype)
 
 
 def add_lane(old, new, dispatched):
