@@ -92,23 +92,11 @@ def run(pending, heap, counter, keep_graph):
                 a = _array_of(x, memo)
                 if a is None:
                     return _hand_over(node, grads, pending, memo)
+            # (validated against the edges before any gradient is handed on, so that the
+            # tensor engine can still run this node from its buffer instead)
             outputs = lane(a, None)
             if outputs is None:  # (the lane declines: the formulas run)
                 return _hand_over(node, grads, pending, memo)
-            # validate_outputs' work, before any gradient is handed on (so that the tensor
-            # engine can still run this node from its buffer instead)
-            k = 0
-            for (nxt, nr), g in zip(nexts, outputs):
-                if g is not None and nxt is not None:
-                    m = nxt._meta[nr]
-                    if type(g) is not _ndarray:  # (a ufunc on 0-d arrays gives a scalar)
-                        g = outputs[k] = np.asarray(g)
-                    if m is not None and (g.shape, _DTYPE_OF.get(g.dtype), _CPU) != m:
-                        g = _sum_to(g, m)
-                        if g is None:  # (a cast, another device, an error to raise)
-                            return _hand_over(node, grads, pending, memo)
-                        outputs[k] = g
-                k += 1
         for (nxt, nr), g in zip(nexts, outputs):
             if nxt is None:
                 continue

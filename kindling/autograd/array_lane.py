@@ -199,7 +199,7 @@ def _compile_glue(spec, fn, arrays=False):
     value is not plain or ``fn`` returns NotImplemented.  ``ex``: the task's exec_info.
 
     With ``arrays``: ``_array(node, a, ex)`` for array_engine, whose gradient ``a`` is an
-    array of a float dtype already, returning its arrays as they are."""
+    array of a float dtype already, returning its arrays validated against their edges."""
     import inspect
     params = list(inspect.signature(fn).parameters)
     n = len(spec.slots)
@@ -260,14 +260,33 @@ def _compile_glue(spec, fn, arrays=False):
     lines += [f"    r = FN({', '.join(args)})",
               "    if r is NotImplemented:",
               "        return None"]
-    if arrays:  # (the arrays as they are)
-        res = ["r" if n == 1 else f"r[{k}]" for k in range(n)]
+    if arrays:
+        # the arrays as they are, checked against their edges as validate_outputs checks a
+        # gradient (the same shape, dtype and device; else summed back to a broadcast input's
+        # shape, or None: the tensor engine runs the node)
+        for k in range(n):
+            lines += [f"    g{k} = {'r' if n == 1 else f'r[{k}]'} if w{k} else None",
+                      f"    if g{k} is not None:",
+                      f"        if type(g{k}) is not ND:  # (a ufunc on 0-d arrays: a scalar)",
+                      f"            g{k} = ASARRAY(g{k})",
+                      f"        e = nxt[{k}]",
+                      "        m = e[0]._meta[e[1]]",
+                      f"        if m is not None and (g{k}.shape, DT(g{k}.dtype), CPU) != m:",
+                      f"            g{k} = SUM_TO(g{k}, m)",
+                      f"            if g{k} is None:",
+                      "                return None"]
+        lines += ["    return [" + ", ".join(f"g{k}" for k in range(n)) + "]"]
     else:
         res = ["WRAP(r, a, g)" if n == 1 else f"WRAP(r[{k}], a, g)" for k in range(n)]
-    lines += ["    return [" + ", ".join(f"{x} if w{k} else None" for k, x in enumerate(res)) + "]"]
+        lines += ["    return [" + ", ".join(f"{x} if w{k} else None"
+                                          for k, x in enumerate(res)) + "]"]
     src = "\n".join(lines) + "\n"
     from .graph import SavedVariable
     env = {"KS": PLAIN_KS, "FLOATS": FLOATS, "SV": SavedVariable, "FN": fn, "WRAP": _wrap}
+    if arrays:
+        from .array_engine import _DTYPE_OF, _sum_to
+        from .._tensor import _CPU
+        env.update(ND=_ndarray, ASARRAY=np.asarray, DT=_DTYPE_OF.get, CPU=_CPU, SUM_TO=_sum_to)
     exec(compile(src, f"<{spec.node_name}.{name}>", "exec"), env)
     glue = env[name]
     glue.__doc__ = src  # the generated source, for readers stepping through it
