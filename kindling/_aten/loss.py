@@ -14,6 +14,8 @@ own derivatives are FunctionsManual's ``*_double_backward`` compositions).  ``re
 """
 from __future__ import annotations
 
+import inspect
+
 import math
 
 import numpy as np
@@ -168,6 +170,19 @@ def _difference_loss(name, param, fwd, grad_fn, double_backward, kernel, check=N
     b.meta(lambda grad_output, self, target, reduction, *p, **kw: empty_meta(
         tuple(self.shape), self.dtype))
     bwd = getattr(aten, f"{name}_backward").default
+
+    def lane(grad, self, target, reduction, *rest):
+        """The node's backward on arrays: the backward op's kernel, as the formulas call it
+        (see kindling.autograd.array_lane)."""
+        *p, (want_self, want_target) = rest
+        if self.shape != target.shape:
+            return NotImplemented  # (a broadcast target: left to the formulas)
+        return (backward(grad, self, target, reduction, *p) if want_self else None,
+                backward(grad, target, self, reduction, *p) if want_target else None)
+    lane.__signature__ = inspect.Signature(  # (the names the lane's glue binds)
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+         for n in ("grad", "self", "target", "reduction") + extra + ("grad_input_mask",)])
+    f.array_backward(f"{name}_backward.default")(lane)
 
     def jvp(self_t, self_p, target_t, target_p, reduction, *p):
         return apply_loss_reduction(bwd(self_t, self_p, target_p, NONE, *p) +

@@ -187,6 +187,11 @@ def _accumulate(var, grads, memo):
         b = x.base
         if b is None:
             t = from_array(x)
+            v = var._np
+            if v is not None and x.flags.c_contiguous and v.flags.c_contiguous and x.size and \
+                    x.shape == v.shape and not var._meta_slow:
+                var._grad = t  # (_obeys_layout's common case, read inline)
+                return
         elif b.base is None and _getrefcount(b) <= 3:
             # (a view of an array no one else holds: what accumulate_grad stores for a view,
             # an alias that is no view - of all of it, for sum_to's view of its sum)

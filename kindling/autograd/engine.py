@@ -157,7 +157,7 @@ def _will_engine_execute_node(node):
     if task is None:
         raise RuntimeError("_get_should_execute_nodes should only be called during the "
                            "backward pass")
-    if node not in task.reached:
+    if node not in _reached(task):
         return False
     ex = task.exec_info
     if ex is None:
@@ -175,10 +175,26 @@ def _will_engine_execute_node(node):
 
 def _task_will_reach(tensor):
     t = _engine_state.task
-    if t is None or t.reached is None:
+    if t is None:
         return True
     node = gradient_edge(tensor)[0]
-    return node in t.reached
+    return node in _reached(t)
+
+
+def _reached(task):
+    """The nodes reachable from the task's roots (found when first asked: the graph's edges
+    stay as they were while it runs)."""
+    if task.reached is None:
+        seen = set()
+        stack = [n for n in task.roots if n is not None]
+        seen.update(stack)
+        while stack:
+            for nxt, _ in stack.pop()._next:
+                if nxt is not None and nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        task.reached = seen
+    return task.reached
 
 
 # ---- helpers on gradients --------------------------------------------------------------------
@@ -676,7 +692,6 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
     task = GraphTask(keep_graph, create_graph)
     task.roots = roots = [e[0] for e in root_edges]
     pending = _compute_dependencies(roots)
-    task.reached = set(pending)  # (a copy: running nodes leave ``pending``)
     if capture_edges is not None:
         targets = {e[0] for e in capture_edges if e[0] is not None}
         task.exec_info = _compute_needed(roots, targets)

@@ -851,6 +851,7 @@ def allow_mutation_on_saved_tensors():
 # The "autograd" log (PyTorch's torch.autograd logger): at DEBUG, every backward pass logs
 # each node it runs, with the shapes of the gradients the node receives.
 _LOG_NAME = "kindling.autograd.graph"
+_LOGGER = [None]  # (that logger, once ``logging`` is imported)
 
 
 def _log_prehook(log):
@@ -871,12 +872,14 @@ def _logging_hooks_for(roots, tensors):
     """When the autograd log is at DEBUG: a pre-hook on every node reachable from the root
     edges ``roots`` (of ``tensors``) that logs the node as it runs; returns the function that
     removes them (None when the log is quieter, or when nothing has imported ``logging``)."""
-    import sys
-    logging = sys.modules.get("logging")
-    if logging is None:  # (no logger can have been configured)
-        return None
-    log = logging.getLogger(_LOG_NAME)
-    if log.getEffectiveLevel() > logging.DEBUG:
+    log = _LOGGER[0]
+    if log is None:
+        import sys
+        logging = sys.modules.get("logging")
+        if logging is None:  # (no logger can have been configured)
+            return None
+        log = _LOGGER[0] = logging.getLogger(_LOG_NAME)
+    if not log.isEnabledFor(10):  # (DEBUG; the logger caches its answer until levels change)
         return None
     # (PyTorch hooks a leaf root's grad accumulator through a reference it drops at once, so
     # the engine runs a fresh accumulator without the hook: nothing is logged for it)
