@@ -256,3 +256,53 @@ def test_a_dispatch_mode_sees_the_implicit_gradients_ones_like():
     with m:
         loss.backward()
     assert m.ops[0] == "aten.ones_like.default"
+
+
+def test_two_views_gradients_meeting_in_one_buffer_are_added_by_the_tensor_kernel():
+    # Two TBackward0 lanes send zero-stride transposed arrays to one leaf: NumPy would lay
+    # their sum out otherwise than TensorIterator, so the kernel adds them (a tensor in the
+    # buffer), and the leaf gets the formulas' gradient.
+    fn = lambda a: a.t().sum() + (a.t() * 2).sum()  # noqa: E731
+    arrays, formulas = _both_modes(fn, (3, 3))
+    _assert_same(arrays, formulas)
+    fn2 = lambda a: a.t().sum() + a.t().sum()  # noqa: E731
+    arrays, formulas = _both_modes(fn2, (3, 3))
+    _assert_same(arrays, formulas)
+    ref = _leaf(torch, (3, 3), 0)
+    fn2(ref).backward()
+    assert arrays[0].grad.stride() == ref.grad.stride()
+
+
+def test_a_node_of_several_outputs_and_a_custom_function_hand_over():
+    class Twice(kindling.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    def fn(a, b):
+        p, q = a.split(2)
+        return ((Twice.apply(p * b[:2]) + q.exp() * b[2:]).relu()).sum()
+    arrays, formulas = _both_modes(fn, (4, 3), (4, 3))
+    _assert_same(arrays, formulas)
+
+
+def test_a_leaf_as_root_and_several_roots():
+    out = []
+    for mode in ("arrays", "formulas"):
+        a, b = _leaf(kindling, (3, 4), 0), _leaf(kindling, (3, 4), 1)
+        l1, l2 = (a * b).sum(), (a.exp() - b).sum()
+        g = kindling.ones(3, 4)
+        if mode == "arrays":
+            kindling.autograd.backward([l1, l2])
+            a.backward(g)
+        else:
+            with array_lane.disabled():
+                kindling.autograd.backward([l1, l2])
+                a.backward(g)
+        assert a.grad is not g
+        out.append([a, b])
+    _assert_same(*out)
