@@ -23,6 +23,7 @@ from heapq import heappop as _heappop, heappush as _heappush
 
 import numpy as np
 
+from .. import _dtype
 from .._aten.reductions import sum_axes as _sum_axes
 from .._tensor import Tensor, _CPU, from_array, make_view
 from .._dispatcher.tls import state as _tls
@@ -32,17 +33,7 @@ from .graph import AccumulateGrad
 _ndarray = np.ndarray
 _getrefcount = sys.getrefcount
 # the kindling dtype of a lane's array (lanes take float32 and float64 only)
-_DTYPE_OF = {}
-
-
-def _dtype_of(dt):
-    from .. import _dtype
-    return _dtype._NP_TO_DTYPE[dt]
-
-
-for _dt in _lane.FLOATS:
-    _DTYPE_OF[_dt] = _dtype_of(_dt)
-
+_DTYPE_OF = {dt: _dtype._NP_TO_DTYPE[dt] for dt in _lane.FLOATS}
 
 
 def run(pending, heap, counter, keep_graph):
