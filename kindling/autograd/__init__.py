@@ -73,6 +73,15 @@ def _mismatch_shapes(out, first_grad, is_grads_batched):
 
 
 def _make_grads(outputs, grads, is_grads_batched=False):
+    if len(outputs) == 1 and grads[0] is None and not is_grads_batched:
+        # ``loss.backward()``: a plain 0-d float output that requires grad, no function mode
+        # to see its metadata read (the loop below, without its calls)
+        out = outputs[0]
+        if type(out) is Tensor and not _tf_live[0] and not out._size and \
+                _tensor_methods._get_requires_grad(out) and out.dtype.is_floating_point:
+            g = _array_lane.ones_like_lane(out)
+            if g is not None:
+                return (g,)
     new_grads = []
     for out, grad in zip(outputs, grads):
         is_edge = isinstance(out, GradientEdge)

@@ -340,6 +340,7 @@ def sum_to_lane(g, dims, shape):
 # The engine's lanes whose ops are called outside formula mode (by ``backward()`` itself).
 _OUTSIDE = {"ones_like"}
 ONES_LIKE = _engine_lane("ones_like", ("ones_like.default",))
+_ONE = {dt: np.ones((), dt) for dt in FLOATS}  # (copied: a C call, not np.ones' Python)
 
 
 def ones_like_lane(out):
@@ -355,7 +356,7 @@ def ones_like_lane(out):
     a = out._np
     if not ONES_LIKE[0] or a is None or a.ndim or a.dtype not in FLOATS:
         return None
-    return from_array(np.ones((), a.dtype), Tensor, out.dtype)
+    return from_array(_ONE[a.dtype].copy(), Tensor, out.dtype)
 
 
 def add_lane(old, new, dispatched):

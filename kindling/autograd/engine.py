@@ -690,7 +690,8 @@ def run_backward(root_edges, root_grads, keep_graph, create_graph, capture_edges
                                         create_graph, capture_edges, accumulate,
                                         allow_unreachable)
     task = GraphTask(keep_graph, create_graph)
-    task.roots = roots = [e[0] for e in root_edges]
+    task.roots = roots = [root_edges[0][0]] if len(root_edges) == 1 else \
+        [e[0] for e in root_edges]
     pending = _compute_dependencies(roots)
     if capture_edges is not None:
         targets = {e[0] for e in capture_edges if e[0] is not None}

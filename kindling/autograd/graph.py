@@ -15,6 +15,7 @@ from __future__ import annotations
 import abc
 import itertools
 import re
+import sys
 import threading
 import weakref
 from collections import OrderedDict
@@ -874,7 +875,6 @@ def _logging_hooks_for(roots, tensors):
     removes them (None when the log is quieter, or when nothing has imported ``logging``)."""
     log = _LOGGER[0]
     if log is None:
-        import sys
         logging = sys.modules.get("logging")
         if logging is None:  # (no logger can have been configured)
             return None
