@@ -142,8 +142,11 @@ def _sum_to(g, meta):
             if s != 1:
                 return None  # (not expandable: the tensor engine raises PyTorch's error)
             dims.append(lead + i)
-    if dims:
-        g = _sum_axes(g, tuple(dims), True)
+    if len(dims) == lead:
+        # only leading dims (a bias's gradient): the same sum without kept dims, so no view
+        # of it (a view would become, in .grad, the alias that is no view anyway)
+        return _sum_axes(g, tuple(dims), False) if dims else g
+    g = _sum_axes(g, tuple(dims), True)
     if g.shape != shape:
         g = g.reshape(shape)  # (what ``view`` gives: a view of the sum)
     return g
