@@ -284,18 +284,9 @@ def grad_accumulator(t):
     ref = t.__dict__.get("_grad_acc")
     acc = ref() if ref is not None else None
     if acc is None:
-        # (AccumulateGrad(t), made here: one per leaf and graph built, on the forward's path)
-        acc = _new_node(AccumulateGrad)
-        acc.variable = t
-        acc._next = ()
-        acc._seq = _MAX_SEQ
-        acc._meta = [accumulator_meta(t)]
-        acc._hk = None
+        acc = AccumulateGrad(t)
         t._grad_acc = weakref.ref(acc)
     return acc
-
-
-_new_node = object.__new__
 
 
 def _grad_fn_of(t):
