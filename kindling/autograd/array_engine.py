@@ -54,10 +54,12 @@ def run(pending, heap, counter, keep_graph):
             node = pop(heap)[2]
         else:
             ready = None
+        # (a node of several forward outputs has no lane: it is handed over below)
         grads = pending.pop(node)
-        if len(grads) != 2:  # (a node of several forward outputs)
-            return _hand_over(node, grads, pending, memo)
         if type(node) is AccumulateGrad:
+            # drop the last node's references first: a leaf may take a gradient's array only
+            # when no one else holds it
+            outputs = g = x = a = old = None
             var = node.variable
             d = var.__dict__
             if node._hk is not None or d and ("_hooks" in d or "_post_acc_hooks" in d):
@@ -107,8 +109,6 @@ def run(pending, heap, counter, keep_graph):
                     push(heap, (-nxt._seq, next(counter), nxt))
         if not keep_graph:
             node.release_variables()
-        # drop references: a leaf may take a gradient's array only when no one else holds it
-        outputs = g = x = a = old = grads = None
 
 
 def _array_of(t, memo):
