@@ -227,8 +227,11 @@ def _compile_glue(spec, fn, arrays=False):
                   "        return None"]
     lines += ["    nxt = self._next"]
     for k in range(n):
-        lines += [f"    f = nxt[{k}][0]",
-                  f"    w{k} = f is not None and (ex is None or f in ex)"]
+        if arrays:  # (array mode runs every reachable node: no exec_info)
+            lines += [f"    w{k} = nxt[{k}][0] is not None"]
+        else:
+            lines += [f"    f = nxt[{k}][0]",
+                      f"    w{k} = f is not None and (ex is None or f in ex)"]
     lines += ["    if not (" + " or ".join(f"w{k}" for k in range(n)) + "):",
               f"        return [None] * {n}",
               "    sv = self._sv"]
@@ -242,18 +245,19 @@ def _compile_glue(spec, fn, arrays=False):
             # (SavedVariable.unpack's checks, for a value it would hand back unchanged)
             # (a Python number given for a Tensor argument is saved as it is)
             lines += [f"    v = sv.get({p!r})",
-                      "    if v is None or type(v) is float or type(v) is int:",
-                      f"        x{j} = v",
-                      "    else:",
-                      "        if type(v) is not SV or v._hooks is not None or "
-                      "v._vc[0] != v._version:",
+                      "    if type(v) is SV:",
+                      "        if v._hooks is not None or v._vc[0] != v._version:",
                       "            return None",
                       "        t = v._data",
                       "        if t is None or t._ks != KS:",
                       "            return None",
                       f"        x{j} = t._np",
                       f"        if x{j} is None or x{j}.dtype is not dt:",
-                      "            return None"]
+                      "            return None",
+                      "    elif v is None or type(v) is float or type(v) is int:",
+                      f"        x{j} = v",
+                      "    else:",
+                      "        return None"]
             args.append(f"x{j}")
         else:
             args.append(f"sv.get({p!r})")
