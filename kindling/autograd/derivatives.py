@@ -1229,7 +1229,9 @@ def _fast_kernel_source(spec):
         "    node._nlist = None",
     ]
     n = len(spec.slot_bits)
-    if n <= 3:
+    if n <= 3 and not any(spec.tensor_saves(mask) for mask in range(1, 1 << n)):
+        lines += ["    sv = {}"]  # (no tensor saved, whichever inputs need a gradient)
+    elif n <= 3:
         # the tensors saved for each ``needed`` mask, written out (a dict display per mask)
         for mask in range(1, 1 << n):
             items = ", ".join(f"{p!r}: SAVE(vals[{i}])" for p, i in spec.tensor_saves(mask))
