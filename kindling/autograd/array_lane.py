@@ -26,7 +26,13 @@ A lane must give exactly what its formulas give: the same bits, dtype, layout an
 (``tests/test_array_lane.py`` runs every lane against its formulas).  The engine's own ops
 (``sum_to``'s sum and view, the input buffer's ``old + new``) take a shorter lane under the
 same conditions: their kernels are called straight from the table slots dispatch would
-pick (``sum_to_lane``, ``add_lane``).
+pick (``sum_to_lane``, ``add_lane``), and ``backward()``'s implicit gradient is made
+directly (``ones_like_lane``).
+
+Each lane is compiled twice per node class: ``_direct`` takes and gives tensors (the tensor
+engine calls it node by node); ``_array`` takes and gives arrays, for the engine's array
+mode (``array_engine``), which keeps every gradient between nodes an array while each ready
+node has a lane.
 """
 from __future__ import annotations
 
