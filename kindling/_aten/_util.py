@@ -41,6 +41,27 @@ def broadcast_shapes(*shapes):
     return tuple(out)
 
 
+def is_expandable_to(shape, desired):
+    """Whether ``shape`` broadcasts to ``desired`` (PyTorch's ``is_expandable_to``)."""
+    if len(shape) > len(desired):
+        return False
+    for a, b in zip(reversed(shape), reversed(desired)):
+        if a != b and a != 1:
+            return False
+    return True
+
+
+def sum_to_dims(size, shape):
+    """The dims ``at::sum_to`` sums a tensor of ``size`` over to reach ``shape``: the leading
+    ones, and those where ``shape`` has 1 and ``size`` has not."""
+    lead = len(size) - len(shape)
+    dims = list(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and size[lead + i] != 1:
+            dims.append(lead + i)
+    return dims
+
+
 def broadcast_error(shapes):
     """The RuntimeError PyTorch raises for two shapes that do not broadcast (a vs b order)."""
     a, b = shapes[0], shapes[1]

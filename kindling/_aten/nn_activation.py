@@ -22,7 +22,7 @@ from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._pointwise_util import fp_silent, not_implemented, pointwise_meta
-from ._util import wrap_dim
+from ._util import sum_to_dims, wrap_dim
 from ._copy_out import copy_out_variant
 from ._variants import inplace_variant, out_variant
 from .._dispatcher.keys import K
@@ -607,9 +607,7 @@ def sum_to_shape(t, shape):
     shape = tuple(shape)
     if tuple(t.shape) == shape:
         return t
-    lead = t.dim() - len(shape)
-    dims = list(range(lead)) + [lead + i for i, s in enumerate(shape)
-                                if s == 1 and t.shape[lead + i] != 1]
+    dims = sum_to_dims(tuple(t.shape), shape)
     r = t.sum(dims, keepdim=True) if dims else t
     return r.reshape(shape)
 

@@ -19,7 +19,7 @@ from ._copy_out import copy_out_variant
 from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
-from ._util import dtype_of, varargs_list, wrap_dim
+from ._util import dtype_of, is_expandable_to, sum_to_dims, varargs_list, wrap_dim
 from ._variants import resize_out
 from .view_backward import _diagonal_region
 from .views import _tuple_results, view_op
@@ -61,26 +61,14 @@ def _broadcast_to_method(self, *size):
 
 
 # ---- sum_to_size --------------------------------------------------------------------------------
-def is_expandable_to(shape, desired):
-    """Whether ``shape`` broadcasts to ``desired`` (PyTorch's ``is_expandable_to``)."""
-    if len(shape) > len(desired):
-        return False
-    for a, b in zip(reversed(shape), reversed(desired)):
-        if a != b and a != 1:
-            return False
-    return True
-
-
 def sum_to(t, shape):
     """``t`` summed down to ``shape`` (leading dims and dims of size 1 in ``shape``);
     ``t`` itself when nothing is summed (PyTorch's ``at::sum_to``)."""
     shape = list(shape)
     if not shape:
         return aten.sum.default(t)
-    sizes = t._size
-    lead = len(sizes) - len(shape)
-    dims = list(range(lead)) + [i for i in range(lead, len(sizes))
-                                if shape[i - lead] == 1 and sizes[i] != 1]
+    lead = len(t._size) - len(shape)
+    dims = sum_to_dims(t._size, shape)
     if dims:
         t = aten.sum.dim_IntList(t, dims, True)
     return aten.view.default(t, shape) if lead > 0 else t

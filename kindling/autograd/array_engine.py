@@ -24,6 +24,7 @@ from heapq import heappop as _heappop, heappush as _heappush
 import numpy as np
 
 from .. import _dtype
+from .._aten._util import is_expandable_to, sum_to_dims
 from .._aten.reductions import sum_axes as _sum_axes
 from .._tensor import Tensor, _CPU, from_array, make_view
 from .._dispatcher.tls import state as _tls
@@ -131,18 +132,14 @@ def _sum_to(g, meta):
     NumPy calls of ``sum(dims, keepdim=True)``'s kernel and a view), or None."""
     shape, dtype, device = meta
     size = g.shape
-    lead = len(size) - len(shape)
-    if not shape or lead < 0 or device is not _CPU and device != _CPU or \
-            _DTYPE_OF.get(g.dtype) is not dtype or not _lane.SUM_TO[0]:
-        return None  # (a 0-d shape: the full sum's lane is the tensor engine's)
-    dims = list(range(lead))
-    for i, s in enumerate(shape):
-        n = size[lead + i]
-        if s != n:
-            if s != 1:
-                return None  # (not expandable: the tensor engine raises PyTorch's error)
-            dims.append(lead + i)
-    if len(dims) == lead:
+    if not shape or device is not _CPU and device != _CPU or \
+            _DTYPE_OF.get(g.dtype) is not dtype or not _lane.SUM_TO[0] or \
+            not is_expandable_to(shape, size):
+        # (a 0-d shape: the full sum's lane is the tensor engine's; not expandable: the
+        # tensor engine raises PyTorch's error)
+        return None
+    dims = sum_to_dims(size, shape)
+    if len(dims) == len(size) - len(shape):
         # only leading dims (a bias's gradient): the same sum without kept dims, so no view
         # of it (a view would become, in .grad, the alias that is no view anyway)
         return _sum_axes(g, tuple(dims), False) if dims else g

@@ -22,6 +22,7 @@ import sys
 from .. import _layout
 from .._aten._ops_registry import aten
 from .._aten._pointwise_util import FP_IGNORE, FP_STATE
+from .._aten._util import is_expandable_to, sum_to_dims
 from .._ops import binary_caller, positional_caller
 from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
@@ -202,19 +203,6 @@ def _shape_str(s):
     return "[" + ", ".join(map(str, s)) + "]"
 
 
-def _expandable_to(shape, desired):
-    """Whether a tensor of ``desired`` shape can be expanded to ``shape`` (so a gradient of
-    ``shape`` can be summed back to ``desired``)."""
-    nd, ns = len(desired), len(shape)
-    if nd > ns:
-        return False
-    for i in range(1, nd + 1):
-        d, s = desired[-i], shape[-i]
-        if d != s and d != 1:
-            return False
-    return True
-
-
 def validate_outputs(node, grads):
     """Sum gradients back to their input's shape, cast dtype (PyTorch's validate_outputs)."""
     nexts = node._next
@@ -238,7 +226,7 @@ def _validate_one(node, i, nxt, nr, g):
     if g._size == shape and g.dtype is dtype and g._device is device:
         return g  # the common case: nothing to fix
     if g._size != shape:
-        if not _expandable_to(g._size, shape):
+        if not is_expandable_to(shape, g._size):
             raise RuntimeError(
                 f"Function {node.name()} returned an invalid gradient at index {i} - got "
                 f"{_shape_str(g._size)} but expected shape compatible with "
@@ -278,11 +266,7 @@ def sum_to(g, shape):
         return g
     if not shape:
         return _sum(g)  # (at::sum_to: a full sum to a 0-dim shape)
-    lead = len(g._size) - len(shape)
-    dims = list(range(lead))
-    for i, s in enumerate(shape):
-        if s == 1 and g._size[lead + i] != 1:
-            dims.append(lead + i)
+    dims = sum_to_dims(g._size, shape)
     if dims:
         r = _lane.sum_to_lane(g, dims, shape)
         if r is not None:
