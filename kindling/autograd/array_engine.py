@@ -26,7 +26,7 @@ import numpy as np
 from .. import _dtype
 from .._aten._util import is_expandable_to, sum_to_dims
 from .._aten.reductions import sum_axes as _sum_axes
-from .._tensor import Tensor, _CPU, from_array, make_view
+from .._tensor import Tensor, _CPU, from_array
 from .._dispatcher.tls import state as _tls
 from . import array_lane as _lane, engine as _engine
 from .graph import AccumulateGrad
@@ -214,10 +214,7 @@ def _tensor(r, memo):
         bt = memo.get(id(b))
         if bt is None:
             bt = _tensor(b, memo)
-        isz = r.itemsize
-        offset = bt._offset + (r.__array_interface__["data"][0] -
-                               bt._np.__array_interface__["data"][0]) // isz
-        t = make_view(bt, r.shape, tuple(s // isz for s in r.strides), offset, arr=r)
+        t = _lane.view_of(bt, bt._np, r)
         if t._base is not None and t._view_meta is None:
             _engine._mark_no_grad_view(t)  # (as the engine marks a view a formula made)
     memo[id(r)] = t

@@ -318,11 +318,15 @@ def _wrap(r, a, g):
     b = r.base
     if b is None:
         return from_array(r)
-    isz = r.itemsize
     if b is a or b is a.base:  # a view of the gradient (``t``, ``expand``): a view of ``g``
-        base, start = g, a
-    else:  # a view of the lane's own fresh array
-        base, start = from_array(b), b
+        return view_of(g, a, r)
+    return view_of(from_array(b), b, r)  # a view of the lane's own fresh array
+
+
+def view_of(base, start, r):
+    """A view of the tensor ``base``, whose array is ``start``, with the geometry of ``r`` (an
+    array over the same memory)."""
+    isz = r.itemsize
     offset = base._offset + (r.__array_interface__["data"][0] -
                              start.__array_interface__["data"][0]) // isz
     return make_view(base, r.shape, tuple(s // isz for s in r.strides), offset, arr=r)
