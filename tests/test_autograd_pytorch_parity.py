@@ -1249,3 +1249,19 @@ def test_mark_dirty_on_a_multi_output_view_reports_the_view_error_first():
                 _outcome(lambda: Func.apply(leaf[:1]))[:3],
                 _outcome(lambda: Func.apply(nonleaf.split_with_sizes([1, 1], dim=0)[0]))[:3])
     _same(scenario)
+
+
+
+@pytest.mark.parametrize("which", ["self", "mat2", "both"])
+@pytest.mark.parametrize("op", ["mm", "addmm"])
+def test_saved_strides_only_for_inputs_that_need_a_gradient(which, op):
+    """torchgen saves ``<arg>_sym_strides`` through ``strides_or_error``: ``()`` for an input
+    that does not require grad; sizes are saved whatever."""
+    def run(T):
+        # (a column-major first matrix: its strides are not the contiguous ones)
+        a = T.ones(4, 2).t().requires_grad_(which != "mat2")
+        b = T.ones(4, 5).requires_grad_(which != "self")
+        n = (T.mm(a, b) if op == "mm" else T.addmm(T.zeros(5), a, b)).grad_fn
+        return {k: tuple(getattr(n, k)) for k in dir(n)
+                if k.startswith("_saved_") and ("sizes" in k or "strides" in k)}
+    assert run(kindling) == run(torch)

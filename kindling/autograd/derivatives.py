@@ -537,7 +537,10 @@ def _sym_sizes_opt(t):
 
 
 def _sym_strides(t):
-    return tuple(t.stride()) if isinstance(t, Tensor) else None
+    # (torchgen saves ``strides_or_error(t)``: no strides for an input that needs no gradient)
+    if not isinstance(t, Tensor):
+        return None
+    return tuple(t.stride()) if requires_grad(t) else ()
 
 
 def _sym_numel(t):
@@ -1228,37 +1231,7 @@ def _fast_kernel_source(spec):
         "    node._hk = None",
         "    node._nlist = None",
     ]
-    n = len(spec.slot_bits)
-    if n <= 3 and not any(spec.tensor_saves(mask) for mask in range(1, 1 << n)):
-        lines += ["    sv = {}"]  # (no tensor saved, whichever inputs need a gradient)
-    elif n <= 3:
-        # the tensors saved for each ``needed`` mask, written out (a dict display per mask)
-        for mask in range(1, 1 << n):
-            items = ", ".join(f"{p!r}: SAVE(vals[{i}])" for p, i in spec.tensor_saves(mask))
-            lines += [f"    {'if' if mask == 1 else 'elif'} needed == {mask}:",
-                      f"        sv = {{{items}}}"]
-        lines += ["    else:", "        sv = {}"]
-    else:
-        lines += [
-            "    sv = {}",
-            "    saves = SAVES.get(needed)",
-            "    if saves is None:",
-            "        saves = spec.tensor_saves(needed)",
-            "    for p, i in saves:",
-            "        v = vals[i]",
-            "        sv[p] = SavedVariable(v) if isinstance(v, Tensor) else v",
-        ]
-    for k, (p, _) in enumerate(spec.other_getters):
-        i = spec.arg_index.get(p)
-        inline = _inline_derived(spec, p)
-        if i is not None and spec.arg_types[p].base in _PLAIN_SCALAR_TYPES and \
-                not spec.arg_types[p].is_list:
-            lines.append(f"    sv[{p!r}] = vals[{i}]")  # (a number, saved as passed)
-        elif inline is not None:
-            lines.append(f"    v = vals[{inline[0]}]")
-            lines.append(f"    sv[{p!r}] = {inline[1]} if isinstance(v, Tensor) else None")
-        else:
-            lines.append(f"    sv[{p!r}] = G{k}(vals)")
+    lines += _save_lines(spec)
     lines += [
         "    node._sv = sv",
         "    ks &= BELOW_AUTOGRAD",
@@ -1297,22 +1270,79 @@ def _fast_kernel_source(spec):
     return "\n".join(lines) + "\n"
 
 
-# derived values the generated kernels compute inline (``v``: the argument, a tensor), as
-# _DERIVERS would
-_INLINE_DERIVERS = {"_scalar_type": "v.dtype", "_sym_sizes": "tuple(v._size)",
+# derived values the generated kernels compute inline (``v``: the argument, known to be a
+# tensor), as _DERIVERS would
+_INLINE_DERIVERS = {"_scalar_type": "{v}.dtype", "_sym_sizes": "tuple({v}._size)",
                     # (the strides as c10 reads them: no __torch_function__, a subclass's own
                     # strides policy kept)
-                    "_sym_strides": "(v._stride_ or v._stride()) if not v._meta_slow else "
-                                    "tuple(v.stride())"}
+                    "_sym_strides": "(({v}._stride_ or {v}._stride()) if not {v}._meta_slow "
+                                    "else tuple({v}.stride()))"}
 
 
 def _inline_derived(spec, name):
-    """``(argument position, expression)`` for a derived saved value the generated kernel
-    writes out, or None."""
-    for suf, expr in _INLINE_DERIVERS.items():
+    """``(argument position, suffix)`` of a derived saved value the generated kernel writes
+    out, or None."""
+    for suf in _INLINE_DERIVERS:
         if name.endswith(suf) and name[:-len(suf)] in spec.arg_types:
-            return spec.arg_index[name[:-len(suf)]], expr
+            return spec.arg_index[name[:-len(suf)]], suf
     return None
+
+
+def _save_lines(spec):
+    """The generated kernel's ``sv = {...}``: one dict display per ``needed`` mask (up to three
+    differentiable inputs; one display when no entry depends on the mask), else a loop.
+
+    Tensor inputs are saved only for the inputs whose gradient is needed, and a
+    ``<arg>_sym_strides`` is ``()`` when ``<arg>`` needs none (torchgen's ``strides_or_error``:
+    strides are saved only for an input that requires grad).  An input whose bit is in the mask
+    is known to be a tensor: its derived values skip the isinstance test."""
+    n = len(spec.slot_bits)
+    bit_of = {i: b for b, i in spec.slot_bits}   # argument position -> its bit
+
+    def other_items(mask):
+        items = []
+        for k, (p, _) in enumerate(spec.other_getters):
+            i = spec.arg_index.get(p)
+            inline = _inline_derived(spec, p)
+            if i is not None and spec.arg_types[p].base in _PLAIN_SCALAR_TYPES and \
+                    not spec.arg_types[p].is_list:
+                expr = f"vals[{i}]"  # (a number, saved as passed)
+            elif inline is not None:
+                pos, suf = inline
+                b = bit_of.get(pos)
+                expr = _INLINE_DERIVERS[suf].format(v=f"vals[{pos}]")
+                if suf == "_sym_strides" and b is not None:
+                    if not mask & b:
+                        expr = "()"
+                elif b is None or not mask & b:
+                    expr = f"({expr} if isinstance(vals[{pos}], Tensor) else None)"
+            else:
+                expr = f"G{k}(vals)"
+            items.append(f"{p!r}: {expr}")
+        return items
+
+    if n > 3:
+        lines = [
+            "    sv = {}",
+            "    saves = SAVES.get(needed)",
+            "    if saves is None:",
+            "        saves = spec.tensor_saves(needed)",
+            "    for p, i in saves:",
+            "        v = vals[i]",
+            "        sv[p] = SavedVariable(v) if isinstance(v, Tensor) else v",
+        ]
+        return lines + [f"    sv[{p!r}] = G{k}(vals)" for k, (p, _) in
+                        enumerate(spec.other_getters)]
+    displays = []
+    for mask in range(1, 1 << n):
+        items = [f"{p!r}: SAVE(vals[{i}])" for p, i in spec.tensor_saves(mask)]
+        displays.append("{" + ", ".join(items + other_items(mask)) + "}")
+    if len(set(displays)) == 1:
+        return [f"    sv = {displays[0]}"]
+    lines = []
+    for mask, d in enumerate(displays[:-1], 1):
+        lines += [f"    {'if' if mask == 1 else 'elif'} needed == {mask}:", f"        sv = {d}"]
+    return lines + ["    else:", f"        sv = {displays[-1]}"]
 
 
 def _install_fast_kernel(spec):
