@@ -1311,8 +1311,10 @@ def _save_lines(spec):
                 pos, suf = inline
                 b = bit_of.get(pos)
                 expr = _INLINE_DERIVERS[suf].format(v=f"vals[{pos}]")
-                if suf == "_sym_strides" and b is not None:
-                    if not mask & b:
+                if suf == "_sym_strides":
+                    if b is None:  # (not a differentiable input: the generic deriver decides)
+                        expr = f"G{k}(vals)"
+                    elif not mask & b:
                         expr = "()"
                 elif b is None or not mask & b:
                     expr = f"({expr} if isinstance(vals[{pos}], Tensor) else None)"
