@@ -435,3 +435,83 @@ def test_generated_kernel_after_an_inplace_first_recording():
             "print(spec.kernel is not spec.generic_kernel)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.strip() == "True"
+
+
+# ---- CPU fronts inlined in the generated Autograd kernels (``_defop.InlineFront``) ---------------
+_INLINED = ("mm.default", "add.Tensor", "sub.Tensor", "mul.Tensor", "div.Tensor", "relu.default",
+            "exp.default")
+
+
+def _autograd_kernel(name):
+    packet, _, overload = name.partition(".")
+    return getattr(getattr(kindling.ops.aten, packet), overload)._entry.autograd_spec.kernel
+
+
+def test_hot_ops_run_their_cpu_front_in_the_autograd_kernel():
+    a = kindling.ones(2, 2, requires_grad=True)
+    for r in (a @ a, a + a, a - a, a * a, a / a, a.relu(), a.exp()):  # first recordings
+        r.sum()
+    for name in _INLINED:
+        src = _autograd_kernel(name).__doc__
+        assert "if k is FRONT" in src and ("UFUNC" in src or "MM_ARRAYS" in src), name
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_inlined_fronts_record_what_pytorch_records(torch, dt):
+    """The inlined fronts take plain same-dtype float tensors (or a Python number); the
+    other calls fall through to the front and the generic kernel.  Either way: PyTorch's
+    values, strides, dtypes, nodes, saved values, gradients and errors."""
+    def script(T):
+        rng = np.random.default_rng(4)
+        D = getattr(T, dt)
+        a = T.tensor(rng.standard_normal((3, 4)), dtype=D, requires_grad=True)
+        b = T.tensor(rng.standard_normal((3, 4)), dtype=D, requires_grad=True)
+        m = T.tensor(rng.standard_normal((4, 5)), dtype=D, requires_grad=True)
+        bias = T.tensor(rng.standard_normal(4), dtype=D, requires_grad=True)
+        other = T.tensor(rng.standard_normal((3, 4)), dtype=T.float32 if dt == "float64"
+                         else T.float64, requires_grad=True)
+        i = T.arange(12).reshape(3, 4)
+        outs = [a + b, a - b, a * b, a / b, a + bias, a.t() * b.t(), a[:, ::2] - b[:, 1::2],
+                a + 2, a * 0.5, a + True, a + other, a * i, a.relu(), a.t().relu(), a.exp(),
+                a[0].relu(), a @ m, a.t().t() @ m, a[:, :2] @ m[:2],
+                a[:0] @ m, T.relu(a[0, 0])]
+        rows = [(tuple(o.shape), o.stride(), str(o.dtype), o.grad_fn.name(),
+                 [n[0].name() if n[0] is not None else None
+                  for n in o.grad_fn.next_functions]) for o in outs]
+        mm = outs[16].grad_fn
+        rows.append((mm._saved_self_sym_sizes, mm._saved_self_sym_strides,
+                     mm._saved_mat2_sym_strides, outs[12].grad_fn._saved_result.stride()))
+        sum(o.double().sum() for o in outs).backward()
+        errs = []
+        for f in (lambda: a + b[:2], lambda: a @ b, lambda: a @ m[0:3],
+                  lambda: a @ m.double()):
+            try:
+                f()
+            except RuntimeError as e:
+                errs.append(str(e))
+        grads = [t.grad.numpy() for t in (a, b, m, bias, other)]
+        return rows, errs, [o.detach().double().numpy() for o in outs], grads
+    k, t = script(kindling), script(torch)
+    assert k[:2] == t[:2]
+    for x, y in zip(k[2] + k[3], t[2] + t[3]):
+        np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
+
+
+def test_a_kernel_registered_over_an_inlined_front_is_called():
+    calls = []
+
+    def relu(x):
+        calls.append(x.shape)
+        return kindling.full_like(x, 3.0)
+
+    a = kindling.ones(2, 3, requires_grad=True)
+    a.relu()  # (the generated kernel, with the front inlined)
+    lib = kindling.library.Library("aten", "IMPL")
+    try:
+        lib.impl("relu", relu, "CPU")
+        r = a.relu()
+        assert calls == [(2, 3)] and r.tolist() == [[3.0] * 3] * 2
+        assert r.grad_fn.name() == "ReluBackward0"
+    finally:
+        lib._destroy()
+    assert a.relu().tolist() == [[1.0] * 3] * 2 and calls == [(2, 3)]

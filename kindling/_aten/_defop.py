@@ -241,6 +241,59 @@ def install_cpu_front(opdef, make_front, leaf=True):
     return kernel
 
 
+class InlineFront:
+    """A CPU front's fast path written once as source lines, so that the op's generated
+    Autograd kernel can run it in its own frame (``derivatives._fast_kernel_source``): a
+    recorded small op then costs one Python frame for the recording and the NumPy call,
+    instead of the Autograd kernel, the front and its helpers each in their own.
+
+    ``params``: the names the lines read the positional arguments by (the call is taken only
+    with exactly that many, no keywords); ``lines``: statements, not indented, that set
+    ``out`` to the result tensor, or leave it None for the generic kernel (which then does
+    everything: the checks, errors and unusual cases); ``env``: the names the lines use
+    besides the arguments and ``out`` (upper-case, so that they cannot shadow the Autograd
+    kernel's own; its locals are checked against the lines' before they are inlined)."""
+
+    def __init__(self, params, lines, env):
+        self.params = tuple(params)
+        self.lines = list(lines)
+        self.env = dict(env)
+
+    def body(self, indent):
+        """The lines at ``indent`` extra spaces."""
+        pad = " " * indent
+        return [pad + line for line in self.lines]
+
+
+def install_inline_front(opdef, front: InlineFront):
+    """``install_cpu_front`` for a front given as an ``InlineFront``: its kernel is compiled
+    from the lines (``kernel.inline`` keeps them for the Autograd layer), everything the
+    lines leave to the generic kernel goes there."""
+    n = len(front.params)
+    unpack = f"{front.params[0]}, = args" if n == 1 else f"{', '.join(front.params)} = args"
+    src = "\n".join([
+        "def make(generic):",
+        "    def kernel(ks, *args, **kwargs):",
+        f"        if len(args) == {n} and not kwargs:",
+        f"            {unpack}",
+        "            out = None",
+        *front.body(12),
+        "            if out is not None:",
+        "                return out",
+        "        return generic(ks, *args, **kwargs)",
+        "    return kernel",
+    ]) + "\n"
+    env = dict(front.env)
+    exec(compile(src, f"<CPU front {opdef.entry.qualified}>", "exec"), env)
+
+    def make_front(generic):
+        kernel = env["make"](generic)
+        kernel.__doc__ = src  # the generated source, for readers stepping through it
+        kernel.inline = front
+        return kernel
+    return install_cpu_front(opdef, make_front)
+
+
 # ---- CPU adapter --------------------------------------------------------------------------------
 def unwrap(x):
     if isinstance(x, Tensor):

@@ -17,7 +17,7 @@ from .._dispatcher.keys import K, bit
 from .._ops import binary_caller
 from .._tensor import Tensor, from_array
 from ._api import public
-from ._defop import defop, install_cpu_front
+from ._defop import InlineFront, defop, install_cpu_front, install_inline_front
 from ._meta_util import empty_meta
 from ._pointwise_util import fp_silent, unit_scale
 from ._ops_registry import aten
@@ -284,24 +284,6 @@ public("mm", mm, mm_out)
 _CONJ_BIT = bit(K.Conjugate)
 
 
-def _mm_front(generic):
-    """``mm``'s CPU kernel for its common call: two plain float32/float64 matrices of the same
-    dtype whose shapes fit, where every check passes - straight to BLAS and wrapped (matmuls
-    of small matrices are dispatch-bound).  Everything else goes to ``generic``."""
-    def kernel(ks, *args, **kwargs):
-        if len(args) == 2 and not kwargs:
-            a, b = args
-            if isinstance(a, Tensor) and isinstance(b, Tensor) and \
-                    not (a._ks | b._ks) & _CONJ_BIT:
-                x, y = a._np, b._np
-                if x is not None and y is not None and x.ndim == 2 and y.ndim == 2 and \
-                        x.shape[1] == y.shape[0] and x.dtype is y.dtype and \
-                        x.dtype in _FAST_MM_DTYPES:
-                    return from_array(mm_arrays(x, y), Tensor, a.dtype)
-        return generic(ks, *args, **kwargs)
-    return kernel
-
-
 def mm_arrays(x, y):
     """``mm`` of two float32/float64 matrices of one dtype whose shapes fit (the front's
     arithmetic: _matmul_np's work, with nothing to convert)."""
@@ -309,6 +291,20 @@ def mm_arrays(x, y):
             y.size > 2048 and not (y.flags.c_contiguous or y.flags.f_contiguous):
         return _matmul_np(x, y, _dtype._NP_TO_DTYPE[x.dtype])
     return _np_matmul(x, y)
+
+
+# ``mm``'s CPU front for its common call: two plain float32/float64 matrices of the same dtype
+# whose shapes fit, where every check passes - straight to BLAS and wrapped (matmuls of small
+# matrices are dispatch-bound).  Everything else goes to the generic kernel.  (An InlineFront:
+# the generated Autograd kernel runs these lines in its own frame.)
+_MM_FRONT = InlineFront(("a", "b"), [
+    "if isinstance(a, Tensor) and isinstance(b, Tensor) and not (a._ks | b._ks) & CONJ_BIT:",
+    "    x, y = a._np, b._np",
+    "    if x is not None and y is not None and x.ndim == 2 and y.ndim == 2 and \\",
+    "            x.shape[1] == y.shape[0] and x.dtype is y.dtype and x.dtype in MM_DTYPES:",
+    "        out = FROM_ARRAY(MM_ARRAYS(x, y), Tensor, a.dtype)",
+], {"Tensor": Tensor, "CONJ_BIT": _CONJ_BIT, "MM_DTYPES": _FAST_MM_DTYPES,
+    "FROM_ARRAY": from_array, "MM_ARRAYS": mm_arrays})
 
 
 def _addmm_front(generic):
@@ -335,7 +331,7 @@ def _addmm_front(generic):
 def install_late():
     """``mm``'s front goes outside the Conjugate front conj_neg puts on the matrix products
     (it passes conjugate views on to ``generic``): one frame fewer for plain matrices."""
-    install_cpu_front(mm, _mm_front)
+    install_inline_front(mm, _MM_FRONT)
     install_cpu_front(addmm, _addmm_front)
 public("bmm", bmm, bmm_out)
 public("mv", mv, mv_out)
@@ -714,8 +710,8 @@ def _batched_operands(tensor1, tensor2):
     return t1e, t2e, output_shape, batch_shape
 
 
-@matmul.composite
-def _(self, other):
+@matmul.impl(K.CompositeImplicitAutograd, with_keyset=True)  # (a frame fewer than .composite)
+def _(ks, self, other):
     # (the common case, two plain matrices, without _matmul_impl's frame: one mm)
     if not (self._meta_slow or other._meta_slow or _live_modes[0]) and \
             len(self._size) == 2 and len(other._size) == 2:

@@ -22,7 +22,7 @@ from ._util import as_dtype, broadcast_error, dtype_of, np_scalar, result_type
 from ._variants import cpp_name, inplace_variant, out_variant, resize_out  # noqa: F401
 from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
-from ._defop import install_cpu_front, unwrap
+from ._defop import InlineFront, install_cpu_front, install_inline_front, unwrap
 from ._ops_registry import aten
 from ._tensor_iterator import binary_result, unary_result
 from ._pointwise_util import (
@@ -119,52 +119,47 @@ def same_float_fast_path(opdef, ufunc, nargs):
 
     A result of two or more dims gets TensorIterator's layout (``unary_result``/
     ``binary_result``: a few comparisons of strides when NumPy's is already it)."""
-    def unary(generic):
-        def kernel(ks, *args, **kwargs):
-            if len(args) == 1 and not kwargs:
-                a = args[0]
-                if type(a) is Tensor:
-                    x = a._np
-                    if x is not None and x.dtype in _FAST_FLOATS:
-                        try:
-                            r = ufunc(x)
-                        except (RuntimeWarning, FloatingPointError):
-                            return generic(ks, a)  # (the generic kernel's recovery)
-                        # (a float ufunc keeps its input's dtype; one dim has one layout)
-                        if r.ndim == 1:
-                            return from_array(r, Tensor, a.dtype)
-                        return unary_result(r, a, a.dtype)
-            return generic(ks, *args, **kwargs)
-        return kernel
-
-    def binary(generic):
-        def kernel(ks, *args, **kwargs):
-            if len(args) == 2 and not kwargs:
-                a, b = args
-                if type(a) is Tensor:
-                    x = a._np
-                    tb = type(b)
-                    if tb is Tensor:
-                        y = b._np
-                        ok = x is not None and y is not None and x.dtype is y.dtype and \
-                            x.dtype in _FAST_FLOATS
-                    else:  # a Python number: weak, as PyTorch's wrapped numbers (NEP 50)
-                        y = b
-                        ok = (tb is float or tb is int) and x is not None and \
-                            x.dtype in _FAST_FLOATS
-                    if ok:
-                        try:
-                            r = ufunc(x, y)
-                        except (ValueError, RuntimeWarning, FloatingPointError,
-                                OverflowError):
-                            return generic(ks, a, b)  # (the generic kernel's error)
-                        # (same-dtype floats, or a weak number: the result keeps a's dtype)
-                        if r.ndim == 1:
-                            return from_array(r, Tensor, a.dtype)
-                        return binary_result(r, a, b, a.dtype)
-            return generic(ks, *args, **kwargs)
-        return kernel
-    install_cpu_front(opdef, unary if nargs == 1 else binary)
+    env = {"UFUNC": ufunc, "FAST_FLOATS": _FAST_FLOATS, "Tensor": Tensor,
+           "FROM_ARRAY": from_array, "UNARY_RESULT": unary_result,
+           "BINARY_RESULT": binary_result}
+    if nargs == 1:
+        lines = [
+            "if type(a) is Tensor:",
+            "    x = a._np",
+            "    if x is not None and x.dtype in FAST_FLOATS:",
+            "        try:",
+            "            r = UFUNC(x)",
+            "        except (RuntimeWarning, FloatingPointError):",
+            "            r = None  # (the generic kernel's recovery)",
+            "        if r is not None:",
+            "            # (a float ufunc keeps its input's dtype; one dim has one layout)",
+            "            out = FROM_ARRAY(r, Tensor, a.dtype) if r.ndim == 1 else \\",
+            "                UNARY_RESULT(r, a, a.dtype)",
+        ]
+        install_inline_front(opdef, InlineFront(("a",), lines, env))
+        return
+    lines = [
+        "if type(a) is Tensor:",
+        "    x = a._np",
+        "    tb = type(b)",
+        "    if tb is Tensor:",
+        "        y = b._np",
+        "        ok = x is not None and y is not None and x.dtype is y.dtype and \\",
+        "            x.dtype in FAST_FLOATS",
+        "    else:  # a Python number: weak, as PyTorch's wrapped numbers (NEP 50)",
+        "        y = b",
+        "        ok = (tb is float or tb is int) and x is not None and x.dtype in FAST_FLOATS",
+        "    if ok:",
+        "        try:",
+        "            r = UFUNC(x, y)",
+        "        except (ValueError, RuntimeWarning, FloatingPointError, OverflowError):",
+        "            r = None  # (the generic kernel's error)",
+        "        if r is not None:",
+        "            # (same-dtype floats, or a weak number: the result keeps a's dtype)",
+        "            out = FROM_ARRAY(r, Tensor, a.dtype) if r.ndim == 1 else \\",
+        "                BINARY_RESULT(r, a, b, a.dtype)",
+    ]
+    install_inline_front(opdef, InlineFront(("a", "b"), lines, env))
 
 
 def _alpha_combine(ufunc, x, y, alpha):

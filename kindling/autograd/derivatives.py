@@ -1181,10 +1181,15 @@ _REDISPATCH_BELOW = (
 )
 
 
-def _fast_kernel_source(spec):
+def _fast_kernel_source(spec, front=None):
     """The source of the op's own Autograd kernel (as PyTorch's codegen writes VariableType):
     for a positional call, each differentiable input's edge is computed inline; anything
-    else (keywords, forward AD) takes the generic kernel."""
+    else (keywords, forward AD) takes the generic kernel.
+
+    ``front``: the op's CPU front as an ``InlineFront``, whose lines the recording path runs
+    in this frame when the kernel below autograd is that front (``FRONT``: checked at each
+    call, so a kernel registered over it is called instead) and the call has exactly its
+    arguments; ``out`` left None, the front itself is called as usual."""
     nreq = spec.entry.min_pos
     npos = spec.n_pos
     nfull = len(spec.arg_fill)
@@ -1196,7 +1201,9 @@ def _fast_kernel_source(spec):
         "        return generic(ks, *args, **kwargs)",
         "    if not _tls.grad_enabled:",
         *_REDISPATCH_BELOW,
-        f"    vals = args if n == {nfull} else args + FILL[n:]",
+        # (FILL_FROM[n]: the defaults after the n arguments given)
+        ("    vals = args" if nreq == npos == nfull else
+         f"    vals = args if n == {nfull} else args + FILL_FROM[n]"),
         "    needed = 0",
     ]
     for k, (bit_, i) in enumerate(spec.slot_bits):
@@ -1236,16 +1243,34 @@ def _fast_kernel_source(spec):
         "    node._sv = sv",
         "    ks &= BELOW_AUTOGRAD",
         "    k = table[ks.bit_length() - 1]",
-        "    if k in LEAF_KERNELS:  # (NumPy only: nothing nested to exclude autograd from)",
+    ]
+    call_below = [
+        "if k in LEAF_KERNELS:  # (NumPy only: nothing nested to exclude autograd from)",
+        "    out = k(ks, *args)",
+        "else:",
+        "    st = _tls",
+        "    prev = st.excluded",
+        "    st.excluded = prev | NESTED_EXCLUDED",
+        "    try:",
         "        out = k(ks, *args)",
-        "    else:",
-        "        st = _tls",
-        "        prev = st.excluded",
-        "        st.excluded = prev | NESTED_EXCLUDED",
-        "        try:",
-        "            out = k(ks, *args)",
-        "        finally:",
-        "            st.excluded = prev",
+        "    finally:",
+        "        st.excluded = prev",
+    ]
+    if front is None:
+        lines += ["    " + line for line in call_below]
+    else:
+        nf = len(front.params)
+        unpack = f"{front.params[0]}, = args" if nf == 1 else f"{', '.join(front.params)} = args"
+        lines += [
+            "    out = None",
+            ("    if k is FRONT:" if nf == npos and nreq == npos else
+             f"    if k is FRONT and n == {nf}:"),
+            f"        {unpack}",
+            *front.body(8),
+            "    if out is None:",
+            *["        " + line for line in call_below],
+        ]
+    lines += [
         "    if isinstance(out, Tensor) and out.dtype in DIFF_DTYPES:",
         "        out._grad_node = node",
         "        out._output_nr = 0",
@@ -1347,6 +1372,28 @@ def _save_lines(spec):
     return lines + ["    else:", f"        sv = {displays[-1]}"]
 
 
+def _inline_front(entry, spec):
+    """The CPU kernel of ``entry`` when it is a front the op library compiled from an
+    ``InlineFront`` (``_defop.install_inline_front``) whose lines' local names are not the
+    generated kernel's own, else None."""
+    top = entry._top(K.CPU)
+    kernel = top.fn if top is not None else None
+    front = getattr(kernel, "inline", None)
+    if front is None:
+        return None
+    mine = _local_names(_fast_kernel_source(spec), f"autograd_{spec.opname}")
+    probe = "\n".join([f"def probe({', '.join(front.params)}):", "    out = None",
+                       *front.body(4)]) + "\n"
+    theirs = _local_names(probe, "probe") - {"out"}
+    return kernel if not mine & theirs else None
+
+
+def _local_names(src, name):
+    code = compile(src, "<probe>", "exec")
+    fn = next(c for c in code.co_consts if getattr(c, "co_name", None) == name)
+    return set(fn.co_varnames)
+
+
 def _install_fast_kernel(spec):
     """Replace the generic Autograd kernel of a plain functional op (no tensor lists, one
     output, not a view) by its generated one, in place in the dispatch table."""
@@ -1356,9 +1403,12 @@ def _install_fast_kernel(spec):
             spec.is_view or entry.scan_lists or not spec.slots or \
             any(spec.arg_types[p].is_list for p in spec.tensor_inputs):  # (tensor-list saves)
         return
-    src = _fast_kernel_source(spec)
+    front_kernel = _inline_front(entry, spec)
+    front = front_kernel.inline if front_kernel is not None else None
+    src = _fast_kernel_source(spec, front)
     env = {"FW": FW, "_tls": _tls, "BELOW_AUTOGRAD": BELOW_AUTOGRAD, "table": entry.table,
-           "FILL": spec.arg_fill, "Tensor": Tensor, "grad_accumulator": grad_accumulator,
+           "FILL": spec.arg_fill, "Tensor": Tensor,
+           "FILL_FROM": tuple(spec.arg_fill[i:] for i in range(len(spec.arg_fill) + 1)), "grad_accumulator": grad_accumulator,
            "edge": _edge, "NO_EDGE": _NO_EDGE, "NO_EDGE_RG": _NO_EDGE_REQUIRES_GRAD,
            "spec": spec, "cls": spec._cls,
            "generic": old, "new": _new_obj, "seq": _seq_counter, "SAVES": spec.saves_for,
@@ -1368,6 +1418,13 @@ def _install_fast_kernel(spec):
            "complex_output_error": complex_output_error, "DIFF_DTYPES": _DIFF_DTYPES}
     for k, (_, get) in enumerate(spec.other_getters):
         env[f"G{k}"] = get
+    if front is not None:
+        clash = [n for n in front.env if n in env and env[n] is not front.env[n]]
+        if clash:
+            raise RuntimeError(f"{entry.qualified}: the CPU front's names {clash} are the "
+                               "Autograd kernel's own")
+        env.update(front.env)
+        env["FRONT"] = front_kernel
     exec(compile(src, f"<autograd kernel {entry.qualified}>", "exec"), env)
     fast = env[f"autograd_{spec.opname}"]
     fast.__doc__ = src  # the generated source, for readers stepping through it
