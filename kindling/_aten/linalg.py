@@ -357,26 +357,21 @@ def column_major(sizes, strides):
     return strides[0] == 1 and strides[1] == sizes[0]
 
 
-def _mm_grads(grad, self, mat2, self_sizes, self_strides, mat2_sizes, mat2_strides, want):
-    """mm_mat1_backward's and mm_mat2_backward's arithmetic on arrays (alpha 1): ``grad @
-    mat2.T`` and ``self.T @ grad``, each computed transposed for a column-major input."""
-    want_self, want_mat2 = want
-    g_self = g_mat2 = None
-    if want_self:
-        g_self = mm_arrays(mat2, grad.T).T if column_major(self_sizes, self_strides) else \
-            mm_arrays(grad, mat2.T)
-    if want_mat2:
-        g_mat2 = mm_arrays(grad.T, self).T if column_major(mat2_sizes, mat2_strides) else \
-            mm_arrays(self.T, grad)
-    return g_self, g_mat2
-
-
 @mm.array_backward("mm.default", "t.default")
 def _mm_lane(grad, self, mat2, self_sym_sizes, self_sym_strides, mat2_sym_sizes,
              mat2_sym_strides, grad_input_mask):
-    """MmBackward0 on arrays (the formulas' ``t`` is NumPy's ``.T`` view)."""
-    return _mm_grads(grad, self, mat2, self_sym_sizes, self_sym_strides, mat2_sym_sizes,
-                     mat2_sym_strides, grad_input_mask)
+    """MmBackward0 on arrays (the formulas' ``t`` is NumPy's ``.T`` view):
+    mm_mat1_backward's and mm_mat2_backward's arithmetic (alpha 1), ``grad @ mat2.T`` and
+    ``self.T @ grad``, each computed transposed for a column-major input."""
+    want_self, want_mat2 = grad_input_mask
+    g_self = g_mat2 = None
+    if want_self:
+        g_self = mm_arrays(mat2, grad.T).T if column_major(self_sym_sizes, self_sym_strides) \
+            else mm_arrays(grad, mat2.T)
+    if want_mat2:
+        g_mat2 = mm_arrays(grad.T, self).T if column_major(mat2_sym_sizes, mat2_sym_strides) \
+            else mm_arrays(self.T, grad)
+    return g_self, g_mat2
 
 
 bmm.derivative(self="grad.bmm(conj(mat2.transpose(1, 2)))",
@@ -476,8 +471,8 @@ def _addmm_lane(grad, mat1, mat2, mat1_sym_sizes, mat1_sym_strides, mat2_sym_siz
     gets ``grad`` itself, ``mat1`` and ``mat2`` MmBackward0's gradients."""
     if not (unit_scale(beta) and unit_scale(alpha)):
         return NotImplemented
-    g_mat1, g_mat2 = _mm_grads(grad, mat1, mat2, mat1_sym_sizes, mat1_sym_strides,
-                               mat2_sym_sizes, mat2_sym_strides, grad_input_mask[1:])
+    g_mat1, g_mat2 = _mm_lane(grad, mat1, mat2, mat1_sym_sizes, mat1_sym_strides,
+                              mat2_sym_sizes, mat2_sym_strides, grad_input_mask[1:])
     return grad, g_mat1, g_mat2
 
 

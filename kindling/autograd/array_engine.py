@@ -133,11 +133,16 @@ def _sum_to(g, meta):
     shape, dtype, device = meta
     size = g.shape
     if not shape or device is not _CPU and device != _CPU or \
-            _DTYPE_OF.get(g.dtype) is not dtype or not _lane.SUM_TO[0] or \
-            not is_expandable_to(shape, size):
-        # (a 0-d shape: the full sum's lane is the tensor engine's; not expandable: the
-        # tensor engine raises PyTorch's error)
+            _DTYPE_OF.get(g.dtype) is not dtype or not _lane.SUM_TO[0]:
+        # (a 0-d shape: the full sum's lane is the tensor engine's)
         return None
+    lead = len(size) - len(shape)
+    if lead > 0 and size[lead:] == shape:
+        # (the common case, a bias's gradient, without the general steps below: only
+        # leading dims to sum, none kept)
+        return _sum_axes(g, tuple(range(lead)), False)
+    if not is_expandable_to(shape, size):
+        return None  # (the tensor engine raises PyTorch's error)
     dims = sum_to_dims(size, shape)
     if len(dims) == len(size) - len(shape):
         # only leading dims (a bias's gradient): the same sum without kept dims, so no view
