@@ -1372,14 +1372,14 @@ def _save_lines(spec):
     return lines + ["    else:", f"        sv = {displays[-1]}"]
 
 
-def _inline_front(entry, spec):
+def _inline_front(entry, spec, env):
     """The CPU kernel of ``entry`` when it is a front the op library compiled from an
-    ``InlineFront`` (``_defop.install_inline_front``) whose lines' local names are not the
-    generated kernel's own, else None."""
+    ``InlineFront`` (``_defop.install_inline_front``) whose lines' local and global names
+    are not the generated kernel's own (``env``: its globals), else None (not inlined)."""
     top = entry._top(K.CPU)
     kernel = top.fn if top is not None else None
     front = getattr(kernel, "inline", None)
-    if front is None:
+    if front is None or any(n in env and env[n] is not v for n, v in front.env.items()):
         return None
     mine = _local_names(_fast_kernel_source(spec), f"autograd_{spec.opname}")
     probe = "\n".join([f"def probe({', '.join(front.params)}):", "    out = None",
@@ -1403,12 +1403,9 @@ def _install_fast_kernel(spec):
             spec.is_view or entry.scan_lists or not spec.slots or \
             any(spec.arg_types[p].is_list for p in spec.tensor_inputs):  # (tensor-list saves)
         return
-    front_kernel = _inline_front(entry, spec)
-    front = front_kernel.inline if front_kernel is not None else None
-    src = _fast_kernel_source(spec, front)
     env = {"FW": FW, "_tls": _tls, "BELOW_AUTOGRAD": BELOW_AUTOGRAD, "table": entry.table,
-           "FILL": spec.arg_fill, "Tensor": Tensor,
-           "FILL_FROM": tuple(spec.arg_fill[i:] for i in range(len(spec.arg_fill) + 1)), "grad_accumulator": grad_accumulator,
+           "FILL": spec.arg_fill, "Tensor": Tensor, "grad_accumulator": grad_accumulator,
+           "FILL_FROM": tuple(spec.arg_fill[i:] for i in range(len(spec.arg_fill) + 1)),
            "edge": _edge, "NO_EDGE": _NO_EDGE, "NO_EDGE_RG": _NO_EDGE_REQUIRES_GRAD,
            "spec": spec, "cls": spec._cls,
            "generic": old, "new": _new_obj, "seq": _seq_counter, "SAVES": spec.saves_for,
@@ -1418,13 +1415,13 @@ def _install_fast_kernel(spec):
            "complex_output_error": complex_output_error, "DIFF_DTYPES": _DIFF_DTYPES}
     for k, (_, get) in enumerate(spec.other_getters):
         env[f"G{k}"] = get
-    if front is not None:
-        clash = [n for n in front.env if n in env and env[n] is not front.env[n]]
-        if clash:
-            raise RuntimeError(f"{entry.qualified}: the CPU front's names {clash} are the "
-                               "Autograd kernel's own")
+    front_kernel = _inline_front(entry, spec, env)
+    front = None
+    if front_kernel is not None:
+        front = front_kernel.inline
         env.update(front.env)
         env["FRONT"] = front_kernel
+    src = _fast_kernel_source(spec, front)
     exec(compile(src, f"<autograd kernel {entry.qualified}>", "exec"), env)
     fast = env[f"autograd_{spec.opname}"]
     fast.__doc__ = src  # the generated source, for readers stepping through it

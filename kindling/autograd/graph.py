@@ -293,6 +293,7 @@ def grad_accumulator(t):
     acc.variable = t
     acc._next = ()
     acc._seq = _MAX_SEQ
+    # (accumulator_meta, written out)
     acc._meta = [(t._size, d.get("_grad_dtype", t.dtype) or t.dtype, t._device)]
     acc._hk = None
     d["_grad_acc"] = _weakref(acc)
