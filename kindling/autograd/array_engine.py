@@ -137,17 +137,14 @@ def _sum_to(g, meta):
         # (a 0-d shape: the full sum's lane is the tensor engine's)
         return None
     lead = len(size) - len(shape)
-    if lead > 0 and size[lead:] == shape:
-        # (the common case, a bias's gradient, without the general steps below: only
-        # leading dims to sum, none kept)
-        return _sum_axes(g, tuple(range(lead)), False)
+    if lead >= 0 and size[lead:] == shape:
+        # only leading dims to sum (a bias's gradient), without the general steps below: the
+        # sum without kept dims, so no view of it (a view would become, in .grad, the alias
+        # that is no view anyway)
+        return _sum_axes(g, tuple(range(lead)), False) if lead else g
     if not is_expandable_to(shape, size):
         return None  # (the tensor engine raises PyTorch's error)
     dims = sum_to_dims(size, shape)
-    if len(dims) == len(size) - len(shape):
-        # only leading dims (a bias's gradient): the same sum without kept dims, so no view
-        # of it (a view would become, in .grad, the alias that is no view anyway)
-        return _sum_axes(g, tuple(dims), False) if dims else g
     g = _sum_axes(g, tuple(dims), True)
     if g.shape != shape:
         g = g.reshape(shape)  # (what ``view`` gives: a view of the sum)

@@ -281,26 +281,12 @@ def accumulator_meta(variable):
 
 def grad_accumulator(t):
     """The AccumulateGrad node of leaf ``t`` (the same one while it is alive)."""
-    d = t.__dict__
-    ref = d.get("_grad_acc")
-    if ref is not None:
-        acc = ref()
-        if acc is not None:
-            return acc
-    # (a new one each time the last graph through ``t`` is freed: AccumulateGrad(t), in this
-    # frame - every training step makes one per parameter)
-    acc = _new(AccumulateGrad)
-    acc.variable = t
-    acc._next = ()
-    acc._seq = _MAX_SEQ
-    # (accumulator_meta, written out)
-    acc._meta = [(t._size, d.get("_grad_dtype", t.dtype) or t.dtype, t._device)]
-    acc._hk = None
-    d["_grad_acc"] = _weakref(acc)
+    ref = t.__dict__.get("_grad_acc")
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._grad_acc = weakref.ref(acc)
     return acc
-
-
-_weakref = weakref.ref
 
 
 def _grad_fn_of(t):
