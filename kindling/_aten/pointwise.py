@@ -794,9 +794,13 @@ def _add_lane(grad, alpha, grad_input_mask):
 
 @sub.array_backward("neg.default")
 def _sub_lane(grad, alpha, grad_input_mask):
-    if not unit_scale(alpha) or not lane_operands(grad):
+    if not unit_scale(alpha):
         return NotImplemented
-    return grad, np.negative(grad) if grad_input_mask[1] else None
+    if not grad_input_mask[1]:  # (``x - target``: the gradient passed on, nothing computed)
+        return grad, None
+    if not lane_operands(grad):
+        return NotImplemented
+    return grad, np.negative(grad)
 
 
 @mul.array_backward("mul.Tensor")

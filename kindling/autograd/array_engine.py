@@ -33,6 +33,8 @@ from .graph import AccumulateGrad
 
 _ndarray = np.ndarray
 _getrefcount = sys.getrefcount
+# (NumPy's C function itself: the public name first calls a Python dispatcher, a frame)
+_may_share = getattr(np.may_share_memory, "_implementation", np.may_share_memory)
 # the kindling dtype of a lane's array (lanes take float32 and float64 only)
 _DTYPE_OF = {dt: _dtype._NP_TO_DTYPE[dt] for dt in _lane.FLOATS}
 
@@ -169,7 +171,22 @@ def _accumulate(var, grads, memo):
     itself when no one else holds it (as accumulate_grad steals a tensor), else a copy, or it
     is added into the existing ``.grad``."""
     x = grads[1]
-    if var._grad is not None:
+    old = var._grad
+    if old is not None:
+        o = old._np
+        v = var._np
+        if type(old) is Tensor and old._ks == _lane.PLAIN_KS and o is not None and \
+                o.dtype is x.dtype and o.shape == x.shape and v is not None and \
+                not var._meta_slow and \
+                o.flags.c_contiguous and v.flags.c_contiguous and \
+                (1 not in o.shape or _engine._obeys_layout(old, var)) and \
+                not _may_share(o, x):
+            # ``.grad += x`` (add_ below autograd, as accumulate_grad calls it) on the arrays,
+            # for a .grad that obeys the layout contract: the sum written into its memory,
+            # its version bumped (an overlap of the two is add_'s error: the tensor engine's)
+            np.add(o, x, out=o)
+            old._vc[0] += 1
+            return
         t = _tensor(x, memo)
         grads = x = None
         _engine.accumulate_grad(var, t)
@@ -194,6 +211,16 @@ def _accumulate(var, grads, memo):
             steal = False
         b = None
     if not steal:
+        v = var._np
+        if v is not None and v.flags.c_contiguous and x.shape == v.shape and \
+                x.dtype is v.dtype and not var._meta_slow:
+            # clone_obey_contract for a contiguous leaf (a broadcast gradient, sum's or one
+            # an add passed on to two leaves): new_empty_strided + copy_ on arrays, as nothing
+            # can observe them in array mode (copy_ bumped the version)
+            t = from_array(np.array(x, order="C"))
+            t._vc[0] = 1
+            var._grad = t
+            return
         t = _tensor(x, memo)
     if steal and (_engine._obeys_layout(t, var) or not _tls.grad_layout_enforced):
         var._grad = t

@@ -22,7 +22,7 @@ import sys
 from .. import _layout
 from .._aten._ops_registry import aten
 from .._aten._pointwise_util import FP_IGNORE, FP_STATE
-from .._aten._util import is_expandable_to, sum_to_dims
+from .._aten._util import is_expandable_to, sum_to_dims, warn_once
 from .._ops import binary_caller, positional_caller
 from .._dispatcher.tls import state as _tls
 from .._tensor import Tensor
@@ -344,8 +344,11 @@ def accumulate_grad(var, new_grad):
             var._grad = _clone_obey_contract(new_grad, var)
     elif not _tls.grad_enabled:
         call_no_grad(_ADD_, old, new_grad)
+        _check_layout(old, var)
     else:
-        var._grad = aten.add.Tensor(old, new_grad)
+        old = aten.add.Tensor(old, new_grad)
+        _check_layout(old, var)
+        var._grad = old
     hooks = var.__dict__.get("_post_acc_hooks")
     if hooks:
         for h in list(hooks.values()):
@@ -372,11 +375,29 @@ def _observed(t):
     return bool(t._ks & _PYTHON_BITS) or bool(_tls.dispatch_modes)
 
 
+def _check_layout(grad, var):
+    """PyTorch's check of an accumulated ``.grad`` (CHECK_RESULT in accumulate_grad.h): a
+    warning, once per process, when it does not obey the gradient layout contract."""
+    if _tls.grad_layout_enforced and not _obeys_layout(grad, var):
+        warn_once("grad_layout_contract",
+                  "grad and param do not obey the gradient layout contract. This is not an "
+                  "error, but may impair performance.\n"
+                  f"grad.sizes() = {_int_list(grad._size)}, strides() = "
+                  f"{_int_list(grad.stride())}\n"
+                  f"param.sizes() = {_int_list(var._size)}, strides() = "
+                  f"{_int_list(var.stride())}")
+
+
+def _int_list(xs):
+    return "[" + ", ".join(map(str, xs)) + "]"  # (c10's IntArrayRef printing)
+
+
 def _clone_obey_contract(g, var):
-    """A copy of ``g`` with ``var``'s strides when ``var`` is dense, else contiguous."""
+    """A copy of ``g`` (of its own dtype) with ``var``'s strides when ``var`` is dense, else
+    contiguous (clone_obey_contract)."""
     if var.is_non_overlapping_and_dense():
         out = aten.new_empty_strided.default(g, list(var._size), list(var.stride()),
-                                             dtype=var.dtype, layout=_layout.strided,
+                                             dtype=g.dtype, layout=_layout.strided,
                                              device=var.device)
         return aten.copy_.default(out, g)
     return aten.clone.default(g, memory_format=_layout.contiguous_format)
