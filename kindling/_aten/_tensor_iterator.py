@@ -418,3 +418,70 @@ def _common_dtype(r, operands, no_convert):
     if common._cat < _dtype.FLOAT <= rd._cat:   # (integer inputs of a float op)
         common = rd
     return common
+
+
+# ---- memory overlap (ATen's MemoryOverlap.cpp) ---------------------------------------------------
+# TensorIterator refuses, before anything is computed, an output that writes one memory location
+# twice and an input that partly overlaps the output (a full overlap, ``x.add_(x)``, is fine).
+_INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor "
+                     "refers to a single memory location. Please clone() the tensor before "
+                     "performing the operation.")
+_PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the "
+                    "written-to tensor refer to a single memory location. Please clone() the "
+                    "tensor before performing the operation.")
+NO, FULL, PARTIAL, TOO_HARD = "no", "full", "partial", "too hard"
+# (NumPy's C function itself: the public name first calls a Python dispatcher, a frame)
+may_share = getattr(np.may_share_memory, "_implementation", np.may_share_memory)
+
+
+def has_internal_overlap(t):
+    """Whether tensor ``t`` surely has elements sharing memory (``MemOverlap::Yes``: a size > 1
+    dim of stride 0; a layout too hard to tell counts as no, as in PyTorch)."""
+    a = t._np
+    if a is None or a.flags.c_contiguous or 0 not in a.strides:
+        return False
+    return any(st == 0 and n > 1 for n, st in zip(a.shape, a.strides))
+
+
+def overlap_status(a, b):
+    """``get_overlap_status(a, b)`` of two tensors: NO, FULL (the same elements in the same
+    layout), PARTIAL, or TOO_HARD (one of them is not non-overlapping and dense)."""
+    if a is b:
+        return FULL
+    x, y = a._np, b._np
+    if x is None or y is None or not x.size or not y.size:
+        return NO
+    if not may_share(x, y):  # (disjoint address ranges: the common case, at C speed)
+        return NO
+    if not (x.flags.c_contiguous or a.is_non_overlapping_and_dense()) or \
+            not (y.flags.c_contiguous or b.is_non_overlapping_and_dense()):
+        return TOO_HARD
+    xb, yb = x.__array_interface__["data"][0], y.__array_interface__["data"][0]
+    # (dense: each covers exactly its elements' bytes from its first one)
+    xe, ye = xb + x.size * x.itemsize, yb + y.size * y.itemsize
+    if xb == yb and xe == ye:
+        return FULL if a.stride() == b.stride() else PARTIAL
+    return PARTIAL if xb < ye and yb < xe else NO
+
+
+def check_mem_overlaps(out, inputs, internal=True):
+    """TensorIterator's ``compute_mem_overlaps`` for the output ``out`` and the ``inputs``
+    (tensors and anything else, ignored): PyTorch's errors for an output that overlaps itself
+    (``internal``) or partly overlaps an input."""
+    if internal and has_internal_overlap(out):
+        raise RuntimeError(_INTERNAL_OVERLAP)
+    for t in inputs:
+        if isinstance(t, Tensor) and t is not out and overlap_status(out, t) == PARTIAL:
+            raise RuntimeError(_PARTIAL_OVERLAP)
+
+
+def surely_no_overlap(x, *ys):
+    """Whether writing the array ``x`` from the arrays ``ys`` (None ignored) surely passes those
+    checks - ``x`` has no zero stride and shares no memory with a ``y`` other than itself: the
+    in-place fronts' test (anything else takes the generic kernel, which checks exactly)."""
+    if not x.flags.c_contiguous and 0 in x.strides:
+        return False
+    for y in ys:
+        if y is not None and y is not x and may_share(x, y):
+            return False
+    return True

@@ -15,7 +15,7 @@ from ._defop import defop, iterator_operands, operand_values, unwrap
 from ._meta_util import empty_meta
 from ._pointwise_util import check_inplace_result, meta_view
 from ._tags import variant_tags
-from ._tensor_iterator import result_strides
+from ._tensor_iterator import check_mem_overlaps, result_strides
 from ._util import warn_user
 
 _NP_TO = _dtype._NP_TO_DTYPE
@@ -79,6 +79,11 @@ def inplace_variant(functional, schema, cpp_names=False, tags=None):
         return self
 
     def cpu(ks, self, *args, **kwargs):
+        overlaps = d.check_overlaps  # (TensorIterator's first checks, before any computing)
+        if overlaps is not None:
+            overlaps(self, args)
+            if kwargs:
+                overlaps(self, kwargs.values())
         try:
             if kwargs:
                 r = np_fn(self._np, *[unwrap(a) for a in args],
@@ -103,6 +108,9 @@ def inplace_variant(functional, schema, cpp_names=False, tags=None):
             np.copyto(a, r)  # (same dtype: no cast, nothing to warn about)
         return self
 
+    # ``check_overlaps(self, inputs)``: TensorIterator's memory-overlap checks, for a pointwise
+    # op (an op whose TensorIterator skips them sets its own, or None)
+    d.check_overlaps = check_mem_overlaps if functional.iterator else None
     site = caller_site()
     d.entry.register(K.CPU, KernelEntry(cpu, site))
     d.entry.register(K.Meta, KernelEntry(meta, site))
@@ -192,6 +200,11 @@ def out_variant(functional, schema, *, check_cast=True, cast_error=_result_cast_
         return out
 
     def cpu(ks, *args, out, **kwargs):
+        overlaps = d.check_overlaps  # (TensorIterator's first checks, before any computing)
+        if overlaps is not None:
+            overlaps(out, args)
+            if kwargs:
+                overlaps(out, kwargs.values())
         try:
             v = np.asarray(np_fn(*[unwrap(a) for a in args],
                                  **{k: unwrap(v) for k, v in kwargs.items()}))
@@ -213,6 +226,7 @@ def out_variant(functional, schema, *, check_cast=True, cast_error=_result_cast_
 
     # (a pointwise op's TensorIterator restrides an out= tensor it resizes to its layout)
     pointwise = functional.iterator
+    d.check_overlaps = check_mem_overlaps if pointwise else None  # (as inplace_variant's)
     site = caller_site()
     d.entry.register(K.CPU, KernelEntry(cpu, site))
     d.entry.register(K.Meta, KernelEntry(meta, site))

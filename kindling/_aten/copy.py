@@ -13,7 +13,8 @@ from ._api import method, public
 from ._defop import NESTED_EXCLUDED, _py_scalar, defop
 from ._meta_util import empty_meta
 from ._pointwise_util import check_scalar_fits
-from ._tensor_iterator import memory_format_strides, strided_copy
+from ._tensor_iterator import (check_mem_overlaps, may_share, memory_format_strides,
+                               strided_copy)
 from ._util import broadcast_error, int_varargs, np_scalar, warn_once
 
 _CONJ, _NEG = bit(K.Conjugate), bit(K.Negative)
@@ -230,6 +231,15 @@ def _broadcastable(a, b):
         return False
 
 
+def _same_data(self, src):
+    """copy_impl's ``is_same_data`` for two tensors whose memory may overlap: two views of
+    the same elements, alike in every way."""
+    x, y = self._np, src._np
+    return x.shape == y.shape and x.strides == y.strides and x.dtype == y.dtype and \
+        self.dtype is src.dtype and not (self._ks ^ src._ks) & _MATH_BITS and \
+        x.__array_interface__["data"][0] == y.__array_interface__["data"][0]
+
+
 @copy_.cpu_ks
 def _(ks, self, src, non_blocking=False):
     if not isinstance(src, Tensor):
@@ -237,6 +247,13 @@ def _(ks, self, src, non_blocking=False):
                         f"{type(src).__name__}")
     if src._np is None:
         raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+    if self is src:
+        return self  # (copy_impl's early exits: nothing to copy)
+    shared = may_share(self._np, src._np)
+    if shared and _same_data(self, src):
+        return self
+    # (its TensorIterator's overlap checks, before the shapes)
+    check_mem_overlaps(self, (src,) if shared else ())
     _broadcast_into(self._size, src._size)
     to_real = _complex_to_real_warning(src.dtype, self.dtype)
     s = src._np

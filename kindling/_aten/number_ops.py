@@ -18,6 +18,7 @@ from ._defop import defop
 from ._meta_util import empty_meta
 from ._ops_registry import aten
 from ._pointwise_util import not_implemented, promote
+from ._tensor_iterator import check_mem_overlaps
 from ._util import broadcast_shapes, dtype_of, warn_user
 from ._variants import cpp_name, resize_out
 from ._variants import out_precheck as _out_precheck
@@ -294,6 +295,10 @@ def _ldexp_inplace_check(self, other, out=None):
                            f"{target.dtype._scalar_name}")
 
 
+# PyTorch's ldexp is ``mul(self, pow(2, other))``: its TensorIterator never meets ``other``,
+# so only ``self`` is checked against the output (ldexp_'s self is the output itself)
+ldexp.inplace.check_overlaps = lambda out, inputs: check_mem_overlaps(out, ())
+ldexp.out.check_overlaps = lambda out, inputs: check_mem_overlaps(out, list(inputs)[:1])
 _out_precheck(ldexp.inplace, _ldexp_inplace_check)
 _out_precheck(ldexp.out, _ldexp_inplace_check)
 _register(ldexp, ldexp.out, ldexp.inplace)

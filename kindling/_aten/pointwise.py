@@ -18,13 +18,14 @@ from ._pointwise_util import lane_operands, unit_scale
 from ._pointwise_util import (
     binary_kernel, check_int_divisor, check_scalar_fits, dtype_or_none, float_compute,
     is_bool_operand, not_implemented, pointwise_meta, promote, unary_meta)
-from ._util import as_dtype, broadcast_error, dtype_of, np_scalar, result_type
+from ._util import as_dtype, broadcast_error, dtype_of, np_scalar, result_type, warn_user
 from ._variants import cpp_name, inplace_variant, out_variant, resize_out  # noqa: F401
 from .._dispatcher.keys import K
 from .._dispatcher.operator import KernelEntry, caller_site
 from ._defop import InlineFront, install_cpu_front, install_inline_front, unwrap
 from ._ops_registry import aten
-from ._tensor_iterator import binary_result, unary_result
+from ._tensor_iterator import (binary_result, check_mem_overlaps, has_internal_overlap,
+                               may_share, surely_no_overlap, unary_result)
 from ._pointwise_util import (
     check_inplace_result, fp_silent, meta_view, no_complex_check, same_float_arrays,
 )
@@ -173,13 +174,14 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
     same shape; ``alpha``: also ``x.add_(y, alpha=n)``, ``alpha * y`` computed first, as the
     generic kernel does): the result is computed, then copied in, so a failed call changes
     nothing.  Tensor subclasses that reach the CPU kernel (``nn.Parameter``: no Python key)
-    have their data in ``_np`` too and take it as well."""
+    have their data in ``_np`` too and take it as well.  Where memory may overlap, the generic
+    kernel runs: it makes TensorIterator's overlap checks."""
     def front(generic):
         def kernel(ks, *args, **kwargs):
             if kwargs and alpha and len(args) == 2 and len(kwargs) == 1 and \
                     type(kwargs.get("alpha")) in (float, int):
                 arrs = same_float_arrays(*args)
-                if arrs is not None:
+                if arrs is not None and surely_no_overlap(arrs[0], arrs[1]):
                     x, y, _ = arrs
                     try:
                         t = fp_silent(_alpha_combine, ufunc, x, y, kwargs["alpha"])
@@ -191,8 +193,11 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
                 a, b = args
                 if isinstance(a, Tensor) and isinstance(b, Tensor):
                     x, y = a._np, b._np
+                    # (surely_no_overlap's test, inlined: the optimizers' hot call)
                     if x is not None and y is not None and x.dtype is y.dtype and \
-                            x.dtype in _FAST_FLOATS and x.shape == y.shape:
+                            x.dtype in _FAST_FLOATS and x.shape == y.shape and \
+                            (x.flags.c_contiguous or 0 not in x.strides) and \
+                            (x is y or not may_share(x, y)):
                         try:
                             r = ufunc(x, y)
                         except (ValueError, RuntimeWarning, FloatingPointError):
@@ -202,7 +207,7 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
                 elif isinstance(a, Tensor) and type(b) in (float, int):
                     # ``buf.mul_(0.9)``: a weak Python number, as the functional front
                     x = a._np
-                    if x is not None and x.dtype in _FAST_FLOATS:
+                    if x is not None and x.dtype in _FAST_FLOATS and surely_no_overlap(x):
                         try:  # (warnings off, as the generic in-place kernel has them)
                             r = fp_silent(ufunc, x, b)
                         except (ValueError, RuntimeWarning, FloatingPointError,
@@ -1386,17 +1391,19 @@ masked_fill = _declare(
     inplace_tags=())
 
 
-def _masked_fill_tensor_kernel(self, mask, value):
-    if np.ndim(value) != 0:
+def _masked_fill_value_check(ndim):
+    if ndim != 0:
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
-                           f"tensor with {np.ndim(value)} dimension(s).")
+                           f"tensor with {ndim} dimension(s).")
+
+
+def _masked_fill_tensor_kernel(self, mask, value):
+    _masked_fill_value_check(np.ndim(value))
     return _masked_fill_kernel(self, mask, np.asarray(value).item())
 
 
 def _masked_fill_tensor_meta(self, mask, value):
-    if len(value.shape) != 0:
-        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
-                           f"tensor with {len(value.shape)} dimension(s).")
+    _masked_fill_value_check(len(value.shape))
     return _masked_fill_meta(self, mask, 0)
 
 
@@ -1414,6 +1421,30 @@ masked_fill_tensor = _declare(
     inplace="masked_fill_.Tensor(Tensor(a!) self, Tensor mask, Tensor value) -> Tensor(a!)",
     tags=())
 _expose("masked_fill", [masked_fill, masked_fill_tensor])
+
+
+def _masked_fill_overlaps(self, inputs):
+    """masked_fill_'s TensorIterator skips the memory-overlap checks: an expanded ``self`` is
+    only deprecated (a warning each time), a mask partly overlapping it refused (after the
+    value's and the mask's own checks, as masked_fill__cpu makes them)."""
+    inputs = list(inputs)
+    if not inputs:
+        return
+    if len(inputs) > 1 and isinstance(inputs[1], Tensor):
+        _masked_fill_value_check(len(inputs[1]._size))
+    mask = inputs[0]
+    _masked_fill_check(mask)
+    if has_internal_overlap(self):
+        warn_user("Use of masked_fill_ on expanded tensors is deprecated. Please clone() the "
+                  "tensor before performing this operation. This also applies to advanced "
+                  "indexing e.g. tensor[mask] = scalar")
+    check_mem_overlaps(self, (mask,), internal=False)
+
+
+masked_fill.inplace.check_overlaps = _masked_fill_overlaps
+masked_fill_tensor.inplace.check_overlaps = _masked_fill_overlaps
+
+
 masked_fill.derivative(self="grad.masked_fill(mask, 0)", result="self_t.masked_fill(mask, 0)")
 # (value's gradient: PyTorch's masked_fill_backward takes where(mask, grad, 0).sum() whenever
 # a mode or subclass could look, masked_select(mask).sum() otherwise: the same values)

@@ -26,6 +26,7 @@ import numpy as np
 from .. import _dtype
 from .._aten._util import is_expandable_to, sum_to_dims
 from .._aten.reductions import sum_axes as _sum_axes
+from .._aten._tensor_iterator import may_share
 from .._tensor import Tensor, _CPU, from_array
 from .._dispatcher.tls import state as _tls
 from . import array_lane as _lane, engine as _engine
@@ -33,8 +34,6 @@ from .graph import AccumulateGrad
 
 _ndarray = np.ndarray
 _getrefcount = sys.getrefcount
-# (NumPy's C function itself: the public name first calls a Python dispatcher, a frame)
-_may_share = getattr(np.may_share_memory, "_implementation", np.may_share_memory)
 # the kindling dtype of a lane's array (lanes take float32 and float64 only)
 _DTYPE_OF = {dt: _dtype._NP_TO_DTYPE[dt] for dt in _lane.FLOATS}
 
@@ -180,7 +179,7 @@ def _accumulate(var, grads, memo):
                 not var._meta_slow and \
                 o.flags.c_contiguous and v.flags.c_contiguous and \
                 (1 not in o.shape or _engine._obeys_layout(old, var)) and \
-                not _may_share(o, x):
+                not may_share(o, x):
             # ``.grad += x`` (add_ below autograd, as accumulate_grad calls it) on the arrays,
             # for a .grad that obeys the layout contract: the sum written into its memory,
             # its version bumped (an overlap of the two is add_'s error: the tensor engine's)
