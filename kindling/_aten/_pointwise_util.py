@@ -87,6 +87,18 @@ def lane_operands(grad, *xs):
     return dense or alone
 
 
+def scalar_bound(fn, a, b):
+    """``fn`` (NumPy's ``maximum`` or ``minimum``) of the array ``a`` and a scalar clamp bound
+    ``b`` of its dtype, the bound first: where the two compare equal (0.0 and -0.0) NumPy
+    returns the second, ``a``, as PyTorch's clamp with a number keeps x.  NumPy has no fast
+    loop for a scalar operand: a large contiguous float ``a`` goes against an array filled
+    with ``b``, written into (the same values; 2x faster at 4K elements, 4x from 64K)."""
+    if type(a) is _ndarray and a.size >= 1024 and a.dtype.kind == "f" and a.flags.c_contiguous:
+        full = np.full(a.shape, b, a.dtype)
+        return fn(full, a, out=full)
+    return fn(b, a)
+
+
 def unit_scale(s):
     """Whether a formula's ``maybe_multiply(t, s)`` is ``t`` itself (a lane's test)."""
     return (type(s) is int or type(s) is float) and s == 1

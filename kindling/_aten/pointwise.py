@@ -8,13 +8,14 @@ Python scalars; promotion is PyTorch's (dimensioned tensors > 0-d tensors > Pyth
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
 from .. import _dtype
 from ._api import method, public
 from ._defop import defop
-from ._pointwise_util import lane_operands, unit_scale
+from ._pointwise_util import lane_operands, scalar_bound, unit_scale
 from ._pointwise_util import (
     binary_kernel, check_int_divisor, check_scalar_fits, dtype_or_none, float_compute,
     is_bool_operand, not_implemented, pointwise_meta, promote, unary_meta)
@@ -1472,6 +1473,9 @@ def _clamp_complex_check(self, min, max, tensor_bound=None):  # noqa: A002
         raise NotImplementedError("clamp is not supported for complex types")
 
 
+_MAX_SCALAR, _MIN_SCALAR = partial(scalar_bound, np.maximum), partial(scalar_bound, np.minimum)
+
+
 def _clamp_kernel(self, min=None, max=None, _tensor_bound=None):  # noqa: A002
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -1489,10 +1493,14 @@ def _clamp_kernel(self, min=None, max=None, _tensor_bound=None):  # noqa: A002
     a = as_dtype(self, dt)
     with np.errstate(all="ignore"):
         r = a
+        # (a tensor bound wins ties, as PyTorch's maximum/minimum kernels; a number loses
+        # them, as its clamp_scalar kernels: see scalar_bound)
         if min is not None:
-            r = _half(np.maximum, r, as_dtype(min, dt), dt)
+            r = _half(np.maximum if dtype_or_none(min) is not None else _MAX_SCALAR, r,
+                      as_dtype(min, dt), dt)
         if max is not None:
-            r = _half(np.minimum, r, as_dtype(max, dt), dt)
+            r = _half(np.minimum if dtype_or_none(max) is not None else _MIN_SCALAR, r,
+                      as_dtype(max, dt), dt)
     return np.array(r, dtype=dt._np, copy=True)
 
 
