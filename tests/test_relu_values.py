@@ -28,3 +28,26 @@ def test_relu_matches_pytorch(i):
     kn, tn = k.numpy(), t.numpy()
     assert np.array_equal(kn, tn, equal_nan=True)
     assert np.signbit(kn).tolist() == np.signbit(tn).tolist()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_threshold_backward_bits_match_pytorch(dtype, layout):
+    # (above 256 elements the kernel selects with bit masks; NaN inputs pass the gradient,
+    # -0.0 and inf gradients keep their bits)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((48, 40)).astype(dtype)
+    g = rng.standard_normal((48, 40)).astype(dtype)
+    x.ravel()[:6] = [np.nan, -0.0, 0.0, 1.0, -1.0, 0.5]
+    g.ravel()[:6] = [2.0, -0.0, np.inf, -np.inf, np.nan, -0.0]
+    if layout == "transposed":
+        x, g = x.T, g.T
+    outs = []
+    for T in (kindling, torch):
+        outs.append(T.ops.aten.threshold_backward(T.from_numpy(g.copy() if layout ==
+                                                              "contiguous" else g),
+                                                  T.from_numpy(x), 0.0))
+    k, t = outs
+    assert k.stride() == t.stride()
+    kn, tn = np.ascontiguousarray(k.numpy()), np.ascontiguousarray(t.numpy())
+    assert np.array_equal(kn.view(np.uint8), tn.view(np.uint8))

@@ -1053,7 +1053,7 @@ def _promote2(a, b):
     return promote(a, b)[0]
 
 
-_UINT_OF_SIZE = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+_UINT_OF_SIZE = {2: np.uint16, 4: np.uint32, 8: np.uint64}  # (NumPy scalar types)
 
 
 def _threshold_backward_kernel(grad_output, self, threshold):
@@ -1066,11 +1066,13 @@ def _threshold_backward_kernel(grad_output, self, threshold):
         # the data (half the ReLU inputs are negative) mispredicts about every other one -
         # four times slower than these three passes.  Bits of ``g`` are ANDed with all-ones
         # where the gradient passes and with zero where it is dropped.
-        out = np.empty_like(g)
-        bits = out.view(_UINT_OF_SIZE[g.dtype.itemsize])
-        np.copyto(bits, x <= threshold)     # 1 where dropped
-        np.subtract(bits, 1, out=bits)      # 0 where dropped, all ones where passed
-        np.bitwise_and(bits, g.view(bits.dtype), out=bits)
+        # (C calls only: ``empty_like`` and ``copyto`` first run a Python dispatcher)
+        out = np.empty(g.shape, g.dtype) if g.flags.c_contiguous else np.empty_like(g)
+        ut = _UINT_OF_SIZE[g.dtype.itemsize]
+        bits = out.view(ut)
+        bits[...] = x <= threshold          # 1 where dropped
+        np.subtract(bits, ut(1), out=bits)  # 0 where dropped, all ones where passed
+        np.bitwise_and(bits, g.view(ut), out=bits)
         return out
     if g.shape == x.shape:  # (tiny tensors: a masked write beats np.where's set-up)
         r = g.copy()
