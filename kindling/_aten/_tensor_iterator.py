@@ -217,7 +217,7 @@ def strided_copy(a, t, dt, memory_format=None):
     if strides == cached_contiguous_strides(shape):
         return from_array(np.array(a, dtype=dt._np, order="C", copy=True), Tensor, dt)
     out = _strided_empty(shape, strides, dt._np)
-    np.copyto(out, a, casting="unsafe")
+    out[...] = a  # (np.copyto(casting="unsafe"), without its Python dispatcher)
     r = from_array(out, Tensor, dt)
     r._stride_ = strides
     return r
@@ -246,7 +246,7 @@ def with_strides(r, strides, dt=None):
     if r.base is None and _reported_strides(r) == strides:
         return from_array(r, Tensor, dt)
     out = _strided_empty(r.shape, strides, r.dtype)
-    np.copyto(out, r)
+    out[...] = r  # (np.copyto, without its Python dispatcher)
     t = from_array(out, Tensor, dt)
     t._stride_ = strides
     return t

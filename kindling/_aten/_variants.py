@@ -103,9 +103,9 @@ def inplace_variant(functional, schema, cpp_names=False, tags=None):
                 meta(ks, self, *args, **kwargs)
             check_inplace_result(name, self.dtype, rd, self._size, r.shape)
             with np.errstate(all="ignore"):
-                np.copyto(a, r, casting="unsafe")
+                a[...] = r  # (np.copyto(casting="unsafe"): no dispatcher frame)
         else:
-            np.copyto(a, r)  # (same dtype: no cast, nothing to warn about)
+            a[...] = r  # (same dtype: no cast, nothing to warn about)
         return self
 
     # ``check_overlaps(self, inputs)``: TensorIterator's memory-overlap checks, for a pointwise
@@ -221,7 +221,7 @@ def out_variant(functional, schema, *, check_cast=True, cast_error=_result_cast_
         if generated and rd is not out.dtype:
             raise cast_error(rd, out.dtype)
         with np.errstate(all="ignore"):
-            np.copyto(out._np, v, casting="unsafe")
+            out._np[...] = v  # (np.copyto(casting="unsafe"): no dispatcher frame)
         return out
 
     # (a pointwise op's TensorIterator restrides an out= tensor it resizes to its layout)

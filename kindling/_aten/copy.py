@@ -270,7 +270,7 @@ def _(ks, self, src, non_blocking=False):
     if np.shares_memory(self._np, s) and s is not self._np:
         s = s.copy()
     with np.errstate(all="ignore"):
-        np.copyto(self._np, s, casting="unsafe")
+        self._np[...] = s  # (np.copyto(casting="unsafe"), without its Python dispatcher)
     return self
 
 

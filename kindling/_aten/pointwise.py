@@ -188,7 +188,7 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
                         t = fp_silent(_alpha_combine, ufunc, x, y, kwargs["alpha"])
                     except (ValueError, RuntimeWarning, FloatingPointError):
                         return generic(ks, *args, **kwargs)
-                    np.copyto(x, t)
+                    x[...] = t  # (np.copyto, without its Python dispatcher)
                     return args[0]
             if len(args) == 2 and not kwargs:
                 a, b = args
@@ -203,7 +203,7 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
                             r = ufunc(x, y)
                         except (ValueError, RuntimeWarning, FloatingPointError):
                             return generic(ks, a, b)
-                        np.copyto(x, r)
+                        x[...] = r
                         return a
                 elif isinstance(a, Tensor) and type(b) in (float, int):
                     # ``buf.mul_(0.9)``: a weak Python number, as the functional front
@@ -214,7 +214,7 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
                         except (ValueError, RuntimeWarning, FloatingPointError,
                                 OverflowError):
                             return generic(ks, a, b)
-                        np.copyto(x, r)
+                        x[...] = r
                         return a
             return generic(ks, *args, **kwargs)
         return kernel

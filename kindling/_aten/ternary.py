@@ -214,7 +214,7 @@ def _fused_front(match, combine):
                     t = fp_silent(combine, *m)
                 except (ValueError, RuntimeWarning, FloatingPointError):
                     return generic(ks, *args, **kwargs)
-                np.copyto(m[0], t)
+                m[0][...] = t  # (np.copyto, without its Python dispatcher)
                 return args[0]
             return generic(ks, *args, **kwargs)
         return kernel
