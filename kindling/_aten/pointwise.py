@@ -26,7 +26,7 @@ from .._dispatcher.operator import KernelEntry, caller_site
 from ._defop import InlineFront, install_cpu_front, install_inline_front, unwrap
 from ._ops_registry import aten
 from ._tensor_iterator import (binary_result, check_mem_overlaps, has_internal_overlap,
-                               may_share, surely_no_overlap, unary_result)
+                               may_share, unary_result)
 from ._pointwise_util import (
     check_inplace_result, fp_silent, meta_view, no_complex_check, same_float_arrays,
 )
@@ -182,7 +182,9 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
             if kwargs and alpha and len(args) == 2 and len(kwargs) == 1 and \
                     type(kwargs.get("alpha")) in (float, int):
                 arrs = same_float_arrays(*args)
-                if arrs is not None and surely_no_overlap(arrs[0], arrs[1]):
+                # (surely_no_overlap's test, inlined here and below: the optimizers' hot calls)
+                if arrs is not None and (arrs[0].flags.c_contiguous or 0 not in arrs[0].strides) \
+                        and (arrs[0] is arrs[1] or not may_share(arrs[0], arrs[1])):
                     x, y, _ = arrs
                     try:
                         t = fp_silent(_alpha_combine, ufunc, x, y, kwargs["alpha"])
@@ -194,7 +196,6 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
                 a, b = args
                 if isinstance(a, Tensor) and isinstance(b, Tensor):
                     x, y = a._np, b._np
-                    # (surely_no_overlap's test, inlined: the optimizers' hot call)
                     if x is not None and y is not None and x.dtype is y.dtype and \
                             x.dtype in _FAST_FLOATS and x.shape == y.shape and \
                             (x.flags.c_contiguous or 0 not in x.strides) and \
@@ -208,7 +209,8 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
                 elif isinstance(a, Tensor) and type(b) in (float, int):
                     # ``buf.mul_(0.9)``: a weak Python number, as the functional front
                     x = a._np
-                    if x is not None and x.dtype in _FAST_FLOATS and surely_no_overlap(x):
+                    if x is not None and x.dtype in _FAST_FLOATS and \
+                            (x.flags.c_contiguous or 0 not in x.strides):
                         try:  # (warnings off, as the generic in-place kernel has them)
                             r = fp_silent(ufunc, x, b)
                         except (ValueError, RuntimeWarning, FloatingPointError,
