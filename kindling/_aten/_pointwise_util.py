@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ._meta_util import empty_meta
+from ._tensor_iterator import surely_no_overlap
 from ._util import as_dtype, broadcast_error, broadcast_shapes, result_type
 
 _ndarray = np.ndarray
@@ -337,8 +338,10 @@ _FUSED_FLOATS = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
 
 def same_float_arrays(a, b, c=None):
     """The arrays of two (or three) tensors when all are float32/float64 of one dtype and one
-    shape with at least one dim (0-d arrays give NumPy scalars: not for ``out=``), else None.
-    Tensor subclasses that reach a CPU kernel (``nn.Parameter``) hold their data too."""
+    shape with at least one dim (0-d arrays give NumPy scalars: not for ``out=``), and the
+    first, which the in-place front writes, surely overlaps neither other (else the generic
+    kernel makes TensorIterator's overlap checks); else None.  Tensor subclasses that reach a
+    CPU kernel (``nn.Parameter``) hold their data too."""
     if not isinstance(a, Tensor) or not isinstance(b, Tensor) or \
             c is not None and not isinstance(c, Tensor):
         return None
@@ -347,5 +350,7 @@ def same_float_arrays(a, b, c=None):
     if x is None or y is None or z is None or x.dtype not in _FUSED_FLOATS or \
             y.dtype is not x.dtype or z.dtype is not x.dtype or \
             y.shape != x.shape or z.shape != x.shape or not x.ndim:
+        return None
+    if not surely_no_overlap(x, y, z):
         return None
     return x, y, z

@@ -181,10 +181,8 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
         def kernel(ks, *args, **kwargs):
             if kwargs and alpha and len(args) == 2 and len(kwargs) == 1 and \
                     type(kwargs.get("alpha")) in (float, int):
-                arrs = same_float_arrays(*args)
-                # (surely_no_overlap's test, inlined here and below: the optimizers' hot calls)
-                if arrs is not None and (arrs[0].flags.c_contiguous or 0 not in arrs[0].strides) \
-                        and (arrs[0] is arrs[1] or not may_share(arrs[0], arrs[1])):
+                arrs = same_float_arrays(*args)  # (overlap tested)
+                if arrs is not None:
                     x, y, _ = arrs
                     try:
                         t = fp_silent(_alpha_combine, ufunc, x, y, kwargs["alpha"])
@@ -196,6 +194,7 @@ def same_float_inplace_fast_path(opdef, ufunc, alpha=False):
                 a, b = args
                 if isinstance(a, Tensor) and isinstance(b, Tensor):
                     x, y = a._np, b._np
+                    # (surely_no_overlap's test, inlined here and below: optimizers' hot calls)
                     if x is not None and y is not None and x.dtype is y.dtype and \
                             x.dtype in _FAST_FLOATS and x.shape == y.shape and \
                             (x.flags.c_contiguous or 0 not in x.strides) and \
