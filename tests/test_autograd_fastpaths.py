@@ -2,8 +2,9 @@
 
 Backward formulas run like PyTorch's C++ nodes: no ``__torch_function__`` for their ops, and
 (without ``create_graph``) below autograd; each differentiable op gets a generated Autograd
-kernel at its first recording.  The same scripts run on kindling and PyTorch (``T``) and
-must give the same logs, types, gradients and errors.
+kernel at its first recording (an op with an inlined CPU front at its first dispatch).  The
+same scripts run on kindling and PyTorch (``T``) and must give the same logs, types,
+gradients and errors.
 """
 import importlib
 
@@ -515,3 +516,54 @@ def test_a_kernel_registered_over_an_inlined_front_is_called():
     finally:
         lib._destroy()
     assert a.relu().tolist() == [[1.0] * 3] * 2 and calls == [(2, 3)]
+
+
+def test_plain_calls_of_inlined_ops_run_the_generated_kernel_from_the_first_call():
+    # (a fresh interpreter: the op's first dispatch builds its kernel, not its first
+    # recording; the node class waits for the first recording)
+    import subprocess
+    import sys
+    code = """
+import kindling as K
+from kindling._dispatcher.keys import K as Keys
+a, b = K.ones(3), K.full((3,), 2.0)
+entry = K.ops.aten.add.Tensor._entry
+r = a + b
+spec = entry.autograd_spec
+print(entry._top(Keys.Autograd).fn.__name__, spec._cls is None, r.tolist(), r.grad_fn)
+with K.no_grad():
+    print((a * b).tolist(), K.ops.aten.mul.Tensor._entry._top(Keys.Autograd).fn.__name__)
+g = K.ones(3, requires_grad=True)
+s = g + b
+s.sum().backward()
+print(type(s.grad_fn).__name__, spec._cls is not None, g.grad.tolist())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[0] == "autograd_add True [3.0, 3.0, 3.0] None"
+    assert out[1] == "[2.0, 2.0, 2.0] autograd_mul"
+    assert out[2] == "AddBackward0 True [1.0, 1.0, 1.0]"
+
+
+def test_kernel_locals_cover_every_generated_kernel():
+    # (an InlineFront is inlined unless its locals meet ``kernel_locals``: that set must
+    # hold every local the generator writes, for every op it writes a kernel for)
+    from kindling._dispatcher import operator as _op
+    from kindling.autograd import derivatives as D
+    D.materialize_all()
+    checked = 0
+    for entry in [e for d in _op._operators.values() for e in d.values()]:
+        spec = entry.__dict__.get("_autograd_spec")
+        if spec is None or spec.mode != "formula":
+            continue
+        try:
+            spec.compile()
+        except Exception:  # noqa: BLE001  (an op whose formulas PyTorch does not have)
+            continue
+        if spec.has_lists or spec.multi or spec.is_view or entry.scan_lists or \
+                not spec.slots or any(spec.arg_types[p].is_list for p in spec.tensor_inputs):
+            continue
+        names = D._local_names(D._fast_kernel_source(spec), f"autograd_{spec.opname}")
+        assert names <= D.kernel_locals(spec), (entry.qualified, names - D.kernel_locals(spec))
+        checked += 1
+    assert checked > 300

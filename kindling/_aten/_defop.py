@@ -244,8 +244,8 @@ def install_cpu_front(opdef, make_front, leaf=True):
 class InlineFront:
     """A CPU front's fast path written once as source lines, so that the op's generated
     Autograd kernel can run it in its own frame (``derivatives._fast_kernel_source``): a
-    recorded small op then costs one Python frame for the recording and the NumPy call,
-    instead of the Autograd kernel, the front and its helpers each in their own.
+    small op, recorded or not, then costs one Python frame for the recording (if any) and the
+    NumPy call, instead of the Autograd kernel, the front and its helpers each in their own.
 
     ``params``: the names the lines read the positional arguments by (the call is taken only
     with exactly that many, no keywords); ``lines``: statements, not indented, that set
@@ -258,6 +258,7 @@ class InlineFront:
         self.params = tuple(params)
         self.lines = list(lines)
         self.env = dict(env)
+        self.locals = None  # (the lines' local names, found when first inlined)
 
     def body(self, indent):
         """The lines at ``indent`` extra spaces."""

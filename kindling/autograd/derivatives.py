@@ -1186,28 +1186,29 @@ def _fast_kernel_source(spec, front=None):
     for a positional call, each differentiable input's edge is computed inline; anything
     else (keywords, forward AD) takes the generic kernel.
 
-    ``front``: the op's CPU front as an ``InlineFront``, whose lines the recording path runs
-    in this frame when the kernel below autograd is that front (``FRONT``: checked at each
-    call, so a kernel registered over it is called instead) and the call has exactly its
-    arguments; ``out`` left None, the front itself is called as usual."""
+    ``front``: the op's CPU front as an ``InlineFront``, whose lines run in this frame when the
+    kernel below autograd is that front (``FRONT``: checked at each call, so a kernel
+    registered over it is called instead) and the call has exactly its arguments - whether
+    the call records or not (grad mode off, no input requiring grad), so that a plain op's
+    call makes no second call; ``out`` left None, the front itself is called as usual."""
     nreq = spec.entry.min_pos
     npos = spec.n_pos
     nfull = len(spec.arg_fill)
-    lines = [
+    head = [
         f"def autograd_{spec.opname}(ks, *args, **kwargs):",
         f"    n = len(args)",
         (f"    if kwargs or n != {npos} or FW.active:" if nreq == npos else
          f"    if kwargs or n < {nreq} or n > {npos} or FW.active:"),
         "        return generic(ks, *args, **kwargs)",
-        "    if not _tls.grad_enabled:",
-        *_REDISPATCH_BELOW,
+    ]
+    # the edges of the differentiable inputs and ``needed``, their bits that need a gradient
+    edge_lines = [
         # (FILL_FROM[n]: the defaults after the n arguments given)
         ("    vals = args" if nreq == npos == nfull else
          f"    vals = args if n == {nfull} else args + FILL_FROM[n]"),
-        "    needed = 0",
     ]
     for k, (bit_, i) in enumerate(spec.slot_bits):
-        lines += [
+        edge_lines += [
             f"    v = vals[{i}]  # {spec.slots[k].name}",
             "    if isinstance(v, Tensor):",
             "        if v._base is None:",
@@ -1228,21 +1229,15 @@ def _fast_kernel_source(spec, front=None):
             f"        e{k} = NO_EDGE",
         ]
     edges = ", ".join(f"e{k}" for k in range(len(spec.slot_bits)))
-    lines += [
-        "    if not needed:",
-        *_REDISPATCH_BELOW,
-        # _record_node, written out for this op (one plain output, no forward AD)
-        "    node = new(cls)",
+    # _record_node, written out for this op (one plain output, no forward AD)
+    node_lines = [
+        "    node = new(cls or MAKE_CLS())",  # (a kernel built before its first recording)
         f"    node._next = ({edges},)",
         "    node._seq = next(seq)",
         "    node._hk = None",
         "    node._nlist = None",
-    ]
-    lines += _save_lines(spec)
-    lines += [
+        *_save_lines(spec),
         "    node._sv = sv",
-        "    ks &= BELOW_AUTOGRAD",
-        "    k = table[ks.bit_length() - 1]",
     ]
     call_below = [
         "if k in LEAF_KERNELS:  # (NumPy only: nothing nested to exclude autograd from)",
@@ -1256,20 +1251,32 @@ def _fast_kernel_source(spec, front=None):
         "    finally:",
         "        st.excluded = prev",
     ]
+    below = ["    ks &= BELOW_AUTOGRAD",
+             "    k = table[ks.bit_length() - 1]"]
     if front is None:
-        lines += ["    " + line for line in call_below]
+        lines = [*head,
+                 "    if not _tls.grad_enabled:", *_REDISPATCH_BELOW,
+                 "    needed = 0", *edge_lines,
+                 "    if not needed:", *_REDISPATCH_BELOW,
+                 *node_lines, *below, *["    " + line for line in call_below]]
     else:
+        # one call path for recording and plain calls: the front's lines written once
         nf = len(front.params)
         unpack = f"{front.params[0]}, = args" if nf == 1 else f"{', '.join(front.params)} = args"
-        lines += [
-            "    out = None",
-            ("    if k is FRONT:" if nf == npos and nreq == npos else
-             f"    if k is FRONT and n == {nf}:"),
-            f"        {unpack}",
-            *front.body(8),
-            "    if out is None:",
-            *["        " + line for line in call_below],
-        ]
+        lines = [*head,
+                 "    needed = 0",
+                 "    if _tls.grad_enabled:", *["    " + line for line in edge_lines],
+                 "    if needed:", *["    " + line for line in node_lines],
+                 *below,
+                 "    out = None",
+                 ("    if k is FRONT:" if nf == npos and nreq == npos else
+                  f"    if k is FRONT and n == {nf}:"),
+                 f"        {unpack}",
+                 *front.body(8),
+                 "    if out is None:",
+                 *["        " + line for line in call_below],
+                 "    if not needed:",
+                 "        return out"]
     lines += [
         "    if isinstance(out, Tensor) and out.dtype in DIFF_DTYPES:",
         "        out._grad_node = node",
@@ -1381,17 +1388,36 @@ def _inline_front(entry, spec, env):
     front = getattr(kernel, "inline", None)
     if front is None or any(n in env and env[n] is not v for n, v in front.env.items()):
         return None
-    mine = _local_names(_fast_kernel_source(spec), f"autograd_{spec.opname}")
-    probe = "\n".join([f"def probe({', '.join(front.params)}):", "    out = None",
-                       *front.body(4)]) + "\n"
-    theirs = _local_names(probe, "probe") - {"out"}
-    return kernel if not mine & theirs else None
+    theirs = front.locals
+    if theirs is None:
+        probe = "\n".join([f"def probe({', '.join(front.params)}):", "    out = None",
+                           *front.body(4)]) + "\n"
+        theirs = front.locals = _local_names(probe, "probe") - {"out"}
+    return kernel if not kernel_locals(spec) & theirs else None
+
+
+# The local names of a generated kernel without a front (tests/test_autograd_fastpaths.py
+# checks every op's against its compiled source): a front using one of them is not inlined.
+_KERNEL_LOCALS = frozenset({"ks", "args", "kwargs", "n", "needed", "vals", "v", "fn", "node",
+                            "sv", "saves", "p", "i", "k", "out", "st", "prev"})
+
+
+def kernel_locals(spec):
+    """What ``_fast_kernel_source(spec)`` may name as locals (its edges ``e<k>`` included)."""
+    return _KERNEL_LOCALS | {f"e{k}" for k in range(len(spec.slot_bits))}
 
 
 def _local_names(src, name):
     code = compile(src, "<probe>", "exec")
     fn = next(c for c in code.co_consts if getattr(c, "co_name", None) == name)
     return set(fn.co_varnames)
+
+
+def _make_cls(spec, env):
+    """The node class of ``spec``, built at the first recording of a kernel generated before
+    it (``_build_fast_early``) and kept in that kernel's globals."""
+    env["cls"] = cls = spec.cls
+    return cls
 
 
 def _install_fast_kernel(spec):
@@ -1407,7 +1433,7 @@ def _install_fast_kernel(spec):
            "FILL": spec.arg_fill, "Tensor": Tensor, "grad_accumulator": grad_accumulator,
            "FILL_FROM": tuple(spec.arg_fill[i:] for i in range(len(spec.arg_fill) + 1)),
            "edge": _edge, "NO_EDGE": _NO_EDGE, "NO_EDGE_RG": _NO_EDGE_REQUIRES_GRAD,
-           "spec": spec, "cls": spec._cls,
+           "spec": spec, "cls": spec._cls, "MAKE_CLS": lambda: _make_cls(spec, env),
            "generic": old, "new": _new_obj, "seq": _seq_counter, "SAVES": spec.saves_for,
            "SavedVariable": SavedVariable, "SAVE": SavedVariable.of_input,
            "NESTED_EXCLUDED": NESTED_EXCLUDED,
@@ -2133,7 +2159,24 @@ def materialize(entry):
         fn = _build_op(d)
         kentry.fn = kentry.raw = fn
         entry._recompute()
-        return fn
+        _build_fast_early(entry)
+        return kentry.fn  # (the generated kernel when _build_fast_early put it there)
+
+
+def _build_fast_early(entry):
+    """An op whose CPU kernel is an ``InlineFront`` gets its generated Autograd kernel at its
+    first dispatch instead of its first recording (its formulas compiled then): its plain
+    calls - no grad mode, no input requiring grad - run the front's lines in that kernel's
+    frame too, one call fewer than the generic kernel's redispatch to the front."""
+    top = entry._top(K.CPU)
+    if getattr(top.fn if top is not None else None, "inline", None) is None:
+        return
+    spec = entry.__dict__.get("_autograd_spec")
+    if spec is None or spec.mode != "formula" or spec.fast_tried:
+        return
+    spec.compile()  # (what the kernel saves; its node class waits for the first recording)
+    spec.fast_tried = True
+    _install_fast_kernel(spec)
 
 
 def materialize_all():
