@@ -406,6 +406,32 @@ def test_mm_front_matches_torch(torch):
         np.testing.assert_allclose(k, t, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_mm_and_its_backward_give_numpy_matmuls_bits(dt):
+    # (the front and MmBackward0's lane multiply with ndarray.dot, the BLAS call np.matmul
+    # makes for two matrices: the same bits and layout, checked here over shapes and layouts)
+    from kindling._aten.linalg import column_major
+    rng = np.random.default_rng(6)
+    shapes = [(1, 1, 1), (4, 4, 4), (5, 7, 3), (32, 64, 128), (0, 3, 4), (3, 0, 4), (2, 90, 3)]
+    for m, k, n in shapes:
+        x0, y0 = rng.standard_normal((m, k)).astype(dt), rng.standard_normal((k, n)).astype(dt)
+        for x, y in ((x0, y0), (np.asfortranarray(x0), y0), (x0, np.asfortranarray(y0))):
+            a = kindling.from_numpy(x).requires_grad_()
+            b = kindling.from_numpy(y).requires_grad_()
+            out = a @ b
+            ref = np.matmul(x, y)
+            got = out.detach().numpy()
+            assert got.strides == ref.strides
+            np.testing.assert_array_equal(got, ref)
+            g = rng.standard_normal((m, n)).astype(dt)
+            out.backward(kindling.from_numpy(g))
+            # (mm_mat1/mat2_backward compute a column-major input's gradient transposed)
+            col = [column_major(t.shape, t.stride()) for t in (a, b)]
+            np.testing.assert_array_equal(
+                a.grad.numpy(), np.matmul(y, g.T).T if col[0] else np.matmul(g, y.T))
+            np.testing.assert_array_equal(
+                b.grad.numpy(), np.matmul(g.T, x).T if col[1] else np.matmul(x.T, g))
+
 def test_benchmark_mlp_references_compute_the_same_step():
     """``bench_autograd``'s two reference points for the MLP step (NumPy by hand, a minimal
     Python tape) must do the same work as kindling's step: same loss, same six gradients."""

@@ -225,7 +225,6 @@ def _bool_check(check, shape, dt, inner):
 
 
 _FAST_MM_DTYPES = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
-_np_matmul = np.matmul
 
 
 def _binary_kernel(check, a, b):
@@ -286,11 +285,13 @@ _CONJ_BIT = bit(K.Conjugate)
 
 def mm_arrays(x, y):
     """``mm`` of two float32/float64 matrices of one dtype whose shapes fit (the front's
-    arithmetic: _matmul_np's work, with nothing to convert)."""
+    arithmetic: _matmul_np's work, with nothing to convert).  ``ndarray.dot`` makes the same
+    BLAS call as ``np.matmul`` for two matrices (the same bits and result layout), without
+    the generalized ufunc's set-up: 0.3 against 0.8 µs on 4x4."""
     if x.size > 2048 and not (x.flags.c_contiguous or x.flags.f_contiguous) or \
             y.size > 2048 and not (y.flags.c_contiguous or y.flags.f_contiguous):
         return _matmul_np(x, y, _dtype._NP_TO_DTYPE[x.dtype])
-    return _np_matmul(x, y)
+    return x.dot(y)
 
 
 # ``mm``'s CPU front for its common call: two plain float32/float64 matrices of the same dtype
@@ -321,7 +322,7 @@ def _addmm_front(generic):
                         y.ndim == 2 and x.shape[1] == y.shape[0] and x.dtype is y.dtype and \
                         z.dtype is x.dtype and x.dtype in _FAST_MM_DTYPES and \
                         (z.shape == (y.shape[1],) or z.shape == (x.shape[0], y.shape[1])):
-                    prod = _np_matmul(x, y)
+                    prod = x.dot(y)  # (np.matmul's BLAS call: see mm_arrays)
                     fp_silent(np.add, prod, z, prod)  # (``prod + self``: warnings off)
                     return from_array(prod, Tensor, a.dtype)
         return generic(ks, *args, **kwargs)
