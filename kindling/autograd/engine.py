@@ -382,14 +382,10 @@ def _check_layout(grad, var):
         warn_once("grad_layout_contract",
                   "grad and param do not obey the gradient layout contract. This is not an "
                   "error, but may impair performance.\n"
-                  f"grad.sizes() = {_int_list(grad._size)}, strides() = "
-                  f"{_int_list(grad.stride())}\n"
-                  f"param.sizes() = {_int_list(var._size)}, strides() = "
-                  f"{_int_list(var.stride())}")
-
-
-def _int_list(xs):
-    return "[" + ", ".join(map(str, xs)) + "]"  # (c10's IntArrayRef printing)
+                  f"grad.sizes() = {_shape_str(grad._size)}, strides() = "
+                  f"{_shape_str(grad.stride())}\n"
+                  f"param.sizes() = {_shape_str(var._size)}, strides() = "
+                  f"{_shape_str(var.stride())}")
 
 
 def _clone_obey_contract(g, var):
